@@ -1,0 +1,294 @@
+"""The ``dataroi`` command line: thin commands over the public API.
+
+``main(argv)`` returns the exit code: 0 ok, 1 run failure, 2 usage or spec error,
+130 interrupted. Errors print one line (the traceback only with ``--debug``).
+
+Example:
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    dataroi ...
+    0
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from dataroi import __version__
+from dataroi.exceptions import DataroiError, UsageError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # usage errors exit 2 through our path
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="dataroi", description="Reproducible learning-curve studies: is the "
+                "next dollar better spent on labels or on the model?")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    s = sub.add_parser("init", help="write a commented study spec template")
+    s.add_argument("path", nargs="?", default="study.yaml")
+    s.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    def ledger_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--ledger", help="ledger URL or SQLite path (default: "
+                        "$DATAROI_LEDGER, the spec's ledger, or .dataroi/ledger.db beside "
+                        "the spec)")
+
+    s = sub.add_parser("run", help="run every trial of a study not finished yet")
+    s.add_argument("spec")
+    ledger_arg(s)
+    s.add_argument("--jobs", "-j", type=int, default=None,
+                   help="worker processes (default: all cores; 1 = in this process)")
+    s.add_argument("--executor", default="auto", help="auto, serial or process")
+    s.add_argument("--retry-failed", action="store_true", help="run failed trials again")
+    s.add_argument("--threads", type=int, default=None,
+                   help="BLAS/OpenMP threads per trial (default: cores // jobs)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("status", help="trial counts by state and model")
+    s.add_argument("spec")
+    ledger_arg(s)
+
+    s = sub.add_parser("trials", help="every finished trial as a tidy table")
+    s.add_argument("spec")
+    ledger_arg(s)
+    s.add_argument("--format", choices=["csv", "json"], default="csv")
+    s.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    s = sub.add_parser("reproduce", help="re-run finished trials and compare exactly")
+    s.add_argument("spec")
+    ledger_arg(s)
+    s.add_argument("--sample", type=int, default=5, help="how many trials to re-run")
+    s.add_argument("--seed", type=int, default=0, help="seed of the choice of trials")
+
+    s = sub.add_parser("demo", help="run the built-in study on scikit-learn's digits")
+    s.add_argument("--dir", default="dataroi-demo", help="folder for the spec and ledger")
+    s.add_argument("--jobs", "-j", type=int, default=None)
+    s.add_argument("--no-progress", action="store_true")
+
+    s = sub.add_parser("ledger", help="ledger maintenance")
+    lsub = s.add_subparsers(dest="ledger_command", parser_class=_Parser)
+    up = lsub.add_parser("upgrade", help="migrate a ledger to this version's schema")
+    up.add_argument("url")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = _parser().parse_args(argv)
+        if args.version:
+            print(f"dataroi {__version__}")
+            return 0
+        if not args.command:
+            _parser().print_help()
+            return 2
+        return int(_COMMANDS[args.command](args) or 0)
+    except DataroiError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"error: {exc}" if exc.exit_code != 130 else str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from dataroi.spec._template import TEMPLATE
+
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} exists; use --force to overwrite it")
+    path.write_text(TEMPLATE, encoding="utf-8")
+    print(f"wrote {path}; edit it, then: dataroi run {path}")
+    return 0
+
+
+def _print_run(study: Any, summary: Any, console: Any) -> None:
+    from rich.table import Table
+
+    for note in summary.notes:
+        console.print(f"note: {note}")
+    console.print(
+        f"[bold]{study.spec.name}[/]: {summary.total} trials in plan; "
+        f"{summary.already_done} already finished (reused), {summary.completed} completed "
+        f"and {summary.failed} failed in this run ({summary.wall_seconds:.1f}s); "
+        f"ledger {study.ledger_url}")
+    if summary.error_groups:
+        table = Table(title="failed trials, grouped by error")
+        table.add_column("count", justify="right")
+        table.add_column("error")
+        for (etype, msg), n in sorted(summary.error_groups.items(), key=lambda kv: -kv[1]):
+            table.add_row(str(n), f"{etype}: {msg}")
+        console.print(table)
+
+
+def _print_curve_table(study: Any, console: Any) -> None:
+    from rich.table import Table
+
+    from dataroi.study import summary_frame
+
+    metric = study.spec.metrics[0]
+    frame = summary_frame(study.trials(), metric)
+    if frame.empty:
+        return
+    table = Table(title=f"{metric} on the held-out test set (mean and 95 % CI over repeats)")
+    table.add_column("model")
+    table.add_column("n_train", justify="right")
+    table.add_column(metric, justify="right")
+    table.add_column("95 % CI", justify="right")
+    table.add_column("repeats", justify="right")
+    table.add_column("fit s", justify="right")
+    for row in frame.itertuples():
+        ci = "" if row.ci_low != row.ci_low else f"{row.ci_low:.3f}–{row.ci_high:.3f}"
+        table.add_row(str(row.model), str(row.n_train), f"{row.mean:.3f}", ci,
+                      f"{row.repeats}" + (f" ({row.failed} failed)" if row.failed else ""),
+                      f"{row.fit_seconds:.2f}")
+    console.print(table)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    import dataroi
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    console = _console()
+    study = dataroi.load_study(args.spec, ledger=args.ledger)
+    summary = study.run(jobs=args.jobs, executor=args.executor,
+                        progress=not args.no_progress, retry_failed=args.retry_failed,
+                        threads=args.threads, console=console)
+    _print_run(study, summary, console)
+    return 1 if summary.failed else 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    import dataroi
+
+    study = dataroi.load_study(args.spec, ledger=args.ledger)
+    st = study.status()
+    console = _console()
+    console.print(f"[bold]{st.name}[/]  ledger {st.ledger_url}  data {st.fingerprint[:12]}  "
+                  f"({st.contexts} data/split version(s) recorded)")
+    table = Table()
+    table.add_column("model")
+    states = [s for s in st.counts if s != "not planned yet"]
+    for s in states:
+        table.add_column(s, justify="right")
+    for model, counts in st.per_model.items():
+        table.add_row(model, *[str(counts[s]) for s in states])
+    table.add_row("[bold]all[/]", *[f"[bold]{st.counts[s]}[/]" for s in states])
+    console.print(table)
+    if st.counts.get("not planned yet"):
+        console.print(f"{st.counts['not planned yet']} trials of the spec are not in the ledger "
+                      "yet (run the study)")
+    for owner, n in st.owners.items():
+        console.print(f"running: {n} trials claimed by {owner}")
+    return 0
+
+
+def _cmd_trials(args: argparse.Namespace) -> int:
+    import dataroi
+
+    study = dataroi.load_study(args.spec, ledger=args.ledger)
+    frame = study.trials()
+    text = (frame.to_csv(index=False) if args.format == "csv"
+            else frame.to_json(orient="records", indent=1))
+    if args.output:
+        from dataroi.study._files import write_atomic
+
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    import dataroi
+
+    study = dataroi.load_study(args.spec, ledger=args.ledger)
+    summary = study.reproduce(sample=args.sample, seed=args.seed)
+    console = _console()
+    for t in summary["trials"]:
+        status = "identical" if not t["metric_differences"] and t["state"] == "complete" \
+            else "DIFFERENT"
+        if t["predictions_match"] is False:
+            status = "DIFFERENT (predictions)"
+        console.print(f"{t['model']} n={t['n_train']} repeat={t['repeat']}: {status}")
+        for d in t["metric_differences"]:
+            console.print(f"    {d['metric']}: recorded {d['recorded']!r}, now "
+                          f"{d['reproduced']!r}")
+    if summary["environment_differences"]:
+        console.print("environment differences since the trials ran:")
+        for line in summary["environment_differences"]:
+            console.print(f"    {line}")
+    console.print(f"{summary['sample'] - summary['differing']} of {summary['sample']} trials "
+                  "reproduced exactly")
+    return 1 if summary["differing"] else 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    import dataroi
+    from dataroi.spec._template import DEMO_SPEC
+
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    spec_path = folder / "demo.yaml"
+    spec_path.write_text(DEMO_SPEC, encoding="utf-8")
+    console = _console()
+    console.print(f"demo: study spec {spec_path} (digits, 3 models, 8 sizes, 5 repeats)")
+    study = dataroi.load_study(spec_path)
+    summary = study.run(jobs=args.jobs, progress=not args.no_progress, console=console)
+    _print_run(study, summary, console)
+    _print_curve_table(study, console)
+    console.print(f"next: dataroi trials {spec_path} --format csv   |   dataroi status "
+                  f"{spec_path}   |   dataroi reproduce {spec_path}")
+    return 1 if summary.failed else 0
+
+
+def _cmd_ledger(args: argparse.Namespace) -> int:
+    from dataroi.ledger import upgrade_ledger
+
+    if args.ledger_command != "upgrade":
+        raise UsageError("use: dataroi ledger upgrade URL")
+    before, after = upgrade_ledger(args.url)
+    print(f"ledger {args.url}: schema {before or 'empty'} → {after}")
+    return 0
+
+
+_COMMANDS = {
+    "init": _cmd_init,
+    "run": _cmd_run,
+    "status": _cmd_status,
+    "trials": _cmd_trials,
+    "reproduce": _cmd_reproduce,
+    "demo": _cmd_demo,
+    "ledger": _cmd_ledger,
+}
+
+if __name__ == "__main__":  # pragma: no cover
+    os._exit(main())

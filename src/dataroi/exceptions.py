@@ -1,0 +1,77 @@
+"""The exceptions dataroi raises.
+
+Every error that the public API raises derives from :class:`DataroiError`, so a caller
+can catch one type. Failures *inside* a trial (a model that raises while fitting) are not
+exceptions of the API: they are recorded as failed trials (house rule 9).
+
+Example:
+    >>> from dataroi.exceptions import SpecError, DataroiError
+    >>> issubclass(SpecError, DataroiError)
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "ConvergenceError",
+    "DataError",
+    "DataroiError",
+    "LedgerError",
+    "SpecError",
+    "UsageError",
+]
+
+
+class DataroiError(Exception):
+    """Root of every error the dataroi API raises."""
+
+    #: Exit code the command line uses for this error (2: usage or input, 1: run failure).
+    exit_code: int = 1
+
+
+class UsageError(DataroiError):
+    """The caller asked for something that cannot be done as asked (bad option, path...)."""
+
+    exit_code = 2
+
+
+class SpecError(UsageError):
+    """The study spec is invalid. ``problems`` lists every problem with its field path.
+
+    Example:
+        >>> err = SpecError(["schedule.repeats: must be >= 1, got 0"])
+        >>> print(err)
+        invalid study spec: schedule.repeats: must be >= 1, got 0
+    """
+
+    def __init__(self, problems: Sequence[str] | str, *, source: str | None = None) -> None:
+        if isinstance(problems, str):
+            problems = [problems]
+        self.problems: list[str] = list(problems)
+        self.source = source
+        where = f" ({source})" if source else ""
+        if len(self.problems) == 1:
+            msg = f"invalid study spec{where}: {self.problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            msg = f"invalid study spec{where}: {len(self.problems)} problems\n{lines}"
+        super().__init__(msg)
+
+
+class DataError(UsageError):
+    """The data set cannot be used as described (missing column, empty, NaN target...)."""
+
+
+class LedgerError(DataroiError):
+    """The ledger cannot be opened or written (not a dataroi ledger, wrong schema version...).
+
+    These are usage errors: the user points at the wrong file or must upgrade it.
+    """
+
+    exit_code = 2
+
+
+class ConvergenceError(DataroiError):
+    """A numerical procedure did not converge and no usable result exists."""

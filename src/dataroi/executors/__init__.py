@@ -1,0 +1,13 @@
+"""Executors: serial, local process pool (Dask comes later), behind one protocol."""
+
+from dataroi.executors._base import Executor, cpu_count, make_executor, threads_per_worker
+from dataroi.executors._local import ProcessExecutor, SerialExecutor
+
+__all__ = [
+    "Executor",
+    "ProcessExecutor",
+    "SerialExecutor",
+    "cpu_count",
+    "make_executor",
+    "threads_per_worker",
+]

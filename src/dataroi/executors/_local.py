@@ -1,0 +1,65 @@
+"""Local executors: serial (in this process) and a pool of worker processes.
+
+Example:
+    >>> ex = SerialExecutor()
+    >>> ex.submit(sum, [1, 2, 3]).result()
+    6
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import sys
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+__all__ = ["ProcessExecutor", "SerialExecutor"]
+
+_PRELOAD = ["dataroi.trial._worker", "pandas", "sklearn.base", "sklearn.metrics",
+            "threadpoolctl"]
+
+
+class SerialExecutor:
+    """Runs each submitted call at once in this process; returns a finished future."""
+
+    max_workers = 1
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        fut: Future[Any] = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            fut.set_exception(exc)
+        return fut
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        return None
+
+
+class ProcessExecutor(ProcessPoolExecutor):
+    """A process pool whose workers open the data set once, at start.
+
+    Workers start with ``forkserver`` on Linux (no inherited threads or locks) and
+    ``spawn`` elsewhere; they ignore Ctrl-C so that the coordinator decides what happens.
+    """
+
+    def __init__(self, max_workers: int, *, data_path: str | None) -> None:
+        from dataroi.trial._worker import warm_worker
+
+        method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+        context = mp.get_context(method)
+        if method == "forkserver":
+            # the fork server imports these once; every worker forks with them loaded
+            context.set_forkserver_preload(_PRELOAD)
+        initializer = warm_worker if data_path else None
+        initargs = (data_path,) if data_path else ()
+        super().__init__(max_workers=max_workers, mp_context=context,
+                         initializer=initializer, initargs=initargs)
+        self.max_workers = max_workers
+
+    def kill_workers(self) -> None:
+        """Stop the worker processes now (used on interrupt: their trials are released)."""
+        for proc in list(getattr(self, "_processes", {}).values()):
+            with contextlib.suppress(Exception):  # already gone
+                proc.kill()

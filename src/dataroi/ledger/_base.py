@@ -1,0 +1,210 @@
+"""The ledger contract: what every ledger backend must do, and promise.
+
+The ledger is the single source of truth of a study: what was planned, what ran, where,
+with which seed, data and code, and what it scored. Only the coordinator writes it (house
+rule 7); workers return values.
+
+Vocabulary:
+    study: a named study (the spec's ``name``); its spec text is kept per revision.
+    dataset version: one full-content fingerprint of the data (SHA-256), with its shape.
+    context: what trials of a study are comparable under: (study, dataset version,
+        split, task, target, features, root seed), identified by a ``context_hash``.
+        Changing the data or the split makes a new context; nothing stale is reused.
+    trial: (context, model name, model hash, n_train, repeat), unique. ``model_hash``
+        identifies the estimator spec, so changing a model's params re-plans it.
+
+Contract (every implementation; checked by ``tests/ledger_tests/conformance.py``):
+    1. ``plan_trials`` is idempotent: inserting an existing key creates nothing.
+    2. State changes are single conditional writes: ``claim_trials`` moves waiting →
+       running and returns only rows it moved itself; ``finish_trial`` moves running →
+       complete/failed only for the owner that claimed it; finished trials never change.
+    3. Every method that writes does so in one transaction: it happens entirely or not at
+       all.
+    4. Reads return frozen snapshots (:class:`~dataroi.trial.TrialSnapshot`), never live
+       rows.
+    5. Opening a store that is not a dataroi ledger, or one at an unknown schema version,
+       raises :class:`~dataroi.exceptions.LedgerError` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dataroi.trial import TrialKey, TrialResult, TrialSnapshot, TrialState
+
+__all__ = ["BaseLedger", "PlannedTrial"]
+
+
+@dataclass(frozen=True)
+class PlannedTrial:
+    """A trial the coordinator wants to exist: its key, model hash and seed."""
+
+    key: TrialKey
+    model_hash: str
+    seed: int
+
+
+class BaseLedger(abc.ABC):
+    """Abstract ledger. See the module docstring for the contract.
+
+    Example:
+        >>> from dataroi.ledger import open_ledger
+        >>> ledger = open_ledger("sqlite://")  # in memory
+        >>> sid = ledger.upsert_study("demo", spec_hash="abc", spec_text="name: demo")
+        >>> sid == ledger.upsert_study("demo", spec_hash="abc", spec_text="name: demo")
+        True
+    """
+
+    url: str
+
+    # -- life cycle -------------------------------------------------------------------
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections. The ledger is unusable afterwards."""
+
+    def __enter__(self) -> BaseLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- studies, data, environments, contexts ----------------------------------------
+    @abc.abstractmethod
+    def upsert_study(self, name: str, *, spec_hash: str, spec_text: str) -> int:
+        """Return the id of study ``name``, creating it; record the spec revision if new."""
+
+    @abc.abstractmethod
+    def get_study_id(self, name: str) -> int | None:
+        """Return the id of study ``name`` or None when it does not exist (never writes)."""
+
+    @abc.abstractmethod
+    def record_dataset_version(
+        self,
+        *,
+        fingerprint: str,
+        n_rows: int,
+        n_columns: int,
+        dtypes: dict[str, str],
+        source: str,
+    ) -> int:
+        """Return the id of the dataset version with this fingerprint, creating it."""
+
+    @abc.abstractmethod
+    def record_environment(self, environment: dict[str, Any]) -> int:
+        """Return the id of this environment (Python, platform, packages...), creating it.
+
+        Identical dictionaries map to the same id (keyed by a hash of their JSON).
+        """
+
+    @abc.abstractmethod
+    def get_environment(self, environment_id: int) -> dict[str, Any]:
+        """Return the environment dictionary stored under ``environment_id``."""
+
+    @abc.abstractmethod
+    def upsert_context(
+        self,
+        study_id: int,
+        *,
+        dataset_version_id: int,
+        context_hash: str,
+        description: dict[str, Any],
+    ) -> tuple[int, bool]:
+        """Return ``(context_id, created)`` for this study and context hash."""
+
+    @abc.abstractmethod
+    def list_contexts(self, study_id: int) -> list[dict[str, Any]]:
+        """Return every context of a study, oldest first, as dictionaries with keys
+        ``context_id, context_hash, dataset_version_id, fingerprint, description,
+        created_at``."""
+
+    # -- trials -----------------------------------------------------------------------
+    @abc.abstractmethod
+    def plan_trials(self, context_id: int, trials: Sequence[PlannedTrial]) -> int:
+        """Insert the trials that do not exist yet (state waiting); return how many."""
+
+    @abc.abstractmethod
+    def claim_trials(
+        self,
+        context_id: int,
+        *,
+        owner: str,
+        limit: int | None = None,
+        model_hashes: dict[str, str] | None = None,
+        sizes: Sequence[int] | None = None,
+        repeats: int | None = None,
+    ) -> list[TrialSnapshot]:
+        """Move up to ``limit`` waiting trials to running for ``owner`` and return them.
+
+        Only rows this call moved are returned (a conditional update per row or batch),
+        so two coordinators never get the same trial. ``model_hashes`` (model name →
+        hash), ``sizes`` (allowed n_train values) and ``repeats`` (repeat < repeats)
+        restrict the claim to the current spec's plan. Order: repeat, n_train, model —
+        so a partial study has complete small sizes first.
+        """
+
+    @abc.abstractmethod
+    def finish_trial(
+        self, trial_id: int, result: TrialResult, *, owner: str, environment_id: int | None
+    ) -> bool:
+        """Record a result; running → complete/failed only if ``owner`` holds the claim.
+
+        Metrics and timings are written in the same transaction. Returns False (and writes
+        nothing) if the trial is not running under ``owner`` — e.g. already finished.
+        """
+
+    @abc.abstractmethod
+    def release_trials(self, trial_ids: Sequence[int], *, owner: str) -> int:
+        """Return running trials held by ``owner`` to waiting; return how many moved."""
+
+    @abc.abstractmethod
+    def release_stale(self, context_id: int, *, older_than_seconds: float) -> int:
+        """Return running trials whose heartbeat is older than the limit to waiting."""
+
+    @abc.abstractmethod
+    def heartbeat(self, owner: str) -> None:
+        """Refresh the heartbeat of every trial running under ``owner``."""
+
+    @abc.abstractmethod
+    def reset_failed(self, context_id: int) -> int:
+        """Move failed trials back to waiting (an explicit retry); return how many."""
+
+    @abc.abstractmethod
+    def get_trials(
+        self,
+        context_id: int,
+        *,
+        states: Sequence[TrialState] | None = None,
+        model_hashes: dict[str, str] | None = None,
+        sizes: Sequence[int] | None = None,
+        repeats: int | None = None,
+    ) -> list[TrialSnapshot]:
+        """Return snapshots of the context's trials, ordered by model, n_train, repeat.
+
+        ``model_hashes``, ``sizes`` and ``repeats`` filter as in :meth:`claim_trials`.
+
+        ``extra`` holds: fit_seconds, predict_seconds, cpu_seconds, peak_rss_bytes,
+        error_type, error_message, traceback, predictions_digest, worker, owner,
+        environment_id, created_at, started_at, finished_at (datetimes, UTC).
+        """
+
+    @abc.abstractmethod
+    def state_counts(self, context_id: int) -> dict[TrialState, int]:
+        """Return the number of trials in each state (every state present, maybe 0)."""
+
+    # -- reproductions ----------------------------------------------------------------
+    @abc.abstractmethod
+    def record_reproduction(self, context_id: int, summary: dict[str, Any]) -> int:
+        """Store the summary of a ``dataroi reproduce`` run; return its id."""
+
+    @abc.abstractmethod
+    def list_reproductions(self, context_id: int) -> list[dict[str, Any]]:
+        """Return stored reproduction summaries, oldest first (``summary`` plus
+        ``reproduction_id`` and ``created_at``)."""
+
+    # -- schema -----------------------------------------------------------------------
+    @abc.abstractmethod
+    def schema_version(self) -> str:
+        """Return the schema revision of the store (the alembic revision id)."""

@@ -1,0 +1,23 @@
+"""The study spec: dataclasses, YAML loading and validation with field paths."""
+
+from dataroi.spec._load import check_models, load_spec, spec_from_dict
+from dataroi.spec._model import (
+    DataSpec,
+    ModelSpec,
+    ScheduleSpec,
+    SplitSpec,
+    StudySpec,
+    canonical_hash,
+)
+
+__all__ = [
+    "DataSpec",
+    "ModelSpec",
+    "ScheduleSpec",
+    "SplitSpec",
+    "StudySpec",
+    "canonical_hash",
+    "check_models",
+    "load_spec",
+    "spec_from_dict",
+]

@@ -1,0 +1,485 @@
+"""Load and validate a study spec (YAML or a dictionary) into a :class:`StudySpec`.
+
+Validation happens before anything runs and reports *every* problem with its field path
+(``models.svm.params.C``), the bad value and what is allowed (house rule 3).
+
+Example:
+    >>> spec = spec_from_dict({
+    ...     "name": "demo",
+    ...     "data": {"source": "sklearn:iris"},
+    ...     "models": {"logreg": {"estimator": "sklearn.linear_model.LogisticRegression"}},
+    ...     "schedule": {"sizes": [20, 40], "repeats": 2},
+    ... })
+    >>> spec.metrics, spec.schedule.resolve_sizes(120)
+    (('accuracy',), [20, 40])
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from dataroi.exceptions import SpecError, UsageError
+from dataroi.metrics import METRICS, get_metric
+from dataroi.spec._model import DataSpec, ModelSpec, ScheduleSpec, SplitSpec, StudySpec
+
+__all__ = ["check_models", "load_spec", "spec_from_dict"]
+
+_TOP = {"name", "data", "split", "models", "metrics", "schedule", "ledger", "description"}
+_DATA = {"source", "path", "target", "features", "task", "drop_missing_target"}
+_SPLIT = {"test_size", "stratify", "test_file", "group_column", "time_column"}
+_SCHEDULE = {"sizes", "geometric", "repeats", "seed"}
+_GEOMETRIC = {"min", "max", "count"}
+_MODEL = {"estimator", "params", "pipeline", "factory"}
+_TASKS = ("auto", "classification", "regression")
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+def _unknown(keys: Any, allowed: set[str], where: str, problems: list[str]) -> None:
+    for key in keys:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            at = f"{where}." if where else ""
+            problems.append(
+                f"{at}{key}: unknown key{hint}; allowed: {', '.join(sorted(allowed))}"
+            )
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def load_spec(path: str | os.PathLike[str]) -> StudySpec:
+    """Read, parse and validate a YAML study spec file.
+
+    Raises:
+        UsageError: the file is missing or unreadable.
+        SpecError: YAML syntax errors (with line and column), unsafe tags, or any
+            invalid field (every problem listed).
+    """
+    import yaml
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"spec file not found: {p}") from None
+    except IsADirectoryError:
+        raise UsageError(f"spec path is a directory, not a file: {p}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read spec file {p}: {exc}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise SpecError(
+            f"{where}YAML tag refused ({exc.problem}); specs are plain data — "
+            "remove the '!!' tag",
+            source=str(p),
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(f"YAML syntax error at {where}{problem}", source=str(p)) from None
+    if raw is None:
+        raise SpecError("the file is empty; run `dataroi init` for a template", source=str(p))
+    default_name = p.stem
+    return spec_from_dict(raw, base_dir=str(p.resolve().parent), source_text=text,
+                          default_name=default_name, source=str(p))
+
+
+def spec_from_dict(
+    raw: Any,
+    *,
+    base_dir: str = ".",
+    source_text: str = "",
+    default_name: str = "study",
+    source: str | None = None,
+) -> StudySpec:
+    """Validate a spec given as plain data (as parsed from YAML).
+
+    Raises:
+        SpecError: listing every problem with its field path.
+    """
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        raise SpecError(f"the spec must be a mapping of sections, got {type(raw).__name__}",
+                        source=source)
+    _unknown(raw.keys(), _TOP, "", problems)
+
+    name = raw.get("name", default_name)
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        problems.append(f"name: must be 1-64 letters, digits, '_', '-' or '.', got {name!r}")
+        name = "study"
+
+    data = _parse_data(raw.get("data"), problems)
+    split = _parse_split(raw.get("split", {}), problems)
+    models = _parse_models(raw.get("models"), problems)
+    metrics = _parse_metrics(raw.get("metrics", None), data, problems)
+    schedule = _parse_schedule(raw.get("schedule"), problems)
+
+    ledger = raw.get("ledger")
+    if ledger is not None and not isinstance(ledger, str):
+        problems.append(f"ledger: must be a URL or path string, got {ledger!r}")
+        ledger = None
+
+    if data is not None and split is not None:
+        for col_field in ("group_column", "time_column"):
+            col = getattr(split, col_field)
+            if col and col == data.target:
+                problems.append(f"split.{col_field}: '{col}' is the target column")
+            if col and data.features and col in data.features:
+                problems.append(f"split.{col_field}: '{col}' is also listed in data.features "
+                                "(it would leak the split into the model)")
+
+    if problems:
+        raise SpecError(problems, source=source)
+    assert data is not None and split is not None and schedule is not None
+    spec = StudySpec(
+        name=name,
+        data=data,
+        split=split,
+        models=tuple(models),
+        metrics=tuple(metrics),
+        schedule=schedule,
+        ledger=ledger,
+        base_dir=base_dir,
+        source_text=source_text,
+    )
+    check_models(spec, task=None if data.task == "auto" else data.task, source=source)
+    return spec
+
+
+def _parse_data(raw: Any, problems: list[str]) -> DataSpec | None:
+    if raw is None:
+        problems.append("data: missing; e.g. data: {source: my.csv, target: label}")
+        return None
+    if isinstance(raw, str):
+        raw = {"source": raw}
+    if not isinstance(raw, dict):
+        problems.append(f"data: must be a mapping, got {type(raw).__name__}")
+        return None
+    _unknown(raw.keys(), _DATA, "data", problems)
+    source = raw.get("source", raw.get("path"))
+    if not isinstance(source, str) or not source.strip():
+        problems.append("data.source: missing; a CSV/Parquet/NPZ path or a built-in "
+                        "name such as 'sklearn:digits'")
+        source = ""
+    target = raw.get("target", "target")
+    if not isinstance(target, str) or not target:
+        problems.append(f"data.target: must be a column name, got {target!r}")
+        target = "target"
+    features = raw.get("features")
+    if features is not None:
+        if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+            problems.append("data.features: must be a list of column names")
+            features = None
+        elif not features:
+            problems.append("data.features: empty list; leave it out to use all columns")
+            features = None
+        else:
+            dup = sorted({f for f in features if features.count(f) > 1})
+            if dup:
+                problems.append(f"data.features: duplicated columns {dup}")
+            if target in features:
+                problems.append(f"data.features: contains the target '{target}'")
+            features = tuple(features)
+    task = raw.get("task", "auto")
+    if task not in _TASKS:
+        problems.append(f"data.task: must be one of {', '.join(_TASKS)}, got {task!r}")
+        task = "auto"
+    drop = raw.get("drop_missing_target", False)
+    if not isinstance(drop, bool):
+        problems.append(f"data.drop_missing_target: must be true or false, got {drop!r}")
+        drop = False
+    return DataSpec(source=source, target=target, features=features, task=task,
+                    drop_missing_target=drop)
+
+
+def _parse_split(raw: Any, problems: list[str]) -> SplitSpec | None:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        problems.append(f"split: must be a mapping, got {type(raw).__name__}")
+        return None
+    _unknown(raw.keys(), _SPLIT, "split", problems)
+    chosen = [k for k in ("test_file", "group_column", "time_column") if raw.get(k)]
+    if len(chosen) > 1:
+        problems.append(f"split: choose one of test_file, group_column, time_column; "
+                        f"got {', '.join(chosen)}")
+    test_size = raw.get("test_size", None if raw.get("test_file") else 0.2)
+    if raw.get("test_file"):
+        if "test_size" in raw:
+            problems.append("split.test_size: not used with split.test_file; remove one")
+        test_size = None
+    elif not _is_number(test_size):
+        problems.append(f"split.test_size: must be a fraction in (0, 1) or a row count, "
+                        f"got {test_size!r}")
+        test_size = 0.2
+    elif isinstance(test_size, float) and not test_size.is_integer() and not (
+        0 < test_size < 1
+    ):
+        problems.append(f"split.test_size: a fraction must lie in (0, 1), got {test_size}")
+    elif test_size <= 0:
+        problems.append(f"split.test_size: must be positive, got {test_size}")
+    elif test_size >= 1:
+        test_size = int(test_size)
+    for key in ("test_file", "group_column", "time_column"):
+        v = raw.get(key)
+        if v is not None and not isinstance(v, str):
+            problems.append(f"split.{key}: must be a string, got {v!r}")
+    stratify = raw.get("stratify")
+    if stratify is not None and not isinstance(stratify, bool):
+        problems.append(f"split.stratify: must be true or false, got {stratify!r}")
+        stratify = None
+    return SplitSpec(
+        test_size=test_size,
+        stratify=stratify,
+        test_file=raw.get("test_file") if isinstance(raw.get("test_file"), str) else None,
+        group_column=raw.get("group_column")
+        if isinstance(raw.get("group_column"), str) else None,
+        time_column=raw.get("time_column") if isinstance(raw.get("time_column"), str) else None,
+    )
+
+
+def _looks_like_path(key: Any) -> bool:
+    return isinstance(key, str) and ("." in key or ":" in key)
+
+
+def _parse_model(name: str, raw: Any, where: str, problems: list[str]) -> ModelSpec | None:
+    # short forms: "sklearn.svm.SVC", or {"sklearn.svm.SVC": {C: 1}}
+    if isinstance(raw, str):
+        raw = {"factory": raw} if ":" in raw else {"estimator": raw}
+    if isinstance(raw, dict) and len(raw) == 1:
+        (k, v), = raw.items()
+        if _looks_like_path(k) and k not in _MODEL and (v is None or isinstance(v, dict)):
+            raw = ({"factory": k} if ":" in k else {"estimator": k}) | {"params": v or {}}
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be an import path or a mapping with estimator, "
+                        f"pipeline or factory; got {raw!r}")
+        return None
+    _unknown(raw.keys(), _MODEL, where, problems)
+    kinds = [k for k in ("estimator", "pipeline", "factory") if raw.get(k) is not None]
+    if len(kinds) != 1:
+        problems.append(f"{where}: give exactly one of estimator, pipeline, factory"
+                        + (f" (got {', '.join(kinds)})" if kinds else ""))
+        return None
+    params = raw.get("params") or {}
+    if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+        problems.append(f"{where}.params: must be a mapping of parameter names to values")
+        params = {}
+    pipeline = None
+    if raw.get("pipeline") is not None:
+        steps = raw["pipeline"]
+        if not isinstance(steps, list) or not steps:
+            problems.append(f"{where}.pipeline: must be a non-empty list of steps")
+            return None
+        parsed = [_parse_model(f"{name}[{i}]", step, f"{where}.pipeline[{i}]", problems)
+                  for i, step in enumerate(steps)]
+        if any(p is None for p in parsed):
+            return None
+        pipeline = tuple(p for p in parsed if p is not None)
+    for key in ("estimator", "factory"):
+        v = raw.get(key)
+        if v is not None and not isinstance(v, str):
+            problems.append(f"{where}.{key}: must be an import path string, got {v!r}")
+            return None
+    if raw.get("factory") and ":" not in raw["factory"]:
+        problems.append(f"{where}.factory: write it as 'package.module:function', "
+                        f"got {raw['factory']!r}")
+        return None
+    return ModelSpec(name=name, estimator=raw.get("estimator"), params=params,
+                     pipeline=pipeline, factory=raw.get("factory"))
+
+
+def _parse_models(raw: Any, problems: list[str]) -> list[ModelSpec]:
+    if raw is None:
+        problems.append("models: missing; e.g. models: {logreg: "
+                        "sklearn.linear_model.LogisticRegression}")
+        return []
+    items: list[tuple[str, Any]]
+    if isinstance(raw, dict):
+        items = [(str(k), v) for k, v in raw.items()]
+    elif isinstance(raw, list):  # list of {name: ..., estimator: ...}
+        items = []
+        for i, entry in enumerate(raw):
+            if not isinstance(entry, dict) or "name" not in entry:
+                problems.append(f"models[{i}]: list entries need a 'name'; or write models "
+                                "as a mapping name → model")
+                continue
+            entry = dict(entry)
+            items.append((str(entry.pop("name")), entry))
+    else:
+        problems.append(f"models: must be a mapping name → model, got {type(raw).__name__}")
+        return []
+    if not items:
+        problems.append("models: empty; name at least one model")
+    out = []
+    seen: set[str] = set()
+    for name, value in items:
+        if not _NAME_RE.match(name):
+            problems.append(f"models.{name}: model names use letters, digits, '_', '-', '.'")
+            continue
+        if name in seen:
+            problems.append(f"models.{name}: duplicated name")
+            continue
+        seen.add(name)
+        m = _parse_model(name, value, f"models.{name}", problems)
+        if m is not None:
+            out.append(m)
+    return out
+
+
+def _parse_metrics(raw: Any, data: DataSpec | None, problems: list[str]) -> list[str]:
+    if raw is None:
+        task = data.task if data else "auto"
+        return ["r2"] if task == "regression" else ["accuracy"]
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not raw:
+        problems.append("metrics: must be a non-empty list of metric names; known: "
+                        + ", ".join(METRICS))
+        return ["accuracy"]
+    names: list[str] = []
+    for i, m in enumerate(raw):
+        try:
+            metric = get_metric(str(m))
+        except KeyError as exc:
+            problems.append(f"metrics[{i}]: {exc.args[0]}")
+            continue
+        if metric.name in names:
+            problems.append(f"metrics[{i}]: '{metric.name}' listed twice")
+            continue
+        names.append(metric.name)
+    if names and data is not None and data.task != "auto":
+        for i, n in enumerate(names):
+            if get_metric(n).task != data.task:
+                problems.append(f"metrics[{i}]: '{n}' is a {get_metric(n).task} metric but "
+                                f"data.task is {data.task}")
+    tasks = {get_metric(n).task for n in names}
+    if len(tasks) > 1:
+        problems.append("metrics: mixes classification and regression metrics "
+                        f"({', '.join(names)})")
+    return names or ["accuracy"]
+
+
+def _parse_schedule(raw: Any, problems: list[str]) -> ScheduleSpec | None:
+    if raw is None:
+        problems.append("schedule: missing; e.g. schedule: {geometric: {min: 50, count: 8}, "
+                        "repeats: 5, seed: 0}")
+        return None
+    if not isinstance(raw, dict):
+        problems.append(f"schedule: must be a mapping, got {type(raw).__name__}")
+        return None
+    _unknown(raw.keys(), _SCHEDULE, "schedule", problems)
+    sizes = raw.get("sizes")
+    geometric = raw.get("geometric")
+    if (sizes is None) == (geometric is None):
+        problems.append("schedule: give exactly one of sizes (a list) or geometric "
+                        "({min, max, count})")
+    parsed_sizes = None
+    if sizes is not None:
+        if not isinstance(sizes, list) or not sizes:
+            problems.append("schedule.sizes: must be a non-empty list of row counts")
+        else:
+            for i, s in enumerate(sizes):
+                if not _is_int(s) or s < 1:
+                    problems.append(f"schedule.sizes[{i}]: must be a positive integer, got {s!r}")
+            if all(_is_int(s) and s >= 1 for s in sizes):
+                if len(set(sizes)) != len(sizes):
+                    problems.append("schedule.sizes: contains duplicates")
+                parsed_sizes = tuple(sorted(set(sizes)))
+    parsed_geo = None
+    if geometric is not None:
+        if not isinstance(geometric, dict):
+            problems.append("schedule.geometric: must be a mapping {min, max, count}")
+        else:
+            _unknown(geometric.keys(), _GEOMETRIC, "schedule.geometric", problems)
+            lo, hi, count = geometric.get("min"), geometric.get("max"), geometric.get("count", 8)
+            ok = True
+            if not _is_int(lo) or lo < 1:
+                problems.append(f"schedule.geometric.min: must be a positive integer, got {lo!r}")
+                ok = False
+            if hi in ("all", "pool"):
+                hi = None
+            if hi is not None and (not _is_int(hi) or hi < 1):
+                problems.append("schedule.geometric.max: must be a positive integer or 'all' "
+                                f"(the whole pool), got {hi!r}")
+                ok = False
+            if not _is_int(count) or not 1 <= count <= 200:
+                problems.append(f"schedule.geometric.count: must be an integer in 1..200, "
+                                f"got {count!r}")
+                ok = False
+            if ok and hi is not None and hi < lo:
+                problems.append(f"schedule.geometric: max ({hi}) is smaller than min ({lo})")
+                ok = False
+            if ok:
+                parsed_geo = (lo, hi, count)
+    repeats = raw.get("repeats", 5)
+    if not _is_int(repeats) or not 1 <= repeats <= 1000:
+        problems.append(f"schedule.repeats: must be an integer in 1..1000, got {repeats!r}")
+        repeats = 1
+    seed = raw.get("seed", 0)
+    if not _is_int(seed) or not 0 <= seed < 2**63:
+        problems.append(f"schedule.seed: must be a non-negative integer, got {seed!r}")
+        seed = 0
+    if parsed_sizes is None and parsed_geo is None:
+        return None
+    return ScheduleSpec(sizes=parsed_sizes, geometric=parsed_geo, repeats=repeats, seed=seed)
+
+
+def check_models(spec: StudySpec, *, task: str | None, source: str | None = None) -> None:
+    """Build every model once (unfitted) to catch bad import paths and params early.
+
+    With ``task`` known, also check that every metric fits it and that each model can
+    produce what the metrics need (``predict_proba`` for log loss, ...).
+
+    Raises:
+        SpecError: listing every problem.
+    """
+    from dataroi.trial._estimators import build_estimator, validate_estimator_params
+
+    problems: list[str] = []
+    for m in spec.models:
+        where = f"models.{m.name}"
+        try:
+            est = build_estimator(m.to_dict())
+            validate_estimator_params(est)
+        except ImportError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        except Exception as exc:  # bad params: TypeError, InvalidParameterError, ValueError
+            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            problems.append(f"{where}.params: {msg}")
+            continue
+        if task is None:
+            continue
+        if task == "classification" and not hasattr(est, "predict_proba"):
+            needs_proba = [n for n in spec.metrics if get_metric(n).needs == "proba"]
+            if needs_proba:
+                problems.append(
+                    f"{where}: metrics {', '.join(needs_proba)} need predict_proba, which "
+                    f"{type(est).__name__} does not offer with these params"
+                    + (" (set probability: true)" if type(est).__name__ == "SVC" else "")
+                )
+            elif any(get_metric(n).needs == "score" for n in spec.metrics) and not hasattr(
+                est, "decision_function"
+            ):
+                problems.append(f"{where}: roc_auc needs predict_proba or decision_function")
+    if task is not None:
+        for i, n in enumerate(spec.metrics):
+            if get_metric(n).task != task:
+                problems.append(f"metrics[{i}]: '{n}' is a {get_metric(n).task} metric but "
+                                f"the task is {task}")
+    if problems:
+        raise SpecError(problems, source=source)

@@ -1,0 +1,204 @@
+"""The study spec as frozen dataclasses (what the YAML file means once validated).
+
+Example:
+    >>> s = ScheduleSpec(sizes=(50, 100), repeats=3, seed=0)
+    >>> s.resolve_sizes(pool_size=500)
+    [50, 100]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "DataSpec",
+    "ModelSpec",
+    "ScheduleSpec",
+    "SplitSpec",
+    "StudySpec",
+    "canonical_hash",
+]
+
+TaskName = Literal["auto", "classification", "regression"]
+
+
+def canonical_hash(obj: Any) -> str:
+    """SHA-256 of the canonical JSON of ``obj`` (sorted keys, no whitespace).
+
+    Example:
+        >>> canonical_hash({"b": 1, "a": 2}) == canonical_hash({"a": 2, "b": 1})
+        True
+    """
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Where the data comes from and what to predict.
+
+    Attributes:
+        source: a file path (CSV, Parquet, NPZ; relative to the spec file) or a built-in
+            name such as ``sklearn:digits``.
+        target: the target column.
+        features: the feature columns; None means all other columns (minus split columns).
+        task: ``auto``, ``classification`` or ``regression``.
+        drop_missing_target: drop rows whose target is missing instead of failing.
+    """
+
+    source: str
+    target: str = "target"
+    features: tuple[str, ...] | None = None
+    task: TaskName = "auto"
+    drop_missing_target: bool = False
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    """How the held-out test set is chosen; the train pool is the rest.
+
+    Exactly one strategy: ``test_size`` (fraction in (0, 1) or a row count; stratified
+    for classification unless ``stratify`` is False), ``test_file``, ``group_column``
+    (with ``test_size`` as the share or number of groups) or ``time_column`` (the latest
+    ``test_size`` rows; rows that share the cut-off time all go to the test set).
+    """
+
+    test_size: float | int | None = 0.2
+    stratify: bool | None = None
+    test_file: str | None = None
+    group_column: str | None = None
+    time_column: str | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.test_file:
+            return "test_file"
+        if self.group_column:
+            return "group"
+        if self.time_column:
+            return "time"
+        return "random"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model candidate.
+
+    Exactly one of ``estimator`` (import path of a scikit-learn compatible class),
+    ``pipeline`` (a list of steps, each an estimator spec) or ``factory``
+    (``package.module:function`` returning an unfitted estimator), with ``params``.
+    """
+
+    name: str
+    estimator: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    pipeline: tuple[ModelSpec, ...] | None = None
+    factory: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (what is hashed and shipped to workers)."""
+        out: dict[str, Any] = {"name": self.name, "params": dict(self.params)}
+        if self.estimator:
+            out["estimator"] = self.estimator
+        if self.factory:
+            out["factory"] = self.factory
+        if self.pipeline is not None:
+            out["pipeline"] = [step.to_dict() for step in self.pipeline]
+        return out
+
+    @property
+    def model_hash(self) -> str:
+        """Hash of what the model *is* (not of its name); changing params re-plans it."""
+        d = self.to_dict()
+        d.pop("name")
+        if "pipeline" in d:
+            for step in d["pipeline"]:
+                step.pop("name", None)
+        return canonical_hash(d)[:16]
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """Training-set sizes, repeats and the root seed.
+
+    ``sizes`` are explicit row counts; or ``geometric`` = (min, max, count) where max may
+    be ``None`` for "the whole pool".
+    """
+
+    sizes: tuple[int, ...] | None = None
+    geometric: tuple[int, int | None, int] | None = None
+    repeats: int = 5
+    seed: int = 0
+
+    def resolve_sizes(self, pool_size: int) -> list[int]:
+        """The sorted distinct sizes for a pool of ``pool_size`` rows.
+
+        Example:
+            >>> ScheduleSpec(geometric=(10, None, 4)).resolve_sizes(1000)
+            [10, 46, 215, 1000]
+        """
+        if self.sizes is not None:
+            return sorted({int(s) for s in self.sizes})
+        assert self.geometric is not None
+        lo, hi, count = self.geometric
+        hi = pool_size if hi is None else hi
+        import numpy as np
+
+        if count == 1 or hi <= lo:
+            return sorted({int(hi)})
+        vals = np.geomspace(lo, hi, count)
+        return sorted({round(float(v)) for v in vals})
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A whole, validated study spec.
+
+    Attributes:
+        name: study name (the ledger keys studies by it).
+        data, split, models, metrics, schedule: the parts above; ``metrics[0]`` is primary.
+        ledger: ledger URL or path from the spec (None: ``.dataroi/ledger.db`` beside it).
+        base_dir: directory relative paths are resolved against (the spec's folder).
+        source_text: the YAML text as written (kept in the ledger).
+    """
+
+    name: str
+    data: DataSpec
+    split: SplitSpec
+    models: tuple[ModelSpec, ...]
+    metrics: tuple[str, ...]
+    schedule: ScheduleSpec
+    ledger: str | None = None
+    base_dir: str = "."
+    source_text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalized spec as plain data (without file-system location)."""
+        return {
+            "name": self.name,
+            "data": {k: (list(v) if isinstance(v, tuple) else v)
+                     for k, v in asdict(self.data).items()},
+            "split": asdict(self.split),
+            "models": [m.to_dict() for m in self.models],
+            "metrics": list(self.metrics),
+            "schedule": {
+                "sizes": list(self.schedule.sizes) if self.schedule.sizes else None,
+                "geometric": list(self.schedule.geometric) if self.schedule.geometric else None,
+                "repeats": self.schedule.repeats,
+                "seed": self.schedule.seed,
+            },
+        }
+
+    @property
+    def spec_hash(self) -> str:
+        """Hash of the normalized spec (the ledger location is not part of it)."""
+        return canonical_hash(self.to_dict())
+
+    def model(self, name: str) -> ModelSpec:
+        for m in self.models:
+            if m.name == name:
+                return m
+        raise KeyError(name)

@@ -1,0 +1,186 @@
+"""The coordinator loop: claim trials, submit them, record results as they arrive.
+
+It is the only writer of the ledger (house rule 7). It bounds the work in flight
+(``wait(FIRST_COMPLETED)``), writes each result in its own transaction as soon as it
+arrives, refreshes a heartbeat, and on Ctrl-C / SIGTERM returns claimed-but-unfinished
+trials to waiting before it re-raises. A ``kill -9`` loses at most the trials in flight:
+the next run releases them (SQLite: one coordinator per file, so every running trial of
+a dead coordinator is released at start; Postgres: after a heartbeat timeout).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+from dataroi.artifacts import ArtifactStore
+from dataroi.exceptions import DataroiError
+from dataroi.ledger._base import BaseLedger
+from dataroi.study._plan import Plan
+from dataroi.trial import TrialResult, TrialSnapshot, TrialState
+from dataroi.trial._worker import TrialPayload, run_trial
+
+__all__ = ["Interrupted", "RunOutcome", "WorkerCrashed", "coordinate", "new_owner_id"]
+
+HEARTBEAT_SECONDS = 30.0
+
+
+class Interrupted(DataroiError):
+    """The run was stopped by Ctrl-C or SIGTERM; unfinished trials went back to waiting."""
+
+    exit_code = 130
+
+
+class WorkerCrashed(DataroiError):
+    """A worker process died (e.g. out of memory); its trials went back to waiting."""
+
+
+@dataclass
+class RunOutcome:
+    """What one coordinator run did."""
+
+    completed: int = 0
+    failed: int = 0
+    released: int = 0
+    results: list[TrialResult] = field(default_factory=list)
+
+
+def new_owner_id() -> str:
+    """A coordinator id that names the machine and process (shown by ``status``)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class _SigTerm:
+    """Turn SIGTERM into KeyboardInterrupt in the main thread while the loop runs."""
+
+    def __enter__(self) -> _SigTerm:
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            def handler(signum: int, frame: Any) -> None:
+                raise KeyboardInterrupt("SIGTERM")
+
+            self.previous = signal.signal(signal.SIGTERM, handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
+def coordinate(
+    *,
+    ledger: BaseLedger,
+    context_id: int,
+    plan: Plan,
+    executor: Any,
+    make_payload: Callable[[TrialSnapshot], TrialPayload],
+    store: ArtifactStore,
+    environment_id: int | None,
+    owner: str,
+    max_in_flight: int,
+    on_result: Callable[[TrialResult], None] | None = None,
+) -> RunOutcome:
+    """Run every waiting trial of the plan through ``executor``; return what happened.
+
+    Raises:
+        Interrupted: on Ctrl-C/SIGTERM, after releasing unfinished trials.
+        WorkerCrashed: when a worker process died, after releasing unfinished trials.
+    """
+    outcome = RunOutcome()
+    in_flight: dict[Future[Any], TrialSnapshot] = {}
+    claimed: dict[int, TrialSnapshot] = {}
+    last_beat = time.monotonic()
+    exhausted = False
+
+    def record(snap: TrialSnapshot, result: TrialResult) -> None:
+        digest = None
+        if result.predictions:
+            digest = store.put(result.predictions)
+        clean = dataclasses.replace(result, predictions=None, predictions_digest=digest)
+        if ledger.finish_trial(snap.trial_id, clean, owner=owner,
+                               environment_id=environment_id):
+            if clean.state is TrialState.COMPLETE:
+                outcome.completed += 1
+            else:
+                outcome.failed += 1
+            outcome.results.append(clean)
+        claimed.pop(snap.trial_id, None)
+        if on_result is not None:
+            on_result(clean)
+
+    try:
+        with _SigTerm():
+            while True:
+                free = max_in_flight - len(in_flight)
+                if free > 0 and not exhausted:
+                    batch = ledger.claim_trials(context_id, owner=owner, limit=free,
+                                                model_hashes=plan.model_hashes,
+                                                sizes=plan.sizes, repeats=plan.repeats)
+                    if not batch:
+                        exhausted = True
+                    for snap in batch:
+                        claimed[snap.trial_id] = snap
+                        fut = executor.submit(run_trial, make_payload(snap))
+                        in_flight[fut] = snap
+                if not in_flight:
+                    if exhausted:
+                        break
+                    continue
+                done, _ = wait(list(in_flight), timeout=HEARTBEAT_SECONDS,
+                               return_when=FIRST_COMPLETED)
+                for fut in done:
+                    snap = in_flight.pop(fut)
+                    record(snap, fut.result())
+                if time.monotonic() - last_beat > HEARTBEAT_SECONDS / 2:
+                    ledger.heartbeat(owner)
+                    last_beat = time.monotonic()
+    except KeyboardInterrupt:
+        _drain_done(in_flight, record)
+        _stop(executor)
+        outcome.released = ledger.release_trials(list(claimed), owner=owner)
+        raise Interrupted(
+            f"interrupted: {outcome.completed + outcome.failed} trials recorded in this run, "
+            f"{outcome.released} unfinished trials returned to waiting; "
+            "run again to continue") from None
+    except BrokenProcessPool:
+        _drain_done(in_flight, record)
+        _stop(executor)
+        outcome.released = ledger.release_trials(list(claimed), owner=owner)
+        raise WorkerCrashed(
+            "a worker process died (out of memory, or killed); "
+            f"{outcome.released} unfinished trials returned to waiting; run again to "
+            "continue, with fewer --jobs if memory is short") from None
+    except BaseException:
+        _stop(executor)
+        ledger.release_trials(list(claimed), owner=owner)
+        raise
+    return outcome
+
+
+def _drain_done(in_flight: dict[Future[Any], TrialSnapshot],
+                record: Callable[[TrialSnapshot, TrialResult], None]) -> None:
+    """Record results that arrived before the interruption; they are not lost."""
+    for fut, snap in list(in_flight.items()):
+        if fut.done() and not fut.cancelled() and fut.exception() is None:
+            record(snap, fut.result())
+            del in_flight[fut]
+
+
+def _stop(executor: Any) -> None:
+    kill = getattr(executor, "kill_workers", None)
+    if callable(kill):
+        kill()
+    try:
+        executor.shutdown(wait=False, cancel_futures=True)
+    except TypeError:  # an executor without cancel_futures
+        executor.shutdown(wait=False)

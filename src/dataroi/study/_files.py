@@ -1,0 +1,31 @@
+"""Atomic file writes: a temporary file in the same folder, then a rename.
+
+Example:
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "out.csv")
+    >>> write_atomic(p, "a,b\\n")
+    >>> open(p).read()
+    'a,b\\n'
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["write_atomic"]
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new, never half."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

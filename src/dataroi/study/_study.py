@@ -1,0 +1,388 @@
+"""The Study facade: plan, run (through the coordinator), status, trials, reproduce.
+
+Example:
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> study = load_study({"name": "iris", "data": "sklearn:iris",
+    ...     "models": {"lr": "sklearn.linear_model.LogisticRegression"},
+    ...     "schedule": {"sizes": [20, 60], "repeats": 2}},
+    ...     ledger=os.path.join(d, "ledger.db"))
+    >>> summary = study.run(jobs=1, progress=False)
+    >>> summary.completed, study.run(jobs=1, progress=False).completed
+    (4, 0)
+    >>> study.trials()[["model", "n_train", "repeat", "metric"]].shape[0]
+    4
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dataroi.exceptions import LedgerError, UsageError
+from dataroi.spec import StudySpec, check_models, load_spec, spec_from_dict
+from dataroi.trial import TrialResult, TrialSnapshot, TrialState
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dataroi.data import PreparedData
+    from dataroi.ledger import BaseLedger
+    from dataroi.study._plan import Plan
+
+__all__ = ["RunSummary", "Study", "StudyStatus", "load_study"]
+
+
+def load_study(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *,
+               ledger: str | None = None) -> Study:
+    """Load a study from a YAML path, a dictionary or a :class:`StudySpec`.
+
+    Args:
+        spec: the study spec.
+        ledger: ledger URL or SQLite path; default: ``DATAROI_LEDGER``, then the spec's
+            ``ledger``, then ``.dataroi/ledger.db`` beside the spec.
+    """
+    if isinstance(spec, StudySpec):
+        parsed = spec
+    elif isinstance(spec, dict):
+        parsed = spec_from_dict(spec, base_dir=os.getcwd())
+    else:
+        parsed = load_spec(spec)
+    return Study(parsed, ledger=ledger)
+
+
+@dataclass
+class RunSummary:
+    """What ``Study.run`` did.
+
+    Attributes:
+        planned_new: trials added to the ledger by this run's planning.
+        total: trials in the current plan.
+        already_done: finished trials found in the ledger before this run (reused).
+        completed, failed: trials this run finished.
+        error_groups: (error type, first message line) → number of failed trials.
+        wall_seconds: duration of the run.
+        notes: messages for the user (new data version, dropped rows...).
+    """
+
+    planned_new: int
+    total: int
+    already_done: int
+    completed: int
+    failed: int
+    wall_seconds: float
+    error_groups: dict[tuple[str, str], int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StudyStatus:
+    """Counts of the current plan's trials by state, per model, and the context."""
+
+    name: str
+    ledger_url: str
+    fingerprint: str
+    counts: dict[str, int]
+    per_model: dict[str, dict[str, int]]
+    owners: dict[str, int]
+    contexts: int
+
+
+class Study:
+    """A learning-curve study bound to a spec and a ledger.
+
+    Constructors store; ``run``/``status``/``trials`` compute (house rule 2).
+    """
+
+    def __init__(self, spec: StudySpec, *, ledger: str | None = None) -> None:
+        self.spec = spec
+        self.ledger_url = resolve_ledger_url(spec, ledger)
+        self._prepared: PreparedData | None = None
+
+    # -- locations --------------------------------------------------------------------
+    @property
+    def workdir(self) -> Path:
+        """Folder of the artifact store and data cache: beside an SQLite ledger file,
+        else ``.dataroi`` beside the spec."""
+        path = _sqlite_path(self.ledger_url)
+        if path is not None:
+            return Path(path).parent
+        return Path(self.spec.base_dir) / ".dataroi"
+
+    # -- preparation ------------------------------------------------------------------
+    def prepare(self) -> PreparedData:
+        """Load and check the data, and check the models against the task (no writes)."""
+        if self._prepared is None:
+            from dataroi.data import prepare_data
+
+            prep = prepare_data(self.spec)
+            check_models(self.spec, task=prep.task, source=None)
+            self._prepared = prep
+        return self._prepared
+
+    def plan(self) -> Plan:
+        """The current spec's trials (validated against the pool size)."""
+        from dataroi.study._plan import make_plan
+
+        return make_plan(self.spec, pool_size=self.prepare().pool_size)
+
+    def _open(self, *, create: bool) -> BaseLedger:
+        from dataroi.ledger import open_ledger
+
+        return open_ledger(self.ledger_url, create=create)
+
+    def _context(self, ledger: BaseLedger, prep: PreparedData) -> tuple[int, int, list[str]]:
+        spec = self.spec
+        notes: list[str] = []
+        study_id = ledger.upsert_study(spec.name, spec_hash=spec.spec_hash,
+                                       spec_text=spec.source_text or repr(spec.to_dict()))
+        dv = ledger.record_dataset_version(
+            fingerprint=prep.fingerprint, n_rows=prep.n_rows_loaded,
+            n_columns=len(prep.dtypes), dtypes=prep.dtypes, source=prep.source)
+        before = ledger.list_contexts(study_id)
+        context_id, created = ledger.upsert_context(
+            study_id, dataset_version_id=dv, context_hash=prep.context_hash(spec),
+            description=prep.describe(spec))
+        if created and before:
+            old = before[-1]
+            if old["fingerprint"] != prep.fingerprint:
+                notes.append(
+                    f"the data changed (fingerprint {old['fingerprint'][:12]} → "
+                    f"{prep.fingerprint[:12]}): this is a new dataset version; no earlier "
+                    "trial is reused")
+            else:
+                notes.append("the split, target, features or seed changed: a new study "
+                             "context; no earlier trial is reused")
+        return study_id, context_id, notes
+
+    # -- run --------------------------------------------------------------------------
+    def run(
+        self,
+        *,
+        jobs: int | None = None,
+        executor: str | Any = "auto",
+        progress: bool = True,
+        retry_failed: bool = False,
+        threads: int | None = None,
+        console: Any = None,
+    ) -> RunSummary:
+        """Plan and run every trial not finished yet; return a summary.
+
+        Args:
+            jobs: worker processes (default: all cores); 1 runs in this process.
+            executor: ``auto``, ``serial``, ``process``, or an executor object with
+                ``submit``/``shutdown``.
+            progress: show a progress bar with an ETA.
+            retry_failed: run failed trials again.
+            threads: BLAS/OpenMP threads per trial (default: cores // jobs, so that
+                workers never oversubscribe the machine).
+            console: a ``rich.console.Console`` for output (default: standard error).
+
+        Raises:
+            SpecError, DataError: bad spec or data (nothing is written).
+            LedgerError: the ledger cannot be used (nothing is written).
+            Interrupted: Ctrl-C or SIGTERM (finished trials are kept).
+        """
+        from dataroi.data import materialize
+        from dataroi.executors import cpu_count, make_executor, threads_per_worker
+        from dataroi.study._coordinator import coordinate, new_owner_id
+        from dataroi.study._environment import capture_environment
+        from dataroi.study._progress import progress_reporter
+        from dataroi.trial._worker import TrialPayload
+
+        t_start = time.perf_counter()
+        for name, value in (("jobs", jobs), ("threads", threads)):
+            if value is not None and value < 1:
+                raise UsageError(f"{name} must be at least 1, got {value}")
+        prep = self.prepare()
+        plan = self.plan()
+        notes = list(prep.notes)
+        n_jobs = jobs or cpu_count()
+        if isinstance(executor, str) and executor == "auto":
+            executor = "serial" if n_jobs == 1 else "process"
+        with self._open(create=True) as ledger, self._coordinator_lock():
+            _, context_id, ctx_notes = self._context(ledger, prep)
+            notes += ctx_notes
+            planned_new = ledger.plan_trials(context_id, plan.trials)
+            stale_after = 0.0 if self._is_sqlite else 4 * 30.0
+            ledger.release_stale(context_id, older_than_seconds=stale_after)
+            if retry_failed:
+                ledger.reset_failed(context_id)
+            snaps = ledger.get_trials(context_id, model_hashes=plan.model_hashes,
+                                      sizes=plan.sizes, repeats=plan.repeats)
+            already = sum(1 for s in snaps if s.state.is_finished)
+            todo = sum(1 for s in snaps if s.state is TrialState.WAITING)
+            env_id = ledger.record_environment(capture_environment(self.spec.base_dir))
+            data_path = materialize(prep, self.workdir / "cache") if todo else ""
+            models = {m.name: m.to_dict() for m in self.spec.models}
+            n_threads = threads or threads_per_worker(n_jobs)
+            root = self.spec.schedule.seed
+
+            def make_payload(snap: TrialSnapshot) -> TrialPayload:
+                return TrialPayload(
+                    trial_id=snap.trial_id, key=snap.key, seed=snap.seed,
+                    subset_seed=plan.subset_seed(root, snap.key.repeat),
+                    model=models[snap.key.model], metrics=self.spec.metrics,
+                    data_path=data_path, threads=n_threads)
+
+            outcome_results: list[TrialResult] = []
+            completed = failed = 0
+            if todo:
+                ex = (make_executor(executor, data_path=data_path, jobs=n_jobs)
+                      if isinstance(executor, str) else executor)
+                max_in_flight = 1 if executor == "serial" else 2 * n_jobs
+                from dataroi.artifacts import ArtifactStore
+
+                try:
+                    with progress_reporter(todo, enabled=progress, console=console,
+                                           label=f"{self.spec.name}") as tick:
+                        outcome = coordinate(
+                            ledger=ledger, context_id=context_id, plan=plan, executor=ex,
+                            make_payload=make_payload,
+                            store=ArtifactStore(self.workdir / "artifacts"),
+                            environment_id=env_id, owner=new_owner_id(),
+                            max_in_flight=max_in_flight, on_result=tick)
+                finally:
+                    if isinstance(executor, str):
+                        ex.shutdown(wait=True)
+                completed, failed = outcome.completed, outcome.failed
+                outcome_results = outcome.results
+        groups = Counter((r.error_type or "Error", r.error_message or "")
+                         for r in outcome_results if r.state is TrialState.FAILED)
+        return RunSummary(planned_new=planned_new, total=len(plan.trials),
+                          already_done=already, completed=completed, failed=failed,
+                          wall_seconds=time.perf_counter() - t_start,
+                          error_groups=dict(groups), notes=notes)
+
+    @property
+    def _is_sqlite(self) -> bool:
+        return _sqlite_path(self.ledger_url) is not None or self.ledger_url.startswith(
+            "sqlite")
+
+    @contextlib.contextmanager
+    def _coordinator_lock(self) -> Iterator[None]:
+        """One coordinator per SQLite file: a second one gets a clear error at once."""
+        path = _sqlite_path(self.ledger_url)
+        if path is None:
+            yield
+            return
+        lock_path = f"{path}.lock"
+        fh = open(lock_path, "a+")  # noqa: SIM115 (held for the whole run)
+        try:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                raise LedgerError(
+                    f"another `dataroi run` ({holder}) is using {path}; SQLite ledgers take "
+                    "one coordinator at a time (use a Postgres ledger to share work)"
+                ) from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}")
+            fh.flush()
+            yield
+        finally:
+            fh.close()
+
+    # -- reading ----------------------------------------------------------------------
+    def _current(self, *, create: bool = False) -> tuple[BaseLedger, int | None, Plan]:
+        prep = self.prepare()
+        plan = self.plan()
+        ledger = self._open(create=create)
+        study_id = ledger.get_study_id(self.spec.name)
+        context_id = None
+        if study_id is not None:
+            want = prep.context_hash(self.spec)
+            for ctx in ledger.list_contexts(study_id):
+                if ctx["context_hash"] == want:
+                    context_id = ctx["context_id"]
+        return ledger, context_id, plan
+
+    def snapshots(self) -> list[TrialSnapshot]:
+        """Snapshots of the current plan's trials (those recorded so far)."""
+        ledger, context_id, plan = self._current()
+        with ledger:
+            if context_id is None:
+                return []
+            return ledger.get_trials(context_id, model_hashes=plan.model_hashes,
+                                     sizes=plan.sizes, repeats=plan.repeats)
+
+    def trials(self) -> pd.DataFrame:
+        """Tidy long table: one row per (trial, metric) of the current plan.
+
+        Columns: model, n_train, repeat, seed, state, metric, value, fit_seconds,
+        predict_seconds, cpu_seconds, peak_rss_bytes, error_type, trial_id,
+        predictions_digest.
+        """
+        from dataroi.study._tables import trials_frame
+
+        return trials_frame(self.snapshots(), self.spec.metrics)
+
+    def status(self) -> StudyStatus:
+        """Trial counts of the current plan by state and model (never writes)."""
+        ledger, context_id, plan = self._current()
+        with ledger:
+            snaps = [] if context_id is None else ledger.get_trials(
+                context_id, model_hashes=plan.model_hashes, sizes=plan.sizes,
+                repeats=plan.repeats)
+            study_id = ledger.get_study_id(self.spec.name)
+            n_ctx = len(ledger.list_contexts(study_id)) if study_id is not None else 0
+        counts = {s.value: 0 for s in TrialState}
+        per_model: dict[str, dict[str, int]] = {
+            m.name: {s.value: 0 for s in TrialState} for m in self.spec.models}
+        owners: Counter[str] = Counter()
+        for s in snaps:
+            counts[s.state.value] += 1
+            per_model[s.key.model][s.state.value] += 1
+            if s.state is TrialState.RUNNING:
+                owners[str(s.extra.get("owner"))] += 1
+        planned = len(plan.trials)
+        counts["not planned yet"] = planned - len(snaps)
+        return StudyStatus(name=self.spec.name, ledger_url=self.ledger_url,
+                           fingerprint=self.prepare().fingerprint, counts=counts,
+                           per_model=per_model, owners=dict(owners), contexts=n_ctx)
+
+    def reproduce(self, *, sample: int = 5, seed: int = 0) -> dict[str, Any]:
+        """Re-run ``sample`` finished trials here and compare every metric exactly.
+
+        Returns a summary dictionary (also stored in the ledger): the trials checked,
+        metrics that differ, prediction digests that differ, and environment changes.
+        """
+        from dataroi.study._reproduce import reproduce_trials
+
+        return reproduce_trials(self, sample=sample, seed=seed)
+
+
+def _sqlite_path(url: str) -> str | None:
+    if url.startswith("sqlite:///"):
+        rest = url[len("sqlite:///"):]
+        return rest if rest and rest != ":memory:" else None
+    if "://" in url:
+        return None
+    return str(Path(url))
+
+
+def resolve_ledger_url(spec: StudySpec, explicit: str | None) -> str:
+    """The ledger to use: explicit > $DATAROI_LEDGER > spec.ledger > beside the spec."""
+    url = explicit or os.environ.get("DATAROI_LEDGER") or spec.ledger
+    if not url:
+        return str(Path(spec.base_dir) / ".dataroi" / "ledger.db")
+    if "://" not in url:
+        p = Path(os.path.expanduser(url))
+        return str(p if p.is_absolute() else Path(spec.base_dir) / p)
+    if url.startswith("sqlite") and "://" in url:
+        return url
+    if not url.startswith(("postgresql", "postgres")):
+        raise UsageError(f"unsupported ledger URL '{url}'; use a file path, sqlite:///PATH or "
+                         "postgresql://USER@HOST/DB")
+    return url
+

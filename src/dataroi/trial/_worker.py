@@ -1,0 +1,211 @@
+"""The worker: fit one trial, predict the test set, score every metric, time it.
+
+``run_trial`` is a plain function of a picklable payload, so any executor can run it (in
+process, in a process pool, on a Dask worker). It never writes the ledger (house rule 7):
+it returns a frozen :class:`TrialResult`. A model that raises is a *failed trial* (house
+rule 9), not an exception. The data set is opened once per worker process (memory-mapped)
+and cached, never shipped per trial.
+
+Example:
+    >>> import tempfile
+    >>> from dataroi.data import materialize, prepare_data
+    >>> from dataroi.spec import spec_from_dict
+    >>> spec = spec_from_dict({"data": "sklearn:iris", "schedule": {"sizes": [30]},
+    ...                        "models": {"lr": "sklearn.linear_model.LogisticRegression"}})
+    >>> path = materialize(prepare_data(spec), tempfile.mkdtemp())
+    >>> payload = TrialPayload(trial_id=1, key=TrialKey("lr", 30, 0), seed=1, subset_seed=2,
+    ...     model={"estimator": "sklearn.linear_model.LogisticRegression", "params": {}},
+    ...     metrics=("accuracy",), data_path=path)
+    >>> result = run_trial(payload)
+    >>> result.state.value, 0.5 < result.metrics["accuracy"] <= 1.0
+    ('complete', True)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import sys
+import time
+import traceback as tb
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dataroi.data._store import WorkerData
+from dataroi.data._subsets import nested_permutation
+from dataroi.metrics import get_metric
+from dataroi.trial._estimators import build_estimator, seed_estimator
+from dataroi.trial._values import TrialKey, TrialResult, TrialState
+
+__all__ = ["TrialPayload", "run_trial", "train_indices", "warm_worker"]
+
+_DATA: dict[str, WorkerData] = {}
+_PERMS: dict[tuple[str, int], np.ndarray] = {}
+_TEST: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class TrialPayload:
+    """Everything a worker needs for one trial (small: no data inside).
+
+    Attributes:
+        trial_id: the ledger row id (echoed back, not used for computing).
+        key: (model, n_train, repeat).
+        seed: estimator seed (``random_state``).
+        subset_seed: the repeat's permutation seed.
+        model: the model spec as a plain dictionary.
+        metrics: metric names to score.
+        data_path: folder of the materialized data set.
+        threads: BLAS/OpenMP threads for this trial (None: leave as is).
+        keep_predictions: return test-set predictions for the artifact store.
+    """
+
+    trial_id: int
+    key: TrialKey
+    seed: int
+    subset_seed: int
+    model: dict[str, Any]
+    metrics: tuple[str, ...]
+    data_path: str
+    threads: int | None = None
+    keep_predictions: bool = True
+
+
+def _data(path: str) -> WorkerData:
+    view = _DATA.get(path)
+    if view is None:
+        if len(_DATA) > 4:  # a long-lived worker that saw many data versions
+            _DATA.clear()
+            _PERMS.clear()
+            _TEST.clear()
+        view = _DATA[path] = WorkerData.open(path)
+    return view
+
+
+def warm_worker(data_path: str) -> None:
+    """Process-pool initializer: ignore Ctrl-C (the coordinator handles it), open the data."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _data(data_path)
+
+
+def train_indices(data: WorkerData, subset_seed: int, n_train: int) -> np.ndarray:
+    """Row positions of the first ``n_train`` rows of the repeat's nested permutation."""
+    cache_key = (data.path, subset_seed)
+    perm = _PERMS.get(cache_key)
+    if perm is None:
+        pool = np.asarray(data.pool_idx)
+        if data.task == "classification":
+            perm = pool[nested_permutation(np.asarray(data.y)[pool], subset_seed)]
+        else:
+            perm = pool[nested_permutation(None, subset_seed, n=len(pool))]
+        if len(_PERMS) > 256:
+            _PERMS.clear()
+        _PERMS[cache_key] = perm
+    if n_train > len(perm):
+        raise ValueError(f"n_train={n_train} exceeds the pool of {len(perm)} rows")
+    return perm[:n_train]
+
+
+def _test_set(data: WorkerData) -> tuple[Any, np.ndarray]:
+    cached = _TEST.get(data.path)
+    if cached is None:
+        idx = np.asarray(data.test_idx)
+        cached = _TEST[data.path] = (data.rows(idx), np.asarray(data.y)[idx])
+    return cached
+
+
+def _full_width(est: Any, values: np.ndarray, n_classes: int) -> np.ndarray:
+    """Place per-class columns of a model that saw only some classes at their codes."""
+    classes = np.asarray(getattr(est, "classes_", np.arange(values.shape[1])), dtype=int)
+    if values.ndim == 1:  # binary decision_function
+        values = np.column_stack([-values, values])
+    if values.shape[1] == n_classes and np.array_equal(classes, np.arange(n_classes)):
+        return np.asarray(values, dtype=float)
+    out = np.zeros((values.shape[0], n_classes), dtype=float)
+    out[:, classes] = values
+    return out
+
+
+def _peak_rss_bytes() -> int | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(rss if sys.platform == "darwin" else rss * 1024)
+
+
+def run_trial(payload: TrialPayload) -> TrialResult:
+    """Fit, predict and score one trial; return a frozen result (never raises for the
+    model's own errors)."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    cpu0 = time.process_time()
+    fit_seconds = predict_seconds = None
+    try:
+        data = _data(payload.data_path)
+        train = train_indices(data, payload.subset_seed, payload.key.n_train)
+        X_train = data.rows(train)
+        y_train = np.asarray(data.y)[train]
+        X_test, y_test = _test_set(data)
+        est = seed_estimator(build_estimator(payload.model), payload.seed)
+        limiter = None
+        if payload.threads is not None:
+            from threadpoolctl import threadpool_limits
+
+            limiter = threadpool_limits(limits=payload.threads)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t0 = time.perf_counter()
+                est.fit(X_train, y_train)
+                fit_seconds = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                pred = np.asarray(est.predict(X_test))
+                proba = None
+                if data.task == "classification":
+                    n_classes = int(data.n_classes or 0)
+                    needs = {get_metric(m).needs for m in payload.metrics}
+                    if hasattr(est, "predict_proba"):
+                        proba = _full_width(est, np.asarray(est.predict_proba(X_test)),
+                                            n_classes)
+                    elif "score" in needs and hasattr(est, "decision_function"):
+                        proba = _full_width(est, np.asarray(est.decision_function(X_test)),
+                                            n_classes)
+                predict_seconds = time.perf_counter() - t0
+        finally:
+            if limiter is not None:
+                limiter.restore_original_limits()
+        metrics = {}
+        for name in payload.metrics:
+            metric = get_metric(name)
+            if metric.needs != "pred" and proba is None:
+                metrics[name] = math.nan
+                continue
+            metrics[name] = metric.score(y_test, pred=pred, proba=proba,
+                                         n_classes=data.n_classes)
+        predictions = None
+        if payload.keep_predictions:
+            predictions = {"pred": pred}
+            if proba is not None:
+                predictions["proba"] = proba.astype(np.float32)
+        return TrialResult(
+            key=payload.key, state=TrialState.COMPLETE, seed=payload.seed, metrics=metrics,
+            fit_seconds=fit_seconds, predict_seconds=predict_seconds,
+            cpu_seconds=time.process_time() - cpu0, peak_rss_bytes=_peak_rss_bytes(),
+            worker=worker, predictions=predictions,
+        )
+    except Exception as exc:  # the model's failure is data (house rule 9)
+        return TrialResult(
+            key=payload.key, state=TrialState.FAILED, seed=payload.seed,
+            fit_seconds=fit_seconds, predict_seconds=predict_seconds,
+            cpu_seconds=time.process_time() - cpu0, peak_rss_bytes=_peak_rss_bytes(),
+            error_type=type(exc).__name__,
+            error_message=(str(exc).strip().splitlines() or [""])[0][:500],
+            traceback=tb.format_exc()[-8000:], worker=worker,
+        )

@@ -1,0 +1,80 @@
+"""Shared fixtures: small real specs, spec files, and the real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+POSTGRES_URL = os.environ.get("DATAROI_TEST_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def iris_spec(**overrides: Any) -> dict[str, Any]:
+    """A small, fast, real study: iris, logistic regression, 3 sizes × 2 repeats."""
+    spec: dict[str, Any] = {
+        "name": "iris",
+        "data": {"source": "sklearn:iris", "target": "target"},
+        "models": {"logreg": {"estimator": "sklearn.linear_model.LogisticRegression",
+                              "params": {"max_iter": 500}}},
+        "metrics": ["accuracy", "log_loss"],
+        "schedule": {"sizes": [15, 40, 90], "repeats": 2, "seed": 0},
+    }
+    for key, value in overrides.items():
+        spec[key] = value
+    return spec
+
+
+@pytest.fixture
+def write_spec(tmp_path: Path):
+    """Write a spec dictionary (or raw text) as YAML in tmp_path and return its path."""
+
+    def write(spec: dict[str, Any] | str, name: str = "study.yaml") -> Path:
+        path = tmp_path / name
+        text = spec if isinstance(spec, str) else yaml.safe_dump(spec, sort_keys=False)
+        path.write_text(text)
+        return path
+
+    return write
+
+
+def _postgres_or_skip() -> None:
+    import sqlalchemy as sa
+
+    try:
+        url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        engine = sa.create_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:
+        if os.environ.get("DATAROI_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL required (DATAROI_REQUIRE_POSTGRES=1) but unreachable at "
+                        f"{POSTGRES_URL}: {exc}")
+        pytest.skip(f"no PostgreSQL server at {POSTGRES_URL} ({type(exc).__name__}); set "
+                    "DATAROI_TEST_POSTGRES_URL to run these tests")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """URL of a fresh, empty PostgreSQL database, dropped after the test."""
+    import sqlalchemy as sa
+
+    _postgres_or_skip()
+    name = f"dataroi_t_{uuid.uuid4().hex[:12]}"
+    admin_url = POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

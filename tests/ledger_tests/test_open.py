@@ -1,0 +1,310 @@
+"""Opening ledgers: what is there is checked before anything is written; upgrades."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dataroi.exceptions import LedgerError
+from dataroi.ledger import SQLLedger, open_ledger, upgrade_ledger
+from dataroi.ledger import _open as open_module
+from dataroi.ledger._open import head_revision
+from dataroi.ledger._schema import VERSION_TABLE
+
+from .conformance import complete, grid, make_context
+
+
+def _engine(url: str) -> sa.Engine:
+    parsed = sa.make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return sa.create_engine(parsed, poolclass=sa.NullPool)
+
+
+def _tables(url: str) -> set[str]:
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(sa.inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _execute(url: str, *statements: str) -> None:
+    engine = _engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+# -- SQLite files --------------------------------------------------------------------------
+@pytest.mark.parametrize("as_url", [False, True])
+def test_text_file_is_refused_and_left_unchanged(tmp_path: Path, as_url: bool) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"these are my notes\nnot a database\n")
+    before = path.read_bytes()
+    url = f"sqlite:///{path}" if as_url else str(path)
+    with pytest.raises(LedgerError, match=r"notes.txt is not a dataroi ledger \(not an SQLite"):
+        open_ledger(url)
+    with pytest.raises(LedgerError, match="not an SQLite database"):
+        upgrade_ledger(url)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_corrupt_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "broken.db"
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200)
+    before = path.read_bytes()
+    with pytest.raises(LedgerError, match="not a dataroi ledger"):
+        open_ledger(path)
+    assert path.read_bytes() == before
+
+
+def test_foreign_sqlite_database_is_refused_and_left_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("CREATE TABLE alembic_version (version_num TEXT)")  # theirs, not ours
+        conn.execute("CREATE TABLE trials (id INTEGER PRIMARY KEY)")
+        conn.execute("INSERT INTO users (name) VALUES ('ada')")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(LedgerError) as info:
+        open_ledger(f"sqlite:///{path}")
+    message = str(info.value)
+    assert "is not a dataroi ledger (tables: alembic_version, trials, users)" in message
+    with pytest.raises(LedgerError, match="not a dataroi ledger"):
+        upgrade_ledger(str(path))
+    with pytest.raises(LedgerError, match="not a dataroi ledger"):
+        open_ledger(path, create=False)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
+
+
+def test_new_file_gets_schema_parent_directories_and_wal(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "ledger.db"
+    with open_ledger(str(path)) as ledger:
+        assert isinstance(ledger, SQLLedger)
+        assert ledger.url == f"sqlite:///{path}"
+        assert ledger.schema_version() == head_revision()
+        ledger.upsert_study("s", spec_hash="h", spec_text="")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    conn.close()
+    assert {"trials", "trial_metrics", VERSION_TABLE} <= tables
+    with open_ledger(f"sqlite:///{path}", create=False) as again:  # reopening is fine
+        assert again.get_study_id("s") == 1
+
+
+def test_sqlite_connections_have_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    with open_ledger(tmp_path / "l.db") as ledger:
+        engine = ledger._engine
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_empty_file_becomes_a_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    with open_ledger(path) as ledger:
+        assert ledger.schema_version() == head_revision()
+
+
+def test_create_false_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "missing" / "ledger.db"
+    with pytest.raises(LedgerError, match="does not exist"):
+        open_ledger(path, create=False)
+    assert not path.parent.exists()
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(LedgerError, match="empty"):
+        open_ledger(empty, create=False)
+    assert empty.read_bytes() == b""
+
+
+def test_directory_and_unsupported_urls(tmp_path: Path) -> None:
+    with pytest.raises(LedgerError, match="not a file"):
+        open_ledger(tmp_path)
+    with pytest.raises(LedgerError, match="unsupported ledger URL"):
+        open_ledger("mysql://root:hunter2@localhost/db")
+    with pytest.raises(LedgerError, match=r"\*\*\*"):
+        open_ledger("mysql://root:hunter2@localhost/db")
+    with pytest.raises(LedgerError, match="URL or a file path"):
+        open_ledger("  ")
+
+
+def test_upgrade_creates_a_missing_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "ledger.db"
+    assert upgrade_ledger(path) == (None, head_revision())
+    with open_ledger(path, create=False) as ledger:
+        assert ledger.schema_version() == head_revision()
+
+
+def test_in_memory_ledgers_are_independent() -> None:
+    with open_ledger("sqlite://") as one, open_ledger("sqlite:///:memory:") as two:
+        one.upsert_study("only-here", spec_hash="h", spec_text="")
+        assert two.get_study_id("only-here") is None
+        assert one.get_study_id("only-here") == 1
+
+
+# -- revisions (both back ends) --------------------------------------------------------
+_REVISION_0002 = textwrap.dedent(
+    '''
+    """A test-only revision: add a column to trials (a parent table: batch copy on SQLite).
+
+    Revision ID: 0002
+    Revises: 0001
+    """
+
+    import sqlalchemy as sa
+    from alembic import op
+
+    revision = "0002"
+    down_revision = "0001"
+    branch_labels = None
+    depends_on = None
+
+
+    def _recreate() -> str:
+        return "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+
+
+    def upgrade() -> None:
+        with op.batch_alter_table("trials", recreate=_recreate()) as batch:
+            batch.add_column(sa.Column("note", sa.Text(), nullable=True))
+
+
+    def downgrade() -> None:
+        with op.batch_alter_table("trials", recreate=_recreate()) as batch:
+            batch.drop_column("note")
+    '''
+)
+
+
+def test_old_revision_is_refused_until_upgraded(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with open_ledger(ledger_url) as ledger:  # written at 0001
+        sid = ledger.upsert_study("kept", spec_hash="h", spec_text="")
+        cid = make_context(ledger)
+        ledger.plan_trials(cid, grid(models=("a",), sizes=(10,), repeats=2))
+        for snap in ledger.claim_trials(cid, owner="w"):
+            ledger.finish_trial(
+                snap.trial_id, complete(snap, accuracy=0.8), owner="w", environment_id=None
+            )
+        before = ledger.get_trials(cid)
+    target = tmp_path / "migrations"
+    shutil.copytree(
+        open_module.MIGRATIONS_DIR, target, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (target / "versions" / "0002_test.py").write_text(_REVISION_0002)
+    monkeypatch.setattr(open_module, "MIGRATIONS_DIR", target)
+    assert head_revision() == "0002"
+    with pytest.raises(LedgerError) as info:
+        open_ledger(ledger_url)
+    message = str(info.value)
+    assert "schema revision '0001'" in message
+    assert "dataroi ledger upgrade" in message
+    assert "reproductions" in _tables(ledger_url)
+    assert upgrade_ledger(ledger_url) == ("0001", "0002")
+    assert upgrade_ledger(ledger_url) == ("0002", "0002")
+    with open_ledger(ledger_url) as ledger:
+        assert ledger.schema_version() == "0002"
+        assert ledger.get_study_id("kept") == sid
+        after = ledger.get_trials(cid)
+    assert after == before  # rows of child tables (metrics) survive the table copy
+    assert all(s.metrics == {"accuracy": 0.8} for s in after)
+    engine = _engine(ledger_url)
+    try:
+        with engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("trials")}
+    finally:
+        engine.dispose()
+    assert "note" in columns
+
+
+def test_newer_revision_is_refused(ledger_url: str) -> None:
+    with open_ledger(ledger_url) as ledger:
+        ledger.upsert_study("s", spec_hash="h", spec_text="")
+    _execute(ledger_url, f"UPDATE {VERSION_TABLE} SET version_num = '9999'")
+    with pytest.raises(LedgerError, match="written by a newer dataroi"):
+        open_ledger(ledger_url)
+    with pytest.raises(LedgerError, match="'9999'"):
+        upgrade_ledger(ledger_url)
+    engine = _engine(ledger_url)
+    try:
+        with engine.connect() as conn:
+            version = conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
+    finally:
+        engine.dispose()
+    assert version == "9999"
+
+
+def test_upgrade_ledger_on_empty_and_current_stores(ledger_url: str) -> None:
+    assert upgrade_ledger(ledger_url) == (None, head_revision())
+    assert upgrade_ledger(ledger_url) == (head_revision(), head_revision())
+    with open_ledger(ledger_url, create=False) as ledger:
+        assert ledger.schema_version() == head_revision()
+
+
+def test_foreign_database_is_refused(ledger_url: str) -> None:
+    _execute(ledger_url, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    with pytest.raises(LedgerError, match=r"not a dataroi ledger \(tables: users\)"):
+        open_ledger(ledger_url)
+    with pytest.raises(LedgerError, match="not a dataroi ledger"):
+        upgrade_ledger(ledger_url)
+    assert _tables(ledger_url) == {"users"}
+
+
+def test_concurrent_opens_create_the_schema_once(ledger_url: str) -> None:
+    errors: list[str] = []
+    versions: list[str] = []
+
+    def opener() -> None:
+        try:
+            with open_ledger(ledger_url) as ledger:
+                versions.append(ledger.schema_version())
+        except Exception as err:  # reported below
+            errors.append(f"{type(err).__name__}: {err}")
+
+    threads = [threading.Thread(target=opener) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert versions == [head_revision()] * 4
+
+
+# -- PostgreSQL reachability -----------------------------------------------------------
+def test_unreachable_postgres_is_a_ledger_error() -> None:
+    url = "postgresql://ada:s3cret@127.0.0.1:1/nowhere"
+    with pytest.raises(LedgerError) as info:
+        open_ledger(url)
+    message = str(info.value)
+    assert "postgresql://ada:***@127.0.0.1:1/nowhere" in message
+    assert "s3cret" not in message
+    assert "\n" not in message
+    assert "127.0.0.1" in message.split(": ", 1)[1]
+    with pytest.raises(LedgerError, match="cannot open ledger"):
+        upgrade_ledger(url)
+
+
+def test_missing_postgres_database_is_a_ledger_error(postgres_database_url: str) -> None:
+    parsed = sa.make_url(postgres_database_url).set(database="dataroi_no_such_db_x")
+    url = parsed.render_as_string(hide_password=False)
+    with pytest.raises(LedgerError, match="dataroi_no_such_db_x"):
+        open_ledger(url)
