@@ -158,7 +158,7 @@ def bench_memory(work: Path, quick: bool) -> None:
     small_raw = _spec(model, source="small.parquet", sizes=small_sizes,
                       metrics=["roc_auc", "accuracy"])
     small.write_text(yaml.safe_dump(small_raw))
-    exe = [sys.executable, "-m", "dataroi.cli._main", "run", "--jobs", "2", "--no-progress"]
+    exe = [sys.executable, "-m", "dataroi", "run", "--jobs", "2", "--no-progress"]
     base_peak, _ = peak_tree_memory([*exe, str(small), "--ledger", str(work / "small.db")])
     peak, wall = peak_tree_memory([*exe, str(spec), "--ledger", str(work / "flights.db")])
     mib = 2**20

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "ContractError",
     "ConvergenceError",
     "DataError",
     "DataroiError",
@@ -62,6 +63,29 @@ class SpecError(UsageError):
 
 class DataError(UsageError):
     """The data set cannot be used as described (missing column, empty, NaN target...)."""
+
+
+class ContractError(DataError):
+    """The data break their contract. ``problems`` lists every violation at once.
+
+    Example:
+        >>> err = ContractError(["column 'age': 3 rows below the minimum 0 (e.g. -1)"])
+        >>> print(err)
+        data contract violated: column 'age': 3 rows below the minimum 0 (e.g. -1)
+    """
+
+    def __init__(self, problems: Sequence[str] | str, *, source: str | None = None) -> None:
+        if isinstance(problems, str):
+            problems = [problems]
+        self.problems: list[str] = list(problems)
+        self.source = source
+        where = f" ({source})" if source else ""
+        if len(self.problems) == 1:
+            msg = f"data contract violated{where}: {self.problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            msg = f"data contract violated{where}: {len(self.problems)} problems\n{lines}"
+        super().__init__(msg)
 
 
 class LedgerError(DataroiError):

@@ -216,21 +216,37 @@ def test_claim_order_and_limit(ledger: BaseLedger) -> None:
     cid = make_context(ledger)
     ledger.plan_trials(cid, list(reversed(grid(models=("b", "a"), sizes=(20, 10)))))
     first = ledger.claim_trials(cid, owner="w1", limit=3)
-    assert [s.key.as_tuple() for s in first] == [("a", 10, 0), ("b", 10, 0), ("a", 20, 0)]
+    # whole repeats first; within a repeat the largest sizes first (LPT scheduling)
+    assert [s.key.as_tuple() for s in first] == [("a", 20, 0), ("b", 20, 0), ("a", 10, 0)]
     assert all(s.state is TrialState.RUNNING for s in first)
     assert all(s.extra["owner"] == "w1" for s in first)
     assert all(s.extra["started_at"] is not None for s in first)
     assert ledger.claim_trials(cid, owner="w1", limit=0) == []
     rest = ledger.claim_trials(cid, owner="w1")
     assert [s.key.as_tuple() for s in rest] == [
-        ("b", 20, 0),
-        ("a", 10, 1),
-        ("b", 10, 1),
+        ("b", 10, 0),
         ("a", 20, 1),
         ("b", 20, 1),
+        ("a", 10, 1),
+        ("b", 10, 1),
     ]
     with pytest.raises(LedgerError):
         ledger.claim_trials(cid, owner="w1", limit=-1)
+
+
+def test_trial_counts_group_by_model_state_and_running_owner(ledger: BaseLedger) -> None:
+    cid = make_context(ledger)
+    ledger.plan_trials(cid, grid(models=("a", "b"), sizes=(10, 20)))
+    ledger.claim_trials(cid, owner="w1", limit=2)
+    ledger.claim_trials(cid, owner="w2", limit=1)
+    rows = ledger.trial_counts(cid)
+    assert sum(n for *_, n in rows) == 8
+    running = {(m, o): n for m, st, o, n in rows if st is TrialState.RUNNING}
+    assert running == {("a", "w1"): 1, ("b", "w1"): 1, ("a", "w2"): 1}
+    assert all(o is None for _, st, o, _ in rows if st is not TrialState.RUNNING)
+    only_a = ledger.trial_counts(cid, model_hashes={"a": "h1"}, sizes=[20])
+    assert sum(n for *_, n in only_a) == len(
+        ledger.get_trials(cid, model_hashes={"a": "h1"}, sizes=[20])) == 2
 
 
 def test_second_claim_never_returns_claimed_trials(ledger: BaseLedger) -> None:
@@ -479,7 +495,7 @@ def test_get_trials_order_filters_and_frozen_snapshots(ledger: BaseLedger) -> No
     assert ledger.get_trials(cid, states=[TrialState.RUNNING])[0].metrics == {}
 
 
-# -- reproductions, schema, life cycle ----------------------------------------------------
+# -- reproductions ------------------------------------------------------------------------
 def test_reproductions(ledger: BaseLedger) -> None:
     cid = make_context(ledger)
     assert ledger.list_reproductions(cid) == []
@@ -492,6 +508,164 @@ def test_reproductions(ledger: BaseLedger) -> None:
     json.dumps({k: v for k, v in listed[0].items() if k != "created_at"})
 
 
+# -- documents ----------------------------------------------------------------------------
+def test_documents_round_trip(ledger: BaseLedger) -> None:
+    payload = {
+        "rule": {"metric": "accuracy", "target": 0.9, "budget_usd": 1_000_000},
+        "levels": [0.5, {"deep": [1, 2, [3, None]]}, "text ü ✓", True, False, None],
+        "big": 2**62,
+        "negative": -2.5,
+        "empty": {"list": [], "dict": {}},
+    }
+    doc = ledger.record_document("recommendation", payload)
+    assert isinstance(doc, int)
+    [stored] = ledger.list_documents("recommendation")
+    assert set(stored) == {
+        "document_id",
+        "kind",
+        "study_id",
+        "context_id",
+        "content_hash",
+        "payload",
+        "created_at",
+    }
+    assert stored["document_id"] == doc
+    assert stored["kind"] == "recommendation"
+    assert stored["study_id"] is None and stored["context_id"] is None
+    assert stored["content_hash"] is None
+    assert stored["payload"] == payload
+    assert isinstance(stored["payload"]["big"], int)
+    json.dumps(stored["payload"], allow_nan=False)
+
+
+def test_document_nan_and_infinities_are_stored_as_null(ledger: BaseLedger) -> None:
+    payload = {
+        "nan": math.nan,
+        "inf": math.inf,
+        "minus_inf": -math.inf,
+        "nested": {"values": [1.0, math.nan, (math.inf, 2.0)]},
+        "fine": 0.25,
+    }
+    ledger.record_document("impact_assessment", payload)
+    [stored] = ledger.list_documents("impact_assessment")
+    assert stored["payload"] == {
+        "nan": None,
+        "inf": None,
+        "minus_inf": None,
+        "nested": {"values": [1.0, None, [None, 2.0]]},
+        "fine": 0.25,
+    }
+    assert payload["nan"] is not None and math.isnan(payload["nan"])  # the input is unchanged
+
+
+def test_documents_are_filtered_by_kind_study_context_and_hash(ledger: BaseLedger) -> None:
+    c1 = make_context(ledger, study="one", context_hash="c1")
+    c2 = make_context(ledger, study="one", context_hash="c2")
+    c3 = make_context(ledger, study="two", context_hash="c3")
+    s1, s2 = ledger.get_study_id("one"), ledger.get_study_id("two")
+    assert s1 is not None and s2 is not None
+    rule_a = ledger.record_document("decision_rule", {"n": 1}, study_id=s1, content_hash="ha")
+    rule_b = ledger.record_document("decision_rule", {"n": 2}, study_id=s2, content_hash="hb")
+    rule_a2 = ledger.record_document("decision_rule", {"n": 3}, study_id=s2, content_hash="ha")
+    rec1 = ledger.record_document("recommendation", {"n": 4}, study_id=s1, context_id=c1)
+    rec2 = ledger.record_document("recommendation", {"n": 5}, study_id=s1, context_id=c2)
+    rec3 = ledger.record_document("recommendation", {"n": 6}, context_id=c3)
+    free = ledger.record_document("recommendation", {"n": 7}, content_hash="ha")
+
+    def ids(kind: str, **filters: object) -> list[int]:
+        return [d["document_id"] for d in ledger.list_documents(kind, **filters)]  # type: ignore[arg-type]
+
+    assert ids("decision_rule") == [rule_a, rule_b, rule_a2]
+    assert ids("recommendation") == [rec1, rec2, rec3, free]
+    assert ids("impact_assessment") == []
+    assert ids("decision_rule", study_id=s1) == [rule_a]
+    assert ids("decision_rule", study_id=s2) == [rule_b, rule_a2]
+    assert ids("decision_rule", content_hash="ha") == [rule_a, rule_a2]
+    assert ids("decision_rule", study_id=s2, content_hash="ha") == [rule_a2]
+    assert ids("decision_rule", content_hash="nope") == []
+    assert ids("recommendation", content_hash="ha") == [free]  # hashes are per kind
+    assert ids("recommendation", study_id=s1) == [rec1, rec2]
+    assert ids("recommendation", context_id=c2) == [rec2]
+    assert ids("recommendation", study_id=s1, context_id=c2) == [rec2]
+    assert ids("recommendation", study_id=s2, context_id=c2) == []
+    assert ids("recommendation", context_id=c3) == [rec3]  # the study is not filled in
+    assert ids("recommendation", study_id=s2) == []
+    [stored] = ledger.list_documents("recommendation", context_id=c1)
+    assert (stored["study_id"], stored["context_id"], stored["content_hash"]) == (s1, c1, None)
+    assert stored["payload"] == {"n": 4}
+
+
+def test_documents_are_listed_oldest_first_with_aware_utc_times(ledger: BaseLedger) -> None:
+    start = dt.datetime.now(dt.UTC)
+    made = []
+    for i in range(5):
+        made.append(ledger.record_document("note", {"i": i}))
+        time.sleep(0.002)
+    end = dt.datetime.now(dt.UTC)
+    listed = ledger.list_documents("note")
+    assert [d["document_id"] for d in listed] == made
+    assert [d["payload"]["i"] for d in listed] == list(range(5))
+    times = [d["created_at"] for d in listed]
+    assert times == sorted(times)
+    for when in times:
+        assert isinstance(when, dt.datetime)
+        assert when.tzinfo is not None and when.utcoffset() == dt.timedelta(0)
+        assert start - dt.timedelta(seconds=1) <= when <= end + dt.timedelta(seconds=1)
+
+
+def test_documents_are_independent_of_trials(ledger: BaseLedger) -> None:
+    cid = make_context(ledger)
+    sid = ledger.get_study_id("demo")
+    ledger.plan_trials(cid, grid())
+    before_counts = ledger.state_counts(cid)
+    before_trials = ledger.get_trials(cid)
+    doc = ledger.record_document("recommendation", {"next": "labels"}, study_id=sid, context_id=cid)
+    assert ledger.state_counts(cid) == before_counts
+    assert ledger.get_trials(cid) == before_trials
+    # Running, failing, resetting and finishing trials leaves the document alone.
+    first, second, *_ = ledger.claim_trials(cid, owner="w")
+    ledger.finish_trial(first.trial_id, failed(first), owner="w", environment_id=None)
+    ledger.finish_trial(second.trial_id, complete(second), owner="w", environment_id=None)
+    assert ledger.reset_failed(cid) == 1
+    assert ledger.release_stale(cid, older_than_seconds=0) == 6
+    ledger.plan_trials(cid, grid(sizes=(40,)))
+    [stored] = ledger.list_documents("recommendation")
+    assert stored["document_id"] == doc
+    assert stored["payload"] == {"next": "labels"}
+    assert ledger.list_reproductions(cid) == []
+
+
+def test_listed_documents_are_copies(ledger: BaseLedger) -> None:
+    ledger.record_document("note", {"list": [1, 2], "dict": {"a": 1}})
+    [first] = ledger.list_documents("note")
+    first["payload"]["list"].append(3)
+    first["payload"]["dict"]["b"] = 2
+    first["kind"] = "changed"
+    [again] = ledger.list_documents("note")
+    assert again["payload"] == {"list": [1, 2], "dict": {"a": 1}}
+    assert again["kind"] == "note"
+
+
+def test_record_document_refuses_bad_input_and_writes_nothing(ledger: BaseLedger) -> None:
+    cid = make_context(ledger)
+    sid = ledger.get_study_id("demo")
+    other = ledger.upsert_study("other", spec_hash="h", spec_text="")
+    with pytest.raises(LedgerError, match="kind"):
+        ledger.record_document("", {"a": 1})
+    with pytest.raises(LedgerError, match="no study with id 987654"):
+        ledger.record_document("note", {"a": 1}, study_id=987_654)
+    with pytest.raises(LedgerError, match="no context with id 987654"):
+        ledger.record_document("note", {"a": 1}, context_id=987_654)
+    with pytest.raises(LedgerError, match=f"context {cid} belongs to study {sid}"):
+        ledger.record_document("note", {"a": 1}, study_id=other, context_id=cid)
+    with pytest.raises(LedgerError, match="dict"):
+        ledger.record_document("note", [1, 2])  # type: ignore[arg-type]
+    with pytest.raises(LedgerError, match=r"payload\['when'\]: cannot store a datetime"):
+        ledger.record_document("note", {"when": dt.datetime.now(dt.UTC)})
+    assert ledger.list_documents("note") == []
+
+
+# -- schema, life cycle -------------------------------------------------------------------
 def test_schema_version_is_head(ledger: BaseLedger) -> None:
     from dataroi.ledger._open import head_revision
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sqlite3
 import textwrap
@@ -10,12 +11,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
 from dataroi.exceptions import LedgerError
 from dataroi.ledger import SQLLedger, open_ledger, upgrade_ledger
 from dataroi.ledger import _open as open_module
-from dataroi.ledger._open import head_revision
+from dataroi.ledger import _schema as schema
+from dataroi.ledger._open import _alembic_config, head_revision
 from dataroi.ledger._schema import VERSION_TABLE
+from dataroi.trial import TrialState
 
 from .conformance import complete, grid, make_context
 
@@ -161,19 +165,19 @@ def test_in_memory_ledgers_are_independent() -> None:
 
 
 # -- revisions (both back ends) --------------------------------------------------------
-_REVISION_0002 = textwrap.dedent(
+_REVISION_0003 = textwrap.dedent(
     '''
     """A test-only revision: add a column to trials (a parent table: batch copy on SQLite).
 
-    Revision ID: 0002
-    Revises: 0001
+    Revision ID: 0003
+    Revises: 0002
     """
 
     import sqlalchemy as sa
     from alembic import op
 
-    revision = "0002"
-    down_revision = "0001"
+    revision = "0003"
+    down_revision = "0002"
     branch_labels = None
     depends_on = None
 
@@ -197,7 +201,8 @@ _REVISION_0002 = textwrap.dedent(
 def test_old_revision_is_refused_until_upgraded(
     ledger_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    with open_ledger(ledger_url) as ledger:  # written at 0001
+    with open_ledger(ledger_url) as ledger:  # written at the real head, 0002
+        assert ledger.schema_version() == "0002"
         sid = ledger.upsert_study("kept", spec_hash="h", spec_text="")
         cid = make_context(ledger)
         ledger.plan_trials(cid, grid(models=("a",), sizes=(10,), repeats=2))
@@ -206,25 +211,30 @@ def test_old_revision_is_refused_until_upgraded(
                 snap.trial_id, complete(snap, accuracy=0.8), owner="w", environment_id=None
             )
         before = ledger.get_trials(cid)
+        demo = ledger.get_study_id("demo")  # make_context's study
+        doc = ledger.record_document("note", {"kept": [1.5]}, study_id=demo, context_id=cid)
+        documents_before = ledger.list_documents("note")
     target = tmp_path / "migrations"
     shutil.copytree(
         open_module.MIGRATIONS_DIR, target, ignore=shutil.ignore_patterns("__pycache__")
     )
-    (target / "versions" / "0002_test.py").write_text(_REVISION_0002)
+    (target / "versions" / "0003_test.py").write_text(_REVISION_0003)
     monkeypatch.setattr(open_module, "MIGRATIONS_DIR", target)
-    assert head_revision() == "0002"
+    assert head_revision() == "0003"
     with pytest.raises(LedgerError) as info:
         open_ledger(ledger_url)
     message = str(info.value)
-    assert "schema revision '0001'" in message
+    assert "schema revision '0002'" in message
     assert "dataroi ledger upgrade" in message
     assert "reproductions" in _tables(ledger_url)
-    assert upgrade_ledger(ledger_url) == ("0001", "0002")
-    assert upgrade_ledger(ledger_url) == ("0002", "0002")
+    assert upgrade_ledger(ledger_url) == ("0002", "0003")
+    assert upgrade_ledger(ledger_url) == ("0003", "0003")
     with open_ledger(ledger_url) as ledger:
-        assert ledger.schema_version() == "0002"
+        assert ledger.schema_version() == "0003"
         assert ledger.get_study_id("kept") == sid
         after = ledger.get_trials(cid)
+        assert ledger.list_documents("note") == documents_before  # the child of a copied
+        assert documents_before[0]["document_id"] == doc  # parent's child survives too
     assert after == before  # rows of child tables (metrics) survive the table copy
     assert all(s.metrics == {"accuracy": 0.8} for s in after)
     engine = _engine(ledger_url)
@@ -234,6 +244,122 @@ def test_old_revision_is_refused_until_upgraded(
     finally:
         engine.dispose()
     assert "note" in columns
+
+
+def _ledger_at_0001(url: str) -> dict[str, int]:
+    """Create a ledger by running the migrations only up to 0001, and fill it (Core SQL).
+
+    Returns the ids of the rows made (study, context, trial).
+    """
+    now = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
+    engine = _engine(url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "0001")
+        with engine.begin() as conn:
+            ids = {
+                "study": conn.execute(
+                    sa.insert(schema.studies).values(name="old", created_at=now)
+                ).inserted_primary_key[0],
+                "dataset": conn.execute(
+                    sa.insert(schema.dataset_versions).values(
+                        fingerprint="ab" * 32,
+                        n_rows=10,
+                        n_columns=2,
+                        dtypes={"x": "float64"},
+                        source="x.csv",
+                        created_at=now,
+                    )
+                ).inserted_primary_key[0],
+            }
+            conn.execute(
+                sa.insert(schema.study_specs).values(
+                    study_id=ids["study"], spec_hash="h", spec_text="name: old", created_at=now
+                )
+            )
+            ids["context"] = conn.execute(
+                sa.insert(schema.contexts).values(
+                    study_id=ids["study"],
+                    dataset_version_id=ids["dataset"],
+                    context_hash="c",
+                    description={"seed": 0},
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
+            ids["trial"] = conn.execute(
+                sa.insert(schema.trials).values(
+                    context_id=ids["context"],
+                    model="m",
+                    model_hash="mh",
+                    n_train=10,
+                    repeat_index=0,
+                    seed=7,
+                    state="complete",
+                    created_at=now,
+                    finished_at=now,
+                )
+            ).inserted_primary_key[0]
+            conn.execute(
+                sa.insert(schema.trial_metrics).values(
+                    trial_id=ids["trial"], name="accuracy", value=0.75
+                )
+            )
+            conn.execute(
+                sa.insert(schema.reproductions).values(
+                    context_id=ids["context"], summary={"ok": True}, created_at=now
+                )
+            )
+    finally:
+        engine.dispose()
+    return {name: int(value) for name, value in ids.items()}
+
+
+def test_ledger_at_0001_is_refused_then_upgraded_to_documents(ledger_url: str) -> None:
+    ids = _ledger_at_0001(ledger_url)
+    assert "documents" not in _tables(ledger_url)
+    with pytest.raises(LedgerError) as info:
+        open_ledger(ledger_url)
+    message = str(info.value)
+    assert "schema revision '0001'" in message
+    assert "older than this dataroi's '0002'" in message
+    assert "run: dataroi ledger upgrade" in message
+    assert "documents" not in _tables(ledger_url)  # refusing changed nothing
+    assert upgrade_ledger(ledger_url) == ("0001", "0002")
+    engine = _engine(ledger_url)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            columns = {c["name"] for c in inspector.get_columns("documents")}
+            indexes = {i["name"] for i in inspector.get_indexes("documents")}
+    finally:
+        engine.dispose()
+    assert columns == {
+        "id",
+        "kind",
+        "study_id",
+        "context_id",
+        "content_hash",
+        "payload",
+        "created_at",
+    }
+    assert {"ix_documents_kind_study_id", "ix_documents_kind_content_hash"} <= indexes
+    with open_ledger(ledger_url, create=False) as ledger:
+        assert ledger.schema_version() == "0002"
+        assert ledger.get_study_id("old") == ids["study"]
+        assert [s["spec_text"] for s in ledger.get_study_specs(ids["study"])] == ["name: old"]
+        [context] = ledger.list_contexts(ids["study"])
+        assert context["context_id"] == ids["context"]
+        [trial] = ledger.get_trials(ids["context"])
+        assert trial.trial_id == ids["trial"]
+        assert trial.state is TrialState.COMPLETE and trial.metrics == {"accuracy": 0.75}
+        assert [r["ok"] for r in ledger.list_reproductions(ids["context"])] == [True]
+        assert ledger.list_documents("recommendation") == []
+        doc = ledger.record_document(
+            "recommendation", {"buy": "labels"}, study_id=ids["study"], context_id=ids["context"]
+        )
+        [stored] = ledger.list_documents("recommendation", study_id=ids["study"])
+    assert stored["document_id"] == doc and stored["payload"] == {"buy": "labels"}
+    assert upgrade_ledger(ledger_url) == ("0002", "0002")
 
 
 def test_newer_revision_is_refused(ledger_url: str) -> None:

@@ -141,7 +141,7 @@ def _slow_spec(delay: float, repeats: int = 4) -> dict:
 def _spawn_run(spec_path: Path, ledger: str, jobs: int) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     return subprocess.Popen(
-        [sys.executable, "-m", "dataroi.cli._main", "run", str(spec_path), "--ledger", ledger,
+        [sys.executable, "-m", "dataroi", "run", str(spec_path), "--ledger", ledger,
          "--jobs", str(jobs), "--no-progress"],
         env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -12,10 +12,10 @@ Example:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,10 @@ from dataroi import __version__
 from dataroi.exceptions import DataroiError, UsageError
 
 __all__ = ["main"]
+
+#: Modules that add commands: each has ``add_commands(subparsers) -> {name: handler}``
+#: where a handler takes the parsed ``argparse.Namespace`` and returns an exit code.
+_EXTENSIONS: list[str] = []
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,19 +55,31 @@ def _parser() -> argparse.ArgumentParser:
     ledger_arg(s)
     s.add_argument("--jobs", "-j", type=int, default=None,
                    help="worker processes (default: all cores; 1 = in this process)")
-    s.add_argument("--executor", default="auto", help="auto, serial or process")
+    s.add_argument("--executor", default="auto",
+                   help="auto, serial, process, dask-local:N (start a local Dask cluster "
+                   "of N workers) or dask://HOST:PORT (a running Dask scheduler)")
+    s.add_argument("--heartbeat-timeout", type=float, default=120.0,
+                   help="seconds after which trials claimed by a silent coordinator on a "
+                   "shared PostgreSQL ledger are taken back (default 120)")
     s.add_argument("--retry-failed", action="store_true", help="run failed trials again")
     s.add_argument("--threads", type=int, default=None,
                    help="BLAS/OpenMP threads per trial (default: cores // jobs)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    def check_data_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--check-data", action="store_true",
+                        help="load and fingerprint the data; show only trials of exactly "
+                        "this data (default: the latest data version in the ledger)")
+
     s = sub.add_parser("status", help="trial counts by state and model")
     s.add_argument("spec")
     ledger_arg(s)
+    check_data_arg(s)
 
     s = sub.add_parser("trials", help="every finished trial as a tidy table")
     s.add_argument("spec")
     ledger_arg(s)
+    check_data_arg(s)
     s.add_argument("--format", choices=["csv", "json"], default="csv")
     s.add_argument("-o", "--output", help="file to write (default: standard output)")
 
@@ -82,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     lsub = s.add_subparsers(dest="ledger_command", parser_class=_Parser)
     up = lsub.add_parser("upgrade", help="migrate a ledger to this version's schema")
     up.add_argument("url")
+    for module_name in _EXTENSIONS:
+        _COMMANDS.update(import_module(module_name).add_commands(sub))
     return p
 
 
@@ -179,7 +197,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     study = dataroi.load_study(args.spec, ledger=args.ledger)
     summary = study.run(jobs=args.jobs, executor=args.executor,
                         progress=not args.no_progress, retry_failed=args.retry_failed,
-                        threads=args.threads, console=console)
+                        threads=args.threads, heartbeat_timeout=args.heartbeat_timeout,
+                        console=console)
     _print_run(study, summary, console)
     return 1 if summary.failed else 0
 
@@ -190,7 +209,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     import dataroi
 
     study = dataroi.load_study(args.spec, ledger=args.ledger)
-    st = study.status()
+    st = study.status(check_data=args.check_data)
     console = _console()
     console.print(f"[bold]{st.name}[/]  ledger {st.ledger_url}  data {st.fingerprint[:12]}  "
                   f"({st.contexts} data/split version(s) recorded)")
@@ -215,7 +234,7 @@ def _cmd_trials(args: argparse.Namespace) -> int:
     import dataroi
 
     study = dataroi.load_study(args.spec, ledger=args.ledger)
-    frame = study.trials()
+    frame = study.trials(check_data=args.check_data)
     text = (frame.to_csv(index=False) if args.format == "csv"
             else frame.to_json(orient="records", indent=1))
     if args.output:
@@ -258,15 +277,23 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
     spec_path = folder / "demo.yaml"
-    spec_path.write_text(DEMO_SPEC, encoding="utf-8")
+    from dataroi.cli._decide import DEMO_DECISION, print_recommendation
+    from dataroi.decide import recommend, register_decision_rule
+
+    spec_path.write_text(DEMO_SPEC + DEMO_DECISION, encoding="utf-8")
     console = _console()
     console.print(f"demo: study spec {spec_path} (digits, 3 models, 8 sizes, 5 repeats)")
     study = dataroi.load_study(spec_path)
+    console.print(register_decision_rule(study).message)
     summary = study.run(jobs=args.jobs, progress=not args.no_progress, console=console)
     _print_run(study, summary, console)
     _print_curve_table(study, console)
-    console.print(f"next: dataroi trials {spec_path} --format csv   |   dataroi status "
-                  f"{spec_path}   |   dataroi reproduce {spec_path}")
+    if not summary.failed:
+        print_recommendation(recommend(study), console,
+                             title="recommendation (costs and rule from the demo spec)")
+    console.print(f"next: dataroi value {spec_path}   |   dataroi plan {spec_path} --budget "
+                  f"20000   |   dataroi trials {spec_path} --format csv   |   dataroi "
+                  f"reproduce {spec_path}")
     return 1 if summary.failed else 0
 
 
@@ -289,6 +316,3 @@ _COMMANDS = {
     "demo": _cmd_demo,
     "ledger": _cmd_ledger,
 }
-
-if __name__ == "__main__":  # pragma: no cover
-    os._exit(main())

@@ -110,6 +110,7 @@ class WorkerData:
     test_idx: np.ndarray
     task: str
     n_classes: int | None
+    fingerprint: str = ""
 
     @classmethod
     def open(cls, path: str) -> WorkerData:
@@ -126,6 +127,7 @@ class WorkerData:
             test_idx=np.load(p / "test_idx.npy", mmap_mode="r"),
             task=meta["task"],
             n_classes=meta["n_classes"],
+            fingerprint=meta.get("fingerprint", ""),
         )
 
     def rows(self, idx: np.ndarray) -> pd.DataFrame:

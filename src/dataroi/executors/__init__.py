@@ -1,9 +1,11 @@
-"""Executors: serial, local process pool (Dask comes later), behind one protocol."""
+"""Executors: serial, local process pool and Dask, behind one protocol."""
 
 from dataroi.executors._base import Executor, cpu_count, make_executor, threads_per_worker
+from dataroi.executors._dask import DaskExecutor
 from dataroi.executors._local import ProcessExecutor, SerialExecutor
 
 __all__ = [
+    "DaskExecutor",
     "Executor",
     "ProcessExecutor",
     "SerialExecutor",

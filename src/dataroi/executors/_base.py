@@ -45,7 +45,11 @@ def threads_per_worker(jobs: int) -> int:
 
 
 def make_executor(kind: str, *, data_path: str | None, jobs: int | None = None) -> Any:
-    """Build an executor by name: ``serial`` or ``process`` (local pool of ``jobs``).
+    """Build an executor by name.
+
+    ``serial``; ``process`` (a local pool of ``jobs`` processes); ``dask-local:N`` (start
+    a ``distributed.LocalCluster`` of N worker processes); ``dask://HOST:PORT`` (connect
+    to a running Dask scheduler).
 
     Raises:
         UsageError: unknown kind or a bad number of jobs.
@@ -59,7 +63,22 @@ def make_executor(kind: str, *, data_path: str | None, jobs: int | None = None) 
         if n < 1:
             raise UsageError(f"--jobs must be at least 1, got {n}")
         return ProcessExecutor(n, data_path=data_path)
-    if kind.startswith(("dask://", "dask-local", "tcp://")):
-        raise UsageError("the Dask executor is not available yet in this version; "
-                         "use --jobs N for local processes")
-    raise UsageError(f"unknown executor '{kind}'; use 'serial' or 'process'")
+    if kind.startswith(("dask://", "tcp://")):
+        from dataroi.executors._dask import DaskExecutor
+
+        address = "tcp://" + kind.split("://", 1)[1]
+        return DaskExecutor.connect(address)
+    if kind.startswith("dask-local"):
+        from dataroi.executors._dask import DaskExecutor
+
+        _, _, count = kind.partition(":")
+        try:
+            n = int(count) if count else (jobs or cpu_count())
+        except ValueError:
+            raise UsageError(f"dask-local takes a worker count, e.g. dask-local:2; got "
+                             f"'{kind}'") from None
+        if n < 1:
+            raise UsageError(f"dask-local needs at least 1 worker, got {n}")
+        return DaskExecutor.local(n)
+    raise UsageError(f"unknown executor '{kind}'; use serial, process, dask-local:N or "
+                     "dask://HOST:PORT")

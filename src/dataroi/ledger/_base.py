@@ -141,8 +141,10 @@ class BaseLedger(abc.ABC):
         Only rows this call moved are returned (a conditional update per row or batch),
         so two coordinators never get the same trial. ``model_hashes`` (model name →
         hash), ``sizes`` (allowed n_train values) and ``repeats`` (repeat < repeats)
-        restrict the claim to the current spec's plan. Order: repeat, n_train, model —
-        so a partial study has complete small sizes first.
+        restrict the claim to the current spec's plan. Order: repeat, then n_train
+        *descending*, then model — an interrupted study holds whole repeats, and within
+        a repeat the longest trials start first, so parallel workers finish together
+        (longest-processing-time-first scheduling).
         """
 
     @abc.abstractmethod
@@ -194,6 +196,22 @@ class BaseLedger(abc.ABC):
     def state_counts(self, context_id: int) -> dict[TrialState, int]:
         """Return the number of trials in each state (every state present, maybe 0)."""
 
+    @abc.abstractmethod
+    def trial_counts(
+        self,
+        context_id: int,
+        *,
+        model_hashes: dict[str, str] | None = None,
+        sizes: Sequence[int] | None = None,
+        repeats: int | None = None,
+    ) -> list[tuple[str, TrialState, str | None, int]]:
+        """Count trials by (model, state, owner) in the database, without loading them.
+
+        ``owner`` is given for running trials only (None otherwise). Filters as in
+        :meth:`claim_trials`. This is what ``dataroi status`` reads, so it must stay fast
+        on hundreds of thousands of trials.
+        """
+
     # -- reproductions ----------------------------------------------------------------
     @abc.abstractmethod
     def record_reproduction(self, context_id: int, summary: dict[str, Any]) -> int:
@@ -203,6 +221,38 @@ class BaseLedger(abc.ABC):
     def list_reproductions(self, context_id: int) -> list[dict[str, Any]]:
         """Return stored reproduction summaries, oldest first (``summary`` plus
         ``reproduction_id`` and ``created_at``)."""
+
+    # -- documents --------------------------------------------------------------------
+    @abc.abstractmethod
+    def record_document(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        study_id: int | None = None,
+        context_id: int | None = None,
+        content_hash: str | None = None,
+    ) -> int:
+        """Store an immutable JSON document of a ``kind`` and return its id.
+
+        Documents hold what later layers decide and assess: ``decision_rule`` (a
+        pre-registered rule, by its hash, with the time it was stored),
+        ``recommendation``, ``impact_assessment``. ``payload`` must be JSON-serialisable
+        (NaN and infinities are stored as null). Documents are never updated.
+        """
+
+    @abc.abstractmethod
+    def list_documents(
+        self,
+        kind: str,
+        *,
+        study_id: int | None = None,
+        context_id: int | None = None,
+        content_hash: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return documents of ``kind`` (filtered when arguments are given), oldest first,
+        as dictionaries with ``document_id, kind, study_id, context_id, content_hash,
+        payload, created_at`` (UTC, timezone-aware)."""
 
     # -- schema -----------------------------------------------------------------------
     @abc.abstractmethod

@@ -233,7 +233,7 @@ def head_revision() -> str:
 
     Example:
         >>> head_revision()
-        '0001'
+        '0002'
     """
     return _known_revisions()[0]
 
@@ -397,7 +397,7 @@ def upgrade_ledger(url: str | os.PathLike[str]) -> tuple[str | None, str]:
 
     Example:
         >>> upgrade_ledger("sqlite://")  # an empty in-memory store gets the schema
-        (None, '0001')
+        (None, '0002')
     """
     target = _parse(url)
     engine, hooks = _open_engine(target, create=True)

@@ -10,8 +10,8 @@ back on read. JSON payloads are stored as text (identical on both back ends).
 
 Example:
     >>> from dataroi.ledger._schema import metadata
-    >>> sorted(metadata.tables)[:3]
-    ['contexts', 'dataset_versions', 'environments']
+    >>> sorted(metadata.tables)[:4]
+    ['contexts', 'dataset_versions', 'documents', 'environments']
     >>> "repeat_index" in metadata.tables["trials"].c
     True
 """
@@ -33,6 +33,7 @@ __all__ = [
     "UTCDateTime",
     "contexts",
     "dataset_versions",
+    "documents",
     "environments",
     "metadata",
     "reproductions",
@@ -283,4 +284,30 @@ reproductions = sa.Table(
     ),
     sa.Column("summary", JSONText(), nullable=False),
     _created_at(),
+)
+
+# Immutable JSON documents of later layers (decision rules, recommendations, impact
+# assessments), optionally tied to a study and/or a context. Added in revision 0002.
+documents = sa.Table(
+    "documents",
+    metadata,
+    _id(),
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column(
+        "study_id",
+        sa.Integer,
+        sa.ForeignKey("studies.id", name="fk_documents_study_id_studies", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    sa.Column(
+        "context_id",
+        sa.Integer,
+        sa.ForeignKey("contexts.id", name="fk_documents_context_id_contexts", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    sa.Column("content_hash", sa.String(), nullable=True),
+    sa.Column("payload", JSONText(), nullable=False),
+    _created_at(),
+    sa.Index("ix_documents_kind_study_id", "kind", "study_id"),
+    sa.Index("ix_documents_kind_content_hash", "kind", "content_hash"),
 )

@@ -7,6 +7,11 @@ RETURNING ...`` (on PostgreSQL the inner select is ``FOR UPDATE SKIP LOCKED``, s
 coordinators claim disjoint sets without waiting for each other); finishing matches
 ``state = 'running' AND owner = :owner``. Metric NaN is stored as NULL.
 
+Documents (:meth:`SQLLedger.record_document`) are stored as canonical JSON text (sorted
+keys) after :func:`document_payload` has made them plain JSON: NaN and infinities become
+null, NumPy scalars and arrays become Python numbers and lists, and anything else that is
+not JSON raises :class:`~dataroi.exceptions.LedgerError` naming the offending key.
+
 Open a ledger with :func:`dataroi.ledger.open_ledger` rather than constructing this class.
 
 Example:
@@ -37,6 +42,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -53,6 +59,7 @@ from dataroi.ledger._schema import (
     VERSION_TABLE,
     contexts,
     dataset_versions,
+    documents,
     environments,
     reproductions,
     studies,
@@ -182,6 +189,112 @@ def environment_hash(environment: Mapping[str, Any]) -> tuple[str, str]:
     """
     payload = json.dumps(environment, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest(), payload
+
+
+_JSON_TYPES_HINT = "use dict (str keys), list, tuple, str, int, float, bool or None"
+
+
+def _is_numpy(value: object) -> bool:
+    """Whether ``value`` is a NumPy scalar or array (without importing NumPy)."""
+    return type(value).__module__.split(".")[0] == "numpy" and hasattr(value, "tolist")
+
+
+def _plain_json(value: Any, path: str, active: set[int]) -> Any:
+    """Return ``value`` as plain JSON data (see :func:`document_payload`)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):  # numpy.float64 included (a float subclass)
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if _is_numpy(value):  # numpy.int64, numpy.bool_, numpy.float32, ndarray ...
+        return _plain_json(value.tolist(), path, active)
+    if isinstance(value, Mapping | list | tuple):
+        if id(value) in active:
+            raise LedgerError(f"{path}: the document refers to itself (a circular reference)")
+        active.add(id(value))
+        try:
+            if isinstance(value, Mapping):
+                plain: dict[str, Any] = {}
+                for key, item in value.items():
+                    if not isinstance(key, str):
+                        raise LedgerError(
+                            f"{path}: document keys must be strings, got "
+                            f"{type(key).__name__} key {key!r}"
+                        )
+                    plain[str(key)] = _plain_json(item, f"{path}[{key!r}]", active)
+                return plain
+            return [_plain_json(item, f"{path}[{i}]", active) for i, item in enumerate(value)]
+        finally:
+            active.discard(id(value))
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise LedgerError(
+        f"{path}: cannot store a {type(value).__name__} ({shown}) in a document; {_JSON_TYPES_HINT}"
+    )
+
+
+def document_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the plain-JSON copy of a document payload that the ledger stores.
+
+    Mappings become dicts (their keys must be strings), tuples become lists, NaN and
+    infinite floats become None (JSON has no NaN), and NumPy scalars and arrays become
+    Python numbers, booleans and lists (``.tolist()``), also when nested. Any other value
+    (a datetime, a set, an object...) is refused rather than silently turned into a string.
+
+    Args:
+        payload: the document, a mapping with string keys.
+
+    Returns:
+        A new dict holding only dict, list, str, int, float, bool and None.
+
+    Raises:
+        LedgerError: ``payload`` is not a mapping, or holds a value or key that is not
+            JSON; the message names the key path, e.g. ``payload['fit']['when']``.
+
+    Example:
+        >>> import math
+        >>> import numpy as np
+        >>> document_payload({"a": math.nan, "b": (1, np.float64(0.5)), "c": {"n": np.int64(3)}})
+        {'a': None, 'b': [1, 0.5], 'c': {'n': 3}}
+        >>> document_payload({"x": {"when": {1, 2}}})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        dataroi.exceptions.LedgerError: payload['x']['when']: cannot store a set ({1, 2}) ...
+    """
+    if not isinstance(payload, Mapping):
+        raise LedgerError(
+            f"a document payload must be a dict with string keys, got {type(payload).__name__}"
+        )
+    plain: dict[str, Any] = _plain_json(payload, "payload", set())
+    return plain
+
+
+def _opt_id(value: int | None, name: str) -> int | None:
+    """Check an optional row id argument (an integer, not a bool)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise LedgerError(f"{name} must be an integer id or None, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise LedgerError(f"{name} must be an integer id or None, got {value!r}") from None
+
+
+def _check_kind(kind: str) -> str:
+    if not isinstance(kind, str) or not kind.strip():
+        raise LedgerError(f"document kind must be a non-empty string, got {kind!r}")
+    return kind
+
+
+def _check_content_hash(content_hash: str | None) -> str | None:
+    if content_hash is not None and (not isinstance(content_hash, str) or not content_hash):
+        raise LedgerError(f"content_hash must be a non-empty string or None, got {content_hash!r}")
+    return content_hash
 
 
 class SQLLedger(BaseLedger):
@@ -533,7 +646,7 @@ class SQLLedger(BaseLedger):
             return []
         order = (
             trials.c.repeat_index,
-            trials.c.n_train,
+            trials.c.n_train.desc(),
             trials.c.model,
             trials.c.model_hash,
             trials.c.id,
@@ -564,7 +677,7 @@ class SQLLedger(BaseLedger):
                 picked = trials.c.id.in_(candidates)
             rows = conn.execute(claim.where(picked, trials.c.state == TrialState.WAITING.value))
             claimed = [_snapshot(row) for row in rows]
-        claimed.sort(key=lambda s: (s.key.repeat, s.key.n_train, s.key.model, s.model_hash))
+        claimed.sort(key=lambda s: (s.key.repeat, -s.key.n_train, s.key.model, s.model_hash))
         return claimed
 
     def finish_trial(
@@ -753,6 +866,44 @@ class SQLLedger(BaseLedger):
                 counts[TrialState(state)] = int(count)
         return counts
 
+    def trial_counts(
+        self,
+        context_id: int,
+        *,
+        model_hashes: dict[str, str] | None = None,
+        sizes: Sequence[int] | None = None,
+        repeats: int | None = None,
+    ) -> list[tuple[str, TrialState, str | None, int]]:
+        """Count trials by (model, state, owner of running trials) with one GROUP BY.
+
+        Example:
+            >>> from dataroi.ledger import open_ledger
+            >>> ledger = open_ledger("sqlite://")
+            >>> sid = ledger.upsert_study("s", spec_hash="h", spec_text="")
+            >>> dv = ledger.record_dataset_version(fingerprint="0" * 64, n_rows=1,
+            ...     n_columns=1, dtypes={}, source="x")
+            >>> cid, _ = ledger.upsert_context(sid, dataset_version_id=dv, context_hash="c",
+            ...                                description={})
+            >>> ledger.plan_trials(cid, [PlannedTrial(TrialKey("m", 10, r), "h", r)
+            ...                          for r in range(3)])
+            3
+            >>> ledger.trial_counts(cid)
+            [('m', <TrialState.WAITING: 'waiting'>, None, 3)]
+        """
+        owner = sa.case((trials.c.state == TrialState.RUNNING.value, trials.c.owner),
+                        else_=sa.null())
+        conditions = [trials.c.context_id == context_id,
+                      *_plan_filter(model_hashes, sizes, repeats)]
+        query = (
+            sa.select(trials.c.model, trials.c.state, owner, sa.func.count())
+            .where(*conditions)
+            .group_by(trials.c.model, trials.c.state, owner)
+            .order_by(trials.c.model, trials.c.state)
+        )
+        with self._read() as conn:
+            return [(str(model), TrialState(state), own, int(count))
+                    for model, state, own, count in conn.execute(query)]
+
     # -- reproductions ----------------------------------------------------------------
     def record_reproduction(self, context_id: int, summary: dict[str, Any]) -> int:
         """Store the summary of a ``dataroi reproduce`` run; return its id."""
@@ -781,6 +932,137 @@ class SQLLedger(BaseLedger):
                 for rid, summary, created_at in conn.execute(query)
             ]
 
+    # -- documents --------------------------------------------------------------------
+    def record_document(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        study_id: int | None = None,
+        context_id: int | None = None,
+        content_hash: str | None = None,
+    ) -> int:
+        """Store an immutable JSON document of a ``kind`` and return its id.
+
+        The payload is stored as :func:`document_payload` makes it: NaN and infinities
+        become null, NumPy values plain Python, key order is not kept; a value that is not
+        JSON raises :class:`LedgerError` naming its key, and nothing is written. Documents
+        are never updated; they are deleted only with their study or context (cascade).
+        ``study_id`` and ``context_id`` are stored as given (a context's study is not
+        filled in); when both are given, the context must belong to that study.
+
+        Args:
+            kind: what the document is, e.g. ``"decision_rule"``, ``"recommendation"``.
+            payload: the document, a JSON-like dict with string keys.
+            study_id: the study it belongs to, if any.
+            context_id: the context it belongs to, if any.
+            content_hash: a hash identifying the content (e.g. of a decision rule), to find
+                the document again with :meth:`list_documents`.
+
+        Returns:
+            The id of the new document.
+
+        Raises:
+            LedgerError: an empty ``kind``, a payload that is not JSON, an unknown study
+                or context, or a context of another study.
+
+        Example:
+            >>> import math
+            >>> from dataroi.ledger import open_ledger
+            >>> ledger = open_ledger("sqlite://")
+            >>> sid = ledger.upsert_study("s", spec_hash="a", spec_text="")
+            >>> ledger.record_document(
+            ...     "decision_rule", {"target": 0.9, "gap": math.nan}, study_id=sid,
+            ...     content_hash="r1")
+            1
+            >>> [doc] = ledger.list_documents("decision_rule", content_hash="r1")
+            >>> doc["payload"], doc["study_id"], doc["context_id"]
+            ({'gap': None, 'target': 0.9}, 1, None)
+        """
+        row = {
+            "kind": _check_kind(kind),
+            "study_id": _opt_id(study_id, "study_id"),
+            "context_id": _opt_id(context_id, "context_id"),
+            "content_hash": _check_content_hash(content_hash),
+            "payload": document_payload(payload),
+        }
+        with self._write() as conn:
+            if row["study_id"] is not None:
+                found = conn.execute(
+                    sa.select(studies.c.id).where(studies.c.id == row["study_id"])
+                ).scalar_one_or_none()
+                if found is None:
+                    raise LedgerError(f"ledger {self.url} has no study with id {study_id}")
+            if row["context_id"] is not None:
+                owner = conn.execute(
+                    sa.select(contexts.c.study_id).where(contexts.c.id == row["context_id"])
+                ).scalar_one_or_none()
+                if owner is None:
+                    raise LedgerError(f"ledger {self.url} has no context with id {context_id}")
+                if row["study_id"] is not None and int(owner) != row["study_id"]:
+                    raise LedgerError(
+                        f"context {context_id} belongs to study {owner}, not to study "
+                        f"{study_id}; pass the context's study (or no study_id)"
+                    )
+            return int(
+                conn.execute(
+                    sa.insert(documents)
+                    .values(**row, created_at=_utcnow())
+                    .returning(documents.c.id)
+                ).scalar_one()
+            )
+
+    def list_documents(
+        self,
+        kind: str,
+        *,
+        study_id: int | None = None,
+        context_id: int | None = None,
+        content_hash: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return documents of ``kind`` (filtered when arguments are given), oldest first.
+
+        Each item is a new dictionary with ``document_id, kind, study_id, context_id,
+        content_hash, payload, created_at`` (UTC, timezone-aware); changing it does not
+        change the ledger. A filter left at None matches every value (None included).
+
+        Example:
+            >>> from dataroi.ledger import open_ledger
+            >>> ledger = open_ledger("sqlite://")
+            >>> first = ledger.record_document("note", {"text": "one"})
+            >>> second = ledger.record_document("note", {"text": "two"}, content_hash="h2")
+            >>> [d["payload"]["text"] for d in ledger.list_documents("note")]
+            ['one', 'two']
+            >>> [d["document_id"] for d in ledger.list_documents("note", content_hash="h2")]
+            [2]
+            >>> ledger.list_documents("other")
+            []
+        """
+        conditions: list[sa.ColumnElement[bool]] = [documents.c.kind == _check_kind(kind)]
+        wanted_study = _opt_id(study_id, "study_id")
+        if wanted_study is not None:
+            conditions.append(documents.c.study_id == wanted_study)
+        wanted_context = _opt_id(context_id, "context_id")
+        if wanted_context is not None:
+            conditions.append(documents.c.context_id == wanted_context)
+        if _check_content_hash(content_hash) is not None:
+            conditions.append(documents.c.content_hash == content_hash)
+        query = (
+            sa.select(
+                documents.c.id.label("document_id"),
+                documents.c.kind,
+                documents.c.study_id,
+                documents.c.context_id,
+                documents.c.content_hash,
+                documents.c.payload,
+                documents.c.created_at,
+            )
+            .where(*conditions)
+            .order_by(documents.c.created_at, documents.c.id)
+        )
+        with self._read() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
     # -- schema -----------------------------------------------------------------------
     def schema_version(self) -> str:
         """Return the schema revision of the store (the alembic revision id).
@@ -788,7 +1070,7 @@ class SQLLedger(BaseLedger):
         Example:
             >>> from dataroi.ledger import open_ledger
             >>> open_ledger("sqlite://").schema_version()
-            '0001'
+            '0002'
         """
         with self._read() as conn:
             return str(

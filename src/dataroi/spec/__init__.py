@@ -2,7 +2,10 @@
 
 from dataroi.spec._load import check_models, load_spec, spec_from_dict
 from dataroi.spec._model import (
+    CostSpec,
     DataSpec,
+    DecisionSpec,
+    GuardrailSpec,
     ModelSpec,
     ScheduleSpec,
     SplitSpec,
@@ -11,7 +14,10 @@ from dataroi.spec._model import (
 )
 
 __all__ = [
+    "CostSpec",
     "DataSpec",
+    "DecisionSpec",
+    "GuardrailSpec",
     "ModelSpec",
     "ScheduleSpec",
     "SplitSpec",

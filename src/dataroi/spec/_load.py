@@ -24,16 +24,34 @@ from typing import Any
 
 from dataroi.exceptions import SpecError, UsageError
 from dataroi.metrics import METRICS, get_metric
-from dataroi.spec._model import DataSpec, ModelSpec, ScheduleSpec, SplitSpec, StudySpec
+from dataroi.spec._model import (
+    CostSpec,
+    DataSpec,
+    DecisionSpec,
+    GuardrailSpec,
+    ModelSpec,
+    ScheduleSpec,
+    SplitSpec,
+    StudySpec,
+)
 
 __all__ = ["check_models", "load_spec", "spec_from_dict"]
 
-_TOP = {"name", "data", "split", "models", "metrics", "schedule", "ledger", "description"}
+_TOP = {"name", "data", "split", "models", "metrics", "schedule", "ledger", "description",
+        "costs", "decision"}
+_COSTS = {"price_per_label_usd", "labels_per_item", "adjudication_rate",
+          "fixed_cost_per_round_usd", "labels_per_day", "deadline_days",
+          "compute_price_per_hour_usd", "retrains", "engineering_cost_usd",
+          "value_per_point_usd", "point", "periods", "failure_penalty_usd"}
+_DECISION = {"metric", "target", "risk", "budget_usd", "rule", "current_model", "rounds",
+             "add", "guardrails"}
+_GUARDRAILS = {"min_gain_per_1k", "max_budget_usd", "min_p_gain"}
+_RULES = ("expected_net", "quantile10", "target")
 _DATA = {"source", "path", "target", "features", "task", "drop_missing_target"}
 _SPLIT = {"test_size", "stratify", "test_file", "group_column", "time_column"}
 _SCHEDULE = {"sizes", "geometric", "repeats", "seed"}
 _GEOMETRIC = {"min", "max", "count"}
-_MODEL = {"estimator", "params", "pipeline", "factory"}
+_MODEL = {"estimator", "params", "pipeline", "factory", "resources"}
 _TASKS = ("auto", "classification", "regression")
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
@@ -128,6 +146,20 @@ def spec_from_dict(
     metrics = _parse_metrics(raw.get("metrics", None), data, problems)
     schedule = _parse_schedule(raw.get("schedule"), problems)
 
+    costs = _parse_costs(raw.get("costs"), problems)
+    decision = _parse_decision(raw.get("decision"), problems)
+    if decision is not None:
+        if decision.metric is not None and metrics and decision.metric not in metrics:
+            problems.append(f"decision.metric: '{decision.metric}' is not one of the study's "
+                            f"metrics ({', '.join(metrics)})")
+        names = [m.name for m in models]
+        if decision.current_model is not None and names and \
+                decision.current_model not in names:
+            close = difflib.get_close_matches(decision.current_model, names, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(f"decision.current_model: '{decision.current_model}' is not a "
+                            f"model of the study{hint}; models: {', '.join(names)}")
+
     ledger = raw.get("ledger")
     if ledger is not None and not isinstance(ledger, str):
         problems.append(f"ledger: must be a URL or path string, got {ledger!r}")
@@ -155,6 +187,8 @@ def spec_from_dict(
         ledger=ledger,
         base_dir=base_dir,
         source_text=source_text,
+        costs=costs,
+        decision=decision,
     )
     check_models(spec, task=None if data.task == "auto" else data.task, source=source)
     return spec
@@ -298,8 +332,16 @@ def _parse_model(name: str, raw: Any, where: str, problems: list[str]) -> ModelS
         problems.append(f"{where}.factory: write it as 'package.module:function', "
                         f"got {raw['factory']!r}")
         return None
+    resources = raw.get("resources") or {}
+    if not isinstance(resources, dict) or not all(
+        isinstance(k, str) and _is_number(v) and v > 0 for k, v in resources.items()
+    ):
+        problems.append(f"{where}.resources: must map resource names to positive numbers, "
+                        f"e.g. {{GPU: 1, MEMORY: 8e9}}; got {resources!r}")
+        resources = {}
     return ModelSpec(name=name, estimator=raw.get("estimator"), params=params,
-                     pipeline=pipeline, factory=raw.get("factory"))
+                     pipeline=pipeline, factory=raw.get("factory"),
+                     resources={k: float(v) for k, v in resources.items()})
 
 
 def _parse_models(raw: Any, problems: list[str]) -> list[ModelSpec]:
@@ -483,3 +525,125 @@ def check_models(spec: StudySpec, *, task: str | None, source: str | None = None
                                 f"the task is {task}")
     if problems:
         raise SpecError(problems, source=source)
+
+
+def _number(raw: dict[str, Any], key: str, where: str, problems: list[str], *,
+            minimum: float | None = 0.0, strict: bool = False, maximum: float | None = None,
+            integer: bool = False) -> Any:
+    """Read an optional number; append a problem (and return None) when it is invalid."""
+    v = raw.get(key)
+    if v is None:
+        return None
+    ok = _is_int(v) if integer else _is_number(v)
+    if ok and v != v:  # NaN
+        ok = False
+    if ok and minimum is not None and (v <= minimum if strict else v < minimum):
+        ok = False
+    if ok and maximum is not None and v > maximum:
+        ok = False
+    if not ok:
+        kind = "an integer" if integer else "a number"
+        bounds = []
+        if minimum is not None:
+            bounds.append(f"{'>' if strict else '>='} {minimum:g}")
+        if maximum is not None:
+            bounds.append(f"<= {maximum:g}")
+        rng = f" {' and '.join(bounds)}" if bounds else ""
+        problems.append(f"{where}.{key}: must be {kind}{rng}, got {v!r}")
+        return None
+    return v
+
+
+def _parse_costs(raw: Any, problems: list[str]) -> CostSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(f"costs: must be a mapping, got {type(raw).__name__}")
+        return None
+    _unknown(raw.keys(), _COSTS, "costs", problems)
+    w = "costs"
+    kw: dict[str, Any] = {}
+    for key in ("price_per_label_usd", "fixed_cost_per_round_usd", "adjudication_rate",
+                "compute_price_per_hour_usd", "value_per_point_usd", "failure_penalty_usd"):
+        kw[key] = _number(raw, key, w, problems)
+    for key in ("labels_per_item", "labels_per_day", "deadline_days", "point", "periods"):
+        kw[key] = _number(raw, key, w, problems, strict=True)
+    kw["retrains"] = _number(raw, "retrains", w, problems, integer=True)
+    eng = raw.get("engineering_cost_usd")
+    if isinstance(eng, dict):
+        bad = [k for k, v in eng.items() if not _is_number(v) or v < 0]
+        for k in bad:
+            problems.append(f"costs.engineering_cost_usd.{k}: must be a number >= 0, "
+                            f"got {eng[k]!r}")
+        kw["engineering_cost_usd"] = None if bad else {str(k): float(v)
+                                                        for k, v in eng.items()}
+    else:
+        kw["engineering_cost_usd"] = _number(raw, "engineering_cost_usd", w, problems)
+        if eng is not None and kw["engineering_cost_usd"] is None:
+            problems[-1] += " (or a mapping model name -> cost)"
+    kw = {k: v for k, v in kw.items() if v is not None}
+    for k in ("labels_per_item", "point", "periods", "fixed_cost_per_round_usd",
+              "adjudication_rate"):
+        if k in kw:
+            kw[k] = float(kw[k])
+    return CostSpec(**kw)
+
+
+def _parse_decision(raw: Any, problems: list[str]) -> DecisionSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(f"decision: must be a mapping, got {type(raw).__name__}")
+        return None
+    _unknown(raw.keys(), _DECISION, "decision", problems)
+    w = "decision"
+    kw: dict[str, Any] = {}
+    metric = raw.get("metric")
+    if metric is not None:
+        try:
+            kw["metric"] = get_metric(str(metric)).name
+        except KeyError as exc:
+            problems.append(f"decision.metric: {exc.args[0]}")
+    kw["target"] = _number(raw, "target", w, problems, minimum=None)
+    kw["risk"] = _number(raw, "risk", w, problems, strict=True, maximum=0.5)
+    kw["budget_usd"] = _number(raw, "budget_usd", w, problems)
+    kw["rounds"] = _number(raw, "rounds", w, problems, minimum=1, maximum=20, integer=True)
+    rule = raw.get("rule")
+    if rule is not None:
+        if rule not in _RULES:
+            close = difflib.get_close_matches(str(rule), _RULES, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(f"decision.rule: must be one of {', '.join(_RULES)}, "
+                            f"got {rule!r}{hint}")
+        else:
+            kw["rule"] = rule
+    cur = raw.get("current_model")
+    if cur is not None:
+        if isinstance(cur, str):
+            kw["current_model"] = cur
+        else:
+            problems.append(f"decision.current_model: must be a model name, got {cur!r}")
+    add = raw.get("add")
+    if add is not None:
+        if isinstance(add, list) and all(_is_int(a) and a >= 1 for a in add):
+            kw["add"] = tuple(sorted(set(add)))
+        else:
+            problems.append(f"decision.add: must be a list of positive integers (labels to "
+                            f"add), got {add!r}")
+    if rule == "target" and raw.get("target") is None:
+        problems.append("decision.target: missing; rule 'target' needs a target value")
+    g = raw.get("guardrails")
+    if g is not None:
+        if not isinstance(g, dict):
+            problems.append(f"decision.guardrails: must be a mapping, got {type(g).__name__}")
+        else:
+            _unknown(g.keys(), _GUARDRAILS, "decision.guardrails", problems)
+            gw = "decision.guardrails"
+            gkw = {
+                "min_gain_per_1k": _number(g, "min_gain_per_1k", gw, problems, minimum=None),
+                "max_budget_usd": _number(g, "max_budget_usd", gw, problems),
+                "min_p_gain": _number(g, "min_p_gain", gw, problems, maximum=1.0),
+            }
+            kw["guardrails"] = GuardrailSpec(**{k: v for k, v in gkw.items()
+                                                if v is not None})
+    return DecisionSpec(**{k: v for k, v in kw.items() if v is not None})

@@ -14,7 +14,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "CostSpec",
     "DataSpec",
+    "DecisionSpec",
+    "GuardrailSpec",
     "ModelSpec",
     "ScheduleSpec",
     "SplitSpec",
@@ -90,6 +93,8 @@ class ModelSpec:
     Exactly one of ``estimator`` (import path of a scikit-learn compatible class),
     ``pipeline`` (a list of steps, each an estimator spec) or ``factory``
     (``package.module:function`` returning an unfitted estimator), with ``params``.
+    ``resources`` (e.g. ``{"GPU": 1, "MEMORY": 8e9}``) is what one trial needs from a
+    Dask worker; it does not change results, so it is not part of ``model_hash``.
     """
 
     name: str
@@ -97,6 +102,7 @@ class ModelSpec:
     params: dict[str, Any] = field(default_factory=dict)
     pipeline: tuple[ModelSpec, ...] | None = None
     factory: str | None = None
+    resources: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (what is hashed and shipped to workers)."""
@@ -154,6 +160,126 @@ class ScheduleSpec:
 
 
 @dataclass(frozen=True)
+class CostSpec:
+    """What labels, compute and model changes cost, and what a metric point is worth.
+
+    Every field is optional; a computation that needs a missing one raises an error that
+    names it (``costs.price_per_label_usd``). Money is in US dollars (the ``_usd`` fields;
+    any one currency works if used throughout).
+
+    Attributes:
+        price_per_label_usd: price of one label (one annotator's judgement of one item).
+        labels_per_item: annotators per item for QA (e.g. 2).
+        adjudication_rate: share of items that need one more, adjudicating label.
+        fixed_cost_per_round_usd: fixed cost of each labeling round (set-up, briefing).
+        labels_per_day: labeled items the team delivers per day.
+        deadline_days: days until the decision must be in production.
+        compute_price_per_hour_usd: price of one CPU-hour (or GPU-hour), applied to the
+            measured and extrapolated training time × ``retrains``.
+        retrains: planned retrains over the value period.
+        engineering_cost_usd: cost of switching to another model (one number for every
+            candidate, or a mapping model name → cost).
+        value_per_point_usd: value of one metric point per period (0 is allowed: then no
+            gain is worth money).
+        point: size of one metric point in metric units (0.01: one percentage point).
+        periods: number of periods the value accrues over.
+        failure_penalty_usd: cost of missing ``decision.target`` (the LOC penalty).
+
+    Example:
+        >>> c = CostSpec(price_per_label_usd=0.1, labels_per_item=2, adjudication_rate=0.5)
+        >>> round(c.cost_per_item_usd, 3)
+        0.25
+    """
+
+    price_per_label_usd: float | None = None
+    labels_per_item: float = 1.0
+    adjudication_rate: float = 0.0
+    fixed_cost_per_round_usd: float = 0.0
+    labels_per_day: float | None = None
+    deadline_days: float | None = None
+    compute_price_per_hour_usd: float | None = None
+    retrains: int = 1
+    engineering_cost_usd: float | dict[str, float] | None = None
+    value_per_point_usd: float | None = None
+    point: float = 0.01
+    periods: float = 1.0
+    failure_penalty_usd: float | None = None
+
+    @property
+    def cost_per_item_usd(self) -> float:
+        """Price of one labeled item after QA: price × (labels per item + adjudication).
+
+        Raises:
+            dataroi.exceptions.UsageError: if ``costs.price_per_label_usd`` is not set.
+        """
+        if self.price_per_label_usd is None:
+            from dataroi.exceptions import UsageError
+
+            raise UsageError("costs.price_per_label_usd is needed to price added labels; "
+                             "add it to the spec's costs: section")
+        return self.price_per_label_usd * (self.labels_per_item + self.adjudication_rate)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (hashed into every recommendation)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GuardrailSpec:
+    """Limits an option must respect to be recommended (each optional).
+
+    Attributes:
+        min_gain_per_1k: minimum expected gain per 1,000 added labels (metric units).
+        max_budget_usd: maximum total cost of an option.
+        min_p_gain: minimum probability that the option improves the metric.
+    """
+
+    min_gain_per_1k: float | None = None
+    max_budget_usd: float | None = None
+    min_p_gain: float | None = None
+
+
+@dataclass(frozen=True)
+class DecisionSpec:
+    """The decision rule, fixed (pre-registered) before the results exist.
+
+    Attributes:
+        metric: the metric decided on (default: the primary metric).
+        target: a target metric value (optional).
+        risk: acceptable probability ε of missing the target.
+        budget_usd: the money available.
+        rule: ``expected_net`` (maximise the expected net value), ``quantile10``
+            (maximise the 10 % quantile of the net value, or of the gain without money),
+            ``target`` (reach the target with probability ≥ 1 − risk at least cost);
+            None: ``expected_net`` when a value per point is given, else ``target``.
+        current_model: the model in use today (default: the best one today).
+        rounds: labeling rounds of the multi-round (LOC) plan.
+        add: extra numbers of added labels to consider besides the default grid.
+        guardrails: see :class:`GuardrailSpec`.
+
+    Example:
+        >>> DecisionSpec(target=0.9, risk=0.1).rule_dict()["target"]
+        0.9
+    """
+
+    metric: str | None = None
+    target: float | None = None
+    risk: float = 0.1
+    budget_usd: float | None = None
+    rule: str | None = None
+    current_model: str | None = None
+    rounds: int = 3
+    add: tuple[int, ...] = ()
+    guardrails: GuardrailSpec = field(default_factory=GuardrailSpec)
+
+    def rule_dict(self) -> dict[str, Any]:
+        """The rule as plain data (what pre-registration hashes)."""
+        d = asdict(self)
+        d["add"] = list(self.add)
+        return d
+
+
+@dataclass(frozen=True)
 class StudySpec:
     """A whole, validated study spec.
 
@@ -163,6 +289,11 @@ class StudySpec:
         ledger: ledger URL or path from the spec (None: ``.dataroi/ledger.db`` beside it).
         base_dir: directory relative paths are resolved against (the spec's folder).
         source_text: the YAML text as written (kept in the ledger).
+        costs: the cost model (``costs:``), or None.
+        decision: the pre-registered decision rule (``decision:``), or None.
+
+    ``costs`` and ``decision`` are not part of :meth:`to_dict` nor of :attr:`spec_hash`:
+    changing them never re-runs trials.
     """
 
     name: str
@@ -174,6 +305,8 @@ class StudySpec:
     ledger: str | None = None
     base_dir: str = "."
     source_text: str = ""
+    costs: CostSpec | None = None
+    decision: DecisionSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The normalized spec as plain data (without file-system location)."""

@@ -32,7 +32,8 @@ from dataroi.trial._worker import TrialPayload, run_trial
 
 __all__ = ["Interrupted", "RunOutcome", "WorkerCrashed", "coordinate", "new_owner_id"]
 
-HEARTBEAT_SECONDS = 30.0
+#: Default seconds after which another coordinator's silent claims are taken back.
+HEARTBEAT_TIMEOUT_SECONDS = 120.0
 
 
 class Interrupted(DataroiError):
@@ -89,8 +90,16 @@ def coordinate(
     owner: str,
     max_in_flight: int,
     on_result: Callable[[TrialResult], None] | None = None,
+    heartbeat_timeout_seconds: float = HEARTBEAT_TIMEOUT_SECONDS,
+    poll_seconds: float | None = None,
 ) -> RunOutcome:
     """Run every waiting trial of the plan through ``executor``; return what happened.
+
+    The coordinator refreshes its heartbeat every ``heartbeat_timeout_seconds / 4``.
+    When nothing is left to claim but other coordinators still hold running trials of
+    the plan, it waits for them, and takes back claims whose heartbeat is older than
+    ``heartbeat_timeout_seconds`` (a coordinator that died), so the study always ends
+    complete.
 
     Raises:
         Interrupted: on Ctrl-C/SIGTERM, after releasing unfinished trials.
@@ -100,6 +109,8 @@ def coordinate(
     in_flight: dict[Future[Any], TrialSnapshot] = {}
     claimed: dict[int, TrialSnapshot] = {}
     last_beat = time.monotonic()
+    beat_every = heartbeat_timeout_seconds / 4
+    poll = poll_seconds if poll_seconds is not None else min(5.0, beat_every)
     exhausted = False
 
     def record(snap: TrialSnapshot, result: TrialResult) -> None:
@@ -133,15 +144,22 @@ def coordinate(
                         fut = executor.submit(run_trial, make_payload(snap))
                         in_flight[fut] = snap
                 if not in_flight:
-                    if exhausted:
+                    if not exhausted:
+                        continue
+                    if not _others_running(ledger, context_id, plan):
                         break
+                    # other coordinators hold trials: wait, and take back dead ones' claims
+                    time.sleep(poll)
+                    ledger.release_stale(context_id,
+                                         older_than_seconds=heartbeat_timeout_seconds)
+                    exhausted = False
                     continue
-                done, _ = wait(list(in_flight), timeout=HEARTBEAT_SECONDS,
+                done, _ = wait(list(in_flight), timeout=beat_every,
                                return_when=FIRST_COMPLETED)
                 for fut in done:
                     snap = in_flight.pop(fut)
-                    record(snap, fut.result())
-                if time.monotonic() - last_beat > HEARTBEAT_SECONDS / 2:
+                    record(snap, _result_of(fut, snap))
+                if time.monotonic() - last_beat > beat_every:
                     ledger.heartbeat(owner)
                     last_beat = time.monotonic()
     except KeyboardInterrupt:
@@ -165,6 +183,26 @@ def coordinate(
         ledger.release_trials(list(claimed), owner=owner)
         raise
     return outcome
+
+
+def _others_running(ledger: BaseLedger, context_id: int, plan: Plan) -> bool:
+    running = ledger.get_trials(context_id, states=[TrialState.RUNNING],
+                                model_hashes=plan.model_hashes, sizes=plan.sizes,
+                                repeats=plan.repeats)
+    return bool(running)
+
+
+def _result_of(fut: Future[Any], snap: TrialSnapshot) -> TrialResult:
+    """The trial's result; an executor-level failure (e.g. Dask's KilledWorker after a
+    trial killed several workers) becomes a failed trial: data, not a crash."""
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        raise
+    except Exception as exc:
+        return TrialResult(key=snap.key, state=TrialState.FAILED, seed=snap.seed,
+                           error_type=type(exc).__name__,
+                           error_message=(str(exc).strip().splitlines() or [""])[0][:500])
 
 
 def _drain_done(in_flight: dict[Future[Any], TrialSnapshot],

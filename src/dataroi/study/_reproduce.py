@@ -35,7 +35,7 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
 
     if sample < 1:
         raise UsageError(f"--sample must be at least 1, got {sample}")
-    ledger, context_id, plan = study._current()
+    ledger, context_id, plan = study._current(check_data=True)
     with ledger:
         if context_id is None:
             raise UsageError("nothing to reproduce: this study has no trials for the current "

@@ -105,6 +105,7 @@ class Study:
         self.spec = spec
         self.ledger_url = resolve_ledger_url(spec, ledger)
         self._prepared: PreparedData | None = None
+        self._context_fingerprint = ""
 
     # -- locations --------------------------------------------------------------------
     @property
@@ -171,6 +172,7 @@ class Study:
         progress: bool = True,
         retry_failed: bool = False,
         threads: int | None = None,
+        heartbeat_timeout: float = 120.0,
         console: Any = None,
     ) -> RunSummary:
         """Plan and run every trial not finished yet; return a summary.
@@ -182,7 +184,9 @@ class Study:
             progress: show a progress bar with an ETA.
             retry_failed: run failed trials again.
             threads: BLAS/OpenMP threads per trial (default: cores // jobs, so that
-                workers never oversubscribe the machine).
+                workers never oversubscribe the machine; 1 on a Dask cluster).
+            heartbeat_timeout: seconds after which running trials of a silent (dead)
+                coordinator sharing a PostgreSQL ledger are taken back.
             console: a ``rich.console.Console`` for output (default: standard error).
 
         Raises:
@@ -201,6 +205,8 @@ class Study:
         for name, value in (("jobs", jobs), ("threads", threads)):
             if value is not None and value < 1:
                 raise UsageError(f"{name} must be at least 1, got {value}")
+        if heartbeat_timeout <= 0:
+            raise UsageError(f"heartbeat timeout must be positive, got {heartbeat_timeout}")
         prep = self.prepare()
         plan = self.plan()
         notes = list(prep.notes)
@@ -211,7 +217,7 @@ class Study:
             _, context_id, ctx_notes = self._context(ledger, prep)
             notes += ctx_notes
             planned_new = ledger.plan_trials(context_id, plan.trials)
-            stale_after = 0.0 if self._is_sqlite else 4 * 30.0
+            stale_after = 0.0 if self._is_sqlite else heartbeat_timeout
             ledger.release_stale(context_id, older_than_seconds=stale_after)
             if retry_failed:
                 ledger.reset_failed(context_id)
@@ -222,7 +228,10 @@ class Study:
             env_id = ledger.record_environment(capture_environment(self.spec.base_dir))
             data_path = materialize(prep, self.workdir / "cache") if todo else ""
             models = {m.name: m.to_dict() for m in self.spec.models}
-            n_threads = threads or threads_per_worker(n_jobs)
+            is_dask = isinstance(executor, str) and executor.startswith(
+                ("dask", "tcp://"))
+            n_threads = threads or (1 if is_dask else threads_per_worker(n_jobs))
+            resources = {m.name: dict(m.resources) or None for m in self.spec.models}
             root = self.spec.schedule.seed
 
             def make_payload(snap: TrialSnapshot) -> TrialPayload:
@@ -230,14 +239,16 @@ class Study:
                     trial_id=snap.trial_id, key=snap.key, seed=snap.seed,
                     subset_seed=plan.subset_seed(root, snap.key.repeat),
                     model=models[snap.key.model], metrics=self.spec.metrics,
-                    data_path=data_path, threads=n_threads)
+                    data_path=data_path, threads=n_threads,
+                    data_fingerprint=prep.fingerprint, resources=resources[snap.key.model])
 
             outcome_results: list[TrialResult] = []
             completed = failed = 0
             if todo:
                 ex = (make_executor(executor, data_path=data_path, jobs=n_jobs)
                       if isinstance(executor, str) else executor)
-                max_in_flight = 1 if executor == "serial" else 2 * n_jobs
+                workers = getattr(ex, "max_workers", n_jobs)
+                max_in_flight = 1 if executor == "serial" else 2 * workers
                 from dataroi.artifacts import ArtifactStore
 
                 try:
@@ -248,7 +259,8 @@ class Study:
                             make_payload=make_payload,
                             store=ArtifactStore(self.workdir / "artifacts"),
                             environment_id=env_id, owner=new_owner_id(),
-                            max_in_flight=max_in_flight, on_result=tick)
+                            max_in_flight=max_in_flight, on_result=tick,
+                            heartbeat_timeout_seconds=heartbeat_timeout)
                 finally:
                     if isinstance(executor, str):
                         ex.shutdown(wait=True)
@@ -256,7 +268,7 @@ class Study:
                 outcome_results = outcome.results
         groups = Counter((r.error_type or "Error", r.error_message or "")
                          for r in outcome_results if r.state is TrialState.FAILED)
-        return RunSummary(planned_new=planned_new, total=len(plan.trials),
+        return RunSummary(planned_new=planned_new, total=plan.n_trials,
                           already_done=already, completed=completed, failed=failed,
                           wall_seconds=time.perf_counter() - t_start,
                           error_groups=dict(groups), notes=notes)
@@ -294,29 +306,61 @@ class Study:
             fh.close()
 
     # -- reading ----------------------------------------------------------------------
-    def _current(self, *, create: bool = False) -> tuple[BaseLedger, int | None, Plan]:
-        prep = self.prepare()
-        plan = self.plan()
-        ledger = self._open(create=create)
-        study_id = ledger.get_study_id(self.spec.name)
-        context_id = None
-        if study_id is not None:
-            want = prep.context_hash(self.spec)
-            for ctx in ledger.list_contexts(study_id):
-                if ctx["context_hash"] == want:
-                    context_id = ctx["context_id"]
-        return ledger, context_id, plan
+    def _current(self, *, check_data: bool = True) -> tuple[BaseLedger, int | None, Plan]:
+        """Open the ledger (never creating it) and find this spec's context.
 
-    def snapshots(self) -> list[TrialSnapshot]:
-        """Snapshots of the current plan's trials (those recorded so far)."""
-        ledger, context_id, plan = self._current()
+        With ``check_data`` the data is loaded and fingerprinted, and only a context of
+        exactly this data matches. Without it (fast: status and trials on large data),
+        the latest context recorded for this spec's target, features, split and seed is
+        used, with the pool size stored in it.
+        """
+        from dataroi.study._plan import make_plan
+
+        if check_data:
+            prep = self.prepare()
+            plan = self.plan()
+        ledger = self._open(create=False)
+        try:
+            study_id = ledger.get_study_id(self.spec.name)
+            context_id = None
+            contexts = ledger.list_contexts(study_id) if study_id is not None else []
+            if check_data:
+                want = prep.context_hash(self.spec)
+                for ctx in contexts:
+                    if ctx["context_hash"] == want:
+                        context_id = ctx["context_id"]
+                return ledger, context_id, plan
+            split = self.spec.to_dict()["split"]
+            for ctx in contexts:
+                d = ctx["description"]
+                if (d.get("split") == split and d.get("seed") == self.spec.schedule.seed
+                        and d.get("target") == self.spec.data.target
+                        and (self.spec.data.features is None
+                             or d.get("features") == list(self.spec.data.features))):
+                    context_id, pool_size = ctx["context_id"], int(d["pool_size"])
+                    self._context_fingerprint = ctx["fingerprint"]
+            if context_id is None:
+                return ledger, None, self.plan()
+            return ledger, context_id, make_plan(self.spec, pool_size=pool_size)
+        except BaseException:
+            ledger.close()
+            raise
+
+    def snapshots(self, *, check_data: bool = False) -> list[TrialSnapshot]:
+        """Snapshots of the current plan's trials (those recorded so far).
+
+        Args:
+            check_data: load and fingerprint the data, and return only trials of exactly
+                this data (else: of the latest data version recorded for this spec).
+        """
+        ledger, context_id, plan = self._current(check_data=check_data)
         with ledger:
             if context_id is None:
                 return []
             return ledger.get_trials(context_id, model_hashes=plan.model_hashes,
                                      sizes=plan.sizes, repeats=plan.repeats)
 
-    def trials(self) -> pd.DataFrame:
+    def trials(self, *, check_data: bool = False) -> pd.DataFrame:
         """Tidy long table: one row per (trial, metric) of the current plan.
 
         Columns: model, n_train, repeat, seed, state, metric, value, fit_seconds,
@@ -325,13 +369,17 @@ class Study:
         """
         from dataroi.study._tables import trials_frame
 
-        return trials_frame(self.snapshots(), self.spec.metrics)
+        return trials_frame(self.snapshots(check_data=check_data), self.spec.metrics)
 
-    def status(self) -> StudyStatus:
-        """Trial counts of the current plan by state and model (never writes)."""
-        ledger, context_id, plan = self._current()
+    def status(self, *, check_data: bool = False) -> StudyStatus:
+        """Trial counts of the current plan by state and model (never writes).
+
+        Fast by default: it reads the ledger only (see :meth:`snapshots`).
+        """
+        self._context_fingerprint = ""
+        ledger, context_id, plan = self._current(check_data=check_data)
         with ledger:
-            snaps = [] if context_id is None else ledger.get_trials(
+            rows = [] if context_id is None else ledger.trial_counts(
                 context_id, model_hashes=plan.model_hashes, sizes=plan.sizes,
                 repeats=plan.repeats)
             study_id = ledger.get_study_id(self.spec.name)
@@ -340,15 +388,15 @@ class Study:
         per_model: dict[str, dict[str, int]] = {
             m.name: {s.value: 0 for s in TrialState} for m in self.spec.models}
         owners: Counter[str] = Counter()
-        for s in snaps:
-            counts[s.state.value] += 1
-            per_model[s.key.model][s.state.value] += 1
-            if s.state is TrialState.RUNNING:
-                owners[str(s.extra.get("owner"))] += 1
-        planned = len(plan.trials)
-        counts["not planned yet"] = planned - len(snaps)
+        for model, state, owner, n in rows:
+            counts[state.value] += n
+            per_model[model][state.value] += n
+            if state is TrialState.RUNNING:
+                owners[str(owner)] += n
+        counts["not planned yet"] = plan.n_trials - sum(n for *_, n in rows)
         return StudyStatus(name=self.spec.name, ledger_url=self.ledger_url,
-                           fingerprint=self.prepare().fingerprint, counts=counts,
+                           fingerprint=(self.prepare().fingerprint if check_data
+                                        else self._context_fingerprint), counts=counts,
                            per_model=per_model, owners=dict(owners), contexts=n_ctx)
 
     def reproduce(self, *, sample: int = 5, seed: int = 0) -> dict[str, Any]:

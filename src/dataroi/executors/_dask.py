@@ -1,0 +1,96 @@
+"""The Dask executor: trials run on a ``distributed`` cluster, results come back here.
+
+A thin adapter over ``distributed.Client.get_executor(pure=False)`` — no home-made
+scheduler. Workers need no ledger access. The data set reaches each worker once: workers
+open the coordinator's materialized data folder by path (a shared or local file system)
+and check its fingerprint; a worker that cannot see the folder fails the trial with a
+clear error. Per-trial resources (``models.<name>.resources`` in the spec, e.g.
+``{GPU: 1}``) pass through to the scheduler. If a worker dies mid-trial, Dask reschedules
+the task elsewhere; the coordinator records every trial exactly once.
+
+Example (from the command line, or in Python)::
+
+    dataroi run study.yaml --executor dask-local:4
+    dataroi run study.yaml --executor dask://scheduler-host:8786
+
+    study.run(executor=DaskExecutor.local(4))
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Any
+
+from dataroi.exceptions import UsageError
+
+__all__ = ["DaskExecutor"]
+
+
+class DaskExecutor:
+    """``concurrent.futures``-shaped executor backed by a Dask ``distributed.Client``.
+
+    Args:
+        client: a connected ``distributed.Client``.
+        cluster: a cluster this executor started (closed on shutdown), if any.
+    """
+
+    def __init__(self, client: Any, *, cluster: Any = None) -> None:
+        self.client = client
+        self.cluster = cluster
+        self._executors: dict[tuple[tuple[str, float], ...], Any] = {}
+
+    @classmethod
+    def connect(cls, address: str, *, timeout_seconds: float = 10.0) -> DaskExecutor:
+        """Connect to a running scheduler at ``address`` (``tcp://host:8786``)."""
+        distributed = _import_distributed()
+        try:
+            client = distributed.Client(address, timeout=timeout_seconds)
+        except (OSError, TimeoutError) as exc:
+            raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        return cls(client)
+
+    @classmethod
+    def local(cls, n_workers: int, *, threads_per_worker: int = 1) -> DaskExecutor:
+        """Start a ``distributed.LocalCluster`` of ``n_workers`` processes."""
+        distributed = _import_distributed()
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
+            dashboard_address=None, silence_logs=50)
+        return cls(distributed.Client(cluster), cluster=cluster)
+
+    @property
+    def max_workers(self) -> int:
+        """Total worker threads of the cluster (how many trials can run at once)."""
+        workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
+        return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Submit ``fn(*args)``; a payload's ``resources`` become Dask task resources."""
+        resources = None
+        if args and getattr(args[0], "resources", None):
+            resources = dict(args[0].resources)
+        key = tuple(sorted(resources.items())) if resources else ()
+        ex = self._executors.get(key)
+        if ex is None:
+            opts: dict[str, Any] = {"pure": False}
+            if resources:
+                opts["resources"] = resources
+            ex = self._executors[key] = self.client.get_executor(**opts)
+        return ex.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Wait for (or cancel) submitted trials, then close what this executor started."""
+        for ex in self._executors.values():
+            ex.shutdown(wait=wait and not cancel_futures)
+        self._executors.clear()
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise UsageError('the Dask executor needs `pip install "dataroi[dask]"`') from None
+    return distributed
