@@ -207,8 +207,10 @@ def test_plan_many_trials_is_fast(ledger: BaseLedger) -> None:
     start = time.perf_counter()
     assert ledger.plan_trials(cid, plan) == 0
     second = time.perf_counter() - start
-    assert first < 1.0, f"planning 3000 trials took {first:.2f} s"
-    assert second < 1.0, f"re-planning 3000 trials took {second:.2f} s"
+    # a guard against per-row round trips (~3000 × a few ms), loose enough for a loaded
+    # shared machine; benchmarks/bench_scale.py measures the real overhead
+    assert first < 5.0, f"planning 3000 trials took {first:.2f} s"
+    assert second < 5.0, f"re-planning 3000 trials took {second:.2f} s"
 
 
 # -- claiming, finishing, releasing -------------------------------------------------------
@@ -247,6 +249,22 @@ def test_trial_counts_group_by_model_state_and_running_owner(ledger: BaseLedger)
     only_a = ledger.trial_counts(cid, model_hashes={"a": "h1"}, sizes=[20])
     assert sum(n for *_, n in only_a) == len(
         ledger.get_trials(cid, model_hashes={"a": "h1"}, sizes=[20])) == 2
+
+
+def test_add_metrics_only_adds_missing_names_to_complete_trials(ledger: BaseLedger) -> None:
+    cid = make_context(ledger)
+    ledger.plan_trials(cid, grid(models=("a",), sizes=(10,), repeats=2))
+    done = ledger.claim_trials(cid, owner="w1", limit=1)[0]
+    assert ledger.finish_trial(done.trial_id, complete(done, accuracy=0.8), owner="w1",
+                               environment_id=None)
+    waiting = ledger.get_trials(cid, states=[TrialState.WAITING])[0]
+    assert ledger.add_metrics(done.trial_id, {"accuracy": 0.1, "brier": float("nan"),
+                                              "ece": 0.05}) == 2
+    (snap,) = ledger.get_trials(cid, states=[TrialState.COMPLETE])
+    assert snap.metrics["accuracy"] == 0.8  # never overwritten
+    assert math.isnan(snap.metrics["brier"]) and snap.metrics["ece"] == 0.05
+    assert ledger.add_metrics(done.trial_id, {"ece": 0.5}) == 0
+    assert ledger.add_metrics(waiting.trial_id, {"ece": 0.5}) == 0
 
 
 def test_second_claim_never_returns_claimed_trials(ledger: BaseLedger) -> None:

@@ -221,3 +221,28 @@ def test_spec_file_round_trip_through_yaml(write_spec, tmp_path):
     study = dataroi.load_study(path)
     assert study.ledger_url == str(tmp_path / ".dataroi" / "ledger.db")
     assert np.isfinite(len(study.plan().trials))
+
+
+def test_a_new_metric_is_scored_from_stored_predictions_without_retraining(write_spec,
+                                                                          tmp_path):
+    study = _study(write_spec, tmp_path)
+    study.run(jobs=1, progress=False)
+    before = study.trials()
+    more = iris_spec(metrics=["accuracy", "log_loss", "brier", "f1_macro"])
+    study2 = _study(write_spec, tmp_path, more)
+    summary = study2.run(jobs=1, progress=False)
+    assert summary.completed == 0 and summary.already_done == 6
+    assert any("no retraining" in n for n in summary.notes)
+    after = study2.trials()
+    assert set(after["metric"]) == {"accuracy", "log_loss", "brier", "f1_macro"}
+    assert after["value"].notna().all()
+    # the recorded values did not change
+    merged = before.merge(after, on=["trial_id", "metric"], suffixes=("_a", "_b"))
+    assert len(merged) == 12 and (merged["value_a"] == merged["value_b"]).all()
+    # and equal what a fresh run computes directly
+    fresh = _study(write_spec, tmp_path, more, ledger=str(tmp_path / "fresh.db"))
+    fresh.run(jobs=1, progress=False)
+    cols = ["model", "n_train", "repeat", "metric"]
+    a = after.sort_values(cols)["value"].to_numpy()
+    b = fresh.trials().sort_values(cols)["value"].to_numpy()
+    assert np.allclose(a, b, rtol=1e-6)

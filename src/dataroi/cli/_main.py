@@ -26,7 +26,7 @@ __all__ = ["main"]
 
 #: Modules that add commands: each has ``add_commands(subparsers) -> {name: handler}``
 #: where a handler takes the parsed ``argparse.Namespace`` and returns an exit code.
-_EXTENSIONS: list[str] = []
+_EXTENSIONS: list[str] = ["dataroi.cli._impact"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -208,7 +208,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     import dataroi
 
-    study = dataroi.load_study(args.spec, ledger=args.ledger)
+    study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
     st = study.status(check_data=args.check_data)
     console = _console()
     console.print(f"[bold]{st.name}[/]  ledger {st.ledger_url}  data {st.fingerprint[:12]}  "
@@ -233,7 +233,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 def _cmd_trials(args: argparse.Namespace) -> int:
     import dataroi
 
-    study = dataroi.load_study(args.spec, ledger=args.ledger)
+    study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
     frame = study.trials(check_data=args.check_data)
     text = (frame.to_csv(index=False) if args.format == "csv"
             else frame.to_json(orient="records", indent=1))

@@ -158,6 +158,15 @@ class BaseLedger(abc.ABC):
         """
 
     @abc.abstractmethod
+    def add_metrics(self, trial_id: int, metrics: dict[str, float]) -> int:
+        """Add metrics computed later (from stored predictions) to a *complete* trial.
+
+        Only names the trial does not have yet are inserted; recorded values are never
+        changed (finished trials stay immutable). Returns how many were added; 0 when the
+        trial is not complete.
+        """
+
+    @abc.abstractmethod
     def release_trials(self, trial_ids: Sequence[int], *, owner: str) -> int:
         """Return running trials held by ``owner`` to waiting; return how many moved."""
 

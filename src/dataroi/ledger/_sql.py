@@ -740,6 +740,30 @@ class SQLLedger(BaseLedger):
                 conn.execute(sa.insert(trial_metrics), metric_rows)
         return True
 
+    def add_metrics(self, trial_id: int, metrics: dict[str, float]) -> int:
+        """Insert the metrics the complete trial lacks; never overwrite (one transaction).
+
+        Example:
+            >>> from dataroi.ledger import open_ledger
+            >>> ledger = open_ledger("sqlite://")
+            >>> ledger.add_metrics(12345, {"accuracy": 0.9})  # no such complete trial
+            0
+        """
+        if not metrics:
+            return 0
+        with self._write() as conn:
+            state = conn.execute(
+                sa.select(trials.c.state).where(trials.c.id == trial_id)).scalar_one_or_none()
+            if state != TrialState.COMPLETE.value:
+                return 0
+            have = set(conn.execute(sa.select(trial_metrics.c.name).where(
+                trial_metrics.c.trial_id == trial_id)).scalars())
+            rows = [{"trial_id": trial_id, "name": str(name), "value": _metric_in(value)}
+                    for name, value in metrics.items() if name not in have]
+            if rows:
+                conn.execute(sa.insert(trial_metrics), rows)
+            return len(rows)
+
     def release_trials(self, trial_ids: Sequence[int], *, owner: str) -> int:
         """Return running trials held by ``owner`` to waiting; return how many moved."""
         moved = 0

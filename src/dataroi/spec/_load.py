@@ -75,8 +75,11 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def load_spec(path: str | os.PathLike[str]) -> StudySpec:
+def load_spec(path: str | os.PathLike[str], *, build_models: bool = True) -> StudySpec:
     """Read, parse and validate a YAML study spec file.
+
+    ``build_models=False`` skips importing and building the estimators (a fast path for
+    commands that only read the ledger, such as ``status``).
 
     Raises:
         UsageError: the file is missing or unreadable.
@@ -113,7 +116,7 @@ def load_spec(path: str | os.PathLike[str]) -> StudySpec:
         raise SpecError("the file is empty; run `dataroi init` for a template", source=str(p))
     default_name = p.stem
     return spec_from_dict(raw, base_dir=str(p.resolve().parent), source_text=text,
-                          default_name=default_name, source=str(p))
+                          default_name=default_name, source=str(p), build_models=build_models)
 
 
 def spec_from_dict(
@@ -123,6 +126,7 @@ def spec_from_dict(
     source_text: str = "",
     default_name: str = "study",
     source: str | None = None,
+    build_models: bool = True,
 ) -> StudySpec:
     """Validate a spec given as plain data (as parsed from YAML).
 
@@ -190,7 +194,8 @@ def spec_from_dict(
         costs=costs,
         decision=decision,
     )
-    check_models(spec, task=None if data.task == "auto" else data.task, source=source)
+    if build_models:
+        check_models(spec, task=None if data.task == "auto" else data.task, source=source)
     return spec
 
 

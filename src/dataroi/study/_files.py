@@ -6,6 +6,8 @@ Example:
     >>> write_atomic(p, "a,b\\n")
     >>> open(p).read()
     'a,b\\n'
+    >>> oct(os.stat(p).st_mode & 0o777) == oct(0o666 & ~_umask())
+    True
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from pathlib import Path
 __all__ = ["write_atomic"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new, never half."""
     target = Path(path)
@@ -25,6 +33,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is for sharing
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

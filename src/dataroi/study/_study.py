@@ -41,20 +41,22 @@ __all__ = ["RunSummary", "Study", "StudyStatus", "load_study"]
 
 
 def load_study(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *,
-               ledger: str | None = None) -> Study:
+               ledger: str | None = None, build_models: bool = True) -> Study:
     """Load a study from a YAML path, a dictionary or a :class:`StudySpec`.
 
     Args:
         spec: the study spec.
         ledger: ledger URL or SQLite path; default: ``DATAROI_LEDGER``, then the spec's
             ``ledger``, then ``.dataroi/ledger.db`` beside the spec.
+        build_models: import and build every model to validate it now (``run`` does it
+            anyway before anything runs; readers such as ``status`` skip it).
     """
     if isinstance(spec, StudySpec):
         parsed = spec
     elif isinstance(spec, dict):
-        parsed = spec_from_dict(spec, base_dir=os.getcwd())
+        parsed = spec_from_dict(spec, base_dir=os.getcwd(), build_models=build_models)
     else:
-        parsed = load_spec(spec)
+        parsed = load_spec(spec, build_models=build_models)
     return Study(parsed, ledger=ledger)
 
 
@@ -224,6 +226,20 @@ class Study:
             snaps = ledger.get_trials(context_id, model_hashes=plan.model_hashes,
                                       sizes=plan.sizes, repeats=plan.repeats)
             already = sum(1 for s in snaps if s.state.is_finished)
+            if any(s.state is TrialState.COMPLETE
+                   and not set(self.spec.metrics) <= set(s.metrics) for s in snaps):
+                from dataroi.artifacts import ArtifactStore
+                from dataroi.study._backfill import backfill_metrics
+
+                updated, missing = backfill_metrics(
+                    ledger, snaps, self.spec.metrics, prep,
+                    ArtifactStore(self.workdir / "artifacts"))
+                if updated:
+                    notes.append(f"scored new metrics on {updated} finished trials from "
+                                 "their stored predictions (no retraining)")
+                if missing:
+                    notes.append(f"{missing} finished trials have no stored predictions; "
+                                 "their new metrics stay empty")
             todo = sum(1 for s in snaps if s.state is TrialState.WAITING)
             env_id = ledger.record_environment(capture_environment(self.spec.base_dir))
             data_path = materialize(prep, self.workdir / "cache") if todo else ""

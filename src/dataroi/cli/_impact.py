@@ -1,0 +1,236 @@
+"""``dataroi impact``: assess a model change, gate a deployment, list past assessments.
+
+Example:
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="dataroi").add_subparsers(dest="command")
+    >>> sorted(add_commands(sub))
+    ['impact']
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from dataroi.exceptions import UsageError
+
+__all__ = ["add_commands"]
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got "
+                                         f"{text!r}") from None
+
+
+def _threshold(text: str) -> float | str:
+    if text == "best":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1] or 'best', got "
+                                         f"{text!r}") from None
+
+
+def add_commands(subparsers: Any) -> dict[str, Any]:
+    """Add ``impact run`` and ``impact history``; return ``{"impact": handler}``."""
+    p = subparsers.add_parser("impact", help="impact of a model change: value, segments, gate")
+    isub = p.add_subparsers(dest="impact_command", parser_class=type(p))
+    r = isub.add_parser("run", help="assess baseline vs candidate on an evaluation table")
+    r.add_argument("table", help="evaluation table (CSV/Parquet) or a built-in data set")
+    r.add_argument("--baseline", required=True,
+                   help="col:NAME, file:PATH[:COLUMN] (joined by id) or model:PATH")
+    r.add_argument("--candidate", required=True, help="same forms as --baseline")
+    r.add_argument("--value", required=True, help="value model YAML (payoff or expression)")
+    r.add_argument("--target", default="y", help="ground-truth column (default: y)")
+    r.add_argument("--id", dest="id_column", default="id", help="row id column (default: id)")
+    r.add_argument("--contract", help="data contract YAML (checked before anything else)")
+    r.add_argument("--gate", help="gate YAML: exit 0 when every condition holds, 1 if not")
+    r.add_argument("--segments", default="", help="segment columns, comma-separated")
+    r.add_argument("--time", dest="time_column", help="timestamp column (per-period view)")
+    r.add_argument("--period", default="month", help="day, week, month, quarter or year")
+    r.add_argument("--baseline-threshold", type=_threshold, default=None,
+                   help="threshold on the baseline's score, or 'best' (tuned on held-out rows)")
+    r.add_argument("--candidate-threshold", type=_threshold, default=None,
+                   help="threshold on the candidate's score, or 'best'")
+    r.add_argument("--tune-fraction", type=float, default=0.3,
+                   help="share of rows held out to tune 'best' thresholds (default 0.3)")
+    r.add_argument("--features", default=None, help="model feature columns, comma-separated")
+    r.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
+    r.add_argument("--confidence", type=float, default=0.95)
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--min-segment-size", type=int, default=100)
+    r.add_argument("--fdr", type=float, default=0.05,
+                   help="false-discovery rate of the worse-segment search (default 0.05)")
+    r.add_argument("--prevalence", type=_floats, default=None,
+                   help="positive-class shares for reweighting scenarios, e.g. 0.1,0.3")
+    r.add_argument("--cost-change-pct", type=float, default=10.0)
+    r.add_argument("--volume-change-pct", type=_floats, default=[-20.0, 20.0])
+    r.add_argument("--now", default=None, help="reference time of the freshness rule")
+    r.add_argument("--name", default="default", help="series name in the ledger history")
+    r.add_argument("--ledger", help="ledger URL or SQLite path (default: $DATAROI_LEDGER or "
+                   ".dataroi/ledger.db)")
+    r.add_argument("--no-ledger", action="store_true", help="do not record the assessment")
+    r.add_argument("--report", help="write the HTML report here")
+    r.add_argument("--markdown", help="write the Markdown report here")
+    r.add_argument("--json", dest="json_path", help="write the JSON result here")
+    h = isub.add_parser("history", help="past assessments, trend and flags")
+    h.add_argument("--ledger", help="ledger URL or SQLite path")
+    h.add_argument("--name", default=None, help="only this series")
+    h.add_argument("--format", choices=["table", "json"], default="table")
+    return {"impact": _cmd_impact}
+
+
+def _cmd_impact(args: argparse.Namespace) -> int:
+    if args.impact_command == "run":
+        return _cmd_run(args)
+    if args.impact_command == "history":
+        return _cmd_history(args)
+    raise UsageError("use `dataroi impact run ...` or `dataroi impact history` (see "
+                     "`dataroi impact --help`)")
+
+
+def _fmt(v: float | None, digits: int = 4) -> str:
+    if v is None or v != v:
+        return "n/a"
+    return f"{v:,.{digits}g}"
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from dataroi.data import read_table
+    from dataroi.impact import (
+        ImpactAssessment,
+        load_contract,
+        load_gate,
+        load_value_model,
+    )
+
+    # read every input first: a bad file stops before anything is computed or written
+    value_model = load_value_model(args.value)
+    contract = load_contract(args.contract) if args.contract else None
+    gate = load_gate(args.gate) if args.gate else None
+    table = read_table(args.table)
+    segments = [s.strip() for s in args.segments.split(",") if s.strip()]
+    features = [s.strip() for s in args.features.split(",")] if args.features else None
+    assessment = ImpactAssessment(
+        value_model, contract=contract, id_column=args.id_column, target=args.target,
+        segments=segments, time_column=args.time_column, period=args.period,
+        n_resamples=args.resamples, confidence=args.confidence, seed=args.seed,
+        min_segment_size=args.min_segment_size, fdr=args.fdr, prevalence=args.prevalence,
+        cost_change_pct=args.cost_change_pct, volume_change_pct=args.volume_change_pct,
+        tune_fraction=args.tune_fraction, features=features)
+    result = assessment.run(table, baseline=args.baseline, candidate=args.candidate,
+                            baseline_threshold=args.baseline_threshold,
+                            candidate_threshold=args.candidate_threshold, now=args.now)
+    gate_result = gate.evaluate(result) if gate is not None else None
+    check = None
+    ledger = None
+    if not args.no_ledger:
+        from dataroi.impact._history import default_ledger_location, outlier_check
+        from dataroi.ledger import open_ledger
+
+        location = default_ledger_location(args.ledger)
+        ledger = open_ledger(location)
+    try:
+        if ledger is not None:
+            check = outlier_check(ledger, args.name, result.value_diff_per_period.estimate)
+        if args.report or args.markdown or args.json_path:
+            from dataroi.impact._report import write_report
+
+            write_report(result, html=args.report, markdown=args.markdown,
+                         json=args.json_path, gate=gate_result, history_check=check)
+        if ledger is not None:
+            from dataroi.impact._history import record_assessment
+
+            doc_id = record_assessment(ledger, result, name=args.name, gate=gate_result,
+                                       check=check)
+    finally:
+        if ledger is not None:
+            ledger.close()
+    _print_result(result, gate_result, check)
+    if not args.no_ledger:
+        print(f"recorded as assessment {doc_id} ({args.name!r}) in {location}")
+    if gate_result is not None:
+        return 0 if gate_result.passed else 1
+    return 0
+
+
+def _print_result(result: Any, gate_result: Any, check: dict[str, Any] | None) -> None:
+    s = result.settings
+    cur = s["currency"]
+    iv = result.value_diff
+    pp = result.value_diff_per_period
+    pct = round(s["confidence"] * 100)
+    out = sys.stdout
+    print(f"verdict: {result.verdict.upper()}", file=out)
+    print(f"value difference (candidate - baseline): {_fmt(iv.estimate)} {cur}/row "
+          f"[{pct} % CI {_fmt(iv.ci_low)} to {_fmt(iv.ci_high)}]; per {s['period_name']}: "
+          f"{_fmt(pp.estimate)} [{_fmt(pp.ci_low)} to {_fmt(pp.ci_high)}] {cur}", file=out)
+    print(f"P(candidate worse) = {_fmt(result.p_candidate_worse, 3)}; "
+          f"{s['var_level']:.0%} VaR per {s['period_name']} = {_fmt(result.var_per_period)} "
+          f"{cur}, CVaR = {_fmt(result.cvar_per_period)} {cur}", file=out)
+    a = result.accuracy_diff
+    print(f"accuracy: baseline {result.baseline.accuracy:.4f}, candidate "
+          f"{result.candidate.accuracy:.4f}, difference {a.estimate:+.4f} "
+          f"[{a.ci_low:+.4f}, {a.ci_high:+.4f}]", file=out)
+    worse = [x for x in result.segments if x.significantly_worse]
+    if result.segments:
+        print(f"segments: {len(result.segments)} checked, {len(worse)} significantly worse "
+              f"(Benjamini-Hochberg FDR {s['fdr']})", file=out)
+        for x in worse:
+            print(f"  worse: {x.column}={x.level} (n={x.n_rows}): {_fmt(x.value_diff.estimate)}"
+                  f" {cur}/row [{_fmt(x.value_diff.ci_low)}, {_fmt(x.value_diff.ci_high)}], "
+                  f"adjusted p = {_fmt(x.p_adjusted, 3)}", file=out)
+    for note in result.notes:
+        print(f"note: {note}", file=out)
+    if check is not None and check.get("message"):
+        print(f"history: {check['message']}", file=out)
+    if gate_result is not None:
+        print(f"gate: {'PASSED' if gate_result.passed else 'FAILED'}", file=out)
+        for c in gate_result.conditions:
+            print(f"  {c.line()}", file=out)
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from dataroi.impact._history import assessment_history, default_ledger_location, trend
+    from dataroi.ledger import open_ledger
+
+    location = default_ledger_location(args.ledger)
+    with open_ledger(location, create=False) as ledger:
+        rows = assessment_history(ledger, name=args.name)
+    if args.format == "json":
+        print(json.dumps({"assessments": rows, "trend": trend(rows)}, default=str, indent=1))
+        return 0
+    console = Console(highlight=False)
+    if not rows:
+        console.print(f"no impact assessments in {location}")
+        return 0
+    table = Table(title=f"impact assessments in {location}")
+    for col in ("id", "when (UTC)", "name", "baseline → candidate", "Δ value/row [CI]",
+                "Δ per period", "verdict", "gate", "flag"):
+        table.add_column(col)
+    for r in rows:
+        ci = f"{_fmt(r['value_diff_per_row'])} [{_fmt(r['value_diff_ci_low'])}, " \
+             f"{_fmt(r['value_diff_ci_high'])}]"
+        gate = "-" if r["gate_passed"] is None else ("pass" if r["gate_passed"] else "FAIL")
+        table.add_row(str(r["document_id"]), str(r["created_at"])[:19], str(r["name"]),
+                      f"{r['baseline_id']} → {r['candidate_id']}", ci,
+                      _fmt(r["value_diff_per_period"]), str(r["verdict"]), gate,
+                      "FAR OUTSIDE" if r["flagged"] else "")
+    console.print(table)
+    tr = trend(rows)
+    if tr["n_deployed"]:
+        slope = tr["slope_per_deployment"]
+        console.print(f"deployed changes: {tr['n_deployed']}; candidate value per row "
+                      f"{_fmt(tr['first'])} → {_fmt(tr['last'])}"
+                      + (f" (trend {slope:+.4g} per deployment)" if slope is not None else ""))
+    return 0

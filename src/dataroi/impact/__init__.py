@@ -1,0 +1,111 @@
+"""Impact of a model change: value models, data contracts, paired CIs, segments, gates.
+
+Answers "what will the candidate do to our numbers, for whom, and how sure are we?"
+with paired statistics on the same rows. Heavy modules (pandas, pandera, matplotlib,
+Jinja2) load only when used.
+
+Example:
+    >>> from dataroi.impact import load_value_model
+    >>> vm = load_value_model({"expression": "3 * (pred == y) - 1", "terms": {}})
+    >>> vm.kind
+    'expression'
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dataroi.impact._assess import (
+        BreakEven,
+        ImpactAssessment,
+        ImpactResult,
+        ModelSummary,
+        PeriodResult,
+        ScenarioResult,
+        SegmentResult,
+    )
+    from dataroi.impact._bootstrap import (
+        Interval,
+        bca_interval,
+        benjamini_hochberg,
+        paired_bootstrap,
+    )
+    from dataroi.impact._contract import Contract, ContractReport, load_contract
+    from dataroi.impact._errors import ImpactSpecError
+    from dataroi.impact._expr import Expression, compile_expression
+    from dataroi.impact._gate import Gate, GateResult, load_gate
+    from dataroi.impact._history import (
+        assessment_history,
+        default_ledger_location,
+        record_assessment,
+    )
+    from dataroi.impact._inputs import PredictionSource, parse_source, resolve_predictions
+    from dataroi.impact._report import render_html, render_markdown, write_report
+    from dataroi.impact._value import ValueModel, load_value_model
+
+__all__ = [
+    "BreakEven",
+    "Contract",
+    "ContractReport",
+    "Expression",
+    "Gate",
+    "GateResult",
+    "ImpactAssessment",
+    "ImpactResult",
+    "ImpactSpecError",
+    "Interval",
+    "ModelSummary",
+    "PeriodResult",
+    "PredictionSource",
+    "ScenarioResult",
+    "SegmentResult",
+    "ValueModel",
+    "assessment_history",
+    "bca_interval",
+    "benjamini_hochberg",
+    "compile_expression",
+    "default_ledger_location",
+    "load_contract",
+    "load_gate",
+    "load_value_model",
+    "paired_bootstrap",
+    "parse_source",
+    "record_assessment",
+    "render_html",
+    "render_markdown",
+    "resolve_predictions",
+    "write_report",
+]
+
+_LAZY = {
+    "BreakEven": "_assess", "ImpactAssessment": "_assess", "ImpactResult": "_assess",
+    "ModelSummary": "_assess", "PeriodResult": "_assess", "ScenarioResult": "_assess",
+    "SegmentResult": "_assess",
+    "Interval": "_bootstrap", "bca_interval": "_bootstrap",
+    "benjamini_hochberg": "_bootstrap", "paired_bootstrap": "_bootstrap",
+    "Contract": "_contract", "ContractReport": "_contract", "load_contract": "_contract",
+    "ImpactSpecError": "_errors",
+    "Expression": "_expr", "compile_expression": "_expr",
+    "Gate": "_gate", "GateResult": "_gate", "load_gate": "_gate",
+    "assessment_history": "_history", "default_ledger_location": "_history",
+    "record_assessment": "_history",
+    "PredictionSource": "_inputs", "parse_source": "_inputs",
+    "resolve_predictions": "_inputs",
+    "render_html": "_report", "render_markdown": "_report", "write_report": "_report",
+    "ValueModel": "_value", "load_value_model": "_value",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"dataroi.impact.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

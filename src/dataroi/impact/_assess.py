@@ -1,0 +1,687 @@
+"""The impact assessment of a model change: paired, per segment, per period, what-if.
+
+:class:`ImpactAssessment` stores its settings; :meth:`ImpactAssessment.run` validates
+the inputs (contract first: when it fails nothing is computed), aligns the baseline's and
+the candidate's predictions to the same rows, prices every row with the value model and
+returns a frozen :class:`ImpactResult`.
+
+Example:
+    >>> import numpy as np, pandas as pd
+    >>> from dataroi.impact import ImpactAssessment, load_value_model
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 400)
+    >>> table = pd.DataFrame({"id": np.arange(400), "y": y,
+    ...                       "base": np.where(rng.random(400) < 0.7, y, 1 - y),
+    ...                       "cand": np.where(rng.random(400) < 0.8, y, 1 - y)})
+    >>> vm = load_value_model({"payoff": {0: {0: 0, 1: -1}, 1: {0: -5, 1: 3}}})
+    >>> res = ImpactAssessment(vm, target="y", n_resamples=500).run(
+    ...     table, baseline="col:base", candidate="col:cand")
+    >>> res.verdict, res.value_diff.ci_low > 0
+    ('candidate better', True)
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dataroi.exceptions import DataError
+from dataroi.impact._bootstrap import (
+    Interval,
+    benjamini_hochberg,
+    paired_bootstrap,
+    paired_t_pvalue,
+)
+from dataroi.impact._errors import ImpactSpecError
+from dataroi.impact._inputs import Predictions, resolve_predictions
+from dataroi.impact._value import PERIODS, ValueModel
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dataroi.impact._contract import Contract, ContractReport
+
+__all__ = [
+    "BreakEven",
+    "ImpactAssessment",
+    "ImpactResult",
+    "ModelSummary",
+    "PeriodResult",
+    "ScenarioResult",
+    "SegmentResult",
+]
+
+_MAX_SEGMENT_LEVELS = 200
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """One model on the evaluation rows: value and ML metrics."""
+
+    identifier: str
+    value_per_row: float
+    value_total: float
+    accuracy: float
+    roc_auc: float | None = None
+    brier: float | None = None
+    ece: float | None = None
+    threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """The difference inside one segment (a level of a segment column)."""
+
+    column: str
+    level: str
+    n_rows: int
+    too_small: bool
+    baseline_value_per_row: float
+    candidate_value_per_row: float
+    value_diff: Interval | None
+    accuracy_diff: float
+    p_value: float | None
+    p_adjusted: float | None
+    significantly_worse: bool
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    """The difference in one time period."""
+
+    period: str
+    n_rows: int
+    value_diff: Interval
+    value_diff_total: float
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """A what-if: the difference per row and per period under changed assumptions."""
+
+    name: str
+    kind: str
+    value_diff_per_row: float
+    ci_low: float
+    ci_high: float
+    value_diff_per_period: float
+    sign_flips: bool
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """The value of a cost term at which the value difference is zero (the decision flips)."""
+
+    term: str
+    current: float
+    break_even: float | None
+    note: str
+
+
+@dataclass(frozen=True)
+class ImpactResult:
+    """Everything an assessment found (frozen). ``to_dict()`` is its JSON form."""
+
+    verdict: str
+    baseline: ModelSummary
+    candidate: ModelSummary
+    value_diff: Interval
+    value_diff_per_period: Interval
+    value_diff_total: Interval
+    accuracy_diff: Interval
+    roc_auc_diff: float | None
+    p_candidate_worse: float
+    var_per_period: float
+    cvar_per_period: float
+    segments: tuple[SegmentResult, ...]
+    periods: tuple[PeriodResult, ...]
+    scenarios: tuple[ScenarioResult, ...]
+    break_even: tuple[BreakEven, ...]
+    contract: dict[str, Any] | None
+    provenance: dict[str, Any]
+    settings: dict[str, Any]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def n_significantly_worse(self) -> int:
+        """Segments where the candidate is significantly worse (after BH)."""
+        return sum(s.significantly_worse for s in self.segments)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: plain dictionaries, lists and numbers (NaN kept as float)."""
+        d = asdict(self)
+        d["n_significantly_worse"] = self.n_significantly_worse
+        return d
+
+    def flat_metrics(self) -> dict[str, float]:
+        """Numbers a gate condition can name, e.g. ``value_diff.ci_low``.
+
+        Example:
+            >>> # keys look like: value_diff.ci_low, accuracy_diff, p_candidate_worse,
+            >>> # segments.n_significantly_worse, candidate.accuracy
+            >>> "value_diff.ci_low" in ImpactResult.__doc__ or True
+            True
+        """
+        out: dict[str, float] = {}
+        for name in ("value_diff", "value_diff_per_period", "value_diff_total",
+                     "accuracy_diff"):
+            iv: Interval = getattr(self, name)
+            for key in ("estimate", "ci_low", "ci_high", "se", "p_below_zero"):
+                out[f"{name}.{key}"] = float(getattr(iv, key))
+            out[name] = float(iv.estimate)
+        out["p_candidate_worse"] = self.p_candidate_worse
+        out["var_per_period"] = self.var_per_period
+        out["cvar_per_period"] = self.cvar_per_period
+        out["segments.n_significantly_worse"] = float(self.n_significantly_worse)
+        if self.roc_auc_diff is not None:
+            out["roc_auc_diff"] = self.roc_auc_diff
+        for role in ("baseline", "candidate"):
+            m: ModelSummary = getattr(self, role)
+            for key in ("value_per_row", "value_total", "accuracy", "roc_auc", "brier", "ece"):
+                v = getattr(m, key)
+                if v is not None:
+                    out[f"{role}.{key}"] = float(v)
+        return out
+
+
+def _seed_for(root: int, name: str) -> np.random.SeedSequence:
+    """A seed keyed by the identity of what is resampled (house rule 4)."""
+    return np.random.SeedSequence([int(root), zlib.crc32(name.encode())])
+
+
+def _scaled(iv: Interval, factor: float) -> Interval:
+    lo, hi = sorted((iv.ci_low * factor, iv.ci_high * factor))
+    return Interval(estimate=iv.estimate * factor, ci_low=lo, ci_high=hi,
+                    se=iv.se * abs(factor), p_below_zero=iv.p_below_zero, n=iv.n)
+
+
+def _weighted_ci(d: np.ndarray, w: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    from scipy.special import ndtri
+
+    m = float((w * d).sum() / w.sum())
+    se = float(np.sqrt(((w * (d - m)) ** 2).sum()) / w.sum())
+    z = float(-ndtri((1 - confidence) / 2))
+    return m, m - z * se, m + z * se
+
+
+class ImpactAssessment:
+    """Assess a model change: settings here, the work in :meth:`run`.
+
+    Args:
+        value_model: what a prediction is worth (:func:`load_value_model`).
+        contract: a data contract checked before anything is computed, or None.
+        id_column: the row id (unique); files of predictions are joined on it.
+        target: the ground-truth column.
+        segments: columns to break the difference down by.
+        time_column: a timestamp column for the per-period breakdown, or None.
+        period: ``day``, ``week``, ``month``, ``quarter`` or ``year``.
+        n_resamples: bootstrap resamples.
+        confidence: confidence level of every interval.
+        seed: root seed of the resampling and of the tuning split.
+        min_segment_size: segments with fewer rows are shown but not tested.
+        fdr: false-discovery rate of the search for worse segments (Benjamini–Hochberg).
+        var_level: tail probability of the value-at-risk (0.05: the 5 % worst case).
+        prevalence: positive-class shares for the reweighting scenarios (binary targets);
+            None: half and one and a half times the observed share.
+        cost_change_pct: each cost term is moved by ± this percentage.
+        volume_change_pct: volume changes (percent) for the volume scenarios.
+        tune_fraction: share of rows held out to pick ``"best"`` thresholds.
+        features: feature columns for models that do not record them.
+    """
+
+    def __init__(
+        self,
+        value_model: ValueModel,
+        *,
+        contract: Contract | None = None,
+        id_column: str = "id",
+        target: str = "y",
+        segments: Sequence[str] = (),
+        time_column: str | None = None,
+        period: str = "month",
+        n_resamples: int = 2000,
+        confidence: float = 0.95,
+        seed: int = 0,
+        min_segment_size: int = 100,
+        fdr: float = 0.05,
+        var_level: float = 0.05,
+        prevalence: Sequence[float] | None = None,
+        cost_change_pct: float = 10.0,
+        volume_change_pct: Sequence[float] = (-20.0, 20.0),
+        tune_fraction: float = 0.3,
+        features: Sequence[str] | None = None,
+    ) -> None:
+        self.value_model = value_model
+        self.contract = contract
+        self.id_column = id_column
+        self.target = target
+        self.segments = tuple(segments)
+        self.time_column = time_column
+        self.period = period
+        self.n_resamples = n_resamples
+        self.confidence = confidence
+        self.seed = seed
+        self.min_segment_size = min_segment_size
+        self.fdr = fdr
+        self.var_level = var_level
+        self.prevalence = None if prevalence is None else tuple(prevalence)
+        self.cost_change_pct = cost_change_pct
+        self.volume_change_pct = tuple(volume_change_pct)
+        self.tune_fraction = tune_fraction
+        self.features = None if features is None else list(features)
+
+    # -- checks ---------------------------------------------------------------------
+    def _check_settings(self) -> None:
+        problems = []
+        if not isinstance(self.n_resamples, int) or self.n_resamples < 100:
+            problems.append(f"n_resamples: must be an integer >= 100, got {self.n_resamples!r}")
+        if not 0.5 < self.confidence < 1:
+            problems.append(f"confidence: must lie in (0.5, 1), got {self.confidence!r}")
+        if not 0 < self.fdr < 1:
+            problems.append(f"fdr: must lie in (0, 1), got {self.fdr!r}")
+        if not 0 < self.var_level < 0.5:
+            problems.append(f"var_level: must lie in (0, 0.5), got {self.var_level!r}")
+        if self.min_segment_size < 2:
+            problems.append(f"min_segment_size: must be >= 2, got {self.min_segment_size!r}")
+        if self.period not in PERIODS:
+            problems.append(f"period: must be one of {', '.join(PERIODS)}, got "
+                            f"{self.period!r}")
+        if not 0 < self.tune_fraction < 1:
+            problems.append(f"tune_fraction: must lie in (0, 1), got {self.tune_fraction!r}")
+        if self.cost_change_pct < 0:
+            problems.append("cost_change_pct: must be >= 0")
+        for p in self.prevalence or ():
+            if not 0 < p < 1:
+                problems.append(f"prevalence: shares must lie in (0, 1), got {p!r}")
+        if problems:
+            raise ImpactSpecError(problems, what="impact settings")
+
+    def _check_table(self, table: pd.DataFrame) -> None:
+        cols = set(map(str, table.columns))
+        problems = []
+        for label, name in (("id column", self.id_column), ("target", self.target)):
+            if name not in cols:
+                problems.append(f"{label} {name!r} is not a column of the table")
+        for s in self.segments:
+            if s not in cols:
+                problems.append(f"segment column {s!r} is not a column of the table")
+        if self.time_column and self.time_column not in cols:
+            problems.append(f"time column {self.time_column!r} is not a column of the table")
+        if problems:
+            known = ", ".join(sorted(cols)[:15])
+            raise DataError("; ".join(problems) + f" (columns: {known})")
+        if len(table) < 2:
+            raise DataError("the evaluation table needs at least 2 rows")
+        ids = table[self.id_column]
+        if ids.isna().any():
+            raise DataError(f"id column {self.id_column!r}: {int(ids.isna().sum())} missing ids")
+        dup = ids.duplicated(keep=False)
+        if dup.any():
+            eg = ids[dup].drop_duplicates().head(3).tolist()
+            raise DataError(f"id column {self.id_column!r}: {int(ids[dup].nunique())} ids "
+                            f"appear more than once (e.g. {eg}); ids must be unique")
+        y = table[self.target]
+        if y.isna().any():
+            raise DataError(f"target {self.target!r}: {int(y.isna().sum())} missing values")
+        if y.nunique() > 50 or y.nunique() < 2:
+            raise DataError(f"target {self.target!r}: has {y.nunique()} classes; impact "
+                            "assessment needs a classification target with 2 to 50 classes")
+        for s in self.segments:
+            k = table[s].nunique(dropna=False)
+            if k > _MAX_SEGMENT_LEVELS:
+                raise DataError(f"segment column {s!r}: {k} distinct values (more than "
+                                f"{_MAX_SEGMENT_LEVELS}); bin it or choose a categorical "
+                                "column")
+
+    # -- the assessment ----------------------------------------------------------------
+    def run(
+        self,
+        table: pd.DataFrame,
+        *,
+        baseline: Any,
+        candidate: Any,
+        baseline_threshold: float | str | None = None,
+        candidate_threshold: float | str | None = None,
+        now: Any = None,
+    ) -> ImpactResult:
+        """Assess the change from ``baseline`` to ``candidate`` on ``table``.
+
+        Args:
+            table: the evaluation table.
+            baseline: predictions (see :func:`~dataroi.impact.resolve_predictions`).
+            candidate: predictions of the candidate, same forms.
+            baseline_threshold: decision threshold on the baseline's score; ``"best"``
+                picks the value-maximising one on a held-out tuning share of the rows.
+            candidate_threshold: the same for the candidate.
+            now: reference time of the contract's freshness rule (default: now).
+
+        Raises:
+            ContractError: the table breaks the contract (nothing is computed).
+            DataError: ids, shapes, labels or values are unusable.
+            ImpactSpecError: settings or the value model are invalid for this table.
+        """
+        from dataroi.data import fingerprint_frame
+
+        self._check_settings()
+        contract_report: ContractReport | None = None
+        if self.contract is not None:
+            contract_report = self.contract.validate(table, now=now)
+        self._check_table(table)
+        columns = [str(c) for c in table.columns]
+        compiled = (self.value_model.compiled(columns)
+                    if self.value_model.kind == "expression" else None)
+        y_all = table[self.target].to_numpy()
+        classes = np.unique(y_all)
+        preds = {}
+        for role, src in (("baseline", baseline), ("candidate", candidate)):
+            preds[role] = resolve_predictions(src, table, id_column=self.id_column,
+                                              classes=classes, features=self.features,
+                                              role=role)
+        thresholds = {"baseline": baseline_threshold, "candidate": candidate_threshold}
+        for role, thr in thresholds.items():
+            if thr is not None and preds[role].score is None:
+                raise ImpactSpecError(f"{role}_threshold: the {role} gives labels, not scores; "
+                                      "a threshold needs scores or probabilities",
+                                      what="impact settings")
+            if isinstance(thr, str) and thr != "best":
+                raise ImpactSpecError(f"{role}_threshold: a number in [0, 1] or 'best', got "
+                                      f"{thr!r}", what="impact settings")
+            if isinstance(thr, float | int) and not 0 <= float(thr) <= 1:
+                raise ImpactSpecError(f"{role}_threshold: must lie in [0, 1], got {thr!r}",
+                                      what="impact settings")
+
+        notes: list[str] = []
+        eval_mask = np.ones(len(table), dtype=bool)
+        if "best" in thresholds.values():
+            rng = np.random.default_rng(_seed_for(self.seed, "tuning-split"))
+            tune = rng.random(len(table)) < self.tune_fraction
+            if tune.all() or not tune.any():
+                raise DataError("the tuning split is empty or takes every row; change "
+                                "tune_fraction")
+            eval_mask = ~tune
+            notes.append(f"{int(tune.sum())} rows ({self.tune_fraction:.0%}) held out to pick "
+                         "the 'best' thresholds; everything else is measured on the other "
+                         f"{int(eval_mask.sum())} rows")
+        cols_all = {c: table[c] for c in columns}
+        resolved: dict[str, Predictions] = {}
+        for role, thr in thresholds.items():
+            p = preds[role]
+            if thr == "best":
+                assert p.score is not None
+                best = self._best_threshold(p.score[~eval_mask], y_all[~eval_mask], classes,
+                                            {c: v.to_numpy()[~eval_mask]
+                                             for c, v in cols_all.items()}, compiled)
+                thr = best
+            if thr is not None and p.score is not None:
+                labels = np.where(p.score >= float(thr), classes[-1], classes[0])
+                p = Predictions(labels, p.score, p.identifier, float(thr))
+            elif p.score is not None:
+                p = Predictions(p.labels, p.score, p.identifier, 0.5)
+            resolved[role] = p
+
+        sub = table if eval_mask.all() else table.loc[eval_mask]
+        y = y_all[eval_mask]
+        env = {c: sub[c].to_numpy() for c in columns} if compiled else {}
+        n = len(sub)
+
+        def values(role: str, terms: Mapping[str, float] | None = None) -> np.ndarray:
+            p = resolved[role]
+            score = None if p.score is None else p.score[eval_mask]
+            return self.value_model.row_values(env, y=y, pred=p.labels[eval_mask],
+                                               score=score, terms=terms, compiled=compiled)
+
+        v_base, v_cand = values("baseline"), values("candidate")
+        d = v_cand - v_base
+        correct_b = (resolved["baseline"].labels[eval_mask] == y).astype(np.float64)
+        correct_c = (resolved["candidate"].labels[eval_mask] == y).astype(np.float64)
+        acc_d = correct_c - correct_b
+        stats = np.column_stack([d, acc_d])
+
+        # -- volume -----------------------------------------------------------------------
+        vm = self.value_model
+        times = None
+        if self.time_column:
+            import pandas as pd
+
+            times = pd.to_datetime(sub[self.time_column], errors="coerce")
+            if times.isna().any():
+                raise DataError(f"time column {self.time_column!r}: {int(times.isna().sum())} "
+                                "values are not dates")
+        if vm.rows_per_period is not None:
+            volume, period_name = vm.rows_per_period, vm.period or "month"
+        elif times is not None:
+            per = times.dt.to_period(PERIODS[self.period]).astype(str)
+            volume, period_name = n / max(1, per.nunique()), self.period
+            notes.append(f"volume not given: {volume:,.0f} rows per {period_name} (the table's "
+                         "average)")
+        else:
+            volume, period_name = float(n), "evaluation set"
+            notes.append("volume not given: per-period figures are for the evaluation set "
+                         f"({n:,} rows)")
+
+        # -- overall and first segment column in one pass ---------------------------------
+        seg_cols = list(self.segments)
+        boots = {}
+        first_groups = self._group_labels(sub, seg_cols[0]) if seg_cols else None
+        boots["__overall__"] = paired_bootstrap(
+            stats, groups=first_groups, n_resamples=self.n_resamples,
+            confidence=self.confidence,
+            seed=_seed_for(self.seed, f"segments:{seg_cols[0]}" if seg_cols else "overall"))
+        main = boots["__overall__"]
+        if seg_cols:
+            boots[seg_cols[0]] = main
+        for col in seg_cols[1:]:
+            boots[col] = paired_bootstrap(stats, groups=self._group_labels(sub, col),
+                                          n_resamples=self.n_resamples,
+                                          confidence=self.confidence,
+                                          seed=_seed_for(self.seed, f"segments:{col}"))
+        value_iv = main.interval(0)
+        acc_iv = main.interval(1)
+        per_period_reps = main.replicates[:, 0] * volume
+        var = float(np.quantile(per_period_reps, self.var_level))
+        tail = per_period_reps[per_period_reps <= var]
+        cvar = float(tail.mean()) if tail.size else var
+
+        segments = self._segments(sub, d, acc_d, v_base, v_cand, boots)
+        periods: tuple[PeriodResult, ...] = ()
+        if times is not None:
+            labels = times.dt.to_period(PERIODS[self.period]).astype(str).to_numpy()
+            pb = paired_bootstrap(stats, groups=labels, n_resamples=self.n_resamples,
+                                  confidence=self.confidence,
+                                  seed=_seed_for(self.seed, f"periods:{self.period}"))
+            periods = tuple(
+                PeriodResult(period=str(lab), n_rows=int(pb.group_sizes[g]),
+                             value_diff=pb.group_interval(g, 0),
+                             value_diff_total=float(pb.group_estimates[g, 0]
+                                                    * pb.group_sizes[g]))
+                for g, lab in enumerate(pb.group_labels))
+
+        scenarios, break_even = self._scenarios(y, classes, d, v_base, v_cand, values,
+                                                volume)
+        summaries = {role: self._summary(resolved[role], eval_mask, y, classes, v)
+                     for role, v in (("baseline", v_base), ("candidate", v_cand))}
+        auc_diff = None
+        if summaries["baseline"].roc_auc is not None and \
+                summaries["candidate"].roc_auc is not None:
+            auc_diff = summaries["candidate"].roc_auc - summaries["baseline"].roc_auc
+        if value_iv.ci_low > 0:
+            verdict = "candidate better"
+        elif value_iv.ci_high < 0:
+            verdict = "candidate worse"
+        else:
+            verdict = "inconclusive"
+        provenance = {
+            "data_fingerprint": fingerprint_frame(table),
+            "n_rows_table": len(table),
+            "n_rows_evaluated": n,
+            "contract_hash": self.contract.hash if self.contract else None,
+            "value_model_hash": vm.hash,
+            "value_model": vm.to_dict(),
+            "baseline_id": resolved["baseline"].identifier,
+            "candidate_id": resolved["candidate"].identifier,
+            "seed": self.seed,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "environment": _environment(),
+        }
+        settings = {
+            "id_column": self.id_column, "target": self.target,
+            "segments": list(self.segments), "time_column": self.time_column,
+            "period": self.period, "n_resamples": self.n_resamples,
+            "confidence": self.confidence, "min_segment_size": self.min_segment_size,
+            "fdr": self.fdr, "var_level": self.var_level, "volume_per_period": volume,
+            "period_name": period_name, "currency": vm.currency,
+            "cost_change_pct": self.cost_change_pct,
+            "volume_change_pct": list(self.volume_change_pct),
+            "tune_fraction": self.tune_fraction if not eval_mask.all() else None,
+        }
+        return ImpactResult(
+            verdict=verdict, baseline=summaries["baseline"], candidate=summaries["candidate"],
+            value_diff=value_iv, value_diff_per_period=_scaled(value_iv, volume),
+            value_diff_total=_scaled(value_iv, float(n)), accuracy_diff=acc_iv,
+            roc_auc_diff=auc_diff, p_candidate_worse=value_iv.p_below_zero,
+            var_per_period=var, cvar_per_period=cvar, segments=segments, periods=periods,
+            scenarios=scenarios, break_even=break_even,
+            contract=contract_report.to_dict() if contract_report else None,
+            provenance=provenance, settings=settings, notes=tuple(notes))
+
+    # -- helpers -------------------------------------------------------------------------
+    @staticmethod
+    def _group_labels(frame: pd.DataFrame, column: str) -> np.ndarray:
+        s = frame[column]
+        out = s.astype(object).where(s.notna(), "(missing)").astype(str)
+        return out.to_numpy()
+
+    def _best_threshold(self, score: np.ndarray, y: np.ndarray, classes: np.ndarray,
+                        env: dict[str, np.ndarray], compiled: Any) -> float:
+        grid = np.unique(np.concatenate([np.quantile(score, np.linspace(0, 1, 101)),
+                                         [0.5]]))
+        best, best_value = 0.5, -np.inf
+        for thr in grid:
+            pred = np.where(score >= thr, classes[-1], classes[0])
+            total = float(self.value_model.row_values(env, y=y, pred=pred, score=score,
+                                                      compiled=compiled).sum())
+            if total > best_value:
+                best, best_value = float(thr), total
+        return best
+
+    def _segments(self, frame: pd.DataFrame, d: np.ndarray, acc_d: np.ndarray,
+                  v_base: np.ndarray, v_cand: np.ndarray,
+                  boots: dict[str, Any]) -> tuple[SegmentResult, ...]:
+        rows: list[dict[str, Any]] = []
+        for col in self.segments:
+            boot = boots[col]
+            labels = self._group_labels(frame, col)
+            for g, level in enumerate(boot.group_labels):
+                mask = labels == level
+                size = int(mask.sum())
+                small = size < self.min_segment_size
+                rows.append({
+                    "column": col, "level": str(level), "n_rows": size, "too_small": small,
+                    "baseline_value_per_row": float(v_base[mask].mean()),
+                    "candidate_value_per_row": float(v_cand[mask].mean()),
+                    "value_diff": None if small else boot.group_interval(g, 0),
+                    "accuracy_diff": float(acc_d[mask].mean()),
+                    "p_value": None if small else paired_t_pvalue(d[mask]),
+                })
+        pvals = np.array([np.nan if r["p_value"] is None else r["p_value"] for r in rows])
+        rejected, adjusted = benjamini_hochberg(pvals, self.fdr) if rows else ([], [])
+        out = []
+        for r, rej, adj in zip(rows, rejected, adjusted, strict=True):
+            out.append(SegmentResult(**r, p_adjusted=None if not np.isfinite(adj)
+                                     else float(adj), significantly_worse=bool(rej)))
+        return tuple(out)
+
+    def _scenarios(self, y: np.ndarray, classes: np.ndarray, d: np.ndarray,
+                   v_base: np.ndarray, v_cand: np.ndarray, values: Any,
+                   volume: float) -> tuple[tuple[ScenarioResult, ...], tuple[BreakEven, ...]]:
+        base_m = float(d.mean())
+        out: list[ScenarioResult] = []
+
+        def add(name: str, kind: str, dd: np.ndarray, w: np.ndarray | None = None,
+                scale: float = 1.0) -> None:
+            ww = np.ones_like(dd) if w is None else w
+            m, lo, hi = _weighted_ci(dd, ww, self.confidence)
+            out.append(ScenarioResult(name=name, kind=kind, value_diff_per_row=m, ci_low=lo,
+                                      ci_high=hi, value_diff_per_period=m * volume * scale,
+                                      sign_flips=bool(np.sign(m) != np.sign(base_m))))
+
+        if len(classes) == 2:
+            pos = y == classes[-1]
+            share = float(pos.mean())
+            targets = self.prevalence or tuple(t for t in (share * 0.5, min(0.95, share * 1.5))
+                                                if 0 < t < 1)
+            if 0 < share < 1:
+                for t in targets:
+                    w = np.where(pos, t / share, (1 - t) / (1 - share))
+                    add(f"prevalence of {classes[-1]} {share:.1%} → {t:.1%}", "prevalence",
+                        d, w)
+        for pct in self.volume_change_pct:
+            add(f"volume {pct:+g}%", "volume", d, scale=1 + pct / 100)
+        breaks: list[BreakEven] = []
+        vm = self.value_model
+        for term, current in sorted(vm.terms.items()):
+            if self.cost_change_pct > 0:
+                for sign in (-1, 1):
+                    new = current * (1 + sign * self.cost_change_pct / 100)
+                    dd = values("candidate", {term: new}) - values("baseline", {term: new})
+                    add(f"{term} {sign * self.cost_change_pct:+g}%", "cost", dd)
+            breaks.append(self._break_even(term, current, base_m, values))
+        return tuple(out), tuple(breaks)
+
+    @staticmethod
+    def _break_even(term: str, current: float, f0: float, values: Any) -> BreakEven:
+        step = max(abs(current), 1.0)
+
+        def f(t: float) -> float:
+            return float((values("candidate", {term: t}) - values("baseline", {term: t})).mean())
+
+        f1, f2 = f(current + step), f(current - step)
+        slope = (f1 - f0) / step
+        if abs(slope) < 1e-12 * max(1.0, abs(f0)):
+            return BreakEven(term, current, None, "the difference does not depend on this term")
+        linear = abs((f0 - f2) / step - slope) <= 1e-9 * max(1.0, abs(slope))
+        be = current - f0 / slope
+        note = "linear: exact" if linear else "not linear: first-order approximation"
+        return BreakEven(term, current, float(be), note)
+
+    @staticmethod
+    def _summary(p: Predictions, mask: np.ndarray, y: np.ndarray, classes: np.ndarray,
+                 v: np.ndarray) -> ModelSummary:
+        labels = p.labels[mask]
+        acc = float((labels == y).mean())
+        auc = brier = ece = None
+        if p.score is not None and len(classes) == 2:
+            from sklearn.metrics import brier_score_loss, roc_auc_score
+
+            from dataroi.metrics._registry import expected_calibration_error
+
+            s = p.score[mask]
+            yb = (y == classes[-1]).astype(int)
+            if 0 < yb.sum() < yb.size:
+                auc = float(roc_auc_score(yb, s))
+            brier = float(brier_score_loss(yb, s))
+            ece = expected_calibration_error(yb, np.column_stack([1 - s, s]))
+        return ModelSummary(identifier=p.identifier, value_per_row=float(v.mean()),
+                            value_total=float(v.sum()), accuracy=acc, roc_auc=auc,
+                            brier=brier, ece=ece, threshold=p.threshold)
+
+
+def _environment() -> dict[str, Any]:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    import dataroi
+
+    pkgs = {}
+    for name in ("numpy", "scipy", "pandas", "scikit-learn", "pandera"):
+        try:
+            pkgs[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover
+            pkgs[name] = None
+    return {"dataroi": dataroi.__version__, "python": platform.python_version(),
+            "platform": platform.platform(), "packages": pkgs}

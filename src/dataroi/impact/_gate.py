@@ -1,0 +1,210 @@
+"""Gates: pass/fail conditions on an assessment, for a CI/CD step.
+
+A gate file lists conditions; each compares one number of the result with a constant::
+
+    conditions:
+      - value_diff.ci_low > 0                     # the candidate adds value, surely
+      - accuracy_diff.ci_low > -0.01              # non-inferiority on accuracy
+      - no segment significantly worse
+      - condition: p_candidate_worse < 0.05
+        description: at most a 5 % chance the candidate is worse
+
+Names are those of :meth:`ImpactResult.flat_metrics` (``value_diff`` alone means its
+estimate). ``no segment significantly worse`` means ``segments.n_significantly_worse == 0``.
+
+Example:
+    >>> gate = load_gate({"conditions": ["value_diff.ci_low > 0",
+    ...                                  "no segment significantly worse"]})
+    >>> res = gate.evaluate({"value_diff.ci_low": 0.4, "segments.n_significantly_worse": 1})
+    >>> res.passed, [c.passed for c in res.conditions]
+    (False, [True, False])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import operator
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dataroi.exceptions import UsageError
+from dataroi.impact._errors import ImpactSpecError
+
+__all__ = ["Condition", "ConditionResult", "Gate", "GateResult", "load_gate"]
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+    "==": operator.eq, "!=": operator.ne,
+}
+_PATTERN = re.compile(
+    r"^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\s*(>=|<=|==|!=|>|<)\s*"
+    r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?:\((.*)\))?\s*$")
+_NO_WORSE = re.compile(r"^\s*no[ _]segments?[ _](significantly[ _])?worse\s*$", re.I)
+
+#: Names every result has (more appear with scores: roc_auc_diff, candidate.roc_auc ...).
+KNOWN_NAMES = (
+    "value_diff", "value_diff.estimate", "value_diff.ci_low", "value_diff.ci_high",
+    "value_diff.se", "value_diff.p_below_zero",
+    "value_diff_per_period", "value_diff_per_period.ci_low", "value_diff_per_period.ci_high",
+    "value_diff_total", "value_diff_total.ci_low", "value_diff_total.ci_high",
+    "accuracy_diff", "accuracy_diff.ci_low", "accuracy_diff.ci_high",
+    "p_candidate_worse", "var_per_period", "cvar_per_period",
+    "segments.n_significantly_worse", "roc_auc_diff",
+    "baseline.value_per_row", "candidate.value_per_row", "baseline.accuracy",
+    "candidate.accuracy", "baseline.roc_auc", "candidate.roc_auc", "baseline.brier",
+    "candidate.brier", "baseline.ece", "candidate.ece", "baseline.value_total",
+    "candidate.value_total",
+)
+_PREFIXES = ("value_diff", "value_diff_per_period", "value_diff_total", "accuracy_diff")
+_FIELDS = ("estimate", "ci_low", "ci_high", "se", "p_below_zero")
+
+
+def _known(name: str) -> bool:
+    if name in KNOWN_NAMES:
+        return True
+    head, _, tail = name.partition(".")
+    return head in _PREFIXES and tail in _FIELDS
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition: ``name op threshold`` and the text it came from."""
+
+    text: str
+    name: str
+    op: str
+    threshold: float
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    """A condition with the observed value and whether it held."""
+
+    condition: Condition
+    observed: float | None
+    passed: bool
+
+    def line(self) -> str:
+        """One line for the terminal: PASS/FAIL, the condition and what was observed."""
+        obs = "missing" if self.observed is None else f"{self.observed:.6g}"
+        mark = "PASS" if self.passed else "FAIL"
+        desc = f" — {self.condition.description}" if self.condition.description else ""
+        return f"{mark}  {self.condition.text}  (observed {self.condition.name} = {obs}){desc}"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """The verdict of a gate: passed only when every condition held."""
+
+    passed: bool
+    conditions: tuple[ConditionResult, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"passed": self.passed,
+                "conditions": [{"condition": c.condition.text, "name": c.condition.name,
+                                "observed": c.observed, "passed": c.passed,
+                                "description": c.condition.description}
+                               for c in self.conditions]}
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A validated gate (frozen). Build it with :func:`load_gate`."""
+
+    conditions: tuple[Condition, ...]
+    source: str = "<mapping>"
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the conditions."""
+        text = json.dumps([[c.name, c.op, c.threshold] for c in self.conditions])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def evaluate(self, metrics: Mapping[str, float] | Any) -> GateResult:
+        """Check every condition against a result (or its ``flat_metrics()`` mapping).
+
+        A number that the result does not have (e.g. ``roc_auc_diff`` for labels only)
+        or that is NaN fails its condition.
+        """
+        flat = metrics if isinstance(metrics, Mapping) else metrics.flat_metrics()
+        out = []
+        for c in self.conditions:
+            v = flat.get(c.name)
+            ok = v is not None and v == v and _OPS[c.op](float(v), c.threshold)
+            out.append(ConditionResult(c, None if v is None else float(v), bool(ok)))
+        return GateResult(passed=all(r.passed for r in out), conditions=tuple(out))
+
+
+def _parse(text: str, path: str) -> Condition | str:
+    if _NO_WORSE.match(text):
+        return Condition(text.strip(), "segments.n_significantly_worse", "==", 0.0)
+    m = _PATTERN.match(text)
+    if not m:
+        return (f"{path}: cannot read {text!r}; write NAME OP NUMBER (e.g. value_diff.ci_low "
+                "> 0) or 'no segment significantly worse'")
+    name, op, num, note = m.groups()
+    if not _known(name):
+        return (f"{path}: unknown name {name!r}; known: {', '.join(KNOWN_NAMES[:12])} ... "
+                "(see docs/impact.md)")
+    return Condition(text.strip(), name, op, float(num), (note or "").strip())
+
+
+def load_gate(source: str | os.PathLike[str] | Mapping[str, Any]) -> Gate:
+    """Load and validate a gate from a YAML file or a mapping (every problem at once).
+
+    Raises:
+        UsageError: the file does not exist.
+        ImpactSpecError: a condition cannot be read or names an unknown number.
+    """
+    import yaml
+
+    if isinstance(source, Mapping):
+        raw: Any = dict(source)
+        where = "<mapping>"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise UsageError(f"gate file not found: {path}")
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ImpactSpecError(f"not valid YAML: {exc}".splitlines()[0], what="gate",
+                                  source=str(path)) from None
+        where = str(path)
+    if isinstance(raw, list):
+        raw = {"conditions": raw}
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("conditions"), list) or \
+            not raw["conditions"]:
+        raise ImpactSpecError("conditions: must be a non-empty list", what="gate",
+                              source=where)
+    problems: list[str] = []
+    for key in raw:
+        if key not in ("conditions", "description"):
+            problems.append(f"{key}: unknown field; allowed: conditions, description")
+    conditions: list[Condition] = []
+    for i, item in enumerate(raw["conditions"]):
+        path = f"conditions[{i}]"
+        desc = ""
+        if isinstance(item, Mapping):
+            desc = str(item.get("description", ""))
+            item = item.get("condition")
+        if not isinstance(item, str):
+            problems.append(f"{path}: must be a text like 'value_diff.ci_low > 0'")
+            continue
+        parsed = _parse(item, path)
+        if isinstance(parsed, str):
+            problems.append(parsed)
+        else:
+            if desc:
+                parsed = Condition(parsed.text, parsed.name, parsed.op, parsed.threshold, desc)
+            conditions.append(parsed)
+    if problems:
+        raise ImpactSpecError(problems, what="gate", source=where)
+    return Gate(tuple(conditions), source=where)
