@@ -25,6 +25,19 @@ __all__ = [
 ]
 
 
+def _as_list(problems: Sequence[str] | str) -> list[str]:
+    return [problems] if isinstance(problems, str) else list(problems)
+
+
+def _problems_message(title: str, problems: list[str], source: str | None) -> str:
+    """One line for one problem; a count and an indented list for several."""
+    where = f" ({source})" if source else ""
+    if len(problems) == 1:
+        return f"{title}{where}: {problems[0]}"
+    lines = "\n".join(f"  - {p}" for p in problems)
+    return f"{title}{where}: {len(problems)} problems\n{lines}"
+
+
 class DataroiError(Exception):
     """Root of every error the dataroi API raises."""
 
@@ -48,17 +61,8 @@ class SpecError(UsageError):
     """
 
     def __init__(self, problems: Sequence[str] | str, *, source: str | None = None) -> None:
-        if isinstance(problems, str):
-            problems = [problems]
-        self.problems: list[str] = list(problems)
-        self.source = source
-        where = f" ({source})" if source else ""
-        if len(self.problems) == 1:
-            msg = f"invalid study spec{where}: {self.problems[0]}"
-        else:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            msg = f"invalid study spec{where}: {len(self.problems)} problems\n{lines}"
-        super().__init__(msg)
+        self.problems, self.source = _as_list(problems), source
+        super().__init__(_problems_message("invalid study spec", self.problems, source))
 
 
 class DataError(UsageError):
@@ -75,17 +79,8 @@ class ContractError(DataError):
     """
 
     def __init__(self, problems: Sequence[str] | str, *, source: str | None = None) -> None:
-        if isinstance(problems, str):
-            problems = [problems]
-        self.problems: list[str] = list(problems)
-        self.source = source
-        where = f" ({source})" if source else ""
-        if len(self.problems) == 1:
-            msg = f"data contract violated{where}: {self.problems[0]}"
-        else:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            msg = f"data contract violated{where}: {len(self.problems)} problems\n{lines}"
-        super().__init__(msg)
+        self.problems, self.source = _as_list(problems), source
+        super().__init__(_problems_message("data contract violated", self.problems, source))
 
 
 class LedgerError(DataroiError):

@@ -26,7 +26,7 @@ __all__ = ["main"]
 
 #: Modules that add commands: each has ``add_commands(subparsers) -> {name: handler}``
 #: where a handler takes the parsed ``argparse.Namespace`` and returns an exit code.
-_EXTENSIONS: list[str] = ["dataroi.cli._impact"]
+_EXTENSIONS: list[str] = ["dataroi.cli._decide", "dataroi.cli._impact"]
 
 
 class _Parser(argparse.ArgumentParser):

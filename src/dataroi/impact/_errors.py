@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dataroi.exceptions import SpecError
+from dataroi.exceptions import SpecError, _problems_message
 
 __all__ = ["ImpactSpecError"]
 
@@ -24,13 +24,7 @@ class ImpactSpecError(SpecError):
                  source: str | None = None) -> None:
         super().__init__(problems, source=source)
         self.what = what
-        where = f" ({source})" if source else ""
-        if len(self.problems) == 1:
-            msg = f"invalid {what}{where}: {self.problems[0]}"
-        else:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            msg = f"invalid {what}{where}: {len(self.problems)} problems\n{lines}"
-        self.args = (msg,)
+        self.args = (_problems_message(f"invalid {what}", self.problems, source),)
 
     def __str__(self) -> str:
         return str(self.args[0])

@@ -1,0 +1,304 @@
+"""Learn dataroi's curve gate (stacker) and interval calibration from LCDB training curves.
+
+Everything here is trained on curves of the *training* half of the OpenML data sets only
+(split by openml id in ``bench_extrapolation.py``); the benchmark evaluates on the other half.
+
+* The gate (``src/dataroi/curves/stacker.json``): softmax family weights from prefix
+  features (:mod:`dataroi.curves._stack`), fitted by minimising a smoothed absolute error of
+  the weighted ensemble at ratios 2-16 × N (every data set weighted equally), with an L2
+  penalty chosen by grouped 5-fold cross-validation over data sets.
+* The scale model and calibration table (``src/dataroi/curves/calibration.json``): a linear
+  model of ``log |residual|`` and quantiles of ``residual / scale`` per extrapolation ratio,
+  both learned on *out-of-fold* residuals of the gate (so they see honest errors).
+
+Run it through the benchmark (it collects the training curves, learns, writes both files and
+then evaluates on the held-out data sets)::
+
+    python benchmarks/bench_extrapolation.py --lcdb /work/lcdb --learn
+
+or, from records cached by ``bench_extrapolation.py --cache FILE``::
+
+    python benchmarks/learn_curve_model.py --cache FILE --out src/dataroi/curves
+
+LCDB: MIT License, Copyright (c) 2021 Felix Mohr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+from dataroi.curves._calibration import Calibration
+from dataroi.curves._stack import Stacker, expand, scale_features
+
+LCDB_NOTICE = "LCDB 1.0 (Mohr et al., 2022), MIT License, Copyright (c) 2021 Felix Mohr"
+MIN_RATIO = 1.9  # the gate is trained on the errors at ratios >= 2
+DELTA = 0.003  # smoothing of |r| (loss units) in the gate objective
+LAMBDAS = (3e-5, 1e-4, 3e-4, 1e-3)
+
+
+def _arrays(recs: list[dict[str, Any]], k: int) -> dict[str, np.ndarray]:
+    """Stack the records into padded arrays (P = the most later anchors of any record)."""
+    p = max(len(r["ratio"]) for r in recs)
+    n = len(recs)
+    ex = [expand(r["shared"], r["own"], r["avail"]) for r in recs]
+    out = {
+        "S": np.array([e[0] for e in ex]),
+        "O": np.array([e[1] for e in ex]),
+        "A": np.array([r["avail"] for r in recs]),
+        "F": np.zeros((n, k, p)),
+        "T": np.zeros((n, p)),
+        "R": np.ones((n, p)),
+        "M": np.zeros((n, p), bool),
+        "S0": np.array([r["shared"] for r in recs]),
+        "g": np.array([r["openmlid"] for r in recs]),
+        "unit": np.array([r["unit"] for r in recs]),
+        "ylast": np.array([r["y_last"] for r in recs]),
+    }
+    for i, r in enumerate(recs):
+        m = len(r["ratio"])
+        f = np.where(np.isfinite(r["F"]), r["F"], r["y_last"])
+        out["F"][i, :, :m] = f
+        out["T"][i, :m] = r["truth"]
+        out["R"][i, :m] = r["ratio"]
+        out["M"][i, :m] = np.isfinite(r["truth"])
+    _, inv, cnt = np.unique(out["g"], return_inverse=True, return_counts=True)
+    out["w"] = 1.0 / cnt[inv]  # every data set counts once
+    return out
+
+
+def _weights(theta: np.ndarray, d: dict[str, np.ndarray], mean: np.ndarray,
+             std: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    k, ns, no = d["F"].shape[1], d["S"].shape[1], d["O"].shape[2]
+    b = theta[:k]
+    a = theta[k:k + k * ns].reshape(k, ns)
+    c = theta[k + k * ns:].reshape(k, no)
+    zs = np.clip((d["S"] - mean) / std, -5, 5)
+    logit = b[None, :] + zs @ a.T + np.einsum("nko,ko->nk", d["O"], c)
+    logit = np.where(d["A"], logit, -1e9)
+    logit -= logit.max(axis=1, keepdims=True)
+    e = np.exp(logit) * d["A"]
+    return e / e.sum(axis=1, keepdims=True), zs, logit
+
+
+def _objective(theta: np.ndarray, d: dict[str, np.ndarray], mean: np.ndarray,
+               std: np.ndarray, lam: float) -> tuple[float, np.ndarray]:
+    k, ns, no = d["F"].shape[1], d["S"].shape[1], d["O"].shape[2]
+    w, zs, _ = _weights(theta, d, mean, std)
+    pred = np.einsum("nk,nkp->np", w, d["F"])
+    res = pred - d["T"]
+    sel = d["M"] & (d["R"] >= MIN_RATIO)
+    cw = d["w"][:, None] * sel / np.maximum(sel.sum(axis=1, keepdims=True), 1)
+    tot = cw.sum()
+    sm = np.sqrt(res**2 + DELTA**2)
+    loss = float(np.sum(cw * sm) / tot)
+    dpred = cw * res / sm / tot  # (n, p)
+    # d pred_p / d logit_k = w_k (F_kp - pred_p)
+    dlogit = w * np.einsum("np,nkp->nk", dpred, d["F"] - pred[:, None, :])
+    gb = dlogit.sum(axis=0)
+    ga = dlogit.T @ zs
+    gc = np.einsum("nk,nko->ko", dlogit, d["O"])
+    reg = lam * (np.sum(theta[k:] ** 2))
+    grad = np.concatenate([gb, ga.ravel(), gc.ravel()])
+    grad[k:] += 2 * lam * theta[k:]
+    del ns, no
+    return loss + reg, grad
+
+
+def fit_gate(d: dict[str, np.ndarray], lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(theta, mean, std) of the gate fitted on arrays ``d``."""
+    k, ns, no = d["F"].shape[1], d["S"].shape[1], d["O"].shape[2]
+    mean = d["S"].mean(axis=0)
+    std = d["S"].std(axis=0)
+    std = np.where(std > 1e-9, std, 1.0)
+    theta0 = np.zeros(k + k * ns + k * no)
+    res = minimize(_objective, theta0, args=(d, mean, std, lam), jac=True, method="L-BFGS-B",
+                   options={"maxiter": 3000})
+    return res.x, mean, std
+
+
+def predict_gate(theta: np.ndarray, mean: np.ndarray, std: np.ndarray,
+                 d: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(weights (n, k), ensemble prediction (n, p))."""
+    w, _, _ = _weights(theta, d, mean, std)
+    return w, np.einsum("nk,nkp->np", w, d["F"])
+
+
+def _subset(d: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, np.ndarray]:
+    out = {k: v[idx] for k, v in d.items()}
+    _, inv, cnt = np.unique(out["g"], return_inverse=True, return_counts=True)
+    out["w"] = 1.0 / cnt[inv]
+    return out
+
+
+def _folds(groups: np.ndarray, n_folds: int, seed: int = 0) -> np.ndarray:
+    ids = np.unique(groups)
+    perm = np.random.default_rng(seed).permutation(len(ids))
+    fold_of = {ids[j]: i % n_folds for i, j in enumerate(perm)}
+    return np.array([fold_of[g] for g in groups])
+
+
+def _mae_at(pred: np.ndarray, d: dict[str, np.ndarray], ratio: float) -> float:
+    hit = d["M"] & np.isclose(d["R"], ratio, rtol=0.02)
+    rows = np.nonzero(hit.any(axis=1))[0]
+    col = np.argmax(hit[rows], axis=1)
+    err = np.abs(pred - d["T"])[rows, col]
+    g = d["g"][rows]
+    by: dict[int, list[float]] = {}
+    for gi, e in zip(g, err, strict=True):
+        by.setdefault(int(gi), []).append(float(e))
+    return float(np.mean([np.mean(v) for v in by.values()]))
+
+
+def oof_gate(d: dict[str, np.ndarray], lam: float, n_folds: int = 5
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold (grouped by data set) weights and predictions of the gate."""
+    fold = _folds(d["g"], n_folds)
+    w = np.zeros(d["A"].shape)
+    pred = np.zeros(d["T"].shape)
+    for f in range(n_folds):
+        tr, te = np.nonzero(fold != f)[0], np.nonzero(fold == f)[0]
+        theta, mean, std = fit_gate(_subset(d, tr), lam)
+        w[te], pred[te] = predict_gate(theta, mean, std, _subset(d, te))
+    return w, pred
+
+
+def _scale_design(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scale-model features of every (record, later anchor), with the row indices."""
+    rows, cols, feats = [], [], []
+    for i in range(len(pred)):
+        m = np.nonzero(d["M"][i])[0]
+        if not m.size:
+            continue
+        f = d["F"][i][:, m][d["A"][i]]
+        spread = f.std(axis=0) if len(f) > 1 else np.zeros(len(m))
+        dis = w[i][d["A"][i]] @ np.abs(f - pred[i, m][None, :])
+        feats.append(scale_features(d["S0"][i], d["R"][i, m], spread=spread, disagree=dis,
+                                    gain=pred[i, m] - d["ylast"][i], unit=d["unit"][i]))
+        rows.extend([i] * len(m))
+        cols.extend(m.tolist())
+    return np.vstack(feats), np.array(rows), np.array(cols)
+
+
+def fit_scale(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray,
+              ridge: float = 1e-2) -> np.ndarray:
+    """Weighted ridge regression of log(|residual| / unit + 1e-4) on the scale features."""
+    x, r, c = _scale_design(d, w, pred)
+    res = np.abs(d["T"][r, c] - pred[r, c]) / d["unit"][r]
+    y = np.log(res + 1e-4)
+    sw = d["w"][r] / np.bincount(r, minlength=len(pred))[r]
+    xs = x * sw[:, None]
+    pen = ridge * np.eye(x.shape[1])
+    pen[0, 0] = 0.0
+    return np.linalg.solve(x.T @ xs + pen, xs.T @ y)
+
+
+def calibrate(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray, coef: np.ndarray,
+              meta: dict[str, Any]) -> Calibration:
+    """Quantile table of residual / learned scale per ratio (out-of-fold residuals)."""
+    x, r, c = _scale_design(d, w, pred)
+    s = d["unit"][r] * np.exp(np.clip(x @ coef, -30, 5))
+    z = (d["T"][r, c] - pred[r, c]) / s
+    return Calibration.learn(d["R"][r, c], z, groups=d["g"][r],
+                             log2_grid=np.arange(0.5, 4.01, 0.5), meta=meta,
+                             scale_coef=coef)
+
+
+def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list[int],
+          out_dir: Path, licence_text: str, split_seed: int,
+          ) -> tuple[Stacker, Calibration, np.ndarray]:
+    """Learn the gate and the calibration; write ``stacker.json`` and ``calibration.json``.
+
+    Returns:
+        The gate, the calibration and the out-of-fold predictions of the training records.
+    """
+    d = _arrays(recs, len(families))
+    scores = {}
+    oof = {}
+    for lam in LAMBDAS:
+        oof[lam] = oof_gate(d, lam)
+        scores[lam] = _mae_at(oof[lam][1], d, 4.0) + 0.5 * _mae_at(oof[lam][1], d, 16.0)
+        print(f"  gate lambda={lam:g}: out-of-fold MAE 4x {_mae_at(oof[lam][1], d, 4.0):.4f}"
+              f", 16x {_mae_at(oof[lam][1], d, 16.0):.4f}", flush=True)
+    lam = min(scores, key=scores.__getitem__)
+    theta, mean, std = fit_gate(d, lam)
+    k, ns, no = len(families), d["S"].shape[1], d["O"].shape[2]
+    meta = {
+        "source": "learned by benchmarks/learn_curve_model.py (via bench_extrapolation.py "
+                  "--learn) on LCDB 1.0 validation error of the training data sets",
+        "licence": LCDB_NOTICE + " (derived data)",
+        "licence_text": licence_text,
+        "train_openml_ids": sorted(int(i) for i in train_ids),
+        "split_seed": split_seed,
+        "n_curve_fits": len(recs),
+        "fit_sizes": sorted({int(r["N"]) for r in recs}),
+        "lambda": lam,
+    }
+    st = Stacker(tuple(families), mean, std, theta[:k], theta[k:k + k * ns].reshape(k, ns),
+                 theta[k + k * ns:].reshape(k, no),
+                 dict(meta, objective="smoothed absolute error at ratios 2-16, data sets "
+                                      "weighted equally"))
+    w_oof, p_oof = oof[lam]
+    coef = fit_scale(d, w_oof, p_oof)
+    cal = calibrate(d, w_oof, p_oof, coef, dict(
+        meta, residual="(truth - prediction) / learned scale, out-of-fold gate predictions"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "stacker.json").write_text(json.dumps(st.to_dict(), indent=1) + "\n")
+    (out_dir / "calibration.json").write_text(json.dumps(cal.to_dict(), indent=1) + "\n")
+    print(f"learned gate (lambda={lam:g}) and calibration from {len(recs)} training fits "
+          f"({len(set(d['g'].tolist()))} data sets) -> {out_dir}/stacker.json, "
+          f"{out_dir}/calibration.json", flush=True)
+    return st, cal, p_oof
+
+
+def replay(recs: list[dict[str, Any]], st: Stacker, cal: Calibration) -> None:
+    """Apply a gate and calibration to cached records (quick check while iterating)."""
+    d = _arrays(recs, len(st.families))
+    theta = np.concatenate([st.bias, st.coef_shared.ravel(), st.coef_own.ravel()])
+    w, pred = predict_gate(theta, st.mean, st.std, d)
+    x, r, c = _scale_design(d, w, pred)
+    s = d["unit"][r] * np.exp(np.clip(x @ cal.scale_coef, -30, 5))
+    z = (d["T"][r, c] - pred[r, c]) / s
+    ratio = d["R"][r, c]
+    for n_max in sorted({int(v["N"]) for v in recs}):
+        rows = np.array([v["N"] == n_max for v in recs])
+        for rt in (4.0, 16.0):
+            sel = rows[r] & np.isclose(ratio, rt, rtol=0.02)
+            sub = np.nonzero(rows)[0]
+            mae = _mae_at(pred[sub], _subset(d, sub), rt)
+            covs = []
+            for lv in (0.8, 0.9):
+                lo, hi = cal.quantile([(1 - lv) / 2, (1 + lv) / 2], rt)
+                covs.append(float(np.mean((z[sel] >= lo) & (z[sel] <= hi))))
+            print(f"  replay N={n_max} {rt:.0f}x: MAE {mae:.4f}  cov80 {covs[0]:.1%}  "
+                  f"cov90 {covs[1]:.1%} (curve-weighted)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cache", required=True, help="records written by bench_extrapolation.py")
+    ap.add_argument("--out", default="src/dataroi/curves")
+    args = ap.parse_args(argv)
+    print("reproduce with: python benchmarks/learn_curve_model.py " + " ".join(sys.argv[1:]))
+    with open(args.cache, "rb") as fh:
+        data = pickle.load(fh)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_extrapolation import CANDIDATES, SPLIT_SEED, lcdb_licence_text
+
+    st, cal, _ = learn(data["train"], CANDIDATES, data["train_ids"], Path(args.out),
+                       lcdb_licence_text(), SPLIT_SEED)
+    print("held-out replay (no refit):")
+    replay(data["test"], st, cal)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,317 @@
+"""CLI commands ``dataroi value``, ``dataroi plan`` and ``dataroi register``.
+
+Thin layers over :mod:`dataroi.value` and :mod:`dataroi.decide`; ``--json`` prints the
+result as JSON on standard output.
+
+Example:
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser().add_subparsers()
+    >>> sorted(add_commands(sub))
+    ['plan', 'register', 'value']
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+from dataroi.exceptions import UsageError
+
+__all__ = ["DEMO_DECISION", "add_commands", "print_recommendation"]
+
+#: Costs and a pre-registered decision rule appended to the demo study spec.
+DEMO_DECISION = """\
+costs:                        # what labels, compute and model changes cost
+  price_per_label_usd: 0.40   # one annotator, one image
+  labels_per_item: 2          # two annotators per image ...
+  adjudication_rate: 0.1      # ... and a third on 10 % of them
+  fixed_cost_per_round_usd: 150
+  compute_price_per_hour_usd: 0.10
+  retrains: 12
+  engineering_cost_usd: 1500  # switching the production model
+  value_per_point_usd: 400    # one accuracy point (0.01), per quarter
+  periods: 4
+decision:                     # pre-registered: dataroi register demo.yaml
+  target: 0.985
+  risk: 0.1
+  budget_usd: 5000
+  rule: expected_net
+  current_model: logreg
+  guardrails: {min_p_gain: 0.6}
+"""
+
+
+def _ints(text: str | None) -> list[int]:
+    if not text:
+        return []
+    out = []
+    for part in text.split(","):
+        part = part.strip().replace("_", "")
+        if not part:
+            continue
+        try:
+            v = int(float(part[:-1]) * 1000) if part.lower().endswith("k") else int(part)
+        except ValueError:
+            raise UsageError(f"--add takes comma-separated label counts such as "
+                             f"1000,5000,20k; got {text!r}") from None
+        if v < 1:
+            raise UsageError(f"--add values must be >= 1, got {v}")
+        out.append(v)
+    return out
+
+
+def add_commands(subparsers: Any) -> dict[str, Any]:
+    """Add ``value``, ``plan`` and ``register``; return their handlers by name."""
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("spec")
+        sp.add_argument("--ledger", help="ledger URL or SQLite path (default: "
+                        "$DATAROI_LEDGER, the spec's ledger, or .dataroi/ledger.db)")
+        sp.add_argument("--json", action="store_true", help="print JSON on standard output")
+        sp.add_argument("--add", help="added labels to consider besides 0.25x..8x today's, "
+                        "e.g. 1000,5000,20000")
+        sp.add_argument("--draws", type=int, default=2000, help="joint curve draws per model")
+
+    s = subparsers.add_parser("value", help="marginal value of labels, labels to target, "
+                              "data vs. model, tipping points")
+    common(s)
+    s.add_argument("--metric", help="metric (default: the spec's decision metric or the "
+                   "primary metric)")
+    s.add_argument("--target", type=float, help="target metric value (labels to reach it)")
+    s.add_argument("--threshold", type=float,
+                   help="tipping point: minimum gain per 1,000 labels (metric units); "
+                        "default: the break-even from the spec's costs")
+
+    s = subparsers.add_parser("plan", help="options, budget planner with risk, multi-round "
+                              "plan and a recommendation (saved in the ledger)")
+    common(s)
+    s.add_argument("--budget", type=float, help="budget in USD")
+    s.add_argument("--target", type=float, help="target metric value")
+    s.add_argument("--risk", type=float, help="acceptable probability of missing the target")
+    s.add_argument("--rule", choices=["expected_net", "quantile10", "target"])
+    s.add_argument("--current-model", help="the model in use today (default: best today)")
+    s.add_argument("--all", action="store_true", help="show every option, not the top 12")
+    s.add_argument("--no-save", action="store_true", help="do not save it in the ledger")
+
+    s = subparsers.add_parser("register", help="pre-register the spec's decision rule "
+                              "(hash + timestamp in the ledger), before `dataroi run`")
+    s.add_argument("spec")
+    s.add_argument("--ledger")
+    return {"value": _cmd_value, "plan": _cmd_plan, "register": _cmd_register}
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, width=max(100, 0))
+
+
+def _f(v: Any, fmt: str = ".4f") -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "∞" if isinstance(v, float) and math.isinf(v) else "–"
+    return format(v, fmt)
+
+
+def _n(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isinf(v)):
+        return "> 64×"
+    return f"{int(v):,}"
+
+
+def _load(args: argparse.Namespace) -> Any:
+    import dataroi
+
+    return dataroi.load_study(args.spec, ledger=args.ledger)
+
+
+def _cmd_value(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from dataroi.value import (
+        compare_models,
+        fit_study_curves,
+        labels_to_target,
+        marginal_value,
+        tipping_points,
+    )
+
+    study = _load(args)
+    spec = study.spec
+    metric = args.metric or (spec.decision.metric if spec.decision else None) \
+        or spec.metrics[0]
+    target = args.target if args.target is not None else (
+        spec.decision.target if spec.decision else None)
+    add = _ints(args.add) + list(spec.decision.add if spec.decision else ())
+    curves = fit_study_curves(study, metric=metric, random_state=spec.schedule.seed)
+    mv = marginal_value(curves, add=add, n_draws=args.draws)
+    cmp = compare_models(curves, add=add, n_draws=args.draws)
+    ltt = labels_to_target(curves, target, n_draws=args.draws) if target is not None else None
+    tips = None
+    if args.threshold is not None:
+        tips = tipping_points(curves, threshold_per_1k=args.threshold, n_draws=args.draws)
+    elif spec.costs and spec.costs.value_per_point_usd is not None \
+            and spec.costs.price_per_label_usd is not None:
+        tips = tipping_points(curves, costs=spec.costs, n_draws=args.draws)
+    if args.json:
+        out = {"marginal_value": mv.to_dict(), "comparison": cmp.to_dict(),
+               "labels_to_target": ltt.to_dict() if ltt else None,
+               "tipping_points": tips.to_dict() if tips else None,
+               "notes": list(curves.notes)}
+        sys.stdout.write(json.dumps(out, indent=1) + "\n")
+        return 0
+    con = _console()
+    t = Table(title=f"value of added labels: {metric} gain over each model's score today "
+                    f"({curves.current_n:,} labels)")
+    for col in ("model", "+labels", "predicted", "gain 5 %", "25 %", "50 %", "75 %", "95 %",
+                "P(gain>0)", "per 1k"):
+        t.add_column(col, justify="left" if col == "model" else "right")
+    for r in mv.rows:
+        t.add_row(r["model"], f"{r['delta_n']:,}", _f(r["predicted"]), _f(r["gain_q05"], "+.4f"),
+                  _f(r["gain_q25"], "+.4f"), _f(r["gain_q50"], "+.4f"),
+                  _f(r["gain_q75"], "+.4f"), _f(r["gain_q95"], "+.4f"),
+                  _f(r["p_gain_positive"], ".2f"), _f(r["gain_per_1k"], "+.4f"))
+    con.print(t)
+    if ltt is not None:
+        t = Table(title=f"labels to add to reach {metric} ≥ {target:g}")
+        for col in ("model", "today", "5 %", "25 %", "median", "75 %", "95 %",
+                    "P(never ≤ 64×)"):
+            t.add_column(col, justify="left" if col == "model" else "right")
+        for r in ltt.rows:
+            t.add_row(r["model"], _f(r["today"]), _n(r["added_q05"]), _n(r["added_q25"]),
+                      _n(r["added_q50"]), _n(r["added_q75"]), _n(r["added_q95"]),
+                      _f(r["p_never"], ".2f"))
+        con.print(t)
+    if cmp.pairs:
+        t = Table(title=f"data vs. model: paired difference a − b today "
+                        f"({int(cmp.level * 100)} % CI over repeats) and projected")
+        for col in ("a", "b", "today", "CI", "+8× today: diff", "P(a better)", "crossing"):
+            t.add_column(col, justify="left" if col in ("a", "b") else "right")
+        for p in cmp.pairs:
+            last = p["projected"][-1]
+            t.add_row(p["a"], p["b"], _f(p["today_diff"], "+.4f"),
+                      f"{_f(p['today_ci_low'], '+.4f')} … {_f(p['today_ci_high'], '+.4f')}",
+                      _f(last["diff_mean"], "+.4f"), _f(last["p_a_better"], ".2f"),
+                      "–" if p["crossing_delta_n"] is None
+                      else f"+{int(p['crossing_delta_n']):,}")
+        con.print(t)
+        for p in cmp.pairs:
+            con.print(f"  {p['summary']}")
+    if tips is not None:
+        t = Table(title="tipping points: added labels beyond which the marginal gain per "
+                        "1,000 labels stays under the threshold")
+        for col in ("model", "threshold /1k", "source", "tipping +labels", "gain /1k now"):
+            t.add_column(col, justify="left" if col == "model" else "right")
+        for r in tips.rows:
+            t.add_row(r["model"], _f(r["threshold_per_1k"], ".5f"), r["source"],
+                      "now" if r["tipping_delta_n"] == 0 else _n(r["tipping_delta_n"]),
+                      _f(r["gain_per_1k_now"], ".5f"))
+        con.print(t)
+    for note in curves.notes:
+        con.print(f"note: {note}")
+    return 0
+
+
+def print_recommendation(rec: Any, console: Any, *, title: str = "recommendation") -> None:
+    """Print the recommendation as a short two-column table and its reasons."""
+    from rich.table import Table
+
+    t = Table(title=title, show_header=False)
+    t.add_column("what", style="bold")
+    t.add_column("value")
+    for a, b in rec.table_rows():
+        t.add_row(a, b)
+    console.print(t)
+    for r in rec.reasons:
+        console.print(f"  - {r}")
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from dataroi.decide import recommend
+
+    study = _load(args)
+    if args.risk is not None and not 0 < args.risk < 1:
+        raise UsageError(f"--risk must be in (0, 1), got {args.risk}")
+    rec = recommend(study, budget_usd=args.budget, target=args.target, risk=args.risk,
+                    rule=args.rule, current_model=args.current_model, add=_ints(args.add),
+                    save=not args.no_save, n_draws=args.draws)
+    if args.json:
+        sys.stdout.write(json.dumps(rec.to_dict(), indent=1) + "\n")
+        return 0
+    con = _console()
+    money = rec.options.has_money
+    excluded = {o.option_id: why for o, why in rec.plan.excluded}
+    rows = list(rec.plan.ranked) + [o for o, _ in rec.plan.excluded]
+    if not args.all:
+        rows = rows[:12]
+    t = Table(title=f"options (rule {rec.plan.rule}; gains in {rec.metric} over "
+                    f"{rec.current_model} today = {rec.today:.4f})")
+    cols = ["option", "cost $", "gain 10/50/90 %", "P(gain>0)"]
+    if rec.options.target is not None:
+        cols.append("P(target)")
+    if money:
+        cols += ["E[net] $", "ROI", "VaR5 $", "CVaR5 $"]
+    cols.append("status")
+    for col in cols:
+        t.add_column(col, justify="left" if col in ("option", "status") else "right")
+    for o in rows:
+        cells = [o.label, f"{o.cost_usd:,.0f}",
+                 f"{o.gain_q10:+.4f} / {o.gain_q50:+.4f} / {o.gain_q90:+.4f}",
+                 f"{o.p_gain_positive:.2f}"]
+        if rec.options.target is not None:
+            cells.append(f"{o.p_target:.2f}")
+        if money:
+            cells += [f"{o.net_mean_usd:,.0f}", _f(o.roi, ".2f"), f"{o.var05_usd:,.0f}",
+                      f"{o.cvar05_usd:,.0f}"]
+        if o.option_id == rec.chosen.option_id:
+            status = "[bold green]chosen[/]"
+        elif rec.runner_up is not None and o.option_id == rec.runner_up.option_id:
+            status = "runner-up"
+        elif o.option_id in excluded:
+            short = {"budget": "over budget", "deadline": "past deadline",
+                     "guardrail": "guardrail"}
+            status = "excluded: " + ", ".join(
+                dict.fromkeys(v for w in excluded[o.option_id] for k, v in short.items()
+                              if k in w))
+        else:
+            status = ""
+        t.add_row(*cells, status)
+    con.print(t)
+    for o, why in rec.plan.excluded[:5]:
+        con.print(f"  excluded {o.label}: {'; '.join(why)}")
+    if not args.all and len(rec.plan.ranked) + len(rec.plan.excluded) > 12:
+        con.print(f"({len(rec.plan.ranked) + len(rec.plan.excluded) - 12} more options: "
+                  "--all)")
+    if rec.rounds is not None:
+        rp = rec.rounds
+        t = Table(title=f"reaching {rec.metric} ≥ {rp.target:g} with {rp.model} "
+                        f"(risk ε = {rp.risk:g}; P(infeasible within 64×) = "
+                        f"{rp.p_infeasible:.2f})")
+        for col in ("plan", "labels to add", "expected cost $", "P(miss target)"):
+            t.add_column(col, justify="left" if col == "plan" else "right")
+        one = rp.one_shot
+        t.add_row("one shot ((1−ε) quantile)", _n(one["added"]),
+                  _f(one["expected_cost_usd"], ",.0f"), _f(one["failure_prob"], ".3f"))
+        t.add_row(f"{rp.rounds} rounds (LOC, penalty ${rp.penalty_usd:,.0f} "
+                  f"{rp.penalty_source})",
+                  " → ".join(f"+{a:,}" for a in rp.multi["added"]),
+                  _f(rp.multi["expected_cost_usd"], ",.0f"),
+                  _f(rp.multi["failure_prob"], ".3f"))
+        con.print(t)
+    print_recommendation(rec, con)
+    if not args.no_save:
+        con.print(f"saved in the ledger {study.ledger_url} (document kind 'recommendation')")
+    return 0
+
+
+def _cmd_register(args: argparse.Namespace) -> int:
+    from dataroi.decide import register_decision_rule
+
+    study = _load(args)
+    reg = register_decision_rule(study)
+    print(reg.message)
+    return 0

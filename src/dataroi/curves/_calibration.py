@@ -1,0 +1,267 @@
+"""Calibration of extrapolation intervals, learned across many real learning curves.
+
+Bootstrap draws over repeats and families measure how much the data and the families
+disagree, but not how wrong every family can be at once: on LCDB, bootstrap bands cover
+far fewer truths than their nominal level (misspecification, not noise, dominates). So the
+fit reports its uncertainty in two steps:
+
+1. a per-curve *scale* ``s(n)``: with the shipped table, a learned linear model of
+   ``log |truth - prediction|`` (``scale_coef``; features in
+   :func:`dataroi.curves._stack.scale_features`: extrapolation ratio, the families' spread
+   and disagreement at ``n``, the predicted gain, the curve's level, slopes, noise and number
+   of sizes); tables without one use :func:`uncertainty_scale` (bootstrap spread, noise at
+   the largest size and predicted change beyond it);
+2. a table of quantiles ``Q_r(u)`` of the normalised residual ``(truth - prediction) / s(n)``,
+   learned on LCDB 1.0 curves of training data sets only (out-of-fold residuals of the
+   learned gate, each OpenML data set weighted equally), per extrapolation ratio
+   ``r = n / n_max``.
+
+The calibrated marginal at ``n`` is ``prediction + Q_r(u) * s(n)`` for ``u`` in (0, 1).
+Intervals use ``u = (1 ± level) / 2``; joint draws map the rank of each bootstrap curve to
+``u`` so they keep the joint (paired) structure while their marginals are calibrated.
+
+The shipped table (``calibration.json``) is derived from LCDB 1.0 (Mohr et al., 2022),
+MIT License, Copyright (c) 2021 Felix Mohr; the notice is kept in the file.
+
+Example:
+    >>> cal = load_calibration()
+    >>> lo, hi = cal.quantile([0.05, 0.95], ratio=4.0)
+    >>> bool(lo < 0 < hi)
+    True
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Calibration", "load_calibration", "uncertainty_scale"]
+
+#: Quantile levels at which a calibration table is stored.
+U_GRID: tuple[float, ...] = (
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
+    0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.975, 0.99, 0.995,
+)
+
+
+def uncertainty_scale(
+    boot_sd: np.ndarray, pred: np.ndarray, y_last: float, se_last: float
+) -> np.ndarray:
+    """Per-curve scale of the extrapolation error at each size (in loss units).
+
+    Args:
+        boot_sd: Standard deviation of the bootstrap draws at each size.
+        pred: Point prediction (loss) at each size.
+        y_last: Mean loss at the largest observed size.
+        se_last: Standard error of the mean at the largest observed size.
+
+    Returns:
+        A strictly positive array, same shape as ``pred``.
+
+    Example:
+        >>> float(uncertainty_scale(np.array([0.0]), np.array([0.1]), 0.2, 0.0)[0]) > 0
+        True
+    """
+    gain = np.abs(np.asarray(pred, float) - y_last)
+    s = np.sqrt(np.asarray(boot_sd, float) ** 2 + se_last**2 + (0.25 * gain) ** 2)
+    return np.maximum(s, 1e-6 * (1.0 + abs(y_last)))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Quantiles of normalised extrapolation residuals by extrapolation ratio.
+
+    Attributes:
+        log2_ratio: Increasing grid of ``log2(n / n_max)`` (first entry 0).
+        u: Quantile levels (increasing, in (0, 1)).
+        q: Table ``(len(log2_ratio), len(u))`` of residual quantiles.
+        meta: Provenance (source, licence notice, training data sets, date...).
+        scale_coef: Coefficients of the learned scale model (see
+            :func:`dataroi.curves._stack.scale_features`); ``None``: the residuals are
+            normalised by :func:`uncertainty_scale` instead.
+        widen_beyond: Widen the last row by ``sqrt(ratio / ratio_max)`` beyond the grid
+            (tables without a scale model); with a scale model the scale itself grows.
+    """
+
+    log2_ratio: np.ndarray
+    u: np.ndarray
+    q: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+    scale_coef: np.ndarray | None = None
+    widen_beyond: bool = True
+
+    def quantile(self, u: Any, ratio: Any) -> np.ndarray:
+        """Residual quantiles ``Q_r(u)`` (broadcast over ``u`` and ``ratio``).
+
+        Below the first ratio the first row is used; beyond the last one the last row is
+        widened by ``sqrt(ratio / ratio_max)``.
+        """
+        u_arr, r_arr = np.broadcast_arrays(np.asarray(u, float), np.asarray(ratio, float))
+        lr = np.log2(np.maximum(r_arr, 1e-12))
+        grid = self.log2_ratio
+        lr_c = np.clip(lr, grid[0], grid[-1])
+        idx = np.clip(np.searchsorted(grid, lr_c, side="right") - 1, 0, len(grid) - 2)
+        w = (lr_c - grid[idx]) / (grid[idx + 1] - grid[idx]) if len(grid) > 1 else lr_c * 0
+        uc = np.clip(u_arr, self.u[0], self.u[-1])
+        # interpolate each row at u, then between rows
+        qa = _interp_rows(self.q, idx, uc, self.u)
+        qb = _interp_rows(self.q, np.minimum(idx + 1, len(grid) - 1), uc, self.u)
+        out = (1 - w) * qa + w * qb
+        beyond = lr > grid[-1]
+        if self.widen_beyond and np.any(beyond):
+            out = np.where(beyond, out * np.sqrt(2.0 ** (lr - grid[-1])), out)
+        return out
+
+    def cdf(self, z: Any, ratio: Any) -> np.ndarray:
+        """Probability that the normalised residual is ``<= z`` (inverse of :meth:`quantile`).
+
+        Example:
+            >>> cal = load_calibration()
+            >>> bool(0.3 < float(cal.cdf(float(cal.quantile(0.5, 4.0)), 4.0)) < 0.7)
+            True
+        """
+        z_arr, r_arr = np.broadcast_arrays(np.asarray(z, float), np.asarray(ratio, float))
+        flat_z, flat_r = z_arr.ravel(), r_arr.ravel()
+        rows = self.quantile(self.u[None, :], flat_r[:, None])
+        rows = np.maximum.accumulate(rows, axis=1)
+        out = np.empty(len(flat_z))
+        for i, zi in enumerate(flat_z):
+            row = rows[i]
+            if zi < row[0]:
+                out[i] = 0.0
+            elif zi >= row[-1]:
+                out[i] = 1.0
+            else:
+                out[i] = float(np.interp(zi, row, self.u))
+        return out.reshape(z_arr.shape)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        d: dict[str, Any] = {
+            "log2_ratio": self.log2_ratio.tolist(),
+            "u": self.u.tolist(),
+            "q": self.q.tolist(),
+            "meta": self.meta,
+        }
+        if self.scale_coef is not None:
+            d["scale_coef"] = self.scale_coef.tolist()
+            d["widen_beyond"] = self.widen_beyond
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Calibration:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            np.asarray(d["log2_ratio"], float),
+            np.asarray(d["u"], float),
+            np.asarray(d["q"], float),
+            dict(d.get("meta", {})),
+            None if d.get("scale_coef") is None else np.asarray(d["scale_coef"], float),
+            bool(d.get("widen_beyond", True)),
+        )
+
+    @classmethod
+    def learn(
+        cls,
+        ratios: np.ndarray,
+        z: np.ndarray,
+        *,
+        groups: np.ndarray | None = None,
+        log2_grid: np.ndarray | None = None,
+        meta: dict[str, Any] | None = None,
+        scale_coef: np.ndarray | None = None,
+    ) -> Calibration:
+        """Learn the table from normalised residuals ``z`` observed at ``ratios``.
+
+        Each residual is weighted so that every group (data set) counts equally.
+
+        Args:
+            ratios: Extrapolation ratio ``n / n_max`` of each residual.
+            z: Normalised residuals ``(truth - prediction) / scale``.
+            groups: Group label of each residual (OpenML id), or ``None``.
+            log2_grid: Grid of ``log2`` ratios (default: the distinct observed ones).
+            meta: Provenance to store.
+            scale_coef: Coefficients of the scale model ``z`` was normalised with.
+
+        Returns:
+            The learned :class:`Calibration`.
+
+        Example:
+            >>> rng = np.random.default_rng(0)
+            >>> cal = Calibration.learn(np.repeat([1.0, 4.0], 500), rng.normal(size=1000))
+            >>> bool(abs(float(cal.quantile(0.5, 4.0))) < 0.2)
+            True
+        """
+        ratios = np.asarray(ratios, float)
+        z = np.asarray(z, float)
+        ok = np.isfinite(z) & np.isfinite(ratios)
+        ratios, z = ratios[ok], z[ok]
+        g = np.zeros(len(z)) if groups is None else np.asarray(groups)[ok]
+        lr = np.round(np.log2(ratios) * 2) / 2
+        grid = np.unique(lr) if log2_grid is None else np.asarray(log2_grid, float)
+        u = np.asarray(U_GRID)
+        rows = []
+        for lv in grid:
+            sel = np.abs(lr - lv) < 0.26
+            zs, gs = z[sel], g[sel]
+            _, inv, counts = np.unique(gs, return_inverse=True, return_counts=True)
+            rows.append(_weighted_quantile(zs, 1.0 / counts[inv], u))
+        q = np.maximum.accumulate(np.array(rows), axis=1)
+        if scale_coef is None:
+            return cls(grid.astype(float), u, q, dict(meta or {}))
+        return cls(grid.astype(float), u, q, dict(meta or {}),
+                   np.asarray(scale_coef, float), False)
+
+
+def _interp_rows(q: np.ndarray, idx: np.ndarray, u: np.ndarray, grid_u: np.ndarray) -> np.ndarray:
+    flat_idx = idx.ravel()
+    flat_u = u.ravel()
+    out = np.empty(flat_u.shape)
+    for row in np.unique(flat_idx):
+        m = flat_idx == row
+        out[m] = np.interp(flat_u[m], grid_u, q[row])
+    return out.reshape(u.shape)
+
+
+def _weighted_quantile(x: np.ndarray, w: np.ndarray, u: np.ndarray) -> np.ndarray:
+    if len(x) == 0:
+        from scipy.stats import norm
+
+        return norm.ppf(u)
+    order = np.argsort(x)
+    xs, ws = x[order], w[order]
+    cw = np.cumsum(ws) - 0.5 * ws
+    cw /= ws.sum()
+    return np.interp(u, cw, xs)
+
+
+def _default_calibration() -> Calibration:
+    from scipy.stats import norm
+
+    u = np.asarray(U_GRID)
+    grid = np.array([0.0, 4.0])
+    q = np.vstack([norm.ppf(u), 2 * norm.ppf(u)])
+    return Calibration(grid, u, q, {"source": "fallback: normal quantiles, not learned"})
+
+
+@lru_cache(maxsize=1)
+def load_calibration() -> Calibration:
+    """Load the calibration table shipped with dataroi (learned on LCDB 1.0).
+
+    Returns:
+        The shipped :class:`Calibration`, or a normal-quantile fallback if it is missing.
+
+    Example:
+        >>> bool(load_calibration().u[0] > 0)
+        True
+    """
+    try:
+        text = resources.files("dataroi.curves").joinpath("calibration.json").read_text()
+    except (FileNotFoundError, ModuleNotFoundError):
+        return _default_calibration()
+    return Calibration.from_dict(json.loads(text))

@@ -1,0 +1,127 @@
+"""Diagnostics attached to every fit, and the crossing of two models' curves.
+
+Codes (keys of ``CurveFit.diagnostics``):
+
+* ``too_few_sizes`` — fewer than 3 distinct sizes with finite scores;
+* ``failed_sizes`` — sizes where every repeat failed (NaN);
+* ``non_monotone`` — the mean metric gets significantly worse between two sizes;
+* ``peaking`` — the best mean is reached before the largest size, significantly;
+* ``saturated`` — the predicted gain from the largest size to 4× is below the noise;
+* ``families_disagree`` — the ensemble's families spread widely at 4× the largest size.
+
+Example:
+    >>> import numpy as np
+    >>> from dataroi.curves import fit_curve
+    >>> fit = fit_curve([10, 20, 40, 80, 160], [0.9, 0.9, 0.9, 0.9, 0.9], random_state=0)
+    >>> "saturated" in fit.diagnostics
+    True
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dataroi.curves._families import get_family
+
+if TYPE_CHECKING:
+    from dataroi.curves._fit import CurveFit
+
+__all__ = ["add_diagnostics", "find_crossing"]
+
+
+def add_diagnostics(fit: CurveFit) -> None:
+    """Add the shape diagnostics to ``fit.diagnostics`` (in place)."""
+    y, se = fit.mean_loss, fit.se_loss
+    d = fit.diagnostics
+    if any(get_family(c.family).rising for c in fit.components):
+        return  # a cost curve: shape diagnostics are for metrics
+    if len(y) >= 3:
+        jump = np.diff(y)
+        noise = 2.0 * np.sqrt(se[:-1] ** 2 + se[1:] ** 2) + 1e-12
+        bad = np.nonzero(jump > noise)[0]
+        if bad.size:
+            at = ", ".join(f"{fit.sizes[i]:g}->{fit.sizes[i + 1]:g}" for i in bad[:5])
+            d["non_monotone"] = f"the metric gets significantly worse between sizes {at}"
+        i_best = int(np.argmin(y))
+        if i_best < len(y) - 1 and y[-1] - y[i_best] > 2.0 * np.sqrt(se[-1] ** 2
+                                                                    + se[i_best] ** 2) + 1e-12:
+            d["peaking"] = (
+                f"the best mean is at size {fit.sizes[i_best]:g}, not at the largest size "
+                f"{fit.sizes[-1]:g}: the curve peaks (an ill-behaved curve; trust "
+                "extrapolations less)"
+            )
+    x4 = np.array([4.0])
+    gain = float(fit.mean_loss[-1] - fit._pred_loss(x4)[0])
+    noise_last = max(float(se[-1]), 1e-9)
+    if gain < max(noise_last, 1e-4 * (abs(float(y[-1])) + 1e-12)):
+        d["saturated"] = (
+            f"predicted gain from n={fit.n_ref:g} to 4x is {gain:.3g} (metric units), below "
+            f"the noise ({noise_last:.3g}): more data of this kind will not help"
+        )
+    comps = [c for c in fit.components if c.weight >= 0.05]
+    if len(comps) >= 2:
+        vals = fit._component_loss(x4)[[fit.components.index(c) for c in comps], 0]
+        spread = float(vals.max() - vals.min())
+        ref = max(abs(gain), 2 * noise_last, 1e-9)
+        if spread > 2.0 * ref and spread > 1e-3:
+            d["families_disagree"] = (
+                f"families predict values {spread:.3g} apart at 4x the largest size "
+                f"({', '.join(c.family for c in comps)}); the extrapolation is uncertain"
+            )
+
+
+def find_crossing(
+    fit_a: CurveFit,
+    fit_b: CurveFit,
+    *,
+    max_n: float | None = None,
+    n_draws: int = 400,
+    random_state: int = 0,
+) -> dict[str, Any]:
+    """Whether and where the predicted curves of two models cross.
+
+    Args:
+        fit_a: Fit of model A.
+        fit_b: Fit of model B (same metric and direction).
+        max_n: Largest size considered (default 100× the larger of the largest sizes).
+        n_draws: Joint draws per model (drawn with the same seed, so they are paired).
+        random_state: Seed of the draws.
+
+    Returns:
+        Dict with ``crossings`` (sizes where the point predictions swap order),
+        ``better_at_max`` (``"a"`` or ``"b"``), ``grid`` and ``p_a_better`` (probability
+        that A is better at each grid size, from the paired draws).
+
+    Example:
+        >>> import numpy as np
+        >>> from dataroi.curves import fit_curve
+        >>> n = np.array([100, 200, 400, 800, 1600])
+        >>> a = fit_curve(n, 0.80 - 0.5 * n ** -0.5, random_state=0)
+        >>> b = fit_curve(n, 0.95 - 3.0 * n ** -0.5, random_state=0)
+        >>> res = find_crossing(a, b)
+        >>> len(res["crossings"]) >= 1, res["better_at_max"]
+        (True, 'b')
+    """
+    if fit_a.higher_is_better != fit_b.higher_is_better:
+        from dataroi.exceptions import UsageError
+
+        raise UsageError("cannot compare fits of metrics with opposite directions")
+    lo = min(fit_a.sizes[0], fit_b.sizes[0])
+    hi = float(max_n) if max_n is not None else 100.0 * max(fit_a.n_ref, fit_b.n_ref)
+    grid = np.geomspace(lo, hi, 200)
+    sign = 1.0 if fit_a.higher_is_better else -1.0
+    diff = sign * (fit_a.predict(grid) - fit_b.predict(grid))
+    s = np.sign(diff)
+    idx = np.nonzero(s[:-1] * s[1:] < 0)[0]
+    crossings = [float(np.sqrt(grid[i] * grid[i + 1])) for i in idx]
+    da = fit_a.sample(grid, size=n_draws, random_state=random_state)
+    db = fit_b.sample(grid, size=n_draws, random_state=random_state)
+    p_a = (sign * (da - db) > 0).mean(axis=0)
+    return {
+        "crossings": crossings,
+        "better_at_max": "a" if diff[-1] > 0 else "b",
+        "grid": grid.tolist(),
+        "p_a_better": p_a.tolist(),
+    }

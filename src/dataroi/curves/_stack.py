@@ -1,0 +1,306 @@
+"""Learned stacking of curve families and a learned scale of the extrapolation error.
+
+Which family extrapolates a given curve best varies a lot from curve to curve (on LCDB the
+best family per curve has a third of the error of the best single family). A small *gate*
+learned on many real curves turns features of the observed prefix into family weights::
+
+    logit_k = b_k + a_k · standardise(shared) + d_k · own_k,     w = softmax(logit)
+
+``shared`` describes the curve (level, log-log slopes at the start and the end, noise,
+number and span of sizes, how much the families disagree at 4×, the best prefix-extrapolation
+error); ``own_k`` describes family ``k`` (its predicted relative gain at 4× and 16×, its
+prefix-extrapolation error and in-sample error relative to the best family). The weights
+are constant in ``n``, so the ensemble is one coherent curve.
+
+The *scale model* predicts ``log |truth - prediction|`` from the same curve features plus
+the extrapolation ratio and the families' spread at ``n``; the calibration table then holds
+quantiles of the residual divided by this scale (see :mod:`dataroi.curves._calibration`).
+All inputs are divided by the curve's own loss unit (the largest mean loss), so the models
+are free of the metric's scale.
+
+Both models are learned by ``benchmarks/learn_curve_model.py`` on LCDB 1.0 curves of the
+training half of the OpenML data sets only and shipped as small JSON files
+(``stacker.json`` and the ``scale_model`` entry of ``calibration.json``), derived from
+LCDB 1.0 (Mohr et al., 2022), MIT License, Copyright (c) 2021 Felix Mohr.
+
+Example:
+    >>> import numpy as np
+    >>> feats = shared_features(np.array([16., 32., 64., 128.]),
+    ...                         np.array([0.4, 0.3, 0.25, 0.22]), np.array([.01] * 4),
+    ...                         spread4=0.01, perr_min=None)
+    >>> feats.shape
+    (10,)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "SHARED_NAMES",
+    "Stacker",
+    "load_stacker",
+    "own_features",
+    "scale_features",
+    "shared_features",
+]
+
+#: Names of the shared (per-curve) gate features, in order.
+SHARED_NAMES: tuple[str, ...] = (
+    "log_level", "slope_last", "slope_first", "log_rel_noise", "n_sizes", "log2_span",
+    "log_spread4", "rel_last_drop", "log_perr_min", "has_perr",
+)
+#: Names of the per-family gate features, in order.
+OWN_NAMES: tuple[str, ...] = ("rel_gain4", "rel_gain16", "rel_log_perr", "rel_log_rmse")
+#: Shared features derived from the per-family ones (appended by :func:`expand`).
+DERIVED_SHARED: tuple[str, ...] = ("median_gain4", "median_gain16", "iqr_gain4")
+#: Per-family features derived by :func:`expand`.
+DERIVED_OWN: tuple[str, ...] = (
+    "gain4_vs_median", "abs_gain4_vs_median", "gain16_vs_median", "rel_log_perr_sq",
+)
+#: Names of the scale-model features, in order.
+SCALE_NAMES: tuple[str, ...] = (
+    "one", "log2_ratio", "log2_ratio_sq", "log_spread", "log_disagree", "log_rel_gain",
+    "log2_ratio_x_n_sizes", "log2_ratio_x_log2_span", "log2_ratio_x_log_level",
+    *SHARED_NAMES,
+)
+
+_E = 0.01  # floor of relative levels inside logs
+_T = 1e-4  # floor of relative errors inside logs
+
+
+def loss_unit(mean_loss: np.ndarray) -> float:
+    """The curve's own loss unit: its largest mean loss (strictly positive)."""
+    m = float(np.max(np.abs(mean_loss))) if len(mean_loss) else 1.0
+    return m if m > 1e-12 else 1.0
+
+
+def _slope(logn: np.ndarray, logy: np.ndarray) -> float:
+    if len(logn) < 2 or np.ptp(logn) <= 0:
+        return 0.0
+    return float(np.clip(np.polyfit(logn, logy, 1)[0], -3.0, 1.0))
+
+
+def shared_features(
+    sizes: np.ndarray,
+    mean_loss: np.ndarray,
+    se_loss: np.ndarray,
+    *,
+    spread4: float,
+    perr_min: float | None,
+) -> np.ndarray:
+    """Per-curve gate features (see :data:`SHARED_NAMES`), free of the metric's scale.
+
+    Args:
+        sizes: Distinct sizes, increasing.
+        mean_loss: Mean loss at each size.
+        se_loss: Standard error of the mean loss at each size.
+        spread4: Standard deviation of the families' predictions at 4× the largest size.
+        perr_min: Smallest prefix-extrapolation error over the families (``None``: none).
+
+    Returns:
+        Array of length ``len(SHARED_NAMES)``.
+    """
+    unit = loss_unit(mean_loss)
+    y = np.asarray(mean_loss, float) / unit
+    big_l = float(y[-1])
+    logn = np.log(np.asarray(sizes, float))
+    logy = np.log(np.maximum(y, 0.0) + _E)
+    k = min(3, len(y))
+    has = perr_min is not None and math.isfinite(perr_min)
+    drop = (y[-2] - y[-1]) / (big_l + _E) if len(y) >= 2 else 0.0
+    return np.array([
+        math.log(max(big_l, 0.0) + _E),
+        _slope(logn[-k:], logy[-k:]),
+        _slope(logn[:k], logy[:k]),
+        math.log(max(float(se_loss[-1]), 0.0) / unit + _T) - math.log(max(big_l, 0.0) + _E),
+        float(np.clip(len(y), 2, 16)) / 10.0,
+        float(np.clip(math.log2(sizes[-1] / sizes[0]), 0.0, 8.0)) / 5.0 if len(y) > 1 else 0.0,
+        math.log(max(spread4, 0.0) / unit + _T),
+        float(np.clip(drop, -1.0, 1.0)),
+        math.log(float(perr_min) / unit + _T) if has else 0.0,
+        1.0 if has else 0.0,
+    ])
+
+
+def own_features(
+    mean_loss: np.ndarray,
+    pred4: np.ndarray,
+    pred16: np.ndarray,
+    perr: np.ndarray,
+    rmse: np.ndarray,
+) -> np.ndarray:
+    """Per-family gate features (see :data:`OWN_NAMES`), shape ``(n_families, 4)``.
+
+    Args:
+        mean_loss: Mean loss at each size.
+        pred4: Each family's predicted loss at 4× the largest size.
+        pred16: The same at 16×.
+        perr: Each family's prefix-extrapolation error (NaN where not available).
+        rmse: Each family's in-sample root mean squared error.
+    """
+    unit = loss_unit(mean_loss)
+    big_l = float(mean_loss[-1]) / unit
+    den = max(big_l, 0.0) + _E
+    g4 = np.clip((big_l - np.asarray(pred4, float) / unit) / den, -1.0, 1.0)
+    g16 = np.clip((big_l - np.asarray(pred16, float) / unit) / den, -1.0, 1.0)
+    pe = np.log(np.asarray(perr, float) / unit + _T)
+    if np.isfinite(pe).any():
+        rel_pe = np.clip(np.nan_to_num(pe - np.nanmin(pe), nan=6.0), 0.0, 6.0)
+    else:
+        rel_pe = np.zeros(len(pe))
+    lr = np.log(np.nan_to_num(np.asarray(rmse, float), nan=1.0) / unit + _T)
+    rel_rm = np.clip(lr - np.min(lr), 0.0, 6.0)
+    return np.column_stack([np.nan_to_num(g4), np.nan_to_num(g16), rel_pe, rel_rm])
+
+
+def scale_features(
+    shared: np.ndarray,
+    ratio: np.ndarray,
+    *,
+    spread: np.ndarray,
+    disagree: np.ndarray,
+    gain: np.ndarray,
+    unit: float,
+) -> np.ndarray:
+    """Scale-model features at each extrapolation ratio, shape ``(len(ratio), n)``.
+
+    Args:
+        shared: Output of :func:`shared_features`.
+        ratio: ``n / n_max`` (values below 1 are treated as 1).
+        spread: Standard deviation of the families' predictions at each ``n``.
+        disagree: Weighted mean absolute deviation of the families from the ensemble.
+        gain: Predicted change of the ensemble from the largest size to ``n``.
+        unit: The curve's loss unit (:func:`loss_unit`).
+    """
+    lr = np.clip(np.log2(np.maximum(np.asarray(ratio, float), 1.0)), 0.0, 4.0)
+    n = len(lr)
+    shared = np.asarray(shared, float)
+    return np.column_stack([
+        np.ones(n), lr, lr**2,
+        np.log(np.abs(np.asarray(spread, float)) / unit + _T),
+        np.log(np.abs(np.asarray(disagree, float)) / unit + _T),
+        np.log(np.abs(np.asarray(gain, float)) / unit + _T),
+        lr * shared[4], lr * shared[5], lr * shared[0],
+        np.tile(np.asarray(shared, float), (n, 1)),
+    ])
+
+
+def expand(shared: np.ndarray, own: np.ndarray, available: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Append the derived features (how each family stands against the others).
+
+    Args:
+        shared: Output of :func:`shared_features`.
+        own: Output of :func:`own_features`.
+        available: Which families were fitted.
+
+    Returns:
+        ``(shared + DERIVED_SHARED, own + DERIVED_OWN)``.
+    """
+    own = np.asarray(own, float)
+    av = np.asarray(available, bool)
+    pool = own[av] if av.any() else own
+    m4, m16 = float(np.median(pool[:, 0])), float(np.median(pool[:, 1]))
+    q = np.quantile(pool[:, 0], [0.25, 0.75])
+    d4 = own[:, 0] - m4
+    sx = np.concatenate([np.asarray(shared, float), [m4, m16, float(q[1] - q[0])]])
+    ox = np.column_stack([own, d4, np.abs(d4), own[:, 1] - m16, own[:, 2] ** 2 / 6.0])
+    return sx, ox
+
+
+@dataclass(frozen=True)
+class Stacker:
+    """The learned gate: family weights from prefix features.
+
+    Attributes:
+        families: Families the gate knows, in order.
+        mean: Mean of each (expanded) shared feature on the training curves.
+        std: Standard deviation of each shared feature on the training curves.
+        bias: Intercept per family, shape ``(K,)``.
+        coef_shared: Coefficients of the standardised shared features, ``(K, n_shared)``.
+        coef_own: Coefficients of the family's own features, ``(K, n_own)``.
+        meta: Provenance (source, licence notice, training data sets...).
+    """
+
+    families: tuple[str, ...]
+    mean: np.ndarray
+    std: np.ndarray
+    bias: np.ndarray
+    coef_shared: np.ndarray
+    coef_own: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def logits(self, shared: np.ndarray, own: np.ndarray) -> np.ndarray:
+        """Gate logits for one curve from *expanded* features (see :func:`expand`)."""
+        zs = np.clip((np.asarray(shared, float) - self.mean) / self.std, -5.0, 5.0)
+        return self.bias + self.coef_shared @ zs + np.sum(self.coef_own * own, axis=1)
+
+    def weights(self, shared: np.ndarray, own: np.ndarray, available: np.ndarray) -> np.ndarray:
+        """Softmax weights over the available families (0 for the others).
+
+        Example:
+            >>> st = load_stacker()
+            >>> k = len(st.families)
+            >>> w = st.weights(np.zeros(len(SHARED_NAMES)), np.zeros((k, len(OWN_NAMES))),
+            ...                np.ones(k, bool))
+            >>> bool(abs(w.sum() - 1) < 1e-9)
+            True
+        """
+        z = self.logits(*expand(shared, own, available))
+        z = np.where(available, z, -np.inf)
+        if not np.isfinite(z).any():
+            return np.where(available, 1.0, 0.0) / max(int(np.sum(available)), 1)
+        e = np.exp(z - np.max(z))
+        return e / e.sum()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return {
+            "kind": "dataroi.curves.Stacker",
+            "families": list(self.families),
+            "shared_features": [*SHARED_NAMES, *DERIVED_SHARED],
+            "own_features": [*OWN_NAMES, *DERIVED_OWN],
+            "mean": self.mean.tolist(),
+            "std": self.std.tolist(),
+            "bias": self.bias.tolist(),
+            "coef_shared": self.coef_shared.tolist(),
+            "coef_own": self.coef_own.tolist(),
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Stacker:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            tuple(d["families"]),
+            np.asarray(d["mean"], float),
+            np.asarray(d["std"], float),
+            np.asarray(d["bias"], float),
+            np.asarray(d["coef_shared"], float),
+            np.asarray(d["coef_own"], float),
+            dict(d.get("meta", {})),
+        )
+
+
+@lru_cache(maxsize=1)
+def load_stacker() -> Stacker | None:
+    """The gate shipped with dataroi (``stacker.json``), or ``None`` if it is missing.
+
+    Example:
+        >>> st = load_stacker()
+        >>> st is None or "pow3" in st.families
+        True
+    """
+    try:
+        text = resources.files("dataroi.curves").joinpath("stacker.json").read_text()
+    except (FileNotFoundError, ModuleNotFoundError):
+        return None
+    return Stacker.from_dict(json.loads(text))

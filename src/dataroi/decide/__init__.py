@@ -1,0 +1,54 @@
+"""Decisions under cost and risk: options, budget planner, LOC rounds, recommendation.
+
+Typical use::
+
+    from dataroi.decide import recommend
+    rec = recommend(study, budget_usd=20000)       # reads the spec's costs: and decision:
+    print(rec.text()); rec.to_dict()
+
+or step by step on fitted curves (:func:`dataroi.value.fit_study_curves`)::
+
+    opts = evaluate_options(curves, costs, target=0.92)
+    plan = plan_budget(opts, rule="target", risk=0.1, budget_usd=20000)
+    rounds = plan_rounds(curves, 0.92, costs, risk=0.1)
+
+Example:
+    >>> from dataroi.decide import RULES
+    >>> RULES
+    ('expected_net', 'quantile10', 'target')
+"""
+
+from __future__ import annotations
+
+from dataroi.decide._costs import CostModel
+from dataroi.decide._options import Option, OptionSet, evaluate_options
+from dataroi.decide._planner import RULES, BudgetPlan, plan_budget, scenarios
+from dataroi.decide._recommend import Recommendation, decide, recommend
+from dataroi.decide._register import (
+    Registration,
+    register_decision_rule,
+    registration_status,
+    rule_hash,
+)
+from dataroi.decide._rounds import RoundsPlan, plan_rounds, solve_rounds
+
+__all__ = [
+    "RULES",
+    "BudgetPlan",
+    "CostModel",
+    "Option",
+    "OptionSet",
+    "Recommendation",
+    "Registration",
+    "RoundsPlan",
+    "decide",
+    "evaluate_options",
+    "plan_budget",
+    "plan_rounds",
+    "recommend",
+    "register_decision_rule",
+    "registration_status",
+    "rule_hash",
+    "scenarios",
+    "solve_rounds",
+]

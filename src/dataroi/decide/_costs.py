@@ -1,0 +1,102 @@
+"""The cost model: labels (with QA), labeling rounds, compute, engineering, and value.
+
+Example:
+    >>> from dataroi.spec import CostSpec
+    >>> cm = CostModel(CostSpec(price_per_label_usd=0.1, labels_per_item=2,
+    ...                         fixed_cost_per_round_usd=50, value_per_point_usd=1000))
+    >>> cm.labeling_usd(1000), cm.labeling_usd(0)
+    (250.0, 0.0)
+    >>> cm.value_usd(0.02)   # 2 points (point = 0.01) worth 1,000 each
+    2000.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dataroi.exceptions import UsageError
+from dataroi.spec import CostSpec
+
+__all__ = ["CostModel"]
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Prices options from a :class:`~dataroi.spec.CostSpec`.
+
+    Missing optional prices (compute, engineering) count as 0 and are listed in
+    :meth:`notes`; a price needed for the asked computation (labels, value of a point)
+    raises a :class:`UsageError` naming the field.
+    """
+
+    spec: CostSpec = field(default_factory=CostSpec)
+
+    @property
+    def has_value(self) -> bool:
+        """Whether gains can be expressed in money (``costs.value_per_point_usd`` set)."""
+        return self.spec.value_per_point_usd is not None
+
+    def notes(self) -> list[str]:
+        """What is not priced, in plain words."""
+        out = []
+        if self.spec.compute_price_per_hour_usd is None:
+            out.append("compute is not priced (costs.compute_price_per_hour_usd not set)")
+        if self.spec.engineering_cost_usd is None:
+            out.append("switching models is not priced (costs.engineering_cost_usd not set)")
+        if not self.has_value:
+            out.append("gains are not valued in money (costs.value_per_point_usd not set)")
+        return out
+
+    def labeling_usd(self, delta_n: float) -> float:
+        """Cost of ``delta_n`` more labeled items in one round (0 for none)."""
+        if delta_n <= 0:
+            return 0.0
+        return float(delta_n * self.spec.cost_per_item_usd + self.spec.fixed_cost_per_round_usd)
+
+    def labeling_days(self, delta_n: float) -> float | None:
+        """Days to label ``delta_n`` items at the spec's throughput (None: not limited)."""
+        if self.spec.labels_per_day is None:
+            return None
+        return float(delta_n / self.spec.labels_per_day)
+
+    def max_delta_n(self) -> float:
+        """Most items that can be labeled before the deadline (``inf`` without one)."""
+        if self.spec.labels_per_day is None or self.spec.deadline_days is None:
+            return math.inf
+        return float(self.spec.labels_per_day * self.spec.deadline_days)
+
+    def compute_usd(self, training_seconds: float) -> float:
+        """Price of ``retrains`` trainings of ``training_seconds`` each (0 if unpriced)."""
+        price = self.spec.compute_price_per_hour_usd
+        if price is None or not math.isfinite(training_seconds):
+            return 0.0
+        return float(self.spec.retrains * training_seconds / 3600.0 * price)
+
+    def engineering_usd(self, model: str, current_model: str) -> float:
+        """Cost of switching from ``current_model`` to ``model`` (0 when not switching)."""
+        if model == current_model:
+            return 0.0
+        eng = self.spec.engineering_cost_usd
+        if eng is None:
+            return 0.0
+        if isinstance(eng, dict):
+            return float(eng.get(model, 0.0))
+        return float(eng)
+
+    def value_usd(self, gain: Any) -> Any:
+        """Money value of a metric gain (metric units): gain / point × value × periods.
+
+        Raises:
+            UsageError: naming ``costs.value_per_point_usd`` when it is not set.
+        """
+        if self.spec.value_per_point_usd is None:
+            raise UsageError("costs.value_per_point_usd is needed to express gains in money "
+                             "(net value, ROI, the expected_net rule); add it to the spec's "
+                             "costs: section, or decide by a target (decision.target)")
+        factor = self.spec.value_per_point_usd * self.spec.periods / self.spec.point
+        return np.asarray(gain, dtype=float) * factor if np.ndim(gain) else float(
+            gain * factor)

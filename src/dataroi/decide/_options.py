@@ -1,0 +1,266 @@
+"""Options = (model, added labels): their cost, gain, net value, ROI and risk.
+
+An option is "keep the current model, label ΔN", "switch to model M, no labels" or
+"switch to M and label ΔN" (and "keep, no labels": the baseline, which costs nothing and
+gains nothing). Its gain, in metric units relative to the current model today, is
+
+    today's paired difference (M − current, from the repeats)  +  M's own gain from ΔN
+    (from M's joint curve draws),
+
+so every number of one option comes from the same draws, and the switch part of the
+gain uses the paired repeats (same subsets, same test rows).
+
+Example:
+    >>> import pandas as pd
+    >>> from dataroi.spec import CostSpec
+    >>> from dataroi.value import fit_study_curves
+    >>> rows = [{"model": "a", "n_train": n, "repeat": r, "metric": "accuracy",
+    ...          "value": 0.95 - 2.0 / n ** 0.5 + 0.003 * r}
+    ...         for n in (25, 50, 100, 200, 400) for r in range(3)]
+    >>> curves = fit_study_curves(pd.DataFrame(rows), metric="accuracy")
+    >>> opts = evaluate_options(curves, CostSpec(price_per_label_usd=0.5,
+    ...                                          value_per_point_usd=2000))
+    >>> base = opts.get("a+0")
+    >>> base.cost_usd, base.gain_mean, base.label
+    (0.0, 0.0, 'keep a, no labels')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dataroi.decide._costs import CostModel
+from dataroi.exceptions import UsageError
+from dataroi.spec import CostSpec
+from dataroi.value import DEFAULT_GRID, StudyCurves, delta_grid
+from dataroi.value._marginal import _clean
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Option", "OptionSet", "evaluate_options"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option with its numbers (metric gains are relative to the current model today,
+    in metric units, positive = better; money in USD; ``None`` where not computable).
+
+    Attributes:
+        option_id: ``"{model}+{delta_n}"``.
+        label: the option in plain words.
+        model, delta_n, n_total, switch: what the option does.
+        cost_usd: labeling_usd + compute_usd + engineering_usd.
+        labeling_usd: added labels with QA and the round's fixed cost.
+        compute_usd: extra training compute over today's (``retrains`` × predicted
+            training time at ``n_total`` minus today's; negative if cheaper).
+        engineering_usd: cost of switching models.
+        labeling_days: days to label ``delta_n`` items at the spec's throughput.
+        predicted: median predicted metric after the option.
+        gain_mean, gain_q05 … gain_q95: the gain's mean and quantiles (5/10/25/50/75/90/95).
+        p_gain_positive: probability the option improves the metric.
+        gain_per_1k: expected gain of the added labels per 1,000 labels (None: no labels).
+        p_target: probability of reaching the target (None without a target).
+        value_mean_usd: expected money value of the gain.
+        net_mean_usd, net_q05_usd … net_q95_usd: net value (value − cost) and quantiles.
+        roi: expected net value / cost (None at zero cost).
+        var05_usd: value-at-risk: the 5 % quantile of the net value (a loss if < 0).
+        cvar05_usd: conditional value-at-risk: mean net value in the worst 5 % of draws.
+    """
+
+    option_id: str
+    label: str
+    model: str
+    delta_n: int
+    n_total: int
+    switch: bool
+    cost_usd: float
+    labeling_usd: float
+    compute_usd: float
+    engineering_usd: float
+    labeling_days: float | None
+    predicted: float
+    gain_mean: float
+    gain_q05: float
+    gain_q10: float
+    gain_q25: float
+    gain_q50: float
+    gain_q75: float
+    gain_q90: float
+    gain_q95: float
+    p_gain_positive: float
+    gain_per_1k: float | None
+    p_target: float | None = None
+    value_mean_usd: float | None = None
+    net_mean_usd: float | None = None
+    net_q05_usd: float | None = None
+    net_q10_usd: float | None = None
+    net_q50_usd: float | None = None
+    net_q90_usd: float | None = None
+    net_q95_usd: float | None = None
+    roi: float | None = None
+    var05_usd: float | None = None
+    cvar05_usd: float | None = None
+
+    @property
+    def is_baseline(self) -> bool:
+        """Keep the current model and label nothing."""
+        return not self.switch and self.delta_n == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return _clean(asdict(self))
+
+
+@dataclass(frozen=True)
+class OptionSet:
+    """Every option of one decision, and what they were computed from."""
+
+    metric: str
+    higher_is_better: bool
+    current_model: str
+    current_n: int
+    today: float
+    target: float | None
+    options: tuple[Option, ...]
+    costs: CostSpec
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def has_money(self) -> bool:
+        """Whether net values are available (a value per point was given)."""
+        return any(o.net_mean_usd is not None for o in self.options)
+
+    def get(self, option_id: str) -> Option:
+        """The option with this id."""
+        for o in self.options:
+            if o.option_id == option_id:
+                return o
+        raise UsageError(f"no option '{option_id}'")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per option."""
+        import pandas as pd
+
+        return pd.DataFrame([asdict(o) for o in self.options])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return _clean({
+            "metric": self.metric, "higher_is_better": self.higher_is_better,
+            "current_model": self.current_model, "current_n": self.current_n,
+            "today": self.today, "target": self.target,
+            "options": [o.to_dict() for o in self.options], "notes": list(self.notes),
+        })
+
+
+def _fmt_int(n: int) -> str:
+    return f"{n:,}"
+
+
+def evaluate_options(
+    curves: StudyCurves,
+    costs: CostSpec | None = None,
+    *,
+    current_model: str | None = None,
+    add: Sequence[int] | None = None,
+    grid: Sequence[float] = DEFAULT_GRID,
+    target: float | None = None,
+    models: Sequence[str] | None = None,
+    n_draws: int = 2000,
+) -> OptionSet:
+    """Cost, gain, net value, ROI and risk of every (model, added labels) option.
+
+    Args:
+        curves: fitted curves of the study (:func:`dataroi.value.fit_study_curves`).
+        costs: the cost spec (default: nothing priced; then only gains are available
+            and options that add labels need ``costs.price_per_label_usd``).
+        current_model: the model in use today (default: the best one today).
+        add: added-label counts besides the grid.
+        grid: multiples of today's labels (default 0.25×…8×).
+        target: a target metric value (for ``p_target``).
+        models: the candidate models (default: all).
+        n_draws: joint draws per model.
+
+    Returns:
+        An :class:`OptionSet`.
+
+    Raises:
+        UsageError: naming the missing cost field (``costs.price_per_label_usd``) when
+            options add labels.
+    """
+    cm = CostModel(costs or CostSpec())
+    current = curves.check_model(current_model) if current_model else curves.best_today()
+    cands = [curves.check_model(m) for m in (models or curves.models)]
+    if current not in cands:
+        cands = [current, *cands]
+    deltas = [0, *delta_grid(curves.current_n, grid=grid, add=add)]
+    today = curves.observed_today(current)
+    sign = curves.sign
+    base_seconds = float(curves.training_seconds(current, [curves.current_n])[0])
+    base_compute = cm.compute_usd(base_seconds)
+    options = []
+    for m in cands:
+        own = np.concatenate([np.zeros((n_draws, 1)),
+                              curves.gain_draws(m, deltas[1:], n_draws)], axis=1)
+        switch_part = curves.paired_today_draws(m, current, n_draws)
+        gains = switch_part[:, None] + own
+        secs = curves.training_seconds(m, [curves.current_n + d for d in deltas])
+        for j, d in enumerate(deltas):
+            g = gains[:, j]
+            is_base = m == current and d == 0
+            lab = cm.labeling_usd(d)
+            comp = 0.0 if is_base else cm.compute_usd(float(secs[j])) - base_compute
+            eng = cm.engineering_usd(m, current)
+            cost = lab + comp + eng
+            qs = {p: float(np.quantile(g, p)) for p in (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)}
+            if m == current:
+                label = f"keep {m}, " + ("no labels" if d == 0 else f"label +{_fmt_int(d)}")
+            else:
+                label = f"switch to {m}, " + ("no labels" if d == 0
+                                               else f"label +{_fmt_int(d)}")
+            kw: dict[str, Any] = {}
+            if target is not None:
+                score = curves.clip(m, today + sign * g)
+                kw["p_target"] = float((sign * (score - target) >= 0).mean())
+            if cm.has_value:
+                net = cm.value_usd(g) - cost
+                q05 = float(np.quantile(net, 0.05))
+                kw |= {
+                    "value_mean_usd": float(cm.value_usd(float(g.mean()))),
+                    "net_mean_usd": float(net.mean()),
+                    "net_q05_usd": q05,
+                    "net_q10_usd": float(np.quantile(net, 0.10)),
+                    "net_q50_usd": float(np.quantile(net, 0.50)),
+                    "net_q90_usd": float(np.quantile(net, 0.90)),
+                    "net_q95_usd": float(np.quantile(net, 0.95)),
+                    "roi": float(net.mean() / cost) if cost > 0 else None,
+                    "var05_usd": q05,
+                    "cvar05_usd": float(net[net <= q05].mean()),
+                }
+            per_1k = None
+            if d > 0:
+                per_1k = float((own[:, j].mean()) / d * 1000.0)
+            options.append(Option(
+                option_id=f"{m}+{d}", label=label, model=m, delta_n=int(d),
+                n_total=int(curves.current_n + d), switch=m != current,
+                cost_usd=float(cost), labeling_usd=lab, compute_usd=float(comp),
+                engineering_usd=eng, labeling_days=cm.labeling_days(d),
+                predicted=float(curves.clip(m, today + sign * qs[0.5])),
+                gain_mean=0.0 if is_base else float(g.mean()), gain_q05=qs[0.05],
+                gain_q10=qs[0.1], gain_q25=qs[0.25], gain_q50=qs[0.5], gain_q75=qs[0.75],
+                gain_q90=qs[0.9], gain_q95=qs[0.95],
+                p_gain_positive=float((g > 0).mean()), gain_per_1k=per_1k, **kw))
+    notes = list(curves.notes) + cm.notes()
+    if target is not None and math.isfinite(today) and sign * (today - target) >= 0:
+        notes.append(f"the target {target:g} is already reached today by {current} "
+                     f"({today:.4f})")
+    return OptionSet(metric=curves.metric, higher_is_better=curves.higher_is_better,
+                     current_model=current, current_n=curves.current_n, today=today,
+                     target=target, options=tuple(options), costs=cm.spec,
+                     notes=tuple(notes))

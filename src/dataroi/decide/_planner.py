@@ -1,0 +1,211 @@
+"""The budget planner: exclude what breaks the budget or a guardrail, rank by a rule.
+
+Rules:
+
+* ``expected_net`` — the largest expected net value (value of the gain − cost);
+* ``quantile10`` — the largest 10 % quantile of the net value (of the gain when gains
+  are not valued in money): a risk-averse choice;
+* ``target`` — the cheapest option that reaches the target with probability ≥ 1 − ε.
+
+The baseline ("keep the current model, no labels") is always allowed: it costs nothing.
+
+Example:
+    >>> import pandas as pd
+    >>> from dataroi.spec import CostSpec
+    >>> from dataroi.value import fit_study_curves
+    >>> from dataroi.decide import evaluate_options
+    >>> rows = [{"model": "a", "n_train": n, "repeat": r, "metric": "accuracy",
+    ...          "value": 0.95 - 2.0 / n ** 0.5 + 0.003 * r}
+    ...         for n in (25, 50, 100, 200, 400) for r in range(3)]
+    >>> curves = fit_study_curves(pd.DataFrame(rows), metric="accuracy")
+    >>> opts = evaluate_options(curves, CostSpec(price_per_label_usd=1.0,
+    ...                                          value_per_point_usd=5000))
+    >>> plan = plan_budget(opts, budget_usd=300)
+    >>> plan.chosen.cost_usd <= 300, all(o.cost_usd > 300 for o, _ in plan.excluded)
+    (True, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dataroi.decide._options import Option, OptionSet
+from dataroi.exceptions import UsageError
+from dataroi.spec import GuardrailSpec
+from dataroi.value._marginal import _clean
+
+__all__ = ["RULES", "BudgetPlan", "plan_budget", "scenarios"]
+
+RULES = ("expected_net", "quantile10", "target")
+
+
+@dataclass(frozen=True)
+class BudgetPlan:
+    """The planner's answer.
+
+    Attributes:
+        rule: the rule used.
+        budget_usd: the budget applied (None: unlimited).
+        risk: ε of the target rule.
+        chosen: the recommended option.
+        runner_up: the next best allowed option (None if there is only one).
+        ranked: allowed options, best first.
+        excluded: (option, reasons) for options that break the budget, the deadline or
+            a guardrail.
+        target_met: for the ``target`` rule, whether the chosen option reaches the
+            target with probability ≥ 1 − ε (None for other rules).
+        notes: what the user should know.
+    """
+
+    rule: str
+    budget_usd: float | None
+    risk: float
+    chosen: Option
+    runner_up: Option | None
+    ranked: tuple[Option, ...]
+    excluded: tuple[tuple[Option, tuple[str, ...]], ...]
+    target_met: bool | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return _clean({
+            "rule": self.rule, "budget_usd": self.budget_usd, "risk": self.risk,
+            "chosen": self.chosen.to_dict(),
+            "runner_up": self.runner_up.to_dict() if self.runner_up else None,
+            "ranked": [o.option_id for o in self.ranked],
+            "excluded": [{"option_id": o.option_id, "label": o.label, "reasons": list(r)}
+                         for o, r in self.excluded],
+            "target_met": self.target_met, "notes": list(self.notes),
+        })
+
+
+def _money(v: float) -> str:
+    return f"${v:,.0f}"
+
+
+def _exclusions(o: Option, *, budget: float | None, g: GuardrailSpec, max_delta: float,
+                deadline: float | None) -> list[str]:
+    if o.is_baseline:
+        return []
+    why = []
+    if budget is not None and o.cost_usd > budget:
+        why.append(f"costs {_money(o.cost_usd)}, over the budget of {_money(budget)}")
+    if o.delta_n > max_delta:
+        why.append(f"needs {o.labeling_days:.0f} days of labeling; the deadline is "
+                   f"{deadline:g} days")
+    if g.min_gain_per_1k is not None and o.gain_per_1k is not None \
+            and o.gain_per_1k < g.min_gain_per_1k:
+        why.append(f"gains {o.gain_per_1k:.4g} per 1,000 labels, under the guardrail "
+                   f"{g.min_gain_per_1k:g}")
+    if g.min_p_gain is not None and o.p_gain_positive < g.min_p_gain:
+        why.append(f"P(gain > 0) = {o.p_gain_positive:.2f}, under the guardrail "
+                   f"{g.min_p_gain:g}")
+    return why
+
+
+def plan_budget(
+    options: OptionSet,
+    *,
+    rule: str | None = None,
+    budget_usd: float | None = None,
+    risk: float = 0.1,
+    guardrails: GuardrailSpec | None = None,
+) -> BudgetPlan:
+    """Choose the best option under a budget, by expected net value or a risk rule.
+
+    Args:
+        options: the evaluated options (:func:`~dataroi.decide.evaluate_options`).
+        rule: ``expected_net``, ``quantile10`` or ``target`` (default: ``expected_net``
+            when gains are valued in money, else ``target`` if a target was given).
+        budget_usd: the money available (None: unlimited).
+        risk: ε, the acceptable probability of missing the target (rule ``target``).
+        guardrails: minimum gain per 1,000 labels, maximum budget, minimum P(gain > 0).
+
+    Raises:
+        UsageError: the rule needs what is missing (``costs.value_per_point_usd`` for
+            ``expected_net``; a target for ``target``), or a bad rule name.
+    """
+    g = guardrails or GuardrailSpec()
+    if rule is None:
+        if options.has_money:
+            rule = "expected_net"
+        elif options.target is not None:
+            rule = "target"
+        else:
+            raise UsageError("costs.value_per_point_usd is needed to rank options by net "
+                             "value; add it to the spec's costs: section, or give a target "
+                             "(decision.target / --target)")
+    if rule not in RULES:
+        raise UsageError(f"unknown rule '{rule}'; use one of {', '.join(RULES)}")
+    if rule == "expected_net" and not options.has_money:
+        raise UsageError("rule expected_net needs costs.value_per_point_usd; add it to the "
+                         "spec's costs: section")
+    if rule == "target" and options.target is None:
+        raise UsageError("rule target needs a target (decision.target or --target)")
+    if not 0 < risk < 1:
+        raise UsageError(f"risk must be in (0, 1), got {risk}")
+    budgets = [b for b in (budget_usd, g.max_budget_usd) if b is not None]
+    budget = min(budgets) if budgets else None
+    if budget is not None and budget < 0:
+        raise UsageError(f"budget must be >= 0, got {budget}")
+    spec = options.costs
+    max_delta = float("inf")
+    if spec.labels_per_day is not None and spec.deadline_days is not None:
+        max_delta = spec.labels_per_day * spec.deadline_days
+    allowed: list[Option] = []
+    excluded: list[tuple[Option, tuple[str, ...]]] = []
+    for o in options.options:
+        why = _exclusions(o, budget=budget, g=g, max_delta=max_delta,
+                          deadline=spec.deadline_days)
+        if why:
+            excluded.append((o, tuple(why)))
+        else:
+            allowed.append(o)
+    notes: list[str] = []
+    target_met = None
+    if rule == "expected_net":
+        ranked = sorted(allowed, key=lambda o: (-(o.net_mean_usd or 0.0), o.cost_usd))
+    elif rule == "quantile10":
+        def key(o: Option) -> tuple[float, float]:
+            v = o.net_q10_usd if options.has_money else o.gain_q10
+            return (-(v if v is not None else 0.0), o.cost_usd)
+        ranked = sorted(allowed, key=key)
+    else:
+        need = 1.0 - risk
+        ok = [o for o in allowed if (o.p_target or 0.0) >= need]
+        rest = [o for o in allowed if (o.p_target or 0.0) < need]
+        ranked = sorted(ok, key=lambda o: (o.cost_usd, -(o.p_target or 0.0))) + sorted(
+            rest, key=lambda o: (-(o.p_target or 0.0), o.cost_usd))
+        target_met = bool(ok)
+        if not ok:
+            best = ranked[0]
+            notes.append(
+                f"no allowed option reaches {options.metric} ≥ {options.target:g} with "
+                f"probability ≥ {need:.2f}; the most likely one ({best.label}) has "
+                f"P = {best.p_target:.2f}")
+    return BudgetPlan(rule=rule, budget_usd=budget, risk=float(risk), chosen=ranked[0],
+                      runner_up=ranked[1] if len(ranked) > 1 else None,
+                      ranked=tuple(ranked), excluded=tuple(excluded),
+                      target_met=target_met, notes=tuple(notes))
+
+
+def scenarios(option: Option, *, has_money: bool) -> list[dict[str, Any]]:
+    """Pessimistic / base / optimistic outcomes of an option (10 / 50 / 90 % draws).
+
+    Example:
+        >>> o = Option("a+0", "keep a", "a", 0, 100, False, 0.0, 0.0, 0.0, 0.0, None, 0.9,
+        ...            0.0, -0.01, -0.005, 0.0, 0.0, 0.0, 0.005, 0.01, 0.5, None)
+        >>> [s["scenario"] for s in scenarios(o, has_money=False)]
+        ['pessimistic', 'base', 'optimistic']
+    """
+    out = []
+    for name, gq, nq in (("pessimistic", option.gain_q10, option.net_q10_usd),
+                         ("base", option.gain_q50, option.net_q50_usd),
+                         ("optimistic", option.gain_q90, option.net_q90_usd)):
+        row: dict[str, Any] = {"scenario": name, "gain": gq}
+        if has_money:
+            row["net_usd"] = nq
+        out.append(row)
+    return out

@@ -1,0 +1,364 @@
+"""The recommendation: the chosen option, the runner-up, the reasons and every input hash.
+
+:func:`decide` works on fitted curves; :func:`recommend` reads a study (trials, the
+spec's ``costs:`` and ``decision:`` sections), checks the pre-registration and saves the
+recommendation in the ledger (a ``recommendation`` document).
+
+Example:
+    >>> import pandas as pd
+    >>> from dataroi.spec import CostSpec
+    >>> from dataroi.value import fit_study_curves
+    >>> rows = [{"model": "a", "n_train": n, "repeat": r, "metric": "accuracy",
+    ...          "value": 0.95 - 2.0 / n ** 0.5 + 0.003 * r}
+    ...         for n in (25, 50, 100, 200, 400) for r in range(3)]
+    >>> curves = fit_study_curves(pd.DataFrame(rows), metric="accuracy")
+    >>> rec = decide(curves, CostSpec(price_per_label_usd=0.2, value_per_point_usd=500),
+    ...              budget_usd=100)
+    >>> rec.chosen.cost_usd <= 100 and len(rec.reasons) >= 2
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dataroi.decide._options import Option, OptionSet, evaluate_options
+from dataroi.decide._planner import BudgetPlan, plan_budget, scenarios
+from dataroi.decide._rounds import RoundsPlan, plan_rounds
+from dataroi.exceptions import UsageError
+from dataroi.spec import CostSpec, DecisionSpec, GuardrailSpec, canonical_hash
+from dataroi.value import DEFAULT_GRID, StudyCurves, compare_models, fit_study_curves
+from dataroi.value._marginal import _clean
+
+__all__ = ["Recommendation", "decide", "recommend"]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What to do, why, and what it rests on.
+
+    Attributes:
+        metric, current_model, current_n, today: the situation today.
+        decision: the rule used (a :class:`~dataroi.spec.DecisionSpec`).
+        plan: the :class:`~dataroi.decide.BudgetPlan` (chosen, runner-up, excluded).
+        options: every evaluated option.
+        rounds: the LOC multi-round plan vs. one shot for the chosen model (with a target).
+        comparisons: data-vs-model statements in plain words.
+        reasons: why, in plain words.
+        registration: the pre-registration status (a dict) or None.
+        hashes: every input hash (trials, curves, costs, rule; spec and data for a study).
+    """
+
+    metric: str
+    current_model: str
+    current_n: int
+    today: float
+    decision: DecisionSpec
+    plan: BudgetPlan
+    options: OptionSet
+    rounds: RoundsPlan | None
+    comparisons: tuple[str, ...]
+    reasons: tuple[str, ...]
+    registration: dict[str, Any] | None = None
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def chosen(self) -> Option:
+        """The recommended option."""
+        return self.plan.chosen
+
+    @property
+    def runner_up(self) -> Option | None:
+        """The second-best allowed option."""
+        return self.plan.runner_up
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (what is saved in the ledger)."""
+        has_money = self.options.has_money
+        return _clean({
+            "kind": "dataroi.recommendation",
+            "metric": self.metric, "current_model": self.current_model,
+            "current_n": self.current_n, "today": self.today,
+            "decision": self.decision.rule_dict(),
+            "chosen": self.chosen.to_dict(),
+            "runner_up": self.runner_up.to_dict() if self.runner_up else None,
+            "scenarios": {
+                "chosen": scenarios(self.chosen, has_money=has_money),
+                "runner_up": (scenarios(self.runner_up, has_money=has_money)
+                              if self.runner_up else None)},
+            "reasons": list(self.reasons),
+            "plan": self.plan.to_dict(),
+            "rounds": self.rounds.to_dict() if self.rounds else None,
+            "comparisons": list(self.comparisons),
+            "options": self.options.to_dict(),
+            "registration": self.registration,
+            "hashes": dict(self.hashes),
+        })
+
+    def table_rows(self) -> list[tuple[str, str]]:
+        """A short (what, value) table for the terminal."""
+        c, r = self.chosen, self.runner_up
+        rows = [("recommendation", c.label),
+                ("rule", self.plan.rule + (f", budget ${self.plan.budget_usd:,.0f}"
+                                           if self.plan.budget_usd is not None else "")),
+                ("cost", f"${c.cost_usd:,.0f}"),
+                (f"expected {self.metric}", f"{c.predicted:.4f} (today {self.today:.4f})"),
+                ("gain (10 / 50 / 90 %)",
+                 f"{c.gain_q10:+.4f} / {c.gain_q50:+.4f} / {c.gain_q90:+.4f}"),
+                ("P(gain > 0)", f"{c.p_gain_positive:.2f}")]
+        if c.net_mean_usd is not None:
+            rows.append(("expected net value", f"${c.net_mean_usd:,.0f}"
+                         + (f" (ROI {c.roi:.1f}×)" if c.roi is not None else "")))
+            rows.append(("value-at-risk 5 % / CVaR", f"${c.var05_usd:,.0f} / "
+                         f"${c.cvar05_usd:,.0f}"))
+        if c.p_target is not None:
+            rows.append((f"P({self.metric} ≥ {self.options.target:g})", f"{c.p_target:.2f}"))
+        if r is not None:
+            rows.append(("runner-up", r.label + (f" (net ${r.net_mean_usd:,.0f})"
+                                                 if r.net_mean_usd is not None else "")))
+        if self.rounds is not None and self.rounds.one_shot.get("added") == 0:
+            rows.append(("target", f"already reached by {self.rounds.model} today"))
+        elif self.rounds is not None and self.rounds.multi.get("n_totals"):
+            rp = self.rounds
+            one = rp.one_shot
+            rows.append(("multi-round plan",
+                         " → ".join(f"+{a:,}" for a in rp.multi["added"])
+                         + f": E[cost] ${rp.multi['expected_cost_usd']:,.0f}, "
+                           f"P(miss) {rp.multi['failure_prob']:.2f}"))
+            if one["added"] is not None:
+                rows.append(("one-shot plan", f"+{one['added']:,}: cost "
+                             f"${one['expected_cost_usd']:,.0f}, P(miss) "
+                             f"{one['failure_prob']:.2f}"))
+        if self.registration:
+            rows.append(("pre-registration", self.registration["status"]))
+        return rows
+
+    def text(self) -> str:
+        """The recommendation and its reasons as plain text."""
+        lines = [f"Recommendation: {self.chosen.label}"]
+        lines += [f"  - {r}" for r in self.reasons]
+        return "\n".join(lines)
+
+
+def _money(v: float | None) -> str:
+    return "n/a" if v is None else f"${v:,.0f}"
+
+
+def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
+             comparisons: Sequence[str]) -> list[str]:
+    c, r = plan.chosen, plan.runner_up
+    m = opts.metric
+    out = []
+    rule_words = {"expected_net": "the largest expected net value",
+                  "quantile10": "the best pessimistic (10 % quantile) outcome",
+                  "target": f"the cheapest way to reach {m} ≥ {opts.target} with "
+                            f"probability ≥ {1 - plan.risk:.2f}"}[plan.rule]
+    budget = (f" within a budget of {_money(plan.budget_usd)}"
+              if plan.budget_usd is not None else "")
+    out.append(f"Rule: {rule_words}{budget}. Today {opts.current_model} scores "
+               f"{opts.today:.4f} {m} with {opts.current_n:,} labels.")
+    s = (f"{c.label}: costs {_money(c.cost_usd)}; expected gain {c.gain_mean:+.4f} {m} "
+         f"(90 % interval {c.gain_q05:+.4f} to {c.gain_q95:+.4f}), P(gain > 0) = "
+         f"{c.p_gain_positive:.2f}")
+    if c.net_mean_usd is not None:
+        s += (f"; expected net value {_money(c.net_mean_usd)}, 5 % value-at-risk "
+              f"{_money(c.var05_usd)}")
+    if c.p_target is not None:
+        s += f"; P(target) = {c.p_target:.2f}"
+    out.append(s + ".")
+    if c.is_baseline and r is not None:
+        if r.net_mean_usd is not None:
+            out.append(f"No change is worth its cost: the best alternative ({r.label}) has "
+                       f"an expected net value of {_money(r.net_mean_usd)}.")
+        else:
+            out.append(f"No change is needed or justified under this rule; the best "
+                       f"alternative is {r.label}.")
+    elif r is not None:
+        if plan.rule == "expected_net" and r.net_mean_usd is not None:
+            out.append(f"It beats the runner-up ({r.label}) by "
+                       f"{_money((c.net_mean_usd or 0) - r.net_mean_usd)} of expected net "
+                       "value.")
+        elif plan.rule == "quantile10":
+            cv = c.net_q10_usd if c.net_q10_usd is not None else c.gain_q10
+            rv = r.net_q10_usd if r.net_q10_usd is not None else r.gain_q10
+            out.append(f"Its pessimistic outcome ({cv:,.4g}) beats the runner-up's "
+                       f"({r.label}: {rv:,.4g}).")
+        elif plan.rule == "target":
+            out.append(f"The runner-up ({r.label}) costs {_money(r.cost_usd)} with "
+                       f"P(target) = {r.p_target:.2f}.")
+    if plan.excluded:
+        budget_n = sum(1 for _, why in plan.excluded if any("budget" in w for w in why))
+        guard_n = sum(1 for _, why in plan.excluded if any("guardrail" in w for w in why))
+        dead_n = sum(1 for _, why in plan.excluded if any("deadline" in w for w in why))
+        out.append(f"{len(plan.excluded)} of {len(opts.options)} options were excluded "
+                   f"(over budget: {budget_n}, guardrails: {guard_n}, deadline: {dead_n}).")
+    out += list(plan.notes)
+    if rounds is not None:
+        one, mu = rounds.one_shot, rounds.multi
+        if rounds.p_infeasible >= 0.5:
+            out.append(f"{rounds.model} does not reach {rounds.target:g} within 64× today's "
+                       f"labels in {rounds.p_infeasible:.0%} of the curve draws "
+                       "(P(infeasible)).")
+        if one.get("added") == 0:
+            out.append(f"{rounds.model} already reaches {rounds.target:g} today: no labels "
+                       "are needed for the target.")
+        elif mu.get("n_totals"):
+            one_txt = (f"one shot of +{one['added']:,} labels costs "
+                       f"{_money(one['expected_cost_usd'])} and misses with P = "
+                       f"{one['failure_prob']:.2f}" if one["added"] is not None else
+                       "a one-shot plan cannot reach the target with that risk")
+            out.append(f"To reach {rounds.target:g} with {rounds.model}: label in "
+                       f"{rounds.rounds} rounds up to "
+                       + ", ".join(f"+{a:,}" for a in mu["added"])
+                       + f" (stop when reached): expected cost "
+                         f"{_money(mu['expected_cost_usd'])}, P(miss) = "
+                         f"{mu['failure_prob']:.2f}; {one_txt}.")
+    out += list(comparisons)
+    out += [f"Note: {n}" for n in opts.notes]
+    return out
+
+
+def decide(
+    curves: StudyCurves,
+    costs: CostSpec | None = None,
+    decision: DecisionSpec | None = None,
+    *,
+    budget_usd: float | None = None,
+    target: float | None = None,
+    risk: float | None = None,
+    rule: str | None = None,
+    current_model: str | None = None,
+    add: Sequence[int] | None = None,
+    grid: Sequence[float] = DEFAULT_GRID,
+    n_draws: int = 2000,
+) -> Recommendation:
+    """Evaluate every option, plan under the budget and rule, and explain the choice.
+
+    Keyword arguments override the fields of ``decision``.
+
+    Args:
+        curves: fitted curves (:func:`dataroi.value.fit_study_curves`).
+        costs: the cost spec.
+        decision: the decision rule (default: an empty one).
+        budget_usd, target, risk, rule, current_model, add: overrides of ``decision``.
+        grid: multiples of today's labels considered.
+        n_draws: joint draws per model.
+
+    Returns:
+        A :class:`Recommendation` (its ``hashes`` hold the trials, curves, costs and rule).
+    """
+    d = decision or DecisionSpec()
+    over = {k: v for k, v in {"budget_usd": budget_usd, "target": target, "risk": risk,
+                              "rule": rule, "current_model": current_model}.items()
+            if v is not None}
+    if add:
+        over["add"] = tuple(sorted(set(d.add) | {int(a) for a in add}))
+    d = dataclasses.replace(d, **over)
+    if d.metric is not None and d.metric != curves.metric:
+        raise UsageError(f"decision.metric is '{d.metric}' but the curves are of "
+                         f"'{curves.metric}'")
+    costs = costs or CostSpec()
+    opts = evaluate_options(curves, costs, current_model=d.current_model, add=d.add,
+                            grid=grid, target=d.target, n_draws=n_draws)
+    plan = plan_budget(opts, rule=d.rule, budget_usd=d.budget_usd, risk=d.risk,
+                       guardrails=d.guardrails or GuardrailSpec())
+    rounds = None
+    if d.target is not None and costs.price_per_label_usd is not None:
+        rounds = plan_rounds(curves, d.target, costs, model=plan.chosen.model,
+                             current_model=opts.current_model, rounds=d.rounds, risk=d.risk,
+                             n_draws=n_draws)
+    comparisons = []
+    if len(curves.models) > 1:
+        cmp = compare_models(curves, n_draws=min(n_draws, 1000))
+        comparisons = [p["summary"] for p in cmp.pairs
+                       if opts.current_model in (p["a"], p["b"])]
+    reasons = _reasons(opts, plan, rounds, comparisons)
+    hashes = {
+        "trials": curves.input_hash,
+        "curves": canonical_hash({m: curves.fits[m].to_dict() for m in curves.models}),
+        "costs": canonical_hash(costs.to_dict()),
+        "rule": canonical_hash(dataclasses.replace(d, metric=d.metric or curves.metric)
+                               .rule_dict()),
+    }
+    return Recommendation(metric=curves.metric, current_model=opts.current_model,
+                          current_n=curves.current_n, today=opts.today, decision=d,
+                          plan=plan, options=opts, rounds=rounds,
+                          comparisons=tuple(comparisons), reasons=tuple(reasons),
+                          hashes=hashes)
+
+
+def recommend(
+    study: Any,
+    *,
+    budget_usd: float | None = None,
+    target: float | None = None,
+    risk: float | None = None,
+    rule: str | None = None,
+    current_model: str | None = None,
+    add: Sequence[int] | None = None,
+    costs: CostSpec | None = None,
+    save: bool = True,
+    n_draws: int = 2000,
+    random_state: int | None = None,
+) -> Recommendation:
+    """Recommend where the next dollar goes, for a study whose trials have run.
+
+    Reads the spec's ``costs:`` and ``decision:`` sections (keyword arguments override
+    them), fits the curves, plans, states the pre-registration status and saves the
+    recommendation in the ledger (``save=False``: nothing is written).
+
+    Args:
+        study: a :class:`~dataroi.study.Study` with finished trials.
+        budget_usd, target, risk, rule, current_model, add: overrides of the spec's
+            ``decision:`` section.
+        costs: overrides the spec's ``costs:`` section.
+        save: store the recommendation in the ledger.
+        n_draws: joint draws per model.
+        random_state: root seed of the curve fits and draws (default: the study's seed).
+
+    Raises:
+        UsageError: no finished trials, or a cost field the computation needs is missing.
+    """
+    from dataroi.decide._register import registration_status, rule_hash
+    from dataroi.ledger import open_ledger
+
+    spec = study.spec
+    decision = spec.decision or DecisionSpec()
+    metric = decision.metric or spec.metrics[0]
+    seed = spec.schedule.seed if random_state is None else int(random_state)
+    curves = fit_study_curves(study, metric=metric, random_state=seed)
+    rec = decide(curves, costs or spec.costs, decision, budget_usd=budget_usd,
+                 target=target, risk=risk, rule=rule, current_model=current_model, add=add,
+                 n_draws=n_draws)
+    reg = registration_status(study, rec.decision if spec.decision or any(
+        v is not None for v in (budget_usd, target, risk, rule, current_model)) else None)
+    prep = study.prepare()
+    hashes = dict(rec.hashes)
+    hashes |= {"spec": spec.spec_hash, "data_fingerprint": prep.fingerprint,
+               "context": prep.context_hash(spec),
+               "rule": rule_hash(rec.decision, metric=metric)}
+    from dataroi import __version__
+
+    hashes["dataroi_version"] = __version__
+    reasons = list(rec.reasons)
+    reasons.append("Pre-registration: " + reg.message + ".")
+    rec = dataclasses.replace(rec, registration=reg.to_dict(), hashes=hashes,
+                              reasons=tuple(reasons))
+    if save:
+        payload = rec.to_dict()
+        with open_ledger(study.ledger_url, create=False) as ledger:
+            sid = ledger.get_study_id(spec.name)
+            ctx = None
+            if sid is not None:
+                for c in ledger.list_contexts(sid):
+                    if c["context_hash"] == hashes["context"]:
+                        ctx = c["context_id"]
+            ledger.record_document("recommendation", payload, study_id=sid, context_id=ctx,
+                                   content_hash=canonical_hash(payload))
+    if not math.isfinite(rec.today):
+        raise UsageError(f"{rec.current_model} has no finite {metric} today")
+    return rec

@@ -1,0 +1,184 @@
+"""Pre-registration: fix the decision rule before the results exist, and prove it.
+
+The rule (the spec's ``decision:`` section: metric, target, risk, budget, guardrails,
+risk rule) is hashed; :func:`register_decision_rule` stores the hash with a timestamp in
+the ledger (a ``decision_rule`` document). :func:`registration_status` compares that time
+with the first finished trial: was the rule registered before the results existed, after,
+or was it changed after a first registration?
+
+Example:
+    >>> from dataroi.spec import DecisionSpec
+    >>> a = rule_hash(DecisionSpec(target=0.9), metric="accuracy")
+    >>> a == rule_hash(DecisionSpec(target=0.9, metric="accuracy"), metric="accuracy")
+    True
+    >>> a == rule_hash(DecisionSpec(target=0.91), metric="accuracy")
+    False
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from dataroi.exceptions import LedgerError, UsageError
+from dataroi.spec import DecisionSpec, canonical_hash
+
+__all__ = ["Registration", "register_decision_rule", "registration_status", "rule_hash"]
+
+
+def rule_dict(decision: DecisionSpec, *, metric: str) -> dict[str, Any]:
+    """The rule as plain data, with the metric resolved."""
+    d = decision.rule_dict()
+    d["metric"] = decision.metric or metric
+    return d
+
+
+def rule_hash(decision: DecisionSpec, *, metric: str) -> str:
+    """SHA-256 of the rule (the metric resolved, so an explicit default hashes the same)."""
+    return canonical_hash(rule_dict(decision, metric=metric))
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Where a decision rule stands.
+
+    Attributes:
+        rule_hash: hash of the current rule.
+        status: ``before_results`` (registered before the first trial finished),
+            ``after_results``, ``not_registered`` or ``no_rule``.
+        registered_at: when this rule was first registered (UTC), if it was.
+        first_result_at: when the study's first trial finished (UTC), if any.
+        changed: a different rule was registered earlier (the rule changed since).
+        earlier: (hash, registered_at) of earlier, different rules.
+        message: the above in plain words.
+    """
+
+    rule_hash: str | None
+    status: str
+    registered_at: dt.datetime | None
+    first_result_at: dt.datetime | None
+    changed: bool
+    earlier: tuple[tuple[str, dt.datetime], ...]
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (ISO timestamps)."""
+        def iso(t: dt.datetime | None) -> str | None:
+            return None if t is None else t.isoformat()
+
+        return {"rule_hash": self.rule_hash, "status": self.status,
+                "registered_at": iso(self.registered_at),
+                "first_result_at": iso(self.first_result_at), "changed": self.changed,
+                "earlier": [{"rule_hash": h, "registered_at": iso(t)} for h, t in self.earlier],
+                "message": self.message}
+
+
+def _utc(t: Any) -> dt.datetime | None:
+    if t is None:
+        return None
+    if isinstance(t, str):
+        t = dt.datetime.fromisoformat(t)
+    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+
+
+def _first_result(study: Any) -> dt.datetime | None:
+    try:
+        snaps = study.snapshots()
+    except LedgerError:
+        return None
+    times = [_utc(s.extra.get("finished_at")) for s in snaps if s.state.is_finished]
+    times = [t for t in times if t is not None]
+    return min(times) if times else None
+
+
+def _decision_of(study: Any, decision: DecisionSpec | None) -> DecisionSpec | None:
+    return decision if decision is not None else study.spec.decision
+
+
+def register_decision_rule(study: Any, decision: DecisionSpec | None = None) -> Registration:
+    """Store the rule's hash with a timestamp in the study's ledger (once per rule).
+
+    Run it before ``dataroi run`` so that the report can show the rule came first.
+
+    Args:
+        study: a :class:`~dataroi.study.Study`.
+        decision: the rule (default: the spec's ``decision:`` section).
+
+    Returns:
+        The :class:`Registration` after registering.
+
+    Raises:
+        UsageError: there is no rule to register.
+    """
+    from dataroi.ledger import open_ledger
+
+    rule = _decision_of(study, decision)
+    if rule is None:
+        raise UsageError("the spec has no decision: section to register (metric, target, "
+                         "risk, budget_usd, rule, guardrails)")
+    spec = study.spec
+    metric = spec.metrics[0]
+    h = rule_hash(rule, metric=metric)
+    with open_ledger(study.ledger_url, create=True) as ledger:
+        study_id = ledger.upsert_study(spec.name, spec_hash=spec.spec_hash,
+                                       spec_text=spec.source_text or repr(spec.to_dict()))
+        if not ledger.list_documents("decision_rule", study_id=study_id, content_hash=h):
+            costs = spec.costs.to_dict() if spec.costs else None
+            ledger.record_document(
+                "decision_rule",
+                {"rule": rule_dict(rule, metric=metric), "rule_hash": h,
+                 "spec_hash": spec.spec_hash, "costs": costs,
+                 "costs_hash": canonical_hash(costs)},
+                study_id=study_id, content_hash=h)
+    return registration_status(study, decision)
+
+
+def registration_status(study: Any, decision: DecisionSpec | None = None) -> Registration:
+    """Whether the rule was registered before the results existed, after, or changed.
+
+    Never writes.
+    """
+    from dataroi.ledger import open_ledger
+
+    rule = _decision_of(study, decision)
+    first = _first_result(study)
+    if rule is None:
+        return Registration(None, "no_rule", None, first, False, (),
+                            "no decision rule in the spec (nothing pre-registered)")
+    h = rule_hash(rule, metric=study.spec.metrics[0])
+    docs: list[dict[str, Any]] = []
+    try:
+        with open_ledger(study.ledger_url, create=False) as ledger:
+            sid = ledger.get_study_id(study.spec.name)
+            if sid is not None:
+                docs = ledger.list_documents("decision_rule", study_id=sid)
+    except LedgerError:
+        docs = []
+    mine = [d for d in docs if d["content_hash"] == h]
+    registered = _utc(mine[0]["created_at"]) if mine else None
+    cutoff = registered or dt.datetime.max.replace(tzinfo=dt.UTC)
+    earlier = tuple((str(d["content_hash"]), _utc(d["created_at"])) for d in docs
+                    if d["content_hash"] != h and _utc(d["created_at"]) < cutoff)
+    changed = bool(earlier)
+    if registered is None:
+        status = "not_registered"
+        msg = (f"decision rule {h[:12]} was not registered before this analysis "
+               "(`dataroi register SPEC` before `dataroi run` pre-registers it)")
+    elif first is None or registered < first:
+        status = "before_results"
+        msg = (f"decision rule {h[:12]} was registered at {registered:%Y-%m-%d %H:%M:%S} "
+               "UTC, before any result existed"
+               + (f" (first trial finished {first:%Y-%m-%d %H:%M:%S} UTC)" if first else ""))
+    else:
+        status = "after_results"
+        msg = (f"decision rule {h[:12]} was registered at {registered:%Y-%m-%d %H:%M:%S} "
+               f"UTC, AFTER results existed (first trial finished "
+               f"{first:%Y-%m-%d %H:%M:%S} UTC): it is not a pre-registration")
+    if changed:
+        eh, et = earlier[0]
+        before = first is not None and et is not None and et < first
+        msg += (f"; the rule CHANGED: {eh[:12]} was registered first "
+                f"({et:%Y-%m-%d %H:%M:%S} UTC"
+                + (", before the results" if before else "") + ")")
+    return Registration(h, status, registered, first, changed, earlier, msg)

@@ -1,0 +1,142 @@
+"""Data vs. model: paired differences today, projected differences and crossings later.
+
+Today (at ``current_n``) every model saw the same subsets and test rows per repeat, so
+the difference between two models is measured per repeat and its confidence interval
+comes from the repeats (a paired t-interval). At larger sizes the difference is
+projected as today's paired difference plus each model's own gain from its joint curve
+draws; a crossing is where the expected difference changes sign.
+
+Example:
+    >>> import pandas as pd
+    >>> rows = [{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+    ...          "value": top - k / n ** 0.5 + 0.002 * r}
+    ...         for m, top, k in (("simple", 0.86, 1.0), ("deep", 0.97, 4.0))
+    ...         for n in (25, 50, 100, 200, 400) for r in range(4)]
+    >>> cmp = compare_models(fit_study_curves(pd.DataFrame(rows), metric="accuracy"))
+    >>> p = cmp.pairs[0]
+    >>> p["better_today"], p["crossing_delta_n"] is not None
+    ('simple', True)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dataroi.value._curves import StudyCurves, fit_study_curves
+from dataroi.value._marginal import DEFAULT_GRID, _as_curves, _clean, delta_grid
+
+__all__ = ["ModelComparison", "compare_models", "fit_study_curves"]
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """Every pair of models, today and projected.
+
+    ``pairs`` hold, for models ``a`` and ``b`` (difference = a − b, positive = a better):
+    today_diff, today_ci_low, today_ci_high (paired t-interval over repeats at
+    ``level``), n_repeats, better_today, projected (a list of {delta_n, diff_mean,
+    diff_q05, diff_q95, p_a_better}), crossing_delta_n (added labels where the expected
+    difference changes sign, None if it does not within the grid), p_b_better_at_max /
+    p_a_better_at_max, and a plain-words ``summary``.
+    """
+
+    metric: str
+    current_n: int
+    level: float
+    pairs: tuple[dict[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        return _clean({"metric": self.metric, "current_n": self.current_n,
+                       "level": self.level, "pairs": list(self.pairs)})
+
+
+def _fmt_n(n: float) -> str:
+    if not math.isfinite(n):
+        return "∞"
+    return f"{n / 1000:.3g}k" if n >= 1000 else f"{n:.0f}"
+
+
+def compare_models(
+    curves: StudyCurves | Any,
+    *,
+    add: Sequence[int] | None = None,
+    grid: Sequence[float] = DEFAULT_GRID,
+    level: float = 0.95,
+    n_draws: int = 2000,
+    max_factor: float = 64.0,
+) -> ModelComparison:
+    """Paired difference of every pair of models today, and projected at larger sizes.
+
+    Args:
+        curves: a :class:`StudyCurves` (or a study / trials frame).
+        add: added-label counts besides the grid.
+        grid: multiples of today's labels for the projected table.
+        level: confidence level of today's paired interval.
+        n_draws: joint draws per model.
+        max_factor: crossings are searched up to ``max_factor`` × today's labels.
+    """
+    from scipy import stats
+
+    c = _as_curves(curves)
+    deltas = delta_grid(c.current_n, grid=grid, add=add)
+    fine = np.unique(np.round(np.geomspace(max(1.0, 0.05 * c.current_n),
+                                           max_factor * c.current_n, 120)))
+    pairs = []
+    for a, b in itertools.combinations(c.models, 2):
+        d = c.paired_today(a, b)
+        mean = float(d.mean()) if len(d) else float("nan")
+        if len(d) >= 2:
+            half = float(stats.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1)
+                         / math.sqrt(len(d)))
+        else:
+            half = float("nan")
+        today_draws = c.paired_today_draws(a, b, n_draws)
+        ga = c.gain_draws(a, deltas, n_draws)
+        gb = c.gain_draws(b, deltas, n_draws)
+        diff = today_draws[:, None] + ga - gb
+        projected = [
+            {"delta_n": int(dn), "n_total": int(c.current_n + dn),
+             "diff_mean": float(diff[:, j].mean()),
+             "diff_q05": float(np.quantile(diff[:, j], 0.05)),
+             "diff_q95": float(np.quantile(diff[:, j], 0.95)),
+             "p_a_better": float((diff[:, j] > 0).mean())}
+            for j, dn in enumerate(deltas)
+        ]
+        fd = (today_draws[:, None] + c.gain_draws(a, fine, n_draws)
+              - c.gain_draws(b, fine, n_draws))
+        fmean = fd.mean(axis=0)
+        sign_today = np.sign(mean) if math.isfinite(mean) and mean != 0 else np.sign(fmean[0])
+        flip = np.nonzero(np.sign(fmean) == -sign_today)[0] if sign_today != 0 else []
+        crossing = float(fine[flip[0]]) if len(flip) else None
+        p_a_max = float((fd[:, -1] > 0).mean())
+        better_today = a if mean > 0 else b
+        other = b if better_today == a else a
+        sig = (math.isfinite(half) and abs(mean) > half)
+        if crossing is not None:
+            p_other = p_a_max if other == a else 1 - p_a_max
+            summary = (f"{other} is worse today ({abs(mean):.4f} {c.metric}"
+                       f"{'' if sig else ', not significant'}), but better beyond "
+                       f"~{_fmt_n(crossing)} added labels (n ≈ "
+                       f"{_fmt_n(c.current_n + crossing)}); P({other} better at "
+                       f"{_fmt_n(max_factor * c.current_n)} added) = {p_other:.2f}")
+        else:
+            p_keep = p_a_max if better_today == a else 1 - p_a_max
+            summary = (f"{better_today} is better today by {abs(mean):.4f} {c.metric}"
+                       f"{'' if sig else ' (not significant)'} and stays better within "
+                       f"{max_factor:g}× the labels (P = {p_keep:.2f} at the end)")
+        pairs.append({
+            "a": a, "b": b, "today_diff": mean, "today_ci_low": mean - half,
+            "today_ci_high": mean + half, "n_repeats": len(d), "better_today": better_today,
+            "significant_today": bool(sig), "projected": projected,
+            "crossing_delta_n": crossing, "p_a_better_at_max": p_a_max,
+            "p_b_better_at_max": 1 - p_a_max, "summary": summary,
+        })
+    return ModelComparison(metric=c.metric, current_n=c.current_n, level=level,
+                           pairs=tuple(pairs))

@@ -1,0 +1,354 @@
+"""One fitted learning curve per model of a study, with today's paired per-repeat scores.
+
+:class:`StudyCurves` is what every value and decision computation reads: the curve fits
+(``dataroi.curves``), the compute-cost fits, the per-repeat scores at today's size (all
+models share the same subsets and test rows per repeat, so differences are paired) and
+a hash of the inputs.
+
+Example:
+    >>> import pandas as pd
+    >>> rows = [{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+    ...          "value": base - 2.0 / n ** 0.5 + 0.002 * r, "fit_seconds": 1e-4 * n}
+    ...         for m, base in (("a", 0.9), ("b", 0.95)) for n in (25, 50, 100, 200, 400)
+    ...         for r in range(3)]
+    >>> curves = fit_study_curves(pd.DataFrame(rows), metric="accuracy")
+    >>> curves.current_n, curves.models
+    (400, ('a', 'b'))
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dataroi.exceptions import DataError, LedgerError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dataroi.curves import CurveFit
+
+__all__ = ["StudyCurves", "fit_study_curves", "model_seed"]
+
+
+def model_seed(root: int, *parts: str | int) -> np.random.SeedSequence:
+    """A seed keyed by identity (root seed, model name, purpose), never by position.
+
+    Example:
+        >>> a = model_seed(0, "svm", "draws").generate_state(1)[0]
+        >>> b = model_seed(0, "svm", "draws").generate_state(1)[0]
+        >>> bool(a == b)
+        True
+    """
+    key = [int(root)] + [
+        p if isinstance(p, int) else zlib.crc32(str(p).encode("utf-8")) for p in parts
+    ]
+    return np.random.SeedSequence(key)
+
+
+@dataclass(frozen=True)
+class StudyCurves:
+    """Fitted curves of every model of a study for one metric.
+
+    Attributes:
+        metric: the metric's name.
+        higher_is_better: the metric's direction.
+        current_n: today's number of labels: the largest training size every model ran.
+        models: model names, in study order.
+        fits: model → :class:`~dataroi.curves.CurveFit` of the metric.
+        cost_fits: model → fit of training seconds against size (None if not measured).
+        today: model → {repeat: metric value at ``current_n``} (paired across models).
+        random_state: root seed of every draw.
+        input_hash: SHA-256 of the trial values the fits were made from.
+        bounds: model → (low, high) plausible metric range for draws: no draw is worse
+            than the model's worst observed mean (at its smallest size) nor better than
+            the metric's best value (1 or 0 for bounded metrics).
+        test_boot: model → the metric at ``current_n`` (mean over repeats) on shared
+            bootstrap resamples of the test rows (from the stored predictions), so that
+            today's paired differences include test-set sampling noise; empty when the
+            predictions are not available.
+        notes: what the user should know about the fits.
+    """
+
+    metric: str
+    higher_is_better: bool
+    current_n: int
+    models: tuple[str, ...]
+    fits: Mapping[str, CurveFit]
+    cost_fits: Mapping[str, CurveFit | None]
+    today: Mapping[str, Mapping[int, float]]
+    random_state: int = 0
+    input_hash: str = ""
+    bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    test_boot: Mapping[str, np.ndarray] = field(default_factory=dict)
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def sign(self) -> float:
+        """+1 when higher is better, else -1: ``sign * (new - old)`` is an improvement."""
+        return 1.0 if self.higher_is_better else -1.0
+
+    def check_model(self, model: str) -> str:
+        """Return ``model`` if the study has it, else raise a :class:`UsageError`."""
+        if model not in self.fits:
+            import difflib
+
+            close = difflib.get_close_matches(model, list(self.models), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise UsageError(f"unknown model '{model}'{hint}; models: {', '.join(self.models)}")
+        return model
+
+    def observed_today(self, model: str) -> float:
+        """Mean metric of ``model`` over repeats at ``current_n``."""
+        vals = [v for v in self.today[self.check_model(model)].values() if math.isfinite(v)]
+        return float(np.mean(vals)) if vals else float("nan")
+
+    def best_today(self) -> str:
+        """The model with the best mean metric at ``current_n``."""
+        means = {m: self.observed_today(m) for m in self.models}
+        finite = {m: v for m, v in means.items() if math.isfinite(v)}
+        if not finite:
+            return self.models[0]
+        return (max if self.higher_is_better else min)(finite, key=lambda m: finite[m])
+
+    def draws(self, model: str, n: Any, n_draws: int = 2000) -> np.ndarray:
+        """Joint curve draws of ``model`` at sizes ``n``: shape ``(n_draws, len(n))``.
+
+        The draws are keyed by (root seed, model), so they are the same on every call.
+        """
+        fit = self.fits[self.check_model(model)]
+        rs = int(model_seed(self.random_state, model, "draws").generate_state(1)[0])
+        out = fit.sample(np.asarray(n, dtype=float), size=int(n_draws), random_state=rs)
+        lo, hi = self.bounds.get(model, (-np.inf, np.inf))
+        return np.clip(np.nan_to_num(out, nan=self.observed_today(model)), lo, hi)
+
+    def gain_draws(self, model: str, deltas: Any, n_draws: int = 2000) -> np.ndarray:
+        """Improvement of ``model`` over its own score today when ``deltas`` labels are
+        added: ``sign * (score(current_n + delta) - score(current_n))``, shape
+        ``(n_draws, len(deltas))``; consistent across ``deltas`` (one curve per draw)."""
+        d = np.asarray(deltas, dtype=float)
+        n = np.concatenate([[float(self.current_n)], self.current_n + np.maximum(d, 0.0)])
+        dr = self.draws(model, n, n_draws)
+        return self.sign * (dr[:, 1:] - dr[:, :1])
+
+    def clip(self, model: str, values: Any) -> np.ndarray:
+        """Clip metric values of ``model`` into its plausible range (see ``bounds``)."""
+        lo, hi = self.bounds.get(model, (-np.inf, np.inf))
+        return np.clip(np.asarray(values, dtype=float), lo, hi)
+
+    def paired_today(self, a: str, b: str) -> np.ndarray:
+        """Per-repeat differences ``sign * (a - b)`` at ``current_n`` (shared repeats)."""
+        ta, tb = self.today[self.check_model(a)], self.today[self.check_model(b)]
+        common = sorted(set(ta) & set(tb))
+        d = np.array([ta[r] - tb[r] for r in common], dtype=float)
+        return self.sign * d[np.isfinite(d)]
+
+    def paired_today_draws(self, a: str, b: str, n_draws: int = 2000) -> np.ndarray:
+        """Draws of today's difference ``sign * (a - b)`` from the paired repeats.
+
+        Mean difference plus its standard error times a Student-t variate (degrees of
+        freedom: repeats − 1). With one repeat the curves' own draws at ``current_n``
+        are used instead (unpaired, wider).
+        """
+        if a == b:
+            return np.zeros(int(n_draws))
+        d = self.paired_today(a, b)
+        rng = np.random.default_rng(model_seed(self.random_state, a, b, "paired"))
+        test_noise = np.zeros(int(n_draws))
+        if a in self.test_boot and b in self.test_boot:
+            bd = self.sign * (self.test_boot[a] - self.test_boot[b])
+            bd = bd[np.isfinite(bd)]
+            if len(bd):
+                test_noise = rng.choice(bd - bd.mean(), size=int(n_draws))
+        if len(d) >= 2:
+            se = float(d.std(ddof=1) / math.sqrt(len(d)))
+            return (float(d.mean()) + se * rng.standard_t(len(d) - 1, size=int(n_draws))
+                    + test_noise)
+        if len(d) == 1 and a in self.test_boot and b in self.test_boot:
+            return float(d[0]) + test_noise
+        da = self.draws(a, [self.current_n], n_draws)[:, 0]
+        db = self.draws(b, [self.current_n], n_draws)[:, 0]
+        return self.sign * (da - rng.permutation(db))
+
+    def training_seconds(self, model: str, n: Any) -> np.ndarray:
+        """Predicted training seconds of ``model`` at sizes ``n`` (NaN if not measured)."""
+        fit = self.cost_fits.get(self.check_model(model))
+        n_arr = np.atleast_1d(np.asarray(n, dtype=float))
+        if fit is None:
+            return np.full(len(n_arr), np.nan)
+        return np.maximum(fit.predict(n_arr), 0.0)
+
+
+def _matrix(sub: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    wide = sub.pivot_table(index="n_train", columns="repeat", values=column, aggfunc="mean",
+                           dropna=False)
+    wide = wide.sort_index()
+    return wide.index.to_numpy(dtype=float), wide.to_numpy(dtype=float)
+
+
+def fit_study_curves(
+    source: Any,
+    *,
+    metric: str | None = None,
+    higher_is_better: bool | None = None,
+    current_n: int | None = None,
+    random_state: int = 0,
+    families: str | tuple[str, ...] = "auto",
+) -> StudyCurves:
+    """Fit one learning curve (and one training-time curve) per model.
+
+    Args:
+        source: a :class:`~dataroi.study.Study` (its finished trials are read) or a
+            tidy trials frame as returned by ``Study.trials()``.
+        metric: the metric (default: the study's primary metric; required for a frame
+            holding several metrics).
+        higher_is_better: the metric's direction (default: from the metric registry).
+        current_n: today's number of labels (default: the largest size every model ran).
+        random_state: root seed of the fits and of every draw.
+        families: curve families (see :func:`dataroi.curves.fit_curve`).
+
+    Returns:
+        A :class:`StudyCurves`.
+
+    Raises:
+        UsageError: no finished trial, or an unknown metric.
+    """
+    from dataroi.curves import fit_cost_curve, fit_curve
+    from dataroi.metrics import get_metric
+    from dataroi.spec import canonical_hash
+
+    frame = source
+    if hasattr(source, "trials") and hasattr(source, "spec"):
+        try:
+            frame = source.trials()
+        except LedgerError as exc:
+            raise UsageError(f"no finished trials to fit; run the study first (`dataroi run "
+                             f"SPEC`): {exc}") from None
+        metric = metric or source.spec.metrics[0]
+        study_models = [m.name for m in source.spec.models]
+    else:
+        study_models = []
+    if frame is None or len(frame) == 0:
+        raise UsageError("no finished trials to fit; run the study first (`dataroi run SPEC`)")
+    metrics_present = list(dict.fromkeys(frame["metric"]))
+    if metric is None:
+        if len(metrics_present) != 1:
+            raise UsageError(f"name the metric: the trials hold {', '.join(metrics_present)}")
+        metric = metrics_present[0]
+    if metric not in metrics_present:
+        raise UsageError(f"metric '{metric}' is not in the trials "
+                         f"({', '.join(metrics_present)})")
+    if higher_is_better is None:
+        try:
+            higher_is_better = get_metric(metric).higher_is_better
+        except KeyError:
+            higher_is_better = True
+    sub = frame[(frame["metric"] == metric)]
+    sub = sub[np.isfinite(sub["value"].to_numpy(dtype=float))]
+    if sub.empty:
+        raise DataError(f"every trial failed for metric '{metric}': nothing to fit")
+    models = [m for m in (study_models or list(dict.fromkeys(sub["model"])))
+              if m in set(sub["model"])]
+    notes: list[str] = []
+    missing = [m for m in study_models if m not in models]
+    if missing:
+        notes.append(f"no finished trial for {', '.join(missing)}: left out")
+    common = set.intersection(*(set(sub.loc[sub["model"] == m, "n_train"]) for m in models))
+    if current_n is None:
+        if not common:
+            raise DataError("the models share no training size with a finished trial")
+        current_n = int(max(common))
+    fits: dict[str, Any] = {}
+    cost_fits: dict[str, Any] = {}
+    today: dict[str, dict[int, float]] = {}
+    bounds: dict[str, tuple[float, float]] = {}
+    vals = sub["value"].to_numpy(dtype=float)
+    best = np.inf
+    if higher_is_better and np.all(vals <= 1.0):
+        best = 1.0
+    elif not higher_is_better and np.all(vals >= 0.0):
+        best = 0.0
+    for m in models:
+        ms = sub[sub["model"] == m]
+        sizes, scores = _matrix(ms, "value")
+        seed = model_seed(random_state, m, "fit")
+        fits[m] = fit_curve(sizes, scores, higher_is_better=bool(higher_is_better),
+                            families=families, random_state=seed)
+        cost_fits[m] = None
+        if "fit_seconds" in ms and ms["fit_seconds"].notna().sum() >= 2:
+            cs, secs = _matrix(ms.assign(fit_seconds=ms["fit_seconds"].astype(float)),
+                               "fit_seconds")
+            if np.isfinite(secs).any() and len(cs) >= 2:
+                try:
+                    cost_fits[m] = fit_cost_curve(
+                        cs, np.where(secs > 0, secs, np.nan),
+                        random_state=int(model_seed(random_state, m, "cost")
+                                         .generate_state(1)[0]))
+                except (UsageError, DataError):
+                    cost_fits[m] = None
+        means = ms.groupby("n_train")["value"].mean().to_numpy(dtype=float)
+        worst = float(means.min() if higher_is_better else means.max())
+        bounds[m] = (worst, float(best)) if higher_is_better else (float(best), worst)
+        at = ms[ms["n_train"] == current_n]
+        today[m] = {int(r): float(v) for r, v in zip(at["repeat"], at["value"], strict=True)}
+        if not today[m]:
+            today[m] = {0: float(fits[m].predict(current_n)[0])}
+            notes.append(f"{m} has no trial at n={current_n}: today's score is its curve's "
+                         "prediction")
+    test_boot: dict[str, np.ndarray] = {}
+    if study_models and "predictions_digest" in sub:
+        try:
+            test_boot = _test_bootstrap(source, sub[sub["n_train"] == current_n], metric,
+                                        models, random_state)
+        except Exception as exc:  # missing artifacts or an unscorable metric
+            notes.append(f"test-set bootstrap skipped ({type(exc).__name__}: {exc}); "
+                         "today's differences carry only the repeats' noise")
+    cols = [c for c in ("model", "n_train", "repeat", "value") if c in sub]
+    rows = sorted(map(tuple, sub[cols].astype(str).to_numpy().tolist()))
+    input_hash = canonical_hash({"metric": metric, "rows": rows, "current_n": current_n,
+                                 "random_state": random_state})
+    return StudyCurves(metric=metric, higher_is_better=bool(higher_is_better),
+                       current_n=int(current_n), models=tuple(models), fits=fits,
+                       cost_fits=cost_fits, today=today, random_state=int(random_state),
+                       input_hash=input_hash, bounds=bounds, test_boot=test_boot,
+                       notes=tuple(notes))
+
+
+def _test_bootstrap(study: Any, at: pd.DataFrame, metric: str, models: list[str],
+                    random_state: int, n_boot: int = 100) -> dict[str, np.ndarray]:
+    """The metric of each model on shared bootstrap resamples of the test rows.
+
+    For each resample (the same rows for every model and repeat), the metric of every
+    repeat's stored predictions is computed and averaged over repeats.
+    """
+    from dataroi.artifacts import ArtifactStore
+    from dataroi.metrics import get_metric
+
+    prep = study.prepare()
+    y_test = np.asarray(prep.y)[prep.test_idx]
+    n_test = len(y_test)
+    met = get_metric(metric)
+    store = ArtifactStore(study.workdir / "artifacts")
+    rng = np.random.default_rng(model_seed(random_state, "test-bootstrap", n_test))
+    rows = rng.integers(0, n_test, size=(n_boot, n_test))
+    out: dict[str, np.ndarray] = {}
+    for m in models:
+        digests = [d for d in at.loc[at["model"] == m, "predictions_digest"] if d]
+        if not digests:
+            continue
+        per_rep = []
+        for dg in dict.fromkeys(digests):
+            arrays = store.get(str(dg))
+            pred, proba = arrays.get("pred"), arrays.get("proba")
+            per_rep.append([
+                met.score(y_test[r], pred=None if pred is None else pred[r],
+                          proba=None if proba is None else proba[r],
+                          n_classes=prep.n_classes)
+                for r in rows])
+        out[m] = np.nanmean(np.asarray(per_rep, dtype=float), axis=0)
+    return out

@@ -1,0 +1,98 @@
+"""Tests of the learned gate, the learned scale and the calibrated labels-to-target."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from dataroi.curves import CurveFit, fit_curve, load_calibration
+from dataroi.curves._families import FAMILIES
+from dataroi.curves._stack import DERIVED_SHARED, SHARED_NAMES, Stacker, load_stacker
+
+N = np.array([16, 23, 32, 45, 64, 91, 128], dtype=float)
+
+
+def _err(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return 0.1 + 0.9 * N[:, None] ** -0.5 + rng.normal(0, 0.004, (len(N), 20))
+
+
+def test_shipped_models_are_complete_and_licensed() -> None:
+    st = load_stacker()
+    assert st is not None
+    assert set(st.families) <= set(FAMILIES)
+    k = len(st.families)
+    assert st.coef_shared.shape == (k, len(SHARED_NAMES) + len(DERIVED_SHARED))
+    assert "Felix Mohr" in st.meta["licence"] and "MIT" in st.meta["licence_text"]
+    cal = load_calibration()
+    assert cal.scale_coef is not None and not cal.widen_beyond
+    assert "Felix Mohr" in cal.meta["licence"]
+    assert set(st.meta["train_openml_ids"]) == set(cal.meta["train_openml_ids"])
+    again = Stacker.from_dict(json.loads(json.dumps(st.to_dict())))
+    assert np.array_equal(again.coef_own, st.coef_own)
+
+
+def test_auto_fit_uses_the_gate() -> None:
+    st = load_stacker()
+    assert st is not None
+    fit = fit_curve(N, _err(), higher_is_better=False, random_state=0)
+    assert set(fit.weights) <= set(st.families)
+    assert sum(fit.weights.values()) == pytest.approx(1.0)
+    shared, own, avail = fit.stack_inputs(st.families)
+    assert shared.shape == (len(SHARED_NAMES),) and own.shape[0] == len(st.families)
+    assert avail.all()
+
+
+def test_stacker_masks_unavailable_families() -> None:
+    st = load_stacker()
+    assert st is not None
+    k = len(st.families)
+    avail = np.zeros(k, bool)
+    avail[:2] = True
+    w = st.weights(np.zeros(len(SHARED_NAMES)), np.zeros((k, 4)), avail)  # raw own features
+    assert w[2:].sum() == 0 and w.sum() == pytest.approx(1.0)
+
+
+def test_learned_scale_grows_with_ratio() -> None:
+    fit = fit_curve(N, _err(1), higher_is_better=False, random_state=0)
+    lo, hi = fit.interval([256, 512, 2048], level=0.8)
+    assert np.all(np.diff(hi - lo) > 0)
+    lo9, hi9 = fit.interval([256, 512, 2048], level=0.9)
+    assert np.all(hi9 - lo9 >= hi - lo)
+
+
+def test_calibration_cdf_inverts_quantile() -> None:
+    cal = load_calibration()
+    for ratio in (2.0, 4.0, 16.0, 100.0):
+        for u in (0.1, 0.5, 0.9):
+            z = float(cal.quantile(u, ratio))
+            assert float(cal.cdf(z, ratio)) == pytest.approx(u, abs=0.02)
+
+
+def test_n_to_reach_is_monotone_in_confidence() -> None:
+    fit = fit_curve(N, _err(2), higher_is_better=False, random_state=0)
+    target = 0.1 + 0.9 * 1024.0**-0.5
+    res = [fit.n_to_reach(target, confidence=c) for c in (0.3, 0.5, 0.8)]
+    ns = [r.n for r in res]
+    assert ns == sorted(ns)
+    assert res[1].n_median == res[1].n
+    assert 0.0 <= res[0].p_never <= 1.0
+    # p_never does not depend on the confidence asked for
+    assert res[0].p_never == pytest.approx(res[2].p_never)
+    unreachable = fit.n_to_reach(-0.5, confidence=0.9)
+    assert math.isinf(unreachable.n) and unreachable.p_never == 1.0
+
+
+def test_old_serialised_fit_without_scale_model_still_loads() -> None:
+    fit = fit_curve(N, _err(3), higher_is_better=False, random_state=0)
+    d = json.loads(json.dumps(fit.to_dict()))
+    d["calibration"].pop("scale_coef", None)
+    d["calibration"].pop("widen_beyond", None)
+    old = CurveFit.from_dict(d)
+    lo, hi = old.interval([512], level=0.9)
+    assert lo[0] < old.predict(512)[0] < hi[0]
+    new = CurveFit.from_dict(fit.to_dict())
+    assert np.allclose(new.interval([512])[0], fit.interval([512])[0])

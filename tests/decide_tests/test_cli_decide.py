@@ -1,0 +1,52 @@
+"""`dataroi value`, `dataroi plan`, `dataroi register` on a real (small) study."""
+
+from __future__ import annotations
+
+import json
+
+from dataroi.cli import main
+from tests.value_tests.helpers import iris_two_models, run_study, write
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_value_plan_register(capsys, tmp_path):
+    spec = iris_two_models(costs={"price_per_label_usd": 0.2, "value_per_point_usd": 80},
+                           decision={"target": 0.9, "risk": 0.2})
+    path = write(tmp_path / "s", spec)
+    code, out, err = _run(capsys, "register", str(path))
+    assert code == 0 and "before any result existed" in out
+    run_study(tmp_path / "s", spec)
+    code, out, err = _run(capsys, "value", str(path), "--add", "1000,2k", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    deltas = {r["delta_n"] for r in data["marginal_value"]["rows"]}
+    assert {1000, 2000} <= deltas
+    assert data["labels_to_target"]["target"] == 0.9
+    assert data["tipping_points"]["rows"][0]["source"] == "break-even"
+    assert len(data["comparison"]["pairs"]) == 1
+    code, out, err = _run(capsys, "value", str(path), "--threshold", "0.001")
+    assert code == 0 and "value of added labels" in out and "tipping points" in out
+    code, out, err = _run(capsys, "plan", str(path), "--budget", "150", "--json")
+    assert code == 0, err
+    rec = json.loads(out)
+    assert rec["chosen"]["cost_usd"] <= 150 and rec["plan"]["budget_usd"] == 150
+    assert rec["registration"]["status"] == "not_registered"  # the budget overrides the rule
+    code, out, err = _run(capsys, "plan", str(path), "--target", "0.95", "--risk", "0.1",
+                          "--rule", "target", "--no-save")
+    assert code == 0, err
+    assert "one shot" in out and "recommendation" in out and "rounds (LOC" in out
+
+
+def test_usage_errors_exit_2(capsys, tmp_path):
+    path = write(tmp_path / "e", iris_two_models())
+    code, _, err = _run(capsys, "plan", str(path), "--no-save")
+    assert code == 2 and err.startswith("error: ") and "run the study first" in err
+    code, _, err = _run(capsys, "value", str(path), "--add", "lots")
+    assert code == 2 and "--add takes comma-separated" in err
+    code, _, err = _run(capsys, "register", str(path))
+    assert code == 2 and "no decision: section" in err

@@ -1,0 +1,218 @@
+"""dataroi.decide: options, budget planner, guardrails, LOC rounds, recommendation."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import dataroi
+from dataroi.decide import (
+    evaluate_options,
+    plan_budget,
+    plan_rounds,
+    recommend,
+    register_decision_rule,
+    registration_status,
+    solve_rounds,
+)
+from dataroi.decide._recommend import decide
+from dataroi.exceptions import UsageError
+from dataroi.ledger import open_ledger
+from dataroi.spec import CostSpec, DecisionSpec, GuardrailSpec
+from dataroi.value import fit_study_curves
+from tests.value_tests.helpers import crossing_frame, iris_two_models, run_study, write
+
+COSTS = CostSpec(price_per_label_usd=0.5, labels_per_item=2, adjudication_rate=0.1,
+                 fixed_cost_per_round_usd=100, compute_price_per_hour_usd=3.0, retrains=12,
+                 engineering_cost_usd=500, value_per_point_usd=400)
+
+
+@pytest.fixture(scope="module")
+def cross():
+    return fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
+
+
+def test_options_cover_keep_switch_and_both(cross):
+    opts = evaluate_options(cross, COSTS, current_model="simple", target=0.86)
+    kinds = {(o.switch, o.delta_n > 0) for o in opts.options}
+    assert kinds == {(False, False), (False, True), (True, False), (True, True)}
+    base = opts.get("simple+0")
+    assert base.is_baseline and base.cost_usd == 0 and base.gain_mean == 0
+    sw = opts.get("deep+0")
+    assert sw.engineering_usd == 500 and sw.labeling_usd == 0
+    lab = opts.get("simple+400")
+    assert lab.labeling_usd == pytest.approx(400 * 0.5 * 2.1 + 100)
+    for o in opts.options:
+        assert o.cost_usd == pytest.approx(o.labeling_usd + o.compute_usd + o.engineering_usd)
+        assert o.cvar05_usd <= o.var05_usd <= o.net_mean_usd + 1e-9 or o.is_baseline
+        assert o.gain_q05 <= o.gain_q50 <= o.gain_q95
+        assert 0 <= o.p_target <= 1
+    # deep is worse today: switching without labels loses
+    assert sw.gain_mean < 0 and sw.p_gain_positive < 0.5
+
+
+def test_options_over_the_budget_are_excluded_with_the_reason(cross):
+    opts = evaluate_options(cross, COSTS, current_model="simple")
+    plan = plan_budget(opts, budget_usd=600)
+    assert plan.chosen.cost_usd <= 600
+    assert all(o.cost_usd <= 600 for o in plan.ranked)
+    over = [(o, why) for o, why in plan.excluded if o.cost_usd > 600]
+    assert over and all(any("over the budget of $600" in w for w in why) for _, why in over)
+
+
+def test_guardrails_and_deadline_exclude_with_reasons(cross):
+    costs = CostSpec(price_per_label_usd=0.1, value_per_point_usd=100, labels_per_day=100,
+                     deadline_days=5)
+    opts = evaluate_options(cross, costs, current_model="simple")
+    plan = plan_budget(opts, guardrails=GuardrailSpec(min_p_gain=0.99, min_gain_per_1k=0.05))
+    reasons = [w for _, why in plan.excluded for w in why]
+    assert any("deadline is 5 days" in w for w in reasons)
+    assert any("P(gain > 0)" in w and "guardrail" in w for w in reasons)
+    assert any("per 1,000 labels" in w for w in reasons)
+    assert all(o.delta_n <= 500 for o in plan.ranked)
+    tight = plan_budget(opts, guardrails=GuardrailSpec(max_budget_usd=0))
+    assert tight.chosen.is_baseline and tight.budget_usd == 0
+
+
+def test_zero_value_per_point_keeps_the_model(cross):
+    opts = evaluate_options(cross, CostSpec(price_per_label_usd=0.5, value_per_point_usd=0),
+                            current_model="simple")
+    plan = plan_budget(opts)
+    assert plan.chosen.is_baseline
+    assert all(o.net_mean_usd == pytest.approx(-o.cost_usd) for o in opts.options)
+
+
+def test_risk_averse_rule_and_expected_net_rule(cross):
+    opts = evaluate_options(cross, COSTS, current_model="simple")
+    exp = plan_budget(opts, rule="expected_net")
+    q10 = plan_budget(opts, rule="quantile10")
+    assert exp.chosen.net_mean_usd == max(o.net_mean_usd for o in exp.ranked)
+    assert q10.chosen.net_q10_usd == max(o.net_q10_usd for o in q10.ranked)
+
+
+def test_missing_cost_fields_name_the_field(cross):
+    with pytest.raises(UsageError, match=r"costs\.price_per_label_usd"):
+        evaluate_options(cross, CostSpec(value_per_point_usd=10))
+    opts = evaluate_options(cross, CostSpec(price_per_label_usd=1.0))
+    with pytest.raises(UsageError, match=r"costs\.value_per_point_usd"):
+        plan_budget(opts)
+    with pytest.raises(UsageError, match=r"costs\.value_per_point_usd"):
+        plan_budget(opts, rule="expected_net")
+    with pytest.raises(UsageError, match=r"costs\.price_per_label_usd"):
+        plan_rounds(cross, 0.9, CostSpec())
+    # without money, a target rule still works
+    opts_t = evaluate_options(cross, CostSpec(price_per_label_usd=1.0), target=0.85)
+    assert plan_budget(opts_t).rule == "target"
+
+
+def test_target_already_reached(cross):
+    opts = evaluate_options(cross, COSTS, current_model="simple", target=0.5)
+    plan = plan_budget(opts, rule="target", risk=0.1)
+    assert plan.chosen.is_baseline and plan.target_met
+    rp = plan_rounds(cross, 0.5, COSTS, model="simple")
+    assert rp.one_shot["added"] == 0 and rp.multi["added"] == [0, 0, 0]
+    assert rp.multi["expected_cost_usd"] == 0 and rp.p_infeasible == 0
+    assert any("already reached" in n for n in opts.notes)
+
+
+def test_target_never_reachable(cross):
+    opts = evaluate_options(cross, COSTS, current_model="simple", target=1.2)
+    plan = plan_budget(opts, rule="target", risk=0.1)
+    assert plan.target_met is False and "no allowed option reaches" in plan.notes[0]
+    rp = plan_rounds(cross, 1.2, COSTS, model="deep", risk=0.1)
+    assert rp.p_infeasible == 1.0 and not rp.feasible
+    assert rp.one_shot["capped"] and rp.one_shot["failure_prob"] == 1.0
+    assert rp.one_shot["n_total"] == 64 * cross.current_n
+
+
+def test_loc_rounds_beat_one_shot_and_respect_risk(cross):
+    rp = plan_rounds(cross, 0.86, COSTS, model="deep", risk=0.1, rounds=3)
+    assert rp.penalty_source == "calibrated to risk"
+    assert rp.feasible and rp.multi["failure_prob"] <= 0.1 + 1e-12
+    assert rp.one_shot["failure_prob"] <= 0.1 + 1e-12
+    assert rp.multi["expected_cost_usd"] <= rp.one_shot["expected_cost_usd"] + 1e-6
+    assert rp.multi["added"] == sorted(rp.multi["added"])
+    given = plan_rounds(cross, 0.86, CostSpec(price_per_label_usd=0.5, failure_penalty_usd=1),
+                        model="deep")
+    assert given.penalty_source == "given" and given.multi["added"][-1] == 0  # not worth it
+
+
+def test_rounds_dp_matches_brute_force():
+    rng = np.random.default_rng(3)
+    q = np.array([100.0, 150, 220, 330, 500, 750])
+    surv = np.sort(rng.random(6))[::-1]
+    surv[0] = 1.0
+    for rounds, penalty in ((1, 50.0), (2, 400.0), (3, 2000.0)):
+        idx, best = solve_rounds(q, surv, cost_per_item=1.0, fixed_per_round=20.0,
+                                 penalty=penalty, rounds=rounds)
+        brute = math.inf
+        for path in itertools.combinations_with_replacement(range(6), rounds):
+            prev, cost = 0, 0.0
+            for i in path:
+                cost += ((q[i] - q[prev]) + (20.0 if i > prev else 0.0)) * surv[prev]
+                prev = i
+            brute = min(brute, cost + penalty * surv[prev])
+        assert best == pytest.approx(brute)
+        assert list(idx) == sorted(idx)
+
+
+def test_decide_is_deterministic_and_explains(cross):
+    a = decide(cross, COSTS, DecisionSpec(budget_usd=2000, target=0.86,
+                                          current_model="simple"))
+    b = decide(cross, COSTS, DecisionSpec(budget_usd=2000, target=0.86,
+                                          current_model="simple"))
+    assert a.to_dict() == b.to_dict()
+    assert a.runner_up is not None and a.chosen.option_id != a.runner_up.option_id
+    assert a.chosen.cost_usd <= 2000
+    text = a.text()
+    assert "Rule: the largest expected net value within a budget of $2,000" in text
+    assert "better beyond" in text  # the crossing, in words
+    assert set(a.hashes) >= {"trials", "curves", "costs", "rule"}
+    assert len(a.to_dict()["scenarios"]["chosen"]) == 3
+
+
+def test_preregistration_and_recommendation_in_the_ledger(tmp_path):
+    spec = iris_two_models(
+        costs={"price_per_label_usd": 0.2, "value_per_point_usd": 50,
+               "engineering_cost_usd": 30},
+        decision={"target": 0.9, "risk": 0.2, "budget_usd": 100, "rule": "expected_net"})
+    path = write(tmp_path / "s", spec)
+    study = dataroi.load_study(path)
+    assert registration_status(study).status == "not_registered"
+    reg = register_decision_rule(study)
+    assert reg.status == "before_results" and reg.first_result_at is None
+    assert register_decision_rule(study).registered_at == reg.registered_at  # once
+    study = run_study(tmp_path / "s", spec)
+    st = registration_status(study)
+    assert st.status == "before_results" and st.registered_at < st.first_result_at
+    rec = recommend(study)
+    assert rec.registration["status"] == "before_results"
+    assert rec.chosen.cost_usd <= 100
+    assert rec.hashes["spec"] == study.spec.spec_hash
+    assert rec.hashes["rule"] == st.rule_hash
+    with open_ledger(study.ledger_url, create=False) as ledger:
+        docs = ledger.list_documents("recommendation")
+        rules = ledger.list_documents("decision_rule")
+    assert len(docs) == 1 and len(rules) == 1
+    assert docs[0]["payload"]["chosen"]["option_id"] == rec.chosen.option_id
+    assert docs[0]["payload"]["hashes"]["data_fingerprint"] == study.prepare().fingerprint
+    # the rule changes after the results: registering it says so
+    spec["decision"]["target"] = 0.95
+    changed = dataroi.load_study(write(tmp_path / "s", spec))
+    assert changed.spec.spec_hash == study.spec.spec_hash   # trials are reused
+    after = register_decision_rule(changed)
+    assert after.status == "after_results" and after.changed
+    assert "CHANGED" in after.message and "AFTER results" in after.message
+    # an override on the command line is not the registered rule
+    rec2 = recommend(changed, budget_usd=10, save=False)
+    assert rec2.registration["status"] == "not_registered"
+    assert rec2.chosen.cost_usd <= 10
+
+
+def test_recommend_without_trials_is_a_usage_error(tmp_path):
+    study = dataroi.load_study(write(tmp_path / "empty", iris_two_models()))
+    with pytest.raises(UsageError, match="run the study first"):
+        recommend(study, save=False)

@@ -1,0 +1,56 @@
+"""A small real study (iris, two models, 5 sizes × 3 repeats) shared by value/decide tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+import dataroi
+
+
+def iris_two_models(**extra: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": "iris-value",
+        "data": {"source": "sklearn:iris", "target": "target"},
+        "models": {
+            "logreg": {"estimator": "sklearn.linear_model.LogisticRegression",
+                       "params": {"max_iter": 500}},
+            "tree": {"estimator": "sklearn.tree.DecisionTreeClassifier",
+                     "params": {"max_depth": 3}},
+        },
+        "metrics": ["accuracy"],
+        "schedule": {"sizes": [10, 20, 40, 80, 120], "repeats": 3, "seed": 0},
+    }
+    spec.update(extra)
+    return spec
+
+
+def write(folder: Path, spec: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "study.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def run_study(folder: Path, spec: dict[str, Any]) -> Any:
+    study = dataroi.load_study(write(folder, spec))
+    summary = study.run(jobs=1, progress=False)
+    assert summary.failed == 0
+    return study
+
+
+def crossing_frame() -> pd.DataFrame:
+    """Trials of two models whose curves cross: 'simple' wins small, 'deep' wins large."""
+    rows = []
+    rng = np.random.default_rng(0)
+    for m, top, k in (("simple", 0.86, 1.0), ("deep", 0.97, 4.0)):
+        for n in (25, 50, 100, 200, 400):
+            for r in range(4):
+                rows.append({"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+                             "value": top - k / n ** 0.5 + rng.normal(0, 0.002),
+                             "fit_seconds": 1e-3 * n})
+    return pd.DataFrame(rows)

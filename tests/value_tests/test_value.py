@@ -1,0 +1,104 @@
+"""dataroi.value on a real study (iris) and on crossing curves."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from dataroi.exceptions import UsageError
+from dataroi.spec import CostSpec
+from dataroi.value import (
+    compare_models,
+    delta_grid,
+    fit_study_curves,
+    labels_to_target,
+    marginal_value,
+    tipping_points,
+)
+from tests.value_tests.helpers import crossing_frame
+
+
+@pytest.fixture(scope="module")
+def curves(iris_study):
+    return fit_study_curves(iris_study, random_state=0)
+
+
+def test_curves_read_the_study(curves, iris_study):
+    assert curves.metric == "accuracy" and curves.higher_is_better
+    assert curves.current_n == 120 and curves.models == ("logreg", "tree")
+    assert set(curves.today["logreg"]) == {0, 1, 2}
+    # test-set bootstrap from the stored predictions: one value per resample
+    assert curves.test_boot["logreg"].shape == (100,)
+    assert 0.5 < float(np.mean(curves.test_boot["logreg"])) <= 1.0
+
+
+def test_marginal_value_grid_quantiles_and_determinism(curves, iris_study):
+    mv = marginal_value(curves, add=[1000])
+    deltas = sorted({r["delta_n"] for r in mv.rows})
+    assert deltas == delta_grid(120, add=[1000]) == [30, 60, 120, 240, 480, 960, 1000]
+    for r in mv.rows:
+        qs = [r[f"gain_q{p}"] for p in ("05", "25", "50", "75", "95")]
+        assert qs == sorted(qs)
+        assert 0.0 <= r["p_gain_positive"] <= 1.0
+        assert r["gain_per_1k"] == pytest.approx(r["gain_mean"] / r["delta_n"] * 1000)
+        assert r["predicted"] <= 1.0
+    again = marginal_value(fit_study_curves(iris_study, random_state=0), add=[1000])
+    assert again.to_dict() == mv.to_dict()
+
+
+def test_gains_of_one_draw_are_consistent_across_added_labels(curves):
+    g = curves.gain_draws("logreg", [30, 60, 120, 240], 500)
+    assert g.shape == (500, 4)
+    # one draw is one curve: the gain at 0 added labels is exactly 0
+    assert np.allclose(curves.gain_draws("logreg", [0], 10), 0.0)
+
+
+def test_labels_to_target_already_reached_and_never(curves):
+    low = labels_to_target(curves, 0.3)
+    assert all(r["already_reached"] and r["added_q50"] == 0 and r["p_never"] == 0
+               for r in low.rows)
+    never = labels_to_target(curves, 1.01)   # accuracy cannot exceed 1
+    assert all(r["p_never"] == 1.0 and math.isinf(r["added_q05"]) for r in never.rows)
+    assert never.to_dict()["rows"][0]["added_q50"] is None  # inf -> null in JSON
+
+
+def test_today_difference_is_the_paired_mean_with_a_ci(curves, iris_study):
+    frame = iris_study.trials()
+    at = frame[frame["n_train"] == 120].pivot(index="repeat", columns="model", values="value")
+    expected = float((at["logreg"] - at["tree"]).mean())
+    [pair] = compare_models(curves).pairs
+    assert (pair["a"], pair["b"]) == ("logreg", "tree")
+    assert pair["today_diff"] == pytest.approx(expected)
+    assert pair["n_repeats"] == 3
+    if math.isfinite(pair["today_ci_low"]):
+        assert pair["today_ci_low"] <= expected <= pair["today_ci_high"]
+    assert len(pair["projected"]) == 6
+
+
+def test_models_whose_curves_cross():
+    c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
+    [pair] = compare_models(c).pairs
+    assert pair["better_today"] == "simple"
+    assert pair["crossing_delta_n"] is not None and pair["crossing_delta_n"] > 0
+    assert "deep is worse today" in pair["summary"] and "better beyond" in pair["summary"]
+    # beyond the crossing, deep is more likely better than not
+    assert pair["p_b_better_at_max"] > 0.5
+
+
+def test_tipping_points_user_threshold_and_break_even(curves):
+    high = tipping_points(curves, threshold_per_1k=10.0)  # 10 accuracy units per 1k: never
+    assert all(r["tipping_delta_n"] == 0 for r in high.rows)
+    c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
+    tp = tipping_points(c, threshold_per_1k=0.01)
+    tips = {r["model"]: r["tipping_delta_n"] for r in tp.rows}
+    assert 0 < tips["simple"] < math.inf and 0 < tips["deep"] < math.inf
+    assert tips["deep"] > tips["simple"]  # the steeper curve pays for longer
+    # a point worth nothing: labels never pay
+    zero = tipping_points(c, costs=CostSpec(price_per_label_usd=1.0, value_per_point_usd=0))
+    assert all(r["tipping_delta_n"] == 0 and r["source"] == "break-even" for r in zero.rows)
+    with pytest.raises(UsageError, match="costs.value_per_point_usd"):
+        tipping_points(c, costs=CostSpec(price_per_label_usd=1.0))
+    with pytest.raises(UsageError, match="costs.price_per_label_usd"):
+        tipping_points(c, costs=CostSpec(value_per_point_usd=1.0))
