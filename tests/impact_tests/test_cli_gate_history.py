@@ -185,3 +185,19 @@ def test_gate_conditions_parse_descriptions_and_aliases() -> None:
     res = gate.evaluate({"accuracy_diff": -0.005, "p_candidate_worse": float("nan"),
                          "segments.n_significantly_worse": 0})
     assert [c.passed for c in res.conditions] == [True, False, True]
+
+
+@pytest.mark.postgres
+def test_history_on_a_postgres_ledger(files: dict[str, Path], postgres_url: str,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    for seed in range(2):
+        args = _run(files, "--seed", str(seed), "--name", "pg")
+        args[args.index("--ledger") + 1] = postgres_url
+        assert main(args) == 0
+    capsys.readouterr()
+    assert main(["impact", "history", "--ledger", postgres_url, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["assessments"]
+    assert len(rows) == 2
+    with open_ledger(postgres_url) as ledger:
+        docs = ledger.list_documents("impact_assessment")
+    assert len(docs) == 2 and all(len(d["payload"]["data_fingerprint"]) == 64 for d in docs)

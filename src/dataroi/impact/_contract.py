@@ -36,11 +36,11 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dataroi.exceptions import ContractError, UsageError
+from dataroi.exceptions import ContractError
 from dataroi.impact._errors import ImpactSpecError
+from dataroi.impact._yaml import read_yaml_input
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -243,21 +243,8 @@ def load_contract(source: str | os.PathLike[str] | Mapping[str, Any]) -> Contrac
         UsageError: the file does not exist.
         ImpactSpecError: the contract itself is invalid (every problem, with field paths).
     """
-    import yaml
 
-    if isinstance(source, Mapping):
-        raw: Any = dict(source)
-        where = "<mapping>"
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise UsageError(f"contract file not found: {path}")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ImpactSpecError(f"not valid YAML: {exc}".splitlines()[0],
-                                  what="data contract", source=str(path)) from None
-        where = str(path)
+    raw, where = read_yaml_input(source, what="data contract")
     if isinstance(raw, Mapping) and set(raw) == {"contract"}:
         raw = raw["contract"]
     if not isinstance(raw, Mapping):

@@ -29,11 +29,10 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from dataroi.exceptions import UsageError
 from dataroi.impact._errors import ImpactSpecError
+from dataroi.impact._yaml import read_yaml_input
 
 __all__ = ["Condition", "ConditionResult", "Gate", "GateResult", "load_gate"]
 
@@ -163,21 +162,8 @@ def load_gate(source: str | os.PathLike[str] | Mapping[str, Any]) -> Gate:
         UsageError: the file does not exist.
         ImpactSpecError: a condition cannot be read or names an unknown number.
     """
-    import yaml
 
-    if isinstance(source, Mapping):
-        raw: Any = dict(source)
-        where = "<mapping>"
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise UsageError(f"gate file not found: {path}")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ImpactSpecError(f"not valid YAML: {exc}".splitlines()[0], what="gate",
-                                  source=str(path)) from None
-        where = str(path)
+    raw, where = read_yaml_input(source, what="gate")
     if isinstance(raw, list):
         raw = {"conditions": raw}
     if not isinstance(raw, Mapping) or not isinstance(raw.get("conditions"), list) or \

@@ -36,7 +36,6 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -44,6 +43,7 @@ import numpy as np
 
 from dataroi.impact._errors import ImpactSpecError
 from dataroi.impact._expr import Expression, compile_expression, identifier_for
+from dataroi.impact._yaml import read_yaml_input
 
 __all__ = ["PERIODS", "ValueModel", "load_value_model"]
 
@@ -218,23 +218,9 @@ def load_value_model(source: str | os.PathLike[str] | Mapping[str, Any]) -> Valu
         UsageError: the file does not exist.
         ImpactSpecError: the content is invalid (exit code 2).
     """
-    import yaml
 
-    from dataroi.exceptions import UsageError
 
-    if isinstance(source, Mapping):
-        raw: Any = dict(source)
-        where = "<mapping>"
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise UsageError(f"value model file not found: {path}")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ImpactSpecError(f"not valid YAML: {exc}".splitlines()[0],
-                                  what="value model", source=str(path)) from None
-        where = str(path)
+    raw, where = read_yaml_input(source, what="value model")
     if isinstance(raw, Mapping) and set(raw) == {"value"} and isinstance(raw["value"], Mapping):
         raw = dict(raw["value"])
     if not isinstance(raw, Mapping):
