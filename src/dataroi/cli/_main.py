@@ -26,7 +26,7 @@ __all__ = ["main"]
 
 #: Modules that add commands: each has ``add_commands(subparsers) -> {name: handler}``
 #: where a handler takes the parsed ``argparse.Namespace`` and returns an exit code.
-_EXTENSIONS: list[str] = ["dataroi.cli._decide", "dataroi.cli._impact"]
+_EXTENSIONS: list[str] = ["dataroi.cli._decide", "dataroi.cli._impact", "dataroi.cli._report"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -291,9 +291,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if not summary.failed:
         print_recommendation(recommend(study), console,
                              title="recommendation (costs and rule from the demo spec)")
+    from dataroi.report import write_report
+
+    report = write_report(study, folder / "report.html", spec_path=str(spec_path))
+    console.print(f"report: {report} (one self-contained HTML file; open it in a browser)")
     console.print(f"next: dataroi value {spec_path}   |   dataroi plan {spec_path} --budget "
-                  f"20000   |   dataroi trials {spec_path} --format csv   |   dataroi "
-                  f"reproduce {spec_path}")
+                  f"20000   |   dataroi report {spec_path} -o report.md   |   dataroi trials "
+                  f"{spec_path} --format csv   |   dataroi reproduce {spec_path}")
     return 1 if summary.failed else 0
 
 

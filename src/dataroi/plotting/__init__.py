@@ -1,0 +1,38 @@
+"""Charts of a study: Display objects that draw numbers computed as data first.
+
+Every chart has a pure ``_get_*_info`` function (:mod:`dataroi.plotting._info`) that
+returns its numbers as a JSON-compatible dictionary, and a Display that draws it with
+matplotlib (imported only when drawing). In a notebook::
+
+    from dataroi.plotting import LearningCurveDisplay
+    LearningCurveDisplay.from_study(study).plot(ax=ax)
+
+Colours are Okabe & Ito's colour-blind-safe palette, with a marker and line style per
+model; every axis names its unit.
+
+Example:
+    >>> from dataroi.plotting import OKABE_ITO
+    >>> len(OKABE_ITO)
+    8
+"""
+
+from __future__ import annotations
+
+from dataroi.plotting._displays import (
+    CostFrontierDisplay,
+    LearningCurveDisplay,
+    MarginalValueDisplay,
+    ModelDifferenceDisplay,
+)
+from dataroi.plotting._style import OKABE_ITO, metric_axis_label, metric_unit, model_styles
+
+__all__ = [
+    "OKABE_ITO",
+    "CostFrontierDisplay",
+    "LearningCurveDisplay",
+    "MarginalValueDisplay",
+    "ModelDifferenceDisplay",
+    "metric_axis_label",
+    "metric_unit",
+    "model_styles",
+]

@@ -1,0 +1,113 @@
+"""The HTML report: one self-contained page composed from the report document.
+
+Inline CSS, figures as embedded SVG images, no scripts, no fonts, no links to fetch;
+a Content-Security-Policy forbids loading anything but embedded images. Every string
+goes through Jinja2's autoescaping, so names from the user's data or spec (models,
+columns, files) can never become markup.
+
+Example:
+    >>> html = render_html({"study": {"name": "<b>x</b>"}, "sections": {}, "missing": []})
+    >>> "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from dataroi.report._build import SECTIONS
+
+__all__ = ["fmt_money", "fmt_num", "render_html"]
+
+
+def fmt_num(v: Any, digits: int = 4) -> str:
+    """A number with ``digits`` decimals (``n/a`` for missing, ``∞`` for infinite).
+
+    Example:
+        >>> fmt_num(0.123456), fmt_num(None), fmt_num(12345.0, 0)
+        ('0.1235', 'n/a', '12,345')
+    """
+    if v is None:
+        return "n/a"
+    if isinstance(v, bool):
+        return str(v)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if math.isinf(f):
+        return "∞"
+    if math.isnan(f):
+        return "n/a"
+    return f"{f:,.{digits}f}"
+
+
+def fmt_signed(v: Any, digits: int = 4) -> str:
+    """A signed number (``+0.0120``)."""
+    s = fmt_num(v, digits)
+    return s if s in ("n/a", "∞") or s.startswith("-") else "+" + s
+
+
+def fmt_money(v: Any) -> str:
+    """US dollars without cents (``$1,500``; ``-$104``)."""
+    if v is None:
+        return "n/a"
+    f = float(v)
+    return f"-${-f:,.0f}" if f < 0 else f"${f:,.0f}"
+
+
+def fmt_int(v: Any) -> str:
+    """An integer with thousands separators (``∞`` / ``n/a`` where undefined)."""
+    if v is None:
+        return "n/a"
+    f = float(v)
+    return "∞" if math.isinf(f) else f"{round(f):,}"
+
+
+def _template_text() -> str:
+    """The page template (``templates/report.html.j2``, shipped as package data)."""
+    from importlib.resources import files
+
+    return files("dataroi.report").joinpath("templates/report.html.j2").read_text(
+        encoding="utf-8")
+
+
+
+def render_html(doc: dict[str, Any]) -> str:
+    """Render the report document as one self-contained HTML page."""
+    import jinja2
+    from markupsafe import Markup, escape
+
+    from dataroi.report._figures import report_figures
+
+    figures = report_figures(doc)
+    missing = doc.get("missing") or []
+    sections = doc.get("sections") or {}
+
+    def figs(section: str) -> Markup:
+        parts = [Markup('<figure id="{}"><img alt="{}" src="{}"><figcaption>{}</figcaption>'
+                        "</figure>").format(f.figure_id, f.alt, f.data_uri, f.caption)
+                 for f in figures if f.section == section]
+        return Markup("\n").join(parts)
+
+    def todo(section: str) -> bool:
+        return any(m["section"] == section for m in missing)
+
+    def todo_block(section: str) -> Markup:
+        msgs = [m["message"] for m in missing if m["section"] == section]
+        if not msgs or section == "diagnostics":
+            return Markup("")
+        return Markup('<div class="todo"><b>To complete this section:</b><ul class="tight">'
+                      "{}</ul></div>").format(
+            Markup("").join(Markup("<li>{}</li>").format(escape(m)) for m in msgs))
+
+    def shown(key: str) -> bool:
+        return bool(sections.get(key)) or todo(key) or key == "diagnostics"
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined)
+    return env.from_string(_template_text()).render(
+        doc=doc, study=doc.get("study") or {}, s=sections, order=list(SECTIONS),
+        titles=SECTIONS, figs=figs, todo=todo, todo_block=todo_block, shown=shown,
+        num=fmt_num, signed=fmt_signed, money=fmt_money, int=fmt_int,
+        far=lambda v: "beyond the limit" if v is None else fmt_int(v))

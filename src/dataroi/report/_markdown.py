@@ -1,0 +1,224 @@
+"""The Markdown report: the same sections as the HTML page, as headings and tables.
+
+Meant for a pull request or a wiki on a code-hosting site: no images (the HTML report
+has the charts), tables in GitHub-flavoured Markdown, and every user string escaped so
+that it cannot break a table or become HTML.
+
+Example:
+    >>> md_escape("a|b <script>")
+    'a\\\\|b &lt;script&gt;'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dataroi.report._build import SECTIONS
+from dataroi.report._html import fmt_int, fmt_money, fmt_num, fmt_signed
+
+__all__ = ["md_escape", "render_markdown"]
+
+_SPECIAL = {"\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;", "`": "\\`",
+            "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]", "\n": " ", "\r": " "}
+
+
+def md_escape(text: Any) -> str:
+    """Escape a string for Markdown text and table cells."""
+    return "".join(_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def _code(text: Any) -> str:
+    """A code span; text with markup characters is escaped as plain text instead."""
+    t = str(text).replace("\n", " ")
+    if any(ch in t for ch in "<>`&"):
+        return md_escape(t)
+    return "`" + t.replace("|", "\\|") + "`"
+
+
+def _far(v: Any) -> str:
+    return "beyond the limit" if v is None else fmt_int(v)
+
+
+def _table(header: list[str], rows: list[list[str]], align: str = "") -> list[str]:
+    al = align or ("l" + "r" * (len(header) - 1))
+    sep = ["---" if a == "l" else "---:" for a in al]
+    return ["| " + " | ".join(header) + " |", "| " + " | ".join(sep) + " |"] + [
+        "| " + " | ".join(r) + " |" for r in rows] + [""]
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    """Render the report document as Markdown."""
+    e = md_escape
+    s = doc.get("sections") or {}
+    study = doc.get("study") or {}
+    missing = doc.get("missing") or []
+    out = [f"# dataroi report: {e(study.get('name', ''))}", "",
+           f"Primary metric **{e(study.get('metric', ''))}**; models "
+           + ", ".join(_code(m) for m in study.get("models", []))
+           + f"; generated {doc.get('generated_at', '')}; schema {doc.get('schema_version')}."
+           " The charts are in the HTML report (`--format html`).", ""]
+
+    def todo(key: str) -> list[str]:
+        msgs = [m["message"] for m in missing if m["section"] == key]
+        return (["> **To complete this section:**"] + [f"> - {e(m)}" for m in msgs] + [""]
+                ) if msgs else []
+
+    a = s.get("answer")
+    if a or todo("answer"):
+        out += [f"## 1. {SECTIONS['answer']}", ""]
+        if a:
+            out += [f"**Recommendation: {e(a['headline'])}**", "", e(a["paragraph"]), ""]
+            head = ["option", "cost", f"expected {e(a['metric'])}",
+                    "expected gain [90 %]", "P(gain > 0)"]
+            if a.get("target") is not None:
+                head.append(f"P({e(a['metric'])} ≥ {a['target']})")
+            if a.get("has_money"):
+                head += ["expected net", "5 % VaR"]
+            rows = []
+            for o in a["options"]:
+                label = f"{e(o['label'])} ({o['role']})"
+                if o["role"] == "recommended":
+                    label = f"**{label}**"
+                r = [label, fmt_money(o["cost_usd"]), fmt_num(o["predicted"]),
+                     f"{fmt_signed(o['gain_mean'])} [{fmt_signed(o['gain_q05'])}, "
+                     f"{fmt_signed(o['gain_q95'])}]", fmt_num(o["p_gain_positive"], 2)]
+                if a.get("target") is not None:
+                    r.append(fmt_num(o.get("p_target"), 2))
+                if a.get("has_money"):
+                    r += [fmt_money(o.get("net_mean_usd")), fmt_money(o.get("var05_usd"))]
+                rows.append(r)
+            out += _table(head, rows)
+            reg = a.get("registration") or {}
+            status = str(reg.get("status", "unknown")).replace("_", " ")
+            out += [f"**Pre-registration:** {e(status)} — {e(reg.get('message', ''))}", ""]
+            if a.get("excluded"):
+                out += [f"**Excluded options ({len(a['excluded'])}):**", ""]
+                out += [f"- {e(x['label'])}: {e('; '.join(x['reasons']))}"
+                        for x in a["excluded"]] + [""]
+            if len(a["reasons"]) > 2:
+                out += ["**More reasons:**", ""] + [f"- {e(r)}" for r in a["reasons"][2:]]
+                out.append("")
+        out += todo("answer")
+    lc = s.get("learning_curves")
+    if lc or todo("learning_curves"):
+        out += [f"## 2. {SECTIONS['learning_curves']}", ""]
+        if lc:
+            out += [f"{e(lc['metric'])} on the held-out test set ({e(lc['unit'])}); pool "
+                    f"{fmt_int(lc['pool_size'])} labels; extrapolated to "
+                    f"{fmt_int(lc['horizon_n'])} labels.", ""]
+            rows = []
+            for m in lc["models"]:
+                mean, ex, tip = m["mean"], m["extrapolation"], m.get("tipping")
+                rows.append([
+                    e(m["model"]), fmt_num(mean["mean"][-1] if mean["mean"] else None),
+                    f"{fmt_num(mean['ci_low'][-1] if mean['ci_low'] else None)} – "
+                    f"{fmt_num(mean['ci_high'][-1] if mean['ci_high'] else None)}",
+                    fmt_num(ex["median"][-1]) if ex else "n/a",
+                    f"{fmt_num(ex['low90'][-1])} – {fmt_num(ex['high90'][-1])}" if ex
+                    else "n/a",
+                    ("already passed" if tip["already_passed"] else f"+{fmt_int(tip['added_n'])}")
+                    if tip else "n/a"])
+            out += _table(["model", "today (mean)", "95 % CI",
+                           f"predicted at {fmt_int(lc['horizon_n'])}", "90 % band there",
+                           "tipping point (added labels)"], rows, "lrrrrr")
+        out += todo("learning_curves")
+    dm = s.get("data_vs_model")
+    if dm or todo("data_vs_model"):
+        out += [f"## 3. {SECTIONS['data_vs_model']}", ""]
+        if dm:
+            rows = []
+            for t, p in zip(dm["today"], dm["projected"], strict=True):
+                rows.append([e(t["label"]), fmt_signed(t["diff"]),
+                             f"{fmt_signed(t['ci_low'])} to {fmt_signed(t['ci_high'])}",
+                             f"n ≈ {fmt_int(p['crossing_n'])}" if p.get("crossing_n")
+                             else "none", e(t["summary"])])
+            out += _table(["pair a − b", "difference today", "CI", "crossing", "in words"],
+                          rows, "lrrll")
+        out += todo("data_vs_model")
+    mv = s.get("marginal_value")
+    if mv or todo("marginal_value"):
+        out += [f"## 4. {SECTIONS['marginal_value']}", ""]
+        if mv:
+            ch = mv["chart"]
+            if ch.get("break_even_note"):
+                out += [f"Break-even: {e(ch['break_even_note'])}.", ""]
+            rows = []
+            for m in ch["models"]:
+                for i, d in enumerate(m["delta_n"]):
+                    rows.append([e(m["model"]), fmt_int(d), fmt_num(m["per_1k_mean"][i], 5),
+                                 f"{fmt_num(m['per_1k_q05'][i], 5)} – "
+                                 f"{fmt_num(m['per_1k_q95'][i], 5)}",
+                                 fmt_num(m["p_gain_positive"][i], 2)])
+            out += _table(["model", "added labels", "expected gain per 1,000",
+                           "90 % band", "P(gain > 0)"], rows)
+            fr = mv.get("frontier")
+            if fr:
+                front = [o for o in fr["options"] if o["on_frontier"]]
+                out += ["Efficient frontier (no cheaper option is better):", ""]
+                out += _table(["option", "cost", f"expected {e(fr['metric'])}"],
+                              [[e(o["label"]) + (" **(recommended)**" if o["chosen"] else ""),
+                                fmt_money(o["cost_usd"]), fmt_num(o["expected"])]
+                               for o in front])
+            lt = mv.get("labels_to_target")
+            if lt:
+                out += [f"Labels to reach {e(lt['metric'])} ≥ {lt['target']}:", ""]
+                out += _table(["model", "today", "added: median", "5 % – 95 %",
+                               "P(not within limit)"],
+                              [[e(r["model"]), fmt_num(r["today"]),
+                                "reached" if r["already_reached"] else _far(r["added_q50"]),
+                                f"{_far(r['added_q05'])} – {_far(r['added_q95'])}",
+                                fmt_num(r["p_never"], 2)] for r in lt["rows"]])
+        out += todo("marginal_value")
+    dg = s.get("diagnostics") or {}
+    out += [f"## 5. {SECTIONS['diagnostics']}", ""]
+    if dg.get("items"):
+        out += _table(["what", "model", "finding", "what to do"],
+                      [[e(f"{d['kind']}: {d['code']}"), e(d.get("model") or ""),
+                        e(d["message"]), e(d["action"])] for d in dg["items"]], "llll")
+    else:
+        out += ["No ill-behaved curves, disagreeing families or warnings.", ""]
+    if dg.get("failed_groups"):
+        out += _table(["count", "error", "models", "what to do"],
+                      [[str(g["count"]), e(f"{g['error_type']}: {g['message']}"),
+                        e(", ".join(g["models"])), e(g["action"])]
+                       for g in dg["failed_groups"]], "rlll")
+    else:
+        out += ["Failed trials: none.", ""]
+    if missing:
+        out += ["**To complete this report:**", ""]
+        out += [f"- {SECTIONS.get(m['section'], m['section'])}: {e(m['message'])}"
+                for m in missing] + [""]
+    r = s.get("reproducibility")
+    if r:
+        d = r["data"]
+        out += [f"## 6. {SECTIONS['reproducibility']}", "",
+                f"Re-create this report: {_code(r['command'])}", "",
+                f"- data: {_code(d['source'])}, target column {_code(d['target'])}, "
+                f"{fmt_int(d['n_rows'])} rows (pool {fmt_int(d['pool_size'])}, test "
+                f"{fmt_int(d['test_size'])})",
+                f"- dataset fingerprint (SHA-256): {_code(d['fingerprint'])}",
+                f"- spec hash: {_code(r['spec_hash'])}"]
+        if r.get("decision_rule"):
+            dr = r["decision_rule"]
+            out.append(f"- decision rule: {_code(dr['rule_hash'])}, registered at "
+                       f"{dr.get('registered_at') or 'never'}")
+        sd = r["seeds"]
+        out += [f"- seeds: root {sd['root_seed']}, {sd['repeats']} repeats, "
+                f"{sd['n_trial_seeds']} trial seeds (SHA-256 {_code(sd['trial_seeds_sha256'])})",
+                "- trials: " + ", ".join(f"{k} {v}" for k, v in r["trial_counts"].items())]
+        cv = r["code_version"]
+        git = cv.get("git") or {}
+        out.append(f"- code: dataroi {cv['dataroi']}"
+                   + (f", git {_code(git.get('commit'))}" if git else ""))
+        for env in r["environments"]:
+            pk = ", ".join(f"{k} {v}" for k, v in (env.get("packages") or {}).items())
+            out.append(f"- environment #{env['environment_id']}: Python {e(env.get('python'))} "
+                       f"on {e(env.get('platform'))}, {e(env.get('cpu'))}; {e(pk)}")
+        if r["reproductions"]:
+            for x in r["reproductions"]:
+                out.append(f"- reproduction {x['created_at']}: {x['sample']} trials re-run, "
+                           f"{x['differing']} differing")
+        else:
+            out.append("- reproduction checks: none yet (`dataroi reproduce SPEC`)")
+        out.append("")
+    return "\n".join(out)

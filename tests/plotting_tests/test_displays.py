@@ -1,0 +1,68 @@
+"""Displays draw their info on given axes (no pixels compared: the numbers are tested in
+test_info) and work from a real study, as in a notebook."""
+
+from __future__ import annotations
+
+import pytest
+from matplotlib.figure import Figure
+
+from dataroi.plotting import (
+    CostFrontierDisplay,
+    LearningCurveDisplay,
+    MarginalValueDisplay,
+    ModelDifferenceDisplay,
+)
+
+
+def _ax():
+    return Figure().add_subplot()
+
+
+def test_learning_curve_display_from_study(full_study):
+    study, _ = full_study
+    disp = LearningCurveDisplay.from_study(study, tipping={"tree": 50.0})
+    ax = _ax()
+    assert disp.plot(ax=ax) is disp and disp.ax_ is ax and disp.figure_ is ax.figure
+    assert ax.get_xscale() == "log"
+    assert "accuracy" in ax.get_ylabel() and "0–1" in ax.get_ylabel()
+    assert "labeled rows" in ax.get_xlabel()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["logreg", "tree"]
+    assert disp.info["target"] == 0.97  # from the spec's decision section
+    # one model alone: a legend of the chart's elements
+    one = LearningCurveDisplay.from_study(study).plot(ax=_ax(), models=["tree"])
+    texts = [t.get_text() for t in one.ax_.get_legend().get_texts()]
+    assert "90 % extrapolation band" in texts and one.ax_.get_title() == "tree"
+
+
+def test_learning_curve_display_focus_zooms(full_study):
+    study, _ = full_study
+    disp = LearningCurveDisplay.from_study(study)
+    disp.info["focus_ylim"] = [0.8, 1.0]
+    assert disp.plot(ax=_ax(), focus=True).ax_.get_ylim() == pytest.approx((0.8, 1.0))
+
+
+def test_value_displays_from_study(full_study):
+    study, _ = full_study
+    mv = MarginalValueDisplay.from_study(study, n_draws=300).plot(ax=_ax())
+    assert mv.info["break_even_per_1k"] is not None
+    assert any("break-even" in t.get_text() for t in mv.ax_.get_legend().get_texts())
+    md = ModelDifferenceDisplay.from_study(study, n_draws=300)
+    assert md.plot(ax=_ax(), kind="today").ax_.get_yticklabels()[0].get_text() == \
+        "logreg − tree"
+    assert md.plot(ax=_ax(), kind="projected").ax_.get_xscale() == "log"
+    from dataroi.exceptions import UsageError
+
+    with pytest.raises(UsageError, match="kind"):
+        md.plot(ax=_ax(), kind="sideways")
+
+
+def test_cost_frontier_display_from_recommendation(full_study):
+    from dataroi.decide import recommend
+
+    study, _ = full_study
+    rec = recommend(study, save=False, n_draws=300)
+    disp = CostFrontierDisplay.from_recommendation(rec).plot(ax=_ax())
+    chosen = [o for o in disp.info["options"] if o["chosen"]]
+    assert [o["option_id"] for o in chosen] == [rec.chosen.option_id]
+    assert "USD" in disp.ax_.get_xlabel()

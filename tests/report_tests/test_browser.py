@@ -1,0 +1,125 @@
+"""The HTML report of a real study in a real headless Chromium (Selenium, Debian's
+chromium + chromium-driver): no console errors, no network requests, every section and
+figure present and visible; a full-page screenshot is saved as an artifact.
+
+Skips with the reason when Chromium is absent, unless ``DATAROI_REQUIRE_BROWSER=1``
+(CI), then fails. Screenshots go to ``$DATAROI_ARTIFACTS_DIR`` (default
+``test-artifacts/`` in the working directory).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dataroi.report import SECTIONS, write_report
+
+CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+DRIVER = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
+FIGURES = ("fig-learning-curves", "fig-learning-curves-each", "fig-data-vs-model",
+           "fig-marginal-value", "fig-cost-frontier")
+
+
+def _find(paths: tuple[str, ...], name: str) -> str | None:
+    return next((p for p in paths if os.access(p, os.X_OK)), None) or shutil.which(name)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    chromium, driver = _find(CHROMIUM, "chromium"), _find(DRIVER, "chromedriver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        selenium_ok = False
+    else:
+        selenium_ok = True
+    if not (chromium and driver and selenium_ok):
+        reason = ("headless browser test needs Chromium, chromedriver and selenium "
+                  f"(found chromium={chromium}, chromedriver={driver}, selenium="
+                  f"{selenium_ok}); install: apt-get install chromium chromium-driver; "
+                  "pip install selenium")
+        if os.environ.get("DATAROI_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + " (DATAROI_REQUIRE_BROWSER=1)")
+        pytest.skip(reason)
+    profile = tempfile.mkdtemp(prefix="dataroi-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-default-apps",
+                f"--user-data-dir={profile}", "--window-size=1200,900"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    # an explicit driver path: Selenium Manager never downloads anything
+    drv = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _artifacts() -> Path:
+    folder = Path(os.environ.get("DATAROI_ARTIFACTS_DIR", "test-artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_report_in_headless_chromium(browser, full_study, tmp_path):
+    study, spec_path = full_study
+    page = write_report(study, tmp_path / "report.html", spec_path=str(spec_path),
+                        n_draws=500)
+    browser.get_log("performance")  # drop anything before the page
+    browser.get(page.resolve().as_uri())
+    assert browser.title == "dataroi report: iris-report"
+    # every image decoded (an SVG that fails to parse has naturalWidth 0)
+    state = browser.execute_script("""
+        const visible = el => { const r = el.getBoundingClientRect();
+            const s = getComputedStyle(el);
+            return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'
+                   && s.display !== 'none'; };
+        return {
+          sections: [...document.querySelectorAll('section')].map(s => [
+              s.id, visible(s), s.querySelector('h2') ? s.querySelector('h2').textContent
+                                                      : '']),
+          figures: [...document.querySelectorAll('figure')].map(
+              f => { const img = f.querySelector('img');
+                     return [f.id, visible(img), img.complete, img.naturalWidth, img.alt]; }),
+          scripts: document.scripts.length,
+          links: [...document.querySelectorAll('link,iframe,object,embed')].length,
+        };""")
+    ids = [s[0] for s in state["sections"]]
+    assert ids == list(SECTIONS), ids
+    for sid, visible, title in state["sections"]:
+        assert visible and title, sid
+    figs = {f[0]: f for f in state["figures"]}
+    assert set(FIGURES) <= set(figs), figs.keys()
+    for fid in FIGURES:
+        _, visible, complete, width, alt = figs[fid]
+        assert visible and complete and width > 100 and alt, figs[fid]
+    assert state["scripts"] == 0 and state["links"] == 0
+    # no console errors (a CSP violation or a broken image would log one)
+    errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+    assert errors == []
+    # no network requests: only the file itself and its embedded data: images
+    requests = []
+    for entry in browser.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg["method"] == "Network.requestWillBeSent":
+            url = msg["params"]["request"]["url"]
+            if not url.startswith(("data:", "file:", "about:")):
+                requests.append(url)
+    assert requests == []
+    # a full-page screenshot as an artifact
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1200, min(int(height) + 120, 20000))
+    shot = _artifacts() / "report-full-page.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 50_000
