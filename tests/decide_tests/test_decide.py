@@ -129,15 +129,25 @@ def test_target_never_reachable(cross):
 
 
 def test_loc_rounds_beat_one_shot_and_respect_risk(cross):
-    rp = plan_rounds(cross, 0.86, COSTS, model="deep", risk=0.1, rounds=3)
+    # a risk above the share of draws that never reach the target: a feasible plan
+    rp = plan_rounds(cross, 0.86, COSTS, model="deep", risk=0.2, rounds=3)
+    assert rp.p_infeasible < 0.2
     assert rp.penalty_source == "calibrated to risk"
-    assert rp.feasible and rp.multi["failure_prob"] <= 0.1 + 1e-12
-    assert rp.one_shot["failure_prob"] <= 0.1 + 1e-12
+    assert rp.feasible and rp.multi["failure_prob"] <= 0.2 + 1e-12
+    assert rp.one_shot["failure_prob"] <= 0.2 + 1e-12
     assert rp.multi["expected_cost_usd"] <= rp.one_shot["expected_cost_usd"] + 1e-6
     assert rp.multi["added"] == sorted(rp.multi["added"])
     given = plan_rounds(cross, 0.86, CostSpec(price_per_label_usd=0.5, failure_penalty_usd=1),
                         model="deep")
     assert given.penalty_source == "given" and given.multi["added"][-1] == 0  # not worth it
+
+
+def test_a_risk_below_the_never_share_is_reported_infeasible(cross):
+    for risk in (0.01, 0.1, 0.3):
+        rp = plan_rounds(cross, 0.86, COSTS, model="deep", risk=risk, rounds=3)
+        # no plan can fail less often than the share of draws that never get there
+        assert rp.feasible == (rp.p_infeasible <= risk)
+        assert rp.multi["failure_prob"] >= rp.p_infeasible - 1e-12
 
 
 def test_rounds_dp_matches_brute_force():

@@ -752,7 +752,7 @@ def fit_curve(
     families: str | Sequence[str] = "auto",
     random_state: int | np.random.SeedSequence | None = None,
     best_value: float | None = None,
-    n_bootstrap: int = 40,
+    n_bootstrap: int = 24,
     calibrate: bool = True,
 ) -> CurveFit:
     """Fit a learning curve and extrapolate it with calibrated uncertainty.
@@ -775,7 +775,9 @@ def fit_curve(
         best_value: Best achievable metric value (1 for accuracy, 0 for an error rate);
             default: 1 if higher is better and all scores are ≤ 1, 0 if lower is better and
             all scores are ≥ 0, else unbounded.
-        n_bootstrap: Number of bootstrap refits (joint draws are resampled from them).
+        n_bootstrap: Number of bootstrap refits (joint draws are resampled from them; with
+            the learned scale model they shape the joint structure of the draws, not the
+            width of the intervals).
         calibrate: Apply the learned interval calibration (``False``: raw bootstrap).
 
     Returns:
