@@ -9,7 +9,7 @@ What it measures (issue 2's targets), as ratios so that a noisy shared machine m
 3. A second ``dataroi run`` of the same spec: ≤ 5 % of the first run's time.
 4. Memory on NYC flights (327k rows) with 2 workers: peak memory of the whole process
    tree vs the in-memory size of the data set (target ≤ 3×), measured as the sum of the
-   processes' proportional set size (PSS: shared pages counted once), sampled every 20 ms.
+   processes' proportional set size (PSS: shared pages counted once), sampled every 100 ms.
 
 Run:  python benchmarks/bench_runner.py [--quick] [--skip-memory]
 """
@@ -120,7 +120,7 @@ def peak_tree_memory(cmd: list[str]) -> tuple[int, float]:
         nonlocal peak
         while not stop.is_set():
             peak = max(peak, _tree_pss(proc.pid))
-            time.sleep(0.02)
+            time.sleep(0.1)
 
     t = threading.Thread(target=sample, daemon=True)
     t0 = time.perf_counter()
@@ -176,6 +176,49 @@ def bench_memory(work: Path, quick: bool) -> None:
           f"({(peak - base_peak) / dense:.2f}× the same data as a float64 matrix, "
           f"{dense / mib:.1f} MiB); target ≤ 3×")
     print(f"[memory] whole tree incl. interpreters = {peak / data_bytes:.1f}× the compact data")
+    # the peer: scikit-learn alone fitting the largest trial once, in one process
+    fit_peak = _sklearn_fit_increment(work / "flights.parquet", model["hgb"]["params"])
+    print(f"[memory] peer: one plain scikit-learn fit of the largest trial in one process "
+          f"adds {fit_peak / mib:.0f} MiB (model input conversion and internals)")
+    print(f"RATIO memory above baseline / (2 workers × one plain fit): "
+          f"{(peak - base_peak) / (2 * fit_peak):.2f} (≈ 1 means no copies beyond what the "
+          "model itself needs)")
+
+
+_FIT_SCRIPT = """
+import json, sys, threading, time
+import numpy as np, pandas as pd, psutil
+from sklearn.ensemble import HistGradientBoostingClassifier
+frame = pd.read_parquet(sys.argv[1])
+y = frame.pop("delayed").to_numpy()
+idx = np.sort(np.random.default_rng(0).permutation(len(frame))[:261876])
+proc = psutil.Process()
+before = proc.memory_info().rss
+peak = before
+done = False
+def sample():
+    global peak
+    while not done:
+        peak = max(peak, proc.memory_info().rss)
+        time.sleep(0.005)
+t = threading.Thread(target=sample); t.start()
+X_train, y_train = frame.iloc[idx], y[idx]  # the trial's rows (a copy, as in any trial)
+est = HistGradientBoostingClassifier(**json.loads(sys.argv[2]), random_state=0)
+est.fit(X_train, y_train)
+est.predict_proba(frame.iloc[:65000])
+done = True; t.join()
+print(peak - before)
+"""
+
+
+def _sklearn_fit_increment(parquet: Path, params: dict) -> int:
+    """Peak memory a plain scikit-learn fit of the largest trial adds in its process."""
+    import json
+
+    out = subprocess.run([sys.executable, "-c", _FIT_SCRIPT, str(parquet), json.dumps(params)],
+                         capture_output=True, text=True, check=True,
+                         env=dict(os.environ, OMP_NUM_THREADS="1"))
+    return int(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:

@@ -19,9 +19,11 @@ __all__ = [
     "ConvergenceError",
     "DataError",
     "DataroiError",
+    "Interrupted",
     "LedgerError",
     "SpecError",
     "UsageError",
+    "WorkerCrashed",
 ]
 
 
@@ -94,3 +96,13 @@ class LedgerError(DataroiError):
 
 class ConvergenceError(DataroiError):
     """A numerical procedure did not converge and no usable result exists."""
+
+
+class Interrupted(DataroiError):
+    """The run was stopped by Ctrl-C or SIGTERM; unfinished trials went back to waiting."""
+
+    exit_code = 130
+
+
+class WorkerCrashed(DataroiError):
+    """A worker process died (e.g. out of memory); its trials went back to waiting."""

@@ -189,3 +189,16 @@ def test_nested_permutation_depends_on_seed_only():
     y = np.repeat([0, 1, 2], 50)
     assert np.array_equal(nested_permutation(y, 3), nested_permutation(y, 3))
     assert not np.array_equal(nested_permutation(y, 3), nested_permutation(y, 4))
+
+
+def test_float32_option_halves_float_columns_and_is_its_own_context():
+    plain = spec_from_dict(iris_spec(data={"source": "sklearn:breast_cancer"}))
+    small = spec_from_dict(iris_spec(data={"source": "sklearn:breast_cancer",
+                                           "float32": True}))
+    a, b = prepare_data(plain), prepare_data(small)
+    assert set(b.X.dtypes.astype(str)) == {"float32"}
+    assert b.X.memory_usage(deep=True).sum() < 0.6 * a.X.memory_usage(deep=True).sum()
+    assert a.fingerprint == b.fingerprint  # same data on disk...
+    assert a.context_hash(plain) != b.context_hash(small)  # ...but not comparable trials
+    with pytest.raises(SpecError, match="data.float32: must be true or false"):
+        spec_from_dict(iris_spec(data={"source": "sklearn:iris", "float32": "yes"}))

@@ -434,3 +434,9 @@ def test_missing_postgres_database_is_a_ledger_error(postgres_database_url: str)
     url = parsed.render_as_string(hide_password=False)
     with pytest.raises(LedgerError, match="dataroi_no_such_db_x"):
         open_ledger(url)
+
+
+def test_head_revision_constant_matches_the_migrations() -> None:
+    from dataroi.ledger._open import HEAD_REVISION, _known_revisions
+
+    assert _known_revisions()[0] == HEAD_REVISION

@@ -79,6 +79,7 @@ class PreparedData:
             "drop_missing_target": spec.data.drop_missing_target,
             "split": spec.to_dict()["split"],
             "seed": spec.schedule.seed,
+            **({"float32": True} if spec.data.float32 else {}),
         })
 
     def describe(self, spec: StudySpec) -> dict[str, Any]:
@@ -118,13 +119,17 @@ def infer_task(y: pd.Series) -> str:
     return "regression"
 
 
-def _compact(X: pd.DataFrame) -> pd.DataFrame:
-    """Store string columns as categoricals (compact, and what the worker store needs)."""
+def _compact(X: pd.DataFrame, *, float32: bool = False) -> pd.DataFrame:
+    """Store string columns as categoricals (compact, and what the worker store needs);
+    with ``float32``, floating-point columns as float32."""
     import pandas as pd
 
     out = {}
     for name in X.columns:
         col = X[name]
+        if float32 and pd.api.types.is_float_dtype(col) and col.dtype != "float32":
+            out[name] = col.astype("float32")
+            continue
         if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
             if isinstance(col.dtype, pd.CategoricalDtype):
                 out[name] = col
@@ -220,7 +225,7 @@ def prepare_data(spec: StudySpec) -> PreparedData:
                             "regression needs numbers (or set data.task: classification)")
         y = target.to_numpy(dtype=np.float64)
 
-    X = _compact(frame[features])
+    X = _compact(frame[features], float32=data.float32)
     bad = [c for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c])
                                         or isinstance(X[c].dtype, pd.CategoricalDtype))]
     if bad:

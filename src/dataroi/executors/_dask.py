@@ -53,9 +53,15 @@ class DaskExecutor:
     def local(cls, n_workers: int, *, threads_per_worker: int = 1) -> DaskExecutor:
         """Start a ``distributed.LocalCluster`` of ``n_workers`` processes."""
         distributed = _import_distributed()
-        cluster = distributed.LocalCluster(
-            n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-            dashboard_address=None, silence_logs=50)
+        import dask
+
+        # workers fork from a server that imported dask, scikit-learn and our worker code
+        # once, instead of each importing them anew (seconds per worker)
+        with dask.config.set({"distributed.worker.multiprocessing-method": _start_method()}):
+            _preload_worker_code()
+            cluster = distributed.LocalCluster(
+                n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
+                dashboard_address=None, silence_logs=50)
         return cls(distributed.Client(cluster), cluster=cluster)
 
     @property
@@ -86,6 +92,27 @@ class DaskExecutor:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+def _start_method() -> str:
+    import sys
+
+    return "forkserver" if sys.platform.startswith("linux") else "spawn"
+
+
+def _preload_worker_code() -> None:
+    """Add dataroi's worker modules to the fork server's preload list (Linux)."""
+    if _start_method() != "forkserver":
+        return
+    import multiprocessing.forkserver as forkserver
+
+    from distributed.utils import get_mp_context
+
+    from dataroi.executors._local import _PRELOAD
+
+    context = get_mp_context()  # dask sets its own preload list here
+    current = list(getattr(forkserver._forkserver, "_preload_modules", None) or [])
+    context.set_forkserver_preload(current + [m for m in _PRELOAD if m not in current])
 
 
 def _import_distributed() -> Any:

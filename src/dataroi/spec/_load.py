@@ -47,7 +47,7 @@ _DECISION = {"metric", "target", "risk", "budget_usd", "rule", "current_model", 
              "add", "guardrails"}
 _GUARDRAILS = {"min_gain_per_1k", "max_budget_usd", "min_p_gain"}
 _RULES = ("expected_net", "quantile10", "target")
-_DATA = {"source", "path", "target", "features", "task", "drop_missing_target"}
+_DATA = {"source", "path", "target", "features", "task", "drop_missing_target", "float32"}
 _SPLIT = {"test_size", "stratify", "test_file", "group_column", "time_column"}
 _SCHEDULE = {"sizes", "geometric", "repeats", "seed"}
 _GEOMETRIC = {"min", "max", "count"}
@@ -237,12 +237,16 @@ def _parse_data(raw: Any, problems: list[str]) -> DataSpec | None:
     if task not in _TASKS:
         problems.append(f"data.task: must be one of {', '.join(_TASKS)}, got {task!r}")
         task = "auto"
+    float32 = raw.get("float32", False)
+    if not isinstance(float32, bool):
+        problems.append(f"data.float32: must be true or false, got {float32!r}")
+        float32 = False
     drop = raw.get("drop_missing_target", False)
     if not isinstance(drop, bool):
         problems.append(f"data.drop_missing_target: must be true or false, got {drop!r}")
         drop = False
     return DataSpec(source=source, target=target, features=features, task=task,
-                    drop_missing_target=drop)
+                    drop_missing_target=drop, float32=float32)
 
 
 def _parse_split(raw: Any, problems: list[str]) -> SplitSpec | None:

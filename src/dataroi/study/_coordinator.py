@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dataroi.artifacts import ArtifactStore
-from dataroi.exceptions import DataroiError
+from dataroi.exceptions import Interrupted, WorkerCrashed
 from dataroi.ledger._base import BaseLedger
 from dataroi.study._plan import Plan
 from dataroi.trial import TrialResult, TrialSnapshot, TrialState
@@ -34,16 +34,6 @@ __all__ = ["Interrupted", "RunOutcome", "WorkerCrashed", "coordinate", "new_owne
 
 #: Default seconds after which another coordinator's silent claims are taken back.
 HEARTBEAT_TIMEOUT_SECONDS = 120.0
-
-
-class Interrupted(DataroiError):
-    """The run was stopped by Ctrl-C or SIGTERM; unfinished trials went back to waiting."""
-
-    exit_code = 130
-
-
-class WorkerCrashed(DataroiError):
-    """A worker process died (e.g. out of memory); its trials went back to waiting."""
 
 
 @dataclass
