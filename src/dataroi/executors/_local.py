@@ -44,7 +44,7 @@ class ProcessExecutor(ProcessPoolExecutor):
     ``spawn`` elsewhere; they ignore Ctrl-C so that the coordinator decides what happens.
     """
 
-    def __init__(self, max_workers: int, *, data_path: str | None) -> None:
+    def __init__(self, max_workers: int, *, data_path: str | None = None) -> None:
         from dataroi.trial._worker import warm_worker
 
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
@@ -52,11 +52,17 @@ class ProcessExecutor(ProcessPoolExecutor):
         if method == "forkserver":
             # the fork server imports these once; every worker forks with them loaded
             context.set_forkserver_preload(_PRELOAD)
-        initializer = warm_worker if data_path else None
-        initargs = (data_path,) if data_path else ()
         super().__init__(max_workers=max_workers, mp_context=context,
-                         initializer=initializer, initargs=initargs)
+                         initializer=warm_worker, initargs=(data_path,))
         self.max_workers = max_workers
+
+    def warm_up(self) -> None:
+        """Start the worker processes now (in the background) rather than at the first
+        trial, so that their start overlaps the coordinator's preparation."""
+        from dataroi.trial._worker import ping
+
+        for _ in range(self.max_workers):
+            self.submit(ping)
 
     def kill_workers(self) -> None:
         """Stop the worker processes now (used on interrupt: their trials are released)."""

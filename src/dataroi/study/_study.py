@@ -196,12 +196,7 @@ class Study:
             LedgerError: the ledger cannot be used (nothing is written).
             Interrupted: Ctrl-C or SIGTERM (finished trials are kept).
         """
-        from dataroi.data import materialize
-        from dataroi.executors import cpu_count, make_executor, threads_per_worker
-        from dataroi.study._coordinator import coordinate, new_owner_id
-        from dataroi.study._environment import capture_environment
-        from dataroi.study._progress import progress_reporter
-        from dataroi.trial._worker import TrialPayload
+        from dataroi.executors import cpu_count, make_executor
 
         t_start = time.perf_counter()
         for name, value in (("jobs", jobs), ("threads", threads)):
@@ -209,12 +204,36 @@ class Study:
                 raise UsageError(f"{name} must be at least 1, got {value}")
         if heartbeat_timeout <= 0:
             raise UsageError(f"heartbeat timeout must be positive, got {heartbeat_timeout}")
-        prep = self.prepare()
-        plan = self.plan()
-        notes = list(prep.notes)
         n_jobs = jobs or cpu_count()
         if isinstance(executor, str) and executor == "auto":
             executor = "serial" if n_jobs == 1 else "process"
+        # local workers start in the background while the data is prepared
+        pool = make_executor("process", data_path=None, jobs=n_jobs) if (
+            executor == "process") else None
+        try:
+            if pool is not None:
+                pool.warm_up()
+            return self._run(executor=executor, pool=pool, n_jobs=n_jobs, progress=progress,
+                             retry_failed=retry_failed, threads=threads,
+                             heartbeat_timeout=heartbeat_timeout, console=console,
+                             t_start=t_start)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+
+    def _run(self, *, executor: str | Any, pool: Any, n_jobs: int, progress: bool,
+             retry_failed: bool, threads: int | None, heartbeat_timeout: float,
+             console: Any, t_start: float) -> RunSummary:
+        from dataroi.data import materialize
+        from dataroi.executors import make_executor, threads_per_worker
+        from dataroi.study._coordinator import coordinate, new_owner_id
+        from dataroi.study._environment import capture_environment
+        from dataroi.study._progress import progress_reporter
+        from dataroi.trial._worker import TrialPayload
+
+        prep = self.prepare()
+        plan = self.plan()
+        notes = list(prep.notes)
         with self._open(create=True) as ledger, self._coordinator_lock():
             _, context_id, ctx_notes = self._context(ledger, prep)
             notes += ctx_notes
@@ -261,8 +280,8 @@ class Study:
             outcome_results: list[TrialResult] = []
             completed = failed = 0
             if todo:
-                ex = (make_executor(executor, data_path=data_path, jobs=n_jobs)
-                      if isinstance(executor, str) else executor)
+                ex = pool or (make_executor(executor, data_path=data_path, jobs=n_jobs)
+                              if isinstance(executor, str) else executor)
                 workers = getattr(ex, "max_workers", n_jobs)
                 max_in_flight = 1 if executor == "serial" else 2 * workers
                 from dataroi.artifacts import ArtifactStore
@@ -278,7 +297,7 @@ class Study:
                             max_in_flight=max_in_flight, on_result=tick,
                             heartbeat_timeout_seconds=heartbeat_timeout)
                 finally:
-                    if isinstance(executor, str):
+                    if isinstance(executor, str) and ex is not pool:
                         ex.shutdown(wait=True)
                 completed, failed = outcome.completed, outcome.failed
                 outcome_results = outcome.results

@@ -41,7 +41,7 @@ from dataroi.metrics import get_metric
 from dataroi.trial._estimators import build_estimator, seed_estimator
 from dataroi.trial._values import TrialKey, TrialResult, TrialState
 
-__all__ = ["TrialPayload", "run_trial", "train_indices", "warm_worker"]
+__all__ = ["TrialPayload", "ping", "run_trial", "train_indices", "warm_worker"]
 
 _DATA: dict[str, WorkerData] = {}
 _PERMS: dict[tuple[str, int], np.ndarray] = {}
@@ -98,12 +98,19 @@ def _data(path: str, fingerprint: str | None = None) -> WorkerData:
     return view
 
 
-def warm_worker(data_path: str) -> None:
-    """Process-pool initializer: ignore Ctrl-C (the coordinator handles it), open the data."""
+def warm_worker(data_path: str | None = None) -> None:
+    """Process-pool initializer: ignore Ctrl-C (the coordinator handles it); open the data
+    now when its folder is known (else on the first trial)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _data(data_path)
+    if data_path:
+        _data(data_path)
+
+
+def ping() -> int:
+    """A no-op task that makes a pool start its worker processes."""
+    return os.getpid()
 
 
 def train_indices(data: WorkerData, subset_seed: int, n_train: int) -> np.ndarray:
