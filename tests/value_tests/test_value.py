@@ -102,3 +102,23 @@ def test_tipping_points_user_threshold_and_break_even(curves):
         tipping_points(c, costs=CostSpec(price_per_label_usd=1.0))
     with pytest.raises(UsageError, match="costs.price_per_label_usd"):
         tipping_points(c, costs=CostSpec(value_per_point_usd=1.0))
+
+
+def test_curve_fits_are_cached_in_the_ledger_and_restore_exactly(tmp_path):
+    import dataroi
+    from tests.conftest import iris_spec
+
+    spec = iris_spec(schedule={"sizes": [15, 30, 60, 90], "repeats": 3, "seed": 0})
+    study = dataroi.load_study(spec, ledger=str(tmp_path / "ledger.db"))
+    study.run(jobs=1, progress=False)
+    first = fit_study_curves(study, metric="accuracy")
+    with study._open(create=False) as ledger:
+        cached = ledger.list_documents("curve_fit")
+    assert len(cached) >= 1  # the accuracy curve (and the training-time curve)
+    second = fit_study_curves(study, metric="accuracy")
+    with study._open(create=False) as ledger:
+        assert len(ledger.list_documents("curve_fit")) == len(cached)  # no refit
+    n = [120, 500, 2000]
+    for m in first.models:
+        assert np.array_equal(first.fits[m].sample(n, size=64, random_state=1),
+                              second.fits[m].sample(n, size=64, random_state=1))

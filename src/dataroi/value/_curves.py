@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import zlib
 from collections.abc import Mapping
@@ -273,24 +274,32 @@ def fit_study_curves(
         best = 1.0
     elif not higher_is_better and np.all(vals >= 0.0):
         best = 0.0
+    cache = _FitCache.open(source if study_models else None)
     for m in models:
         ms = sub[sub["model"] == m]
         sizes, scores = _matrix(ms, "value")
         seed = model_seed(random_state, m, "fit")
-        fits[m] = fit_curve(sizes, scores, higher_is_better=bool(higher_is_better),
-                            families=families, random_state=seed)
+        key = cache.key("curve", m, sizes, scores, higher_is_better, families, seed)
+        fits[m] = cache.get(key)
+        if fits[m] is None:
+            fits[m] = fit_curve(sizes, scores, higher_is_better=bool(higher_is_better),
+                                families=families, random_state=seed)
+            cache.put(key, fits[m])
         cost_fits[m] = None
         if "fit_seconds" in ms and ms["fit_seconds"].notna().sum() >= 2:
             cs, secs = _matrix(ms.assign(fit_seconds=ms["fit_seconds"].astype(float)),
                                "fit_seconds")
             if np.isfinite(secs).any() and len(cs) >= 2:
-                try:
-                    cost_fits[m] = fit_cost_curve(
-                        cs, np.where(secs > 0, secs, np.nan),
-                        random_state=int(model_seed(random_state, m, "cost")
-                                         .generate_state(1)[0]))
-                except (UsageError, DataError):
-                    cost_fits[m] = None
+                cost_seed = int(model_seed(random_state, m, "cost").generate_state(1)[0])
+                key = cache.key("cost", m, cs, secs, None, None, cost_seed)
+                cost_fits[m] = cache.get(key)
+                if cost_fits[m] is None:
+                    try:
+                        cost_fits[m] = fit_cost_curve(
+                            cs, np.where(secs > 0, secs, np.nan), random_state=cost_seed)
+                        cache.put(key, cost_fits[m])
+                    except (UsageError, DataError):
+                        cost_fits[m] = None
         means = ms.groupby("n_train")["value"].mean().to_numpy(dtype=float)
         worst = float(means.min() if higher_is_better else means.max())
         bounds[m] = (worst, float(best)) if higher_is_better else (float(best), worst)
@@ -300,6 +309,7 @@ def fit_study_curves(
             today[m] = {0: float(fits[m].predict(current_n)[0])}
             notes.append(f"{m} has no trial at n={current_n}: today's score is its curve's "
                          "prediction")
+    cache.close()
     test_boot: dict[str, np.ndarray] = {}
     if study_models and "predictions_digest" in sub:
         try:
@@ -317,6 +327,66 @@ def fit_study_curves(
                        cost_fits=cost_fits, today=today, random_state=int(random_state),
                        input_hash=input_hash, bounds=bounds, test_boot=test_boot,
                        notes=tuple(notes))
+
+
+class _FitCache:
+    """Fitted curves kept in the study's ledger (documents of kind ``curve_fit``), keyed
+    by a hash of everything the fit depends on: the scores, sizes, direction, families,
+    seed and the dataroi version (so an upgrade with new curve models refits).
+
+    A fit restored from the cache predicts and samples exactly as the original
+    (``CurveFit.to_dict``/``from_dict`` round-trip). Without a study, or when the ledger
+    cannot be opened, nothing is cached.
+    """
+
+    KIND = "curve_fit"
+
+    def __init__(self, ledger: Any) -> None:
+        self.ledger = ledger
+
+    @classmethod
+    def open(cls, study: Any) -> _FitCache:
+        if study is None or not hasattr(study, "_open"):
+            return cls(None)
+        try:
+            return cls(study._open(create=False))
+        except Exception:  # no ledger yet, or not reachable: fit without a cache
+            return cls(None)
+
+    @staticmethod
+    def key(kind: str, model: str, sizes: np.ndarray, values: np.ndarray,
+            higher_is_better: bool | None, families: Any, seed: Any) -> str:
+        import hashlib
+
+        from dataroi import __version__
+
+        h = hashlib.sha256()
+        h.update(repr((kind, model, higher_is_better, families, str(seed), __version__,
+                       sizes.shape, values.shape)).encode())
+        h.update(np.ascontiguousarray(sizes, dtype=float).tobytes())
+        h.update(np.ascontiguousarray(values, dtype=float).tobytes())
+        return h.hexdigest()
+
+    def get(self, key: str) -> Any:
+        if self.ledger is None:
+            return None
+        from dataroi.curves._fit import CurveFit
+
+        try:
+            docs = self.ledger.list_documents(self.KIND, content_hash=key)
+            return CurveFit.from_dict(docs[-1]["payload"]) if docs else None
+        except Exception:  # a stale or unreadable entry: refit
+            return None
+
+    def put(self, key: str, fit: Any) -> None:
+        if self.ledger is None:
+            return
+        with contextlib.suppress(Exception):  # an optimisation: never fail the caller
+            self.ledger.record_document(self.KIND, fit.to_dict(), content_hash=key)
+
+    def close(self) -> None:
+        if self.ledger is not None:
+            self.ledger.close()
 
 
 def _test_bootstrap(study: Any, at: pd.DataFrame, metric: str, models: list[str],
