@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.report_tests import _studies as _report_studies
+
 POSTGRES_URL = os.environ.get("DATAROI_TEST_POSTGRES_URL",
                               "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -78,3 +80,27 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# -- real studies shared by the plotting and report tests (run once per session) ---------
+@pytest.fixture(scope="session")
+def studies_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _report_studies.shared_dir(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def full_study(studies_dir: Path) -> tuple[Any, Path]:
+    """(study, spec path): iris, two models, costs, a pre-registered rule."""
+    return _report_studies.full_study(studies_dir)
+
+
+@pytest.fixture(scope="session")
+def hostile_study(studies_dir: Path) -> Any:
+    """Markup and quotes in a model name and in the target column; a failing model."""
+    return _report_studies.hostile_study(studies_dir)
+
+
+@pytest.fixture(scope="session")
+def bare_study(studies_dir: Path) -> tuple[Any, Path]:
+    """(study, spec path): one model, no costs, no decision."""
+    return _report_studies.bare_study(studies_dir)
