@@ -245,6 +245,15 @@ def main() -> None:
             ones.append(time_dataroi(spec, str(work / f"one{i}.db"), jobs=1))
             twos.append(time_dataroi(spec, str(work / f"two{i}.db"), jobs=2))
         again = time_dataroi(spec, str(work / "one0.db"), jobs=1)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "dataroi", "run", str(spec), "--ledger",
+                        str(work / "one0.db"), "--no-progress"], check=True,
+                       capture_output=True)
+        again_cli = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import dataroi.study, sklearn.ensemble, "
+                        "sklearn.linear_model, pandas, sqlalchemy"], check=True)
+        imports = time.perf_counter() - t0
         sk, one, two = min(sks), min(ones), min(twos)
 
         def fmt(xs: list[float]) -> str:
@@ -257,6 +266,9 @@ def main() -> None:
         print(f"RATIO dataroi/sklearn wall, 1 job: {one / sk:.3f} (target ≤ 1.10)")
         print(f"RATIO speed-up 2 jobs vs 1 job: {one / two:.2f}× (target ≥ 1.7×)")
         print(f"RATIO second run / first run: {again / one:.3%} (target ≤ 5 %)")
+        print(f"second run as a command, `dataroi run` in a new process: {again_cli:.2f}s = "
+              f"{again_cli / one:.1%} of the first run; of it, starting Python and importing "
+              f"scikit-learn, pandas and SQLAlchemy alone takes {imports:.2f}s")
         if not args.skip_memory:
             bench_memory(work, args.quick)
         print("\nreproduce: python benchmarks/bench_runner.py" + (" --quick" if args.quick

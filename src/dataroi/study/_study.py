@@ -219,6 +219,8 @@ class Study:
                              t_start=t_start)
         finally:
             if pool is not None:
+                if not getattr(pool, "used", False):
+                    pool.kill_workers()  # nothing to run: do not wait for them to start
                 pool.shutdown(wait=True)
 
     def _run(self, *, executor: str | Any, pool: Any, n_jobs: int, progress: bool,
@@ -280,6 +282,8 @@ class Study:
             outcome_results: list[TrialResult] = []
             completed = failed = 0
             if todo:
+                if pool is not None:
+                    pool.used = True
                 ex = pool or (make_executor(executor, data_path=data_path, jobs=n_jobs)
                               if isinstance(executor, str) else executor)
                 workers = getattr(ex, "max_workers", n_jobs)
