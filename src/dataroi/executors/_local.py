@@ -55,7 +55,6 @@ class ProcessExecutor(ProcessPoolExecutor):
         super().__init__(max_workers=max_workers, mp_context=context,
                          initializer=warm_worker, initargs=(data_path,))
         self.max_workers = max_workers
-        self.used = False  # set by the coordinator once a trial was submitted
 
     def warm_up(self) -> None:
         """Start the worker processes now (in the background) rather than at the first

@@ -196,7 +196,7 @@ class Study:
             LedgerError: the ledger cannot be used (nothing is written).
             Interrupted: Ctrl-C or SIGTERM (finished trials are kept).
         """
-        from dataroi.executors import cpu_count, make_executor
+        from dataroi.executors import cpu_count
 
         t_start = time.perf_counter()
         for name, value in (("jobs", jobs), ("threads", threads)):
@@ -207,23 +207,12 @@ class Study:
         n_jobs = jobs or cpu_count()
         if isinstance(executor, str) and executor == "auto":
             executor = "serial" if n_jobs == 1 else "process"
-        # local workers start in the background while the data is prepared
-        pool = make_executor("process", data_path=None, jobs=n_jobs) if (
-            executor == "process") else None
-        try:
-            if pool is not None:
-                pool.warm_up()
-            return self._run(executor=executor, pool=pool, n_jobs=n_jobs, progress=progress,
-                             retry_failed=retry_failed, threads=threads,
-                             heartbeat_timeout=heartbeat_timeout, console=console,
-                             t_start=t_start)
-        finally:
-            if pool is not None:
-                if not getattr(pool, "used", False):
-                    pool.kill_workers()  # nothing to run: do not wait for them to start
-                pool.shutdown(wait=True)
+        return self._run(executor=executor, n_jobs=n_jobs, progress=progress,
+                         retry_failed=retry_failed, threads=threads,
+                         heartbeat_timeout=heartbeat_timeout, console=console,
+                         t_start=t_start)
 
-    def _run(self, *, executor: str | Any, pool: Any, n_jobs: int, progress: bool,
+    def _run(self, *, executor: str | Any, n_jobs: int, progress: bool,
              retry_failed: bool, threads: int | None, heartbeat_timeout: float,
              console: Any, t_start: float) -> RunSummary:
         from dataroi.data import materialize
@@ -236,7 +225,8 @@ class Study:
         prep = self.prepare()
         plan = self.plan()
         notes = list(prep.notes)
-        with self._open(create=True) as ledger, self._coordinator_lock():
+        with self._open(create=True) as ledger, self._coordinator_lock(), \
+                contextlib.ExitStack() as cleanup:
             _, context_id, ctx_notes = self._context(ledger, prep)
             notes += ctx_notes
             planned_new = ledger.plan_trials(context_id, plan.trials)
@@ -247,6 +237,14 @@ class Study:
             snaps = ledger.get_trials(context_id, model_hashes=plan.model_hashes,
                                       sizes=plan.sizes, repeats=plan.repeats)
             already = sum(1 for s in snaps if s.state.is_finished)
+            todo = sum(1 for s in snaps if s.state is TrialState.WAITING)
+            pool = None
+            if todo and executor == "process":
+                # the workers start in the background while the data is written and the
+                # environment recorded
+                pool = make_executor("process", data_path=None, jobs=n_jobs)
+                cleanup.callback(pool.shutdown, wait=True)
+                pool.warm_up()
             if any(s.state is TrialState.COMPLETE
                    and not set(self.spec.metrics) <= set(s.metrics) for s in snaps):
                 from dataroi.artifacts import ArtifactStore
@@ -261,7 +259,6 @@ class Study:
                 if missing:
                     notes.append(f"{missing} finished trials have no stored predictions; "
                                  "their new metrics stay empty")
-            todo = sum(1 for s in snaps if s.state is TrialState.WAITING)
             env_id = ledger.record_environment(capture_environment(self.spec.base_dir))
             data_path = materialize(prep, self.workdir / "cache") if todo else ""
             models = {m.name: m.to_dict() for m in self.spec.models}
@@ -282,8 +279,6 @@ class Study:
             outcome_results: list[TrialResult] = []
             completed = failed = 0
             if todo:
-                if pool is not None:
-                    pool.used = True
                 ex = pool or (make_executor(executor, data_path=data_path, jobs=n_jobs)
                               if isinstance(executor, str) else executor)
                 workers = getattr(ex, "max_workers", n_jobs)
@@ -301,7 +296,7 @@ class Study:
                             max_in_flight=max_in_flight, on_result=tick,
                             heartbeat_timeout_seconds=heartbeat_timeout)
                 finally:
-                    if isinstance(executor, str) and ex is not pool:
+                    if isinstance(executor, str):
                         ex.shutdown(wait=True)
                 completed, failed = outcome.completed, outcome.failed
                 outcome_results = outcome.results
