@@ -186,8 +186,15 @@ def test_kill_9_loses_only_trials_in_flight(write_spec, tmp_path):
     study = dataroi.load_study(spec_path, ledger=ledger)
     proc = _spawn_run(spec_path, ledger, 2)
     _wait_for(study, 4)
+    import psutil
+
+    workers = psutil.Process(proc.pid).children(recursive=True)
+    assert workers  # the fork server and its worker processes
     proc.kill()  # SIGKILL: no handler runs, claimed trials stay "running"
     proc.wait(timeout=30)
+    # the orphaned workers notice and exit, so they hold no memory
+    _, alive = psutil.wait_procs(workers, timeout=15)
+    assert not alive, [p.cmdline()[:3] for p in alive]
     done_before = study.status().counts["complete"]
     assert done_before >= 4
     summary = study.run(jobs=2, progress=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
@@ -53,7 +54,7 @@ class ProcessExecutor(ProcessPoolExecutor):
             # the fork server imports these once; every worker forks with them loaded
             context.set_forkserver_preload(_PRELOAD)
         super().__init__(max_workers=max_workers, mp_context=context,
-                         initializer=warm_worker, initargs=(data_path,))
+                         initializer=warm_worker, initargs=(data_path, os.getpid()))
         self.max_workers = max_workers
 
     def warm_up(self) -> None:

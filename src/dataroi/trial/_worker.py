@@ -98,14 +98,32 @@ def _data(path: str, fingerprint: str | None = None) -> WorkerData:
     return view
 
 
-def warm_worker(data_path: str | None = None) -> None:
-    """Process-pool initializer: ignore Ctrl-C (the coordinator handles it); open the data
-    now when its folder is known (else on the first trial)."""
+def warm_worker(data_path: str | None = None, coordinator_pid: int | None = None) -> None:
+    """Process-pool initializer: ignore Ctrl-C (the coordinator handles it), exit when the
+    coordinator is gone (even after a ``kill -9``), and open the data now when its folder
+    is known (else on the first trial)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if coordinator_pid:
+        import threading
+
+        threading.Thread(target=_exit_with, args=(coordinator_pid,), daemon=True,
+                         name="dataroi-watch-coordinator").start()
     if data_path:
         _data(data_path)
+
+
+def _exit_with(pid: int, every_seconds: float = 1.0) -> None:
+    """Exit this worker once process ``pid`` no longer exists (no orphans hold memory)."""
+    while True:
+        time.sleep(every_seconds)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(70)
+        except PermissionError:  # exists, owned by someone else (pid reused): keep going
+            pass
 
 
 def ping() -> int:
