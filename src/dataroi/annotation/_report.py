@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dataroi._json import json_safe
 from dataroi.annotation._agreement import (
     AgreementEstimate,
     agreement_estimates,
@@ -49,21 +50,6 @@ __all__ = [
 ]
 
 _FRAMES = ("annotators", "items", "agreement", "noise", "pairs", "low_agreement")
-
-
-def _clean(v: Any) -> Any:
-    """JSON-able: NaN -> None, numpy scalars -> Python, tuples -> lists."""
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if isinstance(v, tuple | list):
-        return [_clean(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _clean(x) for k, x in v.items()}
-    if isinstance(v, np.ndarray):
-        return _clean(v.tolist())
-    return v
 
 
 def _wilson(correct: float, n: float, level: float) -> tuple[float, float]:
@@ -264,26 +250,26 @@ class AnnotationReport:
         out: dict[str, Any] = {
             "n_items": self.n_items, "n_annotators": self.n_annotators,
             "n_annotations": self.n_annotations, "n_gold_items": self.n_gold_items,
-            "classes": _clean(self.classes),
-            "annotators": [_clean(asdict(a)) for a in self.annotators],
+            "classes": json_safe(self.classes),
+            "annotators": [json_safe(asdict(a)) for a in self.annotators],
             "agreement": [e.to_dict() for e in self.agreement],
-            "pairwise_kappa": [_clean(p) for p in self.pairwise_kappa],
-            "noise_rate": _clean(asdict(self.noise_rate)),
-            "consensus_noise_rate": _clean(asdict(self.consensus_noise_rate)),
-            "noise": [_clean(asdict(n)) for n in self.noise],
-            "noise_confusion": _clean(self.noise_confusion),
+            "pairwise_kappa": [json_safe(p) for p in self.pairwise_kappa],
+            "noise_rate": json_safe(asdict(self.noise_rate)),
+            "consensus_noise_rate": json_safe(asdict(self.consensus_noise_rate)),
+            "noise": [json_safe(asdict(n)) for n in self.noise],
+            "noise_confusion": json_safe(self.noise_confusion),
             "noise_confusion_source": self.noise_confusion_source,
-            "class_priors": _clean(self.class_priors),
-            "annotator_confusion": {str(a.annotator): _clean(m) for a, m in
+            "class_priors": json_safe(self.class_priors),
+            "annotator_confusion": {str(a.annotator): json_safe(m) for a, m in
                                     zip(self.annotators, self.annotator_confusion,
                                         strict=True)},
-            "low_agreement": [_clean(asdict(r)) for r in self.low_agreement],
-            "dawid_skene_fit": _clean(self.dawid_skene_fit),
+            "low_agreement": [json_safe(asdict(r)) for r in self.low_agreement],
+            "dawid_skene_fit": json_safe(self.dawid_skene_fit),
             "notes": list(self.notes),
-            "settings": _clean(self.settings),
+            "settings": json_safe(self.settings),
         }
         if include_items:
-            out["items"] = _clean(self.to_frame("items").to_dict(orient="records"))
+            out["items"] = json_safe(self.to_frame("items").to_dict(orient="records"))
         return out
 
     def to_frame(self, what: str = "annotators") -> pd.DataFrame:

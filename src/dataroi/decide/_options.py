@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dataroi._json import json_safe
 from dataroi.decide._costs import CostModel
 from dataroi.exceptions import UsageError
 from dataroi.spec import CostSpec
 from dataroi.value import DEFAULT_GRID, StudyCurves, delta_grid
-from dataroi.value._marginal import _clean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,7 +114,7 @@ class Option:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
-        return _clean(asdict(self))
+        return json_safe(asdict(self))
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class OptionSet:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
-        return _clean({
+        return json_safe({
             "metric": self.metric, "higher_is_better": self.higher_is_better,
             "current_model": self.current_model, "current_n": self.current_n,
             "today": self.today, "target": self.target,

@@ -30,10 +30,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataroi._json import json_safe
 from dataroi.decide._options import Option, OptionSet
 from dataroi.exceptions import UsageError
 from dataroi.spec import GuardrailSpec
-from dataroi.value._marginal import _clean
 
 __all__ = ["RULES", "BudgetPlan", "plan_budget", "scenarios"]
 
@@ -70,7 +70,7 @@ class BudgetPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
-        return _clean({
+        return json_safe({
             "rule": self.rule, "budget_usd": self.budget_usd, "risk": self.risk,
             "chosen": self.chosen.to_dict(),
             "runner_up": self.runner_up.to_dict() if self.runner_up else None,

@@ -26,13 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataroi._json import json_safe
 from dataroi.decide._options import Option, OptionSet, evaluate_options
 from dataroi.decide._planner import BudgetPlan, plan_budget, scenarios
 from dataroi.decide._rounds import RoundsPlan, plan_rounds
 from dataroi.exceptions import UsageError
 from dataroi.spec import CostSpec, DecisionSpec, GuardrailSpec, canonical_hash
 from dataroi.value import DEFAULT_GRID, StudyCurves, compare_models, fit_study_curves
-from dataroi.value._marginal import _clean
 
 __all__ = ["Recommendation", "decide", "recommend"]
 
@@ -79,7 +79,7 @@ class Recommendation:
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (what is saved in the ledger)."""
         has_money = self.options.has_money
-        return _clean({
+        return json_safe({
             "kind": "dataroi.recommendation",
             "metric": self.metric, "current_model": self.current_model,
             "current_n": self.current_n, "today": self.today,

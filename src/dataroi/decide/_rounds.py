@@ -34,10 +34,10 @@ from typing import Any
 
 import numpy as np
 
+from dataroi._json import json_safe
 from dataroi.exceptions import UsageError
 from dataroi.spec import CostSpec
 from dataroi.value import StudyCurves, requirement_draws
-from dataroi.value._marginal import _clean
 
 __all__ = ["RoundsPlan", "plan_rounds", "solve_rounds"]
 
@@ -75,7 +75,7 @@ class RoundsPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (``inf`` written as null)."""
-        return _clean(self.__dict__.copy())
+        return json_safe(self.__dict__.copy())
 
 
 def solve_rounds(q: np.ndarray, surv: np.ndarray, *, cost_per_item: float,

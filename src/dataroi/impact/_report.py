@@ -27,6 +27,8 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dataroi._json import json_safe
+
 if TYPE_CHECKING:
     from dataroi.impact._assess import ImpactResult
     from dataroi.impact._gate import GateResult
@@ -371,24 +373,12 @@ def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
     return "\n".join(lines)
 
 
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, str | bytes):
-        return _clean(obj.item())
-    return obj
-
-
 def to_json(result: ImpactResult, *, gate: GateResult | None = None,
             history_check: dict[str, Any] | None = None) -> str:
     """The JSON report: verdict, gate, result (NaN and infinities as null)."""
     doc = {"verdict": result.verdict, "gate": gate.to_dict() if gate else None,
            "history_check": history_check, "result": result.to_dict()}
-    return json.dumps(_clean(doc), indent=1, default=str)
+    return json.dumps(json_safe(doc), indent=1, default=str)
 
 
 def write_report(result: ImpactResult, *, html: str | os.PathLike[str] | None = None,

@@ -22,13 +22,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import math
 import shlex
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataroi._json import json_safe
 from dataroi.exceptions import DataroiError
 
 __all__ = ["SCHEMA_VERSION", "SECTIONS", "Report", "build_report"]
@@ -60,25 +60,6 @@ _ACTIONS = {
     "families_disagree": "add larger training sizes or more repeats to narrow the "
                          "extrapolation",
 }
-
-
-def _clean(obj: Any) -> Any:
-    """JSON-safe copy: NaN and infinities become None, numpy scalars plain numbers."""
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
-        return obj
-    if isinstance(obj, int):
-        return int(obj)
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, dt.datetime):
-        return obj.isoformat()
-    if hasattr(obj, "item"):
-        return _clean(obj.item())
-    return str(obj)
 
 
 @dataclass
@@ -573,7 +554,7 @@ def build_report(
         "sections": ordered,
         "missing": ctx.missing,
     }
-    return Report(document=_clean(doc), build_seconds=time.perf_counter() - t0)
+    return Report(document=json_safe(doc), build_seconds=time.perf_counter() - t0)
 
 
 def _default_ledger(study: Any) -> str:

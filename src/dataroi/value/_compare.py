@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from dataroi._json import json_safe
 from dataroi.value._curves import StudyCurves, fit_study_curves
-from dataroi.value._marginal import DEFAULT_GRID, _as_curves, _clean, delta_grid
+from dataroi.value._marginal import DEFAULT_GRID, _as_curves, delta_grid
 
 __all__ = ["ModelComparison", "compare_models", "fit_study_curves"]
 
@@ -53,7 +54,7 @@ class ModelComparison:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
-        return _clean({"metric": self.metric, "current_n": self.current_n,
+        return json_safe({"metric": self.metric, "current_n": self.current_n,
                        "level": self.level, "pairs": list(self.pairs)})
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dataroi._json import json_safe
 from dataroi.exceptions import UsageError
 from dataroi.value._curves import StudyCurves, fit_study_curves
 
@@ -53,19 +54,6 @@ QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 def _q(p: float) -> str:
     return f"q{round(p * 100):02d}"
-
-
-def _clean(v: Any) -> Any:
-    if isinstance(v, float | np.floating):
-        f = float(v)
-        return None if not math.isfinite(f) else f
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, dict):
-        return {k: _clean(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_clean(x) for x in v]
-    return v
 
 
 def _frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -110,7 +98,7 @@ class MarginalValue:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
-        return _clean({"metric": self.metric, "current_n": self.current_n,
+        return json_safe({"metric": self.metric, "current_n": self.current_n,
                        "rows": list(self.rows)})
 
 
@@ -203,7 +191,7 @@ class LabelsToTarget:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (``inf`` written as null)."""
-        return _clean({"metric": self.metric, "target": self.target,
+        return json_safe({"metric": self.metric, "target": self.target,
                        "current_n": self.current_n, "max_factor": self.max_factor,
                        "rows": list(self.rows)})
 
@@ -275,7 +263,7 @@ class TippingPoints:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (``inf`` written as null)."""
-        return _clean({"metric": self.metric, "current_n": self.current_n,
+        return json_safe({"metric": self.metric, "current_n": self.current_n,
                        "rows": list(self.rows)})
 
 
