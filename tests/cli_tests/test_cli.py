@@ -136,7 +136,11 @@ def test_init_writes_a_template_that_validates_once_pointed_at_data(capsys, tmp_
 
 def test_ledger_upgrade_command(capsys, tmp_path):
     code, out, _ = _run(capsys, "ledger", "upgrade", str(tmp_path / "new.db"))
-    assert code == 0 and "→" in out
+    from dataroi.ledger._open import HEAD_REVISION
+
+    assert code == 0 and f"schema empty → {HEAD_REVISION}" in out
+    code, out, _ = _run(capsys, "ledger", "upgrade", str(tmp_path / "new.db"))
+    assert code == 0 and f"schema {HEAD_REVISION} → {HEAD_REVISION}" in out
 
 
 def test_console_script_is_installed_and_reports_version():

@@ -67,6 +67,17 @@ def _unknown(keys: Any, allowed: set[str], where: str, problems: list[str]) -> N
             )
 
 
+def _mapping(raw: Any, where: str, allowed: set[str],
+             problems: list[str]) -> dict[str, Any] | None:
+    """The section ``where`` as a mapping (unknown keys reported), or None after a
+    problem."""
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be a mapping, got {type(raw).__name__}")
+        return None
+    _unknown(raw.keys(), allowed, where, problems)
+    return raw
+
+
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -205,10 +216,9 @@ def _parse_data(raw: Any, problems: list[str]) -> DataSpec | None:
         return None
     if isinstance(raw, str):
         raw = {"source": raw}
-    if not isinstance(raw, dict):
-        problems.append(f"data: must be a mapping, got {type(raw).__name__}")
+    raw = _mapping(raw, "data", _DATA, problems)
+    if raw is None:
         return None
-    _unknown(raw.keys(), _DATA, "data", problems)
     source = raw.get("source", raw.get("path"))
     if not isinstance(source, str) or not source.strip():
         problems.append("data.source: missing; a CSV/Parquet/NPZ path or a built-in "
@@ -252,10 +262,9 @@ def _parse_data(raw: Any, problems: list[str]) -> DataSpec | None:
 def _parse_split(raw: Any, problems: list[str]) -> SplitSpec | None:
     if raw is None:
         raw = {}
-    if not isinstance(raw, dict):
-        problems.append(f"split: must be a mapping, got {type(raw).__name__}")
+    raw = _mapping(raw, "split", _SPLIT, problems)
+    if raw is None:
         return None
-    _unknown(raw.keys(), _SPLIT, "split", problems)
     chosen = [k for k in ("test_file", "group_column", "time_column") if raw.get(k)]
     if len(chosen) > 1:
         problems.append(f"split: choose one of test_file, group_column, time_column; "
@@ -429,10 +438,9 @@ def _parse_schedule(raw: Any, problems: list[str]) -> ScheduleSpec | None:
         problems.append("schedule: missing; e.g. schedule: {geometric: {min: 50, count: 8}, "
                         "repeats: 5, seed: 0}")
         return None
-    if not isinstance(raw, dict):
-        problems.append(f"schedule: must be a mapping, got {type(raw).__name__}")
+    raw = _mapping(raw, "schedule", _SCHEDULE, problems)
+    if raw is None:
         return None
-    _unknown(raw.keys(), _SCHEDULE, "schedule", problems)
     sizes = raw.get("sizes")
     geometric = raw.get("geometric")
     if (sizes is None) == (geometric is None):
@@ -566,10 +574,9 @@ def _number(raw: dict[str, Any], key: str, where: str, problems: list[str], *,
 def _parse_costs(raw: Any, problems: list[str]) -> CostSpec | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        problems.append(f"costs: must be a mapping, got {type(raw).__name__}")
+    raw = _mapping(raw, "costs", _COSTS, problems)
+    if raw is None:
         return None
-    _unknown(raw.keys(), _COSTS, "costs", problems)
     w = "costs"
     kw: dict[str, Any] = {}
     for key in ("price_per_label_usd", "fixed_cost_per_round_usd", "adjudication_rate",
@@ -601,10 +608,9 @@ def _parse_costs(raw: Any, problems: list[str]) -> CostSpec | None:
 def _parse_decision(raw: Any, problems: list[str]) -> DecisionSpec | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        problems.append(f"decision: must be a mapping, got {type(raw).__name__}")
+    raw = _mapping(raw, "decision", _DECISION, problems)
+    if raw is None:
         return None
-    _unknown(raw.keys(), _DECISION, "decision", problems)
     w = "decision"
     kw: dict[str, Any] = {}
     metric = raw.get("metric")

@@ -56,10 +56,16 @@ def _q(p: float) -> str:
     return f"q{round(p * 100):02d}"
 
 
-def _frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    import pandas as pd
+class _Rows:
+    """Results that hold ``rows`` (one dictionary per model and amount)."""
 
-    return pd.DataFrame(list(rows))
+    rows: tuple[dict[str, Any], ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.rows))
 
 
 def delta_grid(current_n: int, *, grid: Sequence[float] = DEFAULT_GRID,
@@ -79,7 +85,7 @@ def delta_grid(current_n: int, *, grid: Sequence[float] = DEFAULT_GRID,
 
 
 @dataclass(frozen=True)
-class MarginalValue:
+class MarginalValue(_Rows):
     """The predicted value of added labels, per model and added amount ``delta_n``.
 
     ``rows`` hold: model, delta_n, n_total, predicted (median metric at n_total),
@@ -91,10 +97,6 @@ class MarginalValue:
     metric: str
     current_n: int
     rows: tuple[dict[str, Any], ...]
-
-    def to_frame(self) -> pd.DataFrame:
-        """The rows as a DataFrame."""
-        return _frame(self.rows)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -170,7 +172,7 @@ def requirement_draws(c: StudyCurves, model: str, target: float, *, max_factor: 
 
 
 @dataclass(frozen=True)
-class LabelsToTarget:
+class LabelsToTarget(_Rows):
     """Labels each model needs to reach ``target``.
 
     ``rows`` hold: model, today (mean metric now), already_reached, p_never (probability
@@ -184,10 +186,6 @@ class LabelsToTarget:
     current_n: int
     max_factor: float
     rows: tuple[dict[str, Any], ...]
-
-    def to_frame(self) -> pd.DataFrame:
-        """The rows as a DataFrame."""
-        return _frame(self.rows)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (``inf`` written as null)."""
@@ -244,7 +242,7 @@ def labels_to_target(
 
 
 @dataclass(frozen=True)
-class TippingPoints:
+class TippingPoints(_Rows):
     """Where more labels stop paying, per model.
 
     ``rows`` hold: model, threshold_per_1k (metric gain per 1,000 labels), source
@@ -256,10 +254,6 @@ class TippingPoints:
     metric: str
     current_n: int
     rows: tuple[dict[str, Any], ...]
-
-    def to_frame(self) -> pd.DataFrame:
-        """The rows as a DataFrame."""
-        return _frame(self.rows)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (``inf`` written as null)."""
