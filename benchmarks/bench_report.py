@@ -40,11 +40,7 @@ def _prepare(folder: Path, jobs: int) -> Path:
     if not spec.exists():
         spec.write_text(DEMO_SPEC + DEMO_DECISION, encoding="utf-8")
     study = dataroi.load_study(spec)
-    try:
-        done = study.status().counts.get("complete", 0)
-    except dataroi.LedgerError:  # no ledger yet: a fresh folder
-        done = 0
-    if done == 0:
+    if study.status().counts["complete"] == 0:
         register_decision_rule(study)
     t0 = time.perf_counter()
     summary = study.run(jobs=jobs, progress=False)

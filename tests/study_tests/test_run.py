@@ -254,3 +254,10 @@ def test_a_new_metric_is_scored_from_stored_predictions_without_retraining(write
     a = after.sort_values(cols)["value"].to_numpy()
     b = fresh.trials().sort_values(cols)["value"].to_numpy()
     assert np.allclose(a, b, rtol=1e-6)
+
+
+def test_status_before_the_first_run_counts_everything_as_not_planned(write_spec, tmp_path):
+    study = _study(write_spec, tmp_path)
+    st = study.status()
+    assert st.counts["not planned yet"] == 6 and st.counts["complete"] == 0
+    assert not (tmp_path / "ledger.db").exists()  # reading created nothing

@@ -176,10 +176,9 @@ def coordinate(
 
 
 def _others_running(ledger: BaseLedger, context_id: int, plan: Plan) -> bool:
-    running = ledger.get_trials(context_id, states=[TrialState.RUNNING],
-                                model_hashes=plan.model_hashes, sizes=plan.sizes,
-                                repeats=plan.repeats)
-    return bool(running)
+    counts = ledger.trial_counts(context_id, model_hashes=plan.model_hashes,
+                                 sizes=plan.sizes, repeats=plan.repeats)
+    return any(state is TrialState.RUNNING and n for _, state, _, n in counts)
 
 
 def _result_of(fut: Future[Any], snap: TrialSnapshot) -> TrialResult:

@@ -408,9 +408,19 @@ class Study:
     def status(self, *, check_data: bool = False) -> StudyStatus:
         """Trial counts of the current plan by state and model (never writes).
 
-        Fast by default: it reads the ledger only (see :meth:`snapshots`).
+        Fast by default: it reads the ledger only (see :meth:`snapshots`). A study whose
+        SQLite ledger does not exist yet has every trial "not planned yet".
         """
         self._context_fingerprint = ""
+        path = _sqlite_path(self.ledger_url)
+        if path is not None and not Path(path).exists():
+            plan = self.plan()
+            counts = {s.value: 0 for s in TrialState} | {"not planned yet": plan.n_trials}
+            return StudyStatus(
+                name=self.spec.name, ledger_url=self.ledger_url, fingerprint="",
+                counts=counts,
+                per_model={m: {s.value: 0 for s in TrialState} for m in plan.models},
+                owners={}, contexts=0)
         ledger, context_id, plan = self._current(check_data=check_data)
         with ledger:
             rows = [] if context_id is None else ledger.trial_counts(
