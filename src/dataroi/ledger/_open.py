@@ -81,6 +81,25 @@ class _Status:
     revisions: tuple[str, ...]
 
 
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode (persistent), retrying while another connection holds a
+    lock: changing the journal mode does not wait on SQLite's busy timeout."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
 class _SQLiteHooks:
     """Connection set-up for SQLite: real transactions, busy timeout, foreign keys, WAL.
 
@@ -103,7 +122,7 @@ class _SQLiteHooks:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys = ON")
             if self.wal and not self.memory:
-                cursor.execute("PRAGMA journal_mode = WAL")
+                _switch_to_wal(cursor)
                 cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
