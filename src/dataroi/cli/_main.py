@@ -27,7 +27,7 @@ __all__ = ["main"]
 #: Modules that add commands: each has ``add_commands(subparsers) -> {name: handler}``
 #: where a handler takes the parsed ``argparse.Namespace`` and returns an exit code.
 _EXTENSIONS: list[str] = ["dataroi.cli._decide", "dataroi.cli._impact", "dataroi.cli._report",
-                         "dataroi.cli._annotation"]
+                         "dataroi.cli._annotation", "dataroi.cli._stress"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,6 +129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
 
 
+def escape(text: str) -> str:
+    """User text (model and arm names, messages) printed literally, not as rich markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 def _console() -> Any:
     from rich.console import Console
 
@@ -150,7 +157,7 @@ def _print_run(study: Any, summary: Any, console: Any) -> None:
     from rich.table import Table
 
     for note in summary.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {escape(note)}")
     console.print(
         f"[bold]{study.spec.name}[/]: {summary.total} trials in plan; "
         f"{summary.already_done} already finished (reused), {summary.completed} completed "
@@ -161,7 +168,7 @@ def _print_run(study: Any, summary: Any, console: Any) -> None:
         table.add_column("count", justify="right")
         table.add_column("error")
         for (etype, msg), n in sorted(summary.error_groups.items(), key=lambda kv: -kv[1]):
-            table.add_row(str(n), f"{etype}: {msg}")
+            table.add_row(str(n), escape(f"{etype}: {msg}"))
         console.print(table)
 
 
@@ -183,7 +190,7 @@ def _print_curve_table(study: Any, console: Any) -> None:
     table.add_column("fit s", justify="right")
     for row in frame.itertuples():
         ci = "" if row.ci_low != row.ci_low else f"{row.ci_low:.3f}–{row.ci_high:.3f}"
-        table.add_row(str(row.model), str(row.n_train), f"{row.mean:.3f}", ci,
+        table.add_row(escape(str(row.model)), str(row.n_train), f"{row.mean:.3f}", ci,
                       f"{row.repeats}" + (f" ({row.failed} failed)" if row.failed else ""),
                       f"{row.fit_seconds:.2f}")
     console.print(table)
@@ -220,7 +227,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     for s in states:
         table.add_column(s, justify="right")
     for model, counts in st.per_model.items():
-        table.add_row(model, *[str(counts[s]) for s in states])
+        table.add_row(escape(model), *[str(counts[s]) for s in states])
     table.add_row("[bold]all[/]", *[f"[bold]{st.counts[s]}[/]" for s in states])
     console.print(table)
     if st.counts.get("not planned yet"):
@@ -258,7 +265,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
             else "DIFFERENT"
         if t["predictions_match"] is False:
             status = "DIFFERENT (predictions)"
-        console.print(f"{t['model']} n={t['n_train']} repeat={t['repeat']}: {status}")
+        console.print(f"{escape(t['model'])} n={t['n_train']} repeat={t['repeat']}: {status}")
         for d in t["metric_differences"]:
             console.print(f"    {d['metric']}: recorded {d['recorded']!r}, now "
                           f"{d['reproduced']!r}")

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["WorkerData", "materialize"]
 
-_FORMAT = 1
+_FORMAT = 2  # 2: meta.json holds the class labels (stress arms name classes)
 
 
 def materialize(prep: PreparedData, cache_dir: str | os.PathLike[str]) -> str:
@@ -47,7 +47,7 @@ def materialize(prep: PreparedData, cache_dir: str | os.PathLike[str]) -> str:
     import pandas as pd
 
     key = f"{prep.fingerprint[:20]}-{_split_key(prep)}"
-    final = Path(cache_dir) / f"data-{key}"
+    final = Path(cache_dir) / f"data-v{_FORMAT}-{key}"
     if (final / "meta.json").exists():
         return str(final)
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
@@ -73,6 +73,7 @@ def materialize(prep: PreparedData, cache_dir: str | os.PathLike[str]) -> str:
         np.save(tmp / "pool_idx.npy", prep.pool_idx.astype(np.int64), allow_pickle=False)
         np.save(tmp / "test_idx.npy", prep.test_idx.astype(np.int64), allow_pickle=False)
         meta = {"format": _FORMAT, "columns": columns, "task": prep.task,
+                "classes": [str(c) for c in prep.classes],
                 "n_classes": prep.n_classes, "fingerprint": prep.fingerprint}
         (tmp / "meta.json").write_text(json.dumps(meta))
         try:
@@ -111,6 +112,7 @@ class WorkerData:
     task: str
     n_classes: int | None
     fingerprint: str = ""
+    classes: list[str] | None = None
 
     @classmethod
     def open(cls, path: str) -> WorkerData:
@@ -128,6 +130,7 @@ class WorkerData:
             task=meta["task"],
             n_classes=meta["n_classes"],
             fingerprint=meta.get("fingerprint", ""),
+            classes=meta.get("classes"),
         )
 
     def rows(self, idx: np.ndarray) -> pd.DataFrame:

@@ -1,9 +1,10 @@
 """Build the report document of a study: plain data, versioned, one section at a time.
 
 :func:`build_report` reads a study (its trials, spec, ledger), fits the curves once and
-assembles six sections in a fixed order (the answer, learning curves, data vs. model,
-marginal value, diagnostics, reproducibility). Each section is computed on its own: one
-whose inputs are missing (no ``costs:`` in the spec, a single model...) is left out
+assembles seven sections in a fixed order (the answer, learning curves, data vs. model,
+marginal value, stress tests and slices, diagnostics, reproducibility). Each section is
+computed on its own: one whose inputs are missing (no ``costs:`` in the spec, a single
+model, no ``stress:`` or ``slices:``...) is left out
 (``null``) and the report says what to add; an unexpected error in one section becomes a
 diagnostic and never stops the others.
 
@@ -13,7 +14,7 @@ compose it.
 
 Example:
     >>> sorted(SECTIONS)[:2], SCHEMA_VERSION
-    (['answer', 'data_vs_model'], '1.0')
+    (['answer', 'data_vs_model'], '1.1')
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ __all__ = ["SCHEMA_VERSION", "SECTIONS", "Report", "build_report"]
 
 #: Version of the JSON document (``docs/report-schema.json``): major.minor; a new minor
 #: only adds optional fields.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 #: Section keys in the order they appear, with their titles.
 SECTIONS: dict[str, str] = {
@@ -43,6 +44,7 @@ SECTIONS: dict[str, str] = {
     "learning_curves": "Learning curves",
     "data_vs_model": "Data vs. model",
     "marginal_value": "Marginal value of labels",
+    "stress": "Stress tests and slices",
     "diagnostics": "Diagnostics",
     "reproducibility": "Reproducibility",
 }
@@ -372,6 +374,63 @@ def _marginal_value(ctx: _Ctx) -> dict[str, Any] | None:
     return out
 
 
+_STRESS_HINT = "add stress: (noise, prior, shift, acquisition) or slices: to the spec"
+
+
+def _stress_groups(ctx: _Ctx) -> dict[str, Any]:
+    """The stress arms (``dataroi.stress.analyze_stress``): per group, the arms' scores
+    at the group's common size and the findings in words."""
+    from dataroi.stress import analyze_stress
+
+    analysis = analyze_stress(ctx.study, metric=ctx.metric, draws=min(ctx.n_draws, 400),
+                              random_state=ctx.spec.schedule.seed)
+    groups = [{"kind": g.kind, "base": g.base, "n0": int(g.n0),
+               "arms": [{"arm": a, "score": g.today.get(a)} for a in g.arms],
+               "statements": list(g.statements)} for g in analysis.groups]
+    return {"groups": groups, "statements": analysis.statements(),
+            "notes": list(analysis.notes)}
+
+
+def _slices_part(ctx: _Ctx) -> dict[str, Any]:
+    """Per-slice scores at the largest training size (``dataroi.stress.analyze_slices``):
+    raw and partially pooled, with the pooled 90 % interval and the shrinkage."""
+    from dataroi.stress import analyze_slices
+
+    analysis = analyze_slices(ctx.study, metric=ctx.metric)
+    pooled = analysis.pooled
+    n_train = int(pooled["n_train"].max())
+    at = pooled[pooled["n_train"] == n_train].sort_values(["model", "slice"])
+    rows = [{"model": str(r["model"]), "slice": str(r["slice"]), "n_test": int(r["n_test"]),
+             "raw": r["raw"], "pooled": r["pooled"], "low": r["low"], "high": r["high"],
+             "shrinkage": r["shrinkage"]} for _, r in at.iterrows()]
+    return {"column": analysis.column, "n_train": n_train, "rows": rows,
+            "left_out": {str(k): int(v) for k, v in analysis.left_out.items()},
+            "statements": list(analysis.statements)}
+
+
+def _stress(ctx: _Ctx) -> dict[str, Any] | None:
+    """Section 5: stress arms and slices; an analysis that fails shows its message."""
+    spec = ctx.spec
+    has_stress = bool(getattr(spec, "stress", ()))
+    has_slices = getattr(spec, "slices", None) is not None
+    if not has_stress and not has_slices:
+        ctx.need("stress", _STRESS_HINT)
+        return None
+    out: dict[str, Any] = {"metric": ctx.metric, "groups": [], "statements": [],
+                           "notes": [], "slices": None, "errors": []}
+    if has_stress:
+        try:
+            out |= _stress_groups(ctx)
+        except DataroiError as exc:
+            out["errors"].append({"part": "stress", "message": str(exc)})
+    if has_slices:
+        try:
+            out["slices"] = _slices_part(ctx)
+        except DataroiError as exc:
+            out["errors"].append({"part": "slices", "message": str(exc)})
+    return out
+
+
 def _diagnostics(ctx: _Ctx) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     if ctx.curves is not None:
@@ -516,7 +575,7 @@ def build_report(
         >>> _ = study.run(jobs=1, progress=False)
         >>> doc = build_report(study, n_draws=200).document
         >>> doc["schema_version"], doc["sections"]["learning_curves"]["current_n"]
-        ('1.0', 80)
+        ('1.1', 80)
     """
     import time
 
@@ -528,6 +587,7 @@ def build_report(
     sections["learning_curves"] = _guard(ctx, "learning_curves", lambda: _learning_curves(ctx))
     sections["data_vs_model"] = _guard(ctx, "data_vs_model", lambda: _data_vs_model(ctx))
     sections["marginal_value"] = _guard(ctx, "marginal_value", lambda: _marginal_value(ctx))
+    sections["stress"] = _guard(ctx, "stress", lambda: _stress(ctx))
     parts = ["dataroi", "report", spec_path or "SPEC"]
     if study.ledger_url != _default_ledger(study):
         parts += ["--ledger", study.ledger_url]

@@ -46,6 +46,47 @@ def _table(header: list[str], rows: list[list[str]], align: str = "") -> list[st
         "| " + " | ".join(r) + " |" for r in rows] + [""]
 
 
+def _bullets(items: list[str]) -> list[str]:
+    """Escaped list items and a blank line (nothing for no items)."""
+    return [f"- {md_escape(t)}" for t in items] + [""] if items else []
+
+
+def _slices_md(sl: dict[str, Any]) -> list[str]:
+    """The per-slice table at the largest training size, what was left out, findings."""
+    e = md_escape
+    out = [f"**Slices of {e(sl['column'])} at {fmt_int(sl['n_train'])} labels:**", ""]
+    out += _table(["model", "slice", "test rows", "raw", "pooled", "90 % interval",
+                   "shrinkage"],
+                  [[e(r["model"]), e(r["slice"]), fmt_int(r["n_test"]), fmt_num(r["raw"]),
+                    fmt_num(r["pooled"]), f"{fmt_num(r['low'])} – {fmt_num(r['high'])}",
+                    fmt_num(r["shrinkage"], 2)] for r in sl["rows"]], "llrrrrr")
+    if sl.get("left_out"):
+        out += ["Left out (too few test rows): " + ", ".join(
+            f"{e(k)} ({v})" for k, v in sl["left_out"].items()), ""]
+    return out + _bullets(sl.get("statements") or [])
+
+
+def _stress_md(st: dict[str, Any] | None, todo: list[str]) -> list[str]:
+    """Section 5: per stress group the arms' scores and findings; the slices; notes."""
+    if not st and not todo:
+        return []
+    e = md_escape
+    out = [f"## 5. {SECTIONS['stress']}", ""]
+    if st:
+        out += [f"**{e(x['part'])}:** {e(x['message'])}" for x in st.get("errors") or []]
+        out += [""] if st.get("errors") else []
+        for g in st.get("groups") or []:
+            out += [f"**{e(g['kind'])}: {e(g['base'])}**", ""]
+            out += _table(["arm", f"{e(st['metric'])} at {fmt_int(g['n0'])} labels"],
+                          [[e(a["arm"]), fmt_num(a["score"])] for a in g["arms"]])
+            out += _bullets(g.get("statements") or [])
+        if st.get("slices"):
+            out += _slices_md(st["slices"])
+        if st.get("notes"):
+            out += ["**Notes:**", "", *_bullets(st["notes"])]
+    return out + todo
+
+
 def render_markdown(doc: dict[str, Any]) -> str:
     """Render the report document as Markdown."""
     e = md_escape
@@ -170,7 +211,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
                                 fmt_num(r["p_never"], 2)] for r in lt["rows"]])
         out += todo("marginal_value")
     dg = s.get("diagnostics") or {}
-    out += [f"## 5. {SECTIONS['diagnostics']}", ""]
+    out += _stress_md(s.get("stress"), todo("stress"))
+    out += [f"## 6. {SECTIONS['diagnostics']}", ""]
     if dg.get("items"):
         out += _table(["what", "model", "finding", "what to do"],
                       [[e(f"{d['kind']}: {d['code']}"), e(d.get("model") or ""),
@@ -191,7 +233,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
     r = s.get("reproducibility")
     if r:
         d = r["data"]
-        out += [f"## 6. {SECTIONS['reproducibility']}", "",
+        out += [f"## 7. {SECTIONS['reproducibility']}", "",
                 f"Re-create this report: {_code(r['command'])}", "",
                 f"- data: {_code(d['source'])}, target column {_code(d['target'])}, "
                 f"{fmt_int(d['n_rows'])} rows (pool {fmt_int(d['pool_size'])}, test "

@@ -8,8 +8,10 @@ from dataroi.spec._model import (
     GuardrailSpec,
     ModelSpec,
     ScheduleSpec,
+    SliceSpec,
     SplitSpec,
     StudySpec,
+    VariantSpec,
     canonical_hash,
 )
 
@@ -20,8 +22,10 @@ __all__ = [
     "GuardrailSpec",
     "ModelSpec",
     "ScheduleSpec",
+    "SliceSpec",
     "SplitSpec",
     "StudySpec",
+    "VariantSpec",
     "canonical_hash",
     "check_models",
     "load_spec",

@@ -34,11 +34,12 @@ from dataroi.spec._model import (
     SplitSpec,
     StudySpec,
 )
+from dataroi.spec._stress import parse_slices, parse_stress
 
 __all__ = ["check_models", "load_spec", "spec_from_dict"]
 
 _TOP = {"name", "data", "split", "models", "metrics", "schedule", "ledger", "description",
-        "costs", "decision"}
+        "costs", "decision", "stress", "slices"}
 _COSTS = {"price_per_label_usd", "labels_per_item", "adjudication_rate",
           "fixed_cost_per_round_usd", "labels_per_day", "deadline_days",
           "compute_price_per_hour_usd", "retrains", "engineering_cost_usd",
@@ -162,6 +163,15 @@ def spec_from_dict(
     schedule = _parse_schedule(raw.get("schedule"), problems)
 
     costs = _parse_costs(raw.get("costs"), problems)
+    stress = parse_stress(raw.get("stress"), [m.name for m in models], problems)
+    slices = parse_slices(raw.get("slices"), problems)
+    if data is not None and data.features is not None:
+        for where, col in (("stress.shift.column", next(
+                (v.params["column"] for v in stress if v.kind == "shift"), None)),
+                ("slices.column", slices.column if slices else None)):
+            if col is not None and col not in data.features:
+                problems.append(f"{where}: '{col}' is not in data.features "
+                                f"({', '.join(data.features)})")
     decision = _parse_decision(raw.get("decision"), problems)
     if decision is not None:
         if decision.metric is not None and metrics and decision.metric not in metrics:
@@ -204,6 +214,8 @@ def spec_from_dict(
         source_text=source_text,
         costs=costs,
         decision=decision,
+        stress=stress,
+        slices=slices,
     )
     if build_models:
         check_models(spec, task=None if data.task == "auto" else data.task, source=source)

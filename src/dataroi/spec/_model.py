@@ -20,8 +20,10 @@ __all__ = [
     "GuardrailSpec",
     "ModelSpec",
     "ScheduleSpec",
+    "SliceSpec",
     "SplitSpec",
     "StudySpec",
+    "VariantSpec",
     "canonical_hash",
 ]
 
@@ -283,6 +285,53 @@ class DecisionSpec:
 
 
 @dataclass(frozen=True)
+class VariantSpec:
+    """One stress arm: a model trained or evaluated under a perturbation (``stress:``).
+
+    An arm is planned like a model named ``"<base>[<label>]"`` (brackets cannot occur in
+    model names, so arms never collide with models). It shares the base model's subsets
+    and estimator seeds, so every arm is paired with the clean run, trial by trial.
+
+    Attributes:
+        base: the model it perturbs.
+        kind: ``noise`` | ``prior`` | ``shift`` | ``acquisition``.
+        label: the bracketed part of the arm's name, e.g. ``noise=0.1`` or ``al=margin``.
+        params: the perturbation's settings as plain data (hashed into the arm's identity).
+
+    Example:
+        >>> VariantSpec("lr", "noise", "noise=0.1", {"rate": 0.1, "kind": "symmetric"}).name
+        'lr[noise=0.1]'
+    """
+
+    base: str
+    kind: str
+    label: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.base}[{self.label}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.params}
+
+
+@dataclass(frozen=True)
+class SliceSpec:
+    """``slices:`` — report per-slice curves for the values of a feature column.
+
+    Attributes:
+        column: a feature column whose values define the slices.
+        min_test_rows: slices with fewer test rows are left out (named in the report).
+        price_per_label_usd: per-slice label prices for the allocation planner.
+    """
+
+    column: str
+    min_test_rows: int = 30
+    price_per_label_usd: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class StudySpec:
     """A whole, validated study spec.
 
@@ -294,6 +343,8 @@ class StudySpec:
         source_text: the YAML text as written (kept in the ledger).
         costs: the cost model (``costs:``), or None.
         decision: the pre-registered decision rule (``decision:``), or None.
+        stress: the stress arms (``stress:``): label noise, class prior, shift, acquisition.
+        slices: per-slice analysis (``slices:``), or None.
 
     ``costs`` and ``decision`` are not part of :meth:`to_dict` nor of :attr:`spec_hash`:
     changing them never re-runs trials.
@@ -310,6 +361,8 @@ class StudySpec:
     source_text: str = ""
     costs: CostSpec | None = None
     decision: DecisionSpec | None = None
+    stress: tuple[VariantSpec, ...] = ()
+    slices: SliceSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The normalized spec as plain data (without file-system location)."""
@@ -326,12 +379,22 @@ class StudySpec:
                 "repeats": self.schedule.repeats,
                 "seed": self.schedule.seed,
             },
+            # only when present, so specs without it keep their hash
+            **({"stress": [{"arm": v.name, **v.to_dict()} for v in self.stress]}
+               if self.stress else {}),
+            **({"slices": asdict(self.slices)} if self.slices else {}),
         }
 
     @property
     def spec_hash(self) -> str:
         """Hash of the normalized spec (the ledger location is not part of it)."""
         return canonical_hash(self.to_dict())
+
+    def arm(self, name: str) -> VariantSpec:
+        for v in self.stress:
+            if v.name == name:
+                return v
+        raise KeyError(name)
 
     def model(self, name: str) -> ModelSpec:
         for m in self.models:

@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+from dataroi.stress._analysis import ArmGroup, StressAnalysis, analyze_stress
+from dataroi.stress._equivalence import Equivalence, equivalent_labels, paired_differences
 from dataroi.stress._perturb import (
     class_priors,
     flip_labels,
@@ -19,13 +21,27 @@ from dataroi.stress._perturb import (
     shift_weights,
     thinned_priors,
 )
+from dataroi.stress._relabel import RelabelDecision, majority_of_three, relabel_vs_new
+from dataroi.stress._slices import SliceAnalysis, analyze_slices, slice_table
 
 __all__ = [
+    "ArmGroup",
+    "Equivalence",
+    "RelabelDecision",
+    "SliceAnalysis",
+    "StressAnalysis",
+    "analyze_slices",
+    "analyze_stress",
     "class_priors",
+    "equivalent_labels",
     "flip_labels",
     "hardness_scores",
+    "majority_of_three",
     "numeric_matrix",
+    "paired_differences",
     "prior_subset",
+    "relabel_vs_new",
     "shift_weights",
+    "slice_table",
     "thinned_priors",
 ]

@@ -26,12 +26,24 @@ if TYPE_CHECKING:
 __all__ = ["backfill_metrics"]
 
 
+def _shift_mask(prep: PreparedData, variant: dict | None) -> np.ndarray | None:
+    """The test rows a shift arm is scored on (its predictions cover every test row)."""
+    if not variant or variant.get("kind") != "shift":
+        return None
+    col = prep.X[variant["column"]].iloc[np.asarray(prep.test_idx)].astype(str)
+    shifted = col.isin(variant["values"]).to_numpy()
+    return ~shifted if variant["view"] == "in" else shifted
+
+
 def backfill_metrics(ledger: BaseLedger, snaps: Sequence[TrialSnapshot],
                      metrics: Sequence[str], prep: PreparedData,
-                     store: ArtifactStore) -> tuple[int, int]:
+                     store: ArtifactStore,
+                     variants: dict[str, dict] | None = None) -> tuple[int, int]:
     """Add missing ``metrics`` to complete trials; return (trials updated, missing
-    artifacts)."""
-    y_test = np.asarray(prep.y)[np.asarray(prep.test_idx)]
+    artifacts). ``variants`` maps arm names to their variant (a shift arm is scored on
+    its view's test rows)."""
+    y_all = np.asarray(prep.y)[np.asarray(prep.test_idx)]
+    masks = {m: _shift_mask(prep, v) for m, v in (variants or {}).items()}
     updated = missing = 0
     for snap in snaps:
         if snap.state is not TrialState.COMPLETE:
@@ -45,6 +57,10 @@ def backfill_metrics(ledger: BaseLedger, snaps: Sequence[TrialSnapshot],
             continue
         arrays = store.get(digest)
         pred, proba = arrays.get("pred"), arrays.get("proba")
+        y_test, mask = y_all, masks.get(snap.key.model)
+        if mask is not None:
+            y_test, pred = y_all[mask], pred[mask]
+            proba = None if proba is None else proba[mask]
         values = {}
         for name in wanted:
             metric = get_metric(name)

@@ -31,6 +31,7 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
     from dataroi.data import materialize
     from dataroi.exceptions import UsageError
     from dataroi.study._environment import capture_environment, diff_environments
+    from dataroi.study._plan import arm_model
     from dataroi.trial._worker import TrialPayload, run_trial
 
     if sample < 1:
@@ -55,7 +56,7 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
         except OSError:
             data_path = materialize(prep, tempfile.mkdtemp())
         env_now = capture_environment(study.spec.base_dir)
-        models = {m.name: m.to_dict() for m in study.spec.models}
+        models = {m: arm_model(study.spec, m) for m in plan.models}
         checked = []
         env_diffs: set[str] = set()
         for snap in chosen:

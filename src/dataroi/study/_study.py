@@ -127,19 +127,41 @@ class Study:
 
             prep = prepare_data(self.spec)
             check_models(self.spec, task=prep.task, source=None)
+            if self.spec.stress or self.spec.slices:
+                from dataroi.study._arms import check_arms
+
+                check_arms(self.spec, prep)
             self._prepared = prep
         return self._prepared
 
     def plan(self) -> Plan:
         """The current spec's trials (validated against the pool size)."""
+        from dataroi.study._arms import arm_limits
         from dataroi.study._plan import make_plan
 
-        return make_plan(self.spec, pool_size=self.prepare().pool_size)
+        prep = self.prepare()
+        return make_plan(self.spec, pool_size=prep.pool_size,
+                         limits=arm_limits(self.spec, prep))
 
     def _open(self, *, create: bool) -> BaseLedger:
         from dataroi.ledger import open_ledger
 
         return open_ledger(self.ledger_url, create=create)
+
+    def _record_arm_limits(self, ledger: BaseLedger, study_id: int, context_id: int,
+                           prep: PreparedData) -> None:
+        """Keep the arms' size limits in the ledger (a document per distinct set), so
+        ``status`` without the data plans arms added after the context was made right."""
+        from dataroi.spec import canonical_hash
+        from dataroi.study._arms import arm_limits
+
+        limits = arm_limits(self.spec, prep)
+        if not limits:
+            return
+        h = canonical_hash(limits)
+        if not ledger.list_documents("arm_limits", context_id=context_id, content_hash=h):
+            ledger.record_document("arm_limits", {"limits": limits}, study_id=study_id,
+                                   context_id=context_id, content_hash=h)
 
     def _context(self, ledger: BaseLedger, prep: PreparedData) -> tuple[int, int, list[str]]:
         spec = self.spec
@@ -153,6 +175,7 @@ class Study:
         context_id, created = ledger.upsert_context(
             study_id, dataset_version_id=dv, context_hash=prep.context_hash(spec),
             description=prep.describe(spec))
+        self._record_arm_limits(ledger, study_id, context_id, prep)
         if created and before:
             old = before[-1]
             if old["fingerprint"] != prep.fingerprint:
@@ -219,6 +242,7 @@ class Study:
         from dataroi.executors import make_executor, threads_per_worker
         from dataroi.study._coordinator import coordinate, new_owner_id
         from dataroi.study._environment import capture_environment
+        from dataroi.study._plan import arm_model
         from dataroi.study._progress import progress_reporter
         from dataroi.trial._worker import TrialPayload
 
@@ -252,7 +276,8 @@ class Study:
 
                 updated, missing = backfill_metrics(
                     ledger, snaps, self.spec.metrics, prep,
-                    ArtifactStore(self.workdir / "artifacts"))
+                    ArtifactStore(self.workdir / "artifacts"),
+                    variants={a.name: a.to_dict() for a in self.spec.stress})
                 if updated:
                     notes.append(f"scored new metrics on {updated} finished trials from "
                                  "their stored predictions (no retraining)")
@@ -261,11 +286,11 @@ class Study:
                                  "their new metrics stay empty")
             env_id = ledger.record_environment(capture_environment(self.spec.base_dir))
             data_path = materialize(prep, self.workdir / "cache") if todo else ""
-            models = {m.name: m.to_dict() for m in self.spec.models}
-            is_dask = isinstance(executor, str) and executor.startswith(
-                ("dask", "tcp://"))
+            models = {m: arm_model(self.spec, m) for m in plan.models}
+            is_dask = isinstance(executor, str) and executor.startswith(("dask", "tcp://"))
             n_threads = threads or (1 if is_dask else threads_per_worker(n_jobs))
-            resources = {m.name: dict(m.resources) or None for m in self.spec.models}
+            resources = {m: dict(self.spec.model(plan.bases.get(m, m)).resources) or None
+                         for m in plan.models}
             root = self.spec.schedule.seed
 
             def make_payload(snap: TrialSnapshot) -> TrialPayload:
@@ -375,7 +400,11 @@ class Study:
                     self._context_fingerprint = ctx["fingerprint"]
             if context_id is None:
                 return ledger, None, self.plan()
-            return ledger, context_id, make_plan(self.spec, pool_size=pool_size)
+            limits: dict[str, int] = {}
+            for doc in ledger.list_documents("arm_limits", context_id=context_id):
+                limits.update(doc["payload"]["limits"])  # oldest first: newest wins
+            return ledger, context_id, make_plan(self.spec, pool_size=pool_size,
+                                                 limits=limits)
         except BaseException:
             ledger.close()
             raise
@@ -430,7 +459,7 @@ class Study:
             n_ctx = len(ledger.list_contexts(study_id)) if study_id is not None else 0
         counts = {s.value: 0 for s in TrialState}
         per_model: dict[str, dict[str, int]] = {
-            m.name: {s.value: 0 for s in TrialState} for m in self.spec.models}
+            m: {s.value: 0 for s in TrialState} for m in plan.models}
         owners: Counter[str] = Counter()
         for model, state, owner, n in rows:
             counts[state.value] += n

@@ -40,6 +40,7 @@ from dataroi.data._subsets import nested_permutation
 from dataroi.metrics import get_metric
 from dataroi.trial._estimators import build_estimator, seed_estimator
 from dataroi.trial._values import TrialKey, TrialResult, TrialState
+from dataroi.trial._variants import arm_rows, eval_mask, fit_kwargs
 
 __all__ = ["TrialPayload", "ping", "run_trial", "train_indices", "warm_worker"]
 
@@ -186,9 +187,7 @@ def run_trial(payload: TrialPayload) -> TrialResult:
     fit_seconds = predict_seconds = None
     try:
         data = _data(payload.data_path, payload.data_fingerprint)
-        train = train_indices(data, payload.subset_seed, payload.key.n_train)
-        X_train = data.rows(train)
-        y_train = np.asarray(data.y)[train]
+        variant = payload.model.get("variant")
         X_test, y_test = _test_set(data)
         est = seed_estimator(build_estimator(payload.model), payload.seed)
         limiter = None
@@ -199,9 +198,24 @@ def run_trial(payload: TrialPayload) -> TrialResult:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
+                mask = None
+                fit_kw: dict[str, Any] = {}
+                selection_seconds = 0.0
+                if variant:  # a stress arm: its own rows, labels, weights, test view
+                    arm = arm_rows(data, variant, subset_seed=payload.subset_seed,
+                                   n_train=payload.key.n_train)
+                    train, y_train = arm.train, arm.y_train
+                    fit_kw = fit_kwargs(est, arm.sample_weight)
+                    selection_seconds = arm.selection_seconds
+                    mask = eval_mask(data, variant)
+                else:
+                    train = train_indices(data, payload.subset_seed, payload.key.n_train)
+                    y_train = np.asarray(data.y)[train]
+                X_train = data.rows(train)
                 t0 = time.perf_counter()
-                est.fit(X_train, y_train)
-                fit_seconds = time.perf_counter() - t0
+                est.fit(X_train, y_train, **fit_kw)
+                # an acquisition arm's training cost includes choosing its rows
+                fit_seconds = time.perf_counter() - t0 + selection_seconds
                 t0 = time.perf_counter()
                 pred = np.asarray(est.predict(X_test))
                 proba = None
@@ -219,12 +233,17 @@ def run_trial(payload: TrialPayload) -> TrialResult:
             if limiter is not None:
                 limiter.restore_original_limits()
         metrics = {}
+        # predictions cover the whole test set; a shift view is scored on its rows
+        y_eval, pred_eval, proba_eval = y_test, pred, proba
+        if mask is not None:
+            y_eval, pred_eval = y_test[mask], pred[mask]
+            proba_eval = None if proba is None else proba[mask]
         for name in payload.metrics:
             metric = get_metric(name)
-            if metric.needs != "pred" and proba is None:
+            if metric.needs != "pred" and proba_eval is None:
                 metrics[name] = math.nan
                 continue
-            metrics[name] = metric.score(y_test, pred=pred, proba=proba,
+            metrics[name] = metric.score(y_eval, pred=pred_eval, proba=proba_eval,
                                          n_classes=data.n_classes)
         predictions = None
         if payload.keep_predictions:

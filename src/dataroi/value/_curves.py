@@ -200,6 +200,7 @@ def fit_study_curves(
     current_n: int | None = None,
     random_state: int = 0,
     families: str | tuple[str, ...] = "auto",
+    models: tuple[str, ...] | None = None,
 ) -> StudyCurves:
     """Fit one learning curve (and one training-time curve) per model.
 
@@ -212,6 +213,8 @@ def fit_study_curves(
         current_n: today's number of labels (default: the largest size every model ran).
         random_state: root seed of the fits and of every draw.
         families: curve families (see :func:`dataroi.curves.fit_curve`).
+        models: the models (or stress arms, e.g. ``"lr[noise=0.1]"``) to fit, default
+            the study's models; arms skip the test-set bootstrap of today's differences.
 
     Returns:
         A :class:`StudyCurves`.
@@ -231,9 +234,10 @@ def fit_study_curves(
             raise UsageError(f"no finished trials to fit; run the study first (`dataroi run "
                              f"SPEC`): {exc}") from None
         metric = metric or source.spec.metrics[0]
-        study_models = [m.name for m in source.spec.models]
+        study_models = list(models) if models else [m.name for m in source.spec.models]
     else:
         study_models = []
+    chosen = models is not None
     if frame is None or len(frame) == 0:
         raise UsageError("no finished trials to fit; run the study first (`dataroi run SPEC`)")
     metrics_present = list(dict.fromkeys(frame["metric"]))
@@ -311,7 +315,7 @@ def fit_study_curves(
                          "prediction")
     cache.close()
     test_boot: dict[str, np.ndarray] = {}
-    if study_models and "predictions_digest" in sub:
+    if study_models and not chosen and "predictions_digest" in sub:
         try:
             test_boot = _test_bootstrap(source, sub[sub["n_train"] == current_n], metric,
                                         models, random_state)

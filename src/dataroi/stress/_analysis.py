@@ -1,0 +1,332 @@
+"""What a study's stress arms say: the value of cleaner labels, of an acquisition
+strategy, the cost of a skewed class prior and of distribution shift — in labels.
+
+:func:`analyze_stress` reads the finished trials of a study with a ``stress:`` section,
+fits a learning curve per arm (``dataroi.value.fit_study_curves``, cached in the ledger)
+and turns pairs of arms into equivalent labels (:mod:`dataroi.stress._equivalence`) and
+paired per-size differences.
+
+Example:
+    >>> import dataroi, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "s.yaml").write_text('''
+    ... data: sklearn:digits
+    ... models: {lr: {estimator: sklearn.linear_model.LogisticRegression,
+    ...               params: {max_iter: 300}}}
+    ... schedule: {sizes: [60, 120, 240, 480], repeats: 2}
+    ... stress: {noise: {rates: [0.1, 0.2]}}''')
+    >>> study = dataroi.load_study(d / "s.yaml")
+    >>> _ = study.run(progress=False)
+    >>> a = analyze_stress(study, draws=100)
+    >>> [e.reference for e in a.noise[0].equivalences]
+    ['lr[noise=0.1]', 'lr', 'lr']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from dataroi.exceptions import UsageError
+from dataroi.stress._equivalence import Equivalence, equivalent_labels, paired_differences
+
+__all__ = ["ArmGroup", "StressAnalysis", "analyze_stress"]
+
+
+@dataclass(frozen=True)
+class ArmGroup:
+    """One base model's arms of one kind, compared with each other.
+
+    Attributes:
+        kind: ``noise`` | ``prior`` | ``shift`` | ``acquisition``.
+        base: the base model.
+        arms: the arms (and the base model where it is the reference), in order.
+        n0: the largest size every arm of the group ran (today's labels).
+        today: per arm, mean score at ``n0`` over repeats.
+        equivalences: extra labels one arm needs to match another at ``n0``.
+        differences: per arm pair ``(a, b)``, the paired per-size differences a − b.
+        statements: the findings in plain words.
+        extra: kind-specific numbers (e.g. selection seconds of acquisition strategies).
+    """
+
+    kind: str
+    base: str
+    arms: tuple[str, ...]
+    n0: int
+    today: dict[str, float]
+    equivalences: tuple[Equivalence, ...] = ()
+    differences: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    statements: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "base": self.base, "arms": list(self.arms),
+                "n0": self.n0, "today": self.today,
+                "equivalences": [e.to_dict() for e in self.equivalences],
+                "differences": [{"a": a, "b": b, "rows": df.to_dict(orient="records")}
+                                for (a, b), df in self.differences.items()],
+                "statements": list(self.statements), "extra": self.extra}
+
+
+@dataclass(frozen=True)
+class StressAnalysis:
+    """Every stress group of a study for one metric."""
+
+    metric: str
+    higher_is_better: bool
+    noise: tuple[ArmGroup, ...] = ()
+    prior: tuple[ArmGroup, ...] = ()
+    shift: tuple[ArmGroup, ...] = ()
+    acquisition: tuple[ArmGroup, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def groups(self) -> tuple[ArmGroup, ...]:
+        return self.noise + self.prior + self.shift + self.acquisition
+
+    def statements(self) -> list[str]:
+        return [s for g in self.groups for s in g.statements]
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataroi._json import json_safe
+
+        return json_safe({"metric": self.metric, "higher_is_better": self.higher_is_better,
+                          "groups": [g.to_dict() for g in self.groups],
+                          "notes": list(self.notes)})
+
+
+def _fmt(v: float) -> str:
+    return "n/a" if not math.isfinite(v) else f"{v:.4f}"
+
+
+def _today(frame: pd.DataFrame, arms: list[str], n0: int) -> dict[str, float]:
+    at = frame[(frame["n_train"] == n0) & frame["model"].isin(arms)]
+    return {a: float(at.loc[at["model"] == a, "value"].mean()) for a in arms}
+
+
+def _common_n(frame: pd.DataFrame, arms: list[str]) -> int | None:
+    sets = [set(frame.loc[frame["model"] == a, "n_train"]) for a in arms]
+    common = set.intersection(*sets) if sets else set()
+    return int(max(common)) if common else None
+
+
+class _Fitter:
+    def __init__(self, study: Any, metric: str, draws: int, random_state: int) -> None:
+        from dataroi.value import fit_study_curves
+
+        self._fit = fit_study_curves
+        self.study, self.metric = study, metric
+        self.draws, self.random_state = draws, random_state
+
+    def curves(self, arms: list[str], n0: int) -> Any:
+        return self._fit(self.study, metric=self.metric, models=tuple(arms), current_n=n0,
+                         random_state=self.random_state)
+
+    def equivalence(self, curves: Any, ref: str, other: str, n0: int) -> Equivalence:
+        return equivalent_labels(curves.fits[ref], curves.fits[other], n0, reference=ref,
+                                 other=other, draws=self.draws,
+                                 random_state=self.random_state)
+
+
+def _noise_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGroup]:
+    out = []
+    for base in dict.fromkeys(a.base for a in spec.stress if a.kind == "noise"):
+        arms = [a for a in spec.stress if a.kind == "noise" and a.base == base]
+        rated = sorted((a for a in arms if a.params.get("rate") is not None),
+                       key=lambda a: a.params["rate"])
+        names = [base] + [a.name for a in arms]
+        n0 = _common_n(frame, names)
+        if n0 is None:
+            continue
+        curves = fitter.curves(names, n0)
+        rate = {base: 0.0} | {a.name: a.params.get("rate") for a in arms}
+        pairs: list[tuple[str, str]] = []
+        for hi in rated:  # halving each rate, when the half was run
+            half = [lo for lo in rated if math.isclose(lo.params["rate"],
+                                                         hi.params["rate"] / 2)]
+            if half:
+                pairs.append((half[0].name, hi.name))
+        for hi in rated + [a for a in arms if a.params.get("rate") is None]:
+            pairs.append((base, hi.name))  # removing the injected noise altogether
+        eqs, statements = [], []
+        for ref, other in pairs:
+            if ref not in curves.fits or other not in curves.fits:
+                continue
+            eq = fitter.equivalence(curves, ref, other, n0)
+            eqs.append(eq)
+            r_ref, r_oth = rate[ref], rate[other]
+            what = (f"{base}: halving label noise from {r_oth:.0%} to {r_ref:.0%}"
+                    if r_ref else f"{base}: removing {other}'s added label noise "
+                    f"({_fmt(eq.other_today)} → {_fmt(eq.target)} at {n0:,} labels)")
+            statements.append(eq.sentence(what))
+        diffs = {(base, a.name): paired_differences(frame, base, a.name) for a in arms}
+        out.append(ArmGroup("noise", base, tuple(names), n0, _today(frame, names, n0),
+                            tuple(eqs), diffs, tuple(statements),
+                            {"rates": {k: v for k, v in rate.items() if v is not None}}))
+    return out
+
+
+def _prior_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGroup]:
+    out = []
+    for base in dict.fromkeys(a.base for a in spec.stress if a.kind == "prior"):
+        arms = [a.name for a in spec.stress if a.kind == "prior" and a.base == base]
+        names = [base, *arms]
+        n0 = _common_n(frame, names)
+        if n0 is None:
+            continue
+        curves = fitter.curves(names, n0)
+        eqs, statements, diffs = [], [], {}
+        for arm in arms:
+            diffs[(arm, base)] = paired_differences(frame, arm, base)
+            if arm in curves.fits and base in curves.fits:
+                eq = fitter.equivalence(curves, base, arm, n0)
+                eqs.append(eq)
+                statements.append(eq.sentence(
+                    f"{base}: training at the class prior of {arm} instead of the pool's "
+                    f"({_fmt(eq.other_today)} vs {_fmt(eq.target)} at {n0:,} labels); "
+                    "matching the pool's prior"))
+        out.append(ArmGroup("prior", base, tuple(names), n0, _today(frame, names, n0),
+                            tuple(eqs), diffs, tuple(statements)))
+    return out
+
+
+def _shift_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
+                  hib: bool) -> list[ArmGroup]:
+    out = []
+    for base in dict.fromkeys(a.base for a in spec.stress if a.kind == "shift"):
+        arms = {a.params["view"]: a.name for a in spec.stress
+                if a.kind == "shift" and a.base == base}
+        names = list(arms.values())
+        n0 = _common_n(frame, names)
+        if n0 is None:
+            continue
+        inn, shifted = arms["in"], arms["shifted"]
+        diffs = {(inn, shifted): paired_differences(frame, inn, shifted)}
+        statements = []
+        gap = diffs[(inn, shifted)]
+        last = gap[gap["n_train"] == n0]
+        if len(last):
+            r = last.iloc[0]
+            worse = r["diff"] > 0 if hib else r["diff"] < 0
+            statements.append(
+                f"{base}: on the held-out slice the metric is {abs(r['diff']):.4f} "
+                f"{'worse' if worse else 'better'} than in distribution at {n0:,} labels "
+                f"(90 % interval of the paired difference {_fmt(r['low'])} to "
+                f"{_fmt(r['high'])})")
+        extra: dict[str, Any] = {}
+        curves = fitter.curves(names, n0)
+        if inn in curves.fits and shifted in curves.fits:
+            at = [n0, 4 * n0]
+            a = curves.fits[inn].sample(at, size=fitter.draws, random_state=1)
+            b = curves.fits[shifted].sample(at, size=fitter.draws, random_state=2)
+            g = a - b
+            extra["gap_today_median"] = float(pd.Series(g[:, 0]).median())
+            extra["gap_4x_median"] = float(pd.Series(g[:, 1]).median())
+            extra["gap_4x_interval"] = [float(pd.Series(g[:, 1]).quantile(q))
+                                        for q in (0.05, 0.95)]
+            narrows = ("narrow" if abs(extra["gap_4x_median"]) < abs(extra["gap_today_median"])
+                       else "do not narrow")
+            statements.append(
+                f"{base}: with 4× the labels the shift gap is projected at "
+                f"{extra['gap_4x_median']:+.4f} (90 % interval "
+                f"{extra['gap_4x_interval'][0]:+.4f} to {extra['gap_4x_interval'][1]:+.4f}); "
+                f"today {extra['gap_today_median']:+.4f}: more labels from the same "
+                f"distribution {narrows} it")
+        if "reweighted" in arms:
+            rw = arms["reweighted"]
+            d = paired_differences(frame, rw, shifted)
+            diffs[(rw, shifted)] = d
+            last = d[d["n_train"] == n0]
+            if len(last):
+                r = last.iloc[0]
+                statements.append(
+                    f"{base}: covariate-shift reweighting changes the held-out slice's "
+                    f"metric by {r['diff']:+.4f} at {n0:,} labels (90 % interval "
+                    f"{_fmt(r['low'])} to {_fmt(r['high'])})")
+        out.append(ArmGroup("shift", base, tuple(names), n0, _today(frame, names, n0),
+                            (), diffs, tuple(statements), extra))
+    return out
+
+
+def _acquisition_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
+                        timing: pd.DataFrame) -> list[ArmGroup]:
+    out = []
+    for base in dict.fromkeys(a.base for a in spec.stress if a.kind == "acquisition"):
+        arms = {a.params["strategy"]: a.name for a in spec.stress
+                if a.kind == "acquisition" and a.base == base}
+        names = list(arms.values())
+        n0 = _common_n(frame, names)
+        if n0 is None:
+            continue
+        curves = fitter.curves(names, n0)
+        rnd = arms["random"]
+        eqs, statements, diffs = [], [], {}
+        at = timing[timing["n_train"] == n0].groupby("model")["fit_seconds"].mean()
+        seconds = {s: float(at.get(name, math.nan)) for s, name in arms.items()}
+        for strategy, name in arms.items():
+            if strategy == "random":
+                continue
+            diffs[(name, rnd)] = paired_differences(frame, name, rnd)
+            if name in curves.fits and rnd in curves.fits:
+                eq = fitter.equivalence(curves, name, rnd, n0)
+                eqs.append(eq)
+                if math.isfinite(eq.added_q50):
+                    statements.append(
+                        f"{base}: with {strategy} sampling, {n0:,} labels reach what random "
+                        f"sampling needs ≈ {round(n0 + eq.added_q50):,} for (90 % "
+                        f"interval {round(n0 + eq.added_q05):,}–"
+                        + ("never" if not math.isfinite(eq.added_q95)
+                           else f"{round(n0 + eq.added_q95):,}")
+                        + f"); training plus selection takes {seconds[strategy]:.2f}s vs "
+                        f"{seconds['random']:.2f}s per model at {n0:,} labels")
+                else:
+                    statements.append(eq.sentence(f"{base}: {strategy} sampling"))
+        out.append(ArmGroup("acquisition", base, tuple(names), n0,
+                            _today(frame, names, n0), tuple(eqs), diffs, tuple(statements),
+                            {"fit_plus_selection_seconds": seconds}))
+    return out
+
+
+def analyze_stress(study: Any, *, metric: str | None = None, draws: int = 400,
+                   random_state: int = 0) -> StressAnalysis:
+    """Analyse every stress arm of a study (see the module doc).
+
+    Raises:
+        UsageError: the spec has no ``stress:`` section, or no trial of it has finished.
+    """
+    from dataroi.metrics import get_metric
+
+    spec = study.spec
+    if not spec.stress:
+        raise UsageError("the spec has no stress: section; add one (noise, prior, shift or "
+                         "acquisition) and run the study")
+    metric = metric or spec.metrics[0]
+    if metric not in spec.metrics:
+        raise UsageError(f"metric '{metric}' is not one of the study's metrics "
+                         f"({', '.join(spec.metrics)})")
+    hib = get_metric(metric).higher_is_better
+    trials = study.trials()
+    frame = trials[trials["metric"] == metric]
+    frame = frame[frame["value"].notna()]
+    arm_names = {a.name for a in spec.stress}
+    if not set(frame["model"]) & arm_names:
+        raise UsageError("no stress arm has a finished trial; run the study first "
+                         "(`dataroi run SPEC`)")
+    timing = frame[["model", "n_train", "repeat", "fit_seconds"]]
+    fitter = _Fitter(study, metric, draws, random_state)
+    notes = []
+    failed = trials[(trials["state"] == "failed") & trials["model"].isin(arm_names)] \
+        if "state" in trials else trials.iloc[:0]
+    if len(failed):
+        notes.append(f"{failed['trial_id'].nunique() if 'trial_id' in failed else len(failed)}"
+                     " stress trials failed and are left out (see `dataroi status`)")
+    return StressAnalysis(
+        metric=metric, higher_is_better=hib,
+        noise=tuple(_noise_groups(spec, frame, fitter)),
+        prior=tuple(_prior_groups(spec, frame, fitter)),
+        shift=tuple(_shift_groups(spec, frame, fitter, hib)),
+        acquisition=tuple(_acquisition_groups(spec, frame, fitter, timing)),
+        notes=tuple(notes))

@@ -1,0 +1,160 @@
+"""Equivalent labels: how many extra labels one curve needs to match another.
+
+"Halving noise from 10 % to 5 % is worth ≈ 6,000 labels" and "with margin sampling, 3,000
+labels reach what random needs 7,500 for" are the same computation: draw both learning
+curves (joint draws, so each draw is a whole coherent curve), take the reference arm's
+score at today's size ``n0``, and find for each draw the first size at which the other
+arm reaches it. The quantiles of ``size − n0`` over draws are the answer, with the share
+of draws that never reach it within ``max_factor × n0``.
+
+The two arms' curves are fitted separately, so their draws are independent (the trials
+themselves are paired: same subsets and seeds; the pairing shows in the per-size paired
+differences, see :func:`paired_differences`).
+
+Example:
+    >>> from dataroi.curves import fit_curve
+    >>> sizes = [50, 100, 200, 400, 800]
+    >>> clean = fit_curve(sizes, [[0.9 - 2 / n ** 0.5] * 3 for n in sizes], random_state=0)
+    >>> noisy = fit_curve(sizes, [[0.88 - 2.2 / n ** 0.5] * 3 for n in sizes],
+    ...                   random_state=0)
+    >>> eq = equivalent_labels(clean, noisy, 800, reference="clean", other="noisy")
+    >>> eq.added_q50 > 800
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Equivalence", "equivalent_labels", "paired_differences"]
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    """Extra labels ``other`` needs to reach what ``reference`` reaches with ``n0``.
+
+    Attributes:
+        reference, other: arm (or model) names.
+        n0: today's labels.
+        target: the reference's median predicted score at ``n0``.
+        other_today: the other arm's median predicted score at ``n0``.
+        added_q05, added_q50, added_q95: quantiles of the extra labels (over the draws
+            that reach the target; NaN when fewer than half of the draws do).
+        p_never: share of draws that do not reach it within ``max_factor × n0``.
+        max_factor: the search horizon as a multiple of ``n0``.
+    """
+
+    reference: str
+    other: str
+    n0: int
+    target: float
+    other_today: float
+    added_q05: float
+    added_q50: float
+    added_q95: float
+    p_never: float
+    max_factor: float
+
+    def sentence(self, what: str) -> str:
+        """A plain-words statement, e.g. ``"<what> is worth ≈ 6,000 extra labels ..."``."""
+        if math.isnan(self.added_q50):
+            return (f"{what}: {self.other} does not reach {self.reference}'s score within "
+                    f"{self.max_factor:g}× today's {self.n0:,} labels "
+                    f"(P(never) = {self.p_never:.2f})")
+        return (f"{what} is worth ≈ {_n(self.added_q50)} extra labels (90 % interval "
+                f"{_n(self.added_q05)}–{_n(self.added_q95)}; P(never within "
+                f"{self.max_factor:g}×) = {self.p_never:.2f})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _n(v: float) -> str:
+    return "never" if not math.isfinite(v) else f"{round(v):,}"
+
+
+def equivalent_labels(fit_ref: Any, fit_other: Any, n0: int, *, reference: str = "reference",
+                      other: str = "other", draws: int = 400, max_factor: float = 64.0,
+                      random_state: int = 0) -> Equivalence:
+    """Extra labels ``fit_other`` needs to match ``fit_ref`` at ``n0`` (see module doc).
+
+    Args:
+        fit_ref, fit_other: fitted curves (:class:`dataroi.curves.CurveFit`) in the same
+            metric and direction.
+        n0: today's number of labels.
+        draws: joint curve draws per arm.
+        max_factor: search up to ``max_factor × n0`` labels.
+        random_state: seed of the draws.
+    """
+    hib = bool(fit_ref.higher_is_better)
+    grid = np.unique(np.round(n0 * np.geomspace(1.0, max_factor, 240)).astype(np.int64))
+    rs = np.random.SeedSequence(random_state).spawn(2)
+    a = np.asarray(fit_ref.sample([n0], size=draws, random_state=np.random.default_rng(rs[0])),
+                   dtype=float)[:, 0]
+    b = np.asarray(fit_other.sample(grid, size=draws,
+                                    random_state=np.random.default_rng(rs[1])), dtype=float)
+    sign = 1.0 if hib else -1.0
+    a, b = sign * a, sign * b
+    reach = b >= a[:, None]
+    ok = reach.any(axis=1)
+    first = np.argmax(reach, axis=1)
+    needed = np.full(draws, np.nan)
+    for d in np.flatnonzero(ok):
+        j = first[d]
+        if j == 0:
+            needed[d] = float(n0)
+            continue
+        # interpolate in log size between the last miss and the first hit
+        lo, hi = b[d, j - 1], b[d, j]
+        t = 0.0 if hi == lo else float(np.clip((a[d] - lo) / (hi - lo), 0, 1))
+        needed[d] = float(np.exp(np.log(grid[j - 1]) + t * np.log(grid[j] / grid[j - 1])))
+    added = needed - n0
+    p_never = float(1 - ok.mean())
+    q = [math.nan] * 3
+    if ok.mean() >= 0.5:
+        # draws that never arrive count as +inf, so the quantiles stay honest
+        full = np.where(ok, added, np.inf)
+        q = [float(np.quantile(full, p, method="inverted_cdf")) for p in (0.05, 0.5, 0.95)]
+    return Equivalence(
+        reference=reference, other=other, n0=int(n0), target=float(sign * np.median(a)),
+        other_today=float(sign * np.median(b[:, 0])), added_q05=q[0], added_q50=q[1],
+        added_q95=q[2], p_never=p_never, max_factor=float(max_factor))
+
+
+def paired_differences(frame: pd.DataFrame, a: str, b: str, *, level: float = 0.9
+                       ) -> pd.DataFrame:
+    """Per size, the mean paired difference ``a − b`` over repeats with a t interval.
+
+    ``frame`` is a tidy trials frame for one metric (columns model, n_train, repeat,
+    value). Arms share subsets and seeds with their base model per (size, repeat), so
+    the difference of each repeat is paired.
+
+    Example:
+        >>> f = pd.DataFrame({"model": ["a", "a", "b", "b"], "n_train": [10] * 4,
+        ...                   "repeat": [0, 1, 0, 1], "value": [0.8, 0.9, 0.7, 0.7]})
+        >>> paired_differences(f, "a", "b")[["n_train", "diff", "n_pairs"]].round(3)
+           n_train  diff  n_pairs
+        0       10  0.15        2
+    """
+    from scipy import stats
+
+    wide = frame[frame["model"].isin([a, b])].pivot_table(
+        index=["n_train", "repeat"], columns="model", values="value", aggfunc="mean")
+    rows = []
+    if a in wide and b in wide:
+        d = (wide[a] - wide[b]).dropna()
+        for n, grp in d.groupby(level="n_train"):
+            k = len(grp)
+            mean = float(grp.mean())
+            if k >= 2:
+                half = float(stats.t.ppf(0.5 + level / 2, k - 1) * grp.std(ddof=1) / k ** 0.5)
+            else:
+                half = math.nan
+            rows.append({"n_train": int(n), "diff": mean, "low": mean - half,
+                         "high": mean + half, "n_pairs": k})
+    return pd.DataFrame(rows, columns=["n_train", "diff", "low", "high", "n_pairs"])

@@ -1,0 +1,193 @@
+"""Stress analysis on a real study: equivalent labels, paired differences, slices, relabel
+vs new, and the ``dataroi stress`` command."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import dataroi
+from dataroi.cli import main
+from dataroi.curves import fit_curve
+from dataroi.exceptions import UsageError
+from dataroi.stress import (
+    analyze_slices,
+    analyze_stress,
+    equivalent_labels,
+    majority_of_three,
+    paired_differences,
+    relabel_vs_new,
+    slice_table,
+)
+
+SPEC = {
+    "name": "stress-analysis",
+    "data": "sklearn:digits",
+    "models": {"lr": {"pipeline": [
+        "sklearn.preprocessing.StandardScaler",
+        {"estimator": "sklearn.linear_model.LogisticRegression",
+         "params": {"max_iter": 500}}]}},
+    "metrics": ["accuracy"],
+    "schedule": {"sizes": [60, 120, 240, 480], "repeats": 3},
+    "costs": {"price_per_label_usd": 0.5},
+    "stress": {"noise": {"rates": [0.1, 0.2]}, "prior": [{"thin": {"3": 0.8}}],
+               "acquisition": {"strategies": ["margin"], "batch_size": 30,
+                               "initial": 30}},
+    "slices": {"column": "pixel_2_2", "min_test_rows": 15},
+}
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> dataroi.Study:
+    folder = tmp_path_factory.mktemp("stress")
+    (folder / "study.yaml").write_text(yaml.safe_dump(SPEC))
+    s = dataroi.load_study(folder / "study.yaml")
+    s.run(jobs=1, progress=False)
+    return s
+
+
+def _curve(shift: float) -> object:
+    sizes = np.array([50, 100, 200, 400, 800])
+    # a curve whose score at n equals the reference's at n / shift
+    scores = [[0.95 - 3.0 / (n / shift) ** 0.5] * 3 for n in sizes]
+    return fit_curve(sizes, scores, random_state=0)
+
+
+def test_equivalent_labels_recovers_a_known_factor() -> None:
+    ref, other = _curve(1.0), _curve(2.0)  # other needs twice the labels
+    eq = equivalent_labels(ref, other, 800, reference="ref", other="other", draws=300)
+    assert eq.p_never < 0.05
+    assert 0.6 * 800 < eq.added_q50 < 1.5 * 800   # ≈ 800 extra labels
+    assert eq.added_q05 <= eq.added_q50 <= eq.added_q95
+    assert "worth" in eq.sentence("cleaning")
+
+
+def test_equivalent_labels_of_a_curve_with_itself_is_zero() -> None:
+    ref = _curve(1.0)
+    eq = equivalent_labels(ref, ref, 400, draws=200)
+    assert eq.added_q50 < 0.2 * 400
+
+
+def test_paired_differences_matches_scipy_t_interval() -> None:
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0.8, 0.02, 6), rng.normal(0.75, 0.02, 6)
+    f = pd.DataFrame({"model": ["a"] * 6 + ["b"] * 6, "n_train": [100] * 12,
+                      "repeat": list(range(6)) * 2, "value": np.r_[a, b]})
+    row = paired_differences(f, "a", "b").iloc[0]
+    d = a - b
+    lo, hi = stats.t.interval(0.9, 5, loc=d.mean(), scale=stats.sem(d))
+    assert row["diff"] == pytest.approx(d.mean())
+    assert (row["low"], row["high"]) == pytest.approx((lo, hi))
+
+
+def test_analysis_groups_and_statements(study: dataroi.Study) -> None:
+    a = analyze_stress(study, draws=200)
+    assert [g.kind for g in a.groups] == ["noise", "prior", "acquisition"]
+    noise = a.noise[0]
+    assert noise.arms == ("lr", "lr[noise=0.1]", "lr[noise=0.2]")
+    assert noise.n0 == 480
+    # noise hurts: clean > 10 % > 20 % at today's size
+    assert noise.today["lr"] > noise.today["lr[noise=0.1]"] > noise.today["lr[noise=0.2]"]
+    refs = [(e.reference, e.other) for e in noise.equivalences]
+    assert ("lr[noise=0.1]", "lr[noise=0.2]") in refs       # halving 20 % → 10 %
+    assert any("halving label noise from 20% to 10%" in s for s in noise.statements)
+    acq = a.acquisition[0]
+    assert acq.arms == ("lr[al=random]", "lr[al=margin]")
+    secs = acq.extra["fit_plus_selection_seconds"]
+    assert secs["margin"] > secs["random"]                  # selection is paid for
+    diff = acq.differences[("lr[al=margin]", "lr[al=random]")]
+    assert list(diff["n_train"]) == [60, 120, 240, 480]
+    d = a.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert {g["kind"] for g in d["groups"]} == {"noise", "prior", "acquisition"}
+
+
+def test_analysis_errors(study: dataroi.Study, tmp_path) -> None:
+    with pytest.raises(UsageError, match="not one of the study's metrics"):
+        analyze_stress(study, metric="roc_auc")
+    plain = {k: v for k, v in SPEC.items() if k not in ("stress", "slices")}
+    (tmp_path / "plain.yaml").write_text(yaml.safe_dump(plain))
+    with pytest.raises(UsageError, match="no stress: section"):
+        analyze_stress(dataroi.load_study(tmp_path / "plain.yaml"))
+
+
+def test_slice_table_matches_recomputed_scores(study: dataroi.Study) -> None:
+    from dataroi.artifacts import ArtifactStore
+
+    table = slice_table(study)
+    assert set(table["model"]) == {"lr"}                     # arms are not sliced
+    prep = study.prepare()
+    t = study.trials()
+    one = t[(t["model"] == "lr") & (t["n_train"] == 240) & (t["repeat"] == 1)].iloc[0]
+    pred = ArtifactStore(study.workdir / "artifacts").get(one["predictions_digest"])["pred"]
+    test = np.asarray(prep.test_idx)
+    col = prep.X["pixel_2_2"].astype(str).to_numpy()[test]
+    y = np.asarray(prep.y)[test]
+    rows = table[(table["n_train"] == 240) & (table["repeat"] == 1)]
+    for r in rows.itertuples():
+        mask = col == r.slice
+        assert r.n_test == mask.sum()
+        assert r.value == pytest.approx(float((pred[mask] == y[mask]).mean()))
+    # training rows split over slices add up to the trial's size
+    assert (rows["n_slice_train"].sum()) == 240
+
+
+def test_analyze_slices_pools_and_allocates(study: dataroi.Study) -> None:
+    sl = analyze_slices(study, budget_usd=200.0)
+    at = sl.pooled[sl.pooled["n_train"] == 480]
+    assert set(at["slice"]) and not set(at["slice"]) & set(sl.left_out)
+    assert (at["low"] <= at["pooled"]).all() and (at["pooled"] <= at["high"]).all()
+    alloc = sl.allocations["lr"]
+    assert sum(alloc.labels.values()) == pytest.approx(200.0 / 0.5, abs=10)
+    assert sl.statements
+    json.dumps(sl.to_dict(), allow_nan=False)
+
+
+def test_relabel_vs_new(study: dataroi.Study) -> None:
+    assert majority_of_three(0.1) == pytest.approx(0.028)
+    dec = relabel_vs_new(study, rate_now=0.15, draws=200)
+    assert dec.rate_after == pytest.approx(majority_of_three(0.15))
+    assert dec.relabel_cost_usd == pytest.approx(480 * 2 * 0.5)
+    assert dec.choice in ("relabel", "label new items")
+    assert 0.0 <= dec.p_relabel_cheaper <= 1.0
+    assert dec.sentence.endswith(f"= {dec.p_relabel_cheaper:.2f})")
+    with pytest.raises(UsageError, match="above the largest rate"):
+        relabel_vs_new(study, rate_now=0.3)
+    with pytest.raises(UsageError, match="rate_after"):
+        relabel_vs_new(study, rate_now=0.1, rate_after=0.15)
+
+
+def test_cli_stress_tables_and_json(study: dataroi.Study, capsys) -> None:
+    spec = str(study.spec.base_dir) + "/study.yaml"
+    assert main(["stress", spec, "--draws", "100", "--noise-rate", "0.1",
+                 "--budget", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "lr[noise=0.1]" in out and "lr[al=margin]" in out   # brackets printed literally
+    assert "relabel vs new" in out and "slices of pixel_2_2" in out
+    assert main(["stress", spec, "--draws", "100", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["relabel"] is None and doc["slices"]["column"] == "pixel_2_2"
+    assert {g["kind"] for g in doc["stress"]["groups"]} == {"noise", "prior", "acquisition"}
+
+
+def test_cli_stress_errors(tmp_path, capsys) -> None:
+    plain = {k: v for k, v in SPEC.items() if k not in ("stress", "slices")}
+    (tmp_path / "plain.yaml").write_text(yaml.safe_dump(plain))
+    assert main(["stress", str(tmp_path / "plain.yaml")]) == 2
+    assert "no stress: or slices: section" in capsys.readouterr().err
+    missing = tmp_path / "nope.yaml"
+    assert main(["stress", str(missing)]) == 2
+    assert "nope.yaml" in capsys.readouterr().err
+    only_stress = {k: v for k, v in SPEC.items() if k != "slices"}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(only_stress))
+    s = dataroi.load_study(tmp_path / "s.yaml")
+    with pytest.raises(UsageError, match="add slices: to the spec"):
+        from dataroi.cli._stress import stress_results
+
+        stress_results(s, budget=100.0)
