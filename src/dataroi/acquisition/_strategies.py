@@ -22,6 +22,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from dataroi.spec._stress import STRATEGIES as _SPEC_STRATEGIES
+
 __all__ = [
     "MODEL_STRATEGIES",
     "STRATEGIES",
@@ -32,10 +34,9 @@ __all__ = [
     "rank_candidates",
 ]
 
-#: Every acquisition strategy :func:`dataroi.acquisition.acquisition_order` knows.
-STRATEGIES: tuple[str, ...] = (
-    "random", "stratified", "uncertainty", "margin", "entropy", "diversity",
-)
+#: Every acquisition strategy :func:`dataroi.acquisition.acquisition_order` knows (the
+#: spec validates against the same tuple).
+STRATEGIES: tuple[str, ...] = _SPEC_STRATEGIES
 
 #: The strategies that fit a selector model every round (the others call no model).
 MODEL_STRATEGIES: tuple[str, ...] = ("uncertainty", "margin", "entropy", "diversity")

@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dataroi.spec._stress import NOISE_KINDS
+
 __all__ = [
     "class_priors",
     "flip_labels",
@@ -46,7 +48,7 @@ __all__ = [
 
 Seed = int | np.random.Generator
 
-_KINDS = ("symmetric", "class_conditional", "hard")
+_KINDS = NOISE_KINDS
 _ROW_SUM_TOL = 1e-6
 _PRIOR_SUM_TOL = 1e-6
 
