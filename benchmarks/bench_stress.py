@@ -118,7 +118,7 @@ def validate(workdir: Path, jobs: int, repeats: int) -> None:
             "schedule": {"sizes": [250, 500, 1000, 2000, 4000, 16000], "repeats": repeats},
             "stress": {"noise": {"rates": [0.1, 0.2]},
                        "acquisition": {"strategies": ["margin", "entropy"],
-                                       "batch_size": 250, "initial": 250},
+                                       "batch_size": 500, "initial": 250},
                        "shift": {"column": "origin", "values": ["JFK"]}},
             "slices": {"column": "origin"},
         }, "hgb", 4000, 16000, "roc_auc"),

@@ -100,3 +100,73 @@ def test_resources_pass_through_to_the_scheduler(write_spec, tmp_path):
     summary = study.run(executor=executor, progress=False)
     assert summary.completed == 1
     assert study.spec.models[0].resources == {"GPU": 1.0}
+
+
+def _cluster_workers() -> list:
+    """Processes below this one that are not its direct children (the fork server and
+    the resource tracker are; a LocalCluster's workers are forked from the server)."""
+    import psutil
+
+    me = psutil.Process()
+    out = []
+    for p in me.children(recursive=True):
+        try:
+            if p.ppid() != me.pid and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def _wait_no_workers(before: frozenset = frozenset(), seconds: float = 20.0) -> list:
+    """Worker processes started since ``before`` (pids) that are still alive after
+    waiting up to ``seconds`` for them to exit."""
+    def new() -> list:
+        return [p for p in _cluster_workers() if p.pid not in before]
+
+    deadline = time.monotonic() + seconds
+    while new() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return new()
+
+
+def test_a_cluster_started_early_is_closed_when_nothing_is_left_to_run(write_spec, tmp_path):
+    # dask-local starts its cluster while the data loads; a run with nothing to do must
+    # not leave it behind
+    path = write_spec(_spec())
+    study = dataroi.load_study(path, ledger=str(tmp_path / "ledger.db"))
+    study.run(jobs=1, progress=False)
+    before = frozenset(p.pid for p in _cluster_workers())
+    summary = study.run(executor="dask-local:2", progress=False)
+    assert (summary.completed, summary.already_done) == (0, 24)
+    assert not _wait_no_workers(before)
+
+
+def test_a_cluster_started_early_is_closed_when_the_data_is_bad(write_spec, tmp_path):
+    from dataroi.exceptions import DataroiError
+
+    spec = _spec()
+    spec["data"] = dict(spec["data"], features=["no such column"])
+    path = write_spec(spec)
+    study = dataroi.load_study(path, ledger=str(tmp_path / "ledger.db"))
+    before = frozenset(p.pid for p in _cluster_workers())
+    with pytest.raises(DataroiError, match="no such column"):
+        study.run(executor="dask-local:2", progress=False)
+    assert not _wait_no_workers(before)
+
+
+def test_the_run_command_starts_the_cluster_early_and_leaves_nothing_behind(write_spec,
+                                                                            tmp_path):
+    from dataroi.cli import main
+
+    path = write_spec(_spec())
+    before = frozenset(p.pid for p in _cluster_workers())
+    assert main(["run", str(path), "--executor", "dask-local:2", "--no-progress",
+                 "--ledger", str(tmp_path / "a.db")]) == 0
+    assert len(dataroi.load_study(path, ledger=str(tmp_path / "a.db")).trials()) == 48
+    assert not _wait_no_workers(before)
+    # a spec that fails to load: the cluster started for it is closed too
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("models: {}\n")
+    assert main(["run", str(bad), "--executor", "dask-local:2", "--no-progress"]) == 2
+    assert not _wait_no_workers(before)

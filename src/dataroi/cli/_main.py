@@ -202,11 +202,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     console = _console()
-    study = dataroi.load_study(args.spec, ledger=args.ledger)
-    summary = study.run(jobs=args.jobs, executor=args.executor,
-                        progress=not args.no_progress, retry_failed=args.retry_failed,
-                        threads=args.threads, heartbeat_timeout=args.heartbeat_timeout,
-                        console=console)
+    executor: Any = args.executor
+    if isinstance(executor, str) and executor.startswith("dask-local"):
+        from dataroi.executors import BackgroundExecutor
+
+        # the cluster starts while the spec, the models and the data load
+        executor = BackgroundExecutor.start(executor, args.jobs)
+    try:
+        study = dataroi.load_study(args.spec, ledger=args.ledger)
+        summary = study.run(jobs=args.jobs, executor=executor,
+                            progress=not args.no_progress, retry_failed=args.retry_failed,
+                            threads=args.threads, heartbeat_timeout=args.heartbeat_timeout,
+                            console=console)
+    finally:
+        if not isinstance(executor, str):
+            executor.discard()  # closes it only if the run never took it
     _print_run(study, summary, console)
     return 1 if summary.failed else 0
 

@@ -57,7 +57,8 @@ class DaskExecutor:
 
         # workers fork from a server that imported dask, scikit-learn and our worker code
         # once, instead of each importing them anew (seconds per worker)
-        with dask.config.set({"distributed.worker.multiprocessing-method": _start_method()}):
+        with dask.config.set(_LOCAL_CONFIG | {
+                "distributed.worker.multiprocessing-method": _start_method()}):
             _preload_worker_code()
             cluster = distributed.LocalCluster(
                 n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
@@ -92,6 +93,26 @@ class DaskExecutor:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+#: Settings of a cluster dataroi starts itself: trials are long, CPU-bound tasks on as many
+#: workers as cores, so Dask's own periodic work (the statistical profiler sampling every
+#: 10 ms, 20 ms ticks, system and memory monitors) would take CPU from the trials. Dask
+#: also starts workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (return freed memory to the
+#: OS at once); measured on NYC flights with HGB, that made every fit and prediction
+#: 10–20 % slower than in a plain process, so workers keep glibc's default (only the
+#: thread-count variables of Dask's default remain).
+_LOCAL_CONFIG: dict[str, Any] = {
+    # a worker takes a new trial only when a thread is free (trials of very different
+    # sizes: one queued behind a long one on a busy worker would idle the other)
+    "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1,
+                                            "OPENBLAS_NUM_THREADS": 1},
+}
 
 
 def _start_method() -> str:

@@ -230,16 +230,28 @@ class Study:
         n_jobs = jobs or cpu_count()
         if isinstance(executor, str) and executor == "auto":
             executor = "serial" if n_jobs == 1 else "process"
-        return self._run(executor=executor, n_jobs=n_jobs, progress=progress,
-                         retry_failed=retry_failed, threads=threads,
-                         heartbeat_timeout=heartbeat_timeout, console=console,
-                         t_start=t_start)
+        from dataroi.executors import BackgroundExecutor
+
+        early = None
+        if isinstance(executor, BackgroundExecutor):
+            early = executor
+        elif isinstance(executor, str) and executor.startswith("dask-local"):
+            # a LocalCluster takes seconds to start: start it while the data loads
+            early = BackgroundExecutor.start(executor, n_jobs)
+        try:
+            return self._run(executor=early or executor, n_jobs=n_jobs, progress=progress,
+                             retry_failed=retry_failed, threads=threads,
+                             heartbeat_timeout=heartbeat_timeout, console=console,
+                             t_start=t_start)
+        finally:
+            if early is not None:
+                early.discard()
 
     def _run(self, *, executor: str | Any, n_jobs: int, progress: bool,
              retry_failed: bool, threads: int | None, heartbeat_timeout: float,
              console: Any, t_start: float) -> RunSummary:
         from dataroi.data import materialize
-        from dataroi.executors import make_executor, threads_per_worker
+        from dataroi.executors import BackgroundExecutor, make_executor, threads_per_worker
         from dataroi.study._coordinator import coordinate, new_owner_id
         from dataroi.study._environment import capture_environment
         from dataroi.study._plan import arm_model
@@ -287,7 +299,8 @@ class Study:
             env_id = ledger.record_environment(capture_environment(self.spec.base_dir))
             data_path = materialize(prep, self.workdir / "cache") if todo else ""
             models = {m: arm_model(self.spec, m) for m in plan.models}
-            is_dask = isinstance(executor, str) and executor.startswith(("dask", "tcp://"))
+            is_dask = isinstance(executor, BackgroundExecutor) or (
+                isinstance(executor, str) and executor.startswith(("dask", "tcp://")))
             n_threads = threads or (1 if is_dask else threads_per_worker(n_jobs))
             resources = {m: dict(self.spec.model(plan.bases.get(m, m)).resources) or None
                          for m in plan.models}
@@ -304,8 +317,11 @@ class Study:
             outcome_results: list[TrialResult] = []
             completed = failed = 0
             if todo:
-                ex = pool or (make_executor(executor, data_path=data_path, jobs=n_jobs)
-                              if isinstance(executor, str) else executor)
+                if isinstance(executor, BackgroundExecutor):
+                    ex = executor.take()
+                else:
+                    ex = pool or (make_executor(executor, data_path=data_path, jobs=n_jobs)
+                                  if isinstance(executor, str) else executor)
                 workers = getattr(ex, "max_workers", n_jobs)
                 max_in_flight = 1 if executor == "serial" else 2 * workers
                 from dataroi.artifacts import ArtifactStore
@@ -321,7 +337,7 @@ class Study:
                             max_in_flight=max_in_flight, on_result=tick,
                             heartbeat_timeout_seconds=heartbeat_timeout)
                 finally:
-                    if isinstance(executor, str):
+                    if isinstance(executor, (str, BackgroundExecutor)):
                         ex.shutdown(wait=True)
                 completed, failed = outcome.completed, outcome.failed
                 outcome_results = outcome.results
