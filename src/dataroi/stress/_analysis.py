@@ -121,7 +121,11 @@ class _Fitter:
         self.study, self.metric = study, metric
         self.draws, self.random_state = draws, random_state
 
-    def curves(self, arms: list[str], n0: int) -> Any:
+    def curves(self, arms: list[str], n0: int, frame: pd.DataFrame | None = None) -> Any:
+        """Curves of ``arms`` (from the study, cached in its ledger; or from ``frame``)."""
+        if frame is not None:
+            return self._fit(frame[frame["model"].isin(arms)], metric=self.metric,
+                             current_n=n0, random_state=self.random_state)
         return self._fit(self.study, metric=self.metric, models=tuple(arms), current_n=n0,
                          random_state=self.random_state)
 
@@ -158,9 +162,11 @@ def _noise_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGr
             eq = fitter.equivalence(curves, ref, other, n0)
             eqs.append(eq)
             r_ref, r_oth = rate[ref], rate[other]
+            today = _today(frame, [ref, other], n0)
             what = (f"{base}: halving label noise from {r_oth:.0%} to {r_ref:.0%}"
                     if r_ref else f"{base}: removing {other}'s added label noise "
-                    f"({_fmt(eq.other_today)} → {_fmt(eq.target)} at {n0:,} labels)")
+                    f"({_fmt(today[other])} → {_fmt(today[ref])} measured at {n0:,} "
+                    "labels)")
             statements.append(eq.sentence(what))
         diffs = {(base, a.name): paired_differences(frame, base, a.name) for a in arms}
         out.append(ArmGroup("noise", base, tuple(names), n0, _today(frame, names, n0),
@@ -181,13 +187,19 @@ def _prior_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGr
         eqs, statements, diffs = [], [], {}
         for arm in arms:
             diffs[(arm, base)] = paired_differences(frame, arm, base)
+            at = diffs[(arm, base)]
+            at = at[at["n_train"] == n0]
+            if len(at):
+                r = at.iloc[0]
+                statements.append(
+                    f"{base}: training at the class prior of {arm} instead of the pool's "
+                    f"changes {fitter.metric} by {r['diff']:+.4f} at {n0:,} labels (paired "
+                    f"over {int(r['n_pairs'])} repeats, 90 % interval {_fmt(r['low'])} to "
+                    f"{_fmt(r['high'])})")
             if arm in curves.fits and base in curves.fits:
                 eq = fitter.equivalence(curves, base, arm, n0)
                 eqs.append(eq)
-                statements.append(eq.sentence(
-                    f"{base}: training at the class prior of {arm} instead of the pool's "
-                    f"({_fmt(eq.other_today)} vs {_fmt(eq.target)} at {n0:,} labels); "
-                    "matching the pool's prior"))
+                statements.append(eq.sentence(f"{base}: matching the pool's prior"))
         out.append(ArmGroup("prior", base, tuple(names), n0, _today(frame, names, n0),
                             tuple(eqs), diffs, tuple(statements)))
     return out
@@ -227,14 +239,20 @@ def _shift_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
             extra["gap_4x_median"] = float(pd.Series(g[:, 1]).median())
             extra["gap_4x_interval"] = [float(pd.Series(g[:, 1]).quantile(q))
                                         for q in (0.05, 0.95)]
-            narrows = ("narrow" if abs(extra["gap_4x_median"]) < abs(extra["gap_today_median"])
-                       else "do not narrow")
+            lo4, hi4 = extra["gap_4x_interval"]
+            if lo4 <= extra["gap_today_median"] <= hi4:
+                narrows = "cannot be told to narrow or widen"
+            elif abs(extra["gap_4x_median"]) < abs(extra["gap_today_median"]):
+                narrows = "narrow"
+            else:
+                narrows = "widen"
             statements.append(
                 f"{base}: with 4× the labels the shift gap is projected at "
                 f"{extra['gap_4x_median']:+.4f} (90 % interval "
                 f"{extra['gap_4x_interval'][0]:+.4f} to {extra['gap_4x_interval'][1]:+.4f}); "
-                f"today {extra['gap_today_median']:+.4f}: more labels from the same "
-                f"distribution {narrows} it")
+                f"today {extra['gap_today_median']:+.4f}: with more labels from the same "
+                f"distribution the gap {narrows} (the two curves' draws are independent, "
+                "so this interval is wide)")
         if "reweighted" in arms:
             rw = arms["reweighted"]
             d = paired_differences(frame, rw, shifted)
@@ -252,7 +270,10 @@ def _shift_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
 
 
 def _acquisition_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
-                        timing: pd.DataFrame) -> list[ArmGroup]:
+                        timing: pd.DataFrame, pool_size: int) -> list[ArmGroup]:
+    # at the whole pool every strategy has labeled every row: strategies differ only below
+    frame = frame[frame["n_train"] < pool_size]
+    timing = timing[timing["n_train"] < pool_size]
     out = []
     for base in dict.fromkeys(a.base for a in spec.stress if a.kind == "acquisition"):
         arms = {a.params["strategy"]: a.name for a in spec.stress
@@ -261,7 +282,7 @@ def _acquisition_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
         n0 = _common_n(frame, names)
         if n0 is None:
             continue
-        curves = fitter.curves(names, n0)
+        curves = fitter.curves(names, n0, frame)
         rnd = arms["random"]
         eqs, statements, diffs = [], [], {}
         at = timing[timing["n_train"] == n0].groupby("model")["fit_seconds"].mean()
@@ -328,5 +349,6 @@ def analyze_stress(study: Any, *, metric: str | None = None, draws: int = 400,
         noise=tuple(_noise_groups(spec, frame, fitter)),
         prior=tuple(_prior_groups(spec, frame, fitter)),
         shift=tuple(_shift_groups(spec, frame, fitter, hib)),
-        acquisition=tuple(_acquisition_groups(spec, frame, fitter, timing)),
+        acquisition=tuple(_acquisition_groups(spec, frame, fitter, timing,
+                                              study.prepare().pool_size)),
         notes=tuple(notes))

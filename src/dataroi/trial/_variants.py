@@ -100,12 +100,21 @@ def _pool_position(data: WorkerData) -> np.ndarray:
 
 def _column_mask(data: WorkerData, rows: np.ndarray, column: str,
                  values: list[str]) -> np.ndarray:
+    """Whether each of ``rows`` has ``column`` in ``values`` (compared as text, as the
+    spec writes them); reads that one column only."""
+    import pandas as pd
+
     names = [c["name"] for c in data.columns]
     if column not in names:
         raise ValueError(f"shift column '{column}' is not a feature column; features: "
                          f"{', '.join(names)}")
-    col = data.rows(rows)[column]
-    return col.astype(str).isin(values).to_numpy()
+    i = names.index(column)
+    col, raw = data.columns[i], np.asarray(data.arrays[i][rows])
+    if col["kind"] == "category":
+        series = pd.Series(pd.Categorical.from_codes(raw, categories=col["categories"]))
+    else:
+        series = pd.Series(raw)
+    return series.astype(str).isin(values).to_numpy()
 
 
 def eval_mask(data: WorkerData, variant: dict[str, Any] | None) -> np.ndarray | None:
