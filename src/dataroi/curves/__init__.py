@@ -22,6 +22,7 @@ from dataroi.curves._cost import fit_cost_curve
 from dataroi.curves._diagnostics import find_crossing
 from dataroi.curves._families import AUTO_FAMILIES, FAMILIES, CurveFamily, get_family
 from dataroi.curves._fit import Component, CurveFit, NToReach, fit_curve
+from dataroi.curves._paired import PairedDifference, paired_difference
 
 __all__ = [
     "AUTO_FAMILIES",
@@ -31,10 +32,12 @@ __all__ = [
     "CurveFamily",
     "CurveFit",
     "NToReach",
+    "PairedDifference",
     "find_crossing",
     "fit_cost_curve",
     "fit_curve",
     "get_family",
     "load_calibration",
+    "paired_difference",
     "uncertainty_scale",
 ]

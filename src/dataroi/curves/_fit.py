@@ -151,6 +151,30 @@ def _make_transform(values: np.ndarray, higher_is_better: bool, best: float | No
 # fitting one family
 
 
+def loss_weights(vals: list[np.ndarray], tr: _Transform
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Mean loss per size, its standard error, the least-squares sigma and the counts.
+
+    sigma adds a floor (half the median standard error, or a small share of the loss
+    span) so one size with near-identical repeats cannot dominate the fit.
+    """
+    mean_score = np.array([v.mean() for v in vals])
+    counts = np.array([len(v) for v in vals])
+    sd = np.array([v.std(ddof=1) if len(v) > 1 else np.nan for v in vals])
+    y = tr.to_loss(mean_score)
+    se = sd / np.sqrt(counts)
+    finite_se = se[np.isfinite(se)]
+    span = float(max(np.ptp(y), 1e-12)) if len(y) > 1 else 1e-12
+    if finite_se.size:
+        med = float(np.median(finite_se))
+        se = np.where(np.isfinite(se), se, np.max(finite_se))
+    else:
+        med = 0.0
+        se = np.zeros_like(y)
+    tau = max(0.5 * med, 1e-3 * span, 1e-9 * (1 + float(np.max(np.abs(y)))))
+    return y, se, np.sqrt(se**2 + tau**2), counts
+
+
 def _fit_family(
     fam: CurveFamily,
     x: np.ndarray,
@@ -807,21 +831,8 @@ def fit_curve(
     finite_all = np.concatenate(vals)
     tr = _make_transform(finite_all, higher_is_better, best_value)
 
-    mean_score = np.array([v.mean() for v in vals])
-    counts = np.array([len(v) for v in vals])
-    sd = np.array([v.std(ddof=1) if len(v) > 1 else np.nan for v in vals])
-    y = tr.to_loss(mean_score)
-    se = sd / np.sqrt(counts)
-    finite_se = se[np.isfinite(se)]
+    y, se, sigma, counts = loss_weights(vals, tr)
     span = float(max(np.ptp(y), 1e-12)) if len(y) > 1 else 1e-12
-    if finite_se.size:
-        med = float(np.median(finite_se))
-        se = np.where(np.isfinite(se), se, np.max(finite_se))
-    else:
-        med = 0.0
-        se = np.zeros_like(y)
-    tau = max(0.5 * med, 1e-3 * span, 1e-9 * (1 + float(np.max(np.abs(y)))))
-    sigma = np.sqrt(se**2 + tau**2)
 
     m = len(uniq)
     if m < 3:
