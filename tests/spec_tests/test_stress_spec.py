@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from dataroi.exceptions import SpecError
@@ -347,3 +349,32 @@ def test_stress_changes_the_spec_hash_and_every_setting_counts():
     # the same section written differently (duplicates, order) is the same spec
     same = spec_from_dict(iris_spec(stress={"noise": {"rates": [0.1, 0.1, 0.0]}}))
     assert same.spec_hash == stressed.spec_hash
+
+
+def test_class_conditional_matrix_estimated_from_an_annotation_table(tmp_path):
+    """Three annotators who each report class 1 as 2 in 30 % of cases: the estimated
+    one-annotation noise matrix says so, and the arm uses it."""
+    from sklearn.datasets import load_iris
+
+    y = load_iris().target
+    rng = np.random.default_rng(0)
+    rows = []
+    for item, true in enumerate(y):
+        for annotator in ("a", "b", "c"):
+            label = 2 if (true == 1 and rng.random() < 0.3) else int(true)
+            rows.append({"item": item, "annotator": annotator, "label": label})
+    pd.DataFrame(rows).to_csv(tmp_path / "labels.csv", index=False)
+    raw = {"data": "sklearn:iris", "schedule": {"sizes": [30, 60]},
+           "models": {"lr": "sklearn.linear_model.LogisticRegression"},
+           "stress": {"noise": {"kind": "class_conditional",
+                                "matrix": {"from_annotations": "labels.csv"}}}}
+    spec = spec_from_dict(raw, base_dir=str(tmp_path))
+    (arm,) = spec.stress
+    assert arm.name == "lr[cc-noise]"
+    matrix = arm.params["matrix"]
+    assert matrix["1"]["2"] == pytest.approx(0.3, abs=0.08)
+    assert sum(matrix["0"].values()) < 0.05 and sum(matrix["2"].values()) < 0.05
+    missing = dict(raw, stress={"noise": {"kind": "class_conditional",
+                                          "matrix": {"from_annotations": "nope.csv"}}})
+    with pytest.raises(SpecError, match="nope.csv does not exist"):
+        spec_from_dict(missing, base_dir=str(tmp_path))

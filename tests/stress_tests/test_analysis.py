@@ -191,3 +191,32 @@ def test_cli_stress_errors(tmp_path, capsys) -> None:
         from dataroi.cli._stress import stress_results
 
         stress_results(s, budget=100.0)
+
+
+def test_slices_by_expression(study: dataroi.Study, tmp_path) -> None:
+    from dataroi.exceptions import SpecError
+    from dataroi.spec import SliceSpec
+    from dataroi.stress import slice_labels
+
+    prep = study.prepare()
+    labels = slice_labels(prep, SliceSpec(None, expression="pixel_2_2 > 4"))
+    expected = np.where(prep.X["pixel_2_2"].to_numpy() > 4, "true", "false")
+    np.testing.assert_array_equal(labels, expected)
+    # the same trials, sliced by an expression: nothing re-runs
+    spec = dict(SPEC, slices={"expression": "pixel_2_2 > 4", "min_test_rows": 5})
+    (tmp_path / "expr.yaml").write_text(yaml.safe_dump(spec))
+    again = dataroi.load_study(tmp_path / "expr.yaml", ledger=study.ledger_url)
+    sl = analyze_slices(again)
+    assert sl.column == "(pixel_2_2 > 4)"
+    assert set(sl.pooled["slice"]) == {"true", "false"}
+    with pytest.raises(SpecError, match="unknown name"):
+        slice_labels(prep, SliceSpec(None, expression="no_such_pixel > 1"))
+
+
+def test_slices_need_a_column_or_an_expression() -> None:
+    from dataroi.exceptions import SpecError
+    from dataroi.spec import spec_from_dict
+
+    for bad in ({"column": "pixel_2_2", "expression": "pixel_2_2 > 1"}, {"min_test_rows": 3}):
+        with pytest.raises(SpecError, match="either column"):
+            spec_from_dict(dict(SPEC, slices=bad))

@@ -163,12 +163,13 @@ def spec_from_dict(
     schedule = _parse_schedule(raw.get("schedule"), problems)
 
     costs = _parse_costs(raw.get("costs"), problems)
-    stress = parse_stress(raw.get("stress"), [m.name for m in models], problems)
+    stress = parse_stress(raw.get("stress"), [m.name for m in models], problems,
+                          base_dir=base_dir)
     slices = parse_slices(raw.get("slices"), problems)
     if data is not None and data.features is not None:
         for where, col in (("stress.shift.column", next(
                 (v.params["column"] for v in stress if v.kind == "shift"), None)),
-                ("slices.column", slices.column if slices else None)):
+                ("slices.column", slices.column if slices else None)):  # None: expression
             if col is not None and col not in data.features:
                 problems.append(f"{where}: '{col}' is not in data.features "
                                 f"({', '.join(data.features)})")

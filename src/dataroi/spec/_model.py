@@ -318,17 +318,26 @@ class VariantSpec:
 
 @dataclass(frozen=True)
 class SliceSpec:
-    """``slices:`` — report per-slice curves for the values of a feature column.
+    """``slices:`` — report per-slice curves for the values of a feature column or of an
+    expression over numeric features.
 
     Attributes:
-        column: a feature column whose values define the slices.
+        column: a feature column whose values define the slices (or None).
+        expression: instead of a column, e.g. ``distance > 1000`` (true/false slices) or
+            ``round(distance / 500)``; the safe expression language of ``dataroi impact``.
         min_test_rows: slices with fewer test rows are left out (named in the report).
         price_per_label_usd: per-slice label prices for the allocation planner.
     """
 
-    column: str
+    column: str | None
     min_test_rows: int = 30
     price_per_label_usd: dict[str, float] = field(default_factory=dict)
+    expression: str | None = None
+
+    @property
+    def label(self) -> str:
+        """What the slices are of: the column, or the expression's text."""
+        return self.column or f"({self.expression})"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ _STRESS = {"models", "noise", "prior", "shift", "acquisition"}
 _NOISE = {"rates", "kind", "matrix", "models"}
 _SHIFT = {"column", "values", "reweight", "models"}
 _ACQ = {"strategies", "batch_size", "initial", "selector", "max_candidates", "models"}
-_SLICES = {"column", "min_test_rows", "price_per_label_usd"}
+_SLICES = {"column", "expression", "min_test_rows", "price_per_label_usd"}
 _NOISE_LABEL = {"symmetric": "noise", "class_conditional": "cc-noise", "hard": "hard-noise"}
 
 
@@ -89,8 +89,46 @@ def _models(sec: dict[str, Any], where: str, models: list[str], all_models: list
     return None if bad else own
 
 
+def _estimated_matrix(raw: dict[str, Any], base_dir: str,
+                      problems: list[str]) -> dict[str, dict[str, float]] | None:
+    """The label-noise matrix of one annotation, estimated from an annotation table:
+    Dawid–Skene confusion matrices averaged over annotators, weighted by how many labels
+    each gave (``matrix: {from_annotations: labels.csv, item: .., annotator: ..,
+    label: ..}``)."""
+    import os
+
+    where = "stress.noise.matrix.from_annotations"
+    _unknown(raw, {"from_annotations", "item", "annotator", "label"}, "stress.noise.matrix",
+             problems)
+    path = raw.get("from_annotations")
+    if not isinstance(path, str) or not path:
+        problems.append(f"{where}: must be the path of an (item, annotator, label) table")
+        return None
+    full = path if os.path.isabs(path) else os.path.join(base_dir, path)
+    if not os.path.exists(full):
+        problems.append(f"{where}: {full} does not exist")
+        return None
+    import numpy as np
+
+    from dataroi.annotation import DawidSkene
+    from dataroi.exceptions import DataroiError
+
+    cols = {k: raw[k] for k in ("item", "annotator", "label") if k in raw}
+    try:
+        ds = DawidSkene().fit(full, **cols)
+    except (DataroiError, ValueError, KeyError) as exc:
+        problems.append(f"{where}: {exc}")
+        return None
+    per_annotator = np.bincount(ds.table_.annotator_idx, minlength=len(ds.annotators_))
+    t = np.tensordot(per_annotator / per_annotator.sum(), ds.confusion_, axes=1)
+    labels = [str(c) for c in ds.classes_]
+    return {labels[i]: {labels[j]: round(float(t[i, j]), 4) for j in range(len(labels))
+                        if j != i and round(float(t[i, j]), 4) > 0}
+            for i in range(len(labels))}
+
+
 def _noise(raw: Any, models: list[str], problems: list[str],
-           all_models: list[str] | None = None) -> list[VariantSpec]:
+           all_models: list[str] | None = None, base_dir: str = ".") -> list[VariantSpec]:
     sec = _section(raw, "stress.noise", _NOISE, problems)
     if sec is None:
         return []
@@ -104,6 +142,11 @@ def _noise(raw: Any, models: list[str], problems: list[str],
         return []
     rates = sec.get("rates")
     matrix = sec.get("matrix")
+    if kind == "class_conditional" and isinstance(matrix, dict) \
+            and "from_annotations" in matrix:
+        matrix = _estimated_matrix(matrix, base_dir, problems)
+        if matrix is None:
+            return []
     if kind == "class_conditional":
         if not isinstance(matrix, dict) or not matrix or not all(
                 isinstance(row, dict) for row in matrix.values()):
@@ -240,8 +283,8 @@ def _acquisition(raw: Any, models: list[str], all_models: list[str],
             for m in models for s in ordered]
 
 
-def parse_stress(raw: Any, model_names: list[str],
-                 problems: list[str]) -> tuple[VariantSpec, ...]:
+def parse_stress(raw: Any, model_names: list[str], problems: list[str],
+                 base_dir: str = ".") -> tuple[VariantSpec, ...]:
     """The arms a ``stress:`` section asks for (problems appended with field paths)."""
     sec = _section(raw, "stress", _STRESS, problems)
     if sec is None:
@@ -264,7 +307,7 @@ def parse_stress(raw: Any, model_names: list[str],
                         "acquisition")
         return ()
     before = len(problems)
-    arms = (_noise(sec.get("noise"), models, problems, model_names)
+    arms = (_noise(sec.get("noise"), models, problems, model_names, base_dir)
             + _prior(sec.get("prior"), models, problems)
             + _shift(sec.get("shift"), models, problems, model_names)
             + _acquisition(sec.get("acquisition"), models, model_names, problems))
@@ -288,9 +331,17 @@ def parse_slices(raw: Any, problems: list[str]) -> SliceSpec | None:
     sec = _section(raw, "slices", _SLICES, problems)
     if sec is None:
         return None
-    column = sec.get("column")
-    if not isinstance(column, str) or not column:
+    column, expression = sec.get("column"), sec.get("expression")
+    if (column is None) == (expression is None):
+        problems.append("slices: give either column (a feature column) or expression "
+                        "(e.g. 'distance > 1000'), not both or neither")
+        return None
+    if column is not None and (not isinstance(column, str) or not column):
         problems.append(f"slices.column: must be a feature column name, got {column!r}")
+        return None
+    if expression is not None and (not isinstance(expression, str)
+                                   or not expression.strip()):
+        problems.append(f"slices.expression: must be an expression text, got {expression!r}")
         return None
     min_rows = _pos_int(sec, "min_test_rows", "slices", 30, problems)
     prices = sec.get("price_per_label_usd", {})
@@ -301,4 +352,5 @@ def parse_slices(raw: Any, problems: list[str]) -> SliceSpec | None:
                         f">= 0, got {prices!r}")
         prices = {}
     return SliceSpec(column=column, min_test_rows=min_rows,
-                     price_per_label_usd={str(k): float(v) for k, v in prices.items()})
+                     price_per_label_usd={str(k): float(v) for k, v in prices.items()},
+                     expression=expression.strip() if expression else None)

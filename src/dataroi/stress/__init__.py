@@ -22,7 +22,7 @@ from dataroi.stress._perturb import (
     thinned_priors,
 )
 from dataroi.stress._relabel import RelabelDecision, majority_of_three, relabel_vs_new
-from dataroi.stress._slices import SliceAnalysis, analyze_slices, slice_table
+from dataroi.stress._slices import SliceAnalysis, analyze_slices, slice_labels, slice_table
 
 __all__ = [
     "ArmGroup",
@@ -42,6 +42,7 @@ __all__ = [
     "prior_subset",
     "relabel_vs_new",
     "shift_weights",
+    "slice_labels",
     "slice_table",
     "thinned_priors",
 ]

@@ -129,10 +129,13 @@ class _Fitter:
         return self._fit(self.study, metric=self.metric, models=tuple(arms), current_n=n0,
                          random_state=self.random_state)
 
-    def equivalence(self, curves: Any, ref: str, other: str, n0: int) -> Equivalence:
+    def equivalence(self, curves: Any, ref: str, other: str, n0: int,
+                    frame: pd.DataFrame) -> Equivalence:
+        """Labels ``other`` needs to reach ``ref``'s measured mean at ``n0``."""
+        target = _today(frame, [ref], n0)[ref]
         return equivalent_labels(curves.fits[ref], curves.fits[other], n0, reference=ref,
                                  other=other, draws=self.draws,
-                                 random_state=self.random_state)
+                                 random_state=self.random_state, target=target)
 
 
 def _noise_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGroup]:
@@ -159,7 +162,7 @@ def _noise_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGr
         for ref, other in pairs:
             if ref not in curves.fits or other not in curves.fits:
                 continue
-            eq = fitter.equivalence(curves, ref, other, n0)
+            eq = fitter.equivalence(curves, ref, other, n0, frame)
             eqs.append(eq)
             r_ref, r_oth = rate[ref], rate[other]
             today = _today(frame, [ref, other], n0)
@@ -197,7 +200,7 @@ def _prior_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGr
                     f"over {int(r['n_pairs'])} repeats, 90 % interval {_fmt(r['low'])} to "
                     f"{_fmt(r['high'])})")
             if arm in curves.fits and base in curves.fits:
-                eq = fitter.equivalence(curves, base, arm, n0)
+                eq = fitter.equivalence(curves, base, arm, n0, frame)
                 eqs.append(eq)
                 statements.append(eq.sentence(f"{base}: matching the pool's prior"))
         out.append(ArmGroup("prior", base, tuple(names), n0, _today(frame, names, n0),
@@ -292,7 +295,7 @@ def _acquisition_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
                 continue
             diffs[(name, rnd)] = paired_differences(frame, name, rnd)
             if name in curves.fits and rnd in curves.fits:
-                eq = fitter.equivalence(curves, name, rnd, n0)
+                eq = fitter.equivalence(curves, name, rnd, n0, frame)
                 eqs.append(eq)
                 if math.isfinite(eq.added_q50):
                     statements.append(

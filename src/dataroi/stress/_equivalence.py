@@ -7,9 +7,10 @@ score at today's size ``n0``, and find for each draw the first size at which the
 arm reaches it. The quantiles of ``size − n0`` over draws are the answer, with the share
 of draws that never reach it within ``max_factor × n0``.
 
-The two arms' curves are fitted separately, so their draws are independent (the trials
-themselves are paired: same subsets and seeds; the pairing shows in the per-size paired
-differences, see :func:`paired_differences`).
+When the reference was measured at ``n0`` (the stress analysis always has it), its mean
+over repeats is the target and only the other curve is drawn; otherwise both curves are
+drawn, independently (the trials themselves are paired: same subsets and seeds; the
+pairing shows in the per-size paired differences, see :func:`paired_differences`).
 
 Example:
     >>> from dataroi.curves import fit_curve
@@ -80,13 +81,16 @@ def _n(v: float) -> str:
 
 def equivalent_labels(fit_ref: Any, fit_other: Any, n0: int, *, reference: str = "reference",
                       other: str = "other", draws: int = 400, max_factor: float = 64.0,
-                      random_state: int = 0) -> Equivalence:
+                      random_state: int = 0, target: float | None = None) -> Equivalence:
     """Extra labels ``fit_other`` needs to match ``fit_ref`` at ``n0`` (see module doc).
 
     Args:
         fit_ref, fit_other: fitted curves (:class:`dataroi.curves.CurveFit`) in the same
             metric and direction.
         n0: today's number of labels.
+        target: the score to reach, when measured (the reference's mean at ``n0`` over
+            repeats); default: the reference curve's draws at ``n0``. A measured target
+            keeps the other curve's draws as the only source of noise.
         draws: joint curve draws per arm.
         max_factor: search up to ``max_factor × n0`` labels.
         random_state: seed of the draws.
@@ -94,8 +98,12 @@ def equivalent_labels(fit_ref: Any, fit_other: Any, n0: int, *, reference: str =
     hib = bool(fit_ref.higher_is_better)
     grid = np.unique(np.round(n0 * np.geomspace(1.0, max_factor, 240)).astype(np.int64))
     rs = np.random.SeedSequence(random_state).spawn(2)
-    a = np.asarray(fit_ref.sample([n0], size=draws, random_state=np.random.default_rng(rs[0])),
-                   dtype=float)[:, 0]
+    if target is not None and np.isfinite(target):
+        a = np.full(draws, float(target))
+    else:
+        a = np.asarray(fit_ref.sample([n0], size=draws,
+                                      random_state=np.random.default_rng(rs[0])),
+                       dtype=float)[:, 0]
     b = np.asarray(fit_other.sample(grid, size=draws,
                                     random_state=np.random.default_rng(rs[1])), dtype=float)
     sign = 1.0 if hib else -1.0

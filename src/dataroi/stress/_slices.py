@@ -32,21 +32,55 @@ import pandas as pd
 
 from dataroi.exceptions import UsageError
 
-__all__ = ["SliceAnalysis", "analyze_slices", "slice_table"]
+__all__ = ["SliceAnalysis", "analyze_slices", "slice_labels", "slice_table"]
 
 _MAX_SLICES = 30
 
 
-def _slice_values(prep: Any, column: str) -> tuple[np.ndarray, list[str]]:
-    """Slice labels of every row (numeric columns with many values: quartiles)."""
-    col = prep.X[column]
-    if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object \
-            or col.nunique() <= _MAX_SLICES:
-        values = col.astype(str).to_numpy()
-    else:
-        binned = pd.qcut(col, 4, duplicates="drop")
-        values = binned.astype(str).to_numpy()
-    return values, sorted(set(values))
+def _bucket(values: pd.Series) -> np.ndarray:
+    """Slice labels of values: as they are when few, else quartiles."""
+    if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object \
+            or values.nunique() <= _MAX_SLICES:
+        return values.astype(str).to_numpy()
+    return pd.qcut(values, 4, duplicates="drop").astype(str).to_numpy()
+
+
+def slice_labels(prep: Any, slices: Any) -> np.ndarray:
+    """The slice label of every row: the column's values, or the expression's.
+
+    ``slices`` is a :class:`dataroi.spec.SliceSpec` or a column name. An expression
+    reads numeric and true/false feature columns (names as in ``dataroi impact``: other
+    characters become ``_``); a true/false result gives the slices ``true`` and
+    ``false``. Numeric values with more than 30 distinct values are cut into quartiles.
+
+    Raises:
+        SpecError: an expression that does not compile, reads an unknown or non-numeric
+            column, or gives no numbers.
+    """
+    from dataroi.exceptions import SpecError
+
+    column = slices if isinstance(slices, str) else slices.column
+    if column is not None:
+        return _bucket(prep.X[column])
+    from dataroi.impact._expr import compile_expression, identifier_for
+
+    numeric = {identifier_for(c): c for c in prep.X.columns
+               if prep.X[c].dtype.kind in "biuf"}
+    try:
+        expr = compile_expression(slices.expression, names=set(numeric),
+                                  field="slices.expression")
+        env = {name: prep.X[numeric[name]].to_numpy(dtype=float) for name in expr.names}
+        values = expr.evaluate(env, n_rows=len(prep.X), field="slices.expression")
+    except SpecError as exc:
+        raise SpecError([p if p.startswith("slices") else f"slices.expression: {p}"
+                         for p in exc.problems] + (
+            [f"numeric feature columns: {', '.join(sorted(numeric))}"]
+            if any("unknown name" in p or "not allowed" in p for p in exc.problems)
+            else [])) from None
+    finite = values[np.isfinite(values)]
+    if finite.size and set(np.unique(finite)) <= {0.0, 1.0}:
+        return np.where(values == 1.0, "true", "false")
+    return _bucket(pd.Series(values))
 
 
 def slice_table(study: Any, *, column: str | None = None,
@@ -66,16 +100,16 @@ def slice_table(study: Any, *, column: str | None = None,
     from dataroi.trial._worker import train_indices
 
     spec = study.spec
-    column = column or (spec.slices.column if spec.slices else None)
-    if column is None:
+    slices: Any = column or spec.slices
+    if slices is None:
         raise UsageError("name a slice column: slices: {column: ...} in the spec")
     metric = metric or spec.metrics[0]
     if metric not in spec.metrics:
         raise UsageError(f"metric '{metric}' is not one of the study's metrics")
     prep = study.prepare()
-    if column not in prep.X.columns:
-        raise UsageError(f"slice column '{column}' is not a feature column")
-    labels, _ = _slice_values(prep, column)
+    if isinstance(slices, str) and slices not in prep.X.columns:
+        raise UsageError(f"slice column '{slices}' is not a feature column")
+    labels = slice_labels(prep, slices)
     test = np.asarray(prep.test_idx)
     y_test = np.asarray(prep.y)[test]
     test_slices = labels[test]
@@ -155,7 +189,7 @@ def analyze_slices(study: Any, *, column: str | None = None, metric: str | None 
 
     spec = study.spec
     table = slice_table(study, column=column, metric=metric)
-    column = column or spec.slices.column  # type: ignore[union-attr]
+    column = column or spec.slices.label  # type: ignore[union-attr]
     metric = metric or spec.metrics[0]
     hib = get_metric(metric).higher_is_better
     min_rows = spec.slices.min_test_rows if spec.slices else 30

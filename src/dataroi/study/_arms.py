@@ -94,8 +94,15 @@ def check_arms(spec: StudySpec, prep: PreparedData) -> None:
             elif hit.all():
                 problems.append(f"stress.shift.values: every test row has {p['column']} "
                                 f"in {p['values']}: no in-distribution rows remain")
-    if spec.slices is not None:
+    if spec.slices is not None and spec.slices.column is not None:
         _check_column("slices.column", spec.slices.column, prep, problems)
+    elif spec.slices is not None:
+        from dataroi.stress._slices import slice_labels
+
+        try:
+            slice_labels(prep, spec.slices)
+        except SpecError as exc:
+            problems.extend(exc.problems)
     if problems:  # the views of one shift section share its problems: say each once
         raise SpecError(list(dict.fromkeys(problems)))
 
