@@ -131,11 +131,13 @@ class _Fitter:
 
     def equivalence(self, curves: Any, ref: str, other: str, n0: int,
                     frame: pd.DataFrame) -> Equivalence:
-        """Labels ``other`` needs to reach ``ref``'s measured mean at ``n0``."""
-        target = _today(frame, [ref], n0)[ref]
+        """Labels ``other`` needs to reach ``ref``'s measured mean at ``n0``, its curve
+        supplying the gain beyond its own measured mean."""
+        today = _today(frame, [ref, other], n0)
         return equivalent_labels(curves.fits[ref], curves.fits[other], n0, reference=ref,
                                  other=other, draws=self.draws,
-                                 random_state=self.random_state, target=target)
+                                 random_state=self.random_state, target=today[ref],
+                                 other_today=today[other])
 
 
 def _noise_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGroup]:

@@ -81,7 +81,8 @@ def _n(v: float) -> str:
 
 def equivalent_labels(fit_ref: Any, fit_other: Any, n0: int, *, reference: str = "reference",
                       other: str = "other", draws: int = 400, max_factor: float = 64.0,
-                      random_state: int = 0, target: float | None = None) -> Equivalence:
+                      random_state: int = 0, target: float | None = None,
+                      other_today: float | None = None) -> Equivalence:
     """Extra labels ``fit_other`` needs to match ``fit_ref`` at ``n0`` (see module doc).
 
     Args:
@@ -91,6 +92,10 @@ def equivalent_labels(fit_ref: Any, fit_other: Any, n0: int, *, reference: str =
         target: the score to reach, when measured (the reference's mean at ``n0`` over
             repeats); default: the reference curve's draws at ``n0``. A measured target
             keeps the other curve's draws as the only source of noise.
+        other_today: the other arm's measured mean at ``n0``; when given, each draw of its
+            curve is moved to pass through it, so the curve contributes only the gain
+            beyond ``n0`` (a curve that misses its own last point cannot bias the
+            answer).
         draws: joint curve draws per arm.
         max_factor: search up to ``max_factor × n0`` labels.
         random_state: seed of the draws.
@@ -106,6 +111,8 @@ def equivalent_labels(fit_ref: Any, fit_other: Any, n0: int, *, reference: str =
                        dtype=float)[:, 0]
     b = np.asarray(fit_other.sample(grid, size=draws,
                                     random_state=np.random.default_rng(rs[1])), dtype=float)
+    if other_today is not None and np.isfinite(other_today):
+        b = b - b[:, :1] + float(other_today)   # grid[0] is n0
     sign = 1.0 if hib else -1.0
     a, b = sign * a, sign * b
     reach = b >= a[:, None]
