@@ -127,14 +127,24 @@ def _estimated_matrix(raw: dict[str, Any], base_dir: str,
             for i in range(len(labels))}
 
 
+def _perturbation(raw: Any, name: str, allowed: set[str], models: list[str],
+                  all_models: list[str], problems: list[str]
+                  ) -> tuple[dict[str, Any], list[str]] | None:
+    """A perturbation's section and the models it applies to (None after a problem)."""
+    where = f"stress.{name}"
+    sec = _section(raw, where, allowed, problems)
+    if sec is None:
+        return None
+    own = _models(sec, where, models, all_models, problems)
+    return None if own is None else (sec, own)
+
+
 def _noise(raw: Any, models: list[str], problems: list[str],
            all_models: list[str] | None = None, base_dir: str = ".") -> list[VariantSpec]:
-    sec = _section(raw, "stress.noise", _NOISE, problems)
-    if sec is None:
+    got = _perturbation(raw, "noise", _NOISE, models, all_models or models, problems)
+    if got is None:
         return []
-    models = _models(sec, "stress.noise", models, all_models or models, problems)
-    if models is None:
-        return []
+    sec, models = got
     kind = sec.get("kind", "symmetric")
     if kind not in NOISE_KINDS:
         problems.append(f"stress.noise.kind: must be one of {', '.join(NOISE_KINDS)}, "
@@ -215,12 +225,10 @@ def _prior(raw: Any, models: list[str], problems: list[str]) -> list[VariantSpec
 
 def _shift(raw: Any, models: list[str], problems: list[str],
            all_models: list[str] | None = None) -> list[VariantSpec]:
-    sec = _section(raw, "stress.shift", _SHIFT, problems)
-    if sec is None:
+    got = _perturbation(raw, "shift", _SHIFT, models, all_models or models, problems)
+    if got is None:
         return []
-    models = _models(sec, "stress.shift", models, all_models or models, problems)
-    if models is None:
-        return []
+    sec, models = got
     column, values = sec.get("column"), sec.get("values")
     ok = True
     if not isinstance(column, str) or not column:
@@ -246,12 +254,10 @@ def _shift(raw: Any, models: list[str], problems: list[str],
 
 def _acquisition(raw: Any, models: list[str], all_models: list[str],
                  problems: list[str]) -> list[VariantSpec]:
-    sec = _section(raw, "stress.acquisition", _ACQ, problems)
-    if sec is None:
+    got = _perturbation(raw, "acquisition", _ACQ, models, all_models, problems)
+    if got is None:
         return []
-    models = _models(sec, "stress.acquisition", models, all_models, problems)
-    if models is None:
-        return []
+    sec, models = got
     strategies = sec.get("strategies")
     if not isinstance(strategies, list) or not strategies:
         problems.append(f"stress.acquisition.strategies: must be a list of "
@@ -289,18 +295,8 @@ def parse_stress(raw: Any, model_names: list[str], problems: list[str],
     sec = _section(raw, "stress", _STRESS, problems)
     if sec is None:
         return ()
-    models = sec.get("models", model_names)
-    if not isinstance(models, list) or not models or not all(
-            isinstance(m, str) for m in models):
-        problems.append(f"stress.models: must be a list of model names, got {models!r}")
-        return ()
-    unknown = [m for m in models if m not in model_names]
-    for m in unknown:
-        close = difflib.get_close_matches(m, model_names, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        problems.append(f"stress.models: '{m}' is not a model of the study{hint}; "
-                        f"models: {', '.join(model_names)}")
-    if unknown:
+    models = _models(sec, "stress", model_names, model_names, problems)
+    if models is None:
         return ()
     if not any(k in sec for k in ("noise", "prior", "shift", "acquisition")):
         problems.append("stress: names no perturbation; add noise, prior, shift or "

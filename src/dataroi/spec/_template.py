@@ -48,6 +48,13 @@ schedule:
   seed: 0                    # the root seed; every trial's seed derives from it
 
 # ledger: .dataroi/ledger.db # or postgresql://user@host/db (or --ledger / $DATAROI_LEDGER)
+
+# stress:                    # arms paired with the clean run; read with `dataroi stress`
+#   noise: {rates: [0.05, 0.1, 0.2]}          # kind: symmetric | hard | class_conditional
+#   prior: [{thin: {yes: 0.5}}]               # train at another class prior
+#   shift: {column: region, values: [north]}  # hold a slice out of training
+#   acquisition: {strategies: [margin, entropy], batch_size: 50}
+# slices: {column: region}   # per-slice curves with partial pooling (docs/stress.md)
 """
 
 DEMO_SPEC = """\

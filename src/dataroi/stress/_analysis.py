@@ -107,6 +107,12 @@ def _today(frame: pd.DataFrame, arms: list[str], n0: int) -> dict[str, float]:
     return {a: float(at.loc[at["model"] == a, "value"].mean()) for a in arms}
 
 
+def _row_at(diff: pd.DataFrame, n0: int) -> Any:
+    """The paired-difference row at size ``n0``, or None."""
+    at = diff[diff["n_train"] == n0]
+    return at.iloc[0] if len(at) else None
+
+
 def _common_n(frame: pd.DataFrame, arms: list[str]) -> int | None:
     sets = [set(frame.loc[frame["model"] == a, "n_train"]) for a in arms]
     common = set.intersection(*sets) if sets else set()
@@ -192,10 +198,8 @@ def _prior_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGr
         eqs, statements, diffs = [], [], {}
         for arm in arms:
             diffs[(arm, base)] = paired_differences(frame, arm, base)
-            at = diffs[(arm, base)]
-            at = at[at["n_train"] == n0]
-            if len(at):
-                r = at.iloc[0]
+            r = _row_at(diffs[(arm, base)], n0)
+            if r is not None:
                 statements.append(
                     f"{base}: training at the class prior of {arm} instead of the pool's "
                     f"changes {fitter.metric} by {r['diff']:+.4f} at {n0:,} labels (paired "
@@ -210,12 +214,19 @@ def _prior_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGr
     return out
 
 
+def _views(spec: Any, kind: str, key: str) -> dict[str, dict[str, str]]:
+    """Per base model, its arms of ``kind`` by the parameter ``key`` (view, strategy)."""
+    out: dict[str, dict[str, str]] = {}
+    for a in spec.stress:
+        if a.kind == kind:
+            out.setdefault(a.base, {})[a.params[key]] = a.name
+    return out
+
+
 def _shift_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
                   hib: bool) -> list[ArmGroup]:
     out = []
-    for base in dict.fromkeys(a.base for a in spec.stress if a.kind == "shift"):
-        arms = {a.params["view"]: a.name for a in spec.stress
-                if a.kind == "shift" and a.base == base}
+    for base, arms in _views(spec, "shift", "view").items():
         names = list(arms.values())
         n0 = _common_n(frame, names)
         if n0 is None:
@@ -223,10 +234,8 @@ def _shift_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
         inn, shifted = arms["in"], arms["shifted"]
         diffs = {(inn, shifted): paired_differences(frame, inn, shifted)}
         statements = []
-        gap = diffs[(inn, shifted)]
-        last = gap[gap["n_train"] == n0]
-        if len(last):
-            r = last.iloc[0]
+        r = _row_at(diffs[(inn, shifted)], n0)
+        if r is not None:
             worse = r["diff"] > 0 if hib else r["diff"] < 0
             statements.append(
                 f"{base}: on the held-out slice the metric is {abs(r['diff']):.4f} "
@@ -260,11 +269,9 @@ def _shift_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
                 "so this interval is wide)")
         if "reweighted" in arms:
             rw = arms["reweighted"]
-            d = paired_differences(frame, rw, shifted)
-            diffs[(rw, shifted)] = d
-            last = d[d["n_train"] == n0]
-            if len(last):
-                r = last.iloc[0]
+            diffs[(rw, shifted)] = paired_differences(frame, rw, shifted)
+            r = _row_at(diffs[(rw, shifted)], n0)
+            if r is not None:
                 statements.append(
                     f"{base}: covariate-shift reweighting changes the held-out slice's "
                     f"metric by {r['diff']:+.4f} at {n0:,} labels (90 % interval "
@@ -280,9 +287,7 @@ def _acquisition_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
     frame = frame[frame["n_train"] < pool_size]
     timing = timing[timing["n_train"] < pool_size]
     out = []
-    for base in dict.fromkeys(a.base for a in spec.stress if a.kind == "acquisition"):
-        arms = {a.params["strategy"]: a.name for a in spec.stress
-                if a.kind == "acquisition" and a.base == base}
+    for base, arms in _views(spec, "acquisition", "strategy").items():
         names = list(arms.values())
         n0 = _common_n(frame, names)
         if n0 is None:
