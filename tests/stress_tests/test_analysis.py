@@ -220,3 +220,33 @@ def test_slices_need_a_column_or_an_expression() -> None:
     for bad in ({"column": "pixel_2_2", "expression": "pixel_2_2 > 1"}, {"min_test_rows": 3}):
         with pytest.raises(SpecError, match="either column"):
             spec_from_dict(dict(SPEC, slices=bad))
+
+
+def test_the_planner_offers_acquisition_strategies(study: dataroi.Study) -> None:
+    import dataclasses
+
+    from dataroi.decide import recommend
+
+    costs = dataclasses.replace(study.spec.costs, value_per_point_usd=50_000.0)
+    plain = recommend(study, budget_usd=500.0, save=False, n_draws=300, costs=costs)
+    rec = recommend(study, budget_usd=500.0, save=False, n_draws=300, costs=costs,
+                    strategies=True)
+    by_id = {o.option_id: o for o in rec.options.options}
+    assert {o.option_id for o in plain.options.options} < set(by_id)
+    margin = [o for o in rec.options.options if o.option_id.endswith("@margin")]
+    assert margin and all("by margin sampling" in o.label for o in margin)
+    for o in margin:
+        same = by_id[f"lr+{o.delta_n}"]
+        # same labels, same labeling cost; selection adds compute; the gain differs
+        assert o.labeling_usd == same.labeling_usd
+        assert o.compute_usd >= same.compute_usd
+        assert o.gain_mean != same.gain_mean
+
+
+def test_strategy_curves_need_acquisition_arms(tmp_path) -> None:
+    from dataroi.stress import strategy_curves
+
+    spec = {k: v for k, v in SPEC.items() if k not in ("stress", "slices")}
+    (tmp_path / "plain.yaml").write_text(yaml.safe_dump(spec))
+    with pytest.raises(UsageError, match="no stress.acquisition"):
+        strategy_curves(dataroi.load_study(tmp_path / "plain.yaml"))

@@ -94,6 +94,9 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     s.add_argument("--rule", choices=["expected_net", "quantile10", "target"])
     s.add_argument("--current-model", help="the model in use today (default: best today)")
     s.add_argument("--all", action="store_true", help="show every option, not the top 12")
+    s.add_argument("--strategies", action="store_true",
+                   help="also offer labeling by the spec's acquisition strategies "
+                   "(stress.acquisition arms)")
     s.add_argument("--no-save", action="store_true", help="do not save it in the ledger")
 
     s = subparsers.add_parser("register", help="pre-register the spec's decision rule "
@@ -238,7 +241,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         raise UsageError(f"--risk must be in (0, 1), got {args.risk}")
     rec = recommend(study, budget_usd=args.budget, target=args.target, risk=args.risk,
                     rule=args.rule, current_model=args.current_model, add=_ints(args.add),
-                    save=not args.no_save, n_draws=args.draws)
+                    save=not args.no_save, n_draws=args.draws,
+                    strategies=args.strategies)
     if args.json:
         sys.stdout.write(json.dumps(rec.to_dict(), indent=1) + "\n")
         return 0

@@ -163,6 +163,36 @@ def _fmt_int(n: int) -> str:
     return f"{n:,}"
 
 
+def _strategy_effects(strategies: StudyCurves | None, model: str, deltas: Sequence[int],
+                      n_draws: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Per acquisition strategy of ``model``: extra gain over the selection the study's
+    own curves use (draws × deltas) and extra seconds (selection and training) at each
+    size.
+
+    The study's subsets are stratified random, so the baseline is the ``stratified`` arm
+    when the spec ran it (else ``random``); neither is offered as an option itself.
+    """
+    if strategies is None or not deltas:
+        return []
+    prefix = f"{model}[al="
+    base_arm = next((a for a in (f"{prefix}stratified]", f"{prefix}random]")
+                     if a in strategies.fits), None)
+    if base_arm is None:
+        return []
+    n_total = [strategies.current_n + d for d in deltas]
+    base_gain = strategies.gain_draws(base_arm, deltas, n_draws)
+    base_secs = np.nan_to_num(strategies.training_seconds(base_arm, n_total))
+    out = []
+    for arm in strategies.models:
+        name = arm[len(prefix):-1] if arm.startswith(prefix) else None
+        if name is None or name in ("random", "stratified"):
+            continue
+        extra = strategies.gain_draws(arm, deltas, n_draws) - base_gain
+        secs = np.nan_to_num(strategies.training_seconds(arm, n_total)) - base_secs
+        out.append((name, extra, np.maximum(secs, 0.0)))
+    return out
+
+
 def evaluate_options(
     curves: StudyCurves,
     costs: CostSpec | None = None,
@@ -173,6 +203,7 @@ def evaluate_options(
     target: float | None = None,
     models: Sequence[str] | None = None,
     n_draws: int = 2000,
+    strategies: StudyCurves | None = None,
 ) -> OptionSet:
     """Cost, gain, net value, ROI and risk of every (model, added labels) option.
 
@@ -186,6 +217,13 @@ def evaluate_options(
         target: a target metric value (for ``p_target``).
         models: the candidate models (default: all).
         n_draws: joint draws per model.
+        strategies: curves of a study's acquisition arms (``"<model>[al=<strategy>]"``,
+            see :func:`dataroi.stress.strategy_curves`): each model with arms also gets
+            "label +ΔN by <strategy> sampling" options — its own gain plus the gain of the
+            strategy's curve over that of the selection the study used (stratified
+            random) from today's size, and the strategy's extra training and selection
+            time. The two arms' draws are independent, so these options carry more
+            uncertainty than the others.
 
     Returns:
         An :class:`OptionSet`.
@@ -205,6 +243,50 @@ def evaluate_options(
     base_seconds = float(curves.training_seconds(current, [curves.current_n])[0])
     base_compute = cm.compute_usd(base_seconds)
     options = []
+
+    def add_option(m: str, d: int, g: np.ndarray, own_j: np.ndarray, secs: float,
+                   strategy: str | None = None) -> None:
+        is_base = m == current and d == 0 and strategy is None
+        lab = cm.labeling_usd(d)
+        comp = 0.0 if is_base else cm.compute_usd(float(secs)) - base_compute
+        eng = cm.engineering_usd(m, current)
+        cost = lab + comp + eng
+        qs = {p: float(np.quantile(g, p)) for p in (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)}
+        what = "no labels" if d == 0 else f"label +{_fmt_int(d)}"
+        if strategy is not None:
+            what += f" by {strategy} sampling"
+        label = (f"keep {m}, " if m == current else f"switch to {m}, ") + what
+        kw: dict[str, Any] = {}
+        if target is not None:
+            score = curves.clip(m, today + sign * g)
+            kw["p_target"] = float((sign * (score - target) >= 0).mean())
+        if cm.has_value:
+            net = cm.value_usd(g) - cost
+            q05 = float(np.quantile(net, 0.05))
+            kw |= {
+                "value_mean_usd": float(cm.value_usd(float(g.mean()))),
+                "net_mean_usd": float(net.mean()),
+                "net_q05_usd": q05,
+                "net_q10_usd": float(np.quantile(net, 0.10)),
+                "net_q50_usd": float(np.quantile(net, 0.50)),
+                "net_q90_usd": float(np.quantile(net, 0.90)),
+                "net_q95_usd": float(np.quantile(net, 0.95)),
+                "roi": float(net.mean() / cost) if cost > 0 else None,
+                "var05_usd": q05,
+                "cvar05_usd": float(net[net <= q05].mean()),
+            }
+        per_1k = float(own_j.mean() / d * 1000.0) if d > 0 else None
+        options.append(Option(
+            option_id=f"{m}+{d}" + (f"@{strategy}" if strategy else ""), label=label,
+            model=m, delta_n=int(d), n_total=int(curves.current_n + d), switch=m != current,
+            cost_usd=float(cost), labeling_usd=lab, compute_usd=float(comp),
+            engineering_usd=eng, labeling_days=cm.labeling_days(d),
+            predicted=float(curves.clip(m, today + sign * qs[0.5])),
+            gain_mean=0.0 if is_base else float(g.mean()), gain_q05=qs[0.05],
+            gain_q10=qs[0.1], gain_q25=qs[0.25], gain_q50=qs[0.5], gain_q75=qs[0.75],
+            gain_q90=qs[0.9], gain_q95=qs[0.95],
+            p_gain_positive=float((g > 0).mean()), gain_per_1k=per_1k, **kw))
+
     for m in cands:
         own = np.concatenate([np.zeros((n_draws, 1)),
                               curves.gain_draws(m, deltas[1:], n_draws)], axis=1)
@@ -212,50 +294,13 @@ def evaluate_options(
         gains = switch_part[:, None] + own
         secs = curves.training_seconds(m, [curves.current_n + d for d in deltas])
         for j, d in enumerate(deltas):
-            g = gains[:, j]
-            is_base = m == current and d == 0
-            lab = cm.labeling_usd(d)
-            comp = 0.0 if is_base else cm.compute_usd(float(secs[j])) - base_compute
-            eng = cm.engineering_usd(m, current)
-            cost = lab + comp + eng
-            qs = {p: float(np.quantile(g, p)) for p in (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)}
-            if m == current:
-                label = f"keep {m}, " + ("no labels" if d == 0 else f"label +{_fmt_int(d)}")
-            else:
-                label = f"switch to {m}, " + ("no labels" if d == 0
-                                               else f"label +{_fmt_int(d)}")
-            kw: dict[str, Any] = {}
-            if target is not None:
-                score = curves.clip(m, today + sign * g)
-                kw["p_target"] = float((sign * (score - target) >= 0).mean())
-            if cm.has_value:
-                net = cm.value_usd(g) - cost
-                q05 = float(np.quantile(net, 0.05))
-                kw |= {
-                    "value_mean_usd": float(cm.value_usd(float(g.mean()))),
-                    "net_mean_usd": float(net.mean()),
-                    "net_q05_usd": q05,
-                    "net_q10_usd": float(np.quantile(net, 0.10)),
-                    "net_q50_usd": float(np.quantile(net, 0.50)),
-                    "net_q90_usd": float(np.quantile(net, 0.90)),
-                    "net_q95_usd": float(np.quantile(net, 0.95)),
-                    "roi": float(net.mean() / cost) if cost > 0 else None,
-                    "var05_usd": q05,
-                    "cvar05_usd": float(net[net <= q05].mean()),
-                }
-            per_1k = None
-            if d > 0:
-                per_1k = float((own[:, j].mean()) / d * 1000.0)
-            options.append(Option(
-                option_id=f"{m}+{d}", label=label, model=m, delta_n=int(d),
-                n_total=int(curves.current_n + d), switch=m != current,
-                cost_usd=float(cost), labeling_usd=lab, compute_usd=float(comp),
-                engineering_usd=eng, labeling_days=cm.labeling_days(d),
-                predicted=float(curves.clip(m, today + sign * qs[0.5])),
-                gain_mean=0.0 if is_base else float(g.mean()), gain_q05=qs[0.05],
-                gain_q10=qs[0.1], gain_q25=qs[0.25], gain_q50=qs[0.5], gain_q75=qs[0.75],
-                gain_q90=qs[0.9], gain_q95=qs[0.95],
-                p_gain_positive=float((g > 0).mean()), gain_per_1k=per_1k, **kw))
+            add_option(m, d, gains[:, j], own[:, j], float(secs[j]))
+        for s, extra, extra_secs in _strategy_effects(strategies, m, deltas[1:], n_draws):
+            # the model's own gain plus what the strategy adds over stratified random
+            with_s = own[:, 1:] + extra
+            for j, d in enumerate(deltas[1:]):
+                add_option(m, d, switch_part + with_s[:, j], with_s[:, j],
+                           float(secs[j + 1]) + float(extra_secs[j]), strategy=s)
     notes = list(curves.notes) + cm.notes()
     if target is not None and math.isfinite(today) and sign * (today - target) >= 0:
         notes.append(f"the target {target:g} is already reached today by {current} "

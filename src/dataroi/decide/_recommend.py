@@ -235,6 +235,7 @@ def decide(
     add: Sequence[int] | None = None,
     grid: Sequence[float] = DEFAULT_GRID,
     n_draws: int = 2000,
+    strategies: StudyCurves | None = None,
 ) -> Recommendation:
     """Evaluate every option, plan under the budget and rule, and explain the choice.
 
@@ -247,6 +248,8 @@ def decide(
         budget_usd, target, risk, rule, current_model, add: overrides of ``decision``.
         grid: multiples of today's labels considered.
         n_draws: joint draws per model.
+        strategies: curves of acquisition arms; adds "label by <strategy>" options (see
+            :func:`dataroi.decide.evaluate_options`).
 
     Returns:
         A :class:`Recommendation` (its ``hashes`` hold the trials, curves, costs and rule).
@@ -263,7 +266,8 @@ def decide(
                          f"'{curves.metric}'")
     costs = costs or CostSpec()
     opts = evaluate_options(curves, costs, current_model=d.current_model, add=d.add,
-                            grid=grid, target=d.target, n_draws=n_draws)
+                            grid=grid, target=d.target, n_draws=n_draws,
+                            strategies=strategies)
     plan = plan_budget(opts, rule=d.rule, budget_usd=d.budget_usd, risk=d.risk,
                        guardrails=d.guardrails or GuardrailSpec())
     rounds = None
@@ -304,6 +308,7 @@ def recommend(
     save: bool = True,
     n_draws: int = 2000,
     random_state: int | None = None,
+    strategies: bool = False,
 ) -> Recommendation:
     """Recommend where the next dollar goes, for a study whose trials have run.
 
@@ -319,6 +324,8 @@ def recommend(
         save: store the recommendation in the ledger.
         n_draws: joint draws per model.
         random_state: root seed of the curve fits and draws (default: the study's seed).
+        strategies: also offer labeling by the study's acquisition strategies (its
+            ``stress.acquisition`` arms), with their selection cost.
 
     Raises:
         UsageError: no finished trials, or a cost field the computation needs is missing.
@@ -331,9 +338,15 @@ def recommend(
     metric = decision.metric or spec.metrics[0]
     seed = spec.schedule.seed if random_state is None else int(random_state)
     curves = fit_study_curves(study, metric=metric, random_state=seed)
+    strategy_fits = None
+    if strategies:
+        from dataroi.stress import strategy_curves
+
+        strategy_fits = strategy_curves(study, metric=metric, current_n=curves.current_n,
+                                        random_state=seed)
     rec = decide(curves, costs or spec.costs, decision, budget_usd=budget_usd,
                  target=target, risk=risk, rule=rule, current_model=current_model, add=add,
-                 n_draws=n_draws)
+                 n_draws=n_draws, strategies=strategy_fits)
     reg = registration_status(study, rec.decision if spec.decision or any(
         v is not None for v in (budget_usd, target, risk, rule, current_model)) else None)
     prep = study.prepare()

@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from dataroi.stress._analysis import ArmGroup, StressAnalysis, analyze_stress
+from dataroi.stress._analysis import ArmGroup, StressAnalysis, analyze_stress, strategy_curves
 from dataroi.stress._equivalence import Equivalence, equivalent_labels, paired_differences
 from dataroi.stress._perturb import (
     class_priors,
@@ -44,5 +44,6 @@ __all__ = [
     "shift_weights",
     "slice_labels",
     "slice_table",
+    "strategy_curves",
     "thinned_priors",
 ]

@@ -33,7 +33,7 @@ import pandas as pd
 from dataroi.exceptions import UsageError
 from dataroi.stress._equivalence import Equivalence, equivalent_labels, paired_differences
 
-__all__ = ["ArmGroup", "StressAnalysis", "analyze_stress"]
+__all__ = ["ArmGroup", "StressAnalysis", "analyze_stress", "strategy_curves"]
 
 
 @dataclass(frozen=True)
@@ -362,3 +362,30 @@ def analyze_stress(study: Any, *, metric: str | None = None, draws: int = 400,
         acquisition=tuple(_acquisition_groups(spec, frame, fitter, timing,
                                               study.prepare().pool_size)),
         notes=tuple(notes))
+
+
+def strategy_curves(study: Any, *, metric: str | None = None, current_n: int | None = None,
+                    random_state: int = 0) -> Any:
+    """Learning curves of a study's acquisition arms for the planner, fitted on the sizes
+    below the whole pool (where strategies differ) and read from ``current_n`` on.
+
+    Raises:
+        UsageError: the spec has no acquisition arms, or none has a finished trial.
+    """
+    from dataroi.value import fit_study_curves
+
+    spec = study.spec
+    arms = [a.name for a in spec.stress if a.kind == "acquisition"]
+    if not arms:
+        raise UsageError("the spec has no stress.acquisition section: no strategies to "
+                         "offer")
+    metric = metric or spec.metrics[0]
+    trials = study.trials()
+    frame = trials[(trials["metric"] == metric) & trials["model"].isin(arms)
+                   & trials["value"].notna()]
+    frame = frame[frame["n_train"] < study.prepare().pool_size]
+    if frame.empty:
+        raise UsageError("no acquisition arm has a finished trial below the whole pool; "
+                         "run the study first")
+    return fit_study_curves(frame, metric=metric, current_n=current_n,
+                            random_state=random_state)
