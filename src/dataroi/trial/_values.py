@@ -1,6 +1,7 @@
 """Frozen values that describe a trial and its result.
 
-A trial is one (model, training-set size, repeat) cell of a study. These values cross
+A trial is one (model, training-set size, repeat) cell of a study; a stress arm is a model
+named ``"<model>[<label>]"``. These values cross
 process boundaries (they are pickled to workers and back), so they hold only plain data.
 
 Example:
@@ -58,7 +59,8 @@ class TrialResult:
         state: ``COMPLETE`` or ``FAILED``.
         seed: the estimator seed used (a plain int passed as ``random_state``).
         metrics: metric name → value (empty when failed; NaN where a metric is undefined).
-        fit_seconds, predict_seconds: wall time of ``fit`` and of predicting the test set.
+        fit_seconds, predict_seconds: wall time of ``fit`` and of predicting the test set
+            (an acquisition arm's ``fit_seconds`` include choosing its rows).
         cpu_seconds: process CPU time (user + system) spent in the trial.
         peak_rss_bytes: the worker process's peak resident memory after the trial.
         error_type, error_message, traceback: set when the trial failed.
