@@ -60,8 +60,8 @@ def stress_results(study: Any, *, metric: str | None = None, draws: int = 400,
     from dataroi.stress import analyze_slices, analyze_stress, relabel_vs_new
 
     if not study.spec.stress and not study.spec.slices:
-        raise UsageError("the spec has no stress: or slices: section; see "
-                         "docs/architecture.md (stress arms) or `dataroi init`")
+        raise UsageError("the spec has no stress: or slices: section; add one (see "
+                         "docs/stress.md or the template of `dataroi init`)")
     if budget is not None and not study.spec.slices:
         raise UsageError("--budget allocates labels per slice: add slices: to the spec")
     out: dict[str, Any] = {"stress": None, "slices": None, "relabel": None}
