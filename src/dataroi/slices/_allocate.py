@@ -3,7 +3,9 @@
 Starting from the labels each slice has today, the planner hands out the budget in steps,
 each time to the slice whose next step buys the largest expected gain in the objective per
 dollar, and compares the result with the naive plan that splits the labels by the slices'
-shares of the training pool.
+shares of the training pool. It stops early when no slice's next step raises the expected
+objective (near saturation, more labels can be worth nothing): the rest of the budget is
+left unspent, and ``cost_usd`` says what the plan spends.
 
 Example:
     >>> import pandas as pd
@@ -354,8 +356,8 @@ def allocate_labels(
             per = gain / max(inc * prices[s], 1e-12 * inc)
             if best is None or per > best[0]:
                 best = (per, i, inc)
-        if best is None:
-            break
+        if best is None or best[0] <= 0:
+            break  # no slice's labels raise the expected objective: keep the rest
         _, i, inc = best
         s = fitted[i]
         added[s] += inc
