@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -67,6 +67,11 @@ class _Rows:
 
         return pd.DataFrame(list(self.rows))
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form: every field, the rows last (``inf`` written as null)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "rows"}
+        return json_safe(out | {"rows": list(self.rows)})
+
 
 def delta_grid(current_n: int, *, grid: Sequence[float] = DEFAULT_GRID,
                add: Sequence[int] | None = None) -> list[int]:
@@ -97,11 +102,6 @@ class MarginalValue(_Rows):
     metric: str
     current_n: int
     rows: tuple[dict[str, Any], ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form."""
-        return json_safe({"metric": self.metric, "current_n": self.current_n,
-                       "rows": list(self.rows)})
 
 
 def _as_curves(curves: Any) -> StudyCurves:
@@ -187,12 +187,6 @@ class LabelsToTarget(_Rows):
     max_factor: float
     rows: tuple[dict[str, Any], ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form (``inf`` written as null)."""
-        return json_safe({"metric": self.metric, "target": self.target,
-                       "current_n": self.current_n, "max_factor": self.max_factor,
-                       "rows": list(self.rows)})
-
 
 def labels_to_target(
     curves: StudyCurves | Any,
@@ -254,11 +248,6 @@ class TippingPoints(_Rows):
     metric: str
     current_n: int
     rows: tuple[dict[str, Any], ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form (``inf`` written as null)."""
-        return json_safe({"metric": self.metric, "current_n": self.current_n,
-                       "rows": list(self.rows)})
 
 
 def break_even_per_1k(costs: CostSpec) -> float:
