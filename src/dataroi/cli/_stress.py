@@ -65,11 +65,12 @@ def stress_results(study: Any, *, metric: str | None = None, draws: int = 400,
     if budget is not None and not study.spec.slices:
         raise UsageError("--budget allocates labels per slice: add slices: to the spec")
     out: dict[str, Any] = {"stress": None, "slices": None, "relabel": None}
+    trials = study.trials()  # read once for every part
     if study.spec.stress:
-        out["stress"] = analyze_stress(study, metric=metric, draws=draws)
+        out["stress"] = analyze_stress(study, metric=metric, draws=draws, trials=trials)
     if study.spec.slices:
         out["slices"] = analyze_slices(study, metric=metric, budget_usd=budget,
-                                       objective=objective)
+                                       objective=objective, trials=trials)
     rate_after = None
     if annotations:
         from dataroi.annotation import analyze_annotations
@@ -79,7 +80,8 @@ def stress_results(study: Any, *, metric: str | None = None, draws: int = 400,
         rate_after = rep.consensus_noise_rate.rate
     if noise_rate is not None:
         out["relabel"] = relabel_vs_new(study, rate_now=noise_rate, rate_after=rate_after,
-                                        opinions=opinions, metric=metric, draws=draws)
+                                        opinions=opinions, metric=metric, draws=draws,
+                                        trials=trials)
     return out
 
 

@@ -337,13 +337,14 @@ def recommend(
     decision = spec.decision or DecisionSpec()
     metric = decision.metric or spec.metrics[0]
     seed = spec.schedule.seed if random_state is None else int(random_state)
-    curves = fit_study_curves(study, metric=metric, random_state=seed)
+    trials = study.trials() if strategies else None
+    curves = fit_study_curves(study, metric=metric, random_state=seed, trials=trials)
     strategy_fits = None
     if strategies:
         from dataroi.stress import strategy_curves
 
         strategy_fits = strategy_curves(study, metric=metric, current_n=curves.current_n,
-                                        random_state=seed)
+                                        random_state=seed, trials=trials)
     rec = decide(curves, costs or spec.costs, decision, budget_usd=budget_usd,
                  target=target, risk=risk, rule=rule, current_model=current_model, add=add,
                  n_draws=n_draws, strategies=strategy_fits)

@@ -200,7 +200,7 @@ def _load(ctx: _Ctx) -> None:
 
     try:
         ctx.curves = fit_study_curves(study, metric=ctx.metric,
-                                      random_state=ctx.spec.schedule.seed)
+                                      random_state=ctx.spec.schedule.seed, trials=ctx.trials)
     except DataroiError as exc:
         ctx.need("learning_curves", f"the learning curves could not be fitted: {exc}")
         return
@@ -383,7 +383,7 @@ def _stress_groups(ctx: _Ctx) -> dict[str, Any]:
     from dataroi.stress import analyze_stress
 
     analysis = analyze_stress(ctx.study, metric=ctx.metric, draws=min(ctx.n_draws, 400),
-                              random_state=ctx.spec.schedule.seed)
+                              random_state=ctx.spec.schedule.seed, trials=ctx.trials)
     groups = [{"kind": g.kind, "base": g.base, "n0": int(g.n0),
                "arms": [{"arm": a, "score": g.today.get(a)} for a in g.arms],
                "statements": list(g.statements)} for g in analysis.groups]
@@ -396,7 +396,7 @@ def _slices_part(ctx: _Ctx) -> dict[str, Any]:
     raw and partially pooled, with the pooled 90 % interval and the shrinkage."""
     from dataroi.stress import analyze_slices
 
-    analysis = analyze_slices(ctx.study, metric=ctx.metric)
+    analysis = analyze_slices(ctx.study, metric=ctx.metric, trials=ctx.trials)
     pooled = analysis.pooled
     n_train = int(pooled["n_train"].max())
     at = pooled[pooled["n_train"] == n_train].sort_values(["model", "slice"])

@@ -120,11 +120,12 @@ def _common_n(frame: pd.DataFrame, arms: list[str]) -> int | None:
 
 
 class _Fitter:
-    def __init__(self, study: Any, metric: str, draws: int, random_state: int) -> None:
+    def __init__(self, study: Any, metric: str, draws: int, random_state: int,
+                 trials: pd.DataFrame) -> None:
         from dataroi.value import fit_study_curves
 
         self._fit = fit_study_curves
-        self.study, self.metric = study, metric
+        self.study, self.metric, self.trials = study, metric, trials
         self.draws, self.random_state = draws, random_state
 
     def curves(self, arms: list[str], n0: int, frame: pd.DataFrame | None = None) -> Any:
@@ -133,7 +134,7 @@ class _Fitter:
             return self._fit(frame[frame["model"].isin(arms)], metric=self.metric,
                              current_n=n0, random_state=self.random_state)
         return self._fit(self.study, metric=self.metric, models=tuple(arms), current_n=n0,
-                         random_state=self.random_state)
+                         random_state=self.random_state, trials=self.trials)
 
     def equivalence(self, curves: Any, ref: str, other: str, n0: int,
                     frame: pd.DataFrame) -> Equivalence:
@@ -322,8 +323,10 @@ def _acquisition_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
 
 
 def analyze_stress(study: Any, *, metric: str | None = None, draws: int = 400,
-                   random_state: int = 0) -> StressAnalysis:
-    """Analyse every stress arm of a study (see the module doc).
+                   random_state: int = 0, trials: pd.DataFrame | None = None
+                   ) -> StressAnalysis:
+    """Analyse every stress arm of a study (see the module doc). ``trials``: the study's
+    trials when already read (``Study.trials()``).
 
     Raises:
         UsageError: the spec has no ``stress:`` section, or no trial of it has finished.
@@ -339,7 +342,7 @@ def analyze_stress(study: Any, *, metric: str | None = None, draws: int = 400,
         raise UsageError(f"metric '{metric}' is not one of the study's metrics "
                          f"({', '.join(spec.metrics)})")
     hib = get_metric(metric).higher_is_better
-    trials = study.trials()
+    trials = study.trials() if trials is None else trials
     frame = trials[trials["metric"] == metric]
     frame = frame[frame["value"].notna()]
     arm_names = {a.name for a in spec.stress}
@@ -347,7 +350,7 @@ def analyze_stress(study: Any, *, metric: str | None = None, draws: int = 400,
         raise UsageError("no stress arm has a finished trial; run the study first "
                          "(`dataroi run SPEC`)")
     timing = frame[["model", "n_train", "repeat", "fit_seconds"]]
-    fitter = _Fitter(study, metric, draws, random_state)
+    fitter = _Fitter(study, metric, draws, random_state, trials)
     notes = []
     failed = trials[(trials["state"] == "failed") & trials["model"].isin(arm_names)] \
         if "state" in trials else trials.iloc[:0]
@@ -365,7 +368,7 @@ def analyze_stress(study: Any, *, metric: str | None = None, draws: int = 400,
 
 
 def strategy_curves(study: Any, *, metric: str | None = None, current_n: int | None = None,
-                    random_state: int = 0) -> Any:
+                    random_state: int = 0, trials: pd.DataFrame | None = None) -> Any:
     """Learning curves of a study's acquisition arms for the planner, fitted on the sizes
     below the whole pool (where strategies differ) and read from ``current_n`` on.
 
@@ -380,7 +383,7 @@ def strategy_curves(study: Any, *, metric: str | None = None, current_n: int | N
         raise UsageError("the spec has no stress.acquisition section: no strategies to "
                          "offer")
     metric = metric or spec.metrics[0]
-    trials = study.trials()
+    trials = study.trials() if trials is None else trials
     frame = trials[(trials["metric"] == metric) & trials["model"].isin(arms)
                    & trials["value"].notna()]
     frame = frame[frame["n_train"] < study.prepare().pool_size]

@@ -90,7 +90,7 @@ def _interp(rates: np.ndarray, draws: np.ndarray, rate: float) -> np.ndarray:
 def relabel_vs_new(study: Any, *, rate_now: float, rate_after: float | None = None,
                    opinions: int = 2, model: str | None = None, metric: str | None = None,
                    draws: int = 400, max_factor: float = 64.0,
-                   random_state: int = 0) -> RelabelDecision:
+                   random_state: int = 0, trials: Any = None) -> RelabelDecision:
     """Compare relabeling today's items with labeling new ones (see the module doc).
 
     Args:
@@ -99,6 +99,7 @@ def relabel_vs_new(study: Any, *, rate_now: float, rate_after: float | None = No
         rate_after: the rate after relabeling (default: majority of three).
         opinions: extra labels bought per item.
         model: the base model (default: the first with noise arms).
+        trials: the study's trials when already read (``Study.trials()``).
 
     Raises:
         UsageError: no symmetric noise arms, a rate outside the studied range, no costs.
@@ -130,7 +131,7 @@ def relabel_vs_new(study: Any, *, rate_now: float, rate_after: float | None = No
     names = [model, *(a.name for a in arms)]
     rates = np.array([0.0, *(a.params["rate"] for a in arms)])
     curves = fit_study_curves(study, metric=metric, models=tuple(names),
-                              random_state=random_state)
+                              random_state=random_state, trials=trials)
     n0 = int(curves.current_n)
     grid = np.unique(np.round(n0 * np.geomspace(1.0, max_factor, 240)).astype(np.int64))
     stack = np.stack([np.asarray(curves.fits[m].sample(

@@ -83,8 +83,8 @@ def slice_labels(prep: Any, slices: Any) -> np.ndarray:
     return _bucket(pd.Series(values))
 
 
-def slice_table(study: Any, *, column: str | None = None,
-                metric: str | None = None) -> pd.DataFrame:
+def slice_table(study: Any, *, column: str | None = None, metric: str | None = None,
+                trials: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (complete trial of a model, slice): the metric on that slice's test
     rows and how many of the trial's training rows the slice holds.
 
@@ -114,7 +114,7 @@ def slice_table(study: Any, *, column: str | None = None,
     y_test = np.asarray(prep.y)[test]
     test_slices = labels[test]
     models = {m.name for m in spec.models}
-    trials = study.trials()
+    trials = study.trials() if trials is None else trials
     done = trials[(trials["metric"] == metric) & trials["model"].isin(models)
                   & trials["predictions_digest"].notna()]
     if done.empty:
@@ -181,14 +181,15 @@ class SliceAnalysis:
 
 def analyze_slices(study: Any, *, column: str | None = None, metric: str | None = None,
                    budget_usd: float | None = None, objective: str = "overall",
-                   random_state: int = 0) -> SliceAnalysis:
+                   random_state: int = 0, trials: pd.DataFrame | None = None
+                   ) -> SliceAnalysis:
     """Per-slice scores with partial pooling at today's size, and (with a budget) the
     label allocation per slice for each model."""
     from dataroi.metrics import get_metric
     from dataroi.slices import allocate_labels, fit_slice_curves, partial_pool
 
     spec = study.spec
-    table = slice_table(study, column=column, metric=metric)
+    table = slice_table(study, column=column, metric=metric, trials=trials)
     column = column or spec.slices.label  # type: ignore[union-attr]
     metric = metric or spec.metrics[0]
     hib = get_metric(metric).higher_is_better

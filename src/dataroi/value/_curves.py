@@ -201,6 +201,7 @@ def fit_study_curves(
     random_state: int = 0,
     families: str | tuple[str, ...] = "auto",
     models: tuple[str, ...] | None = None,
+    trials: pd.DataFrame | None = None,
 ) -> StudyCurves:
     """Fit one learning curve (and one training-time curve) per model.
 
@@ -215,6 +216,8 @@ def fit_study_curves(
         families: curve families (see :func:`dataroi.curves.fit_curve`).
         models: the models (or stress arms, e.g. ``"lr[noise=0.1]"``) to fit, default
             the study's models; arms skip the test-set bootstrap of today's differences.
+        trials: the study's trials when the caller already read them (``Study.trials()``),
+            so several fits read the ledger once.
 
     Returns:
         A :class:`StudyCurves`.
@@ -229,7 +232,7 @@ def fit_study_curves(
     frame = source
     if hasattr(source, "trials") and hasattr(source, "spec"):
         try:
-            frame = source.trials()
+            frame = source.trials() if trials is None else trials
         except LedgerError as exc:
             raise UsageError(f"no finished trials to fit; run the study first (`dataroi run "
                              f"SPEC`): {exc}") from None
