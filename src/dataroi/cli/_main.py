@@ -202,12 +202,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     console = _console()
-    executor: Any = args.executor
-    if isinstance(executor, str) and executor.startswith("dask-local"):
-        from dataroi.executors import BackgroundExecutor
+    from dataroi.executors import BackgroundExecutor
 
-        # the cluster starts while the spec, the models and the data load
-        executor = BackgroundExecutor.start(executor, args.jobs)
+    # a slow-starting executor starts while the spec, the models and the data load
+    executor: Any = BackgroundExecutor.start_if_slow(args.executor, args.jobs) \
+        or args.executor
     try:
         study = dataroi.load_study(args.spec, ledger=args.ledger)
         summary = study.run(jobs=args.jobs, executor=executor,

@@ -38,6 +38,14 @@ class BackgroundExecutor:
         starter.shutdown(wait=False)
         return cls(kind, future)
 
+    @classmethod
+    def start_if_slow(cls, executor: Any, jobs: int | None) -> BackgroundExecutor | None:
+        """Start ``executor`` in the background when it is one that takes seconds to
+        start (``dask-local:N``); else None (the others start when needed)."""
+        if isinstance(executor, str) and executor.startswith("dask-local"):
+            return cls.start(executor, jobs)
+        return None
+
     def take(self) -> Any:
         """The started executor (its start's exception, if it failed); the caller owns
         it from now on."""

@@ -232,12 +232,9 @@ class Study:
             executor = "serial" if n_jobs == 1 else "process"
         from dataroi.executors import BackgroundExecutor
 
-        early = None
-        if isinstance(executor, BackgroundExecutor):
-            early = executor
-        elif isinstance(executor, str) and executor.startswith("dask-local"):
-            # a LocalCluster takes seconds to start: start it while the data loads
-            early = BackgroundExecutor.start(executor, n_jobs)
+        # a LocalCluster takes seconds to start: start it while the data loads
+        early = (executor if isinstance(executor, BackgroundExecutor)
+                 else BackgroundExecutor.start_if_slow(executor, n_jobs))
         try:
             return self._run(executor=early or executor, n_jobs=n_jobs, progress=progress,
                              retry_failed=retry_failed, threads=threads,
