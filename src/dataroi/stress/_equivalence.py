@@ -1,10 +1,10 @@
 """Equivalent labels: how many extra labels one curve needs to match another.
 
-"Halving noise from 10 % to 5 % is worth ≈ 6,000 labels" and "with margin sampling, 3,000
-labels reach what random needs 7,500 for" are the same computation: draw both learning
-curves (joint draws, so each draw is a whole coherent curve), take the reference arm's
-score at today's size ``n0``, and find for each draw the first size at which the other
-arm reaches it. The quantiles of ``size − n0`` over draws are the answer, with the share
+"Halving label noise is worth N extra labels" and "with margin sampling, n labels reach
+what random sampling needs N for" are the same computation: draw the other arm's learning
+curve (joint draws, so each draw is a whole coherent curve), take the reference arm's score
+at today's size ``n0``, and find for each draw the first size at which the other arm
+reaches it. The quantiles of ``size − n0`` over draws are the answer, with the share
 of draws that never reach it within ``max_factor × n0``.
 
 When the reference was measured at ``n0`` (the stress analysis always has it), its mean
@@ -62,7 +62,8 @@ class Equivalence:
     max_factor: float
 
     def sentence(self, what: str) -> str:
-        """A plain-words statement, e.g. ``"<what> is worth ≈ 6,000 extra labels ..."``."""
+        """A plain-words statement: ``"<what> is worth ≈ N extra labels (90 % interval
+        ...)"``, or that the other arm does not reach the reference within the horizon."""
         if math.isnan(self.added_q50):
             return (f"{what}: {self.other} does not reach {self.reference}'s score within "
                     f"{self.max_factor:g}× today's {self.n0:,} labels "
