@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests._specs import IRIS_DATA, logreg_and_tree
 from tests.report_tests import _studies as _report_studies
 
 POSTGRES_URL = os.environ.get("DATAROI_TEST_POSTGRES_URL",
@@ -21,9 +22,8 @@ def iris_spec(**overrides: Any) -> dict[str, Any]:
     """A small, fast, real study: iris, logistic regression, 3 sizes × 2 repeats."""
     spec: dict[str, Any] = {
         "name": "iris",
-        "data": {"source": "sklearn:iris", "target": "target"},
-        "models": {"logreg": {"estimator": "sklearn.linear_model.LogisticRegression",
-                              "params": {"max_iter": 500}}},
+        "data": dict(IRIS_DATA),
+        "models": {"logreg": logreg_and_tree()["logreg"]},
         "metrics": ["accuracy", "log_loss"],
         "schedule": {"sizes": [15, 40, 90], "repeats": 2, "seed": 0},
     }

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from tests._specs import IRIS_DATA, logreg_and_tree
+
 EVIL_MODEL = "<script>alert('m')</script>\"q"
 EVIL_COLUMN = "la\"bel<script>alert(1)</script>"
 
@@ -22,13 +24,8 @@ _CACHE: dict[str, Any] = {}
 
 FULL_SPEC: dict[str, Any] = {
     "name": "iris-report",
-    "data": {"source": "sklearn:iris", "target": "target"},
-    "models": {
-        "logreg": {"estimator": "sklearn.linear_model.LogisticRegression",
-                   "params": {"max_iter": 500}},
-        "tree": {"estimator": "sklearn.tree.DecisionTreeClassifier",
-                 "params": {"max_depth": 3}},
-    },
+    "data": dict(IRIS_DATA),
+    "models": logreg_and_tree(),
     "metrics": ["accuracy", "log_loss"],
     "schedule": {"sizes": [12, 24, 48, 96], "repeats": 3, "seed": 0},
     "costs": {"price_per_label_usd": 0.5, "engineering_cost_usd": 200,

@@ -10,18 +10,14 @@ import pandas as pd
 import yaml
 
 import dataroi
+from tests._specs import IRIS_DATA, logreg_and_tree
 
 
 def iris_two_models(**extra: Any) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "name": "iris-value",
-        "data": {"source": "sklearn:iris", "target": "target"},
-        "models": {
-            "logreg": {"estimator": "sklearn.linear_model.LogisticRegression",
-                       "params": {"max_iter": 500}},
-            "tree": {"estimator": "sklearn.tree.DecisionTreeClassifier",
-                     "params": {"max_depth": 3}},
-        },
+        "data": dict(IRIS_DATA),
+        "models": logreg_and_tree(),
         "metrics": ["accuracy"],
         "schedule": {"sizes": [10, 20, 40, 80, 120], "repeats": 3, "seed": 0},
     }
