@@ -50,3 +50,24 @@ def test_usage_errors_exit_2(capsys, tmp_path):
     assert code == 2 and "--add takes comma-separated" in err
     code, _, err = _run(capsys, "register", str(path))
     assert code == 2 and "no decision: section" in err
+
+
+def test_plan_respects_the_unlabeled_pool(capsys, tmp_path):
+    spec = iris_two_models(costs={"price_per_label_usd": 0.2, "value_per_point_usd": 80,
+                                  "unlabeled_items": 10},
+                           decision={"target": 0.99, "risk": 0.2})
+    path = write(tmp_path / "p", spec)
+    run_study(tmp_path / "p", spec)
+    code, out, err = _run(capsys, "plan", str(path), "--no-save", "--all")
+    assert code == 0, err
+    assert "unlabeled" in out and "excluded" in out
+    code, out, err = _run(capsys, "plan", str(path), "--no-save", "--json")
+    assert code == 0, err
+    rec = json.loads(out)
+    assert rec["chosen"]["delta_n"] <= 10
+    excluded = rec["plan"]["excluded"]
+    assert excluded and all(
+        "only 10 unlabeled items are available (costs.unlabeled_items)" in " ".join(e["reasons"])
+        for e in excluded if int(e["option_id"].rsplit("+", 1)[1]) > 10)
+    assert rec["rounds"]["max_total"] == rec["rounds"]["current_n"] + 10
+    assert "unlabeled pool" in rec["rounds"]["limited_by"]

@@ -77,6 +77,45 @@ def test_guardrails_and_deadline_exclude_with_reasons(cross):
     assert tight.chosen.is_baseline and tight.budget_usd == 0
 
 
+def test_the_unlabeled_pool_limits_options_and_rounds(cross):
+    n0 = cross.current_n
+    pool = CostSpec(price_per_label_usd=0.1, value_per_point_usd=100, unlabeled_items=n0)
+    opts = evaluate_options(cross, pool, current_model="simple")
+    plan = plan_budget(opts)
+    assert all(o.delta_n <= n0 for o in plan.ranked)
+    beyond = [(o, why) for o, why in plan.excluded if o.delta_n > n0]
+    assert beyond and all(
+        any(f"only {n0:,} unlabeled items are available (costs.unlabeled_items)" in w
+            for w in why) for _, why in beyond)
+    # rounds and the one-shot plan stop at today + the pool, and say why
+    free = plan_rounds(cross, 0.86, COSTS, model="deep", risk=0.1)
+    small = plan_rounds(cross, 0.86, CostSpec(price_per_label_usd=0.5, unlabeled_items=n0),
+                        model="deep", risk=0.1)
+    assert free.max_total == 64 * n0 and "64× today's labels" in free.limited_by
+    assert small.max_total == 2 * n0 and "unlabeled pool" in small.limited_by
+    assert max(small.multi["n_totals"]) <= 2 * n0 and small.one_shot["n_total"] <= 2 * n0
+    assert small.p_infeasible >= free.p_infeasible
+    # the deadline is the tighter limit here
+    both = CostSpec(price_per_label_usd=0.5, unlabeled_items=10 * n0, labels_per_day=n0,
+                    deadline_days=3)
+    rp = plan_rounds(cross, 0.86, both, model="deep", risk=0.1)
+    assert rp.max_total == 4 * n0 and "deadline" in rp.limited_by
+    assert rp.to_dict()["max_total"] == 4 * n0
+
+
+def test_an_empty_pool_leaves_only_switching_and_says_so(cross):
+    none = CostSpec(price_per_label_usd=0.5, value_per_point_usd=400, unlabeled_items=0)
+    plan = plan_budget(evaluate_options(cross, none, current_model="simple"))
+    assert all(o.delta_n == 0 for o in plan.ranked)
+    rp = plan_rounds(cross, 0.86, none, model="simple", risk=0.1)
+    assert rp.max_total == cross.current_n and rp.p_infeasible == 1.0
+    assert rp.one_shot["capped"] and rp.one_shot["added"] == 0 and not rp.feasible
+    rec = decide(cross, none, DecisionSpec(target=0.86, current_model="simple"))
+    text = " ".join(rec.reasons)
+    assert "already reaches" not in text
+    assert "unlabeled pool (costs.unlabeled_items)" in text
+
+
 def test_zero_value_per_point_keeps_the_model(cross):
     opts = evaluate_options(cross, CostSpec(price_per_label_usd=0.5, value_per_point_usd=0),
                             current_model="simple")

@@ -12,7 +12,8 @@ COSTS = {"price_per_label_usd": 0.1, "labels_per_item": 2, "adjudication_rate": 
          "fixed_cost_per_round_usd": 200, "labels_per_day": 500, "deadline_days": 30,
          "compute_price_per_hour_usd": 0.05, "retrains": 12,
          "engineering_cost_usd": {"logreg": 1000}, "value_per_point_usd": 5000,
-         "point": 0.01, "periods": 4, "failure_penalty_usd": 20000}
+         "point": 0.01, "periods": 4, "failure_penalty_usd": 20000,
+         "unlabeled_items": 40000}
 DECISION = {"metric": "accuracy", "target": 0.92, "risk": 0.1, "budget_usd": 20000,
             "rule": "target", "current_model": "logreg", "rounds": 3, "add": [5000, 1000],
             "guardrails": {"min_gain_per_1k": 0.001, "max_budget_usd": 15000,
@@ -26,6 +27,7 @@ def test_full_sections_parse_and_do_not_change_the_spec_hash():
     assert isinstance(full.costs, CostSpec) and isinstance(full.decision, DecisionSpec)
     assert full.costs.cost_per_item_usd == pytest.approx(0.21)
     assert full.costs.engineering_cost_usd == {"logreg": 1000.0}
+    assert full.costs.unlabeled_items == 40000
     assert full.decision.add == (1000, 5000)
     assert full.decision.guardrails.min_p_gain == 0.8
     assert plain.costs is None and plain.decision is None
@@ -35,7 +37,8 @@ def test_every_problem_is_listed_with_its_field_path():
     with pytest.raises(SpecError) as info:
         spec_from_dict(iris_spec(
             costs={"price_per_lable_usd": 1, "value_per_point_usd": -5, "point": 0,
-                   "retrains": 1.5, "engineering_cost_usd": {"logreg": -1}},
+                   "retrains": 1.5, "engineering_cost_usd": {"logreg": -1},
+                   "unlabeled_items": "lots"},
             decision={"rule": "expected", "current_model": "logrg", "risk": 0.9,
                       "metric": "roc_auc", "add": [0], "guardrails": {"min_p": 1}}))
     text = str(info.value)
@@ -45,6 +48,7 @@ def test_every_problem_is_listed_with_its_field_path():
         "costs.point: must be a number > 0, got 0",
         "costs.retrains: must be an integer >= 0, got 1.5",
         "costs.engineering_cost_usd.logreg: must be a number >= 0",
+        "costs.unlabeled_items: must be a number >= 0, got 'lots'",
         "decision.rule: must be one of expected_net, quantile10, target, got 'expected' "
         "(did you mean 'expected_net'?)",
         "decision.current_model: 'logrg' is not a model of the study (did you mean 'logreg'?)",

@@ -277,7 +277,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             status = "runner-up"
         elif o.option_id in excluded:
             short = {"budget": "over budget", "deadline": "past deadline",
-                     "guardrail": "guardrail"}
+                     "guardrail": "guardrail", "unlabeled": "beyond the pool"}
             status = "excluded: " + ", ".join(
                 dict.fromkeys(v for w in excluded[o.option_id] for k, v in short.items()
                               if k in w))
@@ -293,8 +293,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if rec.rounds is not None:
         rp = rec.rounds
         t = Table(title=f"reaching {rec.metric} ≥ {rp.target:g} with {rp.model} "
-                        f"(risk ε = {rp.risk:g}; P(infeasible within 64×) = "
-                        f"{rp.p_infeasible:.2f})")
+                        f"(risk ε = {rp.risk:g}; P(infeasible within {rp.max_total:,} "
+                        f"labels) = {rp.p_infeasible:.2f})")
         for col in ("plan", "labels to add", "expected cost $", "P(miss target)"):
             t.add_column(col, justify="left" if col == "plan" else "right")
         one = rp.one_shot

@@ -63,11 +63,27 @@ class CostModel:
             return None
         return float(delta_n / self.spec.labels_per_day)
 
+    def label_limits(self) -> dict[str, float]:
+        """The limits on added labels, by what sets them (empty: unlimited).
+
+        ``"deadline"``: throughput × days to the deadline; ``"pool"``: the unlabeled items
+        available (``costs.unlabeled_items``).
+
+        Example:
+            >>> CostModel(CostSpec(labels_per_day=100, deadline_days=5,
+            ...                    unlabeled_items=300)).label_limits()
+            {'deadline': 500.0, 'pool': 300.0}
+        """
+        out = {}
+        if self.spec.labels_per_day is not None and self.spec.deadline_days is not None:
+            out["deadline"] = float(self.spec.labels_per_day * self.spec.deadline_days)
+        if self.spec.unlabeled_items is not None:
+            out["pool"] = float(self.spec.unlabeled_items)
+        return out
+
     def max_delta_n(self) -> float:
-        """Most items that can be labeled before the deadline (``inf`` without one)."""
-        if self.spec.labels_per_day is None or self.spec.deadline_days is None:
-            return math.inf
-        return float(self.spec.labels_per_day * self.spec.deadline_days)
+        """Most items that can be added: the smallest of :meth:`label_limits` (or ``inf``)."""
+        return min(self.label_limits().values(), default=math.inf)
 
     def compute_usd(self, training_seconds: float) -> float:
         """Price of ``retrains`` trainings of ``training_seconds`` each (0 if unpriced)."""

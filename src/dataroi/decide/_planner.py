@@ -27,10 +27,12 @@ Example:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from dataroi._json import json_safe
+from dataroi.decide._costs import CostModel
 from dataroi.decide._options import Option, OptionSet
 from dataroi.exceptions import UsageError
 from dataroi.spec import GuardrailSpec
@@ -85,16 +87,19 @@ def _money(v: float) -> str:
     return f"${v:,.0f}"
 
 
-def _exclusions(o: Option, *, budget: float | None, g: GuardrailSpec, max_delta: float,
-                deadline: float | None) -> list[str]:
+def _exclusions(o: Option, *, budget: float | None, g: GuardrailSpec,
+                limits: dict[str, float], deadline: float | None) -> list[str]:
     if o.is_baseline:
         return []
     why = []
     if budget is not None and o.cost_usd > budget:
         why.append(f"costs {_money(o.cost_usd)}, over the budget of {_money(budget)}")
-    if o.delta_n > max_delta:
+    if o.delta_n > limits.get("deadline", math.inf):
         why.append(f"needs {o.labeling_days:.0f} days of labeling; the deadline is "
                    f"{deadline:g} days")
+    if o.delta_n > limits.get("pool", math.inf):
+        why.append(f"needs {o.delta_n:,} new labels; only {limits['pool']:,.0f} unlabeled "
+                   "items are available (costs.unlabeled_items)")
     if g.min_gain_per_1k is not None and o.gain_per_1k is not None \
             and o.gain_per_1k < g.min_gain_per_1k:
         why.append(f"gains {o.gain_per_1k:.4g} per 1,000 labels, under the guardrail "
@@ -151,14 +156,11 @@ def plan_budget(
     if budget is not None and budget < 0:
         raise UsageError(f"budget must be >= 0, got {budget}")
     spec = options.costs
-    max_delta = float("inf")
-    if spec.labels_per_day is not None and spec.deadline_days is not None:
-        max_delta = spec.labels_per_day * spec.deadline_days
+    limits = CostModel(spec).label_limits()
     allowed: list[Option] = []
     excluded: list[tuple[Option, tuple[str, ...]]] = []
     for o in options.options:
-        why = _exclusions(o, budget=budget, g=g, max_delta=max_delta,
-                          deadline=spec.deadline_days)
+        why = _exclusions(o, budget=budget, g=g, limits=limits, deadline=spec.deadline_days)
         if why:
             excluded.append((o, tuple(why)))
         else:

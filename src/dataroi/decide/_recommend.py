@@ -194,16 +194,18 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
         budget_n = sum(1 for _, why in plan.excluded if any("budget" in w for w in why))
         guard_n = sum(1 for _, why in plan.excluded if any("guardrail" in w for w in why))
         dead_n = sum(1 for _, why in plan.excluded if any("deadline" in w for w in why))
+        pool_n = sum(1 for _, why in plan.excluded if any("unlabeled" in w for w in why))
         out.append(f"{len(plan.excluded)} of {len(opts.options)} options were excluded "
-                   f"(over budget: {budget_n}, guardrails: {guard_n}, deadline: {dead_n}).")
+                   f"(over budget: {budget_n}, guardrails: {guard_n}, deadline: {dead_n}"
+                   + (f", unlabeled pool: {pool_n}" if pool_n else "") + ").")
     out += list(plan.notes)
     if rounds is not None:
         one, mu = rounds.one_shot, rounds.multi
         if rounds.p_infeasible >= 0.5:
-            out.append(f"{rounds.model} does not reach {rounds.target:g} within 64× today's "
-                       f"labels in {rounds.p_infeasible:.0%} of the curve draws "
-                       "(P(infeasible)).")
-        if one.get("added") == 0:
+            out.append(f"{rounds.model} does not reach {rounds.target:g} within "
+                       f"{rounds.max_total:,} labels (the limit set by {rounds.limited_by}) "
+                       f"in {rounds.p_infeasible:.0%} of the curve draws (P(infeasible)).")
+        if one.get("added") == 0 and not one.get("capped"):
             out.append(f"{rounds.model} already reaches {rounds.target:g} today: no labels "
                        "are needed for the target.")
         elif mu.get("n_totals"):

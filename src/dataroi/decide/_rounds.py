@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from dataroi._json import json_safe
+from dataroi.decide._costs import CostModel
 from dataroi.exceptions import UsageError
 from dataroi.spec import CostSpec
 from dataroi.value import StudyCurves, requirement_draws
@@ -48,12 +49,16 @@ class RoundsPlan:
 
     Attributes:
         model, target, risk, rounds: what was planned.
-        p_infeasible: probability the target is not reached within ``max_factor`` × today.
+        p_infeasible: probability the target is not reached with ``max_total`` labels.
+        max_total: the most labels any plan may reach: ``max_factor`` × today, or less
+            when the unlabeled pool or the deadline (``costs.unlabeled_items``,
+            ``costs.labels_per_day`` × ``costs.deadline_days``) allow fewer.
+        limited_by: what sets ``max_total``, in words.
         penalty_usd: the penalty used; ``penalty_source`` says whether it was given or
             calibrated so that the failure probability is at most ``risk``.
         one_shot: ``added``, ``n_total``, ``expected_cost_usd``, ``failure_prob``,
-            ``capped`` (the (1 − ε) quantile is beyond ``max_factor`` × today, so the
-            one-shot plan collects up to that limit and fails with P(infeasible)).
+            ``capped`` (the (1 − ε) quantile is beyond ``max_total``, so the one-shot
+            plan collects up to that limit and fails with P(infeasible)).
         multi: ``added`` (cumulative labels to have added after each round),
             ``n_totals``, ``expected_cost_usd`` (labels and round costs, each round
             weighted by the probability it is needed), ``expected_rounds``,
@@ -67,6 +72,8 @@ class RoundsPlan:
     rounds: int
     current_n: int
     p_infeasible: float
+    max_total: int
+    limited_by: str
     penalty_usd: float
     penalty_source: str
     one_shot: dict[str, Any]
@@ -139,7 +146,8 @@ def plan_rounds(
         rounds: number of rounds ``T``.
         risk: ε, the acceptable probability of missing the target.
         penalty_usd: P (default: ``costs.failure_penalty_usd``, else calibrated to ε).
-        max_factor: largest total considered, in multiples of today's labels.
+        max_factor: largest total considered, in multiples of today's labels (lowered
+            to the unlabeled pool and the deadline when ``costs`` gives them).
         n_draws: joint draws.
         n_grid: grid points of the dynamic programme.
 
@@ -159,6 +167,14 @@ def plan_rounds(
         e = costs.engineering_cost_usd
         eng = float(e.get(m, 0.0)) if isinstance(e, dict) else float(e)
     n0 = float(curves.current_n)
+    limits = {f"{max_factor:g}× today's labels": max_factor * n0}
+    names = {"pool": "the unlabeled pool (costs.unlabeled_items)",
+             "deadline": "the deadline (costs.labels_per_day × costs.deadline_days)"}
+    for key, delta in CostModel(costs).label_limits().items():
+        limits[names[key]] = n0 + delta
+    limited_by = min(limits, key=limits.__getitem__)
+    max_total = max(math.floor(limits[limited_by]), n0)
+    max_factor = max_total / n0
     req = requirement_draws(curves, m, target, max_factor=max_factor, n_draws=n_draws)
     # the switch part: today's paired difference shifts the requirement only through the
     # model's own curve (the requirement is measured on the model's own scores)
@@ -218,6 +234,7 @@ def plan_rounds(
              "expected_rounds": exp_rounds, "failure_prob": fail_m,
              "expected_total_usd": cost_m + eng + float(penalty_usd) * fail_m}
     return RoundsPlan(model=m, target=float(target), risk=float(risk), rounds=int(rounds),
-                      current_n=int(n0), p_infeasible=p_inf, penalty_usd=float(penalty_usd),
+                      current_n=int(n0), p_infeasible=p_inf, max_total=int(max_total),
+                      limited_by=limited_by, penalty_usd=float(penalty_usd),
                       penalty_source=source, one_shot=one, multi=multi,
                       feasible=bool(fail_m <= risk + 1e-12))

@@ -41,7 +41,7 @@ __all__ = ["check_models", "load_spec", "spec_from_dict"]
 _TOP = {"name", "data", "split", "models", "metrics", "schedule", "ledger", "description",
         "costs", "decision", "stress", "slices"}
 _COSTS = {"price_per_label_usd", "labels_per_item", "adjudication_rate",
-          "fixed_cost_per_round_usd", "labels_per_day", "deadline_days",
+          "fixed_cost_per_round_usd", "labels_per_day", "deadline_days", "unlabeled_items",
           "compute_price_per_hour_usd", "retrains", "engineering_cost_usd",
           "value_per_point_usd", "point", "periods", "failure_penalty_usd"}
 _DECISION = {"metric", "target", "risk", "budget_usd", "rule", "current_model", "rounds",
@@ -593,7 +593,8 @@ def _parse_costs(raw: Any, problems: list[str]) -> CostSpec | None:
     w = "costs"
     kw: dict[str, Any] = {}
     for key in ("price_per_label_usd", "fixed_cost_per_round_usd", "adjudication_rate",
-                "compute_price_per_hour_usd", "value_per_point_usd", "failure_penalty_usd"):
+                "compute_price_per_hour_usd", "value_per_point_usd", "failure_penalty_usd",
+                "unlabeled_items"):
         kw[key] = _number(raw, key, w, problems)
     for key in ("labels_per_item", "labels_per_day", "deadline_days", "point", "periods"):
         kw[key] = _number(raw, key, w, problems, strict=True)

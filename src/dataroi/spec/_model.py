@@ -179,6 +179,8 @@ class CostSpec:
         fixed_cost_per_round_usd: fixed cost of each labeling round (set-up, briefing).
         labels_per_day: labeled items the team delivers per day.
         deadline_days: days until the decision must be in production.
+        unlabeled_items: unlabeled items available to label; no option, round or
+            one-shot plan adds more than this.
         compute_price_per_hour_usd: price of one CPU-hour (or GPU-hour), applied to the
             measured and extrapolated training time × ``retrains``.
         retrains: planned retrains over the value period.
@@ -202,6 +204,7 @@ class CostSpec:
     fixed_cost_per_round_usd: float = 0.0
     labels_per_day: float | None = None
     deadline_days: float | None = None
+    unlabeled_items: float | None = None
     compute_price_per_hour_usd: float | None = None
     retrains: int = 1
     engineering_cost_usd: float | dict[str, float] | None = None
