@@ -280,6 +280,32 @@ def replay(recs: list[dict[str, Any]], st: Stacker, cal: Calibration) -> None:
                 covs.append(float(np.mean((z[sel] >= lo) & (z[sel] <= hi))))
             print(f"  replay N={n_max} {rt:.0f}x: MAE {mae:.4f}  cov80 {covs[0]:.1%}  "
                   f"cov90 {covs[1]:.1%} (curve-weighted)")
+    print("  " + residual_correlation(recs, z, ratio, r))
+
+
+def residual_correlation(recs: list[dict[str, Any]], z: np.ndarray, ratio: np.ndarray,
+                         rows: np.ndarray) -> str:
+    """Rank correlation of the normalised residuals of two learners on the same data set
+    (and N), per ratio: how far apart independent curve draws of two models are from the
+    truth (0: independent draws are right; 1: the errors move together)."""
+    from scipy.stats import spearmanr
+
+    out = []
+    for rt in (2.0, 4.0, 8.0, 16.0):
+        by: dict[tuple[int, int], list[float]] = {}
+        for zi, ri, ii in zip(z, ratio, rows, strict=True):
+            if np.isclose(ri, rt, rtol=0.02):
+                by.setdefault((int(recs[ii]["openmlid"]), int(recs[ii]["N"])), []).append(zi)
+        a, b = [], []
+        for v in by.values():
+            for i in range(len(v)):
+                for j in range(i + 1, len(v)):
+                    a.append(v[i])
+                    b.append(v[j])
+        if len(a) > 2:
+            out.append(f"{rt:.0f}x {spearmanr(a, b).statistic:+.2f} ({len(a)} pairs)")
+    return ("residual rank correlation between two learners on the same data set: "
+            + ", ".join(out))
 
 
 def main(argv: list[str] | None = None) -> int:
