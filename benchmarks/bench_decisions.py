@@ -38,7 +38,10 @@ Printed, with a ``data`` column (metric points are 0.01 of the data set's metric
 4. a summary per data set and over all: coverage (with the misses below / above the 90 %
    interval, i.e. over- / under-predicted gains), regret, failure rates, and how often the
    one-shot plan sits at its limit (where it can hardly fail): 64× N0, or the unlabeled
-   pool (the rows not yet labeled, passed as ``costs.unlabeled_items``) when smaller.
+   pool (the rows not yet labeled, passed as ``costs.unlabeled_items``) when smaller;
+5. the projected difference between the two models at 2×, 4×, 8× N0 (``compare_models``)
+   against the measured one: 90 % interval coverage and width with independent curve
+   draws and with draws paired at the rank correlation measured on LCDB.
 
 The truth at sizes between the measured ones (for the plans' sizes) is interpolated
 linearly in log n; beyond 16× N0 the target counts as reached if it is reached at 16×.
@@ -80,7 +83,7 @@ from _textdata import (
 )
 from dataroi.decide import evaluate_options, plan_budget, plan_rounds
 from dataroi.spec import CostSpec
-from dataroi.value import fit_study_curves, marginal_value
+from dataroi.value import PAIR_RANK_CORRELATION, compare_models, fit_study_curves, marginal_value
 
 MULTS = (2, 4, 8)
 TRUTH_MULTS = (2, 4, 8, 16)
@@ -127,6 +130,7 @@ class CaseResult:
     gains: list[dict[str, Any]]
     regrets: list[dict[str, Any]]
     targets: list[dict[str, Any]]
+    diffs: list[dict[str, Any]] = field(default_factory=list)
 
 
 def schedule(n0s: list[int], min_fit: int) -> tuple[dict[int, list[int]], list[int]]:
@@ -238,7 +242,7 @@ def run_case(case: Case, ledger: Path, jobs: int, risk: float) -> CaseResult:
     models = list(spec["models"])
     means = frame.groupby(["model", "n_train"])["value"].mean()
 
-    gain_rows, regret_rows, target_rows = [], [], []
+    gain_rows, regret_rows, target_rows, diff_rows = [], [], [], []
     for n0 in case.n0s:
         sub = frame[frame["n_train"].isin(fit_sizes[n0])]
         curves = fit_study_curves(sub, metric=metric, random_state=0)
@@ -254,6 +258,23 @@ def run_case(case: Case, ledger: Path, jobs: int, risk: float) -> CaseResult:
                               "pred_hi90": hi90, "measured": measured,
                               "in90": lo90 <= measured <= hi90,
                               "in50": lo50 <= measured <= hi50})
+        # data vs model: the projected difference between the two models, measured later
+        for rho in (0.0, PAIR_RANK_CORRELATION):
+            cmp = compare_models(curves, add=adds, grid=(), n_draws=2000,
+                                 rank_correlation=rho)
+            for pair in cmp.pairs:
+                a, b = pair["a"], pair["b"]
+                for r in pair["projected"]:
+                    if r["delta_n"] not in adds:
+                        continue
+                    n = n0 + r["delta_n"]
+                    measured = means[(a, n)] - means[(b, n)]
+                    diff_rows.append({
+                        "data": case.name, "n0": n0, "pair": f"{a} - {b}", "x": n // n0,
+                        "pairing": "independent" if rho == 0 else f"rank corr {rho:g}",
+                        "pred_mean": r["diff_mean"], "pred_lo90": r["diff_q05"],
+                        "pred_hi90": r["diff_q95"], "measured": measured,
+                        "in90": r["diff_q05"] <= measured <= r["diff_q95"]})
         # the decision: keep the best model today, label, switch, or both
         # the rows not yet labeled are the unlabeled pool: no plan may add more
         costs = dataclasses.replace(COSTS, unlabeled_items=prep.pool_size - n0)
@@ -302,7 +323,7 @@ def run_case(case: Case, ledger: Path, jobs: int, risk: float) -> CaseResult:
                     "multi_fail": not reached, "multi_cost": spent,
                     "p_infeasible": rp.p_infeasible,
                     "one_at_cap": one["n_total"] >= rp.max_total})
-    return CaseResult(gain_rows, regret_rows, target_rows)
+    return CaseResult(gain_rows, regret_rows, target_rows, diff_rows)
 
 
 def _groups(frame: pd.DataFrame, order: list[str]) -> list[tuple[str, pd.DataFrame]]:
@@ -416,6 +437,26 @@ def main(argv: list[str] | None = None) -> int:
           "one_n_ratio: median one-shot n / n where the target was measured)")
     summ = summary_table(gr, rg, tr, order, metrics)
     print(summ.round(3).to_string(index=False))
+    df = pd.DataFrame([r for res in results.values() for r in res.diffs])
+    diff_lines = []
+    if len(df):
+        print("\n5) projected difference between the two models (a − b) at 2x/4x/8x N0: "
+              "independent curve draws vs draws paired with the rank correlation measured "
+              "on LCDB (dataroi.value.PAIR_RANK_CORRELATION)")
+        wide = df.pivot_table(index=["data", "n0", "pair", "x", "measured"],
+                              columns="pairing", values=["pred_lo90", "pred_hi90"],
+                              sort=False).reset_index()
+        wide.columns = [" ".join(str(v) for v in c if v) for c in wide.columns]
+        wide["_d"] = wide["data"].map({d: i for i, d in enumerate(order)})
+        wide = wide.sort_values(["_d", "n0", "pair", "x"]).drop(columns="_d")
+        print(wide.round(4).to_string(index=False))
+        for (name, g) in _groups(df, order):
+            parts = []
+            for pairing, h in g.groupby("pairing", sort=False):
+                parts.append(f"{pairing} {h['in90'].mean():.0%} (median width "
+                             f"{(h['pred_hi90'] - h['pred_lo90']).median() / COSTS.point:.2f}"
+                             " pts)")
+            diff_lines.append(f"{name} {', '.join(parts)} ({len(g) // 2} cases)")
     for name, reason in skipped.items():
         print(f"SKIPPED {name}: {reason}")
     rows = list(summ.itertuples())
@@ -428,6 +469,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ncoverage of the 50 % / 90 % intervals (nominal 50 % / 90 %): {cover}")
     print(f"mean regret of the recommendation (metric points, dollars): {regret}")
     print(f"failure rate one-shot / 3-round LOC (eps = {args.risk:.0%}): {fails or 'no targets'}")
+    if diff_lines:
+        print("coverage of the 90 % intervals of the projected model difference: "
+              + "; ".join(diff_lines))
     print(f"\ntotal {time.perf_counter() - t0:.0f}s; ledger {ledger}")
     print("reproduce: /work/venv/bin/python benchmarks/bench_decisions.py "
           + " ".join(sys.argv[1:] if argv is None else argv))

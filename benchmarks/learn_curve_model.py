@@ -248,6 +248,9 @@ def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list
                                       "weighted equally"))
     w_oof, p_oof = oof[lam]
     coef = fit_scale(d, w_oof, p_oof)
+    x, r, c = _scale_design(d, w_oof, p_oof)
+    z = (d["T"][r, c] - p_oof[r, c]) / (d["unit"][r] * np.exp(np.clip(x @ coef, -30, 5)))
+    print("  out of fold, " + residual_correlation(recs, z, d["R"][r, c], r), flush=True)
     cal = calibrate(d, w_oof, p_oof, coef, dict(
         meta, residual="(truth - prediction) / learned scale, out-of-fold gate predictions"))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -280,7 +283,7 @@ def replay(recs: list[dict[str, Any]], st: Stacker, cal: Calibration) -> None:
                 covs.append(float(np.mean((z[sel] >= lo) & (z[sel] <= hi))))
             print(f"  replay N={n_max} {rt:.0f}x: MAE {mae:.4f}  cov80 {covs[0]:.1%}  "
                   f"cov90 {covs[1]:.1%} (curve-weighted)")
-    print("  " + residual_correlation(recs, z, ratio, r))
+    print("  held out, " + residual_correlation(recs, z, ratio, r))
 
 
 def residual_correlation(recs: list[dict[str, Any]], z: np.ndarray, ratio: np.ndarray,

@@ -87,6 +87,38 @@ def test_models_whose_curves_cross():
     assert pair["p_b_better_at_max"] > 0.5
 
 
+def test_correlated_pairing_keeps_each_model_and_narrows_the_difference():
+    c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
+    [ind] = compare_models(c, rank_correlation=0.0).pairs
+    [cor] = compare_models(c, rank_correlation=0.5).pairs
+    [again] = compare_models(c, rank_correlation=0.5).pairs
+    assert cor == again  # deterministic for a fixed random_state
+    # today's paired difference does not depend on the pairing of future draws
+    assert cor["today_diff"] == ind["today_diff"]
+    widths = [(r["diff_q95"] - r["diff_q05"], s["diff_q95"] - s["diff_q05"])
+              for r, s in zip(ind["projected"], cor["projected"], strict=True)]
+    # positively correlated errors cancel in a difference: narrower at every size
+    assert all(w_cor < w_ind for w_ind, w_cor in widths[1:])
+    # the expected difference is a sum of means: the pairing leaves it unchanged
+    for r, s in zip(ind["projected"], cor["projected"], strict=True):
+        assert s["diff_mean"] == pytest.approx(r["diff_mean"], abs=1e-12)
+
+
+def test_pair_draws_reorders_whole_draws_to_the_asked_rank_correlation():
+    from scipy.stats import spearmanr
+
+    from dataroi.value._compare import pair_draws
+
+    rng = np.random.default_rng(3)
+    a, b = rng.gamma(2.0, size=3000), rng.normal(size=3000)
+    for rho in (0.0, 0.15, 0.6):
+        ia, ib = pair_draws(a, b, rho, seed=0)
+        assert sorted(ia) == list(range(3000)) and sorted(ib) == list(range(3000))
+        assert spearmanr(a[ia], b[ib]).statistic == pytest.approx(rho, abs=0.04)
+    with pytest.raises(ValueError, match="same number of draws"):
+        pair_draws(a, b[:10], 0.2, seed=0)
+
+
 def test_tipping_points_user_threshold_and_break_even(curves):
     high = tipping_points(curves, threshold_per_1k=10.0)  # 10 accuracy units per 1k: never
     assert all(r["tipping_delta_n"] == 0 for r in high.rows)

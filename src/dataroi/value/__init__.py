@@ -25,7 +25,7 @@ Example:
 
 from __future__ import annotations
 
-from dataroi.value._compare import ModelComparison, compare_models
+from dataroi.value._compare import PAIR_RANK_CORRELATION, ModelComparison, compare_models
 from dataroi.value._curves import StudyCurves, fit_study_curves, model_seed
 from dataroi.value._marginal import (
     DEFAULT_GRID,
@@ -43,6 +43,7 @@ from dataroi.value._marginal import (
 
 __all__ = [
     "DEFAULT_GRID",
+    "PAIR_RANK_CORRELATION",
     "QUANTILES",
     "LabelsToTarget",
     "MarginalValue",
