@@ -313,12 +313,21 @@ def residual_correlation(recs: list[dict[str, Any]], z: np.ndarray, ratio: np.nd
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cache", required=True, help="records written by bench_extrapolation.py")
+    ap.add_argument("--cache", required=True, nargs="+",
+                    help="records written by bench_extrapolation.py (several files: their "
+                         "training and held-out records are pooled)")
     ap.add_argument("--out", default="src/dataroi/curves")
     args = ap.parse_args(argv)
     print("reproduce with: python benchmarks/learn_curve_model.py " + " ".join(sys.argv[1:]))
-    with open(args.cache, "rb") as fh:
-        data = pickle.load(fh)
+    data: dict[str, Any] = {"train": [], "test": [], "train_ids": None}
+    for path in args.cache:
+        with open(path, "rb") as fh:
+            part = pickle.load(fh)
+        if data["train_ids"] not in (None, part["train_ids"]):
+            raise SystemExit(f"{path}: records of another split of the data sets")
+        data["train"] += part["train"]
+        data["test"] += part["test"]
+        data["train_ids"] = part["train_ids"]
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_extrapolation import CANDIDATES, SPLIT_SEED, lcdb_licence_text
 
