@@ -44,7 +44,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _lcdb import load_lcdb_curves
 from bench_extrapolation import CANDIDATES
 from dataroi.curves._stack import expand
-from learn_curve_model import DELTA, MIN_RATIO, _arrays, _mae_at, _subset, fit_gate, predict_gate
+from learn_curve_model import (
+    MIN_RATIO,
+    _arrays,
+    _mae_at,
+    _subset,
+    ensemble_loss,
+    fit_gate,
+    predict_gate,
+)
 
 RATIOS = (2, 4, 8, 16)
 Arrays = dict[str, np.ndarray]
@@ -81,22 +89,14 @@ def _mlp_objective(theta: np.ndarray, d: Arrays, mean: np.ndarray, std: np.ndarr
     k, ns, no = d["F"].shape[1], d["S"].shape[1], d["O"].shape[2]
     *_, a2 = _mlp_parts(theta, k, ns, no, h)
     w, zs, hid = _mlp_forward(theta, d, mean, std, h)
-    pred = np.einsum("nk,nkp->np", w, d["F"])
-    res = pred - d["T"]
-    sel = d["M"] & (d["R"] >= MIN_RATIO)
-    cw = d["w"][:, None] * sel / np.maximum(sel.sum(axis=1, keepdims=True), 1)
-    tot = cw.sum()
-    sm = np.sqrt(res**2 + DELTA**2)
-    dpred = cw * res / sm / tot
-    dlogit = w * np.einsum("np,nkp->nk", dpred, d["F"] - pred[:, None, :])
+    loss, dlogit = ensemble_loss(w, d)
     du = (dlogit @ a2) * (1 - hid**2)
     grad = np.concatenate([
         dlogit.sum(0), (dlogit.T @ zs).ravel(), np.einsum("nk,nko->ko", dlogit, d["O"]).ravel(),
         (du.T @ zs).ravel(), du.sum(0), (dlogit.T @ hid).ravel()])
     mask = np.ones_like(theta)
     mask[:k] = 0.0
-    return (float(np.sum(cw * sm) / tot) + lam * float(np.sum(mask * theta**2)),
-            grad + 2 * lam * mask * theta)
+    return loss + lam * float(np.sum(mask * theta**2)), grad + 2 * lam * mask * theta
 
 
 def mlp_gate(dtr: Arrays, dte: Arrays, lam: float, h: int, seed: int = 0) -> np.ndarray:

@@ -88,20 +88,26 @@ def _weights(theta: np.ndarray, d: dict[str, np.ndarray], mean: np.ndarray,
     return e / e.sum(axis=1, keepdims=True), zs, logit
 
 
-def _objective(theta: np.ndarray, d: dict[str, np.ndarray], mean: np.ndarray,
-               std: np.ndarray, lam: float) -> tuple[float, np.ndarray]:
-    k, ns, no = d["F"].shape[1], d["S"].shape[1], d["O"].shape[2]
-    w, zs, _ = _weights(theta, d, mean, std)
+def ensemble_loss(w: np.ndarray, d: dict[str, np.ndarray]) -> tuple[float, np.ndarray]:
+    """Smoothed absolute error of the weighted ensemble at ratios >= 2 (every data set
+    weighted equally) and its gradient with respect to the gate's logits, ``(n, k)``."""
     pred = np.einsum("nk,nkp->np", w, d["F"])
     res = pred - d["T"]
     sel = d["M"] & (d["R"] >= MIN_RATIO)
     cw = d["w"][:, None] * sel / np.maximum(sel.sum(axis=1, keepdims=True), 1)
     tot = cw.sum()
     sm = np.sqrt(res**2 + DELTA**2)
-    loss = float(np.sum(cw * sm) / tot)
     dpred = cw * res / sm / tot  # (n, p)
     # d pred_p / d logit_k = w_k (F_kp - pred_p)
-    dlogit = w * np.einsum("np,nkp->nk", dpred, d["F"] - pred[:, None, :])
+    return float(np.sum(cw * sm) / tot), w * np.einsum("np,nkp->nk", dpred,
+                                                       d["F"] - pred[:, None, :])
+
+
+def _objective(theta: np.ndarray, d: dict[str, np.ndarray], mean: np.ndarray,
+               std: np.ndarray, lam: float) -> tuple[float, np.ndarray]:
+    k, ns, no = d["F"].shape[1], d["S"].shape[1], d["O"].shape[2]
+    w, zs, _ = _weights(theta, d, mean, std)
+    loss, dlogit = ensemble_loss(w, d)
     gb = dlogit.sum(axis=0)
     ga = dlogit.T @ zs
     gc = np.einsum("nk,nko->ko", dlogit, d["O"])
