@@ -215,7 +215,13 @@ def calibrate(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray, coef: n
     z = (d["T"][r, c] - pred[r, c]) / s
     return Calibration.learn(d["R"][r, c], z, groups=d["g"][r],
                              log2_grid=np.arange(0.5, 4.01, 0.5), meta=meta,
-                             scale_coef=coef)
+                             scale_coef=coef, spans=log2_spans(d)[r])
+
+
+def log2_spans(d: dict[str, np.ndarray]) -> np.ndarray:
+    """Observed doublings ``log2(n_max / n_min)`` of each record's fit (from the gate's
+    ``log2_span`` feature, which stores it divided by 5)."""
+    return d["S0"][:, 5] * 5.0
 
 
 def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list[int],
@@ -277,6 +283,7 @@ def replay(recs: list[dict[str, Any]], st: Stacker, cal: Calibration) -> None:
     s = d["unit"][r] * np.exp(np.clip(x @ cal.scale_coef, -30, 5))
     z = (d["T"][r, c] - pred[r, c]) / s
     ratio = d["R"][r, c]
+    span = log2_spans(d)[r]
     for n_max in sorted({int(v["N"]) for v in recs}):
         rows = np.array([v["N"] == n_max for v in recs])
         for rt in (4.0, 16.0):
@@ -285,7 +292,8 @@ def replay(recs: list[dict[str, Any]], st: Stacker, cal: Calibration) -> None:
             mae = _mae_at(pred[sub], _subset(d, sub), rt)
             covs = []
             for lv in (0.8, 0.9):
-                lo, hi = cal.quantile([(1 - lv) / 2, (1 + lv) / 2], rt)
+                lo = cal.quantile((1 - lv) / 2, rt, span[sel])
+                hi = cal.quantile((1 + lv) / 2, rt, span[sel])
                 covs.append(float(np.mean((z[sel] >= lo) & (z[sel] <= hi))))
             print(f"  replay N={n_max} {rt:.0f}x: MAE {mae:.4f}  cov80 {covs[0]:.1%}  "
                   f"cov90 {covs[1]:.1%} (curve-weighted)")

@@ -72,6 +72,60 @@ def test_calibration_cdf_inverts_quantile() -> None:
             assert float(cal.cdf(z, ratio)) == pytest.approx(u, abs=0.02)
 
 
+def test_calibration_learns_one_table_per_observed_span() -> None:
+    from dataroi.curves._calibration import Calibration
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    spans = np.repeat([3.0, 5.0, 7.0], n)
+    sd = np.repeat([1.0, 3.0, 2.0], n)
+    z = rng.normal(size=3 * n) * sd
+    ratios = np.tile(np.repeat([2.0, 16.0], n // 2), 3)
+    groups = np.arange(3 * n) % 200  # 200 "data sets" behind every span ...
+    groups[spans == 7.0] = 0  # ... except span 7: one data set only
+    cal = Calibration.learn(ratios, z, groups=groups, spans=spans, min_groups=30)
+    assert cal.span_grid is not None and cal.span_grid.tolist() == [3.0, 5.0]
+    q3 = float(cal.quantile(0.95, 16.0, span=3.0))
+    q5 = float(cal.quantile(0.95, 16.0, span=5.0))
+    q4 = float(cal.quantile(0.95, 16.0, span=4.0))
+    assert q3 == pytest.approx(1.645, abs=0.15) and q5 == pytest.approx(3 * 1.645, abs=0.4)
+    assert q4 == pytest.approx((q3 + q5) / 2)
+    # outside the learned spans the nearest one is used; without a span, the pooled table
+    assert float(cal.quantile(0.95, 16.0, span=1.0)) == pytest.approx(q3)
+    assert float(cal.quantile(0.95, 16.0, span=9.0)) == pytest.approx(q5)
+    pooled = float(cal.quantile(0.95, 16.0))
+    assert q3 < pooled < q5 + 1.0
+    # broadcasting over spans, cdf inverts quantile per span, and the JSON round trip
+    both = cal.quantile(0.95, 16.0, np.array([3.0, 5.0]))
+    assert both.tolist() == pytest.approx([q3, q5])
+    assert float(cal.cdf(q5, 16.0, span=5.0)) == pytest.approx(0.95, abs=0.02)
+    back = Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
+    assert float(back.quantile(0.95, 16.0, span=4.0)) == pytest.approx(q4)
+    legacy = {k: v for k, v in cal.to_dict().items() if k not in ("span_grid", "q_span")}
+    assert Calibration.from_dict(legacy).span_grid is None
+
+
+def test_shipped_intervals_depend_on_the_observed_span() -> None:
+    cal = load_calibration()
+    if cal.span_grid is None:
+        pytest.skip("the shipped calibration has one table for every span")
+    short = fit_curve(N[-4:], _err(2)[-4:], higher_is_better=False, random_state=0)
+    assert short._log2_span == pytest.approx(np.log2(128 / 45))
+    x = short._x(2048)
+    pred = short._pred_loss(x)
+    scale = short._scale(x, short._boot_loss(x), pred)
+    ratio = short._ratio(x)
+
+    def band(span: float | None) -> list[float]:
+        q = [cal.quantile(u, ratio, span) for u in (0.05, 0.95)]
+        v = short._t.to_score(short._clip(np.concatenate([pred + qi * scale for qi in q])))
+        return sorted(v.tolist())
+
+    lo, hi = short.interval(2048, level=0.9)
+    assert [float(lo[0]), float(hi[0])] == pytest.approx(band(short._log2_span))
+    assert band(short._log2_span) != pytest.approx(band(None))
+
+
 def test_n_to_reach_is_monotone_in_confidence() -> None:
     fit = fit_curve(N, _err(2), higher_is_better=False, random_state=0)
     target = 0.1 + 0.9 * 1024.0**-0.5

@@ -17,6 +17,13 @@ fit reports its uncertainty in two steps:
    ``r = n / n_max``.
 
 The calibrated marginal at ``n`` is ``prediction + Q_r(u) * s(n)`` for ``u`` in (0, 1).
+
+The residuals of a curve observed over few doublings are spread differently from those of
+a curve observed over many (on held-out LCDB, one table for all under-covered 16×
+extrapolations of N=512 curves and over-covered 4× ones of N=128). So the table can also
+hold one row set per observed span ``log2(n_max / n_min)`` (whole doublings with enough
+data sets behind them); the quantile is then interpolated between the two nearest spans,
+and clipped to the learned ones outside them.
 Intervals use ``u = (1 ± level) / 2``; joint draws map the rank of each bootstrap curve to
 ``u`` so they keep the joint (paired) structure while their marginals are calibrated.
 
@@ -86,6 +93,9 @@ class Calibration:
             normalised by :func:`uncertainty_scale` instead.
         widen_beyond: Widen the last row by ``sqrt(ratio / ratio_max)`` beyond the grid
             (tables without a scale model); with a scale model the scale itself grows.
+        span_grid: Observed spans ``log2(n_max / n_min)`` that have their own table
+            (increasing), or ``None``: one table for every span.
+        q_span: The per-span tables, ``(len(span_grid), len(log2_ratio), len(u))``.
     """
 
     log2_ratio: np.ndarray
@@ -94,13 +104,43 @@ class Calibration:
     meta: dict[str, Any] = field(default_factory=dict)
     scale_coef: np.ndarray | None = None
     widen_beyond: bool = True
+    span_grid: np.ndarray | None = None
+    q_span: np.ndarray | None = None
 
-    def quantile(self, u: Any, ratio: Any) -> np.ndarray:
-        """Residual quantiles ``Q_r(u)`` (broadcast over ``u`` and ``ratio``).
+    def quantile(self, u: Any, ratio: Any, span: Any = None) -> np.ndarray:
+        """Residual quantiles ``Q_r(u)`` (broadcast over ``u``, ``ratio`` and ``span``).
 
         Below the first ratio the first row is used; beyond the last one the last row is
-        widened by ``sqrt(ratio / ratio_max)``.
+        widened by ``sqrt(ratio / ratio_max)``. With ``span`` (the fit's observed
+        ``log2(n_max / n_min)``) and per-span tables, the quantile is interpolated
+        between the two nearest spans.
+
+        Example:
+            >>> cal = load_calibration()
+            >>> a, b = cal.quantile(0.95, 16.0, span=3.0), cal.quantile(0.95, 16.0, span=5.0)
+            >>> bool(a > 0 and b > 0)
+            True
         """
+        if span is None or self.span_grid is None or self.q_span is None:
+            return self._table_quantile(self.q, u, ratio)
+        u_arr, r_arr, s_arr = np.broadcast_arrays(np.asarray(u, float),
+                                                  np.asarray(ratio, float),
+                                                  np.asarray(span, float))
+        grid = self.span_grid
+        if len(grid) == 1:
+            return self._table_quantile(self.q_span[0], u_arr, r_arr)
+        s = np.clip(s_arr, grid[0], grid[-1])
+        j = np.clip(np.searchsorted(grid, s, side="right") - 1, 0, len(grid) - 2)
+        w = (s - grid[j]) / (grid[j + 1] - grid[j])
+        out = np.empty(u_arr.shape)
+        for k in np.unique(j):
+            m = j == k
+            lo = self._table_quantile(self.q_span[k], u_arr[m], r_arr[m])
+            hi = self._table_quantile(self.q_span[k + 1], u_arr[m], r_arr[m])
+            out[m] = (1 - w[m]) * lo + w[m] * hi
+        return out
+
+    def _table_quantile(self, table: np.ndarray, u: Any, ratio: Any) -> np.ndarray:
         u_arr, r_arr = np.broadcast_arrays(np.asarray(u, float), np.asarray(ratio, float))
         lr = np.log2(np.maximum(r_arr, 1e-12))
         grid = self.log2_ratio
@@ -109,15 +149,15 @@ class Calibration:
         w = (lr_c - grid[idx]) / (grid[idx + 1] - grid[idx]) if len(grid) > 1 else lr_c * 0
         uc = np.clip(u_arr, self.u[0], self.u[-1])
         # interpolate each row at u, then between rows
-        qa = _interp_rows(self.q, idx, uc, self.u)
-        qb = _interp_rows(self.q, np.minimum(idx + 1, len(grid) - 1), uc, self.u)
+        qa = _interp_rows(table, idx, uc, self.u)
+        qb = _interp_rows(table, np.minimum(idx + 1, len(grid) - 1), uc, self.u)
         out = (1 - w) * qa + w * qb
         beyond = lr > grid[-1]
         if self.widen_beyond and np.any(beyond):
             out = np.where(beyond, out * np.sqrt(2.0 ** (lr - grid[-1])), out)
         return out
 
-    def cdf(self, z: Any, ratio: Any) -> np.ndarray:
+    def cdf(self, z: Any, ratio: Any, span: Any = None) -> np.ndarray:
         """Probability that the normalised residual is ``<= z`` (inverse of :meth:`quantile`).
 
         Example:
@@ -127,7 +167,9 @@ class Calibration:
         """
         z_arr, r_arr = np.broadcast_arrays(np.asarray(z, float), np.asarray(ratio, float))
         flat_z, flat_r = z_arr.ravel(), r_arr.ravel()
-        rows = self.quantile(self.u[None, :], flat_r[:, None])
+        flat_s = None if span is None else np.broadcast_to(np.asarray(span, float),
+                                                           z_arr.shape).ravel()[:, None]
+        rows = self.quantile(self.u[None, :], flat_r[:, None], flat_s)
         rows = np.maximum.accumulate(rows, axis=1)
         out = np.empty(len(flat_z))
         for i, zi in enumerate(flat_z):
@@ -151,6 +193,9 @@ class Calibration:
         if self.scale_coef is not None:
             d["scale_coef"] = self.scale_coef.tolist()
             d["widen_beyond"] = self.widen_beyond
+        if self.span_grid is not None and self.q_span is not None:
+            d["span_grid"] = self.span_grid.tolist()
+            d["q_span"] = self.q_span.tolist()
         return d
 
     @classmethod
@@ -163,6 +208,8 @@ class Calibration:
             dict(d.get("meta", {})),
             None if d.get("scale_coef") is None else np.asarray(d["scale_coef"], float),
             bool(d.get("widen_beyond", True)),
+            None if d.get("span_grid") is None else np.asarray(d["span_grid"], float),
+            None if d.get("q_span") is None else np.asarray(d["q_span"], float),
         )
 
     @classmethod
@@ -175,10 +222,15 @@ class Calibration:
         log2_grid: np.ndarray | None = None,
         meta: dict[str, Any] | None = None,
         scale_coef: np.ndarray | None = None,
+        spans: np.ndarray | None = None,
+        min_groups: int = 30,
     ) -> Calibration:
         """Learn the table from normalised residuals ``z`` observed at ``ratios``.
 
-        Each residual is weighted so that every group (data set) counts equally.
+        Each residual is weighted so that every group (data set) counts equally. With
+        ``spans``, every whole number of observed doublings with residuals from at least
+        ``min_groups`` groups gets its own table (a row with fewer groups falls back to
+        the pooled row).
 
         Args:
             ratios: Extrapolation ratio ``n / n_max`` of each residual.
@@ -187,6 +239,8 @@ class Calibration:
             log2_grid: Grid of ``log2`` ratios (default: the distinct observed ones).
             meta: Provenance to store.
             scale_coef: Coefficients of the scale model ``z`` was normalised with.
+            spans: Observed span ``log2(n_max / n_min)`` of each residual's fit.
+            min_groups: Fewest groups a per-span table (or row) is learned from.
 
         Returns:
             The learned :class:`Calibration`.
@@ -205,17 +259,31 @@ class Calibration:
         lr = np.round(np.log2(ratios) * 2) / 2
         grid = np.unique(lr) if log2_grid is None else np.asarray(log2_grid, float)
         u = np.asarray(U_GRID)
-        rows = []
-        for lv in grid:
-            sel = np.abs(lr - lv) < 0.26
-            zs, gs = z[sel], g[sel]
-            _, inv, counts = np.unique(gs, return_inverse=True, return_counts=True)
-            rows.append(_weighted_quantile(zs, 1.0 / counts[inv], u))
-        q = np.maximum.accumulate(np.array(rows), axis=1)
-        if scale_coef is None:
-            return cls(grid.astype(float), u, q, dict(meta or {}))
-        return cls(grid.astype(float), u, q, dict(meta or {}),
-                   np.asarray(scale_coef, float), False)
+
+        def table(keep: np.ndarray, fallback: np.ndarray | None) -> np.ndarray:
+            rows = []
+            for i, lv in enumerate(grid):
+                sel = keep & (np.abs(lr - lv) < 0.26)
+                zs, gs = z[sel], g[sel]
+                _, inv, counts = np.unique(gs, return_inverse=True, return_counts=True)
+                if fallback is not None and len(counts) < min_groups:
+                    rows.append(fallback[i])
+                else:
+                    rows.append(_weighted_quantile(zs, 1.0 / counts[inv], u))
+            return np.maximum.accumulate(np.array(rows), axis=1)
+
+        q = table(np.ones(len(z), bool), None)
+        span_grid = q_span = None
+        if spans is not None:
+            sp = np.round(np.asarray(spans, float)[ok])
+            keep = [v for v in np.unique(sp[np.isfinite(sp)])
+                    if len(np.unique(g[sp == v])) >= min_groups]
+            if len(keep) >= 2:
+                span_grid = np.array(keep, float)
+                q_span = np.array([table(sp == v, q) for v in keep])
+        coef = None if scale_coef is None else np.asarray(scale_coef, float)
+        return cls(grid.astype(float), u, q, dict(meta or {}), coef, coef is None,
+                   span_grid, q_span)
 
 
 def _interp_rows(q: np.ndarray, idx: np.ndarray, u: np.ndarray, grid_u: np.ndarray) -> np.ndarray:

@@ -374,6 +374,13 @@ class CurveFit:
     def _ratio(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 1.0)
 
+    @property
+    def _log2_span(self) -> float:
+        """Doublings observed: ``log2(largest / smallest size)`` (picks the calibration)."""
+        if len(self.sizes) < 2 or self.sizes[0] <= 0:
+            return 0.0
+        return float(np.log2(self.sizes[-1] / self.sizes[0]))
+
     # ---------------------------------------------------------------- public API
     def predict(self, n: Any) -> np.ndarray:
         """Point prediction of the metric at sizes ``n``.
@@ -402,7 +409,7 @@ class CurveFit:
             centred = boot - boot.mean(axis=0) + pred
             return self._clip(np.quantile(centred, float(np.clip(u, 0, 1)), axis=0))
         scale = self._scale(x, boot, pred)
-        q = self._cal.quantile(np.full(len(x), u), self._ratio(x))
+        q = self._cal.quantile(np.full(len(x), u), self._ratio(x), self._log2_span)
         return self._clip(pred + q * scale)
 
     def interval(self, n: Any, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
@@ -472,7 +479,7 @@ class CurveFit:
         u = (ranks[pick] + jitter[:, None]) / len(boot)
         pred = self._pred_loss(x)
         scale = self._scale(x, boot, pred)
-        q = self._cal.quantile(u, np.broadcast_to(self._ratio(x), u.shape))
+        q = self._cal.quantile(u, np.broadcast_to(self._ratio(x), u.shape), self._log2_span)
         return self._t.to_score(self._clip(pred + q * scale))
 
     def n_to_reach(
@@ -525,7 +532,7 @@ class CurveFit:
             if self._t.bounded and t_loss < 0:
                 p = np.zeros(len(grid))
             else:
-                p = self._cal.cdf((t_loss - pred) / scale, self._ratio(x))
+                p = self._cal.cdf((t_loss - pred) / scale, self._ratio(x), self._log2_span)
             # inside the observed range the fitted curve itself decides
             p = np.where(x <= 1.0, (pred <= t_loss).astype(float), p)
             p = np.maximum.accumulate(p)
