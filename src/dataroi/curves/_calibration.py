@@ -17,15 +17,15 @@ fit reports its uncertainty in two steps:
    ``r = n / n_max``.
 
 The calibrated marginal at ``n`` is ``prediction + Q_r(u) * s(n)`` for ``u`` in (0, 1).
-
-The residuals of a curve observed over few doublings are spread differently from those of
-a curve observed over many (on held-out LCDB, one table for all under-covered 16×
-extrapolations of N=512 curves and over-covered 4× ones of N=128). So the table can also
-hold one row set per observed span ``log2(n_max / n_min)`` (whole doublings with enough
-data sets behind them); the quantile is then interpolated between the two nearest spans,
-and clipped to the learned ones outside them.
 Intervals use ``u = (1 ± level) / 2``; joint draws map the rank of each bootstrap curve to
 ``u`` so they keep the joint (paired) structure while their marginals are calibrated.
+
+The residuals of a curve observed over few doublings are spread differently from those of
+a curve observed over many: on held-out LCDB, a single table under-covered the 16×
+extrapolations of N=512 curves and over-covered the 4× ones of N=128 curves. So the table
+can also hold one set of rows per observed span ``log2(n_max / n_min)`` (whole doublings
+with enough data sets behind them). The quantile is then interpolated between the two
+nearest spans, and clipped to the learned range outside them.
 
 The shipped table (``calibration.json``) is derived from LCDB 1.0 (Mohr et al., 2022),
 MIT License, Copyright (c) 2021 Felix Mohr; the notice is kept in the file.
