@@ -522,12 +522,27 @@ def test_acquisition_arms_are_planned_after_the_model_and_share_its_seed_set(acq
 
 def test_margin_fit_seconds_include_the_selection(acquisition):
     f = acquisition.frame
-    seconds = f.groupby("model")["fit_seconds"].mean()
+    # the first trial in each worker process also pays its imports and warm-up, and which
+    # trial that is depends on the scheduler: compare each arm's fastest trial
+    seconds = f.groupby("model")["fit_seconds"].min()
     assert seconds["lr[al=margin]"] > seconds["lr[al=random]"]
     assert seconds["lr[al=margin]"] > seconds["lr"]
-    # the larger size needs more rounds of selection
-    margin = f[f.model == "lr[al=margin]"].groupby("n_train")["fit_seconds"].mean()
-    assert margin[80] > margin[40]
+
+
+def test_a_shorter_prefix_is_charged_its_share_of_the_selection_rounds(acquisition):
+    # which size runs first in a worker (and pays its warm-up) is up to the scheduler,
+    # so the proration is checked on the cached order itself, not on wall times
+    from dataroi.trial import _variants
+
+    _variants._ORDERS.clear()
+    long = acquisition.rows("lr[al=margin]", 80, 0)  # selects 80 rows: (80 - 20) / 20 rounds
+    [(order, total, rounds)] = _variants._ORDERS.values()
+    assert len(order) == 80 and rounds == 3
+    assert long.selection_seconds == pytest.approx(total) and total > 0
+    short = acquisition.rows("lr[al=margin]", 40, 0)  # the first 40 of them: 1 round
+    assert len(_variants._ORDERS) == 1  # taken from the same selection, not run again
+    assert short.selection_seconds == pytest.approx(total / 3)
+    assert list(short.train) == list(long.train[:40])
 
 
 def test_running_again_runs_nothing(acquisition):
