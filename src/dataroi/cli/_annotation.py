@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from typing import Any
 
+from dataroi.cli._format import interval, num
 from dataroi.exceptions import UsageError
 
 __all__ = ["add_commands", "print_annotation_report"]
@@ -54,15 +54,11 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
 
 
 def _f(v: Any, fmt: str = ".3f") -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "–"
-    return format(v, fmt)
+    return num(v, fmt)
 
 
 def _ci(lo: float, hi: float, fmt: str = ".3f") -> str:
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return "–"
-    return f"{format(lo, fmt)} … {format(hi, fmt)}"
+    return interval(lo, hi, fmt)
 
 
 def print_annotation_report(report: Any, console: Any, *, top: int = 10) -> None:

@@ -18,6 +18,7 @@ import math
 import sys
 from typing import Any
 
+from dataroi.cli._format import interval, num
 from dataroi.exceptions import UsageError
 
 __all__ = ["DEMO_DECISION", "add_commands", "print_recommendation"]
@@ -112,12 +113,6 @@ def _console() -> Any:
     return Console(highlight=False, width=max(100, 0))
 
 
-def _f(v: Any, fmt: str = ".4f") -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "∞" if isinstance(v, float) and math.isinf(v) else "–"
-    return format(v, fmt)
-
-
 def _n(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isinf(v)):
         return "> 64×"
@@ -172,10 +167,10 @@ def _cmd_value(args: argparse.Namespace) -> int:
                 "P(gain>0)", "per 1k"):
         t.add_column(col, justify="left" if col == "model" else "right")
     for r in mv.rows:
-        t.add_row(r["model"], f"{r['delta_n']:,}", _f(r["predicted"]), _f(r["gain_q05"], "+.4f"),
-                  _f(r["gain_q25"], "+.4f"), _f(r["gain_q50"], "+.4f"),
-                  _f(r["gain_q75"], "+.4f"), _f(r["gain_q95"], "+.4f"),
-                  _f(r["p_gain_positive"], ".2f"), _f(r["gain_per_1k"], "+.4f"))
+        t.add_row(r["model"], f"{r['delta_n']:,}", num(r["predicted"]), num(r["gain_q05"], "+.4f"),
+                  num(r["gain_q25"], "+.4f"), num(r["gain_q50"], "+.4f"),
+                  num(r["gain_q75"], "+.4f"), num(r["gain_q95"], "+.4f"),
+                  num(r["p_gain_positive"], ".2f"), num(r["gain_per_1k"], "+.4f"))
     con.print(t)
     if ltt is not None:
         t = Table(title=f"labels to add to reach {metric} ≥ {target:g}")
@@ -183,9 +178,9 @@ def _cmd_value(args: argparse.Namespace) -> int:
                     "P(never ≤ 64×)"):
             t.add_column(col, justify="left" if col == "model" else "right")
         for r in ltt.rows:
-            t.add_row(r["model"], _f(r["today"]), _n(r["added_q05"]), _n(r["added_q25"]),
+            t.add_row(r["model"], num(r["today"]), _n(r["added_q05"]), _n(r["added_q25"]),
                       _n(r["added_q50"]), _n(r["added_q75"]), _n(r["added_q95"]),
-                      _f(r["p_never"], ".2f"))
+                      num(r["p_never"], ".2f"))
         con.print(t)
     if cmp.pairs:
         t = Table(title=f"data vs. model: paired difference a − b today "
@@ -194,9 +189,9 @@ def _cmd_value(args: argparse.Namespace) -> int:
             t.add_column(col, justify="left" if col in ("a", "b") else "right")
         for p in cmp.pairs:
             last = p["projected"][-1]
-            t.add_row(p["a"], p["b"], _f(p["today_diff"], "+.4f"),
-                      f"{_f(p['today_ci_low'], '+.4f')} … {_f(p['today_ci_high'], '+.4f')}",
-                      _f(last["diff_mean"], "+.4f"), _f(last["p_a_better"], ".2f"),
+            t.add_row(p["a"], p["b"], num(p["today_diff"], "+.4f"),
+                      interval(p["today_ci_low"], p["today_ci_high"], "+.4f"),
+                      num(last["diff_mean"], "+.4f"), num(last["p_a_better"], ".2f"),
                       "–" if p["crossing_delta_n"] is None
                       else f"+{int(p['crossing_delta_n']):,}")
         con.print(t)
@@ -208,9 +203,9 @@ def _cmd_value(args: argparse.Namespace) -> int:
         for col in ("model", "threshold /1k", "source", "tipping +labels", "gain /1k now"):
             t.add_column(col, justify="left" if col == "model" else "right")
         for r in tips.rows:
-            t.add_row(r["model"], _f(r["threshold_per_1k"], ".5f"), r["source"],
+            t.add_row(r["model"], num(r["threshold_per_1k"], ".5f"), r["source"],
                       "now" if r["tipping_delta_n"] == 0 else _n(r["tipping_delta_n"]),
-                      _f(r["gain_per_1k_now"], ".5f"))
+                      num(r["gain_per_1k_now"], ".5f"))
         con.print(t)
     for note in curves.notes:
         con.print(f"note: {note}")
@@ -269,7 +264,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         if rec.options.target is not None:
             cells.append(f"{o.p_target:.2f}")
         if money:
-            cells += [f"{o.net_mean_usd:,.0f}", _f(o.roi, ".2f"), f"{o.var05_usd:,.0f}",
+            cells += [f"{o.net_mean_usd:,.0f}", num(o.roi, ".2f"), f"{o.var05_usd:,.0f}",
                       f"{o.cvar05_usd:,.0f}"]
         if o.option_id == rec.chosen.option_id:
             status = "[bold green]chosen[/]"
@@ -299,12 +294,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             t.add_column(col, justify="left" if col == "plan" else "right")
         one = rp.one_shot
         t.add_row("one shot ((1−ε) quantile)", _n(one["added"]),
-                  _f(one["expected_cost_usd"], ",.0f"), _f(one["failure_prob"], ".3f"))
+                  num(one["expected_cost_usd"], ",.0f"), num(one["failure_prob"], ".3f"))
         t.add_row(f"{rp.rounds} rounds (LOC, penalty ${rp.penalty_usd:,.0f} "
                   f"{rp.penalty_source})",
                   " → ".join(f"+{a:,}" for a in rp.multi["added"]),
-                  _f(rp.multi["expected_cost_usd"], ",.0f"),
-                  _f(rp.multi["failure_prob"], ".3f"))
+                  num(rp.multi["expected_cost_usd"], ",.0f"),
+                  num(rp.multi["failure_prob"], ".3f"))
         con.print(t)
     print_recommendation(rec, con)
     if not args.no_save:

@@ -20,6 +20,7 @@ import math
 import sys
 from typing import Any
 
+from dataroi.cli._format import interval, num
 from dataroi.exceptions import UsageError
 
 __all__ = ["add_commands", "stress_results"]
@@ -102,10 +103,6 @@ def _cmd_stress(args: argparse.Namespace) -> int:
     return 0
 
 
-def _f(v: float) -> str:
-    return "–" if not math.isfinite(v) else f"{v:.4f}"
-
-
 def _print(res: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -120,7 +117,7 @@ def _print(res: dict[str, Any]) -> None:
             t.add_column("arm")
             t.add_column(st.metric, justify="right")
             for arm in g.arms:
-                t.add_row(escape(arm), _f(g.today.get(arm, math.nan)))
+                t.add_row(escape(arm), num(g.today.get(arm, math.nan)))
             con.print(t)
             for s in g.statements:
                 con.print(f"  • {escape(s)}")
@@ -135,7 +132,7 @@ def _print(res: dict[str, Any]) -> None:
             t.add_column(c, justify="left" if c in ("model", "slice") else "right")
         for r in sl.pooled[sl.pooled["n_train"] == n0].itertuples(index=False):
             t.add_row(escape(str(r.model)), escape(str(r.slice)), f"{int(r.n_test):,}",
-                      _f(r.raw), _f(r.pooled), f"{_f(r.low)} … {_f(r.high)}",
+                      num(r.raw), num(r.pooled), interval(r.low, r.high),
                       f"{r.shrinkage:.2f}")
         con.print(t)
         if sl.left_out:
