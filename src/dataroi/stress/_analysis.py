@@ -113,6 +113,18 @@ def _row_at(diff: pd.DataFrame, n0: int) -> Any:
     return at.iloc[0] if len(at) else None
 
 
+def _paired_at(frame: pd.DataFrame, diffs: dict[tuple[str, str], pd.DataFrame], a: str,
+               b: str, n0: int) -> Any:
+    """Measure ``a − b`` per size into ``diffs`` and return its row at ``n0`` (or None)."""
+    diffs[(a, b)] = paired_differences(frame, a, b)
+    return _row_at(diffs[(a, b)], n0)
+
+
+def _interval(r: Any) -> str:
+    """"90 % interval LOW to HIGH" of a paired-difference row."""
+    return f"90 % interval {_fmt(r['low'])} to {_fmt(r['high'])}"
+
+
 def _common_n(frame: pd.DataFrame, arms: list[str]) -> int | None:
     sets = [set(frame.loc[frame["model"] == a, "n_train"]) for a in arms]
     common = set.intersection(*sets) if sets else set()
@@ -198,14 +210,12 @@ def _prior_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGr
         curves = fitter.curves(names, n0)
         eqs, statements, diffs = [], [], {}
         for arm in arms:
-            diffs[(arm, base)] = paired_differences(frame, arm, base)
-            r = _row_at(diffs[(arm, base)], n0)
+            r = _paired_at(frame, diffs, arm, base, n0)
             if r is not None:
                 statements.append(
                     f"{base}: training at the class prior of {arm} instead of the pool's "
                     f"changes {fitter.metric} by {r['diff']:+.4f} at {n0:,} labels (paired "
-                    f"over {int(r['n_pairs'])} repeats, 90 % interval {_fmt(r['low'])} to "
-                    f"{_fmt(r['high'])})")
+                    f"over {int(r['n_pairs'])} repeats, {_interval(r)})")
             if arm in curves.fits and base in curves.fits:
                 eq = fitter.equivalence(curves, base, arm, n0, frame)
                 eqs.append(eq)
@@ -233,9 +243,9 @@ def _shift_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
         if n0 is None:
             continue
         inn, shifted = arms["in"], arms["shifted"]
-        diffs = {(inn, shifted): paired_differences(frame, inn, shifted)}
+        diffs: dict[tuple[str, str], pd.DataFrame] = {}
         statements = []
-        r = _row_at(diffs[(inn, shifted)], n0)
+        r = _paired_at(frame, diffs, inn, shifted, n0)
         if r is not None:
             worse = r["diff"] > 0 if hib else r["diff"] < 0
             statements.append(
@@ -270,13 +280,11 @@ def _shift_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
                 "so this interval is wide)")
         if "reweighted" in arms:
             rw = arms["reweighted"]
-            diffs[(rw, shifted)] = paired_differences(frame, rw, shifted)
-            r = _row_at(diffs[(rw, shifted)], n0)
+            r = _paired_at(frame, diffs, rw, shifted, n0)
             if r is not None:
                 statements.append(
                     f"{base}: covariate-shift reweighting changes the held-out slice's "
-                    f"metric by {r['diff']:+.4f} at {n0:,} labels (90 % interval "
-                    f"{_fmt(r['low'])} to {_fmt(r['high'])})")
+                    f"metric by {r['diff']:+.4f} at {n0:,} labels ({_interval(r)})")
         out.append(ArmGroup("shift", base, tuple(names), n0, _today(frame, names, n0),
                             (), diffs, tuple(statements), extra))
     return out
