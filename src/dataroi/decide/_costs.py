@@ -81,10 +81,6 @@ class CostModel:
             out["pool"] = float(self.spec.unlabeled_items)
         return out
 
-    def max_delta_n(self) -> float:
-        """Most items that can be added: the smallest of :meth:`label_limits` (or ``inf``)."""
-        return min(self.label_limits().values(), default=math.inf)
-
     def compute_usd(self, training_seconds: float) -> float:
         """Price of ``retrains`` trainings of ``training_seconds`` each (0 if unpriced)."""
         price = self.spec.compute_price_per_hour_usd
