@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import dataroi
+from dataroi._money import usd
 from dataroi.decide import (
     evaluate_options,
     plan_budget,
@@ -248,6 +249,11 @@ def test_preregistration_and_recommendation_in_the_ledger(tmp_path):
     assert len(docs) == 1 and len(rules) == 1
     assert docs[0]["payload"]["chosen"]["option_id"] == rec.chosen.option_id
     assert docs[0]["payload"]["hashes"]["data_fingerprint"] == study.prepare().fingerprint
+    # money reads "-$104", never "$-104", in the table and the reasons
+    rows = dict(rec.table_rows())
+    c = rec.chosen
+    assert rows["value-at-risk 5 % / CVaR"] == f"{usd(c.var05_usd)} / {usd(c.cvar05_usd)}"
+    assert "$-" not in rec.text() + repr(rows)
     # the rule changes after the results: registering it says so
     spec["decision"]["target"] = 0.95
     changed = dataroi.load_study(write(tmp_path / "s", spec))

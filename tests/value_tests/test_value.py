@@ -75,6 +75,10 @@ def test_today_difference_is_the_paired_mean_with_a_ci(curves, iris_study):
     if math.isfinite(pair["today_ci_low"]):
         assert pair["today_ci_low"] <= expected <= pair["today_ci_high"]
     assert len(pair["projected"]) == 6
+    # the sentence names both models, whichever way it reads
+    better, other = pair["better_today"], ({"logreg", "tree"} - {pair["better_today"]}).pop()
+    assert (f"{better} is better than {other} today" in pair["summary"]
+            or f"{other} is worse than {better} today" in pair["summary"])
 
 
 def test_models_whose_curves_cross():
@@ -82,7 +86,8 @@ def test_models_whose_curves_cross():
     [pair] = compare_models(c).pairs
     assert pair["better_today"] == "simple"
     assert pair["crossing_delta_n"] is not None and pair["crossing_delta_n"] > 0
-    assert "deep is worse today" in pair["summary"] and "better beyond" in pair["summary"]
+    assert "deep is worse than simple today" in pair["summary"]
+    assert "better beyond" in pair["summary"]
     # beyond the crossing, deep is more likely better than not
     assert pair["p_b_better_at_max"] > 0.5
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dataroi._json import json_safe
+from dataroi._money import usd
 from dataroi.decide._costs import CostModel
 from dataroi.decide._options import Option, OptionSet
 from dataroi.exceptions import UsageError
@@ -83,17 +84,13 @@ class BudgetPlan:
         })
 
 
-def _money(v: float) -> str:
-    return f"${v:,.0f}"
-
-
 def _exclusions(o: Option, *, budget: float | None, g: GuardrailSpec,
                 limits: dict[str, float], deadline: float | None) -> list[str]:
     if o.is_baseline:
         return []
     why = []
     if budget is not None and o.cost_usd > budget:
-        why.append(f"costs {_money(o.cost_usd)}, over the budget of {_money(budget)}")
+        why.append(f"costs {usd(o.cost_usd)}, over the budget of {usd(budget)}")
     if o.delta_n > limits.get("deadline", math.inf):
         why.append(f"needs {o.labeling_days:.0f} days of labeling; the deadline is "
                    f"{deadline:g} days")

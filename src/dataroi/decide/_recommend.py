@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dataroi._json import json_safe
+from dataroi._money import usd
 from dataroi.decide._options import Option, OptionSet, evaluate_options
 from dataroi.decide._planner import BudgetPlan, plan_budget, scenarios
 from dataroi.decide._rounds import RoundsPlan, plan_rounds
@@ -103,22 +104,22 @@ class Recommendation:
         """A short (what, value) table for the terminal."""
         c, r = self.chosen, self.runner_up
         rows = [("recommendation", c.label),
-                ("rule", self.plan.rule + (f", budget ${self.plan.budget_usd:,.0f}"
+                ("rule", self.plan.rule + (f", budget {usd(self.plan.budget_usd)}"
                                            if self.plan.budget_usd is not None else "")),
-                ("cost", f"${c.cost_usd:,.0f}"),
+                ("cost", usd(c.cost_usd)),
                 (f"expected {self.metric}", f"{c.predicted:.4f} (today {self.today:.4f})"),
                 ("gain (10 / 50 / 90 %)",
                  f"{c.gain_q10:+.4f} / {c.gain_q50:+.4f} / {c.gain_q90:+.4f}"),
                 ("P(gain > 0)", f"{c.p_gain_positive:.2f}")]
         if c.net_mean_usd is not None:
-            rows.append(("expected net value", f"${c.net_mean_usd:,.0f}"
+            rows.append(("expected net value", usd(c.net_mean_usd)
                          + (f" (ROI {c.roi:.1f}×)" if c.roi is not None else "")))
-            rows.append(("value-at-risk 5 % / CVaR", f"${c.var05_usd:,.0f} / "
-                         f"${c.cvar05_usd:,.0f}"))
+            rows.append(("value-at-risk 5 % / CVaR", f"{usd(c.var05_usd)} / "
+                         f"{usd(c.cvar05_usd)}"))
         if c.p_target is not None:
             rows.append((f"P({self.metric} ≥ {self.options.target:g})", f"{c.p_target:.2f}"))
         if r is not None:
-            rows.append(("runner-up", r.label + (f" (net ${r.net_mean_usd:,.0f})"
+            rows.append(("runner-up", r.label + (f" (net {usd(r.net_mean_usd)})"
                                                  if r.net_mean_usd is not None else "")))
         if self.rounds is not None and self.rounds.one_shot.get("added") == 0:
             rows.append(("target", f"already reached by {self.rounds.model} today"))
@@ -127,11 +128,11 @@ class Recommendation:
             one = rp.one_shot
             rows.append(("multi-round plan",
                          " → ".join(f"+{a:,}" for a in rp.multi["added"])
-                         + f": E[cost] ${rp.multi['expected_cost_usd']:,.0f}, "
+                         + f": E[cost] {usd(rp.multi['expected_cost_usd'])}, "
                            f"P(miss) {rp.multi['failure_prob']:.2f}"))
             if one["added"] is not None:
                 rows.append(("one-shot plan", f"+{one['added']:,}: cost "
-                             f"${one['expected_cost_usd']:,.0f}, P(miss) "
+                             f"{usd(one['expected_cost_usd'])}, P(miss) "
                              f"{one['failure_prob']:.2f}"))
         if self.registration:
             rows.append(("pre-registration", self.registration["status"]))
@@ -144,10 +145,6 @@ class Recommendation:
         return "\n".join(lines)
 
 
-def _money(v: float | None) -> str:
-    return "n/a" if v is None else f"${v:,.0f}"
-
-
 def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
              comparisons: Sequence[str]) -> list[str]:
     c, r = plan.chosen, plan.runner_up
@@ -157,30 +154,30 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
                   "quantile10": "the best pessimistic (10 % quantile) outcome",
                   "target": f"the cheapest way to reach {m} ≥ {opts.target} with "
                             f"probability ≥ {1 - plan.risk:.2f}"}[plan.rule]
-    budget = (f" within a budget of {_money(plan.budget_usd)}"
+    budget = (f" within a budget of {usd(plan.budget_usd)}"
               if plan.budget_usd is not None else "")
     out.append(f"Rule: {rule_words}{budget}. Today {opts.current_model} scores "
                f"{opts.today:.4f} {m} with {opts.current_n:,} labels.")
-    s = (f"{c.label}: costs {_money(c.cost_usd)}; expected gain {c.gain_mean:+.4f} {m} "
+    s = (f"{c.label}: costs {usd(c.cost_usd)}; expected gain {c.gain_mean:+.4f} {m} "
          f"(90 % interval {c.gain_q05:+.4f} to {c.gain_q95:+.4f}), P(gain > 0) = "
          f"{c.p_gain_positive:.2f}")
     if c.net_mean_usd is not None:
-        s += (f"; expected net value {_money(c.net_mean_usd)}, 5 % value-at-risk "
-              f"{_money(c.var05_usd)}")
+        s += (f"; expected net value {usd(c.net_mean_usd)}, 5 % value-at-risk "
+              f"{usd(c.var05_usd)}")
     if c.p_target is not None:
         s += f"; P(target) = {c.p_target:.2f}"
     out.append(s + ".")
     if c.is_baseline and r is not None:
         if r.net_mean_usd is not None:
             out.append(f"No change is worth its cost: the best alternative ({r.label}) has "
-                       f"an expected net value of {_money(r.net_mean_usd)}.")
+                       f"an expected net value of {usd(r.net_mean_usd)}.")
         else:
             out.append(f"No change is needed or justified under this rule; the best "
                        f"alternative is {r.label}.")
     elif r is not None:
         if plan.rule == "expected_net" and r.net_mean_usd is not None:
             out.append(f"It beats the runner-up ({r.label}) by "
-                       f"{_money((c.net_mean_usd or 0) - r.net_mean_usd)} of expected net "
+                       f"{usd((c.net_mean_usd or 0) - r.net_mean_usd)} of expected net "
                        "value.")
         elif plan.rule == "quantile10":
             cv = c.net_q10_usd if c.net_q10_usd is not None else c.gain_q10
@@ -188,7 +185,7 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
             out.append(f"Its pessimistic outcome ({cv:,.4g}) beats the runner-up's "
                        f"({r.label}: {rv:,.4g}).")
         elif plan.rule == "target":
-            out.append(f"The runner-up ({r.label}) costs {_money(r.cost_usd)} with "
+            out.append(f"The runner-up ({r.label}) costs {usd(r.cost_usd)} with "
                        f"P(target) = {r.p_target:.2f}.")
     if plan.excluded:
         budget_n = sum(1 for _, why in plan.excluded if any("budget" in w for w in why))
@@ -210,14 +207,14 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
                        "are needed for the target.")
         elif mu.get("n_totals"):
             one_txt = (f"one shot of +{one['added']:,} labels costs "
-                       f"{_money(one['expected_cost_usd'])} and misses with P = "
+                       f"{usd(one['expected_cost_usd'])} and misses with P = "
                        f"{one['failure_prob']:.2f}" if one["added"] is not None else
                        "a one-shot plan cannot reach the target with that risk")
             out.append(f"To reach {rounds.target:g} with {rounds.model}: label in "
                        f"{rounds.rounds} rounds up to "
                        + ", ".join(f"+{a:,}" for a in mu["added"])
                        + f" (stop when reached): expected cost "
-                         f"{_money(mu['expected_cost_usd'])}, P(miss) = "
+                         f"{usd(mu['expected_cost_usd'])}, P(miss) = "
                          f"{mu['failure_prob']:.2f}; {one_txt}.")
     out += list(comparisons)
     out += [f"Note: {n}" for n in opts.notes]

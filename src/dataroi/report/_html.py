@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from dataroi._money import usd
 from dataroi.report._build import SECTIONS
 
 __all__ = ["fmt_money", "fmt_num", "render_html"]
@@ -50,11 +51,8 @@ def fmt_signed(v: Any, digits: int = 4) -> str:
 
 
 def fmt_money(v: Any) -> str:
-    """US dollars without cents (``$1,500``; ``-$104``)."""
-    if v is None:
-        return "n/a"
-    f = float(v)
-    return f"-${-f:,.0f}" if f < 0 else f"${f:,.0f}"
+    """US dollars without cents (``$1,500``; ``-$104``): :func:`dataroi._money.usd`."""
+    return usd(v)
 
 
 def fmt_int(v: Any) -> str:

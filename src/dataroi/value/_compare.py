@@ -178,15 +178,15 @@ def compare_models(
         sig = (math.isfinite(half) and abs(mean) > half)
         if crossing is not None:
             p_other = p_a_max if other == a else 1 - p_a_max
-            summary = (f"{other} is worse today ({abs(mean):.4f} {c.metric}"
-                       f"{'' if sig else ', not significant'}), but better beyond "
+            summary = (f"{other} is worse than {better_today} today ({abs(mean):.4f} "
+                       f"{c.metric}{'' if sig else ', not significant'}), but better beyond "
                        f"~{_fmt_n(crossing)} added labels (n ≈ "
                        f"{_fmt_n(c.current_n + crossing)}); P({other} better at "
                        f"{_fmt_n(max_factor * c.current_n)} added) = {p_other:.2f}")
         else:
             p_keep = p_a_max if better_today == a else 1 - p_a_max
-            summary = (f"{better_today} is better today by {abs(mean):.4f} {c.metric}"
-                       f"{'' if sig else ' (not significant)'} and stays better within "
+            summary = (f"{better_today} is better than {other} today by {abs(mean):.4f} "
+                       f"{c.metric}{'' if sig else ' (not significant)'} and stays better within "
                        f"{max_factor:g}× the labels (P = {p_keep:.2f} at the end)")
         pairs.append({
             "a": a, "b": b, "today_diff": mean, "today_ci_low": mean - half,
