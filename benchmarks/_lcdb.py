@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["LcdbCurve", "find_lcdb_csv", "load_lcdb_curves"]
+__all__ = ["LcdbCurve", "find_lcdb_csv", "load_lcdb_curves", "load_lcdb_train_error"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,23 @@ def load_lcdb_curves(path: str | os.PathLike[str] | None = None) -> list[LcdbCur
             z["ids"], z["learners"], z["sizes"], z["error"], z["traintime"], strict=True
         )
     ]
+
+
+def load_lcdb_train_error(
+    path: str | os.PathLike[str] | None = None,
+) -> dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]:
+    """Mean *training* error (1 - ``score_train``, mean over seeds) of every LCDB curve.
+
+    Returns:
+        ``(openmlid, learner) -> (sizes, mean training error at each size)``.
+    """
+    import pandas as pd
+
+    df = pd.read_csv(find_lcdb_csv(path),
+                     usecols=["openmlid", "learner", "size_train", "score_train"])
+    g = df.groupby(["openmlid", "learner", "size_train"], as_index=False)["score_train"].mean()
+    return {
+        (int(oid), str(learner)): (s["size_train"].to_numpy(float),
+                                   1.0 - s["score_train"].to_numpy(float))
+        for (oid, learner), s in g.groupby(["openmlid", "learner"], sort=True)
+    }

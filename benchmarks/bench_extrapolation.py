@@ -15,6 +15,9 @@ Run (LCDB fetched as described in ``benchmarks/_lcdb.py``)::
     # evaluate the shipped files only:
     python benchmarks/bench_extrapolation.py --lcdb /work/lcdb
 
+A last section (``--study-n``, see ``_studylike.py``) refits the held-out curves the way a
+study sees them (a few doublings below N = 512, 1024, 2048) and checks the calibration there.
+
 LCDB: MIT License, Copyright (c) 2021 Felix Mohr.
 """
 
@@ -36,6 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _lcdb import LcdbCurve, load_lcdb_curves
+from _studylike import report_study_like, run_study_like
 from dataroi.curves import fit_curve
 from dataroi.curves._families import FAMILIES
 from dataroi.curves._stack import loss_unit
@@ -382,6 +386,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--collect-only", action="store_true",
                     help="only collect learn-mode records of both halves into --cache")
     ap.add_argument("--cache", default=None, help="pickle the per-curve records here")
+    ap.add_argument("--study-n", type=int, nargs="*", default=[512, 1024, 2048],
+                    help="also check the calibration on held-out curves fitted like a study "
+                         "(anchors in [N/2**span, N]) for these N; none: skip")
+    ap.add_argument("--study-span", type=float, default=5.0,
+                    help="doublings below N that a study-like fit sees")
     args = ap.parse_args(argv)
     cmd = " ".join(["python benchmarks/bench_extrapolation.py", *sys.argv[1:]])
     print(f"reproduce with: {cmd}", flush=True)
@@ -443,6 +452,11 @@ def main(argv: list[str] | None = None) -> int:
                   + ", ".join(f"{k} {v:.4f}" for k, v in ranked))
             print(f"  oracle best family per curve: {oracle_mae(recs, n_max, ratio):.4f}")
     per_learner([r for r in recs if r["N"] == min(args.n)], 4.0)
+    if args.study_n:
+        t1 = time.perf_counter()
+        rows = run_study_like(test_curves, args.study_n, args.study_span, args.jobs)
+        report_study_like(rows, args.study_span)
+        print(f"study-like section: {time.perf_counter() - t1:.0f} s")
     return 0
 
 
