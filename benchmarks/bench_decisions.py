@@ -41,7 +41,11 @@ Printed, with a ``data`` column (metric points are 0.01 of the data set's metric
    pool (the rows not yet labeled, passed as ``costs.unlabeled_items``) when smaller;
 5. the projected difference between the two models at 2×, 4×, 8× N0 (``compare_models``)
    against the measured one: 90 % interval coverage and width with independent curve
-   draws and with draws paired at the rank correlation measured on LCDB.
+   draws and with draws paired at the rank correlation measured on LCDB;
+6. the backtest a user can run before looking beyond N0 (``backtest_study``: the two
+   largest fitted sizes hidden, curves refitted below them): its coverage next to the
+   forward coverage of (1), per data set — does the study's own check see how the
+   forward intervals will do?
 
 The truth at sizes between the measured ones (for the plans' sizes) is interpolated
 linearly in log n; beyond 16× N0 the target counts as reached if it is reached at 16×.
@@ -83,7 +87,13 @@ from _textdata import (
 )
 from dataroi.decide import evaluate_options, plan_budget, plan_rounds
 from dataroi.spec import CostSpec
-from dataroi.value import PAIR_RANK_CORRELATION, compare_models, fit_study_curves, marginal_value
+from dataroi.value import (
+    PAIR_RANK_CORRELATION,
+    backtest_study,
+    compare_models,
+    fit_study_curves,
+    marginal_value,
+)
 
 MULTS = (2, 4, 8)
 TRUTH_MULTS = (2, 4, 8, 16)
@@ -131,6 +141,7 @@ class CaseResult:
     regrets: list[dict[str, Any]]
     targets: list[dict[str, Any]]
     diffs: list[dict[str, Any]] = field(default_factory=list)
+    backtests: list[dict[str, Any]] = field(default_factory=list)
 
 
 def schedule(n0s: list[int], min_fit: int) -> tuple[dict[int, list[int]], list[int]]:
@@ -242,10 +253,13 @@ def run_case(case: Case, ledger: Path, jobs: int, risk: float) -> CaseResult:
     models = list(spec["models"])
     means = frame.groupby(["model", "n_train"])["value"].mean()
 
-    gain_rows, regret_rows, target_rows, diff_rows = [], [], [], []
+    gain_rows, regret_rows, target_rows, diff_rows, bt_rows = [], [], [], [], []
     for n0 in case.n0s:
         sub = frame[frame["n_train"].isin(fit_sizes[n0])]
         curves = fit_study_curves(sub, metric=metric, random_state=0)
+        # what a user can check before looking beyond N0: hide the two largest sizes
+        bt = backtest_study(sub, metric=metric, hold=2, random_state=0)
+        bt_rows += [{"data": case.name, "n0": n0, **r} for r in bt.rows]
         adds = [n0 * (m - 1) for m in MULTS]
         mv = marginal_value(curves, add=adds, grid=(), n_draws=2000)
         for r in mv.rows:
@@ -323,7 +337,7 @@ def run_case(case: Case, ledger: Path, jobs: int, risk: float) -> CaseResult:
                     "multi_fail": not reached, "multi_cost": spent,
                     "p_infeasible": rp.p_infeasible,
                     "one_at_cap": one["n_total"] >= rp.max_total})
-    return CaseResult(gain_rows, regret_rows, target_rows, diff_rows)
+    return CaseResult(gain_rows, regret_rows, target_rows, diff_rows, bt_rows)
 
 
 def _groups(frame: pd.DataFrame, order: list[str]) -> list[tuple[str, pd.DataFrame]]:
@@ -457,6 +471,19 @@ def main(argv: list[str] | None = None) -> int:
                              f"{(h['pred_hi90'] - h['pred_lo90']).median() / COSTS.point:.2f}"
                              " pts)")
             diff_lines.append(f"{name} {', '.join(parts)} ({len(g) // 2} cases)")
+    bt = pd.DataFrame([r for res in results.values() for r in res.backtests])
+    bt_lines = []
+    if len(bt):
+        print("\n6) backtest inside each study (dataroi.value.backtest_study): the two largest "
+              "fitted sizes hidden, curves refitted below them, checked at the hidden sizes; "
+              "next to the forward coverage of section 1")
+        for name, g in _groups(bt, order):
+            fwd = gr if name == "all" else gr[gr["data"] == name]
+            bt_lines.append(
+                f"{name}: backtest {g['in50'].mean():.0%} / {g['in90'].mean():.0%} "
+                f"({len(g)} points, mean |error| {g['error'].abs().mean() / COSTS.point:.2f} "
+                f"pts), forward {fwd['in50'].mean():.0%} / {fwd['in90'].mean():.0%}")
+            print("  " + bt_lines[-1])
     for name, reason in skipped.items():
         print(f"SKIPPED {name}: {reason}")
     rows = list(summ.itertuples())
@@ -472,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
     if diff_lines:
         print("coverage of the 90 % intervals of the projected model difference: "
               + "; ".join(diff_lines))
+    if bt_lines:
+        print("coverage 50 % / 90 %, backtest inside the study vs forward: "
+              + "; ".join(bt_lines))
     print(f"\ntotal {time.perf_counter() - t0:.0f}s; ledger {ledger}")
     print("reproduce: /work/venv/bin/python benchmarks/bench_decisions.py "
           + " ".join(sys.argv[1:] if argv is None else argv))

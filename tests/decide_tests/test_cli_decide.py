@@ -29,8 +29,16 @@ def test_value_plan_register(capsys, tmp_path):
     assert data["labels_to_target"]["target"] == 0.9
     assert data["tipping_points"]["rows"][0]["source"] == "break-even"
     assert len(data["comparison"]["pairs"]) == 1
-    code, out, err = _run(capsys, "value", str(path), "--threshold", "0.001")
+    # 5 sizes: hiding 2 would leave 3, too few to refit; the JSON says why
+    assert data["backtest"] is None
+    assert any(n.startswith("no backtest: ") for n in data["notes"])
+    code, out, err = _run(capsys, "value", str(path), "--hold", "1", "--json")
+    assert code == 0, err
+    bt = json.loads(out)["backtest"]
+    assert bt["cut_n"] == 80 and bt["held"] == [120] and bt["points"] == 2
+    code, out, err = _run(capsys, "value", str(path), "--threshold", "0.001", "--hold", "1")
     assert code == 0 and "value of added labels" in out and "tipping points" in out
+    assert "backtest: curves refitted on sizes up to 80" in out and "of 2 measured" in out
     code, out, err = _run(capsys, "plan", str(path), "--budget", "150", "--json")
     assert code == 0, err
     rec = json.loads(out)
@@ -48,6 +56,8 @@ def test_usage_errors_exit_2(capsys, tmp_path):
     assert code == 2 and err.startswith("error: ") and "run the study first" in err
     code, _, err = _run(capsys, "value", str(path), "--add", "lots")
     assert code == 2 and "--add takes comma-separated" in err
+    code, _, err = _run(capsys, "value", str(path), "--hold", "-1")
+    assert code == 2 and "--hold must be 0 or more" in err
     code, _, err = _run(capsys, "register", str(path))
     assert code == 2 and "no decision: section" in err
 

@@ -49,7 +49,11 @@ def test_full_study_has_every_section_in_order(full_report, schema):
     # the iris study has no stress: or slices: (tests/report_tests/test_stress_section.py)
     absent = [k for k in SECTIONS if doc["sections"][k] is None]
     assert absent == ["stress"], doc["missing"]
-    assert [m["section"] for m in doc["missing"]] == ["stress"]
+    # four sizes are too few to hide one and refit: the report says what to add
+    assert [m["section"] for m in doc["missing"]] == ["learning_curves", "stress"]
+    assert "no backtest" in doc["missing"][0]["message"]
+    assert "training sizes" in doc["missing"][0]["message"]
+    assert doc["sections"]["learning_curves"]["backtest"] is None
     answer = doc["sections"]["answer"]
     assert answer["options"][0]["role"] == "recommended"
     assert answer["registration"]["status"] == "before_results"

@@ -85,6 +85,9 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     s.add_argument("--threshold", type=float,
                    help="tipping point: minimum gain per 1,000 labels (metric units); "
                         "default: the break-even from the spec's costs")
+    s.add_argument("--hold", type=int, default=2,
+                   help="backtest: hide this many of the largest sizes, refit, and check "
+                        "the predictions against them (0: no backtest)")
 
     s = subparsers.add_parser("plan", help="options, budget planner with risk, multi-round "
                               "plan and a recommendation (saved in the ledger)")
@@ -129,6 +132,7 @@ def _cmd_value(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from dataroi.value import (
+        backtest_study,
         compare_models,
         fit_study_curves,
         labels_to_target,
@@ -136,6 +140,8 @@ def _cmd_value(args: argparse.Namespace) -> int:
         tipping_points,
     )
 
+    if args.hold < 0:
+        raise UsageError(f"--hold must be 0 or more, got {args.hold}")
     study = _load(args)
     spec = study.spec
     metric = args.metric or (spec.decision.metric if spec.decision else None) \
@@ -153,11 +159,19 @@ def _cmd_value(args: argparse.Namespace) -> int:
     elif spec.costs and spec.costs.value_per_point_usd is not None \
             and spec.costs.price_per_label_usd is not None:
         tips = tipping_points(curves, costs=spec.costs, n_draws=args.draws)
+    bt, bt_note = None, None
+    if args.hold:
+        try:
+            bt = backtest_study(study, metric=metric, hold=args.hold,
+                                random_state=spec.schedule.seed)
+        except UsageError as exc:
+            bt_note = f"no backtest: {exc}"
     if args.json:
         out = {"marginal_value": mv.to_dict(), "comparison": cmp.to_dict(),
                "labels_to_target": ltt.to_dict() if ltt else None,
                "tipping_points": tips.to_dict() if tips else None,
-               "notes": list(curves.notes)}
+               "backtest": bt.to_dict() if bt else None,
+               "notes": list(curves.notes) + ([bt_note] if bt_note else [])}
         sys.stdout.write(json.dumps(out, indent=1) + "\n")
         return 0
     con = _console()
@@ -207,9 +221,27 @@ def _cmd_value(args: argparse.Namespace) -> int:
                       "now" if r["tipping_delta_n"] == 0 else _n(r["tipping_delta_n"]),
                       num(r["gain_per_1k_now"], ".5f"))
         con.print(t)
-    for note in curves.notes:
+    if bt is not None:
+        print_backtest(bt, con)
+    for note in [*curves.notes, *([bt_note] if bt_note else [])]:
         con.print(f"note: {note}")
     return 0
+
+
+def print_backtest(bt: Any, console: Any) -> None:
+    """Print a backtest (``dataroi.value.backtest_study``) as a table and one sentence."""
+    from rich.table import Table
+
+    t = Table(title=f"backtest: curves refitted on sizes up to {bt.cut_n:,}, checked at the "
+                    f"hidden sizes ({bt.metric})")
+    for col in ("model", "n", "predicted", "90 % interval", "measured", "error", "in 90 %"):
+        t.add_column(col, justify="left" if col == "model" else "right")
+    for r in bt.rows:
+        t.add_row(r["model"], f"{r['n_train']:,}", num(r["predicted"]),
+                  interval(r["low90"], r["high90"]), num(r["measured"]),
+                  num(r["error"], "+.4f"), "yes" if r["in90"] else "NO")
+    console.print(t)
+    console.print(f"  {bt.summary()}")
 
 
 def print_recommendation(rec: Any, console: Any, *, title: str = "recommendation") -> None:

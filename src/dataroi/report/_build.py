@@ -14,7 +14,7 @@ compose it.
 
 Example:
     >>> sorted(SECTIONS)[:2], SCHEMA_VERSION
-    (['answer', 'data_vs_model'], '1.1')
+    (['answer', 'data_vs_model'], '1.2')
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = ["SCHEMA_VERSION", "SECTIONS", "Report", "build_report"]
 
 #: Version of the JSON document (``docs/report-schema.json``): major.minor; a new minor
 #: only adds optional fields.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 #: Section keys in the order they appear, with their titles.
 SECTIONS: dict[str, str] = {
@@ -318,7 +318,24 @@ def _learning_curves(ctx: _Ctx) -> dict[str, Any] | None:
         pool_size=ctx.prep.pool_size if ctx.prep is not None else None,
         horizon_n=horizon, target=target, tipping=ctx.tipping)
     info["metrics_measured"] = list(ctx.spec.metrics)
+    info["backtest"] = _backtest(ctx)
     return info
+
+
+def _backtest(ctx: _Ctx) -> dict[str, Any] | None:
+    """The study's own check of the extrapolation (``dataroi.value.backtest_study``),
+    hiding its two largest sizes, or one when it has only five."""
+    from dataroi.value import backtest_study
+
+    error: DataroiError | None = None
+    for hold in (2, 1):  # two hidden sizes when the study has them, else one
+        try:
+            return backtest_study(ctx.study, metric=ctx.metric, trials=ctx.trials, hold=hold,
+                                  random_state=ctx.spec.schedule.seed).to_dict()
+        except DataroiError as exc:
+            error = exc
+    ctx.need("learning_curves", f"no backtest of the extrapolation on this study: {error}")
+    return None
 
 
 def _data_vs_model(ctx: _Ctx) -> dict[str, Any] | None:
@@ -575,7 +592,7 @@ def build_report(
         >>> _ = study.run(jobs=1, progress=False)
         >>> doc = build_report(study, n_draws=200).document
         >>> doc["schema_version"], doc["sections"]["learning_curves"]["current_n"]
-        ('1.1', 80)
+        ('1.2', 80)
     """
     import time
 

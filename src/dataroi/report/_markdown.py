@@ -162,6 +162,17 @@ def render_markdown(doc: dict[str, Any]) -> str:
             out += _table(["model", "today (mean)", "95 % CI",
                            f"predicted at {fmt_int(lc['horizon_n'])}", "90 % band there",
                            "tipping point (added labels)"], rows, "lrrrrr")
+            bt = lc.get("backtest")
+            if bt:
+                out += ["**Does the extrapolation work on this study? (backtest)**", "",
+                        f"{e(bt['summary'])}.", ""]
+                out += _table(
+                    ["model", "labels", f"predicted from sizes ≤ {fmt_int(bt['cut_n'])}",
+                     "90 % interval", "measured", "error", "inside"],
+                    [[e(r["model"]), fmt_int(r["n_train"]), fmt_num(r["predicted"]),
+                      f"{fmt_num(r['low90'])} – {fmt_num(r['high90'])}",
+                      fmt_num(r["measured"]), fmt_signed(r["error"]),
+                      "yes" if r["in90"] else "NO"] for r in bt["rows"]], "lrrrrrl")
         out += todo("learning_curves")
     dm = s.get("data_vs_model")
     if dm or todo("data_vs_model"):

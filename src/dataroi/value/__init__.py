@@ -9,6 +9,7 @@ Typical use::
     marginal_value(curves, add=[1000, 5000])      # gain of added labels, quantiles
     labels_to_target(curves, 0.95)                # how many labels to reach 0.95
     compare_models(curves)                        # paired today, projected, crossings
+    backtest_study(study)                         # hide the largest sizes, refit, check
     tipping_points(curves, threshold_per_1k=0.001)
 
 Example:
@@ -25,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+from dataroi.value._backtest import Backtest, backtest_study
 from dataroi.value._compare import PAIR_RANK_CORRELATION, ModelComparison, compare_models
 from dataroi.value._curves import StudyCurves, fit_study_curves, model_seed
 from dataroi.value._marginal import (
@@ -45,11 +47,13 @@ __all__ = [
     "DEFAULT_GRID",
     "PAIR_RANK_CORRELATION",
     "QUANTILES",
+    "Backtest",
     "LabelsToTarget",
     "MarginalValue",
     "ModelComparison",
     "StudyCurves",
     "TippingPoints",
+    "backtest_study",
     "break_even_per_1k",
     "compare_models",
     "delta_grid",

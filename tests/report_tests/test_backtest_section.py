@@ -1,0 +1,40 @@
+"""The report's backtest: a study with enough sizes shows its own check of the curves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+import dataroi
+from dataroi.report import build_report
+from tests._specs import IRIS_DATA, logreg_and_tree
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json"
+
+
+def test_report_backtests_a_study_with_six_sizes(tmp_path):
+    spec = {"name": "iris-backtest", "data": dict(IRIS_DATA), "models": logreg_and_tree(),
+            "metrics": ["accuracy"],
+            "schedule": {"sizes": [10, 15, 25, 40, 70, 120], "repeats": 2, "seed": 0}}
+    path = tmp_path / "study.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    study = dataroi.load_study(path)
+    study.run(jobs=1, progress=False)
+    report = build_report(study, spec_path=str(path), output="report.html", n_draws=300)
+    doc = json.loads(json.dumps(report.document))
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+    assert not errors, [e.message[:200] for e in errors[:3]]
+    bt = doc["sections"]["learning_curves"]["backtest"]
+    assert bt["cut_n"] == 40 and bt["held"] == [70, 120]
+    assert bt["points"] == 4 and {r["model"] for r in bt["rows"]} == {"logreg", "tree"}
+    assert not any("backtest" in m["message"] for m in doc["missing"])
+    html = report.to_html()
+    assert "Does the extrapolation work on this study? (backtest)" in html
+    assert f"{bt['in90']} of 4 measured means inside the 90 % intervals" in html
+    md = report.to_markdown()
+    assert "**Does the extrapolation work on this study? (backtest)**" in md
+    assert "predicted from sizes ≤ " in md
