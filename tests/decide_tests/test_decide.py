@@ -19,12 +19,18 @@ from dataroi.decide import (
     registration_status,
     solve_rounds,
 )
-from dataroi.decide._recommend import decide
+from dataroi.decide._recommend import _backtest_reason, decide
 from dataroi.exceptions import UsageError
 from dataroi.ledger import open_ledger
 from dataroi.spec import CostSpec, DecisionSpec, GuardrailSpec
-from dataroi.value import fit_study_curves
-from tests.value_tests.helpers import crossing_frame, iris_two_models, run_study, write
+from dataroi.value import backtest_study, fit_study_curves
+from tests.value_tests.helpers import (
+    breaking_frame,
+    crossing_frame,
+    iris_two_models,
+    run_study,
+    write,
+)
 
 COSTS = CostSpec(price_per_label_usd=0.5, labels_per_item=2, adjudication_rate=0.1,
                  fixed_cost_per_round_usd=100, compute_price_per_hour_usd=3.0, retrains=12,
@@ -249,6 +255,10 @@ def test_preregistration_and_recommendation_in_the_ledger(tmp_path):
     assert len(docs) == 1 and len(rules) == 1
     assert docs[0]["payload"]["chosen"]["option_id"] == rec.chosen.option_id
     assert docs[0]["payload"]["hashes"]["data_fingerprint"] == study.prepare().fingerprint
+    # the study's own backtest (5 sizes: one hidden) is a reason and is saved
+    assert rec.backtest is not None and rec.backtest["cut_n"] == 80
+    assert any(r.startswith("Backtest: refitted on sizes up to 80") for r in rec.reasons)
+    assert docs[0]["payload"]["backtest"]["held"] == [120]
     # money reads "-$104", never "$-104", in the table and the reasons
     rows = dict(rec.table_rows())
     c = rec.chosen
@@ -271,3 +281,14 @@ def test_recommend_without_trials_is_a_usage_error(tmp_path):
     study = dataroi.load_study(write(tmp_path / "empty", iris_two_models()))
     with pytest.raises(UsageError, match="run the study first"):
         recommend(study, save=False)
+
+
+def test_backtest_reason_names_a_model_the_decision_rests_on():
+    bt = backtest_study(breaking_frame(break_at=800), hold=2)
+    bad = _backtest_reason(bt, {"breaks", "steady"})
+    assert "the curve of breaks missed the measured accuracy outside its 90 %" in bad
+    assert "breaks at n=800" in bad and "breaks at n=1,600" in bad
+    assert "trust it less" in bad
+    # a miss of a model the decision does not rest on is counted, not blamed
+    other = _backtest_reason(bt, {"steady"})
+    assert "missed" not in other and "for 2 of 4 points" in other

@@ -50,3 +50,18 @@ def crossing_frame() -> pd.DataFrame:
                              "value": top - k / n ** 0.5 + rng.normal(0, 0.002),
                              "fit_seconds": 1e-3 * n})
     return pd.DataFrame(rows)
+
+
+def breaking_frame(break_at: int | None) -> pd.DataFrame:
+    """Two models on 7 sizes; 'breaks' collapses from ``break_at`` on (None: it does not)."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for m in ("steady", "breaks"):
+        for n in (25, 50, 100, 200, 400, 800, 1600):
+            for r in range(4):
+                v = 0.95 - 1.5 / n ** 0.5 + rng.normal(0, 0.002)
+                if m == "breaks" and break_at is not None and n >= break_at:
+                    v -= 0.15
+                rows.append({"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+                             "value": v})
+    return pd.DataFrame(rows)

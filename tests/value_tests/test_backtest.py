@@ -10,6 +10,7 @@ import pytest
 
 from dataroi.exceptions import UsageError
 from dataroi.value import backtest_study
+from tests.value_tests.helpers import breaking_frame
 
 
 def test_backtest_on_a_real_study(iris_study):
@@ -40,23 +41,8 @@ def test_backtest_needs_enough_sizes(iris_study):
         backtest_study(iris_study, hold=0)
 
 
-def _frame(break_at: int | None) -> pd.DataFrame:
-    """Two models on 7 sizes; 'breaks' collapses from ``break_at`` on (None: it does not)."""
-    rng = np.random.default_rng(1)
-    rows = []
-    for m in ("steady", "breaks"):
-        for n in (25, 50, 100, 200, 400, 800, 1600):
-            for r in range(4):
-                v = 0.95 - 1.5 / n ** 0.5 + rng.normal(0, 0.002)
-                if m == "breaks" and break_at is not None and n >= break_at:
-                    v -= 0.15
-                rows.append({"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
-                             "value": v})
-    return pd.DataFrame(rows)
-
-
 def test_backtest_flags_a_curve_that_changes_after_the_cut():
-    bt = backtest_study(_frame(break_at=800), hold=2)
+    bt = backtest_study(breaking_frame(break_at=800), hold=2)
     assert (bt.cut_n, bt.held) == (400, (800, 1600))
     by = {(r["model"], r["n_train"]): r for r in bt.rows}
     assert not by[("breaks", 800)]["in90"] and not by[("breaks", 1600)]["in90"]
@@ -64,12 +50,12 @@ def test_backtest_flags_a_curve_that_changes_after_the_cut():
     assert by[("steady", 800)]["in90"] and by[("steady", 1600)]["in90"]
     assert "Outside the 90 % interval: breaks" in bt.summary()
     # a well-behaved pair is not flagged
-    calm = backtest_study(_frame(break_at=None), hold=2)
+    calm = backtest_study(breaking_frame(break_at=None), hold=2)
     assert calm.covered(0.9) == (4, 4) and "Outside" not in calm.summary()
 
 
 def test_backtest_bad_frames():
-    frame = _frame(None)
+    frame = breaking_frame(None)
     two = pd.concat([frame, frame.assign(metric="f1_macro")])
     with pytest.raises(UsageError, match="name the metric"):
         backtest_study(two)

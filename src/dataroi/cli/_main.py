@@ -306,9 +306,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     _print_run(study, summary, console)
     _print_curve_table(study, console)
     if not summary.failed:
-        from dataroi.value import backtest_study
-
-        console.print(backtest_study(study, random_state=study.spec.schedule.seed).summary())
         print_recommendation(recommend(study), console,
                              title="recommendation (costs and rule from the demo spec)")
     from dataroi.report import write_report

@@ -52,6 +52,9 @@ class Recommendation:
         reasons: why, in plain words.
         registration: the pre-registration status (a dict) or None.
         hashes: every input hash (trials, curves, costs, rule; spec and data for a study).
+        backtest: the study's own check of its curves
+            (:func:`dataroi.value.backtest_study`, as a dict), or None when the study has
+            too few sizes.
     """
 
     metric: str
@@ -66,6 +69,7 @@ class Recommendation:
     reasons: tuple[str, ...]
     registration: dict[str, Any] | None = None
     hashes: dict[str, str] = field(default_factory=dict)
+    backtest: dict[str, Any] | None = None
 
     @property
     def chosen(self) -> Option:
@@ -98,6 +102,7 @@ class Recommendation:
             "options": self.options.to_dict(),
             "registration": self.registration,
             "hashes": dict(self.hashes),
+            "backtest": self.backtest,
         })
 
     def table_rows(self) -> list[tuple[str, str]]:
@@ -358,9 +363,13 @@ def recommend(
 
     hashes["dataroi_version"] = __version__
     reasons = list(rec.reasons)
+    bt = _backtest(study, metric, seed, trials)
+    if bt is not None:
+        reasons.append(_backtest_reason(bt, {rec.chosen.model, rec.current_model}))
     reasons.append("Pre-registration: " + reg.message + ".")
     rec = dataclasses.replace(rec, registration=reg.to_dict(), hashes=hashes,
-                              reasons=tuple(reasons))
+                              reasons=tuple(reasons),
+                              backtest=bt.to_dict() if bt is not None else None)
     if save:
         payload = rec.to_dict()
         with open_ledger(study.ledger_url, create=False) as ledger:
@@ -375,3 +384,43 @@ def recommend(
     if not math.isfinite(rec.today):
         raise UsageError(f"{rec.current_model} has no finite {metric} today")
     return rec
+
+
+def _backtest(study: Any, metric: str, seed: int, trials: Any) -> Any:
+    """The study's backtest hiding its two largest sizes (one with five), or None."""
+    from dataroi.value import backtest_study
+
+    for hold in (2, 1):
+        try:
+            return backtest_study(study, metric=metric, hold=hold, random_state=seed,
+                                  trials=trials)
+        except UsageError:
+            continue
+    return None
+
+
+def _backtest_reason(bt: Any, models: set[str]) -> str:
+    """One reason about the backtest, naming a model the decision rests on if it missed.
+
+    Example:
+        >>> from dataroi.value import Backtest
+        >>> row = {"model": "svm", "n_train": 800, "in90": False, "in50": False,
+        ...        "predicted": 0.9, "measured": 0.8, "error": 0.1}
+        >>> _backtest_reason(Backtest("accuracy", True, 400, (800,), (row,)), {"svm"})[:60]
+        'Backtest: refitted on sizes up to 400, the curve of svm miss'
+    """
+    missed = sorted({r["model"] for r in bt.rows if not r["in90"] and r["model"] in models})
+    in90, m = bt.covered(0.9)
+    if missed:
+        where = "; ".join(f"{r['model']} at n={r['n_train']:,}: predicted {r['predicted']:.4f}, "
+                          f"measured {r['measured']:.4f}"
+                          for r in bt.rows if r["model"] in missed and not r["in90"])
+        return (f"Backtest: refitted on sizes up to {bt.cut_n:,}, the curve of "
+                f"{' and '.join(missed)} missed the measured {bt.metric} outside its 90 % "
+                f"interval ({where}): this recommendation rests on an extrapolation that "
+                "did not hold on this study's own data; add sizes or repeats, or trust it "
+                "less.")
+    return (f"Backtest: refitted on sizes up to {bt.cut_n:,}, the curves predicted the hidden "
+            f"sizes ({', '.join(f'{n:,}' for n in bt.held)}) within their 90 % intervals "
+            f"for {in90} of {m} points (mean absolute error {bt.mean_abs_error:.4f} "
+            f"{bt.metric}).")
