@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dataroi.exceptions import UsageError
+from dataroi.exceptions import DataError, UsageError
 from dataroi.value import backtest_study
 from tests.value_tests.helpers import breaking_frame
 
@@ -59,10 +59,12 @@ def test_backtest_bad_frames():
     two = pd.concat([frame, frame.assign(metric="f1_macro")])
     with pytest.raises(UsageError, match="name the metric"):
         backtest_study(two)
-    with pytest.raises(UsageError, match="no finished trial for metric 'auc'"):
+    with pytest.raises(UsageError, match="metric 'auc' is not in the trials"):
         backtest_study(frame, metric="auc")
-    with pytest.raises(UsageError, match="no finished trials"):
+    with pytest.raises(UsageError, match="no finished trials to backtest"):
         backtest_study(frame.iloc[:0])
     failed = frame.assign(value=np.nan)
-    with pytest.raises(UsageError, match="no finished trial for metric"):
+    with pytest.raises(DataError, match="every trial failed for metric 'accuracy'"):
         backtest_study(failed, metric="accuracy")
+    with pytest.raises(UsageError, match="no finished trial of svm for metric"):
+        backtest_study(frame, metric="accuracy", models=("svm",))

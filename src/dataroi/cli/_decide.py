@@ -19,7 +19,7 @@ import sys
 from typing import Any
 
 from dataroi.cli._format import interval, num
-from dataroi.exceptions import UsageError
+from dataroi.exceptions import DataError, UsageError
 
 __all__ = ["DEMO_DECISION", "add_commands", "print_recommendation"]
 
@@ -164,7 +164,7 @@ def _cmd_value(args: argparse.Namespace) -> int:
         try:
             bt = backtest_study(study, metric=metric, hold=args.hold,
                                 random_state=spec.schedule.seed)
-        except UsageError as exc:
+        except (UsageError, DataError) as exc:
             bt_note = f"no backtest: {exc}"
     if args.json:
         out = {"marginal_value": mv.to_dict(), "comparison": cmp.to_dict(),

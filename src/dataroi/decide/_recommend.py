@@ -31,7 +31,7 @@ from dataroi._money import usd
 from dataroi.decide._options import Option, OptionSet, evaluate_options
 from dataroi.decide._planner import BudgetPlan, plan_budget, scenarios
 from dataroi.decide._rounds import RoundsPlan, plan_rounds
-from dataroi.exceptions import UsageError
+from dataroi.exceptions import DataError, UsageError
 from dataroi.spec import CostSpec, DecisionSpec, GuardrailSpec, canonical_hash
 from dataroi.value import DEFAULT_GRID, StudyCurves, compare_models, fit_study_curves
 
@@ -394,7 +394,7 @@ def _backtest(study: Any, metric: str, seed: int, trials: Any) -> Any:
         try:
             return backtest_study(study, metric=metric, hold=hold, random_state=seed,
                                   trials=trials)
-        except UsageError:
+        except (UsageError, DataError):
             continue
     return None
 

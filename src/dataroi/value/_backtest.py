@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dataroi._json import json_safe
-from dataroi.exceptions import LedgerError, UsageError
+from dataroi.exceptions import UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -137,36 +137,22 @@ def backtest_study(
         A :class:`Backtest`.
 
     Raises:
-        UsageError: ``hold`` < 1, no finished trial, or too few sizes: the refit needs
-            at least four sizes below the hidden ones.
+        UsageError: ``hold`` < 1, no finished trial, an unknown or unnamed metric, or too
+            few sizes: the refit needs at least four sizes below the hidden ones.
+        DataError: every trial of the metric failed.
     """
-    from dataroi.value._curves import fit_study_curves
+    from dataroi.value._curves import fit_study_curves, study_trials
 
     if int(hold) < 1:
         raise UsageError(f"hold must be at least 1, got {hold}")
-    frame = source
-    if hasattr(source, "trials") and hasattr(source, "spec"):
-        try:
-            frame = source.trials() if trials is None else trials
-        except LedgerError as exc:
-            raise UsageError(f"no finished trials to backtest; run the study first: "
-                             f"{exc}") from None
-        metric = metric or source.spec.metrics[0]
-        if models is None:
-            models = tuple(m.name for m in source.spec.models)
-    if frame is None or len(frame) == 0:
-        raise UsageError("no finished trials to backtest; run the study first")
-    if metric is None:
-        present = list(dict.fromkeys(frame["metric"]))
-        if len(present) != 1:
-            raise UsageError(f"name the metric: the trials hold {', '.join(present)}")
-        metric = present[0]
-    sub = frame[frame["metric"] == metric]
-    sub = sub[np.isfinite(sub["value"].to_numpy(dtype=float))]
+    sub, metric, study_models = study_trials(source, metric=metric, models=models,
+                                             trials=trials, purpose="backtest")
+    models = tuple(study_models) if study_models else models
     if models is not None:
         sub = sub[sub["model"].isin(list(models))]
-    if sub.empty:
-        raise UsageError(f"no finished trial for metric '{metric}'")
+        if sub.empty:
+            raise UsageError(f"no finished trial of {', '.join(models)} for metric "
+                             f"'{metric}'")
     names = list(dict.fromkeys(sub["model"]))
     common = sorted(set.intersection(*(set(sub.loc[sub["model"] == m, "n_train"])
                                        for m in names)))

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from dataroi.curves import CurveFit
 
-__all__ = ["StudyCurves", "fit_study_curves", "model_seed"]
+__all__ = ["StudyCurves", "fit_study_curves", "model_seed", "study_trials"]
 
 
 def model_seed(root: int, *parts: str | int) -> np.random.SeedSequence:
@@ -192,6 +192,59 @@ def _matrix(sub: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     return wide.index.to_numpy(dtype=float), wide.to_numpy(dtype=float)
 
 
+def study_trials(
+    source: Any,
+    *,
+    metric: str | None = None,
+    models: tuple[str, ...] | None = None,
+    trials: pd.DataFrame | None = None,
+    purpose: str = "fit",
+) -> tuple[pd.DataFrame, str, list[str]]:
+    """The finished trials of one metric, from a study or a tidy trials frame.
+
+    Args:
+        source: a :class:`~dataroi.study.Study` or a frame as ``Study.trials()`` returns.
+        metric: the metric (default: the study's primary one, or the frame's only one).
+        models: the models asked for (a study's default: its spec's models).
+        trials: the study's trials when the caller already read them.
+        purpose: what the trials are for, in the error messages ("fit", "backtest").
+
+    Returns:
+        ``(trials of the metric with a finite value, the metric, the study's models)``:
+        ``models`` or the spec's models for a study, nothing for a frame.
+
+    Raises:
+        UsageError: no finished trial, or an unknown or unnamed metric.
+        DataError: every trial of the metric failed.
+    """
+    frame = source
+    study_models: list[str] = []
+    if hasattr(source, "trials") and hasattr(source, "spec"):
+        try:
+            frame = source.trials() if trials is None else trials
+        except LedgerError as exc:
+            raise UsageError(f"no finished trials to {purpose}; run the study first "
+                             f"(`dataroi run SPEC`): {exc}") from None
+        metric = metric or source.spec.metrics[0]
+        study_models = list(models) if models else [m.name for m in source.spec.models]
+    if frame is None or len(frame) == 0:
+        raise UsageError(f"no finished trials to {purpose}; run the study first "
+                         "(`dataroi run SPEC`)")
+    metrics_present = list(dict.fromkeys(frame["metric"]))
+    if metric is None:
+        if len(metrics_present) != 1:
+            raise UsageError(f"name the metric: the trials hold {', '.join(metrics_present)}")
+        metric = metrics_present[0]
+    if metric not in metrics_present:
+        raise UsageError(f"metric '{metric}' is not in the trials "
+                         f"({', '.join(metrics_present)})")
+    sub = frame[(frame["metric"] == metric)]
+    sub = sub[np.isfinite(sub["value"].to_numpy(dtype=float))]
+    if sub.empty:
+        raise DataError(f"every trial failed for metric '{metric}': nothing to {purpose}")
+    return sub, metric, study_models
+
+
 def fit_study_curves(
     source: Any,
     *,
@@ -229,37 +282,14 @@ def fit_study_curves(
     from dataroi.metrics import get_metric
     from dataroi.spec import canonical_hash
 
-    frame = source
-    if hasattr(source, "trials") and hasattr(source, "spec"):
-        try:
-            frame = source.trials() if trials is None else trials
-        except LedgerError as exc:
-            raise UsageError(f"no finished trials to fit; run the study first (`dataroi run "
-                             f"SPEC`): {exc}") from None
-        metric = metric or source.spec.metrics[0]
-        study_models = list(models) if models else [m.name for m in source.spec.models]
-    else:
-        study_models = []
     chosen = models is not None
-    if frame is None or len(frame) == 0:
-        raise UsageError("no finished trials to fit; run the study first (`dataroi run SPEC`)")
-    metrics_present = list(dict.fromkeys(frame["metric"]))
-    if metric is None:
-        if len(metrics_present) != 1:
-            raise UsageError(f"name the metric: the trials hold {', '.join(metrics_present)}")
-        metric = metrics_present[0]
-    if metric not in metrics_present:
-        raise UsageError(f"metric '{metric}' is not in the trials "
-                         f"({', '.join(metrics_present)})")
+    sub, metric, study_models = study_trials(source, metric=metric, models=models,
+                                             trials=trials, purpose="fit")
     if higher_is_better is None:
         try:
             higher_is_better = get_metric(metric).higher_is_better
         except KeyError:
             higher_is_better = True
-    sub = frame[(frame["metric"] == metric)]
-    sub = sub[np.isfinite(sub["value"].to_numpy(dtype=float))]
-    if sub.empty:
-        raise DataError(f"every trial failed for metric '{metric}': nothing to fit")
     models = [m for m in (study_models or list(dict.fromkeys(sub["model"])))
               if m in set(sub["model"])]
     notes: list[str] = []
