@@ -163,8 +163,14 @@ def backtest_study(
             f"has {len(common)} (add sizes: schedule.sizes or schedule.geometric.count)")
     cut = int(common[-int(hold) - 1])
     held = tuple(int(n) for n in common[-int(hold):])
-    curves = fit_study_curves(sub[sub["n_train"] <= cut], metric=metric,
-                              current_n=cut, random_state=random_state)
+    below = sub[sub["n_train"] <= cut]
+    if study_models:  # a study: its ledger caches the refits like any other fit
+        curves = fit_study_curves(source, metric=metric, current_n=cut,
+                                  random_state=random_state, models=tuple(names),
+                                  trials=below)
+    else:
+        curves = fit_study_curves(below, metric=metric, current_n=cut,
+                                  random_state=random_state)
     rows = []
     for m in curves.models:
         fit = curves.fits[m]
