@@ -34,6 +34,11 @@ def test_backtest_on_a_real_study(iris_study):
     assert d["points"] == 2 and d["summary"].startswith("backtest: refitted on sizes up to 80")
 
 
+def test_backtest_hold_none_takes_two_sizes_when_there_are_six(iris_study):
+    assert backtest_study(iris_study, hold=None).held == (120,)  # 5 sizes: one hidden
+    assert backtest_study(breaking_frame(None), hold=None).held == (800, 1600)  # 7 sizes
+
+
 def test_backtest_needs_enough_sizes(iris_study):
     with pytest.raises(UsageError, match="needs at least 6 training sizes"):
         backtest_study(iris_study, hold=2)  # 5 sizes: 4 left for the refit is the minimum

@@ -390,13 +390,11 @@ def _backtest(study: Any, metric: str, seed: int, trials: Any) -> Any:
     """The study's backtest hiding its two largest sizes (one with five), or None."""
     from dataroi.value import backtest_study
 
-    for hold in (2, 1):
-        try:
-            return backtest_study(study, metric=metric, hold=hold, random_state=seed,
-                                  trials=trials)
-        except (UsageError, DataError):
-            continue
-    return None
+    try:
+        return backtest_study(study, metric=metric, hold=None, random_state=seed,
+                              trials=trials)
+    except (UsageError, DataError):
+        return None
 
 
 def _backtest_reason(bt: Any, models: set[str]) -> str:

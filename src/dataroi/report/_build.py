@@ -323,19 +323,16 @@ def _learning_curves(ctx: _Ctx) -> dict[str, Any] | None:
 
 
 def _backtest(ctx: _Ctx) -> dict[str, Any] | None:
-    """The study's own check of the extrapolation (``dataroi.value.backtest_study``),
-    hiding its two largest sizes, or one when it has only five."""
+    """The study's own check of the extrapolation (``dataroi.value.backtest_study``): its
+    two largest sizes hidden, or one when it has only five."""
     from dataroi.value import backtest_study
 
-    error: DataroiError | None = None
-    for hold in (2, 1):  # two hidden sizes when the study has them, else one
-        try:
-            return backtest_study(ctx.study, metric=ctx.metric, trials=ctx.trials, hold=hold,
-                                  random_state=ctx.spec.schedule.seed).to_dict()
-        except DataroiError as exc:
-            error = exc
-    ctx.need("learning_curves", f"no backtest of the extrapolation on this study: {error}")
-    return None
+    try:
+        return backtest_study(ctx.study, metric=ctx.metric, trials=ctx.trials, hold=None,
+                              random_state=ctx.spec.schedule.seed).to_dict()
+    except DataroiError as exc:
+        ctx.need("learning_curves", f"no backtest of the extrapolation on this study: {exc}")
+        return None
 
 
 def _data_vs_model(ctx: _Ctx) -> dict[str, Any] | None:

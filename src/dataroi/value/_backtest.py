@@ -116,7 +116,7 @@ def backtest_study(
     source: Any,
     *,
     metric: str | None = None,
-    hold: int = 2,
+    hold: int | None = 2,
     random_state: int = 0,
     models: tuple[str, ...] | None = None,
     trials: pd.DataFrame | None = None,
@@ -127,7 +127,8 @@ def backtest_study(
         source: a :class:`~dataroi.study.Study` or a tidy trials frame (as
             :func:`~dataroi.value.fit_study_curves` takes).
         metric: the metric (default: the study's primary metric, or the frame's only one).
-        hold: how many of the largest sizes (shared by every model) to hide.
+        hold: how many of the largest sizes (shared by every model) to hide; ``None``:
+            two when the study has at least six sizes, else one.
         random_state: root seed of the refits.
         models: the models to check (default: a study's models, or every model of a
             frame).
@@ -143,7 +144,7 @@ def backtest_study(
     """
     from dataroi.value._curves import fit_study_curves, study_trials
 
-    if int(hold) < 1:
+    if hold is not None and int(hold) < 1:
         raise UsageError(f"hold must be at least 1, got {hold}")
     sub, metric, study_models = study_trials(source, metric=metric, models=models,
                                              trials=trials, purpose="backtest")
@@ -156,6 +157,8 @@ def backtest_study(
     names = list(dict.fromkeys(sub["model"]))
     common = sorted(set.intersection(*(set(sub.loc[sub["model"] == m, "n_train"])
                                        for m in names)))
+    if hold is None:
+        hold = 2 if len(common) >= MIN_FIT_SIZES + 2 else 1
     if len(common) < MIN_FIT_SIZES + int(hold):
         raise UsageError(
             f"a backtest hiding {hold} size{'s' if int(hold) > 1 else ''} needs at least "
