@@ -35,6 +35,8 @@ def test_report_backtests_a_study_with_six_sizes(tmp_path):
     html = report.to_html()
     assert "Does the extrapolation work on this study? (backtest)" in html
     assert f"{bt['in90']} of 4 measured means inside the 90 % intervals" in html
+    assert "<p>Refitted on sizes up to 40 and predicted 70, 120:" in html
     md = report.to_markdown()
     assert "**Does the extrapolation work on this study? (backtest)**" in md
     assert "predicted from sizes ≤ " in md
+    assert "Refitted on sizes up to 40" in md

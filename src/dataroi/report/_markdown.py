@@ -164,8 +164,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
                            "tipping point (added labels)"], rows, "lrrrrr")
             bt = lc.get("backtest")
             if bt:
+                said = str(bt["summary"]).removeprefix("backtest: ")
                 out += ["**Does the extrapolation work on this study? (backtest)**", "",
-                        f"{e(bt['summary'])}.", ""]
+                        f"{e(said[:1].upper() + said[1:])}.", ""]
                 out += _table(
                     ["model", "labels", f"predicted from sizes ≤ {fmt_int(bt['cut_n'])}",
                      "90 % interval", "measured", "error", "inside"],
