@@ -73,3 +73,9 @@ def test_backtest_bad_frames():
         backtest_study(failed, metric="accuracy")
     with pytest.raises(UsageError, match="no finished trial of svm for metric"):
         backtest_study(frame, metric="accuracy", models=("svm",))
+    with pytest.raises(UsageError, match=r"lacks the column\(s\) repeat, value"):
+        backtest_study(frame.drop(columns=["value", "repeat"]))
+    with pytest.raises(UsageError, match="column 'value' must hold numbers"):
+        backtest_study(frame.assign(value="high"))
+    with pytest.raises(UsageError, match="column 'n_train' must hold numbers"):
+        backtest_study(frame.assign(n_train="many"))

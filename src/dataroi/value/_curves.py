@@ -192,6 +192,10 @@ def _matrix(sub: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     return wide.index.to_numpy(dtype=float), wide.to_numpy(dtype=float)
 
 
+#: Columns a trials frame needs (``Study.trials()`` has them and more).
+TRIAL_COLUMNS: tuple[str, ...] = ("model", "n_train", "repeat", "metric", "value")
+
+
 def study_trials(
     source: Any,
     *,
@@ -214,7 +218,9 @@ def study_trials(
         ``models`` or the spec's models for a study, nothing for a frame.
 
     Raises:
-        UsageError: no finished trial, or an unknown or unnamed metric.
+        UsageError: no finished trial, a frame without the columns of
+            :data:`TRIAL_COLUMNS` or with non-numeric sizes or values, or an unknown or
+            unnamed metric.
         DataError: every trial of the metric failed.
     """
     frame = source
@@ -230,6 +236,17 @@ def study_trials(
     if frame is None or len(frame) == 0:
         raise UsageError(f"no finished trials to {purpose}; run the study first "
                          "(`dataroi run SPEC`)")
+    missing = [c for c in TRIAL_COLUMNS if c not in frame.columns]
+    if missing:
+        raise UsageError(f"the trials frame lacks the column(s) {', '.join(missing)} (a tidy "
+                         f"frame as Study.trials() returns has {', '.join(TRIAL_COLUMNS)})")
+    for col in ("n_train", "value"):
+        try:
+            frame[col].to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            raise UsageError(f"the trials frame's column '{col}' must hold numbers, got "
+                             f"{frame[col].dtype} values such as {frame[col].iloc[0]!r}"
+                             ) from None
     metrics_present = list(dict.fromkeys(frame["metric"]))
     if metric is None:
         if len(metrics_present) != 1:
