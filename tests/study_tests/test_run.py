@@ -40,6 +40,11 @@ def test_run_twice_runs_nothing_the_second_time(write_spec, tmp_path):
     assert (frame.groupby(["model", "n_train", "repeat"]).size() == 2).all()
     assert frame.loc[frame.metric == "accuracy", "value"].between(0.5, 1).all()
     assert frame["predictions_digest"].str.len().eq(64).all()
+    # each metric on the training rows too; logistic regression fits them at least as well
+    assert frame["train_value"].notna().all()
+    acc = frame[frame.metric == "accuracy"]
+    assert (acc["train_value"] >= acc["value"] - 0.1).all()
+    assert (frame.loc[frame.metric == "log_loss", "train_value"] > 0).all()
 
 
 def test_adding_sizes_or_models_runs_only_the_new_ones(write_spec, tmp_path):
@@ -97,7 +102,8 @@ def test_process_pool_gives_identical_scores_to_serial(write_spec, tmp_path):
     serial.run(jobs=1, progress=False)
     pooled = _study(write_spec, tmp_path, spec, ledger=str(tmp_path / "b.db"))
     pooled.run(jobs=2, progress=False)
-    cols = ["model", "n_train", "repeat", "seed", "metric", "value", "predictions_digest"]
+    cols = ["model", "n_train", "repeat", "seed", "metric", "value", "train_value",
+            "predictions_digest"]
     a = serial.trials()[cols].sort_values(cols[:5]).reset_index(drop=True)
     b = pooled.trials()[cols].sort_values(cols[:5]).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)

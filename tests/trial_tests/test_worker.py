@@ -94,8 +94,25 @@ def test_result_has_timings_memory_and_full_width_probabilities(tmp_path):
     assert result.fit_seconds > 0 and result.predict_seconds > 0 and result.cpu_seconds > 0
     assert result.peak_rss_bytes > 10_000_000
     assert result.predictions["proba"].shape == (360, 10)
-    assert set(result.metrics) == {"accuracy", "log_loss", "roc_auc", "ece"}
-    assert all(np.isfinite(v) for v in result.metrics.values())
+    names = {"accuracy", "log_loss", "roc_auc", "ece"}
+    assert set(result.metrics) == names | {f"train:{m}" for m in names}
+    assert all(np.isfinite(result.metrics[m]) for m in names)
+
+
+def test_training_scores_sit_beside_the_test_scores(tmp_path):
+    """Like scikit-learn's learning_curve: each metric on the training rows too."""
+    _, path = _digits(tmp_path)
+    result = run_trial(_payload(path, {"estimator": "sklearn.tree.DecisionTreeClassifier",
+                                       "params": {}}, 200, 0,
+                                metrics=("accuracy", "log_loss", "roc_auc")))
+    assert result.state is TrialState.COMPLETE
+    m = result.metrics
+    assert m["train:accuracy"] == 1.0 > m["accuracy"]  # a full tree memorises its rows
+    assert m["train:log_loss"] < m["log_loss"] and m["train:roc_auc"] >= m["roc_auc"]
+    again = run_trial(_payload(path, {"estimator": "sklearn.tree.DecisionTreeClassifier",
+                                      "params": {}}, 200, 0,
+                               metrics=("accuracy", "log_loss", "roc_auc")))
+    assert again.metrics == result.metrics  # deterministic
 
 
 def test_decision_function_serves_roc_auc(tmp_path):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dataroi.trial import TrialSnapshot, TrialState
+from dataroi.trial import TRAIN_PREFIX, TrialSnapshot, TrialState
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,12 +21,16 @@ if TYPE_CHECKING:
 __all__ = ["TRIAL_COLUMNS", "mean_ci", "summary_frame", "trials_frame"]
 
 TRIAL_COLUMNS = ["model", "n_train", "repeat", "seed", "state", "metric", "value",
-                 "fit_seconds", "predict_seconds", "cpu_seconds", "peak_rss_bytes",
+                 "train_value", "fit_seconds", "predict_seconds", "cpu_seconds", "peak_rss_bytes",
                  "error_type", "trial_id", "predictions_digest"]
 
 
 def trials_frame(snaps: Sequence[TrialSnapshot], metrics: Sequence[str]) -> pd.DataFrame:
-    """One row per (finished trial, metric); failed trials carry NaN values."""
+    """One row per (finished trial, metric); failed trials carry NaN values.
+
+    ``value`` is the metric on the test set; ``train_value`` the same metric on the rows
+    the model was trained on (NaN for trials recorded before dataroi kept it).
+    """
     import pandas as pd
 
     rows = []
@@ -43,12 +47,15 @@ def trials_frame(snaps: Sequence[TrialSnapshot], metrics: Sequence[str]) -> pd.D
             "error_type": s.extra.get("error_type"), "trial_id": s.trial_id,
             "predictions_digest": s.extra.get("predictions_digest"),
         }
+        done = s.state is TrialState.COMPLETE
         for m in metrics:
-            value = s.metrics.get(m, np.nan) if s.state is TrialState.COMPLETE else np.nan
-            rows.append(base | {"metric": m, "value": float(value)})
+            value = s.metrics.get(m, np.nan) if done else np.nan
+            train = s.metrics.get(TRAIN_PREFIX + m, np.nan) if done else np.nan
+            rows.append(base | {"metric": m, "value": float(value),
+                                "train_value": float(train)})
     frame = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
     return frame.astype({"n_train": "int64", "repeat": "int64", "seed": "int64",
-                         "value": "float64"}) if len(frame) else frame
+                         "value": "float64", "train_value": "float64"}) if len(frame) else frame
 
 
 def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:

@@ -16,7 +16,11 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["TrialKey", "TrialResult", "TrialSnapshot", "TrialState"]
+__all__ = ["TRAIN_PREFIX", "TrialKey", "TrialResult", "TrialSnapshot", "TrialState"]
+
+#: Prefix of the training-set scores among a trial's metrics: ``train:accuracy`` is the
+#: accuracy on the rows the model was trained on (``accuracy`` is on the test set).
+TRAIN_PREFIX = "train:"
 
 
 class TrialState(enum.StrEnum):
@@ -58,7 +62,8 @@ class TrialResult:
         key: the trial's identity.
         state: ``COMPLETE`` or ``FAILED``.
         seed: the estimator seed used (a plain int passed as ``random_state``).
-        metrics: metric name → value (empty when failed; NaN where a metric is undefined).
+        metrics: metric name → value (empty when failed; NaN where a metric is undefined);
+            ``train:<metric>`` holds the same metric on the training rows.
         fit_seconds, predict_seconds: wall time of ``fit`` and of predicting the test set
             (an acquisition arm's ``fit_seconds`` include choosing its rows).
         cpu_seconds: process CPU time (user + system) spent in the trial.

@@ -39,7 +39,7 @@ from dataroi.data._store import WorkerData
 from dataroi.data._subsets import nested_permutation
 from dataroi.metrics import get_metric
 from dataroi.trial._estimators import build_estimator, seed_estimator
-from dataroi.trial._values import TrialKey, TrialResult, TrialState
+from dataroi.trial._values import TRAIN_PREFIX, TrialKey, TrialResult, TrialState
 from dataroi.trial._variants import arm_rows, eval_mask, fit_kwargs
 
 __all__ = ["TrialPayload", "ping", "run_trial", "train_indices", "warm_worker"]
@@ -170,6 +170,41 @@ def _full_width(est: Any, values: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
+def _train_scores(est: Any, X_train: Any, y_train: np.ndarray, data: WorkerData,
+                  metrics: tuple[str, ...]) -> dict[str, float]:
+    """Each metric on the rows the model was trained on (``train:<metric>``), as
+    scikit-learn's ``learning_curve`` reports them: the gap to the test score tells a
+    model that more labels can still help (high variance) from one that has learned what
+    it can (high bias). A metric the training rows cannot score is NaN; scoring never
+    fails the trial."""
+    out: dict[str, float] = {}
+    try:
+        pred = np.asarray(est.predict(X_train))
+        proba = None
+        if data.task == "classification":
+            n_classes = int(data.n_classes or 0)
+            needs = {get_metric(m).needs for m in metrics}
+            if needs != {"pred"} and hasattr(est, "predict_proba"):
+                proba = _full_width(est, np.asarray(est.predict_proba(X_train)), n_classes)
+            elif "score" in needs and hasattr(est, "decision_function"):
+                proba = _full_width(est, np.asarray(est.decision_function(X_train)),
+                                    n_classes)
+    except Exception:
+        return {TRAIN_PREFIX + m: math.nan for m in metrics}
+    for name in metrics:
+        metric = get_metric(name)
+        try:
+            if metric.needs != "pred" and proba is None:
+                value = math.nan
+            else:
+                value = float(metric.score(np.asarray(y_train), pred=pred, proba=proba,
+                                           n_classes=data.n_classes))
+        except Exception:
+            value = math.nan
+        out[TRAIN_PREFIX + name] = value
+    return out
+
+
 def _peak_rss_bytes() -> int | None:
     try:
         import resource
@@ -229,6 +264,7 @@ def run_trial(payload: TrialPayload) -> TrialResult:
                         proba = _full_width(est, np.asarray(est.decision_function(X_test)),
                                             n_classes)
                 predict_seconds = time.perf_counter() - t0
+                train_scores = _train_scores(est, X_train, y_train, data, payload.metrics)
         finally:
             if limiter is not None:
                 limiter.restore_original_limits()
@@ -245,6 +281,7 @@ def run_trial(payload: TrialPayload) -> TrialResult:
                 continue
             metrics[name] = metric.score(y_eval, pred=pred_eval, proba=proba_eval,
                                          n_classes=data.n_classes)
+        metrics |= train_scores
         predictions = None
         if payload.keep_predictions:
             predictions = {"pred": pred}
