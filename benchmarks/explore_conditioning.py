@@ -14,7 +14,7 @@ better; each data set counts once):
 * ``tables per tercile of X``: one calibration table per tercile of the curve's noise, its
   predicted scale or its level (instead of one table for all curves);
 
-and whether the gate itself (MAE at 4N and 16N) improves with
+whether the gate itself (MAE at 4N and 16N) improves with
 
 * the learner kind among its shared features;
 * the *training* error (LCDB's ``score_train``, with ``--lcdb``): the textbook diagnostic
@@ -24,8 +24,13 @@ and whether the gate itself (MAE at 4N and 16N) improves with
   sizes and the log gap; per family, how far its predicted relative gain at 16N exceeds
   the gap.
 
-Either would need new inputs from the user (an estimator mapped to a kind, or the training
-score of every trial); this measures what they would buy before anyone builds them.
+and (with ``--lcdb``) how often the test error 4N or 16N later is already below the
+training error at N: whether the train–test gap that ``dataroi value`` shows bounds what
+more labels can buy, or only hints at it.
+
+The learner kind would need a new input from the user (an estimator mapped to a kind),
+and the training-error gate a second learned gate (trials now record their training
+scores); this measures what they would buy before anyone builds them.
 Records come from ``bench_extrapolation.py --collect-only``::
 
     python benchmarks/bench_extrapolation.py --lcdb /work/lcdb --collect-only \
@@ -51,7 +56,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _lcdb import load_lcdb_train_error
+from _lcdb import load_lcdb_curves, load_lcdb_train_error
 from bench_extrapolation import CANDIDATES, SPLIT_SEED, lcdb_licence_text
 from dataroi.curves._calibration import Calibration
 from dataroi.curves._stack import SHARED_NAMES
@@ -266,8 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     variants["learner kind in the gate"] = (
         _with(d, _onehot(train, np.arange(len(train)), levels)),
         _with(dt, _onehot(test, np.arange(len(test)), levels)))
+    err = load_lcdb_train_error(args.lcdb) if args.lcdb else {}
     if args.lcdb:
-        err = load_lcdb_train_error(args.lcdb)
         variants["+ training error (shared)"] = (_with(d, _gap(train, err)[0]),
                                                  _with(dt, _gap(test, err)[0]))
         variants["+ training error (shared, per family)"] = (
@@ -286,7 +291,34 @@ def main(argv: list[str] | None = None) -> int:
             for rt in (4.0, 16.0):
                 cells.append(f"{_mae_at(pred[idx], _subset(dte, idx), rt):>13.4f}")
         print(f"{name + f' (lambda {lam:g})':<54}{''.join(cells)}")
+    if args.lcdb:
+        gap_is_a_hint(args.lcdb, err)
     return 0
+
+
+def gap_is_a_hint(lcdb: str, err: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]
+                  ) -> None:
+    """How often the test error at 4N / 16N is already below the training error at N
+    (every LCDB curve): the train-test gap bounds what more labels can buy only if that
+    never happens."""
+    print("\ntraining error at N as a floor for the test error later (all LCDB curves)")
+    for n_max in (128, 512, 2048):
+        parts = []
+        for ratio in (4, 16):
+            below = total = 0
+            for c in load_lcdb_curves(lcdb):
+                sizes, train_err = err[(c.openmlid, c.learner)]
+                i = np.nonzero(np.isclose(sizes, n_max, rtol=0.02))[0]
+                j = np.nonzero(np.isclose(c.sizes, ratio * n_max, rtol=0.02))[0]
+                if not i.size or not j.size or not np.isfinite(train_err[i[0]]):
+                    continue
+                later = float(np.nanmean(c.error[j[0]]))
+                if not np.isfinite(later):
+                    continue
+                total += 1
+                below += later < train_err[i[0]] - 1e-9
+            parts.append(f"{ratio}N: {below}/{total} = {below / max(total, 1):.1%}")
+        print(f"  N={n_max}: test error below the training error at N, at " + ", ".join(parts))
 
 
 if __name__ == "__main__":

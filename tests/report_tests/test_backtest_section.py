@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 
 import dataroi
@@ -32,11 +33,17 @@ def test_report_backtests_a_study_with_six_sizes(tmp_path):
     assert bt["cut_n"] == 40 and bt["held"] == [70, 120]
     assert bt["points"] == 4 and {r["model"] for r in bt["rows"]} == {"logreg", "tree"}
     assert not any("backtest" in m["message"] for m in doc["missing"])
+    # the learning-curves table shows each model's score on its training rows today
+    frame = study.trials()
+    at = frame[frame["n_train"] == 120]
+    for m in doc["sections"]["learning_curves"]["models"]:
+        expected = float(at.loc[at["model"] == m["model"], "train_value"].mean())
+        assert m["train_today"] == pytest.approx(expected)
     html = report.to_html()
     assert "Does the extrapolation work on this study? (backtest)" in html
     assert f"{bt['in90']} of 4 measured means inside the 90 % intervals" in html
     assert "<p>Refitted on sizes up to 40 and predicted 70, 120:" in html
     md = report.to_markdown()
     assert "**Does the extrapolation work on this study? (backtest)**" in md
-    assert "predicted from sizes ≤ " in md
+    assert "predicted from sizes ≤ " in md and "on its training rows" in md
     assert "Refitted on sizes up to 40" in md

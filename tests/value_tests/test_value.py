@@ -25,6 +25,17 @@ def curves(iris_study):
     return fit_study_curves(iris_study, random_state=0)
 
 
+def test_curves_keep_todays_training_score(curves, iris_study):
+    frame = iris_study.trials()
+    at = frame[(frame["n_train"] == 120) & (frame["metric"] == "accuracy")]
+    for m in ("logreg", "tree"):
+        expected = float(at.loc[at["model"] == m, "train_value"].mean())
+        assert curves.train_today[m] == pytest.approx(expected)
+    # a frame without training scores (recorded before dataroi kept them) has none
+    old = fit_study_curves(frame.drop(columns="train_value"), metric="accuracy")
+    assert old.train_today == {}
+
+
 def test_curves_read_the_study(curves, iris_study):
     assert curves.metric == "accuracy" and curves.higher_is_better
     assert curves.current_n == 120 and curves.models == ("logreg", "tree")

@@ -171,6 +171,7 @@ def _cmd_value(args: argparse.Namespace) -> int:
                "labels_to_target": ltt.to_dict() if ltt else None,
                "tipping_points": tips.to_dict() if tips else None,
                "backtest": bt.to_dict() if bt else None,
+               "train_vs_test": _train_vs_test(curves),
                "notes": list(curves.notes) + ([bt_note] if bt_note else [])}
         sys.stdout.write(json.dumps(out, indent=1) + "\n")
         return 0
@@ -211,6 +212,18 @@ def _cmd_value(args: argparse.Namespace) -> int:
         con.print(t)
         for p in cmp.pairs:
             con.print(f"  {p['summary']}")
+    gaps = _train_vs_test(curves)
+    if gaps:
+        t = Table(title=f"test vs training score today ({curves.current_n:,} labels)")
+        for col in ("model", "test", "training", "gap"):
+            t.add_column(col, justify="left" if col == "model" else "right")
+        for g in gaps:
+            t.add_row(g["model"], num(g["test"]), num(g["train"]), num(g["gap"], "+.4f"))
+        con.print(t)
+        con.print("  gap = training − test score, in the improving direction: a large gap "
+                  "leaves room that more labels can fill (variance); a small one means a "
+                  "better model helps more than more labels (bias). A hint, not a bound "
+                  "(docs/decisions.md).")
     if tips is not None:
         t = Table(title="tipping points: added labels beyond which the marginal gain per "
                         "1,000 labels stays under the threshold")
@@ -226,6 +239,14 @@ def _cmd_value(args: argparse.Namespace) -> int:
     for note in [*curves.notes, *([bt_note] if bt_note else [])]:
         con.print(f"note: {note}")
     return 0
+
+
+def _train_vs_test(curves: Any) -> list[dict[str, Any]]:
+    """Per model with training scores: today's test and training score and their gap
+    (training − test in the improving direction)."""
+    return [{"model": m, "test": curves.observed_today(m), "train": curves.train_today[m],
+             "gap": curves.sign * (curves.train_today[m] - curves.observed_today(m))}
+            for m in curves.models if m in curves.train_today]
 
 
 def print_backtest(bt: Any, console: Any) -> None:

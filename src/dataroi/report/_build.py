@@ -318,6 +318,9 @@ def _learning_curves(ctx: _Ctx) -> dict[str, Any] | None:
         pool_size=ctx.prep.pool_size if ctx.prep is not None else None,
         horizon_n=horizon, target=target, tipping=ctx.tipping)
     info["metrics_measured"] = list(ctx.spec.metrics)
+    train = ctx.curves.train_today if ctx.curves is not None else {}
+    for m in info["models"]:
+        m["train_today"] = train.get(m["model"])
     info["backtest"] = _backtest(ctx)
     return info
 

@@ -154,14 +154,15 @@ def render_markdown(doc: dict[str, Any]) -> str:
                     e(m["model"]), fmt_num(mean["mean"][-1] if mean["mean"] else None),
                     f"{fmt_num(mean['ci_low'][-1] if mean['ci_low'] else None)} – "
                     f"{fmt_num(mean['ci_high'][-1] if mean['ci_high'] else None)}",
+                    fmt_num(m.get("train_today")),
                     fmt_num(ex["median"][-1]) if ex else "n/a",
                     f"{fmt_num(ex['low90'][-1])} – {fmt_num(ex['high90'][-1])}" if ex
                     else "n/a",
                     ("already passed" if tip["already_passed"] else f"+{fmt_int(tip['added_n'])}")
                     if tip else "n/a"])
-            out += _table(["model", "today (mean)", "95 % CI",
+            out += _table(["model", "today (mean)", "95 % CI", "on its training rows",
                            f"predicted at {fmt_int(lc['horizon_n'])}", "90 % band there",
-                           "tipping point (added labels)"], rows, "lrrrrr")
+                           "tipping point (added labels)"], rows, "lrrrrrr")
             bt = lc.get("backtest")
             if bt:
                 said = str(bt["summary"]).removeprefix("backtest: ")

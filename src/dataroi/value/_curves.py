@@ -74,6 +74,8 @@ class StudyCurves:
             today's paired differences include test-set sampling noise; empty when the
             predictions are not available.
         notes: what the user should know about the fits.
+        train_today: model → the metric on its training rows at ``current_n`` (mean over
+            repeats; the trials' ``train_value``); absent for trials recorded without it.
     """
 
     metric: str
@@ -88,6 +90,7 @@ class StudyCurves:
     bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     test_boot: Mapping[str, np.ndarray] = field(default_factory=dict)
     notes: tuple[str, ...] = field(default=())
+    train_today: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def sign(self) -> float:
@@ -322,6 +325,7 @@ def fit_study_curves(
     cost_fits: dict[str, Any] = {}
     today: dict[str, dict[int, float]] = {}
     bounds: dict[str, tuple[float, float]] = {}
+    train_today: dict[str, float] = {}
     vals = sub["value"].to_numpy(dtype=float)
     best = np.inf
     if higher_is_better and np.all(vals <= 1.0):
@@ -359,6 +363,8 @@ def fit_study_curves(
         bounds[m] = (worst, float(best)) if higher_is_better else (float(best), worst)
         at = ms[ms["n_train"] == current_n]
         today[m] = {int(r): float(v) for r, v in zip(at["repeat"], at["value"], strict=True)}
+        if "train_value" in at and at["train_value"].notna().any():
+            train_today[m] = float(at["train_value"].astype(float).mean())
         if not today[m]:
             today[m] = {0: float(fits[m].predict(current_n)[0])}
             notes.append(f"{m} has no trial at n={current_n}: today's score is its curve's "
@@ -380,7 +386,7 @@ def fit_study_curves(
                        current_n=int(current_n), models=tuple(models), fits=fits,
                        cost_fits=cost_fits, today=today, random_state=int(random_state),
                        input_hash=input_hash, bounds=bounds, test_boot=test_boot,
-                       notes=tuple(notes))
+                       notes=tuple(notes), train_today=train_today)
 
 
 class _FitCache:
