@@ -67,9 +67,12 @@ from learn_curve_model import (
     _subset,
     fit_gate,
     learn,
+    learned_scale,
     log2_spans,
+    normalised_residuals,
     oof_gate,
     predict_gate,
+    scale_regression,
 )
 
 Arrays = dict[str, np.ndarray]
@@ -96,14 +99,6 @@ def kind(rec: dict[str, Any]) -> str:
 def _onehot(recs: list[dict[str, Any]], rows: np.ndarray, levels: list[str]) -> np.ndarray:
     k = np.array([levels.index(kind(recs[i])) for i in rows])
     return (k[:, None] == np.arange(len(levels))[None, :]).astype(float)
-
-
-def _ridge(x: np.ndarray, y: np.ndarray, sw: np.ndarray, ridge: float = 1e-2) -> np.ndarray:
-    """Weighted ridge regression (intercept unpenalised), as ``learn_curve_model.fit_scale``."""
-    xs = x * sw[:, None]
-    pen = ridge * np.eye(x.shape[1])
-    pen[0, 0] = 0.0
-    return np.linalg.solve(x.T @ xs + pen, xs.T @ y)
 
 
 def _set_mean(v: np.ndarray, groups: np.ndarray) -> float:
@@ -194,12 +189,10 @@ def main(argv: list[str] | None = None) -> int:
                                lcdb_licence_text(), SPLIT_SEED)
     d = _arrays(train, len(CANDIDATES))
     w_oof, _ = oof_gate(d, st.meta["lambda"])
-    x, r, c = _scale_design(d, w_oof, p_oof)
-    z = (d["T"][r, c] - p_oof[r, c]) / (d["unit"][r] * np.exp(np.clip(x @ cal.scale_coef,
-                                                                     -30, 5)))
+    x, r, c, z = normalised_residuals(d, w_oof, p_oof, cal.scale_coef)
     ratio, span, groups = d["R"][r, c], log2_spans(d)[r], d["g"][r]
     h = Held(test, st)
-    s_base = h.unit * np.exp(np.clip(h.x @ cal.scale_coef, -30, 5))
+    s_base = learned_scale(h.unit, h.x, cal.scale_coef)
     levels = sorted({kind(t) for t in train})
     print(f"training: {len(train)} fits ({len(set(groups.tolist()))} data sets); held out: "
           f"{len(test)} fits ({len(set(h.groups.tolist()))} data sets)")
@@ -212,13 +205,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # learner kind in the scale regression, with its own table
     xa = np.hstack([x, _onehot(train, r, levels)])
-    res = np.abs(d["T"][r, c] - p_oof[r, c]) / d["unit"][r]
-    sw = d["w"][r] / np.bincount(r, minlength=len(p_oof))[r]
-    coef = _ridge(xa, np.log(res + 1e-4), sw)
-    za = (d["T"][r, c] - p_oof[r, c]) / (d["unit"][r] * np.exp(np.clip(xa @ coef, -30, 5)))
+    coef = scale_regression(d, p_oof, xa, r, c)
+    za = (d["T"][r, c] - p_oof[r, c]) / learned_scale(d["unit"][r], xa, coef)
     cal_k = Calibration.learn(ratio, za, groups=groups, log2_grid=LOG2_GRID, spans=span)
-    s_k = h.unit * np.exp(np.clip(np.hstack([h.x, _onehot(test, h.r, levels)]) @ coef,
-                                  -30, 5))
+    s_k = learned_scale(h.unit, np.hstack([h.x, _onehot(test, h.r, levels)]), coef)
     _print_variant("learner kind in the scale model", h,
                    h.score(s_k, lambda u: cal_k.quantile(u, h.ratio, h.span)))
 

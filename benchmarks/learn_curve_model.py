@@ -198,6 +198,13 @@ def fit_scale(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray,
               ridge: float = 1e-2) -> np.ndarray:
     """Weighted ridge regression of log(|residual| / unit + 1e-4) on the scale features."""
     x, r, c = _scale_design(d, w, pred)
+    return scale_regression(d, pred, x, r, c, ridge)
+
+
+def scale_regression(d: dict[str, np.ndarray], pred: np.ndarray, x: np.ndarray,
+                     r: np.ndarray, c: np.ndarray, ridge: float = 1e-2) -> np.ndarray:
+    """:func:`fit_scale` on a given design ``x`` (rows ``r``, columns ``c``): every data
+    set weighted equally, the intercept unpenalised."""
     res = np.abs(d["T"][r, c] - pred[r, c]) / d["unit"][r]
     y = np.log(res + 1e-4)
     sw = d["w"][r] / np.bincount(r, minlength=len(pred))[r]
@@ -207,12 +214,24 @@ def fit_scale(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray,
     return np.linalg.solve(x.T @ xs + pen, xs.T @ y)
 
 
-def calibrate(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray, coef: np.ndarray,
-              meta: dict[str, Any]) -> Calibration:
-    """Quantile table of residual / learned scale per ratio (out-of-fold residuals)."""
+def learned_scale(unit: np.ndarray, x: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """The scale model's ``s`` (loss units), as ``CurveFit`` computes it."""
+    return unit * np.exp(np.clip(x @ coef, -30.0, 5.0))
+
+
+def normalised_residuals(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray,
+                         coef: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(x, r, c, z)``: scale features of every (record, later anchor), its row and
+    column, and the residual divided by the learned scale."""
     x, r, c = _scale_design(d, w, pred)
-    s = d["unit"][r] * np.exp(np.clip(x @ coef, -30, 5))
-    z = (d["T"][r, c] - pred[r, c]) / s
+    return x, r, c, (d["T"][r, c] - pred[r, c]) / learned_scale(d["unit"][r], x, coef)
+
+
+def calibrate(d: dict[str, np.ndarray], r: np.ndarray, c: np.ndarray, z: np.ndarray,
+              coef: np.ndarray, meta: dict[str, Any]) -> Calibration:
+    """Quantile table of residual / learned scale per ratio (``z`` of
+    :func:`normalised_residuals` on out-of-fold predictions)."""
     return Calibration.learn(d["R"][r, c], z, groups=d["g"][r],
                              log2_grid=np.arange(0.5, 4.01, 0.5), meta=meta,
                              scale_coef=coef, spans=log2_spans(d)[r])
@@ -260,10 +279,9 @@ def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list
                                       "weighted equally"))
     w_oof, p_oof = oof[lam]
     coef = fit_scale(d, w_oof, p_oof)
-    x, r, c = _scale_design(d, w_oof, p_oof)
-    z = (d["T"][r, c] - p_oof[r, c]) / (d["unit"][r] * np.exp(np.clip(x @ coef, -30, 5)))
+    _, r, c, z = normalised_residuals(d, w_oof, p_oof, coef)
     print("  out of fold, " + residual_correlation(recs, z, d["R"][r, c], r), flush=True)
-    cal = calibrate(d, w_oof, p_oof, coef, dict(
+    cal = calibrate(d, r, c, z, coef, dict(
         meta, residual="(truth - prediction) / learned scale, out-of-fold gate predictions"))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "stacker.json").write_text(json.dumps(st.to_dict(), indent=1) + "\n")
@@ -279,9 +297,7 @@ def replay(recs: list[dict[str, Any]], st: Stacker, cal: Calibration) -> None:
     d = _arrays(recs, len(st.families))
     theta = np.concatenate([st.bias, st.coef_shared.ravel(), st.coef_own.ravel()])
     w, pred = predict_gate(theta, st.mean, st.std, d)
-    x, r, c = _scale_design(d, w, pred)
-    s = d["unit"][r] * np.exp(np.clip(x @ cal.scale_coef, -30, 5))
-    z = (d["T"][r, c] - pred[r, c]) / s
+    _, r, c, z = normalised_residuals(d, w, pred, cal.scale_coef)
     ratio = d["R"][r, c]
     span = log2_spans(d)[r]
     for n_max in sorted({int(v["N"]) for v in recs}):

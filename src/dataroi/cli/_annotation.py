@@ -53,12 +53,8 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     return {"annotations": _cmd_annotations}
 
 
-def _f(v: Any, fmt: str = ".3f") -> str:
-    return num(v, fmt)
-
-
-def _ci(lo: float, hi: float, fmt: str = ".3f") -> str:
-    return interval(lo, hi, fmt)
+#: Decimals of the annotation tables (agreement and rates).
+_FMT = ".3f"
 
 
 def print_annotation_report(report: Any, console: Any, *, top: int = 10) -> None:
@@ -76,7 +72,7 @@ def print_annotation_report(report: Any, console: Any, *, top: int = 10) -> None
         name = _NAMES[e.statistic]
         if e.statistic == "cohen_kappa" and report.n_annotators > 2:
             name += " (mean pairwise)"
-        t.add_row(name, _f(e.value), _ci(e.ci_low, e.ci_high), f"{e.n_items:,}")
+        t.add_row(name, num(e.value, _FMT), interval(e.ci_low, e.ci_high, _FMT), f"{e.n_items:,}")
     console.print(t)
 
     t = Table(title="annotators (accuracy against gold and against the others' majority)")
@@ -85,8 +81,8 @@ def print_annotation_report(report: Any, console: Any, *, top: int = 10) -> None
         t.add_column(col, justify="left" if col == "annotator" else "right")
     for a in sorted(report.annotators, key=lambda a: -a.n_annotations):
         t.add_row(str(a.annotator), f"{a.n_annotations:,}", f"{a.n_gold:,}",
-                  _f(a.accuracy_gold), _ci(a.gold_ci_low, a.gold_ci_high),
-                  _f(a.accuracy_consensus), _f(a.accuracy_dawid_skene))
+                  num(a.accuracy_gold, _FMT), interval(a.gold_ci_low, a.gold_ci_high, _FMT),
+                  num(a.accuracy_consensus, _FMT), num(a.accuracy_dawid_skene, _FMT))
     console.print(t)
 
     t = Table(title=f"label-noise rate (share of wrong labels, {pct} % CI)")
@@ -95,11 +91,12 @@ def print_annotation_report(report: Any, console: Any, *, top: int = 10) -> None
                      else "right")
     for n in report.noise:
         t.add_row(_TARGETS[n.target], "gold labels" if n.source == "gold" else
-                  "Dawid–Skene model", _f(n.rate), _ci(n.ci_low, n.ci_high), f"{n.n:,}")
+                  "Dawid–Skene model", num(n.rate, _FMT),
+                  interval(n.ci_low, n.ci_high, _FMT), f"{n.n:,}")
     console.print(t)
     nr = report.noise_rate
     console.print(f"noise rate of one annotation for noise curves: [bold]{nr.rate:.3f}[/] "
-                  f"({_ci(nr.ci_low, nr.ci_high)}, from "
+                  f"({interval(nr.ci_low, nr.ci_high, _FMT)}, from "
                   f"{'gold' if nr.source == 'gold' else 'Dawid–Skene'})")
 
     low = report.low_agreement
@@ -111,9 +108,9 @@ def print_annotation_report(report: Any, console: Any, *, top: int = 10) -> None
             t.add_column(col, justify="right" if col in ("labels", "agreement",
                                                          "confidence") else "left")
         for r in low[:top]:
-            t.add_row(str(r.item), str(r.n_annotations), _f(r.observed_agreement, ".2f"),
+            t.add_row(str(r.item), str(r.n_annotations), num(r.observed_agreement, ".2f"),
                       str(r.majority_label), str(r.dawid_skene_label),
-                      _f(r.confidence, ".2f"), r.reason)
+                      num(r.confidence, ".2f"), r.reason)
         console.print(t)
     else:
         console.print("no low-agreement items")

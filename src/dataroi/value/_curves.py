@@ -196,7 +196,7 @@ def _matrix(sub: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 #: Columns a trials frame needs (``Study.trials()`` has them and more).
-TRIAL_COLUMNS: tuple[str, ...] = ("model", "n_train", "repeat", "metric", "value")
+REQUIRED_TRIAL_COLUMNS: tuple[str, ...] = ("model", "n_train", "repeat", "metric", "value")
 
 
 def study_trials(
@@ -222,8 +222,8 @@ def study_trials(
 
     Raises:
         UsageError: no finished trial, a frame without the columns of
-            :data:`TRIAL_COLUMNS` or with non-numeric sizes or values, or an unknown or
-            unnamed metric.
+            :data:`REQUIRED_TRIAL_COLUMNS` or with non-numeric sizes or values, or an
+            unknown or unnamed metric.
         DataError: every trial of the metric failed.
     """
     frame = source
@@ -239,10 +239,11 @@ def study_trials(
     if frame is None or len(frame) == 0:
         raise UsageError(f"no finished trials to {purpose}; run the study first "
                          "(`dataroi run SPEC`)")
-    missing = [c for c in TRIAL_COLUMNS if c not in frame.columns]
+    missing = [c for c in REQUIRED_TRIAL_COLUMNS if c not in frame.columns]
     if missing:
+        need = ", ".join(REQUIRED_TRIAL_COLUMNS)
         raise UsageError(f"the trials frame lacks the column(s) {', '.join(missing)} (a tidy "
-                         f"frame as Study.trials() returns has {', '.join(TRIAL_COLUMNS)})")
+                         f"frame as Study.trials() returns has {need})")
     for col in ("n_train", "value"):
         try:
             frame[col].to_numpy(dtype=float)
