@@ -19,7 +19,8 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json
 def test_report_backtests_a_study_with_six_sizes(tmp_path):
     spec = {"name": "iris-backtest", "data": dict(IRIS_DATA), "models": logreg_and_tree(),
             "metrics": ["accuracy"],
-            "schedule": {"sizes": [10, 15, 25, 40, 70, 120], "repeats": 2, "seed": 0}}
+            "schedule": {"sizes": [10, 15, 25, 40, 70, 120], "repeats": 2, "seed": 0},
+            "costs": {"price_per_label_usd": 0.5, "value_per_point_usd": 300}}
     path = tmp_path / "study.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     study = dataroi.load_study(path)
@@ -33,6 +34,9 @@ def test_report_backtests_a_study_with_six_sizes(tmp_path):
     assert bt["cut_n"] == 40 and bt["held"] == [70, 120]
     assert bt["points"] == 4 and {r["model"] for r in bt["rows"]} == {"logreg", "tree"}
     assert not any("backtest" in m["message"] for m in doc["missing"])
+    # the answer states it as a reason, as `dataroi plan` does
+    assert any(r.startswith("Backtest: refitted on sizes up to 40")
+               for r in doc["sections"]["answer"]["reasons"])
     # the learning-curves table shows each model's score on its training rows today
     frame = study.trials()
     at = frame[frame["n_train"] == 120]

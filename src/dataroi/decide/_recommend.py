@@ -31,9 +31,16 @@ from dataroi._money import usd
 from dataroi.decide._options import Option, OptionSet, evaluate_options
 from dataroi.decide._planner import BudgetPlan, plan_budget, scenarios
 from dataroi.decide._rounds import RoundsPlan, plan_rounds
-from dataroi.exceptions import DataError, UsageError
+from dataroi.exceptions import UsageError
 from dataroi.spec import CostSpec, DecisionSpec, GuardrailSpec, canonical_hash
-from dataroi.value import DEFAULT_GRID, StudyCurves, compare_models, fit_study_curves
+from dataroi.value import (
+    DEFAULT_GRID,
+    Backtest,
+    StudyCurves,
+    compare_models,
+    fit_study_curves,
+    study_backtest,
+)
 
 __all__ = ["Recommendation", "decide", "recommend"]
 
@@ -240,6 +247,7 @@ def decide(
     grid: Sequence[float] = DEFAULT_GRID,
     n_draws: int = 2000,
     strategies: StudyCurves | None = None,
+    backtest: Backtest | None = None,
 ) -> Recommendation:
     """Evaluate every option, plan under the budget and rule, and explain the choice.
 
@@ -254,6 +262,8 @@ def decide(
         n_draws: joint draws per model.
         strategies: curves of acquisition arms; adds "label by <strategy>" options (see
             :func:`dataroi.decide.evaluate_options`).
+        backtest: the study's backtest (:func:`dataroi.value.backtest_study`), stated as
+            a reason (naming the chosen or current model if it missed) and kept.
 
     Returns:
         A :class:`Recommendation` (its ``hashes`` hold the trials, curves, costs and rule).
@@ -285,6 +295,8 @@ def decide(
         comparisons = [p["summary"] for p in cmp.pairs
                        if opts.current_model in (p["a"], p["b"])]
     reasons = _reasons(opts, plan, rounds, comparisons)
+    if backtest is not None:
+        reasons.append(_backtest_reason(backtest, {plan.chosen.model, opts.current_model}))
     hashes = {
         "trials": curves.input_hash,
         "curves": canonical_hash({m: curves.fits[m].to_dict() for m in curves.models}),
@@ -296,7 +308,8 @@ def decide(
                           current_n=curves.current_n, today=opts.today, decision=d,
                           plan=plan, options=opts, rounds=rounds,
                           comparisons=tuple(comparisons), reasons=tuple(reasons),
-                          hashes=hashes)
+                          hashes=hashes,
+                          backtest=backtest.to_dict() if backtest is not None else None)
 
 
 def recommend(
@@ -351,7 +364,9 @@ def recommend(
                                         random_state=seed, trials=trials)
     rec = decide(curves, costs or spec.costs, decision, budget_usd=budget_usd,
                  target=target, risk=risk, rule=rule, current_model=current_model, add=add,
-                 n_draws=n_draws, strategies=strategy_fits)
+                 n_draws=n_draws, strategies=strategy_fits,
+                 backtest=study_backtest(study, metric=metric, random_state=seed,
+                                         trials=trials))
     reg = registration_status(study, rec.decision if spec.decision or any(
         v is not None for v in (budget_usd, target, risk, rule, current_model)) else None)
     prep = study.prepare()
@@ -363,13 +378,9 @@ def recommend(
 
     hashes["dataroi_version"] = __version__
     reasons = list(rec.reasons)
-    bt = _backtest(study, metric, seed, trials)
-    if bt is not None:
-        reasons.append(_backtest_reason(bt, {rec.chosen.model, rec.current_model}))
     reasons.append("Pre-registration: " + reg.message + ".")
     rec = dataclasses.replace(rec, registration=reg.to_dict(), hashes=hashes,
-                              reasons=tuple(reasons),
-                              backtest=bt.to_dict() if bt is not None else None)
+                              reasons=tuple(reasons))
     if save:
         payload = rec.to_dict()
         with open_ledger(study.ledger_url, create=False) as ledger:
@@ -386,18 +397,9 @@ def recommend(
     return rec
 
 
-def _backtest(study: Any, metric: str, seed: int, trials: Any) -> Any:
-    """The study's backtest hiding its two largest sizes (one with five), or None."""
-    from dataroi.value import backtest_study
-
-    try:
-        return backtest_study(study, metric=metric, hold=None, random_state=seed,
-                              trials=trials)
-    except (UsageError, DataError):
-        return None
 
 
-def _backtest_reason(bt: Any, models: set[str]) -> str:
+def _backtest_reason(bt: Backtest, models: set[str]) -> str:
     """One reason about the backtest, naming a model the decision rests on if it missed.
 
     Example:

@@ -156,6 +156,7 @@ class _Ctx:
         self.prep: Any = None
         self.curves: Any = None
         self.rec: Any = None
+        self.backtest: Any = None
         self.registration: dict[str, Any] | None = None
         self.tipping: dict[str, float | None] = {}
 
@@ -206,6 +207,15 @@ def _load(ctx: _Ctx) -> None:
         return
     for note in ctx.curves.notes:
         ctx.warn("curves_note", note, "", kind="note")
+    # the study's own check of the extrapolation: its two largest sizes hidden (one when
+    # it has only five); shown with the learning curves and stated by the answer
+    from dataroi.value import backtest_study
+
+    try:
+        ctx.backtest = backtest_study(study, metric=ctx.metric, trials=ctx.trials, hold=None,
+                                      random_state=ctx.spec.schedule.seed)
+    except DataroiError as exc:
+        ctx.need("learning_curves", f"no backtest of the extrapolation on this study: {exc}")
 
 
 # ------------------------------------------------------------------------ sections
@@ -225,7 +235,7 @@ def _answer(ctx: _Ctx) -> dict[str, Any] | None:
         ctx.need("answer", "add a decision: section (target, risk, budget_usd, rule) and "
                  "pre-register it with `dataroi register SPEC` before `dataroi run`")
     rec = decide(ctx.curves, spec.costs, spec.decision or DecisionSpec(),
-                 n_draws=ctx.n_draws)
+                 n_draws=ctx.n_draws, backtest=ctx.backtest)
     # the same input hashes as ``dataroi.decide.recommend`` (which would fit again)
     from dataroi import __version__
 
@@ -321,21 +331,8 @@ def _learning_curves(ctx: _Ctx) -> dict[str, Any] | None:
     train = ctx.curves.train_today if ctx.curves is not None else {}
     for m in info["models"]:
         m["train_today"] = train.get(m["model"])
-    info["backtest"] = _backtest(ctx)
+    info["backtest"] = ctx.backtest.to_dict() if ctx.backtest is not None else None
     return info
-
-
-def _backtest(ctx: _Ctx) -> dict[str, Any] | None:
-    """The study's own check of the extrapolation (``dataroi.value.backtest_study``): its
-    two largest sizes hidden, or one when it has only five."""
-    from dataroi.value import backtest_study
-
-    try:
-        return backtest_study(ctx.study, metric=ctx.metric, trials=ctx.trials, hold=None,
-                              random_state=ctx.spec.schedule.seed).to_dict()
-    except DataroiError as exc:
-        ctx.need("learning_curves", f"no backtest of the extrapolation on this study: {exc}")
-        return None
 
 
 def _data_vs_model(ctx: _Ctx) -> dict[str, Any] | None:

@@ -26,7 +26,7 @@ Example:
 
 from __future__ import annotations
 
-from dataroi.value._backtest import Backtest, backtest_study
+from dataroi.value._backtest import Backtest, backtest_study, study_backtest
 from dataroi.value._compare import PAIR_RANK_CORRELATION, ModelComparison, compare_models
 from dataroi.value._curves import StudyCurves, fit_study_curves, model_seed
 from dataroi.value._marginal import (
@@ -62,5 +62,6 @@ __all__ = [
     "marginal_value",
     "model_seed",
     "requirement_draws",
+    "study_backtest",
     "tipping_points",
 ]

@@ -36,7 +36,7 @@ from dataroi.exceptions import UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Backtest", "backtest_study"]
+__all__ = ["Backtest", "backtest_study", "study_backtest"]
 
 #: Interval levels a backtest checks.
 BACKTEST_LEVELS: tuple[float, ...] = (0.5, 0.9)
@@ -195,3 +195,24 @@ def backtest_study(
     notes += list(curves.notes)
     return Backtest(metric=metric, higher_is_better=curves.higher_is_better, cut_n=cut,
                     held=held, rows=tuple(rows), notes=tuple(notes))
+
+
+def study_backtest(source: Any, *, metric: str | None = None, random_state: int = 0,
+                   trials: pd.DataFrame | None = None) -> Backtest | None:
+    """:func:`backtest_study` with ``hold=None``, or None when the study cannot have one
+    (too few sizes, no finished trial): what the recommendation and the report show.
+
+    Example:
+        >>> import pandas as pd
+        >>> rows = [{"model": "a", "n_train": n, "repeat": 0, "metric": "accuracy",
+        ...          "value": 0.9 - 1 / n}  for n in (10, 20, 40)]
+        >>> study_backtest(pd.DataFrame(rows)) is None
+        True
+    """
+    from dataroi.exceptions import DataroiError
+
+    try:
+        return backtest_study(source, metric=metric, hold=None, random_state=random_state,
+                              trials=trials)
+    except DataroiError:
+        return None
