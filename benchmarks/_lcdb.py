@@ -15,13 +15,17 @@ LCDB copyright notice: MIT License, Copyright (c) 2021 Felix Mohr.
 
 from __future__ import annotations
 
+import math
 import os
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-__all__ = ["LcdbCurve", "find_lcdb_csv", "load_lcdb_curves", "load_lcdb_train_error"]
+__all__ = ["LcdbCurve", "find_lcdb_csv", "load_lcdb_curves", "load_lcdb_train_error",
+           "set_mean"]
 
 
 @dataclass(frozen=True)
@@ -115,3 +119,17 @@ def load_lcdb_train_error(
                                    1.0 - s["score_train"].to_numpy(float))
         for (oid, learner), s in g.groupby(["openmlid", "learner"], sort=True)
     }
+
+
+def set_mean(values: Any, groups: Any) -> float:
+    """Mean of per-data-set means: curves of one data set are correlated, so every
+    OpenML data set counts once (NaN without values).
+
+    Example:
+        >>> set_mean([1.0, 3.0, 10.0], [7, 7, 8])
+        6.0
+    """
+    by: dict[Any, list[float]] = defaultdict(list)
+    for g, v in zip(groups, values, strict=True):
+        by[g].append(float(v))
+    return float(np.mean([np.mean(v) for v in by.values()])) if by else math.nan

@@ -16,7 +16,6 @@ LCDB: MIT License, Copyright (c) 2021 Felix Mohr.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -24,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from _lcdb import LcdbCurve
+from _lcdb import LcdbCurve, set_mean
 from dataroi.curves import fit_curve
 
 #: Extrapolation ratios checked (exact LCDB anchors).
@@ -75,10 +74,7 @@ def run_study_like(curves: list[LcdbCurve], ns: list[int], span: float,
 
 
 def _by_set_mean(rows: list[dict[str, Any]], key: str) -> float:
-    by: dict[int, list[float]] = defaultdict(list)
-    for r in rows:
-        by[r["openmlid"]].append(r[key])
-    return float(np.mean([np.mean(v) for v in by.values()])) if by else math.nan
+    return set_mean([r[key] for r in rows], [r["openmlid"] for r in rows])
 
 
 def _line(label: str, rows: list[dict[str, Any]]) -> str:

@@ -186,11 +186,8 @@ def read_text_dataset(name: str, archive: Path) -> pd.DataFrame:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def text_features(name: str, text_dir: Path, cache_dir: Path) -> TextFeatures:

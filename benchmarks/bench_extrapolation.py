@@ -38,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _lcdb import LcdbCurve, load_lcdb_curves
+from _lcdb import LcdbCurve, load_lcdb_curves, set_mean
 from _studylike import report_study_like, run_study_like
 from dataroi.curves import fit_curve
 from dataroi.curves._families import FAMILIES
@@ -192,14 +192,6 @@ def _at(r: dict, ratio: float) -> int | None:
     return int(hit[0]) if hit.size else None
 
 
-def _group_mean(vals: list[float], groups: list[int]) -> float:
-    """Mean of per-data-set means (each data set counts once)."""
-    by: dict[int, list[float]] = defaultdict(list)
-    for v, g in zip(vals, groups, strict=True):
-        by[g].append(v)
-    return float(np.mean([np.mean(v) for v in by.values()])) if by else math.nan
-
-
 def report(recs: list[dict], best_family: str, train_recs: list[dict]) -> None:
     """Print the benchmark table (held-out records; ``train_recs`` carry out-of-fold
     predictions ``pred`` used for the plain conformal band)."""
@@ -235,9 +227,9 @@ def report(recs: list[dict], best_family: str, train_recs: list[dict]) -> None:
             for name, p in methods.items():
                 ae = np.abs(p - truth)
                 ok = np.isfinite(ae)
-                mae = _group_mean(list(ae[ok]), [g[k] for k in np.nonzero(ok)[0]])
+                mae = set_mean(list(ae[ok]), [g[k] for k in np.nonzero(ok)[0]])
                 med = float(np.median(ae[ok]))
-                bias = _group_mean(list((p - truth)[ok]), [g[k] for k in np.nonzero(ok)[0]])
+                bias = set_mean(list((p - truth)[ok]), [g[k] for k in np.nonzero(ok)[0]])
                 cov = {}
                 wid = {}
                 for lv in LEVELS:
@@ -248,7 +240,7 @@ def report(recs: list[dict], best_family: str, train_recs: list[dict]) -> None:
                     lo = np.array([r[key][lv][0][i] for r, i in rows])
                     hi = np.array([r[key][lv][1][i] for r, i in rows])
                     inside = ((truth >= lo) & (truth <= hi)).astype(float)
-                    cov[lv] = _group_mean(list(inside), g)
+                    cov[lv] = set_mean(list(inside), g)
                     wid[lv] = float(np.median(hi - lo))
                 print(f"{name:<18}{ratio:>5.0f}x{len(rows):>7}{mae:>8.4f}{med:>8.4f}"
                       f"{bias:>+8.4f}{cov[0.8]:>7.1%}{wid[0.8]:>7.3f}{cov[0.9]:>7.1%}"
@@ -258,7 +250,7 @@ def report(recs: list[dict], best_family: str, train_recs: list[dict]) -> None:
                 h = plain[(ratio, lv)]
                 inside = (np.abs(truth - pred) <= h).astype(float)
                 print(f"{'  plain conformal':<18}{ratio:>5.0f}x  level {lv:.0%}: coverage "
-                      f"{_group_mean(list(inside), g):.1%}, width {2 * h:.3f} "
+                      f"{set_mean(list(inside), g):.1%}, width {2 * h:.3f} "
                       f"(dataroi median width above)")
         # labels to target
         lt = [r for r in rs if "ltt" in r]
@@ -281,8 +273,8 @@ def report(recs: list[dict], best_family: str, train_recs: list[dict]) -> None:
                 within = ((e >= true_n / 2) & (e <= true_n * 2)).astype(float)
                 under = (e < true_n).astype(float)
                 never = np.isinf(e).astype(float)
-                print(f"  {name:<28}{_group_mean(list(within), g):>9.1%}"
-                      f"{_group_mean(list(under), g):>8.1%}{_group_mean(list(never), g):>8.1%}")
+                print(f"  {name:<28}{set_mean(list(within), g):>9.1%}"
+                      f"{set_mean(list(under), g):>8.1%}{set_mean(list(never), g):>8.1%}")
             print("  " + _ltt_headroom(lt))
         secs = np.array([r["seconds"] for r in rs])
         print(f"seconds per fit_curve: median {np.median(secs):.3f}, p90 "
@@ -308,7 +300,7 @@ def _ltt_headroom(lt: list[dict]) -> str:
     if not drops:
         return "no curve with anchors at 8N and 16N"
     ok = [float(e < max(d, 0.0)) for d, e in zip(drops, errs, strict=True)]
-    return (f"ceiling: |error at 16N| < drop 8N->16N for {_group_mean(ok, g):.1%} of curves "
+    return (f"ceiling: |error at 16N| < drop 8N->16N for {set_mean(ok, g):.1%} of curves "
             f"(median drop {np.median(drops):.4f}, median |error| {np.median(errs):.4f})")
 
 
@@ -328,7 +320,7 @@ def per_family_mae(recs: list[dict], ratio: float) -> dict[str, float]:
             vals.append(abs(fp[i] - r["truth"][i]))
             g.append(r["openmlid"])
         if vals and len(vals) >= 0.9 * n_all:
-            out[name] = _group_mean(vals, g)
+            out[name] = set_mean(vals, g)
     return out
 
 
@@ -470,7 +462,7 @@ def oracle_mae(recs: list[dict], n_max: int, ratio: float) -> float:
         errs = [abs(v[i] - r["truth"][i]) for v in r["family_pred"].values()]
         vals.append(min(errs))
         g.append(r["openmlid"])
-    return _group_mean(vals, g)
+    return set_mean(vals, g)
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _lcdb import load_lcdb_curves, load_lcdb_train_error
+from _lcdb import load_lcdb_curves, load_lcdb_train_error, set_mean
 from bench_extrapolation import CANDIDATES, SPLIT_SEED, lcdb_licence_text
 from dataroi.curves._calibration import Calibration
 from dataroi.curves._stack import SHARED_NAMES
@@ -99,14 +99,6 @@ def kind(rec: dict[str, Any]) -> str:
 def _onehot(recs: list[dict[str, Any]], rows: np.ndarray, levels: list[str]) -> np.ndarray:
     k = np.array([levels.index(kind(recs[i])) for i in rows])
     return (k[:, None] == np.arange(len(levels))[None, :]).astype(float)
-
-
-def _set_mean(v: np.ndarray, groups: np.ndarray) -> float:
-    """Mean of per-data-set means."""
-    by: dict[int, list[float]] = {}
-    for g, x in zip(groups, v, strict=True):
-        by.setdefault(int(g), []).append(float(x))
-    return float(np.mean([np.mean(b) for b in by.values()]))
 
 
 def _with(d: Arrays, shared: np.ndarray, own: np.ndarray | None = None) -> Arrays:
@@ -170,9 +162,9 @@ def _print_variant(name: str, h: Held, res: dict[float, tuple[np.ndarray, np.nda
     for n_max in sorted(set(h.n.tolist())):
         for rt in (4.0, 16.0):
             sel = (h.n == n_max) & np.isclose(h.ratio, rt, rtol=0.02)
-            cov = "/".join(f"{_set_mean(res[lv][0][sel], h.groups[sel]):.0%}" for lv in LEVELS)
+            cov = "/".join(f"{set_mean(res[lv][0][sel], h.groups[sel]):.0%}" for lv in LEVELS)
             cells.append(f"{cov:>13}")
-    score = "".join(f"{_set_mean(res[lv][1], h.groups):>8.4f}" for lv in LEVELS)
+    score = "".join(f"{set_mean(res[lv][1], h.groups):>8.4f}" for lv in LEVELS)
     print(f"{name:<40}{''.join(cells)}{score}")
 
 
@@ -215,12 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     # learner kind as a shrunk multiplicative factor on the shipped scale
     logz = np.log(np.abs(z) + 1e-3)
     k_tr = np.array([kind(train[i]) for i in r])
-    overall = _set_mean(logz, groups)
+    overall = set_mean(logz, groups)
     factor = {}
     for lev in levels:
         sel = k_tr == lev
         sets = len(set(groups[sel].tolist()))
-        factor[lev] = float(np.exp(sets / (sets + 10) * (_set_mean(logz[sel], groups[sel])
+        factor[lev] = float(np.exp(sets / (sets + 10) * (set_mean(logz[sel], groups[sel])
                                                          - overall)))
     f_te = np.array([factor[kind(test[i])] for i in h.r])
     _print_variant("learner kind as a scale factor", h,

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
+from _lcdb import set_mean
 from dataroi.curves._calibration import Calibration
 from dataroi.curves._stack import Stacker, expand, scale_features
 
@@ -156,11 +157,7 @@ def _mae_at(pred: np.ndarray, d: dict[str, np.ndarray], ratio: float) -> float:
     rows = np.nonzero(hit.any(axis=1))[0]
     col = np.argmax(hit[rows], axis=1)
     err = np.abs(pred - d["T"])[rows, col]
-    g = d["g"][rows]
-    by: dict[int, list[float]] = {}
-    for gi, e in zip(g, err, strict=True):
-        by.setdefault(int(gi), []).append(float(e))
-    return float(np.mean([np.mean(v) for v in by.values()]))
+    return set_mean(err, d["g"][rows])
 
 
 def oof_gate(d: dict[str, np.ndarray], lam: float, n_folds: int = 5
