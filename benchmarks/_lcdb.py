@@ -37,6 +37,7 @@ class LcdbCurve:
     sizes: np.ndarray  # (n_anchors,)
     error: np.ndarray  # (n_anchors, n_seeds), NaN where a seed is missing
     traintime: np.ndarray  # (n_anchors, n_seeds) seconds
+    train_error: np.ndarray  # (n_anchors, n_seeds): 1 - score_train, on the training rows
 
 
 def find_lcdb_csv(path: str | os.PathLike[str] | None = None) -> Path:
@@ -59,30 +60,34 @@ def find_lcdb_csv(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def load_lcdb_curves(path: str | os.PathLike[str] | None = None) -> list[LcdbCurve]:
-    """Return every LCDB curve (validation error = 1 - accuracy), cached as ``.npz``."""
+    """Return every LCDB curve (validation and training error = 1 - accuracy), cached as
+    ``.npz`` next to the CSV."""
     csv = find_lcdb_csv(path)
-    cache = csv.with_name("lcdb-curves-accuracy.npz")
+    cache = csv.with_name("lcdb-curves-accuracy-v2.npz")
     if not cache.exists():
         import pandas as pd
 
         df = pd.read_csv(
             csv,
             usecols=["openmlid", "learner", "size_train", "outer_seed", "inner_seed",
-                     "traintime", "score_valid"],
+                     "traintime", "score_valid", "score_train"],
         )
         df["seed"] = df["outer_seed"] * 100 + df["inner_seed"]
         df = df.groupby(["openmlid", "learner", "size_train", "seed"], as_index=False).agg(
-            score_valid=("score_valid", "mean"), traintime=("traintime", "mean")
+            score_valid=("score_valid", "mean"), traintime=("traintime", "mean"),
+            score_train=("score_train", "mean"),
         )
-        ids, learners, sizes_l, err_l, tt_l = [], [], [], [], []
+        ids, learners, sizes_l, err_l, tt_l, tr_l = [], [], [], [], [], []
         for (oid, learner), g in df.groupby(["openmlid", "learner"], sort=True):
             piv = g.pivot(index="size_train", columns="seed", values="score_valid")
             tpiv = g.pivot(index="size_train", columns="seed", values="traintime")
+            trpiv = g.pivot(index="size_train", columns="seed", values="score_train")
             ids.append(int(oid))
             learners.append(str(learner))
             sizes_l.append(piv.index.to_numpy(dtype=float))
             err_l.append(1.0 - piv.to_numpy(dtype=float))
             tt_l.append(tpiv.to_numpy(dtype=float))
+            tr_l.append(1.0 - trpiv.to_numpy(dtype=float))
         np.savez_compressed(
             cache,
             ids=np.array(ids),
@@ -90,13 +95,15 @@ def load_lcdb_curves(path: str | os.PathLike[str] | None = None) -> list[LcdbCur
             sizes=np.array(sizes_l, dtype=object),
             error=np.array(err_l, dtype=object),
             traintime=np.array(tt_l, dtype=object),
+            train_error=np.array(tr_l, dtype=object),
         )
     z = np.load(cache, allow_pickle=True)
     return [
         LcdbCurve(int(i), str(le), np.asarray(s, float), np.asarray(e, float),
-                  np.asarray(t, float))
-        for i, le, s, e, t in zip(
-            z["ids"], z["learners"], z["sizes"], z["error"], z["traintime"], strict=True
+                  np.asarray(t, float), np.asarray(tr, float))
+        for i, le, s, e, t, tr in zip(
+            z["ids"], z["learners"], z["sizes"], z["error"], z["traintime"], z["train_error"],
+            strict=True,
         )
     ]
 

@@ -5,7 +5,10 @@ protocol). A user's study instead runs about five or six geometric sizes up to t
 they have, often thousands, and asks about 2×–16× more. This section refits held-out LCDB
 curves on the anchors in ``[N / 2**span, N]`` for larger N and checks the shipped
 calibration on them: coverage of the 50 / 80 / 90 % intervals and their median width, per
-N and extrapolation ratio, then per learner (every data set counts once in a mean).
+N and extrapolation ratio, then per learner (every data set counts once in a mean). Each
+curve is fitted twice: on the test (validation) error alone, as a study without training
+scores is, and with LCDB's training error too (``train_scores``: the training-score gate
+and its own calibration).
 
 Example (LCDB fetched as in ``_lcdb.py``)::
 
@@ -33,16 +36,27 @@ STUDY_LEVELS: tuple[float, ...] = (0.5, 0.8, 0.9)
 
 
 def eval_study_like(args: tuple[LcdbCurve, int, float]) -> list[dict[str, Any]]:
-    """Fit one curve on anchors in ``[N / 2**span, N]``; coverage rows at each ratio."""
+    """Fit one curve on anchors in ``[N / 2**span, N]``, without and with its training
+    scores; coverage rows at each ratio (``gate`` says which fit)."""
     curve, n_max, span = args
     sizes, err = curve.sizes, curve.error
     rows = (sizes <= n_max * 1.01) & (sizes >= n_max / 2**span * 0.99)
     if rows.sum() < 4:
         return []
     truth = np.nanmean(err, axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = fit_curve(sizes[rows], err[rows], higher_is_better=False, random_state=0)
+    out = []
+    for train in (None, curve.train_error[rows]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = fit_curve(sizes[rows], err[rows], higher_is_better=False, random_state=0,
+                            train_scores=train)
+        out.extend(_rows(curve, fit, n_max, truth, "test" if train is None else "with train"))
+    return out
+
+
+def _rows(curve: LcdbCurve, fit: Any, n_max: int, truth: np.ndarray, gate: str
+          ) -> list[dict[str, Any]]:
+    sizes = curve.sizes
     out = []
     for m in RATIOS:
         hit = np.nonzero(np.isclose(sizes, m * n_max, rtol=0.02))[0]
@@ -50,7 +64,7 @@ def eval_study_like(args: tuple[LcdbCurve, int, float]) -> list[dict[str, Any]]:
             continue
         t, n = float(truth[hit[0]]), [float(sizes[hit[0]])]
         row: dict[str, Any] = {"openmlid": curve.openmlid, "learner": curve.learner,
-                               "N": n_max, "ratio": m,
+                               "N": n_max, "ratio": m, "gate": gate,
                                "err": float(fit.predict(n)[0]) - t}
         for lv in STUDY_LEVELS:
             lo, hi = fit.interval(n, level=lv)
@@ -92,9 +106,14 @@ def report_study_like(rows: list[dict[str, Any]], span: float) -> None:
         return
     hdr = (f"{'':<40}{'evals':>6}{'sets':>6}{'MAE':>8}"
            + "".join(f"{f'cov{lv * 100:.0f}':>7}" for lv in STUDY_LEVELS) + f"{'w90':>7}")
-    print(f"\n=== study-like fits: held-out curves fitted on anchors in [N/{2**span:g}, N], "
-          f"shipped calibration (means over data sets) ===")
-    print(hdr)
+    for gate in ("test", "with train"):
+        print(f"\n=== study-like fits ({gate} scores): held-out curves fitted on anchors in "
+              f"[N/{2**span:g}, N], shipped calibration (means over data sets) ===")
+        print(hdr)
+        _report_gate([r for r in rows if r["gate"] == gate])
+
+
+def _report_gate(rows: list[dict[str, Any]]) -> None:
     for n_max in sorted({r["N"] for r in rows}):
         for m in RATIOS:
             sel = [r for r in rows if r["N"] == n_max and r["ratio"] == m]

@@ -10,7 +10,7 @@ come from the training half only, and only curves of the held-out half are evalu
 
 Run (LCDB fetched as described in ``benchmarks/_lcdb.py``)::
 
-    # re-learn the shipped gate + calibration on the training data sets, then evaluate:
+    # re-learn the shipped gates + calibrations on the training data sets, then evaluate:
     python benchmarks/bench_extrapolation.py --lcdb /work/lcdb --learn
     # evaluate the shipped files only:
     python benchmarks/bench_extrapolation.py --lcdb /work/lcdb
@@ -92,9 +92,10 @@ def _first_cross(grid: np.ndarray, loss: np.ndarray, target: float) -> float:
 def eval_curve(args: tuple[LcdbCurve, int, str, str]) -> dict[str, Any] | None:
     """Fit one curve on anchors <= N; return everything the learner and the report need.
 
-    ``mode`` "learn" fits the candidate families and records the gate's inputs; "eval" fits
-    with the shipped defaults (``families="auto"``) and records predictions, intervals and
-    labels-to-target, plus the baselines.
+    ``mode`` "learn" fits the candidate families and records the gate's inputs (with the
+    training-score features); "eval" fits with the shipped defaults (``families="auto"``)
+    and records predictions, intervals and labels-to-target, plus the baselines and a
+    second fit that also gets the training scores (``train_*`` keys).
     """
     curve, n_max, mode, best_family = args
     sizes = curve.sizes
@@ -105,9 +106,11 @@ def eval_curve(args: tuple[LcdbCurve, int, str, str]) -> dict[str, Any] | None:
         return None
     truth_all = np.nanmean(err, axis=1)
     fams: Any = CANDIDATES if mode == "learn" else "auto"
+    train_err = curve.train_error[fit_rows]
     t0 = time.perf_counter()
     fit = fit_curve(sizes[fit_rows], err[fit_rows], higher_is_better=False, families=fams,
-                    random_state=0, calibrate=mode == "eval")
+                    random_state=0, calibrate=mode == "eval",
+                    train_scores=train_err if mode == "learn" else None)
     seconds = time.perf_counter() - t0
     keep = later & (sizes <= 16.5 * n_max)
     ev = sizes[keep]
@@ -126,11 +129,21 @@ def eval_curve(args: tuple[LcdbCurve, int, str, str]) -> dict[str, Any] | None:
         "shared": shared, "own": own, "avail": avail, "F": big_f,
         "unit": loss_unit(fit.mean_loss), "y_last": float(fit.mean_loss[-1]),
         "seconds": seconds, "diagnostics": sorted(fit.diagnostics), "weights": fit.weights,
+        "train_feats": fit.train_inputs(CANDIDATES) if mode == "learn" else None,
     }
     i16 = np.nonzero(np.isclose(sizes, 16 * n_max, rtol=0.02))[0]
+    fit_t = None
     if mode == "eval":
         rec["pred"], rec["scale"] = fit._pred_and_scale(ev)
         rec["interval"] = {lv: fit.interval(ev, level=lv) for lv in LEVELS}
+        t0 = time.perf_counter()
+        fit_t = fit_curve(sizes[fit_rows], err[fit_rows], higher_is_better=False,
+                          random_state=0, train_scores=train_err)
+        rec["train_seconds"] = time.perf_counter() - t0
+        rec["train_gate"] = fit_t.gate
+        rec["train_feats"] = fit_t.train_inputs(CANDIDATES)
+        rec["train_pred"] = fit_t.predict(ev)
+        rec["train_interval"] = {lv: fit_t.interval(ev, level=lv) for lv in LEVELS}
     # labels-to-target: target = error reached at 16N
     if mode == "eval" and i16.size:
         target = float(truth_all[i16[0]])
@@ -145,6 +158,8 @@ def eval_curve(args: tuple[LcdbCurve, int, str, str]) -> dict[str, Any] | None:
             rec["ltt"] = {
                 "target": target, "true_n": true_n, "n_median": r.n_median, "n90": r.n,
                 "p_never": r.p_never,
+                "n_median_train": fit_t.n_to_reach(target, confidence=0.9).n_median
+                if fit_t is not None else math.nan,
                 "point": _first_cross(grid, fit._pred_loss(gx), target),
                 "family": {c.family: _first_cross(grid, gcomp[i], target)
                            for i, c in enumerate(fit.components)},
@@ -218,6 +233,7 @@ def report(recs: list[dict], best_family: str, train_recs: list[dict]) -> None:
             truth = np.array([r["truth"][i] for r, i in rows])
             methods: dict[str, np.ndarray] = {
                 "dataroi": np.array([r["pred"][i] for r, i in rows]),
+                "dataroi+train": np.array([r["train_pred"][i] for r, i in rows]),
                 "pow3": np.array([r["family_pred"].get("pow3", [np.nan] * 99)[i]
                                   for r, i in rows]),
                 f"best1={best_family}": np.array(
@@ -233,7 +249,8 @@ def report(recs: list[dict], best_family: str, train_recs: list[dict]) -> None:
                 cov = {}
                 wid = {}
                 for lv in LEVELS:
-                    key = "interval" if name == "dataroi" else f"{name.split('=')[-1]}_interval"
+                    key = {"dataroi": "interval", "dataroi+train": "train_interval"}.get(
+                        name, f"{name.split('=')[-1]}_interval")
                     if key not in rows[0][0]:
                         cov[lv] = wid[lv] = math.nan
                         continue
@@ -261,6 +278,7 @@ def report(recs: list[dict], best_family: str, train_recs: list[dict]) -> None:
             print(f"{'  estimator':<30}{'within2x':>9}{'under':>8}{'never':>8}")
             ests = {
                 "dataroi n_median": [r["ltt"]["n_median"] for r in lt],
+                "dataroi+train n_median": [r["ltt"]["n_median_train"] for r in lt],
                 "dataroi n(conf=0.9)": [r["ltt"]["n90"] for r in lt],
                 "dataroi point crossing": [r["ltt"]["point"] for r in lt],
                 "pow3 crossing": [r["ltt"]["family"].get("pow3", math.inf) for r in lt],
@@ -276,9 +294,13 @@ def report(recs: list[dict], best_family: str, train_recs: list[dict]) -> None:
                 print(f"  {name:<28}{set_mean(list(within), g):>9.1%}"
                       f"{set_mean(list(under), g):>8.1%}{set_mean(list(never), g):>8.1%}")
             print("  " + _ltt_headroom(lt))
-        secs = np.array([r["seconds"] for r in rs])
-        print(f"seconds per fit_curve: median {np.median(secs):.3f}, p90 "
-              f"{np.quantile(secs, 0.9):.3f}, max {secs.max():.3f}")
+        for label, key in (("", "seconds"), (" with train_scores", "train_seconds")):
+            secs = np.array([r[key] for r in rs])
+            print(f"seconds per fit_curve{label}: median {np.median(secs):.3f}, p90 "
+                  f"{np.quantile(secs, 0.9):.3f}, max {secs.max():.3f}")
+        gates = [r["train_gate"] for r in rs]
+        print(f"fits given train_scores that used the training-score gate: "
+              f"{gates.count('train')}/{len(gates)}")
 
 
 def _ltt_headroom(lt: list[dict]) -> str:
@@ -411,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.learn:
         _, _, oof = learn(train_recs, CANDIDATES, sorted(train_ids), Path(args.out),
                           lcdb_licence_text(), SPLIT_SEED)
+        learn(train_recs, CANDIDATES, sorted(train_ids), Path(args.out), lcdb_licence_text(),
+              SPLIT_SEED, train=True)
         for i, r in enumerate(train_recs):
             r["pred"] = oof[i, : len(r["ratio"])]
         load_stacker.cache_clear()

@@ -10,6 +10,10 @@ Everything here is trained on curves of the *training* half of the OpenML data s
 * The scale model and calibration table (``src/dataroi/curves/calibration.json``): a linear
   model of ``log |residual|`` and quantiles of ``residual / scale`` per extrapolation ratio,
   both learned on *out-of-fold* residuals of the gate (so they see honest errors).
+* The same two, learned again with the training-score features appended to the gate's
+  inputs (:func:`dataroi.curves._stack.train_features`, from LCDB's ``score_train``):
+  ``stacker_train.json`` and ``calibration_train.json``, used when a fit gets
+  ``train_scores``.
 
 Run it through the benchmark (it collects the training curves, learns, writes both files and
 then evaluates on the held-out data sets)::
@@ -36,8 +40,8 @@ import numpy as np
 from scipy.optimize import minimize
 
 from _lcdb import set_mean
-from dataroi.curves._calibration import Calibration
-from dataroi.curves._stack import Stacker, expand, scale_features
+from dataroi.curves._calibration import CALIBRATION_FILES, Calibration
+from dataroi.curves._stack import STACKER_FILES, Stacker, expand, scale_features
 
 LCDB_NOTICE = "LCDB 1.0 (Mohr et al., 2022), MIT License, Copyright (c) 2021 Felix Mohr"
 MIN_RATIO = 1.9  # the gate is trained on the errors at ratios >= 2
@@ -45,11 +49,17 @@ DELTA = 0.003  # smoothing of |r| (loss units) in the gate objective
 LAMBDAS = (3e-5, 1e-4, 3e-4, 1e-3)
 
 
-def _arrays(recs: list[dict[str, Any]], k: int) -> dict[str, np.ndarray]:
-    """Stack the records into padded arrays (P = the most later anchors of any record)."""
+def _arrays(recs: list[dict[str, Any]], k: int, train: bool = False
+            ) -> dict[str, np.ndarray]:
+    """Stack the records into padded arrays (P = the most later anchors of any record);
+    ``train`` appends the training-score features (every record must have them)."""
     p = max(len(r["ratio"]) for r in recs)
     n = len(recs)
     ex = [expand(r["shared"], r["own"], r["avail"]) for r in recs]
+    if train:
+        ex = [(np.concatenate([sx, r["train_feats"][0]]),
+               np.column_stack([ox, r["train_feats"][1]]))
+              for (sx, ox), r in zip(ex, recs, strict=True)]
     out = {
         "S": np.array([e[0] for e in ex]),
         "O": np.array([e[1] for e in ex]),
@@ -240,15 +250,24 @@ def log2_spans(d: dict[str, np.ndarray]) -> np.ndarray:
     return d["S0"][:, 5] * 5.0
 
 
+def with_train(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records whose fit had usable training scores (the training-score gate's data)."""
+    return [r for r in recs if r.get("train_feats") is not None]
+
+
 def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list[int],
-          out_dir: Path, licence_text: str, split_seed: int,
+          out_dir: Path, licence_text: str, split_seed: int, train: bool = False,
           ) -> tuple[Stacker, Calibration, np.ndarray]:
-    """Learn the gate and the calibration; write ``stacker.json`` and ``calibration.json``.
+    """Learn the gate and the calibration; write ``stacker.json`` and ``calibration.json``
+    (``train``: the training-score gate, ``stacker_train.json`` and
+    ``calibration_train.json``, from the records of :func:`with_train`).
 
     Returns:
         The gate, the calibration and the out-of-fold predictions of the training records.
     """
-    d = _arrays(recs, len(families))
+    if train:
+        recs = with_train(recs)
+    d = _arrays(recs, len(families), train)
     scores = {}
     oof = {}
     for lam in LAMBDAS:
@@ -273,7 +292,7 @@ def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list
     st = Stacker(tuple(families), mean, std, theta[:k], theta[k:k + k * ns].reshape(k, ns),
                  theta[k + k * ns:].reshape(k, no),
                  dict(meta, objective="smoothed absolute error at ratios 2-16, data sets "
-                                      "weighted equally"))
+                                      "weighted equally"), uses_train=train)
     w_oof, p_oof = oof[lam]
     coef = fit_scale(d, w_oof, p_oof)
     _, r, c, z = normalised_residuals(d, w_oof, p_oof, coef)
@@ -281,17 +300,21 @@ def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list
     cal = calibrate(d, r, c, z, coef, dict(
         meta, residual="(truth - prediction) / learned scale, out-of-fold gate predictions"))
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "stacker.json").write_text(json.dumps(st.to_dict(), indent=1) + "\n")
-    (out_dir / "calibration.json").write_text(json.dumps(cal.to_dict(), indent=1) + "\n")
-    print(f"learned gate (lambda={lam:g}) and calibration from {len(recs)} training fits "
-          f"({len(set(d['g'].tolist()))} data sets) -> {out_dir}/stacker.json, "
-          f"{out_dir}/calibration.json", flush=True)
+    kind = "train" if train else "test"
+    files = (out_dir / STACKER_FILES[kind], out_dir / CALIBRATION_FILES[kind])
+    files[0].write_text(json.dumps(st.to_dict(), indent=1) + "\n")
+    files[1].write_text(json.dumps(cal.to_dict(), indent=1) + "\n")
+    print(f"learned {kind}-score gate (lambda={lam:g}) and calibration from {len(recs)} "
+          f"training fits ({len(set(d['g'].tolist()))} data sets) -> {files[0]}, {files[1]}",
+          flush=True)
     return st, cal, p_oof
 
 
 def replay(recs: list[dict[str, Any]], st: Stacker, cal: Calibration) -> None:
     """Apply a gate and calibration to cached records (quick check while iterating)."""
-    d = _arrays(recs, len(st.families))
+    if st.uses_train:
+        recs = with_train(recs)
+    d = _arrays(recs, len(st.families), st.uses_train)
     theta = np.concatenate([st.bias, st.coef_shared.ravel(), st.coef_own.ravel()])
     w, pred = predict_gate(theta, st.mean, st.std, d)
     _, r, c, z = normalised_residuals(d, w, pred, cal.scale_coef)
@@ -358,10 +381,11 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_extrapolation import CANDIDATES, SPLIT_SEED, lcdb_licence_text
 
-    st, cal, _ = learn(data["train"], CANDIDATES, data["train_ids"], Path(args.out),
-                       lcdb_licence_text(), SPLIT_SEED)
-    print("held-out replay (no refit):")
-    replay(data["test"], st, cal)
+    for train in (False, True):
+        st, cal, _ = learn(data["train"], CANDIDATES, data["train_ids"], Path(args.out),
+                           lcdb_licence_text(), SPLIT_SEED, train=train)
+        print("held-out replay (no refit):")
+        replay(data["test"], st, cal)
     return 0
 
 

@@ -19,3 +19,11 @@ def lcdb_curves() -> list[tuple[int, str, np.ndarray, np.ndarray]]:
         rows = z["curve"] == k
         out.append((int(oid), str(learner), z["size"][rows], z["error"][rows]))
     return out
+
+
+@pytest.fixture(scope="session")
+def lcdb_train_error() -> list[np.ndarray]:
+    """Training error (1 - LCDB's ``score_train``) of the same 24 curves and seeds, one
+    ``(n_sizes, 10)`` array per curve in the order of :func:`lcdb_curves`."""
+    z = np.load(DATA / "lcdb_fixture.npz")
+    return [z["train_error"][z["curve"] == k] for k in range(len(z["openmlid"]))]

@@ -317,19 +317,35 @@ def _default_calibration() -> Calibration:
     return Calibration(grid, u, q, {"source": "fallback: normal quantiles, not learned"})
 
 
-@lru_cache(maxsize=1)
-def load_calibration() -> Calibration:
-    """Load the calibration table shipped with dataroi (learned on LCDB 1.0).
+#: Shipped calibration files by gate kind (see :func:`load_calibration`).
+CALIBRATION_FILES: dict[str, str] = {"test": "calibration.json",
+                                     "train": "calibration_train.json"}
+
+
+@lru_cache(maxsize=2)
+def load_calibration(kind: str = "test") -> Calibration:
+    """Load a calibration table shipped with dataroi (learned on LCDB 1.0).
+
+    Args:
+        kind: ``"test"``: the table of the gate on the test scores alone;
+            ``"train"``: the table of the gate that also reads the training scores (its
+            residuals are smaller, so its table is its own).
 
     Returns:
-        The shipped :class:`Calibration`, or a normal-quantile fallback if it is missing.
+        The shipped :class:`Calibration`; if it is missing, the ``"test"`` table, or
+        normal quantiles when that is missing too.
 
     Example:
         >>> bool(load_calibration().u[0] > 0)
         True
+        >>> bool(load_calibration("train").u[0] > 0)
+        True
     """
+    if kind not in CALIBRATION_FILES:
+        raise ValueError(f"unknown calibration kind {kind!r}; expected one of "
+                         f"{sorted(CALIBRATION_FILES)}")
     try:
-        text = resources.files("dataroi.curves").joinpath("calibration.json").read_text()
+        text = resources.files("dataroi.curves").joinpath(CALIBRATION_FILES[kind]).read_text()
     except (FileNotFoundError, ModuleNotFoundError):
-        return _default_calibration()
+        return load_calibration() if kind != "test" else _default_calibration()
     return Calibration.from_dict(json.loads(text))

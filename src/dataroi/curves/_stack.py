@@ -45,11 +45,14 @@ import numpy as np
 
 __all__ = [
     "SHARED_NAMES",
+    "TRAIN_OWN_NAMES",
+    "TRAIN_SHARED_NAMES",
     "Stacker",
     "load_stacker",
     "own_features",
     "scale_features",
     "shared_features",
+    "train_features",
 ]
 
 #: Names of the shared (per-curve) gate features, in order.
@@ -65,12 +68,21 @@ DERIVED_SHARED: tuple[str, ...] = ("median_gain4", "median_gain16", "iqr_gain4")
 DERIVED_OWN: tuple[str, ...] = (
     "gain4_vs_median", "abs_gain4_vs_median", "gain16_vs_median", "rel_log_perr_sq",
 )
+#: Shared features of the training-score gate (appended after the derived ones).
+TRAIN_SHARED_NAMES: tuple[str, ...] = (
+    "train_level", "rel_train_gap", "train_change_last3", "log_train_gap",
+)
+#: Per-family features of the training-score gate (appended after the derived ones).
+TRAIN_OWN_NAMES: tuple[str, ...] = ("gain16_vs_gap", "gain16_over_gap")
 #: Names of the scale-model features, in order.
 SCALE_NAMES: tuple[str, ...] = (
     "one", "log2_ratio", "log2_ratio_sq", "log_spread", "log_disagree", "log_rel_gain",
     "log2_ratio_x_n_sizes", "log2_ratio_x_log2_span", "log2_ratio_x_log_level",
     *SHARED_NAMES,
 )
+
+#: Shipped gate files by kind (see :func:`load_stacker`).
+STACKER_FILES: dict[str, str] = {"test": "stacker.json", "train": "stacker_train.json"}
 
 _E = 0.01  # floor of relative levels inside logs
 _T = 1e-4  # floor of relative errors inside logs
@@ -161,6 +173,49 @@ def own_features(
     return np.column_stack([np.nan_to_num(g4), np.nan_to_num(g16), rel_pe, rel_rm])
 
 
+def train_features(
+    mean_loss: np.ndarray, train_loss: np.ndarray, own: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features of the training-score gate: how far the test loss is above the loss on
+    the training rows (the classic train-test gap of a learning curve), and how each
+    family's predicted gain compares with that gap.
+
+    Args:
+        mean_loss: Mean test loss at each size.
+        train_loss: Mean training loss at the same sizes (NaN where not recorded); the
+            largest size must be finite.
+        own: Output of :func:`own_features` (its second column is the relative gain at 16×).
+
+    Returns:
+        ``(shared, own)``: arrays of length ``len(TRAIN_SHARED_NAMES)`` and shape
+        ``(n_families, len(TRAIN_OWN_NAMES))``.
+
+    Example:
+        >>> val = np.array([0.40, 0.30, 0.25, 0.22])
+        >>> sh, ow = train_features(val, np.array([0.05, 0.08, 0.10, 0.12]), np.zeros((3, 4)))
+        >>> round(float(sh[1]), 3)  # (0.22 - 0.12) / 0.22
+        0.455
+        >>> ow.shape
+        (3, 2)
+    """
+    y = np.asarray(mean_loss, float)
+    t = np.asarray(train_loss, float)
+    unit = loss_unit(y)
+    val = float(y[-1])
+    seen = t[np.isfinite(t)]
+    tr = float(t[-1]) if np.isfinite(t[-1]) else val
+    gap = float(np.clip((val - tr) / max(val, 1e-6), -1.0, 1.0))
+    last3 = seen[-3:] if seen.size else np.array([tr])
+    shared = np.array([
+        tr / unit,
+        gap,
+        float(np.clip((last3[-1] - last3[0]) / (unit + 1e-6), -1.0, 1.0)),
+        math.log(max(val - tr, 0.0) / unit + 1e-3),
+    ])
+    excess = np.asarray(own, float)[:, 1] - gap
+    return shared, np.column_stack([np.clip(excess, -1.0, 1.0), np.maximum(excess, 0.0)])
+
+
 def scale_features(
     shared: np.ndarray,
     ratio: np.ndarray,
@@ -228,6 +283,8 @@ class Stacker:
         coef_shared: Coefficients of the standardised shared features, ``(K, n_shared)``.
         coef_own: Coefficients of the family's own features, ``(K, n_own)``.
         meta: Provenance (source, licence notice, training data sets...).
+        uses_train: Whether the gate also takes the training-score features
+            (:func:`train_features`, appended to the shared and own features).
     """
 
     families: tuple[str, ...]
@@ -237,14 +294,19 @@ class Stacker:
     coef_shared: np.ndarray
     coef_own: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+    uses_train: bool = False
 
     def logits(self, shared: np.ndarray, own: np.ndarray) -> np.ndarray:
         """Gate logits for one curve from *expanded* features (see :func:`expand`)."""
         zs = np.clip((np.asarray(shared, float) - self.mean) / self.std, -5.0, 5.0)
         return self.bias + self.coef_shared @ zs + np.sum(self.coef_own * own, axis=1)
 
-    def weights(self, shared: np.ndarray, own: np.ndarray, available: np.ndarray) -> np.ndarray:
+    def weights(self, shared: np.ndarray, own: np.ndarray, available: np.ndarray,
+                train: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """Softmax weights over the available families (0 for the others).
+
+        ``train`` is the output of :func:`train_features`; a gate that
+        :attr:`uses_train` needs it, the others ignore it.
 
         Example:
             >>> st = load_stacker()
@@ -254,7 +316,13 @@ class Stacker:
             >>> bool(abs(w.sum() - 1) < 1e-9)
             True
         """
-        z = self.logits(*expand(shared, own, available))
+        sx, ox = expand(shared, own, available)
+        if self.uses_train:
+            if train is None:
+                raise ValueError("this gate needs the training-score features (train=...)")
+            sx = np.concatenate([sx, np.asarray(train[0], float)])
+            ox = np.column_stack([ox, np.asarray(train[1], float)])
+        z = self.logits(sx, ox)
         z = np.where(available, z, -np.inf)
         if not np.isfinite(z).any():
             return np.where(available, 1.0, 0.0) / max(int(np.sum(available)), 1)
@@ -266,8 +334,11 @@ class Stacker:
         return {
             "kind": "dataroi.curves.Stacker",
             "families": list(self.families),
-            "shared_features": [*SHARED_NAMES, *DERIVED_SHARED],
-            "own_features": [*OWN_NAMES, *DERIVED_OWN],
+            "shared_features": [*SHARED_NAMES, *DERIVED_SHARED,
+                                *(TRAIN_SHARED_NAMES if self.uses_train else ())],
+            "own_features": [*OWN_NAMES, *DERIVED_OWN,
+                             *(TRAIN_OWN_NAMES if self.uses_train else ())],
+            "uses_train": self.uses_train,
             "mean": self.mean.tolist(),
             "std": self.std.tolist(),
             "bias": self.bias.tolist(),
@@ -287,20 +358,31 @@ class Stacker:
             np.asarray(d["coef_shared"], float),
             np.asarray(d["coef_own"], float),
             dict(d.get("meta", {})),
+            bool(d.get("uses_train", False)),
         )
 
 
-@lru_cache(maxsize=1)
-def load_stacker() -> Stacker | None:
-    """The gate shipped with dataroi (``stacker.json``), or ``None`` if it is missing.
+@lru_cache(maxsize=2)
+def load_stacker(kind: str = "test") -> Stacker | None:
+    """A gate shipped with dataroi, or ``None`` if it is missing.
+
+    Args:
+        kind: ``"test"``: the gate on the test-score curve alone (``stacker.json``);
+            ``"train"``: the gate that also reads the training scores
+            (``stacker_train.json``).
 
     Example:
         >>> st = load_stacker()
         >>> st is None or "pow3" in st.families
         True
+        >>> tg = load_stacker("train")
+        >>> tg is None or tg.uses_train
+        True
     """
+    if kind not in STACKER_FILES:
+        raise ValueError(f"unknown gate kind {kind!r}; expected one of {sorted(STACKER_FILES)}")
     try:
-        text = resources.files("dataroi.curves").joinpath("stacker.json").read_text()
+        text = resources.files("dataroi.curves").joinpath(STACKER_FILES[kind]).read_text()
     except (FileNotFoundError, ModuleNotFoundError):
         return None
     return Stacker.from_dict(json.loads(text))
