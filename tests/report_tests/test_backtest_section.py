@@ -43,7 +43,10 @@ def test_report_backtests_a_study_with_six_sizes(tmp_path):
     for m in doc["sections"]["learning_curves"]["models"]:
         expected = float(at.loc[at["model"] == m["model"], "train_value"].mean())
         assert m["train_today"] == pytest.approx(expected)
+        assert m["curve_gate"] == "train"  # the fits read the training scores too
     html = report.to_html()
+    flat = " ".join(html.split())
+    assert "The extrapolation of logreg, tree also read the scores on the training rows" in flat
     assert "Does the extrapolation work on this study? (backtest)" in html
     assert f"{bt['in90']} of 4 measured means inside the 90 % intervals" in html
     assert "<p>Refitted on sizes up to 40 and predicted 70, 120:" in html
@@ -51,3 +54,4 @@ def test_report_backtests_a_study_with_six_sizes(tmp_path):
     assert "**Does the extrapolation work on this study? (backtest)**" in md
     assert "predicted from sizes ≤ " in md and "on its training rows" in md
     assert "Refitted on sizes up to 40" in md
+    assert "The extrapolation of logreg, tree also read the scores on the training rows" in md

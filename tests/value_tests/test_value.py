@@ -31,9 +31,18 @@ def test_curves_keep_todays_training_score(curves, iris_study):
     for m in ("logreg", "tree"):
         expected = float(at.loc[at["model"] == m, "train_value"].mean())
         assert curves.train_today[m] == pytest.approx(expected)
+    # the fits read the training scores too (the training-score gate)
+    assert {curves.fits[m].gate for m in ("logreg", "tree")} == {"train"}
+    sub = frame[(frame["metric"] == "accuracy") & (frame["model"] == "tree")]
+    means = sub.groupby("n_train")["train_value"].mean().to_numpy()
+    np.testing.assert_allclose(curves.fits["tree"].train_loss, 1.0 - means)
     # a frame without training scores (recorded before dataroi kept them) has none
     old = fit_study_curves(frame.drop(columns="train_value"), metric="accuracy")
     assert old.train_today == {}
+    assert {old.fits[m].gate for m in ("logreg", "tree")} == {"test"}
+    # training scores missing at today's size: the test-score gate
+    gap = frame.assign(train_value=frame["train_value"].where(frame["n_train"] < 120))
+    assert fit_study_curves(gap, metric="accuracy").fits["tree"].gate == "test"
 
 
 def test_curves_read_the_study(curves, iris_study):

@@ -14,7 +14,7 @@ compose it.
 
 Example:
     >>> sorted(SECTIONS)[:2], SCHEMA_VERSION
-    (['answer', 'data_vs_model'], '1.2')
+    (['answer', 'data_vs_model'], '1.3')
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = ["SCHEMA_VERSION", "SECTIONS", "Report", "build_report"]
 
 #: Version of the JSON document (``docs/report-schema.json``): major.minor; a new minor
 #: only adds optional fields.
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 #: Section keys in the order they appear, with their titles.
 SECTIONS: dict[str, str] = {
@@ -329,8 +329,11 @@ def _learning_curves(ctx: _Ctx) -> dict[str, Any] | None:
         horizon_n=horizon, target=target, tipping=ctx.tipping)
     info["metrics_measured"] = list(ctx.spec.metrics)
     train = ctx.curves.train_today if ctx.curves is not None else {}
+    fits = ctx.curves.fits if ctx.curves is not None else {}
     for m in info["models"]:
         m["train_today"] = train.get(m["model"])
+        fit = fits.get(m["model"])
+        m["curve_gate"] = fit.gate if fit is not None else None
     info["backtest"] = ctx.backtest.to_dict() if ctx.backtest is not None else None
     return info
 
@@ -589,7 +592,7 @@ def build_report(
         >>> _ = study.run(jobs=1, progress=False)
         >>> doc = build_report(study, n_draws=200).document
         >>> doc["schema_version"], doc["sections"]["learning_curves"]["current_n"]
-        ('1.2', 80)
+        ('1.3', 80)
     """
     import time
 

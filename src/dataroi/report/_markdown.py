@@ -144,9 +144,13 @@ def render_markdown(doc: dict[str, Any]) -> str:
     if lc or todo("learning_curves"):
         out += [f"## 2. {SECTIONS['learning_curves']}", ""]
         if lc:
+            gated = [m["model"] for m in lc["models"] if m.get("curve_gate") == "train"]
+            read = (f" The extrapolation of {e(', '.join(gated))} also read the scores on "
+                    "the training rows (the train–test gap) to weigh its curve families."
+                    if gated else "")
             out += [f"{e(lc['metric'])} on the held-out test set ({e(lc['unit'])}); pool "
                     f"{fmt_int(lc['pool_size'])} labels; extrapolated to "
-                    f"{fmt_int(lc['horizon_n'])} labels.", ""]
+                    f"{fmt_int(lc['horizon_n'])} labels.{read}", ""]
             rows = []
             for m in lc["models"]:
                 mean, ex, tip = m["mean"], m["extrapolation"], m.get("tipping")

@@ -195,6 +195,22 @@ def _matrix(sub: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     return wide.index.to_numpy(dtype=float), wide.to_numpy(dtype=float)
 
 
+def _train_matrix(sub: pd.DataFrame, sizes: np.ndarray) -> np.ndarray | None:
+    """Training scores laid out like :func:`_matrix`'s ``value`` matrix (rows ``sizes``),
+    or ``None`` when the trials recorded none (older ledgers, frames without the column)."""
+    if "train_value" not in sub or not sub["train_value"].notna().any():
+        return None
+    import pandas as pd
+
+    t = sub.assign(train_value=pd.to_numeric(sub["train_value"], errors="coerce"))
+    t_sizes, train = _matrix(t, "train_value")
+    out = np.full((len(sizes), train.shape[1]), np.nan)
+    rows = np.searchsorted(t_sizes, sizes)
+    ok = (rows < len(t_sizes)) & (t_sizes[np.minimum(rows, len(t_sizes) - 1)] == sizes)
+    out[ok] = train[rows[ok]]
+    return out
+
+
 #: Columns a trials frame needs (``Study.trials()`` has them and more).
 REQUIRED_TRIAL_COLUMNS: tuple[str, ...] = ("model", "n_train", "repeat", "metric", "value")
 
@@ -337,12 +353,16 @@ def fit_study_curves(
     for m in models:
         ms = sub[sub["model"] == m]
         sizes, scores = _matrix(ms, "value")
+        train = _train_matrix(ms, sizes)
         seed = model_seed(random_state, m, "fit")
-        key = cache.key("curve", m, sizes, scores, higher_is_better, families, seed)
+        key = (cache.key("curve", m, sizes, scores, higher_is_better, families, seed)
+               if train is None else
+               cache.key("curve+train", m, sizes, np.hstack([scores, train]),
+                         higher_is_better, families, seed))
         fits[m] = cache.get(key)
         if fits[m] is None:
             fits[m] = fit_curve(sizes, scores, higher_is_better=bool(higher_is_better),
-                                families=families, random_state=seed)
+                                families=families, random_state=seed, train_scores=train)
             cache.put(key, fits[m])
         cost_fits[m] = None
         if "fit_seconds" in ms and ms["fit_seconds"].notna().sum() >= 2:
