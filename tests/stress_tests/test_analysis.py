@@ -250,3 +250,20 @@ def test_strategy_curves_need_acquisition_arms(tmp_path) -> None:
     (tmp_path / "plain.yaml").write_text(yaml.safe_dump(spec))
     with pytest.raises(UsageError, match="no stress.acquisition"):
         strategy_curves(dataroi.load_study(tmp_path / "plain.yaml"))
+
+
+def test_stress_fits_share_the_test_score_gate(study: dataroi.Study) -> None:
+    """The arms' training scores measure the fit to altered rows (noise, active
+    selection), which the training-score gate never saw: every arm uses the test-score
+    gate, while the study's plain models use the training scores."""
+    from dataroi.stress import strategy_curves
+    from dataroi.value import fit_study_curves
+
+    acq = strategy_curves(study)
+    assert {acq.fits[m].gate for m in acq.models} == {"test"}
+    trials = study.trials()
+    assert trials.loc[trials["model"] == "lr[noise=0.1]", "train_value"].notna().all()
+    arms = fit_study_curves(study, models=("lr", "lr[noise=0.1]"), use_train_scores=False)
+    assert {f.gate for f in arms.fits.values()} == {"test"}
+    assert set(arms.train_today) == {"lr", "lr[noise=0.1]"}  # still shown
+    assert fit_study_curves(study).fits["lr"].gate == "train"

@@ -2,9 +2,10 @@
 strategy, the cost of a skewed class prior and of distribution shift — in labels.
 
 :func:`analyze_stress` reads the finished trials of a study with a ``stress:`` section,
-fits a learning curve per arm (``dataroi.value.fit_study_curves``, cached in the ledger)
-and turns pairs of arms into equivalent labels (:mod:`dataroi.stress._equivalence`) and
-paired per-size differences.
+fits a learning curve per arm (``dataroi.value.fit_study_curves``, cached in the ledger;
+on the test scores alone, so the arms of one comparison share a gate) and turns pairs of
+arms into equivalent labels (:mod:`dataroi.stress._equivalence`) and paired per-size
+differences.
 
 Example:
     >>> import dataroi, tempfile, pathlib
@@ -144,9 +145,11 @@ class _Fitter:
         """Curves of ``arms`` (from the study, cached in its ledger; or from ``frame``)."""
         if frame is not None:
             return self._fit(frame[frame["model"].isin(arms)], metric=self.metric,
-                             current_n=n0, random_state=self.random_state)
+                             current_n=n0, random_state=self.random_state,
+                             use_train_scores=False)
         return self._fit(self.study, metric=self.metric, models=tuple(arms), current_n=n0,
-                         random_state=self.random_state, trials=self.trials)
+                         random_state=self.random_state, trials=self.trials,
+                         use_train_scores=False)
 
     def equivalence(self, curves: Any, ref: str, other: str, n0: int,
                     frame: pd.DataFrame) -> Equivalence:
@@ -399,4 +402,4 @@ def strategy_curves(study: Any, *, metric: str | None = None, current_n: int | N
         raise UsageError("no acquisition arm has a finished trial below the whole pool; "
                          "run the study first")
     return fit_study_curves(frame, metric=metric, current_n=current_n,
-                            random_state=random_state)
+                            random_state=random_state, use_train_scores=False)

@@ -131,7 +131,8 @@ def relabel_vs_new(study: Any, *, rate_now: float, rate_after: float | None = No
     names = [model, *(a.name for a in arms)]
     rates = np.array([0.0, *(a.params["rate"] for a in arms)])
     curves = fit_study_curves(study, metric=metric, models=tuple(names),
-                              random_state=random_state, trials=trials)
+                              random_state=random_state, trials=trials,
+                              use_train_scores=False)
     n0 = int(curves.current_n)
     grid = np.unique(np.round(n0 * np.geomspace(1.0, max_factor, 240)).astype(np.int64))
     stack = np.stack([np.asarray(curves.fits[m].sample(

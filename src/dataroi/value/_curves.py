@@ -292,6 +292,7 @@ def fit_study_curves(
     families: str | tuple[str, ...] = "auto",
     models: tuple[str, ...] | None = None,
     trials: pd.DataFrame | None = None,
+    use_train_scores: bool = True,
 ) -> StudyCurves:
     """Fit one learning curve (and one training-time curve) per model.
 
@@ -308,6 +309,12 @@ def fit_study_curves(
             the study's models; arms skip the test-set bootstrap of today's differences.
         trials: the study's trials when the caller already read them (``Study.trials()``),
             so several fits read the ledger once.
+        use_train_scores: pass the trials' training scores (``train_value``) to
+            :func:`~dataroi.curves.fit_curve`, so the training-score gate weighs the
+            curve families. The stress analyses turn it off: under label noise, shift or
+            active selection the training score measures the fit to altered training
+            rows, which the gate never saw, and the arms of one comparison must share a
+            gate. ``train_today`` is filled either way.
 
     Returns:
         A :class:`StudyCurves`.
@@ -353,7 +360,7 @@ def fit_study_curves(
     for m in models:
         ms = sub[sub["model"] == m]
         sizes, scores = _matrix(ms, "value")
-        train = _train_matrix(ms, sizes)
+        train = _train_matrix(ms, sizes) if use_train_scores else None
         seed = model_seed(random_state, m, "fit")
         key = (cache.key("curve", m, sizes, scores, higher_is_better, families, seed)
                if train is None else
