@@ -815,6 +815,19 @@ def _train_usable(train_loss: np.ndarray | None, tr: _Transform) -> bool:
             and bool(np.isfinite(train_loss[-1])))
 
 
+def _choose_gate(names: list[str], train_usable: bool) -> Stacker | None:
+    """The learned gate for the fitted families ``names``: the training-score gate when
+    the training scores are usable, else the test-score gate; ``None`` when only one
+    family was fitted or no shipped gate knows them all."""
+    if len(names) < 2:
+        return None
+    for kind in ("train", "test") if train_usable else ("test",):
+        st = load_stacker(kind)
+        if st is not None and set(names) <= set(st.families):
+            return st
+    return None
+
+
 def _train_loss(s: np.ndarray, train_scores: Any, uniq: np.ndarray, tr: _Transform
                 ) -> np.ndarray:
     """Mean training loss at each distinct size ``uniq`` (NaN where none is finite)."""
@@ -946,10 +959,8 @@ def fit_curve(
         rmse = float(np.sqrt(np.mean((fy - y) ** 2)))
         components.append(Component(nm, tuple(float(v) for v in p), 0.0, perr.get(nm), rmse))
     gate = "prefix"
-    st = load_stacker("train") if _train_usable(train_loss, tr) else None
-    if st is None or not (len(names) > 1 and set(names) <= set(st.families)):
-        st = load_stacker()
-    if st is not None and len(names) > 1 and set(names) <= set(st.families):
+    st = _choose_gate(names, _train_usable(train_loss, tr))
+    if st is not None:
         probe = CurveFit(
             sizes=uniq, mean_loss=y, se_loss=se, counts=counts, transform=tr,
             components=components, boot_family=[], boot_params=[], diagnostics={}, seed=0,
