@@ -147,7 +147,8 @@ def test_repeated_sizes_are_merged() -> None:
 @pytest.mark.parametrize(
     ("sizes", "scores"),
     [([[1, 2]], [1, 2]), ([1, 2, 3], [0.1, 0.2]), ([0, 1, 2], [0.1, 0.2, 0.3]),
-     ([1, 2, 3], [0.1, np.inf, 0.2])],
+     ([1, 2, 3], [0.1, np.inf, 0.2]), (["a", "b", "c"], [0.1, 0.2, 0.3]),
+     ([1, 2, 3], ["x", "y", "z"])],
 )
 def test_bad_inputs(sizes: list, scores: list) -> None:
     with pytest.raises(UsageError):

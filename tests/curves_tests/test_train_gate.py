@@ -147,7 +147,7 @@ def test_falls_back_when_training_scores_cannot_be_used(case: str) -> None:
 
 def test_bad_training_scores_are_clear_errors() -> None:
     err = _err()
-    with pytest.raises(UsageError, match="one row per size"):
+    with pytest.raises(UsageError, match=r"train_scores must have shape \(n_sizes"):
         fit_curve(N, err, higher_is_better=False, train_scores=_train()[:-1])
     with pytest.raises(UsageError, match="numeric"):
         fit_curve(N, err, higher_is_better=False, train_scores=[["a"] * 8] * len(N))

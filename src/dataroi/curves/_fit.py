@@ -91,22 +91,34 @@ class NToReach:
 
 
 def _as_inputs(sizes: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
-    s = np.asarray(sizes, dtype=float)
+    try:
+        s = np.asarray(sizes, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"sizes must be numeric: {exc}") from None
     if s.ndim != 1:
         raise UsageError(f"sizes must be 1-D (one size per row of scores), got shape {s.shape}")
-    y = np.asarray(scores, dtype=float)
-    if y.ndim == 1:
-        y = y[:, None]
-    if y.ndim != 2 or y.shape[0] != s.shape[0]:
-        raise UsageError(
-            f"scores must have shape (n_sizes, n_repeats) with n_sizes={s.shape[0]}, "
-            f"got {y.shape}"
-        )
     if not np.all(np.isfinite(s)) or np.any(s <= 0):
         raise UsageError(f"sizes must be finite and > 0, got {s.tolist()}")
+    return s, _as_matrix(scores, len(s), "scores")
+
+
+def _as_matrix(values: Any, n_sizes: int, name: str) -> np.ndarray:
+    """``values`` as a float ``(n_sizes, n_repeats)`` matrix (a 1-D input is one repeat);
+    NaN marks a missing value, inf is an error."""
+    try:
+        y = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"{name} must be numeric (NaN where missing): {exc}") from None
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[0] != n_sizes:
+        raise UsageError(
+            f"{name} must have shape (n_sizes, n_repeats) with n_sizes={n_sizes}, "
+            f"got {y.shape}"
+        )
     if np.any(np.isinf(y)):
-        raise DataError("scores contain inf; use NaN for failed trials")
-    return s, y
+        raise DataError(f"{name} contain inf; use NaN for failed or missing trials")
+    return y
 
 
 def _merge_sizes(s: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -831,19 +843,7 @@ def _choose_gate(names: list[str], train_usable: bool) -> Stacker | None:
 def _train_loss(s: np.ndarray, train_scores: Any, uniq: np.ndarray, tr: _Transform
                 ) -> np.ndarray:
     """Mean training loss at each distinct size ``uniq`` (NaN where none is finite)."""
-    try:
-        t = np.asarray(train_scores, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"train_scores must be numeric (NaN where missing): {exc}") from None
-    if t.ndim == 1:
-        t = t[:, None]
-    if t.ndim != 2 or t.shape[0] != s.shape[0]:
-        raise UsageError(
-            f"train_scores must have one row per size (n_sizes={s.shape[0]}), got shape "
-            f"{t.shape}"
-        )
-    if np.any(np.isinf(t)):
-        raise DataError("train_scores contain inf; use NaN where a training score is missing")
+    t = _as_matrix(train_scores, len(s), "train_scores")
     out = np.full(len(uniq), np.nan)
     for i, u in enumerate(uniq):
         v = t[s == u].ravel()
