@@ -35,6 +35,20 @@ def test_learning_curve_display_from_study(full_study):
     assert "90 % extrapolation band" in texts and one.ax_.get_title() == "tree"
 
 
+def test_learning_curve_display_can_show_the_training_scores(full_study):
+    study, _ = full_study
+    disp = LearningCurveDisplay.from_study(study)
+    plain = disp.plot(ax=_ax())
+    dashed = [ln for ln in plain.ax_.get_lines() if ln.get_linestyle() == "--"]
+    assert not any(ln.get_label().endswith("(training rows)") for ln in dashed)
+    ax = disp.plot(ax=_ax(), show_train=True).ax_
+    train = {ln.get_label(): ln for ln in ax.get_lines()
+             if ln.get_label().endswith("(training rows)")}
+    assert set(train) == {"logreg (training rows)", "tree (training rows)"}
+    tree = next(m for m in disp.info["models"] if m["model"] == "tree")
+    assert list(train["tree (training rows)"].get_ydata()) == tree["train_mean"]["mean"]
+
+
 def test_learning_curve_display_focus_zooms(full_study):
     study, _ = full_study
     disp = LearningCurveDisplay.from_study(study)

@@ -175,3 +175,19 @@ def test_mean_ci_stops_at_the_best_value():
     info = _get_learning_curve_info(frame, metric="accuracy",
                                     curves=fit_study_curves(frame, metric="accuracy"))
     assert max(info["models"][0]["mean"]["ci_high"]) == 1.0
+
+
+def test_learning_curve_info_training_means():
+    frame = _frame()
+    frame["train_value"] = np.where(frame["model"] == "deep", 1.0, frame["value"] + 0.05)
+    frame.loc[(frame["model"] == "simple") & (frame["n_train"] == 50), "train_value"] = np.nan
+    info = _get_learning_curve_info(frame, metric="accuracy")
+    simple, deep = info["models"]
+    # the mean over repeats per size; a size without any training score is left out
+    assert simple["train_mean"]["n_train"] == [25, 100, 200, 400]
+    at400 = frame[(frame["model"] == "simple") & (frame["n_train"] == 400)]
+    assert simple["train_mean"]["mean"][-1] == pytest.approx(at400["train_value"].mean())
+    assert deep["train_mean"]["mean"] == [1.0] * 5
+    # trials recorded before training scores were kept: none
+    old = _get_learning_curve_info(_frame(), metric="accuracy")
+    assert all(m["train_mean"] is None for m in old["models"])

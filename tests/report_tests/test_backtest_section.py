@@ -44,6 +44,8 @@ def test_report_backtests_a_study_with_six_sizes(tmp_path):
         expected = float(at.loc[at["model"] == m["model"], "train_value"].mean())
         assert m["train_today"] == pytest.approx(expected)
         assert m["curve_gate"] == "train"  # the fits read the training scores too
+        assert m["train_mean"]["n_train"][-1] == 120
+        assert m["train_mean"]["mean"][-1] == pytest.approx(expected)
     html = report.to_html()
     flat = " ".join(html.split())
     assert "The extrapolation of logreg, tree also read the scores on the training rows" in flat

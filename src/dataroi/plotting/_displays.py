@@ -143,7 +143,8 @@ class LearningCurveDisplay:
 
     def plot(self, ax: Any = None, *, models: Sequence[str] | None = None,
              show_points: bool = True, show_extrapolation: bool = True,
-             legend: bool = True, focus: bool = False) -> LearningCurveDisplay:
+             legend: bool = True, focus: bool = False,
+             show_train: bool = False) -> LearningCurveDisplay:
         """Draw the curves of ``models`` (default: all) on ``ax`` (default: a new figure).
 
         Args:
@@ -154,6 +155,9 @@ class LearningCurveDisplay:
             legend: draw a legend.
             focus: zoom the y axis on the region of the decision (``info["focus_ylim"]``:
                 sizes from an eighth of today's up); smaller sizes may leave the chart.
+            show_train: also draw the mean score on the training rows (thin dashed line,
+                as scikit-learn's ``LearningCurveDisplay`` shows it): the gap to the test
+                curve is the classic variance hint.
         """
         info = self.info
         fig, ax = new_axes(ax)
@@ -181,6 +185,12 @@ class LearningCurveDisplay:
             ax.plot(*_xy(mean["n_train"], mean["mean"]), color=color,
                     linestyle=st["linestyle"], marker=st["marker"], markersize=4,
                     linewidth=1.8, label=m["model"] if not single else "mean over repeats")
+            tm = m.get("train_mean")
+            if show_train and tm:
+                ax.plot(*_xy(tm["n_train"], tm["mean"]), color=color, linestyle="--",
+                        linewidth=1.0, alpha=0.8,
+                        label=("mean on the training rows" if single
+                               else f"{m['model']} (training rows)"))
             if show_points:
                 ax.scatter(*_xy(m["points"]["n_train"], m["points"]["value"]), s=9,
                            color=color, alpha=0.55, marker=st["marker"], linewidths=0,

@@ -94,8 +94,9 @@ def _get_learning_curve_info(
         ``{"metric", "higher_is_better", "xlabel", "ylabel", "current_n", "pool_size",
         "horizon_n", "target", "models": [...]}``; each model holds ``points`` (one per
         repeat and size), ``mean`` (mean and 95 % CI over repeats), ``extrapolation``
-        (median and 50 % / 90 % bands on a log grid, or None), ``tipping`` and
-        ``style``.
+        (median and 50 % / 90 % bands on a log grid, or None), ``tipping``, ``style``
+        and ``train_mean`` (the mean score on the training rows per size, or None when
+        the trials did not record it).
     """
     sub = trials[(trials["metric"] == metric)]
     models = list(curves.models) if curves is not None else list(dict.fromkeys(sub["model"]))
@@ -139,6 +140,13 @@ def _get_learning_curve_info(
             mean["ci_low"].append(_num(lo))
             mean["ci_high"].append(_num(hi))
             mean["repeats"].append(len(g))
+        train_mean = None
+        if "train_value" in ms and ms["train_value"].notna().any():
+            import pandas as pd
+
+            tv = ms.assign(train_value=pd.to_numeric(ms["train_value"], errors="coerce"))
+            by = tv.groupby("n_train", sort=True)["train_value"].mean().dropna()
+            train_mean = {"n_train": [int(n) for n in by.index], "mean": _nums(by)}
         extrap = None
         tip = None
         fit = curves.fits.get(m) if curves is not None else None
@@ -161,7 +169,7 @@ def _get_learning_curve_info(
                        "already_passed": added <= 0}
         out_models.append({
             "model": m, "style": styles[m], "points": points, "mean": mean,
-            "extrapolation": extrap, "tipping": tip,
+            "extrapolation": extrap, "tipping": tip, "train_mean": train_mean,
             "diagnostics": dict(fit.diagnostics) if fit is not None else {},
         })
     return {
