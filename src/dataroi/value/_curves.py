@@ -419,8 +419,9 @@ def fit_study_curves(
 
 class _FitCache:
     """Fitted curves kept in the study's ledger (documents of kind ``curve_fit``), keyed
-    by a hash of everything the fit depends on: the scores, sizes, direction, families,
-    seed and the dataroi version (so an upgrade with new curve models refits).
+    by a hash of everything the fit depends on: the scores (and training scores), sizes,
+    direction, families, seed, the dataroi version and the digest of the shipped gates and
+    calibration tables (so new curve models refit, even under the same version string).
 
     A fit restored from the cache predicts and samples exactly as the original
     (``CurveFit.to_dict``/``from_dict`` round-trip). Without a study, or when the ledger
@@ -447,10 +448,11 @@ class _FitCache:
         import hashlib
 
         from dataroi import __version__
+        from dataroi.curves._shipped import learned_files_digest
 
         h = hashlib.sha256()
         h.update(repr((kind, model, higher_is_better, families, str(seed), __version__,
-                       sizes.shape, values.shape)).encode())
+                       learned_files_digest(), sizes.shape, values.shape)).encode())
         h.update(np.ascontiguousarray(sizes, dtype=float).tobytes())
         h.update(np.ascontiguousarray(values, dtype=float).tobytes())
         return h.hexdigest()
