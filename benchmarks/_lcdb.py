@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,21 +112,16 @@ def load_lcdb_curves(path: str | os.PathLike[str] | None = None) -> list[LcdbCur
 def load_lcdb_train_error(
     path: str | os.PathLike[str] | None = None,
 ) -> dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]:
-    """Mean *training* error (1 - ``score_train``, mean over seeds) of every LCDB curve.
+    """Mean *training* error (1 - ``score_train``, mean over seeds) of every LCDB curve,
+    from :func:`load_lcdb_curves`.
 
     Returns:
         ``(openmlid, learner) -> (sizes, mean training error at each size)``.
     """
-    import pandas as pd
-
-    df = pd.read_csv(find_lcdb_csv(path),
-                     usecols=["openmlid", "learner", "size_train", "score_train"])
-    g = df.groupby(["openmlid", "learner", "size_train"], as_index=False)["score_train"].mean()
-    return {
-        (int(oid), str(learner)): (s["size_train"].to_numpy(float),
-                                   1.0 - s["score_train"].to_numpy(float))
-        for (oid, learner), s in g.groupby(["openmlid", "learner"], sort=True)
-    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a size with no seed: NaN
+        return {(c.openmlid, c.learner): (c.sizes, np.nanmean(c.train_error, axis=1))
+                for c in load_lcdb_curves(path)}
 
 
 def set_mean(values: Any, groups: Any) -> float:
