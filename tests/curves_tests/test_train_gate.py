@@ -155,3 +155,21 @@ def test_bad_training_scores_are_clear_errors() -> None:
     bad[0, 0] = np.inf
     with pytest.raises(DataError, match="inf"):
         fit_curve(N, err, higher_is_better=False, train_scores=bad)
+
+
+def test_straight_from_sklearn_learning_curve() -> None:
+    """The arrays of scikit-learn's ``learning_curve`` go in as they come."""
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import ShuffleSplit, learning_curve
+
+    x, y = load_digits(return_X_y=True)
+    sizes, train, test = learning_curve(
+        LogisticRegression(max_iter=500), x, y, train_sizes=[40, 80, 160, 320, 640],
+        cv=ShuffleSplit(n_splits=4, test_size=0.3, random_state=0))
+    fit = fit_curve(sizes, test, train_scores=train, random_state=0)
+    assert fit.gate == "train" and fit.higher_is_better
+    np.testing.assert_allclose(fit.train_loss, 1.0 - train.mean(axis=1))
+    lo, hi = fit.interval(2560, level=0.9)
+    assert lo[0] <= fit.predict(2560)[0] <= hi[0] <= 1.0
+    assert fit.predict(2560)[0] > test[-1].mean() - 0.01  # more data does not hurt here
