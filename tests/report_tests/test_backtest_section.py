@@ -48,7 +48,7 @@ def test_report_backtests_a_study_with_six_sizes(tmp_path):
         assert m["train_mean"]["mean"][-1] == pytest.approx(expected)
     html = report.to_html()
     flat = " ".join(html.split())
-    assert "The extrapolation of logreg, tree also read the scores on the training rows" in flat
+    assert "The extrapolations of logreg and tree also read the scores on the training rows" in flat
     assert "Does the extrapolation work on this study? (backtest)" in html
     assert f"{bt['in90']} of 4 measured means inside the 90 % intervals" in html
     assert "<p>Refitted on sizes up to 40 and predicted 70, 120:" in html
@@ -56,4 +56,16 @@ def test_report_backtests_a_study_with_six_sizes(tmp_path):
     assert "**Does the extrapolation work on this study? (backtest)**" in md
     assert "predicted from sizes ≤ " in md and "on its training rows" in md
     assert "Refitted on sizes up to 40" in md
-    assert "The extrapolation of logreg, tree also read the scores on the training rows" in md
+    assert "The extrapolations of logreg and tree also read the scores on the training rows" in md
+    # one model with the training-score gate: the sentence is singular; none: no sentence
+    from dataroi.report._html import render_html
+    from dataroi.report._markdown import render_markdown
+
+    models = report.document["sections"]["learning_curves"]["models"]
+    models[1]["curve_gate"] = "test"
+    one = "The extrapolation of logreg also read the scores on the training rows"
+    assert one in " ".join(render_html(report.document).split())
+    assert one in render_markdown(report.document)
+    models[0]["curve_gate"] = "test"
+    assert "also read the scores" not in render_html(report.document)
+    assert "also read the scores" not in render_markdown(report.document)

@@ -144,10 +144,15 @@ def render_markdown(doc: dict[str, Any]) -> str:
     if lc or todo("learning_curves"):
         out += [f"## 2. {SECTIONS['learning_curves']}", ""]
         if lc:
-            gated = [m["model"] for m in lc["models"] if m.get("curve_gate") == "train"]
-            read = (f" The extrapolation of {e(', '.join(gated))} also read the scores on "
-                    "the training rows (the train–test gap) to weigh its curve families."
-                    if gated else "")
+            gated = [e(m["model"]) for m in lc["models"] if m.get("curve_gate") == "train"]
+            read = ""
+            if len(gated) == 1:
+                read = (f" The extrapolation of {gated[0]} also read the scores on the "
+                        "training rows (the train–test gap) to weigh its curve families.")
+            elif gated:
+                read = (f" The extrapolations of {', '.join(gated[:-1])} and {gated[-1]} "
+                        "also read the scores on the training rows (the train–test gap) to "
+                        "weigh their curve families.")
             out += [f"{e(lc['metric'])} on the held-out test set ({e(lc['unit'])}); pool "
                     f"{fmt_int(lc['pool_size'])} labels; extrapolated to "
                     f"{fmt_int(lc['horizon_n'])} labels.{read}", ""]
