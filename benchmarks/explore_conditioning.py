@@ -275,7 +275,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name + f' (lambda {lam:g})':<54}{''.join(cells)}")
     if args.lcdb:
         gap_is_a_hint(args.lcdb, err)
+        closed_gap_gains(args.lcdb)
     return 0
+
+
+def closed_gap_gains(lcdb: str) -> None:
+    """What more labels bought on LCDB curves whose train-test gap at N was closed (within
+    2 standard errors of the test mean), against curves with a wide gap: the evidence
+    behind the ``gap_closed`` diagnostic of :mod:`dataroi.curves._diagnostics`."""
+    print("\ngain of the test error from N to 4N by the train-test gap at N (all LCDB curves; "
+          "mean: each data set counts once)")
+    curves = load_lcdb_curves(lcdb)
+    for n_max in (128, 512, 2048):
+        rows: list[tuple[int, float, float, float]] = []
+        for c in curves:
+            i = np.nonzero(np.isclose(c.sizes, n_max, rtol=0.02))[0]
+            j = np.nonzero(np.isclose(c.sizes, 4 * n_max, rtol=0.02))[0]
+            if not i.size or not j.size:
+                continue
+            seen = c.error[i[0]][np.isfinite(c.error[i[0]])]
+            tr = c.train_error[i[0]][np.isfinite(c.train_error[i[0]])]
+            later = c.error[j[0]][np.isfinite(c.error[j[0]])]
+            if len(seen) < 2 or not tr.size or not later.size:
+                continue
+            se = float(seen.std(ddof=1) / np.sqrt(len(seen)))
+            rows.append((c.openmlid, float(seen.mean() - tr.mean()), se,
+                         float(seen.mean() - later.mean())))
+        ids = np.array([r[0] for r in rows])
+        gap, se, gain = (np.array([r[k] for r in rows]) for k in (1, 2, 3))
+        parts = []
+        for label, sel in (("gap <= 2 SE", gap <= 2 * se), ("gap > 2 SE", gap > 2 * se)):
+            parts.append(f"{label}: {int(sel.sum())} curves, median gain "
+                         f"{np.median(gain[sel]):.4f}, mean {set_mean(gain[sel], ids[sel]):.4f},"
+                         f" gain > 0.01 for {np.mean(gain[sel] > 0.01):.0%}")
+        print(f"  N={n_max}: " + "; ".join(parts))
 
 
 def gap_is_a_hint(lcdb: str, err: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]

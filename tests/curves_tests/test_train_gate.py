@@ -173,3 +173,23 @@ def test_straight_from_sklearn_learning_curve() -> None:
     lo, hi = fit.interval(2560, level=0.9)
     assert lo[0] <= fit.predict(2560)[0] <= hi[0] <= 1.0
     assert fit.predict(2560)[0] > test[-1].mean() - 0.01  # more data does not hurt here
+
+
+def test_gap_closed_diagnostic() -> None:
+    err = _err()
+    # training rows scored no better than new rows: the gap is closed
+    closed = fit_curve(N, err, higher_is_better=False, random_state=0,
+                       train_scores=err - 0.001)
+    assert "gap_closed" in closed.diagnostics
+    assert "a more flexible model may buy more" in closed.diagnostics["gap_closed"]
+    # a wide gap, no training scores, or one repeat: no such diagnostic
+    wide = fit_curve(N, err, higher_is_better=False, random_state=0, train_scores=_train())
+    plain = fit_curve(N, err, higher_is_better=False, random_state=0)
+    one = fit_curve(N, err[:, :1], higher_is_better=False, random_state=0,
+                    train_scores=err[:, :1])
+    assert not any("gap_closed" in f.diagnostics for f in (wide, plain, one))
+    # accuracy: higher is better, the same reading
+    acc = fit_curve(N, 1 - err, random_state=0, train_scores=1 - err + 0.001)
+    assert "gap_closed" in acc.diagnostics
+    again = CurveFit.from_dict(json.loads(json.dumps(acc.to_dict())))
+    assert again.diagnostics == acc.diagnostics

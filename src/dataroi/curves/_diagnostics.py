@@ -7,7 +7,13 @@ Codes (keys of ``CurveFit.diagnostics``):
 * ``non_monotone`` — the mean metric gets significantly worse between two sizes;
 * ``peaking`` — the best mean is reached before the largest size, significantly;
 * ``saturated`` — the predicted gain from the largest size to 4× is below the noise;
-* ``families_disagree`` — the ensemble's families spread widely at 4× the largest size.
+* ``families_disagree`` — the ensemble's families spread widely at 4× the largest size;
+* ``gap_closed`` — with training scores (``fit_curve(..., train_scores=...)``): at the
+  largest size the test score is within 2 standard errors of the score on the training
+  rows. On LCDB such curves gained about a tenth of what the others gained by 4× (median
+  0.0034 vs 0.0289 error at N=128, 0.0013 vs 0.0159 at N=512), yet 29–42 % still gained
+  more than 0.01 (``benchmarks/explore_conditioning.py --lcdb``): a hint that a more
+  flexible model may pay more than more labels, not a verdict.
 
 Example:
     >>> import numpy as np
@@ -70,6 +76,25 @@ def add_diagnostics(fit: CurveFit) -> None:
                 f"families predict values {spread:.3g} apart at 4x the largest size "
                 f"({', '.join(c.family for c in comps)}); the extrapolation is uncertain"
             )
+    _gap_closed(fit)
+
+
+def _gap_closed(fit: CurveFit) -> None:
+    """``gap_closed``: the test mean at the largest size is within 2 standard errors of
+    the training mean (needs training scores and at least 2 repeats there)."""
+    tl = fit.train_loss
+    if tl is None or not len(tl) or not np.isfinite(tl[-1]) or fit.counts[-1] < 2:
+        return
+    gap = float(fit.mean_loss[-1] - tl[-1])  # training better by this much (metric units)
+    noise = 2.0 * float(fit.se_loss[-1])
+    if gap <= noise:
+        fit.diagnostics["gap_closed"] = (
+            f"at n={fit.n_ref:g} the test score is within 2 standard errors of the score on "
+            f"the training rows (gap {gap:.3g}, noise {noise:.3g} metric units): the model "
+            "fits its own rows no better than new ones, so more labels of this kind tend to "
+            "buy little and a more flexible model may buy more (on LCDB such curves gained "
+            "about a tenth of the others by 4x, yet about a third still gained > 0.01)"
+        )
 
 
 def find_crossing(
