@@ -41,12 +41,15 @@ def test_value_plan_register(capsys, tmp_path):
     assert gaps["tree"]["train"] >= 0.97  # a full tree fits its rows (iris repeats a few)
     assert all(g["gap"] == g["train"] - g["test"] for g in gaps.values())
     assert {g["curve_gate"] for g in gaps.values()} == {"train"}
+    assert all(isinstance(g["gap_closed"], bool) for g in gaps.values())
+    assert not gaps["tree"]["gap_closed"]  # a full tree: training rows fit, test not
     code, out, err = _run(capsys, "value", str(path), "--threshold", "0.001", "--hold", "1")
     assert code == 0 and "value of added labels" in out and "tipping points" in out
     assert "backtest: curves refitted on sizes up to 80" in out and "of 2 measured" in out
     flat = " ".join(out.split())
     assert "test vs training score today (120 labels)" in flat
     assert "A hint, not a bound" in flat and "train + test" in flat
+    assert "within noise" in flat and "gap_closed" in flat
     code, out, err = _run(capsys, "plan", str(path), "--budget", "150", "--json")
     assert code == 0, err
     rec = json.loads(out)

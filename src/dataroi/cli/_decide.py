@@ -215,16 +215,18 @@ def _cmd_value(args: argparse.Namespace) -> int:
     gaps = _train_vs_test(curves)
     if gaps:
         t = Table(title=f"test vs training score today ({curves.current_n:,} labels)")
-        for col in ("model", "test", "training", "gap", "curve gate"):
+        for col in ("model", "test", "training", "gap", "within noise", "curve gate"):
             t.add_column(col, justify="left" if col == "model" else "right")
         for g in gaps:
             t.add_row(g["model"], num(g["test"]), num(g["train"]), num(g["gap"], "+.4f"),
+                      "yes" if g["gap_closed"] else "no",
                       "train + test" if g["curve_gate"] == "train" else g["curve_gate"])
         con.print(t)
         con.print("  gap = training − test score, in the improving direction: a large gap "
                   "leaves room that more labels can fill (variance); a small one means a "
                   "better model helps more than more labels (bias). A hint, not a bound "
-                  "(docs/decisions.md). Curve gate \"train + test\": the extrapolation "
+                  "(docs/decisions.md). Within noise: the gap is under 2 standard errors "
+                  "(diagnostic gap_closed). Curve gate \"train + test\": the extrapolation "
                   "weighed its curve families with the training scores too (a gate learned "
                   "on LCDB curves; docs/curves.md).")
     if tips is not None:
@@ -246,10 +248,12 @@ def _cmd_value(args: argparse.Namespace) -> int:
 
 def _train_vs_test(curves: Any) -> list[dict[str, Any]]:
     """Per model with training scores: today's test and training score, their gap
-    (training − test in the improving direction) and which gate weighed its curve's
-    families (``"train"``: the one that also reads the training scores)."""
+    (training − test in the improving direction), whether the gap is within noise (the
+    fit's ``gap_closed`` diagnostic) and which gate weighed its curve's families
+    (``"train"``: the one that also reads the training scores)."""
     return [{"model": m, "test": curves.observed_today(m), "train": curves.train_today[m],
              "gap": curves.sign * (curves.train_today[m] - curves.observed_today(m)),
+             "gap_closed": "gap_closed" in curves.fits[m].diagnostics,
              "curve_gate": curves.fits[m].gate}
             for m in curves.models if m in curves.train_today]
 
