@@ -170,6 +170,43 @@ def _full_width(est: Any, values: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
+def _predict(est: Any, X: Any, data: WorkerData, metrics: tuple[str, ...], *,
+             always_proba: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Predicted labels and, for classification, full-width class scores:
+    ``predict_proba`` (always, or only when a metric needs more than labels), else
+    ``decision_function`` when a metric needs scores."""
+    pred = np.asarray(est.predict(X))
+    proba = None
+    if data.task == "classification":
+        n_classes = int(data.n_classes or 0)
+        needs = {get_metric(m).needs for m in metrics}
+        if hasattr(est, "predict_proba") and (always_proba or needs != {"pred"}):
+            proba = _full_width(est, np.asarray(est.predict_proba(X)), n_classes)
+        elif "score" in needs and hasattr(est, "decision_function"):
+            proba = _full_width(est, np.asarray(est.decision_function(X)), n_classes)
+    return pred, proba
+
+
+def _score(y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None, data: WorkerData,
+           metrics: tuple[str, ...], *, nan_on_error: bool = False) -> dict[str, float]:
+    """Each metric of ``metrics``; NaN where it needs class scores and there are none
+    (and, with ``nan_on_error``, where scoring raises)."""
+    out: dict[str, float] = {}
+    for name in metrics:
+        metric = get_metric(name)
+        if metric.needs != "pred" and proba is None:
+            out[name] = math.nan
+            continue
+        try:
+            out[name] = float(metric.score(y, pred=pred, proba=proba,
+                                           n_classes=data.n_classes))
+        except Exception:
+            if not nan_on_error:
+                raise
+            out[name] = math.nan
+    return out
+
+
 def _train_scores(est: Any, X_train: Any, y_train: np.ndarray, data: WorkerData,
                   metrics: tuple[str, ...]) -> dict[str, float]:
     """Each metric on the rows the model was trained on (``train:<metric>``), as
@@ -177,32 +214,12 @@ def _train_scores(est: Any, X_train: Any, y_train: np.ndarray, data: WorkerData,
     model that more labels can still help (high variance) from one that has learned what
     it can (high bias). A metric the training rows cannot score is NaN; scoring never
     fails the trial."""
-    out: dict[str, float] = {}
     try:
-        pred = np.asarray(est.predict(X_train))
-        proba = None
-        if data.task == "classification":
-            n_classes = int(data.n_classes or 0)
-            needs = {get_metric(m).needs for m in metrics}
-            if needs != {"pred"} and hasattr(est, "predict_proba"):
-                proba = _full_width(est, np.asarray(est.predict_proba(X_train)), n_classes)
-            elif "score" in needs and hasattr(est, "decision_function"):
-                proba = _full_width(est, np.asarray(est.decision_function(X_train)),
-                                    n_classes)
+        pred, proba = _predict(est, X_train, data, metrics, always_proba=False)
     except Exception:
         return {TRAIN_PREFIX + m: math.nan for m in metrics}
-    for name in metrics:
-        metric = get_metric(name)
-        try:
-            if metric.needs != "pred" and proba is None:
-                value = math.nan
-            else:
-                value = float(metric.score(np.asarray(y_train), pred=pred, proba=proba,
-                                           n_classes=data.n_classes))
-        except Exception:
-            value = math.nan
-        out[TRAIN_PREFIX + name] = value
-    return out
+    scores = _score(np.asarray(y_train), pred, proba, data, metrics, nan_on_error=True)
+    return {TRAIN_PREFIX + m: v for m, v in scores.items()}
 
 
 def _peak_rss_bytes() -> int | None:
@@ -252,35 +269,18 @@ def run_trial(payload: TrialPayload) -> TrialResult:
                 # an acquisition arm's training cost includes choosing its rows
                 fit_seconds = time.perf_counter() - t0 + selection_seconds
                 t0 = time.perf_counter()
-                pred = np.asarray(est.predict(X_test))
-                proba = None
-                if data.task == "classification":
-                    n_classes = int(data.n_classes or 0)
-                    needs = {get_metric(m).needs for m in payload.metrics}
-                    if hasattr(est, "predict_proba"):
-                        proba = _full_width(est, np.asarray(est.predict_proba(X_test)),
-                                            n_classes)
-                    elif "score" in needs and hasattr(est, "decision_function"):
-                        proba = _full_width(est, np.asarray(est.decision_function(X_test)),
-                                            n_classes)
+                pred, proba = _predict(est, X_test, data, payload.metrics)
                 predict_seconds = time.perf_counter() - t0
                 train_scores = _train_scores(est, X_train, y_train, data, payload.metrics)
         finally:
             if limiter is not None:
                 limiter.restore_original_limits()
-        metrics = {}
         # predictions cover the whole test set; a shift view is scored on its rows
         y_eval, pred_eval, proba_eval = y_test, pred, proba
         if mask is not None:
             y_eval, pred_eval = y_test[mask], pred[mask]
             proba_eval = None if proba is None else proba[mask]
-        for name in payload.metrics:
-            metric = get_metric(name)
-            if metric.needs != "pred" and proba_eval is None:
-                metrics[name] = math.nan
-                continue
-            metrics[name] = metric.score(y_eval, pred=pred_eval, proba=proba_eval,
-                                         n_classes=data.n_classes)
+        metrics = _score(y_eval, pred_eval, proba_eval, data, payload.metrics)
         metrics |= train_scores
         predictions = None
         if payload.keep_predictions:
