@@ -1033,8 +1033,10 @@ def _normalise(raw: dict[str, float], names: list[str]) -> dict[str, float]:
 def _gate_weights(fit: CurveFit, st: Stacker) -> dict[str, float]:
     """Weights of the learned gate (families unknown to it get none)."""
     shared, own, avail = _gate_inputs(fit, st.families)
-    w = st.weights(shared, own, avail,
-                   train=fit.train_inputs(st.families) if st.uses_train else None)
+    train = None
+    if st.uses_train and fit.train_loss is not None:  # _choose_gate checked it is usable
+        train = train_features(fit.mean_loss, fit.train_loss, own)
+    w = st.weights(shared, own, avail, train=train)
     raw = {c.family: 0.0 for c in fit.components}
     for nm, wk in zip(st.families, w, strict=True):
         if nm in raw:

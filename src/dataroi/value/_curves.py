@@ -203,12 +203,9 @@ def _train_matrix(sub: pd.DataFrame, sizes: np.ndarray) -> np.ndarray | None:
     import pandas as pd
 
     t = sub.assign(train_value=pd.to_numeric(sub["train_value"], errors="coerce"))
-    t_sizes, train = _matrix(t, "train_value")
-    out = np.full((len(sizes), train.shape[1]), np.nan)
-    rows = np.searchsorted(t_sizes, sizes)
-    ok = (rows < len(t_sizes)) & (t_sizes[np.minimum(rows, len(t_sizes) - 1)] == sizes)
-    out[ok] = train[rows[ok]]
-    return out
+    wide = t.pivot_table(index="n_train", columns="repeat", values="train_value",
+                         aggfunc="mean", dropna=False)
+    return wide.reindex(index=sizes.astype(wide.index.dtype)).to_numpy(dtype=float)
 
 
 #: Columns a trials frame needs (``Study.trials()`` has them and more).
