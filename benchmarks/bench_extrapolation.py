@@ -294,6 +294,7 @@ def report(recs: list[dict], best_family: str, train_recs: list[dict]) -> None:
                 print(f"  {name:<28}{set_mean(list(within), g):>9.1%}"
                       f"{set_mean(list(under), g):>8.1%}{set_mean(list(never), g):>8.1%}")
             print("  " + _ltt_headroom(lt))
+            print("  " + _ltt_hindsight(lt))
         for label, key in (("", "seconds"), (" with train_scores", "train_seconds")):
             secs = np.array([r[key] for r in rs])
             print(f"seconds per fit_curve{label}: median {np.median(secs):.3f}, p90 "
@@ -324,6 +325,32 @@ def _ltt_headroom(lt: list[dict]) -> str:
     ok = [float(e < max(d, 0.0)) for d, e in zip(drops, errs, strict=True)]
     return (f"ceiling: |error at 16N| < drop 8N->16N for {set_mean(ok, g):.1%} of curves "
             f"(median drop {np.median(drops):.4f}, median |error| {np.median(errs):.4f})")
+
+
+def _ltt_hindsight(lt: list[dict]) -> str:
+    """Within-2x shares of two family choices that see the future (no estimator can).
+
+    ``oracle family``: on each curve, the family whose prediction at 16N was closest to the
+    truth; ``any family``: a curve counts if any fitted family's crossing is within 2x. They
+    bound what selecting or weighting these families can reach on this measure.
+    """
+    oracle, anyf, g = [], [], []
+    for r in lt:
+        i16 = _at(r, 16.0)
+        fam = r["ltt"]["family"]
+        if i16 is None or not fam:
+            continue
+        true_n = r["ltt"]["true_n"]
+        ok = {k: float(true_n / 2 <= v <= 2 * true_n) for k, v in fam.items()}
+        errs = {k: abs(float(r["family_pred"][k][i16] - r["truth"][i16]))
+                for k in fam if k in r["family_pred"]}
+        oracle.append(ok[min(errs, key=errs.__getitem__)])
+        anyf.append(max(ok.values()))
+        g.append(r["openmlid"])
+    if not g:
+        return "hindsight: no curve with an anchor at 16N"
+    return (f"hindsight: the family closest to the truth at 16N lands within 2x for "
+            f"{set_mean(oracle, g):.1%}; some family does for {set_mean(anyf, g):.1%}")
 
 
 def per_family_mae(recs: list[dict], ratio: float) -> dict[str, float]:
