@@ -58,7 +58,9 @@ def test_value_plan_register(capsys, tmp_path):
     code, out, err = _run(capsys, "plan", str(path), "--target", "0.95", "--risk", "0.1",
                           "--rule", "target", "--no-save")
     assert code == 0, err
-    assert "one shot" in out and "recommendation" in out and "rounds (LOC" in out
+    assert "recommendation" in out
+    # logreg scores 1.0 on the 30 test rows at n=120: the target is met, nothing to plan
+    assert "already reached by logreg today; no labeling plan needed" in " ".join(out.split())
 
 
 def test_usage_errors_exit_2(capsys, tmp_path):
@@ -92,3 +94,65 @@ def test_plan_respects_the_unlabeled_pool(capsys, tmp_path):
         for e in excluded if int(e["option_id"].rsplit("+", 1)[1]) > 10)
     assert rec["rounds"]["max_total"] == rec["rounds"]["current_n"] + 10
     assert "unlabeled pool" in rec["rounds"]["limited_by"]
+
+
+def test_plan_prints_bracketed_labels_and_explains_what_rounds_cannot_do(capsys, tmp_path):
+    # log loss (lower is better): 0.001 is not reached today by either model
+    spec = iris_two_models(metrics=["log_loss"],
+                           costs={"price_per_label_usd": 0.2, "value_per_point_usd": 80,
+                                  "unlabeled_items": 0},
+                           decision={"target": 0.001, "risk": 0.1, "budget_usd": 5})
+    path = write(tmp_path / "q", spec)
+    run_study(tmp_path / "q", spec)
+    code, out, err = _run(capsys, "plan", str(path), "--no-save")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "E[net] $" in flat  # the column header is not eaten as Rich markup
+    # no labels can be added and today's mean is under the target: never "already reached"
+    assert "already reached" not in flat
+    assert "not reached today and no labels can be added" in flat
+    assert "no plan reaches the target with risk ≤ 0.1" in flat
+    assert "one shot (all labels up to the unlabeled pool" in flat
+    assert "no penalty meets the risk" in flat
+    # lower is better: reaching the target means at or below it
+    assert "reaching log_loss ≤ 0.001 with" in flat and "P(log_loss ≤ 0.001)" in flat
+    assert "≥ 0.001" not in flat
+    assert "No labeling plan reaches 0.001" in flat
+    # a reachable target: already met today, so no labeling plan at all
+    code, out, err = _run(capsys, "plan", str(path), "--no-save", "--target", "5")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "already reached by" in flat and "no labeling plan needed" in flat
+    assert "rounds (LOC" not in flat
+
+
+def test_plan_states_a_plan_over_budget_and_the_value_note(capsys, tmp_path):
+    spec = iris_two_models(metrics=["log_loss"], costs={"price_per_label_usd": 5.0},
+                           decision={"target": 0.001, "risk": 0.2, "budget_usd": 10})
+    path = write(tmp_path / "b", spec)
+    run_study(tmp_path / "b", spec)
+    code, out, err = _run(capsys, "plan", str(path), "--no-save")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "expected cost exceeds the budget of $10" in flat
+    assert "E[cost]" in flat  # the recommendation's plan row keeps its brackets
+    code, out, err = _run(capsys, "value", str(path))
+    assert code == 0, err
+    assert "note: no tipping points: give --threshold" in " ".join(out.split())
+    code, out, err = _run(capsys, "value", str(path), "--json")
+    data = json.loads(out)
+    assert any(n.startswith("no tipping points") for n in data["notes"])
+    assert data["labels_to_target"]["higher_is_better"] is False
+
+
+def test_plan_refuses_a_target_off_the_metric_scale_and_a_large_risk(capsys, tmp_path):
+    spec = iris_two_models(costs={"price_per_label_usd": 0.2})
+    path = write(tmp_path / "t", spec)
+    run_study(tmp_path / "t", spec)
+    code, _, err = _run(capsys, "plan", str(path), "--no-save", "--target", "92")
+    assert code == 2
+    assert "target 92 is beyond the best possible accuracy (1)" in err
+    assert "e.g. 0.92, not 92" in err
+    code, _, err = _run(capsys, "plan", str(path), "--no-save", "--risk", "0.7",
+                        "--target", "0.95")
+    assert code == 2 and "--risk must be in (0, 0.5]" in err

@@ -48,7 +48,7 @@ def test_every_problem_is_listed_with_its_field_path():
         "costs.point: must be a number > 0, got 0",
         "costs.retrains: must be an integer >= 0, got 1.5",
         "costs.engineering_cost_usd.logreg: must be a number >= 0",
-        "costs.unlabeled_items: must be a number >= 0, got 'lots'",
+        "costs.unlabeled_items: must be an integer >= 0, got 'lots'",
         "decision.rule: must be one of expected_net, quantile10, target, got 'expected' "
         "(did you mean 'expected_net'?)",
         "decision.current_model: 'logrg' is not a model of the study (did you mean 'logreg'?)",
@@ -65,3 +65,24 @@ def test_rule_target_needs_a_target_and_sections_must_be_mappings():
         spec_from_dict(iris_spec(decision={"rule": "target"}))
     with pytest.raises(SpecError, match="costs: must be a mapping"):
         spec_from_dict(iris_spec(costs=[1, 2]))
+
+
+def test_costs_must_be_finite_in_range_and_name_real_models():
+    with pytest.raises(SpecError) as info:
+        spec_from_dict(iris_spec(
+            costs={"price_per_label_usd": float("inf"), "value_per_point_usd": float("nan"),
+                   "adjudication_rate": 3, "unlabeled_items": 2.5,
+                   "engineering_cost_usd": {"logrg": 800, "tree": float("inf")}}))
+    text = str(info.value)
+    for expected in (
+        "costs.price_per_label_usd: must be a number >= 0, got inf",
+        "costs.value_per_point_usd: must be a number >= 0, got nan",
+        "costs.adjudication_rate: must be a number >= 0 and <= 1, got 3",
+        "costs.unlabeled_items: must be an integer >= 0, got 2.5",
+        "costs.engineering_cost_usd.tree: must be a number >= 0, got inf",
+    ):
+        assert expected in text, expected
+    with pytest.raises(SpecError) as info:
+        spec_from_dict(iris_spec(costs={"engineering_cost_usd": {"logrg": 800}}))
+    assert ("costs.engineering_cost_usd.logrg: not a model of the study (did you mean "
+            "'logreg'?)") in str(info.value)

@@ -101,6 +101,22 @@ def test_today_difference_is_the_paired_mean_with_a_ci(curves, iris_study):
             or f"{other} is worse than {better} today" in pair["summary"])
 
 
+def test_todays_interval_adds_the_test_rows_noise(curves, iris_study):
+    # every repeat at n=120 trains on the same 120 pool rows, so the repeats alone can
+    # agree exactly; the test set (30 rows) is still a sample, and the interval says so
+    from scipy import stats
+
+    assert set(curves.test_boot) == {"logreg", "tree"}
+    d = curves.paired_today("logreg", "tree")
+    t_half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)))
+    [pair] = compare_models(curves).pairs
+    width = pair["today_ci_high"] - pair["today_ci_low"]
+    boot = curves.test_boot["logreg"] - curves.test_boot["tree"]
+    assert width > 0 and width > 2 * t_half
+    assert width >= 0.9 * float(np.diff(np.quantile(boot, [0.025, 0.975]))[0])
+    assert pair["significant_today"] == (pair["today_ci_low"] > 0 or pair["today_ci_high"] < 0)
+
+
 def test_models_whose_curves_cross():
     c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
     [pair] = compare_models(c).pairs

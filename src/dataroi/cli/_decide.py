@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from typing import Any
 
@@ -111,9 +112,13 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
 
 
 def _console() -> Any:
+    """Terminal output without Rich markup (labels such as ``E[net]`` print as they are):
+    the terminal's width, or 120 columns when the output is not a terminal and
+    ``COLUMNS`` is not set (so piped tables stay readable)."""
     from rich.console import Console
 
-    return Console(highlight=False, width=max(100, 0))
+    wide = sys.stdout.isatty() or bool(os.environ.get("COLUMNS"))
+    return Console(highlight=False, markup=False, width=None if wide else 120)
 
 
 def _n(v: Any) -> str:
@@ -159,6 +164,10 @@ def _cmd_value(args: argparse.Namespace) -> int:
     elif spec.costs and spec.costs.value_per_point_usd is not None \
             and spec.costs.price_per_label_usd is not None:
         tips = tipping_points(curves, costs=spec.costs, n_draws=args.draws)
+    tip_note = None if tips is not None else (
+        "no tipping points: give --threshold (gain per 1,000 labels), or "
+        "costs.price_per_label_usd and costs.value_per_point_usd in the spec for the "
+        "break-even")
     bt, bt_note = None, None
     if args.hold:
         try:
@@ -172,7 +181,7 @@ def _cmd_value(args: argparse.Namespace) -> int:
                "tipping_points": tips.to_dict() if tips else None,
                "backtest": bt.to_dict() if bt else None,
                "train_vs_test": _train_vs_test(curves),
-               "notes": list(curves.notes) + ([bt_note] if bt_note else [])}
+               "notes": list(curves.notes) + [n for n in (tip_note, bt_note) if n]}
         sys.stdout.write(json.dumps(out, indent=1) + "\n")
         return 0
     con = _console()
@@ -188,7 +197,7 @@ def _cmd_value(args: argparse.Namespace) -> int:
                   num(r["p_gain_positive"], ".2f"), num(r["gain_per_1k"], "+.4f"))
     con.print(t)
     if ltt is not None:
-        t = Table(title=f"labels to add to reach {metric} ≥ {target:g}")
+        t = Table(title=f"labels to add to reach {metric} {ltt.reach} {target:g}")
         for col in ("model", "today", "5 %", "25 %", "median", "75 %", "95 %",
                     "P(never ≤ 64×)"):
             t.add_column(col, justify="left" if col == "model" else "right")
@@ -199,7 +208,8 @@ def _cmd_value(args: argparse.Namespace) -> int:
         con.print(t)
     if cmp.pairs:
         t = Table(title=f"data vs. model: paired difference a − b today "
-                        f"({int(cmp.level * 100)} % CI over repeats) and projected")
+                        f"({int(cmp.level * 100)} % CI: repeats"
+                        f"{' + test rows' if curves.test_boot else ''}) and projected")
         for col in ("a", "b", "today", "CI", "+8× today: diff", "P(a better)", "crossing"):
             t.add_column(col, justify="left" if col in ("a", "b") else "right")
         for p in cmp.pairs:
@@ -241,7 +251,7 @@ def _cmd_value(args: argparse.Namespace) -> int:
         con.print(t)
     if bt is not None:
         print_backtest(bt, con)
-    for note in [*curves.notes, *([bt_note] if bt_note else [])]:
+    for note in [*curves.notes, *(n for n in (tip_note, bt_note) if n)]:
         con.print(f"note: {note}")
     return 0
 
@@ -277,25 +287,28 @@ def print_backtest(bt: Any, console: Any) -> None:
 def print_recommendation(rec: Any, console: Any, *, title: str = "recommendation") -> None:
     """Print the recommendation as a short two-column table and its reasons."""
     from rich.table import Table
+    from rich.text import Text
 
     t = Table(title=title, show_header=False)
     t.add_column("what", style="bold")
     t.add_column("value")
     for a, b in rec.table_rows():
-        t.add_row(a, b)
+        t.add_row(Text(a), Text(b))  # Text: no markup, so "E[cost]" prints as it is
     console.print(t)
     for r in rec.reasons:
-        console.print(f"  - {r}")
+        console.print(Text(f"  - {r}"))
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from rich.table import Table
+    from rich.text import Text
 
     from dataroi.decide import recommend
 
     study = _load(args)
-    if args.risk is not None and not 0 < args.risk < 1:
-        raise UsageError(f"--risk must be in (0, 1), got {args.risk}")
+    if args.risk is not None and not 0 < args.risk <= 0.5:
+        raise UsageError(f"--risk must be in (0, 0.5] (the acceptable probability of "
+                         f"missing the target; as decision.risk), got {args.risk}")
     rec = recommend(study, budget_usd=args.budget, target=args.target, risk=args.risk,
                     rule=args.rule, current_model=args.current_model, add=_ints(args.add),
                     save=not args.no_save, n_draws=args.draws,
@@ -329,7 +342,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
             cells += [f"{o.net_mean_usd:,.0f}", num(o.roi, ".2f"), f"{o.var05_usd:,.0f}",
                       f"{o.cvar05_usd:,.0f}"]
         if o.option_id == rec.chosen.option_id:
-            status = "[bold green]chosen[/]"
+            status = Text("chosen", style="bold green")
         elif rec.runner_up is not None and o.option_id == rec.runner_up.option_id:
             status = "runner-up"
         elif o.option_id in excluded:
@@ -347,26 +360,63 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if not args.all and len(rec.plan.ranked) + len(rec.plan.excluded) > 12:
         con.print(f"({len(rec.plan.ranked) + len(rec.plan.excluded) - 12} more options: "
                   "--all)")
-    if rec.rounds is not None:
+    if rec.rounds is not None and rec.rounds.already_reached:
+        con.print(f"target {rec.metric} {rec.options.reach} {rec.rounds.target:g}: already "
+                  f"reached by "
+                  f"{rec.rounds.model} today; no labeling plan needed")
+    elif rec.rounds is not None:
         rp = rec.rounds
-        t = Table(title=f"reaching {rec.metric} ≥ {rp.target:g} with {rp.model} "
+        t = Table(title=f"reaching {rec.metric} {rec.options.reach} {rp.target:g} with "
+                        f"{rp.model} "
                         f"(risk ε = {rp.risk:g}; P(infeasible within {rp.max_total:,} "
                         f"labels) = {rp.p_infeasible:.2f})")
         for col in ("plan", "labels to add", "expected cost $", "P(miss target)"):
             t.add_column(col, justify="left" if col == "plan" else "right")
         one = rp.one_shot
-        t.add_row("one shot ((1−ε) quantile)", _n(one["added"]),
+        t.add_row(f"one shot (all labels up to {rp.limited_by})" if one["capped"]
+                  else "one shot ((1−ε) quantile)", _n(one["added"]),
                   num(one["expected_cost_usd"], ",.0f"), num(one["failure_prob"], ".3f"))
-        t.add_row(f"{rp.rounds} rounds (LOC, penalty ${rp.penalty_usd:,.0f} "
-                  f"{rp.penalty_source})",
+        penalty = (f"penalty ${rp.penalty_usd:,.0f} given" if rp.penalty_source == "given"
+                   else f"penalty ${rp.penalty_usd:,.0f} calibrated to risk" if rp.feasible
+                   else "no penalty meets the risk")
+        t.add_row(f"{rp.rounds} rounds (LOC, {penalty})",
                   " → ".join(f"+{a:,}" for a in rp.multi["added"]),
                   num(rp.multi["expected_cost_usd"], ",.0f"),
                   num(rp.multi["failure_prob"], ".3f"))
         con.print(t)
+        for note in rounds_notes(rp, rec.plan.budget_usd):
+            con.print(f"  {note}")
     print_recommendation(rec, con)
     if not args.no_save:
         con.print(f"saved in the ledger {study.ledger_url} (document kind 'recommendation')")
     return 0
+
+
+def rounds_notes(rp: Any, budget_usd: float | None) -> list[str]:
+    """Plain words for what the labeling plans cannot promise (infeasible target, cap,
+    budget).
+
+    Example:
+        >>> from types import SimpleNamespace as NS
+        >>> rp = NS(feasible=False, risk=0.1, p_infeasible=0.4, max_total=6400,
+        ...         limited_by="64× today's labels", one_shot={"capped": True,
+        ...         "expected_cost_usd": 50.0}, multi={"expected_cost_usd": 20.0})
+        >>> rounds_notes(rp, 30.0)[0][:60]
+        'no plan reaches the target with risk ≤ 0.1: P(not reached wi'
+    """
+    out = []
+    if not rp.feasible:
+        out.append(f"no plan reaches the target with risk ≤ {rp.risk:g}: P(not reached "
+                   f"within {rp.max_total:,} labels, {rp.limited_by}) = "
+                   f"{rp.p_infeasible:.2f}; the plans shown are the best effort")
+    if budget_usd is not None:
+        over = [name for name, cost in (("one-shot", rp.one_shot["expected_cost_usd"]),
+                                        ("multi-round", rp.multi["expected_cost_usd"]))
+                if cost is not None and cost > budget_usd]
+        if over:
+            out.append(f"the {' and the '.join(over)} plan's expected cost exceeds the "
+                       f"budget of ${budget_usd:,.0f}")
+    return out
 
 
 def _cmd_register(args: argparse.Namespace) -> int:

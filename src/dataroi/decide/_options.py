@@ -132,6 +132,11 @@ class OptionSet:
     notes: tuple[str, ...] = field(default=())
 
     @property
+    def reach(self) -> str:
+        """"≥" or "≤": what reaching the target means for this metric."""
+        return "≥" if self.higher_is_better else "≤"
+
+    @property
     def has_money(self) -> bool:
         """Whether net values are available (a value per point was given)."""
         return any(o.net_mean_usd is not None for o in self.options)

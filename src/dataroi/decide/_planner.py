@@ -181,7 +181,8 @@ def plan_budget(
         if not ok:
             best = ranked[0]
             notes.append(
-                f"no allowed option reaches {options.metric} ≥ {options.target:g} with "
+                f"no allowed option reaches {options.metric} {options.reach} "
+                f"{options.target:g} with "
                 f"probability ≥ {need:.2f}; the most likely one ({best.label}) has "
                 f"P = {best.p_target:.2f}")
     return BudgetPlan(rule=rule, budget_usd=budget, risk=float(risk), chosen=ranked[0],

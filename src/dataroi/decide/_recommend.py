@@ -129,12 +129,16 @@ class Recommendation:
             rows.append(("value-at-risk 5 % / CVaR", f"{usd(c.var05_usd)} / "
                          f"{usd(c.cvar05_usd)}"))
         if c.p_target is not None:
-            rows.append((f"P({self.metric} ≥ {self.options.target:g})", f"{c.p_target:.2f}"))
+            rows.append((f"P({self.metric} {self.options.reach} {self.options.target:g})",
+                         f"{c.p_target:.2f}"))
         if r is not None:
             rows.append(("runner-up", r.label + (f" (net {usd(r.net_mean_usd)})"
                                                  if r.net_mean_usd is not None else "")))
-        if self.rounds is not None and self.rounds.one_shot.get("added") == 0:
+        if self.rounds is not None and self.rounds.already_reached:
             rows.append(("target", f"already reached by {self.rounds.model} today"))
+        elif self.rounds is not None and self.rounds.max_total <= self.rounds.current_n:
+            rows.append(("target", f"not reached today and no labels can be added "
+                                   f"({self.rounds.limited_by})"))
         elif self.rounds is not None and self.rounds.multi.get("n_totals"):
             rp = self.rounds
             one = rp.one_shot
@@ -164,7 +168,7 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
     out = []
     rule_words = {"expected_net": "the largest expected net value",
                   "quantile10": "the best pessimistic (10 % quantile) outcome",
-                  "target": f"the cheapest way to reach {m} ≥ {opts.target} with "
+                  "target": f"the cheapest way to reach {m} {opts.reach} {opts.target} with "
                             f"probability ≥ {1 - plan.risk:.2f}"}[plan.rule]
     budget = (f" within a budget of {usd(plan.budget_usd)}"
               if plan.budget_usd is not None else "")
@@ -214,9 +218,15 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
             out.append(f"{rounds.model} does not reach {rounds.target:g} within "
                        f"{rounds.max_total:,} labels (the limit set by {rounds.limited_by}) "
                        f"in {rounds.p_infeasible:.0%} of the curve draws (P(infeasible)).")
-        if one.get("added") == 0 and not one.get("capped"):
+        if rounds.already_reached:
             out.append(f"{rounds.model} already reaches {rounds.target:g} today: no labels "
                        "are needed for the target.")
+        elif not rounds.feasible and not any(mu.get("added") or []):
+            out.append(f"No labeling plan reaches {rounds.target:g} with {rounds.model} at "
+                       f"risk ≤ {rounds.risk:g}: collecting every label up to "
+                       f"{rounds.limited_by} (+{one['added']:,}) would cost "
+                       f"{usd(one['expected_cost_usd'])} and still miss with P = "
+                       f"{one['failure_prob']:.2f}.")
         elif mu.get("n_totals"):
             one_txt = (f"one shot of +{one['added']:,} labels costs "
                        f"{usd(one['expected_cost_usd'])} and misses with P = "
@@ -278,6 +288,8 @@ def decide(
     if d.metric is not None and d.metric != curves.metric:
         raise UsageError(f"decision.metric is '{d.metric}' but the curves are of "
                          f"'{curves.metric}'")
+    if d.target is not None:
+        _check_target(curves, d.target)
     costs = costs or CostSpec()
     opts = evaluate_options(curves, costs, current_model=d.current_model, add=d.add,
                             grid=grid, target=d.target, n_draws=n_draws,
@@ -381,6 +393,8 @@ def recommend(
     reasons.append("Pre-registration: " + reg.message + ".")
     rec = dataclasses.replace(rec, registration=reg.to_dict(), hashes=hashes,
                               reasons=tuple(reasons))
+    if not math.isfinite(rec.today):
+        raise UsageError(f"{rec.current_model} has no finite {metric} today")
     if save:
         payload = rec.to_dict()
         with open_ledger(study.ledger_url, create=False) as ledger:
@@ -392,11 +406,32 @@ def recommend(
                         ctx = c["context_id"]
             ledger.record_document("recommendation", payload, study_id=sid, context_id=ctx,
                                    content_hash=canonical_hash(payload))
-    if not math.isfinite(rec.today):
-        raise UsageError(f"{rec.current_model} has no finite {metric} today")
     return rec
 
 
+def _check_target(curves: StudyCurves, target: float) -> None:
+    """Refuse a target beyond the metric's best possible value (e.g. accuracy 92).
+
+    Example:
+        >>> from dataroi.value import StudyCurves
+        >>> c = StudyCurves(metric="accuracy", higher_is_better=True, current_n=100,
+        ...                 models=("a",), fits={}, cost_fits={}, today={"a": {0: 0.8}},
+        ...                 bounds={"a": (0.5, 1.0)})
+        >>> _check_target(c, 92)
+        Traceback (most recent call last):
+        ...
+        dataroi.exceptions.UsageError: target 92 is beyond the best possible accuracy (1): ...
+    """
+    if not math.isfinite(target):
+        raise UsageError(f"target must be a finite number, got {target}")
+    best = [b[1] if curves.higher_is_better else b[0] for b in curves.bounds.values()]
+    best = [v for v in best if math.isfinite(v)]
+    if best:
+        limit = max(best) if curves.higher_is_better else min(best)
+        if curves.sign * (target - limit) > 0:
+            raise UsageError(
+                f"target {target:g} is beyond the best possible {curves.metric} ({limit:g}): "
+                f"give it on the metric's own scale (e.g. 0.92, not 92)")
 
 
 def _backtest_reason(bt: Backtest, models: set[str]) -> str:

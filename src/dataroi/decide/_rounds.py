@@ -80,6 +80,12 @@ class RoundsPlan:
     multi: dict[str, Any]
     feasible: bool
 
+    @property
+    def already_reached(self) -> bool:
+        """Whether today's mean already meets the target (nothing to add, no risk)."""
+        return (self.one_shot.get("added") == 0 and not self.one_shot.get("capped")
+                and self.one_shot.get("failure_prob") == 0.0)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (``inf`` written as null)."""
         return json_safe(self.__dict__.copy())
@@ -178,9 +184,9 @@ def plan_rounds(
     req = requirement_draws(curves, m, target, max_factor=max_factor, n_draws=n_draws)
     # the switch part: today's paired difference shifts the requirement only through the
     # model's own curve (the requirement is measured on the model's own scores)
-    q = np.unique(np.concatenate([[n0], np.round(np.geomspace(n0, max_factor * n0, n_grid)),
+    q = np.unique(np.concatenate([[n0], np.round(np.geomspace(n0, max_total, n_grid)),
                                   req[np.isfinite(req)]]))
-    q = q[(q >= n0) & (q <= max_factor * n0)]
+    q = q[(q >= n0) & (q <= max_total)]  # max_total itself, not a rounded product
     srt = np.sort(req)
     surv = 1.0 - np.searchsorted(srt, q, side="right") / len(req)
     p_inf = float(np.isinf(req).mean())

@@ -14,7 +14,7 @@ compose it.
 
 Example:
     >>> sorted(SECTIONS)[:2], SCHEMA_VERSION
-    (['answer', 'data_vs_model'], '1.3')
+    (['answer', 'data_vs_model'], '1.4')
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ __all__ = ["SCHEMA_VERSION", "SECTIONS", "Report", "build_report"]
 
 #: Version of the JSON document (``docs/report-schema.json``): major.minor; a new minor
 #: only adds optional fields.
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 #: Section keys in the order they appear, with their titles.
 SECTIONS: dict[str, str] = {
@@ -281,6 +281,7 @@ def _answer(ctx: _Ctx) -> dict[str, Any] | None:
         "current_n": d.get("current_n"), "today": d.get("today"),
         "rule": plan.get("rule"), "budget_usd": plan.get("budget_usd"),
         "target": (d.get("options") or {}).get("target"), "risk": plan.get("risk"),
+        "higher_is_better": (d.get("options") or {}).get("higher_is_better", True),
         "has_money": any(o.get("net_mean_usd") is not None for o in by_id.values()),
         "options": rows, "n_options": len(by_id),
         "excluded": [{"option_id": e["option_id"], "label": e["label"],
@@ -592,7 +593,7 @@ def build_report(
         >>> _ = study.run(jobs=1, progress=False)
         >>> doc = build_report(study, n_draws=200).document
         >>> doc["schema_version"], doc["sections"]["learning_curves"]["current_n"]
-        ('1.3', 80)
+        ('1.4', 80)
     """
     import time
 

@@ -39,6 +39,11 @@ def _far(v: Any) -> str:
     return "beyond the limit" if v is None else fmt_int(v)
 
 
+def _reach(section: dict[str, Any]) -> str:
+    """"≥" or "≤" for a section with a target (older documents: "≥")."""
+    return "≥" if section.get("higher_is_better", True) is not False else "≤"
+
+
 def _table(header: list[str], rows: list[list[str]], align: str = "") -> list[str]:
     al = align or ("l" + "r" * (len(header) - 1))
     sep = ["---" if a == "l" else "---:" for a in al]
@@ -112,7 +117,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
             head = ["option", "cost", f"expected {e(a['metric'])}",
                     "expected gain [90 %]", "P(gain > 0)"]
             if a.get("target") is not None:
-                head.append(f"P({e(a['metric'])} ≥ {a['target']})")
+                head.append(f"P({e(a['metric'])} {_reach(a)} {a['target']})")
             if a.get("has_money"):
                 head += ["expected net", "5 % VaR"]
             rows = []
@@ -224,7 +229,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
                                for o in front])
             lt = mv.get("labels_to_target")
             if lt:
-                out += [f"Labels to reach {e(lt['metric'])} ≥ {lt['target']}:", ""]
+                out += [f"Labels to reach {e(lt['metric'])} {_reach(lt)} {lt['target']}:", ""]
                 out += _table(["model", "today", "added: median", "5 % – 95 %",
                                "P(not within limit)"],
                               [[e(r["model"]), fmt_num(r["today"]),

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from pathlib import Path
@@ -173,6 +174,15 @@ def spec_from_dict(
             if col is not None and col not in data.features:
                 problems.append(f"{where}: '{col}' is not in data.features "
                                 f"({', '.join(data.features)})")
+    eng = costs.engineering_cost_usd if costs is not None else None
+    if isinstance(eng, dict) and models:
+        names = [m.name for m in models]
+        for key in eng:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"costs.engineering_cost_usd.{key}: not a model of the "
+                                f"study{hint}; models: {', '.join(names)}")
     decision = _parse_decision(raw.get("decision"), problems)
     if decision is not None:
         if decision.metric is not None and metrics and decision.metric not in metrics:
@@ -565,7 +575,7 @@ def _number(raw: dict[str, Any], key: str, where: str, problems: list[str], *,
     if v is None:
         return None
     ok = _is_int(v) if integer else _is_number(v)
-    if ok and v != v:  # NaN
+    if ok and not math.isfinite(v):  # NaN or .inf
         ok = False
     if ok and minimum is not None and (v <= minimum if strict else v < minimum):
         ok = False
@@ -592,16 +602,18 @@ def _parse_costs(raw: Any, problems: list[str]) -> CostSpec | None:
         return None
     w = "costs"
     kw: dict[str, Any] = {}
-    for key in ("price_per_label_usd", "fixed_cost_per_round_usd", "adjudication_rate",
-                "compute_price_per_hour_usd", "value_per_point_usd", "failure_penalty_usd",
-                "unlabeled_items"):
+    for key in ("price_per_label_usd", "fixed_cost_per_round_usd",
+                "compute_price_per_hour_usd", "value_per_point_usd", "failure_penalty_usd"):
         kw[key] = _number(raw, key, w, problems)
+    kw["adjudication_rate"] = _number(raw, "adjudication_rate", w, problems, maximum=1.0)
+    kw["unlabeled_items"] = _number(raw, "unlabeled_items", w, problems, integer=True)
     for key in ("labels_per_item", "labels_per_day", "deadline_days", "point", "periods"):
         kw[key] = _number(raw, key, w, problems, strict=True)
     kw["retrains"] = _number(raw, "retrains", w, problems, integer=True)
     eng = raw.get("engineering_cost_usd")
     if isinstance(eng, dict):
-        bad = [k for k, v in eng.items() if not _is_number(v) or v < 0]
+        bad = [k for k, v in eng.items()
+               if not _is_number(v) or not math.isfinite(v) or v < 0]
         for k in bad:
             problems.append(f"costs.engineering_cost_usd.{k}: must be a number >= 0, "
                             f"got {eng[k]!r}")

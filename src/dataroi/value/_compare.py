@@ -2,7 +2,10 @@
 
 Today (at ``current_n``) every model saw the same subsets and test rows per repeat, so
 the difference between two models is measured per repeat and its confidence interval
-comes from the repeats (a paired t-interval). At larger sizes the difference is
+comes from the repeats (a paired t-interval) and, when the study kept its predictions,
+from a bootstrap of the shared test rows as well: at the full pool every repeat trains on
+the same rows, so the repeats alone can agree exactly while the test set is still a
+sample. At larger sizes the difference is
 projected as today's paired difference plus each model's own gain from its joint curve
 draws; a crossing is where the expected difference changes sign.
 
@@ -89,11 +92,12 @@ class ModelComparison:
     """Every pair of models, today and projected.
 
     ``pairs`` hold, for models ``a`` and ``b`` (difference = a − b, positive = a better):
-    today_diff, today_ci_low, today_ci_high (paired t-interval over repeats at
-    ``level``), n_repeats, better_today, projected (a list of {delta_n, diff_mean,
-    diff_q05, diff_q95, p_a_better}), crossing_delta_n (added labels where the expected
-    difference changes sign, None if it does not within the grid), p_b_better_at_max /
-    p_a_better_at_max, and a plain-words ``summary``.
+    today_diff, today_ci_low, today_ci_high (at ``level``: the paired t-interval over
+    repeats, with the test-row bootstrap added when the study has one), n_repeats,
+    better_today, projected (a list of {delta_n, diff_mean, diff_q05, diff_q95,
+    p_a_better}), crossing_delta_n (added labels where the expected difference changes
+    sign, None if it does not within the grid), p_b_better_at_max / p_a_better_at_max,
+    and a plain-words ``summary``.
     """
 
     metric: str
@@ -145,12 +149,18 @@ def compare_models(
     for a, b in itertools.combinations(c.models, 2):
         d = c.paired_today(a, b)
         mean = float(d.mean()) if len(d) else float("nan")
-        if len(d) >= 2:
+        today_draws = c.paired_today_draws(a, b, n_draws)
+        if len(d) and a in c.test_boot and b in c.test_boot:
+            # repeats' noise plus the test rows' (bootstrap): at the full pool every
+            # repeat trains on the same rows, and the repeats alone would give width 0
+            ci = np.quantile(today_draws, [0.5 - level / 2, 0.5 + level / 2])
+            lo, hi = float(ci[0]), float(ci[1])
+        elif len(d) >= 2:
             half = float(stats.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1)
                          / math.sqrt(len(d)))
+            lo, hi = mean - half, mean + half
         else:
-            half = float("nan")
-        today_draws = c.paired_today_draws(a, b, n_draws)
+            lo = hi = float("nan")
         # the same draw index is the same curve at every size, so one pairing serves both
         # the table's sizes and the fine grid
         fa, fb = c.gain_draws(a, fine, n_draws), c.gain_draws(b, fine, n_draws)
@@ -175,7 +185,7 @@ def compare_models(
         p_a_max = float((fd[:, -1] > 0).mean())
         better_today = a if mean > 0 else b
         other = b if better_today == a else a
-        sig = (math.isfinite(half) and abs(mean) > half)
+        sig = bool(math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0))
         if crossing is not None:
             p_other = p_a_max if other == a else 1 - p_a_max
             summary = (f"{other} is worse than {better_today} today ({abs(mean):.4f} "
@@ -189,8 +199,8 @@ def compare_models(
                        f"{c.metric}{'' if sig else ' (not significant)'} and stays better within "
                        f"{max_factor:g}× the labels (P = {p_keep:.2f} at the end)")
         pairs.append({
-            "a": a, "b": b, "today_diff": mean, "today_ci_low": mean - half,
-            "today_ci_high": mean + half, "n_repeats": len(d), "better_today": better_today,
+            "a": a, "b": b, "today_diff": mean, "today_ci_low": lo,
+            "today_ci_high": hi, "n_repeats": len(d), "better_today": better_today,
             "significant_today": bool(sig), "projected": projected,
             "crossing_delta_n": crossing, "p_a_better_at_max": p_a_max,
             "p_b_better_at_max": 1 - p_a_max, "summary": summary,

@@ -1,8 +1,11 @@
 """Marginal value of labels, labels to reach a target, and tipping points.
 
 Every number comes from the joint curve draws of :class:`StudyCurves`: one draw is one
-whole plausible curve, so a draw's gains at 1×, 2× and 4× more labels are consistent
-(never a larger gain for fewer labels within one draw).
+whole plausible curve (a bootstrap curve whose rank is mapped to the calibrated quantile
+at each size), so a draw's gains at 1×, 2× and 4× more labels belong together and
+differences between sizes stay paired. A draw is not forced to be monotone: where its
+rank changes between sizes it can give a slightly smaller gain for more labels, which is
+why P(gain > 0) need not rise strictly along the grid.
 
 Example:
     >>> import pandas as pd
@@ -178,7 +181,8 @@ class LabelsToTarget(_Rows):
     ``rows`` hold: model, today (mean metric now), already_reached, p_never (probability
     the target is not reached within ``max_factor`` × today's labels), added_q05 …
     added_q95 (quantiles of the labels to add; ``inf`` = not within the limit),
-    n_total_median.
+    n_total_median. ``higher_is_better`` says whether reaching means ≥ (accuracy) or
+    ≤ (error, log loss) the target.
     """
 
     metric: str
@@ -186,6 +190,12 @@ class LabelsToTarget(_Rows):
     current_n: int
     max_factor: float
     rows: tuple[dict[str, Any], ...]
+    higher_is_better: bool = True
+
+    @property
+    def reach(self) -> str:
+        """"≥" or "≤": what reaching the target means for this metric."""
+        return "≥" if self.higher_is_better else "≤"
 
 
 def labels_to_target(
@@ -232,7 +242,8 @@ def labels_to_target(
         row["n_total_median"] = float(np.quantile(req, 0.5, method="inverted_cdf"))
         rows.append(row)
     return LabelsToTarget(metric=c.metric, target=float(target), current_n=c.current_n,
-                          max_factor=float(max_factor), rows=tuple(rows))
+                          max_factor=float(max_factor), rows=tuple(rows),
+                          higher_is_better=c.higher_is_better)
 
 
 @dataclass(frozen=True)
