@@ -168,6 +168,11 @@ def test_tipping_points_user_threshold_and_break_even(curves):
     tips = {r["model"]: r["tipping_delta_n"] for r in tp.rows}
     assert 0 < tips["simple"] < math.inf and 0 < tips["deep"] < math.inf
     assert tips["deep"] > tips["simple"]  # the steeper curve pays for longer
+    # "now" and the tipping point agree on every real study model: a marginal gain under
+    # the threshold today tips now, one above it tips later
+    for thr in (0.0005, 0.001, 0.005, 0.02):
+        for r in tipping_points(curves, threshold_per_1k=thr).rows:
+            assert (r["gain_per_1k_now"] < thr) == (r["tipping_delta_n"] == 0), (thr, r)
     # a point worth nothing: labels never pay
     zero = tipping_points(c, costs=CostSpec(price_per_label_usd=1.0, value_per_point_usd=0))
     assert all(r["tipping_delta_n"] == 0 and r["source"] == "break-even" for r in zero.rows)

@@ -296,6 +296,10 @@ def tipping_points(
 ) -> TippingPoints:
     """The added labels beyond which the expected gain per 1,000 labels is too small.
 
+    The marginal gain per 1,000 labels is read from the mean of the joint draws and made
+    non-increasing (isotonic regression), so "now" and the tipping point always agree:
+    a model whose marginal gain today is under the threshold tips "now" (0).
+
     Args:
         curves: a :class:`StudyCurves` (or a study / trials frame).
         threshold_per_1k: a user threshold, in metric units per 1,000 labels.
@@ -307,6 +311,8 @@ def tipping_points(
     Raises:
         UsageError: neither a threshold nor costs with a value per point.
     """
+    from sklearn.isotonic import IsotonicRegression
+
     c = _as_curves(curves)
     if threshold_per_1k is None:
         if costs is None:
@@ -321,7 +327,12 @@ def tipping_points(
     for m in c.models:
         mean_gain = np.concatenate([[0.0], c.gain_draws(m, deltas, n_draws).mean(axis=0)])
         x = np.concatenate([[0.0], deltas])
-        marginal = np.diff(mean_gain) / np.diff(x) * 1000.0  # per 1k, on each interval
+        raw = np.diff(mean_gain) / np.diff(x) * 1000.0  # per 1k, on each interval
+        # Monte Carlo noise makes finite differences wiggle (the tipping point could then
+        # lie beyond a "now" already under the threshold): fit the non-increasing marginal
+        # gain closest to them, weighted by interval length (diminishing returns)
+        marginal = IsotonicRegression(increasing=False).fit_transform(
+            x[1:], raw, sample_weight=np.diff(x))
         above = np.nonzero(marginal >= threshold)[0]
         if above.size == 0:
             tip = 0.0
