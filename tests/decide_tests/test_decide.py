@@ -264,6 +264,15 @@ def test_preregistration_and_recommendation_in_the_ledger(tmp_path):
     c = rec.chosen
     assert rows["value-at-risk 5 % / CVaR"] == f"{usd(c.var05_usd)} / {usd(c.cvar05_usd)}"
     assert "$-" not in rec.text() + repr(rows)
+    assert not st.costs_changed and "COSTS" not in st.message
+    # the value of a point changes after the results: the same rule, other costs
+    spec["costs"]["value_per_point_usd"] = 5000
+    pricier = dataroi.load_study(write(tmp_path / "s", spec))
+    cost_st = registration_status(pricier)
+    assert cost_st.status == "before_results" and cost_st.costs_changed
+    assert "the COSTS changed since the registration" in cost_st.message
+    assert recommend(pricier, save=False).registration["costs_changed"] is True
+    spec["costs"]["value_per_point_usd"] = 50
     # the rule changes after the results: registering it says so
     spec["decision"]["target"] = 0.95
     changed = dataroi.load_study(write(tmp_path / "s", spec))

@@ -380,7 +380,8 @@ def recommend(
                  backtest=study_backtest(study, metric=metric, random_state=seed,
                                          trials=trials))
     reg = registration_status(study, rec.decision if spec.decision or any(
-        v is not None for v in (budget_usd, target, risk, rule, current_model)) else None)
+        v is not None for v in (budget_usd, target, risk, rule, current_model)) else None,
+        costs=costs)
     prep = study.prepare()
     hashes = dict(rec.hashes)
     hashes |= {"spec": spec.spec_hash, "data_fingerprint": prep.fingerprint,

@@ -61,6 +61,7 @@ class Registration:
     changed: bool
     earlier: tuple[tuple[str, dt.datetime], ...]
     message: str
+    costs_changed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (ISO timestamps)."""
@@ -71,7 +72,7 @@ class Registration:
                 "registered_at": iso(self.registered_at),
                 "first_result_at": iso(self.first_result_at), "changed": self.changed,
                 "earlier": [{"rule_hash": h, "registered_at": iso(t)} for h, t in self.earlier],
-                "message": self.message}
+                "costs_changed": self.costs_changed, "message": self.message}
 
 
 def _utc(t: Any) -> dt.datetime | None:
@@ -134,8 +135,18 @@ def register_decision_rule(study: Any, decision: DecisionSpec | None = None) -> 
     return registration_status(study, decision)
 
 
-def registration_status(study: Any, decision: DecisionSpec | None = None) -> Registration:
+def registration_status(study: Any, decision: DecisionSpec | None = None,
+                        costs: Any = None) -> Registration:
     """Whether the rule was registered before the results existed, after, or changed.
+
+    The registration also stored the spec's ``costs:`` (prices and the value of a point
+    drive the ``expected_net`` rule). When they differ now, ``costs_changed`` is set and
+    the message says so: the same rule under other costs can choose differently.
+
+    Args:
+        study: a :class:`~dataroi.study.Study`.
+        decision: the rule (default: the spec's ``decision:`` section).
+        costs: the costs now in use (default: the spec's ``costs:`` section).
 
     Never writes.
     """
@@ -161,6 +172,10 @@ def registration_status(study: Any, decision: DecisionSpec | None = None) -> Reg
     earlier = tuple((str(d["content_hash"]), _utc(d["created_at"])) for d in docs
                     if d["content_hash"] != h and _utc(d["created_at"]) < cutoff)
     changed = bool(earlier)
+    now_costs = costs if costs is not None else study.spec.costs
+    now_hash = canonical_hash(now_costs.to_dict() if now_costs is not None else None)
+    costs_changed = bool(mine) and mine[0]["payload"].get("costs_hash") not in (None,
+                                                                                now_hash)
     if registered is None:
         status = "not_registered"
         msg = (f"decision rule {h[:12]} was not registered before this analysis "
@@ -181,4 +196,8 @@ def registration_status(study: Any, decision: DecisionSpec | None = None) -> Reg
         msg += (f"; the rule CHANGED: {eh[:12]} was registered first "
                 f"({et:%Y-%m-%d %H:%M:%S} UTC"
                 + (", before the results" if before else "") + ")")
-    return Registration(h, status, registered, first, changed, earlier, msg)
+    if costs_changed:
+        msg += ("; the COSTS changed since the registration (costs: section hash "
+                f"{mine[0]['payload']['costs_hash'][:12]} then, {now_hash[:12]} now): the "
+                "same rule under other costs can choose differently")
+    return Registration(h, status, registered, first, changed, earlier, msg, costs_changed)
