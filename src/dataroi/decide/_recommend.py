@@ -135,7 +135,10 @@ class Recommendation:
             rows.append(("runner-up", r.label + (f" (net {usd(r.net_mean_usd)})"
                                                  if r.net_mean_usd is not None else "")))
         if self.rounds is not None and self.rounds.already_reached:
-            rows.append(("target", f"already reached by {self.rounds.model} today"))
+            noisy = c.p_target is not None and c.p_target < 0.995
+            rows.append(("target", f"already reached by {self.rounds.model} today"
+                         + (f" (its mean; P = {c.p_target:.2f} with the test-set and "
+                            "repeat noise)" if noisy else "")))
         elif self.rounds is not None and self.rounds.max_total <= self.rounds.current_n:
             rows.append(("target", f"not reached today and no labels can be added "
                                    f"({self.rounds.limited_by})"))
@@ -219,8 +222,12 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
                        f"{rounds.max_total:,} labels (the limit set by {rounds.limited_by}) "
                        f"in {rounds.p_infeasible:.0%} of the curve draws (P(infeasible)).")
         if rounds.already_reached:
-            out.append(f"{rounds.model} already reaches {rounds.target:g} today: no labels "
-                       "are needed for the target.")
+            noisy = (c.model == rounds.model and c.p_target is not None
+                     and c.p_target < 0.995)
+            out.append(f"{rounds.model} already reaches {rounds.target:g} today"
+                       + (f" (its mean does; with the test-set and repeat noise, P = "
+                          f"{c.p_target:.2f})" if noisy else "")
+                       + ": no labels are needed for the target.")
         elif not rounds.feasible and not any(mu.get("added") or []):
             out.append(f"No labeling plan reaches {rounds.target:g} with {rounds.model} at "
                        f"risk ≤ {rounds.risk:g}: collecting every label up to "
