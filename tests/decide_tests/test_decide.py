@@ -84,6 +84,22 @@ def test_guardrails_and_deadline_exclude_with_reasons(cross):
     assert tight.chosen.is_baseline and tight.budget_usd == 0
 
 
+def test_a_guardrail_miss_never_reads_as_equal_after_rounding(cross):
+    import dataclasses
+
+    from dataroi.decide._planner import _exclusions
+
+    opts = evaluate_options(cross, COSTS, current_model="simple")
+    o = dataclasses.replace(next(x for x in opts.options if not x.is_baseline),
+                            p_gain_positive=0.5465)
+    [why] = _exclusions(o, budget=None, g=GuardrailSpec(min_p_gain=0.55), limits={},
+                        deadline=None)
+    assert why == "P(gain > 0) = 0.5465, under the guardrail 0.55"
+    o = dataclasses.replace(o, p_gain_positive=0.31)
+    assert _exclusions(o, budget=None, g=GuardrailSpec(min_p_gain=0.55), limits={},
+                       deadline=None) == ["P(gain > 0) = 0.31, under the guardrail 0.55"]
+
+
 def test_the_unlabeled_pool_limits_options_and_rounds(cross):
     n0 = cross.current_n
     pool = CostSpec(price_per_label_usd=0.1, value_per_point_usd=100, unlabeled_items=n0)

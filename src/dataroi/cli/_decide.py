@@ -121,6 +121,18 @@ def _console() -> Any:
     return Console(highlight=False, markup=False, width=None if wide else 120)
 
 
+def _dollars(v: Any) -> str:
+    """Whole dollars with thousands separators, never "-0".
+
+    Example:
+        >>> _dollars(-0.4), _dollars(-104.2), _dollars(1500.0), _dollars(None)
+        ('0', '-104', '1,500', '–')
+    """
+    if v is None or not math.isfinite(float(v)):
+        return "–"
+    return f"{round(float(v)):,}"
+
+
 def _n(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isinf(v)):
         return "> 64×"
@@ -333,14 +345,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     for col in cols:
         t.add_column(col, justify="left" if col in ("option", "status") else "right")
     for o in rows:
-        cells = [o.label, f"{o.cost_usd:,.0f}",
+        cells = [o.label, _dollars(o.cost_usd),
                  f"{o.gain_q10:+.4f} / {o.gain_q50:+.4f} / {o.gain_q90:+.4f}",
                  f"{o.p_gain_positive:.2f}"]
         if rec.options.target is not None:
             cells.append(f"{o.p_target:.2f}")
         if money:
-            cells += [f"{o.net_mean_usd:,.0f}", num(o.roi, ".2f"), f"{o.var05_usd:,.0f}",
-                      f"{o.cvar05_usd:,.0f}"]
+            cells += [_dollars(o.net_mean_usd), num(o.roi, ".2f"), _dollars(o.var05_usd),
+                      _dollars(o.cvar05_usd)]
         if o.option_id == rec.chosen.option_id:
             status = Text("chosen", style="bold green")
         elif rec.runner_up is not None and o.option_id == rec.runner_up.option_id:

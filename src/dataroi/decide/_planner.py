@@ -102,8 +102,10 @@ def _exclusions(o: Option, *, budget: float | None, g: GuardrailSpec,
         why.append(f"gains {o.gain_per_1k:.4g} per 1,000 labels, under the guardrail "
                    f"{g.min_gain_per_1k:g}")
     if g.min_p_gain is not None and o.p_gain_positive < g.min_p_gain:
-        why.append(f"P(gain > 0) = {o.p_gain_positive:.2f}, under the guardrail "
-                   f"{g.min_p_gain:g}")
+        shown = f"{o.p_gain_positive:.2f}"
+        if float(shown) >= g.min_p_gain:  # 0.5465 would read "0.55, under 0.55"
+            shown = f"{o.p_gain_positive:.4f}"
+        why.append(f"P(gain > 0) = {shown}, under the guardrail {g.min_p_gain:g}")
     return why
 
 

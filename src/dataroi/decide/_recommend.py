@@ -119,7 +119,8 @@ class Recommendation:
                 ("rule", self.plan.rule + (f", budget {usd(self.plan.budget_usd)}"
                                            if self.plan.budget_usd is not None else "")),
                 ("cost", usd(c.cost_usd)),
-                (f"expected {self.metric}", f"{c.predicted:.4f} (today {self.today:.4f})"),
+                (f"predicted {self.metric} (median)",
+                 f"{c.predicted:.4f} (today {self.today:.4f})"),
                 ("gain (10 / 50 / 90 %)",
                  f"{c.gain_q10:+.4f} / {c.gain_q50:+.4f} / {c.gain_q90:+.4f}"),
                 ("P(gain > 0)", f"{c.p_gain_positive:.2f}")]

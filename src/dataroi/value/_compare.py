@@ -192,7 +192,8 @@ def compare_models(
                        f"{c.metric}{'' if sig else ', not significant'}), but better beyond "
                        f"~{_fmt_n(crossing)} added labels (n ≈ "
                        f"{_fmt_n(c.current_n + crossing)}); P({other} better at "
-                       f"{_fmt_n(max_factor * c.current_n)} added) = {p_other:.2f}")
+                       f"{_fmt_n(max_factor * c.current_n)} added) = {p_other:.2f}"
+                       + (", close to a coin flip" if p_other < 0.6 else ""))
         else:
             p_keep = p_a_max if better_today == a else 1 - p_a_max
             summary = (f"{better_today} is better than {other} today by {abs(mean):.4f} "
