@@ -93,6 +93,9 @@ def test_plan_respects_the_unlabeled_pool(capsys, tmp_path):
         "only 10 unlabeled items are available (costs.unlabeled_items)" in " ".join(e["reasons"])
         for e in excluded if int(e["option_id"].rsplit("+", 1)[1]) > 10)
     assert rec["rounds"]["max_total"] == rec["rounds"]["current_n"] + 10
+    # crossings are looked for only within the labels there are: 10 of 120 -> 0.1x
+    [statement] = rec["comparisons"]
+    assert "within 0.1× the labels" in statement or "better at 12 added" in statement
     assert "unlabeled pool" in rec["rounds"]["limited_by"]
 
 

@@ -168,7 +168,11 @@ def _cmd_value(args: argparse.Namespace) -> int:
     add = _ints(args.add) + list(spec.decision.add if spec.decision else ())
     curves = fit_study_curves(study, metric=metric, random_state=spec.schedule.seed)
     mv = marginal_value(curves, add=add, n_draws=args.draws)
-    cmp = compare_models(curves, add=add, n_draws=args.draws)
+    from dataroi.decide import CostModel
+
+    cmp = compare_models(curves, add=add, n_draws=args.draws,
+                         max_factor=CostModel(spec.costs).horizon_factor(curves.current_n)
+                         if spec.costs else 64.0)
     ltt = labels_to_target(curves, target, n_draws=args.draws) if target is not None else None
     tips = None
     if args.threshold is not None:
@@ -347,7 +351,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     for o in rows:
         cells = [o.label, _dollars(o.cost_usd),
                  f"{o.gain_q10:+.4f} / {o.gain_q50:+.4f} / {o.gain_q90:+.4f}",
-                 f"{o.p_gain_positive:.2f}"]
+                 "–" if o.is_baseline else f"{o.p_gain_positive:.2f}"]
         if rec.options.target is not None:
             cells.append(f"{o.p_target:.2f}")
         if money:

@@ -81,6 +81,21 @@ class CostModel:
             out["pool"] = float(self.spec.unlabeled_items)
         return out
 
+    def horizon_factor(self, current_n: int, default: float = 64.0) -> float:
+        """How far projections should look, in multiples of today's labels added: the
+        unlabeled pool when it is smaller than ``default`` × today (at least 0.1×).
+
+        Example:
+            >>> CostModel(CostSpec(unlabeled_items=3000)).horizon_factor(1000)
+            3.0
+            >>> CostModel(CostSpec()).horizon_factor(1000)
+            64.0
+        """
+        pool = self.label_limits().get("pool")
+        if pool is None or current_n <= 0:
+            return default
+        return float(min(default, max(pool / current_n, 0.1)))
+
     def compute_usd(self, training_seconds: float) -> float:
         """Price of ``retrains`` trainings of ``training_seconds`` each (0 if unpriced)."""
         price = self.spec.compute_price_per_hour_usd

@@ -28,6 +28,7 @@ from typing import Any
 
 from dataroi._json import json_safe
 from dataroi._money import usd
+from dataroi.decide._costs import CostModel
 from dataroi.decide._options import Option, OptionSet, evaluate_options
 from dataroi.decide._planner import BudgetPlan, plan_budget, scenarios
 from dataroi.decide._rounds import RoundsPlan, plan_rounds
@@ -123,7 +124,8 @@ class Recommendation:
                  f"{c.predicted:.4f} (today {self.today:.4f})"),
                 ("gain (10 / 50 / 90 %)",
                  f"{c.gain_q10:+.4f} / {c.gain_q50:+.4f} / {c.gain_q90:+.4f}"),
-                ("P(gain > 0)", f"{c.p_gain_positive:.2f}")]
+                ("P(gain > 0)", "– (no change)" if c.is_baseline
+                 else f"{c.p_gain_positive:.2f}")]
         if c.net_mean_usd is not None:
             rows.append(("expected net value", usd(c.net_mean_usd)
                          + (f" (ROI {c.roi:.1f}×)" if c.roi is not None else "")))
@@ -311,7 +313,9 @@ def decide(
                              n_draws=n_draws)
     comparisons = []
     if len(curves.models) > 1:
-        cmp = compare_models(curves, n_draws=min(n_draws, 1000))
+        # crossings only within the labels there are (the unlabeled pool, when given)
+        cmp = compare_models(curves, n_draws=min(n_draws, 1000),
+                             max_factor=CostModel(costs).horizon_factor(curves.current_n))
         comparisons = [p["summary"] for p in cmp.pairs
                        if opts.current_model in (p["a"], p["b"])]
     reasons = _reasons(opts, plan, rounds, comparisons)
