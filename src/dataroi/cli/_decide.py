@@ -148,6 +148,7 @@ def _load(args: argparse.Namespace) -> Any:
 def _cmd_value(args: argparse.Namespace) -> int:
     from rich.table import Table
 
+    from dataroi.decide import CostModel
     from dataroi.value import (
         backtest_study,
         compare_models,
@@ -168,8 +169,6 @@ def _cmd_value(args: argparse.Namespace) -> int:
     add = _ints(args.add) + list(spec.decision.add if spec.decision else ())
     curves = fit_study_curves(study, metric=metric, random_state=spec.schedule.seed)
     mv = marginal_value(curves, add=add, n_draws=args.draws)
-    from dataroi.decide import CostModel
-
     cmp = compare_models(curves, add=add, n_draws=args.draws,
                          max_factor=CostModel(spec.costs).horizon_factor(curves.current_n)
                          if spec.costs else 64.0)
@@ -378,8 +377,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
                   "--all)")
     if rec.rounds is not None and rec.rounds.already_reached:
         con.print(f"target {rec.metric} {rec.options.reach} {rec.rounds.target:g}: already "
-                  f"reached by "
-                  f"{rec.rounds.model} today; no labeling plan needed")
+                  f"reached by {rec.rounds.model} today; no labeling plan needed")
     elif rec.rounds is not None:
         rp = rec.rounds
         t = Table(title=f"reaching {rec.metric} {rec.options.reach} {rp.target:g} with "
