@@ -191,6 +191,50 @@ def test_non_monotone_and_peaking_diagnostics() -> None:
     assert "peaking" in fit.diagnostics
 
 
+def test_one_repeat_dip_within_the_residual_noise_is_not_significant() -> None:
+    # one repeat: no spread to measure, so the fitted curve's residuals give the noise
+    fit = fit_curve([10, 20, 40, 80, 160, 320], [.50, .60, .65, .6495, .68, .70],
+                    random_state=0)
+    assert "non_monotone" not in fit.diagnostics and "peaking" not in fit.diagnostics
+    # a real drop still is
+    drop = fit_curve([10, 20, 40, 80, 160, 320], [.50, .60, .65, .66, .67, .50],
+                     random_state=0)
+    assert "non_monotone" in drop.diagnostics
+
+
+def test_a_single_size_is_never_called_saturated() -> None:
+    fit = fit_curve([100], [[.80, .82, .78]], random_state=0)
+    assert "too_few_sizes" in fit.diagnostics and "saturated" not in fit.diagnostics
+
+
+def test_scores_in_0_1_stay_in_range_and_negated_losses_stay_below_0() -> None:
+    rng = np.random.default_rng(0)
+    n = np.array([30, 45, 64, 90, 128, 181, 256, 362, 512], dtype=float)
+    acc = (0.90 - 2.0 * n**-0.5)[:, None] + rng.normal(0, 0.01, (9, 8))
+    fit = fit_curve(n, acc, random_state=0)
+    lo, hi = fit.interval([2048, 8192], level=0.99)
+    assert np.all(lo >= 0.0) and np.all(hi <= 1.0)
+    draws = fit.sample([8192], size=5000, random_state=1)
+    assert draws.min() >= 0.0 and draws.max() <= 1.0
+    again = CurveFit.from_dict(json.loads(json.dumps(fit.to_dict())))
+    assert np.array_equal(again.interval([8192], level=0.99)[0], fit.interval([8192], 0.99)[0])
+    # scikit-learn's neg_log_loss: the best value is 0, not 1
+    neg = fit_curve(n, -(0.15 + 1.5 * n**-0.5)[:, None] + rng.normal(0, 0.01, (9, 8)),
+                    random_state=0)
+    assert np.all(neg.interval([512, 8192, 32768], level=0.9)[1] <= 0.0)
+    assert np.all(neg.predict([1e6]) <= 0.0)
+
+
+def test_find_crossing_ties_and_bad_max_n() -> None:
+    n = np.array([100, 200, 400, 800, 1600], dtype=float)
+    a = fit_curve(n, 0.80 - 0.5 * n**-0.5, random_state=0)
+    res = find_crossing(a, a)
+    assert res["better_at_max"] == "tie" and res["p_a_better"][-1] == 0.5
+    for bad in (0, -5, float("nan"), 50):
+        with pytest.raises(UsageError, match="max_n must be a number above the smallest"):
+            find_crossing(a, a, max_n=bad)
+
+
 def test_find_crossing() -> None:
     n = np.array([100, 200, 400, 800, 1600], dtype=float)
     a = fit_curve(n, 0.80 - 0.5 * n**-0.5, random_state=0)

@@ -39,7 +39,7 @@ __all__ = ["add_diagnostics", "find_crossing"]
 
 def add_diagnostics(fit: CurveFit) -> None:
     """Add the shape diagnostics to ``fit.diagnostics`` (in place)."""
-    y, se = fit.mean_loss, fit.se_loss
+    y, se = fit.mean_loss, _noise(fit)
     d = fit.diagnostics
     if any(get_family(c.family).rising for c in fit.components):
         return  # a cost curve: shape diagnostics are for metrics
@@ -59,9 +59,12 @@ def add_diagnostics(fit: CurveFit) -> None:
                 "extrapolations less)"
             )
     x4 = np.array([4.0])
-    gain = float(fit.mean_loss[-1] - fit._pred_loss(x4)[0])
+    # the fitted curve's own gain (the observed mean at the largest size carries its noise)
+    gain = float(np.diff(fit._pred_loss(np.array([4.0, 1.0])))[0])
     noise_last = max(float(se[-1]), 1e-9)
-    if gain < max(noise_last, 1e-4 * (abs(float(y[-1])) + 1e-12)):
+    if "too_few_sizes" in d:
+        pass  # one or two sizes cannot tell a flat curve from a rising one
+    elif gain < max(noise_last, 1e-4 * (abs(float(y[-1])) + 1e-12)):
         d["saturated"] = (
             f"predicted gain from n={fit.n_ref:g} to 4x is {gain:.3g} (metric units), below "
             f"the noise ({noise_last:.3g}): more data of this kind will not help"
@@ -77,6 +80,20 @@ def add_diagnostics(fit: CurveFit) -> None:
                 f"({', '.join(c.family for c in comps)}); the extrapolation is uncertain"
             )
     _gap_closed(fit)
+
+
+def _noise(fit: CurveFit) -> np.ndarray:
+    """Standard error of the mean loss per size; where a size has one repeat (no spread
+    to measure), the root mean square of the fitted curve's residuals instead, so a dip
+    within the noise is not called significant.
+    """
+    se = np.asarray(fit.se_loss, float).copy()
+    single = np.asarray(fit.counts) < 2
+    if single.any() and len(fit.mean_loss) >= 3:
+        resid = fit.mean_loss - fit._pred_loss(np.asarray(fit.sizes, float) / fit.n_ref)
+        rms = float(np.sqrt(np.mean(resid**2)))
+        se[single] = np.maximum(se[single], rms)
+    return se
 
 
 def _gap_closed(fit: CurveFit) -> None:
@@ -116,8 +133,12 @@ def find_crossing(
 
     Returns:
         Dict with ``crossings`` (sizes where the point predictions swap order),
-        ``better_at_max`` (``"a"`` or ``"b"``), ``grid`` and ``p_a_better`` (probability
-        that A is better at each grid size, from the paired draws).
+        ``better_at_max`` (``"a"``, ``"b"`` or ``"tie"``), ``grid`` and ``p_a_better``
+        (probability that A is better at each grid size, from the paired draws; ties
+        count half).
+
+    Raises:
+        UsageError: opposite metric directions, or ``max_n`` not above the smallest size.
 
     Example:
         >>> import numpy as np
@@ -129,12 +150,15 @@ def find_crossing(
         >>> len(res["crossings"]) >= 1, res["better_at_max"]
         (True, 'b')
     """
-    if fit_a.higher_is_better != fit_b.higher_is_better:
-        from dataroi.exceptions import UsageError
+    from dataroi.exceptions import UsageError
 
+    if fit_a.higher_is_better != fit_b.higher_is_better:
         raise UsageError("cannot compare fits of metrics with opposite directions")
     lo = min(fit_a.sizes[0], fit_b.sizes[0])
     hi = float(max_n) if max_n is not None else 100.0 * max(fit_a.n_ref, fit_b.n_ref)
+    if not np.isfinite(hi) or hi <= lo:
+        raise UsageError(f"max_n must be a number above the smallest size ({lo:g}), "
+                         f"got {max_n!r}")
     grid = np.geomspace(lo, hi, 200)
     sign = 1.0 if fit_a.higher_is_better else -1.0
     diff = sign * (fit_a.predict(grid) - fit_b.predict(grid))
@@ -143,10 +167,11 @@ def find_crossing(
     crossings = [float(np.sqrt(grid[i] * grid[i + 1])) for i in idx]
     da = fit_a.sample(grid, size=n_draws, random_state=random_state)
     db = fit_b.sample(grid, size=n_draws, random_state=random_state)
-    p_a = (sign * (da - db) > 0).mean(axis=0)
+    dd = sign * (da - db)
+    p_a = (dd > 0).mean(axis=0) + 0.5 * (dd == 0).mean(axis=0)  # a tie counts half
     return {
         "crossings": crossings,
-        "better_at_max": "a" if diff[-1] > 0 else "b",
+        "better_at_max": "a" if diff[-1] > 0 else "b" if diff[-1] < 0 else "tie",
         "grid": grid.tolist(),
         "p_a_better": p_a.tolist(),
     }

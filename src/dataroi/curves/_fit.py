@@ -139,6 +139,8 @@ class _Transform:
     higher_is_better: bool
     ref: float
     bounded: bool
+    #: Largest possible loss (a score in [0, 1] cannot fall below 0), or None.
+    max_loss: float | None = None
 
     def to_loss(self, v: np.ndarray) -> np.ndarray:
         return self.ref - v if self.higher_is_better else v - self.ref
@@ -152,8 +154,10 @@ def _make_transform(values: np.ndarray, higher_is_better: bool, best: float | No
     if best is not None:
         return _Transform(higher_is_better, float(best), True)
     if higher_is_better:
-        if vmax <= 1.0:
-            return _Transform(True, 1.0, True)
+        if vmax <= 0.0:  # a negated loss (scikit-learn's neg_log_loss, neg_*_error)
+            return _Transform(True, 0.0, True)
+        if vmax <= 1.0:  # accuracy, AUC, F1...: never above 1, and never below 0 either
+            return _Transform(True, 1.0, True, 1.0 if vmin >= 0.0 else None)
         return _Transform(True, vmax + max(vmax - vmin, abs(vmax) * 0.1, 1e-9), False)
     if vmin >= 0.0:
         return _Transform(False, 0.0, True)
@@ -330,7 +334,9 @@ class CurveFit:
         return n_arr / self.n_ref
 
     def _clip(self, v: np.ndarray) -> np.ndarray:
-        return np.maximum(v, 0.0) if self._t.bounded else v
+        if self._t.bounded:
+            v = np.maximum(v, 0.0)
+        return v if self._t.max_loss is None else np.minimum(v, self._t.max_loss)
 
     def _component_loss(self, x: np.ndarray) -> np.ndarray:
         out = np.empty((len(self.components), len(x)))
@@ -670,6 +676,7 @@ class CurveFit:
                 "higher_is_better": self._t.higher_is_better,
                 "ref": self._t.ref,
                 "bounded": self._t.bounded,
+                "max_loss": self._t.max_loss,
             },
             "components": [
                 {
@@ -717,7 +724,8 @@ class CurveFit:
             se_loss=np.asarray(d["se_loss"], float),
             counts=np.asarray(d["counts"], int),
             transform=_Transform(bool(t["higher_is_better"]), float(t["ref"]),
-                                 bool(t["bounded"])),
+                                 bool(t["bounded"]),
+                                 None if t.get("max_loss") is None else float(t["max_loss"])),
             components=[
                 Component(c["family"], tuple(float(v) for v in c["params"]),
                           float(c["weight"]), c["prefix_error"], float(c["rmse"]))
@@ -883,8 +891,10 @@ def fit_curve(
             :data:`dataroi.curves.FAMILIES`).
         random_state: Seed of the bootstrap (``None``: fresh entropy, stored in the fit).
         best_value: Best achievable metric value (1 for accuracy, 0 for an error rate);
-            default: 1 if higher is better and all scores are ≤ 1, 0 if lower is better and
-            all scores are ≥ 0, else unbounded.
+            default: 0 if higher is better and all scores are ≤ 0 (a negated loss such as
+            scikit-learn's ``neg_log_loss``), 1 if higher is better and all scores are
+            ≤ 1 (then, if all are ≥ 0, predictions and intervals also stay ≥ 0), 0 if
+            lower is better and all scores are ≥ 0, else unbounded.
         n_bootstrap: Number of bootstrap refits (joint draws are resampled from them; with
             the learned scale model they shape the joint structure of the draws, not the
             width of the intervals).
