@@ -255,3 +255,16 @@ def test_cost_curve() -> None:
     lo, hi = fit.interval(64000, level=0.9)
     assert lo[0] < fit.predict(64000)[0] < hi[0]
     assert "saturated" not in fit.diagnostics
+
+
+def test_cost_curve_of_flat_noisy_timings_does_not_explode_and_cubic_stays_cubic() -> None:
+    n = np.array([1000, 2000, 4000, 8000, 16000], dtype=float)
+    rng = np.random.default_rng(0)
+    flat = 0.1 + rng.normal(0, 0.03, (5, 5)).clip(-0.09)
+    fit = fit_cost_curve(n, flat, random_state=0)
+    # a fixed overhead with noise: at most linear growth beyond the data (a free exponent
+    # fitted a negligible b·x^3 and predicted ~850x the time at 16x the data)
+    assert fit.predict(256000)[0] < 16 * fit.predict(16000)[0]
+    cubic = (0.05 + 2e-12 * n**3)[:, None] * np.exp(rng.normal(0, 0.05, (5, 5)))
+    fit3 = fit_cost_curve(n, cubic, random_state=0)
+    assert fit3.predict(64000)[0] == pytest.approx(0.05 + 2e-12 * 64000**3, rel=0.25)
