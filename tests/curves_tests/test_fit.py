@@ -165,6 +165,23 @@ def test_bad_arguments() -> None:
         fit.n_to_reach(0.1, confidence=0)
     with pytest.raises(UsageError, match="unknown curve family"):
         fit_curve(N, _noisy_pow3(), families=("nope",))
+    # every argument a user can get wrong says which and why, never a numpy traceback
+    for call, msg in (
+        (lambda: fit.predict("100"), "sizes n must be numbers"),
+        (lambda: fit.sample([100], size=2.7), "size must be an integer >= 1"),
+        (lambda: fit.sample([100], size=None), "size must be an integer >= 1"),
+        (lambda: fit.interval(100, level=np.array([0.5, 0.9])), "level must be a number"),
+        (lambda: fit.n_to_reach(float("nan")), "target must be a finite number"),
+        (lambda: fit.n_to_reach(-0.1), "beyond the metric's best possible value"),
+        (lambda: fit.n_to_reach(0.1, max_n=float("nan")), "max_n must be a number above"),
+        (lambda: fit.n_to_reach(0.1, max_n=10), "max_n must be a number above"),
+        (lambda: fit_curve(N, _noisy_pow3(), random_state=-1), "random_state must be >= 0"),
+        (lambda: fit_curve(N, _noisy_pow3(), higher_is_better="no"),
+         "higher_is_better must be True or False"),
+    ):
+        with pytest.raises(UsageError, match=msg):
+            call()
+    assert fit.sample([100], size=np.int64(3)).shape == (3, 1)
 
 
 def test_n_to_reach() -> None:

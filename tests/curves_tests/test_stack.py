@@ -11,6 +11,7 @@ import pytest
 from dataroi.curves import CurveFit, fit_curve, load_calibration
 from dataroi.curves._families import FAMILIES
 from dataroi.curves._stack import DERIVED_SHARED, SHARED_NAMES, Stacker, load_stacker
+from dataroi.exceptions import UsageError
 
 N = np.array([16, 23, 32, 45, 64, 91, 128], dtype=float)
 
@@ -136,8 +137,12 @@ def test_n_to_reach_is_monotone_in_confidence() -> None:
     assert 0.0 <= res[0].p_never <= 1.0
     # p_never does not depend on the confidence asked for
     assert res[0].p_never == pytest.approx(res[2].p_never)
-    unreachable = fit.n_to_reach(-0.5, confidence=0.9)
-    assert math.isinf(unreachable.n) and unreachable.p_never == 1.0
+    # the asymptote is 0.1: an error of 0 is almost surely never reached
+    unreachable = fit.n_to_reach(0.0, confidence=0.9)
+    assert math.isinf(unreachable.n) and unreachable.p_never > 0.9
+    # an error below 0 is a mistake, not a target
+    with pytest.raises(UsageError, match="beyond the metric's best possible value"):
+        fit.n_to_reach(-0.5, confidence=0.9)
 
 
 def test_old_serialised_fit_without_scale_model_still_loads() -> None:

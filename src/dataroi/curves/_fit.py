@@ -328,6 +328,8 @@ class CurveFit:
 
     # ---------------------------------------------------------------- internals
     def _x(self, n: Any) -> np.ndarray:
+        if np.asarray(n).dtype.kind not in "iuf":
+            raise UsageError(f"sizes n must be numbers, got {n!r}")
         n_arr = np.atleast_1d(np.asarray(n, dtype=float))
         if n_arr.ndim != 1 or np.any(~np.isfinite(n_arr)) or np.any(n_arr <= 0):
             raise UsageError(f"sizes n must be finite and > 0 (1-D), got {n!r}")
@@ -468,8 +470,7 @@ class CurveFit:
             >>> bool(lo[0] < hi[0])
             True
         """
-        if not 0.0 < level < 1.0:
-            raise UsageError(f"level must be in (0, 1), got {level}")
+        _check_probability(level, "level")
         x = self._x(n)
         a = self._calibrated_marginal(x, (1 - level) / 2)
         b = self._calibrated_marginal(x, (1 + level) / 2)
@@ -499,8 +500,8 @@ class CurveFit:
             >>> fit.sample([160, 320], size=5).shape
             (5, 2)
         """
-        if int(size) < 1:
-            raise UsageError(f"size must be >= 1, got {size}")
+        if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
+            raise UsageError(f"size must be an integer >= 1, got {size!r}")
         x = self._x(n)
         rng = np.random.default_rng(
             np.random.SeedSequence([self.seed, 7]) if random_state is None else random_state
@@ -556,9 +557,17 @@ class CurveFit:
             >>> bool(1600 < res.n_median < 1e6)
             True
         """
-        if not 0.0 < confidence < 1.0:
-            raise UsageError(f"confidence must be in (0, 1), got {confidence}")
+        _check_probability(confidence, "confidence")
+        if not isinstance(target, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(float(target)):
+            raise UsageError(f"target must be a finite number, got {target!r}")
+        if self._t.bounded and float(self._t.to_loss(np.array([float(target)]))[0]) < 0:
+            raise UsageError(f"target {target:g} is beyond the metric's best possible value "
+                             f"({self._t.ref:g})")
         max_n = float(max_n) if max_n is not None else 1000.0 * self.n_ref
+        if not math.isfinite(max_n) or max_n <= self.n_ref:
+            raise UsageError(f"max_n must be a number above the largest observed size "
+                             f"({self.n_ref:g}), got {max_n!r}")
         lo_n = float(self.sizes[0])
         grid = np.unique(np.geomspace(lo_n, max(max_n, lo_n * 1.01), 240).round())
         t_loss = float(self._t.to_loss(np.array([target]))[0])
@@ -922,6 +931,8 @@ def fit_curve(
         >>> bool(fit.predict(1024)[0] < fit.predict(256)[0])
         True
     """
+    if not isinstance(higher_is_better, (bool, np.bool_)):
+        raise UsageError(f"higher_is_better must be True or False, got {higher_is_better!r}")
     s, raw = _as_inputs(sizes, scores)
     diagnostics: dict[str, str] = {}
     all_nan_rows = int(np.sum(~np.isfinite(raw).any(axis=1)))
@@ -1007,12 +1018,22 @@ def fit_curve(
     return fit
 
 
+def _check_probability(value: Any, name: str) -> None:
+    """A single number strictly between 0 and 1, or a UsageError naming ``name``."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) \
+        and not isinstance(value, bool) and 0.0 < float(value) < 1.0
+    if not ok:
+        raise UsageError(f"{name} must be a number in (0, 1), got {value!r}")
+
+
 def _root_seed(random_state: Any) -> int:
     if isinstance(random_state, np.random.SeedSequence):
         return int(random_state.generate_state(1, dtype=np.uint32)[0])
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
-    if isinstance(random_state, (int, np.integer)):
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise UsageError(f"random_state must be >= 0, got {random_state}")
         return int(random_state)
     raise UsageError(f"random_state must be an int, a SeedSequence or None, got {random_state!r}")
 
