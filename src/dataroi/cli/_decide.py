@@ -113,12 +113,12 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
 
 def _console() -> Any:
     """Terminal output without Rich markup (labels such as ``E[net]`` print as they are):
-    the terminal's width, or 120 columns when the output is not a terminal and
+    the terminal's width, or 140 columns when the output is not a terminal and
     ``COLUMNS`` is not set (so piped tables stay readable)."""
     from rich.console import Console
 
     wide = sys.stdout.isatty() or bool(os.environ.get("COLUMNS"))
-    return Console(highlight=False, markup=False, width=None if wide else 120)
+    return Console(highlight=False, markup=False, width=None if wide else 140)
 
 
 def _dollars(v: Any) -> str:
@@ -337,8 +337,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     rows = list(rec.plan.ranked) + [o for o, _ in rec.plan.excluded]
     if not args.all:
         rows = rows[:12]
+    from rich import box
+
+    # light borders and unwrapped numbers: one line per option at 140 columns
     t = Table(title=f"options (rule {rec.plan.rule}; gains in {rec.metric} over "
-                    f"{rec.current_model} today = {rec.today:.4f})")
+                    f"{rec.current_model} today = {rec.today:.4f})", box=box.SIMPLE_HEAD,
+              pad_edge=False)
     cols = ["option", "cost $", "gain 10/50/90 %", "P(gain>0)"]
     if rec.options.target is not None:
         cols.append("P(target)")
@@ -346,10 +350,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         cols += ["E[net] $", "ROI", "VaR5 $", "CVaR5 $"]
     cols.append("status")
     for col in cols:
-        t.add_column(col, justify="left" if col in ("option", "status") else "right")
+        t.add_column(col, justify="left" if col in ("option", "status") else "right",
+                     no_wrap=col not in ("option", "status"),
+                     min_width=28 if col == "option" else None)
     for o in rows:
         cells = [o.label, _dollars(o.cost_usd),
-                 f"{o.gain_q10:+.4f} / {o.gain_q50:+.4f} / {o.gain_q90:+.4f}",
+                 f"{o.gain_q10:+.4f} {o.gain_q50:+.4f} {o.gain_q90:+.4f}",
                  "–" if o.is_baseline else f"{o.p_gain_positive:.2f}"]
         if rec.options.target is not None:
             cells.append(f"{o.p_target:.2f}")
