@@ -99,17 +99,22 @@ def test_plan_respects_the_unlabeled_pool(capsys, tmp_path):
     assert "unlabeled pool" in rec["rounds"]["limited_by"]
 
 
+def _plan_text(capsys, folder, spec):
+    """Run the study, then `dataroi plan --no-save`; its output on one line."""
+    path = write(folder, spec)
+    run_study(folder, spec)
+    code, out, err = _run(capsys, "plan", str(path), "--no-save")
+    assert code == 0, err
+    return path, " ".join(out.split())
+
+
 def test_plan_prints_bracketed_labels_and_explains_what_rounds_cannot_do(capsys, tmp_path):
     # log loss (lower is better): 0.001 is not reached today by either model
     spec = iris_two_models(metrics=["log_loss"],
                            costs={"price_per_label_usd": 0.2, "value_per_point_usd": 80,
                                   "unlabeled_items": 0},
                            decision={"target": 0.001, "risk": 0.1, "budget_usd": 5})
-    path = write(tmp_path / "q", spec)
-    run_study(tmp_path / "q", spec)
-    code, out, err = _run(capsys, "plan", str(path), "--no-save")
-    assert code == 0, err
-    flat = " ".join(out.split())
+    path, flat = _plan_text(capsys, tmp_path / "q", spec)
     assert "E[net] $" in flat  # the column header is not eaten as Rich markup
     # no labels can be added and today's mean is under the target: never "already reached"
     assert "already reached" not in flat
@@ -132,11 +137,7 @@ def test_plan_prints_bracketed_labels_and_explains_what_rounds_cannot_do(capsys,
 def test_plan_states_a_plan_over_budget_and_the_value_note(capsys, tmp_path):
     spec = iris_two_models(metrics=["log_loss"], costs={"price_per_label_usd": 5.0},
                            decision={"target": 0.001, "risk": 0.2, "budget_usd": 10})
-    path = write(tmp_path / "b", spec)
-    run_study(tmp_path / "b", spec)
-    code, out, err = _run(capsys, "plan", str(path), "--no-save")
-    assert code == 0, err
-    flat = " ".join(out.split())
+    path, flat = _plan_text(capsys, tmp_path / "b", spec)
     assert "expected cost exceeds the budget of $10" in flat
     assert "E[cost]" in flat  # the recommendation's plan row keeps its brackets
     code, out, err = _run(capsys, "value", str(path))
