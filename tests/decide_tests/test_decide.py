@@ -124,6 +124,12 @@ def test_the_unlabeled_pool_limits_options_and_rounds(cross):
     rp = plan_rounds(cross, 0.86, both, model="deep", risk=0.1)
     assert rp.max_total == 4 * n0 and "deadline" in rp.limited_by
     assert rp.to_dict()["max_total"] == 4 * n0
+    # a limit whose ratio to today does not round-trip in floating point (n0 + 27 labels)
+    # is still reachable: the capped one-shot plan collects every label up to it
+    tight = plan_rounds(cross, 0.99, CostSpec(price_per_label_usd=0.5, labels_per_day=27,
+                                              deadline_days=1), model="simple", risk=0.1)
+    assert tight.max_total == n0 + 27 and tight.one_shot["capped"]
+    assert tight.one_shot["added"] == 27
 
 
 def test_an_empty_pool_leaves_only_switching_and_says_so(cross):
