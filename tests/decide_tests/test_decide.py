@@ -323,3 +323,20 @@ def test_backtest_reason_names_a_model_the_decision_rests_on():
     # a miss of a model the decision does not rest on is counted, not blamed
     other = _backtest_reason(bt, {"steady"})
     assert "missed" not in other and "for 2 of 4 points" in other
+
+
+def test_a_target_met_only_on_the_mean_says_so(cross):
+    # simple's mean today is 0.8103: 0.809 is met surely, 0.8099 only on the mean
+    rule = {"risk": 0.2, "rule": "target", "current_model": "deep"}
+    sure = decide(cross, CostSpec(price_per_label_usd=0.1),
+                  DecisionSpec(target=0.809, **rule), n_draws=500)
+    assert dict(sure.table_rows())["target"] == "already reached by simple today"
+    close = decide(cross, CostSpec(price_per_label_usd=0.1),
+                   DecisionSpec(target=0.8099, **rule), n_draws=500)
+    p = close.chosen.p_target
+    assert close.chosen.model == "simple" and p < 0.995
+    assert dict(close.table_rows())["target"] == (
+        f"already reached by simple today (its mean; P = {p:.2f} with the test-set and "
+        "repeat noise)")
+    assert any(f"(its mean does; with the test-set and repeat noise, P = {p:.2f})" in r
+               for r in close.reasons)

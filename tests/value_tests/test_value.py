@@ -117,6 +117,19 @@ def test_todays_interval_adds_the_test_rows_noise(curves, iris_study):
     assert pair["significant_today"] == (pair["today_ci_low"] > 0 or pair["today_ci_high"] < 0)
 
 
+def test_a_statement_at_coin_flip_odds_says_so():
+    c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
+    # deep overtakes simple near +430 labels: just past it the odds are near even
+    near = compare_models(c, max_factor=1.1, n_draws=500).pairs[0]
+    assert near["crossing_delta_n"] is not None
+    assert near["summary"].endswith(", close to a coin flip")
+    far = compare_models(c, max_factor=8, n_draws=500).pairs[0]
+    assert "coin flip" not in far["summary"]
+    # no crossing within 1x, yet "stays better" only at P < 0.6: said too
+    short = compare_models(c, max_factor=1, n_draws=500).pairs[0]
+    assert short["crossing_delta_n"] is None and "close to a coin flip)" in short["summary"]
+
+
 def test_models_whose_curves_cross():
     c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
     [pair] = compare_models(c).pairs

@@ -198,7 +198,8 @@ def compare_models(
             p_keep = p_a_max if better_today == a else 1 - p_a_max
             summary = (f"{better_today} is better than {other} today by {abs(mean):.4f} "
                        f"{c.metric}{'' if sig else ' (not significant)'} and stays better within "
-                       f"{max_factor:g}× the labels (P = {p_keep:.2f} at the end)")
+                       f"{max_factor:g}× the labels (P = {p_keep:.2f} at the end"
+                       + (", close to a coin flip)" if p_keep < 0.6 else ")"))
         pairs.append({
             "a": a, "b": b, "today_diff": mean, "today_ci_low": lo,
             "today_ci_high": hi, "n_repeats": len(d), "better_today": better_today,
