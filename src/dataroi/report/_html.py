@@ -63,6 +63,35 @@ def fmt_int(v: Any) -> str:
     return "∞" if math.isinf(f) else f"{round(f):,}"
 
 
+def reach(section: dict[str, Any]) -> str:
+    """"≥" or "≤": what reaching a section's target means (older documents: "≥").
+
+    Example:
+        >>> reach({"higher_is_better": False}), reach({})
+        ('≤', '≥')
+    """
+    return "≥" if section.get("higher_is_better", True) is not False else "≤"
+
+
+def gate_sentence(models: list[dict[str, Any]], name: Any = str) -> str:
+    """The sentence naming the models whose extrapolation read the training scores
+    (``curve_gate == "train"``), or ``""``; ``name`` formats a model name (an escaper).
+
+    Example:
+        >>> gate_sentence([{"model": "lr", "curve_gate": "train"}])[:36]
+        'The extrapolation of lr also read th'
+    """
+    gated = [name(m["model"]) for m in models if m.get("curve_gate") == "train"]
+    if not gated:
+        return ""
+    if len(gated) == 1:
+        return (f"The extrapolation of {gated[0]} also read the scores on the training "
+                "rows (the train–test gap) to weigh its curve families.")
+    return (f"The extrapolations of {', '.join(gated[:-1])} and {gated[-1]} also read the "
+            "scores on the training rows (the train–test gap) to weigh their curve "
+            "families.")
+
+
 def _template_text() -> str:
     """The page template (``templates/report.html.j2``, shipped as package data)."""
     from importlib.resources import files
@@ -107,5 +136,6 @@ def render_html(doc: dict[str, Any]) -> str:
     return env.from_string(_template_text()).render(
         doc=doc, study=doc.get("study") or {}, s=sections, order=list(SECTIONS),
         titles=SECTIONS, figs=figs, todo=todo, todo_block=todo_block, shown=shown,
-        num=fmt_num, signed=fmt_signed, money=fmt_money, int=fmt_int,
+        num=fmt_num, signed=fmt_signed, money=fmt_money, int=fmt_int, reach=reach,
+        gate_sentence=gate_sentence,
         far=lambda v: "beyond the limit" if v is None else fmt_int(v))

@@ -14,7 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from dataroi.report._build import SECTIONS
-from dataroi.report._html import fmt_int, fmt_money, fmt_num, fmt_signed
+from dataroi.report._html import (
+    fmt_int,
+    fmt_money,
+    fmt_num,
+    fmt_signed,
+    gate_sentence,
+    reach,
+)
 
 __all__ = ["md_escape", "render_markdown"]
 
@@ -37,11 +44,6 @@ def _code(text: Any) -> str:
 
 def _far(v: Any) -> str:
     return "beyond the limit" if v is None else fmt_int(v)
-
-
-def _reach(section: dict[str, Any]) -> str:
-    """"≥" or "≤" for a section with a target (older documents: "≥")."""
-    return "≥" if section.get("higher_is_better", True) is not False else "≤"
 
 
 def _table(header: list[str], rows: list[list[str]], align: str = "") -> list[str]:
@@ -117,7 +119,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
             head = ["option", "cost", f"expected {e(a['metric'])}",
                     "expected gain [90 %]", "P(gain > 0)"]
             if a.get("target") is not None:
-                head.append(f"P({e(a['metric'])} {_reach(a)} {a['target']})")
+                head.append(f"P({e(a['metric'])} {reach(a)} {a['target']})")
             if a.get("has_money"):
                 head += ["expected net", "5 % VaR"]
             rows = []
@@ -149,15 +151,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
     if lc or todo("learning_curves"):
         out += [f"## 2. {SECTIONS['learning_curves']}", ""]
         if lc:
-            gated = [e(m["model"]) for m in lc["models"] if m.get("curve_gate") == "train"]
-            read = ""
-            if len(gated) == 1:
-                read = (f" The extrapolation of {gated[0]} also read the scores on the "
-                        "training rows (the train–test gap) to weigh its curve families.")
-            elif gated:
-                read = (f" The extrapolations of {', '.join(gated[:-1])} and {gated[-1]} "
-                        "also read the scores on the training rows (the train–test gap) to "
-                        "weigh their curve families.")
+            read = gate_sentence(lc["models"], e)
+            read = f" {read}" if read else ""
             out += [f"{e(lc['metric'])} on the held-out test set ({e(lc['unit'])}); pool "
                     f"{fmt_int(lc['pool_size'])} labels; extrapolated to "
                     f"{fmt_int(lc['horizon_n'])} labels.{read}", ""]
@@ -229,7 +224,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
                                for o in front])
             lt = mv.get("labels_to_target")
             if lt:
-                out += [f"Labels to reach {e(lt['metric'])} {_reach(lt)} {lt['target']}:", ""]
+                out += [f"Labels to reach {e(lt['metric'])} {reach(lt)} {lt['target']}:", ""]
                 out += _table(["model", "today", "added: median", "5 % – 95 %",
                                "P(not within limit)"],
                               [[e(r["model"]), fmt_num(r["today"]),
