@@ -7,7 +7,7 @@ from importlib import resources
 
 import numpy as np
 
-from dataroi.curves import _shipped
+from dataroi.curves import _fit, _shipped
 from dataroi.curves._shipped import LEARNED_FILES, learned_files_digest
 from dataroi.value._curves import _FitCache
 
@@ -32,3 +32,7 @@ def test_fit_cache_key_follows_the_shipped_models(monkeypatch) -> None:
     # new gates or tables under the same version string: another key, so a refit
     monkeypatch.setattr(_shipped, "learned_files_digest", lambda: "0" * 64)
     assert _FitCache.key(*args) != key
+    # a changed fitting procedure (its revision bumped): another key too
+    changed = _FitCache.key(*args)
+    monkeypatch.setattr(_fit, "FIT_REVISION", _fit.FIT_REVISION + 1)
+    assert _FitCache.key(*args) != changed

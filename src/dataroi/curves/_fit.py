@@ -31,6 +31,10 @@ from dataroi.exceptions import DataError, UsageError
 __all__ = ["Component", "CurveFit", "NToReach", "fit_curve"]
 
 _FORMAT_VERSION = 1
+#: Revision of the fitting procedure. Bump it when a change alters the fit of the same
+#: inputs (transform, families' bounds, diagnostics...): caches of fits keyed by it (the
+#: ledger's ``curve_fit`` documents) then refit, even under the same version string.
+FIT_REVISION = 2
 
 
 @dataclass(frozen=True)
@@ -860,14 +864,9 @@ def _choose_gate(names: list[str], train_usable: bool) -> Stacker | None:
 def _train_loss(s: np.ndarray, train_scores: Any, uniq: np.ndarray, tr: _Transform
                 ) -> np.ndarray:
     """Mean training loss at each distinct size ``uniq`` (NaN where none is finite)."""
-    t = _as_matrix(train_scores, len(s), "train_scores")
-    out = np.full(len(uniq), np.nan)
-    for i, u in enumerate(uniq):
-        v = t[s == u].ravel()
-        v = v[np.isfinite(v)]
-        if v.size:
-            out[i] = float(tr.to_loss(np.array([v.mean()]))[0])
-    return out
+    t_sizes, t_vals = _merge_sizes(s, _as_matrix(train_scores, len(s), "train_scores"))
+    means = {float(u): float(v.mean()) for u, v in zip(t_sizes, t_vals, strict=True)}
+    return tr.to_loss(np.array([means.get(float(u), np.nan) for u in uniq]))
 
 
 def fit_curve(

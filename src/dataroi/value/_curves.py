@@ -417,8 +417,9 @@ def fit_study_curves(
 class _FitCache:
     """Fitted curves kept in the study's ledger (documents of kind ``curve_fit``), keyed
     by a hash of everything the fit depends on: the scores (and training scores), sizes,
-    direction, families, seed, the dataroi version and the digest of the shipped gates and
-    calibration tables (so new curve models refit, even under the same version string).
+    direction, families, seed, the dataroi version, the digest of the shipped gates and
+    calibration tables and the fitting procedure's revision (``curves._fit.FIT_REVISION``),
+    so new curve models or fitting code refit, even under the same version string.
 
     A fit restored from the cache predicts and samples exactly as the original
     (``CurveFit.to_dict``/``from_dict`` round-trip). Without a study, or when the ledger
@@ -445,11 +446,13 @@ class _FitCache:
         import hashlib
 
         from dataroi import __version__
+        from dataroi.curves._fit import FIT_REVISION
         from dataroi.curves._shipped import learned_files_digest
 
         h = hashlib.sha256()
         h.update(repr((kind, model, higher_is_better, families, str(seed), __version__,
-                       learned_files_digest(), sizes.shape, values.shape)).encode())
+                       learned_files_digest(), FIT_REVISION, sizes.shape,
+                       values.shape)).encode())
         h.update(np.ascontiguousarray(sizes, dtype=float).tobytes())
         h.update(np.ascontiguousarray(values, dtype=float).tobytes())
         return h.hexdigest()
