@@ -117,6 +117,23 @@ def test_todays_interval_adds_the_test_rows_noise(curves, iris_study):
     assert pair["significant_today"] == (pair["today_ci_low"] > 0 or pair["today_ci_high"] < 0)
 
 
+def test_draw_bounds_follow_the_fits_best_value():
+    frame = crossing_frame()
+    acc = fit_study_curves(frame, metric="accuracy", random_state=0)
+    assert all(hi == 1.0 for _, hi in acc.bounds.values())
+    # a negated loss (all scores <= 0, higher is better): the best value is 0, not 1
+    neg = fit_study_curves(frame.assign(value=frame["value"] - 1.0), metric="accuracy",
+                           higher_is_better=True, random_state=0)
+    assert all(hi == 0.0 for _, hi in neg.bounds.values())
+    # lower is better and unbounded (scores below 0): no limit below, the worst above
+    low = fit_study_curves(frame.assign(value=-frame["value"]), metric="accuracy",
+                           higher_is_better=False, random_state=0)
+    worst = (-frame["value"]).groupby([frame["model"], frame["n_train"]]).mean()
+    for m, (lo, hi) in low.bounds.items():
+        assert lo == -math.inf and hi == pytest.approx(worst[m].max())
+    assert np.all(np.isfinite(low.draws("simple", [4000], 200)))  # was clipped to [inf, .]
+
+
 def test_a_statement_at_coin_flip_odds_says_so():
     c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
     # deep overtakes simple near +430 labels: just past it the odds are near even

@@ -326,6 +326,12 @@ class CurveFit:
         return [c.family for c in self.components]
 
     @property
+    def best_value(self) -> float | None:
+        """The metric's best possible value the fit assumed (1 for accuracy, 0 for an
+        error rate or a negated loss), or ``None`` for an unbounded metric."""
+        return float(self._t.ref) if self._t.bounded else None
+
+    @property
     def weights(self) -> dict[str, float]:
         """Ensemble weight of each family."""
         return {c.family: c.weight for c in self.components}

@@ -347,12 +347,6 @@ def fit_study_curves(
     today: dict[str, dict[int, float]] = {}
     bounds: dict[str, tuple[float, float]] = {}
     train_today: dict[str, float] = {}
-    vals = sub["value"].to_numpy(dtype=float)
-    best = np.inf
-    if higher_is_better and np.all(vals <= 1.0):
-        best = 1.0
-    elif not higher_is_better and np.all(vals >= 0.0):
-        best = 0.0
     cache = _FitCache.open(source if study_models else None)
     for m in models:
         ms = sub[sub["model"] == m]
@@ -385,7 +379,11 @@ def fit_study_curves(
                         cost_fits[m] = None
         means = ms.groupby("n_train")["value"].mean().to_numpy(dtype=float)
         worst = float(means.min() if higher_is_better else means.max())
-        bounds[m] = (worst, float(best)) if higher_is_better else (float(best), worst)
+        # the best value the curve fit assumed (unbounded: no limit on that side)
+        best = fits[m].best_value
+        if best is None:
+            best = math.inf if higher_is_better else -math.inf
+        bounds[m] = (worst, best) if higher_is_better else (best, worst)
         at = ms[ms["n_train"] == current_n]
         today[m] = {int(r): float(v) for r, v in zip(at["repeat"], at["value"], strict=True)}
         if "train_value" in at and at["train_value"].notna().any():
