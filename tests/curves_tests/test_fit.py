@@ -100,9 +100,23 @@ def test_summary_is_json() -> None:
 def test_constant_scores_are_saturated() -> None:
     fit = fit_curve(N, np.full((len(N), 5), 0.8), random_state=0)
     assert "saturated" in fit.diagnostics
+    # the same score at every size: the model learns nothing in this range
+    assert "flat" in fit.diagnostics
     assert fit.predict(4096)[0] == pytest.approx(0.8, abs=1e-6)
     lo, hi = fit.interval(4096)
     assert lo[0] <= 0.8 <= hi[0]
+
+
+def test_flat_means_a_mean_that_never_moved() -> None:
+    # a majority-class model: the same accuracy at every size, in every repeat
+    flat = fit_curve(N, np.full((len(N), 3), 0.62), random_state=0)
+    assert "flat" in flat.diagnostics
+    # a curve that moves, however little, is not flat
+    moving = fit_curve(N, np.full((len(N), 3), 0.62) + 1e-4 * np.arange(len(N))[:, None],
+                       random_state=0)
+    assert "flat" not in moving.diagnostics
+    # nor are two sizes (too few to tell)
+    assert "flat" not in fit_curve([10, 20], [0.5, 0.5], random_state=0).diagnostics
 
 
 def test_two_sizes() -> None:

@@ -10,7 +10,16 @@ import pytest
 
 from dataroi.curves import CurveFit, fit_curve, load_calibration
 from dataroi.curves._families import FAMILIES
-from dataroi.curves._stack import DERIVED_SHARED, SHARED_NAMES, Stacker, load_stacker
+from dataroi.curves._stack import (
+    DERIVED_SHARED,
+    SCALE_NAMES,
+    SCALE_NAMES_BEHAVIOUR,
+    SHARED_NAMES,
+    Stacker,
+    behaviour_features,
+    load_stacker,
+    scale_features,
+)
 from dataroi.exceptions import UsageError
 
 N = np.array([16, 23, 32, 45, 64, 91, 128], dtype=float)
@@ -155,3 +164,58 @@ def test_old_serialised_fit_without_scale_model_still_loads() -> None:
     assert lo[0] < old.predict(512)[0] < hi[0]
     new = CurveFit.from_dict(fit.to_dict())
     assert np.allclose(new.interval([512])[0], fit.interval([512])[0])
+
+
+def test_behaviour_features_tell_smooth_from_jagged_curves() -> None:
+    smooth = np.array([0.40, 0.30, 0.25, 0.22, 0.20])
+    jagged = np.array([0.40, 0.28, 0.33, 0.24, 0.30])
+    fitted = np.array([0.39, 0.31, 0.26, 0.22, 0.20])
+    log_misfit_s, rises_s = behaviour_features(smooth, fitted)
+    log_misfit_j, rises_j = behaviour_features(jagged, fitted)
+    assert rises_s == 0.0 and 0.3 < rises_j < 1.0
+    assert log_misfit_j > log_misfit_s
+    # the misfit is relative to the curve's drop: scale-free
+    assert np.allclose(behaviour_features(10 * smooth, 10 * fitted),
+                       [log_misfit_s, rises_s])
+    # a flat curve has no drop to divide by: the floor (1 % of the loss unit) holds
+    flat = behaviour_features(np.full(5, 0.2), np.full(5, 0.2))
+    assert flat[1] == 0.0 and flat[0] == pytest.approx(math.log(1e-3))
+    # a single size: no behaviour to read
+    assert behaviour_features(np.array([0.3]), np.array([0.3])).shape == (2,)
+
+
+def test_scale_features_append_the_behaviour_columns() -> None:
+    shared = np.zeros(len(SHARED_NAMES))
+    kw = {"spread": np.ones(3), "disagree": np.ones(3), "gain": np.ones(3), "unit": 1.0}
+    plain = scale_features(shared, np.array([2.0, 4.0, 8.0]), **kw)
+    with_b = scale_features(shared, np.array([2.0, 4.0, 8.0]), behaviour=np.array([-1.0, 0.5]),
+                            **kw)
+    assert plain.shape == (3, len(SCALE_NAMES))
+    assert with_b.shape == (3, len(SCALE_NAMES_BEHAVIOUR))
+    assert np.array_equal(with_b[:, : len(SCALE_NAMES)], plain)
+    # the products with log2(ratio): 1, 2, 3 doublings
+    assert np.allclose(with_b[:, -2], [-1.0, -2.0, -3.0])
+    assert np.allclose(with_b[:, -1], [0.5, 1.0, 1.5])
+
+
+def test_fits_read_tables_of_either_scale_feature_set() -> None:
+    fit = fit_curve(N, _err(4), higher_is_better=False, random_state=0)
+    d = fit.to_dict()
+    shipped = len(fit.to_dict()["calibration"]["scale_coef"])
+    assert shipped in (len(SCALE_NAMES), len(SCALE_NAMES_BEHAVIOUR))
+    widths = {}
+    for names in (SCALE_NAMES, SCALE_NAMES_BEHAVIOUR):
+        coef = np.zeros(len(names))
+        coef[0] = math.log(0.01)  # a constant scale of 0.01 loss units ...
+        if len(names) == len(SCALE_NAMES_BEHAVIOUR):
+            coef[names.index("log_misfit")] = 0.5  # ... times sqrt(the relative misfit)
+        cal = dict(d["calibration"], scale_coef=coef.tolist())
+        other = CurveFit.from_dict(dict(d, calibration=cal))
+        lo, hi = other.interval([512], level=0.9)
+        widths[len(names)] = float(hi[0] - lo[0])
+    assert all(w > 0 for w in widths.values())
+    assert widths[len(SCALE_NAMES)] != pytest.approx(widths[len(SCALE_NAMES_BEHAVIOUR)])
+    # a table of neither length falls back to the bootstrap scale instead of failing
+    cal = dict(d["calibration"], scale_coef=[0.0, 1.0])
+    lo, hi = CurveFit.from_dict(dict(d, calibration=cal)).interval([512], level=0.9)
+    assert lo[0] < hi[0]

@@ -7,6 +7,11 @@ Codes (keys of ``CurveFit.diagnostics``):
 * ``non_monotone`` — the mean metric gets significantly worse between two sizes;
 * ``peaking`` — the best mean is reached before the largest size, significantly;
 * ``saturated`` — the predicted gain from the largest size to 4× is below the noise;
+* ``flat`` — the mean metric is exactly the same at every size (with 3 or more sizes): a
+  model that predicts one class, or a metric that cannot move. The learned calibration
+  leaves such curves out (their scale is ~0, so any later move is hundreds of scales);
+  their intervals say "no change", yet on LCDB 7 / 14 / 21 / 30 % of them moved by more
+  than 1 % of their loss at 2 / 4 / 8 / 16× (``benchmarks/learn_curve_model.py``);
 * ``families_disagree`` — the ensemble's families spread widely at 4× the largest size;
 * ``gap_closed`` — with training scores (``fit_curve(..., train_scores=...)``): at the
   largest size the test score is within 2 standard errors of the score on the training
@@ -58,6 +63,12 @@ def add_diagnostics(fit: CurveFit) -> None:
                 f"{fit.sizes[-1]:g}: the curve peaks (an ill-behaved curve; trust "
                 "extrapolations less)"
             )
+    if len(y) >= 3 and np.ptp(y) <= 1e-9 * max(1.0, float(np.max(np.abs(y)))):
+        d["flat"] = (
+            f"the metric is the same at every size ({len(y)} sizes): the model learns "
+            "nothing in this range (e.g. it predicts one class); its extrapolation cannot "
+            "say what more labels do"
+        )
     x4 = np.array([4.0])
     # the fitted curve's own gain (the observed mean at the largest size carries its noise)
     gain = float(np.diff(fit._pred_loss(np.array([4.0, 1.0])))[0])

@@ -18,7 +18,9 @@ from dataroi.curves._calibration import Calibration, load_calibration, uncertain
 from dataroi.curves._families import AUTO_FAMILIES, FAMILIES, CurveFamily, DataStats, get_family
 from dataroi.curves._stack import (
     SCALE_NAMES,
+    SCALE_NAMES_BEHAVIOUR,
     Stacker,
+    behaviour_features,
     load_stacker,
     loss_unit,
     own_features,
@@ -404,7 +406,8 @@ class CurveFit:
     def _scale(self, x: np.ndarray, boot: np.ndarray, pred: np.ndarray) -> np.ndarray:
         y_last = float(self.mean_loss[-1])
         coef = None if self._cal is None else self._cal.scale_coef
-        if coef is None or len(coef) != len(SCALE_NAMES):
+        # the coefficient count says which features the table was learned with
+        if coef is None or len(coef) not in (len(SCALE_NAMES), len(SCALE_NAMES_BEHAVIOUR)):
             sd = boot.std(axis=0) if len(boot) > 1 else np.zeros(len(x))
             return uncertainty_scale(sd, pred, y_last, float(self.se_loss[-1]))
         comp = self._component_loss(x)
@@ -412,8 +415,11 @@ class CurveFit:
         spread = comp.std(axis=0) if len(comp) > 1 else np.zeros(len(x))
         disagree = w @ np.abs(comp - pred[None, :])
         unit = loss_unit(self.mean_loss)
+        behaviour = None
+        if len(coef) == len(SCALE_NAMES_BEHAVIOUR):
+            behaviour = behaviour_features(self.mean_loss, self._pred_loss(self._x(self.sizes)))
         psi = scale_features(self._shared(), x, spread=spread, disagree=disagree,
-                             gain=pred - y_last, unit=unit)
+                             gain=pred - y_last, unit=unit, behaviour=behaviour)
         s = unit * np.exp(np.clip(psi @ coef, -30.0, 5.0))
         return np.maximum(s, 1e-9 * (1.0 + abs(y_last)))
 

@@ -44,10 +44,13 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "BEHAVIOUR_NAMES",
+    "SCALE_NAMES_BEHAVIOUR",
     "SHARED_NAMES",
     "TRAIN_OWN_NAMES",
     "TRAIN_SHARED_NAMES",
     "Stacker",
+    "behaviour_features",
     "load_stacker",
     "own_features",
     "scale_features",
@@ -79,6 +82,14 @@ SCALE_NAMES: tuple[str, ...] = (
     "one", "log2_ratio", "log2_ratio_sq", "log_spread", "log_disagree", "log_rel_gain",
     "log2_ratio_x_n_sizes", "log2_ratio_x_log2_span", "log2_ratio_x_log_level",
     *SHARED_NAMES,
+)
+#: How the observed curve behaves (see :func:`behaviour_features`), in order.
+BEHAVIOUR_NAMES: tuple[str, ...] = ("log_misfit", "non_monotone")
+#: Scale-model features of the tables that also read the curve's behaviour: the
+#: features of :data:`SCALE_NAMES`, then :data:`BEHAVIOUR_NAMES` and their products with
+#: the log2 ratio. A table's ``scale_coef`` length says which set it was learned on.
+SCALE_NAMES_BEHAVIOUR: tuple[str, ...] = (
+    *SCALE_NAMES, *BEHAVIOUR_NAMES, *(f"log2_ratio_x_{b}" for b in BEHAVIOUR_NAMES),
 )
 
 #: Shipped gate files by kind (see :func:`load_stacker`).
@@ -216,6 +227,45 @@ def train_features(
     return shared, np.column_stack([np.clip(excess, -1.0, 1.0), np.maximum(excess, 0.0)])
 
 
+def behaviour_features(mean_loss: np.ndarray, fitted_loss: np.ndarray) -> np.ndarray:
+    """How well-behaved the observed curve is (see :data:`BEHAVIOUR_NAMES`).
+
+    * ``log_misfit``: log of the ensemble's root mean squared in-sample misfit relative
+      to the curve's observed drop (from the smallest to the largest size, at least 1 %
+      of the loss unit), clipped to [log 0.001, log 10];
+    * ``non_monotone``: the rises of the mean loss from one size to the next, as a share
+      of rises plus the observed drop (0: the mean loss never rose; 1: it only rose).
+
+    On held-out LCDB curves fitted the way a study sees them, the extrapolation errors of
+    smooth, monotone curves (gradient boosting, forests, logistic regression) are much
+    lighter-tailed than those of jagged ones (perceptrons, sigmoid SVMs); without these
+    features one scale fits both badly (``docs/curves.md``).
+
+    Args:
+        mean_loss: Mean loss at each observed size, increasing sizes.
+        fitted_loss: The ensemble's prediction at the same sizes.
+
+    Example:
+        >>> b = behaviour_features(np.array([0.4, 0.3, 0.32, 0.2]),
+        ...                        np.array([0.39, 0.31, 0.29, 0.21]))
+        >>> round(float(b[1]), 3)  # a rise of 0.02 against a drop of 0.2
+        0.091
+    """
+    y = np.asarray(mean_loss, float)
+    f = np.asarray(fitted_loss, float)
+    unit = loss_unit(y)
+    if len(y) < 2:
+        return np.array([math.log(0.001), 0.0])
+    drop = max(float(y[0] - y[-1]), 0.0)
+    rises = float(np.maximum(np.diff(y), 0.0).sum())
+    rms = float(np.sqrt(np.mean((f - y) ** 2)))
+    misfit = rms / max(drop, 0.01 * unit)
+    return np.array([
+        math.log(float(np.clip(misfit, 1e-3, 10.0))),
+        rises / (rises + drop) if rises + drop > 0 else 0.0,
+    ])
+
+
 def scale_features(
     shared: np.ndarray,
     ratio: np.ndarray,
@@ -224,6 +274,7 @@ def scale_features(
     disagree: np.ndarray,
     gain: np.ndarray,
     unit: float,
+    behaviour: np.ndarray | None = None,
 ) -> np.ndarray:
     """Scale-model features at each extrapolation ratio, shape ``(len(ratio), n)``.
 
@@ -234,18 +285,24 @@ def scale_features(
         disagree: Weighted mean absolute deviation of the families from the ensemble.
         gain: Predicted change of the ensemble from the largest size to ``n``.
         unit: The curve's loss unit (:func:`loss_unit`).
+        behaviour: Output of :func:`behaviour_features`; given, the columns of
+            :data:`SCALE_NAMES_BEHAVIOUR` are returned, else those of :data:`SCALE_NAMES`.
     """
     lr = np.clip(np.log2(np.maximum(np.asarray(ratio, float), 1.0)), 0.0, 4.0)
     n = len(lr)
     shared = np.asarray(shared, float)
-    return np.column_stack([
+    cols = [
         np.ones(n), lr, lr**2,
         np.log(np.abs(np.asarray(spread, float)) / unit + _T),
         np.log(np.abs(np.asarray(disagree, float)) / unit + _T),
         np.log(np.abs(np.asarray(gain, float)) / unit + _T),
         lr * shared[4], lr * shared[5], lr * shared[0],
         np.tile(np.asarray(shared, float), (n, 1)),
-    ])
+    ]
+    if behaviour is not None:
+        b = np.asarray(behaviour, float)
+        cols += [np.tile(b, (n, 1)), lr[:, None] * b[None, :]]
+    return np.column_stack(cols)
 
 
 def expand(shared: np.ndarray, own: np.ndarray, available: np.ndarray

@@ -61,6 +61,8 @@ _ACTIONS = {
                  "noise, QA) or a better model",
     "families_disagree": "add larger training sizes or more repeats to narrow the "
                          "extrapolation",
+    "flat": "check the model (scaling, class weights, convergence): a model that predicts "
+            "one class cannot show what more labels buy",
 }
 
 
