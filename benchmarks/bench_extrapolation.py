@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _lcdb import LcdbCurve, load_lcdb_curves, set_mean
 from _studylike import report_study_like, run_study_like
+from _studyshape import collect_learn, family_arrays, report_eval, run_eval
 from dataroi.curves import fit_curve
 from dataroi.curves._families import FAMILIES
 from dataroi.curves._stack import loss_unit
@@ -115,18 +116,14 @@ def eval_curve(args: tuple[LcdbCurve, int, str, str]) -> dict[str, Any] | None:
     keep = later & (sizes <= 16.5 * n_max)
     ev = sizes[keep]
     truth = truth_all[keep]
-    x = ev / fit.n_ref
-    comp = fit._component_loss(x)
-    fam = {c.family: np.maximum(comp[i], 0.0) for i, c in enumerate(fit.components)}
+    big_f, big_o, fam = family_arrays(fit, CANDIDATES, ev / fit.n_ref)
     shared, own, avail = fit.stack_inputs(CANDIDATES)
-    big_f = np.full((len(CANDIDATES), len(ev)), np.nan)
-    for k, nm in enumerate(CANDIDATES):
-        if nm in fam and avail[k]:
-            big_f[k] = fam[nm]
+    big_f[~avail], big_o[~avail] = np.nan, np.nan
     rec: dict[str, Any] = {
         "openmlid": curve.openmlid, "learner": curve.learner, "N": n_max,
         "ratio": ev / n_max, "truth": truth, "family_pred": fam,
-        "shared": shared, "own": own, "avail": avail, "F": big_f,
+        "shared": shared, "own": own, "avail": avail, "F": big_f, "F_obs": big_o,
+        "mean_loss": fit.mean_loss.copy(), "shape": "full",
         "unit": loss_unit(fit.mean_loss), "y_last": float(fit.mean_loss[-1]),
         "seconds": seconds, "diagnostics": sorted(fit.diagnostics), "weights": fit.weights,
         "train_feats": fit.train_inputs(CANDIDATES) if mode == "learn" else None,
@@ -432,6 +429,14 @@ def main(argv: list[str] | None = None) -> int:
                          "(anchors in [N/2**span, N]) for these N; none: skip")
     ap.add_argument("--study-span", type=float, default=5.0,
                     help="doublings below N that a study-like fit sees")
+    ap.add_argument("--study-shapes", type=int, default=10, metavar="K",
+                    help="learners per data set cut to study shapes (few sizes and seeds, "
+                         "_studyshape.py): with --learn the calibration is learned on their "
+                         "training cuts too; the held-out cuts are checked in a last "
+                         "section; 0 = neither")
+    ap.add_argument("--keep-gates", action="store_true",
+                    help="with --learn: write the calibration files only, keep the shipped "
+                         "gate files")
     args = ap.parse_args(argv)
     cmd = " ".join(["python benchmarks/bench_extrapolation.py", *sys.argv[1:]])
     print(f"reproduce with: {cmd}", flush=True)
@@ -449,19 +454,29 @@ def main(argv: list[str] | None = None) -> int:
     train_curves = select_curves(curves, train_ids, args.per_dataset_train, args.seed)
     train_recs = run(train_curves, args.train_n, args.jobs, "learn")
     print(f"training fits: {len(train_recs)} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    train_study: list[dict] = []
+    if args.study_shapes and (args.learn or args.collect_only):
+        t1 = time.perf_counter()
+        train_study = collect_learn(
+            select_curves(curves, train_ids, args.study_shapes, args.seed + 1), CANDIDATES,
+            args.jobs)
+        print(f"study-shaped training cuts: {len(train_study)} "
+              f"({time.perf_counter() - t1:.0f} s)", flush=True)
     test_curves = select_curves(curves, test_ids, args.per_dataset, args.seed)
     if args.collect_only:
         test_recs = run(test_curves, args.n, args.jobs, "learn")
         with open(args.cache, "wb") as fh:
-            pickle.dump({"train": train_recs, "test": test_recs,
+            pickle.dump({"train": train_recs, "test": test_recs, "train_study": train_study,
                          "train_ids": sorted(train_ids)}, fh)
         print(f"records -> {args.cache} ({time.perf_counter() - t0:.0f} s)")
         return 0
     if args.learn:
         _, _, oof = learn(train_recs, CANDIDATES, sorted(train_ids), Path(args.out),
-                          lcdb_licence_text(), SPLIT_SEED)
+                          lcdb_licence_text(), SPLIT_SEED, study_recs=train_study or None,
+                          write_gate=not args.keep_gates)
         learn(train_recs, CANDIDATES, sorted(train_ids), Path(args.out), lcdb_licence_text(),
-              SPLIT_SEED, train=True)
+              SPLIT_SEED, train=True, study_recs=train_study or None,
+              write_gate=not args.keep_gates)
         for i, r in enumerate(train_recs):
             r["pred"] = oof[i, : len(r["ratio"])]
         load_stacker.cache_clear()
@@ -500,6 +515,12 @@ def main(argv: list[str] | None = None) -> int:
         rows = run_study_like(test_curves, args.study_n, args.study_span, args.jobs)
         report_study_like(rows, args.study_span)
         print(f"study-like section: {time.perf_counter() - t1:.0f} s")
+    if args.study_shapes:
+        t1 = time.perf_counter()
+        shaped = select_curves(curves, test_ids, args.study_shapes, args.seed + 1)
+        report_eval(run_eval(shaped, args.jobs))
+        print(f"study-shaped section ({args.study_shapes} learners per held-out data set): "
+              f"{time.perf_counter() - t1:.0f} s")
     return 0
 
 

@@ -20,9 +20,17 @@ then evaluates on the held-out data sets)::
 
     python benchmarks/bench_extrapolation.py --lcdb /work/lcdb --learn
 
-or, from records cached by ``bench_extrapolation.py --cache FILE``::
+or, from records cached by ``bench_extrapolation.py --collect-only --cache FILE``::
 
     python benchmarks/learn_curve_model.py --cache FILE --out src/dataroi/curves
+
+The scale model and the calibration table are learned on two record sets of the training
+data sets, each weighted equally: curves fitted on every LCDB anchor up to N (all seeds),
+and the same curves cut to the shapes of a study (five to eight sizes over 2.5–5
+doublings, three to ten seeds, the truth being the same seeds' mean later;
+``_studyshape.py``). The scale model also reads how the observed curve behaves (its
+in-sample misfit and how often it rose; ``dataroi.curves._stack.behaviour_features``).
+``--keep-gates`` writes the calibration files only.
 
 LCDB: MIT License, Copyright (c) 2021 Felix Mohr.
 """
@@ -41,12 +49,20 @@ from scipy.optimize import minimize
 
 from _lcdb import set_mean
 from dataroi.curves._calibration import CALIBRATION_FILES, Calibration
-from dataroi.curves._stack import STACKER_FILES, Stacker, expand, scale_features
+from dataroi.curves._stack import (
+    SCALE_NAMES_BEHAVIOUR,
+    STACKER_FILES,
+    Stacker,
+    behaviour_features,
+    expand,
+    scale_features,
+)
 
 LCDB_NOTICE = "LCDB 1.0 (Mohr et al., 2022), MIT License, Copyright (c) 2021 Felix Mohr"
 MIN_RATIO = 1.9  # the gate is trained on the errors at ratios >= 2
 DELTA = 0.003  # smoothing of |r| (loss units) in the gate objective
 LAMBDAS = (3e-5, 1e-4, 3e-4, 1e-3)
+FLAT = 1e-9  # a mean loss that moved less than this across the sizes never moved
 
 
 def _arrays(recs: list[dict[str, Any]], k: int, train: bool = False
@@ -80,6 +96,17 @@ def _arrays(recs: list[dict[str, Any]], k: int, train: bool = False
         out["T"][i, :m] = r["truth"]
         out["R"][i, :m] = r["ratio"]
         out["M"][i, :m] = np.isfinite(r["truth"])
+    if all("F_obs" in r for r in recs):
+        # each family's loss at the fitted sizes, for the behaviour features
+        q = max(len(r["mean_loss"]) for r in recs)
+        out["Fobs"] = np.zeros((n, k, q))
+        out["Y"] = np.zeros((n, q))
+        out["QM"] = np.zeros((n, q), bool)
+        for i, r in enumerate(recs):
+            m = len(r["mean_loss"])
+            out["Fobs"][i, :, :m] = np.where(np.isfinite(r["F_obs"]), r["F_obs"], r["y_last"])
+            out["Y"][i, :m] = r["mean_loss"]
+            out["QM"][i, :m] = True
     _, inv, cnt = np.unique(out["g"], return_inverse=True, return_counts=True)
     out["w"] = 1.0 / cnt[inv]  # every data set counts once
     return out
@@ -170,22 +197,43 @@ def _mae_at(pred: np.ndarray, d: dict[str, np.ndarray], ratio: float) -> float:
     return set_mean(err, d["g"][rows])
 
 
-def oof_gate(d: dict[str, np.ndarray], lam: float, n_folds: int = 5
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold (grouped by data set) weights and predictions of the gate."""
+def oof_gate(d: dict[str, np.ndarray], lam: float, n_folds: int = 5,
+             extra: dict[str, np.ndarray] | None = None
+             ) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                        np.ndarray]:
+    """Out-of-fold (grouped by data set) weights and predictions of the gate.
+
+    With ``extra`` (arrays of other records of the same data sets, e.g. the study-shaped
+    cuts), each of its records is predicted by the gate of the fold that left its data
+    set out too, and ``(w, pred, w_extra, pred_extra)`` is returned.
+    """
     fold = _folds(d["g"], n_folds)
+    fold_of = dict(zip(d["g"].tolist(), fold.tolist(), strict=True))
     w = np.zeros(d["A"].shape)
     pred = np.zeros(d["T"].shape)
+    if extra is not None:
+        # a data set without a record in d is in no fold's training part: any fold will do
+        fold_x = np.array([fold_of.get(g, int(g) % n_folds) for g in extra["g"].tolist()])
+        w_x = np.zeros(extra["A"].shape)
+        pred_x = np.zeros(extra["T"].shape)
     for f in range(n_folds):
         tr, te = np.nonzero(fold != f)[0], np.nonzero(fold == f)[0]
         theta, mean, std = fit_gate(_subset(d, tr), lam)
         w[te], pred[te] = predict_gate(theta, mean, std, _subset(d, te))
-    return w, pred
+        if extra is not None:
+            tx = np.nonzero(fold_x == f)[0]
+            if tx.size:
+                w_x[tx], pred_x[tx] = predict_gate(theta, mean, std, _subset(extra, tx))
+    if extra is None:
+        return w, pred
+    return w, pred, w_x, pred_x
 
 
-def _scale_design(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Scale-model features of every (record, later anchor), with the row indices."""
+def _scale_design(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray,
+                  behaviour: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scale-model features of every (record, later anchor), with the row indices;
+    ``behaviour`` appends the curve's behaviour features (``d`` must hold ``Fobs``): the
+    in-sample ensemble is ``w`` times each family's fitted loss, as ``CurveFit`` has it."""
     rows, cols, feats = [], [], []
     for i in range(len(pred)):
         m = np.nonzero(d["M"][i])[0]
@@ -194,18 +242,51 @@ def _scale_design(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray
         f = d["F"][i][:, m][d["A"][i]]
         spread = f.std(axis=0) if len(f) > 1 else np.zeros(len(m))
         dis = w[i][d["A"][i]] @ np.abs(f - pred[i, m][None, :])
+        beh = None
+        if behaviour:
+            q = d["QM"][i]
+            beh = behaviour_features(d["Y"][i, q], w[i] @ d["Fobs"][i][:, q])
         feats.append(scale_features(d["S0"][i], d["R"][i, m], spread=spread, disagree=dis,
-                                    gain=pred[i, m] - d["ylast"][i], unit=d["unit"][i]))
+                                    gain=pred[i, m] - d["ylast"][i], unit=d["unit"][i],
+                                    behaviour=beh))
         rows.extend([i] * len(m))
         cols.extend(m.tolist())
     return np.vstack(feats), np.array(rows), np.array(cols)
 
 
+def uses_behaviour(coef: np.ndarray) -> bool:
+    """Whether scale coefficients were learned with the behaviour features."""
+    return len(coef) == len(SCALE_NAMES_BEHAVIOUR)
+
+
 def fit_scale(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray,
-              ridge: float = 1e-2) -> np.ndarray:
+              ridge: float = 1e-2, behaviour: bool = False) -> np.ndarray:
     """Weighted ridge regression of log(|residual| / unit + 1e-4) on the scale features."""
-    x, r, c = _scale_design(d, w, pred)
+    x, r, c = _scale_design(d, w, pred, behaviour)
     return scale_regression(d, pred, x, r, c, ridge)
+
+
+def part_weights(d: dict[str, np.ndarray], r: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Weight of each (record, later anchor) row: every data set counts once, each of its
+    records equally, the rows of a record share its weight; the weights sum to 1."""
+    sw = d["w"][r] / np.bincount(r, minlength=len(pred))[r]
+    return sw / sw.sum()
+
+
+def fit_scale_pooled(parts: list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]],
+                     ridge: float = 1e-2, behaviour: bool = False) -> np.ndarray:
+    """:func:`fit_scale` on several record sets at once (``(d, w, pred)`` each), every set
+    weighted equally (e.g. LCDB's full curves and their study-shaped cuts)."""
+    xs, ys, ws = [], [], []
+    for d, w, pred in parts:
+        x, r, c = _scale_design(d, w, pred, behaviour)
+        xs.append(x)
+        ys.append(np.log(np.abs(d["T"][r, c] - pred[r, c]) / d["unit"][r] + 1e-4))
+        ws.append(part_weights(d, r, pred) / len(parts))
+    x, y, sw = np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
+    pen = ridge * np.eye(x.shape[1])
+    pen[0, 0] = 0.0
+    return np.linalg.solve(x.T @ (x * sw[:, None]) + pen, (x * sw[:, None]).T @ y)
 
 
 def scale_regression(d: dict[str, np.ndarray], pred: np.ndarray, x: np.ndarray,
@@ -231,7 +312,7 @@ def normalised_residuals(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarr
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(x, r, c, z)``: scale features of every (record, later anchor), its row and
     column, and the residual divided by the learned scale."""
-    x, r, c = _scale_design(d, w, pred)
+    x, r, c = _scale_design(d, w, pred, uses_behaviour(coef))
     return x, r, c, (d["T"][r, c] - pred[r, c]) / learned_scale(d["unit"][r], x, coef)
 
 
@@ -257,17 +338,26 @@ def with_train(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list[int],
           out_dir: Path, licence_text: str, split_seed: int, train: bool = False,
+          study_recs: list[dict[str, Any]] | None = None, write_gate: bool = True,
           ) -> tuple[Stacker, Calibration, np.ndarray]:
     """Learn the gate and the calibration; write ``stacker.json`` and ``calibration.json``
     (``train``: the training-score gate, ``stacker_train.json`` and
     ``calibration_train.json``, from the records of :func:`with_train`).
+
+    The gate is learned on ``recs`` (LCDB curves fitted on every anchor up to N). With
+    ``study_recs`` (the same data sets' curves cut to study shapes, ``_studyshape.py``),
+    the scale model, with the behaviour features, and the calibration table are learned
+    on both sets' out-of-fold residuals, each set weighted equally. ``write_gate=False``
+    keeps the shipped gate file and writes the calibration only.
 
     Returns:
         The gate, the calibration and the out-of-fold predictions of the training records.
     """
     if train:
         recs = with_train(recs)
+        study_recs = None if study_recs is None else with_train(study_recs)
     d = _arrays(recs, len(families), train)
+    ds = _arrays(study_recs, len(families), train) if study_recs else None
     scores = {}
     oof = {}
     for lam in LAMBDAS:
@@ -293,21 +383,65 @@ def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list
                  theta[k + k * ns:].reshape(k, no),
                  dict(meta, objective="smoothed absolute error at ratios 2-16, data sets "
                                       "weighted equally"), uses_train=train)
-    w_oof, p_oof = oof[lam]
-    coef = fit_scale(d, w_oof, p_oof)
-    _, r, c, z = normalised_residuals(d, w_oof, p_oof, coef)
-    print("  out of fold, " + residual_correlation(recs, z, d["R"][r, c], r), flush=True)
-    cal = calibrate(d, r, c, z, coef, dict(
-        meta, residual="(truth - prediction) / learned scale, out-of-fold gate predictions"))
+    residual = "(truth - prediction) / learned scale, out-of-fold gate predictions"
+    if ds is None:
+        w_oof, p_oof = oof[lam]
+        coef = fit_scale(d, w_oof, p_oof)
+        _, r, c, z = normalised_residuals(d, w_oof, p_oof, coef)
+        print("  out of fold, " + residual_correlation(recs, z, d["R"][r, c], r), flush=True)
+        cal = calibrate(d, r, c, z, coef, dict(meta, residual=residual))
+    else:
+        w_oof, p_oof, w_s, p_s = oof_gate(d, lam, extra=ds)
+        # curves whose mean never moved (a model predicting one class at every size) are
+        # another regime: their scale is ~0, so any later move is a residual of hundreds
+        # of scales; CurveFit flags them ('flat') instead
+        kd, ks = moving(recs), moving(study_recs or [])
+        print(f"  left out of the calibration: {len(recs) - kd.size} of {len(recs)} full "
+              f"and {len(study_recs or []) - ks.size} of {len(study_recs or [])} study-shaped "
+              "records whose mean never moved", flush=True)
+        parts = [(_subset(d, kd), w_oof[kd], p_oof[kd]), (_subset(ds, ks), w_s[ks], p_s[ks])]
+        coef = fit_scale_pooled(parts, behaviour=True)
+        cal = calibrate_pooled(parts, coef, dict(
+            meta, residual=residual + "; LCDB curves on every anchor up to N and cut to "
+            "study shapes (_studyshape.py), each set weighted equally",
+            n_study_fits=len(study_recs or []),
+            study_fit_sizes=sorted({int(r["N"]) for r in study_recs or []})))
     out_dir.mkdir(parents=True, exist_ok=True)
     kind = "train" if train else "test"
     files = (out_dir / STACKER_FILES[kind], out_dir / CALIBRATION_FILES[kind])
-    files[0].write_text(json.dumps(st.to_dict(), indent=1) + "\n")
+    if write_gate:
+        files[0].write_text(json.dumps(st.to_dict(), indent=1) + "\n")
     files[1].write_text(json.dumps(cal.to_dict(), indent=1) + "\n")
+    wrote = f"{files[0]}, {files[1]}" if write_gate else f"{files[1]} (gate file kept)"
     print(f"learned {kind}-score gate (lambda={lam:g}) and calibration from {len(recs)} "
-          f"training fits ({len(set(d['g'].tolist()))} data sets) -> {files[0]}, {files[1]}",
-          flush=True)
+          f"training fits ({len(set(d['g'].tolist()))} data sets)"
+          + (f" and {len(study_recs or [])} study-shaped cuts" if ds is not None else "")
+          + f" -> {wrote}", flush=True)
     return st, cal, p_oof
+
+
+def moving(recs: list[dict[str, Any]]) -> np.ndarray:
+    """Indices of the records whose mean loss changed across the fitted sizes."""
+    return np.array([i for i, r in enumerate(recs) if np.ptp(r["mean_loss"]) > FLAT],
+                    dtype=int)
+
+
+def calibrate_pooled(parts: list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]],
+                     coef: np.ndarray, meta: dict[str, Any]) -> Calibration:
+    """:func:`calibrate` on several record sets: in every cell of the table (ratio, span)
+    each (data set, record set) pair counts once, so a record set that has only a few
+    data sets in a cell (e.g. LCDB's full curves over two doublings) cannot outweigh one
+    that has many there."""
+    ratio, z, g, spans = [], [], [], []
+    for j, (d, w, pred) in enumerate(parts):
+        _, r, c, zz = normalised_residuals(d, w, pred, coef)
+        ratio.append(d["R"][r, c])
+        z.append(zz)
+        g.append(d["g"][r].astype(np.int64) * len(parts) + j)
+        spans.append(log2_spans(d)[r])
+    return Calibration.learn(np.concatenate(ratio), np.concatenate(z),
+                             groups=np.concatenate(g), log2_grid=np.arange(0.5, 4.01, 0.5),
+                             meta=meta, scale_coef=coef, spans=np.concatenate(spans))
 
 
 def replay(recs: list[dict[str, Any]], st: Stacker, cal: Calibration) -> None:
@@ -367,9 +501,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="records written by bench_extrapolation.py (several files: their "
                          "training and held-out records are pooled)")
     ap.add_argument("--out", default="src/dataroi/curves")
+    ap.add_argument("--keep-gates", action="store_true",
+                    help="write the calibration files only, keep the shipped gate files")
     args = ap.parse_args(argv)
     print("reproduce with: python benchmarks/learn_curve_model.py " + " ".join(sys.argv[1:]))
-    data: dict[str, Any] = {"train": [], "test": [], "train_ids": None}
+    data: dict[str, Any] = {"train": [], "test": [], "train_study": [], "train_ids": None}
     for path in args.cache:
         with open(path, "rb") as fh:
             part = pickle.load(fh)
@@ -377,13 +513,16 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"{path}: records of another split of the data sets")
         data["train"] += part["train"]
         data["test"] += part["test"]
+        data["train_study"] += part.get("train_study", [])
         data["train_ids"] = part["train_ids"]
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_extrapolation import CANDIDATES, SPLIT_SEED, lcdb_licence_text
 
     for train in (False, True):
         st, cal, _ = learn(data["train"], CANDIDATES, data["train_ids"], Path(args.out),
-                           lcdb_licence_text(), SPLIT_SEED, train=train)
+                           lcdb_licence_text(), SPLIT_SEED, train=train,
+                           study_recs=data["train_study"] or None,
+                           write_gate=not args.keep_gates)
         print("held-out replay (no refit):")
         replay(data["test"], st, cal)
     return 0
