@@ -71,8 +71,22 @@ def test_marginal_value_grid_quantiles_and_determinism(curves, iris_study):
 def test_gains_of_one_draw_are_consistent_across_added_labels(curves):
     g = curves.gain_draws("logreg", [30, 60, 120, 240], 500)
     assert g.shape == (500, 4)
-    # one draw is one curve: the gain at 0 added labels is exactly 0
-    assert np.allclose(curves.gain_draws("logreg", [0], 10), 0.0)
+    # no labels added, no gain
+    assert np.allclose(curves.gain_draws("logreg", [0, 30], 10)[:, 0], 0.0)
+
+
+def test_gains_are_measured_from_todays_observed_score(curves):
+    deltas = [30, 120, 480]
+    g = curves.gain_draws("logreg", deltas, 400)
+    levels = curves.draws("logreg", [curves.current_n + d for d in deltas], 400)
+    # a gain is the draw's score later minus the score observed today (the mean over the
+    # repeats), not minus the draw's own level today
+    assert np.allclose(g, levels - curves.observed_today("logreg"))
+    # so the gain's quantiles are the metric's calibrated quantiles shifted by today's
+    lo, hi = np.quantile(g[:, 2], [0.05, 0.95])
+    llo, lhi = np.quantile(levels[:, 2], [0.05, 0.95])
+    today = curves.observed_today("logreg")
+    assert lo == pytest.approx(llo - today) and hi == pytest.approx(lhi - today)
 
 
 def test_labels_to_target_already_reached_and_never(curves):
@@ -125,23 +139,32 @@ def test_draw_bounds_follow_the_fits_best_value():
     neg = fit_study_curves(frame.assign(value=frame["value"] - 1.0), metric="accuracy",
                            higher_is_better=True, random_state=0)
     assert all(hi == 0.0 for _, hi in neg.bounds.values())
-    # lower is better and unbounded (scores below 0): no limit below, the worst above
+    # lower is better and unbounded (scores below 0): no limit below, above it the worst
+    # mean plus the noise of a re-measurement (twice the largest standard error)
     low = fit_study_curves(frame.assign(value=-frame["value"]), metric="accuracy",
                            higher_is_better=False, random_state=0)
-    worst = (-frame["value"]).groupby([frame["model"], frame["n_train"]]).mean()
+    by = (-frame["value"]).groupby([frame["model"], frame["n_train"]])
+    worst, se = by.mean(), by.std() / np.sqrt(by.count())
     for m, (lo, hi) in low.bounds.items():
-        assert lo == -math.inf and hi == pytest.approx(worst[m].max())
+        assert lo == -math.inf and hi == pytest.approx(worst[m].max() + 2 * se[m].max())
+    for m, (lo, _) in acc.bounds.items():
+        acc_by = frame[frame["model"] == m].groupby("n_train")["value"]
+        se_m = (acc_by.std() / np.sqrt(acc_by.count())).max()
+        assert lo == pytest.approx(acc_by.mean().min() - 2 * se_m)
     assert np.all(np.isfinite(low.draws("simple", [4000], 200)))  # was clipped to [inf, .]
 
 
 def test_a_statement_at_coin_flip_odds_says_so():
     c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
-    # deep overtakes simple near +430 labels: just past it the odds are near even
-    near = compare_models(c, max_factor=1.1, n_draws=500).pairs[0]
-    assert near["crossing_delta_n"] is not None
-    assert near["summary"].endswith(", close to a coin flip")
     far = compare_models(c, max_factor=8, n_draws=500).pairs[0]
     assert "coin flip" not in far["summary"]
+    # deep overtakes simple at a few hundred added labels: just past it the odds are near
+    # even
+    cross = far["crossing_delta_n"]
+    assert cross is not None and 0 < cross < c.current_n * 2
+    near = compare_models(c, max_factor=(cross + 10) / c.current_n, n_draws=500).pairs[0]
+    assert near["crossing_delta_n"] is not None
+    assert near["summary"].endswith(", close to a coin flip")
     # no crossing within 1x, yet "stays better" only at P < 0.6: said too
     short = compare_models(c, max_factor=1, n_draws=500).pairs[0]
     assert short["crossing_delta_n"] is None and "close to a coin flip)" in short["summary"]

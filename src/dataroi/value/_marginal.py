@@ -3,7 +3,10 @@
 Every number comes from the joint curve draws of :class:`StudyCurves`: one draw is one
 whole plausible curve (a bootstrap curve whose rank is mapped to the calibrated quantile
 at each size), so a draw's gains at 1×, 2× and 4× more labels belong together and
-differences between sizes stay paired. A draw is not forced to be monotone: where its
+differences between sizes stay paired. Gains are measured from today's observed mean (the
+score a re-measurement would be compared with; see ``StudyCurves.gain_draws``), so their
+quantiles are the calibrated quantiles of the metric at the larger size, shifted by
+today's score. A draw is not forced to be monotone: where its
 rank changes between sizes it can give a slightly smaller gain for more labels, which is
 why P(gain > 0) need not rise strictly along the grid.
 
@@ -165,9 +168,9 @@ def requirement_draws(c: StudyCurves, model: str, target: float, *, max_factor: 
     if met:
         return np.full(int(n_draws), float(c.current_n))
     grid = np.unique(np.round(np.geomspace(c.current_n, max_factor * c.current_n, n_grid)))
-    dr = c.draws(model, grid, n_draws)
-    # anchor each draw at today's observed mean: gains from today, not the curve's level
-    score = c.clip(model, c.observed_today(model) + (dr - dr[:, :1]))
+    # the metric a draw predicts at each size (today's observed mean plus its gain)
+    score = c.observed_today(model) + c.sign * c.gain_draws(model, grid - c.current_n,
+                                                            n_draws)
     hit = c.sign * (score - target) >= 0
     hit[:, 0] = False
     reached = hit.any(axis=1)
