@@ -93,10 +93,11 @@ def equivalent_labels(fit_ref: Any, fit_other: Any, n0: int, *, reference: str =
         target: the score to reach, when measured (the reference's mean at ``n0`` over
             repeats); default: the reference curve's draws at ``n0``. A measured target
             keeps the other curve's draws as the only source of noise.
-        other_today: the other arm's measured mean at ``n0``; when given, each draw of its
-            curve is moved to pass through it, so the curve contributes only the gain
-            beyond ``n0`` (a curve that misses its own last point cannot bias the
-            answer).
+        other_today: the other arm's measured mean at ``n0``; when given, it is the
+            other arm's score at ``n0`` and the draws beyond ``n0`` are the curve's
+            calibrated scores there, so a gain is measured from the measured score, as
+            ``StudyCurves.gain_draws`` measures it (subtracting each draw's own level at
+            ``n0`` instead cancelled uncertainty that held-out LCDB curves show is real).
         draws: joint curve draws per arm.
         max_factor: search up to ``max_factor × n0`` labels.
         random_state: seed of the draws.
@@ -113,7 +114,7 @@ def equivalent_labels(fit_ref: Any, fit_other: Any, n0: int, *, reference: str =
     b = np.asarray(fit_other.sample(grid, size=draws,
                                     random_state=np.random.default_rng(rs[1])), dtype=float)
     if other_today is not None and np.isfinite(other_today):
-        b = b - b[:, :1] + float(other_today)   # grid[0] is n0
+        b[:, 0] = float(other_today)   # grid[0] is n0: today's score is the measured one
     sign = 1.0 if hib else -1.0
     a, b = sign * a, sign * b
     reach = b >= a[:, None]
