@@ -280,8 +280,12 @@ def report_eval(rows: list[dict[str, Any]]) -> None:
             if sel:
                 print(_line(f"  -> {m}N", sel))
     print(_line("all", rows))
-    print("  (level intervals against the mean over every seed instead: "
-          + " / ".join(f"{_cov(rows, f'all{lv:g}'):.1%}" for lv in LEVELS) + ")")
+    moving = [r for r in rows if not r["flat"]]
+    print(_line("all but flat curves (diagnostic 'flat')", moving))
+    print("  level intervals against the mean over every seed instead: "
+          + " / ".join(f"{_cov(rows, f'all{lv:g}'):.1%}" for lv in LEVELS))
+    print("  gains as draw(N) - draw(n), the construction before: "
+          + " / ".join(f"{_cov(rows, f'dgain{lv:g}'):.1%}" for lv in LEVELS))
     print("per learner (all shapes, N and ratios):")
     by: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
