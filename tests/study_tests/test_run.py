@@ -169,7 +169,8 @@ def _wait_for(study, at_least: int, timeout: float = 60.0) -> None:
 @pytest.mark.parametrize("sig, jobs", [(signal.SIGINT, 1), (signal.SIGTERM, 2)])
 def test_interrupt_releases_claimed_trials_and_a_rerun_finishes(write_spec, tmp_path, sig,
                                                                 jobs):
-    spec_path = write_spec(_slow_spec(0.25))
+    # 0.5 s per trial: on a loaded machine a 0.25 s run could finish before the signal
+    spec_path = write_spec(_slow_spec(0.5))
     ledger = str(tmp_path / "ledger.db")
     study = dataroi.load_study(spec_path, ledger=ledger)
     proc = _spawn_run(spec_path, ledger, jobs)
