@@ -17,6 +17,17 @@ Run (LCDB fetched as described in ``benchmarks/_lcdb.py``)::
 
 A last section (``--study-n``, see ``_studylike.py``) refits the held-out curves the way a
 study sees them (a few doublings below N = 512, 1024, 2048) and checks the calibration there.
+Another (``--study-shapes K``, see ``_studyshape.py``) cuts K held-out learners per data set
+to the shapes of a study (few sizes, few seeds, the truth being the same seeds' mean later)
+and checks the level and gain intervals; ``--study-shapes-only`` runs that section alone,
+with whatever calibration dataroi loads. An ablation of the scale model's behaviour
+features::
+
+    cp -r src /tmp/ablate_src
+    python benchmarks/learn_curve_model.py --cache RECS --keep-gates --no-behaviour \
+        --out /tmp/ablate_src/dataroi/curves
+    PYTHONPATH=/tmp/ablate_src python benchmarks/bench_extrapolation.py --lcdb /work/lcdb \
+        --study-shapes-only
 
 LCDB: MIT License, Copyright (c) 2021 Felix Mohr.
 """
@@ -434,6 +445,9 @@ def main(argv: list[str] | None = None) -> int:
                          "_studyshape.py): with --learn the calibration is learned on their "
                          "training cuts too; the held-out cuts are checked in a last "
                          "section; 0 = neither")
+    ap.add_argument("--study-shapes-only", action="store_true",
+                    help="run the study-shaped check of the held-out curves only, with the "
+                         "calibration dataroi loads (e.g. an ablation's, via PYTHONPATH)")
     ap.add_argument("--keep-gates", action="store_true",
                     help="with --learn: write the calibration files only, keep the shipped "
                          "gate files")
@@ -451,6 +465,13 @@ def main(argv: list[str] | None = None) -> int:
         train_ids = set(sorted(train_ids)[: args.max_datasets])
         test_ids = set(sorted(test_ids)[: args.max_datasets])
     t0 = time.perf_counter()
+    if args.study_shapes_only:
+        shipped = set(load_calibration().meta.get("train_openml_ids", []))
+        shaped = select_curves(curves, test_ids - shipped, args.study_shapes, args.seed + 1)
+        report_eval(run_eval(shaped, args.jobs))
+        print(f"study-shaped section only ({args.study_shapes} learners per held-out data "
+              f"set): {time.perf_counter() - t0:.0f} s")
+        return 0
     train_curves = select_curves(curves, train_ids, args.per_dataset_train, args.seed)
     train_recs = run(train_curves, args.train_n, args.jobs, "learn")
     print(f"training fits: {len(train_recs)} ({time.perf_counter() - t0:.0f} s)", flush=True)

@@ -339,7 +339,7 @@ def with_train(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list[int],
           out_dir: Path, licence_text: str, split_seed: int, train: bool = False,
           study_recs: list[dict[str, Any]] | None = None, write_gate: bool = True,
-          ) -> tuple[Stacker, Calibration, np.ndarray]:
+          behaviour: bool = True) -> tuple[Stacker, Calibration, np.ndarray]:
     """Learn the gate and the calibration; write ``stacker.json`` and ``calibration.json``
     (``train``: the training-score gate, ``stacker_train.json`` and
     ``calibration_train.json``, from the records of :func:`with_train`).
@@ -348,7 +348,8 @@ def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list
     ``study_recs`` (the same data sets' curves cut to study shapes, ``_studyshape.py``),
     the scale model, with the behaviour features, and the calibration table are learned
     on both sets' out-of-fold residuals, each set weighted equally. ``write_gate=False``
-    keeps the shipped gate file and writes the calibration only.
+    keeps the shipped gate file and writes the calibration only; ``behaviour=False``
+    learns that scale model without the behaviour features (an ablation).
 
     Returns:
         The gate, the calibration and the out-of-fold predictions of the training records.
@@ -400,7 +401,7 @@ def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list
               f"and {len(study_recs or []) - ks.size} of {len(study_recs or [])} study-shaped "
               "records whose mean never moved", flush=True)
         parts = [(_subset(d, kd), w_oof[kd], p_oof[kd]), (_subset(ds, ks), w_s[ks], p_s[ks])]
-        coef = fit_scale_pooled(parts, behaviour=True)
+        coef = fit_scale_pooled(parts, behaviour=behaviour)
         cal = calibrate_pooled(parts, coef, dict(
             meta, residual=residual + "; LCDB curves on every anchor up to N and cut to "
             "study shapes (_studyshape.py), each set weighted equally",
@@ -503,6 +504,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="src/dataroi/curves")
     ap.add_argument("--keep-gates", action="store_true",
                     help="write the calibration files only, keep the shipped gate files")
+    ap.add_argument("--no-behaviour", action="store_true",
+                    help="ablation: learn the scale model without the behaviour features")
     args = ap.parse_args(argv)
     print("reproduce with: python benchmarks/learn_curve_model.py " + " ".join(sys.argv[1:]))
     data: dict[str, Any] = {"train": [], "test": [], "train_study": [], "train_ids": None}
@@ -522,7 +525,8 @@ def main(argv: list[str] | None = None) -> int:
         st, cal, _ = learn(data["train"], CANDIDATES, data["train_ids"], Path(args.out),
                            lcdb_licence_text(), SPLIT_SEED, train=train,
                            study_recs=data["train_study"] or None,
-                           write_gate=not args.keep_gates)
+                           write_gate=not args.keep_gates,
+                           behaviour=not args.no_behaviour)
         print("held-out replay (no refit):")
         replay(data["test"], st, cal)
     return 0

@@ -236,10 +236,10 @@ def behaviour_features(mean_loss: np.ndarray, fitted_loss: np.ndarray) -> np.nda
     * ``non_monotone``: the rises of the mean loss from one size to the next, as a share
       of rises plus the observed drop (0: the mean loss never rose; 1: it only rose).
 
-    On held-out LCDB curves fitted the way a study sees them, the extrapolation errors of
-    smooth, monotone curves (gradient boosting, forests, logistic regression) are much
-    lighter-tailed than those of jagged ones (perceptrons, sigmoid SVMs); without these
-    features one scale fits both badly (``docs/curves.md``).
+    On held-out LCDB curves cut to the shape of a study, the calibration learned with
+    these features gives 7 % narrower intervals than the one learned without them, for
+    about one point of coverage (90 % intervals: 88.0 against 88.9 %); they do not close
+    the gap between smooth and jagged learners (``docs/curves.md``, the ablation).
 
     Args:
         mean_loss: Mean loss at each observed size, increasing sizes.
