@@ -35,7 +35,8 @@ Printed, with a ``data`` column (metric points are 0.01 of the data set's metric
 1. predicted gain (median, 90 % interval) vs measured gain at 2×, 4×, 8× per model and N0,
    and the coverage of the 50 % and 90 % intervals per data set and over all cases;
 2. the recommended option (expected net value, costs below) vs the best option in
-   hindsight: regret in metric points and in dollars;
+   hindsight: regret in metric points and in dollars; then the same for the risk-averse
+   rule (the option with the best 10 % quantile of the net value);
 3. for targets (the measured metric at 2×, 4×, 8× N0), the failure rate of the one-shot
    plan ((1 − ε) quantile) and of the 3-round LOC plan against ε, and their costs;
 4. a summary per data set and over all: coverage (with the misses below / above the 90 %
@@ -322,12 +323,17 @@ def run_case(case: Case, ledger: Path, jobs: int, risk: float) -> CaseResult:
                                  - o.cost_usd)
         best_id = max(hind, key=lambda k: hind[k][1])
         ch = plan.chosen.option_id
+        # the risk-averse rule: maximise the 10 % quantile of the net value
+        q10 = plan_budget(opts, rule="quantile10").chosen.option_id
         regret_rows.append({
             "data": case.name, "n0": n0, "current": opts.current_model,
             "chosen": plan.chosen.label, "best_in_hindsight": opts.get(best_id).label,
             "regret_points": (hind[best_id][0] - hind[ch][0]) / COSTS.point,
             "regret_usd": hind[best_id][1] - hind[ch][1],
-            "chosen_true_net_usd": hind[ch][1], "predicted_net_usd": plan.chosen.net_mean_usd})
+            "chosen_true_net_usd": hind[ch][1], "predicted_net_usd": plan.chosen.net_mean_usd,
+            "chosen_q10": opts.get(q10).label,
+            "regret_points_q10": (hind[best_id][0] - hind[q10][0]) / COSTS.point,
+            "regret_usd_q10": hind[best_id][1] - hind[q10][1]})
         # targets: what the truth reaches at 2x, 4x, 8x
         for m in models:
             truth = {int(n): float(means[(m, n)]) for n in
@@ -448,11 +454,24 @@ def main(argv: list[str] | None = None) -> int:
               f"(nominal 90 %), 50 % intervals {g['in50'].mean():.0%} (nominal 50 %)")
     print("\n2) recommendation (expected net value; $0.10/label, $50/round, $300 to switch, "
           "$400 per metric point = 0.01) vs best option in hindsight")
-    print(rg.round(2).to_string(index=False))
+    q10_cols = ["chosen_q10", "regret_points_q10", "regret_usd_q10"]
+    print(rg.drop(columns=q10_cols).round(2).to_string(index=False))
     for name, r in _groups(rg, order):
         print(f"{name}: recommended = best in hindsight in {(r['regret_usd'] <= 1e-9).sum()} "
               f"of {len(r)}; mean regret {r['regret_points'].mean():.3f} metric points, "
               f"${r['regret_usd'].mean():,.0f}")
+    print("the same cases under the risk-averse rule (maximise the 10 % quantile of the net "
+          "value):")
+    print(rg[["data", "n0", *q10_cols]].round(2).to_string(index=False))
+    q10_lines = []
+    for name, r in _groups(rg, order):
+        q10_lines.append(
+            f"{name} {r['regret_points_q10'].mean():.2f} pts, ${r['regret_usd_q10'].mean():,.0f}"
+            f" (best chosen {(r['regret_usd_q10'] <= 1e-9).sum()}/{len(r)})")
+        print(f"{name}: risk-averse choice = best in hindsight in "
+              f"{(r['regret_usd_q10'] <= 1e-9).sum()} of {len(r)}; mean regret "
+              f"{r['regret_points_q10'].mean():.3f} metric points, "
+              f"${r['regret_usd_q10'].mean():,.0f}")
     print(f"\n3) reaching a target (measured metric at 2x/4x/8x N0) with risk eps = {args.risk}")
     if len(tr):
         print(tr.drop(columns="one_at_cap").round(4).to_string(index=False))
@@ -515,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
                       for r in rows if r.targets)
     print(f"\ncoverage of the 50 % / 90 % intervals (nominal 50 % / 90 %): {cover}")
     print(f"mean regret of the recommendation (metric points, dollars): {regret}")
+    print("mean regret under the risk-averse rule (10 % quantile of the net value): "
+          + "; ".join(q10_lines))
     print(f"failure rate one-shot / 3-round LOC (eps = {args.risk:.0%}): {fails or 'no targets'}")
     if diff_lines:
         print("coverage of the 90 % intervals of the projected model difference: "
