@@ -210,9 +210,7 @@ def eval_record(args: tuple[LcdbCurve, Shape]) -> list[dict[str, Any]]:
     pred = fit._t.to_score(fit._pred_loss(fit._x(n_later)))
     today = float(np.mean(curve.error[c.fit_rows[-1], c.seeds]))
     draws = fit.sample(np.concatenate([[fit.n_ref], n_later]), size=2000, random_state=1)
-    # as StudyCurves bounds them (loss units here): the worst mean plus 2 standard errors
-    worst = float(np.max(fit.mean_loss)) + 2.0 * float(np.max(fit.se_loss))
-    draws = np.clip(draws, 0.0, worst)
+    draws = np.clip(draws, *fit.plausible_range())  # as StudyCurves bounds them
     gains = draws[:, :1] - draws[:, 1:]  # improvement: lower error is better
     out = []
     for k, m in enumerate(c.ratio):

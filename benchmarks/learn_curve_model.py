@@ -49,6 +49,7 @@ from scipy.optimize import minimize
 
 from _lcdb import set_mean
 from dataroi.curves._calibration import CALIBRATION_FILES, Calibration
+from dataroi.curves._diagnostics import is_flat
 from dataroi.curves._stack import (
     SCALE_NAMES_BEHAVIOUR,
     STACKER_FILES,
@@ -62,7 +63,6 @@ LCDB_NOTICE = "LCDB 1.0 (Mohr et al., 2022), MIT License, Copyright (c) 2021 Fel
 MIN_RATIO = 1.9  # the gate is trained on the errors at ratios >= 2
 DELTA = 0.003  # smoothing of |r| (loss units) in the gate objective
 LAMBDAS = (3e-5, 1e-4, 3e-4, 1e-3)
-FLAT = 1e-9  # a mean loss that moved less than this across the sizes never moved
 
 
 def _arrays(recs: list[dict[str, Any]], k: int, train: bool = False
@@ -266,40 +266,47 @@ def fit_scale(d: dict[str, np.ndarray], w: np.ndarray, pred: np.ndarray,
     return scale_regression(d, pred, x, r, c, ridge)
 
 
-def part_weights(d: dict[str, np.ndarray], r: np.ndarray, pred: np.ndarray) -> np.ndarray:
+def _row_weights(d: dict[str, np.ndarray], r: np.ndarray, pred: np.ndarray) -> np.ndarray:
     """Weight of each (record, later anchor) row: every data set counts once, each of its
-    records equally, the rows of a record share its weight; the weights sum to 1."""
-    sw = d["w"][r] / np.bincount(r, minlength=len(pred))[r]
-    return sw / sw.sum()
+    records equally, the rows of a record share its weight."""
+    return d["w"][r] / np.bincount(r, minlength=len(pred))[r]
+
+
+def _log_residual(d: dict[str, np.ndarray], pred: np.ndarray, r: np.ndarray,
+                  c: np.ndarray) -> np.ndarray:
+    """The scale model's target: log(|truth - prediction| / unit + 1e-4)."""
+    return np.log(np.abs(d["T"][r, c] - pred[r, c]) / d["unit"][r] + 1e-4)
+
+
+def _weighted_ridge(x: np.ndarray, y: np.ndarray, sw: np.ndarray, ridge: float
+                    ) -> np.ndarray:
+    """Weighted ridge regression of ``y`` on ``x``, the intercept (column 0) unpenalised."""
+    xs = x * sw[:, None]
+    pen = ridge * np.eye(x.shape[1])
+    pen[0, 0] = 0.0
+    return np.linalg.solve(x.T @ xs + pen, xs.T @ y)
 
 
 def fit_scale_pooled(parts: list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]],
                      ridge: float = 1e-2, behaviour: bool = False) -> np.ndarray:
     """:func:`fit_scale` on several record sets at once (``(d, w, pred)`` each), every set
-    weighted equally (e.g. LCDB's full curves and their study-shaped cuts)."""
+    weighted equally (e.g. LCDB's full curves and their study-shaped cuts): within a set
+    the row weights of :func:`scale_regression`, scaled to sum to 1 / (number of sets)."""
     xs, ys, ws = [], [], []
     for d, w, pred in parts:
         x, r, c = _scale_design(d, w, pred, behaviour)
+        sw = _row_weights(d, r, pred)
         xs.append(x)
-        ys.append(np.log(np.abs(d["T"][r, c] - pred[r, c]) / d["unit"][r] + 1e-4))
-        ws.append(part_weights(d, r, pred) / len(parts))
-    x, y, sw = np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
-    pen = ridge * np.eye(x.shape[1])
-    pen[0, 0] = 0.0
-    return np.linalg.solve(x.T @ (x * sw[:, None]) + pen, (x * sw[:, None]).T @ y)
+        ys.append(_log_residual(d, pred, r, c))
+        ws.append(sw / sw.sum() / len(parts))
+    return _weighted_ridge(np.vstack(xs), np.concatenate(ys), np.concatenate(ws), ridge)
 
 
 def scale_regression(d: dict[str, np.ndarray], pred: np.ndarray, x: np.ndarray,
                      r: np.ndarray, c: np.ndarray, ridge: float = 1e-2) -> np.ndarray:
     """:func:`fit_scale` on a given design ``x`` (rows ``r``, columns ``c``): every data
     set weighted equally, the intercept unpenalised."""
-    res = np.abs(d["T"][r, c] - pred[r, c]) / d["unit"][r]
-    y = np.log(res + 1e-4)
-    sw = d["w"][r] / np.bincount(r, minlength=len(pred))[r]
-    xs = x * sw[:, None]
-    pen = ridge * np.eye(x.shape[1])
-    pen[0, 0] = 0.0
-    return np.linalg.solve(x.T @ xs + pen, xs.T @ y)
+    return _weighted_ridge(x, _log_residual(d, pred, r, c), _row_weights(d, r, pred), ridge)
 
 
 def learned_scale(unit: np.ndarray, x: np.ndarray, coef: np.ndarray) -> np.ndarray:
@@ -402,6 +409,9 @@ def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list
               "records whose mean never moved", flush=True)
         parts = [(_subset(d, kd), w_oof[kd], p_oof[kd]), (_subset(ds, ks), w_s[ks], p_s[ks])]
         coef = fit_scale_pooled(parts, behaviour=behaviour)
+        _, r, c, z = normalised_residuals(d, w_oof, p_oof, coef)
+        print("  out of fold (full curves), " + residual_correlation(recs, z, d["R"][r, c], r),
+              flush=True)
         cal = calibrate_pooled(parts, coef, dict(
             meta, residual=residual + "; LCDB curves on every anchor up to N and cut to "
             "study shapes (_studyshape.py), each set weighted equally",
@@ -423,7 +433,7 @@ def learn(recs: list[dict[str, Any]], families: tuple[str, ...], train_ids: list
 
 def moving(recs: list[dict[str, Any]]) -> np.ndarray:
     """Indices of the records whose mean loss changed across the fitted sizes."""
-    return np.array([i for i, r in enumerate(recs) if np.ptp(r["mean_loss"]) > FLAT],
+    return np.array([i for i, r in enumerate(recs) if not is_flat(r["mean_loss"])],
                     dtype=int)
 
 

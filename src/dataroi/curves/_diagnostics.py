@@ -39,7 +39,19 @@ from dataroi.curves._families import get_family
 if TYPE_CHECKING:
     from dataroi.curves._fit import CurveFit
 
-__all__ = ["add_diagnostics", "find_crossing"]
+__all__ = ["add_diagnostics", "find_crossing", "is_flat"]
+
+
+def is_flat(mean_loss: Any) -> bool:
+    """Whether a curve's mean never moved across its sizes (to within 1e-9 of its scale):
+    the ``flat`` diagnostic, and the curves the learned calibration leaves out.
+
+    Example:
+        >>> is_flat([0.38, 0.38, 0.38]), is_flat([0.38, 0.37, 0.38])
+        (True, False)
+    """
+    y = np.asarray(mean_loss, dtype=float)
+    return bool(np.ptp(y) <= 1e-9 * max(1.0, float(np.max(np.abs(y)))))
 
 
 def add_diagnostics(fit: CurveFit) -> None:
@@ -63,7 +75,7 @@ def add_diagnostics(fit: CurveFit) -> None:
                 f"{fit.sizes[-1]:g}: the curve peaks (an ill-behaved curve; trust "
                 "extrapolations less)"
             )
-    if len(y) >= 3 and np.ptp(y) <= 1e-9 * max(1.0, float(np.max(np.abs(y)))):
+    if len(y) >= 3 and is_flat(y):
         d["flat"] = (
             f"the metric is the same at every size ({len(y)} sizes): the model learns "
             "nothing in this range (e.g. it predicts one class); its extrapolation cannot "

@@ -333,6 +333,28 @@ class CurveFit:
         error rate or a negated loss), or ``None`` for an unbounded metric."""
         return float(self._t.ref) if self._t.bounded else None
 
+    def plausible_range(self) -> tuple[float, float]:
+        """``(low, high)`` metric values a re-measurement of this model can plausibly take:
+        no better than the metric's best value (unbounded metrics: no limit on that side)
+        and no worse than the worst observed mean by more than twice the largest standard
+        error of a size's mean (the noise of a re-measurement; on held-out LCDB fits a
+        bound at the worst mean itself cut 90 % coverage by 2–3 points).
+
+        Example:
+            >>> fit = fit_curve([100, 200, 400, 800], [[0.70, 0.72], [0.76, 0.75],
+            ...                 [0.80, 0.79], [0.82, 0.83]], random_state=0)
+            >>> lo, hi = fit.plausible_range()
+            >>> bool(0.65 < lo < 0.71), hi
+            (True, 1.0)
+        """
+        se = self.se_loss[np.isfinite(self.se_loss)]
+        noise = 2.0 * float(se.max()) if se.size else 0.0
+        worst = float(self._t.to_score(np.array([float(np.max(self.mean_loss)) + noise]))[0])
+        best = self.best_value
+        if best is None:
+            best = math.inf if self.higher_is_better else -math.inf
+        return (worst, best) if self.higher_is_better else (best, worst)
+
     @property
     def weights(self) -> dict[str, float]:
         """Ensemble weight of each family."""

@@ -11,9 +11,9 @@ draws; a crossing is where the expected difference changes sign.
 
 The two models' extrapolation errors are not independent: on LCDB, the normalised
 residuals of two learners on the same data set have a rank correlation of +0.14 (2×) to
-+0.19 (16×) out of fold on the training half and +0.15 to +0.31 on the held-out half
-(``benchmarks/learn_curve_model.py`` on records of 10 learners per data set; the run is
-quoted in ``docs/decisions.md``). The projected difference therefore
++0.23 (16×) out of fold on the training half and +0.17 to +0.30 on the held-out half
+(``benchmarks/learn_curve_model.py`` with the shipped calibration; the run is quoted in
+``docs/decisions.md``). The projected difference therefore
 pairs the two models' draws with a rank correlation of :data:`PAIR_RANK_CORRELATION`
 (the smallest of those figures, to stay conservative), by reordering whole draws
 (Iman & Conover, 1982): each model's draws, and so its marginal intervals, are unchanged,

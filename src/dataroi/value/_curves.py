@@ -66,11 +66,9 @@ class StudyCurves:
         today: model → {repeat: metric value at ``current_n``} (paired across models).
         random_state: root seed of every draw.
         input_hash: SHA-256 of the trial values the fits were made from.
-        bounds: model → (low, high) plausible metric range for draws: no draw is worse
-            than the model's worst observed mean (usually at its smallest size) by more
-            than twice the largest standard error of a size's mean (the noise of a
-            re-measurement), nor better than the metric's best value (1 or 0 for bounded
-            metrics).
+        bounds: model → (low, high) plausible metric range for draws
+            (``CurveFit.plausible_range``: the worst observed mean less twice the largest
+            standard error of a size's mean, and the metric's best value).
         test_boot: model → the metric at ``current_n`` (mean over repeats) on shared
             bootstrap resamples of the test rows (from the stored predictions), so that
             today's paired differences include test-set sampling noise; empty when the
@@ -389,17 +387,7 @@ def fit_study_curves(
                         cache.put(key, cost_fits[m])
                     except (UsageError, DataError):
                         cost_fits[m] = None
-        means = ms.groupby("n_train")["value"].mean().to_numpy(dtype=float)
-        # a re-measurement can land below the worst mean by its noise: on held-out LCDB
-        # fits a bound at the worst mean itself cut 90 % coverage by 2-3 points
-        se = fits[m].se_loss[np.isfinite(fits[m].se_loss)]
-        noise = 2.0 * float(se.max()) if se.size else 0.0
-        worst = float(means.min() - noise if higher_is_better else means.max() + noise)
-        # the best value the curve fit assumed (unbounded: no limit on that side)
-        best = fits[m].best_value
-        if best is None:
-            best = math.inf if higher_is_better else -math.inf
-        bounds[m] = (worst, best) if higher_is_better else (best, worst)
+        bounds[m] = fits[m].plausible_range()
         at = ms[ms["n_train"] == current_n]
         today[m] = {int(r): float(v) for r, v in zip(at["repeat"], at["value"], strict=True)}
         if "train_value" in at and at["train_value"].notna().any():
