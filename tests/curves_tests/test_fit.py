@@ -299,3 +299,14 @@ def test_cost_curve_of_flat_noisy_timings_does_not_explode_and_cubic_stays_cubic
     cubic = (0.05 + 2e-12 * n**3)[:, None] * np.exp(rng.normal(0, 0.05, (5, 5)))
     fit3 = fit_cost_curve(n, cubic, random_state=0)
     assert fit3.predict(64000)[0] == pytest.approx(0.05 + 2e-12 * 64000**3, rel=0.25)
+
+
+def test_plausible_range_is_the_worst_mean_less_its_noise_and_the_best_value() -> None:
+    scores = np.array([[0.70, 0.74], [0.78, 0.76], [0.80, 0.82], [0.85, 0.83]])
+    se = scores.std(axis=1, ddof=1) / np.sqrt(2)
+    lo, hi = fit_curve([100, 200, 400, 800], scores, random_state=0).plausible_range()
+    assert hi == 1.0 and lo == pytest.approx(0.72 - 2 * se.max())
+    # an unbounded error metric (below 0): no limit on the better side
+    lo, hi = fit_curve([100, 200, 400, 800], -scores, higher_is_better=False,
+                       random_state=0).plausible_range()
+    assert lo == -math.inf and hi == pytest.approx(-0.72 + 2 * se.max())
