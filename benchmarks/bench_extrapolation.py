@@ -467,10 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     if args.study_shapes_only:
         shipped = set(load_calibration().meta.get("train_openml_ids", []))
-        shaped = select_curves(curves, test_ids - shipped, args.study_shapes, args.seed + 1)
-        report_eval(run_eval(shaped, args.jobs))
-        print(f"study-shaped section only ({args.study_shapes} learners per held-out data "
-              f"set): {time.perf_counter() - t0:.0f} s")
+        study_shaped_section(curves, test_ids - shipped, args)
         return 0
     train_curves = select_curves(curves, train_ids, args.per_dataset_train, args.seed)
     train_recs = run(train_curves, args.train_n, args.jobs, "learn")
@@ -537,12 +534,19 @@ def main(argv: list[str] | None = None) -> int:
         report_study_like(rows, args.study_span)
         print(f"study-like section: {time.perf_counter() - t1:.0f} s")
     if args.study_shapes:
-        t1 = time.perf_counter()
-        shaped = select_curves(curves, test_ids, args.study_shapes, args.seed + 1)
-        report_eval(run_eval(shaped, args.jobs))
-        print(f"study-shaped section ({args.study_shapes} learners per held-out data set): "
-              f"{time.perf_counter() - t1:.0f} s")
+        study_shaped_section(curves, test_ids, args)
     return 0
+
+
+def study_shaped_section(curves: list[LcdbCurve], test_ids: set[int],
+                         args: argparse.Namespace) -> None:
+    """Cut ``args.study_shapes`` learners per held-out data set to study shapes and print
+    the coverage of the calibration dataroi loads (``_studyshape.py``)."""
+    t1 = time.perf_counter()
+    shaped = select_curves(curves, test_ids, args.study_shapes, args.seed + 1)
+    report_eval(run_eval(shaped, args.jobs))
+    print(f"study-shaped section ({args.study_shapes} learners per held-out data set): "
+          f"{time.perf_counter() - t1:.0f} s")
 
 
 def oracle_mae(recs: list[dict], n_max: int, ratio: float) -> float:
