@@ -125,7 +125,10 @@ def _roc_auc(y, *, pred, proba, n_classes):
 def _log_loss(y, *, pred, proba, n_classes):
     from sklearn.metrics import log_loss
 
-    return log_loss(y, np.clip(proba, 1e-15, 1.0), labels=_labels(n_classes))
+    # rows renormalised: float32 probabilities sum to 1 only to ~1e-7, which sklearn
+    # warns about (it checks to ~1e-8)
+    p = np.clip(np.asarray(proba, dtype=float), 1e-15, 1.0)
+    return log_loss(y, p / p.sum(axis=1, keepdims=True), labels=_labels(n_classes))
 
 
 def _brier(y, *, pred, proba, n_classes):

@@ -280,7 +280,9 @@ def run_trial(payload: TrialPayload) -> TrialResult:
         if mask is not None:
             y_eval, pred_eval = y_test[mask], pred[mask]
             proba_eval = None if proba is None else proba[mask]
-        metrics = _score(y_eval, pred_eval, proba_eval, data, payload.metrics)
+        with warnings.catch_warnings():  # a metric's warnings would garble the progress bar
+            warnings.simplefilter("ignore")
+            metrics = _score(y_eval, pred_eval, proba_eval, data, payload.metrics)
         metrics |= train_scores
         predictions = None
         if payload.keep_predictions:
