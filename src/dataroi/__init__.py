@@ -5,15 +5,15 @@ heavy modules load when first used.
 
 Example:
     >>> import dataroi
-    >>> callable(dataroi.load_study)
-    True
+    >>> callable(dataroi.load_study), callable(dataroi.analyze)
+    (True, True)
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from dataroi._lazy import lazy_exports
 from dataroi.exceptions import (
     ConvergenceError,
     DataError,
@@ -26,6 +26,7 @@ from dataroi.exceptions import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Analysis",
     "ConvergenceError",
     "DataError",
     "DataroiError",
@@ -34,29 +35,23 @@ __all__ = [
     "Study",
     "UsageError",
     "__version__",
+    "analyze",
     "load_spec",
     "load_study",
     "open_ledger",
+    "trials_from_learning_curve",
 ]
 
-_LAZY = {
-    "Study": "dataroi.study",
-    "load_study": "dataroi.study",
-    "load_spec": "dataroi.spec",
-    "open_ledger": "dataroi.ledger",
-}
-
 if TYPE_CHECKING:
+    from dataroi.analysis import Analysis, analyze, trials_from_learning_curve
     from dataroi.ledger import open_ledger
     from dataroi.spec import load_spec
     from dataroi.study import Study, load_study
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'dataroi' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "Analysis": "analysis", "analyze": "analysis",
+    "trials_from_learning_curve": "analysis",
+    "Study": "study", "load_study": "study",
+    "load_spec": "spec",
+    "open_ledger": "ledger",
+}, globals())

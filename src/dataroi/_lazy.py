@@ -25,14 +25,17 @@ def lazy_exports(package: str, names: Mapping[str, str], namespace: dict[str, An
 
     Args:
         package: the package's ``__name__``.
-        names: public name → submodule (``"_report"``; ``""`` for the package itself).
+        names: public name → submodule (``"_report"``; ``""`` for the package itself; a
+            full ``"dataroi...."`` path for a module elsewhere).
         namespace: the package's ``globals()``; a loaded name is cached there.
     """
     def __getattr__(name: str) -> Any:
         module = names.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(import_module(f"{package}.{module}" if module else package), name)
+        path = (module if module.startswith("dataroi.") else
+                f"{package}.{module}" if module else package)
+        value = getattr(import_module(path), name)
         namespace[name] = value
         return value
 

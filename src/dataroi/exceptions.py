@@ -19,6 +19,7 @@ __all__ = [
     "ConvergenceError",
     "DataError",
     "DataroiError",
+    "ImpactSpecError",
     "Interrupted",
     "LedgerError",
     "SpecError",
@@ -54,7 +55,9 @@ class UsageError(DataroiError):
 
 
 class SpecError(UsageError):
-    """The study spec is invalid. ``problems`` lists every problem with its field path.
+    """An input file or section is invalid (the study spec by default; ``what`` names
+    another: ``costs file``, ``value model``...). ``problems`` lists every problem with
+    its field path.
 
     Example:
         >>> err = SpecError(["schedule.repeats: must be >= 1, got 0"])
@@ -62,9 +65,27 @@ class SpecError(UsageError):
         invalid study spec: schedule.repeats: must be >= 1, got 0
     """
 
-    def __init__(self, problems: Sequence[str] | str, *, source: str | None = None) -> None:
-        self.problems, self.source = _as_list(problems), source
-        super().__init__(_problems_message("invalid study spec", self.problems, source))
+    def __init__(self, problems: Sequence[str] | str, *, source: str | None = None,
+                 what: str = "study spec") -> None:
+        self.problems, self.source, self.what = _as_list(problems), source, what
+        super().__init__(_problems_message(f"invalid {what}", self.problems, source))
+
+
+class ImpactSpecError(SpecError):
+    """An invalid value model, gate file, expression or impact option; ``problems`` lists
+    them all, ``what`` names the input.
+
+    Example:
+        >>> err = ImpactSpecError("value.expression: unknown name 'x'", what="value model")
+        >>> print(err)
+        invalid value model: value.expression: unknown name 'x'
+        >>> err.exit_code
+        2
+    """
+
+    def __init__(self, problems: Sequence[str] | str, *, what: str = "impact input",
+                 source: str | None = None) -> None:
+        super().__init__(problems, source=source, what=what)
 
 
 class DataError(UsageError):

@@ -32,13 +32,16 @@ def _assert_one_line_error(err: str, pattern: str) -> None:
 
 def test_run_status_trials_and_exit_codes(capsys, write_spec, tmp_path):
     spec = write_spec(iris_spec())
-    code, _, err = _run(capsys, "run", str(spec), "--jobs", "1", "--no-progress")
+    code, out, err = _run(capsys, "run", str(spec), "--jobs", "1", "--no-progress")
     assert code == 0, err
-    assert "6 completed and 0 failed" in err
-    code, _, err = _run(capsys, "run", str(spec), "--no-progress")
-    assert code == 0 and "6 already finished (reused), 0 completed" in err
-    code, _, err = _run(capsys, "status", str(spec))
-    assert code == 0 and "complete" in err
+    # results on standard output, notes on standard error
+    assert "6 completed and 0 failed" in out and "note: task: classification" in err
+    code, out, _ = _run(capsys, "run", str(spec), "--no-progress", "--json")
+    assert code == 0 and json.loads(out)["already_done"] == 6
+    code, out, _ = _run(capsys, "status", str(spec))
+    assert code == 0 and "complete" in out
+    code, out, _ = _run(capsys, "status", str(spec), "--json")
+    assert code == 0 and json.loads(out)["counts"]["complete"] == 6
     code, out, _ = _run(capsys, "trials", str(spec), "--format", "csv")
     frame = pd.read_csv(io.StringIO(out))
     assert code == 0 and len(frame) == 12
@@ -49,15 +52,17 @@ def test_run_status_trials_and_exit_codes(capsys, write_spec, tmp_path):
     target = tmp_path / "out" / "trials.csv"
     assert _run(capsys, "trials", str(spec), "-o", str(target))[0] == 0
     assert len(pd.read_csv(target)) == 12
-    code, _, err = _run(capsys, "reproduce", str(spec), "--sample", "2")
-    assert code == 0 and "2 of 2 trials reproduced exactly" in err
+    code, out, _ = _run(capsys, "reproduce", str(spec), "--sample", "2")
+    assert code == 0 and "2 of 2 trials reproduced exactly" in out
+    code, out, _ = _run(capsys, "trials", str(spec), "--json")
+    assert code == 0 and len(json.loads(out)) == 12
 
 
 def test_failed_trials_make_exit_code_1(capsys, write_spec):
     spec = write_spec(iris_spec(schedule={"sizes": [1, 30], "repeats": 1}))
-    code, _, err = _run(capsys, "run", str(spec), "--jobs", "1", "--no-progress")
+    code, out, _ = _run(capsys, "run", str(spec), "--jobs", "1", "--no-progress")
     assert code == 1
-    assert "failed trials, grouped by error" in err and "ValueError" in err
+    assert "failed trials, grouped by error" in out and "ValueError" in out
 
 
 @pytest.mark.parametrize("mutate, message", [

@@ -7,9 +7,9 @@ from importlib import resources
 
 import numpy as np
 
-from dataroi.curves import _fit, _shipped
+from dataroi.curves import _fit
 from dataroi.curves._shipped import LEARNED_FILES, learned_files_digest
-from dataroi.value._curves import _FitCache
+from dataroi.value import FitCache as _FitCache
 
 
 def test_every_learned_file_is_installed_and_digested() -> None:
@@ -30,9 +30,11 @@ def test_fit_cache_key_follows_the_shipped_models(monkeypatch) -> None:
     assert _FitCache.key(*args) == key
     assert _FitCache.key("curve+train", *args[1:]) != key
     # new gates or tables under the same version string: another key, so a refit
-    monkeypatch.setattr(_shipped, "learned_files_digest", lambda: "0" * 64)
+    import dataroi.curves as curves_pkg
+
+    monkeypatch.setattr(curves_pkg, "learned_files_digest", lambda: "0" * 64)
     assert _FitCache.key(*args) != key
     # a changed fitting procedure (its revision bumped): another key too
     changed = _FitCache.key(*args)
-    monkeypatch.setattr(_fit, "FIT_REVISION", _fit.FIT_REVISION + 1)
+    monkeypatch.setattr(curves_pkg, "FIT_REVISION", _fit.FIT_REVISION + 1)
     assert _FitCache.key(*args) != changed

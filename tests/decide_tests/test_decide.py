@@ -14,8 +14,6 @@ from dataroi.decide import (
     evaluate_options,
     plan_budget,
     plan_rounds,
-    recommend,
-    register_decision_rule,
     registration_status,
     solve_rounds,
 )
@@ -259,14 +257,16 @@ def test_preregistration_and_recommendation_in_the_ledger(tmp_path):
         decision={"target": 0.9, "risk": 0.2, "budget_usd": 100, "rule": "expected_net"})
     path = write(tmp_path / "s", spec)
     study = dataroi.load_study(path)
-    assert registration_status(study).status == "not_registered"
-    reg = register_decision_rule(study)
+    assert registration_status(None, study=study.spec.name, decision=study.spec.decision,
+                               metric="accuracy").status == "not_registered"
+    reg = study.register()
     assert reg.status == "before_results" and reg.first_result_at is None
-    assert register_decision_rule(study).registered_at == reg.registered_at  # once
+    assert study.register().registered_at == reg.registered_at  # once
     study = run_study(tmp_path / "s", spec)
-    st = registration_status(study)
+    with study.analyze() as analysis:
+        st = analysis.registration()
+        rec = analysis.recommend(save=True)
     assert st.status == "before_results" and st.registered_at < st.first_result_at
-    rec = recommend(study)
     assert rec.registration["status"] == "before_results"
     assert rec.chosen.cost_usd <= 100
     assert rec.hashes["spec"] == study.spec.spec_hash
@@ -290,20 +290,22 @@ def test_preregistration_and_recommendation_in_the_ledger(tmp_path):
     # the value of a point changes after the results: the same rule, other costs
     spec["costs"]["value_per_point_usd"] = 5000
     pricier = dataroi.load_study(write(tmp_path / "s", spec))
-    cost_st = registration_status(pricier)
+    with pricier.analyze() as analysis:
+        cost_st = analysis.registration()
+        assert analysis.recommend().registration["costs_changed"] is True
     assert cost_st.status == "before_results" and cost_st.costs_changed
     assert "the COSTS changed since the registration" in cost_st.message
-    assert recommend(pricier, save=False).registration["costs_changed"] is True
     spec["costs"]["value_per_point_usd"] = 50
     # the rule changes after the results: registering it says so
     spec["decision"]["target"] = 0.95
     changed = dataroi.load_study(write(tmp_path / "s", spec))
     assert changed.spec.spec_hash == study.spec.spec_hash   # trials are reused
-    after = register_decision_rule(changed)
+    after = changed.register()
     assert after.status == "after_results" and after.changed
     assert "CHANGED" in after.message and "AFTER results" in after.message
     # an override on the command line is not the registered rule
-    rec2 = recommend(changed, budget_usd=10, save=False)
+    with changed.analyze() as analysis:
+        rec2 = analysis.recommend(budget_usd=10)
     assert rec2.registration["status"] == "not_registered"
     assert rec2.chosen.cost_usd <= 10
 
@@ -311,7 +313,7 @@ def test_preregistration_and_recommendation_in_the_ledger(tmp_path):
 def test_recommend_without_trials_is_a_usage_error(tmp_path):
     study = dataroi.load_study(write(tmp_path / "empty", iris_two_models()))
     with pytest.raises(UsageError, match="run the study first"):
-        recommend(study, save=False)
+        study.analyze().recommend()
 
 
 def test_backtest_reason_names_a_model_the_decision_rests_on():

@@ -97,6 +97,7 @@ def test_public_names() -> None:
 
     assert sorted(ledger_pkg.__all__) == [
         "BaseLedger",
+        "DocumentStore",
         "PlannedTrial",
         "SQLLedger",
         "open_ledger",

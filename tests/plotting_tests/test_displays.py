@@ -58,10 +58,11 @@ def test_learning_curve_display_focus_zooms(full_study):
 
 def test_value_displays_from_study(full_study):
     study, _ = full_study
-    mv = MarginalValueDisplay.from_study(study, n_draws=300).plot(ax=_ax())
+    with study.analyze(n_draws=300) as analysis:
+        mv = MarginalValueDisplay.from_analysis(analysis).plot(ax=_ax())
+        md = ModelDifferenceDisplay.from_analysis(analysis)
     assert mv.info["break_even_per_1k"] is not None
     assert any("break-even" in t.get_text() for t in mv.ax_.get_legend().get_texts())
-    md = ModelDifferenceDisplay.from_study(study, n_draws=300)
     assert md.plot(ax=_ax(), kind="today").ax_.get_yticklabels()[0].get_text() == \
         "logreg − tree"
     assert md.plot(ax=_ax(), kind="projected").ax_.get_xscale() == "log"
@@ -72,10 +73,9 @@ def test_value_displays_from_study(full_study):
 
 
 def test_cost_frontier_display_from_recommendation(full_study):
-    from dataroi.decide import recommend
-
     study, _ = full_study
-    rec = recommend(study, save=False, n_draws=300)
+    with study.analyze(n_draws=300) as analysis:
+        rec = analysis.recommend()
     disp = CostFrontierDisplay.from_recommendation(rec).plot(ax=_ax())
     chosen = [o for o in disp.info["options"] if o["chosen"]]
     assert [o["option_id"] for o in chosen] == [rec.chosen.option_id]

@@ -10,11 +10,11 @@ import pytest
 
 from dataroi.plotting import OKABE_ITO, metric_axis_label, model_styles
 from dataroi.plotting._info import (
-    _get_cost_frontier_info,
-    _get_learning_curve_info,
-    _get_marginal_value_info,
-    _get_model_difference_info,
     _pareto,
+    cost_frontier_info,
+    learning_curve_info,
+    marginal_value_info,
+    model_difference_info,
 )
 from dataroi.value import compare_models, fit_study_curves, marginal_value
 
@@ -35,7 +35,7 @@ def curves():
 
 
 def test_learning_curve_info_measured_points_and_means(curves):
-    info = _get_learning_curve_info(_frame(), metric="accuracy", curves=curves)
+    info = learning_curve_info(_frame(), metric="accuracy", curves=curves)
     assert [m["model"] for m in info["models"]] == ["simple", "deep"]
     simple = info["models"][0]
     # one point per finished repeat and size; the failed trial (NaN) is left out
@@ -49,7 +49,7 @@ def test_learning_curve_info_measured_points_and_means(curves):
 
 
 def test_learning_curve_info_extrapolation_bands_nest(curves):
-    info = _get_learning_curve_info(_frame(), metric="accuracy", curves=curves,
+    info = learning_curve_info(_frame(), metric="accuracy", curves=curves,
                                     horizon_n=4000, pool_size=450, target=0.95)
     assert info["current_n"] == 400 and info["pool_size"] == 450
     assert info["horizon_n"] == 4000 and info["target"] == 0.95
@@ -65,25 +65,25 @@ def test_learning_curve_info_extrapolation_bands_nest(curves):
 
 
 def test_learning_curve_info_default_horizon_is_eight_times_more(curves):
-    info = _get_learning_curve_info(_frame(), metric="accuracy", curves=curves)
+    info = learning_curve_info(_frame(), metric="accuracy", curves=curves)
     assert info["horizon_n"] == 9 * 400
 
 
 def test_learning_curve_info_tipping_points(curves):
-    info = _get_learning_curve_info(_frame(), metric="accuracy", curves=curves,
+    info = learning_curve_info(_frame(), metric="accuracy", curves=curves,
                                     tipping={"simple": 0.0, "deep": 300.0})
     simple, deep = info["models"]
     assert simple["tipping"]["already_passed"] and simple["tipping"]["n"] == 400
     assert deep["tipping"] == {"added_n": 300, "n": 700, "already_passed": False,
                                "value": pytest.approx(float(curves.clip(
                                    "deep", curves.fits["deep"].predict([700]))[0]))}
-    none = _get_learning_curve_info(_frame(), metric="accuracy", curves=curves,
+    none = learning_curve_info(_frame(), metric="accuracy", curves=curves,
                                     tipping={"deep": math.inf})
     assert all(m["tipping"] is None for m in none["models"])
 
 
 def test_learning_curve_info_without_curves_has_no_extrapolation():
-    info = _get_learning_curve_info(_frame(), metric="accuracy")
+    info = learning_curve_info(_frame(), metric="accuracy")
     assert all(m["extrapolation"] is None for m in info["models"])
     assert info["higher_is_better"] is True
 
@@ -91,7 +91,7 @@ def test_learning_curve_info_without_curves_has_no_extrapolation():
 def test_focus_ylim_hides_only_the_smallest_sizes(curves):
     frame = _frame()
     frame.loc[(frame["model"] == "deep") & (frame["n_train"] == 25), "value"] = 0.1
-    info = _get_learning_curve_info(frame, metric="accuracy", curves=fit_study_curves(
+    info = learning_curve_info(frame, metric="accuracy", curves=fit_study_curves(
         frame, metric="accuracy"))
     lo, hi = info["focus_ylim"]
     assert lo > 0.1  # the outlier at n=25 is below the zoomed range
@@ -102,7 +102,7 @@ def test_focus_ylim_hides_only_the_smallest_sizes(curves):
 
 
 def test_axis_labels_name_units_and_direction(curves):
-    info = _get_learning_curve_info(_frame(), metric="accuracy", curves=curves)
+    info = learning_curve_info(_frame(), metric="accuracy", curves=curves)
     assert "log scale" in info["xlabel"] and "labeled rows" in info["xlabel"]
     assert info["ylabel"] == "accuracy (proportion correct, 0–1; higher is better)"
     assert metric_axis_label("log_loss", False) == "log_loss (nats per row; lower is better)"
@@ -118,7 +118,7 @@ def test_model_styles_are_colour_blind_safe_and_distinct():
 
 def test_model_difference_info_from_real_comparison(curves):
     cmp = compare_models(curves, n_draws=400)
-    info = _get_model_difference_info(cmp.to_dict())
+    info = model_difference_info(cmp.to_dict())
     (today,), (proj,) = info["today"], info["projected"]
     pair = cmp.pairs[0]
     assert today["label"] == f"{pair['a']} − {pair['b']}"
@@ -132,7 +132,7 @@ def test_model_difference_info_from_real_comparison(curves):
 
 def test_marginal_value_info_per_1k_from_gains(curves):
     mv = marginal_value(curves, n_draws=400)
-    info = _get_marginal_value_info(mv.to_dict(), break_even_per_1k=0.01)
+    info = marginal_value_info(mv.to_dict(), break_even_per_1k=0.01)
     rows = [r for r in mv.rows if r["model"] == "deep"]
     deep = next(m for m in info["models"] if m["model"] == "deep")
     assert deep["delta_n"] == [r["delta_n"] for r in rows]
@@ -157,7 +157,7 @@ def test_cost_frontier_info_direction_and_bounds():
          "gain_mean": 0.0, "gain_q05": 0.0, "gain_q95": 0.0},
         {"option_id": "a+9", "label": "more", "model": "a", "delta_n": 9, "cost_usd": 5.0,
          "gain_mean": 0.1, "gain_q05": 0.02, "gain_q95": 0.6}]}
-    info = _get_cost_frontier_info(opts, chosen_id="a+9", excluded=["a+0"], best=0.0)
+    info = cost_frontier_info(opts, chosen_id="a+9", excluded=["a+0"], best=0.0)
     keep, more = info["options"]
     assert more["expected"] == pytest.approx(0.4)  # a gain lowers a loss
     assert more["high"] == pytest.approx(0.48) and more["low"] == 0.0  # clipped at best
@@ -172,7 +172,7 @@ def test_mean_ci_stops_at_the_best_value():
                             (40, (0.95, 1.0, 1.0)), (80, (1.0, 1.0, 0.98)))
             for r, v in enumerate(vals)]
     frame = pd.DataFrame(rows)
-    info = _get_learning_curve_info(frame, metric="accuracy",
+    info = learning_curve_info(frame, metric="accuracy",
                                     curves=fit_study_curves(frame, metric="accuracy"))
     assert max(info["models"][0]["mean"]["ci_high"]) == 1.0
 
@@ -181,7 +181,7 @@ def test_learning_curve_info_training_means():
     frame = _frame()
     frame["train_value"] = np.where(frame["model"] == "deep", 1.0, frame["value"] + 0.05)
     frame.loc[(frame["model"] == "simple") & (frame["n_train"] == 50), "train_value"] = np.nan
-    info = _get_learning_curve_info(frame, metric="accuracy")
+    info = learning_curve_info(frame, metric="accuracy")
     simple, deep = info["models"]
     # the mean over repeats per size; a size without any training score is left out
     assert simple["train_mean"]["n_train"] == [25, 100, 200, 400]
@@ -189,5 +189,5 @@ def test_learning_curve_info_training_means():
     assert simple["train_mean"]["mean"][-1] == pytest.approx(at400["train_value"].mean())
     assert deep["train_mean"]["mean"] == [1.0] * 5
     # trials recorded before training scores were kept: none
-    old = _get_learning_curve_info(_frame(), metric="accuracy")
+    old = learning_curve_info(_frame(), metric="accuracy")
     assert all(m["train_mean"] is None for m in old["models"])

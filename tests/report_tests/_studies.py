@@ -44,14 +44,13 @@ def full_study(base: Path) -> tuple[Any, Path]:
     """The iris study with costs and a rule registered before running (cached)."""
     if "full" not in _CACHE:
         import dataroi
-        from dataroi.decide import register_decision_rule
 
         folder = base / "full"
         folder.mkdir(parents=True)
         spec_path = folder / "study.yaml"
         spec_path.write_text(yaml.safe_dump(FULL_SPEC, sort_keys=False))
         study = dataroi.load_study(spec_path)
-        register_decision_rule(study)
+        study.register()
         _CACHE["full"] = (_run(study), spec_path)
     return _CACHE["full"]
 
@@ -116,3 +115,10 @@ def shared_dir(factory: Any) -> Path:
     if "dir" not in _CACHE:
         _CACHE["dir"] = factory.mktemp("studies")
     return _CACHE["dir"]
+
+
+def build_report(study: Any, *, n_draws: int = 2000, spec_path: str | None = None,
+                 output: str | None = None, fmt: str = "html") -> Any:
+    """The report of a study, through its analysis (as ``dataroi report`` makes it)."""
+    with study.analyze(n_draws=n_draws) as analysis:
+        return analysis.report(spec_path=spec_path, output=output, fmt=fmt)

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 import dataroi
-from dataroi.report import build_report
 from tests._specs import IRIS_DATA, logreg_and_tree
+from tests.report_tests._studies import build_report
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json"
 

@@ -74,8 +74,9 @@ def _artifacts() -> Path:
 
 def test_report_in_headless_chromium(browser, full_study, tmp_path):
     study, spec_path = full_study
-    page = write_report(study, tmp_path / "report.html", spec_path=str(spec_path),
-                        n_draws=500)
+    with study.analyze(n_draws=500) as analysis:
+        report = analysis.report(spec_path=str(spec_path), output="report.html")
+    page = write_report(report, tmp_path / "report.html")
     browser.get_log("performance")  # drop anything before the page
     browser.get(page.resolve().as_uri())
     assert browser.title == "dataroi report: iris-report"

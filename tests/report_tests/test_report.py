@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 from dataroi.cli import main
-from dataroi.report import SCHEMA_VERSION, SECTIONS, build_report, write_report
-from tests.report_tests._studies import EVIL_COLUMN, EVIL_MODEL
+from dataroi.report import SCHEMA_VERSION, SECTIONS, write_report
+from tests.report_tests._studies import EVIL_COLUMN, EVIL_MODEL, build_report
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json"
 
@@ -76,14 +76,21 @@ def full_study_fingerprint(report) -> str:
     return report.document["sections"]["answer"]["hashes"]["data_fingerprint"]
 
 
-def test_report_recommendation_matches_dataroi_plan(full_study, full_report):
-    from dataroi.decide import recommend
+def test_report_recommendation_matches_dataroi_plan(full_study, full_report, capsys):
+    from dataroi.cli import main
 
-    study, _ = full_study
-    rec = recommend(study, save=False, n_draws=500)
+    study, spec_path = full_study
+    with study.analyze(n_draws=500) as analysis:
+        rec = analysis.recommend()
     answer = full_report.document["sections"]["answer"]
     assert answer["headline"] == rec.chosen.label
     assert answer["hashes"]["trials"] == rec.hashes["trials"]
+    assert answer["reasons"] == list(rec.reasons)
+    # the command line gives the very same answer and reasons, saved or not
+    assert main(["plan", str(spec_path), "--draws", "500", "--json", "--no-save"]) == 0
+    planned = json.loads(capsys.readouterr().out)
+    assert planned["chosen"]["label"] == answer["headline"]
+    assert planned["reasons"] == answer["reasons"]
 
 
 def test_reproductions_appear(full_study):
@@ -149,15 +156,19 @@ def test_missing_inputs_are_named_not_fatal(bare_study, schema):
     assert "To complete this section" in html and '<section id="answer">' in html
 
 
-def test_write_report_is_atomic(full_study, full_report, tmp_path):
-    study, _ = full_study
+def test_write_report_is_atomic(full_report, tmp_path):
     out = tmp_path / "sub" / "report.json"
-    path = write_report(study, out, report=full_report)
+    path = write_report(full_report, out)
     assert path == out and json.loads(out.read_text())["kind"] == "dataroi.report"
     from dataroi.exceptions import UsageError
 
     with pytest.raises(UsageError, match="format"):
-        write_report(study, out, fmt="pdf", report=full_report)
+        write_report(full_report, out, fmt="pdf")
+    with pytest.raises(UsageError, match="ends in .json but the format asked for is html"):
+        write_report(full_report, out, fmt="html")
+    with pytest.raises(UsageError, match="cannot tell the report format"):
+        write_report(full_report, tmp_path / "report.exe")
+    assert not (tmp_path / "report.exe").exists()
     assert json.loads(out.read_text())["kind"] == "dataroi.report"  # old file intact
     assert sorted(os.listdir(out.parent)) == ["report.json"]  # no temporary file left
 

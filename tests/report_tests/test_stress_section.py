@@ -12,10 +12,10 @@ import jsonschema
 import pytest
 import yaml
 
-from dataroi.report import SECTIONS, build_report
+from dataroi.report import SECTIONS
 from dataroi.report._html import render_html
 from dataroi.report._markdown import render_markdown
-from tests.report_tests._studies import EVIL_MODEL
+from tests.report_tests._studies import EVIL_MODEL, build_report
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json"
 HINT = "add stress: (noise, prior, shift, acquisition) or slices: to the spec"

@@ -80,25 +80,11 @@ def test_every_problem_is_reported_at_once():
     assert any("did you mean 'accuracy'" in p for p in problems)
 
 
-def test_unknown_model_import_path_is_caught_before_running():
-    raw = iris_spec(models={"bad": "sklearn.linear_model.LogisticRegresion"})
-    with pytest.raises(SpecError, match="models.bad: module 'sklearn.linear_model' has no "
-                                        "attribute 'LogisticRegresion'"):
-        spec_from_dict(raw)
-
-
-def test_missing_module():
-    with pytest.raises(SpecError, match="cannot import module 'nosuchpkg'"):
-        spec_from_dict(iris_spec(models={"bad": "nosuchpkg.Model"}))
-
-
-def test_bad_params_are_caught_before_running():
-    with pytest.raises(SpecError, match=r"models.lr.params: .*unexpected keyword"):
-        spec_from_dict(iris_spec(models={"lr": {
-            "estimator": "sklearn.linear_model.LogisticRegression", "params": {"nope": 1}}}))
-    with pytest.raises(SpecError, match=r"models.lr.params: .*'C' parameter"):
-        spec_from_dict(iris_spec(models={"lr": {
-            "estimator": "sklearn.linear_model.LogisticRegression", "params": {"C": "big"}}}))
+def test_loading_a_spec_imports_no_model():
+    # an estimator that does not exist loads fine: reading runs no code of the spec's
+    # (the models are built by Study.check_models, before a run: tests/trial_tests)
+    spec = spec_from_dict(iris_spec(models={"bad": "nosuchpkg.Model"}))
+    assert spec.models[0].estimator == "nosuchpkg.Model"
 
 
 def test_metric_that_does_not_fit_the_task():
@@ -106,13 +92,6 @@ def test_metric_that_does_not_fit_the_task():
     raw["data"]["task"] = "regression"
     with pytest.raises(SpecError, match="'roc_auc' is a classification metric but data.task "
                                         "is regression"):
-        spec_from_dict(raw)
-
-
-def test_proba_metric_needs_predict_proba():
-    raw = iris_spec(models={"svm": "sklearn.svm.SVC"}, metrics=["accuracy", "log_loss"])
-    raw["data"]["task"] = "classification"
-    with pytest.raises(SpecError, match="need predict_proba.*probability: true"):
         spec_from_dict(raw)
 
 

@@ -371,6 +371,12 @@ def test_class_conditional_matrix_estimated_from_an_annotation_table(tmp_path):
     spec = spec_from_dict(raw, base_dir=str(tmp_path))
     (arm,) = spec.stress
     assert arm.name == "lr[cc-noise]"
+    # loading checks the table exists; the study estimates the matrix (Dawid–Skene)
+    assert arm.params["matrix"]["from_annotations"] == str(tmp_path / "labels.csv")
+    from dataroi.study import Study
+
+    (arm,) = Study(spec, ledger=str(tmp_path / "l.db")).spec.stress
+    assert arm.name == "lr[cc-noise]"
     matrix = arm.params["matrix"]
     assert matrix["1"]["2"] == pytest.approx(0.3, abs=0.08)
     assert sum(matrix["0"].values()) < 0.05 and sum(matrix["2"].values()) < 0.05

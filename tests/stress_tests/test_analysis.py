@@ -15,13 +15,10 @@ from dataroi.cli import main
 from dataroi.curves import fit_curve
 from dataroi.exceptions import UsageError
 from dataroi.stress import (
-    analyze_slices,
     analyze_stress,
     equivalent_labels,
     majority_of_three,
     paired_differences,
-    relabel_vs_new,
-    slice_table,
 )
 
 SPEC = {
@@ -87,7 +84,8 @@ def test_paired_differences_matches_scipy_t_interval() -> None:
 
 
 def test_analysis_groups_and_statements(study: dataroi.Study) -> None:
-    a = analyze_stress(study, draws=200)
+    with study.analyze() as analysis:
+        a = analysis.stress(draws=200)
     assert [g.kind for g in a.groups] == ["noise", "prior", "acquisition"]
     noise = a.noise[0]
     assert noise.arms == ("lr", "lr[noise=0.1]", "lr[noise=0.2]")
@@ -106,21 +104,38 @@ def test_analysis_groups_and_statements(study: dataroi.Study) -> None:
     d = a.to_dict()
     json.dumps(d, allow_nan=False)
     assert {g["kind"] for g in d["groups"]} == {"noise", "prior", "acquisition"}
+    # the data layer on its own: the same analysis from the trials and the arms
+    again = analyze_stress(study.trials(), study.spec.stress, metric="accuracy",
+                           pool_size=study.prepare().pool_size, draws=200)
+    assert again.to_dict() == d
 
 
 def test_analysis_errors(study: dataroi.Study, tmp_path) -> None:
     with pytest.raises(UsageError, match="not one of the study's metrics"):
-        analyze_stress(study, metric="roc_auc")
+        study.analyze(metric="roc_auc")
+    with pytest.raises(UsageError, match="not in the trials"):
+        analyze_stress(study.trials(), study.spec.stress, metric="roc_auc")
     plain = {k: v for k, v in SPEC.items() if k not in ("stress", "slices")}
     (tmp_path / "plain.yaml").write_text(yaml.safe_dump(plain))
     with pytest.raises(UsageError, match="no stress: section"):
-        analyze_stress(dataroi.load_study(tmp_path / "plain.yaml"))
+        dataroi.load_study(tmp_path / "plain.yaml", ledger=study.ledger_url).analyze().stress()
 
 
 def test_slice_table_matches_recomputed_scores(study: dataroi.Study) -> None:
     from dataroi.artifacts import ArtifactStore
+    from dataroi.data import WorkerData, materialize
+    from dataroi.slices import slice_labels, slice_table
+    from dataroi.trial import subset_seed, train_indices
 
-    table = slice_table(study)
+    prep0 = study.prepare()
+    data = WorkerData.open(materialize(prep0, study.workdir / "cache"))
+    store = ArtifactStore(study.workdir / "artifacts")
+    test0 = np.asarray(prep0.test_idx)
+    table = slice_table(
+        study.trials(), labels=slice_labels(prep0.X, "pixel_2_2"), test_idx=test0,
+        y_test=np.asarray(prep0.y)[test0], n_classes=prep0.n_classes, metric="accuracy",
+        models=["lr"], predictions=store.get,
+        train_rows=lambda r, n: train_indices(data, subset_seed(0, r), n))
     assert set(table["model"]) == {"lr"}                     # arms are not sliced
     prep = study.prepare()
     t = study.trials()
@@ -139,7 +154,8 @@ def test_slice_table_matches_recomputed_scores(study: dataroi.Study) -> None:
 
 
 def test_analyze_slices_pools_and_allocates(study: dataroi.Study) -> None:
-    sl = analyze_slices(study, budget_usd=200.0)
+    with study.analyze() as analysis:
+        sl = analysis.slices(budget_usd=200.0)
     at = sl.pooled[sl.pooled["n_train"] == 480]
     assert set(at["slice"]) and not set(at["slice"]) & set(sl.left_out)
     assert (at["low"] <= at["pooled"]).all() and (at["pooled"] <= at["high"]).all()
@@ -151,16 +167,18 @@ def test_analyze_slices_pools_and_allocates(study: dataroi.Study) -> None:
 
 def test_relabel_vs_new(study: dataroi.Study) -> None:
     assert majority_of_three(0.1) == pytest.approx(0.028)
-    dec = relabel_vs_new(study, rate_now=0.15, draws=200)
+    analysis = study.analyze()
+    dec = analysis.relabel(rate_now=0.15, draws=200)
     assert dec.rate_after == pytest.approx(majority_of_three(0.15))
     assert dec.relabel_cost_usd == pytest.approx(480 * 2 * 0.5)
     assert dec.choice in ("relabel", "label new items")
     assert 0.0 <= dec.p_relabel_cheaper <= 1.0
     assert dec.sentence.endswith(f"= {dec.p_relabel_cheaper:.2f})")
     with pytest.raises(UsageError, match="above the largest rate"):
-        relabel_vs_new(study, rate_now=0.3)
+        analysis.relabel(rate_now=0.3)
     with pytest.raises(UsageError, match="rate_after"):
-        relabel_vs_new(study, rate_now=0.1, rate_after=0.15)
+        analysis.relabel(rate_now=0.1, rate_after=0.15)
+    analysis.close()
 
 
 def test_cli_stress_tables_and_json(study: dataroi.Study, capsys) -> None:
@@ -186,31 +204,29 @@ def test_cli_stress_errors(tmp_path, capsys) -> None:
     assert "nope.yaml" in capsys.readouterr().err
     only_stress = {k: v for k, v in SPEC.items() if k != "slices"}
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(only_stress))
-    s = dataroi.load_study(tmp_path / "s.yaml")
-    with pytest.raises(UsageError, match="add slices: to the spec"):
-        from dataroi.cli._stress import stress_results
-
-        stress_results(s, budget=100.0)
+    assert main(["stress", str(tmp_path / "s.yaml"), "--budget", "100"]) == 2
+    assert "add slices: to the spec" in capsys.readouterr().err
 
 
 def test_slices_by_expression(study: dataroi.Study, tmp_path) -> None:
     from dataroi.exceptions import SpecError
+    from dataroi.slices import slice_labels
     from dataroi.spec import SliceSpec
-    from dataroi.stress import slice_labels
 
     prep = study.prepare()
-    labels = slice_labels(prep, SliceSpec(None, expression="pixel_2_2 > 4"))
+    labels = slice_labels(prep.X, SliceSpec(None, expression="pixel_2_2 > 4"))
     expected = np.where(prep.X["pixel_2_2"].to_numpy() > 4, "true", "false")
     np.testing.assert_array_equal(labels, expected)
     # the same trials, sliced by an expression: nothing re-runs
     spec = dict(SPEC, slices={"expression": "pixel_2_2 > 4", "min_test_rows": 5})
     (tmp_path / "expr.yaml").write_text(yaml.safe_dump(spec))
     again = dataroi.load_study(tmp_path / "expr.yaml", ledger=study.ledger_url)
-    sl = analyze_slices(again)
+    with again.analyze() as analysis:
+        sl = analysis.slices()
     assert sl.column == "(pixel_2_2 > 4)"
     assert set(sl.pooled["slice"]) == {"true", "false"}
     with pytest.raises(SpecError, match="unknown name"):
-        slice_labels(prep, SliceSpec(None, expression="no_such_pixel > 1"))
+        slice_labels(prep.X, SliceSpec(None, expression="no_such_pixel > 1"))
 
 
 def test_slices_need_a_column_or_an_expression() -> None:
@@ -225,12 +241,10 @@ def test_slices_need_a_column_or_an_expression() -> None:
 def test_the_planner_offers_acquisition_strategies(study: dataroi.Study) -> None:
     import dataclasses
 
-    from dataroi.decide import recommend
-
     costs = dataclasses.replace(study.spec.costs, value_per_point_usd=50_000.0)
-    plain = recommend(study, budget_usd=500.0, save=False, n_draws=300, costs=costs)
-    rec = recommend(study, budget_usd=500.0, save=False, n_draws=300, costs=costs,
-                    strategies=True)
+    with study.analyze(n_draws=300) as analysis:
+        plain = analysis.recommend(budget_usd=500.0, costs=costs)
+        rec = analysis.recommend(budget_usd=500.0, costs=costs, strategies=True)
     by_id = {o.option_id: o for o in rec.options.options}
     assert {o.option_id for o in plain.options.options} < set(by_id)
     margin = [o for o in rec.options.options if o.option_id.endswith("@margin")]
@@ -249,7 +263,7 @@ def test_strategy_curves_need_acquisition_arms(tmp_path) -> None:
     spec = {k: v for k, v in SPEC.items() if k not in ("stress", "slices")}
     (tmp_path / "plain.yaml").write_text(yaml.safe_dump(spec))
     with pytest.raises(UsageError, match="no stress.acquisition"):
-        strategy_curves(dataroi.load_study(tmp_path / "plain.yaml"))
+        strategy_curves(pd.DataFrame(), (), metric="accuracy")
 
 
 def test_stress_fits_share_the_test_score_gate(study: dataroi.Study) -> None:
@@ -259,11 +273,13 @@ def test_stress_fits_share_the_test_score_gate(study: dataroi.Study) -> None:
     from dataroi.stress import strategy_curves
     from dataroi.value import fit_study_curves
 
-    acq = strategy_curves(study)
-    assert {acq.fits[m].gate for m in acq.models} == {"test"}
     trials = study.trials()
+    acq = strategy_curves(trials, study.spec.stress, metric="accuracy",
+                          pool_size=study.prepare().pool_size)
+    assert {acq.fits[m].gate for m in acq.models} == {"test"}
     assert trials.loc[trials["model"] == "lr[noise=0.1]", "train_value"].notna().all()
-    arms = fit_study_curves(study, models=("lr", "lr[noise=0.1]"), use_train_scores=False)
+    arms = fit_study_curves(trials, metric="accuracy", models=("lr", "lr[noise=0.1]"),
+                            use_train_scores=False)
     assert {f.gate for f in arms.fits.values()} == {"test"}
     assert set(arms.train_today) == {"lr", "lr[noise=0.1]"}  # still shown
-    assert fit_study_curves(study).fits["lr"].gate == "train"
+    assert fit_study_curves(trials, metric="accuracy", models=["lr"]).fits["lr"].gate == "train"

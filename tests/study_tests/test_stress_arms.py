@@ -27,10 +27,9 @@ from dataroi.data._store import WorkerData
 from dataroi.exceptions import SpecError
 from dataroi.spec import spec_from_dict
 from dataroi.study._plan import arm_hash, arm_model
-from dataroi.trial import TrialState
+from dataroi.trial import TrialState, train_indices
 from dataroi.trial._estimators import build_estimator, seed_estimator
 from dataroi.trial._variants import arm_rows, eval_mask
-from dataroi.trial._worker import train_indices
 
 #: scaled logistic regression: converges in a few dozen iterations even on noisy labels
 LR = {"pipeline": ["sklearn.preprocessing.StandardScaler",
@@ -605,8 +604,7 @@ def test_status_of_arms_added_after_a_first_run_plans_only_what_they_can_hold(tm
 def test_an_arms_identity_is_its_base_model_and_its_perturbation():
     def hashes(models: dict[str, Any], stress: dict[str, Any]) -> dict[str, str]:
         spec = spec_from_dict({"data": "sklearn:iris", "models": models,
-                               "schedule": {"sizes": [20]}, "stress": stress},
-                              build_models=False)
+                               "schedule": {"sizes": [20]}, "stress": stress})
         return {a.name: arm_hash(spec, a) for a in spec.stress}
 
     shift_views = {"shift": {"column": "petal width (cm)", "values": [0.2]}}

@@ -10,8 +10,16 @@ from sklearn.model_selection import learning_curve
 from dataroi.data import materialize, prepare_data
 from dataroi.data._store import WorkerData
 from dataroi.spec import spec_from_dict
-from dataroi.trial import TrialKey, TrialState, derive_seed, estimator_seed, subset_seed
-from dataroi.trial._worker import TrialPayload, run_trial, train_indices
+from dataroi.trial import (
+    TrialKey,
+    TrialPayload,
+    TrialState,
+    derive_seed,
+    estimator_seed,
+    run_trial,
+    subset_seed,
+    train_indices,
+)
 from tests.conftest import iris_spec
 
 

@@ -14,7 +14,7 @@ from tests.value_tests.helpers import breaking_frame
 
 
 def test_backtest_on_a_real_study(iris_study):
-    bt = backtest_study(iris_study, hold=1)
+    bt = backtest_study(iris_study.trials(), metric="accuracy", hold=1)
     assert (bt.cut_n, bt.held) == (80, (120,))
     assert bt.metric == "accuracy" and bt.higher_is_better
     frame = iris_study.trials()
@@ -28,22 +28,24 @@ def test_backtest_on_a_real_study(iris_study):
     assert {r["model"] for r in bt.rows} == {"logreg", "tree"}
     assert bt.covered(0.9)[1] == 2 and bt.covered(0.5)[0] <= bt.covered(0.9)[0]
     # deterministic, and JSON-ready with its sentence
-    again = backtest_study(iris_study, hold=1)
+    again = backtest_study(iris_study.trials(), metric="accuracy", hold=1)
     assert again.rows == bt.rows
     d = json.loads(json.dumps(bt.to_dict()))
     assert d["points"] == 2 and d["summary"].startswith("backtest: refitted on sizes up to 80")
 
 
 def test_backtest_hold_none_takes_two_sizes_when_there_are_six(iris_study):
-    assert backtest_study(iris_study, hold=None).held == (120,)  # 5 sizes: one hidden
+    trials = iris_study.trials()  # 5 sizes: one hidden
+    assert backtest_study(trials, metric="accuracy", hold=None).held == (120,)
     assert backtest_study(breaking_frame(None), hold=None).held == (800, 1600)  # 7 sizes
 
 
 def test_backtest_needs_enough_sizes(iris_study):
     with pytest.raises(UsageError, match="needs at least 6 training sizes"):
-        backtest_study(iris_study, hold=2)  # 5 sizes: 4 left for the refit is the minimum
+        # 5 sizes: 4 left for the refit is the minimum
+        backtest_study(iris_study.trials(), metric="accuracy", hold=2)
     with pytest.raises(UsageError, match="hold must be at least 1"):
-        backtest_study(iris_study, hold=0)
+        backtest_study(iris_study.trials(), metric="accuracy", hold=0)
 
 
 def test_backtest_flags_a_curve_that_changes_after_the_cut():

@@ -22,7 +22,8 @@ from tests.value_tests.helpers import crossing_frame
 
 @pytest.fixture(scope="module")
 def curves(iris_study):
-    return fit_study_curves(iris_study, random_state=0)
+    with iris_study.analyze(random_state=0) as analysis:
+        return analysis.curves
 
 
 def test_curves_keep_todays_training_score(curves, iris_study):
@@ -64,7 +65,8 @@ def test_marginal_value_grid_quantiles_and_determinism(curves, iris_study):
         assert 0.0 <= r["p_gain_positive"] <= 1.0
         assert r["gain_per_1k"] == pytest.approx(r["gain_mean"] / r["delta_n"] * 1000)
         assert r["predicted"] <= 1.0
-    again = marginal_value(fit_study_curves(iris_study, random_state=0), add=[1000])
+    with iris_study.analyze(random_state=0) as analysis:
+        again = marginal_value(analysis.curves, add=[1000])
     assert again.to_dict() == mv.to_dict()
 
 
@@ -235,20 +237,29 @@ def test_tipping_points_user_threshold_and_break_even(curves):
         tipping_points(c, costs=CostSpec(value_per_point_usd=1.0))
 
 
-def test_curve_fits_are_cached_in_the_ledger_and_restore_exactly(tmp_path):
+def test_curve_fits_are_cached_apart_from_the_ledger_and_restore_exactly(tmp_path):
     import dataroi
     from tests.conftest import iris_spec
 
     spec = iris_spec(schedule={"sizes": [15, 30, 60, 90], "repeats": 3, "seed": 0})
     study = dataroi.load_study(spec, ledger=str(tmp_path / "ledger.db"))
     study.run(jobs=1, progress=False)
-    first = fit_study_curves(study, metric="accuracy")
-    with study._open(create=False) as ledger:
-        cached = ledger.list_documents("curve_fit")
-    assert len(cached) >= 1  # the accuracy curve (and the training-time curve)
-    second = fit_study_curves(study, metric="accuracy")
-    with study._open(create=False) as ledger:
-        assert len(ledger.list_documents("curve_fit")) == len(cached)  # no refit
+    with study.analyze() as analysis:
+        first = analysis.curves
+    cached = sorted((tmp_path / "cache" / "fits").rglob("*.json"))
+    assert len(cached) >= 2  # the accuracy curves and the training-time curves
+    with study._open(create=False) as ledger:  # reading writes nothing in the record
+        assert ledger.list_documents("curve_fit") == []
+    stamps = [p.stat().st_mtime_ns for p in cached]
+    with study.analyze() as analysis:
+        second = analysis.curves
+    assert sorted((tmp_path / "cache" / "fits").rglob("*.json")) == cached  # no refit
+    assert [p.stat().st_mtime_ns for p in cached] == stamps
+    # a damaged entry is refitted, never trusted
+    cached[0].write_text('{"sha256": "0", "payload": {}}')
+    with study.analyze() as analysis:
+        third = analysis.curves
+    assert third.models == first.models
     n = [120, 500, 2000]
     for m in first.models:
         assert np.array_equal(first.fits[m].sample(n, size=64, random_state=1),

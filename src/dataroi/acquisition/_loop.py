@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from dataroi._random import derive_seed
 from dataroi.acquisition._strategies import (
     MODEL_STRATEGIES,
     PRIORITIES,
@@ -39,7 +40,6 @@ from dataroi.acquisition._strategies import (
     diverse_batch,
     rank_candidates,
 )
-from dataroi.trial._seeds import derive_seed
 
 __all__ = ["AcquisitionResult", "FitProba", "acquisition_order", "make_fit_proba"]
 
@@ -201,7 +201,7 @@ def acquisition_order(
     if start_order is not None:
         base = _as_permutation(start_order, n_pool)
     else:
-        from dataroi.data._subsets import nested_permutation
+        from dataroi.data import nested_permutation
 
         base = nested_permutation(labels, derive_seed(seed, "acquisition", "start"))
     if n <= initial:

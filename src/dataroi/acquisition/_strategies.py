@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dataroi.spec._stress import STRATEGIES as _SPEC_STRATEGIES
+from dataroi.spec import STRATEGIES as _SPEC_STRATEGIES
 
 __all__ = [
     "MODEL_STRATEGIES",

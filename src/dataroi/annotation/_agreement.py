@@ -13,13 +13,13 @@ Example:
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
+from dataroi._random import rng
 from dataroi.exceptions import DataError, UsageError
 
 __all__ = [
@@ -62,8 +62,7 @@ class AgreementEstimate:
 
 def rng_for(seed: int | None, purpose: str) -> np.random.Generator:
     """A generator keyed by the root seed and the purpose's name (not by call order)."""
-    key = zlib.crc32(purpose.encode())
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
+    return np.random.default_rng() if seed is None else rng(seed, purpose)
 
 
 def weight_chunks(rng: np.random.Generator, n_items: int, n_boot: int,

@@ -114,7 +114,7 @@ def _read(source: Any) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         return source
     if isinstance(source, str | os.PathLike):
-        from dataroi.data._load import read_table
+        from dataroi.data import read_table
 
         return read_table(os.fspath(source))
     raise UsageError(f"annotations must be a pandas DataFrame or a CSV/Parquet path, got "

@@ -1,7 +1,8 @@
 """CLI commands ``dataroi value``, ``dataroi plan`` and ``dataroi register``.
 
-Thin layers over :mod:`dataroi.value` and :mod:`dataroi.decide`; ``--json`` prints the
-result as JSON on standard output.
+Thin layers over :class:`dataroi.analysis.Analysis` (a study, or ``--trials`` with
+``--costs``): compute through it, then print; ``--json`` prints the result as JSON on
+standard output.
 
 Example:
     >>> import argparse
@@ -13,16 +14,22 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
-import sys
 from typing import Any
 
 from dataroi.cli._format import interval, num
+from dataroi.cli._options import (
+    add_draws,
+    add_json,
+    add_ledger,
+    add_metric,
+    add_study_source,
+    open_analysis,
+)
+from dataroi.cli._output import print_json, result_console
 from dataroi.exceptions import DataError, UsageError
 
-__all__ = ["DEMO_DECISION", "add_commands", "print_recommendation"]
+__all__ = ["DEMO_DECISION", "add_commands", "print_plan", "print_recommendation"]
 
 #: Costs and a pre-registered decision rule appended to the demo study spec.
 DEMO_DECISION = """\
@@ -69,19 +76,16 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     """Add ``value``, ``plan`` and ``register``; return their handlers by name."""
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("spec")
-        sp.add_argument("--ledger", help="ledger URL or SQLite path (default: "
-                        "$DATAROI_LEDGER, the spec's ledger, or .dataroi/ledger.db)")
-        sp.add_argument("--json", action="store_true", help="print JSON on standard output")
+        add_study_source(sp)
+        add_json(sp)
+        add_metric(sp)
+        add_draws(sp)
         sp.add_argument("--add", help="added labels to consider besides 0.25x..8x today's, "
                         "e.g. 1000,5000,20000")
-        sp.add_argument("--draws", type=int, default=2000, help="joint curve draws per model")
 
     s = subparsers.add_parser("value", help="marginal value of labels, labels to target, "
                               "data vs. model, tipping points")
     common(s)
-    s.add_argument("--metric", help="metric (default: the spec's decision metric or the "
-                   "primary metric)")
     s.add_argument("--target", type=float, help="target metric value (labels to reach it)")
     s.add_argument("--threshold", type=float,
                    help="tipping point: minimum gain per 1,000 labels (metric units); "
@@ -107,18 +111,9 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     s = subparsers.add_parser("register", help="pre-register the spec's decision rule "
                               "(hash + timestamp in the ledger), before `dataroi run`")
     s.add_argument("spec")
-    s.add_argument("--ledger")
+    add_ledger(s)
+    add_json(s)
     return {"value": _cmd_value, "plan": _cmd_plan, "register": _cmd_register}
-
-
-def _console() -> Any:
-    """Terminal output without Rich markup (labels such as ``E[net]`` print as they are):
-    the terminal's width, or 140 columns when the output is not a terminal and
-    ``COLUMNS`` is not set (so piped tables stay readable)."""
-    from rich.console import Console
-
-    wide = sys.stdout.isatty() or bool(os.environ.get("COLUMNS"))
-    return Console(highlight=False, markup=False, width=None if wide else 140)
 
 
 def _dollars(v: Any) -> str:
@@ -139,67 +134,23 @@ def _n(v: Any) -> str:
     return f"{int(v):,}"
 
 
-def _load(args: argparse.Namespace) -> Any:
-    import dataroi
-
-    return dataroi.load_study(args.spec, ledger=args.ledger)
-
-
 def _cmd_value(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from dataroi.decide import CostModel
-    from dataroi.value import (
-        backtest_study,
-        compare_models,
-        fit_study_curves,
-        labels_to_target,
-        marginal_value,
-        tipping_points,
-    )
-
     if args.hold < 0:
         raise UsageError(f"--hold must be 0 or more, got {args.hold}")
-    study = _load(args)
-    spec = study.spec
-    metric = args.metric or (spec.decision.metric if spec.decision else None) \
-        or spec.metrics[0]
-    target = args.target if args.target is not None else (
-        spec.decision.target if spec.decision else None)
-    add = _ints(args.add) + list(spec.decision.add if spec.decision else ())
-    curves = fit_study_curves(study, metric=metric, random_state=spec.schedule.seed)
-    mv = marginal_value(curves, add=add, n_draws=args.draws)
-    cmp = compare_models(curves, add=add, n_draws=args.draws,
-                         max_factor=CostModel(spec.costs).horizon_factor(curves.current_n)
-                         if spec.costs else 64.0)
-    ltt = labels_to_target(curves, target, n_draws=args.draws) if target is not None else None
-    tips = None
-    if args.threshold is not None:
-        tips = tipping_points(curves, threshold_per_1k=args.threshold, n_draws=args.draws)
-    elif spec.costs and spec.costs.value_per_point_usd is not None \
-            and spec.costs.price_per_label_usd is not None:
-        tips = tipping_points(curves, costs=spec.costs, n_draws=args.draws)
-    tip_note = None if tips is not None else (
-        "no tipping points: give --threshold (gain per 1,000 labels), or "
-        "costs.price_per_label_usd and costs.value_per_point_usd in the spec for the "
-        "break-even")
-    bt, bt_note = None, None
-    if args.hold:
-        try:
-            bt = backtest_study(study, metric=metric, hold=args.hold,
-                                random_state=spec.schedule.seed)
-        except (UsageError, DataError) as exc:
-            bt_note = f"no backtest: {exc}"
+    add = _ints(args.add)  # every argument checked before anything is read
+    with open_analysis(args) as analysis:
+        out = _value_results(analysis, args, add)
     if args.json:
-        out = {"marginal_value": mv.to_dict(), "comparison": cmp.to_dict(),
-               "labels_to_target": ltt.to_dict() if ltt else None,
-               "tipping_points": tips.to_dict() if tips else None,
-               "backtest": bt.to_dict() if bt else None,
-               "train_vs_test": _train_vs_test(curves),
-               "notes": list(curves.notes) + [n for n in (tip_note, bt_note) if n]}
-        sys.stdout.write(json.dumps(out, indent=1) + "\n")
+        print_json({k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in out.items()
+                    if k != "curves"})
         return 0
-    con = _console()
+    curves, mv, cmp, ltt, tips, bt = (out["curves"], out["marginal_value"],
+                                      out["comparison"], out["labels_to_target"],
+                                      out["tipping_points"], out["backtest"])
+    metric = curves.metric
+    con = result_console()
     t = Table(title=f"value of added labels: {metric} gain over each model's score today "
                     f"({curves.current_n:,} labels)")
     for col in ("model", "+labels", "predicted", "gain 5 %", "25 %", "50 %", "75 %", "95 %",
@@ -212,7 +163,7 @@ def _cmd_value(args: argparse.Namespace) -> int:
                   num(r["p_gain_positive"], ".2f"), num(r["gain_per_1k"], "+.4f"))
     con.print(t)
     if ltt is not None:
-        t = Table(title=f"labels to add to reach {metric} {ltt.reach} {target:g}")
+        t = Table(title=f"labels to add to reach {metric} {ltt.reach} {ltt.target:g}")
         for col in ("model", "today", "5 %", "25 %", "median", "75 %", "95 %",
                     "P(never ≤ 64×)"):
             t.add_column(col, justify="left" if col == "model" else "right")
@@ -237,7 +188,7 @@ def _cmd_value(args: argparse.Namespace) -> int:
         con.print(t)
         for p in cmp.pairs:
             con.print(f"  {p['summary']}")
-    gaps = _train_vs_test(curves)
+    gaps = out["train_vs_test"]
     if gaps:
         t = Table(title=f"test vs training score today ({curves.current_n:,} labels)")
         for col in ("model", "test", "training", "gap", "within noise", "curve gate"):
@@ -266,21 +217,32 @@ def _cmd_value(args: argparse.Namespace) -> int:
         con.print(t)
     if bt is not None:
         print_backtest(bt, con)
-    for note in [*curves.notes, *(n for n in (tip_note, bt_note) if n)]:
+    for note in out["notes"]:
         con.print(f"note: {note}")
     return 0
 
 
-def _train_vs_test(curves: Any) -> list[dict[str, Any]]:
-    """Per model with training scores: today's test and training score, their gap
-    (training − test in the improving direction), whether the gap is within noise (the
-    fit's ``gap_closed`` diagnostic) and which gate weighed its curve's families
-    (``"train"``: the one that also reads the training scores)."""
-    return [{"model": m, "test": curves.observed_today(m), "train": curves.train_today[m],
-             "gap": curves.sign * (curves.train_today[m] - curves.observed_today(m)),
-             "gap_closed": "gap_closed" in curves.fits[m].diagnostics,
-             "curve_gate": curves.fits[m].gate}
-            for m in curves.models if m in curves.train_today]
+def _value_results(analysis: Any, args: argparse.Namespace, add: list[int]
+                   ) -> dict[str, Any]:
+    """Everything ``dataroi value`` shows, computed through the analysis."""
+    curves = analysis.curves
+    ltt = analysis.labels_to_target(args.target)
+    tips = analysis.tipping_points(args.threshold)
+    notes = list(curves.notes)
+    if tips is None:
+        notes.append("no tipping points: give --threshold (gain per 1,000 labels), or "
+                     "costs.price_per_label_usd and costs.value_per_point_usd in the spec "
+                     "for the break-even")
+    bt = None
+    if args.hold:
+        try:
+            bt = analysis.backtest_with(args.hold)
+        except (UsageError, DataError) as exc:
+            notes.append(f"no backtest: {exc}")
+    return {"curves": curves, "marginal_value": analysis.marginal_value(add),
+            "comparison": analysis.compare(add), "labels_to_target": ltt,
+            "tipping_points": tips, "backtest": bt,
+            "train_vs_test": analysis.train_vs_test(), "notes": notes}
 
 
 def print_backtest(bt: Any, console: Any) -> None:
@@ -315,27 +277,37 @@ def print_recommendation(rec: Any, console: Any, *, title: str = "recommendation
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from rich.table import Table
-    from rich.text import Text
+    from dataroi.cli._output import log_console
 
-    from dataroi.decide import recommend
-
-    study = _load(args)
     if args.risk is not None and not 0 < args.risk <= 0.5:
         raise UsageError(f"--risk must be in (0, 0.5] (the acceptable probability of "
                          f"missing the target; as decision.risk), got {args.risk}")
-    rec = recommend(study, budget_usd=args.budget, target=args.target, risk=args.risk,
-                    rule=args.rule, current_model=args.current_model, add=_ints(args.add),
-                    save=not args.no_save, n_draws=args.draws,
-                    strategies=args.strategies)
+    add = _ints(args.add)
+    with open_analysis(args) as analysis:
+        save = not args.no_save and analysis.context is not None
+        rec = analysis.recommend(budget_usd=args.budget, target=args.target,
+                                 risk=args.risk, rule=args.rule,
+                                 current_model=args.current_model, add=add,
+                                 strategies=args.strategies, save=save)
+        where = analysis.context.ledger_url if analysis.context is not None else None
     if args.json:
-        sys.stdout.write(json.dumps(rec.to_dict(), indent=1) + "\n")
-        return 0
-    con = _console()
+        print_json(rec.to_dict())
+    else:
+        print_plan(rec, result_console(), show_all=args.all)
+    if save:
+        log_console().print(f"saved in the ledger {where} (document kind 'recommendation')")
+    return 0
+
+
+def print_plan(rec: Any, con: Any, *, show_all: bool = False) -> None:
+    """Print the option table, the labeling plans and the recommendation."""
+    from rich.table import Table
+    from rich.text import Text
+
     money = rec.options.has_money
     excluded = {o.option_id: why for o, why in rec.plan.excluded}
     rows = list(rec.plan.ranked) + [o for o, _ in rec.plan.excluded]
-    if not args.all:
+    if not show_all:
         rows = rows[:12]
     from rich import box
 
@@ -378,7 +350,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     con.print(t)
     for o, why in rec.plan.excluded[:5]:
         con.print(f"  excluded {o.label}: {'; '.join(why)}")
-    if not args.all and len(rec.plan.ranked) + len(rec.plan.excluded) > 12:
+    if not show_all and len(rec.plan.ranked) + len(rec.plan.excluded) > 12:
         con.print(f"({len(rec.plan.ranked) + len(rec.plan.excluded) - 12} more options: "
                   "--all)")
     if rec.rounds is not None and rec.rounds.already_reached:
@@ -407,9 +379,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         for note in rounds_notes(rp, rec.plan.budget_usd):
             con.print(f"  {note}")
     print_recommendation(rec, con)
-    if not args.no_save:
-        con.print(f"saved in the ledger {study.ledger_url} (document kind 'recommendation')")
-    return 0
 
 
 def rounds_notes(rp: Any, budget_usd: float | None) -> list[str]:
@@ -440,9 +409,12 @@ def rounds_notes(rp: Any, budget_usd: float | None) -> list[str]:
 
 
 def _cmd_register(args: argparse.Namespace) -> int:
-    from dataroi.decide import register_decision_rule
+    import dataroi
 
-    study = _load(args)
-    reg = register_decision_rule(study)
-    print(reg.message)
+    study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
+    reg = study.register()
+    if args.json:
+        print_json(reg.to_dict())
+    else:
+        print(reg.message)
     return 0

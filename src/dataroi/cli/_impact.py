@@ -130,7 +130,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check = None
     ledger = None
     if not args.no_ledger:
-        from dataroi.impact._history import default_ledger_location, outlier_check
+        from dataroi.impact import default_ledger_location, outlier_check
         from dataroi.ledger import open_ledger
 
         location = default_ledger_location(args.ledger)
@@ -139,12 +139,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if ledger is not None:
             check = outlier_check(ledger, args.name, result.value_diff_per_period.estimate)
         if args.report or args.markdown or args.json_path:
-            from dataroi.impact._report import write_report
+            from dataroi.impact import write_report
 
             write_report(result, html=args.report, markdown=args.markdown,
                          json=args.json_path, gate=gate_result, history_check=check)
         if ledger is not None:
-            from dataroi.impact._history import record_assessment
+            from dataroi.impact import record_assessment
 
             doc_id = record_assessment(ledger, result, name=args.name, gate=gate_result,
                                        check=check)
@@ -201,7 +201,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from dataroi.impact._history import assessment_history, default_ledger_location, trend
+    from dataroi.impact import assessment_history, default_ledger_location, trend
     from dataroi.ledger import open_ledger
 
     location = default_ledger_location(args.ledger)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dataroi import __version__
+from dataroi.cli._options import add_check_data, add_json, add_ledger
 from dataroi.exceptions import DataroiError, UsageError
 
 __all__ = ["main"]
@@ -46,14 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("path", nargs="?", default="study.yaml")
     s.add_argument("--force", action="store_true", help="overwrite an existing file")
 
-    def ledger_arg(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--ledger", help="ledger URL or SQLite path (default: "
-                        "$DATAROI_LEDGER, the spec's ledger, or .dataroi/ledger.db beside "
-                        "the spec)")
-
     s = sub.add_parser("run", help="run every trial of a study not finished yet")
     s.add_argument("spec")
-    ledger_arg(s)
+    add_ledger(s)
     s.add_argument("--jobs", "-j", type=int, default=None,
                    help="worker processes (default: all cores; 1 = in this process)")
     s.add_argument("--executor", default="auto",
@@ -66,29 +62,28 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=None,
                    help="BLAS/OpenMP threads per trial (default: cores // jobs)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    def check_data_arg(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--check-data", action="store_true",
-                        help="load and fingerprint the data; show only trials of exactly "
-                        "this data (default: the latest data version in the ledger)")
+    add_json(s)
 
     s = sub.add_parser("status", help="trial counts by state and model")
     s.add_argument("spec")
-    ledger_arg(s)
-    check_data_arg(s)
+    add_ledger(s)
+    add_check_data(s)
+    add_json(s)
 
     s = sub.add_parser("trials", help="every finished trial as a tidy table")
     s.add_argument("spec")
-    ledger_arg(s)
-    check_data_arg(s)
+    add_ledger(s)
+    add_check_data(s)
     s.add_argument("--format", choices=["csv", "json"], default="csv")
+    s.add_argument("--json", action="store_true", help="the same as --format json")
     s.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     s = sub.add_parser("reproduce", help="re-run finished trials and compare exactly")
     s.add_argument("spec")
-    ledger_arg(s)
+    add_ledger(s)
     s.add_argument("--sample", type=int, default=5, help="how many trials to re-run")
     s.add_argument("--seed", type=int, default=0, help="seed of the choice of trials")
+    add_json(s)
 
     s = sub.add_parser("demo", help="run the built-in study on scikit-learn's digits")
     s.add_argument("--dir", default="dataroi-demo", help="folder for the spec and ledger")
@@ -127,6 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
+    except Exception as exc:  # a bug of ours: one line, the traceback with --debug
+        if debug:
+            traceback.print_exc()
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        print(f"internal error: {type(exc).__name__}: {first}; please report it "
+              "(`--debug` shows the traceback)", file=sys.stderr)
+        return 1
 
 
 def escape(text: str) -> str:
@@ -137,13 +139,21 @@ def escape(text: str) -> str:
 
 
 def _console() -> Any:
-    from rich.console import Console
+    """Results on standard output (with Rich markup: escape user text)."""
+    from dataroi.cli._output import result_console
 
-    return Console(stderr=True, highlight=False)
+    return result_console(markup=True)
+
+
+def _log() -> Any:
+    """Progress, notes and logs on standard error."""
+    from dataroi.cli._output import log_console
+
+    return log_console()
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from dataroi.spec._template import TEMPLATE
+    from dataroi.spec import TEMPLATE
 
     path = Path(args.path)
     if path.exists() and not args.force:
@@ -153,11 +163,11 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_run(study: Any, summary: Any, console: Any) -> None:
+def _print_run(study: Any, summary: Any, console: Any, log: Any) -> None:
     from rich.table import Table
 
     for note in summary.notes:
-        console.print(f"note: {escape(note)}")
+        log.print(f"note: {escape(note)}")
     console.print(
         f"[bold]{study.spec.name}[/]: {summary.total} trials in plan; "
         f"{summary.already_done} already finished (reused), {summary.completed} completed "
@@ -172,13 +182,12 @@ def _print_run(study: Any, summary: Any, console: Any) -> None:
         console.print(table)
 
 
-def _print_curve_table(study: Any, console: Any) -> None:
+def _print_curve_table(trials: Any, metric: str, console: Any) -> None:
     from rich.table import Table
 
-    from dataroi.study import summary_frame
+    from dataroi.trial import summary_frame
 
-    metric = study.spec.metrics[0]
-    frame = summary_frame(study.trials(), metric)
+    frame = summary_frame(trials, metric)
     if frame.empty:
         return
     table = Table(title=f"{metric} on the held-out test set (mean and 95 % CI over repeats)")
@@ -201,7 +210,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
-    console = _console()
+    log = _log()
     from dataroi.executors import BackgroundExecutor
 
     # a slow-starting executor starts while the spec, the models and the data load
@@ -212,11 +221,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         summary = study.run(jobs=args.jobs, executor=executor,
                             progress=not args.no_progress, retry_failed=args.retry_failed,
                             threads=args.threads, heartbeat_timeout=args.heartbeat_timeout,
-                            console=console)
+                            console=log)
     finally:
         if not isinstance(executor, str):
             executor.discard()  # closes it only if the run never took it
-    _print_run(study, summary, console)
+    if args.json:
+        from dataroi.cli._output import print_json
+
+        print_json(summary.to_dict())
+    else:
+        _print_run(study, summary, _console(), log)
     return 1 if summary.failed else 0
 
 
@@ -227,6 +241,11 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
     st = study.status(check_data=args.check_data)
+    if args.json:
+        from dataroi.cli._output import print_json
+
+        print_json(st.to_dict())
+        return 0
     console = _console()
     console.print(f"[bold]{st.name}[/]  ledger {st.ledger_url}  data {st.fingerprint[:12]}  "
                   f"({st.contexts} data/split version(s) recorded)")
@@ -252,10 +271,10 @@ def _cmd_trials(args: argparse.Namespace) -> int:
 
     study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
     frame = study.trials(check_data=args.check_data)
-    text = (frame.to_csv(index=False) if args.format == "csv"
+    text = (frame.to_csv(index=False) if args.format == "csv" and not args.json
             else frame.to_json(orient="records", indent=1))
     if args.output:
-        from dataroi.study._files import write_atomic
+        from dataroi._files import write_atomic
 
         write_atomic(args.output, text)
     else:
@@ -268,6 +287,11 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
     study = dataroi.load_study(args.spec, ledger=args.ledger)
     summary = study.reproduce(sample=args.sample, seed=args.seed)
+    if args.json:
+        from dataroi.cli._output import print_json
+
+        print_json(summary)
+        return 1 if summary["differing"] else 0
     console = _console()
     for t in summary["trials"]:
         status = "identical" if not t["metric_differences"] and t["state"] == "complete" \
@@ -289,28 +313,30 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     import dataroi
-    from dataroi.spec._template import DEMO_SPEC
+    from dataroi.cli._decide import DEMO_DECISION, print_recommendation
+    from dataroi.report import write_report
+    from dataroi.spec import DEMO_SPEC
 
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
     spec_path = folder / "demo.yaml"
-    from dataroi.cli._decide import DEMO_DECISION, print_recommendation
-    from dataroi.decide import recommend, register_decision_rule
-
     spec_path.write_text(DEMO_SPEC + DEMO_DECISION, encoding="utf-8")
-    console = _console()
-    console.print(f"demo: study spec {spec_path} (digits, 3 models, 8 sizes, 5 repeats)")
+    console, log = _console(), _log()
+    log.print(f"demo: study spec {spec_path} (digits, 3 models, 8 sizes, 5 repeats)")
     study = dataroi.load_study(spec_path)
-    console.print(register_decision_rule(study).message)
-    summary = study.run(jobs=args.jobs, progress=not args.no_progress, console=console)
-    _print_run(study, summary, console)
-    _print_curve_table(study, console)
-    if not summary.failed:
-        print_recommendation(recommend(study), console,
-                             title="recommendation (costs and rule from the demo spec)")
-    from dataroi.report import write_report
+    log.print(study.register().message)
+    summary = study.run(jobs=args.jobs, progress=not args.no_progress, console=log)
+    _print_run(study, summary, console, log)
+    with study.analyze() as analysis:
+        _print_curve_table(analysis.trials, study.spec.metrics[0], console)
+        if not summary.failed:
+            from dataroi.cli._output import result_console
 
-    report = write_report(study, folder / "report.html", spec_path=str(spec_path))
+            print_recommendation(analysis.recommend(), result_console(),
+                                 title="recommendation (costs and rule from the demo spec)")
+        report = write_report(analysis.report(spec_path=str(spec_path),
+                                              output=str(folder / "report.html")),
+                              folder / "report.html")
     console.print(f"report: {report} (one self-contained HTML file; open it in a browser)")
     console.print(f"next: dataroi value {spec_path}   |   dataroi plan {spec_path} --budget "
                   f"20000   |   dataroi report {spec_path} -o report.md   |   dataroi trials "

@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import Any
 
-from dataroi.exceptions import UsageError
+from dataroi.cli._options import add_draws, add_metric, add_study_source, open_analysis
 
 __all__ = ["add_commands"]
 
@@ -24,34 +24,38 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
         "report", help="one self-contained HTML report (or Markdown / JSON) of a study",
         description="Write the study's report: the recommendation, learning curves, data "
         "vs. model, marginal value of labels, diagnostics and reproducibility.")
-    s.add_argument("spec")
-    s.add_argument("--ledger", help="ledger URL or SQLite path (default: $DATAROI_LEDGER, "
-                   "the spec's ledger, or .dataroi/ledger.db beside the spec)")
+    add_study_source(s)
+    add_metric(s)
     s.add_argument("-o", "--output", help="file to write (default: standard output for md "
                    "and json; report.html for html)")
     s.add_argument("--format", choices=["html", "md", "json"], default=None,
                    help="output format (default: from the output's suffix, else html)")
-    s.add_argument("--draws", type=int, default=2000,
-                   help="joint curve draws per model (default 2000, as `dataroi plan`)")
+    s.add_argument("--json", action="store_true",
+                   help="print the report's JSON document on standard output")
+    add_draws(s)
     return {"report": _cmd_report}
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import dataroi
-    from dataroi.report import build_report, format_for_path, write_report
+    from dataroi.exceptions import UsageError
+    from dataroi.report import resolve_format, write_report
 
-    if args.draws < 100:
-        raise UsageError(f"--draws must be at least 100, got {args.draws}")
-    fmt = args.format or (format_for_path(args.output) if args.output else "html")
+    if args.json:
+        if args.format not in (None, "json") or args.output:
+            raise UsageError("--json prints the JSON document; it goes without --format and "
+                             "-o (write a file with -o report.json)")
+        args.format = "json"
+    fmt = resolve_format(args.output, args.format) if args.output else (args.format or "html")
     output = args.output or ("report.html" if fmt == "html" else None)
-    study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
-    report = build_report(study, spec_path=args.spec, output=output, fmt=fmt,
-                          n_draws=args.draws)
+    if output is not None:
+        resolve_format(output, fmt)  # refuse a file name of another format before any work
+    with open_analysis(args) as analysis:
+        report = analysis.report(spec_path=args.spec, output=output, fmt=fmt)
     if output is None:
         text = report.render(fmt)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return 0
-    path = write_report(study, output, fmt=fmt, report=report)
+    path = write_report(report, output, fmt=fmt)
     missing = report.document.get("missing") or []
     print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB, {fmt}) in "
           f"{report.build_seconds:.1f}s" + (f"; {len(missing)} item(s) to complete the "

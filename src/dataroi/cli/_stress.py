@@ -15,12 +15,12 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import sys
 from typing import Any
 
 from dataroi.cli._format import interval, num
+from dataroi.cli._options import add_draws, add_json, add_ledger, add_metric
+from dataroi.cli._output import print_json, result_console
 from dataroi.exceptions import UsageError
 
 __all__ = ["add_commands", "stress_results"]
@@ -34,10 +34,10 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
         "(slices:): equivalent labels of cleaner labels and of acquisition strategies, "
         "shift gaps, per-slice scores with partial pooling, relabel vs new.")
     s.add_argument("spec")
-    s.add_argument("--ledger")
-    s.add_argument("--metric", help="metric (default: the spec's first)")
-    s.add_argument("--json", action="store_true", help="print JSON on standard output")
-    s.add_argument("--draws", type=int, default=400, help="curve draws (default 400)")
+    add_ledger(s)
+    add_metric(s)
+    add_json(s)
+    add_draws(s, default=400)
     s.add_argument("--noise-rate", type=float,
                    help="noise rate of today's labels, for relabel vs new")
     s.add_argument("--annotations",
@@ -52,26 +52,19 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     return {"stress": _cmd_stress}
 
 
-def stress_results(study: Any, *, metric: str | None = None, draws: int = 400,
-                   noise_rate: float | None = None, annotations: str | None = None,
-                   opinions: int = 2, budget: float | None = None,
-                   objective: str = "overall") -> dict[str, Any]:
+def stress_results(analysis: Any, *, draws: int = 400, noise_rate: float | None = None,
+                   annotations: str | None = None, opinions: int = 2,
+                   budget: float | None = None, objective: str = "overall"
+                   ) -> dict[str, Any]:
     """Everything ``dataroi stress`` shows, as objects (``stress``, ``slices``,
-    ``relabel``, each None when the spec lacks it)."""
-    from dataroi.stress import analyze_slices, analyze_stress, relabel_vs_new
-
-    if not study.spec.stress and not study.spec.slices:
-        raise UsageError("the spec has no stress: or slices: section; add one (see "
-                         "docs/stress.md or the template of `dataroi init`)")
-    if budget is not None and not study.spec.slices:
-        raise UsageError("--budget allocates labels per slice: add slices: to the spec")
+    ``relabel``, each None when the spec lacks it), computed through the analysis."""
+    spec = analysis.context.spec
+    _check_sections(spec, budget)
     out: dict[str, Any] = {"stress": None, "slices": None, "relabel": None}
-    trials = study.trials()  # read once for every part
-    if study.spec.stress:
-        out["stress"] = analyze_stress(study, metric=metric, draws=draws, trials=trials)
-    if study.spec.slices:
-        out["slices"] = analyze_slices(study, metric=metric, budget_usd=budget,
-                                       objective=objective, trials=trials)
+    if spec.stress:
+        out["stress"] = analysis.stress(draws=draws)
+    if spec.slices:
+        out["slices"] = analysis.slices(budget_usd=budget, objective=objective)
     rate_after = None
     if annotations:
         from dataroi.annotation import analyze_annotations
@@ -80,64 +73,70 @@ def stress_results(study: Any, *, metric: str | None = None, draws: int = 400,
         noise_rate = rep.noise_rate.rate if noise_rate is None else noise_rate
         rate_after = rep.consensus_noise_rate.rate
     if noise_rate is not None:
-        out["relabel"] = relabel_vs_new(study, rate_now=noise_rate, rate_after=rate_after,
-                                        opinions=opinions, metric=metric, draws=draws,
-                                        trials=trials)
+        out["relabel"] = analysis.relabel(rate_now=noise_rate, rate_after=rate_after,
+                                          opinions=opinions, draws=draws)
     return out
+
+
+def _check_sections(spec: Any, budget: float | None) -> None:
+    if not spec.stress and not spec.slices:
+        raise UsageError("the spec has no stress: or slices: section; add one (see "
+                         "docs/stress.md or the template of `dataroi init`)")
+    if budget is not None and not spec.slices:
+        raise UsageError("--budget allocates labels per slice: add slices: to the spec")
 
 
 def _cmd_stress(args: argparse.Namespace) -> int:
     import dataroi
 
-    study = dataroi.load_study(args.spec, ledger=args.ledger)
-    res = stress_results(study, metric=args.metric, draws=args.draws,
-                         noise_rate=args.noise_rate, annotations=args.annotations,
-                         opinions=args.opinions, budget=args.budget,
-                         objective=args.objective)
+    if args.draws < 100:
+        raise UsageError(f"--draws must be at least 100, got {args.draws}")
+    study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
+    _check_sections(study.spec, args.budget)
+    with study.analyze(metric=args.metric, n_draws=max(args.draws, 100)) as analysis:
+        res = stress_results(analysis, draws=args.draws, noise_rate=args.noise_rate,
+                             annotations=args.annotations, opinions=args.opinions,
+                             budget=args.budget, objective=args.objective)
     if args.json:
-        json.dump({k: (None if v is None else v.to_dict()) for k, v in res.items()},
-                  sys.stdout, indent=2, allow_nan=False)
-        print()
+        print_json({k: (None if v is None else v.to_dict()) for k, v in res.items()})
         return 0
     _print(res)
     return 0
 
 
 def _print(res: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
-    con = Console(highlight=False)
+    con = result_console()
     st = res["stress"]
     if st is not None:
         for g in st.groups:
-            t = Table(title=escape(f"{g.kind}: {g.base} — {st.metric} at {g.n0:,} labels "
+            t = Table(title=str(f"{g.kind}: {g.base} — {st.metric} at {g.n0:,} labels "
                                    "(mean over repeats)"))
             t.add_column("arm")
             t.add_column(st.metric, justify="right")
             for arm in g.arms:
-                t.add_row(escape(arm), num(g.today.get(arm, math.nan)))
+                t.add_row(str(arm), num(g.today.get(arm, math.nan)))
             con.print(t)
             for s in g.statements:
-                con.print(f"  • {escape(s)}")
+                con.print(f"  • {s!s}")
         for note in st.notes:
-            con.print(f"note: {escape(note)}")
+            con.print(f"note: {note!s}")
     sl = res["slices"]
     if sl is not None:
         n0 = int(sl.pooled["n_train"].max())
-        t = Table(title=escape(f"slices of {sl.column}: {sl.metric} at {n0:,} labels "
+        t = Table(title=str(f"slices of {sl.column}: {sl.metric} at {n0:,} labels "
                                "(partial pooling, 90 % interval)"))
         for c in ("model", "slice", "test rows", "raw", "pooled", "interval", "shrinkage"):
             t.add_column(c, justify="left" if c in ("model", "slice") else "right")
         for r in sl.pooled[sl.pooled["n_train"] == n0].itertuples(index=False):
-            t.add_row(escape(str(r.model)), escape(str(r.slice)), f"{int(r.n_test):,}",
+            t.add_row(str(str(r.model)), str(str(r.slice)), f"{int(r.n_test):,}",
                       num(r.raw), num(r.pooled), interval(r.low, r.high),
                       f"{r.shrinkage:.2f}")
         con.print(t)
         if sl.left_out:
-            con.print(escape(f"  left out (too few test rows): {sl.left_out}"))
+            con.print(str(f"  left out (too few test rows): {sl.left_out}"))
         for s in sl.statements:
-            con.print(f"  • {escape(s)}")
+            con.print(f"  • {s!s}")
     if res["relabel"] is not None:
-        con.print(f"relabel vs new: {escape(res['relabel'].sentence)}")
+        con.print(f"relabel vs new: {res['relabel'].sentence!s}")

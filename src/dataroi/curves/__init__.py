@@ -21,12 +21,14 @@ from dataroi.curves._calibration import Calibration, load_calibration, uncertain
 from dataroi.curves._cost import fit_cost_curve
 from dataroi.curves._diagnostics import find_crossing
 from dataroi.curves._families import AUTO_FAMILIES, FAMILIES, CurveFamily, get_family
-from dataroi.curves._fit import Component, CurveFit, NToReach, fit_curve
+from dataroi.curves._fit import FIT_REVISION, Component, CurveFit, NToReach, fit_curve
 from dataroi.curves._paired import PairedDifference, paired_difference
+from dataroi.curves._shipped import learned_files_digest
 
 __all__ = [
     "AUTO_FAMILIES",
     "FAMILIES",
+    "FIT_REVISION",
     "Calibration",
     "Component",
     "CurveFamily",
@@ -37,6 +39,7 @@ __all__ = [
     "fit_cost_curve",
     "fit_curve",
     "get_family",
+    "learned_files_digest",
     "load_calibration",
     "paired_difference",
     "uncertainty_scale",

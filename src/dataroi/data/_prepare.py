@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dataroi._random import split_seed
 from dataroi.data._fingerprint import fingerprint_frame
 from dataroi.data._load import read_table
 from dataroi.exceptions import DataError
 from dataroi.spec import StudySpec, canonical_hash
-from dataroi.trial._seeds import split_seed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,6 +84,8 @@ class PreparedData:
 
     def describe(self, spec: StudySpec) -> dict[str, Any]:
         """Plain-data description of the context (stored with it in the ledger)."""
+        from dataroi.data._store import cache_name
+
         return {
             "source": self.source,
             "fingerprint": self.fingerprint,
@@ -95,6 +97,9 @@ class PreparedData:
             "seed": spec.schedule.seed,
             "pool_size": self.pool_size,
             "test_size": len(self.test_idx),
+            "n_rows": self.n_rows_loaded,
+            # where the workers' copy of the data is kept (``<workdir>/cache/<name>``)
+            "data_cache": cache_name(self),
         }
 
 

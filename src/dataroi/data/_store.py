@@ -33,7 +33,7 @@ from dataroi.data._prepare import PreparedData, prepare_data  # noqa: F401  (doc
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["WorkerData", "materialize"]
+__all__ = ["WorkerData", "cache_name", "materialize"]
 
 _FORMAT = 2  # 2: meta.json holds the class labels (stress arms name classes)
 
@@ -46,8 +46,7 @@ def materialize(prep: PreparedData, cache_dir: str | os.PathLike[str]) -> str:
     """
     import pandas as pd
 
-    key = f"{prep.fingerprint[:20]}-{_split_key(prep)}"
-    final = Path(cache_dir) / f"data-v{_FORMAT}-{key}"
+    final = Path(cache_dir) / cache_name(prep)
     if (final / "meta.json").exists():
         return str(final)
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
@@ -84,6 +83,11 @@ def materialize(prep: PreparedData, cache_dir: str | os.PathLike[str]) -> str:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return str(final)
+
+
+def cache_name(prep: PreparedData) -> str:
+    """The folder name of ``prep`` in a data cache: its fingerprint and split."""
+    return f"data-v{_FORMAT}-{prep.fingerprint[:20]}-{_split_key(prep)}"
 
 
 def _split_key(prep: PreparedData) -> str:

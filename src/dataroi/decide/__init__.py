@@ -2,8 +2,7 @@
 
 Typical use::
 
-    from dataroi.decide import recommend
-    rec = recommend(study, budget_usd=20000)       # reads the spec's costs: and decision:
+    rec = study.analyze().recommend(budget_usd=20000)   # the spec's costs: and decision:
     print(rec.text()); rec.to_dict()
 
 or step by step on fitted curves (:func:`dataroi.value.fit_study_curves`)::
@@ -23,9 +22,10 @@ from __future__ import annotations
 from dataroi.decide._costs import CostModel
 from dataroi.decide._options import Option, OptionSet, evaluate_options
 from dataroi.decide._planner import RULES, BudgetPlan, plan_budget, scenarios
-from dataroi.decide._recommend import Recommendation, decide, recommend
+from dataroi.decide._recommend import Recommendation, check_target, decide
 from dataroi.decide._register import (
     Registration,
+    first_result_at,
     register_decision_rule,
     registration_status,
     rule_hash,
@@ -41,11 +41,12 @@ __all__ = [
     "Recommendation",
     "Registration",
     "RoundsPlan",
+    "check_target",
     "decide",
     "evaluate_options",
+    "first_result_at",
     "plan_budget",
     "plan_rounds",
-    "recommend",
     "register_decision_rule",
     "registration_status",
     "rule_hash",

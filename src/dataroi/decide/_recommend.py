@@ -34,16 +34,9 @@ from dataroi.decide._planner import BudgetPlan, plan_budget, scenarios
 from dataroi.decide._rounds import RoundsPlan, plan_rounds
 from dataroi.exceptions import UsageError
 from dataroi.spec import CostSpec, DecisionSpec, GuardrailSpec, canonical_hash
-from dataroi.value import (
-    DEFAULT_GRID,
-    Backtest,
-    StudyCurves,
-    compare_models,
-    fit_study_curves,
-    study_backtest,
-)
+from dataroi.value import DEFAULT_GRID, Backtest, StudyCurves, compare_models
 
-__all__ = ["Recommendation", "decide", "recommend"]
+__all__ = ["Recommendation", "check_target", "decide"]
 
 
 @dataclass(frozen=True)
@@ -299,7 +292,7 @@ def decide(
         raise UsageError(f"decision.metric is '{d.metric}' but the curves are of "
                          f"'{curves.metric}'")
     if d.target is not None:
-        _check_target(curves, d.target)
+        check_target(curves, d.target)
     costs = costs or CostSpec()
     opts = evaluate_options(curves, costs, current_model=d.current_model, add=d.add,
                             grid=grid, target=d.target, n_draws=n_draws,
@@ -336,93 +329,7 @@ def decide(
                           backtest=backtest.to_dict() if backtest is not None else None)
 
 
-def recommend(
-    study: Any,
-    *,
-    budget_usd: float | None = None,
-    target: float | None = None,
-    risk: float | None = None,
-    rule: str | None = None,
-    current_model: str | None = None,
-    add: Sequence[int] | None = None,
-    costs: CostSpec | None = None,
-    save: bool = True,
-    n_draws: int = 2000,
-    random_state: int | None = None,
-    strategies: bool = False,
-) -> Recommendation:
-    """Recommend where the next dollar goes, for a study whose trials have run.
-
-    Reads the spec's ``costs:`` and ``decision:`` sections (keyword arguments override
-    them), fits the curves, plans, states the pre-registration status and saves the
-    recommendation in the ledger (``save=False``: nothing is written).
-
-    Args:
-        study: a :class:`~dataroi.study.Study` with finished trials.
-        budget_usd, target, risk, rule, current_model, add: overrides of the spec's
-            ``decision:`` section.
-        costs: overrides the spec's ``costs:`` section.
-        save: store the recommendation in the ledger.
-        n_draws: joint draws per model.
-        random_state: root seed of the curve fits and draws (default: the study's seed).
-        strategies: also offer labeling by the study's acquisition strategies (its
-            ``stress.acquisition`` arms), with their selection cost.
-
-    Raises:
-        UsageError: no finished trials, or a cost field the computation needs is missing.
-    """
-    from dataroi.decide._register import registration_status, rule_hash
-    from dataroi.ledger import open_ledger
-
-    spec = study.spec
-    decision = spec.decision or DecisionSpec()
-    metric = decision.metric or spec.metrics[0]
-    seed = spec.schedule.seed if random_state is None else int(random_state)
-    trials = study.trials() if strategies else None
-    curves = fit_study_curves(study, metric=metric, random_state=seed, trials=trials)
-    strategy_fits = None
-    if strategies:
-        from dataroi.stress import strategy_curves
-
-        strategy_fits = strategy_curves(study, metric=metric, current_n=curves.current_n,
-                                        random_state=seed, trials=trials)
-    rec = decide(curves, costs or spec.costs, decision, budget_usd=budget_usd,
-                 target=target, risk=risk, rule=rule, current_model=current_model, add=add,
-                 n_draws=n_draws, strategies=strategy_fits,
-                 backtest=study_backtest(study, metric=metric, random_state=seed,
-                                         trials=trials))
-    reg = registration_status(study, rec.decision if spec.decision or any(
-        v is not None for v in (budget_usd, target, risk, rule, current_model)) else None,
-        costs=costs)
-    prep = study.prepare()
-    hashes = dict(rec.hashes)
-    hashes |= {"spec": spec.spec_hash, "data_fingerprint": prep.fingerprint,
-               "context": prep.context_hash(spec),
-               "rule": rule_hash(rec.decision, metric=metric)}
-    from dataroi import __version__
-
-    hashes["dataroi_version"] = __version__
-    reasons = list(rec.reasons)
-    reasons.append("Pre-registration: " + reg.message + ".")
-    rec = dataclasses.replace(rec, registration=reg.to_dict(), hashes=hashes,
-                              reasons=tuple(reasons))
-    if not math.isfinite(rec.today):
-        raise UsageError(f"{rec.current_model} has no finite {metric} today")
-    if save:
-        payload = rec.to_dict()
-        with open_ledger(study.ledger_url, create=False) as ledger:
-            sid = ledger.get_study_id(spec.name)
-            ctx = None
-            if sid is not None:
-                for c in ledger.list_contexts(sid):
-                    if c["context_hash"] == hashes["context"]:
-                        ctx = c["context_id"]
-            ledger.record_document("recommendation", payload, study_id=sid, context_id=ctx,
-                                   content_hash=canonical_hash(payload))
-    return rec
-
-
-def _check_target(curves: StudyCurves, target: float) -> None:
+def check_target(curves: StudyCurves, target: float) -> None:
     """Refuse a target beyond the metric's best possible value (e.g. accuracy 92).
 
     Example:
@@ -430,7 +337,7 @@ def _check_target(curves: StudyCurves, target: float) -> None:
         >>> c = StudyCurves(metric="accuracy", higher_is_better=True, current_n=100,
         ...                 models=("a",), fits={}, cost_fits={}, today={"a": {0: 0.8}},
         ...                 bounds={"a": (0.5, 1.0)})
-        >>> _check_target(c, 92)
+        >>> check_target(c, 92)
         Traceback (most recent call last):
         ...
         dataroi.exceptions.UsageError: target 92 is beyond the best possible accuracy (1): ...

@@ -18,13 +18,18 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dataroi.exceptions import LedgerError, UsageError
-from dataroi.spec import DecisionSpec, canonical_hash
+from dataroi.spec import CostSpec, DecisionSpec, canonical_hash
 
-__all__ = ["Registration", "register_decision_rule", "registration_status", "rule_hash"]
+if TYPE_CHECKING:
+    from dataroi.ledger import DocumentStore
+
+__all__ = ["Registration", "first_result_at", "register_decision_rule",
+           "registration_status", "rule_hash"]
 
 
 def rule_dict(decision: DecisionSpec, *, metric: str) -> dict[str, Any]:
@@ -83,28 +88,29 @@ def _utc(t: Any) -> dt.datetime | None:
     return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
 
 
-def _first_result(study: Any) -> dt.datetime | None:
-    try:
-        snaps = study.snapshots()
-    except LedgerError:
-        return None
-    times = [_utc(s.extra.get("finished_at")) for s in snaps if s.state.is_finished]
+def first_result_at(snapshots: Sequence[Any]) -> dt.datetime | None:
+    """When the first of ``snapshots`` (trial snapshots) finished, in UTC, if any."""
+    times = [_utc(s.extra.get("finished_at")) for s in snapshots if s.state.is_finished]
     times = [t for t in times if t is not None]
     return min(times) if times else None
 
 
-def _decision_of(study: Any, decision: DecisionSpec | None) -> DecisionSpec | None:
-    return decision if decision is not None else study.spec.decision
+def register_decision_rule(store: DocumentStore, *, study: str, spec_hash: str,
+                           spec_text: str, decision: DecisionSpec | None, metric: str,
+                           costs: CostSpec | None = None,
+                           first_result: dt.datetime | None = None) -> Registration:
+    """Store the rule's hash with a timestamp in the ledger (once per rule).
 
-
-def register_decision_rule(study: Any, decision: DecisionSpec | None = None) -> Registration:
-    """Store the rule's hash with a timestamp in the study's ledger (once per rule).
-
-    Run it before ``dataroi run`` so that the report can show the rule came first.
+    Run it before ``dataroi run`` (``dataroi register SPEC``) so that the report can show
+    the rule came first. The registration keeps the ``costs:`` section too.
 
     Args:
-        study: a :class:`~dataroi.study.Study`.
-        decision: the rule (default: the spec's ``decision:`` section).
+        store: the ledger (a :class:`~dataroi.ledger.DocumentStore`).
+        study, spec_hash, spec_text: the study's name and spec.
+        decision: the rule.
+        metric: the study's primary metric (the rule's default metric).
+        costs: the costs in use.
+        first_result: when the study's first trial finished (for the status returned).
 
     Returns:
         The :class:`Registration` after registering.
@@ -112,31 +118,27 @@ def register_decision_rule(study: Any, decision: DecisionSpec | None = None) -> 
     Raises:
         UsageError: there is no rule to register.
     """
-    from dataroi.ledger import open_ledger
-
-    rule = _decision_of(study, decision)
-    if rule is None:
+    if decision is None:
         raise UsageError("the spec has no decision: section to register (metric, target, "
                          "risk, budget_usd, rule, guardrails)")
-    spec = study.spec
-    metric = spec.metrics[0]
-    h = rule_hash(rule, metric=metric)
-    with open_ledger(study.ledger_url, create=True) as ledger:
-        study_id = ledger.upsert_study(spec.name, spec_hash=spec.spec_hash,
-                                       spec_text=spec.source_text or repr(spec.to_dict()))
-        if not ledger.list_documents("decision_rule", study_id=study_id, content_hash=h):
-            costs = spec.costs.to_dict() if spec.costs else None
-            ledger.record_document(
-                "decision_rule",
-                {"rule": rule_dict(rule, metric=metric), "rule_hash": h,
-                 "spec_hash": spec.spec_hash, "costs": costs,
-                 "costs_hash": canonical_hash(costs)},
-                study_id=study_id, content_hash=h)
-    return registration_status(study, decision)
+    h = rule_hash(decision, metric=metric)
+    study_id = store.upsert_study(study, spec_hash=spec_hash, spec_text=spec_text)
+    if not store.list_documents("decision_rule", study_id=study_id, content_hash=h):
+        cost_dict = costs.to_dict() if costs else None
+        store.record_document(
+            "decision_rule",
+            {"rule": rule_dict(decision, metric=metric), "rule_hash": h,
+             "spec_hash": spec_hash, "costs": cost_dict,
+             "costs_hash": canonical_hash(cost_dict)},
+            study_id=study_id, content_hash=h)
+    return registration_status(store, study=study, decision=decision, metric=metric,
+                               costs=costs, first_result=first_result)
 
 
-def registration_status(study: Any, decision: DecisionSpec | None = None,
-                        costs: Any = None) -> Registration:
+def registration_status(store: DocumentStore | None, *, study: str,
+                        decision: DecisionSpec | None, metric: str,
+                        costs: CostSpec | None = None,
+                        first_result: dt.datetime | None = None) -> Registration:
     """Whether the rule was registered before the results existed, after, or changed.
 
     The registration also stored the spec's ``costs:`` (prices and the value of a point
@@ -144,36 +146,35 @@ def registration_status(study: Any, decision: DecisionSpec | None = None,
     the message says so: the same rule under other costs can choose differently.
 
     Args:
-        study: a :class:`~dataroi.study.Study`.
-        decision: the rule (default: the spec's ``decision:`` section).
-        costs: the costs now in use (default: the spec's ``costs:`` section).
+        store: the ledger (None: nothing was registered).
+        study: the study's name.
+        decision: the rule in use (None: no rule).
+        metric: the study's primary metric.
+        costs: the costs now in use.
+        first_result: when the study's first trial finished (:func:`first_result_at`).
 
     Never writes.
     """
-    from dataroi.ledger import open_ledger
-
-    rule = _decision_of(study, decision)
-    first = _first_result(study)
-    if rule is None:
+    first = _utc(first_result)
+    if decision is None:
         return Registration(None, "no_rule", None, first, False, (),
                             "no decision rule in the spec (nothing pre-registered)")
-    h = rule_hash(rule, metric=study.spec.metrics[0])
+    h = rule_hash(decision, metric=metric)
     docs: list[dict[str, Any]] = []
-    try:
-        with open_ledger(study.ledger_url, create=False) as ledger:
-            sid = ledger.get_study_id(study.spec.name)
+    if store is not None:
+        try:
+            sid = store.get_study_id(study)
             if sid is not None:
-                docs = ledger.list_documents("decision_rule", study_id=sid)
-    except LedgerError:
-        docs = []
+                docs = store.list_documents("decision_rule", study_id=sid)
+        except LedgerError:
+            docs = []
     mine = [d for d in docs if d["content_hash"] == h]
     registered = _utc(mine[0]["created_at"]) if mine else None
     cutoff = registered or dt.datetime.max.replace(tzinfo=dt.UTC)
     earlier = tuple((str(d["content_hash"]), _utc(d["created_at"])) for d in docs
                     if d["content_hash"] != h and _utc(d["created_at"]) < cutoff)
     changed = bool(earlier)
-    now_costs = costs if costs is not None else study.spec.costs
-    now_hash = canonical_hash(now_costs.to_dict() if now_costs is not None else None)
+    now_hash = canonical_hash(costs.to_dict() if costs is not None else None)
     costs_changed = bool(mine) and mine[0]["payload"].get("costs_hash") not in (None,
                                                                                 now_hash)
     if registered is None:

@@ -46,7 +46,7 @@ class ProcessExecutor(ProcessPoolExecutor):
     """
 
     def __init__(self, max_workers: int, *, data_path: str | None = None) -> None:
-        from dataroi.trial._worker import warm_worker
+        from dataroi.trial import warm_worker
 
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
         context = mp.get_context(method)
@@ -60,7 +60,7 @@ class ProcessExecutor(ProcessPoolExecutor):
     def warm_up(self) -> None:
         """Start the worker processes now (in the background) rather than at the first
         trial, so that their start overlaps the coordinator's preparation."""
-        from dataroi.trial._worker import ping
+        from dataroi.trial import ping
 
         for _ in range(self.max_workers):
             self.submit(ping)

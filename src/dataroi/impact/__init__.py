@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from dataroi._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from dataroi._expr import Expression, compile_expression
+    from dataroi.exceptions import ImpactSpecError
     from dataroi.impact._assess import (
         BreakEven,
         ImpactAssessment,
@@ -34,13 +36,13 @@ if TYPE_CHECKING:
         paired_bootstrap,
     )
     from dataroi.impact._contract import Contract, ContractReport, load_contract
-    from dataroi.impact._errors import ImpactSpecError
-    from dataroi.impact._expr import Expression, compile_expression
     from dataroi.impact._gate import Gate, GateResult, load_gate
     from dataroi.impact._history import (
         assessment_history,
         default_ledger_location,
+        outlier_check,
         record_assessment,
+        trend,
     )
     from dataroi.impact._inputs import PredictionSource, parse_source, resolve_predictions
     from dataroi.impact._report import render_html, render_markdown, write_report
@@ -71,12 +73,14 @@ __all__ = [
     "load_contract",
     "load_gate",
     "load_value_model",
+    "outlier_check",
     "paired_bootstrap",
     "parse_source",
     "record_assessment",
     "render_html",
     "render_markdown",
     "resolve_predictions",
+    "trend",
     "write_report",
 ]
 
@@ -87,11 +91,11 @@ _LAZY = {
     "Interval": "_bootstrap", "bca_interval": "_bootstrap",
     "benjamini_hochberg": "_bootstrap", "paired_bootstrap": "_bootstrap",
     "Contract": "_contract", "ContractReport": "_contract", "load_contract": "_contract",
-    "ImpactSpecError": "_errors",
-    "Expression": "_expr", "compile_expression": "_expr",
+    "ImpactSpecError": "dataroi.exceptions",
+    "Expression": "dataroi._expr", "compile_expression": "dataroi._expr",
     "Gate": "_gate", "GateResult": "_gate", "load_gate": "_gate",
     "assessment_history": "_history", "default_ledger_location": "_history",
-    "record_assessment": "_history",
+    "record_assessment": "_history", "outlier_check": "_history", "trend": "_history",
     "PredictionSource": "_inputs", "parse_source": "_inputs",
     "resolve_predictions": "_inputs",
     "render_html": "_report", "render_markdown": "_report", "write_report": "_report",

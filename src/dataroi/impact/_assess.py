@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -30,14 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dataroi.exceptions import DataError
+from dataroi._random import seed_sequence
+from dataroi.exceptions import DataError, ImpactSpecError
 from dataroi.impact._bootstrap import (
     Interval,
     benjamini_hochberg,
     paired_bootstrap,
     paired_t_pvalue,
 )
-from dataroi.impact._errors import ImpactSpecError
 from dataroi.impact._inputs import Predictions, resolve_predictions
 from dataroi.impact._value import PERIODS, ValueModel
 
@@ -191,7 +190,7 @@ class ImpactResult:
 
 def _seed_for(root: int, name: str) -> np.random.SeedSequence:
     """A seed keyed by the identity of what is resampled (house rule 4)."""
-    return np.random.SeedSequence([int(root), zlib.crc32(name.encode())])
+    return seed_sequence(int(root), name)
 
 
 def _scaled(iv: Interval, factor: float) -> Interval:
@@ -658,7 +657,7 @@ class ImpactAssessment:
         if p.score is not None and len(classes) == 2:
             from sklearn.metrics import brier_score_loss, roc_auc_score
 
-            from dataroi.metrics._registry import expected_calibration_error
+            from dataroi.metrics import expected_calibration_error
 
             s = p.score[mask]
             yb = (y == classes[-1]).astype(int)

@@ -38,8 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dataroi.exceptions import ContractError
-from dataroi.impact._errors import ImpactSpecError
+from dataroi.exceptions import ContractError, ImpactSpecError
 from dataroi.impact._yaml import read_yaml_input
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dataroi.impact._errors import ImpactSpecError
+from dataroi.exceptions import ImpactSpecError
 from dataroi.impact._yaml import read_yaml_input
 
 __all__ = ["Condition", "ConditionResult", "Gate", "GateResult", "load_gate"]

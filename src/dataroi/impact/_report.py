@@ -387,7 +387,7 @@ def write_report(result: ImpactResult, *, html: str | os.PathLike[str] | None = 
                  gate: GateResult | None = None,
                  history_check: dict[str, Any] | None = None) -> list[str]:
     """Render and atomically write the requested formats; return the paths written."""
-    from dataroi.study._files import write_atomic
+    from dataroi._files import write_atomic
 
     texts = []
     if html:

@@ -11,7 +11,7 @@ Two forms, both loaded from YAML (or a mapping) and validated with field paths:
 
 * a **per-row expression** over the table's columns, the truth ``y``, the prediction
   ``pred`` and, when the model gives one, its ``score``; evaluated by the safe engine of
-  :mod:`dataroi.impact._expr`::
+  :mod:`dataroi._expr`::
 
       expression: "order_value * (pred == 1) * (y == 1) - review_cost * (pred == 1)"
       terms: {review_cost: 2.5}
@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from dataroi.impact._errors import ImpactSpecError
-from dataroi.impact._expr import Expression, compile_expression, identifier_for
+from dataroi._expr import Expression, compile_expression, identifier_for
+from dataroi.exceptions import ImpactSpecError
 from dataroi.impact._yaml import read_yaml_input
 
 __all__ = ["PERIODS", "ValueModel", "load_value_model"]

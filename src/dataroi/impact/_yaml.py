@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dataroi.exceptions import UsageError
-from dataroi.impact._errors import ImpactSpecError
+from dataroi.exceptions import ImpactSpecError, UsageError
 
 __all__ = ["read_yaml_input"]
 
@@ -24,7 +23,8 @@ def read_yaml_input(source: Mapping[str, Any] | str | Path, *, what: str) -> tup
         UsageError: the file does not exist.
         ImpactSpecError: the file is not valid (safe) YAML.
     """
-    import yaml
+    from dataroi._yaml import read_yaml
+    from dataroi.exceptions import SpecError
 
     if isinstance(source, Mapping):
         return dict(source), "<mapping>"
@@ -32,8 +32,7 @@ def read_yaml_input(source: Mapping[str, Any] | str | Path, *, what: str) -> tup
     if not path.is_file():
         raise UsageError(f"{what} file not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ImpactSpecError(f"not valid YAML: {exc}".splitlines()[0], what=what,
-                              source=str(path)) from None
+        raw, _ = read_yaml(path, what=what)
+    except SpecError as exc:
+        raise ImpactSpecError(exc.problems, what=what, source=str(path)) from None
     return raw, str(path)

@@ -14,33 +14,17 @@ Example:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dataroi.ledger._base import BaseLedger, PlannedTrial
+from dataroi._lazy import lazy_exports
+from dataroi.ledger._base import BaseLedger, DocumentStore, PlannedTrial
 
 if TYPE_CHECKING:
     from dataroi.ledger._open import open_ledger, upgrade_ledger
     from dataroi.ledger._sql import SQLLedger
 
-__all__ = ["BaseLedger", "PlannedTrial", "SQLLedger", "open_ledger", "upgrade_ledger"]
+__all__ = ["BaseLedger", "DocumentStore", "PlannedTrial", "SQLLedger", "open_ledger",
+           "upgrade_ledger"]
 
-_LAZY = {
-    "SQLLedger": "dataroi.ledger._sql",
-    "open_ledger": "dataroi.ledger._open",
-    "upgrade_ledger": "dataroi.ledger._open",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "SQLLedger": "_sql", "open_ledger": "_open", "upgrade_ledger": "_open"}, globals())

@@ -31,11 +31,31 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from dataroi.trial import TrialKey, TrialResult, TrialSnapshot, TrialState
 
-__all__ = ["BaseLedger", "PlannedTrial"]
+__all__ = ["BaseLedger", "DocumentStore", "PlannedTrial"]
+
+
+@runtime_checkable
+class DocumentStore(Protocol):
+    """The part of a ledger the analysis layers use: studies by name and immutable JSON
+    documents (decision rules, recommendations). :class:`BaseLedger` implements it; the
+    value, decision and stress layers take one of these, never a study.
+    """
+
+    def get_study_id(self, name: str) -> int | None: ...
+
+    def upsert_study(self, name: str, *, spec_hash: str, spec_text: str) -> int: ...
+
+    def record_document(self, kind: str, payload: dict[str, Any], *,
+                        study_id: int | None = None, context_id: int | None = None,
+                        content_hash: str | None = None) -> int: ...
+
+    def list_documents(self, kind: str, *, study_id: int | None = None,
+                       context_id: int | None = None,
+                       content_hash: str | None = None) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)

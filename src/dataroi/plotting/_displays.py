@@ -1,6 +1,6 @@
-"""Display objects: each draws one ``_get_*_info`` dictionary with matplotlib.
+"""Display objects: each draws one ``*_info`` dictionary with matplotlib.
 
-Like scikit-learn's displays, a display is built from data (``from_study``,
+Like scikit-learn's displays, a display is built from data (``from_analysis``,
 ``from_curves``, or directly from an info dictionary), and ``plot(ax=...)`` draws on the
 given axes (or a new figure) and returns the display, with ``ax_`` and ``figure_`` set.
 
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dataroi.plotting._info import (
-    _get_cost_frontier_info,
-    _get_learning_curve_info,
-    _get_marginal_value_info,
-    _get_model_difference_info,
+    cost_frontier_info,
+    learning_curve_info,
+    marginal_value_info,
+    model_difference_info,
 )
 from dataroi.plotting._style import HIGHLIGHT, MUTED, REFERENCE, new_axes
 
@@ -79,7 +79,7 @@ class LearningCurveDisplay:
     the target as reference lines, and each model's tipping point; log-scaled size axis.
 
     Attributes:
-        info: the dictionary of :func:`_get_learning_curve_info`.
+        info: the dictionary of :func:`learning_curve_info`.
         ax_, figure_: set by :meth:`plot`.
 
     Example:
@@ -101,10 +101,10 @@ class LearningCurveDisplay:
                     ) -> LearningCurveDisplay:
         """From a trials frame and its fitted :class:`~dataroi.value.StudyCurves`.
 
-        Keyword arguments go to :func:`_get_learning_curve_info` (``pool_size``,
+        Keyword arguments go to :func:`learning_curve_info` (``pool_size``,
         ``horizon_n``, ``target``, ``tipping``).
         """
-        return cls(_get_learning_curve_info(trials, metric=curves.metric, curves=curves,
+        return cls(learning_curve_info(trials, metric=curves.metric, curves=curves,
                                             **kwargs))
 
     @classmethod
@@ -116,30 +116,25 @@ class LearningCurveDisplay:
             from dataroi.value import fit_study_curves
 
             curves = fit_study_curves(trials, metric=metric, random_state=random_state)
-        return cls(_get_learning_curve_info(trials, metric=metric, curves=curves, **kwargs))
+        return cls(learning_curve_info(trials, metric=metric, curves=curves, **kwargs))
 
     @classmethod
-    def from_study(cls, study: Any, *, metric: str | None = None, fit: bool = True,
-                   **kwargs: Any) -> LearningCurveDisplay:
-        """From a :class:`~dataroi.study.Study` whose trials have run.
+    def from_analysis(cls, analysis: Any, **kwargs: Any) -> LearningCurveDisplay:
+        """From a :class:`~dataroi.analysis.Analysis` (``study.analyze()``): its trials
+        and curves, the unlabeled pool and the decision's target.
 
-        Args:
-            study: the study.
-            metric: the metric (default: the study's primary metric).
-            fit: fit the curves and extrapolate.
-            **kwargs: ``pool_size``, ``horizon_n``, ``target``, ``tipping``.
+        Keyword arguments go to :func:`learning_curve_info` and override its defaults.
         """
-        metric = metric or study.spec.metrics[0]
-        trials = study.trials()
-        curves = None
-        if fit:
-            from dataroi.value import fit_study_curves
+        return cls(learning_curve_info(analysis.trials, metric=analysis.metric,
+                                       curves=analysis.curves,
+                                       **(analysis.chart_context() | kwargs)))
 
-            curves = fit_study_curves(study, metric=metric,
-                                      random_state=study.spec.schedule.seed)
-        if kwargs.get("target") is None and study.spec.decision is not None:
-            kwargs["target"] = study.spec.decision.target
-        return cls(_get_learning_curve_info(trials, metric=metric, curves=curves, **kwargs))
+    @classmethod
+    def from_study(cls, study: Any, *, metric: str | None = None, **kwargs: Any
+                   ) -> LearningCurveDisplay:
+        """From a study whose trials have run: ``from_analysis(study.analyze())``."""
+        with study.analyze(metric=metric) as analysis:
+            return cls.from_analysis(analysis, **kwargs)
 
     def plot(self, ax: Any = None, *, models: Sequence[str] | None = None,
              show_points: bool = True, show_extrapolation: bool = True,
@@ -251,16 +246,18 @@ class ModelDifferenceDisplay:
     def from_comparison(cls, comparison: Any) -> ModelDifferenceDisplay:
         """From a :class:`~dataroi.value.ModelComparison` or its ``to_dict()``."""
         d = comparison.to_dict() if hasattr(comparison, "to_dict") else comparison
-        return cls(_get_model_difference_info(d))
+        return cls(model_difference_info(d))
 
     @classmethod
-    def from_study(cls, study: Any, *, metric: str | None = None,
-                   n_draws: int = 1000) -> ModelDifferenceDisplay:
-        """Fit the study's curves and compare every pair of models."""
-        from dataroi.value import compare_models, fit_study_curves
+    def from_analysis(cls, analysis: Any) -> ModelDifferenceDisplay:
+        """Every pair of an :class:`~dataroi.analysis.Analysis`'s models compared."""
+        return cls.from_comparison(analysis.compare())
 
-        curves = fit_study_curves(study, metric=metric, random_state=study.spec.schedule.seed)
-        return cls.from_comparison(compare_models(curves, n_draws=n_draws))
+    @classmethod
+    def from_study(cls, study: Any, *, metric: str | None = None) -> ModelDifferenceDisplay:
+        """From a study whose trials have run: ``from_analysis(study.analyze())``."""
+        with study.analyze(metric=metric) as analysis:
+            return cls.from_analysis(analysis)
 
     def plot(self, ax: Any = None, *, kind: str = "today") -> ModelDifferenceDisplay:
         """Draw ``kind`` = ``"today"`` or ``"projected"`` on ``ax``."""
@@ -335,22 +332,20 @@ class MarginalValueDisplay:
                             ) -> MarginalValueDisplay:
         """From a :class:`~dataroi.value.MarginalValue` (or its ``to_dict()``)."""
         d = marginal.to_dict() if hasattr(marginal, "to_dict") else marginal
-        return cls(_get_marginal_value_info(d, break_even_per_1k=break_even_per_1k))
+        return cls(marginal_value_info(d, break_even_per_1k=break_even_per_1k))
 
     @classmethod
-    def from_study(cls, study: Any, *, metric: str | None = None,
-                   n_draws: int = 1000) -> MarginalValueDisplay:
-        """Fit the study's curves; the break-even comes from the spec's ``costs:``."""
-        from dataroi.value import break_even_per_1k, fit_study_curves, marginal_value
+    def from_analysis(cls, analysis: Any) -> MarginalValueDisplay:
+        """An :class:`~dataroi.analysis.Analysis`'s marginal value, with the break-even
+        of its costs when they price labels and points."""
+        return cls.from_marginal_value(analysis.marginal_value(),
+                                       break_even_per_1k=analysis.break_even_per_1k())
 
-        curves = fit_study_curves(study, metric=metric, random_state=study.spec.schedule.seed)
-        be = None
-        costs = study.spec.costs
-        if costs is not None and costs.value_per_point_usd is not None \
-                and costs.price_per_label_usd is not None:
-            be = break_even_per_1k(costs)
-        return cls.from_marginal_value(marginal_value(curves, n_draws=n_draws),
-                                       break_even_per_1k=be)
+    @classmethod
+    def from_study(cls, study: Any, *, metric: str | None = None) -> MarginalValueDisplay:
+        """From a study whose trials have run: ``from_analysis(study.analyze())``."""
+        with study.analyze(metric=metric) as analysis:
+            return cls.from_analysis(analysis)
 
     def plot(self, ax: Any = None) -> MarginalValueDisplay:
         """Draw on ``ax`` (default: a new figure)."""
@@ -402,13 +397,13 @@ class CostFrontierDisplay:
                      excluded: Sequence[str] = ()) -> CostFrontierDisplay:
         """From an :class:`~dataroi.decide.OptionSet` (or its ``to_dict()``)."""
         d = options.to_dict() if hasattr(options, "to_dict") else options
-        return cls(_get_cost_frontier_info(d, chosen_id=chosen_id, excluded=excluded))
+        return cls(cost_frontier_info(d, chosen_id=chosen_id, excluded=excluded))
 
     @classmethod
     def from_recommendation(cls, rec: Any) -> CostFrontierDisplay:
         """From a :class:`~dataroi.decide.Recommendation` (chosen and excluded marked)."""
         d = rec.to_dict() if hasattr(rec, "to_dict") else rec
-        return cls(_get_cost_frontier_info(
+        return cls(cost_frontier_info(
             d["options"], chosen_id=(d.get("chosen") or {}).get("option_id"),
             excluded=[e["option_id"] for e in (d.get("plan") or {}).get("excluded", ())]))
 

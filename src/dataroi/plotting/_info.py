@@ -11,7 +11,7 @@ Example:
     >>> rows = [{"model": "a", "n_train": n, "repeat": r, "metric": "accuracy",
     ...          "value": 0.9 - 1.0 / n ** 0.5 + 0.01 * r, "state": "complete"}
     ...         for n in (25, 50, 100, 200) for r in range(3)]
-    >>> info = _get_learning_curve_info(pd.DataFrame(rows), metric="accuracy")
+    >>> info = learning_curve_info(pd.DataFrame(rows), metric="accuracy")
     >>> m = info["models"][0]
     >>> m["mean"]["n_train"], round(m["mean"]["mean"][-1], 4)
     ([25, 50, 100, 200], 0.8393)
@@ -33,10 +33,10 @@ if TYPE_CHECKING:
     from dataroi.value import StudyCurves
 
 __all__ = [
-    "_get_cost_frontier_info",
-    "_get_learning_curve_info",
-    "_get_marginal_value_info",
-    "_get_model_difference_info",
+    "cost_frontier_info",
+    "learning_curve_info",
+    "marginal_value_info",
+    "model_difference_info",
 ]
 
 
@@ -56,12 +56,12 @@ def _nums(values: Any) -> list[float | None]:
 
 
 def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    from dataroi.study import mean_ci
+    from dataroi.trial import mean_ci
 
     return mean_ci(values)
 
 
-def _get_learning_curve_info(
+def learning_curve_info(
     trials: pd.DataFrame,
     *,
     metric: str,
@@ -214,7 +214,7 @@ def _focus_ylim(models: list[dict[str, Any]], current_n: int | None
     return [lo - pad, hi + pad]
 
 
-def _get_model_difference_info(comparison: Mapping[str, Any], *,
+def model_difference_info(comparison: Mapping[str, Any], *,
                                models: Sequence[str] | None = None) -> dict[str, Any]:
     """Numbers of the data-vs-model chart from ``ModelComparison.to_dict()``.
 
@@ -230,7 +230,7 @@ def _get_model_difference_info(comparison: Mapping[str, Any], *,
         ...      "crossing_delta_n": None, "summary": "x is better",
         ...      "projected": [{"delta_n": 100, "n_total": 200, "diff_mean": 0.01,
         ...                     "diff_q05": 0.0, "diff_q95": 0.02, "p_a_better": 0.9}]}]}
-        >>> info = _get_model_difference_info(cmp)
+        >>> info = model_difference_info(cmp)
         >>> info["today"][0]["label"], info["projected"][0]["n_total"]
         ('x − y', [100, 200])
     """
@@ -268,7 +268,7 @@ def _get_model_difference_info(comparison: Mapping[str, Any], *,
             "projected_ylabel": f"expected difference a − b ({metric}; > 0: a better)"}
 
 
-def _get_marginal_value_info(marginal: Mapping[str, Any], *,
+def marginal_value_info(marginal: Mapping[str, Any], *,
                              break_even_per_1k: float | None = None,
                              break_even_note: str | None = None) -> dict[str, Any]:
     """Numbers of the marginal-value chart from ``MarginalValue.to_dict()``.
@@ -282,7 +282,7 @@ def _get_marginal_value_info(marginal: Mapping[str, Any], *,
         ...     {"model": "a", "delta_n": 100, "gain_mean": 0.02, "gain_q05": 0.0,
         ...      "gain_q25": 0.01, "gain_q50": 0.02, "gain_q75": 0.03, "gain_q95": 0.04,
         ...      "p_gain_positive": 0.95, "gain_per_1k": 0.2}]}
-        >>> info = _get_marginal_value_info(mv, break_even_per_1k=0.05)
+        >>> info = marginal_value_info(mv, break_even_per_1k=0.05)
         >>> info["models"][0]["per_1k_q95"], info["break_even_per_1k"]
         ([0.4], 0.05)
     """
@@ -323,7 +323,7 @@ def _pareto(costs: Sequence[float], values: Sequence[float]) -> list[bool]:
     return on
 
 
-def _get_cost_frontier_info(options: Mapping[str, Any], *, chosen_id: str | None = None,
+def cost_frontier_info(options: Mapping[str, Any], *, chosen_id: str | None = None,
                             excluded: Sequence[str] = (),
                             best: float | None = None) -> dict[str, Any]:
     """Numbers of the cost-vs-expected-metric chart from ``OptionSet.to_dict()``.
@@ -342,7 +342,7 @@ def _get_cost_frontier_info(options: Mapping[str, Any], *, chosen_id: str | None
         ...      "cost_usd": 50.0, "gain_mean": 0.01, "gain_q05": 0.0, "gain_q95": 0.02},
         ...     {"option_id": "b+0", "label": "switch", "model": "b", "delta_n": 0,
         ...      "cost_usd": 80.0, "gain_mean": 0.005, "gain_q05": -0.01, "gain_q95": 0.02}]}
-        >>> info = _get_cost_frontier_info(opts, chosen_id="a+100")
+        >>> info = cost_frontier_info(opts, chosen_id="a+100")
         >>> [o["on_frontier"] for o in info["options"]]
         [True, True, False]
     """

@@ -1,15 +1,17 @@
-"""Reports of a study: one self-contained HTML page, Markdown and JSON.
+"""Reports: one self-contained HTML page, Markdown and JSON, rendered from a document.
 
 ::
 
-    from dataroi.report import build_report, write_report
-    write_report(study, "report.html")            # or .md / .json
-    doc = build_report(study).document            # the JSON document as a dict
+    with study.analyze() as analysis:          # dataroi.analysis composes the document
+        report = analysis.report()
+    write_report(report, "report.html")        # or .md / .json (atomic)
+    report.document                            # the JSON document as a dict
 
 Sections, in order: the answer (recommendation), learning curves, data vs. model,
-marginal value of labels, diagnostics, reproducibility. Each appears when its data
-exists; otherwise the report says what to add to the spec. The JSON document follows
-``docs/report-schema.json`` (``schema_version`` :data:`SCHEMA_VERSION`).
+marginal value of labels, stress tests and slices, diagnostics, reproducibility. Each
+appears when its data exists; otherwise the report says what to add to the spec. The
+JSON document follows ``docs/report-schema.json`` (``schema_version``
+:data:`SCHEMA_VERSION`). This package renders and writes; it reads no ledger.
 
 Example:
     >>> from dataroi.report import SECTIONS
@@ -19,8 +21,8 @@ Example:
 
 from __future__ import annotations
 
-from dataroi.report._build import SCHEMA_VERSION, SECTIONS, Report, build_report
-from dataroi.report._write import FORMATS, format_for_path, write_report
+from dataroi.report._document import SCHEMA_VERSION, SECTIONS, Report
+from dataroi.report._write import FORMATS, format_for_path, resolve_format, write_report
 
-__all__ = ["FORMATS", "SCHEMA_VERSION", "SECTIONS", "Report", "build_report",
-           "format_for_path", "write_report"]
+__all__ = ["FORMATS", "SCHEMA_VERSION", "SECTIONS", "Report", "format_for_path",
+           "resolve_format", "write_report"]

@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 from dataroi._money import usd
-from dataroi.report._build import SECTIONS
+from dataroi.report._document import SECTIONS
 
 __all__ = ["fmt_money", "fmt_num", "render_html"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dataroi.report._build import SECTIONS
+from dataroi.report._document import SECTIONS
 from dataroi.report._html import (
     fmt_int,
     fmt_money,

@@ -3,18 +3,19 @@
 Example:
     >>> format_for_path("out/report.md"), format_for_path("r.html"), format_for_path("x")
     ('md', 'html', 'html')
+    >>> resolve_format("r.md", None), resolve_format("r.txt", "md")
+    ('md', 'md')
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from dataroi.exceptions import UsageError
-from dataroi.report._build import Report, build_report
+from dataroi.report._document import Report
 
-__all__ = ["FORMATS", "format_for_path", "write_report"]
+__all__ = ["FORMATS", "format_for_path", "resolve_format", "write_report"]
 
 #: Output formats and their file suffixes.
 FORMATS: dict[str, tuple[str, ...]] = {"html": (".html", ".htm"), "md": (".md", ".markdown"),
@@ -30,36 +31,46 @@ def format_for_path(path: str | os.PathLike[str] | None) -> str:
     return "html"
 
 
-def write_report(
-    study: Any,
-    path: str | os.PathLike[str],
-    *,
-    fmt: str | None = None,
-    spec_path: str | None = None,
-    n_draws: int = 2000,
-    report: Report | None = None,
-) -> Path:
-    """Build (unless ``report`` is given) and atomically write a study's report.
+def resolve_format(path: str | os.PathLike[str] | None, fmt: str | None) -> str:
+    """The format to write ``path`` in: ``fmt`` if given, else the suffix's.
+
+    Raises:
+        UsageError: an unknown format; a suffix of another known format than ``fmt``
+            (``-o r.md --format html``); or, without ``fmt``, a suffix that names no
+            format (``-o r.exe`` would otherwise get HTML).
+    """
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"unknown report format {fmt!r}; use html, md or json")
+    suffix = Path(path).suffix.lower() if path else ""
+    known = {s: f for f, suffixes in FORMATS.items() for s in suffixes}
+    if fmt is None:
+        if suffix and suffix not in known:
+            raise UsageError(f"cannot tell the report format from the file name {path} "
+                             f"('{suffix}'): end it in .html, .md or .json, or give --format")
+        return known.get(suffix, "html")
+    if suffix in known and known[suffix] != fmt:
+        raise UsageError(f"{path} ends in {suffix} but the format asked for is {fmt}: "
+                         "make them agree")
+    return fmt
+
+
+def write_report(report: Report, path: str | os.PathLike[str], *,
+                 fmt: str | None = None) -> Path:
+    """Render ``report`` and write it atomically (a temporary file, then a rename).
 
     Args:
-        study: a :class:`~dataroi.study.Study` whose trials have run.
+        report: a built :class:`Report` (``Analysis.report()``).
         path: the file to write (its folder is created).
         fmt: ``html``, ``md`` or ``json`` (default: from the file suffix, else html).
-        spec_path: the spec's path, shown in the command that re-creates the report.
-        n_draws: joint curve draws per model.
-        report: an already built :class:`Report` to write.
 
     Returns:
         The path written.
-    """
-    from dataroi.study._files import write_atomic
 
-    fmt = fmt or format_for_path(path)
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown report format {fmt!r}; use html, md or json")
-    if report is None:
-        report = build_report(study, spec_path=spec_path, output=str(path), fmt=fmt,
-                              n_draws=n_draws)
-    text = report.render(fmt)
-    write_atomic(path, text)
+    Raises:
+        UsageError: a format that cannot be written (:func:`resolve_format`).
+    """
+    from dataroi._files import write_atomic
+
+    fmt = resolve_format(path, fmt)
+    write_atomic(path, report.render(fmt))
     return Path(path)

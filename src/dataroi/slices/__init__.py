@@ -20,16 +20,21 @@ from __future__ import annotations
 from dataroi.slices._allocate import OBJECTIVES, Allocation, allocate_labels
 from dataroi.slices._curves import MIN_SIZES, SliceCurves, fit_slice_curves
 from dataroi.slices._pooling import REQUIRED_COLUMNS, SliceError, dersimonian_laird, partial_pool
+from dataroi.slices._study import SliceAnalysis, analyze_slices, slice_labels, slice_table
 
 __all__ = [
     "MIN_SIZES",
     "OBJECTIVES",
     "REQUIRED_COLUMNS",
     "Allocation",
+    "SliceAnalysis",
     "SliceCurves",
     "SliceError",
     "allocate_labels",
+    "analyze_slices",
     "dersimonian_laird",
     "fit_slice_curves",
     "partial_pool",
+    "slice_labels",
+    "slice_table",
 ]

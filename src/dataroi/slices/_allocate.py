@@ -23,7 +23,6 @@ Example:
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from dataroi._json import json_safe
+from dataroi._random import seed_sequence
 from dataroi.curves import CurveFit
 from dataroi.slices._curves import SliceCurves
 from dataroi.slices._pooling import SliceError
@@ -212,7 +212,7 @@ class _Draws:
         self.n0 = {s: float(f.n_ref) for s, f in fits.items()}
         self.seeds = {
             s: (np.random.SeedSequence() if random_state is None else
-                np.random.SeedSequence([int(random_state), zlib.crc32(repr(s).encode())]))
+                seed_sequence(int(random_state), repr(s)))
             for s in fits
         }
         self._cache: dict[tuple[Hashable, int], np.ndarray] = {}

@@ -19,13 +19,13 @@ Example:
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from dataroi._random import seed_sequence
 from dataroi.curves import CurveFit, fit_curve
 from dataroi.slices._pooling import SliceError, check_tidy, partial_pool
 
@@ -79,8 +79,7 @@ def _seed(
     """A per-curve seed that does not depend on which other curves are fitted."""
     if random_state is None:
         return None
-    tag = zlib.crc32(f"{model!r}\x00{slice_!r}".encode())
-    return np.random.SeedSequence([int(random_state), tag])
+    return seed_sequence(int(random_state), f"{model!r}\x00{slice_!r}")
 
 
 def _points_from_tidy(

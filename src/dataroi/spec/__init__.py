@@ -1,6 +1,6 @@
 """The study spec: dataclasses, YAML loading and validation with field paths."""
 
-from dataroi.spec._load import check_models, load_spec, spec_from_dict
+from dataroi.spec._load import load_spec, parse_costs, parse_decision, spec_from_dict
 from dataroi.spec._model import (
     CostSpec,
     DataSpec,
@@ -14,8 +14,14 @@ from dataroi.spec._model import (
     VariantSpec,
     canonical_hash,
 )
+from dataroi.spec._stress import NOISE_KINDS, STRATEGIES, is_annotation_source
+from dataroi.spec._template import DEMO_SPEC, TEMPLATE
 
 __all__ = [
+    "DEMO_SPEC",
+    "NOISE_KINDS",
+    "STRATEGIES",
+    "TEMPLATE",
     "CostSpec",
     "DataSpec",
     "DecisionSpec",
@@ -27,7 +33,9 @@ __all__ = [
     "StudySpec",
     "VariantSpec",
     "canonical_hash",
-    "check_models",
+    "is_annotation_source",
     "load_spec",
+    "parse_costs",
+    "parse_decision",
     "spec_from_dict",
 ]

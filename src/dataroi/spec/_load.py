@@ -20,10 +20,11 @@ import difflib
 import math
 import os
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dataroi.exceptions import SpecError, UsageError
+from dataroi.exceptions import SpecError
 from dataroi.metrics import METRICS, get_metric
 from dataroi.spec._model import (
     CostSpec,
@@ -37,7 +38,7 @@ from dataroi.spec._model import (
 )
 from dataroi.spec._stress import parse_slices, parse_stress
 
-__all__ = ["check_models", "load_spec", "spec_from_dict"]
+__all__ = ["load_spec", "parse_costs", "parse_decision", "spec_from_dict"]
 
 _TOP = {"name", "data", "split", "models", "metrics", "schedule", "ledger", "description",
         "costs", "decision", "stress", "slices"}
@@ -88,48 +89,28 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def load_spec(path: str | os.PathLike[str], *, build_models: bool = True) -> StudySpec:
+def load_spec(path: str | os.PathLike[str]) -> StudySpec:
     """Read, parse and validate a YAML study spec file.
 
-    ``build_models=False`` skips importing and building the estimators (a fast path for
-    commands that only read the ledger, such as ``status``).
+    Loading imports no model and runs no code of the spec's: the models are built and
+    checked by :meth:`dataroi.study.Study.check_models` (``dataroi run`` does it before
+    anything runs; reading commands never do).
 
     Raises:
         UsageError: the file is missing or unreadable.
         SpecError: YAML syntax errors (with line and column), unsafe tags, or any
             invalid field (every problem listed).
     """
-    import yaml
+    from dataroi._yaml import parse_yaml, read_text
 
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"spec file not found: {p}") from None
-    except IsADirectoryError:
-        raise UsageError(f"spec path is a directory, not a file: {p}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read spec file {p}: {exc}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise SpecError(
-            f"{where}YAML tag refused ({exc.problem}); specs are plain data — "
-            "remove the '!!' tag",
-            source=str(p),
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"YAML syntax error at {where}{problem}", source=str(p)) from None
+    text = read_text(p, what="spec")
+    raw = parse_yaml(text, source=str(p))
     if raw is None:
         raise SpecError("the file is empty; run `dataroi init` for a template", source=str(p))
     default_name = p.stem
     return spec_from_dict(raw, base_dir=str(p.resolve().parent), source_text=text,
-                          default_name=default_name, source=str(p), build_models=build_models)
+                          default_name=default_name, source=str(p))
 
 
 def spec_from_dict(
@@ -139,7 +120,6 @@ def spec_from_dict(
     source_text: str = "",
     default_name: str = "study",
     source: str | None = None,
-    build_models: bool = True,
 ) -> StudySpec:
     """Validate a spec given as plain data (as parsed from YAML).
 
@@ -174,15 +154,8 @@ def spec_from_dict(
             if col is not None and col not in data.features:
                 problems.append(f"{where}: '{col}' is not in data.features "
                                 f"({', '.join(data.features)})")
-    eng = costs.engineering_cost_usd if costs is not None else None
-    if isinstance(eng, dict) and models:
-        names = [m.name for m in models]
-        for key in eng:
-            if key not in names:
-                close = difflib.get_close_matches(key, names, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                problems.append(f"costs.engineering_cost_usd.{key}: not a model of the "
-                                f"study{hint}; models: {', '.join(names)}")
+    if models:
+        _check_engineering(costs, [m.name for m in models], problems)
     decision = _parse_decision(raw.get("decision"), problems)
     if decision is not None:
         if decision.metric is not None and metrics and decision.metric not in metrics:
@@ -228,8 +201,6 @@ def spec_from_dict(
         stress=stress,
         slices=slices,
     )
-    if build_models:
-        check_models(spec, task=None if data.task == "auto" else data.task, source=source)
     return spec
 
 
@@ -520,53 +491,6 @@ def _parse_schedule(raw: Any, problems: list[str]) -> ScheduleSpec | None:
     return ScheduleSpec(sizes=parsed_sizes, geometric=parsed_geo, repeats=repeats, seed=seed)
 
 
-def check_models(spec: StudySpec, *, task: str | None, source: str | None = None) -> None:
-    """Build every model once (unfitted) to catch bad import paths and params early.
-
-    With ``task`` known, also check that every metric fits it and that each model can
-    produce what the metrics need (``predict_proba`` for log loss, ...).
-
-    Raises:
-        SpecError: listing every problem.
-    """
-    from dataroi.trial._estimators import build_estimator, validate_estimator_params
-
-    problems: list[str] = []
-    for m in spec.models:
-        where = f"models.{m.name}"
-        try:
-            est = build_estimator(m.to_dict())
-            validate_estimator_params(est)
-        except ImportError as exc:
-            problems.append(f"{where}: {exc}")
-            continue
-        except Exception as exc:  # bad params: TypeError, InvalidParameterError, ValueError
-            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            problems.append(f"{where}.params: {msg}")
-            continue
-        if task is None:
-            continue
-        if task == "classification" and not hasattr(est, "predict_proba"):
-            needs_proba = [n for n in spec.metrics if get_metric(n).needs == "proba"]
-            if needs_proba:
-                problems.append(
-                    f"{where}: metrics {', '.join(needs_proba)} need predict_proba, which "
-                    f"{type(est).__name__} does not offer with these params"
-                    + (" (set probability: true)" if type(est).__name__ == "SVC" else "")
-                )
-            elif any(get_metric(n).needs == "score" for n in spec.metrics) and not hasattr(
-                est, "decision_function"
-            ):
-                problems.append(f"{where}: roc_auc needs predict_proba or decision_function")
-    if task is not None:
-        for i, n in enumerate(spec.metrics):
-            if get_metric(n).task != task:
-                problems.append(f"metrics[{i}]: '{n}' is a {get_metric(n).task} metric but "
-                                f"the task is {task}")
-    if problems:
-        raise SpecError(problems, source=source)
-
-
 def _number(raw: dict[str, Any], key: str, where: str, problems: list[str], *,
             minimum: float | None = 0.0, strict: bool = False, maximum: float | None = None,
             integer: bool = False) -> Any:
@@ -592,6 +516,67 @@ def _number(raw: dict[str, Any], key: str, where: str, problems: list[str], *,
         problems.append(f"{where}.{key}: must be {kind}{rng}, got {v!r}")
         return None
     return v
+
+
+def _check_engineering(costs: CostSpec | None, names: Sequence[str],
+                       problems: list[str]) -> None:
+    """Per-model switching costs must name models of the study."""
+    eng = costs.engineering_cost_usd if costs is not None else None
+    if not isinstance(eng, dict):
+        return
+    for key in eng:
+        if key not in names:
+            close = difflib.get_close_matches(key, list(names), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(f"costs.engineering_cost_usd.{key}: not a model of the "
+                            f"study{hint}; models: {', '.join(names)}")
+
+
+def parse_costs(raw: CostSpec | Mapping[str, Any] | None, *,
+                models: Sequence[str] | None = None) -> CostSpec | None:
+    """A validated ``costs:`` section, from a mapping (as in YAML) or a
+    :class:`CostSpec` built in Python: the same checks either way (negative or infinite
+    prices, rates above 1, unknown model names in ``engineering_cost_usd`` when
+    ``models`` is given).
+
+    Example:
+        >>> parse_costs({"price_per_label_usd": 0.5}).cost_per_item_usd
+        0.5
+        >>> try:
+        ...     parse_costs(CostSpec(price_per_label_usd=-1))
+        ... except SpecError as exc:
+        ...     print(exc.problems[0])
+        costs.price_per_label_usd: must be a number >= 0, got -1
+
+    Raises:
+        SpecError: every problem, with its field path.
+    """
+    if raw is None:
+        return None
+    data = raw.to_dict() if isinstance(raw, CostSpec) else raw
+    problems: list[str] = []
+    costs = _parse_costs(data, problems)
+    if models:
+        _check_engineering(costs, list(models), problems)
+    if problems:
+        raise SpecError(problems)
+    return costs
+
+
+def parse_decision(raw: DecisionSpec | Mapping[str, Any] | None) -> DecisionSpec | None:
+    """A validated ``decision:`` section, from a mapping or a :class:`DecisionSpec`.
+
+    Raises:
+        SpecError: every problem, with its field path.
+    """
+    if raw is None:
+        return None
+    data = raw.rule_dict() if isinstance(raw, DecisionSpec) else raw
+    problems: list[str] = []
+    decision = _parse_decision(data, problems)
+    if problems:
+        raise SpecError(problems)
+    return decision
 
 
 def _parse_costs(raw: Any, problems: list[str]) -> CostSpec | None:

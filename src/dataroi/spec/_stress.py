@@ -20,7 +20,7 @@ from typing import Any
 
 from dataroi.spec._model import SliceSpec, VariantSpec
 
-__all__ = ["NOISE_KINDS", "STRATEGIES", "parse_slices", "parse_stress"]
+__all__ = ["NOISE_KINDS", "STRATEGIES", "is_annotation_source", "parse_slices", "parse_stress"]
 
 STRATEGIES = ("random", "stratified", "uncertainty", "margin", "entropy", "diversity")
 NOISE_KINDS = ("symmetric", "class_conditional", "hard")
@@ -89,12 +89,12 @@ def _models(sec: dict[str, Any], where: str, models: list[str], all_models: list
     return None if bad else own
 
 
-def _estimated_matrix(raw: dict[str, Any], base_dir: str,
-                      problems: list[str]) -> dict[str, dict[str, float]] | None:
-    """The label-noise matrix of one annotation, estimated from an annotation table:
-    Dawid–Skene confusion matrices averaged over annotators, weighted by how many labels
-    each gave (``matrix: {from_annotations: labels.csv, item: .., annotator: ..,
-    label: ..}``)."""
+def _annotation_source(raw: dict[str, Any], base_dir: str,
+                       problems: list[str]) -> dict[str, str] | None:
+    """A label-noise matrix to estimate from an annotation table (``matrix:
+    {from_annotations: labels.csv, item: .., annotator: .., label: ..}``), checked but not
+    read: the study estimates it (``dataroi.study`` with ``dataroi.annotation``'s
+    Dawid–Skene) when it plans the arms, so loading a spec fits nothing."""
     import os
 
     where = "stress.noise.matrix.from_annotations"
@@ -108,23 +108,17 @@ def _estimated_matrix(raw: dict[str, Any], base_dir: str,
     if not os.path.exists(full):
         problems.append(f"{where}: {full} does not exist")
         return None
-    import numpy as np
+    bad = [k for k in ("item", "annotator", "label") if k in raw
+           and (not isinstance(raw[k], str) or not raw[k])]
+    for k in bad:
+        problems.append(f"stress.noise.matrix.{k}: must be a column name, got {raw[k]!r}")
+    return None if bad else {"from_annotations": full,
+                             **{k: raw[k] for k in ("item", "annotator", "label") if k in raw}}
 
-    from dataroi.annotation import DawidSkene
-    from dataroi.exceptions import DataroiError
 
-    cols = {k: raw[k] for k in ("item", "annotator", "label") if k in raw}
-    try:
-        ds = DawidSkene().fit(full, **cols)
-    except (DataroiError, ValueError, KeyError) as exc:
-        problems.append(f"{where}: {exc}")
-        return None
-    per_annotator = np.bincount(ds.table_.annotator_idx, minlength=len(ds.annotators_))
-    t = np.tensordot(per_annotator / per_annotator.sum(), ds.confusion_, axes=1)
-    labels = [str(c) for c in ds.classes_]
-    return {labels[i]: {labels[j]: round(float(t[i, j]), 4) for j in range(len(labels))
-                        if j != i and round(float(t[i, j]), 4) > 0}
-            for i in range(len(labels))}
+def is_annotation_source(matrix: Any) -> bool:
+    """True for a noise matrix still to be estimated from an annotation table."""
+    return isinstance(matrix, dict) and "from_annotations" in matrix
 
 
 def _perturbation(raw: Any, name: str, allowed: set[str], models: list[str],
@@ -152,12 +146,11 @@ def _noise(raw: Any, models: list[str], problems: list[str],
         return []
     rates = sec.get("rates")
     matrix = sec.get("matrix")
-    if kind == "class_conditional" and isinstance(matrix, dict) \
-            and "from_annotations" in matrix:
-        matrix = _estimated_matrix(matrix, base_dir, problems)
+    if kind == "class_conditional" and is_annotation_source(matrix):
+        matrix = _annotation_source(matrix, base_dir, problems)
         if matrix is None:
             return []
-    if kind == "class_conditional":
+    elif kind == "class_conditional":
         if not isinstance(matrix, dict) or not matrix or not all(
                 isinstance(row, dict) for row in matrix.values()):
             problems.append("stress.noise.matrix: class_conditional needs a mapping true "

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataroi.stress._analysis import ArmGroup, StressAnalysis, analyze_stress, strategy_curves
 from dataroi.stress._equivalence import Equivalence, equivalent_labels, paired_differences
-from dataroi.stress._perturb import (
+from dataroi.stress._relabel import RelabelDecision, majority_of_three, relabel_vs_new
+from dataroi.trial import (  # the perturbations the workers apply live in trial
     class_priors,
     flip_labels,
     hardness_scores,
@@ -21,16 +22,12 @@ from dataroi.stress._perturb import (
     shift_weights,
     thinned_priors,
 )
-from dataroi.stress._relabel import RelabelDecision, majority_of_three, relabel_vs_new
-from dataroi.stress._slices import SliceAnalysis, analyze_slices, slice_labels, slice_table
 
 __all__ = [
     "ArmGroup",
     "Equivalence",
     "RelabelDecision",
-    "SliceAnalysis",
     "StressAnalysis",
-    "analyze_slices",
     "analyze_stress",
     "class_priors",
     "equivalent_labels",
@@ -42,8 +39,6 @@ __all__ = [
     "prior_subset",
     "relabel_vs_new",
     "shift_weights",
-    "slice_labels",
-    "slice_table",
     "strategy_curves",
     "thinned_priors",
 ]

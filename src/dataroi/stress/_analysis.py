@@ -1,11 +1,12 @@
 """What a study's stress arms say: the value of cleaner labels, of an acquisition
 strategy, the cost of a skewed class prior and of distribution shift — in labels.
 
-:func:`analyze_stress` reads the finished trials of a study with a ``stress:`` section,
-fits a learning curve per arm (``dataroi.value.fit_study_curves``, cached in the ledger;
-on the test scores alone, so the arms of one comparison share a gate) and turns pairs of
-arms into equivalent labels (:mod:`dataroi.stress._equivalence`) and paired per-size
-differences.
+:func:`analyze_stress` reads the finished trials of a study's stress arms (a trials
+frame and the spec's ``stress:`` arms), fits a learning curve per arm
+(``dataroi.value.fit_study_curves``, on the test scores alone, so the arms of one
+comparison share a gate) and turns pairs of arms into equivalent labels
+(:mod:`dataroi.stress._equivalence`) and paired per-size differences.
+``Study.analyze().stress()`` calls it with the study's trials.
 
 Example:
     >>> import dataroi, tempfile, pathlib
@@ -18,7 +19,7 @@ Example:
     ... stress: {noise: {rates: [0.1, 0.2]}}''')
     >>> study = dataroi.load_study(d / "s.yaml")
     >>> _ = study.run(progress=False)
-    >>> a = analyze_stress(study, draws=100)
+    >>> a = analyze_stress(study.trials(), study.spec.stress, metric="accuracy", draws=100)
     >>> [e.reference for e in a.noise[0].equivalences]
     ['lr[noise=0.1]', 'lr', 'lr']
 """
@@ -26,13 +27,18 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from dataroi.exceptions import UsageError
 from dataroi.stress._equivalence import Equivalence, equivalent_labels, paired_differences
+
+if TYPE_CHECKING:
+    from dataroi.spec import VariantSpec
+    from dataroi.value import FitCache
 
 __all__ = ["ArmGroup", "StressAnalysis", "analyze_stress", "strategy_curves"]
 
@@ -133,23 +139,23 @@ def _common_n(frame: pd.DataFrame, arms: list[str]) -> int | None:
 
 
 class _Fitter:
-    def __init__(self, study: Any, metric: str, draws: int, random_state: int,
-                 trials: pd.DataFrame) -> None:
+    def __init__(self, metric: str, draws: int, random_state: int, trials: pd.DataFrame,
+                 cache: FitCache | None) -> None:
         from dataroi.value import fit_study_curves
 
         self._fit = fit_study_curves
-        self.study, self.metric, self.trials = study, metric, trials
+        self.metric, self.trials, self.cache = metric, trials, cache
         self.draws, self.random_state = draws, random_state
 
     def curves(self, arms: list[str], n0: int, frame: pd.DataFrame | None = None) -> Any:
-        """Curves of ``arms`` (from the study, cached in its ledger; or from ``frame``)."""
+        """Curves of ``arms`` (from the study's trials, or from ``frame``)."""
         if frame is not None:
             return self._fit(frame[frame["model"].isin(arms)], metric=self.metric,
                              current_n=n0, random_state=self.random_state,
                              use_train_scores=False)
-        return self._fit(self.study, metric=self.metric, models=tuple(arms), current_n=n0,
-                         random_state=self.random_state, trials=self.trials,
-                         use_train_scores=False)
+        return self._fit(self.trials, metric=self.metric, models=tuple(arms), current_n=n0,
+                         random_state=self.random_state, use_train_scores=False,
+                         cache=self.cache)
 
     def equivalence(self, curves: Any, ref: str, other: str, n0: int,
                     frame: pd.DataFrame) -> Equivalence:
@@ -162,10 +168,11 @@ class _Fitter:
                                  other_today=today[other])
 
 
-def _noise_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGroup]:
+def _noise_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _Fitter
+                 ) -> list[ArmGroup]:
     out = []
-    for base in dict.fromkeys(a.base for a in spec.stress if a.kind == "noise"):
-        arms = [a for a in spec.stress if a.kind == "noise" and a.base == base]
+    for base in dict.fromkeys(a.base for a in stress if a.kind == "noise"):
+        arms = [a for a in stress if a.kind == "noise" and a.base == base]
         rated = sorted((a for a in arms if a.params.get("rate") is not None),
                        key=lambda a: a.params["rate"])
         names = [base] + [a.name for a in arms]
@@ -202,10 +209,11 @@ def _noise_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGr
     return out
 
 
-def _prior_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGroup]:
+def _prior_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _Fitter
+                 ) -> list[ArmGroup]:
     out = []
-    for base in dict.fromkeys(a.base for a in spec.stress if a.kind == "prior"):
-        arms = [a.name for a in spec.stress if a.kind == "prior" and a.base == base]
+    for base in dict.fromkeys(a.base for a in stress if a.kind == "prior"):
+        arms = [a.name for a in stress if a.kind == "prior" and a.base == base]
         names = [base, *arms]
         n0 = _common_n(frame, names)
         if n0 is None:
@@ -228,19 +236,19 @@ def _prior_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter) -> list[ArmGr
     return out
 
 
-def _views(spec: Any, kind: str, key: str) -> dict[str, dict[str, str]]:
+def _views(stress: Sequence[VariantSpec], kind: str, key: str) -> dict[str, dict[str, str]]:
     """Per base model, its arms of ``kind`` by the parameter ``key`` (view, strategy)."""
     out: dict[str, dict[str, str]] = {}
-    for a in spec.stress:
+    for a in stress:
         if a.kind == kind:
             out.setdefault(a.base, {})[a.params[key]] = a.name
     return out
 
 
-def _shift_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
+def _shift_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _Fitter,
                   hib: bool) -> list[ArmGroup]:
     out = []
-    for base, arms in _views(spec, "shift", "view").items():
+    for base, arms in _views(stress, "shift", "view").items():
         names = list(arms.values())
         n0 = _common_n(frame, names)
         if n0 is None:
@@ -293,13 +301,13 @@ def _shift_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
     return out
 
 
-def _acquisition_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
+def _acquisition_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _Fitter,
                         timing: pd.DataFrame, pool_size: int) -> list[ArmGroup]:
     # at the whole pool every strategy has labeled every row: strategies differ only below
     frame = frame[frame["n_train"] < pool_size]
     timing = timing[timing["n_train"] < pool_size]
     out = []
-    for base, arms in _views(spec, "acquisition", "strategy").items():
+    for base, arms in _views(stress, "acquisition", "strategy").items():
         names = list(arms.values())
         n0 = _common_n(frame, names)
         if n0 is None:
@@ -333,53 +341,60 @@ def _acquisition_groups(spec: Any, frame: pd.DataFrame, fitter: _Fitter,
     return out
 
 
-def analyze_stress(study: Any, *, metric: str | None = None, draws: int = 400,
-                   random_state: int = 0, trials: pd.DataFrame | None = None
-                   ) -> StressAnalysis:
-    """Analyse every stress arm of a study (see the module doc). ``trials``: the study's
-    trials when already read (``Study.trials()``).
+def analyze_stress(trials: pd.DataFrame, arms: Sequence[VariantSpec], *, metric: str,
+                   pool_size: int | None = None, draws: int = 400, random_state: int = 0,
+                   cache: FitCache | None = None) -> StressAnalysis:
+    """Analyse every stress arm of a study (see the module doc).
+
+    Args:
+        trials: the study's trials (``Study.trials()``), the arms' and their base models'.
+        arms: the spec's stress arms (``spec.stress``).
+        metric: the metric.
+        pool_size: the training pool (acquisition arms are compared below it).
+        draws, random_state: curve draws and their root seed.
+        cache: a :class:`~dataroi.value.FitCache` for the arms' curves.
 
     Raises:
-        UsageError: the spec has no ``stress:`` section, or no trial of it has finished.
+        UsageError: no arm, or no trial of one has finished.
     """
     from dataroi.metrics import get_metric
 
-    spec = study.spec
-    if not spec.stress:
+    if not arms:
         raise UsageError("the spec has no stress: section; add one (noise, prior, shift or "
                          "acquisition) and run the study")
-    metric = metric or spec.metrics[0]
-    if metric not in spec.metrics:
-        raise UsageError(f"metric '{metric}' is not one of the study's metrics "
-                         f"({', '.join(spec.metrics)})")
+    present = set(trials["metric"]) if len(trials) else set()
+    if metric not in present:
+        raise UsageError(f"metric '{metric}' is not in the trials "
+                         f"({', '.join(map(str, sorted(present))) or 'none'})")
     hib = get_metric(metric).higher_is_better
-    trials = study.trials() if trials is None else trials
     frame = trials[trials["metric"] == metric]
     frame = frame[frame["value"].notna()]
-    arm_names = {a.name for a in spec.stress}
+    arm_names = {a.name for a in arms}
     if not set(frame["model"]) & arm_names:
         raise UsageError("no stress arm has a finished trial; run the study first "
                          "(`dataroi run SPEC`)")
     timing = frame[["model", "n_train", "repeat", "fit_seconds"]]
-    fitter = _Fitter(study, metric, draws, random_state, trials)
+    fitter = _Fitter(metric, draws, random_state, trials, cache)
     notes = []
     failed = trials[(trials["state"] == "failed") & trials["model"].isin(arm_names)] \
         if "state" in trials else trials.iloc[:0]
     if len(failed):
         notes.append(f"{failed['trial_id'].nunique() if 'trial_id' in failed else len(failed)}"
                      " stress trials failed and are left out (see `dataroi status`)")
+    largest = int(frame["n_train"].max())
     return StressAnalysis(
         metric=metric, higher_is_better=hib,
-        noise=tuple(_noise_groups(spec, frame, fitter)),
-        prior=tuple(_prior_groups(spec, frame, fitter)),
-        shift=tuple(_shift_groups(spec, frame, fitter, hib)),
-        acquisition=tuple(_acquisition_groups(spec, frame, fitter, timing,
-                                              study.prepare().pool_size)),
+        noise=tuple(_noise_groups(arms, frame, fitter)),
+        prior=tuple(_prior_groups(arms, frame, fitter)),
+        shift=tuple(_shift_groups(arms, frame, fitter, hib)),
+        acquisition=tuple(_acquisition_groups(arms, frame, fitter, timing,
+                                              pool_size if pool_size else largest + 1)),
         notes=tuple(notes))
 
 
-def strategy_curves(study: Any, *, metric: str | None = None, current_n: int | None = None,
-                    random_state: int = 0, trials: pd.DataFrame | None = None) -> Any:
+def strategy_curves(trials: pd.DataFrame, arms: Sequence[VariantSpec], *, metric: str,
+                    pool_size: int | None = None, current_n: int | None = None,
+                    random_state: int = 0) -> Any:
     """Learning curves of a study's acquisition arms for the planner, fitted on the sizes
     below the whole pool (where strategies differ) and read from ``current_n`` on.
 
@@ -388,16 +403,14 @@ def strategy_curves(study: Any, *, metric: str | None = None, current_n: int | N
     """
     from dataroi.value import fit_study_curves
 
-    spec = study.spec
-    arms = [a.name for a in spec.stress if a.kind == "acquisition"]
-    if not arms:
+    names = [a.name for a in arms if a.kind == "acquisition"]
+    if not names:
         raise UsageError("the spec has no stress.acquisition section: no strategies to "
                          "offer")
-    metric = metric or spec.metrics[0]
-    trials = study.trials() if trials is None else trials
-    frame = trials[(trials["metric"] == metric) & trials["model"].isin(arms)
+    frame = trials[(trials["metric"] == metric) & trials["model"].isin(names)
                    & trials["value"].notna()]
-    frame = frame[frame["n_train"] < study.prepare().pool_size]
+    if pool_size is not None:
+        frame = frame[frame["n_train"] < pool_size]
     if frame.empty:
         raise UsageError("no acquisition arm has a finished trial below the whole pool; "
                          "run the study first")

@@ -20,12 +20,19 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dataroi.exceptions import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dataroi.spec import CostSpec, VariantSpec
+    from dataroi.value import FitCache
 
 __all__ = ["RelabelDecision", "majority_of_three", "relabel_vs_new"]
 
@@ -87,19 +94,24 @@ def _interp(rates: np.ndarray, draws: np.ndarray, rate: float) -> np.ndarray:
     return (1 - w) * draws[j - 1] + w * draws[j]
 
 
-def relabel_vs_new(study: Any, *, rate_now: float, rate_after: float | None = None,
-                   opinions: int = 2, model: str | None = None, metric: str | None = None,
-                   draws: int = 400, max_factor: float = 64.0,
-                   random_state: int = 0, trials: Any = None) -> RelabelDecision:
+def relabel_vs_new(trials: pd.DataFrame, arms: Sequence[VariantSpec],
+                   costs: CostSpec | None, *, rate_now: float,
+                   rate_after: float | None = None, opinions: int = 2,
+                   model: str | None = None, metric: str, draws: int = 400,
+                   max_factor: float = 64.0, random_state: int = 0,
+                   cache: FitCache | None = None) -> RelabelDecision:
     """Compare relabeling today's items with labeling new ones (see the module doc).
 
     Args:
-        study: a study whose spec has symmetric ``stress.noise`` rates.
+        trials: the study's trials (``Study.trials()``).
+        arms: the spec's stress arms; symmetric ``stress.noise`` rates are needed.
+        costs: the spec's costs (``price_per_label_usd`` is needed).
         rate_now: the noise rate of today's labels (e.g. from ``dataroi annotations``).
         rate_after: the rate after relabeling (default: majority of three).
         opinions: extra labels bought per item.
         model: the base model (default: the first with noise arms).
-        trials: the study's trials when already read (``Study.trials()``).
+        metric: the metric.
+        cache: a :class:`~dataroi.value.FitCache` for the arms' curves.
 
     Raises:
         UsageError: no symmetric noise arms, a rate outside the studied range, no costs.
@@ -107,8 +119,7 @@ def relabel_vs_new(study: Any, *, rate_now: float, rate_after: float | None = No
     from dataroi.metrics import get_metric
     from dataroi.value import fit_study_curves
 
-    spec = study.spec
-    arms = [a for a in spec.stress if a.kind == "noise"
+    arms = [a for a in arms if a.kind == "noise"
             and a.params.get("noise") == "symmetric" and a.params.get("rate") is not None]
     if not arms:
         raise UsageError("relabel vs new needs symmetric noise arms (stress.noise.rates)")
@@ -123,16 +134,13 @@ def relabel_vs_new(study: Any, *, rate_now: float, rate_after: float | None = No
         rate_after, source = majority_of_three(rate_now), "majority of three (formula)"
     if not 0 <= rate_after <= rate_now:
         raise UsageError(f"rate_after ({rate_after}) must be in [0, rate_now={rate_now}]")
-    costs = spec.costs
     if costs is None or costs.price_per_label_usd is None:
         raise UsageError("relabel vs new needs costs.price_per_label_usd in the spec")
-    metric = metric or spec.metrics[0]
     hib = get_metric(metric).higher_is_better
     names = [model, *(a.name for a in arms)]
     rates = np.array([0.0, *(a.params["rate"] for a in arms)])
-    curves = fit_study_curves(study, metric=metric, models=tuple(names),
-                              random_state=random_state, trials=trials,
-                              use_train_scores=False)
+    curves = fit_study_curves(trials, metric=metric, models=tuple(names),
+                              random_state=random_state, use_train_scores=False, cache=cache)
     n0 = int(curves.current_n)
     grid = np.unique(np.round(n0 * np.geomspace(1.0, max_factor, 240)).astype(np.int64))
     stack = np.stack([np.asarray(curves.fits[m].sample(

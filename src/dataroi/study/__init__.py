@@ -1,5 +1,6 @@
 """The study facade: plan, run (coordinator loop), status, trials, reproduce."""
 
+from dataroi._lazy import lazy_exports
 from dataroi.exceptions import Interrupted, WorkerCrashed
 from dataroi.study._study import RunSummary, Study, StudyStatus, load_study
 
@@ -16,9 +17,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:  # tables need pandas/scipy: load them when used
-    if name in ("mean_ci", "summary_frame", "trials_frame"):
-        from dataroi.study import _tables
-
-        return getattr(_tables, name)
-    raise AttributeError(f"module 'dataroi.study' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "mean_ci": "dataroi.trial", "summary_frame": "dataroi.trial",
+    "trials_frame": "dataroi.trial"}, globals())

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from dataroi.data import PreparedData
     from dataroi.spec import StudySpec
 
-__all__ = ["arm_limits", "check_arms"]
+__all__ = ["arm_limits", "check_arms", "resolve_annotation_noise"]
 
 
 def _labels(prep: PreparedData) -> list[str]:
@@ -97,10 +97,10 @@ def check_arms(spec: StudySpec, prep: PreparedData) -> None:
     if spec.slices is not None and spec.slices.column is not None:
         _check_column("slices.column", spec.slices.column, prep, problems)
     elif spec.slices is not None:
-        from dataroi.stress._slices import slice_labels
+        from dataroi.slices import slice_labels
 
         try:
-            slice_labels(prep, spec.slices)
+            slice_labels(prep.X, spec.slices)
         except SpecError as exc:
             problems.extend(exc.problems)
     if problems:  # the views of one shift section share its problems: say each once
@@ -109,7 +109,7 @@ def check_arms(spec: StudySpec, prep: PreparedData) -> None:
 
 def _prior_limit(priors: dict[int, float], counts: np.ndarray, pool: int) -> int:
     """The largest n whose exact per-class counts fit the pool's class counts."""
-    from dataroi.stress import prior_subset
+    from dataroi.trial import prior_subset
 
     bound = min((counts[c] / p for c, p in priors.items() if p > 0), default=pool)
     n = int(min(pool, np.floor(bound)))
@@ -128,7 +128,7 @@ def arm_limits(spec: StudySpec, prep: PreparedData) -> dict[str, int]:
     """The largest training size of every arm whose own pool is smaller than the pool:
     a shift arm trains only outside the held-out values; a class-prior arm runs out of
     one class's rows."""
-    from dataroi.stress import class_priors, thinned_priors
+    from dataroi.trial import class_priors, thinned_priors
 
     out: dict[str, int] = {}
     pool = np.asarray(prep.pool_idx)
@@ -159,3 +159,52 @@ def arm_limits(spec: StudySpec, prep: PreparedData) -> dict[str, int]:
         if arm.label in by_label:
             out[arm.name] = by_label[arm.label]
     return out
+
+
+def resolve_annotation_noise(spec: StudySpec) -> StudySpec:
+    """The spec with every noise matrix given as ``from_annotations`` estimated.
+
+    The matrix of one annotation is the Dawid–Skene confusion matrices of the table's
+    annotators averaged by how many labels each gave (``dataroi.annotation``); the arm's
+    identity (and so its trials) follows the estimate, so a changed table re-plans it.
+    Loading a spec only checks the table exists; the estimate is made here, once.
+
+    Raises:
+        SpecError: the table cannot be read or the model cannot be fitted (field path
+            ``stress.noise.matrix.from_annotations``).
+    """
+    import dataclasses
+
+    from dataroi.spec import is_annotation_source
+
+    todo = [a for a in spec.stress if is_annotation_source(a.params.get("matrix"))]
+    if not todo:
+        return spec
+    estimated: dict[str, dict[str, dict[str, float]]] = {}
+    arms = []
+    for arm in spec.stress:
+        source = arm.params.get("matrix")
+        if is_annotation_source(source):
+            key = repr(sorted(source.items()))
+            if key not in estimated:
+                estimated[key] = _annotation_matrix(source)
+            arm = dataclasses.replace(arm, params={**arm.params, "matrix": estimated[key]})
+        arms.append(arm)
+    return dataclasses.replace(spec, stress=tuple(arms))
+
+
+def _annotation_matrix(source: dict[str, str]) -> dict[str, dict[str, float]]:
+    from dataroi.annotation import DawidSkene
+    from dataroi.exceptions import DataroiError
+
+    cols = {k: source[k] for k in ("item", "annotator", "label") if k in source}
+    try:
+        ds = DawidSkene().fit(source["from_annotations"], **cols)
+    except (DataroiError, ValueError, KeyError) as exc:
+        raise SpecError(f"stress.noise.matrix.from_annotations: {exc}") from None
+    per_annotator = np.bincount(ds.table_.annotator_idx, minlength=len(ds.annotators_))
+    t = np.tensordot(per_annotator / per_annotator.sum(), ds.confusion_, axes=1)
+    labels = [str(c) for c in ds.classes_]
+    return {labels[i]: {labels[j]: round(float(t[i, j]), 4) for j in range(len(labels))
+                        if j != i and round(float(t[i, j]), 4) > 0}
+            for i in range(len(labels))}

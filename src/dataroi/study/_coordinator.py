@@ -25,10 +25,9 @@ from typing import Any
 
 from dataroi.artifacts import ArtifactStore
 from dataroi.exceptions import Interrupted, WorkerCrashed
-from dataroi.ledger._base import BaseLedger
+from dataroi.ledger import BaseLedger
 from dataroi.study._plan import Plan
-from dataroi.trial import TrialResult, TrialSnapshot, TrialState
-from dataroi.trial._worker import TrialPayload, run_trial
+from dataroi.trial import TrialPayload, TrialResult, TrialSnapshot, TrialState, run_trial
 
 __all__ = ["Interrupted", "RunOutcome", "WorkerCrashed", "coordinate", "new_owner_id"]
 

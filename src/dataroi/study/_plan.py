@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from dataroi.exceptions import SpecError
-from dataroi.ledger._base import PlannedTrial
+from dataroi.ledger import PlannedTrial
 from dataroi.spec import StudySpec, VariantSpec, canonical_hash
 from dataroi.trial import TrialKey, estimator_seed, subset_seed
 

@@ -32,15 +32,16 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
     from dataroi.exceptions import UsageError
     from dataroi.study._environment import capture_environment, diff_environments
     from dataroi.study._plan import arm_model
-    from dataroi.trial._worker import TrialPayload, run_trial
+    from dataroi.trial import TrialPayload, run_trial
 
     if sample < 1:
         raise UsageError(f"--sample must be at least 1, got {sample}")
-    ledger, context_id, plan = study._current(check_data=True)
+    ledger, ctx, plan = study._current(check_data=True)
     with ledger:
-        if context_id is None:
+        if ctx is None:
             raise UsageError("nothing to reproduce: this study has no trials for the current "
                              "data; run it first")
+        context_id = ctx["context_id"]
         snaps = [s for s in ledger.get_trials(context_id, model_hashes=plan.model_hashes,
                                               sizes=plan.sizes, repeats=plan.repeats)
                  if s.state is TrialState.COMPLETE]

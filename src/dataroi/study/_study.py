@@ -27,14 +27,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dataroi.exceptions import LedgerError, UsageError
-from dataroi.spec import StudySpec, check_models, load_spec, spec_from_dict
+from dataroi.spec import StudySpec, load_spec, spec_from_dict
 from dataroi.trial import TrialResult, TrialSnapshot, TrialState
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from dataroi.analysis import Analysis
     from dataroi.data import PreparedData
+    from dataroi.decide import Registration
     from dataroi.ledger import BaseLedger
+    from dataroi.spec import DecisionSpec
     from dataroi.study._plan import Plan
 
 __all__ = ["RunSummary", "Study", "StudyStatus", "load_study"]
@@ -48,16 +51,21 @@ def load_study(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *,
         spec: the study spec.
         ledger: ledger URL or SQLite path; default: ``DATAROI_LEDGER``, then the spec's
             ``ledger``, then ``.dataroi/ledger.db`` beside the spec.
-        build_models: import and build every model to validate it now (``run`` does it
-            anyway before anything runs; readers such as ``status`` skip it).
+        build_models: import and build every model to check it now (``run`` does it
+            anyway before anything runs). Building a model runs the spec's code
+            (``estimator:`` and ``factory:`` import any Python), so the reading commands
+            (``status``, ``trials``, ``value``, ``plan``, ``report``) pass False.
     """
     if isinstance(spec, StudySpec):
         parsed = spec
     elif isinstance(spec, dict):
-        parsed = spec_from_dict(spec, base_dir=os.getcwd(), build_models=build_models)
+        parsed = spec_from_dict(spec, base_dir=os.getcwd())
     else:
-        parsed = load_spec(spec, build_models=build_models)
-    return Study(parsed, ledger=ledger)
+        parsed = load_spec(spec)
+    study = Study(parsed, ledger=ledger)
+    if build_models:
+        study.check_models()
+    return study
 
 
 @dataclass
@@ -83,6 +91,15 @@ class RunSummary:
     error_groups: dict[tuple[str, str], int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``dataroi run --json``)."""
+        return {"planned_new": self.planned_new, "total": self.total,
+                "already_done": self.already_done, "completed": self.completed,
+                "failed": self.failed, "wall_seconds": self.wall_seconds,
+                "error_groups": [{"error_type": t, "message": m, "count": n}
+                                 for (t, m), n in self.error_groups.items()],
+                "notes": list(self.notes)}
+
 
 @dataclass
 class StudyStatus:
@@ -96,6 +113,13 @@ class StudyStatus:
     owners: dict[str, int]
     contexts: int
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``dataroi status --json``)."""
+        return {"name": self.name, "ledger_url": self.ledger_url,
+                "fingerprint": self.fingerprint, "counts": dict(self.counts),
+                "per_model": {m: dict(c) for m, c in self.per_model.items()},
+                "owners": dict(self.owners), "contexts": self.contexts}
+
 
 class Study:
     """A learning-curve study bound to a spec and a ledger.
@@ -104,7 +128,9 @@ class Study:
     """
 
     def __init__(self, spec: StudySpec, *, ledger: str | None = None) -> None:
-        self.spec = spec
+        from dataroi.study._arms import resolve_annotation_noise
+
+        self.spec = resolve_annotation_noise(spec)
         self.ledger_url = resolve_ledger_url(spec, ledger)
         self._prepared: PreparedData | None = None
         self._context_fingerprint = ""
@@ -120,13 +146,27 @@ class Study:
         return Path(self.spec.base_dir) / ".dataroi"
 
     # -- preparation ------------------------------------------------------------------
+    def check_models(self, *, task: str | None = None) -> None:
+        """Build every model once, unfitted, to catch bad import paths and parameters
+        (and, with ``task``, models that cannot give what the metrics need).
+
+        This imports and runs the spec's model code; the reading commands never call it.
+
+        Raises:
+            SpecError: every problem, with its field path.
+        """
+        from dataroi.trial import check_models
+
+        spec_task = None if self.spec.data.task == "auto" else self.spec.data.task
+        check_models(self.spec, task=task or spec_task)
+
     def prepare(self) -> PreparedData:
         """Load and check the data, and check the models against the task (no writes)."""
         if self._prepared is None:
             from dataroi.data import prepare_data
 
             prep = prepare_data(self.spec)
-            check_models(self.spec, task=prep.task, source=None)
+            self.check_models(task=prep.task)
             if self.spec.stress or self.spec.slices:
                 from dataroi.study._arms import check_arms
 
@@ -253,7 +293,7 @@ class Study:
         from dataroi.study._environment import capture_environment
         from dataroi.study._plan import arm_model
         from dataroi.study._progress import progress_reporter
-        from dataroi.trial._worker import TrialPayload
+        from dataroi.trial import TrialPayload
 
         prep = self.prepare()
         plan = self.plan()
@@ -378,13 +418,17 @@ class Study:
             fh.close()
 
     # -- reading ----------------------------------------------------------------------
-    def _current(self, *, check_data: bool = True) -> tuple[BaseLedger, int | None, Plan]:
+    def _current(self, *, check_data: bool = True
+                 ) -> tuple[BaseLedger, dict[str, Any] | None, Plan]:
         """Open the ledger (never creating it) and find this spec's context.
 
         With ``check_data`` the data is loaded and fingerprinted, and only a context of
         exactly this data matches. Without it (fast: status and trials on large data),
         the latest context recorded for this spec's target, features, split and seed is
         used, with the pool size stored in it.
+
+        Returns:
+            ``(the open ledger, the context row or None, the plan)``.
         """
         from dataroi.study._plan import make_plan
 
@@ -394,14 +438,14 @@ class Study:
         ledger = self._open(create=False)
         try:
             study_id = ledger.get_study_id(self.spec.name)
-            context_id = None
+            found = None
             contexts = ledger.list_contexts(study_id) if study_id is not None else []
             if check_data:
                 want = prep.context_hash(self.spec)
                 for ctx in contexts:
                     if ctx["context_hash"] == want:
-                        context_id = ctx["context_id"]
-                return ledger, context_id, plan
+                        found = {**ctx, "study_id": study_id}
+                return ledger, found, plan
             split = self.spec.to_dict()["split"]
             for ctx in contexts:
                 d = ctx["description"]
@@ -409,15 +453,15 @@ class Study:
                         and d.get("target") == self.spec.data.target
                         and (self.spec.data.features is None
                              or d.get("features") == list(self.spec.data.features))):
-                    context_id, pool_size = ctx["context_id"], int(d["pool_size"])
+                    found = {**ctx, "study_id": study_id}
                     self._context_fingerprint = ctx["fingerprint"]
-            if context_id is None:
+            if found is None:
                 return ledger, None, self.plan()
             limits: dict[str, int] = {}
-            for doc in ledger.list_documents("arm_limits", context_id=context_id):
+            for doc in ledger.list_documents("arm_limits", context_id=found["context_id"]):
                 limits.update(doc["payload"]["limits"])  # oldest first: newest wins
-            return ledger, context_id, make_plan(self.spec, pool_size=pool_size,
-                                                 limits=limits)
+            pool_size = int(found["description"]["pool_size"])
+            return ledger, found, make_plan(self.spec, pool_size=pool_size, limits=limits)
         except BaseException:
             ledger.close()
             raise
@@ -429,11 +473,11 @@ class Study:
             check_data: load and fingerprint the data, and return only trials of exactly
                 this data (else: of the latest data version recorded for this spec).
         """
-        ledger, context_id, plan = self._current(check_data=check_data)
+        ledger, ctx, plan = self._current(check_data=check_data)
         with ledger:
-            if context_id is None:
+            if ctx is None:
                 return []
-            return ledger.get_trials(context_id, model_hashes=plan.model_hashes,
+            return ledger.get_trials(ctx["context_id"], model_hashes=plan.model_hashes,
                                      sizes=plan.sizes, repeats=plan.repeats)
 
     def trials(self, *, check_data: bool = False) -> pd.DataFrame:
@@ -443,7 +487,7 @@ class Study:
         predict_seconds, cpu_seconds, peak_rss_bytes, error_type, trial_id,
         predictions_digest.
         """
-        from dataroi.study._tables import trials_frame
+        from dataroi.trial import trials_frame
 
         return trials_frame(self.snapshots(check_data=check_data), self.spec.metrics)
 
@@ -463,10 +507,10 @@ class Study:
                 counts=counts,
                 per_model={m: {s.value: 0 for s in TrialState} for m in plan.models},
                 owners={}, contexts=0)
-        ledger, context_id, plan = self._current(check_data=check_data)
+        ledger, ctx, plan = self._current(check_data=check_data)
         with ledger:
-            rows = [] if context_id is None else ledger.trial_counts(
-                context_id, model_hashes=plan.model_hashes, sizes=plan.sizes,
+            rows = [] if ctx is None else ledger.trial_counts(
+                ctx["context_id"], model_hashes=plan.model_hashes, sizes=plan.sizes,
                 repeats=plan.repeats)
             study_id = ledger.get_study_id(self.spec.name)
             n_ctx = len(ledger.list_contexts(study_id)) if study_id is not None else 0
@@ -484,6 +528,74 @@ class Study:
                            fingerprint=(self.prepare().fingerprint if check_data
                                         else self._context_fingerprint), counts=counts,
                            per_model=per_model, owners=dict(owners), contexts=n_ctx)
+
+    def analyze(self, *, metric: str | None = None, check_data: bool = False,
+                n_draws: int = 2000, random_state: int | None = None) -> Analysis:
+        """The :class:`~dataroi.analysis.Analysis` of this study's trials (reads them once).
+
+        The analysis keeps one ledger connection open for the documents it reads and the
+        recommendation it may save; use it as a context manager (or ``close()`` it).
+
+        Args:
+            metric: the metric (default: ``decision.metric``, else the primary metric).
+            check_data: load and fingerprint the data, and analyze only trials of exactly
+                this data (default: the latest data version recorded for this spec).
+            n_draws: joint curve draws per model.
+            random_state: root seed of the fits and draws (default: the spec's seed).
+
+        Raises:
+            UsageError: no ledger yet or no finished trial (run the study first), or an
+                unknown metric.
+        """
+        from dataroi.analysis import Analysis, StudyContext
+        from dataroi.trial import subset_seed, trials_frame
+
+        try:
+            ledger, ctx, plan = self._current(check_data=check_data)
+        except LedgerError as exc:
+            raise UsageError(f"no finished trials to analyze; run the study first "
+                             f"(`dataroi run SPEC`): {exc}") from None
+        try:
+            snaps = [] if ctx is None else ledger.get_trials(
+                ctx["context_id"], model_hashes=plan.model_hashes, sizes=plan.sizes,
+                repeats=plan.repeats)
+            root = self.spec.schedule.seed
+            context = StudyContext(
+                name=self.spec.name, spec=self.spec, snapshots=tuple(snaps), store=ledger,
+                ledger_url=self.ledger_url, workdir=self.workdir, context=ctx,
+                study_id=None if ctx is None else ctx.get("study_id"),
+                n_planned=plan.n_trials, prepare=self.prepare,
+                default_ledger=self.ledger_url == _default_ledger_url(self.spec),
+                subset_seed=lambda repeat: subset_seed(root, repeat))
+            return Analysis(trials_frame(snaps, self.spec.metrics), metric=metric,
+                            random_state=root if random_state is None else random_state,
+                            n_draws=n_draws, context=context)
+        except BaseException:
+            ledger.close()
+            raise
+
+    def register(self, decision: DecisionSpec | None = None) -> Registration:
+        """Pre-register the decision rule (default: the spec's ``decision:``): its hash
+        with a timestamp in the ledger (created if needed), before ``run``.
+
+        Raises:
+            UsageError: the spec has no decision rule.
+        """
+        from dataroi.decide import first_result_at, register_decision_rule
+
+        spec = self.spec
+        with self._open(create=True) as ledger:
+            snaps: list[TrialSnapshot] = []
+            sid = ledger.get_study_id(spec.name)
+            if sid is not None:
+                for ctx in ledger.list_contexts(sid):
+                    snaps += ledger.get_trials(ctx["context_id"])
+            return register_decision_rule(
+                ledger, study=spec.name, spec_hash=spec.spec_hash,
+                spec_text=spec.source_text or repr(spec.to_dict()),
+                decision=decision if decision is not None else spec.decision,
+                metric=spec.metrics[0], costs=spec.costs,
+                first_result=first_result_at(snaps))
 
     def reproduce(self, *, sample: int = 5, seed: int = 0) -> dict[str, Any]:
         """Re-run ``sample`` finished trials here and compare every metric exactly.
@@ -503,6 +615,13 @@ def _sqlite_path(url: str) -> str | None:
     if "://" in url:
         return None
     return str(Path(url))
+
+
+def _default_ledger_url(spec: StudySpec) -> str:
+    try:
+        return resolve_ledger_url(spec, None)
+    except UsageError:
+        return ""
 
 
 def resolve_ledger_url(spec: StudySpec, explicit: str | None) -> str:

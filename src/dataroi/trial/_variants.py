@@ -10,7 +10,7 @@ process, so a trial reproduces exactly anywhere.
 Example:
     >>> import tempfile
     >>> from dataroi.data import materialize, prepare_data
-    >>> from dataroi.data._store import WorkerData
+    >>> from dataroi.data import WorkerData
     >>> from dataroi.spec import spec_from_dict
     >>> spec = spec_from_dict({"data": "sklearn:iris", "schedule": {"sizes": [30]},
     ...                        "models": {"lr": "sklearn.linear_model.LogisticRegression"}})
@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from dataroi.data._store import WorkerData
+from dataroi._random import seed_sequence
+from dataroi.data import WorkerData
 
 __all__ = ["ArmRows", "arm_rows", "eval_mask", "fit_kwargs"]
 
@@ -57,9 +58,8 @@ class ArmRows:
 
 
 def _seed(subset_seed: int, variant: dict[str, Any], *extra: int) -> np.random.SeedSequence:
-    tag = zlib.crc32(repr(sorted((k, str(v)) for k, v in variant.items()
-                                 if k != "selector_model")).encode())
-    return np.random.SeedSequence([subset_seed, tag, *extra])
+    return seed_sequence(subset_seed, repr(sorted((k, str(v)) for k, v in variant.items()
+                                                  if k != "selector_model")), *extra)
 
 
 def _code(data: WorkerData, label: str) -> int:
@@ -83,7 +83,7 @@ def _pool_frame(data: WorkerData) -> Any:
 
 
 def _pool_numeric(data: WorkerData) -> np.ndarray:
-    from dataroi.stress import numeric_matrix
+    from dataroi.trial._perturb import numeric_matrix
 
     return _cached((data.path, "pool_numeric"), lambda: numeric_matrix(_pool_frame(data)))
 
@@ -134,7 +134,7 @@ def eval_mask(data: WorkerData, variant: dict[str, Any] | None) -> np.ndarray | 
 
 def _noise(data: WorkerData, variant: dict[str, Any], perm: np.ndarray, n: int,
            subset_seed: int) -> ArmRows:
-    from dataroi.stress import flip_labels, hardness_scores
+    from dataroi.trial._perturb import flip_labels, hardness_scores
 
     if data.task != "classification":
         raise ValueError("label noise needs a classification target")
@@ -172,7 +172,7 @@ def _noise(data: WorkerData, variant: dict[str, Any], perm: np.ndarray, n: int,
 
 
 def _prior(data: WorkerData, variant: dict[str, Any], perm: np.ndarray, n: int) -> ArmRows:
-    from dataroi.stress import class_priors, prior_subset, thinned_priors
+    from dataroi.trial._perturb import class_priors, prior_subset, thinned_priors
 
     if data.task != "classification":
         raise ValueError("class priors need a classification target")
@@ -199,7 +199,7 @@ def _shift(data: WorkerData, variant: dict[str, Any], perm: np.ndarray, n: int,
     y = np.asarray(data.y)[train]
     weight = None
     if variant["view"] == "reweighted":
-        from dataroi.stress import numeric_matrix, shift_weights
+        from dataroi.trial._perturb import numeric_matrix, shift_weights
 
         test = np.asarray(data.test_idx)
         target = test[eval_mask(data, variant)]

@@ -35,8 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from dataroi.data._store import WorkerData
-from dataroi.data._subsets import nested_permutation
+from dataroi.data import WorkerData, nested_permutation
 from dataroi.metrics import get_metric
 from dataroi.trial._estimators import build_estimator, seed_estimator
 from dataroi.trial._values import TRAIN_PREFIX, TrialKey, TrialResult, TrialState

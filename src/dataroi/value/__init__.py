@@ -5,11 +5,11 @@ numbers are consistent across added amounts, and from paired per-repeat scores t
 
 Typical use::
 
-    curves = fit_study_curves(study)              # one curve per model
+    curves = fit_study_curves(trials)             # one curve per model (a trials frame)
     marginal_value(curves, add=[1000, 5000])      # gain of added labels, quantiles
     labels_to_target(curves, 0.95)                # how many labels to reach 0.95
     compare_models(curves)                        # paired today, projected, crossings
-    backtest_study(study)                         # hide the largest sizes, refit, check
+    backtest_study(trials)                        # hide the largest sizes, refit, check
     tipping_points(curves, threshold_per_1k=0.001)
 
 Example:
@@ -27,8 +27,15 @@ Example:
 from __future__ import annotations
 
 from dataroi.value._backtest import Backtest, backtest_study, study_backtest
+from dataroi.value._cache import FitCache
 from dataroi.value._compare import PAIR_RANK_CORRELATION, ModelComparison, compare_models
-from dataroi.value._curves import StudyCurves, fit_study_curves, model_seed
+from dataroi.value._curves import (
+    REQUIRED_TRIAL_COLUMNS,
+    StudyCurves,
+    TestPredictions,
+    fit_study_curves,
+    study_trials,
+)
 from dataroi.value._marginal import (
     DEFAULT_GRID,
     QUANTILES,
@@ -47,11 +54,14 @@ __all__ = [
     "DEFAULT_GRID",
     "PAIR_RANK_CORRELATION",
     "QUANTILES",
+    "REQUIRED_TRIAL_COLUMNS",
     "Backtest",
+    "FitCache",
     "LabelsToTarget",
     "MarginalValue",
     "ModelComparison",
     "StudyCurves",
+    "TestPredictions",
     "TippingPoints",
     "backtest_study",
     "break_even_per_1k",
@@ -60,8 +70,8 @@ __all__ = [
     "fit_study_curves",
     "labels_to_target",
     "marginal_value",
-    "model_seed",
     "requirement_draws",
     "study_backtest",
+    "study_trials",
     "tipping_points",
 ]

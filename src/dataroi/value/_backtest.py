@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,8 @@ from dataroi.exceptions import UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from dataroi.value._cache import FitCache
 
 __all__ = ["Backtest", "backtest_study", "study_backtest"]
 
@@ -113,26 +116,24 @@ class Backtest:
 
 
 def backtest_study(
-    source: Any,
+    trials: pd.DataFrame,
     *,
     metric: str | None = None,
     hold: int | None = 2,
     random_state: int = 0,
-    models: tuple[str, ...] | None = None,
-    trials: pd.DataFrame | None = None,
+    models: Sequence[str] | None = None,
+    cache: FitCache | None = None,
 ) -> Backtest:
     """Hide the ``hold`` largest sizes, refit every model below them, compare.
 
     Args:
-        source: a :class:`~dataroi.study.Study` or a tidy trials frame (as
-            :func:`~dataroi.value.fit_study_curves` takes).
-        metric: the metric (default: the study's primary metric, or the frame's only one).
+        trials: a tidy trials frame (as :func:`~dataroi.value.fit_study_curves` takes).
+        metric: the metric (default: the frame's only one).
         hold: how many of the largest sizes (shared by every model) to hide; ``None``:
             two when the study has at least six sizes, else one.
         random_state: root seed of the refits.
-        models: the models to check (default: a study's models, or every model of a
-            frame).
-        trials: the study's trials when the caller already read them.
+        models: the models to check (default: every model of the frame).
+        cache: a :class:`~dataroi.value.FitCache` for the refits.
 
     Returns:
         A :class:`Backtest`.
@@ -146,15 +147,13 @@ def backtest_study(
 
     if hold is not None and int(hold) < 1:
         raise UsageError(f"hold must be at least 1, got {hold}")
-    sub, metric, study_models = study_trials(source, metric=metric, models=models,
-                                             trials=trials, purpose="backtest")
-    models = tuple(study_models) if study_models else models
+    sub, metric = study_trials(trials, metric=metric, purpose="backtest")
     if models is not None:
         sub = sub[sub["model"].isin(list(models))]
         if sub.empty:
             raise UsageError(f"no finished trial of {', '.join(models)} for metric "
                              f"'{metric}'")
-    names = list(dict.fromkeys(sub["model"]))
+    names = [m for m in (models or dict.fromkeys(sub["model"])) if m in set(sub["model"])]
     common = sorted(set.intersection(*(set(sub.loc[sub["model"] == m, "n_train"])
                                        for m in names)))
     if hold is None:
@@ -167,13 +166,8 @@ def backtest_study(
     cut = int(common[-int(hold) - 1])
     held = tuple(int(n) for n in common[-int(hold):])
     below = sub[sub["n_train"] <= cut]
-    if study_models:  # a study: its ledger caches the refits like any other fit
-        curves = fit_study_curves(source, metric=metric, current_n=cut,
-                                  random_state=random_state, models=tuple(names),
-                                  trials=below)
-    else:
-        curves = fit_study_curves(below, metric=metric, current_n=cut,
-                                  random_state=random_state)
+    curves = fit_study_curves(below, metric=metric, current_n=cut, random_state=random_state,
+                              models=names, cache=cache)
     rows = []
     for m in curves.models:
         fit = curves.fits[m]
@@ -197,8 +191,9 @@ def backtest_study(
                     held=held, rows=tuple(rows), notes=tuple(notes))
 
 
-def study_backtest(source: Any, *, metric: str | None = None, random_state: int = 0,
-                   trials: pd.DataFrame | None = None) -> Backtest | None:
+def study_backtest(trials: pd.DataFrame, *, metric: str | None = None, random_state: int = 0,
+                   models: Sequence[str] | None = None, cache: FitCache | None = None
+                   ) -> Backtest | None:
     """:func:`backtest_study` with ``hold=None``, or None when the study cannot have one
     (too few sizes, no finished trial): what the recommendation and the report show.
 
@@ -212,7 +207,7 @@ def study_backtest(source: Any, *, metric: str | None = None, random_state: int 
     from dataroi.exceptions import DataroiError
 
     try:
-        return backtest_study(source, metric=metric, hold=None, random_state=random_state,
-                              trials=trials)
+        return backtest_study(trials, metric=metric, hold=None, random_state=random_state,
+                              models=models, cache=cache)
     except DataroiError:
         return None

@@ -42,7 +42,8 @@ from typing import Any
 import numpy as np
 
 from dataroi._json import json_safe
-from dataroi.value._curves import StudyCurves, fit_study_curves, model_seed
+from dataroi._random import seed_sequence
+from dataroi.value._curves import StudyCurves, fit_study_curves
 from dataroi.value._marginal import DEFAULT_GRID, _as_curves, delta_grid
 
 __all__ = ["PAIR_RANK_CORRELATION", "ModelComparison", "compare_models", "fit_study_curves",
@@ -130,7 +131,7 @@ def compare_models(
     """Paired difference of every pair of models today, and projected at larger sizes.
 
     Args:
-        curves: a :class:`StudyCurves` (or a study / trials frame).
+        curves: a :class:`StudyCurves` (or a trials frame).
         add: added-label counts besides the grid.
         grid: multiples of today's labels for the projected table.
         level: confidence level of today's paired interval.
@@ -164,7 +165,7 @@ def compare_models(
         # the same draw index is the same curve at every size, so one pairing serves both
         # the table's sizes and the fine grid
         fa, fb = c.gain_draws(a, fine, n_draws), c.gain_draws(b, fine, n_draws)
-        seed = int(model_seed(c.random_state, f"{a}|{b}", "pair").generate_state(1)[0])
+        seed = int(seed_sequence(c.random_state, f"{a}|{b}", "pair").generate_state(1)[0])
         ia, ib = pair_draws(fa.mean(axis=1), fb.mean(axis=1), rank_correlation, seed)
         ga = c.gain_draws(a, deltas, n_draws)[ia]
         gb = c.gain_draws(b, deltas, n_draws)[ib]

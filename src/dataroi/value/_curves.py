@@ -18,38 +18,24 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import math
-import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from dataroi.exceptions import DataError, LedgerError, UsageError
+from dataroi._random import seed_sequence
+from dataroi.exceptions import DataError, UsageError
+from dataroi.value._cache import FitCache
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from dataroi.curves import CurveFit
 
-__all__ = ["StudyCurves", "fit_study_curves", "model_seed", "study_trials"]
-
-
-def model_seed(root: int, *parts: str | int) -> np.random.SeedSequence:
-    """A seed keyed by identity (root seed, model name, purpose), never by position.
-
-    Example:
-        >>> a = model_seed(0, "svm", "draws").generate_state(1)[0]
-        >>> b = model_seed(0, "svm", "draws").generate_state(1)[0]
-        >>> bool(a == b)
-        True
-    """
-    key = [int(root)] + [
-        p if isinstance(p, int) else zlib.crc32(str(p).encode("utf-8")) for p in parts
-    ]
-    return np.random.SeedSequence(key)
+__all__ = ["REQUIRED_TRIAL_COLUMNS", "StudyCurves", "TestPredictions", "fit_study_curves",
+           "study_trials"]
 
 
 @dataclass(frozen=True)
@@ -126,7 +112,7 @@ class StudyCurves:
         The draws are keyed by (root seed, model), so they are the same on every call.
         """
         fit = self.fits[self.check_model(model)]
-        rs = int(model_seed(self.random_state, model, "draws").generate_state(1)[0])
+        rs = int(seed_sequence(self.random_state, model, "draws").generate_state(1)[0])
         out = fit.sample(np.asarray(n, dtype=float), size=int(n_draws), random_state=rs)
         lo, hi = self.bounds.get(model, (-np.inf, np.inf))
         return np.clip(np.nan_to_num(out, nan=self.observed_today(model)), lo, hi)
@@ -172,7 +158,7 @@ class StudyCurves:
         if a == b:
             return np.zeros(int(n_draws))
         d = self.paired_today(a, b)
-        rng = np.random.default_rng(model_seed(self.random_state, a, b, "paired"))
+        rng = np.random.default_rng(seed_sequence(self.random_state, a, b, "paired"))
         test_noise = np.zeros(int(n_draws))
         if a in self.test_boot and b in self.test_boot:
             bd = self.sign * (self.test_boot[a] - self.test_boot[b])
@@ -222,26 +208,34 @@ def _train_matrix(sub: pd.DataFrame, sizes: np.ndarray) -> np.ndarray | None:
 REQUIRED_TRIAL_COLUMNS: tuple[str, ...] = ("model", "n_train", "repeat", "metric", "value")
 
 
+@runtime_checkable
+class TestPredictions(Protocol):
+    """The stored test-set predictions of a study's trials (what the test-set bootstrap
+    of today's differences needs): the test labels and the arrays of a trial by its
+    ``predictions_digest``."""
+
+    y_test: np.ndarray
+    n_classes: int | None
+
+    def load(self, digest: str) -> Mapping[str, np.ndarray] | None:
+        """The ``pred`` (and ``proba``) arrays stored under ``digest``, or None."""
+
+
 def study_trials(
-    source: Any,
+    trials: pd.DataFrame | None,
     *,
     metric: str | None = None,
-    models: tuple[str, ...] | None = None,
-    trials: pd.DataFrame | None = None,
     purpose: str = "fit",
-) -> tuple[pd.DataFrame, str, list[str]]:
-    """The finished trials of one metric, from a study or a tidy trials frame.
+) -> tuple[pd.DataFrame, str]:
+    """The finished trials of one metric from a tidy trials frame.
 
     Args:
-        source: a :class:`~dataroi.study.Study` or a frame as ``Study.trials()`` returns.
-        metric: the metric (default: the study's primary one, or the frame's only one).
-        models: the models asked for (a study's default: its spec's models).
-        trials: the study's trials when the caller already read them.
+        trials: a frame as ``Study.trials()`` returns (or ``dataroi trials`` writes).
+        metric: the metric (default: the frame's only one).
         purpose: what the trials are for, in the error messages ("fit", "backtest").
 
     Returns:
-        ``(trials of the metric with a finite value, the metric, the study's models)``:
-        ``models`` or the spec's models for a study, nothing for a frame.
+        ``(trials of the metric with a finite value, the metric)``.
 
     Raises:
         UsageError: no finished trial, a frame without the columns of
@@ -249,16 +243,7 @@ def study_trials(
             unknown or unnamed metric.
         DataError: every trial of the metric failed.
     """
-    frame = source
-    study_models: list[str] = []
-    if hasattr(source, "trials") and hasattr(source, "spec"):
-        try:
-            frame = source.trials() if trials is None else trials
-        except LedgerError as exc:
-            raise UsageError(f"no finished trials to {purpose}; run the study first "
-                             f"(`dataroi run SPEC`): {exc}") from None
-        metric = metric or source.spec.metrics[0]
-        study_models = list(models) if models else [m.name for m in source.spec.models]
+    frame = trials
     if frame is None or len(frame) == 0:
         raise UsageError(f"no finished trials to {purpose}; run the study first "
                          "(`dataroi run SPEC`)")
@@ -286,42 +271,44 @@ def study_trials(
     sub = sub[np.isfinite(sub["value"].to_numpy(dtype=float))]
     if sub.empty:
         raise DataError(f"every trial failed for metric '{metric}': nothing to {purpose}")
-    return sub, metric, study_models
+    return sub, metric
 
 
 def fit_study_curves(
-    source: Any,
+    trials: pd.DataFrame,
     *,
     metric: str | None = None,
     higher_is_better: bool | None = None,
     current_n: int | None = None,
     random_state: int = 0,
     families: str | tuple[str, ...] = "auto",
-    models: tuple[str, ...] | None = None,
-    trials: pd.DataFrame | None = None,
+    models: Sequence[str] | None = None,
     use_train_scores: bool = True,
+    cache: FitCache | None = None,
+    test_predictions: TestPredictions | None = None,
 ) -> StudyCurves:
     """Fit one learning curve (and one training-time curve) per model.
 
     Args:
-        source: a :class:`~dataroi.study.Study` (its finished trials are read) or a
-            tidy trials frame as returned by ``Study.trials()``.
-        metric: the metric (default: the study's primary metric; required for a frame
-            holding several metrics).
+        trials: a tidy trials frame (``Study.trials()``, ``dataroi trials``, or
+            :func:`dataroi.analysis.trials_from_learning_curve`).
+        metric: the metric (required for a frame holding several metrics).
         higher_is_better: the metric's direction (default: from the metric registry).
         current_n: today's number of labels (default: the largest size every model ran).
         random_state: root seed of the fits and of every draw.
         families: curve families (see :func:`dataroi.curves.fit_curve`).
-        models: the models (or stress arms, e.g. ``"lr[noise=0.1]"``) to fit, default
-            the study's models; arms skip the test-set bootstrap of today's differences.
-        trials: the study's trials when the caller already read them (``Study.trials()``),
-            so several fits read the ledger once.
+        models: the models (or stress arms, e.g. ``"lr[noise=0.1]"``) to fit, in this
+            order (default: every model of the frame, in order of appearance); a model
+            asked for without a finished trial is left out with a note.
         use_train_scores: pass the trials' training scores (``train_value``) to
             :func:`~dataroi.curves.fit_curve`, so the training-score gate weighs the
             curve families. The stress analyses turn it off: under label noise, shift or
             active selection the training score measures the fit to altered training
             rows, which the gate never saw, and the arms of one comparison must share a
             gate. ``train_today`` is filled either way.
+        cache: a :class:`~dataroi.value.FitCache` of earlier fits (none by default).
+        test_predictions: the stored test-set predictions; with them today's paired
+            differences include the test set's sampling noise (``test_boot``).
 
     Returns:
         A :class:`StudyCurves`.
@@ -333,60 +320,39 @@ def fit_study_curves(
     from dataroi.metrics import get_metric
     from dataroi.spec import canonical_hash
 
-    chosen = models is not None
-    sub, metric, study_models = study_trials(source, metric=metric, models=models,
-                                             trials=trials, purpose="fit")
+    sub, metric = study_trials(trials, metric=metric, purpose="fit")
     if higher_is_better is None:
         try:
             higher_is_better = get_metric(metric).higher_is_better
         except KeyError:
             higher_is_better = True
-    models = [m for m in (study_models or list(dict.fromkeys(sub["model"])))
-              if m in set(sub["model"])]
+    present = set(sub["model"])
+    asked = list(models) if models is not None else list(dict.fromkeys(sub["model"]))
+    models = [m for m in asked if m in present]
     notes: list[str] = []
-    missing = [m for m in study_models if m not in models]
+    missing = [m for m in asked if m not in present]
     if missing:
         notes.append(f"no finished trial for {', '.join(missing)}: left out")
+    if not models:
+        raise UsageError(f"no finished trial of {', '.join(asked)} for metric '{metric}'")
+    sub = sub[sub["model"].isin(models)]
     common = set.intersection(*(set(sub.loc[sub["model"] == m, "n_train"]) for m in models))
     if current_n is None:
         if not common:
             raise DataError("the models share no training size with a finished trial")
         current_n = int(max(common))
+    cache = cache or FitCache(None)
     fits: dict[str, Any] = {}
     cost_fits: dict[str, Any] = {}
     today: dict[str, dict[int, float]] = {}
     bounds: dict[str, tuple[float, float]] = {}
     train_today: dict[str, float] = {}
-    cache = _FitCache.open(source if study_models else None)
     for m in models:
         ms = sub[sub["model"] == m]
-        sizes, scores = _matrix(ms, "value")
-        train = _train_matrix(ms, sizes) if use_train_scores else None
-        seed = model_seed(random_state, m, "fit")
-        key = (cache.key("curve", m, sizes, scores, higher_is_better, families, seed)
-               if train is None else
-               cache.key("curve+train", m, sizes, np.hstack([scores, train]),
-                         higher_is_better, families, seed))
-        fits[m] = cache.get(key)
-        if fits[m] is None:
-            fits[m] = fit_curve(sizes, scores, higher_is_better=bool(higher_is_better),
-                                families=families, random_state=seed, train_scores=train)
-            cache.put(key, fits[m])
-        cost_fits[m] = None
-        if "fit_seconds" in ms and ms["fit_seconds"].notna().sum() >= 2:
-            cs, secs = _matrix(ms.assign(fit_seconds=ms["fit_seconds"].astype(float)),
-                               "fit_seconds")
-            if np.isfinite(secs).any() and len(cs) >= 2:
-                cost_seed = int(model_seed(random_state, m, "cost").generate_state(1)[0])
-                key = cache.key("cost", m, cs, secs, None, None, cost_seed)
-                cost_fits[m] = cache.get(key)
-                if cost_fits[m] is None:
-                    try:
-                        cost_fits[m] = fit_cost_curve(
-                            cs, np.where(secs > 0, secs, np.nan), random_state=cost_seed)
-                        cache.put(key, cost_fits[m])
-                    except (UsageError, DataError):
-                        cost_fits[m] = None
+        fits[m] = _fit_one(ms, m, higher_is_better=bool(higher_is_better), families=families,
+                           random_state=random_state, use_train_scores=use_train_scores,
+                           cache=cache, fit_curve=fit_curve)
+        cost_fits[m] = _cost_fit(ms, m, random_state, cache, fit_cost_curve)
         bounds[m] = fits[m].plausible_range()
         at = ms[ms["n_train"] == current_n]
         today[m] = {int(r): float(v) for r, v in zip(at["repeat"], at["value"], strict=True)}
@@ -396,12 +362,11 @@ def fit_study_curves(
             today[m] = {0: float(fits[m].predict(current_n)[0])}
             notes.append(f"{m} has no trial at n={current_n}: today's score is its curve's "
                          "prediction")
-    cache.close()
     test_boot: dict[str, np.ndarray] = {}
-    if study_models and not chosen and "predictions_digest" in sub:
+    if test_predictions is not None and "predictions_digest" in sub:
         try:
-            test_boot = _test_bootstrap(source, sub[sub["n_train"] == current_n], metric,
-                                        models, random_state)
+            test_boot = _test_bootstrap(test_predictions, sub[sub["n_train"] == current_n],
+                                        metric, models, random_state)
         except Exception as exc:  # missing artifacts or an unscorable metric
             notes.append(f"test-set bootstrap skipped ({type(exc).__name__}: {exc}); "
                          "today's differences carry only the repeats' noise")
@@ -416,101 +381,95 @@ def fit_study_curves(
                        notes=tuple(notes), train_today=train_today)
 
 
-class _FitCache:
-    """Fitted curves kept in the study's ledger (documents of kind ``curve_fit``), keyed
-    by a hash of everything the fit depends on: the scores (and training scores), sizes,
-    direction, families, seed, the dataroi version, the digest of the shipped gates and
-    calibration tables and the fitting procedure's revision (``curves._fit.FIT_REVISION``),
-    so new curve models or fitting code refit, even under the same version string.
+def _fit_one(ms: pd.DataFrame, model: str, *, higher_is_better: bool, families: Any,
+             random_state: int, use_train_scores: bool, cache: FitCache,
+             fit_curve: Any) -> Any:
+    """One model's learning curve, from the cache when its inputs were fitted before."""
+    sizes, scores = _matrix(ms, "value")
+    train = _train_matrix(ms, sizes) if use_train_scores else None
+    seed = seed_sequence(random_state, model, "fit")
+    key = (cache.key("curve", model, sizes, scores, higher_is_better, families, seed)
+           if train is None else
+           cache.key("curve+train", model, sizes, np.hstack([scores, train]),
+                     higher_is_better, families, seed))
+    fit = cache.get(key)
+    if fit is None:
+        fit = fit_curve(sizes, scores, higher_is_better=higher_is_better, families=families,
+                        random_state=seed, train_scores=train)
+        cache.put(key, fit)
+    return fit
 
-    A fit restored from the cache predicts and samples exactly as the original
-    (``CurveFit.to_dict``/``from_dict`` round-trip). Without a study, or when the ledger
-    cannot be opened, nothing is cached.
-    """
 
-    KIND = "curve_fit"
-
-    def __init__(self, ledger: Any) -> None:
-        self.ledger = ledger
-
-    @classmethod
-    def open(cls, study: Any) -> _FitCache:
-        if study is None or not hasattr(study, "_open"):
-            return cls(None)
+def _cost_fit(ms: pd.DataFrame, model: str, random_state: int, cache: FitCache,
+              fit_cost_curve: Any) -> Any:
+    """Training seconds against size (None when fewer than two sizes were timed)."""
+    if "fit_seconds" not in ms or ms["fit_seconds"].notna().sum() < 2:
+        return None
+    cs, secs = _matrix(ms.assign(fit_seconds=ms["fit_seconds"].astype(float)), "fit_seconds")
+    if not np.isfinite(secs).any() or len(cs) < 2:
+        return None
+    cost_seed = int(seed_sequence(random_state, model, "cost").generate_state(1)[0])
+    key = cache.key("cost", model, cs, secs, None, None, cost_seed)
+    fit = cache.get(key)
+    if fit is None:
         try:
-            return cls(study._open(create=False))
-        except Exception:  # no ledger yet, or not reachable: fit without a cache
-            return cls(None)
-
-    @staticmethod
-    def key(kind: str, model: str, sizes: np.ndarray, values: np.ndarray,
-            higher_is_better: bool | None, families: Any, seed: Any) -> str:
-        import hashlib
-
-        from dataroi import __version__
-        from dataroi.curves._fit import FIT_REVISION
-        from dataroi.curves._shipped import learned_files_digest
-
-        h = hashlib.sha256()
-        h.update(repr((kind, model, higher_is_better, families, str(seed), __version__,
-                       learned_files_digest(), FIT_REVISION, sizes.shape,
-                       values.shape)).encode())
-        h.update(np.ascontiguousarray(sizes, dtype=float).tobytes())
-        h.update(np.ascontiguousarray(values, dtype=float).tobytes())
-        return h.hexdigest()
-
-    def get(self, key: str) -> Any:
-        if self.ledger is None:
+            fit = fit_cost_curve(cs, np.where(secs > 0, secs, np.nan), random_state=cost_seed)
+        except (UsageError, DataError):
             return None
-        from dataroi.curves._fit import CurveFit
-
-        try:
-            docs = self.ledger.list_documents(self.KIND, content_hash=key)
-            return CurveFit.from_dict(docs[-1]["payload"]) if docs else None
-        except Exception:  # a stale or unreadable entry: refit
-            return None
-
-    def put(self, key: str, fit: Any) -> None:
-        if self.ledger is None:
-            return
-        with contextlib.suppress(Exception):  # an optimisation: never fail the caller
-            self.ledger.record_document(self.KIND, fit.to_dict(), content_hash=key)
-
-    def close(self) -> None:
-        if self.ledger is not None:
-            self.ledger.close()
+        cache.put(key, fit)
+    return fit
 
 
-def _test_bootstrap(study: Any, at: pd.DataFrame, metric: str, models: list[str],
-                    random_state: int, n_boot: int = 100) -> dict[str, np.ndarray]:
+def _test_bootstrap(preds: TestPredictions, at: pd.DataFrame, metric: str,
+                    models: Sequence[str], random_state: int, n_boot: int = 100
+                    ) -> dict[str, np.ndarray]:
     """The metric of each model on shared bootstrap resamples of the test rows.
 
     For each resample (the same rows for every model and repeat), the metric of every
-    repeat's stored predictions is computed and averaged over repeats.
+    repeat's stored predictions is computed and averaged over repeats. Accuracy, log
+    loss and the Brier score are computed for all resamples at once (numpy); other
+    metrics one resample at a time.
     """
-    from dataroi.artifacts import ArtifactStore
     from dataroi.metrics import get_metric
 
-    prep = study.prepare()
-    y_test = np.asarray(prep.y)[prep.test_idx]
+    y_test = np.asarray(preds.y_test)
     n_test = len(y_test)
     met = get_metric(metric)
-    store = ArtifactStore(study.workdir / "artifacts")
-    rng = np.random.default_rng(model_seed(random_state, "test-bootstrap", n_test))
-    rows = rng.integers(0, n_test, size=(n_boot, n_test))
+    rows = np.random.default_rng(seed_sequence(random_state, "test-bootstrap", n_test)
+                                 ).integers(0, n_test, size=(n_boot, n_test))
     out: dict[str, np.ndarray] = {}
     for m in models:
         digests = [d for d in at.loc[at["model"] == m, "predictions_digest"] if d]
-        if not digests:
-            continue
         per_rep = []
         for dg in dict.fromkeys(digests):
-            arrays = store.get(str(dg))
-            pred, proba = arrays.get("pred"), arrays.get("proba")
-            per_rep.append([
-                met.score(y_test[r], pred=None if pred is None else pred[r],
-                          proba=None if proba is None else proba[r],
-                          n_classes=prep.n_classes)
-                for r in rows])
-        out[m] = np.nanmean(np.asarray(per_rep, dtype=float), axis=0)
+            arrays = preds.load(str(dg))
+            if arrays is None:
+                raise FileNotFoundError(f"no stored predictions {str(dg)[:12]}")
+            per_rep.append(_resampled_scores(met, y_test, arrays, rows, preds.n_classes))
+        if per_rep:
+            out[m] = np.nanmean(np.asarray(per_rep, dtype=float), axis=0)
     return out
+
+
+def _resampled_scores(met: Any, y: np.ndarray, arrays: Mapping[str, np.ndarray],
+                      rows: np.ndarray, n_classes: int | None) -> np.ndarray:
+    """The metric on each resample ``rows[i]`` of the test rows."""
+    pred, proba = arrays.get("pred"), arrays.get("proba")
+    if met.name == "accuracy" and pred is not None:
+        return (np.asarray(pred)[rows] == y[rows]).mean(axis=1)
+    if met.name in ("log_loss", "brier") and proba is not None and n_classes:
+        p = np.asarray(proba, dtype=float)
+        yi = np.asarray(y, dtype=int)
+        if met.name == "log_loss":
+            p = np.clip(p, 1e-15, 1.0)
+            per_row = -np.log(p[np.arange(len(yi)), yi] / p.sum(axis=1))
+        elif n_classes == 2:
+            per_row = (p[:, 1] - (yi == 1)) ** 2
+        else:
+            onehot = np.eye(p.shape[1])[yi]
+            per_row = np.sum((p - onehot) ** 2, axis=1)
+        return per_row[rows].mean(axis=1)
+    return np.array([
+        met.score(y[r], pred=None if pred is None else pred[r],
+                  proba=None if proba is None else proba[r], n_classes=n_classes)
+        for r in rows], dtype=float)

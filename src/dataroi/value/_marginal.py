@@ -126,7 +126,7 @@ def marginal_value(
     """Predicted gain from adding labels, per model, with quantiles from joint draws.
 
     Args:
-        curves: a :class:`StudyCurves` (or a study / trials frame to fit).
+        curves: a :class:`StudyCurves` (or a trials frame to fit).
         add: added-label counts besides the default grid.
         grid: multiples of today's labels to consider (default 0.25×…8×).
         quantiles: quantiles of the gain to report.
@@ -212,7 +212,7 @@ def labels_to_target(
     """Quantiles of the labels to add to reach ``target``, and P(never within 64×).
 
     Args:
-        curves: a :class:`StudyCurves` (or a study / trials frame).
+        curves: a :class:`StudyCurves` (or a trials frame).
         target: the target metric value (metric units and direction).
         max_factor: search up to ``max_factor`` × today's labels.
         quantiles: quantiles of the requirement to report.
@@ -304,7 +304,7 @@ def tipping_points(
     a model whose marginal gain today is under the threshold tips "now" (0).
 
     Args:
-        curves: a :class:`StudyCurves` (or a study / trials frame).
+        curves: a :class:`StudyCurves` (or a trials frame).
         threshold_per_1k: a user threshold, in metric units per 1,000 labels.
         costs: a cost spec: the break-even threshold (see :func:`break_even_per_1k`) is
             used when no user threshold is given.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dataroi.trial import TRAIN_PREFIX, TrialSnapshot, TrialState
+from dataroi.trial._values import TRAIN_PREFIX, TrialSnapshot, TrialState
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,4 +1,4 @@
-"""dataroi.stress._perturb: exact label noise, nested prior subsets, shift weights."""
+"""dataroi.trial._perturb: exact label noise, nested prior subsets, shift weights."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer
 
-from dataroi.stress import (
+from dataroi.trial import (
     class_priors,
     flip_labels,
     hardness_scores,
@@ -18,7 +18,7 @@ from dataroi.stress import (
     shift_weights,
     thinned_priors,
 )
-from dataroi.stress._perturb import _largest_remainder
+from dataroi.trial._perturb import _largest_remainder
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dataroi.spec._stress import NOISE_KINDS
+from dataroi.spec import NOISE_KINDS
 
 __all__ = [
     "class_priors",

@@ -1,36 +1,34 @@
-"""Per-slice scores of a study's trials, computed from the stored test-set predictions.
+"""Per-slice scores of a study's trials, from the stored test-set predictions.
 
 Every complete trial keeps its predictions for the whole test set, so per-slice
 learning curves need no retraining: split the test rows by the slice column, score each
 part, and count how many training rows of the trial fall in each slice (the subsets are
 recomputed from their seeds). :func:`analyze_slices` then pools the slices
-(``dataroi.slices``) and, with a budget, allocates labels per slice.
+(:func:`partial_pool`) and, with a budget, allocates labels per slice.
+``Study.analyze().slices()`` feeds these functions a study's data.
 
 Example:
-    >>> import dataroi, tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "s.yaml").write_text('''
-    ... data: sklearn:iris
-    ... models: {lr: {estimator: sklearn.linear_model.LogisticRegression}}
-    ... schedule: {sizes: [20, 40, 80], repeats: 2}
-    ... slices: {column: petal length (cm), min_test_rows: 1}''')
-    >>> study = dataroi.load_study(d / "s.yaml")
-    >>> _ = study.run(progress=False)
-    >>> table = slice_table(study, column="sepal width (cm)")
-    >>> sorted(table.columns)[:3]
-    ['model', 'n_slice_train', 'n_test']
+    >>> import pandas as pd
+    >>> from dataroi.spec import SliceSpec
+    >>> X = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0]})
+    >>> slice_labels(X, SliceSpec(None, expression="size > 2")).tolist()
+    ['false', 'false', 'true', 'true']
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from dataroi.exceptions import UsageError
+
+if TYPE_CHECKING:
+    from dataroi.spec import SliceSpec
 
 __all__ = ["SliceAnalysis", "analyze_slices", "slice_labels", "slice_table"]
 
@@ -45,7 +43,7 @@ def _bucket(values: pd.Series) -> np.ndarray:
     return pd.qcut(values, 4, duplicates="drop").astype(str).to_numpy()
 
 
-def slice_labels(prep: Any, slices: Any) -> np.ndarray:
+def slice_labels(X: pd.DataFrame, slices: SliceSpec | str) -> np.ndarray:
     """The slice label of every row: the column's values, or the expression's.
 
     ``slices`` is a :class:`dataroi.spec.SliceSpec` or a column name. An expression
@@ -61,16 +59,15 @@ def slice_labels(prep: Any, slices: Any) -> np.ndarray:
 
     column = slices if isinstance(slices, str) else slices.column
     if column is not None:
-        return _bucket(prep.X[column])
-    from dataroi.impact._expr import compile_expression, identifier_for
+        return _bucket(X[column])
+    from dataroi._expr import compile_expression, identifier_for
 
-    numeric = {identifier_for(c): c for c in prep.X.columns
-               if prep.X[c].dtype.kind in "biuf"}
+    numeric = {identifier_for(c): c for c in X.columns if X[c].dtype.kind in "biuf"}
     try:
         expr = compile_expression(slices.expression, names=set(numeric),
                                   field="slices.expression")
-        env = {name: prep.X[numeric[name]].to_numpy(dtype=float) for name in expr.names}
-        values = expr.evaluate(env, n_rows=len(prep.X), field="slices.expression")
+        env = {name: X[numeric[name]].to_numpy(dtype=float) for name in expr.names}
+        values = expr.evaluate(env, n_rows=len(X), field="slices.expression")
     except SpecError as exc:
         raise SpecError([p if p.startswith("slices") else f"slices.expression: {p}"
                          for p in exc.problems] + (
@@ -83,63 +80,50 @@ def slice_labels(prep: Any, slices: Any) -> np.ndarray:
     return _bucket(pd.Series(values))
 
 
-def slice_table(study: Any, *, column: str | None = None, metric: str | None = None,
-                trials: pd.DataFrame | None = None) -> pd.DataFrame:
+def slice_table(trials: pd.DataFrame, *, labels: np.ndarray, test_idx: np.ndarray,
+                y_test: np.ndarray, n_classes: int | None, metric: str,
+                models: Sequence[str],
+                predictions: Callable[[str], Mapping[str, np.ndarray] | None],
+                train_rows: Callable[[int, int], np.ndarray]) -> pd.DataFrame:
     """One row per (complete trial of a model, slice): the metric on that slice's test
     rows and how many of the trial's training rows the slice holds.
 
-    Numeric columns with more than 30 distinct values are cut into quartiles.
+    Args:
+        trials: the study's trials (``Study.trials()``).
+        labels: the slice of every row of the data (:func:`slice_labels`).
+        test_idx, y_test, n_classes: the test rows, their labels, the number of classes.
+        metric: the metric scored per slice.
+        models: the models to slice (arms are left out).
+        predictions: the stored arrays of a trial by its ``predictions_digest``.
+        train_rows: the training rows of (repeat, n_train).
 
     Raises:
-        UsageError: no slice column, an unknown metric, or no finished trial.
+        UsageError: no finished trial with stored predictions.
     """
-    from dataroi.artifacts import ArtifactStore
-    from dataroi.data import materialize
-    from dataroi.data._store import WorkerData
     from dataroi.metrics import get_metric
-    from dataroi.trial._worker import train_indices
 
-    spec = study.spec
-    slices: Any = column or spec.slices
-    if slices is None:
-        raise UsageError("name a slice column: slices: {column: ...} in the spec")
-    metric = metric or spec.metrics[0]
-    if metric not in spec.metrics:
-        raise UsageError(f"metric '{metric}' is not one of the study's metrics")
-    prep = study.prepare()
-    if isinstance(slices, str) and slices not in prep.X.columns:
-        raise UsageError(f"slice column '{slices}' is not a feature column")
-    labels = slice_labels(prep, slices)
-    test = np.asarray(prep.test_idx)
-    y_test = np.asarray(prep.y)[test]
-    test_slices = labels[test]
-    models = {m.name for m in spec.models}
-    trials = study.trials() if trials is None else trials
-    done = trials[(trials["metric"] == metric) & trials["model"].isin(models)
+    test_slices = labels[np.asarray(test_idx)]
+    done = trials[(trials["metric"] == metric) & trials["model"].isin(list(models))
                   & trials["predictions_digest"].notna()]
     if done.empty:
         raise UsageError("no finished trial with stored predictions; run the study first")
-    store = ArtifactStore(study.workdir / "artifacts")
-    data = WorkerData.open(materialize(prep, study.workdir / "cache"))
     m = get_metric(metric)
-    plan = study.plan()
     rows = []
     for t in done.itertuples(index=False):
-        if t.predictions_digest not in store:
+        arrays = predictions(str(t.predictions_digest))
+        if arrays is None:
             continue
-        arrays = store.get(t.predictions_digest)
         pred, proba = arrays.get("pred"), arrays.get("proba")
         if m.needs != "pred" and proba is None:
             continue
-        train = train_indices(data, plan.subset_seed(spec.schedule.seed, int(t.repeat)),
-                              int(t.n_train))
-        train_counts = pd.Series(labels[train]).value_counts()
+        train_counts = pd.Series(labels[train_rows(int(t.repeat), int(t.n_train))]
+                                 ).value_counts()
         for s in np.unique(test_slices):
             mask = test_slices == s
             try:
                 value = m.score(y_test[mask], pred=pred[mask],
                                 proba=None if proba is None else proba[mask].astype(float),
-                                n_classes=prep.n_classes)
+                                n_classes=n_classes)
             except ValueError:  # e.g. AUC on a slice holding one class
                 value = math.nan
             rows.append({"model": t.model, "n_train": int(t.n_train),
@@ -179,21 +163,34 @@ class SliceAnalysis:
                           "statements": list(self.statements)})
 
 
-def analyze_slices(study: Any, *, column: str | None = None, metric: str | None = None,
-                   budget_usd: float | None = None, objective: str = "overall",
-                   random_state: int = 0, trials: pd.DataFrame | None = None
-                   ) -> SliceAnalysis:
+def analyze_slices(table: pd.DataFrame, *, column: str, metric: str,
+                   min_test_rows: int = 30, budget_usd: float | None = None,
+                   price_per_label: Mapping[str, float] | None = None,
+                   default_price: float = 1.0, objective: str = "overall",
+                   random_state: int = 0) -> SliceAnalysis:
     """Per-slice scores with partial pooling at today's size, and (with a budget) the
-    label allocation per slice for each model."""
-    from dataroi.metrics import get_metric
-    from dataroi.slices import allocate_labels, fit_slice_curves, partial_pool
+    label allocation per slice for each model.
 
-    spec = study.spec
-    table = slice_table(study, column=column, metric=metric, trials=trials)
-    column = column or spec.slices.label  # type: ignore[union-attr]
-    metric = metric or spec.metrics[0]
+    Args:
+        table: per-slice scores (:func:`slice_table`).
+        column: what was sliced (a column name or an expression), for the statements.
+        metric: the metric of ``table``.
+        min_test_rows: slices with fewer test rows are left out (named).
+        budget_usd: allocate labels across slices with this budget.
+        price_per_label: the price of a label per slice (others: ``default_price``).
+        objective: ``overall`` or ``worst_slice``.
+        random_state: root seed of the slice curves.
+
+    Raises:
+        UsageError: no slice has enough test rows.
+    """
+    from dataroi.metrics import get_metric
+    from dataroi.slices._allocate import allocate_labels
+    from dataroi.slices._curves import fit_slice_curves
+    from dataroi.slices._pooling import partial_pool
+
     hib = get_metric(metric).higher_is_better
-    min_rows = spec.slices.min_test_rows if spec.slices else 30
+    min_rows = int(min_test_rows)
     sizes = table.groupby("slice")["n_test"].max()
     left_out = {str(s): int(n) for s, n in sizes.items() if n < min_rows}
     table = table[~table["slice"].isin(left_out) & table["value"].notna()]
@@ -219,9 +216,8 @@ def analyze_slices(study: Any, *, column: str | None = None, metric: str | None 
     allocations: dict[str, Any] = {}
     if budget_usd is not None:
         curves = fit_slice_curves(table, higher_is_better=hib, random_state=random_state)
-        default = spec.costs.cost_per_item_usd if spec.costs else 1.0
-        prices = spec.slices.price_per_label_usd if spec.slices else {}
-        price = {s: prices.get(s, default) for s in table["slice"].unique()}
+        prices = dict(price_per_label or {})
+        price = {s: prices.get(s, default_price) for s in table["slice"].unique()}
         fitted = {m for (m, _s) in curves.fits}
         for model in sorted(fitted):
             alloc = allocate_labels(curves, model, budget_usd=budget_usd,

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from dataroi.impact._errors import ImpactSpecError
+from dataroi.exceptions import ImpactSpecError
 
 __all__ = ["FUNCTIONS", "Expression", "compile_expression", "identifier_for"]
 

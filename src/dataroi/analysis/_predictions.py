@@ -1,0 +1,86 @@
+"""The stored test-set predictions of a study, for the test-set bootstrap and slices.
+
+The test labels come from the workers' copy of the data (``<workdir>/cache/<name>``,
+named in the ledger's context), checked against the context's fingerprint; only when that
+copy is gone is the data loaded again. The predictions come from the content-addressed
+artifact store (``<workdir>/artifacts``).
+
+Example:
+    >>> import numpy as np
+    >>> p = StoredPredictions(y_test=np.array([0, 1]), n_classes=2, artifacts=None)
+    >>> p.load("0" * 64) is None
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from dataroi.analysis._context import StudyContext
+
+__all__ = ["StoredPredictions", "stored_predictions"]
+
+
+@dataclass
+class StoredPredictions:
+    """Test labels and the stored prediction arrays of trials (a
+    :class:`~dataroi.value.TestPredictions`)."""
+
+    y_test: np.ndarray
+    n_classes: int | None
+    artifacts: Any
+    test_idx: np.ndarray | None = None
+
+    def load(self, digest: str) -> Mapping[str, np.ndarray] | None:
+        """The arrays stored under ``digest``, or None when they are missing or damaged."""
+        if self.artifacts is None or not digest or digest not in self.artifacts:
+            return None
+        try:
+            return self.artifacts.get(digest)
+        except Exception:  # a damaged file: treated as missing
+            return None
+
+
+def stored_predictions(ctx: StudyContext) -> StoredPredictions | None:
+    """The study's stored predictions with its test labels, or None without a workdir."""
+    if ctx.workdir is None:
+        return None
+    from dataroi.artifacts import ArtifactStore
+
+    store = ArtifactStore(Path(ctx.workdir) / "artifacts")
+    cached = _cached_test_labels(ctx)
+    if cached is not None:
+        y_test, n_classes, test_idx = cached
+    else:
+        prep = ctx.prepared()
+        test_idx = np.asarray(prep.test_idx)
+        y_test, n_classes = np.asarray(prep.y)[test_idx], prep.n_classes
+    return StoredPredictions(y_test=y_test, n_classes=n_classes, artifacts=store,
+                             test_idx=test_idx)
+
+
+def _cached_test_labels(ctx: StudyContext) -> tuple[np.ndarray, int | None, np.ndarray] | None:
+    """Test labels from the workers' data copy named in the context, if it is there and
+    carries the context's fingerprint (a cheap check: the copy was written from data of
+    that fingerprint; ``dataroi run --check-data`` checks the data itself)."""
+    desc = (ctx.context or {}).get("description") or {}
+    name = desc.get("data_cache")
+    if ctx.workdir is None or not name:
+        return None
+    folder = Path(ctx.workdir) / "cache" / str(name)
+    try:
+        from dataroi.data import WorkerData
+
+        data = WorkerData.open(str(folder))
+        if data.fingerprint != ctx.fingerprint:
+            return None
+        test_idx = np.asarray(data.test_idx)
+        return np.asarray(data.y)[test_idx], data.n_classes, test_idx
+    except Exception:  # missing or damaged copy: load the data instead
+        return None

@@ -1,0 +1,107 @@
+"""Options shared by the commands, declared once.
+
+Example:
+    >>> import argparse
+    >>> p = argparse.ArgumentParser()
+    >>> add_study_source(p); add_json(p); add_draws(p)
+    >>> a = p.parse_args(["s.yaml", "--json"])
+    >>> a.spec, a.trials, a.json, a.draws
+    ('s.yaml', None, True, 2000)
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from dataroi.exceptions import UsageError
+
+__all__ = ["add_check_data", "add_draws", "add_json", "add_ledger", "add_metric",
+           "add_study_source", "open_analysis"]
+
+LEDGER_HELP = ("ledger URL or SQLite path (default: $DATAROI_LEDGER, the spec's ledger, or "
+               ".dataroi/ledger.db beside the spec)")
+
+
+def add_ledger(sp: argparse.ArgumentParser) -> None:
+    """``--ledger URL``."""
+    sp.add_argument("--ledger", help=LEDGER_HELP)
+
+
+def add_json(sp: argparse.ArgumentParser) -> None:
+    """``--json``: the command's result as JSON on standard output (every command)."""
+    sp.add_argument("--json", action="store_true",
+                    help="print the result as JSON on standard output")
+
+
+def add_metric(sp: argparse.ArgumentParser) -> None:
+    """``--metric NAME``."""
+    sp.add_argument("--metric", help="metric (default: the spec's decision metric or its "
+                    "primary metric; for --trials: the table's only metric)")
+
+
+def add_draws(sp: argparse.ArgumentParser, default: int = 2000) -> None:
+    """``--draws N``: joint curve draws per model."""
+    sp.add_argument("--draws", type=int, default=default,
+                    help=f"joint curve draws per model (default {default})")
+
+
+def add_check_data(sp: argparse.ArgumentParser) -> None:
+    """``--check-data``."""
+    sp.add_argument("--check-data", action="store_true",
+                    help="load and fingerprint the data; use only trials of exactly this "
+                    "data (default: the latest data version in the ledger)")
+
+
+def add_study_source(sp: argparse.ArgumentParser) -> None:
+    """A study (``SPEC`` with ``--ledger``) or a table of trials (``--trials`` with
+    ``--costs``), for the commands that analyze."""
+    sp.add_argument("spec", nargs="?", help="the study spec (or give --trials)")
+    add_ledger(sp)
+    sp.add_argument("--trials", help="a table of trials instead of a study: the CSV, JSON "
+                    "or Parquet that `dataroi trials` writes")
+    sp.add_argument("--costs", help="with --trials: a YAML file with costs: and decision: "
+                    "sections (as in a spec)")
+
+
+def _costs_file(path: str) -> tuple[Any, Any]:
+    """The ``costs:`` and ``decision:`` sections of a YAML file."""
+    from dataroi._yaml import read_yaml
+    from dataroi.spec import parse_costs, parse_decision
+
+    raw, _ = read_yaml(path, what="costs file")
+    if not isinstance(raw, dict):
+        raise UsageError(f"{path}: expected a mapping with costs: and decision: sections")
+    unknown = sorted(set(raw) - {"costs", "decision"})
+    if unknown:
+        raise UsageError(f"{path}: unknown section(s) {', '.join(map(str, unknown))}; a costs "
+                         "file holds costs: and decision:")
+    return parse_costs(raw.get("costs")), parse_decision(raw.get("decision"))
+
+
+def open_analysis(args: argparse.Namespace, *, metric: str | None = None) -> Any:
+    """The :class:`~dataroi.analysis.Analysis` the arguments name (a study, or a table
+    of trials with a costs file). Builds no model: reading runs no code of the spec's.
+
+    Raises:
+        UsageError: neither or both of SPEC and --trials, or --costs without --trials.
+    """
+    import dataroi
+
+    draws = getattr(args, "draws", 2000)
+    if draws < 100:
+        raise UsageError(f"--draws must be at least 100, got {draws}")
+    metric = metric or getattr(args, "metric", None)
+    if args.trials:
+        if args.spec:
+            raise UsageError("give a spec or --trials, not both")
+        costs, decision = _costs_file(args.costs) if args.costs else (None, None)
+        return dataroi.analyze(args.trials, metric=metric, costs=costs, decision=decision,
+                               n_draws=draws)
+    if args.costs:
+        raise UsageError("--costs goes with --trials (a study's costs are in its spec)")
+    if not args.spec:
+        raise UsageError("name a study spec, or a table of trials with --trials")
+    study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
+    return study.analyze(metric=metric, n_draws=draws,
+                         check_data=getattr(args, "check_data", False))
