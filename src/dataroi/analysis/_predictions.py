@@ -70,17 +70,27 @@ def _cached_test_labels(ctx: StudyContext) -> tuple[np.ndarray, int | None, np.n
     carries the context's fingerprint (a cheap check: the copy was written from data of
     that fingerprint; ``dataroi run --check-data`` checks the data itself)."""
     desc = (ctx.context or {}).get("description") or {}
+    if ctx.workdir is None or not ctx.fingerprint:
+        return None
+    cache = Path(ctx.workdir) / "cache"
     name = desc.get("data_cache")
-    if ctx.workdir is None or not name:
-        return None
-    folder = Path(ctx.workdir) / "cache" / str(name)
-    try:
-        from dataroi.data import WorkerData
+    if name:
+        folders = [cache / str(name)]
+    else:  # a context recorded before the copy was named in it: the copy of its data
+        folders = sorted(cache.glob(f"data-v*-{str(ctx.fingerprint)[:20]}-*"))
+    found = []
+    for folder in folders:
+        try:
+            from dataroi.data import WorkerData
 
-        data = WorkerData.open(str(folder))
-        if data.fingerprint != ctx.fingerprint:
-            return None
-        test_idx = np.asarray(data.test_idx)
-        return np.asarray(data.y)[test_idx], data.n_classes, test_idx
-    except Exception:  # missing or damaged copy: load the data instead
+            data = WorkerData.open(str(folder))
+        except Exception:  # missing or damaged copy
+            continue
+        if data.fingerprint == ctx.fingerprint and (
+                desc.get("test_size") is None or len(data.test_idx) == desc["test_size"]):
+            found.append(data)
+    if len(found) != 1:  # none, or several splits of the same data: load the data
         return None
+    data = found[0]
+    test_idx = np.asarray(data.test_idx)
+    return np.asarray(data.y)[test_idx], data.n_classes, test_idx

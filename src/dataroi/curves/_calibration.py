@@ -132,15 +132,15 @@ class Calibration:
         s = np.clip(s_arr, grid[0], grid[-1])
         j = np.clip(np.searchsorted(grid, s, side="right") - 1, 0, len(grid) - 2)
         w = (s - grid[j]) / (grid[j + 1] - grid[j])
-        out = np.empty(u_arr.shape)
-        for k in np.unique(j):
-            m = j == k
-            lo = self._table_quantile(self.q_span[k], u_arr[m], r_arr[m])
-            hi = self._table_quantile(self.q_span[k + 1], u_arr[m], r_arr[m])
-            out[m] = (1 - w[m]) * lo + w[m] * hi
-        return out
+        n_rows = self.q_span.shape[1]
+        stacked = self.q_span.reshape(-1, self.q_span.shape[2])  # (span, ratio) rows
+        lo = self._table_quantile(stacked, u_arr, r_arr, offset=j * n_rows)
+        hi = self._table_quantile(stacked, u_arr, r_arr, offset=(j + 1) * n_rows)
+        return (1 - w) * lo + w * hi
 
-    def _table_quantile(self, table: np.ndarray, u: Any, ratio: Any) -> np.ndarray:
+    def _table_quantile(self, table: np.ndarray, u: Any, ratio: Any,
+                        offset: Any = 0) -> np.ndarray:
+        """Quantiles from ``table`` (rows: ratios, from row ``offset`` on)."""
         u_arr, r_arr = np.broadcast_arrays(np.asarray(u, float), np.asarray(ratio, float))
         lr = np.log2(np.maximum(r_arr, 1e-12))
         grid = self.log2_ratio
@@ -149,8 +149,8 @@ class Calibration:
         w = (lr_c - grid[idx]) / (grid[idx + 1] - grid[idx]) if len(grid) > 1 else lr_c * 0
         uc = np.clip(u_arr, self.u[0], self.u[-1])
         # interpolate each row at u, then between rows
-        qa = _interp_rows(table, idx, uc, self.u)
-        qb = _interp_rows(table, np.minimum(idx + 1, len(grid) - 1), uc, self.u)
+        qa = _interp_rows(table, idx + offset, uc, self.u)
+        qb = _interp_rows(table, np.minimum(idx + 1, len(grid) - 1) + offset, uc, self.u)
         out = (1 - w) * qa + w * qb
         beyond = lr > grid[-1]
         if self.widen_beyond and np.any(beyond):
@@ -287,13 +287,18 @@ class Calibration:
 
 
 def _interp_rows(q: np.ndarray, idx: np.ndarray, u: np.ndarray, grid_u: np.ndarray) -> np.ndarray:
-    flat_idx = idx.ravel()
-    flat_u = u.ravel()
-    out = np.empty(flat_u.shape)
-    for row in np.unique(flat_idx):
-        m = flat_idx == row
-        out[m] = np.interp(flat_u[m], grid_u, q[row])
-    return out.reshape(u.shape)
+    """``np.interp(u[i], grid_u, q[idx[i]])`` for every element at once (``u`` within
+    ``grid_u``'s range), in the order of operations of ``np.interp``."""
+    flat_u = np.ravel(u)
+    flat_idx = np.broadcast_to(idx, np.shape(u)).ravel()
+    j = np.clip(np.searchsorted(grid_u, flat_u, side="right") - 1, 0, len(grid_u) - 2)
+    x0 = grid_u[j]
+    y0, y1 = q[flat_idx, j], q[flat_idx, j + 1]
+    slope = (y1 - y0) / (grid_u[j + 1] - x0)
+    out = slope * (flat_u - x0) + y0
+    at_end = flat_u >= grid_u[-1]
+    out[at_end] = q[flat_idx[at_end], -1]
+    return out.reshape(np.shape(u))
 
 
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from dataroi.curves._calibration import Calibration, load_calibration, uncertainty_scale
 from dataroi.curves._families import AUTO_FAMILIES, FAMILIES, CurveFamily, DataStats, get_family
@@ -231,6 +230,8 @@ def _fit_family(
             if not np.isfinite(j).all():
                 j = np.nan_to_num(j, nan=0.0, posinf=0.0, neginf=0.0)
             return j
+
+    from scipy.optimize import least_squares  # imported when fitting: a cached fit needs none
 
     width = hi - lo
     for p0 in starts if starts is not None else fam.starts(stats):

@@ -60,7 +60,7 @@ def trials_frame(snaps: Sequence[TrialSnapshot], metrics: Sequence[str]) -> pd.D
 
 def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     """Mean over repeats and a t-interval of the mean (NaN where undefined)."""
-    from scipy import stats
+    from scipy.special import stdtrit  # Student-t quantile (lighter than scipy.stats)
 
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
@@ -69,7 +69,7 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, floa
     m = float(v.mean())
     if len(v) < 2:
         return (m, np.nan, np.nan)
-    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
+    half = float(stdtrit(len(v) - 1, 0.5 + level / 2) * v.std(ddof=1) / np.sqrt(len(v)))
     return (m, m - half, m + half)
 
 

@@ -185,10 +185,21 @@ class StudyCurves:
 
 
 def _matrix(sub: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    wide = sub.pivot_table(index="n_train", columns="repeat", values=column, aggfunc="mean",
-                           dropna=False)
-    wide = wide.sort_index()
-    return wide.index.to_numpy(dtype=float), wide.to_numpy(dtype=float)
+    """``column`` laid out as a (size × repeat) matrix: the mean of the rows of each cell,
+    NaN where a cell has no finite value; sizes ascending (a pivot table, in numpy: this
+    runs for every curve of every analysis)."""
+    import pandas as pd
+
+    sizes, si = np.unique(sub["n_train"].to_numpy(dtype=float), return_inverse=True)
+    _, ri = np.unique(sub["repeat"].to_numpy(), return_inverse=True)
+    values = pd.to_numeric(sub[column], errors="coerce").to_numpy(dtype=float)
+    total = np.zeros((len(sizes), int(ri.max()) + 1 if len(ri) else 0))
+    count = np.zeros_like(total)
+    ok = np.isfinite(values)
+    np.add.at(total, (si[ok], ri[ok]), values[ok])
+    np.add.at(count, (si[ok], ri[ok]), 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sizes, np.where(count > 0, total / np.maximum(count, 1.0), np.nan)
 
 
 def _train_matrix(sub: pd.DataFrame, sizes: np.ndarray) -> np.ndarray | None:
@@ -196,12 +207,9 @@ def _train_matrix(sub: pd.DataFrame, sizes: np.ndarray) -> np.ndarray | None:
     or ``None`` when the trials recorded none (older ledgers, frames without the column)."""
     if "train_value" not in sub or not sub["train_value"].notna().any():
         return None
-    import pandas as pd
-
-    t = sub.assign(train_value=pd.to_numeric(sub["train_value"], errors="coerce"))
-    wide = t.pivot_table(index="n_train", columns="repeat", values="train_value",
-                         aggfunc="mean", dropna=False)
-    return wide.reindex(index=sizes.astype(wide.index.dtype)).to_numpy(dtype=float)
+    got, matrix = _matrix(sub, "train_value")
+    assert np.array_equal(got, sizes)  # the same rows as the value matrix
+    return matrix
 
 
 #: Columns a trials frame needs (``Study.trials()`` has them and more).
