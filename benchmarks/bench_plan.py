@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     med = {k: statistics.median(v) for k, v in times.items()}
     for name, v in times.items():
         print(f"  {name:22s} median {med[name]:.2f} s (min {min(v):.2f}, max {max(v):.2f})")
-    old, new = med[list(versions)[0]], med["this checkout"]
+    old, new = med[next(iter(versions))], med["this checkout"]
     print(f"RATIO plan time this / before: {new / old:.2f} (target: <= 1.2 s; measured "
           f"{new:.2f} s)")
     counts = _counts(spec)
