@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"acquisition"},
     {"trial"},
     {"ledger", "executors", "artifacts"},
+    {"testing"},
     {"curves"},
     {"value"},
     {"stress", "slices", "annotation"},

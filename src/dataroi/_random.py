@@ -30,6 +30,8 @@ import zlib
 
 import numpy as np
 
+from dataroi.exceptions import UsageError
+
 __all__ = ["derive_seed", "estimator_seed", "int_seed", "rng", "seed_sequence", "split_seed",
            "subset_seed"]
 
@@ -37,7 +39,7 @@ __all__ = ["derive_seed", "estimator_seed", "int_seed", "rng", "seed_sequence", 
 def _key_int(part: str | int) -> int:
     if isinstance(part, (int, np.integer)) and not isinstance(part, bool):
         if part < 0:
-            raise ValueError("seed keys must be non-negative")
+            raise UsageError("seed keys must be non-negative")
         return int(part)
     digest = hashlib.sha256(str(part).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "little")

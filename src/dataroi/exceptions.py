@@ -23,6 +23,7 @@ __all__ = [
     "Interrupted",
     "LedgerError",
     "SpecError",
+    "UnknownNameError",
     "UsageError",
     "WorkerCrashed",
 ]
@@ -48,10 +49,25 @@ class DataroiError(Exception):
     exit_code: int = 1
 
 
-class UsageError(DataroiError):
-    """The caller asked for something that cannot be done as asked (bad option, path...)."""
+class UsageError(DataroiError, ValueError):
+    """The caller asked for something that cannot be done as asked (bad option, path,
+    argument). It is a :class:`ValueError` too, as scikit-learn's ``NotFittedError`` is,
+    so code that catches ``ValueError`` keeps working."""
 
     exit_code = 2
+
+
+class UnknownNameError(UsageError, KeyError):
+    """A name that is not there (a metric, a model of the spec): a :class:`KeyError` too,
+    with the plain message (not ``repr``-quoted) as its text.
+
+    Example:
+        >>> print(UnknownNameError("unknown metric 'acc'; known: accuracy"))
+        unknown metric 'acc'; known: accuracy
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class SpecError(UsageError):

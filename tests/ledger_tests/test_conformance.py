@@ -1,3 +1,3 @@
 """Run the ledger conformance suite against SQLite and PostgreSQL (see ``conftest.py``)."""
 
-from .conformance import *  # noqa: F403
+from dataroi.testing.ledgers import *  # noqa: F403

@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from dataroi.exceptions import LedgerError
 from dataroi.ledger import SQLLedger
 from dataroi.ledger._sql import document_payload
-
-from .conformance import make_context
+from dataroi.testing.ledgers import make_context
 
 
 class Colour(enum.StrEnum):

@@ -19,9 +19,8 @@ from dataroi.ledger import _open as open_module
 from dataroi.ledger import _schema as schema
 from dataroi.ledger._open import _alembic_config, head_revision
 from dataroi.ledger._schema import VERSION_TABLE
+from dataroi.testing.ledgers import complete, grid, make_context
 from dataroi.trial import TrialState
-
-from .conformance import complete, grid, make_context
 
 
 def _engine(url: str) -> sa.Engine:

@@ -55,9 +55,8 @@ def test_downgrade_to_base_and_back(ledger_url: str) -> None:
 
 def test_trial_state_check_constraint(ledger_url: str) -> None:
     from dataroi.ledger import PlannedTrial
+    from dataroi.testing.ledgers import make_context
     from dataroi.trial import TrialKey
-
-    from .conformance import make_context
 
     with open_ledger(ledger_url) as ledger:
         cid = make_context(ledger)
@@ -100,6 +99,7 @@ def test_public_names() -> None:
         "DocumentStore",
         "PlannedTrial",
         "SQLLedger",
+        "head_revision",
         "open_ledger",
         "upgrade_ledger",
     ]

@@ -40,6 +40,7 @@ from dataroi.acquisition._strategies import (
     diverse_batch,
     rank_candidates,
 )
+from dataroi.exceptions import UsageError
 
 __all__ = ["AcquisitionResult", "FitProba", "acquisition_order", "make_fit_proba"]
 
@@ -73,7 +74,7 @@ def _check_strategy(strategy: str) -> None:
         return
     close = difflib.get_close_matches(str(strategy), STRATEGIES, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise ValueError(
+    raise UsageError(
         f"unknown acquisition strategy {strategy!r}{hint}; known: {', '.join(STRATEGIES)}")
 
 
@@ -83,24 +84,24 @@ def _check_args(
 ) -> None:
     _check_strategy(strategy)
     if n_pool < 1:
-        raise ValueError(f"n_pool must be >= 1, got {n_pool}")
+        raise UsageError(f"n_pool must be >= 1, got {n_pool}")
     if n < 0 or n > n_pool:
-        raise ValueError(f"n must be between 0 and n_pool={n_pool}, got {n}")
+        raise UsageError(f"n must be between 0 and n_pool={n_pool}, got {n}")
     if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        raise UsageError(f"batch_size must be >= 1, got {batch_size}")
     if initial < 1 or initial > n_pool:
-        raise ValueError(f"initial must be between 1 and n_pool={n_pool}, got {initial}")
+        raise UsageError(f"initial must be between 1 and n_pool={n_pool}, got {initial}")
     if max_candidates is not None and max_candidates < batch_size:
-        raise ValueError(
+        raise UsageError(
             f"max_candidates must be None or >= batch_size={batch_size}, got {max_candidates}")
     if strategy in MODEL_STRATEGIES and fit_proba is None:
-        raise ValueError(f"strategy {strategy!r} needs fit_proba (a selector model)")
+        raise UsageError(f"strategy {strategy!r} needs fit_proba (a selector model)")
 
 
 def _as_labels(y: np.ndarray, n_pool: int) -> np.ndarray:
     labels = np.asarray(y)
     if labels.ndim != 1 or len(labels) != n_pool:
-        raise ValueError(f"y must be 1-D with n_pool={n_pool} labels, got shape {labels.shape}")
+        raise UsageError(f"y must be 1-D with n_pool={n_pool} labels, got shape {labels.shape}")
     return labels
 
 
@@ -108,31 +109,31 @@ def _as_permutation(start_order: np.ndarray, n_pool: int) -> np.ndarray:
     perm = np.asarray(start_order)
     if (perm.ndim != 1 or len(perm) != n_pool or not np.issubdtype(perm.dtype, np.integer)
             or not np.array_equal(np.sort(perm), np.arange(n_pool))):
-        raise ValueError(f"start_order must be a permutation of range(n_pool={n_pool})")
+        raise UsageError(f"start_order must be a permutation of range(n_pool={n_pool})")
     return perm.astype(np.intp)
 
 
 def _as_features(features: np.ndarray | None, n_pool: int) -> np.ndarray:
     if features is None:
-        raise ValueError("strategy 'diversity' requires features (numeric, n_pool × d)")
+        raise UsageError("strategy 'diversity' requires features (numeric, n_pool × d)")
     rows = np.asarray(features)
     if rows.ndim != 2 or rows.shape[0] != n_pool or not np.issubdtype(rows.dtype, np.number):
-        raise ValueError(
+        raise UsageError(
             f"features must be a numeric 2-D array with n_pool={n_pool} rows, "
             f"got shape {rows.shape} and dtype {rows.dtype}")
     rows = rows.astype(float)
     if not np.isfinite(rows).all():
-        raise ValueError("features must be finite (no NaN or inf)")
+        raise UsageError("features must be finite (no NaN or inf)")
     return rows
 
 
 def _check_proba(proba: Any, n_candidates: int) -> np.ndarray:
     p = np.asarray(proba, dtype=float)
     if p.ndim != 2 or p.shape[0] != n_candidates or p.shape[1] < 1:
-        raise ValueError(
+        raise UsageError(
             f"fit_proba must return shape ({n_candidates}, n_classes), got {p.shape}")
     if not np.isfinite(p).all():
-        raise ValueError("fit_proba returned non-finite probabilities")
+        raise UsageError("fit_proba returned non-finite probabilities")
     return p
 
 
@@ -296,11 +297,11 @@ def make_fit_proba(
         elif hasattr(estimator, "decision_function"):
             proba = _softmax(estimator.decision_function(rows))
         else:
-            raise ValueError(
+            raise UsageError(
                 f"{type(estimator).__name__} has neither predict_proba nor decision_function")
         classes = np.asarray(estimator.classes_).astype(np.intp)
         if classes.min() < 0 or classes.max() >= n_classes:
-            raise ValueError(f"estimator classes {classes.tolist()} are not codes "
+            raise UsageError(f"estimator classes {classes.tolist()} are not codes "
                              f"0..{n_classes - 1}")
         out = np.zeros((proba.shape[0], n_classes))
         out[:, classes] = proba

@@ -47,6 +47,8 @@ from typing import Any
 
 import numpy as np
 
+from dataroi.exceptions import UsageError
+
 __all__ = ["Calibration", "load_calibration", "uncertainty_scale"]
 
 #: Quantile levels at which a calibration table is stored.
@@ -347,7 +349,7 @@ def load_calibration(kind: str = "test") -> Calibration:
         True
     """
     if kind not in CALIBRATION_FILES:
-        raise ValueError(f"unknown calibration kind {kind!r}; expected one of "
+        raise UsageError(f"unknown calibration kind {kind!r}; expected one of "
                          f"{sorted(CALIBRATION_FILES)}")
     try:
         text = resources.files("dataroi.curves").joinpath(CALIBRATION_FILES[kind]).read_text()

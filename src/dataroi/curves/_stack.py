@@ -43,6 +43,8 @@ from typing import Any
 
 import numpy as np
 
+from dataroi.exceptions import UsageError
+
 __all__ = [
     "BEHAVIOUR_NAMES",
     "SCALE_NAMES_BEHAVIOUR",
@@ -376,7 +378,7 @@ class Stacker:
         sx, ox = expand(shared, own, available)
         if self.uses_train:
             if train is None:
-                raise ValueError("this gate needs the training-score features (train=...)")
+                raise UsageError("this gate needs the training-score features (train=...)")
             sx = np.concatenate([sx, np.asarray(train[0], float)])
             ox = np.column_stack([ox, np.asarray(train[1], float)])
         z = self.logits(sx, ox)
@@ -437,7 +439,7 @@ def load_stacker(kind: str = "test") -> Stacker | None:
         True
     """
     if kind not in STACKER_FILES:
-        raise ValueError(f"unknown gate kind {kind!r}; expected one of {sorted(STACKER_FILES)}")
+        raise UsageError(f"unknown gate kind {kind!r}; expected one of {sorted(STACKER_FILES)}")
     try:
         text = resources.files("dataroi.curves").joinpath(STACKER_FILES[kind]).read_text()
     except (FileNotFoundError, ModuleNotFoundError):

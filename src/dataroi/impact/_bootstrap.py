@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from dataroi.exceptions import UsageError
+
 __all__ = [
     "BootstrapResult",
     "Interval",
@@ -196,7 +198,7 @@ def paired_bootstrap(
         vals = vals[:, None]
     n, k = vals.shape
     if n == 0:
-        raise ValueError("no rows to bootstrap")
+        raise UsageError("no rows to bootstrap")
     if groups is None:
         labels: tuple[Any, ...] = ("all",)
         codes = np.zeros(n, dtype=np.int64)

@@ -20,11 +20,12 @@ from dataroi._lazy import lazy_exports
 from dataroi.ledger._base import BaseLedger, DocumentStore, PlannedTrial
 
 if TYPE_CHECKING:
-    from dataroi.ledger._open import open_ledger, upgrade_ledger
+    from dataroi.ledger._open import head_revision, open_ledger, upgrade_ledger
     from dataroi.ledger._sql import SQLLedger
 
-__all__ = ["BaseLedger", "DocumentStore", "PlannedTrial", "SQLLedger", "open_ledger",
-           "upgrade_ledger"]
+__all__ = ["BaseLedger", "DocumentStore", "PlannedTrial", "SQLLedger", "head_revision",
+           "open_ledger", "upgrade_ledger"]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
-    "SQLLedger": "_sql", "open_ledger": "_open", "upgrade_ledger": "_open"}, globals())
+    "SQLLedger": "_sql", "open_ledger": "_open", "upgrade_ledger": "_open",
+    "head_revision": "_open"}, globals())

@@ -26,6 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from dataroi.exceptions import UsageError
+
 __all__ = [
     "TRIAL_STATES",
     "VERSION_TABLE",
@@ -83,7 +85,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(f"ledger timestamps must be timezone-aware, got naive {value!r}")
+            raise UsageError(f"ledger timestamps must be timezone-aware, got naive {value!r}")
         value = value.astimezone(dt.UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)

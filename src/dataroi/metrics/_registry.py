@@ -24,6 +24,8 @@ from typing import Literal
 
 import numpy as np
 
+from dataroi.exceptions import UnknownNameError, UsageError
+
 __all__ = ["METRICS", "Metric", "expected_calibration_error", "get_metric", "metric_names"]
 
 Needs = Literal["pred", "proba", "score"]
@@ -118,7 +120,7 @@ def _roc_auc(y, *, pred, proba, n_classes):
     # multi_class="ovr"), computed per class so that missing classes do not break it
     aucs = [roc_auc_score(y == c, proba[:, c]) for c in np.unique(y)]
     if len(aucs) < 2:
-        raise ValueError("a single class in the test set")
+        raise UsageError("a single class in the test set")
     return float(np.mean(aucs))
 
 
@@ -201,4 +203,4 @@ def get_metric(name: str) -> Metric:
         return METRICS[name]
     close = difflib.get_close_matches(name, list(METRICS), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise KeyError(f"unknown metric '{name}'{hint}; known: {', '.join(METRICS)}")
+    raise UnknownNameError(f"unknown metric '{name}'{hint}; known: {', '.join(METRICS)}")

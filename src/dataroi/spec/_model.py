@@ -13,6 +13,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from dataroi.exceptions import UnknownNameError
+
 __all__ = [
     "CostSpec",
     "DataSpec",
@@ -406,10 +408,10 @@ class StudySpec:
         for v in self.stress:
             if v.name == name:
                 return v
-        raise KeyError(name)
+        raise UnknownNameError(name)
 
     def model(self, name: str) -> ModelSpec:
         for m in self.models:
             if m.name == name:
                 return m
-        raise KeyError(name)
+        raise UnknownNameError(name)

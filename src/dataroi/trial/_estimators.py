@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from dataroi.exceptions import UsageError
+
 __all__ = ["build_estimator", "import_object", "seed_estimator", "validate_estimator_params"]
 
 
@@ -63,15 +65,15 @@ def build_estimator(model: dict[str, Any]) -> Any:
     if model.get("factory"):
         factory = import_object(model["factory"])
         if not callable(factory):
-            raise TypeError(f"factory '{model['factory']}' is not callable")
+            raise UsageError(f"factory '{model['factory']}' is not callable")
         est = factory(**params)
         if not hasattr(est, "fit"):
-            raise TypeError(f"factory '{model['factory']}' returned {type(est).__name__}, "
+            raise UsageError(f"factory '{model['factory']}' returned {type(est).__name__}, "
                             "which has no fit()")
         return est
     cls = import_object(model["estimator"])
     if not callable(cls) or not hasattr(cls, "fit"):
-        raise TypeError(f"'{model['estimator']}' is not an estimator class (no fit method)")
+        raise UsageError(f"'{model['estimator']}' is not an estimator class (no fit method)")
     return cls(**params)
 
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dataroi.exceptions import UsageError
 from dataroi.spec import NOISE_KINDS
 
 __all__ = [
@@ -72,9 +73,9 @@ def _int_seed(seed: Seed) -> int:
 
 def _check_n_classes(n_classes: int) -> int:
     if isinstance(n_classes, bool) or not isinstance(n_classes, int | np.integer):
-        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+        raise UsageError(f"n_classes must be an integer >= 2, got {n_classes!r}")
     if n_classes < 2:
-        raise ValueError(f"n_classes must be >= 2, got {n_classes}")
+        raise UsageError(f"n_classes must be >= 2, got {n_classes}")
     return int(n_classes)
 
 
@@ -82,11 +83,11 @@ def _check_labels(y: Any, n_classes: int) -> np.ndarray:
     """``y`` as a 1-D integer array with codes in ``0..n_classes-1`` (not copied)."""
     arr = np.asarray(y)
     if arr.ndim != 1:
-        raise ValueError(f"y must be 1-D, got shape {arr.shape}")
+        raise UsageError(f"y must be 1-D, got shape {arr.shape}")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"y must hold integer class codes, got dtype {arr.dtype}")
+        raise UsageError(f"y must hold integer class codes, got dtype {arr.dtype}")
     if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
-        raise ValueError(
+        raise UsageError(
             f"y must hold class codes in 0..{n_classes - 1}, "
             f"found values in {int(arr.min())}..{int(arr.max())}"
         )
@@ -95,19 +96,19 @@ def _check_labels(y: Any, n_classes: int) -> np.ndarray:
 
 def _check_rate(rate: Any) -> float:
     if isinstance(rate, bool) or not isinstance(rate, int | float | np.integer | np.floating):
-        raise ValueError(f"rate must be a number in [0, 1), got {rate!r}")
+        raise UsageError(f"rate must be a number in [0, 1), got {rate!r}")
     value = float(rate)
     if not math.isfinite(value) or not 0.0 <= value < 1.0:
-        raise ValueError(f"rate must be a finite number in [0, 1), got {rate!r}")
+        raise UsageError(f"rate must be a finite number in [0, 1), got {rate!r}")
     return value
 
 
 def _check_matrix(x: Any, name: str) -> np.ndarray:
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D numeric array, got shape {arr.shape}")
+        raise UsageError(f"{name} must be a 2-D numeric array, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (use numeric_matrix to impute NaN)")
+        raise UsageError(f"{name} must be finite (use numeric_matrix to impute NaN)")
     return arr
 
 
@@ -194,7 +195,7 @@ def flip_labels(
     k = _check_n_classes(n_classes)
     labels = _check_labels(y, k)
     if kind not in _KINDS:
-        raise ValueError(f"kind must be one of {', '.join(_KINDS)}; got {kind!r}")
+        raise UsageError(f"kind must be one of {', '.join(_KINDS)}; got {kind!r}")
     rng = _rng(seed)
     out = labels.copy()
     n = len(labels)
@@ -232,32 +233,32 @@ def flip_labels(
 
 def _transition_matrix(matrix: Any, k: int) -> np.ndarray:
     if matrix is None:
-        raise ValueError("kind='class_conditional' needs a (k, k) transition matrix")
+        raise UsageError("kind='class_conditional' needs a (k, k) transition matrix")
     T = np.asarray(matrix, dtype=np.float64)
     if T.shape != (k, k):
-        raise ValueError(
+        raise UsageError(
             f"matrix must be square ({k}, {k}) for n_classes={k}, got shape {T.shape}"
         )
     if not np.all(np.isfinite(T)):
-        raise ValueError("matrix must be finite")
+        raise UsageError("matrix must be finite")
     if np.any(T < 0):
-        raise ValueError("matrix must be non-negative")
+        raise UsageError("matrix must be non-negative")
     sums = T.sum(axis=1)
     bad = np.flatnonzero(np.abs(sums - 1.0) > _ROW_SUM_TOL)
     if bad.size:
         i = int(bad[0])
-        raise ValueError(f"matrix rows must sum to 1; row {i} sums to {sums[i]:.6g}")
+        raise UsageError(f"matrix rows must sum to 1; row {i} sums to {sums[i]:.6g}")
     return T
 
 
 def _hardness_weights(hardness: Any, n: int) -> np.ndarray:
     if hardness is None:
-        raise ValueError("kind='hard' needs per-row hardness scores")
+        raise UsageError("kind='hard' needs per-row hardness scores")
     h = np.asarray(hardness, dtype=np.float64)
     if h.shape != (n,):
-        raise ValueError(f"hardness must have one value per label ({n}), got shape {h.shape}")
+        raise UsageError(f"hardness must have one value per label ({n}), got shape {h.shape}")
     if not np.all(np.isfinite(h)) or np.any(h < 0):
-        raise ValueError("hardness must be finite and >= 0")
+        raise UsageError("hardness must be finite and >= 0")
     top = float(h.max())
     eps = 1e-6 * top if top > 0 else 1.0
     return h + eps
@@ -307,9 +308,9 @@ def hardness_scores(
     labels = _check_labels(y, k)
     features = _check_matrix(X, "X")
     if features.shape[0] != len(labels):
-        raise ValueError(f"X has {features.shape[0]} rows but y has {len(labels)} labels")
+        raise UsageError(f"X has {features.shape[0]} rows but y has {len(labels)} labels")
     if isinstance(folds, bool) or not isinstance(folds, int | np.integer) or folds < 2:
-        raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
+        raise UsageError(f"folds must be an integer >= 2, got {folds!r}")
     counts = np.bincount(labels, minlength=k)
     present = counts[counts > 0]
     n_folds = min(int(folds), int(present.min())) if present.size else 0
@@ -331,18 +332,18 @@ def hardness_scores(
 def _check_priors(priors: Any, name: str = "priors") -> dict[int, float]:
     """``priors`` as {int class: float share}, validated (shares >= 0, sum 1 ± 1e-6)."""
     if not isinstance(priors, Mapping) or not priors:
-        raise ValueError(f"{name} must be a non-empty dict of class code -> share")
+        raise UsageError(f"{name} must be a non-empty dict of class code -> share")
     out: dict[int, float] = {}
     for key, share in priors.items():
         if isinstance(key, bool) or not isinstance(key, int | np.integer):
-            raise ValueError(f"{name} keys must be integer class codes, got {key!r}")
+            raise UsageError(f"{name} keys must be integer class codes, got {key!r}")
         value = float(share)
         if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name}[{key}] must be a finite share >= 0, got {share!r}")
+            raise UsageError(f"{name}[{key}] must be a finite share >= 0, got {share!r}")
         out[int(key)] = value
     total = sum(out.values())
     if abs(total - 1.0) > _PRIOR_SUM_TOL:
-        raise ValueError(f"{name} must sum to 1, got {total:.6g}")
+        raise UsageError(f"{name} must sum to 1, got {total:.6g}")
     return out
 
 
@@ -408,13 +409,13 @@ def prior_subset(order: Any, y: Any, n: int, *, priors: Mapping[int, float]) -> 
     labels_by_row = np.asarray(y)
     if positions.ndim != 1 or (positions.size and not np.issubdtype(positions.dtype,
                                                                       np.integer)):
-        raise ValueError("order must be a 1-D array of integer row positions")
+        raise UsageError("order must be a 1-D array of integer row positions")
     if labels_by_row.ndim != 1:
-        raise ValueError(f"y must be 1-D, got shape {labels_by_row.shape}")
+        raise UsageError(f"y must be 1-D, got shape {labels_by_row.shape}")
     if positions.size and (positions.min() < 0 or positions.max() >= len(labels_by_row)):
-        raise ValueError(f"order holds positions outside 0..{len(labels_by_row) - 1}")
+        raise UsageError(f"order holds positions outside 0..{len(labels_by_row) - 1}")
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-        raise ValueError(f"n must be an integer >= 0, got {n!r}")
+        raise UsageError(f"n must be an integer >= 0, got {n!r}")
     labels = labels_by_row[positions]
     keep: list[np.ndarray] = []
     for cls, count in _prior_counts(int(n), shares).items():
@@ -422,7 +423,7 @@ def prior_subset(order: Any, y: Any, n: int, *, priors: Mapping[int, float]) -> 
             continue
         where = np.flatnonzero(labels == cls)
         if len(where) < count:
-            raise ValueError(
+            raise UsageError(
                 f"class {cls} needs {count} rows for n={n} at prior {shares[cls]:.4g}, "
                 f"but only {len(where)} exist"
             )
@@ -450,17 +451,17 @@ def thinned_priors(
     """
     base = _check_priors(base_priors, "base_priors")
     if not isinstance(thin, Mapping):
-        raise ValueError("thin must be a dict of class code -> rate")
+        raise UsageError("thin must be a dict of class code -> rate")
     scaled = dict(base)
     for cls, rate in thin.items():
         if isinstance(cls, bool) or not isinstance(cls, int | np.integer) or int(cls) not in base:
-            raise ValueError(
+            raise UsageError(
                 f"thin names unknown class {cls!r}; known classes: {sorted(base)}"
             )
         try:
             value = _check_rate(rate)
         except ValueError:
-            raise ValueError(
+            raise UsageError(
                 f"thin rate for class {cls} must be a finite number in [0, 1), got {rate!r}"
             ) from None
         scaled[int(cls)] *= 1.0 - value
@@ -478,7 +479,7 @@ def class_priors(y: Any, n_classes: int) -> dict[int, float]:
     k = _check_n_classes(n_classes)
     labels = _check_labels(y, k)
     if labels.size == 0:
-        raise ValueError("y is empty: class priors are undefined")
+        raise UsageError("y is empty: class priors are undefined")
     counts = np.bincount(labels, minlength=k)
     return {c: float(counts[c] / labels.size) for c in range(k)}
 
@@ -526,16 +527,16 @@ def shift_weights(
     train = _check_matrix(X_train, "X_train")
     target = _check_matrix(X_target, "X_target")
     if train.shape[1] != target.shape[1]:
-        raise ValueError(
+        raise UsageError(
             f"X_train has {train.shape[1]} columns but X_target has {target.shape[1]}"
         )
     clip_value = float(clip)
     if not math.isfinite(clip_value) or clip_value <= 1.0:
-        raise ValueError(f"clip must be a finite number > 1, got {clip!r}")
+        raise UsageError(f"clip must be a finite number > 1, got {clip!r}")
     n_train, n_target = train.shape[0], target.shape[0]
     n_folds = min(5, n_train, n_target)
     if n_folds < 2:
-        raise ValueError(
+        raise UsageError(
             f"shift_weights needs at least 2 training and 2 target rows, "
             f"got {n_train} and {n_target}"
         )
@@ -578,7 +579,7 @@ def numeric_matrix(frame: pd.DataFrame) -> np.ndarray:
         [[1.0, 0.0, 1.0], [2.0, 0.0, 0.0], [3.0, 0.0, 1.0]]
     """
     if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"numeric_matrix needs a pandas DataFrame, got {type(frame).__name__}")
+        raise UsageError(f"numeric_matrix needs a pandas DataFrame, got {type(frame).__name__}")
     out = np.zeros(frame.shape, dtype=np.float64)
     for j in range(frame.shape[1]):
         col = frame.iloc[:, j]

@@ -32,6 +32,7 @@ import numpy as np
 
 from dataroi._random import seed_sequence
 from dataroi.data import WorkerData
+from dataroi.exceptions import UsageError
 
 __all__ = ["ArmRows", "arm_rows", "eval_mask", "fit_kwargs"]
 
@@ -66,7 +67,7 @@ def _code(data: WorkerData, label: str) -> int:
     classes = list(data.classes or [])
     if label in classes:
         return classes.index(label)
-    raise ValueError(f"class {label!r} is not a class of the target; classes: "
+    raise UsageError(f"class {label!r} is not a class of the target; classes: "
                      f"{', '.join(classes)}")
 
 
@@ -106,7 +107,7 @@ def _column_mask(data: WorkerData, rows: np.ndarray, column: str,
 
     names = [c["name"] for c in data.columns]
     if column not in names:
-        raise ValueError(f"shift column '{column}' is not a feature column; features: "
+        raise UsageError(f"shift column '{column}' is not a feature column; features: "
                          f"{', '.join(names)}")
     i = names.index(column)
     col, raw = data.columns[i], np.asarray(data.arrays[i][rows])
@@ -127,7 +128,7 @@ def eval_mask(data: WorkerData, variant: dict[str, Any] | None) -> np.ndarray | 
     mask = ~shifted if variant["view"] == "in" else shifted
     if not mask.any():
         which = "outside" if variant["view"] == "in" else "with"
-        raise ValueError(f"no test rows {which} {variant['column']} in "
+        raise UsageError(f"no test rows {which} {variant['column']} in "
                          f"{variant['values']}: nothing to score this shift view on")
     return mask
 
@@ -137,7 +138,7 @@ def _noise(data: WorkerData, variant: dict[str, Any], perm: np.ndarray, n: int,
     from dataroi.trial._perturb import flip_labels, hardness_scores
 
     if data.task != "classification":
-        raise ValueError("label noise needs a classification target")
+        raise UsageError("label noise needs a classification target")
     train = perm[:n]
     k = int(data.n_classes or 0)
     kind, rate = variant.get("noise") or "symmetric", variant.get("rate")
@@ -175,7 +176,7 @@ def _prior(data: WorkerData, variant: dict[str, Any], perm: np.ndarray, n: int) 
     from dataroi.trial._perturb import class_priors, prior_subset, thinned_priors
 
     if data.task != "classification":
-        raise ValueError("class priors need a classification target")
+        raise UsageError("class priors need a classification target")
     y = np.asarray(data.y)
     if "priors" in variant:
         priors = {_code(data, c): p for c, p in variant["priors"].items()}
@@ -193,7 +194,7 @@ def _shift(data: WorkerData, variant: dict[str, Any], perm: np.ndarray, n: int,
                                              variant["column"], variant["values"]))
     allowed = perm[~held[perm]]
     if n > len(allowed):
-        raise ValueError(f"the pool outside {variant['column']} in {variant['values']} "
+        raise UsageError(f"the pool outside {variant['column']} in {variant['values']} "
                          f"holds {len(allowed)} rows, fewer than n_train={n}")
     train = allowed[:n]
     y = np.asarray(data.y)[train]
@@ -215,7 +216,7 @@ def _acquisition(data: WorkerData, variant: dict[str, Any], perm: np.ndarray, n:
     from dataroi.trial._estimators import build_estimator, seed_estimator
 
     if data.task != "classification":
-        raise ValueError("acquisition strategies need a classification target")
+        raise UsageError("acquisition strategies need a classification target")
     pool = np.asarray(data.pool_idx)
     key = (data.path, subset_seed, zlib.crc32(repr(sorted(
         (k, str(v)) for k, v in variant.items())).encode()))
@@ -269,7 +270,7 @@ def arm_rows(data: WorkerData, variant: dict[str, Any], *, subset_seed: int,
         return _shift(data, variant, perm, n_train, subset_seed)
     if kind == "acquisition":
         return _acquisition(data, variant, perm, n_train, subset_seed)
-    raise ValueError(f"unknown stress arm kind {kind!r}")
+    raise UsageError(f"unknown stress arm kind {kind!r}")
 
 
 def fit_kwargs(est: Any, sample_weight: np.ndarray | None) -> dict[str, Any]:
@@ -284,6 +285,6 @@ def fit_kwargs(est: Any, sample_weight: np.ndarray | None) -> dict[str, Any]:
         name, target = est.steps[-1]
         prefix = f"{name}__"
     if "sample_weight" not in inspect.signature(target.fit).parameters:
-        raise ValueError(f"{type(target).__name__}.fit takes no sample_weight; covariate-"
+        raise UsageError(f"{type(target).__name__}.fit takes no sample_weight; covariate-"
                          "shift reweighting needs a model that does")
     return {f"{prefix}sample_weight": sample_weight}

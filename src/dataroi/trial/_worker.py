@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from dataroi.data import WorkerData, nested_permutation
+from dataroi.exceptions import UsageError
 from dataroi.metrics import get_metric
 from dataroi.trial._estimators import build_estimator, seed_estimator
 from dataroi.trial._values import TRAIN_PREFIX, TrialKey, TrialResult, TrialState
@@ -93,7 +94,7 @@ def _data(path: str, fingerprint: str | None = None) -> WorkerData:
             _TEST.clear()
         view = _DATA[path] = WorkerData.open(path)
     if fingerprint is not None and view.fingerprint != fingerprint:
-        raise ValueError(f"data folder {path} holds data {view.fingerprint[:12]}, expected "
+        raise UsageError(f"data folder {path} holds data {view.fingerprint[:12]}, expected "
                          f"{fingerprint[:12]}; it changed since the run started")
     return view
 
@@ -145,7 +146,7 @@ def train_indices(data: WorkerData, subset_seed: int, n_train: int) -> np.ndarra
             _PERMS.clear()
         _PERMS[cache_key] = perm
     if n_train > len(perm):
-        raise ValueError(f"n_train={n_train} exceeds the pool of {len(perm)} rows")
+        raise UsageError(f"n_train={n_train} exceeds the pool of {len(perm)} rows")
     return perm[:n_train]
 
 

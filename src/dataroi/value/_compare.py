@@ -43,6 +43,7 @@ import numpy as np
 
 from dataroi._json import json_safe
 from dataroi._random import seed_sequence
+from dataroi.exceptions import UsageError
 from dataroi.value._curves import StudyCurves, fit_study_curves
 from dataroi.value._marginal import DEFAULT_GRID, _as_curves, delta_grid
 
@@ -76,7 +77,7 @@ def pair_draws(score_a: np.ndarray, score_b: np.ndarray, rho: float, seed: int
     """
     k = len(score_a)
     if len(score_b) != k:
-        raise ValueError("both models need the same number of draws")
+        raise UsageError("both models need the same number of draws")
     if rho <= 0:
         return np.arange(k), np.arange(k)
     r = 2.0 * math.sin(math.pi * min(rho, 0.999) / 6.0)  # Spearman -> Pearson (normal)

@@ -1,9 +1,14 @@
 """The ledger conformance suite: the contract of :class:`dataroi.ledger.BaseLedger`.
 
 Every test takes a ``ledger`` fixture (an open, empty ledger) and, for the concurrency
-tests, ``ledger_url`` (where a second connection can open the same ledger). Any backend
-runs the whole suite by providing those two fixtures and importing this module's tests
-(``test_conformance.py`` does so for SQLite and PostgreSQL).
+tests, ``ledger_url`` (where a second connection can open the same ledger). A back end
+runs the whole suite by providing those two fixtures in its test module and importing
+this module's tests::
+
+    from dataroi.testing.ledgers import *  # noqa: F403
+
+(dataroi's own ``tests/ledger_tests/test_conformance.py`` does so for SQLite and
+PostgreSQL; ``optuna.testing`` ships its storage tests the same way). Needs pytest.
 """
 
 from __future__ import annotations
@@ -685,7 +690,7 @@ def test_record_document_refuses_bad_input_and_writes_nothing(ledger: BaseLedger
 
 # -- schema, life cycle -------------------------------------------------------------------
 def test_schema_version_is_head(ledger: BaseLedger) -> None:
-    from dataroi.ledger._open import head_revision
+    from dataroi.ledger import head_revision
 
     assert ledger.schema_version() == head_revision()
 
