@@ -159,12 +159,14 @@ def test_reports_are_self_contained_escaped_and_verdict_first(
     html, md, js = tmp_path / "r.html", tmp_path / "r.md", tmp_path / "r.json"
     files["contract"].write_text(yaml.safe_dump({"rows": {"min": 10}}))
     code = main(_run(files, "--segments", "origin", "--time", "date", "--no-ledger",
-                     "--report", str(html), "--markdown", str(md), "--json", str(js),
+                     "--report", str(html), "--markdown", str(md), "--json-output", str(js),
                      table=path))
     assert code == 0
     text = html.read_text()
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "http://" not in text and "https://" not in text and "<link" not in text
+    # the one report system's page: its Content-Security-Policy and style sheet
+    assert "default-src 'none'; img-src data:" in text and "<script" not in text.lower()
     assert text.index("Verdict") < text.index("Value difference") < text.index("Segments") \
         < text.index("What-if") < text.index("Data contract") < text.index("Reproducibility")
     assert text.count("data:image/svg+xml;base64,") == 2  # forest plot + periods
@@ -172,6 +174,10 @@ def test_reports_are_self_contained_escaped_and_verdict_first(
     assert doc["verdict"] == doc["result"]["verdict"]
     assert md.read_text().startswith("# Impact of a model change")
     assert not files["ledger"].exists()
+    # --json prints the same document on standard output, as every command does
+    capsys.readouterr()
+    assert main(_run(files, "--no-ledger", "--json", table=path)) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == doc["verdict"]
 
 
 def test_gate_conditions_parse_descriptions_and_aliases() -> None:

@@ -77,11 +77,14 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     r.add_argument("--no-ledger", action="store_true", help="do not record the assessment")
     r.add_argument("--report", help="write the HTML report here")
     r.add_argument("--markdown", help="write the Markdown report here")
-    r.add_argument("--json", dest="json_path", help="write the JSON result here")
+    r.add_argument("--json-output", dest="json_path", help="write the JSON result here")
+    r.add_argument("--json", action="store_true",
+                   help="print the JSON result on standard output (instead of the summary)")
     h = isub.add_parser("history", help="past assessments, trend and flags")
     h.add_argument("--ledger", help="ledger URL or SQLite path")
     h.add_argument("--name", default=None, help="only this series")
     h.add_argument("--format", choices=["table", "json"], default="table")
+    h.add_argument("--json", action="store_true", help="the same as --format json")
     return {"impact": _cmd_impact}
 
 
@@ -151,9 +154,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:
         if ledger is not None:
             ledger.close()
-    _print_result(result, gate_result, check)
+    if args.json:
+        from dataroi.impact import to_json
+
+        sys.stdout.write(to_json(result, gate=gate_result, history_check=check) + "\n")
+    else:
+        _print_result(result, gate_result, check)
     if not args.no_ledger:
-        print(f"recorded as assessment {doc_id} ({args.name!r}) in {location}")
+        print(f"recorded as assessment {doc_id} ({args.name!r}) in {location}",
+              file=sys.stderr if args.json else sys.stdout)
     if gate_result is not None:
         return 0 if gate_result.passed else 1
     return 0
@@ -207,7 +216,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
     location = default_ledger_location(args.ledger)
     with open_ledger(location, create=False) as ledger:
         rows = assessment_history(ledger, name=args.name)
-    if args.format == "json":
+    if args.format == "json" or args.json:
         print(json.dumps({"assessments": rows, "trend": trend(rows)}, default=str, indent=1))
         return 0
     console = Console(highlight=False)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         trend,
     )
     from dataroi.impact._inputs import PredictionSource, parse_source, resolve_predictions
-    from dataroi.impact._report import render_html, render_markdown, write_report
+    from dataroi.impact._report import render_html, render_markdown, to_json, write_report
     from dataroi.impact._value import ValueModel, load_value_model
 
 __all__ = [
@@ -80,6 +80,7 @@ __all__ = [
     "render_html",
     "render_markdown",
     "resolve_predictions",
+    "to_json",
     "trend",
     "write_report",
 ]
@@ -99,6 +100,7 @@ _LAZY = {
     "PredictionSource": "_inputs", "parse_source": "_inputs",
     "resolve_predictions": "_inputs",
     "render_html": "_report", "render_markdown": "_report", "write_report": "_report",
+    "to_json": "_report",
     "ValueModel": "_value", "load_value_model": "_value",
 }
 

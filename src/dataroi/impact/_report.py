@@ -4,11 +4,13 @@ Order: the verdict (and the gate) first, then the value difference with its inte
 ML metrics, segments (a forest plot), periods, what-if scenarios and break-even values,
 the contract's checks and a reproducibility appendix.
 
-Plots are data first (house rule 12): :func:`_get_forest_info` and
-:func:`_get_periods_info` are pure functions of the result; :class:`ForestDisplay` and
-:class:`PeriodsDisplay` draw them with matplotlib into SVG, embedded as a base64 ``data:``
-image (so no text of the data can become markup; no CDN, fonts or scripts). Every user
-string in the HTML goes through Jinja2's autoescaping. Files are written atomically.
+It goes through the one report system (:mod:`dataroi.report`): the page extends the
+study report's base template (its Content-Security-Policy and style sheet; every user
+string autoescaped), the figures are embedded the same way (SVG ``data:`` images), and
+files are written atomically. Plots are data first (house rule 12):
+:func:`_get_forest_info` and :func:`_get_periods_info` are pure functions of the result;
+:class:`dataroi.plotting.ForestDisplay` and :class:`~dataroi.plotting.PeriodsDisplay`
+draw them.
 
 Example:
     >>> info = _get_forest_info_from_rows([("carrier=AA", 1.0, 0.5, 1.5, False)],
@@ -19,12 +21,9 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import math
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dataroi._json import json_safe
@@ -33,8 +32,7 @@ if TYPE_CHECKING:
     from dataroi.impact._assess import ImpactResult
     from dataroi.impact._gate import GateResult
 
-__all__ = ["ForestDisplay", "PeriodsDisplay", "render_html", "render_markdown", "to_json",
-           "write_report"]
+__all__ = ["render_html", "render_markdown", "to_json", "write_report"]
 
 
 def _get_forest_info_from_rows(rows: list[tuple[str, float, float, float, bool]], *,
@@ -71,79 +69,6 @@ def _get_periods_info(result: ImpactResult) -> dict[str, Any]:
             "ylabel": f"value difference, {result.settings['currency']} per row"}
 
 
-def _svg_data_uri(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-@dataclass
-class ForestDisplay:
-    """Draws a forest plot from :func:`_get_forest_info`."""
-
-    info: dict[str, Any]
-
-    def plot(self) -> Any:
-        """Return a matplotlib figure."""
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        n = len(self.info["labels"])
-        fig, ax = plt.subplots(figsize=(7.5, 0.35 * n + 1.2))
-        ys = list(range(n))[::-1]
-        for y, est, lo, hi, worse, overall in zip(
-                ys, self.info["estimates"], self.info["ci_low"], self.info["ci_high"],
-                self.info["worse"], self.info["is_overall"], strict=True):
-            color = "#c0392b" if worse else ("#1f4e79" if overall else "#555555")
-            ax.plot([lo, hi], [y, y], color=color, lw=2)
-            ax.plot([est], [y], marker="D" if overall else "o", color=color)
-        ax.axvline(0, color="#999999", lw=1, ls="--")
-        ax.set_yticks(ys)
-        ax.set_yticklabels(self.info["labels"], fontsize=8)
-        ax.set_xlabel(self.info.get("xlabel", ""), fontsize=8)
-        fig.tight_layout()
-        return fig
-
-    def data_uri(self) -> str:
-        """The plot as a ``data:image/svg+xml;base64`` URI."""
-        return _svg_data_uri(self.plot())
-
-
-@dataclass
-class PeriodsDisplay:
-    """Draws the per-period difference with its intervals."""
-
-    info: dict[str, Any]
-
-    def plot(self) -> Any:
-        """Return a matplotlib figure."""
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        x = list(range(len(self.info["periods"])))
-        fig, ax = plt.subplots(figsize=(7.5, 3))
-        ax.fill_between(x, self.info["ci_low"], self.info["ci_high"], color="#9ecae1",
-                        alpha=0.6)
-        ax.plot(x, self.info["estimates"], color="#1f4e79", marker="o")
-        ax.axhline(0, color="#999999", lw=1, ls="--")
-        ax.set_xticks(x)
-        ax.set_xticklabels(self.info["periods"], rotation=45, fontsize=7, ha="right")
-        ax.set_ylabel(self.info["ylabel"], fontsize=8)
-        fig.tight_layout()
-        return fig
-
-    def data_uri(self) -> str:
-        """The plot as a ``data:image/svg+xml;base64`` URI."""
-        return _svg_data_uri(self.plot())
-
-
 def _f(v: Any, digits: int = 4) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "n/a"
@@ -162,136 +87,22 @@ def _context(result: ImpactResult, gate: GateResult | None,
             "small": [x for x in result.segments if x.value_diff is None]}
 
 
-_HTML = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>dataroi impact: {{ prov.baseline_id }} → {{ prov.candidate_id }}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:980px;margin:2em auto;
-color:#222;line-height:1.45;padding:0 1em}
-h1{font-size:1.5em}h2{font-size:1.15em;border-bottom:1px solid #ddd;padding-bottom:.2em;
-margin-top:1.8em}table{border-collapse:collapse;font-size:.9em}
-td,th{border:1px solid #ddd;padding:.25em .6em;text-align:right}
-th{background:#f4f4f4}td.l,th.l{text-align:left}
-.verdict{font-size:1.3em;font-weight:600;padding:.6em 1em;border-radius:6px}
-.better{background:#e3f4e8}.worse{background:#fbe4e1}.inconclusive{background:#fff4d6}
-.fail{color:#c0392b;font-weight:600}.pass{color:#1e7b34;font-weight:600}
-code{background:#f4f4f4;padding:0 .2em}.muted{color:#666;font-size:.9em}
-</style></head><body>
-<h1>Impact of a model change</h1>
-<p class="muted">baseline <code>{{ prov.baseline_id }}</code> → candidate
-<code>{{ prov.candidate_id }}</code>; {{ f(prov.n_rows_evaluated) }} rows evaluated;
-{{ prov.created_at }}</p>
-<div class="verdict {{ r.verdict.split()[-1] }}">Verdict: {{ r.verdict }}
-{% if gate %} — gate <span class="{{ 'pass' if gate.passed else 'fail' }}">
-{{ 'PASSED' if gate.passed else 'FAILED' }}</span>{% endif %}</div>
-{% if gate %}<ul>{% for c in gate.conditions %}
-<li class="{{ 'pass' if c.passed else 'fail' }}">{{ c.line() }}</li>{% endfor %}</ul>{% endif %}
-{% if check and check.message %}<p>History: {{ check.message }}</p>{% endif %}
-
-<h2>Value difference</h2>
-<table><tr><th class="l"></th><th>estimate</th><th>{{ pct }} % CI (BCa)</th></tr>
-<tr><td class="l">per row ({{ cur }})</td><td>{{ f(r.value_diff.estimate) }}</td>
-<td>{{ f(r.value_diff.ci_low) }} to {{ f(r.value_diff.ci_high) }}</td></tr>
-<tr><td class="l">per {{ s.period_name }} ({{ f(s.volume_per_period) }} rows)</td>
-<td>{{ f(r.value_diff_per_period.estimate) }}</td>
-<td>{{ f(r.value_diff_per_period.ci_low) }} to {{ f(r.value_diff_per_period.ci_high) }}</td></tr>
-<tr><td class="l">evaluation set total</td><td>{{ f(r.value_diff_total.estimate) }}</td>
-<td>{{ f(r.value_diff_total.ci_low) }} to {{ f(r.value_diff_total.ci_high) }}</td></tr>
-</table>
-<p>P(candidate worse) = {{ f(r.p_candidate_worse, 3) }} (share of {{ s.n_resamples }} paired
-bootstrap resamples below zero). {{ (s.var_level * 100)|round|int }} % value-at-risk per
-{{ s.period_name }}: {{ f(r.var_per_period) }} {{ cur }}; CVaR {{ f(r.cvar_per_period) }}
-{{ cur }} (lower tail of the per-period difference).</p>
-
-<h2>Models</h2>
-<table><tr><th class="l">model</th><th>value/row</th><th>accuracy</th><th>ROC AUC</th>
-<th>Brier</th><th>ECE</th><th>threshold</th></tr>
-{% for role, m in [("baseline", r.baseline), ("candidate", r.candidate)] %}
-<tr><td class="l">{{ role }}: {{ m.identifier }}</td><td>{{ f(m.value_per_row) }}</td>
-<td>{{ f(m.accuracy) }}</td><td>{{ f(m.roc_auc) }}</td><td>{{ f(m.brier) }}</td>
-<td>{{ f(m.ece) }}</td><td>{{ f(m.threshold) }}</td></tr>{% endfor %}
-<tr><td class="l">difference</td><td>{{ f(r.value_diff.estimate) }}</td>
-<td>{{ f(r.accuracy_diff.estimate) }} [{{ f(r.accuracy_diff.ci_low) }},
-{{ f(r.accuracy_diff.ci_high) }}]</td><td>{{ f(r.roc_auc_diff) }}</td><td></td><td></td>
-<td></td></tr></table>
-
-{% if r.segments %}<h2>Segments</h2>
-<p>{{ tested|length }} segments tested (at least {{ s.min_segment_size }} rows);
-{{ r.n_significantly_worse }} significantly worse at a false-discovery rate of
-{{ s.fdr }} (Benjamini–Hochberg over one-sided paired t-tests).</p>
-{% if forest %}<img alt="forest plot of the segment differences" src="{{ forest }}">{% endif %}
-<table><tr><th class="l">segment</th><th>rows</th><th>baseline/row</th>
-<th>candidate/row</th><th>difference [CI]</th><th>Δ accuracy</th><th>adj. p</th>
-<th class="l">flag</th></tr>
-{% for x in r.segments %}<tr><td class="l">{{ x.column }} = {{ x.level }}</td>
-<td>{{ x.n_rows }}</td><td>{{ f(x.baseline_value_per_row) }}</td>
-<td>{{ f(x.candidate_value_per_row) }}</td>
-<td>{% if x.value_diff %}{{ f(x.value_diff.estimate) }} [{{ f(x.value_diff.ci_low) }},
-{{ f(x.value_diff.ci_high) }}]{% else %}too small{% endif %}</td>
-<td>{{ f(x.accuracy_diff) }}</td><td>{{ f(x.p_adjusted, 3) }}</td>
-<td class="l">{% if x.significantly_worse %}<span class="fail">worse</span>{% endif %}</td>
-</tr>{% endfor %}</table>{% endif %}
-
-{% if r.periods %}<h2>Over time (per {{ s.period }})</h2>
-{% if periods_plot %}<img alt="difference per period" src="{{ periods_plot }}">{% endif %}
-<table><tr><th class="l">period</th><th>rows</th><th>difference/row [CI]</th>
-<th>total difference</th></tr>{% for p in r.periods %}
-<tr><td class="l">{{ p.period }}</td><td>{{ p.n_rows }}</td>
-<td>{{ f(p.value_diff.estimate) }} [{{ f(p.value_diff.ci_low) }},
-{{ f(p.value_diff.ci_high) }}]</td><td>{{ f(p.value_diff_total) }}</td></tr>
-{% endfor %}</table>{% endif %}
-
-<h2>What-if scenarios</h2>
-<table><tr><th class="l">scenario</th><th>difference/row [{{ pct }} % CI, normal]</th>
-<th>per {{ s.period_name }}</th><th class="l">sign flips?</th></tr>
-{% for sc in r.scenarios %}<tr><td class="l">{{ sc.name }}</td>
-<td>{{ f(sc.value_diff_per_row) }} [{{ f(sc.ci_low) }}, {{ f(sc.ci_high) }}]</td>
-<td>{{ f(sc.value_diff_per_period) }}</td>
-<td class="l">{{ 'YES' if sc.sign_flips else 'no' }}</td></tr>{% endfor %}</table>
-<h3>Break-even values</h3>
-<table><tr><th class="l">term</th><th>current</th><th>break-even</th><th class="l">note</th></tr>
-{% for b in r.break_even %}<tr><td class="l">{{ b.term }}</td><td>{{ f(b.current) }}</td>
-<td>{{ f(b.break_even) }}</td><td class="l">{{ b.note }}</td></tr>{% endfor %}</table>
-
-<h2>Data contract</h2>
-{% if r.contract %}<p class="pass">passed: {{ r.contract.n_rows }} rows checked</p>
-<ul>{% for c in r.contract.checks %}<li>{{ c }}</li>{% endfor %}</ul>
-{% else %}<p>No contract was given.</p>{% endif %}
-
-{% if r.notes %}<h2>Notes</h2><ul>{% for n in r.notes %}<li>{{ n }}</li>{% endfor %}</ul>
-{% endif %}
-<h2>Reproducibility</h2>
-<table>
-<tr><td class="l">data fingerprint (SHA-256, full content)</td>
-<td class="l"><code>{{ prov.data_fingerprint }}</code></td></tr>
-<tr><td class="l">contract hash</td><td class="l"><code>{{ prov.contract_hash }}</code></td></tr>
-<tr><td class="l">value model hash</td>
-<td class="l"><code>{{ prov.value_model_hash }}</code></td></tr>
-<tr><td class="l">seed / resamples</td><td class="l">{{ prov.seed }} / {{ s.n_resamples }}</td></tr>
-<tr><td class="l">environment</td><td class="l">dataroi {{ prov.environment.dataroi }}, Python
-{{ prov.environment.python }}, {% for k, v in prov.environment.packages.items() %}{{ k }}
-{{ v }}{% if not loop.last %}, {% endif %}{% endfor %}</td></tr>
-<tr><td class="l">settings</td><td class="l"><code>{{ settings_json }}</code></td></tr>
-</table>
-<p class="muted">Value model: <code>{{ value_model_json }}</code></p>
-</body></html>
-"""
 
 
 def render_html(result: ImpactResult, *, gate: GateResult | None = None,
-                history_check: dict[str, Any] | None = None) -> str:
-    """The self-contained HTML report (escaped; plots as embedded SVG images)."""
-    import jinja2
+                 history_check: dict[str, Any] | None = None) -> str:
+    """The self-contained HTML report (the report system's page; plots embedded)."""
+    from dataroi.plotting import ForestDisplay, PeriodsDisplay
+    from dataroi.report import render_template, svg_data_uri
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     ctx = _context(result, gate, history_check)
-    ctx["forest"] = ForestDisplay(_get_forest_info(result)).data_uri() if ctx["tested"] \
-        else None
-    ctx["periods_plot"] = PeriodsDisplay(_get_periods_info(result)).data_uri() \
-        if result.periods else None
+    ctx["forest"] = (svg_data_uri(ForestDisplay(_get_forest_info(result)).plot().figure_)
+                     if ctx["tested"] else None)
+    ctx["periods_plot"] = (svg_data_uri(PeriodsDisplay(_get_periods_info(result)).plot()
+                                        .figure_) if result.periods else None)
     ctx["settings_json"] = json.dumps(result.settings, default=str)
     ctx["value_model_json"] = json.dumps(result.provenance["value_model"], default=str)
-    return env.from_string(_HTML).render(**ctx)
+    return render_template("impact.html.j2", strict=True, **ctx)
 
 
 def _md_escape(text: Any) -> str:

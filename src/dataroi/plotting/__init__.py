@@ -24,6 +24,7 @@ from dataroi.plotting._displays import (
     MarginalValueDisplay,
     ModelDifferenceDisplay,
 )
+from dataroi.plotting._impact import ForestDisplay, PeriodsDisplay
 from dataroi.plotting._info import (
     cost_frontier_info,
     learning_curve_info,
@@ -35,9 +36,11 @@ from dataroi.plotting._style import OKABE_ITO, metric_axis_label, metric_unit, m
 __all__ = [
     "OKABE_ITO",
     "CostFrontierDisplay",
+    "ForestDisplay",
     "LearningCurveDisplay",
     "MarginalValueDisplay",
     "ModelDifferenceDisplay",
+    "PeriodsDisplay",
     "cost_frontier_info",
     "learning_curve_info",
     "marginal_value_info",

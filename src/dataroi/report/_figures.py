@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FigureSpec", "report_figures"]
+__all__ = ["FigureSpec", "report_figures", "svg_data_uri"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,9 @@ class FigureSpec:
     data_uri: str
 
 
-def _svg_uri(fig: Any) -> str:
+def svg_data_uri(fig: Any) -> str:
+    """A matplotlib figure as an embedded ``data:image/svg+xml;base64`` image (every
+    report's figures: no text of the data can become markup, nothing is fetched)."""
     import matplotlib
 
     buf = io.BytesIO()
@@ -76,7 +78,7 @@ def report_figures(doc: dict[str, Any]) -> list[FigureSpec]:
             "dotted lines the fitted extrapolation with 50 % and 90 % bands; stars mark "
             "tipping points (where more labels stop paying)"
             + ("; the y axis is zoomed on sizes from an eighth of today's up (the charts "
-               "below show every size)." if lc.get("focus_ylim") else "."), _svg_uri(fig)))
+               "below show every size)." if lc.get("focus_ylim") else "."), svg_data_uri(fig)))
         n = len(lc["models"])
         cols = min(3, n)
         rows = math.ceil(n / cols)
@@ -99,7 +101,7 @@ def report_figures(doc: dict[str, Any]) -> list[FigureSpec]:
             "One chart per model, every size (same y axis): dots are repeats, the solid "
             "line the mean with its 95 % CI band, the dotted line the fitted curve with "
             "its 50 % and 90 % bands, the star the tipping point.",
-            _svg_uri(fig)))
+            svg_data_uri(fig)))
     dm = s.get("data_vs_model")
     if dm and dm.get("today"):
         fig = _figure(10.5, max(3.4, 0.5 * len(dm["today"]) + 2.2))
@@ -112,7 +114,7 @@ def report_figures(doc: dict[str, Any]) -> list[FigureSpec]:
             "paired differences between models today and projected as labels are added",
             "Left: today's paired difference per pair of models with its confidence "
             "interval. Right: the expected difference as labels are added, 5–95 % band; "
-            "dotted verticals mark crossings.", _svg_uri(fig)))
+            "dotted verticals mark crossings.", svg_data_uri(fig)))
     mv = s.get("marginal_value")
     if mv and mv.get("chart") and mv["chart"].get("models"):
         fig = _figure(8.5, 4.4)
@@ -121,7 +123,7 @@ def report_figures(doc: dict[str, Any]) -> list[FigureSpec]:
             "marginal_value", "fig-marginal-value",
             "expected gain per 1,000 added labels against added labels",
             "Expected gain per 1,000 added labels (averaged over the purchase) with 50 % "
-            "and 90 % bands; the dash-dotted line is the cost break-even.", _svg_uri(fig)))
+            "and 90 % bands; the dash-dotted line is the cost break-even.", svg_data_uri(fig)))
     if mv and mv.get("frontier") and mv["frontier"].get("options"):
         fig = _figure(8.5, 4.8)
         CostFrontierDisplay(mv["frontier"]).plot(ax=fig.add_subplot())
@@ -130,5 +132,5 @@ def report_figures(doc: dict[str, Any]) -> list[FigureSpec]:
             "cost against expected metric of every option, efficient frontier highlighted",
             "Every option's cost and expected metric (5–95 % of the gain as error bars); "
             "the black step line is the efficient frontier, the star the recommendation, "
-            "hollow markers are excluded options.", _svg_uri(fig)))
+            "hollow markers are excluded options.", svg_data_uri(fig)))
     return out

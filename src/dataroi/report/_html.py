@@ -19,7 +19,7 @@ from typing import Any
 from dataroi._money import usd
 from dataroi.report._document import SECTIONS
 
-__all__ = ["fmt_money", "fmt_num", "render_html"]
+__all__ = ["fmt_money", "fmt_num", "render_html", "render_template"]
 
 
 def fmt_num(v: Any, digits: int = 4) -> str:
@@ -92,18 +92,27 @@ def gate_sentence(models: list[dict[str, Any]], name: Any = str) -> str:
             "families.")
 
 
-def _template_text() -> str:
-    """The page template (``templates/report.html.j2``, shipped as package data)."""
-    from importlib.resources import files
+def render_template(name: str, *, strict: bool = False, **context: Any) -> str:
+    """Render a page template of ``templates/`` (package data). Every page extends
+    ``base.html.j2``: one head with the Content-Security-Policy (nothing loads but
+    embedded images), one style sheet, autoescaping of every string.
 
-    return files("dataroi.report").joinpath("templates/report.html.j2").read_text(
-        encoding="utf-8")
+    Args:
+        name: the template (``report.html.j2``, ``impact.html.j2``).
+        strict: fail on an undefined name (else it renders as empty).
+        **context: the template's variables.
+    """
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("dataroi.report", "templates"), autoescape=True,
+        undefined=jinja2.StrictUndefined if strict else jinja2.ChainableUndefined)
+    return env.get_template(name).render(**context)
 
 
 
 def render_html(doc: dict[str, Any]) -> str:
     """Render the report document as one self-contained HTML page."""
-    import jinja2
     from markupsafe import Markup, escape
 
     from dataroi.report._figures import report_figures
@@ -132,9 +141,8 @@ def render_html(doc: dict[str, Any]) -> str:
     def shown(key: str) -> bool:
         return bool(sections.get(key)) or todo(key) or key == "diagnostics"
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined)
-    return env.from_string(_template_text()).render(
-        doc=doc, study=doc.get("study") or {}, s=sections, order=list(SECTIONS),
+    return render_template(
+        "report.html.j2", doc=doc, study=doc.get("study") or {}, s=sections, order=list(SECTIONS),
         titles=SECTIONS, figs=figs, todo=todo, todo_block=todo_block, shown=shown,
         num=fmt_num, signed=fmt_signed, money=fmt_money, int=fmt_int, reach=reach,
         gate_sentence=gate_sentence,
