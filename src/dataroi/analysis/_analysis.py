@@ -109,6 +109,8 @@ class Analysis:
         if cache_dir is None and context is not None and context.workdir is not None:
             cache_dir = Path(context.workdir) / "cache" / "fits"
         self.cache = FitCache(cache_dir)
+        #: where a table of trials came from (a file path), for the report's command
+        self.source: str | None = None
         self._recommendations: dict[str, Recommendation] = {}
 
     # -- set-up -------------------------------------------------------------------------
@@ -511,6 +513,9 @@ def analyze(trials: Any, *, metric: str | None = None,
     from dataroi.analysis._tables import load_trials
 
     frame = load_trials(trials, metric=metric)
-    return Analysis(frame, metric=metric, costs=costs, decision=decision,
-                    higher_is_better=higher_is_better, random_state=random_state,
-                    n_draws=n_draws, models=models, cache_dir=cache_dir)
+    analysis = Analysis(frame, metric=metric, costs=costs, decision=decision,
+                        higher_is_better=higher_is_better, random_state=random_state,
+                        n_draws=n_draws, models=models, cache_dir=cache_dir)
+    if isinstance(trials, (str, Path)):
+        analysis.source = str(trials)
+    return analysis

@@ -373,9 +373,14 @@ def _environments(ctx: _Ctx) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
 
 
 def _trial_counts(ctx: _Ctx) -> dict[str, int]:
-    """Trials by state, and those of the plan not in the ledger yet."""
+    """Trials by state, and those of the plan not in the ledger yet (for a table: the
+    distinct trials it holds)."""
     from dataroi.trial import TrialState
 
+    if ctx.a.context is None:
+        t = ctx.a.trials
+        keys = [c for c in ("model", "n_train", "repeat") if c in t]
+        return {"in the table": int(t[keys].drop_duplicates().shape[0]) if keys else 0}
     counts = {s.value: 0 for s in TrialState}
     for s in ctx.snapshots:
         counts[s.state.value] += 1
@@ -435,8 +440,12 @@ def _reproducibility(ctx: _Ctx, command: str) -> dict[str, Any]:
 def _command(analysis: Analysis, spec_path: str | None, output: str | None,
              fmt: str) -> str:
     """The command that makes this report again."""
-    parts = ["dataroi", "report", spec_path or "SPEC"]
     study = analysis.context
+    if study is None:
+        parts = ["dataroi", "report", "--trials", analysis.source or "TRIALS.csv",
+                 "--costs", "COSTS.yaml"]
+    else:
+        parts = ["dataroi", "report", spec_path or "SPEC"]
     if study is not None and not study.default_ledger:
         parts += ["--ledger", study.ledger_url]
     if output:
