@@ -32,8 +32,7 @@ SIZE_LIMIT_BYTES = 2_000_000
 def _prepare(folder: Path, jobs: int) -> Path:
     import dataroi
     from dataroi.cli._decide import DEMO_DECISION
-    from dataroi.decide import register_decision_rule
-    from dataroi.spec._template import DEMO_SPEC
+    from dataroi.spec import DEMO_SPEC
 
     folder.mkdir(parents=True, exist_ok=True)
     spec = folder / "demo.yaml"
@@ -41,7 +40,7 @@ def _prepare(folder: Path, jobs: int) -> Path:
         spec.write_text(DEMO_SPEC + DEMO_DECISION, encoding="utf-8")
     study = dataroi.load_study(spec)
     if study.status().counts["complete"] == 0:
-        register_decision_rule(study)
+        study.register()
     t0 = time.perf_counter()
     summary = study.run(jobs=jobs, progress=False)
     if summary.completed:
@@ -71,12 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     import dataroi
-    from dataroi.report import build_report
 
     study = dataroi.load_study(spec, build_models=False)
-    build_report(study)  # warm the imports
+    with study.analyze() as analysis:  # warm the imports and the fit cache
+        analysis.report()
     t0 = time.perf_counter()
-    report = build_report(study, spec_path=str(spec), output=str(folder / "report.html"))
+    with study.analyze() as analysis:
+        report = analysis.report(spec_path=str(spec), output=str(folder / "report.html"))
     t_build = time.perf_counter() - t0
     sizes, t_render = {}, {}
     for fmt in ("html", "md", "json"):

@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 
 import dataroi
-from dataroi.spec._template import DEMO_SPEC
+from dataroi.spec import DEMO_SPEC
 
 
 def _write(folder: Path, spec: dict) -> Path:
@@ -165,13 +165,12 @@ def validate(workdir: Path, jobs: int, repeats: int) -> None:
                  (f"{name}: entropy vs random", f"{m}[al=entropy]", f"{m}[al=random]")]
         cases += _effects(frame, pairs, n_small, n_big, metric)
         if name == "flights":
-            from dataroi.stress import analyze_slices, analyze_stress
-
-            st = analyze_stress(study, draws=400)
+            with study.analyze(metric=metric) as analysis:
+                st = analysis.stress(draws=400)
+                sl = analysis.slices()
             for g in st.shift:
                 for s in g.statements:
                     print(f"[{name}] {s}")
-            sl = analyze_slices(study)
             for s in sl.statements:
                 print(f"[{name}] {s}")
     table = pd.DataFrame(cases)

@@ -389,7 +389,7 @@ def test_shift_reweighting_fails_clearly_for_a_model_without_sample_weight(shift
     f = shift.frame
     failed = f[f.state == "failed"]
     assert set(failed["model"]) == {"knn[shift-rw=site]"}
-    assert len(failed) == 4 and set(failed["error_type"]) == {"ValueError"}
+    assert len(failed) == 4 and set(failed["error_type"]) == {"UsageError"}
     assert failed["value"].isna().all()
     snaps = [s for s in shift.study.snapshots() if s.key.model == "knn[shift-rw=site]"]
     assert len(snaps) == 4 and all(s.state is TrialState.FAILED for s in snaps)

@@ -993,42 +993,9 @@ def fit_curve(
     log_ref = math.log(n_ref)
     stats = DataStats(x, y, log_ref, tr.bounded)
     fams = _resolve_families(families, m)
-
-    # full fits
-    fitted: dict[str, tuple[np.ndarray, float]] = {}
-    for fam in fams:
-        res = _fit_family(fam, x, y, sigma, stats)
-        if res is not None:
-            fitted[fam.name] = res
-    if not fitted:
-        fitted["last1"] = (np.array([float(y[-1])]), 0.0)
-    # extrapolation-based weights
-    perr = _prefix_errors([f for f in fams if f.name in fitted], x, y, sigma, tr.bounded,
-                          log_ref)
-    names = list(fitted)
-    components = []
-    for nm in names:
-        p, _cost = fitted[nm]
-        with np.errstate(all="ignore"):
-            fy = FAMILIES[nm].f(x, p, log_ref)
-        rmse = float(np.sqrt(np.mean((fy - y) ** 2)))
-        components.append(Component(nm, tuple(float(v) for v in p), 0.0, perr.get(nm), rmse))
-    gate = "prefix"
-    st = _choose_gate(names, _train_usable(train_loss, tr))
-    if st is not None:
-        probe = CurveFit(
-            sizes=uniq, mean_loss=y, se_loss=se, counts=counts, transform=tr,
-            components=components, boot_family=[], boot_params=[], diagnostics={}, seed=0,
-            calibration=None, calibrated=False, train_loss=train_loss,
-        )
-        weights = _gate_weights(probe, st)
-        gate = "train" if st.uses_train else "test"
-    else:
-        weights = _weights(names, perr, span=span)
-    components = [
-        Component(c.family, c.params, weights[c.family], c.prefix_error, c.rmse)
-        for c in components
-    ]
+    components = _fitted_components(fams, x, y, sigma, stats, tr, log_ref)
+    components, gate = _weighted_components(components, uniq, y, se, counts, tr,
+                                            train_loss, span)
 
     # bootstrap over repeats (or residuals) and families
     seed = _root_seed(random_state)
@@ -1050,6 +1017,54 @@ def fit_curve(
 
     add_diagnostics(fit)
     return fit
+
+
+def _fitted_components(fams: list[CurveFamily], x: np.ndarray, y: np.ndarray,
+                       sigma: np.ndarray, stats: DataStats, tr: _Transform,
+                       log_ref: float) -> list[Component]:
+    """Stage 1 of :func:`fit_curve`: every family fitted to the whole curve, with its
+    in-sample RMSE and its error extrapolating the curve's own prefix (weights 0)."""
+    fitted: dict[str, tuple[np.ndarray, float]] = {}
+    for fam in fams:
+        res = _fit_family(fam, x, y, sigma, stats)
+        if res is not None:
+            fitted[fam.name] = res
+    if not fitted:
+        fitted["last1"] = (np.array([float(y[-1])]), 0.0)
+    perr = _prefix_errors([f for f in fams if f.name in fitted], x, y, sigma, tr.bounded,
+                          log_ref)
+    components = []
+    for nm, (p, _cost) in fitted.items():
+        with np.errstate(all="ignore"):
+            fy = FAMILIES[nm].f(x, p, log_ref)
+        rmse = float(np.sqrt(np.mean((fy - y) ** 2)))
+        components.append(Component(nm, tuple(float(v) for v in p), 0.0, perr.get(nm), rmse))
+    return components
+
+
+def _weighted_components(components: list[Component], uniq: np.ndarray, y: np.ndarray,
+                         se: np.ndarray, counts: np.ndarray, tr: _Transform,
+                         train_loss: np.ndarray | None, span: float
+                         ) -> tuple[list[Component], str]:
+    """Stage 2 of :func:`fit_curve`: the families' weights, from a learned gate (on the
+    test scores, or on the test and training scores) when one applies, else from their
+    prefix errors; returns the weighted components and the gate used."""
+    names = [c.family for c in components]
+    perr = {c.family: c.prefix_error for c in components if c.prefix_error is not None}
+    gate = "prefix"
+    st = _choose_gate(names, _train_usable(train_loss, tr))
+    if st is not None:
+        probe = CurveFit(
+            sizes=uniq, mean_loss=y, se_loss=se, counts=counts, transform=tr,
+            components=components, boot_family=[], boot_params=[], diagnostics={}, seed=0,
+            calibration=None, calibrated=False, train_loss=train_loss,
+        )
+        weights = _gate_weights(probe, st)
+        gate = "train" if st.uses_train else "test"
+    else:
+        weights = _weights(names, perr, span=span)
+    return [Component(c.family, c.params, weights[c.family], c.prefix_error, c.rmse)
+            for c in components], gate
 
 
 def _check_probability(value: Any, name: str) -> None:

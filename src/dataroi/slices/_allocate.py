@@ -311,60 +311,16 @@ def allocate_labels(
             slices, no budget, negative prices or budgets, unknown slices in
             ``price_per_label``/``weights``, an unknown objective, ``step``/``draws`` < 1.
     """
-    if objective not in OBJECTIVES:
-        raise SliceError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
-    if model not in curves.models:
-        raise SliceError(f"unknown model {model!r}; known: {curves.models!r}")
-    fitted = curves.fitted_slices(model)
-    if not fitted:
-        reasons = {s: r for (m, s), r in curves.skipped.items() if m == model}
-        raise SliceError(f"no fitted slices for model {model!r}: {reasons!r}")
-    known = curves.slices(model)
-    prices = _prices(price_per_label, fitted, known)
-    w = _weights(weights, curves, fitted, known)
-    lab, usd = _budgets(budget_labels, budget_usd, prices)
-    if int(draws) < 1:
-        raise SliceError(f"draws must be >= 1, got {draws}")
-    mean_price = float(np.mean(list(prices.values())))
-    total = min(lab, usd / mean_price if mean_price > 0 else math.inf)
-    if step is None:
-        step = max(1, int(total // 50))
-    elif int(step) < 1:
-        raise SliceError(f"step must be >= 1, got {step}")
-    step = int(step)
-
+    fitted, prices, w, lab, usd, step = _check_allocation(
+        curves, model, budget_labels, budget_usd, price_per_label, objective, weights,
+        step, draws)
     fits = {s: curves.fits[(model, s)] for s in fitted}
     hib = all(f.higher_is_better for f in fits.values())
     sign = 1.0 if hib else -1.0
     wv = np.array([w[s] for s in fitted])
     dr = _Draws(fits, int(draws), random_state)
-
-    added = dict.fromkeys(fitted, 0)
-    cur = dr.matrix(added)
-    cur_good = float(_goodness(cur, sign, objective, wv).mean())
-    rem_lab, rem_usd = lab, usd
-    while True:
-        best: tuple[float, int, int] | None = None  # (gain per dollar, slice index, inc)
-        for i, s in enumerate(fitted):
-            afford = rem_usd / prices[s] if prices[s] > 0 else math.inf
-            inc = math.floor(min(step, rem_lab, afford + 1e-9))
-            if inc < 1:
-                continue
-            trial = cur.copy()
-            trial[:, i] = dr.col(s, added[s] + inc)
-            gain = float(_goodness(trial, sign, objective, wv).mean()) - cur_good
-            per = gain / max(inc * prices[s], 1e-12 * inc)
-            if best is None or per > best[0]:
-                best = (per, i, inc)
-        if best is None or best[0] <= 0:
-            break  # no slice's labels raise the expected objective: keep the rest
-        _, i, inc = best
-        s = fitted[i]
-        added[s] += inc
-        cur[:, i] = dr.col(s, added[s])
-        cur_good = float(_goodness(cur, sign, objective, wv).mean())
-        rem_lab -= inc
-        rem_usd -= inc * prices[s]
+    added, cur = _greedy(dr, fitted, prices, lab, usd, step,
+                         lambda m: float(_goodness(m, sign, objective, wv).mean()))
 
     prop = _proportional(curves.shares, prices, lab, usd)
     today_mat = dr.matrix(dict.fromkeys(fitted, 0))
@@ -391,3 +347,68 @@ def allocate_labels(
         objectives_after={o: float(sign * _goodness(cur, sign, o, wv).mean())
                           for o in OBJECTIVES},
     )
+
+
+def _check_allocation(curves: SliceCurves, model: Hashable, budget_labels: int | None,
+                      budget_usd: float | None, price_per_label: Any, objective: str,
+                      weights: Mapping[Hashable, float] | None, step: int | None,
+                      draws: int) -> tuple[list[Hashable], dict[Hashable, float],
+                                           dict[Hashable, float], float, float, int]:
+    """The checked inputs of :func:`allocate_labels`: its fitted slices, prices, weights,
+    label and dollar budgets and the step."""
+    if objective not in OBJECTIVES:
+        raise SliceError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
+    if model not in curves.models:
+        raise SliceError(f"unknown model {model!r}; known: {curves.models!r}")
+    fitted = curves.fitted_slices(model)
+    if not fitted:
+        reasons = {s: r for (m, s), r in curves.skipped.items() if m == model}
+        raise SliceError(f"no fitted slices for model {model!r}: {reasons!r}")
+    known = curves.slices(model)
+    prices = _prices(price_per_label, fitted, known)
+    w = _weights(weights, curves, fitted, known)
+    lab, usd = _budgets(budget_labels, budget_usd, prices)
+    if int(draws) < 1:
+        raise SliceError(f"draws must be >= 1, got {draws}")
+    mean_price = float(np.mean(list(prices.values())))
+    total = min(lab, usd / mean_price if mean_price > 0 else math.inf)
+    if step is None:
+        step = max(1, int(total // 50))
+    elif int(step) < 1:
+        raise SliceError(f"step must be >= 1, got {step}")
+    return fitted, prices, w, lab, usd, int(step)
+
+
+def _greedy(dr: _Draws, fitted: list[Hashable], prices: Mapping[Hashable, float],
+            lab: float, usd: float, step: int, goodness: Any
+            ) -> tuple[dict[Hashable, int], np.ndarray]:
+    """Give ``step`` labels at a time to the slice that raises the expected objective
+    (``goodness`` of the draws matrix) most per dollar, while the budgets last and a
+    gain remains; return the labels added per slice and the final draws matrix."""
+    added = dict.fromkeys(fitted, 0)
+    cur = dr.matrix(added)
+    cur_good = goodness(cur)
+    rem_lab, rem_usd = lab, usd
+    while True:
+        best: tuple[float, int, int] | None = None  # (gain per dollar, slice index, inc)
+        for i, s in enumerate(fitted):
+            afford = rem_usd / prices[s] if prices[s] > 0 else math.inf
+            inc = math.floor(min(step, rem_lab, afford + 1e-9))
+            if inc < 1:
+                continue
+            trial = cur.copy()
+            trial[:, i] = dr.col(s, added[s] + inc)
+            gain = goodness(trial) - cur_good
+            per = gain / max(inc * prices[s], 1e-12 * inc)
+            if best is None or per > best[0]:
+                best = (per, i, inc)
+        if best is None or best[0] <= 0:
+            break  # no slice's labels raise the expected objective: keep the rest
+        _, i, inc = best
+        s = fitted[i]
+        added[s] += inc
+        cur[:, i] = dr.col(s, added[s])
+        cur_good = goodness(cur)
+        rem_lab -= inc
+        rem_usd -= inc * prices[s]
+    return added, cur
