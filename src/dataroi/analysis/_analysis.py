@@ -303,12 +303,15 @@ class Analysis:
                   risk: float | None = None, rule: str | None = None,
                   current_model: str | None = None, add: Sequence[int] | None = None,
                   costs: CostSpec | Mapping[str, Any] | None = None,
-                  strategies: bool = False, save: bool = False) -> Recommendation:
+                  strategies: bool = False, save: bool = False,
+                  grid: Sequence[float] | None = None) -> Recommendation:
         """Where the next dollar goes: the one place a recommendation is made.
 
         Keyword arguments override the ``decision:`` (and ``costs:``) sections. The
         result states the pre-registration status and every input hash; with ``save``
-        it is stored in the study's ledger (a ``recommendation`` document).
+        it is stored in the study's ledger (a ``recommendation`` document). ``grid``:
+        the multiples of today's labels offered besides ``add`` (default 0.25×…8×;
+        ``()`` offers only ``add``).
 
         Raises:
             UsageError: no finished trials, a cost field the computation needs is
@@ -323,7 +326,7 @@ class Analysis:
         costs_used = parse_costs(costs) if costs is not None else self.costs
         key = json.dumps([budget_usd, target, risk, rule, current_model,
                           sorted(add or ()), costs_used.to_dict() if costs_used else None,
-                          strategies], default=str)
+                          strategies, None if grid is None else list(grid)], default=str)
         rec = self._recommendations.get(key)
         if rec is None:
             decision = self.decision or DecisionSpec()
@@ -331,7 +334,8 @@ class Analysis:
                          target=target, risk=risk, rule=rule, current_model=current_model,
                          add=add, n_draws=self.n_draws,
                          strategies=self._strategy_curves() if strategies else None,
-                         backtest=self.backtest)
+                         backtest=self.backtest,
+                         **({} if grid is None else {"grid": tuple(grid)}))
             if not math.isfinite(rec.today):
                 raise UsageError(f"{rec.current_model} has no finite {self.metric} today")
             hashes = dict(rec.hashes) | {"rule": rule_hash(rec.decision, metric=self.metric),
