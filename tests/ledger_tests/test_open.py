@@ -8,6 +8,7 @@ import sqlite3
 import textwrap
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -164,19 +165,22 @@ def test_in_memory_ledgers_are_independent() -> None:
 
 
 # -- revisions (both back ends) --------------------------------------------------------
-_REVISION_0003 = textwrap.dedent(
-    '''
+# The real head when the test runs; the test-only revision below follows it.
+_HEAD = head_revision()
+
+_NEXT_REVISION = textwrap.dedent(
+    f'''
     """A test-only revision: add a column to trials (a parent table: batch copy on SQLite).
 
-    Revision ID: 0003
-    Revises: 0002
+    Revision ID: next
+    Revises: {_HEAD}
     """
 
     import sqlalchemy as sa
     from alembic import op
 
-    revision = "0003"
-    down_revision = "0002"
+    revision = "next"
+    down_revision = "{_HEAD}"
     branch_labels = None
     depends_on = None
 
@@ -200,8 +204,8 @@ _REVISION_0003 = textwrap.dedent(
 def test_old_revision_is_refused_until_upgraded(
     ledger_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    with open_ledger(ledger_url) as ledger:  # written at the real head, 0002
-        assert ledger.schema_version() == "0002"
+    with open_ledger(ledger_url) as ledger:  # written at the real head
+        assert ledger.schema_version() == _HEAD
         sid = ledger.upsert_study("kept", spec_hash="h", spec_text="")
         cid = make_context(ledger)
         ledger.plan_trials(cid, grid(models=("a",), sizes=(10,), repeats=2))
@@ -217,19 +221,19 @@ def test_old_revision_is_refused_until_upgraded(
     shutil.copytree(
         open_module.MIGRATIONS_DIR, target, ignore=shutil.ignore_patterns("__pycache__")
     )
-    (target / "versions" / "0003_test.py").write_text(_REVISION_0003)
+    (target / "versions" / "next_test.py").write_text(_NEXT_REVISION)
     monkeypatch.setattr(open_module, "MIGRATIONS_DIR", target)
-    assert head_revision() == "0003"
+    assert head_revision() == "next"
     with pytest.raises(LedgerError) as info:
         open_ledger(ledger_url)
     message = str(info.value)
-    assert "schema revision '0002'" in message
+    assert f"schema revision '{_HEAD}'" in message
     assert "dataroi ledger upgrade" in message
     assert "reproductions" in _tables(ledger_url)
-    assert upgrade_ledger(ledger_url) == ("0002", "0003")
-    assert upgrade_ledger(ledger_url) == ("0003", "0003")
+    assert upgrade_ledger(ledger_url) == (_HEAD, "next")
+    assert upgrade_ledger(ledger_url) == ("next", "next")
     with open_ledger(ledger_url) as ledger:
-        assert ledger.schema_version() == "0003"
+        assert ledger.schema_version() == "next"
         assert ledger.get_study_id("kept") == sid
         after = ledger.get_trials(cid)
         assert ledger.list_documents("note") == documents_before  # the child of a copied
@@ -245,8 +249,9 @@ def test_old_revision_is_refused_until_upgraded(
     assert "note" in columns
 
 
-def _ledger_at_0001(url: str) -> dict[str, int]:
-    """Create a ledger by running the migrations only up to 0001, and fill it (Core SQL).
+def _ledger_at(url: str, revision: str = "0001") -> dict[str, int]:
+    """Create a ledger by running the migrations only up to ``revision``, and fill it (Core
+    SQL, naming only columns that exist since 0001).
 
     Returns the ids of the rows made (study, context, trial).
     """
@@ -254,7 +259,7 @@ def _ledger_at_0001(url: str) -> dict[str, int]:
     engine = _engine(url)
     try:
         with engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), "0001")
+            command.upgrade(_alembic_config(conn), revision)
         with engine.begin() as conn:
             ids = {
                 "study": conn.execute(
@@ -296,6 +301,8 @@ def _ledger_at_0001(url: str) -> dict[str, int]:
                     state="complete",
                     created_at=now,
                     finished_at=now,
+                    predict_seconds=0.5,
+                    peak_rss_bytes=2**33,
                 )
             ).inserted_primary_key[0]
             conn.execute(
@@ -314,16 +321,16 @@ def _ledger_at_0001(url: str) -> dict[str, int]:
 
 
 def test_ledger_at_0001_is_refused_then_upgraded_to_documents(ledger_url: str) -> None:
-    ids = _ledger_at_0001(ledger_url)
+    ids = _ledger_at(ledger_url, "0001")
     assert "documents" not in _tables(ledger_url)
     with pytest.raises(LedgerError) as info:
         open_ledger(ledger_url)
     message = str(info.value)
     assert "schema revision '0001'" in message
-    assert "older than this dataroi's '0002'" in message
+    assert f"older than this dataroi's '{_HEAD}'" in message
     assert "run: dataroi ledger upgrade" in message
     assert "documents" not in _tables(ledger_url)  # refusing changed nothing
-    assert upgrade_ledger(ledger_url) == ("0001", "0002")
+    assert upgrade_ledger(ledger_url) == ("0001", _HEAD)
     engine = _engine(ledger_url)
     try:
         with engine.connect() as conn:
@@ -343,7 +350,7 @@ def test_ledger_at_0001_is_refused_then_upgraded_to_documents(ledger_url: str) -
     }
     assert {"ix_documents_kind_study_id", "ix_documents_kind_content_hash"} <= indexes
     with open_ledger(ledger_url, create=False) as ledger:
-        assert ledger.schema_version() == "0002"
+        assert ledger.schema_version() == _HEAD
         assert ledger.get_study_id("old") == ids["study"]
         assert [s["spec_text"] for s in ledger.get_study_specs(ids["study"])] == ["name: old"]
         [context] = ledger.list_contexts(ids["study"])
@@ -358,7 +365,45 @@ def test_ledger_at_0001_is_refused_then_upgraded_to_documents(ledger_url: str) -
         )
         [stored] = ledger.list_documents("recommendation", study_id=ids["study"])
     assert stored["document_id"] == doc and stored["payload"] == {"buy": "labels"}
-    assert upgrade_ledger(ledger_url) == ("0002", "0002")
+    assert upgrade_ledger(ledger_url) == (_HEAD, _HEAD)
+
+
+def _trial_columns(url: str) -> dict[str, Any]:
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            return {c["name"]: c for c in sa.inspect(conn).get_columns("trials")}
+    finally:
+        engine.dispose()
+
+
+def test_ledger_at_0002_is_refused_then_upgraded_to_model_size(ledger_url: str) -> None:
+    ids = _ledger_at(ledger_url, "0002")
+    assert "model_bytes" not in _trial_columns(ledger_url)
+    with pytest.raises(LedgerError) as info:
+        open_ledger(ledger_url)
+    message = str(info.value)
+    assert "schema revision '0002'" in message
+    assert "run: dataroi ledger upgrade" in message
+    assert "model_bytes" not in _trial_columns(ledger_url)  # refusing changed nothing
+    assert upgrade_ledger(ledger_url) == ("0002", _HEAD)
+    columns = _trial_columns(ledger_url)
+    for name, kind in (("model_bytes", sa.BigInteger), ("n_predicted", sa.Integer)):
+        assert columns[name]["nullable"]
+        assert isinstance(columns[name]["type"], kind)
+    with open_ledger(ledger_url, create=False) as ledger:
+        [old] = ledger.get_trials(ids["context"])  # the trial and its metric are kept
+        assert old.trial_id == ids["trial"] and old.metrics == {"accuracy": 0.75}
+        assert old.extra["predict_seconds"] == 0.5 and old.extra["peak_rss_bytes"] == 2**33
+        assert old.extra["model_bytes"] is None and old.extra["n_predicted"] is None
+        ledger.plan_trials(ids["context"], grid(models=("m",), sizes=(20,), repeats=1))
+        [snap] = ledger.claim_trials(ids["context"], owner="w")
+        assert ledger.finish_trial(
+            snap.trial_id, complete(snap, accuracy=0.8), owner="w", environment_id=None
+        )
+        new = {s.trial_id: s for s in ledger.get_trials(ids["context"])}[snap.trial_id]
+        assert (new.extra["model_bytes"], new.extra["n_predicted"]) == (3 * 2**31, 1234)
+    assert upgrade_ledger(ledger_url) == (_HEAD, _HEAD)
 
 
 def test_newer_revision_is_refused(ledger_url: str) -> None:

@@ -217,8 +217,9 @@ class BaseLedger(abc.ABC):
         ``model_hashes``, ``sizes`` and ``repeats`` filter as in :meth:`claim_trials`.
 
         ``extra`` holds: fit_seconds, predict_seconds, cpu_seconds, peak_rss_bytes,
-        error_type, error_message, traceback, predictions_digest, worker, owner,
-        environment_id, created_at, started_at, finished_at (datetimes, UTC).
+        model_bytes, n_predicted, error_type, error_message, traceback,
+        predictions_digest, worker, owner, environment_id, created_at, started_at,
+        finished_at (datetimes, UTC).
         """
 
     @abc.abstractmethod

@@ -237,7 +237,7 @@ def _alembic_config(connection: Connection | None = None) -> Any:
 
 
 #: The schema revision this code writes; a test checks it is the migrations' head.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 _PACKAGED_MIGRATIONS = MIGRATIONS_DIR
 
 
@@ -257,7 +257,7 @@ def head_revision() -> str:
 
     Example:
         >>> head_revision()
-        '0002'
+        '0003'
     """
     return _known_revisions()[0]
 
@@ -423,7 +423,7 @@ def upgrade_ledger(url: str | os.PathLike[str]) -> tuple[str | None, str]:
 
     Example:
         >>> upgrade_ledger("sqlite://")  # an empty in-memory store gets the schema
-        (None, '0002')
+        (None, '0003')
     """
     target = _parse(url)
     engine, hooks = _open_engine(target, create=True)

@@ -236,6 +236,9 @@ trials = sa.Table(
     sa.Column("predict_seconds", sa.Float, nullable=True),
     sa.Column("cpu_seconds", sa.Float, nullable=True),
     sa.Column("peak_rss_bytes", sa.BigInteger, nullable=True),
+    # the pickled model's size and the test rows predicted; added in revision 0003
+    sa.Column("model_bytes", sa.BigInteger, nullable=True),
+    sa.Column("n_predicted", sa.Integer, nullable=True),
     sa.Column("error_type", sa.String(), nullable=True),
     sa.Column("error_message", sa.Text(), nullable=True),
     sa.Column("traceback", sa.Text(), nullable=True),

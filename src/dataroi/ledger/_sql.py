@@ -80,6 +80,8 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "predict_seconds",
     "cpu_seconds",
     "peak_rss_bytes",
+    "model_bytes",
+    "n_predicted",
     "error_type",
     "error_message",
     "traceback",
@@ -108,6 +110,8 @@ _CLEARED: dict[str, Any] = {
     "predict_seconds": None,
     "cpu_seconds": None,
     "peak_rss_bytes": None,
+    "model_bytes": None,
+    "n_predicted": None,
     "error_type": None,
     "error_message": None,
     "traceback": None,
@@ -704,7 +708,7 @@ class SQLLedger(BaseLedger):
                 f"finish_trial needs a complete or failed result, got state {state.value!r}"
             )
         now = _utcnow()
-        peak = result.peak_rss_bytes
+        peak, size, rows = result.peak_rss_bytes, result.model_bytes, result.n_predicted
         update = (
             sa.update(trials)
             .where(
@@ -721,6 +725,8 @@ class SQLLedger(BaseLedger):
                 predict_seconds=_opt_float(result.predict_seconds),
                 cpu_seconds=_opt_float(result.cpu_seconds),
                 peak_rss_bytes=None if peak is None else int(peak),
+                model_bytes=None if size is None else int(size),
+                n_predicted=None if rows is None else int(rows),
                 error_type=result.error_type,
                 error_message=result.error_message,
                 traceback=result.traceback,
@@ -844,10 +850,11 @@ class SQLLedger(BaseLedger):
         """Return snapshots of the context's trials, ordered by model, n_train, repeat.
 
         ``extra`` holds: fit_seconds, predict_seconds, cpu_seconds, peak_rss_bytes,
-        error_type, error_message, traceback, predictions_digest, worker, owner,
-        environment_id, created_at, started_at, heartbeat_at, finished_at (datetimes,
-        UTC). Metrics that were NaN come back as ``float('nan')``. ``model_hashes``,
-        ``sizes`` and ``repeats`` filter as in :meth:`claim_trials`.
+        model_bytes, n_predicted, error_type, error_message, traceback,
+        predictions_digest, worker, owner, environment_id, created_at, started_at,
+        heartbeat_at, finished_at (datetimes, UTC). Metrics that were NaN come back as
+        ``float('nan')``. ``model_hashes``, ``sizes`` and ``repeats`` filter as in
+        :meth:`claim_trials`.
         """
         conditions: list[sa.ColumnElement[bool]] = [trials.c.context_id == context_id]
         if states is not None:
@@ -1094,7 +1101,7 @@ class SQLLedger(BaseLedger):
         Example:
             >>> from dataroi.ledger import open_ledger
             >>> open_ledger("sqlite://").schema_version()
-            '0002'
+            '0003'
         """
         with self._read() as conn:
             return str(

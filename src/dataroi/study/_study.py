@@ -483,9 +483,11 @@ class Study:
     def trials(self, *, check_data: bool = False) -> pd.DataFrame:
         """Tidy long table: one row per (trial, metric) of the current plan.
 
-        Columns: model, n_train, repeat, seed, state, metric, value, fit_seconds,
-        predict_seconds, cpu_seconds, peak_rss_bytes, error_type, trial_id,
-        predictions_digest.
+        Columns: model, n_train, repeat, seed, state, metric, value, train_value,
+        fit_seconds, predict_seconds, cpu_seconds, peak_rss_bytes, model_bytes,
+        n_predicted, error_type, trial_id, predictions_digest. ``model_bytes`` is the
+        fitted model's pickled size, ``n_predicted`` the test rows predicted in
+        ``predict_seconds`` (None when unknown).
         """
         from dataroi.trial import trials_frame
 

@@ -74,17 +74,20 @@ def complete(snapshot: TrialSnapshot, **metrics: float) -> TrialResult:
         predict_seconds=0.25,
         cpu_seconds=2.0,
         peak_rss_bytes=5 * 2**30,
+        model_bytes=3 * 2**31,  # beyond a 32-bit integer
+        n_predicted=1234,
         predictions_digest="d" * 64,
         worker="host:1",
     )
 
 
 def failed(snapshot: TrialSnapshot) -> TrialResult:
-    """A failed result for a claimed trial."""
+    """A failed result for a claimed trial (it failed after predicting the test set)."""
     return TrialResult(
         key=snapshot.key,
         state=TrialState.FAILED,
         seed=snapshot.seed,
+        n_predicted=99,
         error_type="ValueError",
         error_message="bad input",
         traceback="Traceback (most recent call last):\n  ...\nValueError: bad input",
@@ -341,6 +344,8 @@ def test_finish_trial_records_result_and_metrics(ledger: BaseLedger) -> None:
     assert done.extra["predict_seconds"] == 0.25
     assert done.extra["cpu_seconds"] == 2.0
     assert done.extra["peak_rss_bytes"] == 5 * 2**30
+    assert done.extra["model_bytes"] == 3 * 2**31
+    assert done.extra["n_predicted"] == 1234
     assert done.extra["predictions_digest"] == "d" * 64
     assert done.extra["worker"] == "host:1"
     assert done.extra["environment_id"] == env_id
@@ -353,6 +358,8 @@ def test_finish_trial_records_result_and_metrics(ledger: BaseLedger) -> None:
         "predict_seconds",
         "cpu_seconds",
         "peak_rss_bytes",
+        "model_bytes",
+        "n_predicted",
         "error_type",
         "error_message",
         "traceback",
@@ -434,6 +441,7 @@ def test_failed_trials_and_reset_failed(ledger: BaseLedger) -> None:
     assert bad.extra["error_type"] == "ValueError"
     assert bad.extra["error_message"] == "bad input"
     assert "ValueError: bad input" in bad.extra["traceback"]
+    assert bad.extra["model_bytes"] is None and bad.extra["n_predicted"] == 99
     assert bad.metrics == {}
     assert ledger.reset_failed(cid) == 1
     assert ledger.reset_failed(cid) == 0
@@ -441,6 +449,7 @@ def test_failed_trials_and_reset_failed(ledger: BaseLedger) -> None:
     assert again.trial_id == first.trial_id
     assert again.extra["error_type"] is None and again.extra["owner"] is None
     assert again.extra["finished_at"] is None
+    assert again.extra["n_predicted"] is None  # a reset trial keeps nothing of its run
     [retry] = ledger.claim_trials(cid, owner="w2")
     assert retry.trial_id == first.trial_id
     assert ledger.finish_trial(retry.trial_id, complete(retry), owner="w2", environment_id=None)

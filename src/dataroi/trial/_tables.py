@@ -22,7 +22,7 @@ __all__ = ["TRIAL_COLUMNS", "mean_ci", "summary_frame", "trials_frame"]
 
 TRIAL_COLUMNS = ["model", "n_train", "repeat", "seed", "state", "metric", "value",
                  "train_value", "fit_seconds", "predict_seconds", "cpu_seconds", "peak_rss_bytes",
-                 "error_type", "trial_id", "predictions_digest"]
+                 "model_bytes", "n_predicted", "error_type", "trial_id", "predictions_digest"]
 
 
 def trials_frame(snaps: Sequence[TrialSnapshot], metrics: Sequence[str]) -> pd.DataFrame:
@@ -30,6 +30,11 @@ def trials_frame(snaps: Sequence[TrialSnapshot], metrics: Sequence[str]) -> pd.D
 
     ``value`` is the metric on the test set; ``train_value`` the same metric on the rows
     the model was trained on (NaN for trials recorded before dataroi kept it).
+    ``model_bytes`` is the fitted model's pickled size and ``n_predicted`` the test rows
+    predicted in ``predict_seconds``; each is missing (None, or NaN in a column that has
+    numbers) when unknown: a model that cannot be pickled, a trial that failed before,
+    or one recorded before dataroi kept them. Inference latency per 1,000 rows is
+    ``predict_seconds / n_predicted * 1e6`` milliseconds.
     """
     import pandas as pd
 
@@ -44,6 +49,8 @@ def trials_frame(snaps: Sequence[TrialSnapshot], metrics: Sequence[str]) -> pd.D
             "predict_seconds": s.extra.get("predict_seconds"),
             "cpu_seconds": s.extra.get("cpu_seconds"),
             "peak_rss_bytes": s.extra.get("peak_rss_bytes"),
+            "model_bytes": s.extra.get("model_bytes"),
+            "n_predicted": s.extra.get("n_predicted"),
             "error_type": s.extra.get("error_type"), "trial_id": s.trial_id,
             "predictions_digest": s.extra.get("predictions_digest"),
         }

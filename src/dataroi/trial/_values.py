@@ -68,6 +68,10 @@ class TrialResult:
             (an acquisition arm's ``fit_seconds`` include choosing its rows).
         cpu_seconds: process CPU time (user + system) spent in the trial.
         peak_rss_bytes: the worker process's peak resident memory after the trial.
+        model_bytes: size of the fitted estimator pickled with the highest protocol (what
+            shipping it costs); None when it cannot be pickled or the trial failed.
+        n_predicted: test rows the model predicted in ``predict_seconds`` (the whole test
+            set), so latency per 1,000 rows is ``predict_seconds / n_predicted * 1e6`` ms.
         error_type, error_message, traceback: set when the trial failed.
         predictions_digest: SHA-256 of the stored test-set predictions artifact, if stored.
         worker: host:pid that ran the trial.
@@ -83,6 +87,8 @@ class TrialResult:
     predict_seconds: float | None = None
     cpu_seconds: float | None = None
     peak_rss_bytes: int | None = None
+    model_bytes: int | None = None
+    n_predicted: int | None = None
     error_type: str | None = None
     error_message: str | None = None
     traceback: str | None = None

@@ -1,4 +1,4 @@
-"""The worker: fit one trial, predict the test set, score every metric, time it.
+"""The worker: fit one trial, predict the test set, score every metric, time it, size it.
 
 ``run_trial`` is a plain function of a picklable payload, so any executor can run it (in
 process, in a process pool, on a Dask worker). It never writes the ledger (house rule 7):
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import socket
 import sys
 import time
@@ -231,12 +232,47 @@ def _peak_rss_bytes() -> int | None:
     return int(rss if sys.platform == "darwin" else rss * 1024)
 
 
+class _ByteCounter:
+    """A write-only file that counts what is written to it and keeps nothing."""
+
+    def __init__(self) -> None:
+        self.n_bytes = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        n = memoryview(data).nbytes  # a protocol-5 buffer may have items wider than a byte
+        self.n_bytes += n
+        return n
+
+
+def _pickled_bytes(est: Any) -> int | None:
+    """Size of ``pickle.dumps(est, protocol=pickle.HIGHEST_PROTOCOL)`` in bytes, measured
+    without holding the pickle in memory; None when ``est`` cannot be pickled.
+
+    Example:
+        >>> from sklearn.linear_model import LinearRegression
+        >>> est = LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])
+        >>> _pickled_bytes(est) == len(pickle.dumps(est, protocol=pickle.HIGHEST_PROTOCOL))
+        True
+        >>> _pickled_bytes(lambda x: x) is None  # a lambda cannot be pickled
+        True
+    """
+    counter = _ByteCounter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pickle.Pickler(counter, protocol=pickle.HIGHEST_PROTOCOL).dump(est)
+    except Exception:  # e.g. PicklingError, TypeError, AttributeError, RecursionError
+        return None
+    return counter.n_bytes
+
+
 def run_trial(payload: TrialPayload) -> TrialResult:
     """Fit, predict and score one trial; return a frozen result (never raises for the
     model's own errors)."""
     worker = f"{socket.gethostname()}:{os.getpid()}"
     cpu0 = time.process_time()
     fit_seconds = predict_seconds = None
+    n_predicted: int | None = None
     try:
         data = _data(payload.data_path, payload.data_fingerprint)
         variant = payload.model.get("variant")
@@ -271,6 +307,7 @@ def run_trial(payload: TrialPayload) -> TrialResult:
                 t0 = time.perf_counter()
                 pred, proba = _predict(est, X_test, data, payload.metrics)
                 predict_seconds = time.perf_counter() - t0
+                n_predicted = len(X_test)  # the whole test set, also for a shift view
                 train_scores = _train_scores(est, X_train, y_train, data, payload.metrics)
         finally:
             if limiter is not None:
@@ -284,6 +321,7 @@ def run_trial(payload: TrialPayload) -> TrialResult:
             warnings.simplefilter("ignore")
             metrics = _score(y_eval, pred_eval, proba_eval, data, payload.metrics)
         metrics |= train_scores
+        size_bytes = _pickled_bytes(est)  # outside fit and predict timing
         predictions = None
         if payload.keep_predictions:
             predictions = {"pred": pred}
@@ -293,6 +331,7 @@ def run_trial(payload: TrialPayload) -> TrialResult:
             key=payload.key, state=TrialState.COMPLETE, seed=payload.seed, metrics=metrics,
             fit_seconds=fit_seconds, predict_seconds=predict_seconds,
             cpu_seconds=time.process_time() - cpu0, peak_rss_bytes=_peak_rss_bytes(),
+            model_bytes=size_bytes, n_predicted=n_predicted,
             worker=worker, predictions=predictions,
         )
     except Exception as exc:  # the model's failure is data (house rule 9)
@@ -300,7 +339,7 @@ def run_trial(payload: TrialPayload) -> TrialResult:
             key=payload.key, state=TrialState.FAILED, seed=payload.seed,
             fit_seconds=fit_seconds, predict_seconds=predict_seconds,
             cpu_seconds=time.process_time() - cpu0, peak_rss_bytes=_peak_rss_bytes(),
-            error_type=type(exc).__name__,
+            n_predicted=n_predicted, error_type=type(exc).__name__,
             error_message=(str(exc).strip().splitlines() or [""])[0][:500],
             traceback=tb.format_exc()[-8000:], worker=worker,
         )
