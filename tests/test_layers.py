@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1] / "src" / "dataroi"
 #: ``report``; the root's private modules (``_json``, ``_random``...) are shared helpers.
 LAYERS: list[set[str]] = [
     {"exceptions"},
-    {"_json", "_money", "_lazy", "_random", "_files", "_yaml", "_expr", "metrics"},
+    {"_json", "_money", "_lazy", "_random", "_files", "_yaml", "_expr", "_imports", "metrics"},
     {"spec"},
     {"data"},
     {"acquisition"},
@@ -119,6 +119,7 @@ def test_no_cycle_between_packages():
         visit(node, [])
 
 
+@pytest.mark.slow
 def test_no_package_imports_another_packages_private_module():
     bad = []
     for pkg, imports in _imports().items():
@@ -139,6 +140,7 @@ def test_no_package_imports_another_packages_private_module():
     # the report renders what it is handed: it reads no ledger and computes nothing
     ("report", {"ledger", "study", "analysis", "value", "decide", "stress"}),
 ])
+@pytest.mark.slow
 def test_rooms_that_stay_small(package, forbidden):
     used = {t for t, _, _ in _imports().get(package, set())}
     assert not used & forbidden, f"{package} imports {sorted(used & forbidden)}"

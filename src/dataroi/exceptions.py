@@ -18,6 +18,7 @@ __all__ = [
     "ContractError",
     "ConvergenceError",
     "DataError",
+    "DataWarning",
     "DataroiError",
     "ImpactSpecError",
     "Interrupted",
@@ -106,6 +107,14 @@ class ImpactSpecError(SpecError):
 
 class DataError(UsageError):
     """The data set cannot be used as described (missing column, empty, NaN target...)."""
+
+
+class DataWarning(UserWarning):
+    """Something in the data to look at before trusting a study's numbers (an empty or
+    constant column, a feature that predicts the target almost perfectly, a first
+    training size with hardly a row of the rarest class). ``Study.run`` issues one per
+    finding before the first trial and goes on; ``Study.check_data()`` lists them.
+    Silence them with ``warnings.simplefilter("ignore", DataWarning)``."""
 
 
 class ContractError(DataError):

@@ -92,6 +92,7 @@ def test_without_start_order_the_seed_set_is_shared_and_stratified():
     assert abs(y[strat].mean() - y.mean()) < 0.01
 
 
+@pytest.mark.slow
 def test_margin_sampling_beats_random_on_digits():
     # LogisticRegression on digits, 300 of 1257 pool rows (20 seed + 14 rounds of 20):
     # margin sampling is well ahead of random picks on every seed (measured: ~0.97 vs ~0.94)

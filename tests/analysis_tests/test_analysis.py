@@ -54,6 +54,7 @@ def test_learning_curve_arrays_give_a_decision(curves_of_two_models):
     assert "Recommendation" in html and "logreg" in html
 
 
+@pytest.mark.slow
 def test_a_trials_csv_round_trip(curves_of_two_models, tmp_path):
     frame = dataroi.trials_from_learning_curve(curves_of_two_models["tree"], model="tree",
                                                metric="accuracy")
@@ -64,7 +65,8 @@ def test_a_trials_csv_round_trip(curves_of_two_models, tmp_path):
     assert a.recommend().chosen.option_id == b.recommend().chosen.option_id
     report = a.report()
     doc = report.document
-    assert doc["sections"]["answer"]["headline"] == a.recommend().chosen.label
+    assert doc["sections"]["answer"]["headline"] == a.recommend().headline
+    assert a.recommend().headline.startswith(a.recommend().first_step + ", because ")
     repro = doc["sections"]["reproducibility"]
     assert repro["data"] is None and repro["trial_counts"] == {"in the table": 25}
     assert f"--trials {path}" in repro["command"]

@@ -77,7 +77,7 @@ def test_plan_reads_once_opens_two_connections_and_writes_nothing(demo, capsys):
     # the same answer and reasons as the report the demo wrote
     assert main(["report", str(spec), "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)["sections"]["answer"]
-    assert answer["headline"] == plan["chosen"]["label"]
+    assert answer["headline"] == plan["headline"]
     assert answer["reasons"] == plan["reasons"]
     # saving writes exactly one recommendation document
     assert main(["plan", str(spec)]) == 0

@@ -134,6 +134,7 @@ def test_single_size_and_single_repeat() -> None:
     assert fit1.sample([1024], size=10).shape == (10, 1)
 
 
+@pytest.mark.slow
 def test_nan_handling() -> None:
     err = _noisy_pow3()
     with_nan = np.column_stack([err, np.full(len(N), np.nan)])  # an all-NaN repeat

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dataroi.curves import fit_curve
 
 
+@pytest.mark.slow
 def test_real_curves_beat_last1_and_cover(lcdb_curves: list) -> None:
     ae_fit, ae_last, inside = [], [], []
     for _oid, _learner, n, err in lcdb_curves[:16]:

@@ -19,6 +19,7 @@ def _arms(seed: int, offset: float = 0.02, own: float = 0.001) -> tuple:
     return a, b
 
 
+@pytest.mark.slow
 def test_paired_interval_is_narrower_than_independent_draws() -> None:
     a, b = _arms(0)
     fa, fb = fit_curve(N, a, random_state=0), fit_curve(N, b, random_state=0)
@@ -32,6 +33,7 @@ def test_paired_interval_is_narrower_than_independent_draws() -> None:
     assert d.draws.shape == (60, 2)
 
 
+@pytest.mark.slow
 def test_estimate_at_an_observed_size_is_the_measured_difference() -> None:
     for seed in range(5):
         a, b = _arms(seed, own=0.002)
@@ -40,6 +42,7 @@ def test_estimate_at_an_observed_size_is_the_measured_difference() -> None:
         assert d.low[0] <= d.estimate[0] <= d.high[0]
 
 
+@pytest.mark.slow
 def test_same_seed_same_result_and_errors() -> None:
     a, b = _arms(1)
     one = paired_difference(N, a, b, [1600], boots=30, random_state=3)

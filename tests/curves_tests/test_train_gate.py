@@ -70,6 +70,7 @@ def test_train_features_measure_the_gap() -> None:
     assert np.isfinite(shared).all()
 
 
+@pytest.mark.slow
 def test_real_curves_with_training_scores(lcdb_curves, lcdb_train_error) -> None:
     """On held-out LCDB curves the training-score gate is used, beats last1 and its
     calibrated 90 % intervals cover (the benchmark measures it on hundreds of curves)."""
@@ -157,6 +158,7 @@ def test_bad_training_scores_are_clear_errors() -> None:
         fit_curve(N, err, higher_is_better=False, train_scores=bad)
 
 
+@pytest.mark.slow
 def test_straight_from_sklearn_learning_curve() -> None:
     """The arrays of scikit-learn's ``learning_curve`` go in as they come."""
     from sklearn.datasets import load_digits
@@ -175,6 +177,7 @@ def test_straight_from_sklearn_learning_curve() -> None:
     assert fit.predict(2560)[0] > test[-1].mean() - 0.01  # more data does not hurt here
 
 
+@pytest.mark.slow
 def test_gap_closed_diagnostic() -> None:
     err = _err()
     # training rows scored no better than new rows: the gap is closed

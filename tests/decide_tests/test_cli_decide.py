@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from dataroi.cli import main
 from tests.value_tests.helpers import iris_two_models, run_study, write
 
@@ -14,6 +16,7 @@ def _run(capsys, *argv):
     return code, out, err
 
 
+@pytest.mark.slow
 def test_value_plan_register(capsys, tmp_path):
     spec = iris_two_models(costs={"price_per_label_usd": 0.2, "value_per_point_usd": 80},
                            decision={"target": 0.9, "risk": 0.2})
@@ -63,6 +66,21 @@ def test_value_plan_register(capsys, tmp_path):
     assert "already reached by logreg today; no labeling plan needed" in " ".join(out.split())
 
 
+@pytest.mark.slow
+def test_the_spec_budget_passed_again_keeps_the_registered_rule(capsys, tmp_path):
+    spec = iris_two_models(costs={"price_per_label_usd": 0.2, "value_per_point_usd": 80},
+                           decision={"budget_usd": 150, "risk": 0.2})
+    path = write(tmp_path / "s", spec)
+    assert _run(capsys, "register", str(path))[0] == 0
+    run_study(tmp_path / "s", spec)
+    for extra in ((), ("--budget", "150"), ("--budget", "150.0")):
+        code, out, err = _run(capsys, "plan", str(path), *extra, "--json", "--no-save")
+        assert code == 0, err
+        assert json.loads(out)["registration"]["status"] == "before_results", extra
+    code, out, err = _run(capsys, "plan", str(path), "--budget", "151", "--json", "--no-save")
+    assert json.loads(out)["registration"]["status"] == "not_registered"
+
+
 def test_usage_errors_exit_2(capsys, tmp_path):
     path = write(tmp_path / "e", iris_two_models())
     code, _, err = _run(capsys, "plan", str(path), "--no-save")
@@ -75,6 +93,7 @@ def test_usage_errors_exit_2(capsys, tmp_path):
     assert code == 2 and "no decision: section" in err
 
 
+@pytest.mark.slow
 def test_plan_respects_the_unlabeled_pool(capsys, tmp_path):
     spec = iris_two_models(costs={"price_per_label_usd": 0.2, "value_per_point_usd": 80,
                                   "unlabeled_items": 10},
@@ -108,6 +127,7 @@ def _plan_text(capsys, folder, spec):
     return path, " ".join(out.split())
 
 
+@pytest.mark.slow
 def test_plan_prints_bracketed_labels_and_explains_what_rounds_cannot_do(capsys, tmp_path):
     # log loss (lower is better): 0.001 is not reached today by either model
     spec = iris_two_models(metrics=["log_loss"],
@@ -134,6 +154,7 @@ def test_plan_prints_bracketed_labels_and_explains_what_rounds_cannot_do(capsys,
     assert "rounds (LOC" not in flat
 
 
+@pytest.mark.slow
 def test_plan_states_a_plan_over_budget_and_the_value_note(capsys, tmp_path):
     spec = iris_two_models(metrics=["log_loss"], costs={"price_per_label_usd": 5.0},
                            decision={"target": 0.001, "risk": 0.2, "budget_usd": 10})
@@ -149,6 +170,7 @@ def test_plan_states_a_plan_over_budget_and_the_value_note(capsys, tmp_path):
     assert data["labels_to_target"]["higher_is_better"] is False
 
 
+@pytest.mark.slow
 def test_plan_refuses_a_target_off_the_metric_scale_and_a_large_risk(capsys, tmp_path):
     spec = iris_two_models(costs={"price_per_label_usd": 0.2})
     path = write(tmp_path / "t", spec)
@@ -160,3 +182,63 @@ def test_plan_refuses_a_target_off_the_metric_scale_and_a_large_risk(capsys, tmp
     code, _, err = _run(capsys, "plan", str(path), "--no-save", "--risk", "0.7",
                         "--target", "0.95")
     assert code == 2 and "--risk must be in (0, 0.5]" in err
+
+
+@pytest.mark.slow
+def test_plan_shows_p_net_serving_costs_and_takes_max_p_loss_and_curves(capsys, tmp_path):
+    spec = iris_two_models(costs={"price_per_label_usd": 0.2, "value_per_point_usd": 80,
+                                  "engineering_cost_usd": 5})
+    path = write(tmp_path / "s", spec)
+    run_study(tmp_path / "s", spec)
+    code, out, err = _run(capsys, "plan", str(path), "--no-save", "--all")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "P(net>0)" in out and "ms/1k rows·size" in out and "chosen" in out
+    assert " KB" in out
+    assert "ends with more money than staying with P =" in flat or "Keep " in flat
+    code, out, err = _run(capsys, "plan", str(path), "--no-save", "--json",
+                          "--max-p-loss", "0")
+    assert code == 0, err
+    rec = json.loads(out)
+    spending = [o for o in rec["options"]["options"]
+                if o["p_net_positive"] is not None and o["p_net_positive"] < 1]
+    excluded = {e["option_id"] for e in rec["plan"]["excluded"]}
+    assert all(o["option_id"] in excluded for o in spending)
+    assert rec["decision"]["max_p_loss"] == 0
+    served = [o for o in rec["options"]["options"] if o["predict_ms_per_1k"] is not None]
+    assert served and all(o["model_mb"] > 0 for o in served)
+    code, out, err = _run(capsys, "plan", str(path), "--no-save", "--json",
+                          "--curves", "fitted")
+    assert code == 0, err
+    assert json.loads(out)["hashes"]["curves"] != rec["hashes"]["curves"]
+    code, out, err = _run(capsys, "plan", str(path), "--max-p-loss", "1.5")
+    assert code == 2 and "--max-p-loss must be in [0, 1]" in err
+
+
+@pytest.mark.slow
+def test_a_model_whose_trials_all_failed_is_named_and_plan_exits_1(capsys, tmp_path):
+    import dataroi
+    from tests._specs import logreg_and_tree
+
+    models = logreg_and_tree()
+    # valid parameters one by one, refused together at fit time: every trial fails
+    models["broken"] = {"estimator": "sklearn.linear_model.LogisticRegression",
+                        "params": {"solver": "liblinear", "penalty": "elasticnet",
+                                   "l1_ratio": 0.5}}
+    spec = iris_two_models(models=models, costs={"price_per_label_usd": 0.2,
+                                                 "value_per_point_usd": 80})
+    path = write(tmp_path / "s", spec)
+    summary = dataroi.load_study(path).run(jobs=1, progress=False)
+    assert summary.failed == 15
+    code, out, err = _run(capsys, "plan", str(path), "--no-save")
+    assert code == 1
+    flat = " ".join(out.split())
+    assert "not compared" in flat and "broken: all 15 trials failed (ValueError" in flat
+    assert "--allow-missing-models" in err
+    code, out, err = _run(capsys, "plan", str(path), "--no-save", "--json",
+                          "--allow-missing-models")
+    assert code == 0
+    rec = json.loads(out)
+    assert list(rec["left_out"]) == ["broken"]
+    assert rec["headline"].endswith("(not compared: broken, whose trials all failed)")
+    assert rec["reasons"][0].startswith("Not compared: broken (all 15 trials failed")

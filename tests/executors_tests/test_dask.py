@@ -38,6 +38,7 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[COLS].sort_values(COLS[:5]).reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_dask_gives_identical_scores_to_the_local_executor(write_spec, tmp_path):
     path = write_spec(_spec())
     local = dataroi.load_study(path, ledger=str(tmp_path / "local.db"))
@@ -48,6 +49,7 @@ def test_dask_gives_identical_scores_to_the_local_executor(write_spec, tmp_path)
     pd.testing.assert_frame_equal(_sorted(local.trials()), _sorted(dask.trials()))
 
 
+@pytest.mark.slow
 def test_a_killed_dask_worker_loses_no_trial(write_spec, tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.getcwd())
     path = write_spec(_spec(delay=0.4))
@@ -86,6 +88,7 @@ def test_bad_dask_addresses_are_usage_errors():
         DaskExecutor.connect("tcp://127.0.0.1:1", timeout_seconds=1)
 
 
+@pytest.mark.slow
 def test_resources_pass_through_to_the_scheduler(write_spec, tmp_path):
     """A trial that needs a resource no worker has waits; one that fits runs."""
     from distributed import Client, LocalCluster
@@ -130,6 +133,7 @@ def _wait_no_workers(before: frozenset = frozenset(), seconds: float = 20.0) -> 
     return new()
 
 
+@pytest.mark.slow
 def test_a_cluster_started_early_is_closed_when_nothing_is_left_to_run(write_spec, tmp_path):
     # dask-local starts its cluster while the data loads; a run with nothing to do must
     # not leave it behind
@@ -155,6 +159,7 @@ def test_a_cluster_started_early_is_closed_when_the_data_is_bad(write_spec, tmp_
     assert not _wait_no_workers(before)
 
 
+@pytest.mark.slow
 def test_the_run_command_starts_the_cluster_early_and_leaves_nothing_behind(write_spec,
                                                                             tmp_path):
     from dataroi.cli import main
@@ -170,3 +175,24 @@ def test_the_run_command_starts_the_cluster_early_and_leaves_nothing_behind(writ
     bad.write_text("models: {}\n")
     assert main(["run", str(bad), "--executor", "dask-local:2", "--no-progress"]) == 2
     assert not _wait_no_workers(before)
+
+
+def test_dask_workers_import_a_factory_beside_the_spec(write_spec, tmp_path, monkeypatch):
+    # no PYTHONPATH: the payload carries the spec's folder to the Dask workers
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    (tmp_path / "dask_side_models.py").write_text(
+        "from sklearn.linear_model import LogisticRegression\n\n\n"
+        "def make(C=1.0):\n    return LogisticRegression(C=C, max_iter=500)\n")
+    path = write_spec(iris_spec(models={"mine": {"factory": "dask_side_models:make",
+                                                 "params": {"C": 0.5}}},
+                                schedule={"sizes": [20, 50], "repeats": 1, "seed": 3}))
+    # the workers start before this process puts the spec's folder on its sys.path
+    executor = DaskExecutor.local(1)
+    try:
+        assert str(tmp_path) not in executor.client.run(lambda: __import__("sys").path
+                                                        ).popitem()[1]
+        study = dataroi.load_study(path, ledger=str(tmp_path / "ledger.db"))
+        summary = study.run(executor=executor, progress=False)
+    finally:
+        executor.shutdown()
+    assert (summary.completed, summary.failed) == (2, 0), summary.error_groups

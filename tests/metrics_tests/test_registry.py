@@ -22,6 +22,7 @@ def _fit(loader):
 
 
 @pytest.mark.parametrize("loader", [load_breast_cancer, load_iris])
+@pytest.mark.slow
 def test_classification_metrics_match_sklearn(loader):
     y, pred, proba = _fit(loader)
     k = proba.shape[1]

@@ -3,6 +3,8 @@ test_info) and work from a real study, as in a notebook."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from matplotlib.figure import Figure
 
@@ -18,6 +20,7 @@ def _ax():
     return Figure().add_subplot()
 
 
+@pytest.mark.slow
 def test_learning_curve_display_from_study(full_study):
     study, _ = full_study
     disp = LearningCurveDisplay.from_study(study, tipping={"tree": 50.0})
@@ -80,3 +83,55 @@ def test_cost_frontier_display_from_recommendation(full_study):
     chosen = [o for o in disp.info["options"] if o["chosen"]]
     assert [o["option_id"] for o in chosen] == [rec.chosen.option_id]
     assert "USD" in disp.ax_.get_xlabel()
+
+
+def _wide_info(low_point: float | None = None) -> dict:
+    """Numbers of a chart over sizes 64 to 32,768 (as learning_curve_info gives them)."""
+    import numpy as np
+    import pandas as pd
+
+    from dataroi.plotting import learning_curve_info
+
+    rows = [{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+             "value": top - 1.5 / n ** 0.5 + 0.002 * r}
+            for m, top in (("a", 0.95), ("b", 0.9)) for n in 64 * 2 ** np.arange(10)
+            for r in range(3)]
+    frame = pd.DataFrame(rows)
+    if low_point is not None:
+        frame.loc[0, "value"] = low_point
+    from dataroi.value import fit_study_curves
+
+    return learning_curve_info(frame, metric="accuracy",
+                               curves=fit_study_curves(frame, metric="accuracy"))
+
+
+@pytest.mark.slow
+def test_tick_labels_of_a_narrow_chart_never_overlap():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=(3.6, 3.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    LearningCurveDisplay(_wide_info()).plot(ax=ax, models=["a"], legend=False)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels()
+             if t.get_text() and t.get_visible()
+             and ax.get_xlim()[0] <= t.get_position()[0] <= ax.get_xlim()[1]]
+    assert len(boxes) >= 2
+    for left, right in itertools.pairwise(boxes):
+        assert left.x1 < right.x0, "two tick labels overlap"
+
+
+@pytest.mark.slow
+def test_points_left_out_of_a_zoomed_chart_are_said_on_it():
+    info = _wide_info(low_point=0.05)
+    assert info["focus_ylim"] is not None
+    ax = _ax()
+    LearningCurveDisplay(info).plot(ax=ax, focus=True)
+    notes = [t.get_text() for t in ax.texts]
+    lo = info["focus_ylim"][0]
+    below = sum(v < lo for m in info["models"] for v in m["points"]["value"])
+    assert below >= 1  # the outlier and the smallest sizes
+    assert f"{below} point{'s' * (below != 1)} below the zoomed axis (the smallest sizes)" \
+        in notes

@@ -74,9 +74,17 @@ def test_learning_curve_info_tipping_points(curves):
                                     tipping={"simple": 0.0, "deep": 300.0})
     simple, deep = info["models"]
     assert simple["tipping"]["already_passed"] and simple["tipping"]["n"] == 400
+    # beyond today the point sits on the learned forecast's median, as the band does
+    expect = float(curves.clip("deep", np.median(curves.draws("deep", [700], 2000),
+                                                 axis=0))[0])
     assert deep["tipping"] == {"added_n": 300, "n": 700, "already_passed": False,
-                               "value": pytest.approx(float(curves.clip(
-                                   "deep", curves.fits["deep"].predict([700]))[0]))}
+                               "value": pytest.approx(expect)}
+    band = deep["extrapolation"]
+    ahead = [i for i, n in enumerate(band["n"]) if n > curves.current_n]
+    at = [band["n"][i] for i in ahead]
+    q = np.quantile(curves.draws("deep", at, 2000), [0.05, 0.5, 0.95], axis=0)
+    assert [band["median"][i] for i in ahead] == pytest.approx(list(q[1]), abs=1e-9)
+    assert [band["low90"][i] for i in ahead] == pytest.approx(list(q[0]), abs=1e-9)
     none = learning_curve_info(_frame(), metric="accuracy", curves=curves,
                                     tipping={"deep": math.inf})
     assert all(m["tipping"] is None for m in none["models"])
@@ -88,6 +96,7 @@ def test_learning_curve_info_without_curves_has_no_extrapolation():
     assert info["higher_is_better"] is True
 
 
+@pytest.mark.slow
 def test_focus_ylim_hides_only_the_smallest_sizes(curves):
     frame = _frame()
     frame.loc[(frame["model"] == "deep") & (frame["n_train"] == 25), "value"] = 0.1

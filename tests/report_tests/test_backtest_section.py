@@ -16,6 +16,7 @@ from tests.report_tests._studies import build_report
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json"
 
 
+@pytest.mark.slow
 def test_report_backtests_a_study_with_six_sizes(tmp_path):
     spec = {"name": "iris-backtest", "data": dict(IRIS_DATA), "models": logreg_and_tree(),
             "metrics": ["accuracy"],

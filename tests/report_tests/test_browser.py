@@ -72,6 +72,7 @@ def _artifacts() -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_report_in_headless_chromium(browser, full_study, tmp_path):
     study, spec_path = full_study
     with study.analyze(n_draws=500) as analysis:
@@ -124,3 +125,77 @@ def test_report_in_headless_chromium(browser, full_study, tmp_path):
     shot = _artifacts() / "report-full-page.png"
     assert browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 50_000
+
+
+def _uncomment(text: str, section: str) -> str:
+    """``text`` with the commented ``section:`` block that ``dataroi init`` writes made
+    live (what a user does in an editor)."""
+    lines, out, inside = text.splitlines(), [], False
+    for line in lines:
+        if line == f"# {section}:":
+            inside = True
+        elif inside and (not line.startswith("#   ")):
+            inside = False
+        out.append(line[2:] if inside else line)
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.slow
+def test_a_real_table_from_init_to_report(browser, tmp_path, capsys, monkeypatch):
+    """The first hour on a real table, by the README's commands and plain model names:
+    ISLR Default (3.3 % positives, a Yes/No text column) with missing and infinite
+    values; zero failed trials, a recommendation, a report whose headline gives the
+    reason, checked in Chromium and kept as a screenshot."""
+    from dataroi.cli import main
+    from tests._default_table import default_table
+
+    shots = _artifacts().resolve()  # before moving to the study's folder
+    monkeypatch.chdir(tmp_path)
+    default_table().to_csv("default.csv", index=False)  # 20 + 15 missing, one inf
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, err = run("init", "study.yaml", "--from", "default.csv", "--target", "default")
+    assert code == 0, err
+    assert "metrics average_precision" in out
+    text = Path("study.yaml").read_text()
+    # the user fills in the costs the template shows, and keeps the test short
+    text = _uncomment(text, "costs").replace("count: 7}", "count: 4}")
+    text = text.replace("repeats: 5 ", "repeats: 2 ")
+    Path("study.yaml").write_text(text)
+
+    code, out, err = run("run", "study.yaml", "--jobs", "2")
+    assert code == 0, err
+    assert " 0 failed in this run" in out, out
+    code, out, err = run("plan", "study.yaml", "--budget", "20000")
+    assert code == 0, err
+    assert "recommendation" in out and "expected net value" in out
+    code, out, err = run("plan", "study.yaml", "--budget", "20000", "--json")
+    assert code == 0, err
+    planned = json.loads(out)
+    assert not planned["left_out"] and planned["headline"].startswith(
+        planned["first_step"] + ", because ")
+    code, out, err = run("report", "study.yaml", "-o", "report.html")
+    assert code == 0, err
+
+    browser.get((tmp_path / "report.html").resolve().as_uri())
+    headline = browser.find_element("css selector", "#answer .headline").text
+    assert headline == "Recommendation: " + planned["headline"]
+    # the verdict and its reason in one sentence
+    assert ", because " in headline
+    assert any(w in headline for w in ("net and ends with more money", "no change is "
+                                       "expected", "re-measuring first")), headline
+    prep = browser.execute_script(
+        "return [...document.querySelectorAll('#reproducibility td')]"
+        ".map(td => td.textContent)")
+    said = next(t for i, t in enumerate(prep) if i and prep[i - 1] == "preprocessing")
+    assert "student one-hot" in said and "missing values in: balance, income" in said
+    errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+    assert errors == []
+    browser.set_window_size(1200, 1400)
+    shot = shots / "report-real-table.png"
+    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 50_000
+    print(f"screenshot of the report's first screen: {shot.resolve()}")

@@ -17,6 +17,8 @@ from dataroi.report._html import render_html
 from dataroi.report._markdown import render_markdown
 from tests.report_tests._studies import EVIL_MODEL, build_report
 
+pytestmark = pytest.mark.slow  # a study fixture of tens of seconds
+
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "report-schema.json"
 HINT = "add stress: (noise, prior, shift, acquisition) or slices: to the spec"
 ARMS = ["lr", "lr[noise=0.1]", "lr[noise=0.2]", "lr[al=random]", "lr[al=margin]"]

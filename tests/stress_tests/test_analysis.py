@@ -21,6 +21,8 @@ from dataroi.stress import (
     paired_differences,
 )
 
+pytestmark = pytest.mark.slow  # a study fixture of tens of seconds
+
 SPEC = {
     "name": "stress-analysis",
     "data": "sklearn:digits",

@@ -23,6 +23,7 @@ def _engine(url: str) -> sa.Engine:
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_three_coordinators_one_killed_every_trial_complete_once(write_spec, postgres_url):
     spec = iris_spec(
         models={"slow": {"factory": "tests.study_tests.slow_models:make_slow",

@@ -27,6 +27,7 @@ def _study(write_spec, tmp_path, spec=None, ledger=None):
     return dataroi.load_study(path, ledger=ledger or str(tmp_path / "ledger.db"))
 
 
+@pytest.mark.slow
 def test_run_twice_runs_nothing_the_second_time(write_spec, tmp_path):
     study = _study(write_spec, tmp_path)
     first = study.run(jobs=1, progress=False)
@@ -47,6 +48,7 @@ def test_run_twice_runs_nothing_the_second_time(write_spec, tmp_path):
     assert (frame.loc[frame.metric == "log_loss", "train_value"] > 0).all()
 
 
+@pytest.mark.slow
 def test_adding_sizes_or_models_runs_only_the_new_ones(write_spec, tmp_path):
     study = _study(write_spec, tmp_path)
     study.run(jobs=1, progress=False)
@@ -167,6 +169,7 @@ def _wait_for(study, at_least: int, timeout: float = 60.0) -> None:
 
 
 @pytest.mark.parametrize("sig, jobs", [(signal.SIGINT, 1), (signal.SIGTERM, 2)])
+@pytest.mark.slow
 def test_interrupt_releases_claimed_trials_and_a_rerun_finishes(write_spec, tmp_path, sig,
                                                                 jobs):
     # 0.5 s per trial: on a loaded machine a 0.25 s run could finish before the signal
@@ -187,6 +190,7 @@ def test_interrupt_releases_claimed_trials_and_a_rerun_finishes(write_spec, tmp_
     assert len(keys) == 20 and not keys.duplicated().any()
 
 
+@pytest.mark.slow
 def test_kill_9_loses_only_trials_in_flight(write_spec, tmp_path):
     spec_path = write_spec(_slow_spec(0.25))
     ledger = str(tmp_path / "ledger.db")
@@ -215,6 +219,7 @@ def test_kill_9_loses_only_trials_in_flight(write_spec, tmp_path):
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_postgres_ledger_end_to_end(write_spec, tmp_path, postgres_url):
     study = _study(write_spec, tmp_path, ledger=postgres_url)
     first = study.run(jobs=2, progress=False)
@@ -238,6 +243,7 @@ def test_spec_file_round_trip_through_yaml(write_spec, tmp_path):
     assert plan.sizes == [15, 40, 90] and plan.n_trials == len(plan.trials) == 6
 
 
+@pytest.mark.slow
 def test_a_new_metric_is_scored_from_stored_predictions_without_retraining(write_spec,
                                                                           tmp_path):
     study = _study(write_spec, tmp_path)

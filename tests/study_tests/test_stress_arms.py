@@ -31,6 +31,8 @@ from dataroi.trial import TrialState, train_indices
 from dataroi.trial._estimators import build_estimator, seed_estimator
 from dataroi.trial._variants import arm_rows, eval_mask
 
+pytestmark = pytest.mark.slow  # a study fixture of tens of seconds
+
 #: scaled logistic regression: converges in a few dozen iterations even on noisy labels
 LR = {"pipeline": ["sklearn.preprocessing.StandardScaler",
                    {"estimator": "sklearn.linear_model.LogisticRegression",
@@ -504,7 +506,7 @@ def test_acquisition_arms_are_planned_after_the_model_and_share_its_seed_set(acq
     assert plan.model_hashes["lr[al=margin]"] == arm_hash(spec, spec.arm("lr[al=margin]"))
     assert len(set(plan.model_hashes.values())) == 3
     variant = arm_model(spec, "lr[al=margin]")["variant"]
-    assert variant["selector_model"] == spec.model("lr").to_dict()  # its own selector
+    assert variant["selector_model"] == arm_model(spec, "lr")  # its own selector
     pool = set(np.asarray(acquisition.prep.pool_idx).tolist())
     for repeat in range(2):
         clean = train_indices(acquisition.view, acquisition.subset_seed(repeat), 80)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import learning_curve
@@ -36,6 +37,7 @@ def _payload(path, model, n, repeat, *, metrics=("accuracy",), name="m"):
                         data_path=path, threads=1)
 
 
+@pytest.mark.slow
 def test_scores_equal_sklearn_learning_curve_exactly(tmp_path):
     """Same estimator, same train/test indices → the very same scores (no tolerance)."""
     prep, path = _digits(tmp_path)

@@ -13,6 +13,7 @@ from dataroi.value import backtest_study
 from tests.value_tests.helpers import breaking_frame
 
 
+@pytest.mark.slow
 def test_backtest_on_a_real_study(iris_study):
     bt = backtest_study(iris_study.trials(), metric="accuracy", hold=1)
     assert (bt.cut_n, bt.held) == (80, (120,))
@@ -34,6 +35,7 @@ def test_backtest_on_a_real_study(iris_study):
     assert d["points"] == 2 and d["summary"].startswith("backtest: refitted on sizes up to 80")
 
 
+@pytest.mark.slow
 def test_backtest_hold_none_takes_two_sizes_when_there_are_six(iris_study):
     trials = iris_study.trials()  # 5 sizes: one hidden
     assert backtest_study(trials, metric="accuracy", hold=None).held == (120,)
@@ -48,6 +50,7 @@ def test_backtest_needs_enough_sizes(iris_study):
         backtest_study(iris_study.trials(), metric="accuracy", hold=0)
 
 
+@pytest.mark.slow
 def test_backtest_flags_a_curve_that_changes_after_the_cut():
     bt = backtest_study(breaking_frame(break_at=800), hold=2)
     assert (bt.cut_n, bt.held) == (400, (800, 1600))

@@ -133,6 +133,7 @@ def test_todays_interval_adds_the_test_rows_noise(curves, iris_study):
     assert pair["significant_today"] == (pair["today_ci_low"] > 0 or pair["today_ci_high"] < 0)
 
 
+@pytest.mark.slow
 def test_draw_bounds_follow_the_fits_best_value():
     frame = crossing_frame()
     acc = fit_study_curves(frame, metric="accuracy", random_state=0)
@@ -157,7 +158,9 @@ def test_draw_bounds_follow_the_fits_best_value():
 
 
 def test_a_statement_at_coin_flip_odds_says_so():
-    c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
+    # the designed crossing as its fitted curves continue it
+    c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0,
+                         gain_model=None)
     far = compare_models(c, max_factor=8, n_draws=500).pairs[0]
     assert "coin flip" not in far["summary"]
     # deep overtakes simple at a few hundred added labels: just past it the odds are near
@@ -172,6 +175,7 @@ def test_a_statement_at_coin_flip_odds_says_so():
     assert short["crossing_delta_n"] is None and "close to a coin flip)" in short["summary"]
 
 
+@pytest.mark.slow
 def test_models_whose_curves_cross():
     c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
     [pair] = compare_models(c).pairs
@@ -183,6 +187,7 @@ def test_models_whose_curves_cross():
     assert pair["p_b_better_at_max"] > 0.5
 
 
+@pytest.mark.slow
 def test_correlated_pairing_keeps_each_model_and_narrows_the_difference():
     c = fit_study_curves(crossing_frame(), metric="accuracy", random_state=0)
     [ind] = compare_models(c, rank_correlation=0.0).pairs
@@ -215,6 +220,7 @@ def test_pair_draws_reorders_whole_draws_to_the_asked_rank_correlation():
         pair_draws(a, b[:10], 0.2, seed=0)
 
 
+@pytest.mark.slow
 def test_tipping_points_user_threshold_and_break_even(curves):
     high = tipping_points(curves, threshold_per_1k=10.0)  # 10 accuracy units per 1k: never
     assert all(r["tipping_delta_n"] == 0 for r in high.rows)
@@ -237,6 +243,7 @@ def test_tipping_points_user_threshold_and_break_even(curves):
         tipping_points(c, costs=CostSpec(value_per_point_usd=1.0))
 
 
+@pytest.mark.slow
 def test_curve_fits_are_cached_apart_from_the_ledger_and_restore_exactly(tmp_path):
     import dataroi
     from tests.conftest import iris_spec

@@ -73,6 +73,12 @@ class Analysis:
         models: the models, in order (default: the study's, else the frame's).
         context: what a study hands over (:class:`StudyContext`); None for a table.
         cache_dir: a folder for fitted curves (a study's: ``<workdir>/cache/fits``).
+        curves: how curves continue beyond today's size: ``"learned"`` (the gain
+            forecast learned on the curve corpus and shipped with dataroi, where the
+            metric allows: bounded in [0, 1], higher better), ``"fitted"`` (the fitted
+            curve families only), the path of another gain model file, or a
+            :class:`~dataroi.curves.GainModel`. Default: ``decision.curves``, else
+            ``"learned"``.
 
     Use it as a context manager (or call :meth:`close`) to release a study's ledger.
     """
@@ -83,7 +89,8 @@ class Analysis:
                  higher_is_better: bool | None = None, random_state: int = 0,
                  n_draws: int = 2000, models: Sequence[str] | None = None,
                  context: StudyContext | None = None,
-                 cache_dir: str | Path | None = None) -> None:
+                 cache_dir: str | Path | None = None,
+                 curves: Any = None) -> None:
         from dataroi.spec import parse_costs, parse_decision
         from dataroi.value import FitCache
 
@@ -109,6 +116,11 @@ class Analysis:
         if cache_dir is None and context is not None and context.workdir is not None:
             cache_dir = Path(context.workdir) / "cache" / "fits"
         self.cache = FitCache(cache_dir)
+        if curves is None:
+            curves = self.decision.curves if self.decision is not None else "learned"
+        #: what :func:`~dataroi.value.fit_study_curves` extrapolates with
+        self.gain_model = {"learned": "auto", "fitted": None}.get(curves, curves) \
+            if isinstance(curves, str) else curves
         #: where a table of trials came from (a file path), for the report's command
         self.source: str | None = None
         self._recommendations: dict[str, Recommendation] = {}
@@ -170,7 +182,50 @@ class Analysis:
         return fit_study_curves(self.trials, metric=self.metric,
                                 higher_is_better=self.higher_is_better,
                                 random_state=self.random_state, models=self.models or None,
-                                cache=self.cache, test_predictions=self.predictions)
+                                cache=self.cache, test_predictions=self.predictions,
+                                gain_model=self.gain_model)
+
+    @cached_property
+    def left_out(self) -> dict[str, str]:
+        """The study's models with no finished trial of the metric, and why (the most
+        common error of their failed trials), in study order.
+
+        Example:
+            >>> import pandas as pd
+            >>> rows = [{"model": m, "n_train": n, "repeat": 0, "metric": "accuracy",
+            ...          "value": v, "state": s, "error_type": e}
+            ...         for n in (50, 100, 200)
+            ...         for m, v, s, e in (("a", 0.7 + n / 1000, "complete", None),
+            ...                            ("b", float("nan"), "failed", "ValueError"))]
+            >>> Analysis(pd.DataFrame(rows), metric="accuracy").left_out
+            {'b': 'all 3 trials failed (ValueError)'}
+        """
+        import pandas as pd
+
+        fitted = set(self.curves.models)
+        frame = self.trials
+        sub = frame[frame["metric"] == self.metric] if "metric" in frame else frame
+        names = list(self.models) or list(dict.fromkeys(sub["model"]))
+        messages: dict[str, list[str]] = {}
+        for snap in (self.context.snapshots if self.context is not None else ()):
+            if snap.extra.get("error_message") or snap.extra.get("error_type"):
+                text = f"{snap.extra.get('error_type') or 'error'}: " \
+                    f"{str(snap.extra.get('error_message') or '').strip()}".rstrip(": ")
+                messages.setdefault(snap.key.model, []).append(text.splitlines()[0][:160])
+        out: dict[str, str] = {}
+        for m in names:
+            if m in fitted:
+                continue
+            mine = sub[sub["model"] == m]
+            failed = int((mine.get("state", pd.Series(dtype=str)) == "failed").sum())
+            if failed == 0 and mine.empty:
+                out[m] = "no trial has finished yet"
+                continue
+            errs = messages.get(m) or [str(e) for e in mine.get(
+                "error_type", pd.Series(dtype=str)).dropna()]
+            why = max(set(errs), key=errs.count) if errs else "no finite score"
+            out[m] = f"all {len(mine)} trials failed ({why})"
+        return out
 
     @cached_property
     def backtest(self) -> Backtest | None:
@@ -303,6 +358,7 @@ class Analysis:
                   risk: float | None = None, rule: str | None = None,
                   current_model: str | None = None, add: Sequence[int] | None = None,
                   costs: CostSpec | Mapping[str, Any] | None = None,
+                  max_p_loss: float | None = None,
                   strategies: bool = False, save: bool = False,
                   grid: Sequence[float] | None = None) -> Recommendation:
         """Where the next dollar goes: the one place a recommendation is made.
@@ -323,8 +379,19 @@ class Analysis:
         from dataroi.decide import decide, rule_hash
         from dataroi.spec import DecisionSpec, parse_costs
 
-        costs_used = parse_costs(costs) if costs is not None else self.costs
-        key = json.dumps([budget_usd, target, risk, rule, current_model,
+        budget = budget_usd if budget_usd is not None else (
+            self.decision.budget_usd if self.decision is not None else None)
+        if budget is not None:  # said before any curve is fitted (seconds on a big study)
+            given = costs if costs is not None else self.costs
+            price = (given.get("price_per_label_usd") if isinstance(given, Mapping)
+                     else getattr(given, "price_per_label_usd", None))
+            if price is None:
+                raise UsageError("a budget needs costs.price_per_label_usd to price added "
+                                 "labels; add it to the spec's costs: section (dataroi "
+                                 "init writes one, commented)")
+        costs_used = parse_costs(costs, models=self.curves.models) if costs is not None \
+            else self.costs
+        key = json.dumps([budget_usd, target, risk, rule, current_model, max_p_loss,
                           sorted(add or ()), costs_used.to_dict() if costs_used else None,
                           strategies, None if grid is None else list(grid)], default=str)
         rec = self._recommendations.get(key)
@@ -332,7 +399,7 @@ class Analysis:
             decision = self.decision or DecisionSpec()
             rec = decide(self.curves, costs_used, decision, budget_usd=budget_usd,
                          target=target, risk=risk, rule=rule, current_model=current_model,
-                         add=add, n_draws=self.n_draws,
+                         max_p_loss=max_p_loss, add=add, n_draws=self.n_draws,
                          strategies=self._strategy_curves() if strategies else None,
                          backtest=self.backtest,
                          **({} if grid is None else {"grid": tuple(grid)}))
@@ -345,14 +412,18 @@ class Analysis:
             if self.context is not None:
                 hashes |= self.context.hashes()
                 overridden = any(v is not None for v in (budget_usd, target, risk, rule,
-                                                         current_model))
+                                                         current_model, max_p_loss))
                 reg = self.registration(rec.decision if self.decision is not None
                                         or overridden else None, costs=costs_used)
                 if reg is not None:
                     registration = reg.to_dict()
                     reasons.append("Pre-registration: " + reg.message + ".")
+            if self.left_out:
+                reasons.insert(0, "Not compared: " + "; ".join(
+                    f"{m} ({why})" for m, why in self.left_out.items())
+                    + ". The recommendation is among the other models only.")
             rec = dataclasses.replace(rec, registration=registration, hashes=hashes,
-                                      reasons=tuple(reasons))
+                                      reasons=tuple(reasons), left_out=dict(self.left_out))
             self._recommendations[key] = rec
         if save:
             self.save(rec)
@@ -501,7 +572,7 @@ def analyze(trials: Any, *, metric: str | None = None,
             decision: DecisionSpec | Mapping[str, Any] | None = None,
             higher_is_better: bool | None = None, random_state: int = 0,
             n_draws: int = 2000, models: Sequence[str] | None = None,
-            cache_dir: str | Path | None = None) -> Analysis:
+            cache_dir: str | Path | None = None, curves: Any = None) -> Analysis:
     """An :class:`Analysis` of a plain table of trials.
 
     Args:
@@ -509,7 +580,7 @@ def analyze(trials: Any, *, metric: str | None = None,
             ``dataroi trials`` writes; or a mapping model name → what
             ``sklearn.model_selection.learning_curve`` returns.
         metric, costs, decision, higher_is_better, random_state, n_draws, models,
-            cache_dir: see :class:`Analysis`.
+            cache_dir, curves: see :class:`Analysis`.
 
     Raises:
         UsageError: an unreadable table, or several metrics and none named.
@@ -519,7 +590,8 @@ def analyze(trials: Any, *, metric: str | None = None,
     frame = load_trials(trials, metric=metric)
     analysis = Analysis(frame, metric=metric, costs=costs, decision=decision,
                         higher_is_better=higher_is_better, random_state=random_state,
-                        n_draws=n_draws, models=models, cache_dir=cache_dir)
+                        n_draws=n_draws, models=models, cache_dir=cache_dir,
+                        curves=curves)
     if isinstance(trials, (str, Path)):
         analysis.source = str(trials)
     return analysis

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dataroi._json import json_safe
+from dataroi.data import preprocess_summary
 from dataroi.exceptions import DataroiError
 from dataroi.report import SCHEMA_VERSION, SECTIONS, Report
 
@@ -158,10 +159,12 @@ def _answer(ctx: _Ctx) -> dict[str, Any] | None:
             "gain_mean": o.get("gain_mean"), "gain_q05": o.get("gain_q05"),
             "gain_q95": o.get("gain_q95"), "p_gain_positive": o.get("p_gain_positive"),
             "p_target": o.get("p_target"), "net_mean_usd": o.get("net_mean_usd"),
-            "var05_usd": o.get("var05_usd")})
+            "var05_usd": o.get("var05_usd"), "p_net_positive": o.get("p_net_positive"),
+            "predict_ms_per_1k": o.get("predict_ms_per_1k"), "model_mb": o.get("model_mb")})
     reasons = list(d.get("reasons") or [])
     return {
-        "headline": chosen["label"], "paragraph": " ".join(reasons[:2]), "reasons": reasons,
+        "headline": d.get("headline") or d.get("first_step") or chosen["label"],
+        "paragraph": d.get("summary") or " ".join(reasons[:2]), "reasons": reasons,
         "metric": d.get("metric"), "current_model": d.get("current_model"),
         "current_n": d.get("current_n"), "today": d.get("today"),
         "rule": plan.get("rule"), "budget_usd": plan.get("budget_usd"),
@@ -169,6 +172,8 @@ def _answer(ctx: _Ctx) -> dict[str, Any] | None:
         "higher_is_better": (d.get("options") or {}).get("higher_is_better", True),
         "has_money": any(o.get("net_mean_usd") is not None for o in by_id.values()),
         "options": rows, "n_options": len(by_id),
+        "has_serving": any(o.get("predict_ms_per_1k") is not None
+                           or o.get("model_mb") is not None for o in rows),
         "excluded": [{"option_id": e["option_id"], "label": e["label"],
                       "reasons": list(e["reasons"])} for e in plan.get("excluded", [])],
         "registration": ctx.registration, "hashes": d.get("hashes") or {},
@@ -412,7 +417,8 @@ def _reproducibility(ctx: _Ctx, command: str) -> dict[str, Any]:
                 "split": spec.to_dict().get("split"),
                 "fingerprint": study.fingerprint if study is not None else None,
                 "task": desc.get("task"), "n_rows": desc.get("n_rows"),
-                "pool_size": desc.get("pool_size"), "test_size": desc.get("test_size")}
+                "pool_size": desc.get("pool_size"), "test_size": desc.get("test_size"),
+                "preprocess": preprocess_summary(desc.get("preprocess"))}
     reg = ctx.registration or {}
     git = next((e.get("git") for e in reversed(envs) if e.get("git")), None)
     return {

@@ -102,11 +102,17 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     s.add_argument("--risk", type=float, help="acceptable probability of missing the target")
     s.add_argument("--rule", choices=["expected_net", "quantile10", "target"])
     s.add_argument("--current-model", help="the model in use today (default: best today)")
+    s.add_argument("--max-p-loss", type=float, metavar="P",
+                   help="exclude options that spend money and lose it with a probability "
+                        "above P (as decision.max_p_loss)")
     s.add_argument("--all", action="store_true", help="show every option, not the top 12")
     s.add_argument("--strategies", action="store_true",
                    help="also offer labeling by the spec's acquisition strategies "
                    "(stress.acquisition arms)")
     s.add_argument("--no-save", action="store_true", help="do not save it in the ledger")
+    s.add_argument("--allow-missing-models", action="store_true",
+                   help="exit 0 even when a model of the study could not be compared "
+                        "(every trial failed); by default such a plan exits 1")
 
     s = subparsers.add_parser("register", help="pre-register the spec's decision rule "
                               "(hash + timestamp in the ledger), before `dataroi run`")
@@ -114,6 +120,19 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     add_ledger(s)
     add_json(s)
     return {"value": _cmd_value, "plan": _cmd_plan, "register": _cmd_register}
+
+
+def _size(mb: float | None) -> str:
+    """A model size in KB or MB.
+
+    Example:
+        >>> _size(0.00097), _size(3.456), _size(None)
+        ('1 KB', '3.5 MB', '–')
+    """
+    if mb is None or not math.isfinite(mb):
+        return "–"
+    return f"{mb * 1024:,.0f} KB" if mb < 1 else f"{mb:,.2g} MB" if mb < 10 else \
+        f"{mb:,.0f} MB"
 
 
 def _dollars(v: Any) -> str:
@@ -272,6 +291,8 @@ def print_recommendation(rec: Any, console: Any, *, title: str = "recommendation
     for a, b in rec.table_rows():
         t.add_row(Text(a), Text(b))  # Text: no markup, so "E[cost]" prints as it is
     console.print(t)
+    if getattr(rec, "summary", ""):
+        console.print(Text(rec.summary, style="bold"))
     for r in rec.reasons:
         console.print(Text(f"  - {r}"))
 
@@ -282,12 +303,16 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if args.risk is not None and not 0 < args.risk <= 0.5:
         raise UsageError(f"--risk must be in (0, 0.5] (the acceptable probability of "
                          f"missing the target; as decision.risk), got {args.risk}")
+    if args.max_p_loss is not None and not 0 <= args.max_p_loss <= 1:
+        raise UsageError(f"--max-p-loss must be in [0, 1] (a probability, as "
+                         f"decision.max_p_loss), got {args.max_p_loss}")
     add = _ints(args.add)
     with open_analysis(args) as analysis:
         save = not args.no_save and analysis.context is not None
         rec = analysis.recommend(budget_usd=args.budget, target=args.target,
                                  risk=args.risk, rule=args.rule,
-                                 current_model=args.current_model, add=add,
+                                 current_model=args.current_model,
+                                 max_p_loss=args.max_p_loss, add=add,
                                  strategies=args.strategies, save=save)
         where = analysis.context.ledger_url if analysis.context is not None else None
     if args.json:
@@ -296,6 +321,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         print_plan(rec, result_console(), show_all=args.all)
     if save:
         log_console().print(f"saved in the ledger {where} (document kind 'recommendation')")
+    if rec.left_out and not args.allow_missing_models:
+        log_console().print(
+            f"exit 1: {', '.join(rec.left_out)} could not be compared (every trial failed; "
+            "see `dataroi status`); the recommendation is among the other models. Fix the "
+            "model or pass --allow-missing-models.")
+        return 1
     return 0
 
 
@@ -319,7 +350,10 @@ def print_plan(rec: Any, con: Any, *, show_all: bool = False) -> None:
     if rec.options.target is not None:
         cols.append("P(target)")
     if money:
-        cols += ["E[net] $", "ROI", "VaR5 $", "CVaR5 $"]
+        cols += ["E[net] $", "P(net>0)", "VaR5 $"]
+    serving = any(o.predict_ms_per_1k is not None or o.model_mb is not None for o in rows)
+    if serving:
+        cols += ["ms/1k rows·size"]
     cols.append("status")
     for col in cols:
         t.add_column(col, justify="left" if col in ("option", "status") else "right",
@@ -332,15 +366,18 @@ def print_plan(rec: Any, con: Any, *, show_all: bool = False) -> None:
         if rec.options.target is not None:
             cells.append(f"{o.p_target:.2f}")
         if money:
-            cells += [_dollars(o.net_mean_usd), num(o.roi, ".2f"), _dollars(o.var05_usd),
-                      _dollars(o.cvar05_usd)]
+            cells += [_dollars(o.net_mean_usd), num(o.p_net_positive, ".2f"),
+                      _dollars(o.var05_usd)]
+        if serving:
+            cells += [f"{num(o.predict_ms_per_1k, '.3g')}·{_size(o.model_mb)}"]
         if o.option_id == rec.chosen.option_id:
             status = Text("chosen", style="bold green")
         elif rec.runner_up is not None and o.option_id == rec.runner_up.option_id:
             status = "runner-up"
         elif o.option_id in excluded:
             short = {"budget": "over budget", "deadline": "past deadline",
-                     "guardrail": "guardrail", "unlabeled": "beyond the pool"}
+                     "guardrail": "guardrail", "unlabeled": "beyond the pool",
+                     "max_p_loss": "may lose money"}
             status = "excluded: " + ", ".join(
                 dict.fromkeys(v for w in excluded[o.option_id] for k, v in short.items()
                               if k in w))

@@ -43,8 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
-    s = sub.add_parser("init", help="write a commented study spec template")
+    s = sub.add_parser("init", help="write a commented study spec: a template, or one "
+                       "fitted to a table with --from")
     s.add_argument("path", nargs="?", default="study.yaml")
+    s.add_argument("--from", dest="table", metavar="TABLE",
+                   help="a CSV, TSV, Parquet or Feather table: write a spec fitted to it "
+                   "(target, task, metrics for its class balance, sizes for its rows)")
+    s.add_argument("--target", metavar="COLUMN",
+                   help="the column to predict (default: one named target, label, class or y)")
     s.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     s = sub.add_parser("run", help="run every trial of a study not finished yet")
@@ -59,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds after which trials claimed by a silent coordinator on a "
                    "shared PostgreSQL ledger are taken back (default 120)")
     s.add_argument("--retry-failed", action="store_true", help="run failed trials again")
+    s.add_argument("--rerun", action="append", default=[], metavar="MODEL",
+                   help="run this model's trials again although the ledger has them "
+                   "(repeatable, or comma-separated); its earlier trials stay in the "
+                   "ledger, superseded")
     s.add_argument("--threads", type=int, default=None,
                    help="BLAS/OpenMP threads per trial (default: cores // jobs)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -153,14 +163,53 @@ def _log() -> Any:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
+    from dataroi._files import write_atomic
     from dataroi.spec import TEMPLATE
 
     path = Path(args.path)
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; name the spec file, e.g. {path / 'study.yaml'}")
     if path.exists() and not args.force:
         raise UsageError(f"{path} exists; use --force to overwrite it")
-    path.write_text(TEMPLATE, encoding="utf-8")
-    print(f"wrote {path}; edit it, then: dataroi run {path}")
+    if args.table is None:
+        if args.target is not None:
+            raise UsageError("--target names a column of the table given with --from TABLE")
+        write_atomic(path, TEMPLATE)
+        print(f"wrote {path}; edit it, then: dataroi run {path}")
+        return 0
+    from dataroi.data import BUILTIN_DATASETS, draft_spec, read_table
+
+    frame = read_table(args.table)  # unreadable: one line, exit 2
+    builtin = args.table in BUILTIN_DATASETS
+    draft = draft_spec(frame, source=args.table if builtin else _relative(args.table, path),
+                       target=args.target, name=_study_name(args.table))
+    write_atomic(path, draft.text)
+    print(f"wrote {path} for {args.table} ({len(frame):,} rows): target {draft.target} "
+          f"({draft.task}), metrics {', '.join(draft.metrics)}; sizes "
+          f"{draft.sizes[0]:,} to {draft.sizes[-1]:,}")
+    print(f"why {draft.metrics[0]}: {draft.reason}")
+    for note in draft.notes:
+        print(f"note: {note}")
+    print(f"check it, then: dataroi run {path}")
     return 0
+
+
+def _relative(table: str, spec: Path) -> str:
+    """The table's path as the spec names it: relative to the spec's folder."""
+    import os
+
+    try:
+        return Path(os.path.relpath(Path(table).resolve(), spec.resolve().parent)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return Path(table).resolve().as_posix()
+
+
+def _study_name(table: str) -> str:
+    """A study name from the table's file name (letters, digits, '_', '-', '.')."""
+    import re
+
+    stem = Path(table.split(":")[-1]).name.split(".")[0]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.")[:64] or "my-study"
 
 
 def _print_run(study: Any, summary: Any, console: Any, log: Any) -> None:
@@ -182,15 +231,17 @@ def _print_run(study: Any, summary: Any, console: Any, log: Any) -> None:
         console.print(table)
 
 
-def _print_curve_table(trials: Any, metric: str, console: Any) -> None:
+def _print_curve_table(trials: Any, metric: str, console: Any,
+                       boot: Any = None) -> None:
     from rich.table import Table
 
     from dataroi.trial import summary_frame
 
-    frame = summary_frame(trials, metric)
+    frame = summary_frame(trials, metric, boot)
     if frame.empty:
         return
-    table = Table(title=f"{metric} on the held-out test set (mean and 95 % CI over repeats)")
+    table = Table(title=f"{metric} on the held-out test set (mean; 95 % CI: the repeats "
+                        "and the test set's sampling noise)")
     table.add_column("model")
     table.add_column("n_train", justify="right")
     table.add_column(metric, justify="right")
@@ -216,12 +267,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # a slow-starting executor starts while the spec, the models and the data load
     executor: Any = BackgroundExecutor.start_if_slow(args.executor, args.jobs) \
         or args.executor
+    from dataroi.cli._output import data_warnings_to
+
     try:
-        study = dataroi.load_study(args.spec, ledger=args.ledger)
-        summary = study.run(jobs=args.jobs, executor=executor,
-                            progress=not args.no_progress, retry_failed=args.retry_failed,
-                            threads=args.threads, heartbeat_timeout=args.heartbeat_timeout,
-                            console=log)
+        with data_warnings_to(log):  # the data checks, on stderr before the first trial
+            # the models are checked with the data, in one message (Study.prepare)
+            study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
+            summary = study.run(jobs=args.jobs, executor=executor,
+                                progress=not args.no_progress,
+                                retry_failed=args.retry_failed, threads=args.threads,
+                                heartbeat_timeout=args.heartbeat_timeout, console=log,
+                                rerun=args.rerun)
     finally:
         if not isinstance(executor, str):
             executor.discard()  # closes it only if the run never took it
@@ -325,10 +381,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     log.print(f"demo: study spec {spec_path} (digits, 3 models, 8 sizes, 5 repeats)")
     study = dataroi.load_study(spec_path)
     log.print(study.register().message)
-    summary = study.run(jobs=args.jobs, progress=not args.no_progress, console=log)
+    from dataroi.cli._output import data_warnings_to
+
+    with data_warnings_to(log):
+        summary = study.run(jobs=args.jobs, progress=not args.no_progress, console=log)
     _print_run(study, summary, console, log)
     with study.analyze() as analysis:
-        _print_curve_table(analysis.trials, study.spec.metrics[0], console)
+        metric = study.spec.metrics[0]
+        boot = analysis.curves.test_boot if analysis.metric == metric else None
+        _print_curve_table(analysis.trials, metric, console, boot)
         if not summary.failed:
             from dataroi.cli._output import result_console
 

@@ -62,6 +62,10 @@ def add_study_source(sp: argparse.ArgumentParser) -> None:
                     "or Parquet that `dataroi trials` writes")
     sp.add_argument("--costs", help="with --trials: a YAML file with costs: and decision: "
                     "sections (as in a spec)")
+    sp.add_argument("--curves", choices=["learned", "fitted"],
+                    help="how curves continue beyond today: the gain forecast learned on "
+                    "the curve corpus, or the fitted curve families (default: "
+                    "decision.curves, else learned)")
 
 
 def _costs_file(path: str) -> tuple[Any, Any]:
@@ -97,11 +101,12 @@ def open_analysis(args: argparse.Namespace, *, metric: str | None = None) -> Any
             raise UsageError("give a spec or --trials, not both")
         costs, decision = _costs_file(args.costs) if args.costs else (None, None)
         return dataroi.analyze(args.trials, metric=metric, costs=costs, decision=decision,
-                               n_draws=draws)
+                               n_draws=draws, curves=getattr(args, "curves", None))
     if args.costs:
         raise UsageError("--costs goes with --trials (a study's costs are in its spec)")
     if not args.spec:
         raise UsageError("name a study spec, or a table of trials with --trials")
     study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
     return study.analyze(metric=metric, n_draws=draws,
-                         check_data=getattr(args, "check_data", False))
+                         check_data=getattr(args, "check_data", False),
+                         curves=getattr(args, "curves", None))

@@ -11,12 +11,15 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+import warnings
+from collections.abc import Iterator
 from typing import Any, TextIO
 
-__all__ = ["log_console", "print_json", "result_console"]
+__all__ = ["data_warnings_to", "log_console", "print_json", "result_console"]
 
 
 def print_json(obj: Any, *, file: TextIO | None = None) -> None:
@@ -43,3 +46,37 @@ def log_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
+
+
+@contextlib.contextmanager
+def data_warnings_to(console: Any) -> Iterator[None]:
+    """Print each :class:`~dataroi.exceptions.DataWarning` issued inside the block as
+    one line, ``warning: <message>``, on ``console`` (standard error) when it is issued
+    — so ``dataroi run`` shows the data checks before the first trial; other warnings
+    are shown as Python shows them.
+
+    Example:
+        >>> import io, warnings
+        >>> from rich.console import Console
+        >>> from dataroi.exceptions import DataWarning
+        >>> buf = io.StringIO()
+        >>> with data_warnings_to(Console(file=buf, width=200)):
+        ...     warnings.warn("column 'x' is empty [sic]", DataWarning)
+        >>> buf.getvalue()
+        "warning: column 'x' is empty [sic]\\n"
+    """
+    from dataroi.exceptions import DataWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", DataWarning)
+        shown = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, DataWarning):
+                console.print(f"warning: {message}", markup=False, highlight=False,
+                              soft_wrap=True)
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield

@@ -22,6 +22,13 @@ from dataroi.curves._cost import fit_cost_curve
 from dataroi.curves._diagnostics import find_crossing
 from dataroi.curves._families import AUTO_FAMILIES, FAMILIES, CurveFamily, get_family
 from dataroi.curves._fit import FIT_REVISION, Component, CurveFit, NToReach, fit_curve
+from dataroi.curves._gain import (
+    GainForecast,
+    GainModel,
+    context_of,
+    curve_state,
+    load_gain_model,
+)
 from dataroi.curves._paired import PairedDifference, paired_difference
 from dataroi.curves._shipped import learned_files_digest
 
@@ -33,14 +40,19 @@ __all__ = [
     "Component",
     "CurveFamily",
     "CurveFit",
+    "GainForecast",
+    "GainModel",
     "NToReach",
     "PairedDifference",
+    "context_of",
+    "curve_state",
     "find_crossing",
     "fit_cost_curve",
     "fit_curve",
     "get_family",
     "learned_files_digest",
     "load_calibration",
+    "load_gain_model",
     "paired_difference",
     "uncertainty_scale",
 ]

@@ -1,5 +1,24 @@
-"""Data: loaders, content fingerprint, split, nested subsets, the worker data store."""
+"""Data: loaders, content fingerprint, split, nested subsets, the worker data store, the
+checks of a prepared table before the first trial, and a study spec drafted from a table
+(``dataroi init --from``)."""
 
+from dataroi.data._checks import (
+    DataCheck,
+    check_columns,
+    check_data,
+    check_leaks,
+    check_schedule,
+    raise_for_errors,
+)
+from dataroi.data._columns import (
+    ColumnProfile,
+    PreprocessPlan,
+    plan_preprocessing,
+    preprocess_summary,
+    profile_arrays,
+    profile_frame,
+)
+from dataroi.data._draft import TARGET_NAMES, SpecDraft, draft_spec
 from dataroi.data._fingerprint import fingerprint_frame
 from dataroi.data._load import BUILTIN_DATASETS, read_table
 from dataroi.data._prepare import PreparedData, infer_task, prepare_data
@@ -8,13 +27,28 @@ from dataroi.data._subsets import nested_permutation
 
 __all__ = [
     "BUILTIN_DATASETS",
+    "TARGET_NAMES",
+    "ColumnProfile",
+    "DataCheck",
     "PreparedData",
+    "PreprocessPlan",
+    "SpecDraft",
     "WorkerData",
     "cache_name",
+    "check_columns",
+    "check_data",
+    "check_leaks",
+    "check_schedule",
+    "draft_spec",
     "fingerprint_frame",
     "infer_task",
     "materialize",
     "nested_permutation",
+    "plan_preprocessing",
     "prepare_data",
+    "preprocess_summary",
+    "profile_arrays",
+    "profile_frame",
+    "raise_for_errors",
     "read_table",
 ]

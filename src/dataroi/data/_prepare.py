@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ from dataroi.spec import StudySpec, canonical_hash
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from dataroi.data._columns import PreprocessPlan
 
 __all__ = ["PreparedData", "infer_task", "prepare_data"]
 
@@ -82,8 +85,32 @@ class PreparedData:
             **({"float32": True} if spec.data.float32 else {}),
         })
 
+    def preprocess_plan(self, spec: StudySpec) -> PreprocessPlan:
+        """Which transformer each feature column gets under the spec's ``preprocess:``
+        section (the plan every worker derives from its copy of the data).
+
+        Example:
+            >>> from dataroi.spec import spec_from_dict
+            >>> spec = spec_from_dict({"data": "sklearn:iris", "schedule": {"sizes": [30]},
+            ...     "models": {"lr": "sklearn.linear_model.LogisticRegression"}})
+            >>> prep = prepare_data(spec)
+            >>> plan = prep.preprocess_plan(spec)
+            >>> plan.needed, len(plan.numeric)
+            (False, 4)
+            >>> plan.describe()["applied"]
+            False
+        """
+        from dataroi.data._columns import plan_preprocessing, profile_frame
+
+        cat = set(spec.preprocess.categorical_columns)
+        values = {c: self.X[c].to_numpy() for c in self.X.columns if c in cat}
+        return plan_preprocessing(profile_frame(self.X), spec.preprocess, task=self.task,
+                                  values=values)
+
     def describe(self, spec: StudySpec) -> dict[str, Any]:
-        """Plain-data description of the context (stored with it in the ledger)."""
+        """Plain-data description of the context (stored with it in the ledger); its
+        ``preprocess`` entry is :meth:`PreprocessPlan.describe` of
+        :meth:`preprocess_plan`."""
         from dataroi.data._store import cache_name
 
         return {
@@ -100,6 +127,7 @@ class PreparedData:
             "n_rows": self.n_rows_loaded,
             # where the workers' copy of the data is kept (``<workdir>/cache/<name>``)
             "data_cache": cache_name(self),
+            "preprocess": self.preprocess_plan(spec).describe(),
         }
 
 
@@ -147,6 +175,14 @@ def _compact(X: pd.DataFrame, *, float32: bool = False) -> pd.DataFrame:
     return pd.DataFrame(out, index=X.index)
 
 
+def _did_you_mean(name: str, columns: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest column name (case first), or ""."""
+    names = [str(c) for c in columns]
+    close = [c for c in names if c.lower() == str(name).lower()] or \
+        difflib.get_close_matches(str(name), names, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def prepare_data(spec: StudySpec) -> PreparedData:
     """Load, check, encode and split the data of ``spec``.
 
@@ -175,24 +211,32 @@ def prepare_data(spec: StudySpec) -> PreparedData:
 
     problems = []
     if data.target not in frame.columns:
-        close = [c for c in frame.columns if c.lower() == data.target.lower()]
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        problems.append(f"data.target: column '{data.target}' not found{hint}; columns: "
+        problems.append(f"data.target: column '{data.target}' not found"
+                        f"{_did_you_mean(data.target, frame.columns)}; columns: "
                         f"{_preview(frame.columns)}")
     split_cols = [c for c in (spec.split.group_column, spec.split.time_column) if c]
     for c in split_cols:
         if c not in frame.columns:
-            problems.append(f"split: column '{c}' not found; columns: {_preview(frame.columns)}")
+            problems.append(f"split: column '{c}' not found{_did_you_mean(c, frame.columns)}"
+                            f"; columns: {_preview(frame.columns)}")
     if data.features is not None:
         missing = [f for f in data.features if f not in frame.columns]
         if missing:
-            problems.append(f"data.features: columns {missing} not found; columns: "
+            hints = "".join(_did_you_mean(f, frame.columns) for f in missing)
+            problems.append(f"data.features: columns {missing} not found{hints}; columns: "
                             f"{_preview(frame.columns)}")
         features = list(data.features)
     else:
         features = [c for c in frame.columns if c != data.target and c not in split_cols]
     if not features and not problems:
         problems.append("data: no feature columns left besides the target")
+    for key in ("text_columns", "categorical_columns"):
+        for i, col in enumerate(getattr(spec.preprocess, key)):
+            if col not in features:
+                close = difflib.get_close_matches(col, [str(f) for f in features], n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"preprocess.{key}[{i}]: '{col}' is not a feature column"
+                                f"{hint}; features: {_preview(features)}")
     if problems:
         raise DataError("; ".join(problems))
 

@@ -31,6 +31,7 @@ from dataroi.decide._register import (
     rule_hash,
 )
 from dataroi.decide._rounds import RoundsPlan, plan_rounds, solve_rounds
+from dataroi.decide._staged import StagedPlan, plan_staged
 
 __all__ = [
     "RULES",
@@ -41,12 +42,14 @@ __all__ = [
     "Recommendation",
     "Registration",
     "RoundsPlan",
+    "StagedPlan",
     "check_target",
     "decide",
     "evaluate_options",
     "first_result_at",
     "plan_budget",
     "plan_rounds",
+    "plan_staged",
     "register_decision_rule",
     "registration_status",
     "rule_hash",

@@ -28,7 +28,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -68,9 +68,14 @@ class Option:
         p_target: probability of reaching the target (None without a target).
         value_mean_usd: expected money value of the gain.
         net_mean_usd, net_q05_usd … net_q95_usd: net value (value − cost) and quantiles.
+        p_net_positive: probability that the option beats staying in money (net > 0);
+            None for the baseline and without a value per point.
         roi: expected net value / cost (None at zero cost).
         var05_usd: value-at-risk: the 5 % quantile of the net value (a loss if < 0).
         cvar05_usd: conditional value-at-risk: mean net value in the worst 5 % of draws.
+        predict_ms_per_1k: the model's prediction time per 1,000 rows (ms) at
+            ``n_total``, from the trials' timings (None where not recorded).
+        model_mb: the model's pickled size (MB) at ``n_total`` (None where not recorded).
     """
 
     option_id: str
@@ -103,9 +108,12 @@ class Option:
     net_q50_usd: float | None = None
     net_q90_usd: float | None = None
     net_q95_usd: float | None = None
+    p_net_positive: float | None = None
     roi: float | None = None
     var05_usd: float | None = None
     cvar05_usd: float | None = None
+    predict_ms_per_1k: float | None = None
+    model_mb: float | None = None
 
     @property
     def is_baseline(self) -> bool:
@@ -130,6 +138,26 @@ class OptionSet:
     options: tuple[Option, ...]
     costs: CostSpec
     notes: tuple[str, ...] = field(default=())
+    draws: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False,
+                                           compare=False)
+
+    def gain_draws(self, option_id: str) -> np.ndarray:
+        """The joint draws of an option's gain (what its quantiles and probabilities
+        were computed from; the same draws for every option of one model)."""
+        self.get(option_id)
+        return self.draws[option_id]
+
+    def net_draws(self, option_id: str) -> np.ndarray:
+        """The draws of an option's net value in USD (value of the gain − cost).
+
+        Raises:
+            UsageError: no value per point (``costs.value_per_point_usd``).
+        """
+        o = self.get(option_id)
+        cm = CostModel(self.costs)
+        if not cm.has_value:
+            raise UsageError("net values need costs.value_per_point_usd")
+        return cm.value_usd(self.draws[option_id]) - o.cost_usd
 
     @property
     def reach(self) -> str:
@@ -248,6 +276,7 @@ def evaluate_options(
     base_seconds = float(curves.training_seconds(current, [curves.current_n])[0])
     base_compute = cm.compute_usd(base_seconds)
     options = []
+    draws: dict[str, np.ndarray] = {}
 
     def add_option(m: str, d: int, g: np.ndarray, own_j: np.ndarray, secs: float,
                    strategy: str | None = None) -> None:
@@ -276,11 +305,15 @@ def evaluate_options(
                 "net_q50_usd": float(np.quantile(net, 0.50)),
                 "net_q90_usd": float(np.quantile(net, 0.90)),
                 "net_q95_usd": float(np.quantile(net, 0.95)),
+                "p_net_positive": None if is_base else float((net > 0).mean()),
                 "roi": float(net.mean() / cost) if cost > 0 else None,
                 "var05_usd": q05,
                 "cvar05_usd": float(net[net <= q05].mean()),
             }
         per_1k = float(own_j.mean() / d * 1000.0) if d > 0 else None
+        serve = curves.serving.get(m)
+        if serve is not None:
+            kw["predict_ms_per_1k"], kw["model_mb"] = serve.at(curves.current_n + d)
         options.append(Option(
             option_id=f"{m}+{d}" + (f"@{strategy}" if strategy else ""), label=label,
             model=m, delta_n=int(d), n_total=int(curves.current_n + d), switch=m != current,
@@ -291,6 +324,7 @@ def evaluate_options(
             gain_q10=qs[0.1], gain_q25=qs[0.25], gain_q50=qs[0.5], gain_q75=qs[0.75],
             gain_q90=qs[0.9], gain_q95=qs[0.95],
             p_gain_positive=float((g > 0).mean()), gain_per_1k=per_1k, **kw))
+        draws[options[-1].option_id] = np.zeros_like(g) if is_base else g
 
     for m in cands:
         own = np.concatenate([np.zeros((n_draws, 1)),
@@ -313,4 +347,4 @@ def evaluate_options(
     return OptionSet(metric=curves.metric, higher_is_better=curves.higher_is_better,
                      current_model=current, current_n=curves.current_n, today=today,
                      target=target, options=tuple(options), costs=cm.spec,
-                     notes=tuple(notes))
+                     notes=tuple(notes), draws=draws)

@@ -2,12 +2,17 @@
 
 Rules:
 
-* ``expected_net`` — the largest expected net value (value of the gain − cost);
+* ``expected_net`` — the largest expected net value (value of the gain − cost); options
+  whose expected net value differs from the best one's by less than the Monte-Carlo error
+  of the difference (two standard errors) are tied, and a tie goes to the cheaper option;
 * ``quantile10`` — the largest 10 % quantile of the net value (of the gain when gains
   are not valued in money): a risk-averse choice;
 * ``target`` — the cheapest option that reaches the target with probability ≥ 1 − ε.
 
 The baseline ("keep the current model, no labels") is always allowed: it costs nothing.
+Besides the budget, the deadline, the unlabeled pool and the guardrails, an option that
+spends money is excluded when it loses money (net < 0) with a probability above
+``max_p_loss`` (``decision.max_p_loss``).
 
 Example:
     >>> import pandas as pd
@@ -30,6 +35,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from dataroi._json import json_safe
 from dataroi._money import usd
@@ -85,10 +92,15 @@ class BudgetPlan:
 
 
 def _exclusions(o: Option, *, budget: float | None, g: GuardrailSpec,
-                limits: dict[str, float], deadline: float | None) -> list[str]:
+                limits: dict[str, float], deadline: float | None,
+                max_p_loss: float | None = None) -> list[str]:
     if o.is_baseline:
         return []
     why = []
+    if max_p_loss is not None and o.p_net_positive is not None \
+            and 1.0 - o.p_net_positive > max_p_loss:
+        why.append(f"loses money with P = {1.0 - o.p_net_positive:.2f}, over "
+                   f"decision.max_p_loss {max_p_loss:g}")
     if budget is not None and o.cost_usd > budget:
         why.append(f"costs {usd(o.cost_usd)}, over the budget of {usd(budget)}")
     if o.delta_n > limits.get("deadline", math.inf):
@@ -101,6 +113,13 @@ def _exclusions(o: Option, *, budget: float | None, g: GuardrailSpec,
             and o.gain_per_1k < g.min_gain_per_1k:
         why.append(f"gains {o.gain_per_1k:.4g} per 1,000 labels, under the guardrail "
                    f"{g.min_gain_per_1k:g}")
+    if g.max_predict_ms_per_1k is not None and o.predict_ms_per_1k is not None \
+            and o.predict_ms_per_1k > g.max_predict_ms_per_1k:
+        why.append(f"{o.model} predicts 1,000 rows in {o.predict_ms_per_1k:,.3g} ms, over "
+                   f"the guardrail {g.max_predict_ms_per_1k:g} ms")
+    if g.max_model_mb is not None and o.model_mb is not None and o.model_mb > g.max_model_mb:
+        why.append(f"{o.model} takes {o.model_mb:,.3g} MB, over the guardrail "
+                   f"{g.max_model_mb:g} MB")
     if g.min_p_gain is not None and o.p_gain_positive < g.min_p_gain:
         shown = f"{o.p_gain_positive:.2f}"
         if float(shown) >= g.min_p_gain:  # 0.5465 would read "0.55, under 0.55"
@@ -116,6 +135,7 @@ def plan_budget(
     budget_usd: float | None = None,
     risk: float = 0.1,
     guardrails: GuardrailSpec | None = None,
+    max_p_loss: float | None = None,
 ) -> BudgetPlan:
     """Choose the best option under a budget, by expected net value or a risk rule.
 
@@ -126,6 +146,8 @@ def plan_budget(
         budget_usd: the money available (None: unlimited).
         risk: ε, the acceptable probability of missing the target (rule ``target``).
         guardrails: minimum gain per 1,000 labels, maximum budget, minimum P(gain > 0).
+        max_p_loss: the largest allowed probability that an option which spends money
+            loses it (None: no limit).
 
     Raises:
         UsageError: the rule needs what is missing (``costs.value_per_point_usd`` for
@@ -159,15 +181,23 @@ def plan_budget(
     allowed: list[Option] = []
     excluded: list[tuple[Option, tuple[str, ...]]] = []
     for o in options.options:
-        why = _exclusions(o, budget=budget, g=g, limits=limits, deadline=spec.deadline_days)
+        why = _exclusions(o, budget=budget, g=g, limits=limits, deadline=spec.deadline_days,
+                          max_p_loss=max_p_loss)
         if why:
             excluded.append((o, tuple(why)))
         else:
             allowed.append(o)
     notes: list[str] = []
+    for name, value in (("max_predict_ms_per_1k", "predict_ms_per_1k"),
+                        ("max_model_mb", "model_mb")):
+        if getattr(g, name) is not None and any(
+                getattr(o, value) is None for o in options.options if not o.is_baseline):
+            notes.append(f"the guardrail {name} is not checked for the models whose trials "
+                         f"did not record it ({value} unknown)")
     target_met = None
     if rule == "expected_net":
-        ranked = sorted(allowed, key=lambda o: (-(o.net_mean_usd or 0.0), o.cost_usd))
+        ranked = _ties_to_cheaper(options, sorted(
+            allowed, key=lambda o: (-(o.net_mean_usd or 0.0), o.cost_usd)))
     elif rule == "quantile10":
         def key(o: Option) -> tuple[float, float]:
             v = o.net_q10_usd if options.has_money else o.gain_q10
@@ -191,6 +221,32 @@ def plan_budget(
                       runner_up=ranked[1] if len(ranked) > 1 else None,
                       ranked=tuple(ranked), excluded=tuple(excluded),
                       target_met=target_met, notes=tuple(notes))
+
+
+def _ties_to_cheaper(options: OptionSet, ranked: list[Option]) -> list[Option]:
+    """Put the cheapest option tied with the best first: tied when the expected net
+    values differ by less than two Monte-Carlo standard errors of their difference
+    (options of one model share their draws, so the error of their difference is small;
+    options of two models have independent draws)."""
+    if len(ranked) < 2 or not options.draws:
+        return ranked
+    best = ranked[0]
+    try:
+        best_net = options.net_draws(best.option_id)
+    except (KeyError, UsageError):
+        return ranked
+    tied = [best]
+    for o in ranked[1:]:
+        if o.cost_usd >= best.cost_usd or o.option_id not in options.draws:
+            continue
+        diff = best_net - options.net_draws(o.option_id)
+        se = float(np.std(diff, ddof=1) / math.sqrt(len(diff)))
+        if float(diff.mean()) <= 2.0 * se:
+            tied.append(o)
+    cheapest = min(tied, key=lambda o: o.cost_usd)
+    if cheapest is best:
+        return ranked
+    return [cheapest, *(o for o in ranked if o is not cheapest)]
 
 
 def scenarios(option: Option, *, has_money: bool) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +32,9 @@ from dataroi.decide._costs import CostModel
 from dataroi.decide._options import Option, OptionSet, evaluate_options
 from dataroi.decide._planner import BudgetPlan, plan_budget, scenarios
 from dataroi.decide._rounds import RoundsPlan, plan_rounds
+from dataroi.decide._staged import StagedPlan, plan_staged
 from dataroi.exceptions import UsageError
-from dataroi.spec import CostSpec, DecisionSpec, GuardrailSpec, canonical_hash
+from dataroi.spec import CostSpec, DecisionSpec, GuardrailSpec, canonical_hash, parse_costs
 from dataroi.value import DEFAULT_GRID, Backtest, StudyCurves, compare_models
 
 __all__ = ["Recommendation", "check_target", "decide"]
@@ -56,6 +57,12 @@ class Recommendation:
         backtest: the study's own check of its curves
             (:func:`dataroi.value.backtest_study`, as a dict), or None when the study has
             too few sizes.
+        staged: label today's ``N`` again, re-measure, then decide
+            (:class:`~dataroi.decide.StagedPlan`), or None when it cannot be valued.
+        summary: one sentence a manager reads: what to do, the chance it pays off
+            (P(net > 0)) and what could make it wrong.
+        left_out: models of the study that could not be compared (every trial failed),
+            with why; the recommendation is among the others.
     """
 
     metric: str
@@ -71,6 +78,49 @@ class Recommendation:
     registration: dict[str, Any] | None = None
     hashes: dict[str, str] = field(default_factory=dict)
     backtest: dict[str, Any] | None = None
+    staged: StagedPlan | None = None
+    summary: str = ""
+    left_out: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def headline(self) -> str:
+        """One sentence: the first step, why (:attr:`reason`), and the models left out of
+        the comparison, if any."""
+        out = f"{self.first_step}, because {self.reason}"
+        if not self.left_out:
+            return out
+        return f"{out} (not compared: {', '.join(self.left_out)}, whose trials all failed)"
+
+    @property
+    def reason(self) -> str:
+        """Why the first step, in a clause: its expected net value and the chance it
+        pays (with money), else its expected gain; for staying, what the best change
+        would bring."""
+        c, r = self.chosen, self.runner_up
+        if self.staged is not None and self.staged.recommended:
+            return (f"re-measuring first is worth {usd(self.staged.evoi_usd)} more than "
+                    "deciding today")
+        if c.is_baseline:
+            if r is None:
+                return "there is no other option"
+            if r.net_mean_usd is not None:
+                return (f"no change is expected to pay for itself (the best, {r.label}, "
+                        f"expects {usd(r.net_mean_usd)})")
+            return (f"no change is expected to improve {self.metric} enough (the best, "
+                    f"{r.label}, P(gain > 0) = {r.p_gain_positive:.2f})")
+        if c.net_mean_usd is not None:
+            return (f"it expects {usd(c.net_mean_usd)} net and ends with more money than "
+                    f"staying with P = {c.p_net_positive:.2f}")
+        return (f"it expects {c.gain_mean:+.4f} {self.metric} (P(gain > 0) = "
+                f"{c.p_gain_positive:.2f})")
+
+    @property
+    def first_step(self) -> str:
+        """What to do now, in words: the staged plan's first round when it beats
+        deciding now, else the chosen option."""
+        if self.staged is not None and self.staged.recommended:
+            return self.staged.label
+        return self.chosen.label
 
     @property
     def chosen(self) -> Option:
@@ -104,12 +154,23 @@ class Recommendation:
             "registration": self.registration,
             "hashes": dict(self.hashes),
             "backtest": self.backtest,
+            "staged": self.staged.to_dict() if self.staged else None,
+            "first_step": self.first_step,
+            "headline": self.headline,
+            "summary": self.summary,
+            "left_out": dict(self.left_out),
         })
 
     def table_rows(self) -> list[tuple[str, str]]:
         """A short (what, value) table for the terminal."""
         c, r = self.chosen, self.runner_up
-        rows = [("recommendation", c.label),
+        rows = [("recommendation", self.first_step)]
+        if self.left_out:
+            rows.append(("not compared", "; ".join(f"{m}: {why}"
+                                                   for m, why in self.left_out.items())))
+        if self.first_step != c.label:
+            rows.append(("deciding now instead", c.label))
+        rows += [
                 ("rule", self.plan.rule + (f", budget {usd(self.plan.budget_usd)}"
                                            if self.plan.budget_usd is not None else "")),
                 ("cost", usd(c.cost_usd)),
@@ -119,6 +180,8 @@ class Recommendation:
                  f"{c.gain_q10:+.4f} / {c.gain_q50:+.4f} / {c.gain_q90:+.4f}"),
                 ("P(gain > 0)", "– (no change)" if c.is_baseline
                  else f"{c.p_gain_positive:.2f}")]
+        if c.p_net_positive is not None:
+            rows.append(("P(net > 0)", f"{c.p_net_positive:.2f}"))
         if c.net_mean_usd is not None:
             rows.append(("expected net value", usd(c.net_mean_usd)
                          + (f" (ROI {c.roi:.1f}×)" if c.roi is not None else "")))
@@ -155,7 +218,9 @@ class Recommendation:
 
     def text(self) -> str:
         """The recommendation and its reasons as plain text."""
-        lines = [f"Recommendation: {self.chosen.label}"]
+        lines = [f"Recommendation: {self.headline}"]
+        if self.summary:
+            lines.append(f"  {self.summary}")
         lines += [f"  - {r}" for r in self.reasons]
         return "\n".join(lines)
 
@@ -207,9 +272,12 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
         guard_n = sum(1 for _, why in plan.excluded if any("guardrail" in w for w in why))
         dead_n = sum(1 for _, why in plan.excluded if any("deadline" in w for w in why))
         pool_n = sum(1 for _, why in plan.excluded if any("unlabeled" in w for w in why))
+        loss_n = sum(1 for _, why in plan.excluded if any("max_p_loss" in w for w in why))
         out.append(f"{len(plan.excluded)} of {len(opts.options)} options were excluded "
                    f"(over budget: {budget_n}, guardrails: {guard_n}, deadline: {dead_n}"
-                   + (f", unlabeled pool: {pool_n}" if pool_n else "") + ").")
+                   + (f", unlabeled pool: {pool_n}" if pool_n else "")
+                   + (f", may lose money (decision.max_p_loss): {loss_n}" if loss_n else "")
+                   + ").")
     out += list(plan.notes)
     if rounds is not None:
         one, mu = rounds.one_shot, rounds.multi
@@ -246,6 +314,63 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
     return out
 
 
+def summary_sentence(opts: OptionSet, plan: BudgetPlan, staged: StagedPlan | None,
+                     curves: StudyCurves) -> str:
+    """One sentence a manager reads: what to do, the chance it pays off and what could
+    make it wrong ("" without money: then the reasons say it).
+
+    Example:
+        >>> import pandas as pd
+        >>> from dataroi.spec import CostSpec
+        >>> from dataroi.value import fit_study_curves
+        >>> rows = [{"model": "a", "n_train": n, "repeat": r, "metric": "accuracy",
+        ...          "value": 0.9 - 1.5 / n ** 0.5 + 0.002 * r}
+        ...         for n in (64, 128, 256, 512) for r in range(3)]
+        >>> curves = fit_study_curves(pd.DataFrame(rows), metric="accuracy")
+        >>> rec = decide(curves, CostSpec(price_per_label_usd=50, value_per_point_usd=10))
+        >>> rec.summary.startswith("Keep a and buy no labels")
+        True
+    """
+    c, r = plan.chosen, plan.runner_up
+    if not opts.has_money:
+        return ""
+    m = opts.metric
+    value_per_unit = CostModel(opts.costs).value_usd(1.0)
+    if staged is not None and staged.recommended:
+        return (f"Label {staged.first_labels:,} more items now ({usd(staged.first_cost_usd)}),"
+                f" re-measure, then decide: worth {usd(staged.evoi_usd)} more than "
+                f"deciding today, and it ends with more money than staying with P = "
+                f"{staged.p_net_positive:.2f}; it could be wrong if the curves flatten right "
+                f"after today's size, which would make the first round "
+                f"({usd(staged.first_cost_usd)}) a loss.")
+    if c.is_baseline:
+        if r is None or r.net_mean_usd is None:
+            return f"Keep {c.model} and buy no labels: there is no other option."
+        return (f"Keep {c.model} and buy no labels: no change is expected to pay for "
+                f"itself; the best one ({r.label}) would end with more money than staying "
+                f"with P = {r.p_net_positive:.2f} and expects {usd(r.net_mean_usd)}.")
+    breakeven = c.cost_usd / value_per_unit if value_per_unit else float("nan")
+    if c.delta_n > 0:
+        why = (f"it loses money if {c.model} ends less than {breakeven:+.4f} {m} above "
+               f"{opts.current_model} today at {c.n_total:,} labels (the forecast's median "
+               f"is {c.gain_q50:+.4f}, its 5 % quantile {c.gain_q05:+.4f})")
+        if c.model in curves.forecasts:
+            why += (", as when a curve flattens sooner than the similar curves dataroi "
+                    "learned from did")
+    else:
+        why = (f"it loses money if {c.model}'s real lead over {opts.current_model} is "
+               f"under {breakeven:+.4f} {m} (measured {c.gain_mean:+.4f}, 5 % quantile "
+               f"{c.gain_q05:+.4f})")
+    if c.switch and c.delta_n > 0:
+        lead = curves.observed_today(c.model) - curves.observed_today(opts.current_model)
+        why += (f", or if {c.model}'s lead today ({curves.sign * lead:+.4f}, over "
+                f"{len(curves.paired_today(c.model, opts.current_model))} repeats) is "
+                "noise")
+    return (f"{c.label[0].upper() + c.label[1:]}: expected net value {usd(c.net_mean_usd)}, "
+            f"and it ends with more money than staying with P = {c.p_net_positive:.2f}; "
+            f"{why}.")
+
+
 def decide(
     curves: StudyCurves,
     costs: CostSpec | None = None,
@@ -256,6 +381,7 @@ def decide(
     risk: float | None = None,
     rule: str | None = None,
     current_model: str | None = None,
+    max_p_loss: float | None = None,
     add: Sequence[int] | None = None,
     grid: Sequence[float] = DEFAULT_GRID,
     n_draws: int = 2000,
@@ -270,7 +396,8 @@ def decide(
         curves: fitted curves (:func:`dataroi.value.fit_study_curves`).
         costs: the cost spec.
         decision: the decision rule (default: an empty one).
-        budget_usd, target, risk, rule, current_model, add: overrides of ``decision``.
+        budget_usd, target, risk, rule, current_model, max_p_loss, add: overrides of
+            ``decision``.
         grid: multiples of today's labels considered.
         n_draws: joint draws per model.
         strategies: curves of acquisition arms; adds "label by <strategy>" options (see
@@ -283,7 +410,8 @@ def decide(
     """
     d = decision or DecisionSpec()
     over = {k: v for k, v in {"budget_usd": budget_usd, "target": target, "risk": risk,
-                              "rule": rule, "current_model": current_model}.items()
+                              "rule": rule, "current_model": current_model,
+                              "max_p_loss": max_p_loss}.items()
             if v is not None}
     if add:
         over["add"] = tuple(sorted(set(d.add) | {int(a) for a in add}))
@@ -293,12 +421,14 @@ def decide(
                          f"'{curves.metric}'")
     if d.target is not None:
         check_target(curves, d.target)
-    costs = costs or CostSpec()
+    # a CostSpec built in Python is checked like the YAML one (and its model names)
+    costs = parse_costs(costs, models=curves.models) if costs is not None else CostSpec()
     opts = evaluate_options(curves, costs, current_model=d.current_model, add=d.add,
                             grid=grid, target=d.target, n_draws=n_draws,
                             strategies=strategies)
     plan = plan_budget(opts, rule=d.rule, budget_usd=d.budget_usd, risk=d.risk,
-                       guardrails=d.guardrails or GuardrailSpec())
+                       guardrails=d.guardrails or GuardrailSpec(),
+                       max_p_loss=d.max_p_loss if d.max_p_loss < 1.0 else None)
     rounds = None
     if d.target is not None and costs.price_per_label_usd is not None:
         rounds = plan_rounds(curves, d.target, costs, model=plan.chosen.model,
@@ -312,11 +442,16 @@ def decide(
         comparisons = [p["summary"] for p in cmp.pairs
                        if opts.current_model in (p["a"], p["b"])]
     reasons = _reasons(opts, plan, rounds, comparisons)
+    staged = plan_staged(curves, opts, plan, n_outer=n_draws)
+    if staged is not None and (staged.recommended or not plan.chosen.is_baseline):
+        reasons.insert(2, staged.sentence())
     if backtest is not None:
         reasons.append(_backtest_reason(backtest, {plan.chosen.model, opts.current_model}))
     hashes = {
         "trials": curves.input_hash,
-        "curves": canonical_hash({m: curves.fits[m].to_dict() for m in curves.models}),
+        "curves": canonical_hash({m: curves.fits[m].to_dict() for m in curves.models}
+                                 | ({"gain_model": curves.gain_model}
+                                    if curves.gain_model else {})),
         "costs": canonical_hash(costs.to_dict()),
         "rule": canonical_hash(dataclasses.replace(d, metric=d.metric or curves.metric)
                                .rule_dict()),
@@ -326,7 +461,9 @@ def decide(
                           plan=plan, options=opts, rounds=rounds,
                           comparisons=tuple(comparisons), reasons=tuple(reasons),
                           hashes=hashes,
-                          backtest=backtest.to_dict() if backtest is not None else None)
+                          backtest=backtest.to_dict() if backtest is not None else None,
+                          staged=staged,
+                          summary=summary_sentence(opts, plan, staged, curves))
 
 
 def check_target(curves: StudyCurves, target: float) -> None:

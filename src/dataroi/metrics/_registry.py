@@ -1,9 +1,12 @@
 """The metric registry: every metric a study can score, with what it needs.
 
 A metric declares the task it fits (classification or regression), what it reads from
-the model (hard labels, probabilities, or a score), and whether higher is better. Scoring
-works on *full-width* probabilities (one column per class of the whole data set, in
-label-code order), so a model trained on a subset that lacks a class still scores.
+the model (hard labels, probabilities, or a score), whether higher is better and the
+range of its values. Scoring works on *full-width* probabilities (one column per class of
+the whole data set, in label-code order), so a model trained on a subset that lacks a
+class still scores. A binary metric of "the positive class" (average precision, Brier)
+reads code 1: the label that sorts last (1, True, "Yes"). A metric that is undefined on
+the test set at hand (a single class in it) scores NaN.
 
 Example:
     >>> import numpy as np
@@ -43,6 +46,7 @@ class Metric:
             ``"score"`` (probabilities if available, else ``decision_function``).
         higher_is_better: direction of improvement.
         description: one line for ``dataroi init`` and error messages.
+        value_range: ``(low, high)``, the values it can take (``±inf`` where unbounded).
     """
 
     name: str
@@ -51,6 +55,30 @@ class Metric:
     higher_is_better: bool
     description: str
     _fn: Callable[..., float]
+    value_range: tuple[float, float] = (-math.inf, math.inf)
+
+    @property
+    def best_value(self) -> float:
+        """The best value the metric can take (1 for accuracy and MCC, 0 for an error).
+
+        Example:
+            >>> get_metric("mcc").best_value, get_metric("log_loss").best_value
+            (1.0, 0.0)
+        """
+        low, high = self.value_range
+        return float(high if self.higher_is_better else low)
+
+    @property
+    def unit_interval(self) -> bool:
+        """Whether the values lie in [0, 1] with higher better (accuracy, ROC AUC,
+        average precision; not MCC, which reaches -1): the scale that curve forecasts
+        learned on such metrics assume.
+
+        Example:
+            >>> get_metric("average_precision").unit_interval, get_metric("mcc").unit_interval
+            (True, False)
+        """
+        return self.higher_is_better and self.value_range == (0.0, 1.0)
 
     def score(
         self,
@@ -124,6 +152,33 @@ def _roc_auc(y, *, pred, proba, n_classes):
     return float(np.mean(aucs))
 
 
+def _classes_present(y: np.ndarray) -> np.ndarray:
+    """The classes in ``y``; a ValueError (NaN score) when there is only one."""
+    present = np.unique(np.asarray(y))
+    if len(present) < 2:
+        raise UsageError("a single class in the test set")
+    return present
+
+
+def _average_precision(y, *, pred, proba, n_classes):
+    from sklearn.metrics import average_precision_score
+
+    y = np.asarray(y)
+    present = _classes_present(y)
+    if n_classes == 2:  # the positive class: code 1, the label that sorts last
+        return average_precision_score(y == 1, proba[:, 1])
+    # one-vs-rest, macro average over the classes present in the test set (sklearn's
+    # average="macro" on a label-binarised target when every class is present)
+    return float(np.mean([average_precision_score(y == c, proba[:, c]) for c in present]))
+
+
+def _mcc(y, *, pred, proba, n_classes):
+    from sklearn.metrics import matthews_corrcoef
+
+    _classes_present(y)
+    return matthews_corrcoef(y, pred)
+
+
 def _log_loss(y, *, pred, proba, n_classes):
     from sklearn.metrics import log_loss
 
@@ -161,34 +216,47 @@ def _rmse(y, *, pred, proba, n_classes):
     return float(np.sqrt(np.mean((np.asarray(y, float) - np.asarray(pred, float)) ** 2)))
 
 
+_UNIT = (0.0, 1.0)
+_NON_NEGATIVE = (0.0, math.inf)
+
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
         Metric("accuracy", "classification", "pred", True, "share of correct labels",
-               _sk("accuracy_score")),
+               _sk("accuracy_score"), _UNIT),
         Metric("balanced_accuracy", "classification", "pred", True,
-               "mean recall over classes", _sk("balanced_accuracy_score")),
+               "mean recall over classes", _sk("balanced_accuracy_score"), _UNIT),
         Metric("f1_macro", "classification", "pred", True, "unweighted mean F1 over classes",
-               _f1_macro),
+               _f1_macro, _UNIT),
         Metric("roc_auc", "classification", "score", True,
-               "ROC AUC (binary; one-vs-rest macro for several classes)", _roc_auc),
+               "ROC AUC (binary; one-vs-rest macro for several classes)", _roc_auc, _UNIT),
+        Metric("average_precision", "classification", "score", True,
+               "PR AUC: average precision (binary; one-vs-rest macro for several classes)",
+               _average_precision, _UNIT),
+        Metric("mcc", "classification", "pred", True,
+               "Matthews correlation coefficient of the labels, -1 to 1 (0: chance)",
+               _mcc, (-1.0, 1.0)),
         Metric("log_loss", "classification", "proba", False, "cross-entropy of probabilities",
-               _log_loss),
+               _log_loss, _NON_NEGATIVE),
         Metric("brier", "classification", "proba", False,
                "Brier score (binary: of the positive class; else summed over classes)",
-               _brier),
+               _brier, (0.0, 2.0)),
         Metric("ece", "classification", "proba", False,
                "expected calibration error, top label, 15 bins",
-               lambda y, *, pred, proba, n_classes: expected_calibration_error(y, proba)),
+               lambda y, *, pred, proba, n_classes: expected_calibration_error(y, proba),
+               _UNIT),
         Metric("r2", "regression", "pred", True, "coefficient of determination",
-               _sk("r2_score")),
-        Metric("rmse", "regression", "pred", False, "root mean squared error", _rmse),
+               _sk("r2_score"), (-math.inf, 1.0)),
+        Metric("rmse", "regression", "pred", False, "root mean squared error", _rmse,
+               _NON_NEGATIVE),
         Metric("mae", "regression", "pred", False, "mean absolute error",
-               _sk("mean_absolute_error")),
+               _sk("mean_absolute_error"), _NON_NEGATIVE),
     ]
 }
 
-_ALIASES = {"f1": "f1_macro", "auc": "roc_auc", "brier_score": "brier", "logloss": "log_loss"}
+_ALIASES = {"f1": "f1_macro", "auc": "roc_auc", "brier_score": "brier", "logloss": "log_loss",
+            "pr_auc": "average_precision", "ap": "average_precision",
+            "matthews_corrcoef": "mcc"}
 
 
 def metric_names(task: Task | None = None) -> list[str]:

@@ -54,11 +54,18 @@ def _xy(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[list[float], list[float]]
 
 
 def _log_x(ax: Any) -> None:
-    """Log-scaled x axis with plain tick labels (``500``, ``2k``), no crowded minors."""
+    """Log-scaled x axis with plain tick labels (``500``, ``2k``), no crowded minors: 1-2-5
+    ticks on a wide axis, decades only on a narrow one (labels never overlap)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+    lo, hi = ax.get_xlim()
+    decades = math.log10(max(hi, 1e-9) / max(lo, 1e-9)) if lo > 0 else 3.0
+    width_in = ax.get_position().width * ax.figure.get_figwidth()
+    # a 1-2-5 label needs about a third of an inch: keep it where there is room
+    dense = width_in / max(decades * 3.0, 1.0) >= 0.45
+    ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0) if dense
+                                          else (1.0,)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _fmt_n(v)))
     ax.xaxis.set_minor_formatter(NullFormatter())
 
@@ -206,7 +213,18 @@ class LearningCurveDisplay:
                         xycoords=("axes fraction", "data"), ha="left", va="bottom",
                         fontsize=7, color="black")
         if focus and info.get("focus_ylim"):
-            ax.set_ylim(*info["focus_ylim"])
+            lo, hi = info["focus_ylim"]
+            ax.set_ylim(lo, hi)
+            below = sum(1 for m in shown for v in m["points"]["value"]
+                        if v is not None and v < lo)
+            above = sum(1 for m in shown for v in m["points"]["value"]
+                        if v is not None and v > hi)
+            if below or above:
+                parts = ([f"{below} point{'s' * (below != 1)} below"] if below else []) + (
+                    [f"{above} above"] if above else [])
+                ax.annotate(f"{' and '.join(parts)} the zoomed axis (the smallest sizes)",
+                            (0.01, 0.01), xycoords="axes fraction", ha="left",
+                            va="bottom", fontsize=7, color=REFERENCE)
         _log_x(ax)
         ax.set_xlabel(info["xlabel"])
         ax.set_ylabel(info["ylabel"])

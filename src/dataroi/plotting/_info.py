@@ -55,10 +55,11 @@ def _nums(values: Any) -> list[float | None]:
     return [_num(v) for v in np.asarray(values, dtype=float).ravel()]
 
 
-def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
+def _mean_ci(values: np.ndarray, test_se: float | None = None
+             ) -> tuple[float, float, float]:
     from dataroi.trial import mean_ci
 
-    return mean_ci(values)
+    return mean_ci(values, test_se=test_se)
 
 
 def learning_curve_info(
@@ -93,10 +94,10 @@ def learning_curve_info(
     Returns:
         ``{"metric", "higher_is_better", "xlabel", "ylabel", "current_n", "pool_size",
         "horizon_n", "target", "models": [...]}``; each model holds ``points`` (one per
-        repeat and size), ``mean`` (mean and 95 % CI over repeats), ``extrapolation``
-        (median and 50 % / 90 % bands on a log grid, or None), ``tipping``, ``style``
-        and ``train_mean`` (the mean score on the training rows per size, or None when
-        the trials did not record it).
+        repeat and size), ``mean`` (mean and 95 % CI: the repeats' spread and the test
+        set's sampling noise), ``extrapolation`` (median and 50 % / 90 % bands on a log
+        grid, or None), ``tipping``, ``style`` and ``train_mean`` (the mean score on the
+        training rows per size, or None when the trials did not record it).
     """
     sub = trials[(trials["metric"] == metric)]
     models = list(curves.models) if curves is not None else list(dict.fromkeys(sub["model"]))
@@ -118,6 +119,9 @@ def learning_curve_info(
     if horizon_n is None and current_n is not None:
         horizon_n = 9 * int(current_n)
     styles = model_styles(models)
+    from dataroi.trial import holdout_noise
+
+    noise = holdout_noise(trials, metric, curves.test_boot if curves is not None else None)
     out_models = []
     for m in models:
         ms = sub[sub["model"] == m]
@@ -131,7 +135,8 @@ def learning_curve_info(
         if curves is not None and m in curves.bounds:
             best = curves.bounds[m][1] if higher_is_better else curves.bounds[m][0]
         for n, g in ok.groupby("n_train", sort=True):
-            mu, lo, hi = _mean_ci(g["value"].to_numpy(dtype=float))
+            mu, lo, hi = _mean_ci(g["value"].to_numpy(dtype=float),
+                                  noise.get((str(m), int(n))))
             if best is not None and math.isfinite(best):
                 lo, hi = (min(lo, best), min(hi, best)) if higher_is_better else (
                     max(lo, best), max(hi, best))
@@ -158,14 +163,25 @@ def learning_curve_info(
             l50, h50 = fit.interval(grid, 0.5)
             l90, h90 = fit.interval(grid, 0.9)
             clip = curves.clip if curves is not None else (lambda _m, v: v)
+            if curves is not None and m in curves.forecasts:
+                # beyond today the decisions use the learned forecast: so does the band
+                ahead = grid > curves.current_n
+                if ahead.any():
+                    q = np.quantile(curves.draws(m, grid[ahead], 2000),
+                                    [0.5, 0.25, 0.75, 0.05, 0.95], axis=0)
+                    for arr, row in zip((med, l50, h50, l90, h90), q, strict=True):
+                        arr[ahead] = row
             extrap = {"n": [int(v) for v in grid], "median": _nums(med),
                       "low50": _nums(clip(m, l50)), "high50": _nums(clip(m, h50)),
                       "low90": _nums(clip(m, l90)), "high90": _nums(clip(m, h90))}
             added = (tipping or {}).get(m)
             if added is not None and current_n is not None and math.isfinite(added):
                 n_tip = float(current_n) + float(added)
+                at_tip = (np.median(curves.draws(m, [n_tip], 2000), axis=0)
+                          if curves is not None and m in curves.forecasts
+                          and n_tip > curves.current_n else fit.predict([n_tip]))
                 tip = {"added_n": int(added), "n": int(n_tip),
-                       "value": _num(clip(m, fit.predict([n_tip]))[0]),
+                       "value": _num(clip(m, at_tip)[0]),
                        "already_passed": added <= 0}
         out_models.append({
             "model": m, "style": styles[m], "points": points, "mean": mean,

@@ -5,8 +5,8 @@ forms of colour blindness; every model also gets its own marker and line style, 
 the charts read in greyscale too.
 
 Example:
-    >>> model_styles(["a", "b"])["b"]["color"]
-    '#E69F00'
+    >>> model_styles(["a", "b"])["b"]["color"] in OKABE_ITO
+    True
     >>> metric_axis_label("accuracy")
     'accuracy (proportion correct, 0–1; higher is better)'
 """
@@ -33,6 +33,8 @@ _UNITS = {
     "balanced_accuracy": "mean per-class recall, 0–1",
     "f1_macro": "macro F1, 0–1",
     "roc_auc": "ROC AUC, 0–1",
+    "average_precision": "average precision (PR AUC), 0–1",
+    "mcc": "Matthews correlation, −1 to 1",
     "log_loss": "nats per row",
     "brier": "mean squared probability error",
     "ece": "calibration error, 0–1",
@@ -43,11 +45,31 @@ _UNITS = {
 
 
 def model_styles(models: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """A colour, marker and line style per model, by position (stable for a study)."""
-    return {m: {"color": OKABE_ITO[i % (len(OKABE_ITO) - 1)],
-                "marker": _MARKERS[i % len(_MARKERS)],
-                "linestyle": _DASHES[(i // (len(OKABE_ITO) - 1)) % len(_DASHES)]}
-            for i, m in enumerate(models)}
+    """A colour, marker and line style per model, by its *name*: a model keeps its
+    colour in every report and chart, whatever other models are shown beside it (a
+    stable hash picks the colour; a model whose colour is taken by an earlier one in
+    ``models`` takes the next free one; beyond seven models the line styles vary).
+
+    Example:
+        >>> a = model_styles(["logreg", "hgb"])
+        >>> b = model_styles(["svm", "hgb", "logreg", "rf"])
+        >>> a["hgb"] == b["hgb"] and a["logreg"] == b["logreg"]
+        True
+    """
+    import hashlib
+
+    n_col = len(OKABE_ITO) - 1  # black is kept for reference lines
+    taken: set[int] = set()
+    out = {}
+    for i, m in enumerate(models):
+        slot = int(hashlib.sha256(str(m).encode()).hexdigest(), 16) % n_col
+        if len(taken) < n_col:
+            while slot in taken:
+                slot = (slot + 1) % n_col
+        taken.add(slot)
+        out[m] = {"color": OKABE_ITO[slot], "marker": _MARKERS[slot % len(_MARKERS)],
+                  "linestyle": _DASHES[(i // n_col) % len(_DASHES)]}
+    return out
 
 
 def metric_unit(metric: str) -> str:

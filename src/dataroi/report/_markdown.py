@@ -103,7 +103,9 @@ def _answer_md(a: dict[str, Any]) -> list[str]:
     if a.get("target") is not None:
         head.append(f"P({e(a['metric'])} {reach(a)} {a['target']})")
     if a.get("has_money"):
-        head += ["expected net", "5 % VaR"]
+        head += ["expected net", "P(net > 0)", "5 % VaR"]
+    if a.get("has_serving"):
+        head += ["predict ms / 1k rows", "model MB"]
     rows = []
     for o in a["options"]:
         label = f"{e(o['label'])} ({o['role']})"
@@ -115,7 +117,10 @@ def _answer_md(a: dict[str, Any]) -> list[str]:
         if a.get("target") is not None:
             r.append(fmt_num(o.get("p_target"), 2))
         if a.get("has_money"):
-            r += [fmt_money(o.get("net_mean_usd")), fmt_money(o.get("var05_usd"))]
+            r += [fmt_money(o.get("net_mean_usd")), fmt_num(o.get("p_net_positive"), 2),
+                  fmt_money(o.get("var05_usd"))]
+        if a.get("has_serving"):
+            r += [fmt_num(o.get("predict_ms_per_1k"), 3), fmt_num(o.get("model_mb"), 3)]
         rows.append(r)
     out += _table(head, rows)
     reg = a.get("registration") or {}
@@ -252,6 +257,7 @@ def _reproducibility_md(r: dict[str, Any]) -> list[str]:
         out += [f"- data: {_code(d['source'])}, target column {_code(d['target'])}, "
                 f"{fmt_int(d['n_rows'])} rows (pool {fmt_int(d['pool_size'])}, test "
                 f"{fmt_int(d['test_size'])})",
+                *([f"- preprocessing: {e(d['preprocess'])}"] if d.get("preprocess") else []),
                 f"- dataset fingerprint (SHA-256): {_code(d['fingerprint'])}",
                 f"- spec hash: {_code(r['spec_hash'])}"]
     if r.get("decision_rule"):

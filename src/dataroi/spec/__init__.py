@@ -2,11 +2,13 @@
 
 from dataroi.spec._load import load_spec, parse_costs, parse_decision, spec_from_dict
 from dataroi.spec._model import (
+    PREPROCESS_REVISION,
     CostSpec,
     DataSpec,
     DecisionSpec,
     GuardrailSpec,
     ModelSpec,
+    PreprocessSpec,
     ScheduleSpec,
     SliceSpec,
     SplitSpec,
@@ -15,11 +17,12 @@ from dataroi.spec._model import (
     canonical_hash,
 )
 from dataroi.spec._stress import NOISE_KINDS, STRATEGIES, is_annotation_source
-from dataroi.spec._template import DEMO_SPEC, TEMPLATE
+from dataroi.spec._template import DEMO_SPEC, TEMPLATE, decision_sections, metric_choices
 
 __all__ = [
     "DEMO_SPEC",
     "NOISE_KINDS",
+    "PREPROCESS_REVISION",
     "STRATEGIES",
     "TEMPLATE",
     "CostSpec",
@@ -27,14 +30,17 @@ __all__ = [
     "DecisionSpec",
     "GuardrailSpec",
     "ModelSpec",
+    "PreprocessSpec",
     "ScheduleSpec",
     "SliceSpec",
     "SplitSpec",
     "StudySpec",
     "VariantSpec",
     "canonical_hash",
+    "decision_sections",
     "is_annotation_source",
     "load_spec",
+    "metric_choices",
     "parse_costs",
     "parse_decision",
     "spec_from_dict",

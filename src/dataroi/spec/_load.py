@@ -32,6 +32,7 @@ from dataroi.spec._model import (
     DecisionSpec,
     GuardrailSpec,
     ModelSpec,
+    PreprocessSpec,
     ScheduleSpec,
     SplitSpec,
     StudySpec,
@@ -41,20 +42,24 @@ from dataroi.spec._stress import parse_slices, parse_stress
 __all__ = ["load_spec", "parse_costs", "parse_decision", "spec_from_dict"]
 
 _TOP = {"name", "data", "split", "models", "metrics", "schedule", "ledger", "description",
-        "costs", "decision", "stress", "slices"}
+        "costs", "decision", "stress", "slices", "preprocess"}
 _COSTS = {"price_per_label_usd", "labels_per_item", "adjudication_rate",
           "fixed_cost_per_round_usd", "labels_per_day", "deadline_days", "unlabeled_items",
           "compute_price_per_hour_usd", "retrains", "engineering_cost_usd",
           "value_per_point_usd", "point", "periods", "failure_penalty_usd"}
 _DECISION = {"metric", "target", "risk", "budget_usd", "rule", "current_model", "rounds",
-             "add", "guardrails"}
-_GUARDRAILS = {"min_gain_per_1k", "max_budget_usd", "min_p_gain"}
+             "add", "guardrails", "curves", "max_p_loss"}
+_CURVES = ("learned", "fitted")
+_GUARDRAILS = {"min_gain_per_1k", "max_budget_usd", "min_p_gain", "max_predict_ms_per_1k",
+               "max_model_mb"}
 _RULES = ("expected_net", "quantile10", "target")
 _DATA = {"source", "path", "target", "features", "task", "drop_missing_target", "float32"}
 _SPLIT = {"test_size", "stratify", "test_file", "group_column", "time_column"}
 _SCHEDULE = {"sizes", "geometric", "repeats", "seed"}
 _GEOMETRIC = {"min", "max", "count"}
 _MODEL = {"estimator", "params", "pipeline", "factory", "resources"}
+_PREPROCESS = {"mode", "max_onehot", "scale", "text_columns", "categorical_columns"}
+_PREPROCESS_MODES = ("auto", "none")
 _TASKS = ("auto", "classification", "regression")
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
@@ -147,6 +152,7 @@ def spec_from_dict(
     stress = parse_stress(raw.get("stress"), [m.name for m in models], problems,
                           base_dir=base_dir)
     slices = parse_slices(raw.get("slices"), problems)
+    preprocess = _parse_preprocess(raw.get("preprocess"), data, problems)
     if data is not None and data.features is not None:
         for where, col in (("stress.shift.column", next(
                 (v.params["column"] for v in stress if v.kind == "shift"), None)),
@@ -200,6 +206,7 @@ def spec_from_dict(
         decision=decision,
         stress=stress,
         slices=slices,
+        preprocess=preprocess,
     )
     return spec
 
@@ -251,6 +258,66 @@ def _parse_data(raw: Any, problems: list[str]) -> DataSpec | None:
         drop = False
     return DataSpec(source=source, target=target, features=features, task=task,
                     drop_missing_target=drop, float32=float32)
+
+
+def _parse_preprocess(raw: Any, data: DataSpec | None,
+                      problems: list[str]) -> PreprocessSpec:
+    """``preprocess:`` — a mapping, or the mode alone (``preprocess: none``)."""
+    if raw is None:
+        return PreprocessSpec()
+    if isinstance(raw, str) or raw is False:  # `preprocess: none` (or `false`)
+        raw = {"mode": raw or "none"}
+    raw = _mapping(raw, "preprocess", _PREPROCESS, problems)
+    if raw is None:
+        return PreprocessSpec()
+    w = "preprocess"
+    kw: dict[str, Any] = {}
+    mode = raw.get("mode", "auto")
+    if mode is False:  # YAML reads a bare `none`-like `off`/`no` as false
+        mode = "none"
+    if mode in _PREPROCESS_MODES:
+        kw["mode"] = mode
+    else:
+        close = difflib.get_close_matches(str(mode), _PREPROCESS_MODES, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        problems.append(f"{w}.mode: must be one of {', '.join(_PREPROCESS_MODES)}, "
+                        f"got {mode!r}{hint}")
+    kw["max_onehot"] = _number(raw, "max_onehot", w, problems, minimum=1, maximum=10_000,
+                               integer=True)
+    scale = raw.get("scale")
+    if scale is not None:
+        if isinstance(scale, bool):
+            kw["scale"] = scale
+        else:
+            problems.append(f"{w}.scale: must be true or false, got {scale!r}")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("text_columns", "categorical_columns"):
+        cols = raw.get(key)
+        if cols is None:
+            continue
+        if isinstance(cols, str):
+            cols = [cols]
+        if not isinstance(cols, list) or not all(isinstance(c, str) and c for c in cols):
+            problems.append(f"{w}.{key}: must be a list of column names, got {cols!r}")
+            continue
+        dup = sorted({c for c in cols if cols.count(c) > 1})
+        if dup:
+            problems.append(f"{w}.{key}: duplicated columns {dup}")
+        for i, c in enumerate(cols):
+            if data is not None and c == data.target:
+                problems.append(f"{w}.{key}[{i}]: '{c}' is the target column")
+            elif data is not None and data.features is not None and c not in data.features:
+                close = difflib.get_close_matches(c, list(data.features), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"{w}.{key}[{i}]: '{c}' is not in data.features{hint}")
+        lists[key] = tuple(dict.fromkeys(cols))
+    both = sorted(set(lists.get("text_columns", ())) & set(lists.get("categorical_columns",
+                                                                      ())))
+    if both:
+        problems.append(f"{w}: columns {both} are listed both in text_columns and in "
+                        "categorical_columns; keep each in one")
+    kw.update(lists)
+    return PreprocessSpec(**{k: v for k, v in kw.items() if v is not None})
 
 
 def _parse_split(raw: Any, problems: list[str]) -> SplitSpec | None:
@@ -633,6 +700,7 @@ def _parse_decision(raw: Any, problems: list[str]) -> DecisionSpec | None:
     kw["target"] = _number(raw, "target", w, problems, minimum=None)
     kw["risk"] = _number(raw, "risk", w, problems, strict=True, maximum=0.5)
     kw["budget_usd"] = _number(raw, "budget_usd", w, problems)
+    kw["max_p_loss"] = _number(raw, "max_p_loss", w, problems, maximum=1.0)
     kw["rounds"] = _number(raw, "rounds", w, problems, minimum=1, maximum=20, integer=True)
     rule = raw.get("rule")
     if rule is not None:
@@ -643,6 +711,13 @@ def _parse_decision(raw: Any, problems: list[str]) -> DecisionSpec | None:
                             f"got {rule!r}{hint}")
         else:
             kw["rule"] = rule
+    curves = raw.get("curves")
+    if curves is not None:
+        if curves in _CURVES:
+            kw["curves"] = curves
+        else:
+            problems.append(f"decision.curves: must be one of {', '.join(_CURVES)}, "
+                            f"got {curves!r}")
     cur = raw.get("current_model")
     if cur is not None:
         if isinstance(cur, str):
@@ -669,6 +744,9 @@ def _parse_decision(raw: Any, problems: list[str]) -> DecisionSpec | None:
                 "min_gain_per_1k": _number(g, "min_gain_per_1k", gw, problems, minimum=None),
                 "max_budget_usd": _number(g, "max_budget_usd", gw, problems),
                 "min_p_gain": _number(g, "min_p_gain", gw, problems, maximum=1.0),
+                "max_predict_ms_per_1k": _number(g, "max_predict_ms_per_1k", gw, problems,
+                                                 strict=True),
+                "max_model_mb": _number(g, "max_model_mb", gw, problems, strict=True),
             }
             kw["guardrails"] = GuardrailSpec(**{k: v for k, v in gkw.items()
                                                 if v is not None})

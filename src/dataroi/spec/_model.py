@@ -21,6 +21,7 @@ __all__ = [
     "DecisionSpec",
     "GuardrailSpec",
     "ModelSpec",
+    "PreprocessSpec",
     "ScheduleSpec",
     "SliceSpec",
     "SplitSpec",
@@ -28,6 +29,11 @@ __all__ = [
     "VariantSpec",
     "canonical_hash",
 ]
+
+#: The revision of what ``preprocess: {mode: auto}`` does to a table; it is part of every
+#: model's identity while preprocessing is on, so bumping it re-runs those trials. Bump it
+#: whenever the encoders chosen for a kind of column, or their settings, change.
+PREPROCESS_REVISION = 1
 
 TaskName = Literal["auto", "classification", "regression"]
 
@@ -124,13 +130,95 @@ class ModelSpec:
 
     @property
     def model_hash(self) -> str:
-        """Hash of what the model *is* (not of its name); changing params re-plans it."""
+        """Hash of what the model *is* (not of its name); changing params re-plans it.
+
+        This is the spec's part of the identity; :meth:`StudySpec.model_hash` adds the
+        source of the user's own modules the model names, and the preprocessing.
+        """
         d = self.to_dict()
         d.pop("name")
         if "pipeline" in d:
             for step in d["pipeline"]:
                 step.pop("name", None)
         return canonical_hash(d)[:16]
+
+    def import_paths(self) -> list[str]:
+        """Every import path the model names (its pipeline's steps' too), in order.
+
+        Example:
+            >>> step = ModelSpec("s", estimator="sklearn.preprocessing.StandardScaler")
+            >>> ModelSpec("m", pipeline=(step,)).import_paths()
+            ['sklearn.preprocessing.StandardScaler']
+        """
+        own = [p for p in (self.estimator, self.factory) if p]
+        return own + [p for step in self.pipeline or () for p in step.import_paths()]
+
+    def source_digests(self, search_path: str | None = None) -> dict[str, str]:
+        """module → SHA-256 of its file, for the modules of the user's project that the
+        model's import paths name (found beside the spec first, ``search_path``, without
+        running them); libraries are left out: their versions are recorded with each
+        trial's environment.
+
+        Example:
+            >>> ModelSpec("lr", estimator="sklearn.linear_model.LogisticRegression"
+            ...           ).source_digests()
+            {}
+        """
+        from dataroi._imports import source_digest, split_import_path
+
+        out: dict[str, str] = {}
+        for path in self.import_paths():
+            digest = source_digest(path, search_path=search_path)
+            if digest is not None:
+                out[split_import_path(path)[0]] = digest
+        return out
+
+
+@dataclass(frozen=True)
+class PreprocessSpec:
+    """``preprocess:`` — how a table's columns are made ready for the models.
+
+    With ``mode: auto`` (the default), a trial whose data has text, categorical, missing
+    or infinite values fits a preprocessing step on its own training rows, in front of
+    the model (:mod:`dataroi.trial._preprocess`). A model that brings its own column
+    handling (a pipeline starting with a ``ColumnTransformer``, an encoder, an imputer,
+    a text vectorizer, ...) is left as it is. ``mode: none`` passes the table to the
+    models untouched. The section is the same for every model of a study, and while it
+    is on it is part of every model's identity (changing it re-runs the trials).
+
+    Attributes:
+        mode: ``auto`` or ``none``.
+        max_onehot: a categorical column with at most this many levels is one-hot
+            encoded; one with more is target encoded (or, when its values are free text
+            of several words, TF-IDF encoded).
+        scale: standardise the numeric columns (when preprocessing applies at all);
+            harmless for tree models, which split the same rows either way, and what
+            makes a linear model converge on raw amounts such as incomes.
+        text_columns: columns to treat as free text (TF-IDF) whatever they look like.
+        categorical_columns: columns to treat as categories (also numeric codes such as
+            zip codes), one-hot or target encoded by their number of levels.
+
+    Example:
+        >>> PreprocessSpec().to_dict()["mode"], PreprocessSpec(mode="none").enabled
+        ('auto', False)
+    """
+
+    mode: str = "auto"
+    max_onehot: int = 30
+    scale: bool = True
+    text_columns: tuple[str, ...] = ()
+    categorical_columns: tuple[str, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        """Whether preprocessing may apply (``mode`` is not ``none``)."""
+        return self.mode != "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (shipped to workers; hashed into model identities)."""
+        return {"mode": self.mode, "max_onehot": self.max_onehot, "scale": self.scale,
+                "text_columns": list(self.text_columns),
+                "categorical_columns": list(self.categorical_columns)}
 
 
 @dataclass(frozen=True)
@@ -242,11 +330,21 @@ class GuardrailSpec:
         min_gain_per_1k: minimum expected gain per 1,000 added labels (metric units).
         max_budget_usd: maximum total cost of an option.
         min_p_gain: minimum probability that the option improves the metric.
+        max_predict_ms_per_1k: maximum prediction time per 1,000 rows (ms) of the model
+            an option ends with (from the trials' timings, at its training size).
+        max_model_mb: maximum pickled size (MB) of that model.
     """
 
     min_gain_per_1k: float | None = None
     max_budget_usd: float | None = None
     min_p_gain: float | None = None
+    max_predict_ms_per_1k: float | None = None
+    max_model_mb: float | None = None
+
+
+#: The default ``decision.max_p_loss`` (chosen by leave-data-set-out regret on the curve
+#: corpus: ``benchmarks/bench_decisions.py``).
+DEFAULT_MAX_P_LOSS = 1.0
 
 
 @dataclass(frozen=True)
@@ -266,6 +364,12 @@ class DecisionSpec:
         rounds: labeling rounds of the multi-round (LOC) plan.
         add: extra numbers of added labels to consider besides the default grid.
         guardrails: see :class:`GuardrailSpec`.
+        max_p_loss: the largest probability of losing money an option that spends may
+            have (P(net < 0); options above it are excluded; 1 turns the check off).
+        curves: how curves continue beyond today's size: ``learned`` (the gain
+            forecast learned on the curve corpus, where the metric is bounded in [0, 1]
+            with higher better; the fitted families elsewhere) or ``fitted`` (the fitted
+            curve families only).
 
     Example:
         >>> DecisionSpec(target=0.9, risk=0.1).rule_dict()["target"]
@@ -281,12 +385,45 @@ class DecisionSpec:
     rounds: int = 3
     add: tuple[int, ...] = ()
     guardrails: GuardrailSpec = field(default_factory=GuardrailSpec)
+    max_p_loss: float = DEFAULT_MAX_P_LOSS
+    curves: str = "learned"
 
     def rule_dict(self) -> dict[str, Any]:
-        """The rule as plain data (what pre-registration hashes)."""
+        """The rule as plain data (what pre-registration hashes).
+
+        A whole amount is an integer (``budget_usd: 20000`` in the spec and ``--budget
+        20000`` on the command line, a float, are the same rule), and the settings added
+        after rules were first registered (``max_p_loss``, ``curves``, the serving
+        guardrails) are left out while at their defaults, so a rule registered earlier
+        keeps its hash.
+
+        Example:
+            >>> a = DecisionSpec(budget_usd=20000).rule_dict()
+            >>> a == DecisionSpec(budget_usd=20000.0).rule_dict(), a["budget_usd"]
+            (True, 20000)
+            >>> "max_p_loss" in a, "max_p_loss" in DecisionSpec(max_p_loss=0.2).rule_dict()
+            (False, True)
+        """
         d = asdict(self)
-        d["add"] = list(self.add)
+        d["add"] = [int(a) for a in self.add]
+        d["rounds"] = int(self.rounds)
+        for key in ("target", "risk", "budget_usd", "max_p_loss"):
+            d[key] = _whole(d[key])
+        d["guardrails"] = {k: _whole(v) for k, v in d["guardrails"].items()}
+        for key, default in (("max_p_loss", DEFAULT_MAX_P_LOSS), ("curves", "learned")):
+            if d[key] == default:
+                del d[key]
+        for key in ("max_predict_ms_per_1k", "max_model_mb"):
+            if d["guardrails"][key] is None:
+                del d["guardrails"][key]
         return d
+
+
+def _whole(v: float | None) -> float | int | None:
+    """A whole number as an int (what a YAML spec gives), else the float."""
+    if v is None:
+        return None
+    return int(v) if float(v).is_integer() else float(v)
 
 
 @dataclass(frozen=True)
@@ -353,12 +490,15 @@ class StudySpec:
         name: study name (the ledger keys studies by it).
         data, split, models, metrics, schedule: the parts above; ``metrics[0]`` is primary.
         ledger: ledger URL or path from the spec (None: ``.dataroi/ledger.db`` beside it).
-        base_dir: directory relative paths are resolved against (the spec's folder).
+        base_dir: directory relative paths are resolved against (the spec's folder);
+            the modules in it are importable by the models' import paths.
         source_text: the YAML text as written (kept in the ledger).
         costs: the cost model (``costs:``), or None.
         decision: the pre-registered decision rule (``decision:``), or None.
         stress: the stress arms (``stress:``): label noise, class prior, shift, acquisition.
         slices: per-slice analysis (``slices:``), or None.
+        preprocess: how the table's columns are made ready for the models
+            (``preprocess:``; see :class:`PreprocessSpec`).
 
     ``costs`` and ``decision`` are not part of :meth:`to_dict` nor of :attr:`spec_hash`:
     changing them never re-runs trials.
@@ -377,6 +517,7 @@ class StudySpec:
     decision: DecisionSpec | None = None
     stress: tuple[VariantSpec, ...] = ()
     slices: SliceSpec | None = None
+    preprocess: PreprocessSpec = field(default_factory=PreprocessSpec)
 
     def to_dict(self) -> dict[str, Any]:
         """The normalized spec as plain data (without file-system location)."""
@@ -397,6 +538,8 @@ class StudySpec:
             **({"stress": [{"arm": v.name, **v.to_dict()} for v in self.stress]}
                if self.stress else {}),
             **({"slices": asdict(self.slices)} if self.slices else {}),
+            **({"preprocess": self.preprocess.to_dict()}
+               if self.preprocess != PreprocessSpec() else {}),
         }
 
     @property
@@ -409,6 +552,38 @@ class StudySpec:
             if v.name == name:
                 return v
         raise UnknownNameError(name)
+
+    def model_hash(self, name: str) -> str:
+        """The identity a model's trials are planned and found under.
+
+        The model's own :attr:`ModelSpec.model_hash`, combined with the content of the
+        user's own modules it names (:meth:`ModelSpec.source_digests`, looked up beside
+        the spec: editing a factory's file re-runs that model's trials; moving the
+        folder does not; a model made only of library classes keeps its own hash). With
+        preprocessing on (the default), that is combined with the ``preprocess:`` section
+        and :data:`PREPROCESS_REVISION`; with ``mode: none``, it stands alone (the
+        identity trials had before preprocessing existed, so they are reused).
+
+        Example:
+            >>> lr = ModelSpec("lr", estimator="sklearn.linear_model.LogisticRegression")
+            >>> spec = StudySpec("s", DataSpec("x.csv"), SplitSpec(), (lr,), ("accuracy",),
+            ...                  ScheduleSpec(sizes=(10,)))
+            >>> from dataclasses import replace
+            >>> off = PreprocessSpec(mode="none")
+            >>> spec.model_hash("lr") == lr.model_hash
+            False
+            >>> replace(spec, preprocess=off).model_hash("lr") == lr.model_hash
+            True
+        """
+        model = self.model(name)
+        own = model.model_hash
+        sources = model.source_digests(self.base_dir)
+        if sources:
+            own = canonical_hash({"model": own, "sources": sources})[:16]
+        if not self.preprocess.enabled:
+            return own
+        return canonical_hash({"model": own, "preprocess": self.preprocess.to_dict(),
+                               "revision": PREPROCESS_REVISION})[:16]
 
     def model(self, name: str) -> ModelSpec:
         for m in self.models:

@@ -12,10 +12,14 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Iterable
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["capture_environment", "diff_environments"]
+if TYPE_CHECKING:
+    from dataroi.spec import StudySpec
+
+__all__ = ["capture_environment", "diff_environments", "model_modules"]
 
 _PACKAGES = ("dataroi", "numpy", "scipy", "pandas", "scikit-learn", "threadpoolctl",
              "joblib", "SQLAlchemy", "pyarrow", "xgboost", "lightgbm", "catboost")
@@ -48,14 +52,54 @@ def _git_commit(directory: str | None) -> dict[str, Any] | None:
         return None
 
 
-def capture_environment(project_dir: str | None = None) -> dict[str, Any]:
+def model_modules(spec: StudySpec) -> list[str]:
+    """The library modules the spec's models name (every import path, pipeline steps
+    too); the user's own modules are left out (their content is in the model's hash).
+
+    Example:
+        >>> from dataroi.spec import spec_from_dict
+        >>> model_modules(spec_from_dict({"data": "sklearn:iris",
+        ...     "schedule": {"sizes": [20]},
+        ...     "models": {"lr": "sklearn.linear_model.LogisticRegression"}}))
+        ['sklearn.linear_model']
+    """
+    from dataroi._imports import source_digest, split_import_path
+
+    out: list[str] = []
+    for model in spec.models:
+        for path in model.import_paths():
+            try:
+                name = split_import_path(path)[0]
+            except ImportError:
+                continue
+            if name not in out and source_digest(path, search_path=spec.base_dir) is None:
+                out.append(name)
+    return out
+
+
+def _distributions(modules: Iterable[str]) -> list[str]:
+    """The installed distributions that provide these top-level modules (e.g. a model's
+    ``skorch`` → ``skorch``), beyond the packages always recorded."""
+    wanted = ({m.split(".")[0] for m in modules} - {"sklearn", "dataroi"}
+              - set(sys.stdlib_module_names))
+    if not wanted:
+        return []
+    provided = metadata.packages_distributions()
+    return sorted({d for m in wanted for d in provided.get(m, ())} - set(_PACKAGES))
+
+
+def capture_environment(project_dir: str | None = None, *,
+                        modules: Iterable[str] = ()) -> dict[str, Any]:
     """Describe this process's environment as plain data (stored once per distinct value).
 
     Args:
         project_dir: the user's project folder (the spec's), for its git commit.
+        modules: the modules the models name; the versions of the installed packages
+            that provide them are recorded too (a library model's code is identified by
+            its version; the user's own modules by their content, in the model's hash).
     """
     packages = {}
-    for name in _PACKAGES:
+    for name in (*_PACKAGES, *_distributions(modules)):
         try:
             packages[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

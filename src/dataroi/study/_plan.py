@@ -3,6 +3,12 @@
 Stress arms (``stress:`` in the spec) are planned like models named ``"<model>[<label>]"``;
 an arm takes its base model's estimator seed, so it is paired with the clean trial.
 
+A model run again on purpose (``dataroi run --rerun MODEL``) gets a new identity: the
+ledger keeps a ``rerun`` document per model and generation (:data:`RERUN_DOCUMENT`), and
+the plan salts the model's hash with the latest generation recorded for its current
+identity, so its trials (and its arms') are planned anew while the earlier, finished
+trials stay in the ledger untouched (superseded: the plan no longer reads them).
+
 Example:
     >>> from dataroi.spec import spec_from_dict
     >>> spec = spec_from_dict({"data": "sklearn:iris", "schedule": {"sizes": [20, 40],
@@ -14,15 +20,19 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+from typing import Any
 
 from dataroi.exceptions import SpecError
 from dataroi.ledger import PlannedTrial
 from dataroi.spec import StudySpec, VariantSpec, canonical_hash
 from dataroi.trial import TrialKey, estimator_seed, subset_seed
 
-__all__ = ["Plan", "arm_hash", "arm_model", "make_plan"]
+__all__ = ["RERUN_DOCUMENT", "Plan", "arm_hash", "arm_model", "make_plan", "rerun_generation",
+           "rerun_hash"]
 
 
 @dataclass(frozen=True)
@@ -67,12 +77,46 @@ class Plan:
         return subset_seed(root, repeat)
 
 
+#: The kind of the ledger document that records a model run again on purpose:
+#: ``{"model": name, "base_hash": its identity before, "generation": 1, 2, ...}``.
+RERUN_DOCUMENT = "rerun"
+
+
+def rerun_generation(reruns: Sequence[Mapping[str, Any]], model: str,
+                     base_hash: str) -> int:
+    """The latest generation recorded for a model at its identity (0: never re-run).
+
+    Example:
+        >>> docs = [{"model": "lr", "base_hash": "ab", "generation": 1},
+        ...         {"model": "lr", "base_hash": "ab", "generation": 2}]
+        >>> rerun_generation(docs, "lr", "ab"), rerun_generation(docs, "lr", "cd")
+        (2, 0)
+    """
+    return max((int(d["generation"]) for d in reruns
+                if d.get("model") == model and d.get("base_hash") == base_hash), default=0)
+
+
+def rerun_hash(model_hash: str, generation: int) -> str:
+    """A model's identity in a generation of re-runs (the hash itself for generation 0).
+
+    Example:
+        >>> rerun_hash("ab", 0), rerun_hash("ab", 1) != "ab"
+        ('ab', True)
+    """
+    if generation <= 0:
+        return model_hash
+    return canonical_hash({"model": model_hash, "rerun": generation})[:16]
+
+
 def make_plan(spec: StudySpec, *, pool_size: int,
-              limits: dict[str, int] | None = None) -> Plan:
+              limits: dict[str, int] | None = None,
+              reruns: Sequence[Mapping[str, Any]] = ()) -> Plan:
     """Resolve sizes against the pool; the trials and their seeds follow on demand.
 
     ``limits`` caps the sizes of arms whose own training pool is smaller than the pool
-    (see :func:`dataroi.study._arms.arm_limits`).
+    (see :func:`dataroi.study._arms.arm_limits`). ``reruns`` are the ledger's
+    :data:`RERUN_DOCUMENT` payloads of the context: a model re-run gets the identity of
+    its latest generation (:func:`rerun_hash`), and so do its arms.
 
     Raises:
         SpecError: a size larger than the training pool (naming the pool size).
@@ -84,33 +128,56 @@ def make_plan(spec: StudySpec, *, pool_size: int,
             f"schedule: sizes {too_big} exceed the training pool of {pool_size} rows "
             f"(data minus the test set); use sizes up to {pool_size} or geometric max: all"
         )
-    hashes = {m.name: m.model_hash for m in spec.models}
+    hashes = {}
+    for m in spec.models:
+        own = spec.model_hash(m.name)
+        hashes[m.name] = rerun_hash(own, rerun_generation(reruns, m.name, own))
     for arm in spec.stress:
-        hashes[arm.name] = arm_hash(spec, arm)
+        hashes[arm.name] = arm_hash(spec, arm, model_hashes=hashes)
     return Plan(sizes=sizes, repeats=spec.schedule.repeats, model_hashes=hashes,
                 root_seed=spec.schedule.seed, models=list(hashes),
                 bases={arm.name: arm.base for arm in spec.stress},
                 limits={k: v for k, v in (limits or {}).items() if k in hashes})
 
 
-def arm_hash(spec: StudySpec, arm: VariantSpec) -> str:
+def arm_hash(spec: StudySpec, arm: VariantSpec, *,
+             model_hashes: Mapping[str, str] | None = None) -> str:
     """An arm's identity: its base model's hash and the perturbation (and the selector's
-    hash for an acquisition arm)."""
-    parts = {"base": spec.model(arm.base).model_hash, "variant": arm.to_dict()}
+    hash for an acquisition arm); both with the study's preprocessing. ``model_hashes``
+    gives the models' identities when they differ from the spec's (re-runs)."""
+    def identity(name: str) -> str:
+        if model_hashes is not None and name in model_hashes:
+            return model_hashes[name]
+        return spec.model_hash(name)
+
+    parts = {"base": identity(arm.base), "variant": arm.to_dict()}
     if arm.kind == "acquisition":
-        parts["selector"] = spec.model(arm.params["selector"]).model_hash
+        parts["selector"] = identity(arm.params["selector"])
     return canonical_hash(parts)[:16]
 
 
 def arm_model(spec: StudySpec, name: str) -> dict:
     """The plain-data model a worker builds for a model or an arm (an arm's carries a
-    ``variant`` entry, and the selector's model for acquisition)."""
+    ``variant`` entry, and the selector's model for acquisition); each carries the
+    study's ``preprocess`` section, the spec's folder (``spec_dir``: its modules are
+    importable in the worker) and the digests of the user's modules it names
+    (``sources``: the worker checks it imports that code). Neither location nor digests
+    enter the model's hash here: the digests are in it through
+    :meth:`~dataroi.spec.StudySpec.model_hash`."""
+    def plain(model: str) -> dict[str, Any]:
+        m = spec.model(model)
+        sources = m.source_digests(spec.base_dir)
+        return (m.to_dict() | {"preprocess": preprocess,
+                               "spec_dir": str(Path(spec.base_dir).resolve())}
+                | ({"sources": sources} if sources else {}))
+
+    preprocess = spec.preprocess.to_dict()
     try:
         arm = spec.arm(name)
     except KeyError:
-        return spec.model(name).to_dict()
-    out = spec.model(arm.base).to_dict()
+        return plain(name)
+    out = plain(arm.base)
     out["variant"] = arm.to_dict()
     if arm.kind == "acquisition":
-        out["variant"]["selector_model"] = spec.model(arm.params["selector"]).to_dict()
+        out["variant"]["selector_model"] = plain(arm.params["selector"])
     return out

@@ -30,7 +30,11 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
     from dataroi.artifacts import digest_arrays
     from dataroi.data import materialize
     from dataroi.exceptions import UsageError
-    from dataroi.study._environment import capture_environment, diff_environments
+    from dataroi.study._environment import (
+        capture_environment,
+        diff_environments,
+        model_modules,
+    )
     from dataroi.study._plan import arm_model
     from dataroi.trial import TrialPayload, run_trial
 
@@ -56,7 +60,8 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
             data_path = materialize(prep, cache)
         except OSError:
             data_path = materialize(prep, tempfile.mkdtemp())
-        env_now = capture_environment(study.spec.base_dir)
+        env_now = capture_environment(study.spec.base_dir,
+                                      modules=model_modules(study.spec))
         models = {m: arm_model(study.spec, m) for m in plan.models}
         checked = []
         env_diffs: set[str] = set()

@@ -20,13 +20,14 @@ import contextlib
 import fcntl
 import os
 import time
+import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dataroi.exceptions import LedgerError, UsageError
+from dataroi.exceptions import DataError, DataWarning, LedgerError, SpecError, UsageError
 from dataroi.spec import StudySpec, load_spec, spec_from_dict
 from dataroi.trial import TrialResult, TrialSnapshot, TrialState
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from dataroi.analysis import Analysis
-    from dataroi.data import PreparedData
+    from dataroi.data import DataCheck, PreparedData
     from dataroi.decide import Registration
     from dataroi.ledger import BaseLedger
     from dataroi.spec import DecisionSpec
@@ -80,6 +81,9 @@ class RunSummary:
         error_groups: (error type, first message line) → number of failed trials.
         wall_seconds: duration of the run.
         notes: messages for the user (new data version, dropped rows...).
+        warnings: what the data checks found (:meth:`Study.check_data`), one line each;
+            ``run`` issued them as :class:`~dataroi.exceptions.DataWarning` before the
+            first trial.
     """
 
     planned_new: int
@@ -90,6 +94,7 @@ class RunSummary:
     wall_seconds: float
     error_groups: dict[tuple[str, str], int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (``dataroi run --json``)."""
@@ -98,7 +103,7 @@ class RunSummary:
                 "failed": self.failed, "wall_seconds": self.wall_seconds,
                 "error_groups": [{"error_type": t, "message": m, "count": n}
                                  for (t, m), n in self.error_groups.items()],
-                "notes": list(self.notes)}
+                "notes": list(self.notes), "warnings": list(self.warnings)}
 
 
 @dataclass
@@ -133,6 +138,8 @@ class Study:
         self.spec = resolve_annotation_noise(spec)
         self.ledger_url = resolve_ledger_url(spec, ledger)
         self._prepared: PreparedData | None = None
+        self._data_only: PreparedData | None = None
+        self._checks: list[DataCheck] | None = None
         self._context_fingerprint = ""
 
     # -- locations --------------------------------------------------------------------
@@ -161,27 +168,166 @@ class Study:
         check_models(self.spec, task=task or spec_task)
 
     def prepare(self) -> PreparedData:
-        """Load and check the data, and check the models against the task (no writes)."""
+        """Load and check the data, and check the models against the task (no writes).
+
+        Raises:
+            DataError: the data's problems, when the models are fine.
+            SpecError: the models' problems, and the data's too when it has some (one
+                message with every problem: a misspelt target column and a misspelt
+                estimator are reported by the same run).
+        """
         if self._prepared is None:
+            prep, data_error = None, None
+            try:
+                prep = self._data()
+            except DataError as exc:
+                data_error = exc
+            try:
+                self.check_models(task=prep.task if prep is not None else None)
+            except SpecError as exc:
+                if data_error is None:
+                    raise
+                raise SpecError([f"data: {data_error}", *exc.problems],
+                                source=exc.source) from exc
+            if data_error is not None:
+                raise data_error
+            self._prepared = prep
+        return self._prepared
+
+    def _data(self) -> PreparedData:
+        """The data loaded, checked and split, and the arms checked against it — without
+        building any model: what the reading commands need (they run no code of the
+        spec's)."""
+        if self._data_only is None:
             from dataroi.data import prepare_data
 
             prep = prepare_data(self.spec)
-            self.check_models(task=prep.task)
             if self.spec.stress or self.spec.slices:
                 from dataroi.study._arms import check_arms
 
                 check_arms(self.spec, prep)
-            self._prepared = prep
-        return self._prepared
+            self._data_only = prep
+        return self._data_only
 
-    def plan(self) -> Plan:
-        """The current spec's trials (validated against the pool size)."""
+    def check_data(self) -> list[DataCheck]:
+        """Check the prepared data before any trial (``run`` does it first): empty,
+        non-finite and constant feature columns (and whether the models take them), a
+        feature that predicts the target almost perfectly, and — for classification —
+        the rows of the rarest class at the smallest training size
+        (:func:`dataroi.data.check_data`). Fast: it reads at most 20,000 rows for the
+        leaks, and fits a model only on a few rows, only when a column is empty or holds
+        no finite value. Nothing is written.
+
+        Returns:
+            the warnings (:class:`~dataroi.data.DataCheck`: ``check``, ``columns``,
+            ``message``), computed once per study object.
+
+        Raises:
+            DataError: every hard problem at once (no feature carries information, or a
+                column no model of the spec can take).
+
+        Example:
+            >>> study = load_study({"data": "sklearn:iris", "schedule": {"sizes": [2, 60]},
+            ...     "models": {"lr": "sklearn.linear_model.LogisticRegression"}})
+            >>> print(study.check_data()[0].message[:50])
+            schedule: at 2 rows only 2 of the 3 classes can be
+        """
+        if self._checks is None:
+            from dataroi.data import check_data, raise_for_errors
+            from dataroi.trial import check_model_columns
+
+            prep = self.prepare()
+            checks = check_model_columns(self.spec, prep, check_data(prep, self.spec))
+            raise_for_errors(checks)
+            self._checks = checks
+        return list(self._checks)
+
+    def plan(self, *, reruns: Sequence[Mapping[str, Any]] = ()) -> Plan:
+        """The current spec's trials (validated against the pool size).
+
+        Args:
+            reruns: the ledger's records of models run again on purpose (see
+                :func:`dataroi.study._plan.make_plan`); the ledger's readers and ``run``
+                pass them, so a model re-run is planned under its latest identity.
+        """
         from dataroi.study._arms import arm_limits
         from dataroi.study._plan import make_plan
 
-        prep = self.prepare()
+        prep = self._data()
         return make_plan(self.spec, pool_size=prep.pool_size,
-                         limits=arm_limits(self.spec, prep))
+                         limits=arm_limits(self.spec, prep), reruns=reruns)
+
+    @staticmethod
+    def _reruns(ledger: BaseLedger, context_id: int) -> list[dict[str, Any]]:
+        """The context's records of models run again on purpose, oldest first."""
+        from dataroi.study._plan import RERUN_DOCUMENT
+
+        return [d["payload"] for d in ledger.list_documents(RERUN_DOCUMENT,
+                                                            context_id=context_id)]
+
+    def _check_rerun(self, rerun: Sequence[str]) -> list[str]:
+        """The models named by ``--rerun`` (each may be a comma-separated list), checked
+        against the spec's models before anything is read or written.
+
+        Raises:
+            UsageError: a name that is not a model of the spec (with did-you-mean).
+        """
+        import difflib
+
+        names = [m.name for m in self.spec.models]
+        out: list[str] = []
+        for item in rerun:
+            for name in (part.strip() for part in str(item).split(",")):
+                if not name:
+                    continue
+                if name not in names:
+                    close = difflib.get_close_matches(name, names, n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    arm = " (a stress arm re-runs with its model)" if "[" in name else ""
+                    raise UsageError(f"--rerun: '{name}' is not a model of the study"
+                                     f"{hint}{arm}; models: {', '.join(names)}")
+                if name not in out:
+                    out.append(name)
+        return out
+
+    def _rerun(self, ledger: BaseLedger, study_id: int, context_id: int, plan: Plan,
+               models: Sequence[str], reruns: Sequence[Mapping[str, Any]]
+               ) -> tuple[list[dict[str, Any]], list[str]]:
+        """Record a new generation for each model to re-run that has finished trials at
+        its current identity (``plan``'s, made with the context's records ``reruns``);
+        return every rerun record of the context and notes.
+
+        The earlier trials are not changed (finished trials are immutable): the new
+        identity plans the model's trials anew, and the plan stops reading the old ones.
+        An interrupted re-run continues with the next ``run`` (the record stays).
+        """
+        from dataroi.spec import canonical_hash
+        from dataroi.study._plan import RERUN_DOCUMENT, rerun_generation
+
+        docs = [dict(d) for d in reruns]
+        notes: list[str] = []
+        for name in models:
+            current = plan.model_hashes[name]
+            counts = ledger.trial_counts(context_id, model_hashes={name: current},
+                                         sizes=plan.sizes, repeats=plan.repeats)
+            finished = sum(n for _, state, _, n in counts if state.is_finished)
+            if not finished:
+                notes.append(f"--rerun {name}: no finished trial to run again; its trials "
+                             "run as planned")
+                continue
+            own = self.spec.model_hash(name)
+            doc = {"model": name, "base_hash": own,
+                   "generation": rerun_generation(docs, name, own) + 1}
+            ledger.record_document(RERUN_DOCUMENT, doc, study_id=study_id,
+                                   context_id=context_id, content_hash=canonical_hash(doc))
+            docs.append(doc)
+            arms = [a.name for a in self.spec.stress
+                    if name in (a.base, a.params.get("selector"))]
+            notes.append(f"--rerun {name}: its {finished} finished trials stay in the "
+                         "ledger, superseded; its trials"
+                         + (f" and those of its arms ({', '.join(arms)})" if arms else "")
+                         + " run again")
+        return docs, notes
 
     def _open(self, *, create: bool) -> BaseLedger:
         from dataroi.ledger import open_ledger
@@ -239,8 +385,13 @@ class Study:
         threads: int | None = None,
         heartbeat_timeout: float = 120.0,
         console: Any = None,
+        rerun: Sequence[str] = (),
     ) -> RunSummary:
         """Plan and run every trial not finished yet; return a summary.
+
+        Before any trial is written, the data is checked (:meth:`check_data`): each
+        finding is issued as a :class:`~dataroi.exceptions.DataWarning` (and kept in
+        :attr:`RunSummary.warnings`); a hard problem raises and writes nothing.
 
         Args:
             jobs: worker processes (default: all cores); 1 runs in this process.
@@ -253,8 +404,14 @@ class Study:
             heartbeat_timeout: seconds after which running trials of a silent (dead)
                 coordinator sharing a PostgreSQL ledger are taken back.
             console: a ``rich.console.Console`` for output (default: standard error).
+            rerun: models to run again although the ledger has their trials (names, or
+                comma-separated lists). Their finished trials stay in the ledger,
+                superseded: a new identity plans them (and their stress arms) anew. An
+                interrupted re-run continues with the next ``run``.
 
         Raises:
+            UsageError: ``rerun`` names a model the spec does not have (nothing is
+                written).
             SpecError, DataError: bad spec or data (nothing is written).
             LedgerError: the ledger cannot be used (nothing is written).
             Interrupted: Ctrl-C or SIGTERM (finished trials are kept).
@@ -267,6 +424,7 @@ class Study:
                 raise UsageError(f"{name} must be at least 1, got {value}")
         if heartbeat_timeout <= 0:
             raise UsageError(f"heartbeat timeout must be positive, got {heartbeat_timeout}")
+        rerun_models = self._check_rerun(rerun)
         n_jobs = jobs or cpu_count()
         if isinstance(executor, str) and executor == "auto":
             executor = "serial" if n_jobs == 1 else "process"
@@ -279,18 +437,18 @@ class Study:
             return self._run(executor=early or executor, n_jobs=n_jobs, progress=progress,
                              retry_failed=retry_failed, threads=threads,
                              heartbeat_timeout=heartbeat_timeout, console=console,
-                             t_start=t_start)
+                             t_start=t_start, rerun=rerun_models)
         finally:
             if early is not None:
                 early.discard()
 
     def _run(self, *, executor: str | Any, n_jobs: int, progress: bool,
              retry_failed: bool, threads: int | None, heartbeat_timeout: float,
-             console: Any, t_start: float) -> RunSummary:
+             console: Any, t_start: float, rerun: Sequence[str] = ()) -> RunSummary:
         from dataroi.data import materialize
         from dataroi.executors import BackgroundExecutor, make_executor, threads_per_worker
         from dataroi.study._coordinator import coordinate, new_owner_id
-        from dataroi.study._environment import capture_environment
+        from dataroi.study._environment import capture_environment, model_modules
         from dataroi.study._plan import arm_model
         from dataroi.study._progress import progress_reporter
         from dataroi.trial import TrialPayload
@@ -298,10 +456,22 @@ class Study:
         prep = self.prepare()
         plan = self.plan()
         notes = list(prep.notes)
+        found = [c.message for c in self.check_data()]  # a hard problem: nothing written
+        for message in found:
+            warnings.warn(message, DataWarning, stacklevel=3)
         with self._open(create=True) as ledger, self._coordinator_lock(), \
                 contextlib.ExitStack() as cleanup:
-            _, context_id, ctx_notes = self._context(ledger, prep)
+            study_id, context_id, ctx_notes = self._context(ledger, prep)
             notes += ctx_notes
+            # models run again on purpose are planned under their latest identity
+            reruns = self._reruns(ledger, context_id)
+            if reruns:
+                plan = self.plan(reruns=reruns)
+            if rerun:
+                reruns, rerun_notes = self._rerun(ledger, study_id, context_id, plan,
+                                                  rerun, reruns)
+                notes += rerun_notes
+                plan = self.plan(reruns=reruns)
             planned_new = ledger.plan_trials(context_id, plan.trials)
             stale_after = 0.0 if self._is_sqlite else heartbeat_timeout
             ledger.release_stale(context_id, older_than_seconds=stale_after)
@@ -333,7 +503,8 @@ class Study:
                 if missing:
                     notes.append(f"{missing} finished trials have no stored predictions; "
                                  "their new metrics stay empty")
-            env_id = ledger.record_environment(capture_environment(self.spec.base_dir))
+            env_id = ledger.record_environment(capture_environment(
+                self.spec.base_dir, modules=model_modules(self.spec)))
             data_path = materialize(prep, self.workdir / "cache") if todo else ""
             models = {m: arm_model(self.spec, m) for m in plan.models}
             is_dask = isinstance(executor, BackgroundExecutor) or (
@@ -383,7 +554,7 @@ class Study:
         return RunSummary(planned_new=planned_new, total=plan.n_trials,
                           already_done=already, completed=completed, failed=failed,
                           wall_seconds=time.perf_counter() - t_start,
-                          error_groups=dict(groups), notes=notes)
+                          error_groups=dict(groups), notes=notes, warnings=found)
 
     @property
     def _is_sqlite(self) -> bool:
@@ -425,7 +596,8 @@ class Study:
         With ``check_data`` the data is loaded and fingerprinted, and only a context of
         exactly this data matches. Without it (fast: status and trials on large data),
         the latest context recorded for this spec's target, features, split and seed is
-        used, with the pool size stored in it.
+        used, with the pool size stored in it. Models run again (``--rerun``) are
+        planned under their latest identity, as ``run`` plans them.
 
         Returns:
             ``(the open ledger, the context row or None, the plan)``.
@@ -433,7 +605,7 @@ class Study:
         from dataroi.study._plan import make_plan
 
         if check_data:
-            prep = self.prepare()
+            prep = self._data()
             plan = self.plan()
         ledger = self._open(create=False)
         try:
@@ -445,7 +617,8 @@ class Study:
                 for ctx in contexts:
                     if ctx["context_hash"] == want:
                         found = {**ctx, "study_id": study_id}
-                return ledger, found, plan
+                reruns = [] if found is None else self._reruns(ledger, found["context_id"])
+                return ledger, found, self.plan(reruns=reruns) if reruns else plan
             split = self.spec.to_dict()["split"]
             for ctx in contexts:
                 d = ctx["description"]
@@ -461,7 +634,8 @@ class Study:
             for doc in ledger.list_documents("arm_limits", context_id=found["context_id"]):
                 limits.update(doc["payload"]["limits"])  # oldest first: newest wins
             pool_size = int(found["description"]["pool_size"])
-            return ledger, found, make_plan(self.spec, pool_size=pool_size, limits=limits)
+            return ledger, found, make_plan(self.spec, pool_size=pool_size, limits=limits,
+                                            reruns=self._reruns(ledger, found["context_id"]))
         except BaseException:
             ledger.close()
             raise
@@ -527,12 +701,13 @@ class Study:
                 owners[str(owner)] += n
         counts["not planned yet"] = plan.n_trials - sum(n for *_, n in rows)
         return StudyStatus(name=self.spec.name, ledger_url=self.ledger_url,
-                           fingerprint=(self.prepare().fingerprint if check_data
+                           fingerprint=(self._data().fingerprint if check_data
                                         else self._context_fingerprint), counts=counts,
                            per_model=per_model, owners=dict(owners), contexts=n_ctx)
 
     def analyze(self, *, metric: str | None = None, check_data: bool = False,
-                n_draws: int = 2000, random_state: int | None = None) -> Analysis:
+                n_draws: int = 2000, random_state: int | None = None,
+                curves: Any = None) -> Analysis:
         """The :class:`~dataroi.analysis.Analysis` of this study's trials (reads them once).
 
         The analysis keeps one ledger connection open for the documents it reads and the
@@ -544,6 +719,9 @@ class Study:
                 this data (default: the latest data version recorded for this spec).
             n_draws: joint curve draws per model.
             random_state: root seed of the fits and draws (default: the spec's seed).
+            curves: how curves continue beyond today: ``"learned"``, ``"fitted"``, a
+                gain model file (default: ``decision.curves``; see
+                :class:`~dataroi.analysis.Analysis`).
 
         Raises:
             UsageError: no ledger yet or no finished trial (run the study first), or an
@@ -566,12 +744,12 @@ class Study:
                 name=self.spec.name, spec=self.spec, snapshots=tuple(snaps), store=ledger,
                 ledger_url=self.ledger_url, workdir=self.workdir, context=ctx,
                 study_id=None if ctx is None else ctx.get("study_id"),
-                n_planned=plan.n_trials, prepare=self.prepare,
+                n_planned=plan.n_trials, prepare=self._data,
                 default_ledger=self.ledger_url == _default_ledger_url(self.spec),
                 subset_seed=lambda repeat: subset_seed(root, repeat))
             return Analysis(trials_frame(snaps, self.spec.metrics), metric=metric,
                             random_state=root if random_state is None else random_state,
-                            n_draws=n_draws, context=context)
+                            n_draws=n_draws, context=context, curves=curves)
         except BaseException:
             ledger.close()
             raise

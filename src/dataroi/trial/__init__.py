@@ -20,7 +20,7 @@ from dataroi.trial._values import (
 )
 
 if TYPE_CHECKING:
-    from dataroi.trial._checks import check_models
+    from dataroi.trial._checks import check_model_columns, check_models
     from dataroi.trial._estimators import build_estimator
     from dataroi.trial._perturb import (
         class_priors,
@@ -31,7 +31,13 @@ if TYPE_CHECKING:
         shift_weights,
         thinned_priors,
     )
-    from dataroi.trial._tables import TRIAL_COLUMNS, mean_ci, summary_frame, trials_frame
+    from dataroi.trial._tables import (
+        TRIAL_COLUMNS,
+        holdout_noise,
+        mean_ci,
+        summary_frame,
+        trials_frame,
+    )
     from dataroi.trial._worker import TrialPayload, ping, run_trial, train_indices, warm_worker
 
 __all__ = [
@@ -43,12 +49,14 @@ __all__ = [
     "TrialSnapshot",
     "TrialState",
     "build_estimator",
+    "check_model_columns",
     "check_models",
     "class_priors",
     "derive_seed",
     "estimator_seed",
     "flip_labels",
     "hardness_scores",
+    "holdout_noise",
     "mean_ci",
     "numeric_matrix",
     "ping",
@@ -65,9 +73,10 @@ __all__ = [
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
-    "check_models": "_checks", "build_estimator": "_estimators",
+    "check_models": "_checks", "check_model_columns": "_checks",
+    "build_estimator": "_estimators",
     "TRIAL_COLUMNS": "_tables", "mean_ci": "_tables", "summary_frame": "_tables",
-    "trials_frame": "_tables",
+    "holdout_noise": "_tables", "trials_frame": "_tables",
     "TrialPayload": "_worker", "run_trial": "_worker", "train_indices": "_worker",
     "warm_worker": "_worker", "ping": "_worker",
     **{name: "_perturb" for name in ("class_priors", "flip_labels", "hardness_scores",

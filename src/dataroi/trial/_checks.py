@@ -17,16 +17,30 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from dataroi.exceptions import SpecError
 from dataroi.metrics import get_metric
 from dataroi.spec import StudySpec
 from dataroi.trial._estimators import build_estimator, validate_estimator_params
 
-__all__ = ["check_models"]
+if TYPE_CHECKING:
+    from dataroi.data import DataCheck, PreparedData
+
+__all__ = ["check_model_columns", "check_models"]
+
+#: Rows of the pool a model is fitted on to see whether it takes a column (the first
+#: rows of the first repeat's stratified permutation: every class is there).
+PROBE_ROWS = 100
 
 
 def check_models(spec: StudySpec, *, task: str | None, source: str | None = None) -> None:
     """Build every model once (unfitted) to catch bad import paths and params early.
+
+    Modules next to the spec (``spec.base_dir``) are importable; a misspelt path is
+    reported with the closest name that exists (``did you mean ...?``).
 
     With ``task`` known, also check that every metric fits it and that each model can
     produce what the metrics need (``predict_proba`` for log loss, ...).
@@ -38,7 +52,7 @@ def check_models(spec: StudySpec, *, task: str | None, source: str | None = None
     for m in spec.models:
         where = f"models.{m.name}"
         try:
-            est = build_estimator(m.to_dict())
+            est = build_estimator(m.to_dict() | {"spec_dir": spec.base_dir})
             validate_estimator_params(est)
         except ImportError as exc:
             problems.append(f"{where}: {exc}")
@@ -68,3 +82,124 @@ def check_models(spec: StudySpec, *, task: str | None, source: str | None = None
                                 f"the task is {task}")
     if problems:
         raise SpecError(problems, source=source)
+
+
+def _probe_fit(spec: StudySpec, model: Any, X: Any, y: Any, task: str) -> str | None:
+    """Fit ``model`` as a trial would (behind the study's preprocessing when the table
+    needs it and the model has none of its own) on a few rows; None, or the error."""
+    import warnings
+
+    from dataroi.data import plan_preprocessing, profile_frame
+    from dataroi.trial._preprocess import own_preprocessing, wrap
+
+    try:
+        est = build_estimator(model.to_dict() | {"spec_dir": spec.base_dir})
+        if spec.preprocess.enabled:
+            plan = plan_preprocessing(profile_frame(X), spec.preprocess, task=task)
+            if plan.needed and own_preprocessing(est) is None:
+                est = wrap(est, plan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est.fit(X, y)
+    except Exception as exc:
+        lines = str(exc).strip().splitlines()
+        return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:160]
+    return None
+
+
+def check_model_columns(spec: StudySpec, prep: PreparedData,
+                        checks: Sequence[DataCheck]) -> list[DataCheck]:
+    """Whether the spec's models take the empty and non-finite columns of
+    :func:`dataroi.data.check_columns`: each model is fitted, as a trial would fit it
+    (behind the study's preprocessing), on a few rows of the pool holding one such column
+    beside a column of random numbers. The check's warning names the models that fail
+    (their trials would all fail) — a model that fails on these few rows with random
+    numbers in the column's place too is not counted: it fails for another reason —
+    and when no model takes the column it becomes an error.
+
+    Returns:
+        ``checks``, with those checks completed (nothing is raised here; see
+        :func:`dataroi.data.raise_for_errors`).
+
+    Example:
+        >>> import numpy as np
+        >>> from dataroi.data import DataCheck, prepare_data
+        >>> from dataroi.spec import spec_from_dict
+        >>> spec = spec_from_dict({"data": "sklearn:iris", "schedule": {"sizes": [30]},
+        ...     "models": {"lr": "sklearn.linear_model.LogisticRegression"},
+        ...     "preprocess": "none"})
+        >>> prep = prepare_data(spec)
+        >>> prep.X["petal width (cm)"] = np.nan
+        >>> found = DataCheck("empty", "column 'petal width (cm)' is empty",
+        ...                   ("petal width (cm)",))
+        >>> out = check_model_columns(spec, prep, [found])[0]
+        >>> print(out.severity, out.message)  # doctest: +ELLIPSIS
+        error column 'petal width (cm)' (empty): no model of the spec takes it: lr \
+(ValueError: Input X contains NaN...); remove preprocess: mode none (dataroi then fills \
+it), or leave it out with data.features
+    """
+    import numpy as np
+    import pandas as pd
+
+    from dataroi._random import subset_seed
+    from dataroi.data import nested_permutation
+
+    todo = [c for c in checks if c.check in ("empty", "not_finite")]
+    if not todo or not spec.models:
+        return list(checks)
+    pool_y = prep.y[prep.pool_idx]
+    perm = nested_permutation(pool_y if prep.task == "classification" else None,
+                              subset_seed(spec.schedule.seed, 0), n=len(pool_y))
+    rows = prep.pool_idx[perm[:PROBE_ROWS]]
+    y = prep.y[rows]
+    noise = np.random.default_rng(0).normal(size=(2, len(rows)))
+    fits: dict[str, bool] = {}  # the model fits the same rows with a good column there
+    refusals: dict[tuple[str, str], dict[str, str]] = {}
+    out = []
+    for check in checks:
+        if check not in todo:
+            out.append(check)
+            continue
+        failing: dict[str, dict[str, str]] = {}
+        for column in check.columns:
+            values = prep.X[column].iloc[rows].reset_index(drop=True)
+            stored = "category" if isinstance(values.dtype, pd.CategoricalDtype) else "number"
+            key = (check.check, stored)  # columns of one kind behave alike: probe once
+            if key not in refusals:
+                X = pd.DataFrame({"__dataroi_probe__": noise[0], column: values})
+                refusals[key] = {}
+                for m in spec.models:
+                    err = _probe_fit(spec, m, X, y, prep.task)
+                    if err and m.name not in fits:
+                        good = pd.DataFrame({"__dataroi_probe__": noise[0], column: noise[1]})
+                        fits[m.name] = _probe_fit(spec, m, good, y, prep.task) is None
+                    if err and fits[m.name]:  # else: it fails for another reason here
+                        refusals[key][m.name] = err
+            failing[column] = refusals[key]
+        blocked = [c for c in check.columns if len(failing[c]) == len(spec.models)]
+        if blocked:  # no model takes these columns: nothing can run
+            one, why = len(blocked) == 1, failing[blocked[0]]
+            it = "it" if one else "them"
+            hint = (f"remove preprocess: mode none (dataroi then fills {it}), or leave {it} "
+                    "out with data.features" if not spec.preprocess.enabled
+                    else f"leave {it} out with data.features")
+            out.append(dataclasses.replace(
+                check, severity="error", columns=tuple(blocked),
+                message=f"column{'' if one else 's'} {', '.join(repr(c) for c in blocked)} "
+                        f"({'empty' if check.check == 'empty' else 'no finite value'}): no "
+                        f"model of the spec takes {it}: "
+                        f"{', '.join(f'{m} ({e})' for m, e in why.items())}; {hint}"))
+            if len(blocked) == len(check.columns):
+                continue
+        bad = {m: e for c in check.columns if c not in blocked for m, e in failing[c].items()}
+        if not bad:
+            out.append(check)
+            continue
+        names = ", ".join(f"'{m}'" for m in bad)
+        one_model = len(bad) == 1
+        out.append(dataclasses.replace(
+            check, message=f"{check.message}; model{'' if one_model else 's'} {names} "
+                           f"cannot take {'it' if len(check.columns) == 1 else 'them'} "
+                           f"({next(iter(bad.values()))}): {'its' if one_model else 'their'} "
+                           "trials will fail"))
+    return out

@@ -1,7 +1,9 @@
 """Build unfitted estimators from model specs (plain dictionaries), and seed them.
 
 Used both by spec validation (to catch bad import paths and params before anything runs)
-and by the worker (to build a fresh estimator per trial).
+and by the worker (to build a fresh estimator per trial). Import paths resolve through
+:func:`dataroi._imports.import_object`, with the spec's folder (the dictionary's
+``spec_dir``) first on ``sys.path``.
 
 Example:
     >>> est = build_estimator({"estimator": "sklearn.linear_model.LogisticRegression",
@@ -14,64 +16,60 @@ Example:
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Mapping
 from typing import Any
 
+from dataroi._imports import import_object, imported_digest
 from dataroi.exceptions import UsageError
 
 __all__ = ["build_estimator", "import_object", "seed_estimator", "validate_estimator_params"]
 
 
-def import_object(path: str) -> Any:
-    """Import ``package.module.Name`` or ``package.module:function``.
-
-    Raises:
-        ImportError: with a message naming what could not be found.
-    """
-    if ":" in path:
-        module_name, _, attr = path.partition(":")
-    else:
-        module_name, _, attr = path.rpartition(".")
-    if not module_name or not attr:
-        raise ImportError(f"'{path}' is not an import path like 'package.module.Name'")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ImportError(f"cannot import module '{module_name}': {exc}") from None
-    obj: Any = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise ImportError(f"module '{module_name}' has no attribute '{attr}'")
-        obj = getattr(obj, part)
-    return obj
-
-
-def build_estimator(model: dict[str, Any]) -> Any:
+def build_estimator(model: Mapping[str, Any]) -> Any:
     """Return a new unfitted estimator for a model spec dictionary.
 
     The dictionary has ``estimator`` (import path) + ``params``, or ``pipeline`` (a list
     of such dictionaries, made into :func:`sklearn.pipeline.make_pipeline`), or
     ``factory`` (``module:function`` called with ``params`` as keyword arguments).
+    ``spec_dir`` (the spec's folder) makes the modules next to the spec importable;
+    ``sources`` (module → SHA-256, the code the trial was planned with) is checked
+    against the code imported, so a trial never runs code other than its identity says.
+
+    Raises:
+        ImportError: an import path that does not resolve (with ``did you mean``).
+        UsageError: a factory that is not callable or returns no estimator; a module
+            whose file changed since the trial was planned.
     """
+    folder = model.get("spec_dir")
+    est = _build(model, folder)
+    for module_name, digest in (model.get("sources") or {}).items():
+        now = imported_digest(module_name)
+        if now is not None and now != digest:
+            raise UsageError(f"the code of module '{module_name}' changed since this run "
+                             "planned its trials; run again to plan them for the new code")
+    return est
+
+
+def _build(model: Mapping[str, Any], folder: str | None) -> Any:
     params = dict(model.get("params") or {})
     if model.get("pipeline") is not None:
         from sklearn.pipeline import make_pipeline
 
-        steps = [build_estimator(step) for step in model["pipeline"]]
+        steps = [_build(step, folder) for step in model["pipeline"]]
         pipe = make_pipeline(*steps)
         if params:
             pipe.set_params(**params)
         return pipe
     if model.get("factory"):
-        factory = import_object(model["factory"])
+        factory = import_object(model["factory"], search_path=folder)
         if not callable(factory):
             raise UsageError(f"factory '{model['factory']}' is not callable")
         est = factory(**params)
         if not hasattr(est, "fit"):
             raise UsageError(f"factory '{model['factory']}' returned {type(est).__name__}, "
-                            "which has no fit()")
+                             "which has no fit()")
         return est
-    cls = import_object(model["estimator"])
+    cls = import_object(model["estimator"], search_path=folder)
     if not callable(cls) or not hasattr(cls, "fit"):
         raise UsageError(f"'{model['estimator']}' is not an estimator class (no fit method)")
     return cls(**params)

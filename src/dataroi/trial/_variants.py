@@ -213,7 +213,8 @@ def _shift(data: WorkerData, variant: dict[str, Any], perm: np.ndarray, n: int,
 def _acquisition(data: WorkerData, variant: dict[str, Any], perm: np.ndarray, n: int,
                  subset_seed: int) -> ArmRows:
     from dataroi.acquisition import acquisition_order, make_fit_proba
-    from dataroi.trial._estimators import build_estimator, seed_estimator
+    from dataroi.trial._estimators import seed_estimator
+    from dataroi.trial._preprocess import build_trial_model
 
     if data.task != "classification":
         raise UsageError("acquisition strategies need a classification target")
@@ -225,7 +226,8 @@ def _acquisition(data: WorkerData, variant: dict[str, Any], perm: np.ndarray, n:
         sel_seed = int(_seed(subset_seed, variant, 1).generate_state(1)[0])
 
         def factory() -> Any:
-            return seed_estimator(build_estimator(variant["selector_model"]), sel_seed)
+            built = build_trial_model(variant["selector_model"], data)
+            return seed_estimator(built.estimator, sel_seed)
 
         y_pool = np.asarray(data.y)[pool]
         strategy = variant["strategy"]

@@ -39,7 +39,9 @@ import numpy as np
 from dataroi.data import WorkerData, nested_permutation
 from dataroi.exceptions import UsageError
 from dataroi.metrics import get_metric
-from dataroi.trial._estimators import build_estimator, seed_estimator
+from dataroi.trial._column_errors import explain_failure
+from dataroi.trial._estimators import seed_estimator
+from dataroi.trial._preprocess import TrialModel, build_trial_model
 from dataroi.trial._values import TRAIN_PREFIX, TrialKey, TrialResult, TrialState
 from dataroi.trial._variants import arm_rows, eval_mask, fit_kwargs
 
@@ -273,11 +275,17 @@ def run_trial(payload: TrialPayload) -> TrialResult:
     cpu0 = time.process_time()
     fit_seconds = predict_seconds = None
     n_predicted: int | None = None
+    built: TrialModel | None = None
+    X_train: Any = None
+    X_test: Any = None
     try:
         data = _data(payload.data_path, payload.data_fingerprint)
         variant = payload.model.get("variant")
         X_test, y_test = _test_set(data)
-        est = seed_estimator(build_estimator(payload.model), payload.seed)
+        # wrapped in the study's preprocessing when the table needs it (fitted by
+        # ``est.fit`` below on the training rows only)
+        built = build_trial_model(payload.model, data)
+        est = seed_estimator(built.estimator, payload.seed)
         limiter = None
         if payload.threads is not None:
             from threadpoolctl import threadpool_limits
@@ -335,11 +343,14 @@ def run_trial(payload: TrialPayload) -> TrialResult:
             worker=worker, predictions=predictions,
         )
     except Exception as exc:  # the model's failure is data (house rule 9)
+        # a failure about a column's content names the model and the column
+        explained = explain_failure(exc, [X_train, X_test], model=payload.key.model,
+                                    built=built)
         return TrialResult(
             key=payload.key, state=TrialState.FAILED, seed=payload.seed,
             fit_seconds=fit_seconds, predict_seconds=predict_seconds,
             cpu_seconds=time.process_time() - cpu0, peak_rss_bytes=_peak_rss_bytes(),
             n_predicted=n_predicted, error_type=type(exc).__name__,
-            error_message=(str(exc).strip().splitlines() or [""])[0][:500],
+            error_message=(explained or (str(exc).strip().splitlines() or [""])[0])[:500],
             traceback=tb.format_exc()[-8000:], worker=worker,
         )

@@ -31,6 +31,7 @@ from dataroi.value._cache import FitCache
 from dataroi.value._compare import PAIR_RANK_CORRELATION, ModelComparison, compare_models
 from dataroi.value._curves import (
     REQUIRED_TRIAL_COLUMNS,
+    Serving,
     StudyCurves,
     TestPredictions,
     fit_study_curves,
@@ -60,6 +61,7 @@ __all__ = [
     "LabelsToTarget",
     "MarginalValue",
     "ModelComparison",
+    "Serving",
     "StudyCurves",
     "TestPredictions",
     "TippingPoints",

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -32,10 +33,66 @@ from dataroi.value._cache import FitCache
 if TYPE_CHECKING:
     import pandas as pd
 
-    from dataroi.curves import CurveFit
+    from dataroi.curves import CurveFit, GainForecast, GainModel
 
-__all__ = ["REQUIRED_TRIAL_COLUMNS", "StudyCurves", "TestPredictions", "fit_study_curves",
-           "study_trials"]
+__all__ = ["REQUIRED_TRIAL_COLUMNS", "Serving", "StudyCurves", "TestPredictions",
+           "fit_study_curves", "study_trials"]
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What a model costs to serve, measured by the trials: the median prediction time
+    per 1,000 rows (ms) and the median pickled size (MB) at each training size, and
+    their values at other sizes on a line in log-log (a k-nearest-neighbours model or a
+    forest grows with its training rows; a linear model does not).
+
+    Example:
+        >>> s = Serving(sizes=np.array([100.0, 200.0, 400.0]),
+        ...             predict_ms_per_1k=np.array([1.0, 2.0, 4.0]),
+        ...             model_mb=np.array([0.01, 0.01, 0.01]))
+        >>> [round(float(v), 2) for v in s.at(800)]
+        [8.0, 0.01]
+    """
+
+    sizes: np.ndarray
+    predict_ms_per_1k: np.ndarray
+    model_mb: np.ndarray
+
+    def at(self, n: float) -> tuple[float | None, float | None]:
+        """(ms per 1,000 rows, MB) at training size ``n`` (None where not measured)."""
+        return _loglog(self.sizes, self.predict_ms_per_1k, n), \
+            _loglog(self.sizes, self.model_mb, n)
+
+
+def _loglog(sizes: np.ndarray, values: np.ndarray, n: float) -> float | None:
+    """``values`` at ``n``: interpolated in log-log inside the measured sizes; beyond
+    them, the least-squares line through the largest three sizes (slope 0 to 1.5)."""
+    ok = np.isfinite(values) & (values > 0)
+    if not ok.any():
+        return None
+    x, y = np.log(sizes[ok]), np.log(values[ok])
+    ln = math.log(n)
+    if ok.sum() == 1 or ln <= x[-1]:
+        return float(np.exp(np.interp(ln, x, y)))
+    slope = float(np.clip(np.polyfit(x[-3:], y[-3:], 1)[0], 0.0, 1.5))
+    return float(np.exp(y[-1] + slope * (ln - x[-1])))
+
+
+def _serving(ms: pd.DataFrame) -> Serving | None:
+    """A model's :class:`Serving` from its trials (None without the columns)."""
+    has_time = {"predict_seconds", "n_predicted"} <= set(ms.columns)
+    has_size = "model_bytes" in ms.columns
+    if not has_time and not has_size:
+        return None
+    frame = ms.assign(
+        ms1k=(ms["predict_seconds"].astype(float) / ms["n_predicted"].astype(float) * 1e6)
+        if has_time else np.nan,
+        mb=ms["model_bytes"].astype(float) / 2 ** 20 if has_size else np.nan)
+    med = frame.groupby("n_train")[["ms1k", "mb"]].median().sort_index()
+    if not np.isfinite(med.to_numpy()).any():
+        return None
+    return Serving(sizes=med.index.to_numpy(float), predict_ms_per_1k=med["ms1k"].to_numpy(),
+                   model_mb=med["mb"].to_numpy())
 
 
 @dataclass(frozen=True)
@@ -62,6 +119,14 @@ class StudyCurves:
         notes: what the user should know about the fits.
         train_today: model → the metric on its training rows at ``current_n`` (mean over
             repeats; the trials' ``train_value``); absent for trials recorded without it.
+        forecasts: model → the learned gain forecast beyond ``current_n``
+            (:class:`~dataroi.curves.GainForecast`); empty when the learned model does
+            not apply (a metric not bounded in [0, 1] with higher better) or is turned
+            off. Where present, :meth:`draws` beyond ``current_n`` come from it.
+        gain_model: the learned gain model's identity (its file's digest), or ``""``.
+        serving: model → its measured serving cost (:class:`Serving`: prediction time
+            per 1,000 rows and model size against the training size); absent for trials
+            recorded without them.
     """
 
     metric: str
@@ -77,6 +142,17 @@ class StudyCurves:
     test_boot: Mapping[str, np.ndarray] = field(default_factory=dict)
     notes: tuple[str, ...] = field(default=())
     train_today: Mapping[str, float] = field(default_factory=dict)
+    forecasts: Mapping[str, GainForecast] = field(default_factory=dict)
+    gain_model: str = ""
+    serving: Mapping[str, Serving] = field(default_factory=dict)
+
+    @property
+    def curve_source(self) -> str:
+        """How the curves are extrapolated beyond today, in words."""
+        if self.forecasts:
+            return (f"beyond today's size, the {self.gain_model}; at and below it, the "
+                    "fitted curve families")
+        return "the fitted curve families"
 
     @property
     def sign(self) -> float:
@@ -109,11 +185,25 @@ class StudyCurves:
     def draws(self, model: str, n: Any, n_draws: int = 2000) -> np.ndarray:
         """Joint curve draws of ``model`` at sizes ``n``: shape ``(n_draws, len(n))``.
 
-        The draws are keyed by (root seed, model), so they are the same on every call.
+        Beyond ``current_n``, a model with a learned forecast (``forecasts``) draws
+        today's observed mean plus the forecast gain (its errors at 2x-16x correlated as
+        they were on held-out data sets: a draw is one plausible continuation); at and
+        below ``current_n``, and without a forecast, the fitted curve's draws. The draws
+        are keyed by (root seed, model), so they are the same on every call.
         """
         fit = self.fits[self.check_model(model)]
+        n_arr = np.atleast_1d(np.asarray(n, dtype=float))
         rs = int(seed_sequence(self.random_state, model, "draws").generate_state(1)[0])
-        out = fit.sample(np.asarray(n, dtype=float), size=int(n_draws), random_state=rs)
+        forecast = self.forecasts.get(model)
+        ahead = (n_arr > self.current_n) if forecast is not None else \
+            np.zeros(len(n_arr), dtype=bool)
+        out = np.empty((int(n_draws), len(n_arr)))
+        if (~ahead).any():
+            out[:, ~ahead] = fit.sample(n_arr[~ahead], size=int(n_draws), random_state=rs)
+        if ahead.any():
+            assert forecast is not None
+            out[:, ahead] = self.observed_today(model) + self.sign * forecast.sample(
+                n_arr[ahead], int(n_draws), seed_sequence(self.random_state, model, "gain"))
         lo, hi = self.bounds.get(model, (-np.inf, np.inf))
         return np.clip(np.nan_to_num(out, nan=self.observed_today(model)), lo, hi)
 
@@ -159,18 +249,18 @@ class StudyCurves:
             return np.zeros(int(n_draws))
         d = self.paired_today(a, b)
         rng = np.random.default_rng(seed_sequence(self.random_state, a, b, "paired"))
-        test_noise = np.zeros(int(n_draws))
+        holdout_noise = np.zeros(int(n_draws))
         if a in self.test_boot and b in self.test_boot:
             bd = self.sign * (self.test_boot[a] - self.test_boot[b])
             bd = bd[np.isfinite(bd)]
             if len(bd):
-                test_noise = rng.choice(bd - bd.mean(), size=int(n_draws))
+                holdout_noise = rng.choice(bd - bd.mean(), size=int(n_draws))
         if len(d) >= 2:
             se = float(d.std(ddof=1) / math.sqrt(len(d)))
             return (float(d.mean()) + se * rng.standard_t(len(d) - 1, size=int(n_draws))
-                    + test_noise)
+                    + holdout_noise)
         if len(d) == 1 and a in self.test_boot and b in self.test_boot:
-            return float(d[0]) + test_noise
+            return float(d[0]) + holdout_noise
         da = self.draws(a, [self.current_n], n_draws)[:, 0]
         db = self.draws(b, [self.current_n], n_draws)[:, 0]
         return self.sign * (da - rng.permutation(db))
@@ -294,6 +384,7 @@ def fit_study_curves(
     use_train_scores: bool = True,
     cache: FitCache | None = None,
     test_predictions: TestPredictions | None = None,
+    gain_model: GainModel | str | None = "auto",
 ) -> StudyCurves:
     """Fit one learning curve (and one training-time curve) per model.
 
@@ -317,6 +408,11 @@ def fit_study_curves(
         cache: a :class:`~dataroi.value.FitCache` of earlier fits (none by default).
         test_predictions: the stored test-set predictions; with them today's paired
             differences include the test set's sampling noise (``test_boot``).
+        gain_model: how to extrapolate beyond ``current_n``: ``"auto"`` (the learned
+            gain forecast shipped with dataroi, :func:`~dataroi.curves.load_gain_model`,
+            where it applies: a metric bounded in [0, 1] with higher better), the path
+            of another model file or a :class:`~dataroi.curves.GainModel`, or ``None``
+            (the fitted curve families only).
 
     Returns:
         A :class:`StudyCurves`.
@@ -334,6 +430,11 @@ def fit_study_curves(
             higher_is_better = get_metric(metric).higher_is_better
         except KeyError:
             higher_is_better = True
+    try:  # the learned forecast speaks a [0, 1] metric's units: not MCC's [-1, 1], not R²
+        if not get_metric(metric).unit_interval:
+            gain_model = None
+    except KeyError:  # a metric of a plain table: _forecasts judges it by its values
+        pass
     present = set(sub["model"])
     asked = list(models) if models is not None else list(dict.fromkeys(sub["model"]))
     models = [m for m in asked if m in present]
@@ -355,12 +456,16 @@ def fit_study_curves(
     today: dict[str, dict[int, float]] = {}
     bounds: dict[str, tuple[float, float]] = {}
     train_today: dict[str, float] = {}
+    serving: dict[str, Serving] = {}
     for m in models:
         ms = sub[sub["model"] == m]
         fits[m] = _fit_one(ms, m, higher_is_better=bool(higher_is_better), families=families,
                            random_state=random_state, use_train_scores=use_train_scores,
                            cache=cache, fit_curve=fit_curve)
         cost_fits[m] = _cost_fit(ms, m, random_state, cache, fit_cost_curve)
+        serve = _serving(ms)
+        if serve is not None:
+            serving[m] = serve
         bounds[m] = fits[m].plausible_range()
         at = ms[ms["n_train"] == current_n]
         today[m] = {int(r): float(v) for r, v in zip(at["repeat"], at["value"], strict=True)}
@@ -370,6 +475,8 @@ def fit_study_curves(
             today[m] = {0: float(fits[m].predict(current_n)[0])}
             notes.append(f"{m} has no trial at n={current_n}: today's score is its curve's "
                          "prediction")
+    forecasts, gain_id = _forecasts(sub, models, fits, current_n, gain_model,
+                                    bool(higher_is_better))
     test_boot: dict[str, np.ndarray] = {}
     if test_predictions is not None and "predictions_digest" in sub:
         try:
@@ -381,12 +488,57 @@ def fit_study_curves(
     cols = [c for c in ("model", "n_train", "repeat", "value") if c in sub]
     rows = sorted(map(tuple, sub[cols].astype(str).to_numpy().tolist()))
     input_hash = canonical_hash({"metric": metric, "rows": rows, "current_n": current_n,
-                                 "random_state": random_state})
+                                 "random_state": random_state, "gain_model": gain_id})
     return StudyCurves(metric=metric, higher_is_better=bool(higher_is_better),
                        current_n=int(current_n), models=tuple(models), fits=fits,
                        cost_fits=cost_fits, today=today, random_state=int(random_state),
                        input_hash=input_hash, bounds=bounds, test_boot=test_boot,
-                       notes=tuple(notes), train_today=train_today)
+                       notes=tuple(notes), train_today=train_today, forecasts=forecasts,
+                       gain_model=gain_id, serving=serving)
+
+
+def _forecasts(sub: pd.DataFrame, models: Sequence[str], fits: Mapping[str, Any],
+               current_n: int, gain_model: Any, higher_is_better: bool
+               ) -> tuple[dict[str, Any], str]:
+    """The learned gain forecast of every model (``({}, "")`` where it does not apply:
+    a metric not bounded in [0, 1] with higher better, or a model with fewer than two
+    sizes up to ``current_n``)."""
+    from dataroi.curves import GainModel, context_of, curve_state, load_gain_model
+
+    if gain_model is None or not higher_is_better:
+        return {}, ""
+    if any(fits[m].best_value != 1.0 for m in models):
+        return {}, ""
+    model = gain_model if isinstance(gain_model, GainModel) else \
+        load_gain_model(None if gain_model == "auto" else str(gain_model))
+    if model is None:
+        return {}, ""
+    states = {}
+    for m in models:
+        ms = sub[sub["model"] == m]
+        sizes, scores = _matrix(ms, "value")
+        keep = sizes <= current_n
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            means = np.nanmean(scores, axis=1)
+            counts = np.isfinite(scores).sum(axis=1)
+            sds = np.nanstd(scores, axis=1, ddof=1)
+        if keep.sum() < 2 or sizes[keep][-1] != current_n:
+            continue
+        if np.any((means[keep] < 0) | (means[keep] > 1)):
+            return {}, ""
+        j = int(np.flatnonzero(keep)[-1])
+        se = float(sds[j] / math.sqrt(counts[j])) if counts[j] >= 2 else math.nan
+        train = _train_matrix(ms, sizes)
+        train_means = None
+        if train is not None and np.isfinite(train[keep]).any():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a size without one
+                train_means = np.nanmean(train[keep], axis=1)
+        states[m] = curve_state(sizes[keep], means[keep], se=se, train_sizes=sizes[keep],
+                                train_means=train_means)
+    ctx = context_of(states)
+    return {m: model.forecast(st, ctx) for m, st in states.items()}, model.describe()
 
 
 def _fit_one(ms: pd.DataFrame, model: str, *, higher_is_better: bool, families: Any,

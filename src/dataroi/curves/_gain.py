@@ -1,0 +1,518 @@
+"""A learned forecast of the gain of more labels: what the corpus of real studies taught.
+
+Curve families extrapolated one at a time were no better at choosing than a plain power
+law on data dataroi never saw (``benchmarks/bench_decisions.py``). This model instead
+*learns* how curves continue: from the observed curve of a model at the sizes up to
+today's ``N`` (its last gains, its log-log slope, its train-test gap, how far it is
+behind the best model today, three parametric extrapolations) it predicts the gain of
+the mean score at ``k × N`` for ``k`` in 2, 4, 8, 16, with the spread of its own errors
+on held-out data sets. It is learned on the curve corpus (``benchmarks/corpus``: 58 real
+data sets built by dataroi) and LCDB's curves cut to study shapes, and evaluated by
+leave-data-set-out cross-validation (``benchmarks/learn_gain_model.py``).
+
+The model is an average of a ridge regression (features and their interactions with
+``log2 k``) and gradient-boosted trees (scikit-learn's ``HistGradientBoostingRegressor``,
+absolute loss). Both ship as plain numbers in ``gain_model.json``: a pickled estimator
+would tie dataroi to the scikit-learn version it was learned with, so the trees are
+evaluated here from their node arrays (a dozen lines, checked against scikit-learn's own
+predictions when the file is written).
+
+It applies to metrics bounded in [0, 1] where higher is better (accuracy, balanced
+accuracy, ROC AUC, F1): the features are in units of that scale.
+
+Example:
+    >>> import numpy as np
+    >>> model = load_gain_model()
+    >>> st = curve_state([64, 128, 256, 512], [0.70, 0.76, 0.80, 0.83], se=0.004)
+    >>> g = model.predict(st, context_of({"a": st}))
+    >>> g.shape, bool(0 < g[0] < g[-1] < 0.17)
+    ((4,), True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dataroi.exceptions import UsageError
+
+__all__ = ["FACTORS", "FEATURES", "CurveState", "GainForecast", "GainModel", "context_of",
+           "curve_state", "export_trees", "feature_matrix", "gain_model_from_dict",
+           "load_gain_model"]
+
+#: Factors of today's labels the model forecasts (others are interpolated in log2 k).
+FACTORS: tuple[int, ...] = (2, 4, 8, 16)
+
+#: The features, in the order of the model's columns.
+FEATURES: tuple[str, ...] = (
+    "lk", "today", "pow3", "vap3", "pow2", "L1", "L2", "se", "gap", "dgap", "sl1", "sl2",
+    "behind", "headroom", "ln0", "lastgain", "ds_L1", "best_L1", "relL1", "slk")
+
+_ERR_FLOOR = 1e-4
+
+
+@dataclass(frozen=True)
+class CurveState:
+    """One model's observed curve up to today, as the features need it.
+
+    Attributes:
+        n0: today's size (the largest observed).
+        sizes, means: the observed sizes (ascending, up to ``n0``) and mean scores.
+        se: standard error of today's mean (over repeats); NaN when unknown.
+        train_now, train_half: the mean score on the training rows today and at
+            ``n0 / 2`` (interpolated); NaN when the trials did not record it.
+        half, quarter: the mean score at ``n0 / 2`` and ``n0 / 4`` (interpolated in
+            log2 size; NaN below the smallest size).
+    """
+
+    n0: float
+    sizes: np.ndarray
+    means: np.ndarray
+    se: float
+    train_now: float
+    train_half: float
+    half: float
+    quarter: float
+
+    @property
+    def today(self) -> float:
+        return float(self.means[-1])
+
+    @property
+    def last_gain(self) -> float:
+        """The gain of the last doubling (NaN without a size at ``n0 / 2``)."""
+        return self.today - self.half
+
+
+def _interp_log(sizes: np.ndarray, values: np.ndarray, at: float) -> float:
+    if not len(sizes) or at < sizes[0] * (1 - 1e-9):
+        return math.nan
+    return float(np.interp(math.log2(at), np.log2(sizes), values))
+
+
+def curve_state(sizes: Sequence[float], means: Sequence[float], *, se: float = math.nan,
+                train_sizes: Sequence[float] | None = None,
+                train_means: Sequence[float] | None = None) -> CurveState:
+    """The state of one observed curve (means at ascending sizes; scores in [0, 1],
+    higher is better).
+
+    Raises:
+        UsageError: fewer than two sizes, or sizes not increasing.
+    """
+    s = np.asarray(sizes, dtype=float)
+    m = np.asarray(means, dtype=float)
+    ok = np.isfinite(m)
+    s, m = s[ok], m[ok]
+    if len(s) < 2 or np.any(np.diff(s) <= 0):
+        raise UsageError("a gain forecast needs the means at two or more increasing sizes")
+    n0 = float(s[-1])
+    tr_now = tr_half = math.nan
+    if train_sizes is not None and train_means is not None:
+        ts = np.asarray(train_sizes, dtype=float)
+        tm = np.asarray(train_means, dtype=float)
+        good = np.isfinite(tm)
+        if good.any():
+            tr_now = _interp_log(ts[good], tm[good], n0)
+            tr_half = _interp_log(ts[good], tm[good], n0 / 2)
+    return CurveState(n0=n0, sizes=s, means=m, se=float(se), train_now=tr_now,
+                      train_half=tr_half, half=_interp_log(s, m, n0 / 2),
+                      quarter=_interp_log(s, m, n0 / 4))
+
+
+def context_of(states: Mapping[str, CurveState]) -> dict[str, float]:
+    """What the other models of the same study say: the best score today, the mean last
+    gain over the models, and the best model's last gain."""
+    if not states:
+        return {"best_today": math.nan, "ds_L1": math.nan, "best_L1": math.nan}
+    best = max(states.values(), key=lambda st: st.today)
+    gains = [st.last_gain for st in states.values() if math.isfinite(st.last_gain)]
+    return {"best_today": best.today,
+            "ds_L1": float(np.mean(gains)) if gains else math.nan,
+            "best_L1": best.last_gain}
+
+
+def _parametric_gains(st: CurveState, totals: np.ndarray) -> dict[str, np.ndarray]:
+    """pow3 (``a - b n^-c``), vap3 (LCDB's ``exp(a + b/n + c log n)`` on the error) and
+    pow2 (a line in log error against log n), fitted to the means and anchored at today:
+    the predicted gain from ``n0`` to each total. NaN where a fit fails."""
+    from scipy.optimize import curve_fit
+
+    s, m = st.sizes, st.means
+    out = {k: np.full(len(totals), np.nan) for k in ("pow3", "vap3", "pow2")}
+    if len(s) < 3:
+        return out
+    err = np.clip(1.0 - m, _ERR_FLOOR, 1.0)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            def pow3(n: Any, a: float, b: float, c: float) -> Any:
+                return a - b * np.power(n, -c)
+
+            p, _ = curve_fit(pow3, s, m, p0=(min(1.0, m[-1] + 0.05), 1.0, 0.5),
+                             bounds=([0, 0, 0], [1.5, np.inf, 3]), maxfev=5000)
+            out["pow3"] = pow3(totals, *p) - pow3(st.n0, *p)
+        except (RuntimeError, ValueError):
+            pass
+        try:
+            def vap3(n: Any, a: float, b: float, c: float) -> Any:
+                return a + b / n + c * np.log(n)
+
+            p, _ = curve_fit(vap3, s, np.log(err), p0=(0.0, 0.0, -0.2), maxfev=5000)
+            out["vap3"] = np.exp(vap3(st.n0, *p)) - np.exp(vap3(totals, *p))
+        except (RuntimeError, ValueError):
+            pass
+        b, a = np.polyfit(np.log(s), np.log(err), 1)
+        out["pow2"] = np.exp(a + b * math.log(st.n0)) - np.exp(a + b * np.log(totals))
+    return out
+
+
+def feature_matrix(st: CurveState, ctx: Mapping[str, float],
+                   factors: Sequence[float] = FACTORS) -> np.ndarray:
+    """One row of :data:`FEATURES` per factor (missing values filled: the model never
+    sees NaN)."""
+    totals = st.n0 * np.asarray(factors, dtype=float)
+    par = _parametric_gains(st, totals)
+    today = st.today
+    l1 = st.last_gain
+    l2 = st.half - st.quarter
+    if not math.isfinite(l1):
+        l1 = 0.0
+    if not math.isfinite(l2):
+        l2 = l1
+    err = lambda v: max(1.0 - v, _ERR_FLOOR)  # noqa: E731
+    sl1 = math.log2(err(st.half) / err(today)) if math.isfinite(st.half) else 0.0
+    sl2 = math.log2(err(st.quarter) / err(st.half)) if math.isfinite(st.quarter) else sl1
+    gap = st.train_now - today if math.isfinite(st.train_now) else 0.0
+    gap_half = st.train_half - st.half if math.isfinite(st.train_half) \
+        and math.isfinite(st.half) else gap
+    best = ctx.get("best_today", today)
+    rows = []
+    for j, k in enumerate(factors):
+        lk = math.log2(k)
+        last_rule = l1 * (2.0 - 2.0 ** (1.0 - lk))
+        fill = {name: (v[j] if math.isfinite(v[j]) else last_rule) for name, v in par.items()}
+        feats = {
+            "lk": lk, "today": today, "pow3": fill["pow3"], "vap3": fill["vap3"],
+            "pow2": fill["pow2"], "L1": l1, "L2": l2,
+            "se": st.se if math.isfinite(st.se) else 0.0, "gap": gap, "dgap": gap - gap_half,
+            "sl1": sl1, "sl2": sl2,
+            "behind": (best - today) if math.isfinite(best) else 0.0,
+            "headroom": 1.0 - today, "ln0": math.log2(st.n0),
+            "lastgain": last_rule,
+            "ds_L1": ctx.get("ds_L1", l1) if math.isfinite(ctx.get("ds_L1", math.nan))
+            else l1,
+            "best_L1": ctx.get("best_L1", l1)
+            if math.isfinite(ctx.get("best_L1", math.nan)) else l1,
+            "relL1": l1 / max(1.0 - today, 1e-3), "slk": sl1 * lk,
+        }
+        rows.append([float(feats[f]) for f in FEATURES])
+    return np.asarray(rows, dtype=float)
+
+
+@dataclass(frozen=True)
+class _Trees:
+    """Gradient-boosted regression trees as node arrays (scikit-learn's
+    ``HistGradientBoostingRegressor``, exported by ``benchmarks/learn_gain_model.py``)."""
+
+    baseline: float
+    feature: list[np.ndarray]
+    threshold: list[np.ndarray]
+    left: list[np.ndarray]
+    right: list[np.ndarray]
+    value: list[np.ndarray]
+    leaf: list[np.ndarray]
+    nan_left: list[np.ndarray]
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        out = np.full(len(X), self.baseline, dtype=float)
+        rows = np.arange(len(X))
+        for f, t, lft, rgt, v, leaf, nl in zip(self.feature, self.threshold, self.left,
+                                                self.right, self.value, self.leaf,
+                                                self.nan_left, strict=True):
+            node = np.zeros(len(X), dtype=np.int64)
+            while True:
+                active = ~leaf[node]
+                if not active.any():
+                    break
+                x = X[rows, f[node]]
+                go_left = np.where(np.isnan(x), nl[node], x <= t[node])
+                nxt = np.where(go_left, lft[node], rgt[node])
+                node = np.where(active, nxt, node)
+            out += v[node]
+        return out
+
+
+@dataclass(frozen=True)
+class GainModel:
+    """The learned gain forecast (see the module doc). ``predict`` gives the mean gain at
+    :data:`FACTORS`; ``quantile`` its spread."""
+
+    ridge_mu: np.ndarray
+    ridge_sd: np.ndarray
+    ridge_coef: np.ndarray
+    ridge_intercept: float
+    trees: _Trees
+    blend: float
+    u: np.ndarray
+    resid_q: np.ndarray
+    scale_coef: np.ndarray
+    meta: dict[str, Any]
+    corr: np.ndarray = field(default_factory=lambda: np.ones((len(FACTORS), len(FACTORS))))
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the model's file (what a decision's hash records)."""
+        return str(self.meta.get("digest", ""))
+
+    def describe(self) -> str:
+        """One line naming the model, e.g. ``learned gain forecast 1a2b3c4d5e6f (58 data
+        sets of the curve corpus and 215 of LCDB)``."""
+        corpus = self.meta.get("corpus_data_sets")
+        others = int(self.meta.get("data_sets", 0)) - int(corpus or 0)
+        learned = (f" ({corpus} data sets of the curve corpus" +
+                   (f" and {others} of LCDB)" if others > 0 else ")")) if corpus else ""
+        return f"learned gain forecast {self.digest[:12]}{learned}".rstrip()
+
+    def _ridge(self, X: np.ndarray) -> np.ndarray:
+        z = (X - self.ridge_mu) / self.ridge_sd
+        design = np.column_stack([z, z * z[:, :1]])
+        return design @ self.ridge_coef + self.ridge_intercept
+
+    def predict_matrix(self, X: np.ndarray) -> np.ndarray:
+        """The mean gain for rows of :data:`FEATURES`, kept between 0 and the headroom
+        to the metric's best value (a mean that falls with more labels, or rises past 1,
+        erred more on held-out data sets than the clipped one)."""
+        raw = self.blend * self._ridge(X) + (1 - self.blend) * self.trees.predict(X)
+        return np.clip(raw, 0.0, np.maximum(X[:, FEATURES.index("headroom")], 0.0))
+
+    def scale(self, X: np.ndarray, pred: np.ndarray) -> np.ndarray:
+        """The spread of the error for each row (``c0 + c1 |pred| + c2 |L1| + c3 se``,
+        per factor column ``lk``, learned on held-out errors)."""
+        lk = X[:, FEATURES.index("lk")]
+        c = self.scale_coef
+        feats = np.column_stack([np.ones(len(X)), np.abs(pred),
+                                 np.abs(X[:, FEATURES.index("L1")]),
+                                 X[:, FEATURES.index("se")]])
+        per_k = np.array([np.interp(lk, np.log2(FACTORS), c[:, i])
+                          for i in range(c.shape[1])]).T
+        return np.maximum((feats * per_k).sum(axis=1), 1e-4)
+
+    def predict(self, st: CurveState, ctx: Mapping[str, float]) -> np.ndarray:
+        """The mean gain from today's size to each of :data:`FACTORS` × today's size."""
+        return self.predict_matrix(feature_matrix(st, ctx))
+
+    def forecast(self, st: CurveState, ctx: Mapping[str, float]) -> GainForecast:
+        """Mean gains and error scales at :data:`FACTORS` (see :class:`GainForecast`)."""
+        X = feature_matrix(st, ctx)
+        mean = self.predict_matrix(X)
+        return GainForecast(n0=st.n0, today=st.today, mean=mean, scale=self.scale(X, mean),
+                            u=self.u, resid_q=self.resid_q, corr=self.corr)
+
+
+@dataclass(frozen=True)
+class GainForecast:
+    """One model's forecast: mean gain and error scale at :data:`FACTORS`, the
+    normalised error quantiles per factor (``resid_q``: factor × ``u``) and the
+    correlation of the errors across factors (``corr``, of their normal scores: a
+    Gaussian copula; all ones: one probability level for every factor).
+
+    Example:
+        >>> f = GainForecast(n0=100.0, today=0.8, mean=np.array([0.01, .02, .03, .04]),
+        ...                  scale=np.full(4, 0.01), u=np.array([0.05, 0.5, 0.95]),
+        ...                  resid_q=np.tile([-1.6, 0.0, 1.6], (4, 1)))
+        >>> [round(float(v), 3) for v in f.gain_quantile(0.5, [100.0, 200.0, 283.0])]
+        [0.0, 0.01, 0.015]
+        >>> f.sample([200.0, 1600.0], size=1000, random_state=0).shape
+        (1000, 2)
+    """
+
+    n0: float
+    today: float
+    mean: np.ndarray
+    scale: np.ndarray
+    u: np.ndarray
+    resid_q: np.ndarray
+    corr: np.ndarray = field(default_factory=lambda: np.ones((len(FACTORS), len(FACTORS))))
+
+    def at_factors(self, u: np.ndarray) -> np.ndarray:
+        """The gain at each factor for probability levels ``u``: shape ``(len(FACTORS),
+        m)`` for ``u`` of shape ``(len(FACTORS), m)`` (one level per factor) or ``(m,)``
+        (the same level at every factor)."""
+        u = np.asarray(u, dtype=float)
+        if u.ndim == 1:
+            u = np.broadcast_to(u, (len(FACTORS), len(u)))
+        u = np.clip(u, self.u[0], self.u[-1])
+        z = np.array([np.interp(u[i], self.u, row) for i, row in enumerate(self.resid_q)])
+        return self.mean[:, None] + self.scale[:, None] * z
+
+    def _path(self, at_k: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Gains at sizes ``n`` (one per column of ``at_k``) from the gains at the
+        factors: linear in ``log2 k`` from 0 at today's size; beyond 16x the column's own
+        last doubling continues, halving with each further doubling (the last-gain
+        rule's tail), never negative."""
+        lk = np.log2(np.maximum(n / self.n0, 1.0))
+        full = np.vstack([np.zeros(at_k.shape[1]), at_k])
+        grid = np.concatenate([[0.0], np.log2(FACTORS)])
+        j = np.clip(np.searchsorted(grid, lk, side="right") - 1, 0, len(grid) - 2)
+        w = np.clip((lk - grid[j]) / (grid[j + 1] - grid[j]), 0.0, 1.0)
+        idx = np.arange(at_k.shape[1])
+        out = (1 - w) * full[j, idx] + w * full[j + 1, idx]
+        extra = np.maximum(lk - grid[-1], 0.0)
+        step = np.maximum(full[-1] - full[-2], 0.0)
+        return np.where(extra > 0, full[-1] + step * (2.0 - 2.0 ** (1.0 - extra)), out)
+
+    def gain_quantile(self, u: Any, n: Any) -> np.ndarray:
+        """The gain at sizes ``n`` (>= ``n0``) at probability level ``u`` (broadcast; the
+        same level at every factor)."""
+        u_arr, n_arr = np.broadcast_arrays(np.asarray(u, float), np.asarray(n, float))
+        at_k = self.at_factors(u_arr.ravel())
+        return self._path(at_k, n_arr.ravel()).reshape(u_arr.shape)
+
+    def sample(self, n: Any, size: int, random_state: Any = None) -> np.ndarray:
+        """Joint draws of the gain at sizes ``n``: ``(size, len(n))``; the factors' errors
+        drawn from the Gaussian copula ``corr``."""
+        from scipy.stats import norm
+
+        n_arr = np.atleast_1d(np.asarray(n, dtype=float))
+        rng = np.random.default_rng(random_state)
+        x = rng.standard_normal((int(size), len(FACTORS))) @ _chol(self.corr).T
+        at_k = self.at_factors(norm.cdf(x).T)  # (factors, size)
+        out = np.empty((int(size), len(n_arr)))
+        for j, nj in enumerate(n_arr):
+            out[:, j] = self._path(at_k, np.full(int(size), nj))
+        return out
+
+    def expected_given_first(self, x_first: Any, n: Any, nodes: int = 24) -> np.ndarray:
+        """The expected gain at sizes ``n`` given the normal score ``x_first`` of the
+        error at the first factor (2x), by Gauss-Hermite quadrature over the others:
+        ``(len(x_first), len(n))``. What re-measuring at 2x would tell."""
+        from scipy.stats import norm
+
+        x1 = np.atleast_1d(np.asarray(x_first, dtype=float))
+        n_arr = np.atleast_1d(np.asarray(n, dtype=float))
+        t, wt = np.polynomial.hermite_e.hermegauss(nodes)
+        wt = wt / wt.sum()
+        rho = np.clip(self.corr[0], -0.999999, 0.999999)
+        rho[0] = 1.0
+        sd = np.sqrt(np.maximum(1.0 - rho ** 2, 0.0))
+        out = np.zeros((len(x1), len(n_arr)))
+        for tk, wk in zip(t, wt, strict=True):
+            # one shared innovation: the later factors stay correlated with each other
+            x = rho[:, None] * x1[None, :] + sd[:, None] * tk
+            at_k = self.at_factors(norm.cdf(x))
+            for j, nj in enumerate(n_arr):
+                out[:, j] += wk * self._path(at_k, np.full(len(x1), nj))
+        return out
+
+    def sample_given_first(self, x_first: Any, n: Any, random_state: Any = None
+                           ) -> np.ndarray:
+        """One draw of the gain at sizes ``n`` for each normal score ``x_first`` of the
+        error at 2x (the conditional of :meth:`expected_given_first`):
+        ``(len(x_first), len(n))``."""
+        from scipy.stats import norm
+
+        x1 = np.atleast_1d(np.asarray(x_first, dtype=float))
+        n_arr = np.atleast_1d(np.asarray(n, dtype=float))
+        rho = np.clip(self.corr[0], -0.999999, 0.999999)
+        rho[0] = 1.0
+        t = np.random.default_rng(random_state).standard_normal(len(x1))
+        x = rho[:, None] * x1[None, :] + np.sqrt(np.maximum(1.0 - rho ** 2, 0.0))[:, None] * t
+        at_k = self.at_factors(norm.cdf(x))
+        return np.column_stack([self._path(at_k, np.full(len(x1), nj)) for nj in n_arr])
+
+
+def _chol(corr: np.ndarray) -> np.ndarray:
+    """A Cholesky factor of a correlation matrix (all ones: rank one, one column)."""
+    try:
+        return np.linalg.cholesky(corr + 1e-9 * np.eye(len(corr)))
+    except np.linalg.LinAlgError:
+        w, v = np.linalg.eigh(corr)
+        return v * np.sqrt(np.maximum(w, 0.0))
+
+
+def export_trees(hgb: Any) -> dict[str, Any]:
+    """A fitted scikit-learn ``HistGradientBoostingRegressor`` as plain node arrays (the
+    ``hgb`` part of ``gain_model.json``).
+
+    Example:
+        >>> import numpy as np
+        >>> from sklearn.ensemble import HistGradientBoostingRegressor
+        >>> X = np.random.default_rng(0).normal(size=(200, 3))
+        >>> hgb = HistGradientBoostingRegressor(max_iter=5).fit(X, X[:, 0])
+        >>> trees = _trees_from(export_trees(hgb))
+        >>> bool(np.allclose(trees.predict(X), hgb.predict(X)))
+        True
+    """
+    trees = []
+    for (tree,) in hgb._predictors:
+        nodes = tree.nodes
+        trees.append({"feature": nodes["feature_idx"].tolist(),
+                      "threshold": nodes["num_threshold"].tolist(),
+                      "left": nodes["left"].tolist(), "right": nodes["right"].tolist(),
+                      "value": nodes["value"].tolist(),
+                      "leaf": nodes["is_leaf"].astype(bool).tolist(),
+                      "nan_left": nodes["missing_go_to_left"].astype(bool).tolist()})
+    return {"baseline": float(np.ravel(hgb._baseline_prediction)[0]), "trees": trees}
+
+
+def _trees_from(d: Mapping[str, Any]) -> _Trees:
+    arr = lambda key, dt: [np.asarray(t[key], dtype=dt) for t in d["trees"]]  # noqa: E731
+    return _Trees(baseline=float(d["baseline"]), feature=arr("feature", np.int64),
+                  threshold=arr("threshold", float), left=arr("left", np.int64),
+                  right=arr("right", np.int64), value=arr("value", float),
+                  leaf=arr("leaf", bool), nan_left=arr("nan_left", bool))
+
+
+def gain_model_from_dict(d: Mapping[str, Any], digest: str = "") -> GainModel:
+    """A :class:`GainModel` from its JSON form (see ``gain_model.json``); ``digest``
+    identifies the file it was read from."""
+    if tuple(d["features"]) != FEATURES:
+        raise UsageError("this gain model was learned on other features; relearn it "
+                         "(benchmarks/learn_gain_model.py)")
+    r = d["ridge"]
+    return GainModel(ridge_mu=np.asarray(r["mu"], float), ridge_sd=np.asarray(r["sd"], float),
+                     ridge_coef=np.asarray(r["coef"], float),
+                     ridge_intercept=float(r["intercept"]), trees=_trees_from(d["hgb"]),
+                     blend=float(d["blend"]), u=np.asarray(d["residual"]["u"], float),
+                     resid_q=np.asarray(d["residual"]["q"], float),
+                     scale_coef=np.asarray(d["residual"]["scale_coef"], float),
+                     meta={**d.get("meta", {}), "digest": digest},
+                     corr=np.asarray(d["residual"].get(
+                         "corr", np.ones((len(FACTORS), len(FACTORS)))), float))
+
+
+#: The shipped model (package data).
+GAIN_MODEL_FILE = "gain_model.json"
+
+
+@lru_cache(maxsize=8)
+def load_gain_model(path: str | None = None) -> GainModel | None:
+    """The shipped gain model, or the one at ``path`` (None when none is shipped).
+
+    Raises:
+        UsageError: no file at ``path``, or a file that is not a gain model.
+    """
+    try:
+        text = (Path(path).read_text(encoding="utf-8") if path is not None else
+                files("dataroi.curves").joinpath(GAIN_MODEL_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        if path is not None:
+            raise UsageError(f"gain model file not found: {path}") from None
+        return None
+    try:
+        return gain_model_from_dict(json.loads(text),
+                                    digest=hashlib.sha256(text.encode()).hexdigest())
+    except (ValueError, KeyError, TypeError) as exc:
+        where = path or GAIN_MODEL_FILE
+        raise UsageError(f"{where} is not a dataroi gain model ({type(exc).__name__}: "
+                         f"{exc})") from None

@@ -1,0 +1,461 @@
+"""Checks of a prepared table before the first trial: what to look at before trusting a
+study's numbers.
+
+Each check is one function over plain data and returns :class:`DataCheck` values (one
+line of text each); :func:`check_data` runs them all on a prepared data set.
+
+==========================  ==============================================================
+:func:`check_columns`       feature columns that are empty (every value missing), hold no
+                            finite value, or hold one value on every row; an *error* when
+                            no feature column is left that carries information
+:func:`check_leaks`         a single feature that predicts the target (almost) perfectly:
+                            the class on ≥ 99.5 % of rows (held-out rows of its level or
+                            bin, or one threshold), or for regression
+                            ``|correlation| ≥ 0.999`` (of values or of ranks)
+:func:`check_schedule`      classification: the rows of the rarest class expected at the
+                            smallest training size (the nested subsets are stratified)
+==========================  ==============================================================
+
+Whether the spec's models can take an empty or infinite column is a question about the
+models (:func:`dataroi.trial.check_model_columns`); :func:`raise_for_errors` raises the
+one :class:`~dataroi.exceptions.DataError` that lists every error.
+
+The checks read at most 20,000 rows for the leak check (a fixed sample), so a table of
+100,000 rows is checked in a small fraction of a second.
+
+Example:
+    >>> import numpy as np, pandas as pd
+    >>> X = pd.DataFrame({"x": np.random.default_rng(0).normal(size=200), "same": 1.0,
+    ...                   "copy": pd.Categorical(np.repeat(["no", "yes"], 100))})
+    >>> y = np.repeat([0, 1], 100)
+    >>> [c.check for c in check_columns(X)]
+    ['constant']
+    >>> [c.message[:60] for c in check_leaks(X, y, task="classification", skip=["same"])]
+    ["leak? column 'copy' alone gives the class of 100.0 % of rows"]
+    >>> print(check_schedule(y, ["no", "yes"], [1, 50])[0].message)  # doctest: +ELLIPSIS
+    schedule: at 1 row only 1 of the 2 classes can be present; ...
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dataroi.data._columns import ColumnProfile, profile_frame
+from dataroi.data._draft import _PER_CLASS, _pct, _round2
+from dataroi.exceptions import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dataroi.data._prepare import PreparedData
+    from dataroi.spec import StudySpec
+
+__all__ = ["DataCheck", "check_columns", "check_data", "check_leaks", "check_schedule",
+           "raise_for_errors"]
+
+#: A feature whose one-column rule gets the class right on at least this share of rows
+#: (and removes most of the errors of always guessing the commonest class) is a leak.
+LEAK_ACCURACY = 0.995
+#: ... the rule's errors are at most this share of the commonest-class guess's errors.
+LEAK_ERROR_RATIO = 0.25
+#: Regression: |correlation| of values or of ranks from which a feature is a leak.
+LEAK_CORRELATION = 0.999
+_LEAK_ROWS = 20_000    # rows read by the leak check (a fixed sample of larger tables)
+_GROUP_LEVELS = 64     # numbers with at most this many values are grouped by value
+_BINS = 1000           # numbers with more: this many bins by rank (at most rows / 10)
+_SHOWN = 8             # columns named in one line
+
+
+@dataclass(frozen=True)
+class DataCheck:
+    """One finding about the prepared data.
+
+    Attributes:
+        check: ``empty``, ``not_finite``, ``constant``, ``no_feature``, ``leak`` or
+            ``schedule``.
+        message: one line for the user.
+        columns: the feature columns it is about (none for ``schedule``).
+        severity: ``warning`` (the run goes on) or ``error`` (nothing runs).
+    """
+
+    check: str
+    message: str
+    columns: tuple[str, ...] = ()
+    severity: str = "warning"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _names(cols: Sequence[str]) -> str:
+    shown = ", ".join(f"'{c}'" for c in cols[:_SHOWN])
+    more = f" and {len(cols) - _SHOWN} more" if len(cols) > _SHOWN else ""
+    return shown + more
+
+
+# ------------------------------------------------------------------------------ columns
+def _is_constant(X: pd.DataFrame, p: ColumnProfile, n: int) -> bool:
+    if p.missing or p.infinite or n == 0:
+        return False
+    if p.stored == "category":
+        return p.levels == 1
+    v = X[p.name].to_numpy()
+    if v.dtype == object:
+        v = X[p.name].to_numpy(dtype="float64", na_value=np.nan)
+    return bool(v.min() == v.max())
+
+
+def check_columns(X: pd.DataFrame,
+                  profiles: Sequence[ColumnProfile] | None = None) -> list[DataCheck]:
+    """Feature columns that carry no information: empty (every value missing), with no
+    finite value (every value infinite, or infinite or missing), or with one value on
+    every row — one line per kind, naming the columns; an *error* (``no_feature``) when
+    every feature column is such a column.
+
+    Args:
+        X: the prepared feature table (:attr:`PreparedData.X`).
+        profiles: its profiles (:func:`profile_frame`; computed when not given).
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> X = pd.DataFrame({"a": [np.nan] * 3, "b": [np.inf, -np.inf, np.nan]})
+        >>> for c in check_columns(X):
+        ...     print(c.severity, c.message.split(":")[0])
+        warning column 'a' is empty (every value is missing)
+        warning column 'b' (2 infinite, 1 missing) holds no finite value
+        error no feature column carries information
+    """
+    n = len(X)
+    profiles = profile_frame(X) if profiles is None else profiles
+    empty, not_finite, constant = [], [], []
+    for p in profiles:
+        if n and p.missing == n:
+            empty.append(p.name)
+        elif n and p.infinite and p.missing + p.infinite == n:
+            not_finite.append(p)
+        elif _is_constant(X, p, n):
+            constant.append(p.name)
+    out = []
+    if empty:
+        verb = "is" if len(empty) == 1 else "are"
+        out.append(DataCheck(
+            "empty", f"column{'s' * (len(empty) > 1)} {_names(empty)} {verb} empty (every "
+            "value is missing): no information; leave "
+            f"{'it' if len(empty) == 1 else 'them'} out with data.features", tuple(empty)))
+    if not_finite:
+        names = [p.name for p in not_finite]
+        what = ", ".join(f"'{p.name}' ({p.infinite} infinite"
+                         + (f", {p.missing} missing)" if p.missing else ")")
+                         for p in not_finite[:_SHOWN])
+        more = f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else ""
+        out.append(DataCheck(
+            "not_finite", f"column{'s' * (len(names) > 1)} {what}{more} "
+            f"hold{'s' * (len(names) == 1)} no finite value: no information; leave "
+            f"{'it' if len(names) == 1 else 'them'} out with data.features", tuple(names)))
+    if constant:
+        verb = "holds" if len(constant) == 1 else "hold"
+        out.append(DataCheck(
+            "constant", f"column{'s' * (len(constant) > 1)} {_names(constant)} {verb} one "
+            "value on every row: no information for any model", tuple(constant)))
+    useless = [*empty, *(p.name for p in not_finite), *constant]
+    if profiles and len(useless) == len(profiles):
+        out.append(DataCheck(
+            "no_feature", f"no feature column carries information: {_names(useless)} "
+            "(empty, not finite or constant); a study of them can only learn the class "
+            "balance or the mean; check data.source and data.features",
+            tuple(useless), severity="error"))
+    return out
+
+
+# -------------------------------------------------------------------------------- leaks
+def _sample(n: int) -> np.ndarray | None:
+    """Rows read by the leak check: all, or a fixed sample of ``_LEAK_ROWS``."""
+    if n <= _LEAK_ROWS:
+        return None
+    return np.sort(np.random.default_rng(0).choice(n, _LEAK_ROWS, replace=False))
+
+
+def _numbers(col: pd.Series, rows: np.ndarray | None) -> np.ndarray:
+    v = col.to_numpy()
+    if v.dtype == object or v.dtype.kind not in "fiub":
+        v = col.to_numpy(dtype="float64", na_value=np.nan)
+    v = v.astype(np.float64, copy=False)
+    return v if rows is None else v[rows]
+
+
+def _groups(v: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """(group of each row: its value, or its rank bin when there are many values;
+    number of distinct values; the rows' order by value). Missing values are one group."""
+    order = np.argsort(v, kind="stable")
+    s = v[order]
+    nan = np.isnan(s)
+    change = np.empty(len(s), dtype=bool)
+    change[:1] = True
+    change[1:] = (s[1:] != s[:-1]) & ~(nan[1:] & nan[:-1])
+    distinct = int(change.sum())
+    if distinct <= _GROUP_LEVELS:
+        ranks = np.cumsum(change) - 1
+    else:
+        bins = max(2, min(_BINS, len(v) // 10))
+        ranks = np.arange(len(v)) * bins // len(v)
+        ranks[nan] = bins  # missing values: a group of their own
+    g = np.empty(len(v), dtype=np.int64)
+    g[order] = ranks
+    return g, distinct, order
+
+
+def _held_out_hits(g: np.ndarray, y: np.ndarray, k: int) -> int:
+    """Rows whose class is the commonest of the *other* rows of their group (the
+    group-by rule scored without the row itself, so an id column predicts nothing)."""
+    key = g * k + y
+    uniq, cnt = np.unique(key, return_counts=True)
+    grp = uniq // k
+    order = np.lexsort((-cnt, grp))
+    grp, cnt = grp[order], cnt[order]
+    first = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+    top1 = cnt[first]
+    nxt = np.minimum(first + 1, len(grp) - 1)
+    top2 = np.where((first + 1 < len(grp)) & (grp[nxt] == grp[first]), cnt[nxt], 0)
+    return int(top1[top1 - 1 > top2].sum())
+
+
+def _threshold_hits(v: np.ndarray, y: np.ndarray, order: np.ndarray) -> int:
+    """Binary classes: rows the best single threshold on ``v`` gets right (missing
+    values take their commonest class)."""
+    nan = np.isnan(v)
+    hits_nan = int(max(np.sum(y[nan] == 0), np.sum(y[nan] == 1)))
+    order = order[~nan[order]]
+    s, ys = v[order], y[order]
+    m = len(s)
+    if m == 0:
+        return hits_nan
+    ones = np.r_[0, np.cumsum(ys == 1)]  # positives among the first i rows
+    cut = np.r_[True, s[1:] != s[:-1], True]  # a threshold between distinct values
+    i = np.flatnonzero(cut)
+    left1, total1 = ones[i], ones[-1]
+    left0, right1 = i - left1, total1 - ones[i]
+    right0 = (m - i) - right1
+    best = np.maximum(left0 + right1, left1 + right0).max()
+    return int(best) + hits_nan
+
+
+def _loo_r2(g: np.ndarray, y: np.ndarray) -> float:
+    """R² of predicting each row by the mean of the other rows of its group."""
+    cnt = np.bincount(g)
+    sums = np.bincount(g, weights=y)
+    mean = float(y.mean())
+    c = cnt[g]
+    pred = np.where(c > 1, (sums[g] - y) / np.maximum(c - 1, 1), mean)
+    sst = float(np.sum((y - mean) ** 2))
+    return 1.0 - float(np.sum((y - pred) ** 2)) / sst if sst > 0 else 0.0
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    den = math.sqrt(float(np.dot(a, a)) * float(np.dot(b, b)))
+    return float(np.dot(a, b)) / den if den > 0 else 0.0
+
+
+def check_leaks(X: pd.DataFrame, y: np.ndarray, *, task: str,
+                skip: Sequence[str] = ()) -> list[DataCheck]:
+    """Single features that predict the target (almost) perfectly: a warning per column
+    ("leak?"), since such a feature is usually the label in disguise or recorded after it.
+
+    Classification: a column is a leak when the class is the commonest class of the
+    *other* rows of its level (text and numbers with at most 64 values) or of its rank
+    bin (more values), or is given by one threshold (two classes), on at least 99.5 % of
+    rows — and when that leaves at most a quarter of the errors of always guessing the
+    commonest class (so a rare class does not make every column a leak). Regression: the
+    correlation of the column with the target, of values or of ranks, is at least 0.999
+    in size (numbers), or the mean of the other rows of its level explains 99.8 % of the
+    variance (text and few values).
+
+    Args:
+        X: the prepared features (:attr:`PreparedData.X`).
+        y: the targets: class codes 0..k-1, or numbers.
+        task: ``classification`` or ``regression``.
+        skip: columns not to check (empty or constant ones).
+
+    Example:
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> y = rng.normal(size=500)
+        >>> X = pd.DataFrame({"noise": rng.normal(size=500), "cents": y * 100 + 3})
+        >>> [c.columns for c in check_leaks(X, y, task="regression")]
+        [('cents',)]
+    """
+    import pandas as pd
+
+    n = len(X)
+    if n < 20:
+        return []
+    rows = _sample(n)
+    yv = np.asarray(y) if rows is None else np.asarray(y)[rows]
+    out = []
+    classification = task == "classification"
+    if classification:
+        yc = yv.astype(np.int64)
+        k = int(yc.max()) + 1
+        base = int(np.bincount(yc).max())
+        allowed = min((1 - LEAK_ACCURACY) * len(yc), LEAK_ERROR_RATIO * (len(yc) - base))
+    else:
+        yf = yv.astype(np.float64)
+        if not np.all(np.isfinite(yf)) or yf.std() == 0:
+            return []
+        y_ranks = np.argsort(np.argsort(yf, kind="stable"), kind="stable").astype(float)
+    for name in X.columns:
+        if name in skip:
+            continue
+        col = X[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes = col.cat.codes.to_numpy().astype(np.int64)
+            g = codes if rows is None else codes[rows]
+            g = np.where(g < 0, int(g.max(initial=0)) + 1, g)
+            distinct, order, v = _GROUP_LEVELS, None, None
+        else:
+            v = _numbers(col, rows)
+            g, distinct, order = _groups(v)
+        if classification:
+            hits = _held_out_hits(g, yc, k)
+            if k == 2 and v is not None and order is not None:
+                hits = max(hits, _threshold_hits(v, yc, order))
+            errors = len(yc) - hits
+            if errors <= allowed:
+                share, guess = _pct(hits / len(yc)), _pct(base / len(yc))
+                out.append(DataCheck(
+                    "leak", f"leak? column '{name}' alone gives the class of {share} of rows "
+                    f"(always guessing the commonest class: {guess}); "
+                    "if it is known only with or after the label, leave it out with "
+                    "data.features", (str(name),)))
+            continue
+        if v is None or distinct <= _GROUP_LEVELS:
+            r2 = _loo_r2(g, yf)
+            if r2 >= LEAK_CORRELATION ** 2:
+                out.append(DataCheck(
+                    "leak", f"leak? the level of column '{name}' alone explains "
+                    f"{_pct(r2)} of the target's variance; if it is known only with or "
+                    "after the target, leave it out with data.features", (str(name),)))
+            continue
+        ok = np.isfinite(v)
+        if ok.sum() < 20:
+            continue
+        r = abs(_correlation(v[ok], yf[ok]))
+        if r < LEAK_CORRELATION:
+            assert order is not None
+            vr = np.empty(len(v))
+            vr[order] = np.arange(len(v), dtype=float)
+            r = max(r, abs(_correlation(vr[ok], y_ranks[ok])))
+        if r >= LEAK_CORRELATION:
+            out.append(DataCheck(
+                "leak", f"leak? column '{name}' follows the target almost exactly "
+                f"(|correlation| {r:.4f}); if it is known only with or after the target, "
+                "leave it out with data.features", (str(name),)))
+    return out
+
+
+# ----------------------------------------------------------------------------- schedule
+def smallest_size(rarest_share: float) -> int:
+    """The size from which the rarest class has about five rows in expectation (the
+    start ``dataroi init --from`` gives a table's sizes).
+
+    Example:
+        >>> smallest_size(0.0333)
+        150
+    """
+    return max(_round2(math.ceil(_PER_CLASS / rarest_share)), 1)
+
+
+def check_schedule(y_pool: np.ndarray, classes: Sequence[Any],
+                   sizes: Sequence[int]) -> list[DataCheck]:
+    """Classification: whether the smallest training size holds enough rows of every
+    class. The nested subsets are stratified (:func:`nested_permutation`): a prefix of
+    *n* rows holds each class in proportion within about a row, and every class once
+    *n* reaches the number of classes. A warning when the rarest class is expected on
+    fewer rows than from :func:`smallest_size` on (about five), or a class cannot be
+    present.
+
+    Args:
+        y_pool: class codes of the training pool.
+        classes: the class labels in code order.
+        sizes: the schedule's training sizes.
+
+    Example:
+        >>> y = np.array([0] * 967 + [1] * 33)
+        >>> print(check_schedule(y, ["No", "Yes"], [50, 400])[0].message)
+        ... # doctest: +NORMALIZE_WHITESPACE
+        schedule: at 50 rows the rarest class 'Yes' has about 1-2 rows (3.3 % of the
+        training pool); scores at that size will be noisy or undefined; start at 150 rows
+    """
+    if not len(sizes) or not len(y_pool):
+        return []
+    n0 = int(min(sizes))
+    counts = np.bincount(np.asarray(y_pool, dtype=np.int64), minlength=len(classes))
+    present = np.flatnonzero(counts)
+    k = len(present)
+    rare = int(present[np.argmin(counts[present])])
+    share = float(counts[rare]) / len(y_pool)
+    start = smallest_size(share)
+    rows = "row" if n0 == 1 else "rows"
+    if n0 < k:
+        return [DataCheck("schedule", f"schedule: at {n0} {rows} only {n0} of the {k} "
+                          "classes can be present; scores at that size are undefined or "
+                          f"meaningless; start at {max(start, 2 * k):,} rows or more")]
+    if n0 >= start:
+        return []
+    expected = n0 * share
+    lo, hi = max(1, math.floor(expected)), max(1, math.ceil(expected))
+    about = f"{lo}" if lo == hi else f"{lo}-{hi}"
+    if start <= len(y_pool):
+        advice = f"start at {start:,} rows"
+    else:
+        advice = (f"the training pool holds only {int(counts[rare]):,} such rows: every "
+                  "size will be noisy")
+    return [DataCheck(
+        "schedule", f"schedule: at {n0:,} {rows} the rarest class '{classes[rare]}' has "
+        f"about {about} row{'s' * (hi > 1)} ({_pct(share)} of the training pool); scores at "
+        f"that size will be noisy or undefined; {advice}")]
+
+
+# ---------------------------------------------------------------------------------- all
+def check_data(prep: PreparedData, spec: StudySpec) -> list[DataCheck]:
+    """Every check of this module on a prepared data set: the columns, the leaks (of the
+    columns that carry information) and, for classification, the smallest size.
+
+    Example:
+        >>> from dataroi.spec import spec_from_dict
+        >>> from dataroi.data import prepare_data
+        >>> spec = spec_from_dict({"data": "sklearn:iris", "schedule": {"sizes": [2, 60]},
+        ...     "models": {"lr": "sklearn.linear_model.LogisticRegression"}})
+        >>> [c.check for c in check_data(prepare_data(spec), spec)]
+        ['schedule']
+    """
+    out = check_columns(prep.X)
+    skip = {c for check in out for c in check.columns}
+    out += check_leaks(prep.X, prep.y, task=prep.task, skip=tuple(skip))
+    if prep.task == "classification":
+        sizes = spec.schedule.resolve_sizes(prep.pool_size)
+        out += check_schedule(prep.y[prep.pool_idx], prep.classes, sizes)
+    return out
+
+
+def raise_for_errors(checks: Sequence[DataCheck]) -> None:
+    """Raise one :class:`~dataroi.exceptions.DataError` listing every error among
+    ``checks`` (nothing when there is none).
+
+    Example:
+        >>> raise_for_errors([DataCheck("x", "fine")])
+        >>> try:
+        ...     raise_for_errors([DataCheck("a", "one", severity="error"),
+        ...                       DataCheck("b", "two", severity="error")])
+        ... except DataError as exc:
+        ...     print(exc)
+        the data cannot be used as it is: one; two
+    """
+    errors = [c.message for c in checks if c.severity == "error"]
+    if errors:
+        raise DataError("the data cannot be used as it is: " + "; ".join(errors))

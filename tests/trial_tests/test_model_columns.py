@@ -1,0 +1,47 @@
+"""Whether the spec's models take an empty or infinite column: each is fitted on a few
+rows of the real table (ISLR/Default), as a trial would fit it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dataroi.data import check_data, prepare_data
+from dataroi.spec import spec_from_dict
+from dataroi.trial import check_model_columns
+from tests._default_table import default_spec, default_table, write_parquet
+
+LR = "sklearn.linear_model.LogisticRegression"
+HGB = {"sklearn.ensemble.HistGradientBoostingClassifier": {"max_iter": 5}}
+
+
+def _checks(tmp_path, frame, **extra):
+    source = write_parquet(frame, tmp_path / "t.parquet")
+    spec = spec_from_dict(default_spec(source, **extra))
+    prep = prepare_data(spec)
+    return check_model_columns(spec, prep, check_data(prep, spec))
+
+
+def test_behind_preprocessing_the_models_take_an_infinite_column(tmp_path):
+    (check,) = _checks(tmp_path, default_table().assign(inf=np.inf), models={"lr": LR},
+                       schedule={"sizes": [200]})
+    assert check.severity == "warning" and check.columns == ("inf",)
+    assert "cannot take" not in check.message
+
+
+def test_without_preprocessing_the_warning_names_the_model_that_fails(tmp_path):
+    # histogram gradient boosting takes infinities, logistic regression does not
+    (check,) = _checks(tmp_path, default_table(dirty=False).assign(inf=np.inf),
+                       models={"lr": LR, "hgb": HGB}, preprocess="none",
+                       schedule={"sizes": [200]})
+    assert check.severity == "warning"
+    assert check.message.endswith(
+        "; model 'lr' cannot take it (ValueError: Input X contains infinity or a value too "
+        "large for dtype('float64').): its trials will fail")
+
+
+def test_when_no_model_takes_a_column_it_is_an_error(tmp_path):
+    (check,) = _checks(tmp_path, default_table(dirty=False).assign(inf=np.inf),
+                       models={"lr": LR}, preprocess="none", schedule={"sizes": [200]})
+    assert check.severity == "error"
+    assert check.message.startswith("column 'inf' (no finite value): no model of the spec "
+                                    "takes it: lr (ValueError: Input X contains infinity")

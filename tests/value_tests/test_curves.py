@@ -1,0 +1,97 @@
+"""dataroi.value._curves: where the learned gain forecast drives the draws, and where not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dataroi.curves import load_gain_model
+from dataroi.value import fit_study_curves
+from tests.value_tests.helpers import crossing_frame
+
+
+def _frame(metric: str = "accuracy") -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    rows = []
+    for m, top, k in (("a", 0.9, 1.5), ("b", 0.85, 0.8)):
+        for n in (64, 128, 256, 512, 1024):
+            for r in range(5):
+                v = top - k / n ** 0.5 + rng.normal(0, 0.003)
+                rows.append({"model": m, "n_train": n, "repeat": r, "metric": metric,
+                             "value": v if metric == "accuracy" else 1 - v,
+                             "train_value": min(1.0, v + 0.1)})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.slow
+def test_accuracy_curves_continue_with_the_learned_forecast():
+    c = fit_study_curves(_frame(), metric="accuracy")
+    assert set(c.forecasts) == {"a", "b"}
+    assert c.gain_model == load_gain_model().describe()
+    assert "learned gain forecast" in c.curve_source
+    n = c.current_n * np.array([2.0, 4.0, 16.0])
+    for m in c.models:
+        d = c.draws(m, n, 4000)
+        med = np.median(d, axis=0) - c.observed_today(m)
+        expect = c.forecasts[m].gain_quantile(0.5, n)
+        np.testing.assert_allclose(med, expect, atol=3e-3)
+        # a draw high at 2x tends to be high at 16x, as on held-out data sets
+        rho = c.forecasts[m].corr[0, -1]
+        assert np.corrcoef(d[:, 0], d[:, 2])[0, 1] == pytest.approx(rho, abs=0.1)
+    # at and below today the fitted curve draws, unchanged
+    fitted = fit_study_curves(_frame(), metric="accuracy", gain_model=None)
+    np.testing.assert_array_equal(c.draws("a", [256, 1024], 500),
+                                  fitted.draws("a", [256, 1024], 500))
+    # the decision's hash knows which curves it rests on
+    assert c.input_hash != fitted.input_hash
+
+
+def test_gains_are_measured_from_today_and_zero_without_labels():
+    c = fit_study_curves(_frame(), metric="accuracy")
+    g = c.gain_draws("a", [0, 1024, 15 * 1024], 2000)
+    assert np.all(g[:, 0] == 0)
+    assert 0 < np.median(g[:, 1]) < np.median(g[:, 2]) < 0.1
+
+
+def test_a_loss_metric_keeps_the_fitted_curves():
+    c = fit_study_curves(_frame("log_loss"), metric="log_loss")
+    assert c.forecasts == {} and c.gain_model == ""
+    assert c.curve_source == "the fitted curve families"
+
+
+@pytest.mark.slow
+def test_turned_off_or_another_model_file(tmp_path):
+    off = fit_study_curves(crossing_frame(), metric="accuracy", gain_model=None)
+    assert off.forecasts == {}
+    shipped = load_gain_model()
+    path = tmp_path / "copy.json"
+    from importlib.resources import files
+
+    path.write_text(files("dataroi.curves").joinpath("gain_model.json").read_text())
+    by_path = fit_study_curves(crossing_frame(), metric="accuracy", gain_model=str(path))
+    assert by_path.gain_model.startswith(f"learned gain forecast {shipped.digest[:12]}")
+    by_obj = fit_study_curves(crossing_frame(), metric="accuracy", gain_model=shipped)
+    np.testing.assert_allclose(by_obj.forecasts["deep"].mean,
+                               by_path.forecasts["deep"].mean)
+
+
+@pytest.mark.slow
+def test_the_analysis_follows_decision_curves():
+    import dataroi
+
+    learned = dataroi.analyze(_frame(), metric="accuracy")
+    fitted = dataroi.analyze(_frame(), metric="accuracy", decision={"curves": "fitted"})
+    assert learned.curves.forecasts and not fitted.curves.forecasts
+    over = dataroi.analyze(_frame(), metric="accuracy", decision={"curves": "fitted"},
+                           curves="learned")
+    assert over.curves.forecasts
+
+
+@pytest.mark.parametrize("bad", ["sometimes", 3])
+def test_decision_curves_must_be_learned_or_fitted(bad):
+    from dataroi.exceptions import SpecError
+    from dataroi.spec import parse_decision
+
+    with pytest.raises(SpecError, match="decision.curves: must be one of learned, fitted"):
+        parse_decision({"curves": bad})
