@@ -25,7 +25,9 @@ def test_at_the_full_pool_the_interval_is_not_zero_wide(tmp_path):
         p = float(g["value"].iloc[0])
         row = table[(table["model"] == model) & (table["n_train"] == 120)].iloc[0]
         se = np.sqrt(p * (1 - p) / 30)
-        assert row["ci_high"] - row["ci_low"] == pytest.approx(2 * 1.959964 * se, rel=1e-3)
+        half = 1.959964 * se  # the normal interval, within [0, 1]
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+            (max(p - half, 0.0), min(p + half, 1.0)), rel=1e-3)
         checked += 0 < p < 1
     assert checked >= 1, "a model short of perfect at n=120 shows a non-zero interval"
     # a smaller size adds the repeats' spread to the test set's noise
@@ -33,7 +35,7 @@ def test_at_the_full_pool_the_interval_is_not_zero_wide(tmp_path):
     vals = trials.query("model == 'tree' and n_train == 20")["value"].to_numpy()
     se = np.sqrt(vals.mean() * (1 - vals.mean()) / 30)
     _m, lo, hi = mean_ci(vals, test_se=se)
-    assert (small["ci_low"], small["ci_high"]) == pytest.approx((lo, hi))
+    assert (small["ci_low"], small["ci_high"]) == pytest.approx((max(lo, 0.0), min(hi, 1.0)))
     assert hi - lo > 2 * 1.959964 * max(se, vals.std(ddof=1) / np.sqrt(len(vals)))
 
 
@@ -59,3 +61,12 @@ def test_the_analysis_chart_numbers_include_it(tmp_path):
         # the chart stops an interval at the metric's best value (1)
         assert m["mean"]["ci_low"] == pytest.approx(list(np.minimum(rows["ci_low"], 1)))
         assert m["mean"]["ci_high"] == pytest.approx(list(np.minimum(rows["ci_high"], 1)))
+
+
+def test_an_interval_stays_within_the_metrics_range():
+    """Five repeats near 1.0 with a spread: the normal interval would pass 1.0."""
+    rows = [{"model": "svm", "n_train": 1437, "repeat": r, "metric": "accuracy",
+             "value": v, "state": "complete", "fit_seconds": 0.1, "n_predicted": 360}
+            for r, v in enumerate([0.992, 1.0, 0.997, 1.0, 0.994])]
+    row = summary_frame(pd.DataFrame(rows), "accuracy").iloc[0]
+    assert row["ci_high"] == 1.0 and row["ci_low"] < row["mean"] < 1.0

@@ -150,14 +150,22 @@ def holdout_noise(trials: pd.DataFrame, metric: str,
 def summary_frame(trials: pd.DataFrame, metric: str,
                   boot: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Per (model, n_train): mean, 95 % CI (the repeats' spread and the test set's
-    sampling noise, :func:`holdout_noise`), repeats done, mean fit seconds."""
+    sampling noise, :func:`holdout_noise`; within the metric's range of values), repeats
+    done, mean fit seconds."""
     import pandas as pd
 
     sub = trials[trials["metric"] == metric]
     noise = holdout_noise(trials, metric, boot)
+    try:  # an interval never leaves the values the metric can take (accuracy <= 1)
+        from dataroi.metrics import get_metric
+
+        low, high = get_metric(metric).value_range
+    except KeyError:
+        low, high = -np.inf, np.inf
     rows = []
     for (model, n), g in sub.groupby(["model", "n_train"], sort=True):
         m, lo, hi = mean_ci(g["value"].to_numpy(), test_se=noise.get((str(model), int(n))))
+        lo, hi = max(lo, low), min(hi, high)
         rows.append({"model": model, "n_train": int(n), "mean": m, "ci_low": lo,
                      "ci_high": hi, "repeats": int(g["value"].notna().sum()),
                      "failed": int((g["state"] == "failed").sum()),
