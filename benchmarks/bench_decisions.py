@@ -35,7 +35,7 @@ Anything learned from the corpus is evaluated by leave-data-set-out folds
 
 Run::
 
-    python benchmarks/bench_decisions.py --jobs 2                  # everything (~30 min)
+    python benchmarks/bench_decisions.py --jobs 2                  # everything (~110 min)
     python benchmarks/bench_decisions.py --datasets digits,flights --no-baseline-rev
 """
 
