@@ -242,3 +242,13 @@ def test_a_model_whose_trials_all_failed_is_named_and_plan_exits_1(capsys, tmp_p
     assert list(rec["left_out"]) == ["broken"]
     assert rec["headline"].endswith("(not compared: broken, whose trials all failed)")
     assert rec["reasons"][0].startswith("Not compared: broken (all 15 trials failed")
+
+
+def test_a_budget_without_a_price_per_label_is_refused_before_curves_are_fitted(
+        capsys, tmp_path):
+    spec = iris_two_models()  # no costs: section
+    path = write(tmp_path / "s", spec)
+    run_study(tmp_path / "s", spec)
+    code, out, err = _run(capsys, "plan", str(path), "--budget", "500", "--no-save")
+    assert code == 2 and out == ""
+    assert err.startswith("error: a budget needs costs.price_per_label_usd"), err
