@@ -1,8 +1,9 @@
 """How long ``dataroi plan`` takes on the demo study, against the version before the
-analysis object (measured in the same run, on the same ledger).
+analysis object (measured in the same run, on the same study).
 
-The demo study (digits, 3 models, 8 sizes, 5 repeats) is run once with this checkout;
-then ``dataroi plan SPEC --no-save`` runs ``--rounds`` times with each version,
+The demo study (digits, 3 models, 8 sizes, 5 repeats) is run once by each version
+(each version on its own ledger: older code refuses a newer ledger schema); then
+``dataroi plan SPEC --no-save`` runs ``--rounds`` times with each version,
 alternating, after one warm-up run each (warm caches: the old version kept its fitted
 curves in the ledger, this one in ``.dataroi/cache/fits``). The baseline is the code of
 ``--baseline`` (a git revision of this repository), unpacked with ``git archive``.
@@ -102,22 +103,26 @@ def main(argv: list[str] | None = None) -> int:
     from dataroi.cli._decide import DEMO_DECISION
     from dataroi.spec import DEMO_SPEC
 
-    study_dir = work / "demo"
-    study_dir.mkdir(exist_ok=True)
-    spec = study_dir / "demo.yaml"
-    spec.write_text(DEMO_SPEC + DEMO_DECISION, encoding="utf-8")
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "dataroi", "run", str(spec), "--no-progress"],
-                   cwd=work, env=dict(os.environ, PYTHONPATH=str(ROOT / "src")), check=True,
-                   stdout=subprocess.DEVNULL)
-    print(f"demo study run in {time.perf_counter() - t0:.0f} s ({spec})")
+    # each version runs the demo study on its own ledger (a newer ledger schema is refused
+    # by older code), with the same spec, data and seeds: the same trials
     versions = {"before (" + args.baseline + ")": base_src / "src", "this checkout": ROOT / "src"}
-    for src in versions.values():  # warm-up: caches filled, files in the page cache
-        _plan_seconds(src, spec, work)
+    specs: dict[str, Path] = {}
+    for i, (name, src) in enumerate(versions.items()):
+        study_dir = work / f"demo-{i}"
+        study_dir.mkdir(exist_ok=True)
+        spec = specs[name] = study_dir / "demo.yaml"
+        spec.write_text(DEMO_SPEC + DEMO_DECISION, encoding="utf-8")
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "dataroi", "run", str(spec), "--no-progress"],
+                       cwd=work, env=dict(os.environ, PYTHONPATH=str(src)), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print(f"demo study run by {name} in {time.perf_counter() - t0:.0f} s ({spec})")
+    for name, src in versions.items():  # warm-up: caches filled, files in the page cache
+        _plan_seconds(src, specs[name], work)
     times: dict[str, list[float]] = {k: [] for k in versions}
     for _ in range(args.rounds):
         for name, src in versions.items():
-            times[name].append(_plan_seconds(src, spec, work))
+            times[name].append(_plan_seconds(src, specs[name], work))
     print(f"`dataroi plan demo.yaml --no-save`, warm caches, {args.rounds} runs each "
           f"(alternating), {os.cpu_count()} cores:")
     med = {k: statistics.median(v) for k, v in times.items()}
@@ -126,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     old, new = med[next(iter(versions))], med["this checkout"]
     print(f"RATIO plan time this / before: {new / old:.2f} (target: <= 1.2 s; measured "
           f"{new:.2f} s)")
-    counts = _counts(spec)
+    counts = _counts(specs["this checkout"])
     print(f"one `plan --no-save` of this checkout: {counts['connections']} SQL connection(s) "
           f"(target <= 2), {counts['trial_reads']} read(s) of the trials (target 1), ledger "
           f"{'unchanged' if counts['ledger_unchanged'] else 'CHANGED'}")
