@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1] / "src" / "dataroi"
 #: Bottom to top. ``impact`` is a wing over the bottom layers that renders through
 #: ``report``; the root's private modules (``_json``, ``_random``...) are shared helpers.
 LAYERS: list[set[str]] = [
-    {"exceptions"},
+    {"exceptions", "_names"},
     {"_json", "_money", "_lazy", "_random", "_files", "_yaml", "_expr", "_imports", "metrics"},
     {"spec"},
     {"data"},

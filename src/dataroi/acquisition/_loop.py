@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import math
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from dataroi._names import did_you_mean
 from dataroi._random import derive_seed
 from dataroi.acquisition._strategies import (
     MODEL_STRATEGIES,
@@ -72,8 +72,7 @@ class AcquisitionResult:
 def _check_strategy(strategy: str) -> None:
     if strategy in STRATEGIES:
         return
-    close = difflib.get_close_matches(str(strategy), STRATEGIES, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    hint = did_you_mean(str(strategy), STRATEGIES)
     raise UsageError(
         f"unknown acquisition strategy {strategy!r}{hint}; known: {', '.join(STRATEGIES)}")
 

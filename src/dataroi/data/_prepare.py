@@ -15,12 +15,12 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dataroi._names import did_you_mean
 from dataroi._random import split_seed
 from dataroi.data._fingerprint import fingerprint_frame
 from dataroi.data._load import read_table
@@ -175,14 +175,6 @@ def _compact(X: pd.DataFrame, *, float32: bool = False) -> pd.DataFrame:
     return pd.DataFrame(out, index=X.index)
 
 
-def _did_you_mean(name: str, columns: Any) -> str:
-    """`` (did you mean 'x'?)`` for the closest column name (case first), or ""."""
-    names = [str(c) for c in columns]
-    close = [c for c in names if c.lower() == str(name).lower()] or \
-        difflib.get_close_matches(str(name), names, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def prepare_data(spec: StudySpec) -> PreparedData:
     """Load, check, encode and split the data of ``spec``.
 
@@ -212,17 +204,17 @@ def prepare_data(spec: StudySpec) -> PreparedData:
     problems = []
     if data.target not in frame.columns:
         problems.append(f"data.target: column '{data.target}' not found"
-                        f"{_did_you_mean(data.target, frame.columns)}; columns: "
+                        f"{did_you_mean(data.target, frame.columns)}; columns: "
                         f"{_preview(frame.columns)}")
     split_cols = [c for c in (spec.split.group_column, spec.split.time_column) if c]
     for c in split_cols:
         if c not in frame.columns:
-            problems.append(f"split: column '{c}' not found{_did_you_mean(c, frame.columns)}"
+            problems.append(f"split: column '{c}' not found{did_you_mean(c, frame.columns)}"
                             f"; columns: {_preview(frame.columns)}")
     if data.features is not None:
         missing = [f for f in data.features if f not in frame.columns]
         if missing:
-            hints = "".join(_did_you_mean(f, frame.columns) for f in missing)
+            hints = "".join(did_you_mean(f, frame.columns) for f in missing)
             problems.append(f"data.features: columns {missing} not found{hints}; columns: "
                             f"{_preview(frame.columns)}")
         features = list(data.features)
@@ -233,10 +225,9 @@ def prepare_data(spec: StudySpec) -> PreparedData:
     for key in ("text_columns", "categorical_columns"):
         for i, col in enumerate(getattr(spec.preprocess, key)):
             if col not in features:
-                close = difflib.get_close_matches(col, [str(f) for f in features], n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
                 problems.append(f"preprocess.{key}[{i}]: '{col}' is not a feature column"
-                                f"{hint}; features: {_preview(features)}")
+                                f"{did_you_mean(col, features)}; features: "
+                                f"{_preview(features)}")
     if problems:
         raise DataError("; ".join(problems))
 

@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Literal
 
 import numpy as np
 
+from dataroi._names import did_you_mean
 from dataroi.exceptions import UnknownNameError, UsageError
 
 __all__ = ["METRICS", "Metric", "expected_calibration_error", "get_metric", "metric_names"]
@@ -269,6 +269,5 @@ def get_metric(name: str) -> Metric:
     name = _ALIASES.get(name, name)
     if name in METRICS:
         return METRICS[name]
-    close = difflib.get_close_matches(name, list(METRICS), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    hint = did_you_mean(name, list(METRICS))
     raise UnknownNameError(f"unknown metric '{name}'{hint}; known: {', '.join(METRICS)}")

@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -24,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from dataroi._names import did_you_mean
 from dataroi.exceptions import SpecError
 from dataroi.metrics import METRICS, get_metric
 from dataroi.spec._model import (
@@ -67,8 +67,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 def _unknown(keys: Any, allowed: set[str], where: str, problems: list[str]) -> None:
     for key in keys:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(str(key), sorted(allowed))
             at = f"{where}." if where else ""
             problems.append(
                 f"{at}{key}: unknown key{hint}; allowed: {', '.join(sorted(allowed))}"
@@ -170,8 +169,7 @@ def spec_from_dict(
         names = [m.name for m in models]
         if decision.current_model is not None and names and \
                 decision.current_model not in names:
-            close = difflib.get_close_matches(decision.current_model, names, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(decision.current_model, names)
             problems.append(f"decision.current_model: '{decision.current_model}' is not a "
                             f"model of the study{hint}; models: {', '.join(names)}")
 
@@ -278,10 +276,8 @@ def _parse_preprocess(raw: Any, data: DataSpec | None,
     if mode in _PREPROCESS_MODES:
         kw["mode"] = mode
     else:
-        close = difflib.get_close_matches(str(mode), _PREPROCESS_MODES, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
         problems.append(f"{w}.mode: must be one of {', '.join(_PREPROCESS_MODES)}, "
-                        f"got {mode!r}{hint}")
+                        f"got {mode!r}{did_you_mean(mode, _PREPROCESS_MODES)}")
     kw["max_onehot"] = _number(raw, "max_onehot", w, problems, minimum=1, maximum=10_000,
                                integer=True)
     scale = raw.get("scale")
@@ -307,8 +303,7 @@ def _parse_preprocess(raw: Any, data: DataSpec | None,
             if data is not None and c == data.target:
                 problems.append(f"{w}.{key}[{i}]: '{c}' is the target column")
             elif data is not None and data.features is not None and c not in data.features:
-                close = difflib.get_close_matches(c, list(data.features), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(c, list(data.features))
                 problems.append(f"{w}.{key}[{i}]: '{c}' is not in data.features{hint}")
         lists[key] = tuple(dict.fromkeys(cols))
     both = sorted(set(lists.get("text_columns", ())) & set(lists.get("categorical_columns",
@@ -593,8 +588,7 @@ def _check_engineering(costs: CostSpec | None, names: Sequence[str],
         return
     for key in eng:
         if key not in names:
-            close = difflib.get_close_matches(key, list(names), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(key, list(names))
             problems.append(f"costs.engineering_cost_usd.{key}: not a model of the "
                             f"study{hint}; models: {', '.join(names)}")
 
@@ -705,8 +699,7 @@ def _parse_decision(raw: Any, problems: list[str]) -> DecisionSpec | None:
     rule = raw.get("rule")
     if rule is not None:
         if rule not in _RULES:
-            close = difflib.get_close_matches(str(rule), _RULES, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(str(rule), _RULES)
             problems.append(f"decision.rule: must be one of {', '.join(_RULES)}, "
                             f"got {rule!r}{hint}")
         else:

@@ -14,10 +14,10 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any
 
+from dataroi._names import did_you_mean
 from dataroi.spec._model import SliceSpec, VariantSpec
 
 __all__ = ["NOISE_KINDS", "STRATEGIES", "is_annotation_source", "parse_slices", "parse_stress"]
@@ -35,8 +35,7 @@ _NOISE_LABEL = {"symmetric": "noise", "class_conditional": "cc-noise", "hard": "
 def _unknown(raw: dict[str, Any], allowed: set[str], where: str, problems: list[str]) -> None:
     for key in raw:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(str(key), sorted(allowed))
             problems.append(f"{where}.{key}: unknown key{hint}; allowed: "
                             f"{', '.join(sorted(allowed))}")
 
@@ -82,8 +81,7 @@ def _models(sec: dict[str, Any], where: str, models: list[str], all_models: list
         return None
     bad = [m for m in own if m not in all_models]
     for m in bad:
-        close = difflib.get_close_matches(m, all_models, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(m, all_models)
         problems.append(f"{where}.models: '{m}' is not a model of the study{hint}; "
                         f"models: {', '.join(all_models)}")
     return None if bad else own
@@ -258,8 +256,7 @@ def _acquisition(raw: Any, models: list[str], all_models: list[str],
         return []
     bad = [s for s in strategies if s not in STRATEGIES]
     for s in bad:
-        close = difflib.get_close_matches(str(s), STRATEGIES, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(str(s), STRATEGIES)
         problems.append(f"stress.acquisition.strategies: unknown strategy {s!r}{hint}; "
                         f"known: {', '.join(STRATEGIES)}")
     batch = _pos_int(sec, "batch_size", "stress.acquisition", 50, problems)
@@ -267,8 +264,7 @@ def _acquisition(raw: Any, models: list[str], all_models: list[str],
     max_cand = _pos_int(sec, "max_candidates", "stress.acquisition", 20000, problems)
     selector = sec.get("selector")
     if selector is not None and selector not in all_models:
-        close = difflib.get_close_matches(str(selector), all_models, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(str(selector), all_models)
         problems.append(f"stress.acquisition.selector: '{selector}' is not a model of the "
                         f"study{hint}; models: {', '.join(all_models)}")
         return []

@@ -13,11 +13,11 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dataroi._names import did_you_mean
 from dataroi.exceptions import SpecError
 
 if TYPE_CHECKING:
@@ -35,8 +35,7 @@ def _check_labels(where: str, labels: Any, prep: PreparedData, problems: list[st
     known = _labels(prep)
     for lab in labels:
         if str(lab) not in known:
-            close = difflib.get_close_matches(str(lab), known, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(str(lab), known)
             problems.append(f"{where}: {lab!r} is not a class of the target{hint}; "
                             f"classes: {', '.join(known)}")
 
@@ -44,8 +43,7 @@ def _check_labels(where: str, labels: Any, prep: PreparedData, problems: list[st
 def _check_column(where: str, column: str, prep: PreparedData,
                   problems: list[str]) -> bool:
     if column not in prep.X.columns:
-        close = difflib.get_close_matches(column, list(prep.X.columns), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(column, list(prep.X.columns))
         problems.append(f"{where}: '{column}' is not a feature column{hint}; features: "
                         f"{', '.join(map(str, prep.X.columns))}")
         return False

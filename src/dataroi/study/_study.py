@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dataroi._names import did_you_mean
 from dataroi.exceptions import DataError, DataWarning, LedgerError, SpecError, UsageError
 from dataroi.spec import StudySpec, load_spec, spec_from_dict
 from dataroi.trial import TrialResult, TrialSnapshot, TrialState
@@ -272,7 +273,6 @@ class Study:
         Raises:
             UsageError: a name that is not a model of the spec (with did-you-mean).
         """
-        import difflib
 
         names = [m.name for m in self.spec.models]
         out: list[str] = []
@@ -281,8 +281,7 @@ class Study:
                 if not name:
                     continue
                 if name not in names:
-                    close = difflib.get_close_matches(name, names, n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    hint = did_you_mean(name, names)
                     arm = " (a stress arm re-runs with its model)" if "[" in name else ""
                     raise UsageError(f"--rerun: '{name}' is not a model of the study"
                                      f"{hint}{arm}; models: {', '.join(names)}")

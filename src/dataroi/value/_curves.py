@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from dataroi._names import did_you_mean
 from dataroi._random import seed_sequence
 from dataroi.exceptions import DataError, UsageError
 from dataroi.value._cache import FitCache
@@ -162,10 +163,8 @@ class StudyCurves:
     def check_model(self, model: str) -> str:
         """Return ``model`` if the study has it, else raise a :class:`UsageError`."""
         if model not in self.fits:
-            import difflib
 
-            close = difflib.get_close_matches(model, list(self.models), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(model, list(self.models))
             raise UsageError(f"unknown model '{model}'{hint}; models: {', '.join(self.models)}")
         return model
 
