@@ -55,6 +55,7 @@ def read_text(path: str | os.PathLike[str], *, what: str = "spec") -> str:
         UsageError: the file is missing, a folder, or unreadable.
     """
     p = Path(path)
+    what = what.removesuffix(" file")  # "costs file" reads "costs file not found"
     try:
         return p.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "ArtifactError",
     "ContractError",
     "ConvergenceError",
     "DataError",
@@ -138,6 +139,12 @@ class LedgerError(DataroiError):
     """
 
     exit_code = 2
+
+
+class ArtifactError(DataroiError):
+    """A stored artifact (a trial's test-set predictions) cannot be read, or its content
+    no longer hashes to the digest it is stored under: the file was truncated,
+    overwritten or damaged after it was written. No number is computed from it."""
 
 
 class ConvergenceError(DataroiError):

@@ -74,6 +74,8 @@ def test_files_and_wrong_types(tmp_path):
 
 @pytest.mark.parametrize(("option", "value", "message"), [
     ("n_boot", -1, "n_boot must be an integer >= 0"),
+    ("n_boot", 10**9, "n_boot must be at most 100,000, got 1,000,000,000"),
+    ("n_boot_dawid_skene", 50_000, "n_boot_dawid_skene must be at most 10,000, got 50,000"),
     ("level", 1.5, "level must be between 0 and 1"),
     ("min_confidence", 2.0, "min_confidence must be between 0 and 1"),
     ("min_pair_items", 0, "min_pair_items must be an integer >= 1"),

@@ -140,10 +140,12 @@ def test_init_writes_a_template_that_validates_once_pointed_at_data(capsys, tmp_
 
 
 def test_ledger_upgrade_command(capsys, tmp_path):
-    code, out, _ = _run(capsys, "ledger", "upgrade", str(tmp_path / "new.db"))
+    from dataroi.ledger import upgrade_ledger
     from dataroi.ledger._open import HEAD_REVISION
 
-    assert code == 0 and f"schema empty → {HEAD_REVISION}" in out
+    code, _, err = _run(capsys, "ledger", "upgrade", str(tmp_path / "new.db"))
+    assert code == 2 and "nothing to upgrade" in err and not (tmp_path / "new.db").exists()
+    assert upgrade_ledger(tmp_path / "new.db") == (None, HEAD_REVISION)  # the API creates
     code, out, _ = _run(capsys, "ledger", "upgrade", str(tmp_path / "new.db"))
     assert code == 0 and f"schema {HEAD_REVISION} → {HEAD_REVISION}" in out
 

@@ -144,6 +144,10 @@ def test_missing_columns_and_sources_are_named(cancer: dict) -> None:
         _assess().run(t, baseline="col:p_base", candidate="col:p_zzz")
     with pytest.raises(ImpactSpecError, match="n_resamples"):
         _assess(n_resamples=5).run(t, baseline="col:p_base", candidate="col:p_cand")
+    # bounded above too: memory grows as resamples × segments × statistics
+    with pytest.raises(ImpactSpecError, match=r"n_resamples: must be an integer from 100 to "
+                       r"100,000, got 1000000000"):
+        _assess(n_resamples=10**9).run(t, baseline="col:p_base", candidate="col:p_cand")
 
 
 def test_payoff_without_a_needed_cell_is_a_spec_error(cancer: dict) -> None:

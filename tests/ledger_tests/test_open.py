@@ -120,11 +120,17 @@ def test_sqlite_connections_have_busy_timeout_and_foreign_keys(tmp_path: Path) -
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
-def test_empty_file_becomes_a_ledger(tmp_path: Path) -> None:
+def test_an_empty_file_is_refused_not_replaced(tmp_path: Path) -> None:
+    # a 0-byte ledger is a lost one (a full disk, a failed copy), not a new one: replacing
+    # it silently would run every trial again
     path = tmp_path / "empty.db"
     path.touch()
-    with open_ledger(path) as ledger:
-        assert ledger.schema_version() == head_revision()
+    for opener in (open_ledger, upgrade_ledger):
+        with pytest.raises(LedgerError, match=r"empty.db is an empty file \(0 bytes\).*"
+                           "delete it to start a new ledger"):
+            opener(path)
+    assert path.read_bytes() == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
 
 
 def test_create_false_writes_nothing(tmp_path: Path) -> None:

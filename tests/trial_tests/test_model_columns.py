@@ -29,18 +29,34 @@ def test_behind_preprocessing_the_models_take_an_infinite_column(tmp_path):
 
 
 def test_without_preprocessing_the_warning_names_the_model_that_fails(tmp_path):
-    # histogram gradient boosting takes infinities, logistic regression does not
-    (check,) = _checks(tmp_path, default_table(dirty=False).assign(inf=np.inf),
-                       models={"lr": LR, "hgb": HGB}, preprocess="none",
-                       schedule={"sizes": [200]})
-    assert check.severity == "warning"
+    # histogram gradient boosting takes infinities and text, logistic regression does not
+    check, text = _checks(tmp_path, default_table(dirty=False).assign(inf=np.inf),
+                          models={"lr": LR, "hgb": HGB}, preprocess="none",
+                          schedule={"sizes": [200]})
+    assert check.check == "not_finite" and check.severity == "warning"
     assert check.message.endswith(
         "; model 'lr' cannot take it (ValueError: Input X contains infinity or a value too "
         "large for dtype('float64').): its trials will fail")
+    assert text.check == "text" and text.severity == "warning"
+    assert text.message == ("column 'student' (text); model 'lr' cannot take it (ValueError: "
+                            "could not convert string to float: 'No'): its trials will fail")
+
+
+def test_a_column_with_some_bad_values_is_probed_with_them(tmp_path):
+    # one infinite value in 10,000 rows: the probe puts it in, as some trial would draw it
+    frame = default_table(dirty=False).drop(columns=["student"])
+    frame["balance"] = frame["balance"].where(frame.index != 7, np.inf)
+    (check,) = _checks(tmp_path, frame, models={"lr": LR}, preprocess="none",
+                       schedule={"sizes": [200]})
+    assert check.check == "some_infinite" and check.severity == "error"
+    assert check.message.startswith("column 'balance' (infinite values): no model of the spec "
+                                    "takes it: lr (ValueError: Input X contains infinity")
+    assert _checks(tmp_path, frame, models={"lr": LR}, schedule={"sizes": [200]}) == []
 
 
 def test_when_no_model_takes_a_column_it_is_an_error(tmp_path):
-    (check,) = _checks(tmp_path, default_table(dirty=False).assign(inf=np.inf),
+    frame = default_table(dirty=False).drop(columns=["student"])  # text: its own error
+    (check,) = _checks(tmp_path, frame.assign(inf=np.inf),
                        models={"lr": LR}, preprocess="none", schedule={"sizes": [200]})
     assert check.severity == "error"
     assert check.message.startswith("column 'inf' (no finite value): no model of the spec "

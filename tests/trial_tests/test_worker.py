@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -141,3 +143,24 @@ def test_regression_trial(tmp_path):
     assert result.state is TrialState.COMPLETE
     assert 0.2 < result.metrics["r2"] < 0.8
     assert "proba" not in result.predictions
+
+
+def test_a_worker_refuses_an_edited_copy_and_reopens_a_rebuilt_one(tmp_path):
+    prep = prepare_data(spec_from_dict(iris_spec()))
+    path = materialize(prep, tmp_path)
+    model = {"estimator": "sklearn.linear_model.LogisticRegression",
+             "params": {"max_iter": 500}}
+    first = run_trial(_payload(path, model, 40, 0))
+    y = np.load(f"{path}/y.npy")
+    np.save(f"{path}/y.npy", np.roll(y, 3))
+    # the rebuilt copy has new files: this process's view of the old ones is dropped
+    materialize(prep, tmp_path, notes=[])
+    again = run_trial(_payload(path, model, 40, 0))
+    assert again.metrics == first.metrics
+    # a copy edited behind the coordinator's back, in a folder no worker opened yet
+    other = tmp_path / "other" / "copy"
+    shutil.copytree(path, other)
+    np.save(other / "y.npy", np.roll(y, 3))
+    refused = run_trial(_payload(str(other), model, 40, 0))
+    assert refused.state is TrialState.FAILED
+    assert "not as written (y.npy changed" in refused.error_message

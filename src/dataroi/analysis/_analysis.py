@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from dataroi.analysis._context import StudyContext
 from dataroi.exceptions import UsageError
+from dataroi.metrics import get_metric
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -143,6 +144,9 @@ class Analysis:
         if spec is not None and metric not in spec.metrics:
             raise UsageError(f"metric '{metric}' is not one of the study's metrics "
                              f"({', '.join(spec.metrics)})")
+        if spec is None and present and metric not in present:  # a table of trials
+            raise UsageError(f"metric '{metric}' is not in the table of trials (its metrics: "
+                             f"{', '.join(map(str, present))})")
         return metric
 
     def __enter__(self) -> Analysis:
@@ -287,7 +291,28 @@ class Analysis:
             target = self.decision.target
         if target is None:
             return None
+        target = self._check_target(target)  # before the curves are fitted
         return labels_to_target(self.curves, target, n_draws=self.n_draws)
+
+    def _check_target(self, target: float | None) -> float | None:
+        """``target`` if the metric can take it, before any curve is fitted or anything saved.
+
+        Raises:
+            UsageError: the target is not a finite value inside the metric's range.
+        """
+        if target is None:
+            return None
+        metric = get_metric(self.metric)
+        low, high = metric.value_range
+        if math.isfinite(target) and (target > high if metric.higher_is_better
+                                      else target < low):
+            raise UsageError(f"target {target:g} is beyond the best possible {self.metric} "
+                             f"({metric.best_value:g}): give it on the metric's own scale "
+                             "(e.g. 0.92, not 92)")
+        if not (math.isfinite(target) and low <= target <= high):
+            raise UsageError(f"target {target:g} is outside the values {self.metric} can take "
+                             f"([{low:g}, {high:g}]); give a target inside that range")
+        return target
 
     def break_even_per_1k(self) -> float | None:
         """The gain per 1,000 labels at which labels pay for themselves, when the costs
@@ -379,6 +404,15 @@ class Analysis:
         from dataroi.decide import decide, rule_hash
         from dataroi.spec import DecisionSpec, parse_costs
 
+        self._check_target(target)  # the overrides, before any curve is fitted
+        if budget_usd is not None and not (math.isfinite(budget_usd) and budget_usd >= 0):
+            raise UsageError(f"budget must be a number >= 0 (USD), got {budget_usd:g}")
+        if current_model is not None and self.models and current_model not in self.models:
+            from dataroi._names import did_you_mean
+
+            raise UsageError(f"current model '{current_model}' is not a model of the study"
+                             f"{did_you_mean(current_model, self.models)}; models: "
+                             f"{', '.join(self.models)}")
         budget = budget_usd if budget_usd is not None else (
             self.decision.budget_usd if self.decision is not None else None)
         if budget is not None:  # said before any curve is fitted (seconds on a big study)

@@ -67,8 +67,9 @@ def stored_predictions(ctx: StudyContext) -> StoredPredictions | None:
 
 def _cached_test_labels(ctx: StudyContext) -> tuple[np.ndarray, int | None, np.ndarray] | None:
     """Test labels from the workers' data copy named in the context, if it is there and
-    carries the context's fingerprint (a cheap check: the copy was written from data of
-    that fingerprint; ``dataroi run --check-data`` checks the data itself)."""
+    carries the context's fingerprint and still matches the checksums it was written
+    with (the quick check of :func:`dataroi.data.verify_cache`: the labels and the split
+    are hashed in full); else None, and the data is loaded from its source."""
     desc = (ctx.context or {}).get("description") or {}
     if ctx.workdir is None or not ctx.fingerprint:
         return None
@@ -81,8 +82,10 @@ def _cached_test_labels(ctx: StudyContext) -> tuple[np.ndarray, int | None, np.n
     found = []
     for folder in folders:
         try:
-            from dataroi.data import WorkerData
+            from dataroi.data import WorkerData, verify_cache
 
+            if verify_cache(folder):  # edited or damaged since it was written
+                continue
             data = WorkerData.open(str(folder))
         except Exception:  # missing or damaged copy
             continue

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 __all__ = ["load_trials", "trials_from_learning_curve"]
 
+#: The columns a table of trials needs (``dataroi trials`` writes them and more).
+_COLUMNS = ("model", "n_train", "metric", "value")
+
 
 def trials_from_learning_curve(result: Sequence[Any], *, model: str = "model",
                                metric: str = "score") -> pd.DataFrame:
@@ -98,12 +101,19 @@ def load_trials(source: Any, *, metric: str | None = None) -> pd.DataFrame:
         suffix = path.suffix.lower()
         try:
             if suffix == ".json":
-                return pd.read_json(path, orient="records")
-            if suffix in (".parquet", ".pq"):
-                return pd.read_parquet(path)
-            return pd.read_csv(path)
+                frame = pd.read_json(path, orient="records")
+            elif suffix in (".parquet", ".pq"):
+                frame = pd.read_parquet(path)
+            else:
+                frame = pd.read_csv(path)
         except (ValueError, OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read the trials file {path}: "
                              f"{str(exc).splitlines()[0] if str(exc) else exc}") from None
+        lacking = [c for c in _COLUMNS if c not in frame.columns]
+        if lacking:
+            raise UsageError(f"{path} is not a table of trials: it lacks the column"
+                             f"{'s' * (len(lacking) > 1)} {', '.join(lacking)} (write one "
+                             "with `dataroi trials SPEC -o trials.csv`)")
+        return frame
     raise UsageError(f"trials must be a DataFrame, a file path or a mapping model → "
                      f"learning_curve result; got {type(source).__name__}")

@@ -40,6 +40,10 @@ from dataroi.exceptions import UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
+#: The most bootstrap replicates over items, and Dawid–Skene refits, an analysis takes.
+MAX_BOOT = 100_000
+MAX_BOOT_DAWID_SKENE = 10_000
+
 __all__ = [
     "AnnotationAnalysis",
     "AnnotationReport",
@@ -365,10 +369,15 @@ class AnnotationAnalysis:
         self.min_pair_items = min_pair_items
 
     def _validate(self) -> None:
-        for name in ("n_boot", "n_boot_dawid_skene"):
+        # a replicate over items is cheap (chunked), a Dawid–Skene one is a whole EM fit:
+        # beyond these counts an interval changes in no reported digit, and a typo
+        # (n_boot=10**9) would run for days
+        for name, most in (("n_boot", MAX_BOOT), ("n_boot_dawid_skene", MAX_BOOT_DAWID_SKENE)):
             v = getattr(self, name)
             if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < 0:
                 raise UsageError(f"{name} must be an integer >= 0, got {v!r}")
+            if v > most:
+                raise UsageError(f"{name} must be at most {most:,}, got {v:,}")
         if not 0 < self.level < 1:
             raise UsageError(f"level must be between 0 and 1 (e.g. 0.95), got {self.level!r}")
         for name in ("min_agreement", "min_confidence"):
@@ -378,8 +387,10 @@ class AnnotationAnalysis:
         if not isinstance(self.min_pair_items, int) or self.min_pair_items < 1:
             raise UsageError(f"min_pair_items must be an integer >= 1, got "
                              f"{self.min_pair_items!r}")
-        if self.random_state is not None and not isinstance(self.random_state, int):
-            raise UsageError(f"random_state must be an int or None, got {self.random_state!r}")
+        if self.random_state is not None and (not isinstance(self.random_state, int)
+                                              or self.random_state < 0):
+            raise UsageError(f"random_state must be an int >= 0 or None, got "
+                             f"{self.random_state!r}")
 
     def fit(self, data: Any, *, item: str = "item", annotator: str = "annotator",
             label: str = "label", gold: Any = None) -> AnnotationAnalysis:

@@ -180,6 +180,13 @@ def load_annotations(
     names = {"item": item, "annotator": annotator, "label": label}
     if isinstance(gold, str):
         names["gold"] = gold
+    roles: dict[str, str] = {}
+    for role, col in names.items():
+        if col in roles:
+            raise UsageError(f"column '{col}' is named as both the {roles[col]} and the {role} "
+                             f"column; give each its own column (--item, --annotator, "
+                             "--label, --gold)")
+        roles[col] = role
     missing = [f"{role} column '{col}'" for role, col in names.items()
                if col not in frame.columns]
     if missing:

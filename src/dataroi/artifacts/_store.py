@@ -50,8 +50,8 @@ class ArtifactStore:
         """Store ``arrays`` (if not stored yet) and return their digest."""
         digest = digest_arrays(arrays)
         final = self.path(digest)
-        if final.exists():
-            return digest
+        if final.exists() and self.intact(digest):
+            return digest  # a damaged file under this digest is replaced (a re-run heals it)
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=final.parent)
         try:
@@ -64,13 +64,51 @@ class ArtifactStore:
         return digest
 
     def get(self, digest: str) -> dict[str, np.ndarray]:
-        """Load the arrays stored under ``digest``.
+        """Load the arrays stored under ``digest``, verified: their digest is computed
+        again (as cheap as the decompression) and must be ``digest``. A file overwritten,
+        truncated or damaged after it was written never feeds a number.
 
         Raises:
             FileNotFoundError: no artifact with that digest.
+            ArtifactError: the file cannot be read, or holds other content.
+
+        Example:
+            >>> import tempfile
+            >>> store = ArtifactStore(tempfile.mkdtemp())
+            >>> digest = store.put({"pred": np.array([0, 1])})
+            >>> _ = store.path(digest).write_bytes(b"garbage")
+            >>> from dataroi.exceptions import ArtifactError
+            >>> try:
+            ...     store.get(digest)
+            ... except ArtifactError as exc:
+            ...     print(str(exc)[-49:])
+            cannot be read: damaged or truncated (ValueError)
         """
-        with np.load(self.path(digest), allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+        from dataroi.exceptions import ArtifactError
+
+        path = self.path(digest)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # zip, CRC, header, truncation, pickle-refused errors
+            raise ArtifactError(f"stored predictions {path} cannot be read: damaged or "
+                                f"truncated ({type(exc).__name__})") from exc
+        if digest_arrays(arrays) != digest:
+            raise ArtifactError(f"stored predictions {path} do not hash to their digest "
+                                "(changed after they were written)")
+        return arrays
+
+    def intact(self, digest: str) -> bool:
+        """Whether the artifact under ``digest`` exists and reads back as its digest."""
+        from dataroi.exceptions import ArtifactError
+
+        try:
+            self.get(digest)
+        except (OSError, ArtifactError):
+            return False
+        return True
 
     def __contains__(self, digest: str) -> bool:
         return self.path(digest).exists()

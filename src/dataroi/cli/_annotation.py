@@ -46,9 +46,10 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
                    help="with --json: include the consensus of every item")
     s.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
     s.add_argument("--boot", type=int, default=1000,
-                   help="bootstrap replicates over items (default 1000)")
+                   help="bootstrap replicates over items (default 1000, at most 100,000)")
     s.add_argument("--boot-ds", type=int, default=200,
-                   help="Dawid–Skene refits for model-based noise intervals (default 200)")
+                   help="Dawid–Skene refits for model-based noise intervals (default 200, "
+                   "at most 10,000)")
     s.add_argument("--top", type=int, default=10, help="low-agreement items to show")
     return {"annotations": _cmd_annotations}
 
@@ -121,10 +122,21 @@ def print_annotation_report(report: Any, console: Any, *, top: int = 10) -> None
 def _cmd_annotations(args: argparse.Namespace) -> int:
     from dataroi.annotation import analyze_annotations
 
+    if args.items and not args.json:
+        raise UsageError("--items adds every item's consensus to the JSON output; use it "
+                         "with --json")
+    if args.seed < 0:  # numpy's seeding refuses negative seeds
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
     for name in ("boot", "boot_ds", "top"):
         if getattr(args, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must be >= 0, got "
                              f"{getattr(args, name)}")
+    # an absurd count is refused at once instead of running for days (the same bounds as
+    # AnnotationAnalysis: a replicate over items is cheap, a Dawid–Skene one a whole fit)
+    for name, most in (("boot", 100_000), ("boot_ds", 10_000)):
+        if getattr(args, name) > most:
+            raise UsageError(f"--{name.replace('_', '-')} must be at most {most:,}, got "
+                             f"{getattr(args, name):,}")
     report = analyze_annotations(args.table, item=args.item, annotator=args.annotator,
                                  label=args.label, gold=args.gold, random_state=args.seed,
                                  n_boot=args.boot, n_boot_dawid_skene=args.boot_ds)

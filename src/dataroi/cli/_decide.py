@@ -244,8 +244,8 @@ def _cmd_value(args: argparse.Namespace) -> int:
 def _value_results(analysis: Any, args: argparse.Namespace, add: list[int]
                    ) -> dict[str, Any]:
     """Everything ``dataroi value`` shows, computed through the analysis."""
+    ltt = analysis.labels_to_target(args.target)  # checks the target before any fit
     curves = analysis.curves
-    ltt = analysis.labels_to_target(args.target)
     tips = analysis.tipping_points(args.threshold)
     notes = list(curves.notes)
     if tips is None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
+from dataroi.cli._options import bounded_int
 from dataroi.exceptions import UsageError
 
 __all__ = ["add_commands"]
@@ -60,7 +62,9 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     r.add_argument("--tune-fraction", type=float, default=0.3,
                    help="share of rows held out to tune 'best' thresholds (default 0.3)")
     r.add_argument("--features", default=None, help="model feature columns, comma-separated")
-    r.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
+    # bounded: memory grows as resamples × segments × statistics
+    r.add_argument("--resamples", type=bounded_int(100, 100_000), default=2000,
+                   help="bootstrap resamples (100 to 100,000; default 2000)")
     r.add_argument("--confidence", type=float, default=0.95)
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--min-segment-size", type=int, default=100)
@@ -75,6 +79,9 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     r.add_argument("--ledger", help="ledger URL or SQLite path (default: $DATAROI_LEDGER or "
                    ".dataroi/ledger.db)")
     r.add_argument("--no-ledger", action="store_true", help="do not record the assessment")
+    r.add_argument("-o", "--output", action="append", default=None, metavar="FILE",
+                   help="write the report here, its format from the suffix (.html, .md or "
+                   ".json); repeat for several")
     r.add_argument("--report", help="write the HTML report here")
     r.add_argument("--markdown", help="write the Markdown report here")
     r.add_argument("--json-output", dest="json_path", help="write the JSON result here")
@@ -103,6 +110,75 @@ def _fmt(v: float | None, digits: int = 4) -> str:
     return f"{v:,.{digits}g}"
 
 
+def _outputs(args: argparse.Namespace) -> dict[str, str]:
+    """The report files asked for, by format (``html``, ``md``, ``json``), each checked:
+    a known suffix that agrees with its option, an existing folder, not a folder itself,
+    one file per format and no file named twice.
+
+    Raises:
+        UsageError: any of these does not hold (nothing has been read or written yet).
+    """
+    from dataroi.report import FORMATS, check_output_path, format_for_path
+
+    named: list[tuple[str, str, str]] = []  # (option, path, format)
+    known = {s for suffixes in FORMATS.values() for s in suffixes}
+    for path in args.output or ():
+        check_output_path(path, option="-o")
+        suffix = Path(path).suffix.lower()
+        if suffix and suffix not in known:
+            raise UsageError(f"-o {path}: cannot tell the report format from '{suffix}'; "
+                             "end the file name in .html, .md or .json")
+        named.append(("-o", path, format_for_path(path)))
+    for option, path, fmt in (("--report", args.report, "html"),
+                              ("--markdown", args.markdown, "md"),
+                              ("--json-output", args.json_path, "json")):
+        if path is None:
+            continue
+        check_output_path(path, option=option)
+        suffix = Path(path).suffix.lower()
+        if suffix not in FORMATS[fmt]:
+            ends = (f"{path} ends in {suffix}" if suffix in known
+                    else f"end {path} in {' or '.join(FORMATS[fmt])}")
+            raise UsageError(f"{option} writes {fmt}: {ends}"
+                             + (f"; use -o {path} for that format" if suffix in known
+                                else ""))
+        named.append((option, path, fmt))
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for option, path, fmt in named:
+        key = str(Path(path).resolve())
+        if key in seen:
+            raise UsageError(f"{path} is named twice ({seen[key]} and {option}); give each "
+                             "report its own file")
+        seen[key] = option
+        if fmt in out:
+            raise UsageError(f"two {fmt} reports asked for ({out[fmt]} and {path}); give one "
+                             "file per format")
+        out[fmt] = path
+    return out
+
+
+def _check_ledger_option(args: argparse.Namespace) -> None:
+    """Refuse an empty ``--ledger``, a folder, or a ledger file in a missing folder (a typo
+    must not create a new ledger somewhere); ``--no-ledger`` wins over ``--ledger``."""
+    if args.ledger is None or args.no_ledger:
+        return
+    text = args.ledger
+    if not text.strip():
+        raise UsageError("--ledger is empty; give a ledger path or URL, or leave it out for "
+                         ".dataroi/ledger.db")
+    path = text.removeprefix("sqlite:///") if text.startswith("sqlite:///") else (
+        None if "://" in text else text)
+    if path:
+        if Path(path).expanduser().is_dir():
+            raise UsageError(f"ledger {path} is a folder; name the ledger file, e.g. "
+                             f"--ledger {Path(path, 'ledger.db').as_posix()}")
+        folder = Path(path).expanduser().absolute().parent
+        if not folder.is_dir():
+            raise UsageError(f"ledger {path}: the folder {folder} does not exist; create it "
+                             "first (a typo must not make a new ledger)")
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from dataroi.data import read_table
     from dataroi.impact import (
@@ -112,6 +188,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         load_value_model,
     )
 
+    # refuse unwritable outputs and a ledger in a missing folder before any work
+    outputs = _outputs(args)
+    _check_ledger_option(args)
     # read every input first: a bad file stops before anything is computed or written
     value_model = load_value_model(args.value)
     contract = load_contract(args.contract) if args.contract else None
@@ -141,11 +220,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         if ledger is not None:
             check = outlier_check(ledger, args.name, result.value_diff_per_period.estimate)
-        if args.report or args.markdown or args.json_path:
+        if outputs:
             from dataroi.impact import write_report
 
-            write_report(result, html=args.report, markdown=args.markdown,
-                         json=args.json_path, gate=gate_result, history_check=check)
+            write_report(result, html=outputs.get("html"), markdown=outputs.get("md"),
+                         json=outputs.get("json"), gate=gate_result, history_check=check)
         if ledger is not None:
             from dataroi.impact import record_assessment
 

@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("spec")
     add_ledger(s)
     s.add_argument("--jobs", "-j", type=int, default=None,
-                   help="worker processes (default: all cores; 1 = in this process)")
+                   help="worker processes (default: all cores; 1 = in this process; at most "
+                   "4 per core, at least 64; never more than the trials to run)")
     s.add_argument("--executor", default="auto",
                    help="auto, serial, process, dask-local:N (start a local Dask cluster "
                    "of N workers) or dask://HOST:PORT (a running Dask scheduler)")
@@ -71,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
                    "ledger, superseded")
     s.add_argument("--threads", type=int, default=None,
                    help="BLAS/OpenMP threads per trial (default: cores // jobs)")
+    s.add_argument("--check-data", action="store_true",
+                   help="hash the workers' copy of the data in full before reusing it "
+                   "(default: a quick check); a copy that differs is rebuilt")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_json(s)
 
@@ -110,9 +114,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    SIGTERM ends any command as Ctrl-C does (exit 130, "interrupted", transactions rolled
+    back) from the first line on, not only while the coordinator's loop runs: before,
+    a SIGTERM in the first seconds of ``dataroi run`` killed the process (exit -15).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    restore_sigterm = _sigterm_as_ctrl_c()
     try:
         args = _parser().parse_args(argv)
         if args.version:
@@ -139,6 +149,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"internal error: {type(exc).__name__}: {first}; please report it "
               "(`--debug` shows the traceback)", file=sys.stderr)
         return 1
+    finally:
+        restore_sigterm()
+
+
+def _sigterm_as_ctrl_c() -> Any:
+    """Raise KeyboardInterrupt on SIGTERM (in the main thread only, where Python runs
+    signal handlers); return a function that puts the previous handler back, so that a
+    host calling :func:`main` (a test, a notebook) keeps its own."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    if previous is None:  # installed outside Python: the default is the nearest
+        previous = signal.SIG_DFL
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 def escape(text: str) -> str:
@@ -258,11 +289,12 @@ def _print_curve_table(trials: Any, metric: str, console: Any,
 
 def _cmd_run(args: argparse.Namespace) -> int:
     import dataroi
+    from dataroi.executors import BackgroundExecutor, check_executor, check_jobs
 
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    check_jobs(args.jobs)  # 1 to max_jobs(): a typo never forks a thousand processes
+    check_jobs(args.threads, name="--threads")
+    check_executor(args.executor)  # before anything starts or is written
     log = _log()
-    from dataroi.executors import BackgroundExecutor
 
     # a slow-starting executor starts while the spec, the models and the data load
     executor: Any = BackgroundExecutor.start_if_slow(args.executor, args.jobs) \
@@ -277,7 +309,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                 progress=not args.no_progress,
                                 retry_failed=args.retry_failed, threads=args.threads,
                                 heartbeat_timeout=args.heartbeat_timeout, console=log,
-                                rerun=args.rerun)
+                                rerun=args.rerun, check_data=args.check_data)
     finally:
         if not isinstance(executor, str):
             executor.discard()  # closes it only if the run never took it
@@ -370,9 +402,11 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     import dataroi
     from dataroi.cli._decide import DEMO_DECISION, print_recommendation
+    from dataroi.executors import check_jobs
     from dataroi.report import write_report
     from dataroi.spec import DEMO_SPEC
 
+    check_jobs(args.jobs)  # 1 to max_jobs(), before the demo writes anything
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
     spec_path = folder / "demo.yaml"
@@ -410,6 +444,11 @@ def _cmd_ledger(args: argparse.Namespace) -> int:
 
     if args.ledger_command != "upgrade":
         raise UsageError("use: dataroi ledger upgrade URL")
+    path = args.url.removeprefix("sqlite:///") if args.url.startswith("sqlite:///") else (
+        None if "://" in args.url else args.url)
+    if path is not None and not Path(path).exists():  # a typo must not create a ledger
+        raise UsageError(f"nothing to upgrade: {path} does not exist (`dataroi run` creates "
+                         "a ledger)")
     before, after = upgrade_ledger(args.url)
     print(f"ledger {args.url}: schema {before or 'empty'} → {after}")
     return 0

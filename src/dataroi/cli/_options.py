@@ -12,20 +12,60 @@ Example:
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from dataroi.exceptions import UsageError
 
 __all__ = ["add_check_data", "add_draws", "add_json", "add_ledger", "add_metric",
-           "add_study_source", "open_analysis"]
+           "add_study_source", "bounded_int", "open_analysis"]
 
 LEDGER_HELP = ("ledger URL or SQLite path (default: $DATAROI_LEDGER, the spec's ledger, or "
                ".dataroi/ledger.db beside the spec)")
 
 
+def _ledger_url(text: str) -> str:
+    """An argparse type: a ledger URL or path, refusing the empty string (which would
+    silently mean the default ledger)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty; give a ledger path or URL, or leave the "
+                                          "option out for the spec's ledger")
+    path = text.removeprefix("sqlite:///") if text.startswith("sqlite:///") else (
+        None if "://" in text else text)
+    if path and not Path(path).expanduser().absolute().parent.is_dir():
+        raise argparse.ArgumentTypeError(f"the folder of {path} does not exist; create it "
+                                          "first (a typo must not make a new ledger)")
+    return text
+
+
+def bounded_int(low: int, high: int) -> Any:
+    """An argparse type: an integer in ``[low, high]`` (a count that cannot explode).
+
+    Example:
+        >>> bounded_int(1, 10)("3")
+        3
+        >>> try:
+        ...     bounded_int(1, 10)("11")
+        ... except argparse.ArgumentTypeError as exc:
+        ...     print(exc)
+        must be an integer from 1 to 10, got 11
+    """
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be an integer from {low:,} to {high:,}, "
+                                              f"got {value:,}")
+        return value
+    parse.__name__ = "count"
+    return parse
+
+
 def add_ledger(sp: argparse.ArgumentParser) -> None:
     """``--ledger URL``."""
-    sp.add_argument("--ledger", help=LEDGER_HELP)
+    sp.add_argument("--ledger", type=_ledger_url, help=LEDGER_HELP)
 
 
 def add_json(sp: argparse.ArgumentParser) -> None:
@@ -42,7 +82,7 @@ def add_metric(sp: argparse.ArgumentParser) -> None:
 
 def add_draws(sp: argparse.ArgumentParser, default: int = 2000) -> None:
     """``--draws N``: joint curve draws per model."""
-    sp.add_argument("--draws", type=int, default=default,
+    sp.add_argument("--draws", type=bounded_int(100, 100_000), default=default,
                     help=f"joint curve draws per model (default {default})")
 
 
@@ -71,6 +111,7 @@ def add_study_source(sp: argparse.ArgumentParser) -> None:
 def _costs_file(path: str) -> tuple[Any, Any]:
     """The ``costs:`` and ``decision:`` sections of a YAML file."""
     from dataroi._yaml import read_yaml
+    from dataroi.exceptions import SpecError
     from dataroi.spec import parse_costs, parse_decision
 
     raw, _ = read_yaml(path, what="costs file")
@@ -80,7 +121,10 @@ def _costs_file(path: str) -> tuple[Any, Any]:
     if unknown:
         raise UsageError(f"{path}: unknown section(s) {', '.join(map(str, unknown))}; a costs "
                          "file holds costs: and decision:")
-    return parse_costs(raw.get("costs")), parse_decision(raw.get("decision"))
+    try:
+        return parse_costs(raw.get("costs")), parse_decision(raw.get("decision"))
+    except SpecError as exc:  # name the costs file, not "the study spec"
+        raise SpecError(exc.problems, source=path, what="costs file") from None
 
 
 def open_analysis(args: argparse.Namespace, *, metric: str | None = None) -> Any:

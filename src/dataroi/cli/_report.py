@@ -38,17 +38,20 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from dataroi.exceptions import UsageError
-    from dataroi.report import resolve_format, write_report
+    from dataroi.report import check_output_path, resolve_format, write_report
 
     if args.json:
-        if args.format not in (None, "json") or args.output:
+        if args.format not in (None, "json") or args.output is not None:
             raise UsageError("--json prints the JSON document; it goes without --format and "
                              "-o (write a file with -o report.json)")
         args.format = "json"
+    if args.output is not None:
+        check_output_path(args.output)  # an empty name, a folder, a missing folder
     fmt = resolve_format(args.output, args.format) if args.output else (args.format or "html")
     output = args.output or ("report.html" if fmt == "html" else None)
     if output is not None:
         resolve_format(output, fmt)  # refuse a file name of another format before any work
+        check_output_path(output)  # the default report.html may be a folder too
     with open_analysis(args) as analysis:
         report = analysis.report(spec_path=args.spec, output=output, fmt=fmt)
     if output is None:

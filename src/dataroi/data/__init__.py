@@ -22,7 +22,7 @@ from dataroi.data._draft import TARGET_NAMES, SpecDraft, draft_spec
 from dataroi.data._fingerprint import fingerprint_frame
 from dataroi.data._load import BUILTIN_DATASETS, read_table
 from dataroi.data._prepare import PreparedData, infer_task, prepare_data
-from dataroi.data._store import WorkerData, cache_name, materialize
+from dataroi.data._store import WorkerData, cache_name, materialize, verify_cache
 from dataroi.data._subsets import nested_permutation
 
 __all__ = [
@@ -51,4 +51,5 @@ __all__ = [
     "profile_frame",
     "raise_for_errors",
     "read_table",
+    "verify_cache",
 ]

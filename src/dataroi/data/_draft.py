@@ -66,6 +66,9 @@ _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
 
 _MODELS = {
     "classification": """\
+# A spec is code, like a Makefile: `dataroi run` imports the modules its models name
+# (estimator:, factory:) and calls them. Run only specs you trust; the reading
+# commands (status, trials, value, plan, report) import and call none of it.
 models:                      # three kinds of learner; all see the same subsets (paired)
   logreg:                    # a linear baseline on standardised features
     pipeline:
@@ -77,6 +80,9 @@ models:                      # three kinds of learner; all see the same subsets 
   forest: sklearn.ensemble.RandomForestClassifier
 """,
     "regression": """\
+# A spec is code, like a Makefile: `dataroi run` imports the modules its models name
+# (estimator:, factory:) and calls them. Run only specs you trust; the reading
+# commands (status, trials, value, plan, report) import and call none of it.
 models:                      # three kinds of learner; all see the same subsets (paired)
   ridge:                     # a linear baseline on standardised features
     pipeline:

@@ -102,6 +102,7 @@ def read_table(source: str, base_dir: str | os.PathLike[str] = ".") -> pd.DataFr
             if suffixes.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
                 sep = "\t" if ".tsv" in suffixes else ","
                 frame = pd.read_csv(path, sep=sep)
+                _refuse_duplicate_header(path, sep, frame)
             elif suffixes.endswith((".parquet", ".pq")):
                 frame = pd.read_parquet(path)
             elif suffixes.endswith(".feather"):
@@ -126,6 +127,26 @@ def read_table(source: str, base_dir: str | os.PathLike[str] = ".") -> pd.DataFr
         raise DataError(f"data source '{source}' has no rows")
     frame.columns = [str(c) for c in frame.columns]
     return frame
+
+
+def _refuse_duplicate_header(path: Path, sep: str, frame: pd.DataFrame) -> None:
+    """Refuse a CSV whose header names a column twice: pandas renames the second ``a`` to
+    ``a.1`` and a study would silently use both (or the wrong one as the target).
+
+    Raises:
+        DataError: naming the repeated columns.
+    """
+    import pandas as pd
+
+    if not any("." in str(c) for c in frame.columns):  # pandas adds ".1" to repeats only
+        return
+    header = pd.read_csv(path, sep=sep, header=None, nrows=1).iloc[0].astype(str).tolist()
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        names = ", ".join(f"'{c}'" for c in repeated)
+        raise DataError(f"{path.name}: column{'s' * (len(repeated) > 1)} {names} "
+                        f"appear{'s' * (len(repeated) == 1)} twice in the header; give every "
+                        "column its own name")
 
 
 def _read_npz(path: Path) -> pd.DataFrame:

@@ -264,6 +264,14 @@ def prepare_data(spec: StudySpec) -> PreparedData:
             raise DataError(f"target '{data.target}' is not numeric ({target.dtype}); a "
                             "regression needs numbers (or set data.task: classification)")
         y = target.to_numpy(dtype=np.float64)
+        n_inf = int(np.isinf(y).sum())
+        if n_inf:
+            raise DataError(f"target '{data.target}' holds {n_inf} infinite value"
+                            f"{'s' * (n_inf > 1)}; no model can learn or be scored on them: "
+                            "fix or drop those rows")
+        if len(y) and np.nanmin(y) == np.nanmax(y):
+            raise DataError(f"target '{data.target}' holds one value ({y[0]:g}) on every row; "
+                            "there is nothing to learn or to score")
 
     X = _compact(frame[features], float32=data.float32)
     bad = [c for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c])

@@ -1,7 +1,15 @@
 """Executors: serial, local process pool and Dask, behind one protocol."""
 
 from dataroi.executors._background import BackgroundExecutor
-from dataroi.executors._base import Executor, cpu_count, make_executor, threads_per_worker
+from dataroi.executors._base import (
+    Executor,
+    check_executor,
+    check_jobs,
+    cpu_count,
+    make_executor,
+    max_jobs,
+    threads_per_worker,
+)
 from dataroi.executors._dask import DaskExecutor
 from dataroi.executors._local import ProcessExecutor, SerialExecutor
 
@@ -11,7 +19,10 @@ __all__ = [
     "Executor",
     "ProcessExecutor",
     "SerialExecutor",
+    "check_executor",
+    "check_jobs",
     "cpu_count",
     "make_executor",
+    "max_jobs",
     "threads_per_worker",
 ]

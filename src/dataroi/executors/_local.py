@@ -12,6 +12,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import sys
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -56,14 +57,33 @@ class ProcessExecutor(ProcessPoolExecutor):
         super().__init__(max_workers=max_workers, mp_context=context,
                          initializer=warm_worker, initargs=(data_path, os.getpid()))
         self.max_workers = max_workers
+        self._warming: threading.Thread | None = None
 
     def warm_up(self) -> None:
-        """Start the worker processes now (in the background) rather than at the first
-        trial, so that their start overlaps the coordinator's preparation."""
+        """Start the worker processes now, in a background thread, rather than at the first
+        trial, so that their start overlaps the coordinator's preparation.
+
+        The thread, not the main one, waits the seconds the fork server takes to import
+        scikit-learn: a Ctrl-C or SIGTERM in those seconds then never interrupts the start
+        of a worker half-way (the pool would release the worker's semaphores under it,
+        and the worker would print a traceback after "interrupted").
+        """
         from dataroi.trial import ping
 
-        for _ in range(self.max_workers):
-            self.submit(ping)
+        def start() -> None:
+            with contextlib.suppress(RuntimeError):  # shut down or broken meanwhile
+                for _ in range(self.max_workers):
+                    self.submit(ping)
+
+        self._warming = threading.Thread(target=start, name="dataroi-warm-up", daemon=True)
+        self._warming.start()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the pool down once the workers being started have started (see
+        :meth:`warm_up`)."""
+        if self._warming is not None:
+            self._warming.join()
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
     def kill_workers(self) -> None:
         """Stop the worker processes now (used on interrupt: their trials are released)."""

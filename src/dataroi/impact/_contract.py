@@ -31,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
@@ -143,7 +144,8 @@ class Contract:
                 error=text, name="row_count"))
         fresh = spec.get("freshness")
         if fresh:
-            ref = pd.Timestamp(fresh.get("now") or now or pd.Timestamp.now())
+            ref = _timestamp(fresh.get("now") or now or pd.Timestamp.now(),
+                             "freshness.now" if fresh.get("now") else "now", self.source)
             col_name, days = fresh["column"], float(fresh["max_age_days"])
 
             def fresh_check(df: pd.DataFrame) -> bool:
@@ -235,6 +237,32 @@ def _summarise(cases: pd.DataFrame) -> list[str]:
     return out
 
 
+def _is_date(text: str) -> bool:
+    """Whether pandas reads ``text`` as a date and time."""
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(text) is not pd.NaT
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
+def _timestamp(value: Any, field: str, source: str) -> Any:
+    """``value`` as a pandas Timestamp, or a one-line error naming ``field``."""
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        ts = pd.NaT
+    if ts is pd.NaT:
+        what = "data contract" if field.startswith("freshness") else "impact settings"
+        raise ImpactSpecError(f"{field}: cannot read {str(value)[:40]!r} as a date and time; "
+                              "write e.g. 2024-06-30 or 2024-06-30T12:00", what=what,
+                              source=source if what == "data contract" else None)
+    return ts
+
+
 def load_contract(source: str | os.PathLike[str] | Mapping[str, Any]) -> Contract:
     """Load and validate a contract from a YAML file or a mapping.
 
@@ -273,8 +301,15 @@ def load_contract(source: str | os.PathLike[str] | Mapping[str, Any]) -> Contrac
             problems.append(f"{path}.dtype: must be one of {', '.join(_DTYPES)}, got {dtype!r}")
         for bound in ("min", "max"):
             v = rules.get(bound)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int | float | str)):
+            if v is not None and (isinstance(v, bool) or not isinstance(
+                    v, int | float | str | datetime.date)):
                 problems.append(f"{path}.{bound}: must be a number or a date, got {v!r}")
+            elif isinstance(v, str | datetime.date) and dtype in ("int", "float", "bool"):
+                problems.append(f"{path}.{bound}: must be a number for a {dtype} column, "
+                                f"got {v!r}")
+            elif isinstance(v, str) and not _is_date(v):
+                problems.append(f"{path}.{bound}: must be a number or a date (e.g. "
+                                f"2024-01-31), got {v!r}")
         allowed = rules.get("allowed")
         if allowed is not None and not isinstance(allowed, list):
             problems.append(f"{path}.allowed: must be a list of values")
@@ -300,6 +335,9 @@ def load_contract(source: str | os.PathLike[str] | Mapping[str, Any]) -> Contrac
             v = fresh["max_age_days"]
             if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
                 problems.append(f"freshness.max_age_days: must be a positive number, got {v!r}")
+            if fresh.get("now") is not None and not _is_date(str(fresh["now"])):
+                problems.append(f"freshness.now: cannot read {fresh['now']!r} as a date and "
+                                "time; write e.g. 2024-06-30 or 2024-06-30T12:00")
             spec["freshness"] = {k: (str(v) if k == "now" else v) for k, v in fresh.items()}
     if "strict" in raw:
         if not isinstance(raw["strict"], bool):

@@ -113,7 +113,9 @@ def _load_model(ref: str) -> tuple[Any, str]:
         try:
             model = joblib.load(path)
         except Exception as exc:
-            raise UsageError(f"cannot load model {path}: {type(exc).__name__}: {exc}") from None
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise UsageError(f"cannot load model {path}: not a joblib/pickle file of a model "
+                             f"({type(exc).__name__}: {first})") from None
         return model, f"model:{path.name}@{_file_digest(path)}"
     module_name, sep, attr = ref.partition(":")
     if not sep or not module_name or not attr:
@@ -124,7 +126,13 @@ def _load_model(ref: str) -> tuple[Any, str]:
     except (ImportError, AttributeError) as exc:
         raise UsageError(f"cannot import model {ref!r}: {exc}") from None
     if callable(obj) and not hasattr(obj, "predict"):
-        obj = obj()
+        try:
+            obj = obj()
+        except Exception as exc:  # a factory that needs arguments, or fails
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise UsageError(f"cannot build model {ref!r}: calling it without arguments "
+                             f"failed ({type(exc).__name__}: {first}); name a fitted "
+                             "estimator or a function that returns one") from None
     return obj, f"model:{ref}"
 
 
@@ -185,8 +193,9 @@ def _from_array(arr: Any, n: int, classes: np.ndarray, identifier: str
             raise DataError(f"{identifier}: {int(np.isnan(a).sum())} predictions are missing "
                             "(NaN)")
         if a.min() < 0 or a.max() > 1:
+            positive = np.asarray(classes)[-1:].tolist()[0]  # a plain value, not np.int64
             raise DataError(f"{identifier}: scores must lie in [0, 1] (probability of class "
-                            f"{classes[-1]!r}), got values in [{a.min():g}, {a.max():g}]")
+                            f"{positive!r}), got values in [{a.min():g}, {a.max():g}]")
         return np.where(a >= 0.5, classes[-1], classes[0]), a.astype(np.float64)
     if a.dtype == object or a.dtype.kind in "US":
         a = a.astype(str) if classes.dtype.kind in "US" or classes.dtype == object else a

@@ -117,7 +117,11 @@ class ValueModel:
         """Compile the expression against the columns of a table (expression models)."""
         assert self.expression is not None
         names = set(self.names_for(columns)) | set(RESERVED) | set(self.terms)
-        return compile_expression(self.expression, names=names)
+        try:
+            return compile_expression(self.expression, names=names)
+        except ImpactSpecError as exc:  # name the file the expression came from
+            raise ImpactSpecError(exc.problems, what="value model",
+                                  source=self.source) from None
 
     def row_values(
         self,
@@ -167,7 +171,11 @@ class ValueModel:
             elif name in ident:
                 col = columns[ident[name]]
                 env[name] = np.asarray(col)
-        out = expr.evaluate(env, n_rows=n)
+        try:
+            out = expr.evaluate(env, n_rows=n)
+        except ImpactSpecError as exc:  # name the file the expression came from
+            raise ImpactSpecError(exc.problems, what="value model",
+                                  source=self.source) from None
         bad = ~np.isfinite(out)
         if bad.any():
             first = int(np.flatnonzero(bad)[0])

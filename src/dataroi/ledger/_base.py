@@ -29,7 +29,7 @@ Contract (every implementation; checked by ``tests/ledger_tests/conformance.py``
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -184,6 +184,14 @@ class BaseLedger(abc.ABC):
         Only names the trial does not have yet are inserted; recorded values are never
         changed (finished trials stay immutable). Returns how many were added; 0 when the
         trial is not complete.
+        """
+
+    @abc.abstractmethod
+    def add_metrics_many(self, metrics: Mapping[int, Mapping[str, float]]) -> int:
+        """:meth:`add_metrics` for many trials (``{trial_id: {name: value}}``) in *one*
+        transaction: every value is written or, when anything fails, none — a backfill
+        interrupted half-way must not leave some trials scored and others not. Returns
+        how many trials gained at least one value.
         """
 
     @abc.abstractmethod

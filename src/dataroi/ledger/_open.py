@@ -11,6 +11,9 @@ Accepted locations:
 On open, the store is inspected read-only first:
     - not an SQLite file, or a database holding other tables → :class:`LedgerError`,
       nothing written;
+    - an empty (0-byte) file, or an SQLite file shorter than its header says (cut short
+      by a full disk or an interrupted copy) → :class:`LedgerError` naming the file and
+      what to do, nothing written (it is never silently replaced by a new ledger);
     - empty → the schema is created by running the migrations to head (``create=True``);
     - a dataroi ledger at an older schema revision → :class:`LedgerError` telling to run
       ``dataroi ledger upgrade <url>``;
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,7 +168,8 @@ def _parse(url: str | os.PathLike[str]) -> _Target:
 
 
 def _precheck_sqlite_file(target: _Target, *, create: bool) -> None:
-    """Check an SQLite file by its header before any driver touches it."""
+    """Check an SQLite file by its header before any driver touches it; create a missing
+    one (whole, see :func:`_create_sqlite_file`) when ``create``."""
     path = target.sqlite_path
     if path is None:
         return
@@ -172,9 +177,15 @@ def _precheck_sqlite_file(target: _Target, *, create: bool) -> None:
         if not path.is_file():
             raise LedgerError(f"{path} is not a dataroi ledger (not a file)")
         with path.open("rb") as fh:
-            header = fh.read(len(_SQLITE_MAGIC))
-        if header and header != _SQLITE_MAGIC:
+            header = fh.read(100)
+        if not header:
+            raise LedgerError(
+                f"{path} is an empty file (0 bytes), not a dataroi ledger, and was left "
+                "as it is; delete it to start a new ledger (every trial runs again), or "
+                "restore the ledger from a backup")
+        if header[:len(_SQLITE_MAGIC)] != _SQLITE_MAGIC:
             raise LedgerError(f"{path} is not a dataroi ledger (not an SQLite database)")
+        _check_whole(path, header)
         return
     if not create:
         raise LedgerError(f"{path} does not exist (no dataroi ledger there)")
@@ -182,6 +193,110 @@ def _precheck_sqlite_file(target: _Target, *, create: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise LedgerError(f"cannot create the directory of ledger {path}: {err}") from err
+    _create_sqlite_file(target)
+
+
+def _damaged(path: Path, what: str) -> LedgerError:
+    return LedgerError(
+        f"{path} is damaged ({what}) and was left as it is; restore the ledger from a "
+        "backup, or move it away to start a new ledger (every trial runs again)")
+
+
+def _check_whole(path: Path, header: bytes) -> None:
+    """Refuse an SQLite file cut short (a full disk, an interrupted copy): its size must
+    be whole pages, as many as its header says.
+
+    SQLite itself opens such a file and fails only at the first read of a missing page,
+    possibly after a write. The check is skipped while a write-ahead log or rollback
+    journal lies beside the file: SQLite completes the file from it (a checkpoint
+    interrupted by a crash leaves the header ahead of the file).
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> db = Path(tempfile.mkdtemp()) / "x.db"
+        >>> with sqlite3.connect(db) as conn:
+        ...     _ = conn.execute("CREATE TABLE t (x)")
+        >>> _check_whole(db, db.read_bytes()[:100])  # whole: no error
+        >>> _ = db.write_bytes(db.read_bytes()[:5000])
+        >>> _check_whole(db, db.read_bytes()[:100])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        dataroi.exceptions.LedgerError: ...x.db is damaged (cut short: ...
+    """
+    for suffix in ("-wal", "-journal"):
+        with contextlib.suppress(OSError):
+            if os.path.getsize(f"{path}{suffix}") > 0:
+                return
+    size = path.stat().st_size
+    if len(header) < 100:
+        raise _damaged(path, f"cut short: {size} bytes, less than an SQLite header")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1) or header[21:24] != b"\x40\x20\x20":
+        # not a header SQLite wrote (it says the same: "file is not a database")
+        raise LedgerError(f"{path} is not a dataroi ledger (not an SQLite database)")
+    n_pages = int.from_bytes(header[28:32], "big")
+    # the header's page count is valid when its change counter matches (SQLite ≥ 3.7)
+    if n_pages and header[24:28] == header[92:96]:
+        expected = n_pages * page_size
+        if size < expected:
+            raise _damaged(path, f"cut short: {size:,} bytes of the {expected:,} its "
+                                 "header records")
+    elif size % page_size:
+        raise _damaged(path, f"cut short: {size:,} bytes is not a whole number of "
+                             f"{page_size:,}-byte pages")
+
+
+def _create_sqlite_file(target: _Target) -> None:
+    """Create a new SQLite ledger whole, or not at all: the schema is written to a
+    temporary file beside it, which is then hard-linked into place.
+
+    Created in place, the file would be empty (0 bytes) until the schema is written: a
+    crash then would leave an empty file (refused by :func:`_precheck_sqlite_file`), and
+    a process opening it meanwhile would find it empty. The link fails if the file
+    appeared meanwhile (another process created it): that one is used.
+    """
+    path = target.sqlite_path
+    assert path is not None
+    with _CREATING:  # alembic's migration context is global: one at a time per process
+        if not path.exists():  # another thread created it meanwhile
+            _create_whole(target, path)
+
+
+#: Held while this process creates a ledger file.
+_CREATING = threading.Lock()
+
+
+def _create_whole(target: _Target, path: Path) -> None:
+    """Write the schema to a temporary file beside ``path``, then link it into place."""
+    import uuid
+
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.new")
+    tmp_target = _Target(target.url.set(database=str(tmp)), target.display,
+                         target.public_url, tmp, memory=False)
+    engine, hooks = _make_engine(tmp_target)
+    try:
+        assert hooks is not None
+        hooks.wal = True
+        with _translate_errors(target):
+            _migrate_to_head(engine, tmp_target)
+            with engine.connect() as conn:  # everything into the file, the log emptied
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process created it meanwhile: use theirs
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    except OSError as err:
+        raise LedgerError(f"cannot create ledger {path}: {err}") from err
+    finally:
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{tmp}{suffix}")
 
 
 def _make_engine(target: _Target) -> tuple[Engine, _SQLiteHooks | None]:
@@ -223,6 +338,8 @@ def _translate_errors(target: _Target) -> Iterator[None]:
             raise LedgerError(
                 f"{target.sqlite_path} is not a dataroi ledger (not an SQLite database)"
             ) from err
+        if target.sqlite_path is not None and "malformed" in reason:
+            raise _damaged(target.sqlite_path, reason) from err
         raise LedgerError(f"cannot open ledger {target.display}: {reason}") from err
 
 
@@ -426,6 +543,7 @@ def upgrade_ledger(url: str | os.PathLike[str]) -> tuple[str | None, str]:
         (None, '0003')
     """
     target = _parse(url)
+    missing = target.sqlite_path is not None and not target.sqlite_path.exists()
     engine, hooks = _open_engine(target, create=True)
     try:
         with _translate_errors(target):
@@ -437,4 +555,4 @@ def upgrade_ledger(url: str | os.PathLike[str]) -> tuple[str | None, str]:
             previous = _migrate_to_head(engine, target)
     finally:
         engine.dispose()
-    return previous, head_revision()
+    return (None if missing else previous), head_revision()

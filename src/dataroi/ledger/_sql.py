@@ -138,6 +138,23 @@ def _metric_out(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 
+def _insert_missing_metrics(conn: Connection, trial_id: int,
+                            metrics: Mapping[str, float]) -> int:
+    """Insert the ``metrics`` a *complete* trial lacks (in the caller's transaction);
+    return how many."""
+    state = conn.execute(
+        sa.select(trials.c.state).where(trials.c.id == trial_id)).scalar_one_or_none()
+    if state != TrialState.COMPLETE.value:
+        return 0
+    have = set(conn.execute(sa.select(trial_metrics.c.name).where(
+        trial_metrics.c.trial_id == trial_id)).scalars())
+    rows = [{"trial_id": trial_id, "name": str(name), "value": _metric_in(value)}
+            for name, value in metrics.items() if name not in have]
+    if rows:
+        conn.execute(sa.insert(trial_metrics), rows)
+    return len(rows)
+
+
 def _snapshot(row: Row[Any], metrics: dict[str, float] | None = None) -> TrialSnapshot:
     m = row._mapping
     return TrialSnapshot(
@@ -758,17 +775,22 @@ class SQLLedger(BaseLedger):
         if not metrics:
             return 0
         with self._write() as conn:
-            state = conn.execute(
-                sa.select(trials.c.state).where(trials.c.id == trial_id)).scalar_one_or_none()
-            if state != TrialState.COMPLETE.value:
-                return 0
-            have = set(conn.execute(sa.select(trial_metrics.c.name).where(
-                trial_metrics.c.trial_id == trial_id)).scalars())
-            rows = [{"trial_id": trial_id, "name": str(name), "value": _metric_in(value)}
-                    for name, value in metrics.items() if name not in have]
-            if rows:
-                conn.execute(sa.insert(trial_metrics), rows)
-            return len(rows)
+            return _insert_missing_metrics(conn, trial_id, metrics)
+
+    def add_metrics_many(self, metrics: Mapping[int, Mapping[str, float]]) -> int:
+        """:meth:`add_metrics` for many trials in one transaction (all or nothing);
+        return how many trials gained values.
+
+        Example:
+            >>> from dataroi.ledger import open_ledger
+            >>> open_ledger("sqlite://").add_metrics_many({1: {"accuracy": 0.9}})
+            0
+        """
+        if not any(metrics.values()):
+            return 0
+        with self._write() as conn:
+            return sum(1 for trial_id, values in metrics.items()
+                       if values and _insert_missing_metrics(conn, trial_id, values))
 
     def release_trials(self, trial_ids: Sequence[int], *, owner: str) -> int:
         """Return running trials held by ``owner`` to waiting; return how many moved."""

@@ -24,7 +24,14 @@ from __future__ import annotations
 from dataroi.report._document import SCHEMA_VERSION, SECTIONS, Report
 from dataroi.report._figures import svg_data_uri
 from dataroi.report._html import render_template
-from dataroi.report._write import FORMATS, format_for_path, resolve_format, write_report
+from dataroi.report._write import (
+    FORMATS,
+    check_output_path,
+    format_for_path,
+    resolve_format,
+    write_report,
+)
 
-__all__ = ["FORMATS", "SCHEMA_VERSION", "SECTIONS", "Report", "format_for_path",
-           "render_template", "resolve_format", "svg_data_uri", "write_report"]
+__all__ = ["FORMATS", "SCHEMA_VERSION", "SECTIONS", "Report", "check_output_path",
+           "format_for_path", "render_template", "resolve_format", "svg_data_uri",
+           "write_report"]

@@ -148,7 +148,8 @@ def _curves_md(lc: dict[str, Any]) -> list[str]:
     for m in lc["models"]:
         mean, ex, tip = m["mean"], m["extrapolation"], m.get("tipping")
         rows.append([
-            e(m["model"]), fmt_num(mean["mean"][-1] if mean["mean"] else None),
+            e(m["model"]), fmt_num(mean["mean"][-1]) if mean["mean"]
+            else "failed: no finished trial",
             f"{fmt_num(mean['ci_low'][-1] if mean['ci_low'] else None)} – "
             f"{fmt_num(mean['ci_high'][-1] if mean['ci_high'] else None)}",
             fmt_num(m.get("train_today")),

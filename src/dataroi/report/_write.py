@@ -15,7 +15,7 @@ from pathlib import Path
 from dataroi.exceptions import UsageError
 from dataroi.report._document import Report
 
-__all__ = ["FORMATS", "format_for_path", "resolve_format", "write_report"]
+__all__ = ["FORMATS", "check_output_path", "format_for_path", "resolve_format", "write_report"]
 
 #: Output formats and their file suffixes.
 FORMATS: dict[str, tuple[str, ...]] = {"html": (".html", ".htm"), "md": (".md", ".markdown"),
@@ -52,6 +52,48 @@ def resolve_format(path: str | os.PathLike[str] | None, fmt: str | None) -> str:
         raise UsageError(f"{path} ends in {suffix} but the format asked for is {fmt}: "
                          "make them agree")
     return fmt
+
+
+def check_output_path(path: str | os.PathLike[str], *, option: str = "-o") -> Path:
+    """Refuse, before any work, an output that cannot be written as a file.
+
+    Args:
+        path: the file the user named.
+        option: the option that named it, for the message (``-o``, ``--report``...).
+
+    Returns:
+        The path.
+
+    Raises:
+        UsageError: an empty name; a folder (or a name ending in ``/``); a folder that
+            does not exist (a typo must not create folders); a parent that is a file.
+
+    Example:
+        >>> check_output_path("report.html").name
+        'report.html'
+        >>> try:
+        ...     check_output_path("no/such/folder/r.html")
+        ... except UsageError as exc:
+        ...     print(str(exc)[:60])
+        -o no/such/folder/r.html: the folder no/such/folder does not
+    """
+    text = os.fspath(path)
+    if not text.strip():
+        raise UsageError(f"{option} needs a file name, e.g. {option} report.html")
+    target = Path(text)
+    if text.endswith(("/", os.sep)) or target.is_dir():
+        raise UsageError(f"{option} {text} is a folder; name a file in it, e.g. {option} "
+                         f"{(target / 'report.html').as_posix()}")
+    parent = target.parent
+    if not parent.exists():
+        raise UsageError(f"{option} {text}: the folder {parent.as_posix()} does not exist; "
+                         f"create it first (mkdir -p {parent.as_posix()})")
+    if not parent.is_dir():
+        raise UsageError(f"{option} {text}: {parent.as_posix()} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {text}: cannot write in the folder {parent.as_posix()} "
+                         "(permission denied); choose another place")
+    return target
 
 
 def write_report(report: Report, path: str | os.PathLike[str], *,

@@ -166,6 +166,12 @@ def spec_from_dict(
         if decision.metric is not None and metrics and decision.metric not in metrics:
             problems.append(f"decision.metric: '{decision.metric}' is not one of the study's "
                             f"metrics ({', '.join(metrics)})")
+        if decision.target is not None and metrics:
+            scale = get_metric(decision.metric or metrics[0])
+            low, high = scale.value_range
+            if not low <= decision.target <= high:
+                problems.append(f"decision.target: {decision.target:g} is outside the values "
+                                f"{scale.name} can take ([{low:g}, {high:g}])")
         names = [m.name for m in models]
         if decision.current_model is not None and names and \
                 decision.current_model not in names:

@@ -4,6 +4,8 @@
 Example:
     >>> "# costs:" in TEMPLATE and "#   max_p_loss: 0.2" in TEMPLATE
     True
+    >>> "A spec is code" in TEMPLATE
+    True
     >>> print(metric_choices().splitlines()[-1])
     # regression:     r2 rmse mae
 """
@@ -111,6 +113,9 @@ split:                       # the held-out test set; the training pool is the r
   # group_column: customer   # or: no group in both train and test
   # time_column: date        # or: the latest rows are the test set
 
+# A spec is code, like a Makefile: `dataroi run` imports the modules its models name
+# (estimator:, factory:) and calls them. Run only specs you trust; the reading
+# commands (status, trials, value, plan, report) import and call none of it.
 models:                      # name -> estimator by import path with params
   logreg:
     estimator: sklearn.linear_model.LogisticRegression

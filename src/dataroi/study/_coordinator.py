@@ -154,7 +154,7 @@ def coordinate(
     except KeyboardInterrupt:
         _drain_done(in_flight, record)
         _stop(executor)
-        outcome.released = ledger.release_trials(list(claimed), owner=owner)
+        outcome.released = _release(ledger, context_id, plan, owner, claimed)
         raise Interrupted(
             f"interrupted: {outcome.completed + outcome.failed} trials recorded in this run, "
             f"{outcome.released} unfinished trials returned to waiting; "
@@ -162,16 +162,33 @@ def coordinate(
     except BrokenProcessPool:
         _drain_done(in_flight, record)
         _stop(executor)
-        outcome.released = ledger.release_trials(list(claimed), owner=owner)
+        outcome.released = _release(ledger, context_id, plan, owner, claimed)
         raise WorkerCrashed(
             "a worker process died (out of memory, or killed); "
             f"{outcome.released} unfinished trials returned to waiting; run again to "
             "continue, with fewer --jobs if memory is short") from None
     except BaseException:
         _stop(executor)
-        ledger.release_trials(list(claimed), owner=owner)
+        _release(ledger, context_id, plan, owner, claimed)
         raise
     return outcome
+
+
+def _release(ledger: BaseLedger, context_id: int, plan: Plan, owner: str,
+             claimed: dict[int, TrialSnapshot]) -> int:
+    """Return this coordinator's unfinished trials to waiting; return how many moved.
+
+    Besides the trials it knows it claimed, those of the plan the ledger shows running
+    under its ``owner``: a Ctrl-C or SIGTERM that arrives after a claim's transaction
+    committed but before ``claim_trials`` returned would otherwise leave them running
+    under a coordinator that is gone (until the next SQLite run, or a heartbeat timeout
+    on PostgreSQL).
+    """
+    ids = set(claimed)
+    ids.update(s.trial_id for s in ledger.get_trials(
+        context_id, states=[TrialState.RUNNING], model_hashes=plan.model_hashes,
+        sizes=plan.sizes, repeats=plan.repeats) if s.extra.get("owner") == owner)
+    return ledger.release_trials(sorted(ids), owner=owner)
 
 
 def _others_running(ledger: BaseLedger, context_id: int, plan: Plan) -> bool:

@@ -3,6 +3,14 @@
 Seeds are identity-keyed and subsets are recomputed from them, so a trial re-run on the
 same data, code and packages must give the same metrics to the last bit. Any difference
 is reported with the environment differences that may explain it.
+
+Like is compared with like: a metric added to the spec after a trial ran was scored from
+the trial's *stored* predictions (float32 class scores, :mod:`dataroi.study._backfill`),
+not from the float64 scores a fresh fit gives. The ledger does not record which path made
+a value, so a recorded value that differs from the fresh score is scored again from the
+re-run's predictions as they would be stored, by the backfill's own function; an exact
+match there reproduces it too (listed under ``scored_from_stored_predictions``). Both paths
+are deterministic functions of the re-run, so neither tolerance nor guessing is involved.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
     from dataroi.artifacts import digest_arrays
     from dataroi.data import materialize
     from dataroi.exceptions import UsageError
+    from dataroi.study._backfill import _shift_mask
     from dataroi.study._environment import (
         capture_environment,
         diff_environments,
@@ -56,13 +65,15 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
                                                       replace=False))]
         prep = study.prepare()
         cache = study.workdir / "cache"
-        try:
-            data_path = materialize(prep, cache)
+        try:  # reproduction is about exactness: the copy is hashed in full
+            data_path = materialize(prep, cache, full_check=True)
         except OSError:
             data_path = materialize(prep, tempfile.mkdtemp())
         env_now = capture_environment(study.spec.base_dir,
                                       modules=model_modules(study.spec))
         models = {m: arm_model(study.spec, m) for m in plan.models}
+        y_test = np.asarray(prep.y)[np.asarray(prep.test_idx)]
+        masks = {a.name: _shift_mask(prep, a.to_dict()) for a in study.spec.stress}
         checked = []
         env_diffs: set[str] = set()
         for snap in chosen:
@@ -72,13 +83,19 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
                                    model=models[snap.key.model], metrics=study.spec.metrics,
                                    data_path=data_path, threads=1)
             result = run_trial(payload)
-            diffs = []
+            diffs: list[dict[str, Any]] = []
+            from_stored: list[str] = []
             for name, old in snap.metrics.items():
                 new = result.metrics.get(name, math.nan)
-                same = (old == new) or (math.isnan(old) and math.isnan(new))
-                if not same:
-                    diffs.append({"metric": name, "recorded": old, "reproduced": new,
-                                  "abs_diff": abs(new - old)})
+                if _same(old, new):
+                    continue
+                if _same(old, _stored_score(result.predictions, name, y_test,
+                                            n_classes=prep.n_classes,
+                                            mask=masks.get(snap.key.model))):
+                    from_stored.append(name)  # backfilled: reproduced by the same path
+                    continue
+                diffs.append({"metric": name, "recorded": old, "reproduced": new,
+                              "abs_diff": abs(new - old)})
             old_digest = snap.extra.get("predictions_digest")
             new_digest = digest_arrays(result.predictions) if result.predictions else None
             env_id = snap.extra.get("environment_id")
@@ -89,6 +106,7 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
                 "n_train": snap.key.n_train, "repeat": snap.key.repeat,
                 "state": result.state.value, "error": result.error_message,
                 "metric_differences": diffs,
+                "scored_from_stored_predictions": from_stored,
                 "predictions_match": None if old_digest is None else old_digest == new_digest,
             })
         n_diff = sum(1 for c in checked
@@ -98,3 +116,32 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
                    "trials": checked, "environment_differences": sorted(env_diffs)}
         summary["reproduction_id"] = ledger.record_reproduction(context_id, summary)
     return summary
+
+
+def _same(old: float, new: float | None) -> bool:
+    """Equal to the last bit, NaN equal to NaN (None: no value to compare)."""
+    return new is not None and (old == new or (math.isnan(old) and math.isnan(new)))
+
+
+def _stored_score(predictions: dict[str, np.ndarray] | None, name: str, y_test: np.ndarray,
+                  *, n_classes: int | None, mask: np.ndarray | None) -> float | None:
+    """``name`` scored from a re-run's predictions as they are stored (float32 class
+    scores), the way a backfill scores a metric added later; None when it cannot be.
+
+    Example:
+        >>> _stored_score({"pred": np.array([0, 1])}, "accuracy", np.array([0, 0]),
+        ...               n_classes=2, mask=None)
+        0.5
+        >>> print(_stored_score(None, "accuracy", np.array([0]), n_classes=2, mask=None))
+        None
+    """
+    from dataroi.study._backfill import score_stored_predictions
+    from dataroi.trial import TRAIN_PREFIX
+
+    if not predictions or name.startswith(TRAIN_PREFIX):  # a backfill adds no train score
+        return None
+    try:
+        return score_stored_predictions(predictions, y_test, [name], n_classes=n_classes,
+                                        mask=mask)[name]
+    except (KeyError, ValueError):  # a metric no longer registered, or unscorable
+        return None

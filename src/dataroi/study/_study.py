@@ -385,6 +385,7 @@ class Study:
         heartbeat_timeout: float = 120.0,
         console: Any = None,
         rerun: Sequence[str] = (),
+        check_data: bool = False,
     ) -> RunSummary:
         """Plan and run every trial not finished yet; return a summary.
 
@@ -407,6 +408,10 @@ class Study:
                 comma-separated lists). Their finished trials stay in the ledger,
                 superseded: a new identity plans them (and their stress arms) anew. An
                 interrupted re-run continues with the next ``run``.
+            check_data: hash the workers' copy of the data in full before it is reused
+                (by default a quick check: the labels and the split in full, the feature
+                files by size, time and sampled blocks); a copy that differs is rebuilt
+                from the source data, with a note.
 
         Raises:
             UsageError: ``rerun`` names a model the spec does not have (nothing is
@@ -415,19 +420,20 @@ class Study:
             LedgerError: the ledger cannot be used (nothing is written).
             Interrupted: Ctrl-C or SIGTERM (finished trials are kept).
         """
-        from dataroi.executors import cpu_count
+        from dataroi.executors import check_jobs, cpu_count
 
         t_start = time.perf_counter()
         for name, value in (("jobs", jobs), ("threads", threads)):
-            if value is not None and value < 1:
-                raise UsageError(f"{name} must be at least 1, got {value}")
+            check_jobs(value, name=name)  # 1 to max_jobs(): nothing forks without bound
         if heartbeat_timeout <= 0:
             raise UsageError(f"heartbeat timeout must be positive, got {heartbeat_timeout}")
         rerun_models = self._check_rerun(rerun)
         n_jobs = jobs or cpu_count()
         if isinstance(executor, str) and executor == "auto":
             executor = "serial" if n_jobs == 1 else "process"
-        from dataroi.executors import BackgroundExecutor
+        from dataroi.executors import BackgroundExecutor, check_executor
+
+        check_executor(executor)  # an unknown executor writes nothing
 
         # a LocalCluster takes seconds to start: start it while the data loads
         early = (executor if isinstance(executor, BackgroundExecutor)
@@ -436,14 +442,15 @@ class Study:
             return self._run(executor=early or executor, n_jobs=n_jobs, progress=progress,
                              retry_failed=retry_failed, threads=threads,
                              heartbeat_timeout=heartbeat_timeout, console=console,
-                             t_start=t_start, rerun=rerun_models)
+                             t_start=t_start, rerun=rerun_models, check_data=check_data)
         finally:
             if early is not None:
                 early.discard()
 
     def _run(self, *, executor: str | Any, n_jobs: int, progress: bool,
              retry_failed: bool, threads: int | None, heartbeat_timeout: float,
-             console: Any, t_start: float, rerun: Sequence[str] = ()) -> RunSummary:
+             console: Any, t_start: float, rerun: Sequence[str] = (),
+             check_data: bool = False) -> RunSummary:
         from dataroi.data import materialize
         from dataroi.executors import BackgroundExecutor, make_executor, threads_per_worker
         from dataroi.study._coordinator import coordinate, new_owner_id
@@ -481,10 +488,13 @@ class Study:
             already = sum(1 for s in snaps if s.state.is_finished)
             todo = sum(1 for s in snaps if s.state is TrialState.WAITING)
             pool = None
+            # never more worker processes than trials to run (--jobs 64 for 4 trials
+            # starts 4)
+            n_workers = min(n_jobs, todo) if todo else n_jobs
             if todo and executor == "process":
                 # the workers start in the background while the data is written and the
                 # environment recorded
-                pool = make_executor("process", data_path=None, jobs=n_jobs)
+                pool = make_executor("process", data_path=None, jobs=n_workers)
                 cleanup.callback(pool.shutdown, wait=True)
                 pool.warm_up()
             if any(s.state is TrialState.COMPLETE
@@ -492,19 +502,25 @@ class Study:
                 from dataroi.artifacts import ArtifactStore
                 from dataroi.study._backfill import backfill_metrics
 
-                updated, missing = backfill_metrics(
+                backfill = backfill_metrics(
                     ledger, snaps, self.spec.metrics, prep,
                     ArtifactStore(self.workdir / "artifacts"),
                     variants={a.name: a.to_dict() for a in self.spec.stress})
-                if updated:
-                    notes.append(f"scored new metrics on {updated} finished trials from "
-                                 "their stored predictions (no retraining)")
-                if missing:
-                    notes.append(f"{missing} finished trials have no stored predictions; "
-                                 "their new metrics stay empty")
+                if backfill.updated:
+                    notes.append(f"scored new metrics on {backfill.updated} finished trials "
+                                 "from their stored predictions (no retraining)")
+                if backfill.missing:
+                    notes.append(f"{backfill.missing} finished trials have no stored "
+                                 "predictions; their new metrics stay empty")
+                if backfill.damaged:  # skipped, never half-read: say what to do
+                    damaged = backfill.damaged_note(plan.bases)
+                    warnings.warn(damaged, DataWarning, stacklevel=3)
+                    found.append(damaged)
             env_id = ledger.record_environment(capture_environment(
                 self.spec.base_dir, modules=model_modules(self.spec)))
-            data_path = materialize(prep, self.workdir / "cache") if todo else ""
+            # the copy is verified, and rebuilt when it is not as written (a note)
+            data_path = materialize(prep, self.workdir / "cache", full_check=check_data,
+                                    notes=notes) if todo else ""
             models = {m: arm_model(self.spec, m) for m in plan.models}
             is_dask = isinstance(executor, BackgroundExecutor) or (
                 isinstance(executor, str) and executor.startswith(("dask", "tcp://")))
@@ -527,7 +543,8 @@ class Study:
                 if isinstance(executor, BackgroundExecutor):
                     ex = executor.take()
                 else:
-                    ex = pool or (make_executor(executor, data_path=data_path, jobs=n_jobs)
+                    ex = pool or (make_executor(executor, data_path=data_path,
+                                                jobs=n_workers)
                                   if isinstance(executor, str) else executor)
                 workers = getattr(ex, "max_workers", n_jobs)
                 max_in_flight = 1 if executor == "serial" else 2 * workers
@@ -562,12 +579,17 @@ class Study:
 
     @contextlib.contextmanager
     def _coordinator_lock(self) -> Iterator[None]:
-        """One coordinator per SQLite file: a second one gets a clear error at once."""
+        """One coordinator per SQLite file: a second one gets a clear error at once.
+
+        The lock file is named after the ledger's real path (symbolic links resolved, as
+        the ledger itself is opened): keyed on the path's text, a symlink to the same
+        file, or a folder reached through one, let two coordinators run at once.
+        """
         path = _sqlite_path(self.ledger_url)
         if path is None:
             yield
             return
-        lock_path = f"{path}.lock"
+        lock_path = f"{os.path.realpath(path)}.lock"
         fh = open(lock_path, "a+")  # noqa: SIM115 (held for the whole run)
         try:
             try:

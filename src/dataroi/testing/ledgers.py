@@ -275,6 +275,28 @@ def test_add_metrics_only_adds_missing_names_to_complete_trials(ledger: BaseLedg
     assert ledger.add_metrics(waiting.trial_id, {"ece": 0.5}) == 0
 
 
+def test_add_metrics_many_is_one_transaction(ledger: BaseLedger) -> None:
+    cid = make_context(ledger)
+    ledger.plan_trials(cid, grid(models=("a",), sizes=(10,), repeats=3))
+    done = ledger.claim_trials(cid, owner="w1", limit=2)
+    for snap in done:
+        assert ledger.finish_trial(snap.trial_id, complete(snap, accuracy=0.8), owner="w1",
+                                   environment_id=None)
+    waiting = ledger.get_trials(cid, states=[TrialState.WAITING])[0]
+    first, second = (s.trial_id for s in done)
+    # a value that cannot be stored fails the whole batch: nothing is written
+    with pytest.raises((TypeError, ValueError, LedgerError)):
+        ledger.add_metrics_many({first: {"ece": 0.1}, second: {"ece": "not a number"}})
+    assert all("ece" not in s.metrics for s in ledger.get_trials(cid))
+    assert ledger.add_metrics_many({first: {"ece": 0.1, "accuracy": 0.2},
+                                    second: {"ece": float("nan")},
+                                    waiting.trial_id: {"ece": 0.3}}) == 2
+    by_id = {s.trial_id: s.metrics for s in ledger.get_trials(cid)}
+    assert by_id[first] == {"accuracy": 0.8, "ece": 0.1}  # never overwritten
+    assert math.isnan(by_id[second]["ece"]) and "ece" not in by_id[waiting.trial_id]
+    assert ledger.add_metrics_many({first: {"ece": 0.5}, second: {}}) == 0
+
+
 def test_second_claim_never_returns_claimed_trials(ledger: BaseLedger) -> None:
     cid = make_context(ledger)
     ledger.plan_trials(cid, grid())

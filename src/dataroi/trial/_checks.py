@@ -107,6 +107,34 @@ def _probe_fit(spec: StudySpec, model: Any, X: Any, y: Any, task: str) -> str | 
     return None
 
 
+#: The kinds of column a model may refuse, as the messages name them: the empty and
+#: non-finite columns of :func:`dataroi.data.check_columns`, and the suspects of
+#: :func:`_suspect_columns`.
+_WHAT = {"empty": "empty", "not_finite": "no finite value",
+         "some_infinite": "infinite values", "some_missing": "missing values", "text": "text"}
+
+
+def _suspect_columns(prep: PreparedData) -> list[DataCheck]:
+    """Columns that some models cannot take although they carry information: some (not
+    all) values infinite or missing, or text. Severity ``suspect``: a finding only when a
+    model refuses them in the probe (its trials that draw such rows would fail)."""
+    from dataroi.data import DataCheck, profile_frame
+
+    n = len(prep.X)
+    kinds: dict[str, list[str]] = {"some_infinite": [], "some_missing": [], "text": []}
+    for p in profile_frame(prep.X):
+        if p.infinite and p.infinite + p.missing < n:
+            kinds["some_infinite"].append(p.name)
+        elif p.missing and p.missing < n:
+            kinds["some_missing"].append(p.name)
+        if p.stored == "category" and p.missing < n:
+            kinds["text"].append(p.name)
+    return [DataCheck(kind, f"column{'s' * (len(cols) > 1)} "
+                            f"{', '.join(repr(c) for c in cols)} ({_WHAT[kind]})",
+                      tuple(cols), severity="suspect")
+            for kind, cols in kinds.items() if cols]
+
+
 def check_model_columns(spec: StudySpec, prep: PreparedData,
                         checks: Sequence[DataCheck]) -> list[DataCheck]:
     """Whether the spec's models take the empty and non-finite columns of
@@ -144,9 +172,10 @@ it), or leave it out with data.features
     from dataroi._random import subset_seed
     from dataroi.data import nested_permutation
 
-    todo = [c for c in checks if c.check in ("empty", "not_finite")]
+    checks = [*checks, *_suspect_columns(prep)]
+    todo = [c for c in checks if c.check in _WHAT]
     if not todo or not spec.models:
-        return list(checks)
+        return [c for c in checks if c.severity != "suspect"]
     pool_y = prep.y[prep.pool_idx]
     perm = nested_permutation(pool_y if prep.task == "classification" else None,
                               subset_seed(spec.schedule.seed, 0), n=len(pool_y))
@@ -163,6 +192,11 @@ it), or leave it out with data.features
         failing: dict[str, dict[str, str]] = {}
         for column in check.columns:
             values = prep.X[column].iloc[rows].reset_index(drop=True)
+            if check.check in ("some_infinite", "some_missing"):  # put the bad values in
+                whole = prep.X[column]
+                flags = whole.isna() if check.check == "some_missing" else np.isinf(
+                    whole.to_numpy(dtype="float64", na_value=0.0))
+                values.iloc[:max(1, len(values) // 10)] = whole[np.asarray(flags)].iloc[0]
             stored = "category" if isinstance(values.dtype, pd.CategoricalDtype) else "number"
             key = (check.check, stored)  # columns of one kind behave alike: probe once
             if key not in refusals:
@@ -180,21 +214,25 @@ it), or leave it out with data.features
         if blocked:  # no model takes these columns: nothing can run
             one, why = len(blocked) == 1, failing[blocked[0]]
             it = "it" if one else "them"
-            hint = (f"remove preprocess: mode none (dataroi then fills {it}), or leave {it} "
+            verb = "encodes" if check.check == "text" else "fills"
+            hint = (f"remove preprocess: mode none (dataroi then {verb} {it}), or leave {it} "
                     "out with data.features" if not spec.preprocess.enabled
                     else f"leave {it} out with data.features")
             out.append(dataclasses.replace(
                 check, severity="error", columns=tuple(blocked),
                 message=f"column{'' if one else 's'} {', '.join(repr(c) for c in blocked)} "
-                        f"({'empty' if check.check == 'empty' else 'no finite value'}): no "
+                        f"({_WHAT[check.check]}): no "
                         f"model of the spec takes {it}: "
                         f"{', '.join(f'{m} ({e})' for m, e in why.items())}; {hint}"))
             if len(blocked) == len(check.columns):
                 continue
         bad = {m: e for c in check.columns if c not in blocked for m, e in failing[c].items()}
         if not bad:
-            out.append(check)
+            if check.severity != "suspect":  # a suspicion every model takes is no finding
+                out.append(check)
             continue
+        if check.severity == "suspect":
+            check = dataclasses.replace(check, severity="warning")
         names = ", ".join(f"'{m}'" for m in bad)
         one_model = len(bad) == 1
         out.append(dataclasses.replace(

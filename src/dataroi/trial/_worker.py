@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from dataroi.data import WorkerData, nested_permutation
+from dataroi.data import WorkerData, nested_permutation, verify_cache
 from dataroi.exceptions import UsageError
 from dataroi.metrics import get_metric
 from dataroi.trial._column_errors import explain_failure
@@ -50,6 +50,7 @@ __all__ = ["TrialPayload", "ping", "run_trial", "train_indices", "warm_worker"]
 _DATA: dict[str, WorkerData] = {}
 _PERMS: dict[tuple[str, int], np.ndarray] = {}
 _TEST: dict[str, Any] = {}
+_STAMPS: dict[str, tuple[int, ...] | None] = {}
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,31 @@ class TrialPayload:
     resources: dict[str, float] | None = None
 
 
+def _stamp(path: str) -> tuple[int, ...] | None:
+    """Identity of the copy in ``path``: its ``meta.json``'s device, inode, size and
+    modification time (a rebuilt copy has a new ``meta.json``)."""
+    try:
+        st = os.stat(os.path.join(path, "meta.json"))
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def _data(path: str, fingerprint: str | None = None) -> WorkerData:
+    """The worker's view of the data copy in ``path``, opened once per copy.
+
+    A copy is checked against its checksums when it is opened (the quick check of
+    :func:`dataroi.data.verify_cache`; a worker on another machine may see another file
+    system's copy), and opened again when the coordinator rebuilt it: a view kept from an
+    earlier run would still read the old, replaced files.
+    """
     view = _DATA.get(path)
+    stamp = _stamp(path)
+    if view is not None and _STAMPS.get(path) != stamp:
+        view = None
+        _TEST.pop(path, None)
+        for key in [k for k in _PERMS if k[0] == path]:
+            del _PERMS[key]
     if view is None:
         if not os.path.isdir(path):
             raise FileNotFoundError(
@@ -95,7 +119,12 @@ def _data(path: str, fingerprint: str | None = None) -> WorkerData:
             _DATA.clear()
             _PERMS.clear()
             _TEST.clear()
+        problems = verify_cache(path)
+        if problems:
+            raise UsageError(f"data folder {path} is not as written ({problems[0]}); "
+                             "run the study again: the coordinator rebuilds it")
         view = _DATA[path] = WorkerData.open(path)
+        _STAMPS[path] = stamp
     if fingerprint is not None and view.fingerprint != fingerprint:
         raise UsageError(f"data folder {path} holds data {view.fingerprint[:12]}, expected "
                          f"{fingerprint[:12]}; it changed since the run started")
@@ -119,15 +148,67 @@ def warm_worker(data_path: str | None = None, coordinator_pid: int | None = None
 
 
 def _exit_with(pid: int, every_seconds: float = 1.0) -> None:
-    """Exit this worker once process ``pid`` no longer exists (no orphans hold memory)."""
+    """Exit this worker once process ``pid`` (the coordinator) has ended: no orphans hold
+    memory, or the pipes of a caller that reads the coordinator's output.
+
+    ``os.kill(pid, 0)`` alone is not enough: after a ``kill -9`` the coordinator is a
+    zombie until its own parent reaps it, and signalling a zombie succeeds. A caller that
+    reads the coordinator's piped output to the end before reaping it
+    (``Popen.communicate()``) would wait forever on the workers, the fork server and the
+    resource tracker, which hold the pipes. So this also watches what a zombie cannot
+    fake: its state in ``/proc/PID/stat`` (Linux; a new process under a reused pid has
+    another start time), and, when the coordinator is this worker's parent (``spawn``),
+    the parent pid, which changes when the coordinator exits (children are reparented
+    before it is reaped). With ``forkserver`` the parent is the fork server, which lives
+    on as long as any worker does (each worker holds its 'alive' pipe), so there the
+    ``/proc`` state is what tells.
+    """
+    watch_parent = os.getppid() == pid
+    started = _process_start(pid)
     while True:
         time.sleep(every_seconds)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if _ended(pid, started, watch_parent=watch_parent):
             os._exit(70)
-        except PermissionError:  # exists, owned by someone else (pid reused): keep going
-            pass
+
+
+def _process_start(pid: int) -> tuple[str, str] | None:
+    """``(state, start time)`` of process ``pid`` from ``/proc/PID/stat`` (Linux); None
+    when there is no such file (another OS, or the process is gone).
+
+    Example:
+        >>> import sys
+        >>> sys.platform != "linux" or _process_start(os.getpid())[0] in "RS"
+        True
+    """
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    fields = text.rpartition(")")[2].split()  # the name in parentheses may hold spaces
+    return (fields[0], fields[19]) if len(fields) > 19 else None
+
+
+def _ended(pid: int, started: tuple[str, str] | None, *, watch_parent: bool) -> bool:
+    """Whether process ``pid``, seen as ``started`` at first, has exited (a zombie, or a
+    new process under its pid, counts as exited).
+
+    Example:
+        >>> _ended(os.getpid(), _process_start(os.getpid()), watch_parent=False)
+        False
+    """
+    if watch_parent and os.getppid() != pid:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # exists, owned by someone else (pid reused)
+        return started is not None
+    if started is None:
+        return False
+    now = _process_start(pid)
+    return now is None or now[0] in ("Z", "X") or now[1] != started[1]
 
 
 def ping() -> int:
