@@ -28,6 +28,7 @@ from dataroi.curves._gain import (
     context_of,
     curve_state,
     load_gain_model,
+    parametric_gains,
 )
 from dataroi.curves._paired import PairedDifference, paired_difference
 from dataroi.curves._shipped import learned_files_digest
@@ -54,5 +55,6 @@ __all__ = [
     "load_calibration",
     "load_gain_model",
     "paired_difference",
+    "parametric_gains",
     "uncertainty_scale",
 ]

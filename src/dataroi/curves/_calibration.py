@@ -305,9 +305,9 @@ def _interp_rows(q: np.ndarray, idx: np.ndarray, u: np.ndarray, grid_u: np.ndarr
 
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, u: np.ndarray) -> np.ndarray:
     if len(x) == 0:
-        from scipy.stats import norm
+        from scipy.special import ndtri  # the normal quantile, without scipy.stats
 
-        return norm.ppf(u)
+        return ndtri(u)
     order = np.argsort(x)
     xs, ws = x[order], w[order]
     cw = np.cumsum(ws) - 0.5 * ws
@@ -316,11 +316,11 @@ def _weighted_quantile(x: np.ndarray, w: np.ndarray, u: np.ndarray) -> np.ndarra
 
 
 def _default_calibration() -> Calibration:
-    from scipy.stats import norm
+    from scipy.special import ndtri  # the normal quantile, without scipy.stats
 
     u = np.asarray(U_GRID)
     grid = np.array([0.0, 4.0])
-    q = np.vstack([norm.ppf(u), 2 * norm.ppf(u)])
+    q = np.vstack([ndtri(u), 2 * ndtri(u)])
     return Calibration(grid, u, q, {"source": "fallback: normal quantiles, not learned"})
 
 

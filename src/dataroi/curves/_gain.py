@@ -48,7 +48,7 @@ from dataroi.exceptions import UsageError
 
 __all__ = ["FACTORS", "FEATURES", "CurveState", "GainForecast", "GainModel", "context_of",
            "curve_state", "export_trees", "feature_matrix", "gain_model_from_dict",
-           "load_gain_model"]
+           "load_gain_model", "parametric_gains"]
 
 #: Factors of today's labels the model forecasts (others are interpolated in log2 k).
 FACTORS: tuple[int, ...] = (2, 4, 8, 16)
@@ -141,6 +141,21 @@ def context_of(states: Mapping[str, CurveState]) -> dict[str, float]:
             "best_L1": best.last_gain}
 
 
+def parametric_gains(st: CurveState, factors: Sequence[float] = FACTORS
+                     ) -> dict[str, np.ndarray]:
+    """The three parametric features of :func:`feature_matrix` at ``factors`` × today's
+    size: the slow part of a forecast (three small least-squares fits), exposed so that a
+    caller can keep it (``dataroi.value.FitCache``) and pass it back as ``par``.
+
+    Example:
+        >>> st = curve_state(np.array([100.0, 200, 400, 800]),
+        ...                  np.array([0.70, 0.76, 0.80, 0.83]))
+        >>> sorted(parametric_gains(st)), parametric_gains(st)["pow2"].shape
+        (['pow2', 'pow3', 'vap3'], (4,))
+    """
+    return _parametric_gains(st, st.n0 * np.asarray(factors, dtype=float))
+
+
 def _parametric_gains(st: CurveState, totals: np.ndarray) -> dict[str, np.ndarray]:
     """pow3 (``a - b n^-c``), vap3 (LCDB's ``exp(a + b/n + c log n)`` on the error) and
     pow2 (a line in log error against log n), fitted to the means and anchored at today:
@@ -177,11 +192,12 @@ def _parametric_gains(st: CurveState, totals: np.ndarray) -> dict[str, np.ndarra
 
 
 def feature_matrix(st: CurveState, ctx: Mapping[str, float],
-                   factors: Sequence[float] = FACTORS) -> np.ndarray:
+                   factors: Sequence[float] = FACTORS, *,
+                   par: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
     """One row of :data:`FEATURES` per factor (missing values filled: the model never
-    sees NaN)."""
-    totals = st.n0 * np.asarray(factors, dtype=float)
-    par = _parametric_gains(st, totals)
+    sees NaN); ``par``: :func:`parametric_gains` at ``factors``, when already known."""
+    if par is None:
+        par = _parametric_gains(st, st.n0 * np.asarray(factors, dtype=float))
     today = st.today
     l1 = st.last_gain
     l2 = st.half - st.quarter
@@ -268,6 +284,9 @@ class GainModel:
     scale_coef: np.ndarray
     meta: dict[str, Any]
     corr: np.ndarray = field(default_factory=lambda: np.ones((len(FACTORS), len(FACTORS))))
+    #: gains at the factors of earlier :meth:`sample` calls, by (size, seed): a plan asks
+    #: for the same model's draws at several sizes, and the draws are the same each time
+    _drawn: dict[Any, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def digest(self) -> str:
@@ -311,12 +330,36 @@ class GainModel:
         """The mean gain from today's size to each of :data:`FACTORS` × today's size."""
         return self.predict_matrix(feature_matrix(st, ctx))
 
-    def forecast(self, st: CurveState, ctx: Mapping[str, float]) -> GainForecast:
-        """Mean gains and error scales at :data:`FACTORS` (see :class:`GainForecast`)."""
-        X = feature_matrix(st, ctx)
+    def forecast(self, st: CurveState, ctx: Mapping[str, float], *,
+                 par: Mapping[str, np.ndarray] | None = None) -> GainForecast:
+        """Mean gains and error scales at :data:`FACTORS` (see :class:`GainForecast`);
+        ``par``: :func:`parametric_gains` of ``st``, when already known (a cache)."""
+        X = feature_matrix(st, ctx, par=par)
         mean = self.predict_matrix(X)
         return GainForecast(n0=st.n0, today=st.today, mean=mean, scale=self.scale(X, mean),
                             u=self.u, resid_q=self.resid_q, corr=self.corr)
+
+
+def _seed_key(random_state: Any) -> Any:
+    """A hashable key of a seed that always draws the same numbers (an int or a
+    ``SeedSequence``), or None (a generator, or no seed: nothing to reuse).
+
+    Example:
+        >>> _seed_key(3), _seed_key(np.random.SeedSequence(5, spawn_key=(1,)))
+        (3, (5, (1,)))
+        >>> _seed_key(np.random.SeedSequence([5, 7]))
+        ((5, 7), ())
+        >>> _seed_key(None) is None and _seed_key(np.random.default_rng(0)) is None
+        True
+    """
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    if isinstance(random_state, np.random.SeedSequence):
+        entropy = random_state.entropy
+        if isinstance(entropy, (list, tuple, np.ndarray)):
+            entropy = tuple(int(e) for e in entropy)
+        return (entropy, tuple(random_state.spawn_key))
+    return None
 
 
 @dataclass(frozen=True)
@@ -343,6 +386,9 @@ class GainForecast:
     u: np.ndarray
     resid_q: np.ndarray
     corr: np.ndarray = field(default_factory=lambda: np.ones((len(FACTORS), len(FACTORS))))
+    #: gains at the factors of earlier :meth:`sample` calls, by (size, seed): a plan asks
+    #: for the same model's draws at several sizes, and the draws are the same each time
+    _drawn: dict[Any, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def at_factors(self, u: np.ndarray) -> np.ndarray:
         """The gain at each factor for probability levels ``u``: shape ``(len(FACTORS),
@@ -381,22 +427,49 @@ class GainForecast:
     def sample(self, n: Any, size: int, random_state: Any = None) -> np.ndarray:
         """Joint draws of the gain at sizes ``n``: ``(size, len(n))``; the factors' errors
         drawn from the Gaussian copula ``corr``."""
-        from scipy.stats import norm
+        from scipy.special import ndtr  # the normal cdf (scipy.stats costs 0.6 s)
 
         n_arr = np.atleast_1d(np.asarray(n, dtype=float))
-        rng = np.random.default_rng(random_state)
-        x = rng.standard_normal((int(size), len(FACTORS))) @ _chol(self.corr).T
-        at_k = self.at_factors(norm.cdf(x).T)  # (factors, size)
-        out = np.empty((int(size), len(n_arr)))
-        for j, nj in enumerate(n_arr):
-            out[:, j] = self._path(at_k, np.full(int(size), nj))
-        return out
+        key = _seed_key(random_state)
+        at_k = self._drawn.get((int(size), key)) if key is not None else None
+        if at_k is None:
+            rng = np.random.default_rng(random_state)
+            x = rng.standard_normal((int(size), len(FACTORS))) @ _chol(self.corr).T
+            at_k = self.at_factors(ndtr(x).T)  # (factors, size)
+            if key is not None:
+                self._drawn[(int(size), key)] = at_k
+        return self._paths(at_k, n_arr)
+
+    def _paths(self, at_k: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """:meth:`_path` of every column of ``at_k`` at every size of ``n`` at once:
+        ``(at_k.shape[1], len(n))``, the same numbers as one :meth:`_path` per size.
+
+        Example:
+            >>> f = GainForecast(n0=100.0, today=0.8, mean=np.array([.01, .02, .03, .04]),
+            ...                  scale=np.full(4, 0.01), u=np.array([0.05, 0.5, 0.95]),
+            ...                  resid_q=np.tile([-1.6, 0.0, 1.6], (4, 1)))
+            >>> at_k = f.at_factors(np.array([0.1, 0.5, 0.9]))
+            >>> n = np.array([150.0, 400.0, 5000.0])
+            >>> one = np.column_stack([f._path(at_k, np.full(3, v)) for v in n])
+            >>> bool(np.array_equal(f._paths(at_k, n), one))
+            True
+        """
+        lk = np.log2(np.maximum(n / self.n0, 1.0))
+        full = np.vstack([np.zeros(at_k.shape[1]), at_k])
+        grid = np.concatenate([[0.0], np.log2(FACTORS)])
+        j = np.clip(np.searchsorted(grid, lk, side="right") - 1, 0, len(grid) - 2)
+        w = np.clip((lk - grid[j]) / (grid[j + 1] - grid[j]), 0.0, 1.0)
+        out = (1 - w)[None, :] * full[j].T + w[None, :] * full[j + 1].T
+        extra = np.maximum(lk - grid[-1], 0.0)
+        step = np.maximum(full[-1] - full[-2], 0.0)
+        tail = full[-1][:, None] + step[:, None] * (2.0 - 2.0 ** (1.0 - extra))[None, :]
+        return np.where(extra[None, :] > 0, tail, out)
 
     def expected_given_first(self, x_first: Any, n: Any, nodes: int = 24) -> np.ndarray:
         """The expected gain at sizes ``n`` given the normal score ``x_first`` of the
         error at the first factor (2x), by Gauss-Hermite quadrature over the others:
         ``(len(x_first), len(n))``. What re-measuring at 2x would tell."""
-        from scipy.stats import norm
+        from scipy.special import ndtr  # the normal cdf (scipy.stats costs 0.6 s)
 
         x1 = np.atleast_1d(np.asarray(x_first, dtype=float))
         n_arr = np.atleast_1d(np.asarray(n, dtype=float))
@@ -409,7 +482,7 @@ class GainForecast:
         for tk, wk in zip(t, wt, strict=True):
             # one shared innovation: the later factors stay correlated with each other
             x = rho[:, None] * x1[None, :] + sd[:, None] * tk
-            at_k = self.at_factors(norm.cdf(x))
+            at_k = self.at_factors(ndtr(x))
             for j, nj in enumerate(n_arr):
                 out[:, j] += wk * self._path(at_k, np.full(len(x1), nj))
         return out
@@ -419,7 +492,7 @@ class GainForecast:
         """One draw of the gain at sizes ``n`` for each normal score ``x_first`` of the
         error at 2x (the conditional of :meth:`expected_given_first`):
         ``(len(x_first), len(n))``."""
-        from scipy.stats import norm
+        from scipy.special import ndtr  # the normal cdf (scipy.stats costs 0.6 s)
 
         x1 = np.atleast_1d(np.asarray(x_first, dtype=float))
         n_arr = np.atleast_1d(np.asarray(n, dtype=float))
@@ -427,7 +500,7 @@ class GainForecast:
         rho[0] = 1.0
         t = np.random.default_rng(random_state).standard_normal(len(x1))
         x = rho[:, None] * x1[None, :] + np.sqrt(np.maximum(1.0 - rho ** 2, 0.0))[:, None] * t
-        at_k = self.at_factors(norm.cdf(x))
+        at_k = self.at_factors(ndtr(x))
         return np.column_stack([self._path(at_k, np.full(len(x1), nj)) for nj in n_arr])
 
 

@@ -475,7 +475,7 @@ def fit_study_curves(
             notes.append(f"{m} has no trial at n={current_n}: today's score is its curve's "
                          "prediction")
     forecasts, gain_id = _forecasts(sub, models, fits, current_n, gain_model,
-                                    bool(higher_is_better))
+                                    bool(higher_is_better), cache)
     test_boot: dict[str, np.ndarray] = {}
     if test_predictions is not None and "predictions_digest" in sub:
         try:
@@ -497,12 +497,19 @@ def fit_study_curves(
 
 
 def _forecasts(sub: pd.DataFrame, models: Sequence[str], fits: Mapping[str, Any],
-               current_n: int, gain_model: Any, higher_is_better: bool
-               ) -> tuple[dict[str, Any], str]:
+               current_n: int, gain_model: Any, higher_is_better: bool,
+               cache: FitCache | None = None) -> tuple[dict[str, Any], str]:
     """The learned gain forecast of every model (``({}, "")`` where it does not apply:
     a metric not bounded in [0, 1] with higher better, or a model with fewer than two
-    sizes up to ``current_n``)."""
-    from dataroi.curves import GainModel, context_of, curve_state, load_gain_model
+    sizes up to ``current_n``). The parametric features, the slow part, come from
+    ``cache`` when the same curve was forecast before."""
+    from dataroi.curves import (
+        GainModel,
+        context_of,
+        curve_state,
+        load_gain_model,
+        parametric_gains,
+    )
 
     if gain_model is None or not higher_is_better:
         return {}, ""
@@ -537,7 +544,16 @@ def _forecasts(sub: pd.DataFrame, models: Sequence[str], fits: Mapping[str, Any]
         states[m] = curve_state(sizes[keep], means[keep], se=se, train_sizes=sizes[keep],
                                 train_means=train_means)
     ctx = context_of(states)
-    return {m: model.forecast(st, ctx) for m, st in states.items()}, model.describe()
+    cache = cache or FitCache(None)
+    out = {}
+    for m, st in states.items():
+        key = cache.key_of("gain-features", st.sizes, st.means)
+        par = cache.get_arrays(key)
+        if par is None:
+            par = parametric_gains(st)
+            cache.put_arrays(key, par)
+        out[m] = model.forecast(st, ctx, par=par)
+    return out, model.describe()
 
 
 def _fit_one(ms: pd.DataFrame, model: str, *, higher_is_better: bool, families: Any,
