@@ -27,6 +27,7 @@ from dataroi.curves._gain import (
     GainModel,
     context_of,
     curve_state,
+    feature_matrix,
     load_gain_model,
     parametric_gains,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "PairedDifference",
     "context_of",
     "curve_state",
+    "feature_matrix",
     "find_crossing",
     "fit_cost_curve",
     "fit_curve",

@@ -336,8 +336,15 @@ class GainModel:
         ``par``: :func:`parametric_gains` of ``st``, when already known (a cache)."""
         X = feature_matrix(st, ctx, par=par)
         mean = self.predict_matrix(X)
-        return GainForecast(n0=st.n0, today=st.today, mean=mean, scale=self.scale(X, mean),
-                            u=self.u, resid_q=self.resid_q, corr=self.corr)
+        return self.forecast_from(st, mean, self.scale(X, mean))
+
+    def forecast_from(self, st: CurveState, mean: np.ndarray,
+                      scale: np.ndarray) -> GainForecast:
+        """The forecast of ``st`` from its mean gains and error scales at :data:`FACTORS`
+        as :meth:`forecast` computed them (kept by a cache: the trees are the slow part)."""
+        return GainForecast(n0=st.n0, today=st.today, mean=np.asarray(mean, dtype=float),
+                            scale=np.asarray(scale, dtype=float), u=self.u,
+                            resid_q=self.resid_q, corr=self.corr)
 
 
 def _seed_key(random_state: Any) -> Any:

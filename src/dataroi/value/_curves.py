@@ -507,6 +507,7 @@ def _forecasts(sub: pd.DataFrame, models: Sequence[str], fits: Mapping[str, Any]
         GainModel,
         context_of,
         curve_state,
+        feature_matrix,
         load_gain_model,
         parametric_gains,
     )
@@ -552,7 +553,14 @@ def _forecasts(sub: pd.DataFrame, models: Sequence[str], fits: Mapping[str, Any]
         if par is None:
             par = parametric_gains(st)
             cache.put_arrays(key, par)
-        out[m] = model.forecast(st, ctx, par=par)
+        X = feature_matrix(st, ctx, par=par)
+        key = cache.key_of(f"gain-forecast {model.digest}", X)
+        known = cache.get_arrays(key)
+        if known is None or set(known) != {"mean", "scale"}:
+            mean = model.predict_matrix(X)
+            known = {"mean": mean, "scale": model.scale(X, mean)}
+            cache.put_arrays(key, known)
+        out[m] = model.forecast_from(st, known["mean"], known["scale"])
     return out, model.describe()
 
 
