@@ -103,7 +103,7 @@ def _yaml(spec: dict[str, Any], ds: CorpusSet) -> str:
     return head + yaml.safe_dump(spec, sort_keys=False, width=100)
 
 
-def _atomic_write(path: Path, write: Any) -> None:
+def atomic_write(path: Path, write: Any) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         write(tmp)
@@ -138,8 +138,8 @@ def prepared_table(ds: CorpusSet, workdir: Path) -> tuple[Path, dict[str, Any]]:
         "missing_share": round(float(features.isna().to_numpy().mean()), 4),
         "rare_classes_dropped": {str(k): int(v) for k, v in rare.items()},
     }
-    _atomic_write(path, lambda p: df.to_parquet(p, index=False))
-    _atomic_write(info_path, lambda p: p.write_text(json.dumps(info, indent=1)))
+    atomic_write(path, lambda p: df.to_parquet(p, index=False))
+    atomic_write(info_path, lambda p: p.write_text(json.dumps(info, indent=1)))
     return path, info
 
 
@@ -148,7 +148,7 @@ def write_spec(ds: CorpusSet, n_rows: int) -> Path:
     path = SPECS / f"{ds.name}.yaml"
     text = _yaml(spec_for(ds, n_rows), ds)
     if not path.exists() or path.read_text() != text:
-        _atomic_write(path, lambda p: p.write_text(text))
+        atomic_write(path, lambda p: p.write_text(text))
     return path
 
 
@@ -168,17 +168,39 @@ def load(ds: CorpusSet, workdir: Path, **kw: Any) -> Any:
     return dataroi.load_study(spec, ledger=str(workdir / "ledger.db"), **kw)
 
 
-def run_one(ds: CorpusSet, workdir: Path, jobs: int) -> dict[str, Any]:
-    study = load(ds, workdir)
+def run_study(study: Any, label: str, jobs: int, *, threads: int | None = None
+              ) -> dict[str, Any]:
+    """Run one study (resumable: finished trials are reused) and print one line."""
     t0 = time.perf_counter()
-    summary = study.run(jobs=jobs, progress=sys.stderr.isatty())
+    summary = study.run(jobs=jobs, threads=threads, progress=sys.stderr.isatty())
     seconds = time.perf_counter() - t0
-    print(f"{ds.name:20s} {summary.completed:5d} run, {summary.already_done:5d} reused, "
+    print(f"{label:20s} {summary.completed:5d} run, {summary.already_done:5d} reused, "
           f"{summary.failed:3d} failed in {seconds:7.1f} s", flush=True)
     for (etype, message), n in summary.error_groups.items():
         print(f"    {n} failed: {etype}: {message}", flush=True)
-    return {"name": ds.name, "seconds": seconds, "completed": summary.completed,
+    return {"name": label, "seconds": seconds, "completed": summary.completed,
             "failed": summary.failed}
+
+
+def run_one(ds: CorpusSet, workdir: Path, jobs: int) -> dict[str, Any]:
+    return run_study(load(ds, workdir), ds.name, jobs)
+
+
+def curve_rows(name: str, t: Any) -> Any:
+    """The finished trials of a study's ``trials()`` frame as corpus rows: ``dataset,
+    learner, n_train, repeat, metric, value, train_value, fit_seconds, predict_seconds``
+    (``learner`` is dataroi's model name)."""
+    import pandas as pd
+
+    t = t[t["state"] == "complete"]
+    return pd.DataFrame({
+        "dataset": name, "learner": t["model"].astype(str),
+        "n_train": t["n_train"].astype("int32"), "repeat": t["repeat"].astype("int8"),
+        "metric": t["metric"].astype(str), "value": t["value"].astype("float64"),
+        "train_value": t["train_value"].astype("float64"),
+        "fit_seconds": t["fit_seconds"].astype("float32"),
+        "predict_seconds": t["predict_seconds"].astype("float32"),
+    })
 
 
 def export(workdir: Path, names: list[str]) -> None:
@@ -191,19 +213,11 @@ def export(workdir: Path, names: list[str]) -> None:
         ds = by[name]
         _, info = prepared_table(ds, workdir)
         study = load(ds, workdir, build_models=False)
-        t = study.trials()
-        t = t[t["state"] == "complete"]
-        if t.empty:
+        rows_of = curve_rows(name, study.trials())
+        if rows_of.empty:
             print(f"{name}: no finished trials yet; left out", file=sys.stderr)
             continue
-        frames.append(pd.DataFrame({
-            "dataset": name, "learner": t["model"].astype(str),
-            "n_train": t["n_train"].astype("int32"), "repeat": t["repeat"].astype("int8"),
-            "metric": t["metric"].astype(str), "value": t["value"].astype("float64"),
-            "train_value": t["train_value"].astype("float64"),
-            "fit_seconds": t["fit_seconds"].astype("float32"),
-            "predict_seconds": t["predict_seconds"].astype("float32"),
-        }))
+        frames.append(rows_of)
         spec = spec_for(ds, info["rows"])
         rows.append({
             "dataset": name, "kind": ds.kind, "source_package": ds.package,
@@ -223,9 +237,9 @@ def export(workdir: Path, names: list[str]) -> None:
     for col in ("dataset", "learner", "metric"):
         curves[col] = curves[col].astype("category")
     curves = curves.sort_values(["dataset", "learner", "metric", "n_train", "repeat"])
-    _atomic_write(HERE / "curves.parquet",
+    atomic_write(HERE / "curves.parquet",
                   lambda p: curves.to_parquet(p, index=False, compression="zstd"))
-    _atomic_write(HERE / "manifest.csv",
+    atomic_write(HERE / "manifest.csv",
                   lambda p: pd.DataFrame(rows).to_csv(p, index=False))
     n_curves = curves.groupby(["dataset", "learner"], observed=True).ngroups
     print(f"exported {len(curves):,} rows ({n_curves} curves, {len(rows)} data sets) "
