@@ -35,6 +35,7 @@ LAYERS: list[set[str]] = [
     {"impact"},
     {"analysis"},
     {"study"},
+    {"share"},
     {"cli", "__init__"},
     {"__main__"},
 ]

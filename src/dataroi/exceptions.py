@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "ArtifactError",
+    "BundleError",
     "ContractError",
     "ConvergenceError",
     "DataError",
@@ -108,6 +109,12 @@ class ImpactSpecError(SpecError):
 
 class DataError(UsageError):
     """The data set cannot be used as described (missing column, empty, NaN target...)."""
+
+
+class BundleError(UsageError):
+    """A study bundle cannot be used: not a zip file, no manifest, a format or ledger
+    schema this dataroi does not read, or data it needs and cannot find (``dataroi
+    verify`` exits 2: nothing could be checked, which is not a mismatch)."""
 
 
 class DataWarning(UserWarning):

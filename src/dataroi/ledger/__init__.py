@@ -22,10 +22,13 @@ from dataroi.ledger._base import BaseLedger, DocumentStore, PlannedTrial
 if TYPE_CHECKING:
     from dataroi.ledger._open import head_revision, open_ledger, upgrade_ledger
     from dataroi.ledger._sql import SQLLedger
+    from dataroi.ledger._tables import STUDY_TABLES, read_study_tables, write_study_tables
 
-__all__ = ["BaseLedger", "DocumentStore", "PlannedTrial", "SQLLedger", "head_revision",
-           "open_ledger", "upgrade_ledger"]
+__all__ = ["STUDY_TABLES", "BaseLedger", "DocumentStore", "PlannedTrial", "SQLLedger",
+           "head_revision", "open_ledger", "read_study_tables", "upgrade_ledger",
+           "write_study_tables"]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     "SQLLedger": "_sql", "open_ledger": "_open", "upgrade_ledger": "_open",
-    "head_revision": "_open"}, globals())
+    "head_revision": "_open", "STUDY_TABLES": "_tables", "read_study_tables": "_tables",
+    "write_study_tables": "_tables"}, globals())

@@ -12,11 +12,13 @@ __all__ = [
     "WorkerCrashed",
     "load_study",
     "mean_ci",
+    "model_modules",
     "summary_frame",
     "trials_frame",
 ]
 
 
 __getattr__, __dir__ = lazy_exports(__name__, {
+    "model_modules": "_environment",
     "mean_ci": "dataroi.trial", "summary_frame": "dataroi.trial",
     "trials_frame": "dataroi.trial"}, globals())
