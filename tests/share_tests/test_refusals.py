@@ -19,7 +19,7 @@ _SPEC = {"study.yaml": iris_spec()}
 
 def _zip(members: dict[str, str]):
     def write(path: Path) -> None:
-        with zipfile.ZipFile(path, "w") as z:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
             for name, text in members.items():
                 z.writestr(name, text)
     return write
@@ -60,6 +60,9 @@ _CASES: list[tuple[str, tuple[str, ...], str, bool, dict]] = [
      False, {"b.zip": _zip({"manifest.json": _manifest(format=99)})}),
     ("verify-sample-negative", ("verify", "b.zip", "--sample", "-1"), "argument --sample",
      False, {}),
+    ("verify-zip-bomb", ("verify", "b.zip"), r"b.zip is not read: member big.json would "
+     r"unpack to 50,000,000 bytes from [\d,]+ \(more than 200 times\)", False,
+     {"b.zip": _zip({"manifest.json": _manifest(), "big.json": "0" * 50_000_000})}),
 ]
 
 

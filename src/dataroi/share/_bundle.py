@@ -117,6 +117,37 @@ def write_bundle(path: str | os.PathLike[str], members: Mapping[str, bytes],
         raise
 
 
+#: What a bundle may unpack to: its members' declared sizes in all (a study's predictions
+#: and rows are megabytes; a zip bomb declares terabytes), and the largest ratio of a
+#: member's size to its compressed size (Parquet and NPZ are compressed already; JSON and
+#: HTML compress about 10:1). Python's zipfile never reads past a declared size.
+MAX_UNPACKED = 16 * 1024 ** 3
+MAX_RATIO = 200
+
+
+def _too_big(z: zipfile.ZipFile) -> str | None:
+    """Why the zip would unpack to too much (a zip bomb), or None.
+
+    Example:
+        >>> import io
+        >>> buf = io.BytesIO()
+        >>> with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as w:
+        ...     w.writestr("big.json", b"0" * 10_000_000)
+        >>> _too_big(zipfile.ZipFile(buf))  # doctest: +ELLIPSIS
+        'member big.json would unpack to 10,000,000 bytes from ... (more than 200 times)'
+    """
+    total = 0
+    for info in z.infolist():
+        total += info.file_size
+        if info.file_size > 1024 ** 2 and info.file_size > MAX_RATIO * max(
+                info.compress_size, 1):
+            return (f"member {info.filename} would unpack to {info.file_size:,} bytes from "
+                    f"{info.compress_size:,} (more than {MAX_RATIO} times)")
+    if total > MAX_UNPACKED:
+        return f"its members would unpack to {total:,} bytes (more than {MAX_UNPACKED:,})"
+    return None
+
+
 @dataclass
 class BundleReader:
     """An open bundle: its manifest and its members' bytes (read on demand).
@@ -148,6 +179,10 @@ class BundleReader:
             raise BundleError(f"{p} is not a study bundle (not a zip file: "
                               f"{exc}); make one with `dataroi export SPEC -o FILE.zip`"
                               ) from None
+        too_big = _too_big(z)
+        if too_big:
+            z.close()
+            raise BundleError(f"{p} is not read: {too_big}")
         try:
             raw = z.read(MANIFEST)
         except KeyError:
