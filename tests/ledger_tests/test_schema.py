@@ -99,9 +99,12 @@ def test_public_names() -> None:
         "DocumentStore",
         "PlannedTrial",
         "SQLLedger",
+        "STUDY_TABLES",
         "head_revision",
         "open_ledger",
+        "read_study_tables",
         "upgrade_ledger",
+        "write_study_tables",
     ]
     for name in ledger_pkg.__all__:
         assert getattr(ledger_pkg, name) is not None
