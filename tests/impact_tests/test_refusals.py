@@ -317,8 +317,22 @@ CASES: list[Refusal] = [
     run("confidence-text", r"argument --confidence: invalid float value: 'high'",
         "--confidence", "high"),
     run("fdr-zero", r"fdr: must lie in \(0, 1\), got 0\.0", "--fdr", "0"),
-    run("min-segment-size-one", r"min_segment_size: must be >= 2, got 1",
-        "--min-segment-size", "1"),
+    run("min-segment-size-one", r"min_segment_size: must be an integer >= 2 \(disagreeing "
+        r"rows\), got 1", "--min-segment-size", "1"),
+    run("margin-negative", r"argument --margin: expected a number >= 0 \(value per row\) or "
+        r"'auto', got '-1'", "--margin=-1"),
+    run("margin-text", r"argument --margin: expected a number >= 0 \(value per row\) or "
+        r"'auto', got 'some'", "--margin", "some"),
+    run("margin-infinite", r"argument --margin: expected a number >= 0", "--margin", "inf"),
+    run("gate-and-no-gate", r"--gate and --no-gate contradict each other; give one",
+        "--gate", "gate.yaml", "--no-gate",
+        files={"gate.yaml": {"conditions": ["value_diff > 0"]}}),
+    run("margin-differs-from-gate", r"--margin 2\.0 and the gate file's margin 3 differ; give "
+        r"the margin in one place", "--gate", "gate.yaml", "--margin", "2",
+        files={"gate.yaml": {"margin": 3, "conditions": ["no segment harmed"]}}),
+    run("gate-margin-negative", r"invalid gate \(gate\.yaml\): margin: must be a number >= 0 "
+        r"\(value per row\) or 'auto', got -2", "--gate", "gate.yaml",
+        files={"gate.yaml": {"margin": -2, "conditions": ["no segment harmed"]}}),
     run("tune-fraction-above-one", r"tune_fraction: must lie in \(0, 1\), got 1\.5",
         "--tune-fraction", "1.5"),
     run("prevalence-outside", r"prevalence: shares must lie in \(0, 1\), got 1\.5",
@@ -379,7 +393,8 @@ CASES: list[Refusal] = [
         files={"gate.yaml": {"conditions": ["value_diff is big"]}}),
     run("gate-not-text", r"conditions\[0\]: must be a text like 'value_diff\.ci_low > 0'",
         "--gate", "gate.yaml", files={"gate.yaml": {"conditions": [5]}}),
-    run("gate-unknown-field", r"owner: unknown field; allowed: conditions, description",
+    run("gate-unknown-field", r"owner: unknown field; allowed: conditions, description, "
+        r"margin",
         "--gate", "gate.yaml",
         files={"gate.yaml": {"conditions": ["value_diff > 0"], "owner": "me"}}),
     # -- outputs and the ledger ---------------------------------------------------------

@@ -32,20 +32,24 @@ def test_worse_segment_is_found_and_better_one_is_not_flagged(flights: pd.DataFr
                        pred_cand=_synthetic_candidate(flights))
     res = ImpactAssessment(load_value_model(VALUE), target="delayed",
                            segments=["carrier", "origin"], n_resamples=400,
-                           min_segment_size=200).run(
+                           min_segment_size=20).run(
         t, baseline="col:pred_base", candidate="col:pred_cand")
     worse = {(s.column, s.level) for s in res.segments if s.significantly_worse}
     assert ("carrier", "EV") in worse
     assert ("carrier", "B6") not in worse
     b6 = next(s for s in res.segments if s.level == "B6")
     assert b6.value_diff is not None and b6.value_diff.ci_low > 0
-    # unchanged carriers have exactly zero difference and are not flagged
+    # unchanged carriers: no disagreeing row, so nothing to test (min_segment_size counts
+    # disagreeing rows); listed with their zero difference, not flagged
     aa = next(s for s in res.segments if s.level == "AA")
-    assert aa.value_diff.estimate == 0 and not aa.significantly_worse
-    # too-small segments are listed without a test
-    small = [s for s in res.segments if s.n_rows < 200]
+    assert aa.n_disagree == 0 and aa.too_small and aa.value_diff is None
+    assert aa.baseline_value_per_row == aa.candidate_value_per_row
+    assert not aa.significantly_worse and aa.harm == "not judged"
+    # segments under 20 disagreeing rows are listed without a test, whatever their size
+    small = [s for s in res.segments if s.n_disagree < 20]
     assert small and all(s.too_small and s.p_value is None and not s.significantly_worse
                          for s in small)
+    assert max(s.n_rows for s in small) > 1000
     assert res.n_significantly_worse == len(worse)
     assert res.flat_metrics()["segments.n_significantly_worse"] == len(worse)
 
@@ -76,7 +80,10 @@ def test_break_even_flips_the_sign_and_scenarios_move_as_expected(
     assert vol["volume +50%"].value_diff_per_period == pytest.approx(
         1.5 * res.value_diff_per_period.estimate)
     costs = {s.name: s for s in res.scenarios if s.kind == "cost"}
-    assert set(costs) == {"alert_cost -10%", "alert_cost +10%", "gain -10%", "gain +10%"}
+    # the sign is the direction of the value: -10% makes rows worth less (a cost grows,
+    # a gain shrinks), +10% worth more
+    assert set(costs) == {"alert_cost -10% (worse: 8 → 8.8)", "alert_cost +10% (better: 8 → 7.2)",
+                          "gain -10% (worse: 30 → 27)", "gain +10% (better: 30 → 33)"}
     assert res.settings["volume_per_period"] == 10000
 
 

@@ -38,6 +38,20 @@ def _threshold(text: str) -> float | str:
                                          f"{text!r}") from None
 
 
+def _margin(text: str) -> float | str:
+    if text == "auto":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0 (value per row) or 'auto', "
+                                         f"got {text!r}") from None
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0 (value per row) or 'auto', "
+                                         f"got {text!r}")
+    return value
+
+
 def add_commands(subparsers: Any) -> dict[str, Any]:
     """Add ``impact run`` and ``impact history``; return ``{"impact": handler}``."""
     p = subparsers.add_parser("impact", help="impact of a model change: value, segments, gate")
@@ -51,7 +65,15 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     r.add_argument("--target", default="y", help="ground-truth column (default: y)")
     r.add_argument("--id", dest="id_column", default="id", help="row id column (default: id)")
     r.add_argument("--contract", help="data contract YAML (checked before anything else)")
-    r.add_argument("--gate", help="gate YAML: exit 0 when every condition holds, 1 if not")
+    r.add_argument("--gate", help="gate YAML: exit 0 when every condition holds, 1 if not "
+                   "(default: the built-in gate: value_diff.ci_low > 0 and no segment "
+                   "harmed beyond the margin)")
+    r.add_argument("--no-gate", action="store_true",
+                   help="report only: apply no gate (exit 0 whatever the result)")
+    r.add_argument("--margin", type=_margin, default=None,
+                   help="harm a segment may show, in value units per row, or 'auto' (the "
+                   "candidate's average gain per row; default: the gate file's margin, "
+                   "else auto)")
     r.add_argument("--segments", default="", help="segment columns, comma-separated")
     r.add_argument("--time", dest="time_column", help="timestamp column (per-period view)")
     r.add_argument("--period", default="month", help="day, week, month, quarter or year")
@@ -67,7 +89,9 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
                    help="bootstrap resamples (100 to 100,000; default 2000)")
     r.add_argument("--confidence", type=float, default=0.95)
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--min-segment-size", type=int, default=100)
+    r.add_argument("--min-segment-size", type=int, default=5,
+                   help="segments with fewer disagreeing rows (rows where the two models' "
+                   "decisions differ) are listed, not tested (default 5)")
     r.add_argument("--fdr", type=float, default=0.05,
                    help="false-discovery rate of the worse-segment search (default 0.05)")
     r.add_argument("--prevalence", type=_floats, default=None,
@@ -179,10 +203,27 @@ def _check_ledger_option(args: argparse.Namespace) -> None:
                              "first (a typo must not make a new ledger)")
 
 
+def _resolve_margin(option: float | str | None, gate: Any) -> float | str:
+    """``--margin``, else the gate file's ``margin``, else ``auto``; both must agree.
+
+    Example:
+        >>> _resolve_margin(None, None), _resolve_margin(2.0, None)
+        ('auto', 2.0)
+    """
+    from_gate = None if gate is None else gate.margin
+    if option is not None and from_gate is not None and option != from_gate:
+        raise UsageError(f"--margin {option} and the gate file's margin {from_gate:g} differ; "
+                         "give the margin in one place")
+    if option is not None:
+        return option
+    return from_gate if from_gate is not None else "auto"
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from dataroi.data import read_table
     from dataroi.impact import (
         ImpactAssessment,
+        default_gate,
         load_contract,
         load_gate,
         load_value_model,
@@ -194,7 +235,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # read every input first: a bad file stops before anything is computed or written
     value_model = load_value_model(args.value)
     contract = load_contract(args.contract) if args.contract else None
-    gate = load_gate(args.gate) if args.gate else None
+    if args.gate and args.no_gate:
+        raise UsageError("--gate and --no-gate contradict each other; give one")
+    gate = load_gate(args.gate) if args.gate else (None if args.no_gate else default_gate())
+    margin = _resolve_margin(args.margin, gate)
     table = read_table(args.table)
     segments = [s.strip() for s in args.segments.split(",") if s.strip()]
     features = [s.strip() for s in args.features.split(",")] if args.features else None
@@ -202,7 +246,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         value_model, contract=contract, id_column=args.id_column, target=args.target,
         segments=segments, time_column=args.time_column, period=args.period,
         n_resamples=args.resamples, confidence=args.confidence, seed=args.seed,
-        min_segment_size=args.min_segment_size, fdr=args.fdr, prevalence=args.prevalence,
+        min_segment_size=args.min_segment_size, fdr=args.fdr, margin=margin,
+        prevalence=args.prevalence,
         cost_change_pct=args.cost_change_pct, volume_change_pct=args.volume_change_pct,
         tune_fraction=args.tune_fraction, features=features)
     result = assessment.run(table, baseline=args.baseline, candidate=args.candidate,
@@ -258,21 +303,16 @@ def _print_result(result: Any, gate_result: Any, check: dict[str, Any] | None) -
     print(f"value difference (candidate - baseline): {_fmt(iv.estimate)} {cur}/row "
           f"[{pct} % CI {_fmt(iv.ci_low)} to {_fmt(iv.ci_high)}]; per {s['period_name']}: "
           f"{_fmt(pp.estimate)} [{_fmt(pp.ci_low)} to {_fmt(pp.ci_high)}] {cur}", file=out)
-    print(f"P(candidate worse) = {_fmt(result.p_candidate_worse, 3)}; "
+    print(f"P(candidate worse) = {result.p_candidate_worse_text} (share of "
+          f"{s['n_resamples']:,} bootstrap resamples); "
           f"{s['var_level']:.0%} VaR per {s['period_name']} = {_fmt(result.var_per_period)} "
           f"{cur}, CVaR = {_fmt(result.cvar_per_period)} {cur}", file=out)
     a = result.accuracy_diff
     print(f"accuracy: baseline {result.baseline.accuracy:.4f}, candidate "
           f"{result.candidate.accuracy:.4f}, difference {a.estimate:+.4f} "
           f"[{a.ci_low:+.4f}, {a.ci_high:+.4f}]", file=out)
-    worse = [x for x in result.segments if x.significantly_worse]
     if result.segments:
-        print(f"segments: {len(result.segments)} checked, {len(worse)} significantly worse "
-              f"(Benjamini-Hochberg FDR {s['fdr']})", file=out)
-        for x in worse:
-            print(f"  worse: {x.column}={x.level} (n={x.n_rows}): {_fmt(x.value_diff.estimate)}"
-                  f" {cur}/row [{_fmt(x.value_diff.ci_low)}, {_fmt(x.value_diff.ci_high)}], "
-                  f"adjusted p = {_fmt(x.p_adjusted, 3)}", file=out)
+        _print_segments(result, out)
     for note in result.notes:
         print(f"note: {note}", file=out)
     if check is not None and check.get("message"):
@@ -281,6 +321,37 @@ def _print_result(result: Any, gate_result: Any, check: dict[str, Any] | None) -
         print(f"gate: {'PASSED' if gate_result.passed else 'FAILED'}", file=out)
         for c in gate_result.conditions:
             print(f"  {c.line()}", file=out)
+
+
+def _print_segments(result: Any, out: Any) -> None:
+    """Segments: how many were tested, then the harm verdict of each (harm first)."""
+    s = result.settings
+    segs = result.segments
+    untested = [x for x in segs if x.too_small]
+    worse = sum(x.significantly_worse for x in segs)
+    print(f"segments: {result.n_tested} tested"
+          + (f", {len(untested)} listed but not tested (fewer than {s['min_segment_size']} "
+             "disagreeing rows)" if untested else "")
+          + f"; {worse} significantly worse (Benjamini-Hochberg FDR {s['fdr']})", file=out)
+    auto = " (auto: the candidate's average gain per row)" if s.get("margin") == "auto" \
+        else ""
+    print(f"harm beyond a margin of {_fmt(result.margin)} {s['currency']}/row{auto}, "
+          f"{round(s['confidence'] * 100)} % intervals:", file=out)
+    fine = [x.name for x in segs if x.harm == "no harm beyond the margin"]
+    n_total = int(result.provenance["n_rows_evaluated"])
+    for harm in ("harm found", "not enough data"):
+        for x in segs:
+            if x.harm == harm:
+                line = x.harm_line(margin=result.margin, currency=s["currency"],
+                                   n_total=n_total)
+                print(f"  {line}", file=out)
+    if fine:
+        print(f"  no harm beyond the margin in {len(fine)} segments: {', '.join(fine)}",
+              file=out)
+    if untested:
+        print(f"  not judged (too few disagreeing rows): "
+              f"{', '.join(f'{x.name} ({x.n_disagree})' for x in untested)}", file=out)
+
 
 
 def _cmd_history(args: argparse.Namespace) -> int:

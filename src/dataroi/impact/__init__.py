@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         paired_bootstrap,
     )
     from dataroi.impact._contract import Contract, ContractReport, load_contract
-    from dataroi.impact._gate import Gate, GateResult, load_gate
+    from dataroi.impact._gate import Gate, GateResult, default_gate, load_gate
     from dataroi.impact._history import (
         assessment_history,
         default_ledger_location,
@@ -69,6 +69,7 @@ __all__ = [
     "bca_interval",
     "benjamini_hochberg",
     "compile_expression",
+    "default_gate",
     "default_ledger_location",
     "load_contract",
     "load_gate",
@@ -94,7 +95,7 @@ _LAZY = {
     "Contract": "_contract", "ContractReport": "_contract", "load_contract": "_contract",
     "ImpactSpecError": "dataroi.exceptions",
     "Expression": "dataroi._expr", "compile_expression": "dataroi._expr",
-    "Gate": "_gate", "GateResult": "_gate", "load_gate": "_gate",
+    "Gate": "_gate", "GateResult": "_gate", "default_gate": "_gate", "load_gate": "_gate",
     "assessment_history": "_history", "default_ledger_location": "_history",
     "record_assessment": "_history", "outlier_check": "_history", "trend": "_history",
     "PredictionSource": "_inputs", "parse_source": "_inputs",

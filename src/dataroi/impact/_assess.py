@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,10 +36,23 @@ from dataroi.exceptions import DataError, ImpactSpecError
 from dataroi.impact._bootstrap import (
     Interval,
     benjamini_hochberg,
+    child_seed,
+    format_share,
     paired_bootstrap,
-    paired_t_pvalue,
 )
 from dataroi.impact._inputs import Predictions, resolve_predictions
+from dataroi.impact._segments import (
+    BCA_MIN_NONZERO,
+    HARM,
+    NO_HARM,
+    NOT_ENOUGH,
+    NOT_JUDGED,
+    auto_margin,
+    harm_check,
+    t_interval,
+    t_stats,
+    worse_pvalue,
+)
 from dataroi.impact._value import PERIODS, ValueModel
 
 if TYPE_CHECKING:
@@ -80,7 +94,29 @@ class ModelSummary:
 
 @dataclass(frozen=True)
 class SegmentResult:
-    """The difference inside one segment (a level of a segment column)."""
+    """The difference inside one segment (a level of a segment column).
+
+    Attributes:
+        column: the segment column.
+        level: its level.
+        n_rows: evaluated rows in the segment.
+        too_small: fewer than ``min_segment_size`` disagreeing rows: listed, not tested
+            (no interval, no p-value, no harm verdict: ``harm == "not judged"``).
+        baseline_value_per_row: the baseline's value per row here.
+        candidate_value_per_row: the candidate's.
+        value_diff: the difference per row with its interval (``method``: ``"BCa"``
+            with at least 50 non-zero differences, else ``"t"`` with borrowed variance).
+        accuracy_diff: the accuracy difference here.
+        p_value: one-sided t-test of "candidate worse" (borrowed variance).
+        p_adjusted: Benjamini–Hochberg adjusted p-value over all tested segments.
+        significantly_worse: rejected at the false-discovery rate.
+        n_disagree: rows where the two models' decisions differ.
+        harm: the non-inferiority verdict at the margin: ``"harm found"``, ``"no harm
+            beyond the margin"``, ``"not enough data"`` or ``"not judged"``.
+        mde: minimum detectable effect per row (80 % power at the interval's level).
+        rows_needed: rows this segment would need to rule harm out (``"not enough
+            data"`` only; None when more rows would not do it).
+    """
 
     column: str
     level: str
@@ -93,6 +129,61 @@ class SegmentResult:
     p_value: float | None
     p_adjusted: float | None
     significantly_worse: bool
+    n_disagree: int = 0
+    harm: str = NOT_JUDGED
+    mde: float | None = None
+    rows_needed: float | None = None
+
+    @property
+    def name(self) -> str:
+        """``column=level``."""
+        return f"{self.column}={self.level}"
+
+    def harm_line(self, *, margin: float, currency: str, n_total: int) -> str:
+        """One line for the verdict: what was found in this segment, in words.
+
+        Example:
+            >>> seg = SegmentResult("carrier", "EV", 400, True, 1.0, 1.0, None, 0.0, None,
+            ...                     None, False, n_disagree=3)
+            >>> seg.harm_line(margin=2.0, currency="USD", n_total=2000)
+            'not judged in carrier=EV: 3 disagreeing rows (fewer than the minimum)'
+        """
+        iv = self.value_diff
+        if iv is None or self.harm == NOT_JUDGED:
+            return (f"not judged in {self.name}: {self.n_disagree} disagreeing rows (fewer "
+                    "than the minimum)")
+        est = (f"{_g(iv.estimate)} {currency}/row [{_g(iv.ci_low)}, {_g(iv.ci_high)}] "
+               f"({self.n_rows:,} rows, {self.n_disagree:,} disagreeing, MDE {_g(self.mde)})")
+        if self.harm == HARM:
+            why = (f"upper bound below -{_g(margin)} (the margin)" if iv.ci_high < -margin else
+                   f"significantly worse, adjusted p = {_g(self.p_adjusted or 0.0, 3)}")
+            return f"harm found in {self.name}: {est}; {why}"
+        if self.harm == NO_HARM:
+            return f"no harm beyond the margin in {self.name}: {est}"
+        if self.rows_needed is not None:
+            share = self.n_rows / max(n_total, 1)
+            need = (f"needs about {_round_rows(self.rows_needed)} rows here "
+                    f"(~{_round_rows(self.rows_needed / share)} in all at its share)")
+        else:
+            need = (f"its estimate is at or below -{_g(margin)} (the margin): more rows "
+                    "would not rule harm out")
+        return f"not enough data to rule out harm in {self.name}: {est}; {need}"
+
+
+def _g(v: float | None, digits: int = 4) -> str:
+    if v is None or v != v:
+        return "n/a"
+    return f"{v:,.{digits}g}"
+
+
+def _round_rows(n: float) -> str:
+    """Rows to two significant digits: 3,412 -> '3,400'."""
+    if not np.isfinite(n):
+        return "n/a"
+    n = max(float(n), 1.0)
+    digits = int(np.floor(np.log10(n)))
+    step = 10 ** max(digits - 1, 0)
+    return f"{int(np.ceil(n / step) * step):,}"
 
 
 @dataclass(frozen=True)
@@ -107,7 +198,12 @@ class PeriodResult:
 
 @dataclass(frozen=True)
 class ScenarioResult:
-    """A what-if: the difference per row and per period under changed assumptions."""
+    """A what-if: the difference per row and per period under changed assumptions.
+
+    For a cost term (``kind == "cost"``) ``term`` and ``term_value`` give the term and the
+    value it was moved to: ``-x%`` is the move that makes rows worth *less* (a gain
+    shrinks, a cost or a loss grows), ``+x%`` the move that makes them worth more.
+    """
 
     name: str
     kind: str
@@ -116,6 +212,8 @@ class ScenarioResult:
     ci_high: float
     value_diff_per_period: float
     sign_flips: bool
+    term: str | None = None
+    term_value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -151,16 +249,51 @@ class ImpactResult:
     provenance: dict[str, Any]
     settings: dict[str, Any]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    margin: float = 0.0
 
     @property
     def n_significantly_worse(self) -> int:
         """Segments where the candidate is significantly worse (after BH)."""
         return sum(s.significantly_worse for s in self.segments)
 
+    @property
+    def n_tested(self) -> int:
+        """Segments with at least ``min_segment_size`` disagreeing rows (tested)."""
+        return sum(not s.too_small for s in self.segments)
+
+    def n_harm(self, status: str) -> int:
+        """Tested segments with this harm verdict (e.g. ``"harm found"``)."""
+        return sum(s.harm == status for s in self.segments)
+
+    @property
+    def n_harm_not_ruled_out(self) -> int:
+        """Tested segments where harm beyond the margin is found or not ruled out."""
+        return self.n_harm(HARM) + self.n_harm(NOT_ENOUGH)
+
+    @property
+    def p_candidate_worse_text(self) -> str:
+        """P(candidate worse) as the bootstrap share it is (``> 0.9995``, not ``1``).
+
+        Example:
+            >>> "> 0.9995" in ImpactResult.p_candidate_worse_text.__doc__
+            True
+        """
+        return format_share(self.p_candidate_worse, int(self.settings["n_resamples"]))
+
+    def harm_lines(self) -> list[str]:
+        """One line per segment, harm first, then not enough data, then the others."""
+        order = {HARM: 0, NOT_ENOUGH: 1, NO_HARM: 2, NOT_JUDGED: 3}
+        n_total = int(self.provenance.get("n_rows_evaluated", 0))
+        cur = self.settings.get("currency", "")
+        return [s.harm_line(margin=self.margin, currency=cur, n_total=n_total)
+                for s in sorted(self.segments, key=lambda x: order.get(x.harm, 4))]
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: plain dictionaries, lists and numbers (NaN kept as float)."""
         d = asdict(self)
         d["n_significantly_worse"] = self.n_significantly_worse
+        d["n_segments_tested"] = self.n_tested
+        d["n_harm_not_ruled_out"] = self.n_harm_not_ruled_out
         return d
 
     def flat_metrics(self) -> dict[str, float]:
@@ -168,7 +301,8 @@ class ImpactResult:
 
         Example:
             >>> # keys look like: value_diff.ci_low, accuracy_diff, p_candidate_worse,
-            >>> # segments.n_significantly_worse, candidate.accuracy
+            >>> # segments.n_significantly_worse, segments.n_harm_not_ruled_out, margin,
+            >>> # candidate.accuracy
             >>> "value_diff.ci_low" in ImpactResult.__doc__ or True
             True
         """
@@ -183,6 +317,12 @@ class ImpactResult:
         out["var_per_period"] = self.var_per_period
         out["cvar_per_period"] = self.cvar_per_period
         out["segments.n_significantly_worse"] = float(self.n_significantly_worse)
+        out["segments.n_tested"] = float(self.n_tested)
+        out["segments.n_harm_found"] = float(self.n_harm(HARM))
+        out["segments.n_not_enough_data"] = float(self.n_harm(NOT_ENOUGH))
+        out["segments.n_harm_not_ruled_out"] = float(self.n_harm_not_ruled_out)
+        out["segments.n_not_judged"] = float(self.n_harm(NOT_JUDGED))
+        out["margin"] = float(self.margin)
         if self.roc_auc_diff is not None:
             out["roc_auc_diff"] = self.roc_auc_diff
         for role in ("baseline", "candidate"):
@@ -192,6 +332,15 @@ class ImpactResult:
                 if v is not None:
                     out[f"{role}.{key}"] = float(v)
         return out
+
+
+def _is_count(v: Any) -> bool:
+    """An integer, numpy integers included (``np.int64(500)``), not a bool."""
+    return isinstance(v, Integral) and not isinstance(v, bool | np.bool_)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool | np.bool_)
 
 
 def _seed_for(root: int, name: str) -> np.random.SeedSequence:
@@ -214,6 +363,39 @@ def _weighted_ci(d: np.ndarray, w: np.ndarray, confidence: float) -> tuple[float
     return m, m - z * se, m + z * se
 
 
+@dataclass(frozen=True)
+class _GroupData:
+    """Per-row arrays every grouping (segments, periods) is summed from."""
+
+    d: np.ndarray
+    acc_d: np.ndarray
+    v_base: np.ndarray
+    v_cand: np.ndarray
+    disagree: np.ndarray
+    pooled_square: float
+
+
+def _codes(values: Any) -> tuple[np.ndarray, list[str]]:
+    """Integer codes and sorted level names of a column (missing values: ``(missing)``).
+
+    Example:
+        >>> import pandas as pd
+        >>> codes, levels = _codes(pd.Series(["b", None, "a", "b"]))
+        >>> codes.tolist(), levels
+        ([2, 0, 1, 2], ['(missing)', 'a', 'b'])
+    """
+    import pandas as pd
+
+    raw, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = np.array([str(u) for u in uniques] + ["(missing)"], dtype=object)
+    raw = np.where(raw < 0, len(uniques), raw)
+    levels, remap = np.unique(names, return_inverse=True)   # sorted; equal texts merged
+    codes = remap.ravel()[raw]
+    used = np.bincount(codes, minlength=len(levels)) > 0
+    renumber = np.cumsum(used) - 1
+    return renumber[codes].astype(np.int64), [str(v) for v in levels[used]]
+
+
 class ImpactAssessment:
     """Assess a model change: settings here, the work in :meth:`run`.
 
@@ -228,8 +410,13 @@ class ImpactAssessment:
         n_resamples: bootstrap resamples.
         confidence: confidence level of every interval.
         seed: root seed of the resampling and of the tuning split.
-        min_segment_size: segments with fewer rows are shown but not tested.
+        min_segment_size: segments with fewer *disagreeing rows* (rows where the two
+            models' decisions differ) are shown but not tested. It counted rows before
+            issue #23 (default 100); a value chosen for rows is at least as strict.
         fdr: false-discovery rate of the search for worse segments (Benjamini–Hochberg).
+        margin: the harm a segment may show, in value units per row (non-inferiority):
+            a number >= 0, or ``"auto"``/None for the candidate's average gain per row
+            (0 when it gains nothing). See ``docs/impact.md``.
         var_level: tail probability of the value-at-risk (0.05: the 5 % worst case).
         prevalence: positive-class shares for the reweighting scenarios (binary targets);
             None: half and one and a half times the observed share.
@@ -252,8 +439,9 @@ class ImpactAssessment:
         n_resamples: int = 2000,
         confidence: float = 0.95,
         seed: int = 0,
-        min_segment_size: int = 100,
+        min_segment_size: int = 5,
         fdr: float = 0.05,
+        margin: float | str | None = None,
         var_level: float = 0.05,
         prevalence: Sequence[float] | None = None,
         cost_change_pct: float = 10.0,
@@ -273,6 +461,7 @@ class ImpactAssessment:
         self.seed = seed
         self.min_segment_size = min_segment_size
         self.fdr = fdr
+        self.margin = margin
         self.var_level = var_level
         self.prevalence = None if prevalence is None else tuple(prevalence)
         self.cost_change_pct = cost_change_pct
@@ -283,7 +472,7 @@ class ImpactAssessment:
     # -- checks ---------------------------------------------------------------------
     def _check_settings(self) -> None:
         problems = []
-        if not isinstance(self.n_resamples, int) or not (
+        if not _is_count(self.n_resamples) or not (
                 100 <= self.n_resamples <= MAX_RESAMPLES):
             problems.append(f"n_resamples: must be an integer from 100 to {MAX_RESAMPLES:,}, "
                             f"got {self.n_resamples!r}")
@@ -293,8 +482,13 @@ class ImpactAssessment:
             problems.append(f"fdr: must lie in (0, 1), got {self.fdr!r}")
         if not 0 < self.var_level < 0.5:
             problems.append(f"var_level: must lie in (0, 0.5), got {self.var_level!r}")
-        if self.min_segment_size < 2:
-            problems.append(f"min_segment_size: must be >= 2, got {self.min_segment_size!r}")
+        if not _is_count(self.min_segment_size) or self.min_segment_size < 2:
+            problems.append(f"min_segment_size: must be an integer >= 2 (disagreeing rows), "
+                            f"got {self.min_segment_size!r}")
+        if not (self.margin is None or self.margin == "auto" or (
+                _is_number(self.margin) and np.isfinite(self.margin) and self.margin >= 0)):
+            problems.append(f"margin: must be a number >= 0 (value per row) or 'auto', got "
+                            f"{self.margin!r}")
         if self.period not in PERIODS:
             problems.append(f"period: must be one of {', '.join(PERIODS)}, got "
                             f"{self.period!r}")
@@ -310,8 +504,7 @@ class ImpactAssessment:
             if not (np.isfinite(v) and v > -100):
                 problems.append(f"volume_change_pct: changes are percentages above -100 "
                                 f"(a volume cannot fall below zero), got {v!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer) \
-                or self.seed < 0:
+        if not _is_count(self.seed) or self.seed < 0:
             problems.append(f"seed: must be an integer >= 0, got {self.seed!r}")
         if problems:
             raise ImpactSpecError(problems, what="impact settings")
@@ -422,7 +615,10 @@ class ImpactAssessment:
             notes.append(f"{int(tune.sum())} rows ({self.tune_fraction:.0%}) held out to pick "
                          "the 'best' thresholds; everything else is measured on the other "
                          f"{int(eval_mask.sum())} rows")
-        cols_all = {c: table[c] for c in columns}
+        # only the columns the expression reads (converting every column of a wide or
+        # million-row table would cost seconds)
+        needed = self._expression_columns(columns, compiled)
+        cols_all = {c: table[c] for c in needed}
         resolved: dict[str, Predictions] = {}
         for role, thr in thresholds.items():
             p = preds[role]
@@ -441,7 +637,7 @@ class ImpactAssessment:
 
         sub = table if eval_mask.all() else table.loc[eval_mask]
         y = y_all[eval_mask]
-        env = {c: sub[c].to_numpy() for c in columns} if compiled else {}
+        env = {c: sub[c].to_numpy() for c in needed} if compiled else {}
         n = len(sub)
 
         def values(role: str, terms: Mapping[str, float] | None = None) -> np.ndarray:
@@ -452,9 +648,10 @@ class ImpactAssessment:
 
         v_base, v_cand = values("baseline"), values("candidate")
         d = v_cand - v_base
-        correct_b = (resolved["baseline"].labels[eval_mask] == y).astype(np.float64)
-        correct_c = (resolved["candidate"].labels[eval_mask] == y).astype(np.float64)
-        acc_d = correct_c - correct_b
+        labels_b = resolved["baseline"].labels[eval_mask]
+        labels_c = resolved["candidate"].labels[eval_mask]
+        disagree = labels_b != labels_c
+        acc_d = (labels_c == y).astype(np.float64) - (labels_b == y).astype(np.float64)
         stats = np.column_stack([d, acc_d])
 
         # -- volume -----------------------------------------------------------------------
@@ -483,45 +680,38 @@ class ImpactAssessment:
             notes.append("volume not given: per-period figures are for the evaluation set "
                          f"({n:,} rows)")
 
-        # -- overall and first segment column in one pass ---------------------------------
-        seg_cols = list(self.segments)
-        boots = {}
-        first_groups = self._group_labels(sub, seg_cols[0]) if seg_cols else None
-        boots["__overall__"] = paired_bootstrap(
-            stats, groups=first_groups, n_resamples=self.n_resamples,
-            confidence=self.confidence,
-            seed=_seed_for(self.seed, f"segments:{seg_cols[0]}" if seg_cols else "overall"))
-        main = boots["__overall__"]
-        if seg_cols:
-            boots[seg_cols[0]] = main
-        for col in seg_cols[1:]:
-            boots[col] = paired_bootstrap(stats, groups=self._group_labels(sub, col),
-                                          n_resamples=self.n_resamples,
-                                          confidence=self.confidence,
-                                          seed=_seed_for(self.seed, f"segments:{col}"))
+        # -- overall, segments and periods: each its own resampling stream -------------
+        n_res = int(self.n_resamples)
+        root = _seed_for(self.seed, "bootstrap")
+        main = paired_bootstrap(stats, n_resamples=n_res, confidence=self.confidence,
+                                seed=root)
         value_iv = main.interval(0)
         acc_iv = main.interval(1)
+        assert main.replicates is not None
         per_period_reps = main.replicates[:, 0] * volume
         var = float(np.quantile(per_period_reps, self.var_level))
         tail = per_period_reps[per_period_reps <= var]
         cvar = float(tail.mean()) if tail.size else var
 
-        segments = self._segments(sub, d, acc_d, v_base, v_cand, boots)
+        nonzero = d != 0
+        pooled_square = float(np.mean(d[nonzero] ** 2)) if nonzero.any() else 0.0
+        margin = (auto_margin(value_iv.estimate) if self.margin in (None, "auto")
+                  else float(self.margin))
+        groups = _GroupData(d=d, acc_d=acc_d, v_base=v_base, v_cand=v_cand,
+                            disagree=disagree, pooled_square=pooled_square)
+        segments = self._segments(sub, groups, root, margin)
         periods: tuple[PeriodResult, ...] = ()
         if times is not None:
-            labels = times.dt.to_period(PERIODS[self.period]).astype(str).to_numpy()
-            pb = paired_bootstrap(stats, groups=labels, n_resamples=self.n_resamples,
-                                  confidence=self.confidence,
-                                  seed=_seed_for(self.seed, f"periods:{self.period}"))
-            periods = tuple(
-                PeriodResult(period=str(lab), n_rows=int(pb.group_sizes[g]),
-                             value_diff=pb.group_interval(g, 0),
-                             value_diff_total=float(pb.group_estimates[g, 0]
-                                                    * pb.group_sizes[g]))
-                for g, lab in enumerate(pb.group_labels))
+            codes, levels = _codes(times.dt.to_period(PERIODS[self.period]).astype(str))
+            rows = self._group_rows(groups, codes, levels, child_seed(root, "periods",
+                                                                      self.period))
+            periods = tuple(PeriodResult(period=r["level"], n_rows=r["n_rows"],
+                                         value_diff=r["interval"],
+                                         value_diff_total=r["mean"] * r["n_rows"])
+                            for r in rows)
 
         scenarios, break_even = self._scenarios(y, classes, d, v_base, v_cand, values,
-                                                volume)
+                                                volume, notes)
         summaries = {role: self._summary(resolved[role], eval_mask, y, classes, v)
                      for role, v in (("baseline", v_base), ("candidate", v_cand))}
         auc_diff = None
@@ -550,8 +740,10 @@ class ImpactAssessment:
         settings = {
             "id_column": self.id_column, "target": self.target,
             "segments": list(self.segments), "time_column": self.time_column,
-            "period": self.period, "n_resamples": self.n_resamples,
-            "confidence": self.confidence, "min_segment_size": self.min_segment_size,
+            "period": self.period, "n_resamples": n_res,
+            "confidence": self.confidence, "min_segment_size": int(self.min_segment_size),
+            "min_segment_size_counts": "disagreeing rows",
+            "margin": "auto" if self.margin in (None, "auto") else float(self.margin),
             "fdr": self.fdr, "var_level": self.var_level, "volume_per_period": volume,
             "period_name": period_name, "currency": vm.currency,
             "cost_change_pct": self.cost_change_pct,
@@ -566,14 +758,15 @@ class ImpactAssessment:
             var_per_period=var, cvar_per_period=cvar, segments=segments, periods=periods,
             scenarios=scenarios, break_even=break_even,
             contract=contract_report.to_dict() if contract_report else None,
-            provenance=provenance, settings=settings, notes=tuple(notes))
+            provenance=provenance, settings=settings, notes=tuple(notes), margin=margin)
 
     # -- helpers -------------------------------------------------------------------------
-    @staticmethod
-    def _group_labels(frame: pd.DataFrame, column: str) -> np.ndarray:
-        s = frame[column]
-        out = s.astype(object).where(s.notna(), "(missing)").astype(str)
-        return out.to_numpy()
+    def _expression_columns(self, columns: list[str], compiled: Any) -> list[str]:
+        """The table columns a compiled expression reads (none for a payoff matrix)."""
+        if compiled is None:
+            return []
+        ident = self.value_model.names_for(columns)
+        return [ident[name] for name in sorted(compiled.names) if name in ident]
 
     def _best_threshold(self, score: np.ndarray, y: np.ndarray, classes: np.ndarray,
                         env: dict[str, np.ndarray], compiled: Any) -> float:
@@ -588,36 +781,86 @@ class ImpactAssessment:
                 best, best_value = float(thr), total
         return best
 
-    def _segments(self, frame: pd.DataFrame, d: np.ndarray, acc_d: np.ndarray,
-                  v_base: np.ndarray, v_cand: np.ndarray,
-                  boots: dict[str, Any]) -> tuple[SegmentResult, ...]:
+    def _group_rows(self, data: _GroupData, codes: np.ndarray, levels: list[str],
+                    seed: np.random.SeedSequence) -> list[dict[str, Any]]:
+        """Sums, t statistics and the interval of every level of one grouping.
+
+        A level's bootstrap stream is keyed by its label (``seed`` is keyed by the column),
+        so adding a column or a level changes nothing else. Levels with at least
+        ``BCA_MIN_NONZERO`` non-zero differences get the BCa interval, the others the t
+        interval with borrowed variance (:mod:`dataroi.impact._segments`).
+        """
+        n_groups = len(levels)
+
+        def total(w: np.ndarray) -> np.ndarray:
+            return np.bincount(codes, weights=w, minlength=n_groups)
+
+        n_rows = np.bincount(codes, minlength=n_groups)
+        mean = total(data.d) / np.maximum(n_rows, 1)
+        dev = data.d - mean[codes]
+        ss_dev = total(dev * dev)
+        n_nonzero = total((data.d != 0).astype(np.float64)).astype(np.int64)
+        n_disagree = total(data.disagree.astype(np.float64)).astype(np.int64)
+        base = total(data.v_base) / np.maximum(n_rows, 1)
+        cand = total(data.v_cand) / np.maximum(n_rows, 1)
+        acc = total(data.acc_d) / np.maximum(n_rows, 1)
+        boot = None
+        use_bca = n_nonzero >= BCA_MIN_NONZERO
+        if use_bca.any():  # the value difference only: the groups show accuracy as a number
+            boot = paired_bootstrap(data.d, groups=codes, labels=levels,
+                                    n_resamples=int(self.n_resamples),
+                                    confidence=self.confidence, seed=seed, overall=False,
+                                    resample_groups=use_bca)
+        rows = []
+        for g, level in enumerate(levels):
+            se, df = t_stats(float(mean[g]), float(ss_dev[g]), int(n_rows[g]),
+                             n_nonzero=int(n_nonzero[g]), pooled_square=data.pooled_square)
+            if boot is not None and n_nonzero[g] >= BCA_MIN_NONZERO:
+                iv = boot.group_interval(g, 0)
+            else:
+                iv = t_interval(float(mean[g]), se, df, int(n_rows[g]),
+                                confidence=self.confidence)
+            rows.append({"level": level, "n_rows": int(n_rows[g]), "mean": float(mean[g]),
+                         "se": se, "df": df, "interval": iv,
+                         "n_disagree": int(n_disagree[g]), "base": float(base[g]),
+                         "cand": float(cand[g]), "acc": float(acc[g])})
+        return rows
+
+    def _segments(self, frame: pd.DataFrame, data: _GroupData,
+                  root: np.random.SeedSequence, margin: float) -> tuple[SegmentResult, ...]:
         rows: list[dict[str, Any]] = []
         for col in self.segments:
-            boot = boots[col]
-            labels = self._group_labels(frame, col)
-            for g, level in enumerate(boot.group_labels):
-                mask = labels == level
-                size = int(mask.sum())
-                small = size < self.min_segment_size
-                rows.append({
-                    "column": col, "level": str(level), "n_rows": size, "too_small": small,
-                    "baseline_value_per_row": float(v_base[mask].mean()),
-                    "candidate_value_per_row": float(v_cand[mask].mean()),
-                    "value_diff": None if small else boot.group_interval(g, 0),
-                    "accuracy_diff": float(acc_d[mask].mean()),
-                    "p_value": None if small else paired_t_pvalue(d[mask]),
-                })
+            codes, levels = _codes(frame[col])
+            for r in self._group_rows(data, codes, levels, child_seed(root, "segments", col)):
+                small = r["n_disagree"] < self.min_segment_size
+                r.update(column=col, small=small,
+                         p_value=None if small else worse_pvalue(r["mean"], r["se"],
+                                                                 r["df"]))
+                rows.append(r)
         pvals = np.array([np.nan if r["p_value"] is None else r["p_value"] for r in rows])
         rejected, adjusted = benjamini_hochberg(pvals, self.fdr) if rows else ([], [])
         out = []
         for r, rej, adj in zip(rows, rejected, adjusted, strict=True):
-            out.append(SegmentResult(**r, p_adjusted=None if not np.isfinite(adj)
-                                     else float(adj), significantly_worse=bool(rej)))
+            iv = None if r["small"] else r["interval"]
+            check = None if iv is None else harm_check(
+                iv, se=r["se"], significantly_worse=bool(rej), margin=margin,
+                confidence=self.confidence)
+            out.append(SegmentResult(
+                column=r["column"], level=r["level"], n_rows=r["n_rows"],
+                too_small=r["small"], baseline_value_per_row=r["base"],
+                candidate_value_per_row=r["cand"], value_diff=iv, accuracy_diff=r["acc"],
+                p_value=r["p_value"],
+                p_adjusted=None if not np.isfinite(adj) else float(adj),
+                significantly_worse=bool(rej), n_disagree=r["n_disagree"],
+                harm=NOT_JUDGED if check is None else check.status,
+                mde=None if check is None else check.mde,
+                rows_needed=None if check is None else check.rows_needed))
         return tuple(out)
 
     def _scenarios(self, y: np.ndarray, classes: np.ndarray, d: np.ndarray,
-                   v_base: np.ndarray, v_cand: np.ndarray, values: Any,
-                   volume: float) -> tuple[tuple[ScenarioResult, ...], tuple[BreakEven, ...]]:
+                   v_base: np.ndarray, v_cand: np.ndarray, values: Any, volume: float,
+                   notes: list[str]) -> tuple[tuple[ScenarioResult, ...],
+                                              tuple[BreakEven, ...]]:
         base_m = float(d.mean())
         out: list[ScenarioResult] = []
 
@@ -643,14 +886,45 @@ class ImpactAssessment:
             add(f"volume {pct:+g}%", "volume", d, scale=1 + pct / 100)
         breaks: list[BreakEven] = []
         vm = self.value_model
+        pct = self.cost_change_pct
+        idle: list[str] = []
         for term, current in sorted(vm.terms.items()):
-            if self.cost_change_pct > 0:
-                for sign in (-1, 1):
-                    new = current * (1 + sign * self.cost_change_pct / 100)
+            if pct > 0:
+                moves = self._term_moves(term, current, pct, v_base, v_cand, values)
+                if isinstance(moves, str):
+                    idle.append(f"{term} ({moves})")
+                for sign, new in moves if not isinstance(moves, str) else ():
                     dd = values("candidate", {term: new}) - values("baseline", {term: new})
-                    add(f"{term} {sign * self.cost_change_pct:+g}%", "cost", dd)
+                    word = "worse" if sign < 0 else "better"
+                    before = len(out)
+                    add(f"{term} {sign * pct:+g}% ({word}: {current:g} → {new:g})", "cost", dd)
+                    out[before] = replace(out[before], term=term, term_value=float(new))
             breaks.append(self._break_even(term, current, base_m, values))
+        if idle:
+            notes.append(f"no ±{pct:g}% scenario for {', '.join(idle)}: moving it changes no "
+                         "row's value (its break-even value is still shown)")
         return tuple(out), tuple(breaks)
+
+    @staticmethod
+    def _term_moves(term: str, current: float, pct: float, v_base: np.ndarray,
+                    v_cand: np.ndarray, values: Any) -> list[tuple[int, float]] | str:
+        """The term's values ``-pct %`` (rows worth less) and ``+pct %`` (worth more).
+
+        The sign is the direction of the *value*, not of the number: ``-10 %`` of a loss
+        of -100 is -110; of a cost written as a positive 400 that is subtracted, 440; of
+        a gain of 50, 45. Returns why not when the move changes nothing.
+        """
+        if current == 0:
+            return "it is 0, and ±x% of 0 is 0"
+        step = abs(current) * pct / 100
+        up = float((values("baseline", {term: current + step})
+                    + values("candidate", {term: current + step})).mean())
+        now = float((v_base + v_cand).mean())
+        if up == now:
+            return "no evaluated row depends on it"
+        worse = current - step if up > now else current + step
+        better = current + step if up > now else current - step
+        return [(-1, worse), (1, better)]
 
     @staticmethod
     def _break_even(term: str, current: float, f0: float, values: Any) -> BreakEven:

@@ -27,6 +27,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from dataroi._json import json_safe
+from dataroi.impact._segments import HARM
 
 if TYPE_CHECKING:
     from dataroi.impact._assess import ImpactResult
@@ -49,14 +50,20 @@ def _get_forest_info_from_rows(rows: list[tuple[str, float, float, float, bool]]
 
 
 def _get_forest_info(result: ImpactResult) -> dict[str, Any]:
-    """Numbers of the segment forest plot: one row per tested segment, then overall."""
-    rows = [(f"{s.column}={s.level} (n={s.n_rows})", s.value_diff.estimate,
-             s.value_diff.ci_low, s.value_diff.ci_high, s.significantly_worse)
+    """Numbers of the segment forest plot: one row per tested segment, then overall.
+
+    A segment is drawn as "worse" when harm was found in it (or it is significantly
+    worse); its interval is BCa, or t with borrowed variance when few rows disagree.
+    """
+    rows = [(f"{s.column}={s.level} (n={s.n_rows}, {s.n_disagree} disagree)",
+             s.value_diff.estimate, s.value_diff.ci_low, s.value_diff.ci_high,
+             s.significantly_worse or s.harm == HARM)
             for s in result.segments if s.value_diff is not None]
     iv = result.value_diff
     info = _get_forest_info_from_rows(rows, overall=(iv.estimate, iv.ci_low, iv.ci_high))
     info["xlabel"] = (f"value difference, {result.settings['currency']} per row "
-                      f"(candidate - baseline), {result.settings['confidence']:.0%} BCa CI")
+                      f"(candidate - baseline), {result.settings['confidence']:.0%} CI "
+                      f"(margin -{result.margin:,.4g})")
     return info
 
 
@@ -77,15 +84,35 @@ def _f(v: Any, digits: int = 4) -> str:
     return str(v)
 
 
+class _PageView:
+    """The result as the page template (``dataroi.report``'s ``impact.html.j2``) reads it.
+
+    The template prints ``r.p_candidate_worse`` as a number and "at least
+    ``s.min_segment_size`` rows"; here the share is worded as a bootstrap share
+    (``> 0.9995``, not ``1``), the minimum says it counts disagreeing rows, and the
+    segments' harm verdicts (harm found, not enough data) lead the notes.
+    """
+
+    def __init__(self, result: ImpactResult) -> None:
+        self._result = result
+        self.p_candidate_worse = result.p_candidate_worse_text
+        harm = [line for line in result.harm_lines()
+                if line.startswith(("harm found", "not enough data"))]
+        self.notes = tuple(f"segment: {line}" for line in harm) + tuple(result.notes)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._result, name)
+
+
 def _context(result: ImpactResult, gate: GateResult | None,
              history_check: dict[str, Any] | None) -> dict[str, Any]:
-    s = result.settings
-    return {"r": result, "s": s, "gate": gate, "check": history_check, "f": _f,
+    s = dict(result.settings)
+    s["min_segment_size"] = f"{s['min_segment_size']} disagreeing"
+    return {"r": _PageView(result), "s": s, "gate": gate, "check": history_check, "f": _f,
             "pct": round(s["confidence"] * 100), "cur": s["currency"],
             "prov": result.provenance,
             "tested": [x for x in result.segments if x.value_diff is not None],
             "small": [x for x in result.segments if x.value_diff is None]}
-
 
 
 
@@ -128,7 +155,8 @@ def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
               f"| per row ({cur}) | {_f(iv.estimate)} | {_f(iv.ci_low)} to {_f(iv.ci_high)} |",
               f"| per {e(s['period_name'])} | {_f(pp.estimate)} | {_f(pp.ci_low)} to "
               f"{_f(pp.ci_high)} |", "",
-              f"P(candidate worse) = {_f(result.p_candidate_worse, 3)}; "
+              f"P(candidate worse) = {result.p_candidate_worse_text} (share of "
+              f"{s['n_resamples']:,} bootstrap resamples); "
               f"{s['var_level']:.0%} VaR per {e(s['period_name'])} = "
               f"{_f(result.var_per_period)} {cur}, CVaR = {_f(result.cvar_per_period)} {cur}.",
               "", "## Models", "", "| model | value/row | accuracy | ROC AUC | Brier | ECE |",
@@ -140,17 +168,26 @@ def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
     a = result.accuracy_diff
     lines += ["", f"Accuracy difference {_f(a.estimate)} [{_f(a.ci_low)}, {_f(a.ci_high)}].", ""]
     if result.segments:
-        lines += ["## Segments", "", f"{result.n_significantly_worse} significantly worse "
-                  f"(Benjamini–Hochberg, FDR {s['fdr']}; segments under "
-                  f"{s['min_segment_size']} rows are not tested).", "",
-                  "| segment | rows | difference/row [CI] | adj. p | flag |",
-                  "|---|---:|---:|---:|---|"]
+        auto = " (auto: the candidate's average gain per row)" if s.get("margin") == "auto" \
+            else ""
+        lines += ["## Segments", "",
+                  f"{result.n_tested} of {len(result.segments)} segments tested (segments "
+                  f"under {s['min_segment_size']} disagreeing rows are not); "
+                  f"{result.n_significantly_worse} significantly worse (Benjamini–Hochberg, "
+                  f"FDR {s['fdr']}). Harm is judged against a margin of "
+                  f"{_f(result.margin)} {cur}/row{auto}: no harm when the lower bound lies "
+                  "above -margin.", "",
+                  "| segment | rows | disagreeing | difference/row [CI] | MDE | adj. p | "
+                  "harm |", "|---|---:|---:|---:|---:|---:|---|"]
         for x in result.segments:
             diff = (f"{_f(x.value_diff.estimate)} [{_f(x.value_diff.ci_low)}, "
-                    f"{_f(x.value_diff.ci_high)}]" if x.value_diff else "too small")
-            lines.append(f"| {e(x.column)} = {e(x.level)} | {x.n_rows} | {diff} | "
-                         f"{_f(x.p_adjusted, 3)} | {'worse' if x.significantly_worse else ''} |")
-        lines.append("")
+                    f"{_f(x.value_diff.ci_high)}] ({x.value_diff.method})" if x.value_diff
+                    else "not tested")
+            lines.append(f"| {e(x.column)} = {e(x.level)} | {x.n_rows} | {x.n_disagree} | "
+                         f"{diff} | {_f(x.mde)} | {_f(x.p_adjusted, 3)} | {e(x.harm)}"
+                         f"{' (significantly worse)' if x.significantly_worse else ''} |")
+        harm = [h for h in result.harm_lines() if h.startswith(("harm found", "not enough"))]
+        lines += [""] + [f"- {e(h)}" for h in harm] + ([""] if harm else [])
     if result.periods:
         lines += [f"## Over time (per {s['period']})", "",
                   "| period | rows | difference/row [CI] |", "|---|---:|---:|"]
