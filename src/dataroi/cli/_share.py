@@ -23,18 +23,28 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     """Add ``export`` and ``verify``; return their handlers by name."""
     s = subparsers.add_parser(
         "export", help="write a study as one zip file to share (spec, ledger rows, "
-        "predictions, report, environment lock, manifest)",
+        "predictions, report, environment lock, manifest), or log it to MLflow",
         description="Write the study as a bundle: the spec, its ledger rows as Parquet, "
         "the trials' stored predictions, the report (HTML and JSON), an environment lock, "
         "the data's fingerprint and a manifest with every member's SHA-256. The data "
-        "itself only with --with-data. Check it elsewhere with `dataroi verify`.")
+        "itself only with --with-data. Check it elsewhere with `dataroi verify`. With "
+        "--mlflow URI, log it to an MLflow tracking store: a parent run for the study "
+        "(parameters, learning curves as metric histories, the report as artifacts) and "
+        "a child run per (model, size) cell (means, standard deviations, 90 %% "
+        "intervals, every repeat).")
     s.add_argument("spec")
     add_ledger(s)
-    s.add_argument("-o", "--output", required=True, metavar="FILE.zip",
+    s.add_argument("-o", "--output", metavar="FILE.zip",
                    help="the bundle to write (a .zip file; written atomically)")
     s.add_argument("--with-data", action="store_true",
                    help="bundle the data file(s) too (a note for a built-in data set)")
-    s.add_argument("--force", action="store_true", help="overwrite an existing bundle")
+    s.add_argument("--mlflow", metavar="URI",
+                   help="log the study to this MLflow tracking store (sqlite:///mlflow.db, "
+                   "http://host:5000...; needs pip install 'dataroi[mlflow]')")
+    s.add_argument("--experiment", metavar="NAME",
+                   help="the MLflow experiment (default: the study's name)")
+    s.add_argument("--force", action="store_true",
+                   help="overwrite an existing bundle; log to MLflow trials logged before")
     add_json(s)
 
     s = subparsers.add_parser(
@@ -62,22 +72,58 @@ def _size(n: int) -> str:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from dataroi.share import check_bundle_output, export_study
+    from dataroi.exceptions import UsageError
+    from dataroi.share import check_bundle_output, check_tracking_uri, export_study
 
-    check_bundle_output(args.output, force=args.force)  # before the spec is even read
-    result = export_study(args.spec, args.output, ledger=args.ledger,
-                          with_data=args.with_data, force=args.force)
-    for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
+    if args.output is None and args.mlflow is None:
+        raise UsageError("export needs -o FILE.zip (a bundle), --mlflow URI (an MLflow "
+                         "tracking store), or both")
+    if args.with_data and args.output is None:
+        raise UsageError("--with-data goes with -o FILE.zip (MLflow gets no data)")
+    if args.experiment is not None and args.mlflow is None:
+        raise UsageError("--experiment goes with --mlflow URI")
+    # every output is checked before the spec is even read
+    if args.output is not None:
+        check_bundle_output(args.output, force=args.force)
+    if args.mlflow is not None:
+        from dataroi.share._mlflow import _require_mlflow
+
+        _require_mlflow()
+        check_tracking_uri(args.mlflow)
+    if args.experiment is not None and not args.experiment.strip():
+        raise UsageError("--experiment needs a name")
+    out: dict[str, Any] = {}
+    lines = []
+    if args.output is not None:
+        result = export_study(args.spec, args.output, ledger=args.ledger,
+                              with_data=args.with_data, force=args.force)
+        for note in result.notes:
+            print(f"note: {note}", file=sys.stderr)
+        out = result.to_dict()
+        lines.append(f"wrote {result.path} ({_size(result.bytes)}: {result.n_trials} trial "
+                     f"rows, {result.n_artifacts} stored predictions, {result.members} "
+                     f"members{', with the data' if args.with_data else ''}) in "
+                     f"{result.seconds:.1f}s; check it elsewhere with: dataroi verify "
+                     f"{result.path.name}")
+    if args.mlflow is not None:
+        from dataroi.share import log_to_mlflow
+
+        logged = log_to_mlflow(args.spec, args.mlflow, ledger=args.ledger,
+                               experiment=args.experiment, force=args.force)
+        for note in logged.notes:
+            print(f"note: {note}", file=sys.stderr)
+        out = {**out, "mlflow": logged.to_dict()} if out else logged.to_dict()
+        lines.append(f"logged to MLflow {logged.tracking_uri}: experiment "
+                     f"{logged.experiment!r}, run {logged.run_id} with {logged.child_runs} "
+                     f"child runs (one per model and size), {logged.metrics:,} metric "
+                     f"values, the report as artifacts, in {logged.seconds:.1f}s")
     if args.json:
         from dataroi.cli._output import print_json
 
-        print_json(result.to_dict())
+        print_json(out)
         return 0
-    print(f"wrote {result.path} ({_size(result.bytes)}: {result.n_trials} trial rows, "
-          f"{result.n_artifacts} stored predictions, {result.members} members"
-          f"{', with the data' if args.with_data else ''}) in {result.seconds:.1f}s; "
-          f"check it elsewhere with: dataroi verify {result.path.name}")
+    for line in lines:
+        print(line)
     return 0
 
 

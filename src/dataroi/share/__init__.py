@@ -5,7 +5,8 @@ trials' stored predictions, the report, an environment lock, the data's fingerpr
 manifest with every member's SHA-256; the data too with ``with_data``);
 ``verify_bundle`` checks it elsewhere: the hashes, the environment against the lock, that
 every number of the report traces back to the rows, the report recomputed, and a sample
-of trials re-run exactly. See ``docs/sharing.md``.
+of trials re-run exactly; ``log_to_mlflow`` logs the study to an MLflow tracking store
+(a parent run, a child run per (model, size) cell). See ``docs/sharing.md``.
 
 Example:
     >>> from dataroi.share import export_study, verify_bundle
@@ -30,13 +31,15 @@ if TYPE_CHECKING:
         compare_lock,
     )
     from dataroi.share._mismatch import Mismatch
+    from dataroi.share._mlflow import MlflowResult, check_tracking_uri, log_to_mlflow
     from dataroi.share._trace import TraceResult, compare_documents, trace_report
     from dataroi.share._verify import Step, Verification, verify_bundle
 
 __all__ = ["BUNDLE_FORMAT", "NUMERIC_PACKAGES", "BundleReader", "EnvironmentDiff",
-           "ExportResult", "LockDifference", "Mismatch", "Step", "TraceResult",
-           "Verification", "capture_lock", "check_bundle_output", "compare_documents",
-           "compare_lock", "export_study", "trace_report", "verify_bundle"]
+           "ExportResult", "LockDifference", "Mismatch", "MlflowResult", "Step",
+           "TraceResult", "Verification", "capture_lock", "check_bundle_output",
+           "check_tracking_uri", "compare_documents", "compare_lock", "export_study",
+           "log_to_mlflow", "trace_report", "verify_bundle"]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     "BUNDLE_FORMAT": "_bundle", "BundleReader": "_bundle",
@@ -44,6 +47,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "NUMERIC_PACKAGES": "_lock", "EnvironmentDiff": "_lock", "LockDifference": "_lock",
     "capture_lock": "_lock", "compare_lock": "_lock",
     "Mismatch": "_mismatch",
+    "MlflowResult": "_mlflow", "check_tracking_uri": "_mlflow", "log_to_mlflow": "_mlflow",
     "TraceResult": "_trace", "compare_documents": "_trace", "trace_report": "_trace",
     "Step": "_verify", "Verification": "_verify", "verify_bundle": "_verify",
 }, globals())
