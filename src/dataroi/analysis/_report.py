@@ -160,7 +160,8 @@ def _answer(ctx: _Ctx) -> dict[str, Any] | None:
             "gain_q95": o.get("gain_q95"), "p_gain_positive": o.get("p_gain_positive"),
             "p_target": o.get("p_target"), "net_mean_usd": o.get("net_mean_usd"),
             "var05_usd": o.get("var05_usd"), "p_net_positive": o.get("p_net_positive"),
-            "predict_ms_per_1k": o.get("predict_ms_per_1k"), "model_mb": o.get("model_mb")})
+            "predict_ms_per_1k": o.get("predict_ms_per_1k"), "model_mb": o.get("model_mb"),
+            "energy_kwh": o.get("energy_kwh"), "co2_g": o.get("co2_g")})
     reasons = list(d.get("reasons") or [])
     return {
         "headline": d.get("headline") or d.get("first_step") or chosen["label"],
@@ -174,6 +175,8 @@ def _answer(ctx: _Ctx) -> dict[str, Any] | None:
         "options": rows, "n_options": len(by_id),
         "has_serving": any(o.get("predict_ms_per_1k") is not None
                            or o.get("model_mb") is not None for o in rows),
+        "has_energy": any(o.get("energy_kwh") is not None for o in rows),
+        "has_co2": any(o.get("co2_g") is not None for o in rows),
         "excluded": [{"option_id": e["option_id"], "label": e["label"],
                       "reasons": list(e["reasons"])} for e in plan.get("excluded", [])],
         "registration": ctx.registration, "hashes": d.get("hashes") or {},

@@ -354,6 +354,10 @@ def print_plan(rec: Any, con: Any, *, show_all: bool = False) -> None:
     serving = any(o.predict_ms_per_1k is not None or o.model_mb is not None for o in rows)
     if serving:
         cols += ["ms/1k rows·size"]
+    energy = any(o.energy_kwh is not None for o in rows)
+    co2 = any(o.co2_g is not None for o in rows)
+    if energy:
+        cols += ["kWh" + (" · CO2 g" if co2 else "")]
     cols.append("status")
     for col in cols:
         t.add_column(col, justify="left" if col in ("option", "status") else "right",
@@ -370,6 +374,8 @@ def print_plan(rec: Any, con: Any, *, show_all: bool = False) -> None:
                       _dollars(o.var05_usd)]
         if serving:
             cells += [f"{num(o.predict_ms_per_1k, '.3g')}·{_size(o.model_mb)}"]
+        if energy:
+            cells += [num(o.energy_kwh, '.3g') + (f" · {num(o.co2_g, '.3g')}" if co2 else "")]
         if o.option_id == rec.chosen.option_id:
             status = Text("chosen", style="bold green")
         elif rec.runner_up is not None and o.option_id == rec.runner_up.option_id:

@@ -97,11 +97,44 @@ class CostModel:
         return float(min(default, max(pool / current_n, 0.1)))
 
     def compute_usd(self, training_seconds: float) -> float:
-        """Price of ``retrains`` trainings of ``training_seconds`` each (0 if unpriced)."""
-        price = self.spec.compute_price_per_hour_usd
-        if price is None or not math.isfinite(training_seconds):
+        """Price of ``retrains`` trainings of ``training_seconds`` each: the CPU-hours at
+        ``compute_price_per_hour_usd`` plus their energy at ``energy_price_per_kwh``
+        (0 for what is unpriced).
+
+        Example:
+            >>> cm = CostModel(CostSpec(compute_price_per_hour_usd=0.1,
+            ...                         energy_price_per_kwh=0.3, retrains=2))
+            >>> round(cm.compute_usd(3600.0), 4)   # 2 h × $0.10 + 2 h × 10 W × $0.30/kWh
+            0.206
+        """
+        if not math.isfinite(training_seconds):
             return 0.0
-        return float(self.spec.retrains * training_seconds / 3600.0 * price)
+        out = 0.0
+        price = self.spec.compute_price_per_hour_usd
+        if price is not None:
+            out += self.spec.retrains * training_seconds / 3600.0 * price
+        if self.spec.energy_price_per_kwh is not None:
+            out += self.energy_kwh(training_seconds) * self.spec.energy_price_per_kwh
+        return float(out)
+
+    def energy_kwh(self, training_seconds: float) -> float:
+        """Energy of ``retrains`` trainings of ``training_seconds`` CPU seconds each, at
+        ``watts_per_core`` (a documented estimate, not a measurement).
+
+        Example:
+            >>> CostModel(CostSpec(watts_per_core=20)).energy_kwh(3600.0)
+            0.02
+        """
+        if not math.isfinite(training_seconds):
+            return 0.0
+        return float(self.spec.retrains * training_seconds * self.spec.watts_per_core
+                     / 3.6e6)
+
+    def co2_g(self, training_seconds: float) -> float | None:
+        """Grams of CO2 of :meth:`energy_kwh` (None without ``costs.co2_g_per_kwh``)."""
+        if self.spec.co2_g_per_kwh is None:
+            return None
+        return self.energy_kwh(training_seconds) * self.spec.co2_g_per_kwh
 
     def engineering_usd(self, model: str, current_model: str) -> float:
         """Cost of switching from ``current_model`` to ``model`` (0 when not switching)."""

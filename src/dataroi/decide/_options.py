@@ -76,6 +76,10 @@ class Option:
         predict_ms_per_1k: the model's prediction time per 1,000 rows (ms) at
             ``n_total``, from the trials' timings (None where not recorded).
         model_mb: the model's pickled size (MB) at ``n_total`` (None where not recorded).
+        energy_kwh: extra training energy over today's (``retrains`` × predicted training
+            seconds × ``costs.watts_per_core``; an estimate), None when neither
+            ``costs.energy_price_per_kwh`` nor ``costs.co2_g_per_kwh`` is set.
+        co2_g: its emissions at ``costs.co2_g_per_kwh`` (None without it).
     """
 
     option_id: str
@@ -114,6 +118,8 @@ class Option:
     cvar05_usd: float | None = None
     predict_ms_per_1k: float | None = None
     model_mb: float | None = None
+    energy_kwh: float | None = None
+    co2_g: float | None = None
 
     @property
     def is_baseline(self) -> bool:
@@ -275,6 +281,8 @@ def evaluate_options(
     sign = curves.sign
     base_seconds = float(curves.training_seconds(current, [curves.current_n])[0])
     base_compute = cm.compute_usd(base_seconds)
+    energy = costs is not None and (costs.energy_price_per_kwh is not None
+                                    or costs.co2_g_per_kwh is not None)
     options = []
     draws: dict[str, np.ndarray] = {}
 
@@ -314,6 +322,11 @@ def evaluate_options(
         serve = curves.serving.get(m)
         if serve is not None:
             kw["predict_ms_per_1k"], kw["model_mb"] = serve.at(curves.current_n + d)
+        if energy:
+            extra = 0.0 if is_base else float(secs) - base_seconds
+            if math.isfinite(extra):
+                kw["energy_kwh"] = cm.energy_kwh(extra)
+                kw["co2_g"] = cm.co2_g(extra)
         options.append(Option(
             option_id=f"{m}+{d}" + (f"@{strategy}" if strategy else ""), label=label,
             model=m, delta_n=int(d), n_total=int(curves.current_n + d), switch=m != current,

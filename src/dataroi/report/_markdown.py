@@ -106,6 +106,10 @@ def _answer_md(a: dict[str, Any]) -> list[str]:
         head += ["expected net", "P(net > 0)", "5 % VaR"]
     if a.get("has_serving"):
         head += ["predict ms / 1k rows", "model MB"]
+    if a.get("has_energy"):
+        head.append("training energy kWh")
+    if a.get("has_co2"):
+        head.append("CO2 g")
     rows = []
     for o in a["options"]:
         label = f"{e(o['label'])} ({o['role']})"
@@ -121,6 +125,10 @@ def _answer_md(a: dict[str, Any]) -> list[str]:
                   fmt_money(o.get("var05_usd"))]
         if a.get("has_serving"):
             r += [fmt_num(o.get("predict_ms_per_1k"), 3), fmt_num(o.get("model_mb"), 3)]
+        if a.get("has_energy"):
+            r.append(fmt_num(o.get("energy_kwh"), 3))
+        if a.get("has_co2"):
+            r.append(fmt_num(o.get("co2_g"), 3))
         rows.append(r)
     out += _table(head, rows)
     reg = a.get("registration") or {}

@@ -46,7 +46,8 @@ _TOP = {"name", "data", "split", "models", "metrics", "schedule", "ledger", "des
 _COSTS = {"price_per_label_usd", "labels_per_item", "adjudication_rate",
           "fixed_cost_per_round_usd", "labels_per_day", "deadline_days", "unlabeled_items",
           "compute_price_per_hour_usd", "retrains", "engineering_cost_usd",
-          "value_per_point_usd", "point", "periods", "failure_penalty_usd"}
+          "value_per_point_usd", "point", "periods", "failure_penalty_usd",
+          "watts_per_core", "energy_price_per_kwh", "co2_g_per_kwh"}
 _DECISION = {"metric", "target", "risk", "budget_usd", "rule", "current_model", "rounds",
              "add", "guardrails", "curves", "max_p_loss"}
 _CURVES = ("learned", "fitted")
@@ -655,8 +656,11 @@ def _parse_costs(raw: Any, problems: list[str]) -> CostSpec | None:
     w = "costs"
     kw: dict[str, Any] = {}
     for key in ("price_per_label_usd", "fixed_cost_per_round_usd",
-                "compute_price_per_hour_usd", "value_per_point_usd", "failure_penalty_usd"):
+                "compute_price_per_hour_usd", "value_per_point_usd", "failure_penalty_usd",
+                "energy_price_per_kwh", "co2_g_per_kwh"):
         kw[key] = _number(raw, key, w, problems)
+    kw["watts_per_core"] = _number(raw, "watts_per_core", w, problems, strict=True,
+                                   maximum=1000.0)
     kw["adjudication_rate"] = _number(raw, "adjudication_rate", w, problems, maximum=1.0)
     kw["unlabeled_items"] = _number(raw, "unlabeled_items", w, problems, integer=True)
     for key in ("labels_per_item", "labels_per_day", "deadline_days", "point", "periods"):
@@ -677,7 +681,7 @@ def _parse_costs(raw: Any, problems: list[str]) -> CostSpec | None:
             problems[-1] += " (or a mapping model name -> cost)"
     kw = {k: v for k, v in kw.items() if v is not None}
     for k in ("labels_per_item", "point", "periods", "fixed_cost_per_round_usd",
-              "adjudication_rate"):
+              "adjudication_rate", "watts_per_core"):
         if k in kw:
             kw[k] = float(kw[k])
     return CostSpec(**kw)

@@ -281,11 +281,19 @@ class CostSpec:
         point: size of one metric point in metric units (0.01: one percentage point).
         periods: number of periods the value accrues over.
         failure_penalty_usd: cost of missing ``decision.target`` (the LOC penalty).
+        watts_per_core: the power one busy CPU core draws (W), to estimate energy from
+            CPU seconds (default :data:`DEFAULT_WATTS_PER_CORE`).
+        energy_price_per_kwh: price of one kWh (the money unit of the ``_usd`` fields):
+            the training energy is then part of the compute cost.
+        co2_g_per_kwh: grams of CO2 per kWh of the electricity: each option states its
+            emissions.
 
     Example:
         >>> c = CostSpec(price_per_label_usd=0.1, labels_per_item=2, adjudication_rate=0.5)
         >>> round(c.cost_per_item_usd, 3)
         0.25
+        >>> "watts_per_core" in c.to_dict(), CostSpec(co2_g_per_kwh=400).to_dict()["co2_g_per_kwh"]
+        (False, 400)
     """
 
     price_per_label_usd: float | None = None
@@ -302,6 +310,9 @@ class CostSpec:
     point: float = 0.01
     periods: float = 1.0
     failure_penalty_usd: float | None = None
+    watts_per_core: float = 10.0  # DEFAULT_WATTS_PER_CORE
+    energy_price_per_kwh: float | None = None
+    co2_g_per_kwh: float | None = None
 
     @property
     def cost_per_item_usd(self) -> float:
@@ -318,8 +329,22 @@ class CostSpec:
         return self.price_per_label_usd * (self.labels_per_item + self.adjudication_rate)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form (hashed into every recommendation)."""
-        return asdict(self)
+        """Plain-data form (hashed into every recommendation). The energy fields, added
+        after costs were first registered, are left out at their defaults: a
+        registration made before them still matches."""
+        d = asdict(self)
+        for key, default in _ENERGY_DEFAULTS.items():
+            if d[key] == default:
+                del d[key]
+        return d
+
+
+#: The default ``costs.watts_per_core``: 10 W per busy core. A server CPU's rated power
+#: (TDP) divided by its cores is 5-15 W today (e.g. 270 W / 32 cores = 8.4 W); a laptop
+#: core draws less, a whole machine (memory, fans, power supply) more. Set your own.
+DEFAULT_WATTS_PER_CORE = 10.0
+_ENERGY_DEFAULTS = {"watts_per_core": DEFAULT_WATTS_PER_CORE, "energy_price_per_kwh": None,
+                    "co2_g_per_kwh": None}
 
 
 @dataclass(frozen=True)

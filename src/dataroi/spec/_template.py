@@ -68,6 +68,9 @@ def decision_sections(*, metric: str = "accuracy", target: float = 0.92,
 #   unlabeled_items: 40000           # the unlabeled pool: no option or round adds more
 #   compute_price_per_hour_usd: 0.05 # one CPU-hour, times the training time and retrains
 #   retrains: 12                     # planned retrains over the value period
+#   energy_price_per_kwh: 0.30       # training energy (CPU seconds × watts_per_core), priced
+#   co2_g_per_kwh: 400               # the electricity's emissions: options state their CO2
+#   watts_per_core: 10               # power of one busy CPU core, W (default 10)
 #   engineering_cost_usd: 5000       # of switching models; or {{{per_model}}}
 #   value_per_point_usd: 10000       # one metric point, per period (0 allowed; < 0 refused)
 #   point: 0.01                      # one point = 0.01 metric units

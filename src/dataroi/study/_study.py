@@ -682,11 +682,24 @@ class Study:
         fit_seconds, predict_seconds, cpu_seconds, peak_rss_bytes, model_bytes,
         n_predicted, error_type, trial_id, predictions_digest. ``model_bytes`` is the
         fitted model's pickled size, ``n_predicted`` the test rows predicted in
-        ``predict_seconds`` (None when unknown).
+        ``predict_seconds`` (None when unknown). ``energy_wh``: the trial's CPU seconds at
+        ``costs.watts_per_core`` (an estimate; default 10 W per core); ``co2_g``: its
+        emissions, when ``costs.co2_g_per_kwh`` is set.
         """
+        import pandas as pd
+
+        from dataroi.spec import CostSpec
         from dataroi.trial import trials_frame
 
-        return trials_frame(self.snapshots(check_data=check_data), self.spec.metrics)
+        frame = trials_frame(self.snapshots(check_data=check_data), self.spec.metrics)
+        costs = self.spec.costs or CostSpec()
+        cpu = pd.to_numeric(frame.get("cpu_seconds", pd.Series(index=frame.index,
+                                                                dtype=float)),
+                            errors="coerce")
+        frame["energy_wh"] = cpu * costs.watts_per_core / 3600.0
+        if costs.co2_g_per_kwh is not None:
+            frame["co2_g"] = frame["energy_wh"] / 1000.0 * costs.co2_g_per_kwh
+        return frame
 
     def status(self, *, check_data: bool = False) -> StudyStatus:
         """Trial counts of the current plan by state and model (never writes).
