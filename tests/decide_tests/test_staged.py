@@ -83,3 +83,53 @@ def test_no_staged_plan_without_what_it_needs(curves):
     # no option adds today's N labels: nothing to stage
     opts = evaluate_options(curves, _costs(), current_model="lr", add=[100, 3000], grid=())
     assert plan_staged(curves, opts, plan_budget(opts)) is None
+
+
+def test_max_p_loss_holds_back_a_staged_plan_that_may_lose_money(curves):
+    opts = evaluate_options(curves, _costs(), current_model="lr", add=ADD, grid=())
+    plan = plan_budget(opts)
+    free = plan_staged(curves, opts, plan)
+    assert free is not None and free.max_p_loss is None and not free.too_risky
+    p_loss = 1.0 - free.p_net_positive
+    # a limit just below the plan's probability of losing money holds it back
+    tight = plan_staged(curves, opts, plan, max_p_loss=max(p_loss - 0.01, 0.0))
+    assert tight.too_risky and not tight.recommended
+    assert tight.evoi_usd == pytest.approx(free.evoi_usd)  # the same plan, only not taken
+    if tight.evoi_usd > 0:
+        assert "above decision.max_p_loss" in tight.sentence()
+    assert tight.to_dict()["max_p_loss"] == pytest.approx(max(p_loss - 0.01, 0.0))
+    # a limit above it changes nothing
+    loose = plan_staged(curves, opts, plan, max_p_loss=min(p_loss + 0.01, 1.0))
+    assert loose.recommended == free.recommended and not loose.too_risky
+    # decide() holds the staged plan to decision.max_p_loss too
+    rec = decide(curves, _costs(), current_model="lr", add=ADD, grid=(),
+                 max_p_loss=max(p_loss - 0.01, 0.0))
+    assert rec.staged is not None and rec.staged.max_p_loss is not None
+    assert not rec.staged.recommended
+
+
+def test_correlated_models_make_re_measuring_worth_less(curves):
+    """Two models whose errors at 2x move together: what 2N shows picks a winner less
+    often than independent draws would (the winner's curse of many draws)."""
+    import dataclasses
+
+    def with_corr(rho: float):
+        fc = {m: dataclasses.replace(f, model_corr=rho) for m, f in curves.forecasts.items()}
+        return dataclasses.replace(curves, forecasts=fc)
+
+    values = {}
+    for rho in (0.0, 0.95):
+        c = with_corr(rho)
+        opts = evaluate_options(c, _costs(), current_model="lr", add=ADD, grid=())
+        values[rho] = plan_staged(c, opts, plan_budget(opts))
+    assert values[0.95].value_now_usd == pytest.approx(values[0.0].value_now_usd)
+    assert values[0.95].value_staged_usd <= values[0.0].value_staged_usd \
+        + 3 * values[0.0].evoi_se_usd
+
+
+def test_the_shipped_gain_model_knows_how_models_err_together(curves):
+    from dataroi.curves._gain import load_gain_model
+
+    model = load_gain_model()
+    assert 0.0 < model.model_corr < 1.0
+    assert {f.model_corr for f in curves.forecasts.values()} == {model.model_corr}

@@ -284,6 +284,9 @@ class GainModel:
     scale_coef: np.ndarray
     meta: dict[str, Any]
     corr: np.ndarray = field(default_factory=lambda: np.ones((len(FACTORS), len(FACTORS))))
+    #: the correlation of two models' errors at 2x on the same data set and cut (normal
+    #: scores; learned on held-out corpus rows; 0 in a model learned before it was kept)
+    model_corr: float = 0.0
     #: gains at the factors of earlier :meth:`sample` calls, by (size, seed): a plan asks
     #: for the same model's draws at several sizes, and the draws are the same each time
     _drawn: dict[Any, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
@@ -344,7 +347,8 @@ class GainModel:
         as :meth:`forecast` computed them (kept by a cache: the trees are the slow part)."""
         return GainForecast(n0=st.n0, today=st.today, mean=np.asarray(mean, dtype=float),
                             scale=np.asarray(scale, dtype=float), u=self.u,
-                            resid_q=self.resid_q, corr=self.corr)
+                            resid_q=self.resid_q, corr=self.corr,
+                            model_corr=self.model_corr)
 
 
 def _seed_key(random_state: Any) -> Any:
@@ -393,6 +397,9 @@ class GainForecast:
     u: np.ndarray
     resid_q: np.ndarray
     corr: np.ndarray = field(default_factory=lambda: np.ones((len(FACTORS), len(FACTORS))))
+    #: the correlation of this forecast's error at 2x with another model's on the same
+    #: data (:attr:`GainModel.model_corr`)
+    model_corr: float = 0.0
     #: gains at the factors of earlier :meth:`sample` calls, by (size, seed): a plan asks
     #: for the same model's draws at several sizes, and the draws are the same each time
     _drawn: dict[Any, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
@@ -568,7 +575,8 @@ def gain_model_from_dict(d: Mapping[str, Any], digest: str = "") -> GainModel:
                      scale_coef=np.asarray(d["residual"]["scale_coef"], float),
                      meta={**d.get("meta", {}), "digest": digest},
                      corr=np.asarray(d["residual"].get(
-                         "corr", np.ones((len(FACTORS), len(FACTORS)))), float))
+                         "corr", np.ones((len(FACTORS), len(FACTORS)))), float),
+                     model_corr=float(d["residual"].get("model_corr", 0.0)))
 
 
 #: The shipped model (package data).

@@ -442,7 +442,8 @@ def decide(
         comparisons = [p["summary"] for p in cmp.pairs
                        if opts.current_model in (p["a"], p["b"])]
     reasons = _reasons(opts, plan, rounds, comparisons)
-    staged = plan_staged(curves, opts, plan, n_outer=n_draws)
+    staged = plan_staged(curves, opts, plan, n_outer=n_draws,
+                         max_p_loss=d.max_p_loss if d.max_p_loss < 1.0 else None)
     if staged is not None and (staged.recommended or not plan.chosen.is_baseline):
         reasons.insert(2, staged.sentence())
     if backtest is not None:

@@ -12,8 +12,15 @@ is worth it when its expected value of information (EVOI) beats deciding now:
 (a preposterior analysis, Raiffa & Schlaifer 1961). What ``2N`` will show, and what it
 tells about the rest of the curve, come from the learned gain forecast
 (:class:`~dataroi.curves.GainForecast`): its error at 2x and its correlation with the
-errors at 4x-16x on held-out data sets (``expected_given_first``). Each model's
-measurement at ``2N`` is drawn independently.
+errors at 4x-16x on held-out data sets (``expected_given_first``). The models'
+measurements at ``2N`` are drawn with the correlation their errors have on the same data
+(``GainForecast.model_corr``, learned on held-out corpus rows): drawn independently, one
+of several models looks much better than forecast far more often than on real data, and
+the plan's value and P(net > 0) came out too high (stated 0.60, realized 0.44 on the
+corpus).
+
+With ``decision.max_p_loss``, a staged plan whose probability of losing money is above it
+is not recommended (it spends the first round's labels like any option that spends).
 
 It needs the learned forecast for every model (a metric bounded in [0, 1]), money
 (``costs.value_per_point_usd``) and a price per label; else there is no staged plan.
@@ -71,6 +78,8 @@ class StagedPlan:
             standard errors.
         p_net_positive: probability that the staged plan ends with more money than
             staying (net > 0).
+        max_p_loss: the ``decision.max_p_loss`` it was held to (None: none); when
+            ``1 - p_net_positive`` is above it the plan is not recommended.
         then: the likely decisions after re-measuring: (option label, probability),
             most likely first.
     """
@@ -84,6 +93,12 @@ class StagedPlan:
     recommended: bool
     p_net_positive: float
     then: tuple[tuple[str, float], ...]
+    max_p_loss: float | None = None
+
+    @property
+    def too_risky(self) -> bool:
+        """Whether its probability of losing money is above ``decision.max_p_loss``."""
+        return self.max_p_loss is not None and 1.0 - self.p_net_positive > self.max_p_loss
 
     @property
     def label(self) -> str:
@@ -99,6 +114,9 @@ class StagedPlan:
         else:
             versus = f"{usd(-self.evoi_usd)} less than deciding now"
         verdict = "" if self.recommended else (
+            f" (it may lose money with P = {1 - self.p_net_positive:.2f}, above "
+            f"decision.max_p_loss {self.max_p_loss:g}: deciding now)" if self.too_risky
+            and self.evoi_usd > 0 else
             " (within the Monte-Carlo error: deciding now)" if self.evoi_usd > 0 else "")
         return (f"Staged plan ({self.label}): expected net {usd(self.value_staged_usd)}, "
                 f"{versus} ({usd(self.value_now_usd)}){verdict}; P(net > 0) = "
@@ -112,11 +130,11 @@ class StagedPlan:
             "evoi_usd": self.evoi_usd, "evoi_se_usd": self.evoi_se_usd,
             "recommended": self.recommended, "p_net_positive": self.p_net_positive,
             "then": [{"option": w, "probability": p} for w, p in self.then],
-            "label": self.label})
+            "max_p_loss": self.max_p_loss, "label": self.label})
 
 
 def plan_staged(curves: StudyCurves, options: OptionSet, plan: BudgetPlan, *,
-                n_outer: int = 2000) -> StagedPlan | None:
+                n_outer: int = 2000, max_p_loss: float | None = None) -> StagedPlan | None:
     """The staged plan for a decision (None when it cannot be valued: a rule other than
     ``expected_net``, no learned forecast for a model, no money, no price per label, or
     no allowed option that adds today's ``N`` labels).
@@ -126,9 +144,12 @@ def plan_staged(curves: StudyCurves, options: OptionSet, plan: BudgetPlan, *,
         options: the evaluated options (:func:`~dataroi.decide.evaluate_options`).
         plan: the plan deciding now (:func:`~dataroi.decide.plan_budget`): its chosen
             option's expected net value is the value of deciding now, and only its
-            allowed options (budget, pool, deadline, guardrails) are open after the
+            allowed options (budget, pool, deadline, guardrails; and those held back
+            only by ``max_p_loss``, judged again after re-measuring) are open after the
             first round.
         n_outer: draws of what ``2N`` will show.
+        max_p_loss: the largest probability of losing money the plan may have to be
+            recommended (``decision.max_p_loss``; None: no limit).
     """
     cm = CostModel(options.costs)
     n0 = curves.current_n
@@ -136,7 +157,13 @@ def plan_staged(curves: StudyCurves, options: OptionSet, plan: BudgetPlan, *,
         return None
     if plan.rule != "expected_net" or plan.chosen.net_mean_usd is None:
         return None
-    later = [o for o in plan.ranked if o.delta_n >= n0 and "@" not in o.option_id]
+    # open after the first round: the allowed options, and those held back only by
+    # max_p_loss (their risk is judged again on what 2N shows; the plan's own risk is
+    # held to it as a whole)
+    risky = [o for o, why in plan.excluded
+             if all("decision.max_p_loss" in w for w in why)]
+    later = [o for o in (*plan.ranked, *risky)
+             if o.delta_n >= n0 and "@" not in o.option_id]
     if not any(o.delta_n == n0 for o in later):
         return None
     models = sorted({o.model for o in later})
@@ -146,7 +173,12 @@ def plan_staged(curves: StudyCurves, options: OptionSet, plan: BudgetPlan, *,
     budget = plan.budget_usd
     value_per_unit = cm.value_usd(1.0)
     rng = np.random.default_rng(seed_sequence(curves.random_state, "staged"))
-    x1 = {m: rng.standard_normal(n_outer) for m in models}
+    # one factor shared by every model (their errors at 2x are correlated), one each
+    rho = float(np.clip(np.mean([curves.forecasts[m].model_corr for m in models]),
+                        0.0, 0.99))
+    shared = rng.standard_normal(n_outer)
+    x1 = {m: math.sqrt(rho) * shared + math.sqrt(1.0 - rho) * rng.standard_normal(n_outer)
+          for m in models}
     cond_net = []   # per later option: expected net given each draw of 2N
     real_net = []   # one draw of its net given each draw of 2N (for P(net > 0))
     kept = []
@@ -178,10 +210,12 @@ def plan_staged(curves: StudyCurves, options: OptionSet, plan: BudgetPlan, *,
     counts = Counter(best.tolist())
     then = tuple((_next_step(kept[i], n0), c / n_outer) for i, c in counts.most_common())
     p_net = float((np.asarray(real_net)[best, cols] > 0).mean())
+    risky = max_p_loss is not None and 1.0 - p_net > max_p_loss
     return StagedPlan(first_labels=int(n0), first_cost_usd=float(first_cost),
                       value_now_usd=value_now, value_staged_usd=value_staged,
                       evoi_usd=float(evoi), evoi_se_usd=se,
-                      recommended=bool(evoi > 2.0 * se), p_net_positive=p_net, then=then)
+                      recommended=bool(evoi > 2.0 * se and not risky),
+                      p_net_positive=p_net, then=then, max_p_loss=max_p_loss)
 
 
 def _next_step(o: Any, n0: int) -> str:
