@@ -191,3 +191,16 @@ def test_without_a_gate_file_the_default_gate_decides_the_exit_code(
                            "(fewer than 5 disagreeing rows)")
     assert main([*argv, "--no-gate"]) == 0
     assert "gate:" not in capsys.readouterr().out
+
+
+def test_the_html_report_shows_each_segments_harm_verdict_and_the_margin(
+        flights: pd.DataFrame, tmp_path: Path) -> None:
+    from dataroi.impact._report import _get_forest_info, render_html
+
+    res = _run(_harmful(flights), segments=["carrier"])
+    html = render_html(res)
+    assert "MDE/row" in html and "harm (margin −" in html
+    assert '<span class="fail">harm found</span>' in html  # carrier EV
+    assert '<span class="ok">no harm</span>' in html or "not enough data" in html
+    info = _get_forest_info(res)
+    assert info["margin"] == pytest.approx(res.margin)  # the forest plot's -margin line

@@ -61,6 +61,7 @@ def _get_forest_info(result: ImpactResult) -> dict[str, Any]:
             for s in result.segments if s.value_diff is not None]
     iv = result.value_diff
     info = _get_forest_info_from_rows(rows, overall=(iv.estimate, iv.ci_low, iv.ci_high))
+    info["margin"] = float(result.margin) if result.margin else None
     info["xlabel"] = (f"value difference, {result.settings['currency']} per row "
                       f"(candidate - baseline), {result.settings['confidence']:.0%} CI "
                       f"(margin -{result.margin:,.4g})")

@@ -10,6 +10,9 @@ Example:
     >>> disp = ForestDisplay(info).plot(ax=Figure().add_subplot())
     >>> [t.get_text() for t in disp.ax_.get_yticklabels()]
     ['region=north', 'overall']
+    >>> disp = ForestDisplay({**info, "margin": 0.3}).plot(ax=Figure().add_subplot())
+    >>> [t.get_text() for t in disp.ax_.texts]
+    ['-margin (-0.3)']
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ def _axes(ax: Any, width: float, height: float) -> Any:
 
 @dataclass
 class ForestDisplay:
-    """Segment differences with their intervals, the overall difference last."""
+    """Segment differences with their intervals, the overall difference last, and the
+    no-harm gate's ``-margin`` (``info["margin"]``) as a dotted line."""
 
     info: dict[str, Any]
     ax_: Any = field(default=None, repr=False)
@@ -49,6 +53,12 @@ class ForestDisplay:
             ax.plot([lo, hi], [y, y], color=color, lw=2)
             ax.plot([est], [y], marker="D" if overall else "o", color=color)
         ax.axvline(0, color="#999999", lw=1, ls="--")
+        margin = self.info.get("margin")
+        if margin:  # the no-harm gate's line: a segment's lower bound must lie right of it
+            ax.axvline(-margin, color=_WORSE, lw=1, ls=":")
+            ax.annotate(f"-margin ({-margin:,.4g})", xy=(-margin, 1.0),
+                        xycoords=("data", "axes fraction"), xytext=(2, -10),
+                        textcoords="offset points", fontsize=7, color=_WORSE)
         ax.set_yticks(ys)
         ax.set_yticklabels(self.info["labels"], fontsize=8)
         ax.set_xlabel(self.info.get("xlabel", ""), fontsize=8)
