@@ -84,6 +84,19 @@ def _parser() -> argparse.ArgumentParser:
     add_check_data(s)
     add_json(s)
 
+    s = sub.add_parser(
+        "check", help="check the data against the spec's contract: (exit 1 on a "
+        "violation) and say what moved since the last run's data",
+        description="Load the study's data, check it against the spec's contract: section "
+        "(column types and ranges, missing shares, uniqueness, class balance, row counts, "
+        "freshness; every violation listed at once) and, when the data changed since the "
+        "last run, list what moved column by column. Writes nothing; runs no model. "
+        "Exit 0: the data meet the contract; 1: a violation; 2: the spec or data cannot "
+        "be read.")
+    s.add_argument("spec")
+    add_ledger(s)
+    add_json(s)
+
     s = sub.add_parser("trials", help="every finished trial as a tidy table")
     s.add_argument("spec")
     add_ledger(s)
@@ -322,6 +335,50 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    import dataroi
+    from dataroi.exceptions import ContractError
+
+    study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
+    try:
+        result = study.check_contract()
+    except ContractError as exc:
+        if args.json:
+            from dataroi.cli._output import print_json
+
+            print_json({"passed": False, "problems": list(exc.problems)})
+        else:
+            print(f"data contract violated ({len(exc.problems)} problem"
+                  f"{'s' if len(exc.problems) != 1 else ''}):")
+            for p in exc.problems:
+                print(f"  - {p}")
+        return 1
+    if args.json:
+        from dataroi.cli._output import print_json
+
+        print_json({"passed": True, **result})
+        return 0
+    checks = result["checks"]
+    if checks:
+        print(f"the data meet the contract ({len(checks)} rule{'s' if len(checks) != 1 else ''}"
+              f", {result['n_rows']:,} rows):")
+        for line in checks:
+            print(f"  - {line}")
+    else:
+        print(f"no contract: section in the spec; the data load and pass dataroi's checks "
+              f"({result['n_rows']:,} rows)")
+    if result["compared_with"] is None:
+        print("no earlier run's data to compare with")
+    elif result["compared_with"] == result["fingerprint"]:
+        print(f"the data are the version the last run used ({result['fingerprint'][:12]})")
+    else:
+        print(f"the data changed since the last run ({result['compared_with'][:12]} → "
+              f"{result['fingerprint'][:12]}); what moved:")
+        for line in result["moved"]:
+            print(f"  - {line}")
+    return 0
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -458,6 +515,7 @@ _COMMANDS = {
     "init": _cmd_init,
     "run": _cmd_run,
     "status": _cmd_status,
+    "check": _cmd_check,
     "trials": _cmd_trials,
     "reproduce": _cmd_reproduce,
     "demo": _cmd_demo,

@@ -32,6 +32,10 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
                    help="output format (default: from the output's suffix, else html)")
     s.add_argument("--json", action="store_true",
                    help="print the report's JSON document on standard output")
+    s.add_argument("--redact", action="store_true",
+                   help="replace the table's column names and category values (class "
+                   "labels too) by stable pseudonyms (column_3, column_3_v2), in the text, "
+                   "tables and figures")
     add_draws(s)
     return {"report": _cmd_report}
 
@@ -52,8 +56,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if output is not None:
         resolve_format(output, fmt)  # refuse a file name of another format before any work
         check_output_path(output)  # the default report.html may be a folder too
+    if args.redact and not args.spec:
+        raise UsageError("--redact needs the study's spec (its data names what to hide); "
+                         "a table of trials names no column")
     with open_analysis(args) as analysis:
         report = analysis.report(spec_path=args.spec, output=output, fmt=fmt)
+    if args.redact:
+        import dataroi
+        from dataroi.report import Report
+
+        study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
+        redactor = study.redactor()
+        report = Report(redactor.document(report.document),
+                        build_seconds=report.build_seconds)
     if output is None:
         text = report.render(fmt)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

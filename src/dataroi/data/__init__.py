@@ -19,6 +19,7 @@ from dataroi.data._columns import (
     profile_frame,
 )
 from dataroi.data._draft import TARGET_NAMES, SpecDraft, draft_spec
+from dataroi.data._drift import load_summary, save_summary, summarise, what_moved
 from dataroi.data._fingerprint import fingerprint_frame
 from dataroi.data._load import BUILTIN_DATASETS, read_table
 from dataroi.data._prepare import PreparedData, infer_task, prepare_data
@@ -42,6 +43,7 @@ __all__ = [
     "draft_spec",
     "fingerprint_frame",
     "infer_task",
+    "load_summary",
     "materialize",
     "nested_permutation",
     "plan_preprocessing",
@@ -51,5 +53,8 @@ __all__ = [
     "profile_frame",
     "raise_for_errors",
     "read_table",
+    "save_summary",
+    "summarise",
     "verify_cache",
+    "what_moved",
 ]

@@ -179,6 +179,7 @@ def prepare_data(spec: StudySpec) -> PreparedData:
     """Load, check, encode and split the data of ``spec``.
 
     Raises:
+        ContractError: the table breaks the spec's ``contract:`` (every violation).
         DataError: missing columns, empty data, a missing target, a single class, or a
             split that cannot be made — each with what to do about it.
     """
@@ -199,6 +200,8 @@ def prepare_data(spec: StudySpec) -> PreparedData:
         fingerprint = canonical_hash([fingerprint, fingerprint_frame(test_frame)])
         frame = pd.concat([frame, test_frame], ignore_index=True)
         source = f"{data.source} + test {spec.split.test_file}"
+    if spec.contract is not None:  # before anything else is read from the table
+        spec.contract.validate(frame)
     n_rows_loaded = len(frame)
 
     problems = []

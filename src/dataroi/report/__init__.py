@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataroi.report._document import SCHEMA_VERSION, SECTIONS, Report
 from dataroi.report._figures import svg_data_uri
 from dataroi.report._html import render_template
+from dataroi.report._redact import Redactor
 from dataroi.report._write import (
     FORMATS,
     check_output_path,
@@ -32,6 +33,6 @@ from dataroi.report._write import (
     write_report,
 )
 
-__all__ = ["FORMATS", "SCHEMA_VERSION", "SECTIONS", "Report", "check_output_path",
+__all__ = ["FORMATS", "SCHEMA_VERSION", "SECTIONS", "Redactor", "Report", "check_output_path",
            "format_for_path", "render_template", "resolve_format", "svg_data_uri",
            "write_report"]

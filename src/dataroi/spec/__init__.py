@@ -1,5 +1,11 @@
 """The study spec: dataclasses, YAML loading and validation with field paths."""
 
+from dataroi.spec._contract import (
+    Contract,
+    ContractReport,
+    contract_problems,
+    parse_contract,
+)
 from dataroi.spec._load import load_spec, parse_costs, parse_decision, spec_from_dict
 from dataroi.spec._model import (
     PREPROCESS_REVISION,
@@ -25,6 +31,8 @@ __all__ = [
     "PREPROCESS_REVISION",
     "STRATEGIES",
     "TEMPLATE",
+    "Contract",
+    "ContractReport",
     "CostSpec",
     "DataSpec",
     "DecisionSpec",
@@ -37,10 +45,12 @@ __all__ = [
     "StudySpec",
     "VariantSpec",
     "canonical_hash",
+    "contract_problems",
     "decision_sections",
     "is_annotation_source",
     "load_spec",
     "metric_choices",
+    "parse_contract",
     "parse_costs",
     "parse_decision",
     "spec_from_dict",

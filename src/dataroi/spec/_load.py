@@ -42,7 +42,7 @@ from dataroi.spec._stress import parse_slices, parse_stress
 __all__ = ["load_spec", "parse_costs", "parse_decision", "spec_from_dict"]
 
 _TOP = {"name", "data", "split", "models", "metrics", "schedule", "ledger", "description",
-        "costs", "decision", "stress", "slices", "preprocess"}
+        "costs", "decision", "stress", "slices", "preprocess", "contract"}
 _COSTS = {"price_per_label_usd", "labels_per_item", "adjudication_rate",
           "fixed_cost_per_round_usd", "labels_per_day", "deadline_days", "unlabeled_items",
           "compute_price_per_hour_usd", "retrains", "engineering_cost_usd",
@@ -149,6 +149,14 @@ def spec_from_dict(
     schedule = _parse_schedule(raw.get("schedule"), problems)
 
     costs = _parse_costs(raw.get("costs"), problems)
+    contract = None
+    if raw.get("contract") is not None:
+        from dataroi.spec._contract import contract_problems
+
+        contract, found = contract_problems(raw["contract"],
+                                            source="the spec's contract: section")
+        problems.extend(f"contract.{p}" if not p.startswith("must") else f"contract: {p}"
+                        for p in found)
     stress = parse_stress(raw.get("stress"), [m.name for m in models], problems,
                           base_dir=base_dir)
     slices = parse_slices(raw.get("slices"), problems)
@@ -212,6 +220,7 @@ def spec_from_dict(
         stress=stress,
         slices=slices,
         preprocess=preprocess,
+        contract=contract,
     )
     return spec
 

@@ -210,6 +210,92 @@ class Study:
             self._data_only = prep
         return self._data_only
 
+    @property
+    def _summaries(self) -> Path:
+        return self.workdir / "cache" / "column-summaries"
+
+    def _summary_of(self, prep: PreparedData) -> dict[str, Any]:
+        from dataroi.data import summarise
+
+        frame = prep.X.copy()
+        target = self.spec.data.target
+        frame[target] = ([prep.classes[int(c)] for c in prep.y] if prep.classes
+                         else prep.y)
+        return summarise(frame)
+
+    def _save_data_summary(self, prep: PreparedData) -> None:
+        """Keep the aggregates of the data this run uses (for ``dataroi check``'s "what
+        moved" when the data changes); never a row."""
+        from dataroi.data import save_summary
+
+        if not (self._summaries / f"{prep.fingerprint}.json").exists():
+            save_summary(self._summaries, prep.fingerprint, self._summary_of(prep))
+
+    def redactor(self) -> Any:
+        """The pseudonyms ``dataroi report --redact`` uses: every column of the table (in
+        its order) and every value of a text or categorical column with at most
+        :data:`~dataroi.report._redact.MAX_LEVELS` values (the target's classes too).
+        Reads the data; writes nothing.
+
+        Example:
+            >>> import dataroi
+            >>> s = dataroi.load_study({"name": "x", "data": "sklearn:iris", "models":
+            ...     {"lr": "sklearn.linear_model.LogisticRegression"},
+            ...     "schedule": {"sizes": [30], "repeats": 1}}, build_models=False)
+            >>> s.redactor().text("column 'sepal length (cm)': 3 % missing")
+            "column 'column_1': 3 % missing"
+        """
+        import pandas as pd
+
+        from dataroi.data import read_table
+        from dataroi.report import Redactor
+        from dataroi.report._redact import MAX_LEVELS
+
+        frame = read_table(self.spec.data.source, self.spec.base_dir)
+        if self.spec.split.test_file:
+            frame = pd.concat([frame, read_table(self.spec.split.test_file,
+                                                 self.spec.base_dir)], ignore_index=True)
+        values = {}
+        for col in frame.columns:
+            s = frame[col]
+            numeric = pd.api.types.is_numeric_dtype(s.dtype) and not \
+                pd.api.types.is_bool_dtype(s.dtype)
+            if not numeric or col == self.spec.data.target:
+                levels = s.dropna().unique()
+                if len(levels) <= MAX_LEVELS:
+                    values[str(col)] = [str(v) for v in levels]
+        return Redactor.for_table([str(c) for c in frame.columns], values)
+
+    def check_contract(self) -> dict[str, Any]:
+        """Check the data against the spec's ``contract:`` (and everything loading it
+        checks) and say what moved since the data the last run used. Writes nothing.
+
+        Returns:
+            ``{"checks": [...], "n_rows": n, "fingerprint": fp, "compared_with": fp or
+            None, "moved": [lines]}`` (``checks``: the contract's rules in words; empty
+            without a contract).
+
+        Raises:
+            ContractError: the data break the contract (every violation).
+            DataError: the data cannot be loaded or prepared.
+        """
+        from dataroi.data import load_summary, what_moved
+
+        prep = self._data()
+        out: dict[str, Any] = {
+            "checks": self.spec.contract.describe() if self.spec.contract else [],
+            "n_rows": prep.n_rows_loaded, "fingerprint": prep.fingerprint,
+            "compared_with": None, "moved": []}
+        saved = sorted(self._summaries.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        if not saved or saved[-1].stem == prep.fingerprint:
+            out["compared_with"] = saved[-1].stem if saved else None
+            return out
+        last = load_summary(self._summaries, saved[-1].stem)
+        if last is not None:
+            out["compared_with"] = saved[-1].stem
+            out["moved"] = what_moved(last, self._summary_of(prep))
+        return out
+
     def check_data(self) -> list[DataCheck]:
         """Check the prepared data before any trial (``run`` does it first): empty,
         non-finite and constant feature columns (and whether the models take them), a
@@ -469,6 +555,7 @@ class Study:
                 contextlib.ExitStack() as cleanup:
             study_id, context_id, ctx_notes = self._context(ledger, prep)
             notes += ctx_notes
+            self._save_data_summary(prep)
             # models run again on purpose are planned under their latest identity
             reruns = self._reruns(ledger, context_id)
             if reruns:
