@@ -111,6 +111,26 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     r.add_argument("--json-output", dest="json_path", help="write the JSON result here")
     r.add_argument("--json", action="store_true",
                    help="print the JSON result on standard output (instead of the summary)")
+    o = isub.add_parser(
+        "observe", help="the observed outcome of an A/B split: sample ratio, realized "
+        "effect (CUPED on a pre-period), the pre-ship prediction checked",
+        description="After the change shipped to part of the traffic: check that the arms' "
+        "sizes match the planned split (chi-square; exit 1 on a mismatch at p < 0.001), "
+        "estimate the realized value difference per row (Welch t; with --pre, CUPED on "
+        "the pre-period) and, with --predicted, say whether the pre-ship interval covers "
+        "it.")
+    o.add_argument("--data", required=True, help="outcome table (CSV/Parquet): one row per "
+                   "unit")
+    o.add_argument("--arm", required=True, help="column naming each row's arm")
+    o.add_argument("--treatment", required=True, help="the arm value of the new model's rows")
+    o.add_argument("--value", required=True, help="column of the realized value per row")
+    o.add_argument("--pre", help="column of the same unit's value in a pre-period (CUPED)")
+    o.add_argument("--expected-share", type=float, default=0.5,
+                   help="planned share of treatment rows (default 0.5)")
+    o.add_argument("--confidence", type=float, default=0.95)
+    o.add_argument("--predicted", metavar="FILE.json",
+                   help="the pre-ship assessment (dataroi impact run --json-output FILE)")
+    o.add_argument("--json", action="store_true", help="print the result as JSON")
     h = isub.add_parser("history", help="past assessments, trend and flags")
     h.add_argument("--ledger", help="ledger URL or SQLite path")
     h.add_argument("--name", default=None, help="only this series")
@@ -124,8 +144,49 @@ def _cmd_impact(args: argparse.Namespace) -> int:
         return _cmd_run(args)
     if args.impact_command == "history":
         return _cmd_history(args)
-    raise UsageError("use `dataroi impact run ...` or `dataroi impact history` (see "
-                     "`dataroi impact --help`)")
+    if args.impact_command == "observe":
+        return _cmd_observe(args)
+    raise UsageError("use `dataroi impact run ...`, `dataroi impact observe ...` or "
+                     "`dataroi impact history` (see `dataroi impact --help`)")
+
+
+def _predicted(path: str) -> dict[str, float]:
+    """The value difference per row of a pre-ship assessment's JSON."""
+    import json
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        raise UsageError(f"--predicted {path}: no such file")
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise UsageError(f"--predicted {path}: not JSON") from None
+    vd = ((doc.get("result") or doc).get("value_diff") if isinstance(doc, dict) else None)
+    if not isinstance(vd, dict) or not all(
+            isinstance(vd.get(k), int | float) for k in ("estimate", "ci_low", "ci_high")):
+        raise UsageError(f"--predicted {path}: no value_diff with estimate, ci_low and "
+                         "ci_high (write it with dataroi impact run --json-output FILE)")
+    return {k: float(vd[k]) for k in ("estimate", "ci_low", "ci_high")}
+
+
+def _cmd_observe(args: argparse.Namespace) -> int:
+    from dataroi.data import read_table
+    from dataroi.impact import observe
+
+    predicted = _predicted(args.predicted) if args.predicted else None  # before the data
+    frame = read_table(args.data)
+    obs = observe(frame, arm=args.arm, treatment=args.treatment, value=args.value,
+                  pre=args.pre, expected_share=args.expected_share,
+                  confidence=args.confidence, predicted=predicted)
+    if args.json:
+        from dataroi.cli._output import print_json
+
+        print_json(obs.to_dict())
+    else:
+        for line in obs.lines():
+            print(line)
+    return 0 if obs.srm_ok else 1
 
 
 def _fmt(v: float | None, digits: int = 4) -> str:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         trend,
     )
     from dataroi.impact._inputs import PredictionSource, parse_source, resolve_predictions
+    from dataroi.impact._observe import Effect, Observation, observe
     from dataroi.impact._report import render_html, render_markdown, to_json, write_report
     from dataroi.impact._value import ValueModel, load_value_model
 
@@ -52,6 +53,7 @@ __all__ = [
     "BreakEven",
     "Contract",
     "ContractReport",
+    "Effect",
     "Expression",
     "Gate",
     "GateResult",
@@ -60,6 +62,7 @@ __all__ = [
     "ImpactSpecError",
     "Interval",
     "ModelSummary",
+    "Observation",
     "PeriodResult",
     "PredictionSource",
     "ScenarioResult",
@@ -74,6 +77,7 @@ __all__ = [
     "load_contract",
     "load_gate",
     "load_value_model",
+    "observe",
     "outlier_check",
     "paired_bootstrap",
     "parse_source",
@@ -93,6 +97,7 @@ _LAZY = {
     "Interval": "_bootstrap", "bca_interval": "_bootstrap",
     "benjamini_hochberg": "_bootstrap", "paired_bootstrap": "_bootstrap",
     "Contract": "_contract", "ContractReport": "_contract", "load_contract": "_contract",
+    "Effect": "_observe", "Observation": "_observe", "observe": "_observe",
     "ImpactSpecError": "dataroi.exceptions",
     "Expression": "dataroi._expr", "compile_expression": "dataroi._expr",
     "Gate": "_gate", "GateResult": "_gate", "default_gate": "_gate", "load_gate": "_gate",

@@ -1,0 +1,244 @@
+"""The observed outcome of a shipped model change: an A/B split, checked and estimated.
+
+After the change ships to part of the traffic, ``observe`` takes the outcome table (one
+row per unit: its arm and its realized value, and optionally the same unit's value in a
+pre-period) and says:
+
+* **Sample ratio**: whether the arms' sizes match the planned split (a chi-square
+  goodness-of-fit test; a mismatch at p < 0.001 means the assignment or the logging is
+  broken and no effect estimate should be trusted: Kohavi, Tang & Xu, *Trustworthy
+  Online Controlled Experiments*, 2020, ch. 21);
+* **The realized effect**: the difference in mean value (treatment − control) with a
+  Welch t interval, and with CUPED (Deng, Xu, Kohavi & Walker, WSDM 2013): the value
+  adjusted by the pre-period covariate, ``y - theta (x - mean x)`` with ``theta =
+  cov(y, x) / var(x)`` pooled over both arms — the same expectation, a smaller variance
+  when the pre-period predicts the outcome (the ratio of the interval widths is printed);
+* **The prediction against the outcome**: whether the pre-ship assessment's interval for
+  the value difference per row (``dataroi impact run --json``) covers the realized
+  effect, and by how much it missed.
+
+Why our own: the estimators are a few lines of numpy/scipy each (scipy has no CUPED);
+what matters is that the sample-ratio check runs first and that the comparison with the
+prediction is stated.
+
+Example:
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> pre = rng.normal(10, 3, 4000)
+    >>> arm = np.where(rng.random(4000) < 0.5, "new", "old")
+    >>> y = pre + rng.normal(0, 1, 4000) + (arm == "new") * 0.2
+    >>> obs = observe(pd.DataFrame({"arm": arm, "v": y, "pre": pre}), arm="arm",
+    ...               treatment="new", value="v", pre="pre")
+    >>> obs.srm_ok, round(obs.cuped.estimate, 2), obs.width_ratio < 0.5
+    (True, 0.2, True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dataroi.exceptions import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Effect", "Observation", "observe"]
+
+#: a sample ratio mismatch below this p-value stops the analysis (Kohavi et al. 2020)
+SRM_ALPHA = 0.001
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A difference in means (treatment − control) with its Welch t interval."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    se: float
+    df: float
+
+    def to_dict(self) -> dict[str, float]:
+        """Plain data."""
+        return {"estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
+                "se": self.se, "df": self.df}
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What :func:`observe` found (see the module doc)."""
+
+    n_control: int
+    n_treatment: int
+    expected_share: float
+    srm_p: float
+    plain: Effect
+    cuped: Effect | None
+    theta: float | None
+    confidence: float
+    predicted: Mapping[str, float] | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def srm_ok(self) -> bool:
+        """No sample ratio mismatch (p >= :data:`SRM_ALPHA`)."""
+        return self.srm_p >= SRM_ALPHA
+
+    @property
+    def effect(self) -> Effect:
+        """The estimate to use: CUPED when a pre-period was given, else the plain one."""
+        return self.cuped if self.cuped is not None else self.plain
+
+    @property
+    def width_ratio(self) -> float | None:
+        """CUPED's interval width over the plain one's (below 1: narrower)."""
+        if self.cuped is None:
+            return None
+        return (self.cuped.ci_high - self.cuped.ci_low) / max(
+            self.plain.ci_high - self.plain.ci_low, 1e-300)
+
+    @property
+    def prediction_covers(self) -> bool | None:
+        """Whether the pre-ship interval covers the realized effect (None: no
+        prediction)."""
+        if self.predicted is None:
+            return None
+        return bool(self.predicted["ci_low"] <= self.effect.estimate
+                    <= self.predicted["ci_high"])
+
+    def lines(self) -> list[str]:
+        """The findings in words, the sample ratio first."""
+        share = self.n_treatment / max(self.n_control + self.n_treatment, 1)
+        out = [f"sample ratio: {self.n_treatment:,} treatment and {self.n_control:,} "
+               f"control rows ({share:.1%} treatment, planned {self.expected_share:.1%}): "
+               + ("no mismatch" if self.srm_ok else "MISMATCH")
+               + f" (chi-square p = {_p(self.srm_p)})"]
+        if not self.srm_ok:
+            out.append("the assignment or the logging is broken: the effect below is not "
+                       "to be trusted until the mismatch is explained")
+        pct = f"{self.confidence:.0%}"
+        p = self.plain
+        out.append(f"realized effect per row, difference in means: {p.estimate:+,.4g} "
+                   f"[{p.ci_low:+,.4g}, {p.ci_high:+,.4g}] ({pct} Welch t interval)")
+        if self.cuped is not None:
+            c = self.cuped
+            out.append(f"with CUPED on the pre-period (theta {self.theta:.3g}): "
+                       f"{c.estimate:+,.4g} [{c.ci_low:+,.4g}, {c.ci_high:+,.4g}], an "
+                       f"interval {self.width_ratio:.2f}x as wide")
+        if self.predicted is not None:
+            pr, e = self.predicted, self.effect.estimate
+            verdict = "covers" if self.prediction_covers else "does NOT cover"
+            out.append(f"the pre-ship prediction {pr['estimate']:+,.4g} [{pr['ci_low']:+,.4g}, "
+                       f"{pr['ci_high']:+,.4g}] {verdict} the realized {e:+,.4g} (error "
+                       f"{e - pr['estimate']:+,.4g} per row)")
+        return out + list(self.notes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (``dataroi impact observe --json``)."""
+        return {"n_control": self.n_control, "n_treatment": self.n_treatment,
+                "expected_share": self.expected_share, "srm_p": self.srm_p,
+                "srm_ok": self.srm_ok, "confidence": self.confidence,
+                "plain": self.plain.to_dict(),
+                "cuped": self.cuped.to_dict() if self.cuped else None, "theta": self.theta,
+                "width_ratio": self.width_ratio, "predicted": dict(self.predicted)
+                if self.predicted else None, "prediction_covers": self.prediction_covers,
+                "lines": self.lines()}
+
+
+def _p(p: float) -> str:
+    return "< 1e-12" if p < 1e-12 else f"{p:.3g}"
+
+
+def _welch(a: np.ndarray, b: np.ndarray, confidence: float) -> Effect:
+    """Mean of ``b`` − mean of ``a`` with a Welch t interval."""
+    from scipy.special import stdtrit
+
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / max(va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1), 1e-300)
+    t = float(stdtrit(df, 0.5 + confidence / 2))
+    d = float(b.mean() - a.mean())
+    return Effect(d, d - t * se, d + t * se, se, float(df))
+
+
+def observe(frame: pd.DataFrame, *, arm: str, treatment: Any, value: str,
+            pre: str | None = None, expected_share: float = 0.5,
+            confidence: float = 0.95,
+            predicted: Mapping[str, float] | None = None) -> Observation:
+    """Check the sample ratio and estimate the realized effect of an A/B split.
+
+    Args:
+        frame: one row per unit.
+        arm: the column naming each row's arm; ``treatment``: its value for the treated
+            (new model) rows; every other value is control.
+        value: the realized value per row (a number).
+        pre: the same unit's value in a pre-period (CUPED's covariate), or None.
+        expected_share: the planned share of treatment rows.
+        confidence: of the intervals.
+        predicted: the pre-ship estimate of the value difference per row
+            (``estimate``, ``ci_low``, ``ci_high``), or None.
+
+    Raises:
+        UsageError: a missing column, a non-numeric value, an arm with fewer than two
+            rows, a share or confidence outside (0, 1).
+    """
+    import pandas as pd
+    from scipy.stats import chisquare
+
+    for name, col in (("--arm", arm), ("--value", value), ("--pre", pre)):
+        if col is not None and col not in frame.columns:
+            raise UsageError(f"{name} {col}: no such column (columns: "
+                             f"{', '.join(map(str, frame.columns[:12]))})")
+    if not 0 < expected_share < 1:
+        raise UsageError(f"the planned treatment share must be in (0, 1), got {expected_share}")
+    if not 0 < confidence < 1:
+        raise UsageError(f"confidence must be in (0, 1), got {confidence}")
+    notes: list[str] = []
+    is_t = frame[arm].astype(str) == str(treatment)
+    if not is_t.any():
+        raise UsageError(f"--treatment {treatment}: no row of column {arm} has it (values: "
+                         f"{', '.join(map(str, frame[arm].dropna().unique()[:8]))})")
+    y = pd.to_numeric(frame[value], errors="coerce")
+    if y.notna().sum() == 0:
+        raise UsageError(f"--value {value}: not a number in any row")
+    keep = y.notna() & np.isfinite(y)
+    x = None
+    if pre is not None:
+        x = pd.to_numeric(frame[pre], errors="coerce")
+        keep &= x.notna() & np.isfinite(x)
+    dropped = int((~keep).sum())
+    if dropped:
+        notes.append(f"{dropped:,} rows without a finite value"
+                     f"{' or pre-period value' if pre else ''} left out")
+    n_t, n_c = int((is_t & keep).sum()), int((~is_t & keep).sum())
+    if min(n_t, n_c) < 2:
+        raise UsageError(f"each arm needs at least 2 rows with a value; treatment has {n_t}, "
+                         f"control {n_c}")
+    # the sample ratio is checked on every row assigned, kept or not
+    counts = np.array([(~is_t).sum(), is_t.sum()], dtype=float)
+    srm_p = float(chisquare(counts, counts.sum() * np.array([1 - expected_share,
+                                                             expected_share])).pvalue)
+    yy = y[keep].to_numpy(float)
+    tt = is_t[keep].to_numpy()
+    plain = _welch(yy[~tt], yy[tt], confidence)
+    cuped, theta = None, None
+    if x is not None:
+        xx = x[keep].to_numpy(float)
+        vx = xx.var(ddof=1)
+        if vx > 0:
+            theta = float(np.cov(yy, xx, ddof=1)[0, 1] / vx)
+            adj = yy - theta * (xx - xx.mean())
+            cuped = _welch(adj[~tt], adj[tt], confidence)
+        else:
+            notes.append(f"--pre {pre} is constant: no CUPED adjustment")
+    if predicted is not None:
+        predicted = {k: float(predicted[k]) for k in ("estimate", "ci_low", "ci_high")}
+    return Observation(n_control=n_c, n_treatment=n_t, expected_share=float(expected_share),
+                       srm_p=srm_p, plain=plain, cuped=cuped, theta=theta,
+                       confidence=float(confidence), predicted=predicted,
+                       notes=tuple(notes))
