@@ -391,6 +391,13 @@ def print_plan(rec: Any, con: Any, *, show_all: bool = False) -> None:
             status = ""
         t.add_row(*cells, status)
     con.print(t)
+    c = rec.chosen
+    if c.energy_kwh is not None:  # the table may be too narrow to show its column
+        watts = rec.options.costs.watts_per_core
+        con.print(f"energy of {c.label}: {num(c.energy_kwh, '.3g')} kWh of training over "
+                  f"today's" + (f", {num(c.co2_g, '.3g')} g CO2" if c.co2_g is not None
+                                else "")
+                  + f" (retrains × predicted CPU seconds × {watts:g} W per core)")
     for o, why in rec.plan.excluded[:5]:
         con.print(f"  excluded {o.label}: {'; '.join(why)}")
     if not show_all and len(rec.plan.ranked) + len(rec.plan.excluded) > 12:

@@ -86,10 +86,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if args.output is not None:
         check_bundle_output(args.output, force=args.force)
     if args.mlflow is not None:
-        from dataroi.share._mlflow import _require_mlflow
-
-        _require_mlflow()
-        check_tracking_uri(args.mlflow)
+        check_tracking_uri(args.mlflow)  # MLflow installed first
     if args.experiment is not None and not args.experiment.strip():
         raise UsageError("--experiment needs a name")
     out: dict[str, Any] = {}

@@ -76,6 +76,24 @@ class Redactor:
         names.update(alias)  # a value that is also a column name reads as the column
         return cls(names)
 
+    @classmethod
+    def for_frame(cls, frame: Any, *, target: str | None = None) -> Redactor:
+        """The pseudonyms of a data frame: every column, and every value of a text or
+        categorical column (and of ``target``) with at most :data:`MAX_LEVELS` values
+        (more: free text, whose values a report never names)."""
+        import pandas as pd
+
+        values = {}
+        for col in frame.columns:
+            s = frame[col]
+            numeric = pd.api.types.is_numeric_dtype(s.dtype) and not \
+                pd.api.types.is_bool_dtype(s.dtype)
+            if not numeric or col == target:
+                levels = s.dropna().unique()
+                if len(levels) <= MAX_LEVELS:
+                    values[str(col)] = [str(v) for v in levels]
+        return cls.for_table([str(c) for c in frame.columns], values)
+
     def __post_init__(self) -> None:
         keys = sorted((k for k in self.names if k and not _is_number(k)), key=len,
                       reverse=True)

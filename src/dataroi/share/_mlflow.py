@@ -106,8 +106,9 @@ def check_tracking_uri(uri: str) -> str:
     ``databricks``) and other databases are checked by MLflow when the export connects.
 
     Raises:
-        UsageError: an empty URI, an unknown scheme, a folder that does not exist, a file
-            that is not a SQLite database, a file store.
+        UsageError: MLflow's client not installed, an empty URI, an unknown scheme, a
+            folder that does not exist, a file that is not a SQLite database, a file
+            store.
 
     Example:
         >>> check_tracking_uri("http://127.0.0.1:5000")
@@ -118,6 +119,7 @@ def check_tracking_uri(uri: str) -> str:
         ...     print(str(exc)[:63])
         --mlflow mlruns/: MLflow's file store (a folder) is deprecated;
     """
+    _require_mlflow()
     text = (uri or "").strip()
     if not text:
         raise UsageError("--mlflow needs a tracking URI, e.g. --mlflow sqlite:///mlflow.db "
@@ -309,8 +311,7 @@ def log_to_mlflow(spec: str | os.PathLike[str], tracking_uri: str, *,
     import dataroi
 
     t0 = time.perf_counter()
-    _require_mlflow()
-    uri = check_tracking_uri(tracking_uri)
+    uri = check_tracking_uri(tracking_uri)  # MLflow installed, the URI usable
     study = dataroi.load_study(spec, ledger=ledger, build_models=False)
     status = study.status()
     if not status.counts.get("complete", 0):

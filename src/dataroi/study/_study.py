@@ -233,8 +233,8 @@ class Study:
 
     def redactor(self) -> Any:
         """The pseudonyms ``dataroi report --redact`` uses: every column of the table (in
-        its order) and every value of a text or categorical column with at most
-        :data:`~dataroi.report._redact.MAX_LEVELS` values (the target's classes too).
+        its order) and every value of a text or categorical column with at most 2,000
+        values (the target's classes too; see :meth:`dataroi.report.Redactor.for_frame`).
         Reads the data; writes nothing.
 
         Example:
@@ -249,22 +249,12 @@ class Study:
 
         from dataroi.data import read_table
         from dataroi.report import Redactor
-        from dataroi.report._redact import MAX_LEVELS
 
         frame = read_table(self.spec.data.source, self.spec.base_dir)
         if self.spec.split.test_file:
             frame = pd.concat([frame, read_table(self.spec.split.test_file,
                                                  self.spec.base_dir)], ignore_index=True)
-        values = {}
-        for col in frame.columns:
-            s = frame[col]
-            numeric = pd.api.types.is_numeric_dtype(s.dtype) and not \
-                pd.api.types.is_bool_dtype(s.dtype)
-            if not numeric or col == self.spec.data.target:
-                levels = s.dropna().unique()
-                if len(levels) <= MAX_LEVELS:
-                    values[str(col)] = [str(v) for v in levels]
-        return Redactor.for_table([str(c) for c in frame.columns], values)
+        return Redactor.for_frame(frame, target=self.spec.data.target)
 
     def check_contract(self) -> dict[str, Any]:
         """Check the data against the spec's ``contract:`` (and everything loading it
