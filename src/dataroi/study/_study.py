@@ -228,7 +228,10 @@ class Study:
         moved" when the data changes); never a row."""
         from dataroi.data import save_summary
 
-        if not (self._summaries / f"{prep.fingerprint}.json").exists():
+        path = self._summaries / f"{prep.fingerprint}.json"
+        if path.exists():
+            os.utime(path)  # the newest summary is the last run's data
+        else:
             save_summary(self._summaries, prep.fingerprint, self._summary_of(prep))
 
     def redactor(self) -> Any:
