@@ -1,8 +1,6 @@
 """``python -m dataroi`` runs the command line."""
 
-import sys
-
-from dataroi.cli import main
+from dataroi.cli import exit_with, main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main())
