@@ -41,7 +41,8 @@ Anything learned from the corpus is evaluated by leave-data-set-out folds
 
 Run::
 
-    python benchmarks/bench_decisions.py --jobs 2                  # everything (~110 min)
+    python benchmarks/bench_decisions.py --jobs 2                  # everything (~50 min)
+    python benchmarks/bench_decisions.py --jobs 2 --no-baseline-rev   # ~36 min on 2 cores
     python benchmarks/bench_decisions.py --datasets digits,flights --no-baseline-rev
 """
 
