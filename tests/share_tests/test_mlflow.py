@@ -61,6 +61,9 @@ def test_the_study_is_a_parent_run_with_a_child_per_cell(logged):
     cells = done.groupby(["model", "n_train"])
     assert len(children) == cells.ngroups
     metric = study.spec.metrics[0]
+    from dataroi.trial import summary_frame
+
+    table = summary_frame(trials, metric)  # accuracy: the test noise is binomial
     for run in children:
         model, n = run.data.tags["dataroi.model"], int(run.data.tags["dataroi.n_train"])
         assert run.data.params["model"] == model and run.data.params["n_train"] == str(n)
@@ -72,7 +75,10 @@ def test_the_study_is_a_parent_run_with_a_child_per_cell(logged):
         assert m[metric] == pytest.approx(values.mean(), abs=1e-12)
         if len(values) > 1:
             assert m[f"{metric}_sd"] == pytest.approx(values.std(ddof=1), abs=1e-12)
-            assert m[f"{metric}_ci90_low"] <= m[metric] <= m[f"{metric}_ci90_high"] <= 1.0
+            assert m[f"{metric}_ci95_low"] <= m[metric] <= m[f"{metric}_ci95_high"] <= 1.0
+            row = table[(table["model"] == model) & (table["n_train"] == n)].iloc[0]
+            assert (m[f"{metric}_ci95_low"], m[f"{metric}_ci95_high"]) == pytest.approx(
+                (row["ci_low"], row["ci_high"]))  # the interval dataroi run prints
         history = client.get_metric_history(run.info.run_id, f"{metric}_by_repeat")
         history = sorted(history, key=lambda h: h.step)
         assert [h.step for h in history] == list(range(len(values)))

@@ -9,8 +9,10 @@ Teams already look at their experiments in MLflow. One export logs:
   curve), and the recommendation's headline and P(net > 0) when the spec prices labels;
   the report (HTML and JSON) as artifacts;
 * one **child run per (model, size) cell**: the model, its estimator and the size as
-  parameters; per metric the mean over the repeats, its standard deviation, a 90 %
-  t interval and every repeat's value (a history, the repeat as the step); fit, predict
+  parameters; per metric the mean over the repeats, its standard deviation, the 95 %
+  interval dataroi's own tables show (:func:`dataroi.trial.summary_frame`: the repeats and
+  the test set's sampling noise) and every repeat's value (a history, the repeat as the
+  step); fit, predict
   and CPU seconds, model size, failed trials.
 
 MLflow compares point values; the interval columns are what its evaluation gates lack.
@@ -195,34 +197,27 @@ def _export_key(trials: pd.DataFrame, context_hash: str) -> str:
     return hashlib.sha256((context_hash + "\n" + rows).encode()).hexdigest()[:32]
 
 
-def _t90(values: np.ndarray, metric: str) -> tuple[float, float]:
-    """A 90 % t interval of the mean (NaN for fewer than two values), inside the
-    values the metric can take (accuracy never above 1).
+def _intervals(trials: pd.DataFrame, primary: str, boot: Any
+               ) -> dict[tuple[str, str, int], tuple[float, float]]:
+    """(metric, model, size) → the 95 % interval dataroi's own tables show
+    (:func:`dataroi.trial.summary_frame`: the repeats and the test set's sampling noise,
+    within the metric's range); the test-set bootstrap ``boot`` is the primary metric's."""
+    from dataroi.trial import summary_frame
 
-    Example:
-        >>> [round(v, 4) for v in _t90(np.array([0.9, 1.0]), "accuracy")]
-        [0.6343, 1.0]
-    """
-    from scipy.special import stdtrit
-
-    n = len(values)
-    if n < 2:
-        return math.nan, math.nan
-    half = float(stdtrit(n - 1, 0.95)) * float(values.std(ddof=1)) / math.sqrt(n)
-    mean = float(values.mean())
-    low, high = -math.inf, math.inf
-    with contextlib.suppress(Exception):  # a metric outside the registry: unbounded
-        from dataroi.metrics import get_metric
-
-        low, high = get_metric(metric).value_range
-    return max(mean - half, low), min(mean + half, high)
+    out = {}
+    for metric in trials["metric"].dropna().unique():
+        frame = summary_frame(trials, str(metric), boot if metric == primary else None)
+        for r in frame.itertuples():
+            out[(str(metric), str(r.model), int(r.n_train))] = (r.ci_low, r.ci_high)
+    return out
 
 
 def _finite(v: Any) -> bool:
     return v is not None and isinstance(v, int | float | np.number) and math.isfinite(v)
 
 
-def _cell_metrics(cell: pd.DataFrame, now: int) -> list[Any]:
+def _cell_metrics(cell: pd.DataFrame, now: int,
+                  intervals: dict[tuple[str, str, int], tuple[float, float]]) -> list[Any]:
     """The metrics of one (model, size) cell (complete trials)."""
     from mlflow.entities import Metric
 
@@ -234,10 +229,11 @@ def _cell_metrics(cell: pd.DataFrame, now: int) -> list[Any]:
         v = v[np.isfinite(v)]
         if not len(v):
             continue
-        lo, hi = _t90(v, str(metric))
+        lo, hi = intervals.get((str(metric), str(g["model"].iloc[0]),
+                                int(g["n_train"].iloc[0])), (math.nan, math.nan))
         stats = {f"{metric}": float(v.mean()), f"{metric}_sd":
                  float(v.std(ddof=1)) if len(v) > 1 else math.nan,
-                 f"{metric}_ci90_low": lo, f"{metric}_ci90_high": hi,
+                 f"{metric}_ci95_low": lo, f"{metric}_ci95_high": hi,
                  f"{metric}_repeats": float(len(v))}
         out += [Metric(k, x, now, 0) for k, x in stats.items() if _finite(x)]
         out += [Metric(f"{metric}_by_repeat", float(x), now, int(r))
@@ -320,6 +316,7 @@ def log_to_mlflow(spec: str | os.PathLike[str], tracking_uri: str, *,
     notes: list[str] = []
     with study.analyze() as analysis:
         trials = analysis.trials
+        intervals = _intervals(trials, analysis.metric, analysis.curves.test_boot)
         hashes = analysis.context.hashes() if analysis.context is not None else {}
         report = analysis.report(spec_path=Path(spec).name, output="report.html")
         answer = ((report.document.get("sections") or {}).get("answer") or {})
@@ -332,7 +329,7 @@ def log_to_mlflow(spec: str | os.PathLike[str], tracking_uri: str, *,
     try:
         with _quiet():
             return _log(MlflowClient(tracking_uri=uri), uri, name, study, trials, hashes,
-                        key, answer, html, doc, force, notes, t0)
+                        key, answer, html, doc, force, notes, t0, intervals)
     except MlflowException as exc:
         first = str(exc.message if hasattr(exc, "message") else exc).strip().splitlines()
         raise UsageError(f"--mlflow {tracking_uri}: MLflow refused: "
@@ -341,7 +338,8 @@ def log_to_mlflow(spec: str | os.PathLike[str], tracking_uri: str, *,
 
 def _log(client: Any, uri: str, name: str, study: Any, trials: pd.DataFrame,
          hashes: dict[str, str], key: str, answer: dict[str, Any], html: str, doc: str,
-         force: bool, notes: list[str], t0: float) -> MlflowResult:
+         force: bool, notes: list[str], t0: float,
+         intervals: dict[tuple[str, str, int], tuple[float, float]]) -> MlflowResult:
     import dataroi
 
     exp = client.get_experiment_by_name(name)
@@ -392,7 +390,7 @@ def _log(client: Any, uri: str, name: str, study: Any, trials: pd.DataFrame,
             run = client.create_run(exp_id, run_name=f"{model} @ {int(n):,}", tags={
                 "mlflow.parentRunId": pid, "dataroi.study": spec.name,
                 "dataroi.model": str(model), "dataroi.n_train": str(int(n))})
-            metrics = _cell_metrics(cell, now)
+            metrics = _cell_metrics(cell, now, intervals)
             seeds = sorted({int(s) for s in cell.get("seed", pd.Series([], dtype=float))
                             .dropna()})
             _log_batched(client, run.info.run_id, metrics=metrics, params=[
