@@ -70,6 +70,8 @@ sys.path[:0] = [str(HERE / "corpus")]
 
 from load import load_curves, load_manifest  # noqa: E402
 
+from _gainfolds import gain_folds  # noqa: E402
+
 CUTS = (256, 512, 1024, 2048)
 FACTORS = (2, 4, 8, 16)
 SCENARIOS = {"cheap": 0.10, "mid": 1.0, "dear": 5.0}
@@ -260,23 +262,6 @@ def run_dataroi(corpus_path: str, todo: list[Unit], jobs: int, draws: int,
         return [dataroi_unit(a) for a in args]
     with ProcessPoolExecutor(jobs) as pool:
         return list(pool.map(dataroi_unit, args, chunksize=1))
-
-
-def gain_folds(workdir: Path, lcdb: str | None, given: Path | None) -> dict[str, str]:
-    """Data set → the gain model learned without its fold (``learn_gain_model.py``'s
-    ``folds.json``): read from ``given``, else learned now into ``workdir``."""
-    folder = given or workdir / "gain-folds"
-    index = folder / "folds.json"
-    if not index.exists():
-        if given is not None:
-            raise SystemExit(f"no folds.json in {given} (learn_gain_model.py --folds-out)")
-        cmd = [sys.executable, str(HERE / "learn_gain_model.py"), "--folds-out", str(folder),
-               "--out", str(folder / "all.json"), "--rows", str(workdir / "gain-rows.parquet")]
-        if lcdb:
-            cmd += ["--lcdb", lcdb]
-        print("learning the gain model per fold:", " ".join(cmd[1:]), flush=True)
-        subprocess.run(cmd, check=True)
-    return json.loads(index.read_text())
 
 
 def run_baseline_rev(rev: str, corpus_path: str, todo: list[Unit], jobs: int, draws: int,

@@ -97,7 +97,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sqlite3
 import sys
 import time
@@ -453,33 +452,14 @@ def gain_models(mode: str, workdir: Path, lcdb: str | None, given: Path | None
     out (``learn_gain_model.py --folds-out``), or the shipped one (``"learned"``)."""
     if mode == "shipped":
         return {n: ("learned", "shipped") for n in NOISE_SETS}
-    import subprocess
+    from _gainfolds import gain_folds
 
-    folder = given or workdir / "gain-folds"
-    index = folder / "folds.json"
-    if not index.exists():
-        if given is not None:
-            raise SystemExit(f"no folds.json in {given} (learn_gain_model.py --folds-out)")
-        cmd = [sys.executable, str(HERE / "learn_gain_model.py"), "--folds-out", str(folder),
-               "--out", str(folder / "all.json"), "--rows", str(workdir / "gain-rows.parquet"),
-               "--jobs", "1"]
-        lcdb = lcdb or os.environ.get("DATAROI_LCDB")
-        if not lcdb:  # without LCDB the folds would not be the shipped model's recipe
-            raise SystemExit(
-                f"no fold models in {folder}: give --lcdb PATH (LCDB's database-accuracy.csv, "
-                "see benchmarks/_lcdb.py) to learn them as the shipped model was learned, "
-                "or --gain-folds DIR with learn_gain_model.py --folds-out's output")
-        cmd += ["--lcdb", lcdb]
-        folder.mkdir(parents=True, exist_ok=True)
-        print("learning the gain model per fold:", " ".join(cmd[1:]), flush=True)
-        subprocess.run(cmd, check=True)
-    folds = json.loads(index.read_text())
+    folds = gain_folds(workdir, lcdb, given, jobs=1, require_lcdb=True)
     out = {}
     for n in NOISE_SETS:
         path = folds.get(n)
         if path is None:
-            raise SystemExit(f"{n} is in no fold of {index}")
-        path = str(folder / Path(path).name)  # the fold files sit beside folds.json
+            raise SystemExit(f"{n} is in no fold of the gain folds")
         out[n] = (path, "fold-" + Path(path).stem.split("-")[-1])
     return out
 
