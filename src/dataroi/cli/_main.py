@@ -28,7 +28,8 @@ __all__ = ["main"]
 #: Modules that add commands: each has ``add_commands(subparsers) -> {name: handler}``
 #: where a handler takes the parsed ``argparse.Namespace`` and returns an exit code.
 _EXTENSIONS: list[str] = ["dataroi.cli._decide", "dataroi.cli._impact", "dataroi.cli._report",
-                         "dataroi.cli._annotation", "dataroi.cli._stress", "dataroi.cli._share"]
+                         "dataroi.cli._annotation", "dataroi.cli._stress", "dataroi.cli._share",
+                         "dataroi.cli._followup"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -20,6 +20,17 @@ Example:
 from __future__ import annotations
 
 from dataroi.decide._costs import CostModel
+from dataroi.decide._followup import (
+    MIN_CHECKS,
+    FollowUp,
+    ForecastCheck,
+    TrackRecord,
+    check_forecasts,
+    forecast_quantiles,
+    ledger_track_record,
+    recalibrate_draws,
+    track_record,
+)
 from dataroi.decide._options import Option, OptionSet, evaluate_options
 from dataroi.decide._planner import RULES, BudgetPlan, plan_budget, scenarios
 from dataroi.decide._recommend import Recommendation, check_target, decide
@@ -34,25 +45,34 @@ from dataroi.decide._rounds import RoundsPlan, plan_rounds, solve_rounds
 from dataroi.decide._staged import StagedPlan, plan_staged
 
 __all__ = [
+    "MIN_CHECKS",
     "RULES",
     "BudgetPlan",
     "CostModel",
+    "FollowUp",
+    "ForecastCheck",
     "Option",
     "OptionSet",
     "Recommendation",
     "Registration",
     "RoundsPlan",
     "StagedPlan",
+    "TrackRecord",
+    "check_forecasts",
     "check_target",
     "decide",
     "evaluate_options",
     "first_result_at",
+    "forecast_quantiles",
+    "ledger_track_record",
     "plan_budget",
     "plan_rounds",
     "plan_staged",
+    "recalibrate_draws",
     "register_decision_rule",
     "registration_status",
     "rule_hash",
     "scenarios",
     "solve_rounds",
+    "track_record",
 ]

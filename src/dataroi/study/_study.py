@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import os
 import time
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
     from dataroi.analysis import Analysis
     from dataroi.data import DataCheck, PreparedData
-    from dataroi.decide import Registration
+    from dataroi.decide import FollowUp, Registration
     from dataroi.ledger import BaseLedger
     from dataroi.spec import DecisionSpec
     from dataroi.study._plan import Plan
@@ -867,6 +868,146 @@ class Study:
         except BaseException:
             ledger.close()
             raise
+
+    def followup(self, *, n_draws: int = 2000, save: bool = True) -> list[FollowUp]:
+        """Check earlier recommendations' forecasts against today's measurements.
+
+        For every earlier data version (ledger context) of this study with a saved
+        recommendation (``dataroi plan`` saves one), the latest one is taken as the
+        decision made; its forecasts are recomputed from that version's own trials (the
+        same fits and seeded draws the recommendation was made from) at the size the
+        latest data version measured, and compared with the measurement there
+        (:func:`~dataroi.decide.check_forecasts`). Each follow-up is recorded once in
+        the ledger (a ``followup`` document); asking again returns the recorded one.
+
+        Args:
+            n_draws: curve draws per model (as ``analyze``).
+            save: record each follow-up in the ledger.
+
+        Returns:
+            One :class:`~dataroi.decide.FollowUp` per earlier recommendation, oldest
+            first; empty when there is none.
+
+        Raises:
+            UsageError: no ledger or no finished trial on the latest data, or the data
+                has not grown since the recommendation.
+        """
+        import numpy as np
+
+        from dataroi import __version__
+        from dataroi.analysis import Analysis, StudyContext
+        from dataroi.decide import FollowUp, check_forecasts, forecast_quantiles
+        from dataroi.spec import canonical_hash
+        from dataroi.trial import trials_frame
+
+        out: list[FollowUp] = []
+        with self.analyze(n_draws=n_draws) as now:
+            ctx, store = now.context, now.context.store if now.context else None
+            if ctx is None or store is None or ctx.context is None:
+                raise UsageError("no finished trials to follow up on; run the study first "
+                                 "(`dataroi run SPEC`)")
+            now_id = int(ctx.context["context_id"])
+            curves_now = now.curves
+            n_now = curves_now.current_n
+            contexts = [c for c in store.list_contexts(int(ctx.study_id or 0))
+                        if c["context_id"] != now_id and c["created_at"]
+                        <= ctx.context["created_at"]]
+            for old in contexts:
+                recs = store.list_documents("recommendation", study_id=ctx.study_id,
+                                            context_id=old["context_id"])
+                if not recs:
+                    continue
+                doc = recs[-1]  # the latest recommendation made on that data: the one taken
+                rec = doc["payload"]
+                n_then = int(rec["current_n"])
+                if n_now <= n_then:
+                    raise UsageError(
+                        f"the data has not grown since recommendation {doc['document_id']} "
+                        f"({n_then:,} labels then, {n_now:,} now): a follow-up checks a "
+                        "forecast at more labels (add the new labeled rows to the data and "
+                        "`dataroi run SPEC` first)")
+                h = canonical_hash({"recommendation": doc["document_id"], "context": now_id})
+                done = store.list_documents("followup", context_id=now_id, content_hash=h)
+                if done:
+                    out.append(FollowUp.from_dict(done[-1]["payload"],
+                                                  document_id=done[-1]["document_id"]))
+                    continue
+                snaps = store.get_trials(int(old["context_id"]))
+                then_ctx = StudyContext(
+                    name=self.spec.name, spec=self.spec, snapshots=tuple(snaps), store=None,
+                    ledger_url=self.ledger_url, workdir=self.workdir, context=old,
+                    study_id=ctx.study_id, n_planned=len(snaps))
+                then = Analysis(trials_frame(snaps, self.spec.metrics), metric=rec["metric"],
+                                random_state=self.spec.schedule.seed, n_draws=n_draws,
+                                context=then_ctx)
+                curves_then = then.curves
+                notes: list[str] = []
+                chosen = rec["chosen"]
+                if curves_then.input_hash != (rec.get("hashes") or {}).get("trials",
+                                                                             curves_then.input_hash):
+                    notes.append("the earlier trials read now differ from those the "
+                                 "recommendation was made from (hash mismatch)")
+                # the recommendation's own forecast where it stated one at this size
+                # (an option's quantiles: the switch options' include today's paired
+                # difference); else the earlier trials' curve draws at the new size
+                forecasts: dict[str, tuple[float, ...]] = {}
+                sources: dict[str, str] = {}
+                sign = 1.0 if curves_then.higher_is_better else -1.0
+                for o in (rec.get("options") or {}).get("options", ()):
+                    if int(o["n_total"]) == n_now and o.get("gain_q05") is not None:
+                        forecasts[o["model"]] = tuple(
+                            float(rec["today"]) + sign * float(o[f"gain_q{q}"])
+                            for q in (("05", "25", "50", "75", "95") if sign > 0
+                                      else ("95", "75", "50", "25", "05")))
+                        sources[o["model"]] = "stated"
+                for m in curves_then.models:
+                    if m not in forecasts:
+                        forecasts[m] = forecast_quantiles(
+                            curves_then.draws(m, [n_now], n_draws)[:, 0])
+                        sources[m] = "recomputed"
+                measured = {}
+                for m in curves_now.models:
+                    vals = np.array([v for v in curves_now.today[m].values()
+                                     if np.isfinite(v)], dtype=float)
+                    if vals.size:
+                        se = float(vals.std(ddof=1) / np.sqrt(vals.size)) if vals.size > 1 \
+                            else float("nan")
+                        measured[m] = (float(vals.mean()), se, int(vals.size))
+                missing = sorted(set(forecasts) - set(measured))
+                if missing:
+                    notes.append(f"not measured on the new data: {', '.join(missing)}")
+                planned = int(chosen["n_total"])
+                if planned != n_now and int(chosen["delta_n"]) > 0:
+                    notes.append(f"the plan was {planned:,} labels in all; {n_now:,} were "
+                                 f"measured: the forecasts are checked at {n_now:,}")
+                costs = self.spec.costs
+                if costs is not None and (rec.get("hashes") or {}).get("costs") not in (
+                        None, canonical_hash(costs.to_dict())):
+                    notes.append("the costs: section changed since the recommendation: "
+                                 "money is valued at today's prices")
+                stay = not chosen["switch"] and int(chosen["delta_n"]) == 0
+                checks = check_forecasts(
+                    chosen_model=chosen["model"], current_model=rec["current_model"],
+                    today=float(rec["today"]), n_then=n_then, n_now=n_now,
+                    forecasts=forecasts, sources=sources, measured=measured,
+                    higher_is_better=curves_then.higher_is_better, costs=costs,
+                    expected_net_usd=chosen.get("net_mean_usd"), chose_stay=stay)
+                fu = FollowUp(
+                    study=self.spec.name, recommendation_id=int(doc["document_id"]),
+                    made_at=str(doc["created_at"]), first_step=str(rec.get("first_step")),
+                    metric=str(rec["metric"]), current_model=str(rec["current_model"]),
+                    today=float(rec["today"]), chosen_model=str(chosen["model"]),
+                    planned_n=planned, chose_stay=stay, n_then=n_then, n_now=n_now,
+                    checks=tuple(checks), notes=tuple(notes))
+                if save:
+                    payload = fu.to_dict() | {"dataroi_version": __version__,
+                                              "context_then": int(old["context_id"])}
+                    doc_id = store.record_document("followup", payload,
+                                                   study_id=ctx.study_id,
+                                                   context_id=now_id, content_hash=h)
+                    fu = dataclasses.replace(fu, document_id=doc_id)
+                out.append(fu)
+        return out
 
     def register(self, decision: DecisionSpec | None = None) -> Registration:
         """Pre-register the decision rule (default: the spec's ``decision:``): its hash
