@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,3 +106,48 @@ def hostile_study(studies_dir: Path) -> Any:
 def bare_study(studies_dir: Path) -> tuple[Any, Path]:
     """(study, spec path): one model, no costs, no decision."""
     return _report_studies.bare_study(studies_dir)
+
+
+# -- a real headless Chromium (the report's and the portfolio's browser tests) ----------
+CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+DRIVER = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
+
+
+def _find(paths: tuple[str, ...], name: str) -> str | None:
+    return next((p for p in paths if os.access(p, os.X_OK)), None) or shutil.which(name)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    chromium, driver = _find(CHROMIUM, "chromium"), _find(DRIVER, "chromedriver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        selenium_ok = False
+    else:
+        selenium_ok = True
+    if not (chromium and driver and selenium_ok):
+        reason = ("headless browser test needs Chromium, chromedriver and selenium "
+                  f"(found chromium={chromium}, chromedriver={driver}, selenium="
+                  f"{selenium_ok}); install: apt-get install chromium chromium-driver; "
+                  "pip install selenium")
+        if os.environ.get("DATAROI_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + " (DATAROI_REQUIRE_BROWSER=1)")
+        pytest.skip(reason)
+    profile = tempfile.mkdtemp(prefix="dataroi-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-default-apps",
+                f"--user-data-dir={profile}", "--window-size=1200,900"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    # an explicit driver path: Selenium Manager never downloads anything
+    drv = webdriver.Chrome(service=Service(executable_path=driver), options=opts)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -35,7 +35,7 @@ LAYERS: list[set[str]] = [
     {"impact"},
     {"analysis"},
     {"study"},
-    {"share"},
+    {"share", "portfolio"},
     {"cli", "__init__"},
     {"__main__"},
 ]

@@ -29,7 +29,7 @@ __all__ = ["main"]
 #: where a handler takes the parsed ``argparse.Namespace`` and returns an exit code.
 _EXTENSIONS: list[str] = ["dataroi.cli._decide", "dataroi.cli._impact", "dataroi.cli._report",
                          "dataroi.cli._annotation", "dataroi.cli._stress", "dataroi.cli._share",
-                         "dataroi.cli._followup"]
+                         "dataroi.cli._followup", "dataroi.cli._portfolio"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -250,6 +250,20 @@ class BaseLedger(abc.ABC):
         on hundreds of thousands of trials.
         """
 
+    @abc.abstractmethod
+    def overview(self) -> dict[str, list[dict[str, Any]]]:
+        """Every study of the ledger at a glance, in three GROUP BY queries (what
+        ``dataroi portfolio`` reads; fast on hundreds of studies and a million trials).
+
+        Returns:
+            ``{"studies": [...], "contexts": [...], "cells": [...]}``: each study (id,
+            name, created_at, its latest spec's hash and text); each context (id,
+            study_id, created_at, the data's fingerprint and rows, description, trial
+            counts by state, CPU and fit seconds of finished trials, first and last
+            finish); each (context, model, size, metric) of complete trials (mean value,
+            finite values counted).
+        """
+
     # -- reproductions ----------------------------------------------------------------
     @abc.abstractmethod
     def record_reproduction(self, context_id: int, summary: dict[str, Any]) -> int:

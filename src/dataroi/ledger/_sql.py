@@ -957,6 +957,79 @@ class SQLLedger(BaseLedger):
             return [(str(model), TrialState(state), own, int(count))
                     for model, state, own, count in conn.execute(query)]
 
+    def overview(self) -> dict[str, list[dict[str, Any]]]:
+        """Every study at a glance (see :meth:`BaseLedger.overview`).
+
+        Example:
+            >>> from dataroi.ledger import open_ledger
+            >>> ledger = open_ledger("sqlite://")
+            >>> sid = ledger.upsert_study("s", spec_hash="h", spec_text="name: s")
+            >>> o = ledger.overview()
+            >>> [(s["name"], s["spec_hash"]) for s in o["studies"]], o["contexts"]
+            ([('s', 'h')], [])
+        """
+        latest = (sa.select(study_specs.c.study_id, sa.func.max(study_specs.c.id).label("id"))
+                  .group_by(study_specs.c.study_id).subquery())
+        q_studies = (
+            sa.select(studies.c.id, studies.c.name, studies.c.created_at,
+                      study_specs.c.spec_hash, study_specs.c.spec_text)
+            .select_from(studies.outerjoin(latest, latest.c.study_id == studies.c.id)
+                         .outerjoin(study_specs, study_specs.c.id == latest.c.id))
+            .order_by(studies.c.id))
+        finished = trials.c.state.in_([TrialState.COMPLETE.value, TrialState.FAILED.value])
+        q_counts = (
+            sa.select(trials.c.context_id, trials.c.state, sa.func.count(),
+                      sa.func.sum(sa.case((finished, trials.c.cpu_seconds), else_=None)),
+                      sa.func.sum(sa.case((finished, trials.c.fit_seconds), else_=None)),
+                      sa.func.min(trials.c.finished_at), sa.func.max(trials.c.finished_at))
+            .group_by(trials.c.context_id, trials.c.state))
+        q_contexts = (
+            sa.select(contexts.c.id, contexts.c.study_id, contexts.c.created_at,
+                      contexts.c.description, dataset_versions.c.fingerprint,
+                      dataset_versions.c.n_rows)
+            .select_from(contexts.join(dataset_versions,
+                                       dataset_versions.c.id == contexts.c.dataset_version_id))
+            .order_by(contexts.c.created_at, contexts.c.id))
+        q_cells = (
+            sa.select(trials.c.context_id, trials.c.model, trials.c.n_train,
+                      trial_metrics.c.name, sa.func.avg(trial_metrics.c.value),
+                      sa.func.count(trial_metrics.c.value))
+            .select_from(trials.join(trial_metrics, trial_metrics.c.trial_id == trials.c.id))
+            .where(trials.c.state == TrialState.COMPLETE.value)
+            .group_by(trials.c.context_id, trials.c.model, trials.c.n_train,
+                      trial_metrics.c.name))
+        with self._read() as conn:
+            out_studies = [{"study_id": int(i), "name": str(n), "created_at": c,
+                            "spec_hash": h, "spec_text": t}
+                           for i, n, c, h, t in conn.execute(q_studies)]
+            per: dict[int, dict[str, Any]] = {}
+            for cid, state, n, cpu, fit, first, last in conn.execute(q_counts):
+                d = per.setdefault(int(cid), {"counts": {}, "cpu_seconds": 0.0,
+                                              "fit_seconds": 0.0, "first_finished_at": None,
+                                              "last_finished_at": None})
+                d["counts"][str(state)] = int(n)
+                d["cpu_seconds"] += float(cpu or 0.0)
+                d["fit_seconds"] += float(fit or 0.0)
+                if first is not None:
+                    d["first_finished_at"] = min(x for x in (first, d["first_finished_at"])
+                                                 if x is not None)
+                if last is not None:
+                    d["last_finished_at"] = max(x for x in (last, d["last_finished_at"])
+                                                if x is not None)
+            out_contexts = []
+            for cid, sid, created, desc, fp, rows in conn.execute(q_contexts):
+                empty = {"counts": {}, "cpu_seconds": 0.0, "fit_seconds": 0.0,
+                         "first_finished_at": None, "last_finished_at": None}
+                out_contexts.append({"context_id": int(cid), "study_id": int(sid),
+                                     "created_at": created, "description": desc,
+                                     "fingerprint": fp, "n_rows": int(rows),
+                                     **per.get(int(cid), empty)})
+            cells = [{"context_id": int(cid), "model": str(m), "n_train": int(n),
+                      "metric": str(name), "mean": None if mean is None else float(mean),
+                      "n": int(cnt)}
+                     for cid, m, n, name, mean, cnt in conn.execute(q_cells)]
+        return {"studies": out_studies, "contexts": out_contexts, "cells": cells}
+
     # -- reproductions ----------------------------------------------------------------
     def record_reproduction(self, context_id: int, summary: dict[str, Any]) -> int:
         """Store the summary of a ``dataroi reproduce`` run; return its id."""

@@ -259,6 +259,34 @@ def test_trial_counts_group_by_model_state_and_running_owner(ledger: BaseLedger)
         ledger.get_trials(cid, model_hashes={"a": "h1"}, sizes=[20])) == 2
 
 
+def test_overview_aggregates_every_study(ledger: BaseLedger) -> None:
+    cid = make_context(ledger)
+    ledger.plan_trials(cid, grid(models=("a", "b"), sizes=(10, 20), repeats=2))
+    snaps = ledger.claim_trials(cid, owner="w1", limit=5)
+    env = ledger.record_environment({"python": "3.12"})
+    for i, snap in enumerate(snaps[:4]):
+        ledger.finish_trial(snap.trial_id, complete(snap, accuracy=0.5 + 0.1 * i),
+                            owner="w1", environment_id=env)
+    ledger.finish_trial(snaps[4].trial_id, failed(snaps[4]), owner="w1", environment_id=env)
+    ledger.upsert_study("empty", spec_hash="h2", spec_text="name: empty")
+    o = ledger.overview()
+    names = {s["name"]: s for s in o["studies"]}
+    assert set(names) >= {"empty"} and names["empty"]["spec_hash"] == "h2"
+    [ctx] = [c for c in o["contexts"] if c["context_id"] == cid]
+    assert ctx["counts"] == {"complete": 4, "failed": 1, "waiting": 3}
+    assert ctx["cpu_seconds"] == 4 * 2.0  # the failed result recorded no CPU time
+    assert ctx["fit_seconds"] == 4 * 1.5
+    assert ctx["first_finished_at"] <= ctx["last_finished_at"]
+    cells = {(c["model"], c["n_train"]): c for c in o["cells"] if c["context_id"] == cid}
+    done = {}
+    for i, snap in enumerate(snaps[:4]):
+        done.setdefault((snap.key.model, snap.key.n_train), []).append(0.5 + 0.1 * i)
+    assert set(cells) == set(done)
+    for k, vals in done.items():
+        assert cells[k]["mean"] == pytest.approx(sum(vals) / len(vals))
+        assert cells[k]["n"] == len(vals) and cells[k]["metric"] == "accuracy"
+
+
 def test_add_metrics_only_adds_missing_names_to_complete_trials(ledger: BaseLedger) -> None:
     cid = make_context(ledger)
     ledger.plan_trials(cid, grid(models=("a",), sizes=(10,), repeats=2))
