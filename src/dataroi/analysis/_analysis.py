@@ -183,11 +183,37 @@ class Analysis:
         """One fitted learning curve (and training-time curve) per model."""
         from dataroi.value import fit_study_curves
 
-        return fit_study_curves(self.trials, metric=self.metric,
-                                higher_is_better=self.higher_is_better,
-                                random_state=self.random_state, models=self.models or None,
-                                cache=self.cache, test_predictions=self.predictions,
-                                gain_model=self.gain_model)
+        curves = fit_study_curves(self.trials, metric=self.metric,
+                                  higher_is_better=self.higher_is_better,
+                                  random_state=self.random_state,
+                                  models=self.models or None, cache=self.cache,
+                                  test_predictions=self.predictions,
+                                  gain_model=self.gain_model)
+        record = self.track_record
+        if record is None or record.interval_scale is None:
+            return curves
+        note = (f"forecast intervals beyond today x{record.interval_scale:.2f}: the "
+                f"ledger's track record ({record.n_forecasts} forecasts checked by dataroi "
+                f"followup, {record.coverage90:.0%} inside their 90 % interval); "
+                "decision.recalibrate: false turns this off")
+        return dataclasses.replace(curves, interval_scale=record.interval_scale,
+                                   notes=(*curves.notes, note))
+
+    @cached_property
+    def track_record(self) -> Any:
+        """The ledger's forecast track record (:func:`~dataroi.decide.ledger_track_record`
+        over every ``followup`` document), or None: no ledger, or the decision rule says
+        ``recalibrate: false``. Once it holds :data:`~dataroi.decide.MIN_CHECKS` checked
+        forecasts its ``interval_scale`` stretches the curves' draws beyond today
+        (:attr:`~dataroi.value.StudyCurves.interval_scale`)."""
+        from dataroi.decide import ledger_track_record
+
+        if self.decision is not None and not self.decision.recalibrate:
+            return None
+        ctx = self.context
+        if ctx is None or ctx.store is None:
+            return None
+        return ledger_track_record(ctx.store)
 
     @cached_property
     def left_out(self) -> dict[str, str]:

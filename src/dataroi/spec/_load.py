@@ -49,7 +49,7 @@ _COSTS = {"price_per_label_usd", "labels_per_item", "adjudication_rate",
           "value_per_point_usd", "point", "periods", "failure_penalty_usd",
           "watts_per_core", "energy_price_per_kwh", "co2_g_per_kwh"}
 _DECISION = {"metric", "target", "risk", "budget_usd", "rule", "current_model", "rounds",
-             "add", "guardrails", "curves", "max_p_loss"}
+             "add", "guardrails", "curves", "max_p_loss", "recalibrate"}
 _CURVES = ("learned", "fitted")
 _GUARDRAILS = {"min_gain_per_1k", "max_budget_usd", "min_p_gain", "max_predict_ms_per_1k",
                "max_model_mb"}
@@ -730,6 +730,12 @@ def _parse_decision(raw: Any, problems: list[str]) -> DecisionSpec | None:
         else:
             problems.append(f"decision.curves: must be one of {', '.join(_CURVES)}, "
                             f"got {curves!r}")
+    recal = raw.get("recalibrate")
+    if recal is not None:
+        if isinstance(recal, bool):
+            kw["recalibrate"] = recal
+        else:
+            problems.append(f"decision.recalibrate: must be true or false, got {recal!r}")
     cur = raw.get("current_model")
     if cur is not None:
         if isinstance(cur, str):

@@ -400,6 +400,9 @@ class DecisionSpec:
             forecast learned on the curve corpus, where the metric is bounded in [0, 1]
             with higher better; the fitted families elsewhere) or ``fitted`` (the fitted
             curve families only).
+        recalibrate: let the ledger's own track record (``dataroi followup``) widen or
+            narrow the forecast intervals beyond today's size once it holds enough
+            checked forecasts (:data:`dataroi.decide.MIN_CHECKS`); ``false`` turns it off.
 
     Example:
         >>> DecisionSpec(target=0.9, risk=0.1).rule_dict()["target"]
@@ -417,13 +420,15 @@ class DecisionSpec:
     guardrails: GuardrailSpec = field(default_factory=GuardrailSpec)
     max_p_loss: float = DEFAULT_MAX_P_LOSS
     curves: str = "learned"
+    recalibrate: bool = True
 
     def rule_dict(self) -> dict[str, Any]:
         """The rule as plain data (what pre-registration hashes).
 
         A whole amount is an integer (``budget_usd: 20000`` in the spec and ``--budget
         20000`` on the command line, a float, are the same rule), and the settings added
-        after rules were first registered (``curves``, the serving guardrails) are left
+        after rules were first registered (``curves``, ``recalibrate``, the serving
+        guardrails) are left
         out while at their defaults, so a rule registered earlier keeps its hash.
         ``max_p_loss`` is always in: its default changed from off (1) to 0.4, so a rule
         registered before then reads as changed — as it is.
@@ -443,7 +448,7 @@ class DecisionSpec:
         d["guardrails"] = {k: _whole(v) for k, v in d["guardrails"].items()}
         # max_p_loss is always part of the rule: its default changed from off (1) to
         # 0.4, and a rule registered before reads as changed, as it is
-        for key, default in (("curves", "learned"),):
+        for key, default in (("curves", "learned"), ("recalibrate", True)):
             if d[key] == default:
                 del d[key]
         for key in ("max_predict_ms_per_1k", "max_model_mb"):

@@ -87,6 +87,7 @@ def decision_sections(*, metric: str = "accuracy", target: float = 0.92,
 #   add: [1000, 5000]                # more label counts to price besides the default grid
 #   max_p_loss: 0.2                  # options losing money with P > 0.2 out (default 0.4)
 #   curves: learned                  # | fitted: how curves continue beyond today
+#   recalibrate: true                # false: ignore the ledger's forecast track record
 #   guardrails:                      # an option that breaks one is shown as excluded
 #     min_gain_per_1k: 0.001         # least expected gain per 1,000 added labels
 #     max_budget_usd: 15000          # most an option may cost

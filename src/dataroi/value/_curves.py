@@ -128,6 +128,9 @@ class StudyCurves:
         serving: model → its measured serving cost (:class:`Serving`: prediction time
             per 1,000 rows and model size against the training size); absent for trials
             recorded without them.
+        interval_scale: the draws beyond ``current_n`` are stretched by this factor
+            around their median at each size (a ledger's forecast track record,
+            :attr:`dataroi.decide.TrackRecord.interval_scale`); None: as fitted.
     """
 
     metric: str
@@ -146,6 +149,7 @@ class StudyCurves:
     forecasts: Mapping[str, GainForecast] = field(default_factory=dict)
     gain_model: str = ""
     serving: Mapping[str, Serving] = field(default_factory=dict)
+    interval_scale: float | None = None
 
     @property
     def curve_source(self) -> str:
@@ -203,6 +207,11 @@ class StudyCurves:
             assert forecast is not None
             out[:, ahead] = self.observed_today(model) + self.sign * forecast.sample(
                 n_arr[ahead], int(n_draws), seed_sequence(self.random_state, model, "gain"))
+        if self.interval_scale is not None:
+            beyond = n_arr > self.current_n
+            if beyond.any():
+                med = np.nanmedian(out[:, beyond], axis=0)
+                out[:, beyond] = med + self.interval_scale * (out[:, beyond] - med)
         lo, hi = self.bounds.get(model, (-np.inf, np.inf))
         return np.clip(np.nan_to_num(out, nan=self.observed_today(model)), lo, hi)
 
