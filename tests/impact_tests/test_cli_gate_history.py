@@ -207,3 +207,31 @@ def test_history_on_a_postgres_ledger(files: dict[str, Path], postgres_url: str,
     with open_ledger(postgres_url) as ledger:
         docs = ledger.list_documents("impact_assessment")
     assert len(docs) == 2 and all(len(d["payload"]["data_fingerprint"]) == 64 for d in docs)
+
+
+def test_an_observed_outcome_is_recorded_and_shown_beside_its_assessment(
+        files: dict[str, Path], flights: pd.DataFrame, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    assert main(_run(files, "--name", "delays", "--json-output",
+                     str(tmp_path / "pre.json"))) in (0, 1)
+    rng = np.random.default_rng(0)
+    outcome = flights.iloc[8000:12000].assign(
+        arm=np.where(rng.random(4000) < 0.5, "new", "old"))
+    outcome.to_csv(tmp_path / "outcome.csv", index=False)
+    capsys.readouterr()
+    assert main(["impact", "observe", "--data", str(tmp_path / "outcome.csv"), "--arm",
+                 "arm", "--treatment", "new", "--value", "distance", "--predicted",
+                 str(tmp_path / "pre.json"), "--ledger", str(files["ledger"]), "--name",
+                 "delays", "--json"]) == 0
+    seen = json.loads(capsys.readouterr().out)
+    with open_ledger(files["ledger"], create=False) as ledger:
+        [doc] = ledger.list_documents("impact_observation")
+    assert doc["payload"]["name"] == "delays"
+    assert doc["payload"]["plain"] == seen["plain"]
+    assert main(["portfolio", "--ledger", str(files["ledger"]), "--json"]) == 0
+    [a] = json.loads(capsys.readouterr().out)["impact"]
+    assert a["name"] == "delays"
+    assert a["observed"]["estimate"] == pytest.approx(seen["plain"]["estimate"])
+    assert a["observed"]["covered"] is seen["prediction_covers"]

@@ -130,6 +130,11 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     o.add_argument("--confidence", type=float, default=0.95)
     o.add_argument("--predicted", metavar="FILE.json",
                    help="the pre-ship assessment (dataroi impact run --json-output FILE)")
+    o.add_argument("--ledger", help="record the observation in this ledger (URL or SQLite "
+                   "path; created if needed): `dataroi portfolio` shows it beside the "
+                   "assessment of the same --name")
+    o.add_argument("--name", default="default", help="the assessment series it observes "
+                   "(as `dataroi impact run --name`; default 'default')")
     o.add_argument("--json", action="store_true", help="print the result as JSON")
     h = isub.add_parser("history", help="past assessments, trend and flags")
     h.add_argument("--ledger", help="ledger URL or SQLite path")
@@ -179,6 +184,17 @@ def _cmd_observe(args: argparse.Namespace) -> int:
     obs = observe(frame, arm=args.arm, treatment=args.treatment, value=args.value,
                   pre=args.pre, expected_share=args.expected_share,
                   confidence=args.confidence, predicted=predicted)
+    if args.ledger:
+        from dataroi.cli._output import log_console
+        from dataroi.impact import OBSERVATION_KIND
+        from dataroi.ledger import open_ledger
+
+        with open_ledger(args.ledger) as ledger:
+            doc = ledger.record_document(OBSERVATION_KIND, {"name": args.name,
+                                                            **obs.to_dict()})
+            where = ledger.url
+        log_console().print(f"recorded in the ledger {where} (document {doc}, kind "
+                            f"'{OBSERVATION_KIND}', series '{args.name}')")
     if args.json:
         from dataroi.cli._output import print_json
 

@@ -45,11 +45,12 @@ if TYPE_CHECKING:
         trend,
     )
     from dataroi.impact._inputs import PredictionSource, parse_source, resolve_predictions
-    from dataroi.impact._observe import Effect, Observation, observe
+    from dataroi.impact._observe import OBSERVATION_KIND, Effect, Observation, observe
     from dataroi.impact._report import render_html, render_markdown, to_json, write_report
     from dataroi.impact._value import ValueModel, load_value_model
 
 __all__ = [
+    "OBSERVATION_KIND",
     "BreakEven",
     "Contract",
     "ContractReport",
@@ -98,6 +99,7 @@ _LAZY = {
     "benjamini_hochberg": "_bootstrap", "paired_bootstrap": "_bootstrap",
     "Contract": "_contract", "ContractReport": "_contract", "load_contract": "_contract",
     "Effect": "_observe", "Observation": "_observe", "observe": "_observe",
+    "OBSERVATION_KIND": "_observe",
     "ImpactSpecError": "dataroi.exceptions",
     "Expression": "dataroi._expr", "compile_expression": "dataroi._expr",
     "Gate": "_gate", "GateResult": "_gate", "default_gate": "_gate", "load_gate": "_gate",

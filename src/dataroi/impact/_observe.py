@@ -46,7 +46,10 @@ from dataroi.exceptions import UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Effect", "Observation", "observe"]
+__all__ = ["OBSERVATION_KIND", "Effect", "Observation", "observe"]
+
+#: the ledger document kind of a recorded observation (``impact observe --ledger``)
+OBSERVATION_KIND = "impact_observation"
 
 #: a sample ratio mismatch below this p-value stops the analysis (Kohavi et al. 2020)
 SRM_ALPHA = 0.001

@@ -108,7 +108,9 @@ class Portfolio:
         ledger_url: where it was read from (credentials masked by the caller).
         studies: one :class:`StudyRow` per study, most recently updated first.
         impact: the impact assessments (name, when, verdict, deployed, value difference
-            per row and its interval), oldest first.
+            per row and its interval), oldest first, each with the outcome observed after
+            it (``impact observe --ledger``: the realized effect per row, CUPED where a
+            pre-period was given, and whether the pre-ship interval covered it), or None.
         track_record: :func:`~dataroi.decide.ledger_track_record`'s record as a dict.
         curves: study → its latest data's learning curves of the primary metric
             (``models``, ``sizes``, ``cells`` by (model, size): the mean over repeats).
@@ -345,17 +347,37 @@ def read_portfolio(ledger: BaseLedger, *, ledger_url: str = "") -> Portfolio:
                         if checks else None),
             spec=spec))
     rows.sort(key=lambda r: r.updated_at or r.created_at, reverse=True)
+    observed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for d in ledger.list_documents("impact_observation"):
+        observed[str(d["payload"].get("name"))].append(d)
     impact = []
-    for d in ledger.list_documents("impact_assessment"):
+    assessments = ledger.list_documents("impact_assessment")
+    for i, d in enumerate(assessments):
         p = d["payload"]
         m = p.get("metrics") or {}
+        # the observations of this series made after it and before the next assessment
+        nxt = next((a["created_at"] for a in assessments[i + 1:]
+                    if a["payload"].get("name") == p.get("name")), None)
+        obs = [o for o in observed.get(str(p.get("name")), ())
+               if o["created_at"] >= d["created_at"]
+               and (nxt is None or o["created_at"] < nxt)]
+        seen = None
+        if obs:
+            last = obs[-1]["payload"]
+            eff = last.get("cuped") or last.get("plain") or {}
+            lo, hi = m.get("value_diff.ci_low"), m.get("value_diff.ci_high")
+            est = eff.get("estimate")
+            seen = {"estimate": est, "ci_low": eff.get("ci_low"),
+                    "ci_high": eff.get("ci_high"), "srm_ok": last.get("srm_ok"),
+                    "covered": (None if None in (lo, hi, est) else bool(lo <= est <= hi)),
+                    "created_at": _iso(obs[-1]["created_at"])}
         impact.append({"name": p.get("name"), "created_at": _iso(d["created_at"]),
                        "baseline": p.get("baseline_id"), "candidate": p.get("candidate_id"),
                        "verdict": p.get("verdict"), "deployed": bool(p.get("deployed")),
                        "value_diff_per_row": m.get("value_diff"),
                        "ci_low": m.get("value_diff.ci_low"),
                        "ci_high": m.get("value_diff.ci_high"),
-                       "observed": p.get("observed")})
+                       "observed": seen})
     record = track_record([{**c, "study": d["payload"].get("study", "")}
                            for ds in follow.values() for d in ds
                            for c in d["payload"].get("checks", ())])
