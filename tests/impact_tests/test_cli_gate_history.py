@@ -235,3 +235,9 @@ def test_an_observed_outcome_is_recorded_and_shown_beside_its_assessment(
     assert a["name"] == "delays"
     assert a["observed"]["estimate"] == pytest.approx(seen["plain"]["estimate"])
     assert a["observed"]["covered"] is seen["prediction_covers"]
+    # and the history counts the prediction checked against its outcome
+    assert main(["impact", "history", "--ledger", str(files["ledger"]), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)["predictions"]
+    assert record["n"] == 1 and record["covered"] == int(seen["prediction_covers"])
+    pre = json.loads((tmp_path / "pre.json").read_text())["result"]["value_diff"]
+    assert record["mean_error"] == pytest.approx(seen["plain"]["estimate"] - pre["estimate"])

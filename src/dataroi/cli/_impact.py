@@ -437,14 +437,21 @@ def _cmd_history(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from dataroi.impact import assessment_history, default_ledger_location, trend
+    from dataroi.impact import (
+        assessment_history,
+        default_ledger_location,
+        prediction_record,
+        trend,
+    )
     from dataroi.ledger import open_ledger
 
     location = default_ledger_location(args.ledger)
     with open_ledger(location, create=False) as ledger:
         rows = assessment_history(ledger, name=args.name)
+        record = prediction_record(ledger, name=args.name)
     if args.format == "json" or args.json:
-        print(json.dumps({"assessments": rows, "trend": trend(rows)}, default=str, indent=1))
+        print(json.dumps({"assessments": rows, "trend": trend(rows), "predictions": record},
+                         default=str, indent=1))
         return 0
     console = Console(highlight=False)
     if not rows:
@@ -469,4 +476,14 @@ def _cmd_history(args: argparse.Namespace) -> int:
         console.print(f"deployed changes: {tr['n_deployed']}; candidate value per row "
                       f"{_fmt(tr['first'])} → {_fmt(tr['last'])}"
                       + (f" (trend {slope:+.4g} per deployment)" if slope is not None else ""))
+    if record["n"]:
+        lo, hi = record["rate_ci"]
+        console.print(f"pre-ship predictions checked against observed outcomes: "
+                      f"{record['n']}; intervals covered {record['covered']} "
+                      f"({record['rate']:.0%}, 90 % CI {lo:.0%}-{hi:.0%}); mean error "
+                      f"{record['mean_error']:+.4g} per row (observed - predicted), mean "
+                      f"absolute {record['mean_abs_error']:.4g}")
+    else:
+        console.print("no pre-ship prediction checked yet (`dataroi impact observe "
+                      "--predicted PRE.json --ledger ...` records one)")
     return 0

@@ -41,6 +41,7 @@ __all__ = [
     "assessment_history",
     "default_ledger_location",
     "outlier_check",
+    "prediction_record",
     "record_assessment",
     "trend",
 ]
@@ -174,3 +175,43 @@ def trend(rows: list[dict[str, Any]]) -> dict[str, Any]:
         x = np.arange(len(vals), dtype=float)
         out["slope_per_deployment"] = round(float(np.polyfit(x, np.asarray(vals), 1)[0]), 12)
     return out
+
+
+def prediction_record(ledger: BaseLedger, *, name: str | None = None) -> dict[str, Any]:
+    """How the pre-ship predictions fared against the recorded outcomes
+    (``impact observe --predicted ... --ledger``): how many were checked, how many of the
+    predicted intervals covered the realized effect (with a 90 % Wilson interval of the
+    rate), and the mean and mean absolute error of the predicted estimate.
+
+    Example:
+        >>> from dataroi.ledger import open_ledger
+        >>> ledger = open_ledger("sqlite://")
+        >>> for est in (1.0, 2.5):
+        ...     _ = ledger.record_document("impact_observation", {"name": "churn",
+        ...         "plain": {"estimate": est}, "cuped": None, "prediction_covers": est < 2,
+        ...         "predicted": {"estimate": 1.2, "ci_low": 0.5, "ci_high": 1.9}})
+        >>> r = prediction_record(ledger)
+        >>> r["n"], r["covered"], round(r["mean_error"], 2)
+        (2, 1, 0.55)
+    """
+    from scipy.stats import binomtest
+
+    errors, covered = [], 0
+    for doc in ledger.list_documents("impact_observation"):
+        pay = doc["payload"]
+        if (name is not None and pay.get("name") != name) or not pay.get("predicted"):
+            continue
+        eff = pay.get("cuped") or pay.get("plain") or {}
+        if eff.get("estimate") is None:
+            continue
+        errors.append(float(eff["estimate"]) - float(pay["predicted"]["estimate"]))
+        covered += bool(pay.get("prediction_covers"))
+    n = len(errors)
+    if n == 0:
+        return {"n": 0, "covered": 0, "rate": None, "rate_ci": None, "mean_error": None,
+                "mean_abs_error": None}
+    ci = binomtest(covered, n).proportion_ci(confidence_level=0.9, method="wilson")
+    return {"n": n, "covered": covered, "rate": covered / n,
+            "rate_ci": [float(ci.low), float(ci.high)],
+            "mean_error": float(np.mean(errors)),
+            "mean_abs_error": float(np.mean(np.abs(errors)))}
