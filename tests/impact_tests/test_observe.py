@@ -102,3 +102,40 @@ def test_bad_input_is_one_line(argv, message, outcome, tmp_path, capsys, monkeyp
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and message in err[0], err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o.csv"]
+
+
+def test_a_ratio_metric_is_a_difference_of_ratios_with_the_delta_method(outcome, tmp_path,
+                                                                         capsys):
+    flights = outcome.assign(total=outcome["post_sum"] + np.where(
+        outcome["arm"] == "new", EFFECT * outcome["post_n"], 0.0))
+    obs = observe(flights, arm="arm", treatment="new", value="total",
+                  denominator="post_n")
+    t = (flights["arm"] == "new").to_numpy()
+    y, x = flights["total"].to_numpy(), flights["post_n"].to_numpy()
+    by_hand = y[t].sum() / x[t].sum() - y[~t].sum() / x[~t].sum()
+    assert obs.plain.estimate == pytest.approx(by_hand, rel=1e-12)
+    assert obs.cuped is None and obs.denominator == "post_n"
+    # the delta method's standard error against 2,000 resamples of the units in each arm
+    rng = np.random.default_rng(0)
+    boot = []
+    for _ in range(2000):
+        it = rng.choice(np.flatnonzero(t), t.sum())
+        ic = rng.choice(np.flatnonzero(~t), (~t).sum())
+        boot.append(y[it].sum() / x[it].sum() - y[ic].sum() / x[ic].sum())
+    assert obs.plain.se == pytest.approx(np.std(boot, ddof=1), rel=0.1)
+    assert obs.plain.ci_low <= EFFECT <= obs.plain.ci_high
+    path = tmp_path / "flights.csv"
+    flights.to_csv(path, index=False)
+    assert main(["impact", "observe", "--data", str(path), "--arm", "arm", "--treatment",
+                 "new", "--value", "total", "--denominator", "post_n"]) == 0
+    out = capsys.readouterr().out
+    assert "realized effect per post_n, difference in ratios of sums" in out
+    assert "delta-method interval" in out
+    assert main(["impact", "observe", "--data", str(path), "--arm", "arm", "--treatment",
+                 "new", "--value", "total", "--denominator", "post_n", "--pre", "pre"]) == 2
+    assert "--denominator and --pre together are not supported" in capsys.readouterr().err
+    zero = flights.assign(post_n=np.where(flights["arm"] == "new", 0.0, flights["post_n"]))
+    zero.to_csv(path, index=False)
+    assert main(["impact", "observe", "--data", str(path), "--arm", "arm", "--treatment",
+                 "new", "--value", "total", "--denominator", "post_n"]) == 2
+    assert "sums to 0 in an arm" in capsys.readouterr().err

@@ -125,6 +125,8 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     o.add_argument("--treatment", required=True, help="the arm value of the new model's rows")
     o.add_argument("--value", required=True, help="column of the realized value per row")
     o.add_argument("--pre", help="column of the same unit's value in a pre-period (CUPED)")
+    o.add_argument("--denominator", help="a ratio metric: the effect on Σ value / Σ this "
+                   "column per arm (value per order, per session), delta-method interval")
     o.add_argument("--expected-share", type=float, default=0.5,
                    help="planned share of treatment rows (default 0.5)")
     o.add_argument("--confidence", type=float, default=0.95)
@@ -183,7 +185,8 @@ def _cmd_observe(args: argparse.Namespace) -> int:
     frame = read_table(args.data)
     obs = observe(frame, arm=args.arm, treatment=args.treatment, value=args.value,
                   pre=args.pre, expected_share=args.expected_share,
-                  confidence=args.confidence, predicted=predicted)
+                  confidence=args.confidence, predicted=predicted,
+                  denominator=args.denominator)
     if args.ledger:
         from dataroi.cli._output import log_console
         from dataroi.impact import OBSERVATION_KIND

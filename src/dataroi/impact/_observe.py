@@ -13,6 +13,11 @@ pre-period) and says:
   adjusted by the pre-period covariate, ``y - theta (x - mean x)`` with ``theta =
   cov(y, x) / var(x)`` pooled over both arms — the same expectation, a smaller variance
   when the pre-period predicts the outcome (the ratio of the interval widths is printed);
+* **A ratio metric** (``denominator``: value per order, per session, when a unit has
+  several): each arm's ratio of sums ``Σ y / Σ x`` and their difference, with the delta
+  method's standard error (the linearized values ``(y - R x) / mean x``; Deng, Knoblich &
+  Lu, KDD 2018) and a normal interval — a ratio of sums is not a mean of independent
+  rows, so a t-test on per-row ratios would answer another question;
 * **The prediction against the outcome**: whether the pre-ship assessment's interval for
   the value difference per row (``dataroi impact run --json``) covers the realized
   effect, and by how much it missed.
@@ -85,6 +90,7 @@ class Observation:
     confidence: float
     predicted: Mapping[str, float] | None = None
     notes: tuple[str, ...] = field(default=())
+    denominator: str | None = None
 
     @property
     def srm_ok(self) -> bool:
@@ -125,8 +131,13 @@ class Observation:
                        "to be trusted until the mismatch is explained")
         pct = f"{self.confidence:.0%}"
         p = self.plain
-        out.append(f"realized effect per row, difference in means: {p.estimate:+,.4g} "
-                   f"[{p.ci_low:+,.4g}, {p.ci_high:+,.4g}] ({pct} Welch t interval)")
+        if self.denominator is not None:
+            out.append(f"realized effect per {self.denominator}, difference in ratios of "
+                       f"sums: {p.estimate:+,.4g} [{p.ci_low:+,.4g}, {p.ci_high:+,.4g}] "
+                       f"({pct} delta-method interval)")
+        else:
+            out.append(f"realized effect per row, difference in means: {p.estimate:+,.4g} "
+                       f"[{p.ci_low:+,.4g}, {p.ci_high:+,.4g}] ({pct} Welch t interval)")
         if self.cuped is not None:
             c = self.cuped
             out.append(f"with CUPED on the pre-period (theta {self.theta:.3g}): "
@@ -149,6 +160,7 @@ class Observation:
                 "cuped": self.cuped.to_dict() if self.cuped else None, "theta": self.theta,
                 "width_ratio": self.width_ratio, "predicted": dict(self.predicted)
                 if self.predicted else None, "prediction_covers": self.prediction_covers,
+                "denominator": self.denominator,
                 "lines": self.lines()}
 
 
@@ -167,10 +179,34 @@ def _welch(a: np.ndarray, b: np.ndarray, confidence: float) -> Effect:
     return Effect(d, float(ci.low), float(ci.high), se, float(res.df))
 
 
+def _delta_ratio(y: np.ndarray, x: np.ndarray, t: np.ndarray, confidence: float) -> Effect:
+    """Treatment ratio of sums − control's, with the delta method's normal interval.
+
+    Example:
+        >>> y = np.array([2.0, 4.0, 3.0, 6.0, 9.0, 7.0]); x = np.array([1.0, 2, 1, 2, 3, 2])
+        >>> e = _delta_ratio(y, x, np.array([0, 0, 0, 1, 1, 1], bool), 0.95)
+        >>> round(e.estimate, 4)   # 22/7 - 9/4
+        0.8929
+    """
+    from scipy.stats import norm
+
+    parts = []
+    for mask in (~t, t):
+        yy, xx = y[mask], x[mask]
+        r = yy.sum() / xx.sum()
+        lin = (yy - r * xx) / xx.mean()
+        parts.append((float(r), float(lin.var(ddof=1) / len(yy))))
+    (rc, vc), (rt, vt) = parts
+    d, se = rt - rc, float(np.sqrt(vc + vt))
+    z = float(norm.ppf(0.5 + confidence / 2))
+    return Effect(d, d - z * se, d + z * se, se, float("inf"))
+
+
 def observe(frame: pd.DataFrame, *, arm: str, treatment: Any, value: str,
             pre: str | None = None, expected_share: float = 0.5,
             confidence: float = 0.95,
-            predicted: Mapping[str, float] | None = None) -> Observation:
+            predicted: Mapping[str, float] | None = None,
+            denominator: str | None = None) -> Observation:
     """Check the sample ratio and estimate the realized effect of an A/B split.
 
     Args:
@@ -183,6 +219,9 @@ def observe(frame: pd.DataFrame, *, arm: str, treatment: Any, value: str,
         confidence: of the intervals.
         predicted: the pre-ship estimate of the value difference per row
             (``estimate``, ``ci_low``, ``ci_high``), or None.
+        denominator: a ratio metric: the effect is the difference of the arms' ratios
+            ``Σ value / Σ denominator`` (value per order, per session), with the delta
+            method's interval; not with ``pre``.
 
     Raises:
         UsageError: a missing column, a non-numeric value, an arm with fewer than two
@@ -191,7 +230,11 @@ def observe(frame: pd.DataFrame, *, arm: str, treatment: Any, value: str,
     import pandas as pd
     from scipy.stats import chisquare
 
-    for name, col in (("--arm", arm), ("--value", value), ("--pre", pre)):
+    if denominator is not None and pre is not None:
+        raise UsageError("--denominator and --pre together are not supported: CUPED on a "
+                         "ratio metric needs the pre-period's ratio too; give one of them")
+    for name, col in (("--arm", arm), ("--value", value), ("--pre", pre),
+                      ("--denominator", denominator)):
         if col is not None and col not in frame.columns:
             raise UsageError(f"{name} {col}: no such column (columns: "
                              f"{', '.join(map(str, frame.columns[:12]))})")
@@ -208,6 +251,10 @@ def observe(frame: pd.DataFrame, *, arm: str, treatment: Any, value: str,
     if y.notna().sum() == 0:
         raise UsageError(f"--value {value}: not a number in any row")
     keep = y.notna() & np.isfinite(y)
+    den = None
+    if denominator is not None:
+        den = pd.to_numeric(frame[denominator], errors="coerce")
+        keep &= den.notna() & np.isfinite(den) & (den >= 0)
     x = None
     if pre is not None:
         x = pd.to_numeric(frame[pre], errors="coerce")
@@ -215,7 +262,8 @@ def observe(frame: pd.DataFrame, *, arm: str, treatment: Any, value: str,
     dropped = int((~keep).sum())
     if dropped:
         notes.append(f"{dropped:,} rows without a finite value"
-                     f"{' or pre-period value' if pre else ''} left out")
+                     f"{' or pre-period value' if pre else ''}"
+                     f"{' or a finite denominator >= 0' if denominator else ''} left out")
     n_t, n_c = int((is_t & keep).sum()), int((~is_t & keep).sum())
     if min(n_t, n_c) < 2:
         raise UsageError(f"each arm needs at least 2 rows with a value; treatment has {n_t}, "
@@ -226,7 +274,16 @@ def observe(frame: pd.DataFrame, *, arm: str, treatment: Any, value: str,
                                                              expected_share])).pvalue)
     yy = y[keep].to_numpy(float)
     tt = is_t[keep].to_numpy()
-    plain = _welch(yy[~tt], yy[tt], confidence)
+    if den is not None:
+        dd = den[keep].to_numpy(float)
+        if dd[tt].sum() <= 0 or dd[~tt].sum() <= 0:
+            raise UsageError(f"--denominator {denominator}: sums to 0 in an arm; a ratio "
+                             "needs a positive total in each")
+        plain = _delta_ratio(yy, dd, tt, confidence)
+        notes.append(f"ratio metric: {value} per {denominator} (sum over sum per arm; "
+                     "delta-method normal interval)")
+    else:
+        plain = _welch(yy[~tt], yy[tt], confidence)
     cuped, theta = None, None
     if x is not None:
         xx = x[keep].to_numpy(float)
@@ -242,4 +299,4 @@ def observe(frame: pd.DataFrame, *, arm: str, treatment: Any, value: str,
     return Observation(n_control=n_c, n_treatment=n_t, expected_share=float(expected_share),
                        srm_p=srm_p, plain=plain, cuped=cuped, theta=theta,
                        confidence=float(confidence), predicted=predicted,
-                       notes=tuple(notes))
+                       notes=tuple(notes), denominator=denominator)
