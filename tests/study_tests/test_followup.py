@@ -18,6 +18,7 @@ import yaml
 
 import dataroi
 from dataroi.cli import main
+from dataroi.ledger import open_ledger
 
 pytestmark = pytest.mark.slow  # two runs of a real study (about a minute)
 
@@ -101,8 +102,6 @@ def test_the_forecast_is_checked_against_the_measurement(grown, capsys):
 def test_the_followup_is_recorded_once_and_the_plan_saved(grown, capsys):
     _followup(capsys, grown)
     again = _followup(capsys, grown)
-    from dataroi.ledger import open_ledger
-
     with open_ledger(grown["ledger"], create=False) as ledger:
         docs = ledger.list_documents("followup")
         recs = ledger.list_documents("recommendation")
@@ -148,6 +147,16 @@ def test_a_followup_before_the_data_grew_is_refused(tmp_path, capsys):
     # nothing earlier to check: said, exit 0, and a plan
     assert main(["followup", str(path), "--ledger", ledger, "--no-save"]) == 0
     assert "no earlier recommendation to follow up" in capsys.readouterr().err
+    # a recommendation, then another seed on the same data: a new context, no more labels
+    assert main(["plan", str(path), "--ledger", ledger]) == 0
+    path.write_text(yaml.safe_dump({**spec, "schedule": {**spec["schedule"], "seed": 1}}))
+    assert main(["run", str(path), "--ledger", ledger, "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["followup", str(path), "--ledger", ledger]) == 2
+    err = capsys.readouterr().err
+    assert "the data has not grown since recommendation" in err and "Traceback" not in err
+    with open_ledger(ledger, create=False) as store:
+        assert store.list_documents("followup") == []  # nothing written
 
 
 def test_measured_standard_error_is_over_repeats(grown):

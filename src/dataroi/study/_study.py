@@ -890,7 +890,8 @@ class Study:
 
         Raises:
             UsageError: no ledger or no finished trial on the latest data, or the data
-                has not grown since the recommendation.
+                has not grown since any earlier recommendation (another split or seed
+                alone is skipped when another version did grow).
         """
         import numpy as np
 
@@ -912,6 +913,7 @@ class Study:
             contexts = [c for c in store.list_contexts(int(ctx.study_id or 0))
                         if c["context_id"] != now_id and c["created_at"]
                         <= ctx.context["created_at"]]
+            stale: list[str] = []
             for old in contexts:
                 recs = store.list_documents("recommendation", study_id=ctx.study_id,
                                             context_id=old["context_id"])
@@ -920,12 +922,10 @@ class Study:
                 doc = recs[-1]  # the latest recommendation made on that data: the one taken
                 rec = doc["payload"]
                 n_then = int(rec["current_n"])
-                if n_now <= n_then:
-                    raise UsageError(
-                        f"the data has not grown since recommendation {doc['document_id']} "
-                        f"({n_then:,} labels then, {n_now:,} now): a follow-up checks a "
-                        "forecast at more labels (add the new labeled rows to the data and "
-                        "`dataroi run SPEC` first)")
+                if n_now <= n_then:  # another split or seed, not more data: nothing to check
+                    stale.append(f"recommendation {doc['document_id']} ({n_then:,} labels "
+                                 f"then, {n_now:,} now)")
+                    continue
                 h = canonical_hash({"recommendation": doc["document_id"], "context": now_id})
                 done = store.list_documents("followup", context_id=now_id, content_hash=h)
                 if done:
@@ -1007,6 +1007,11 @@ class Study:
                                                    context_id=now_id, content_hash=h)
                     fu = dataclasses.replace(fu, document_id=doc_id)
                 out.append(fu)
+        if stale and not out:
+            raise UsageError(
+                f"the data has not grown since {'; '.join(stale)}: a follow-up checks a "
+                "forecast at more labels (add the new labeled rows to the data and "
+                "`dataroi run SPEC` first)")
         return out
 
     def register(self, decision: DecisionSpec | None = None) -> Registration:
