@@ -97,8 +97,16 @@ CASES: list[Refusal] = [
     # -- the command line itself ------------------------------------------------------
     Refusal("no-subcommand", ("impact",), r"use `dataroi impact run \.\.\.`"),
     Refusal("run-without-arguments", ("impact", "run"),
-            r"the following arguments are required: table, --baseline, --candidate, --value"),
-    run("no-value-option", r"required: --value", value=None),
+            r"the following arguments are required: table"),
+    Refusal("run-without-models", ("impact", "run", "eval.csv"),
+            r"impact run needs --baseline, --candidate, --value \(or --spec impact\.yaml"),
+    run("no-value-option", r"impact run needs --value", value=None),
+    run("spec-and-option", r"--baseline, --candidate, --value given on the command line and "
+        r"by --spec", "--spec",
+        "impact.yaml", files={"impact.yaml": "name: s\nhypothesis: h\nbaseline: col:a\n"
+                              "candidate: col:b\nvalue: {payoff: {tp: 1}}\n"}),
+    run("spec-missing", r"impact spec file not found: .*nosuch\.yaml", "--spec",
+        "nosuch.yaml", argv=("impact", "run", "eval.csv")),
     run("unknown-option", r"unrecognized arguments: --colour", "--colour", "red"),
     # -- the evaluation table ------------------------------------------------------------
     run("table-missing", r"data file not found: .*nosuch\.csv",

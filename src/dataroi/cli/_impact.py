@@ -58,12 +58,17 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     isub = p.add_subparsers(dest="impact_command", parser_class=type(p))
     r = isub.add_parser("run", help="assess baseline vs candidate on an evaluation table")
     r.add_argument("table", help="evaluation table (CSV/Parquet) or a built-in data set")
-    r.add_argument("--baseline", required=True,
+    r.add_argument("--spec", help="impact spec YAML (impact.yaml: hypothesis, expected "
+                   "effect, baseline, candidate, value, contract, segments, margin, gate, "
+                   "rollback cost; register it first with `dataroi impact register`): "
+                   "replaces those options")
+    r.add_argument("--baseline",
                    help="col:NAME, file:PATH[:COLUMN] (joined by id) or model:PATH")
-    r.add_argument("--candidate", required=True, help="same forms as --baseline")
-    r.add_argument("--value", required=True, help="value model YAML (payoff or expression)")
-    r.add_argument("--target", default="y", help="ground-truth column (default: y)")
-    r.add_argument("--id", dest="id_column", default="id", help="row id column (default: id)")
+    r.add_argument("--candidate", help="same forms as --baseline")
+    r.add_argument("--value", help="value model YAML (payoff or expression)")
+    r.add_argument("--target", default=None, help="ground-truth column (default: y)")
+    r.add_argument("--id", dest="id_column", default=None,
+                   help="row id column (default: id)")
     r.add_argument("--contract", help="data contract YAML (checked before anything else)")
     r.add_argument("--gate", help="gate YAML: exit 0 when every condition holds, 1 if not "
                    "(default: the built-in gate: value_diff.ci_low > 0 and no segment "
@@ -99,7 +104,8 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     r.add_argument("--cost-change-pct", type=float, default=10.0)
     r.add_argument("--volume-change-pct", type=_floats, default=[-20.0, 20.0])
     r.add_argument("--now", default=None, help="reference time of the freshness rule")
-    r.add_argument("--name", default="default", help="series name in the ledger history")
+    r.add_argument("--name", default=None,
+                   help="series name in the ledger history (default: 'default')")
     r.add_argument("--ledger", help="ledger URL or SQLite path (default: $DATAROI_LEDGER or "
                    ".dataroi/ledger.db)")
     r.add_argument("--no-ledger", action="store_true", help="do not record the assessment")
@@ -138,6 +144,17 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     o.add_argument("--name", default="default", help="the assessment series it observes "
                    "(as `dataroi impact run --name`; default 'default')")
     o.add_argument("--json", action="store_true", help="print the result as JSON")
+    g = isub.add_parser(
+        "register", help="pre-register an impact spec (its hash, with the files it names, "
+        "and a timestamp in the ledger) before the assessment",
+        description="Store the impact spec's hash (the spec and the content of the value "
+        "model, contract and gate files it names) with a timestamp in the ledger, so that "
+        "`dataroi impact run TABLE --spec SPEC` can show it was written down before any "
+        "assessment of its series existed.")
+    g.add_argument("spec", help="impact.yaml")
+    g.add_argument("--ledger", help="ledger URL or SQLite path (default: $DATAROI_LEDGER "
+                   "or .dataroi/ledger.db)")
+    g.add_argument("--json", action="store_true", help="print the registration as JSON")
     h = isub.add_parser("history", help="past assessments, trend and flags")
     h.add_argument("--ledger", help="ledger URL or SQLite path")
     h.add_argument("--name", default=None, help="only this series")
@@ -153,6 +170,8 @@ def _cmd_impact(args: argparse.Namespace) -> int:
         return _cmd_history(args)
     if args.impact_command == "observe":
         return _cmd_observe(args)
+    if args.impact_command == "register":
+        return _cmd_register(args)
     raise UsageError("use `dataroi impact run ...`, `dataroi impact observe ...` or "
                      "`dataroi impact history` (see `dataroi impact --help`)")
 
@@ -312,6 +331,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # refuse unwritable outputs and a ledger in a missing folder before any work
     outputs = _outputs(args)
     _check_ledger_option(args)
+    spec = _apply_spec(args)  # the impact spec's fields, or the options' defaults
     # read every input first: a bad file stops before anything is computed or written
     value_model = load_value_model(args.value)
     contract = load_contract(args.contract) if args.contract else None
@@ -343,8 +363,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         location = default_ledger_location(args.ledger)
         ledger = open_ledger(location)
     try:
+        registration = None
         if ledger is not None:
             check = outlier_check(ledger, args.name, result.value_diff_per_period.estimate)
+            if spec is not None:
+                from dataroi.impact import registration_of
+
+                registration = registration_of(ledger, spec)
         if outputs:
             from dataroi.impact import write_report
 
@@ -353,22 +378,140 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if ledger is not None:
             from dataroi.impact import record_assessment
 
-            doc_id = record_assessment(ledger, result, name=args.name, gate=gate_result,
-                                       check=check)
+            doc_id = record_assessment(
+                ledger, result, name=args.name, gate=gate_result, check=check,
+                spec=_spec_block(spec, result, registration) if spec is not None else None)
     finally:
         if ledger is not None:
             ledger.close()
+    block = _spec_block(spec, result, registration) if spec is not None else None
     if args.json:
+        import json
+
         from dataroi.impact import to_json
 
-        sys.stdout.write(to_json(result, gate=gate_result, history_check=check) + "\n")
+        text = to_json(result, gate=gate_result, history_check=check)
+        if block is not None:
+            doc = json.loads(text)
+            doc["impact_spec"] = block
+            text = json.dumps(doc, indent=1, default=str)
+        sys.stdout.write(text + "\n")
     else:
         _print_result(result, gate_result, check)
+        if block is not None:
+            for line in block["lines"]:
+                print(line)
     if not args.no_ledger:
         print(f"recorded as assessment {doc_id} ({args.name!r}) in {location}",
               file=sys.stderr if args.json else sys.stdout)
     if gate_result is not None:
         return 0 if gate_result.passed else 1
+    return 0
+
+
+def _apply_spec(args: argparse.Namespace) -> Any:
+    """Fill ``args`` from ``--spec`` (refusing an option given in both places), or fill
+    the options' defaults; return the :class:`~dataroi.impact.ImpactSpec` or None.
+
+    Raises:
+        UsageError: an option given both in the spec and on the command line, or a
+            required option missing without a spec.
+    """
+    if args.spec is None:
+        missing = [f"--{k}" for k in ("baseline", "candidate", "value")
+                   if getattr(args, k) is None]
+        if missing:
+            raise UsageError(f"impact run needs {', '.join(missing)} (or --spec impact.yaml "
+                             "that names them)")
+        args.target = args.target or "y"
+        args.id_column = args.id_column or "id"
+        args.name = args.name or "default"
+        return None
+    from dataroi.impact import load_impact_spec
+
+    spec = load_impact_spec(args.spec)
+    given = {"--baseline": args.baseline, "--candidate": args.candidate,
+             "--value": args.value, "--target": args.target, "--id": args.id_column,
+             "--contract": args.contract, "--segments": args.segments or None,
+             "--margin": args.margin, "--gate": args.gate, "--name": args.name}
+    both = [k for k, v in given.items() if v is not None]
+    if both:
+        raise UsageError(f"{', '.join(both)} given on the command line and by --spec "
+                         f"{args.spec}: the spec holds them (edit it, and register it again)")
+    args.baseline, args.candidate = spec.baseline, spec.candidate
+    args.value, args.contract = spec.value, spec.contract
+    args.target, args.id_column, args.name = spec.target, spec.id, spec.name
+    args.segments = ",".join(spec.segments)
+    args.margin = spec.margin if spec.margin != "auto" else None
+    if isinstance(spec.gate, str) and spec.gate in ("default", "none"):
+        args.no_gate = args.no_gate or spec.gate == "none"
+    else:
+        args.gate = spec.gate
+    return spec
+
+
+def _spec_block(spec: Any, result: Any, registration: dict[str, Any] | None
+                ) -> dict[str, Any]:
+    """What the assessment says about its impact spec: the registration, the expected
+    effect against the estimate, the rollback."""
+    iv = result.value_diff
+    pp = result.value_diff_per_period
+    lines = [f"hypothesis: {spec.hypothesis}"]
+    reg = registration or {"status": "not_checked", "message": "the registration was not "
+                           "checked (--no-ledger)"}
+    lines.append(f"pre-registration: {reg['message']}")
+    inside = None
+    if spec.expected is not None:
+        est, lo, hi = spec.expected
+        inside = bool(lo <= iv.estimate <= hi)
+        lines.append(f"expected {est:+,.4g} [{lo:+,.4g}, {hi:+,.4g}] per row; estimated "
+                     f"{iv.estimate:+,.4g} [{iv.ci_low:+,.4g}, {iv.ci_high:+,.4g}]: "
+                     + ("inside the expected interval" if inside
+                        else "OUTSIDE the expected interval"))
+    rollback = None
+    if spec.rollback_cost_usd is not None:
+        low = pp.ci_low
+        if low < 0:
+            periods = spec.rollback_cost_usd / -low
+            rollback = {"cost_usd": spec.rollback_cost_usd, "restores_per_period": -low,
+                        "payback_periods": periods}
+            lines.append(f"rollback: costs ${spec.rollback_cost_usd:,.0f}; if the change is "
+                         f"as bad as its lower bound ({low:+,.4g} per period), rolling back "
+                         f"restores {-low:,.4g} per period and pays for itself in "
+                         f"{periods:,.1f} periods")
+        else:
+            rollback = {"cost_usd": spec.rollback_cost_usd, "restores_per_period": 0.0,
+                        "payback_periods": None}
+            lines.append(f"rollback: costs ${spec.rollback_cost_usd:,.0f}; the value "
+                         "difference's lower bound is above 0, so a rollback would restore "
+                         "nothing the change is shown to cost")
+    return {"name": spec.name, "digest": spec.digest, "hypothesis": spec.hypothesis,
+            "expected": spec.to_dict()["expected"], "inside_expected": inside,
+            "registration": reg, "rollback": rollback, "lines": lines}
+
+
+def _cmd_register(args: argparse.Namespace) -> int:
+    import json
+
+    from dataroi.impact import (
+        SPEC_KIND,
+        default_ledger_location,
+        load_impact_spec,
+        registration_of,
+    )
+    from dataroi.ledger import open_ledger
+
+    spec = load_impact_spec(args.spec)  # a bad spec stops before the ledger is opened
+    location = default_ledger_location(args.ledger)
+    with open_ledger(location) as ledger:
+        if not any(d["content_hash"] == spec.digest
+                   for d in ledger.list_documents(SPEC_KIND)):
+            ledger.record_document(SPEC_KIND, spec.to_dict(), content_hash=spec.digest)
+        reg = registration_of(ledger, spec)
+    if args.json:
+        print(json.dumps(reg, indent=1))
+    else:
+        print(reg["message"])
     return 0
 
 

@@ -48,10 +48,18 @@ if TYPE_CHECKING:
     from dataroi.impact._inputs import PredictionSource, parse_source, resolve_predictions
     from dataroi.impact._observe import OBSERVATION_KIND, Effect, Observation, observe
     from dataroi.impact._report import render_html, render_markdown, to_json, write_report
+    from dataroi.impact._spec import (
+        SPEC_KIND,
+        ImpactSpec,
+        impact_spec_from_dict,
+        load_impact_spec,
+        registration_of,
+    )
     from dataroi.impact._value import ValueModel, load_value_model
 
 __all__ = [
     "OBSERVATION_KIND",
+    "SPEC_KIND",
     "BreakEven",
     "Contract",
     "ContractReport",
@@ -61,6 +69,7 @@ __all__ = [
     "GateResult",
     "ImpactAssessment",
     "ImpactResult",
+    "ImpactSpec",
     "ImpactSpecError",
     "Interval",
     "ModelSummary",
@@ -76,8 +85,10 @@ __all__ = [
     "compile_expression",
     "default_gate",
     "default_ledger_location",
+    "impact_spec_from_dict",
     "load_contract",
     "load_gate",
+    "load_impact_spec",
     "load_value_model",
     "observe",
     "outlier_check",
@@ -85,6 +96,7 @@ __all__ = [
     "parse_source",
     "prediction_record",
     "record_assessment",
+    "registration_of",
     "render_html",
     "render_markdown",
     "resolve_predictions",
@@ -102,6 +114,8 @@ _LAZY = {
     "Contract": "_contract", "ContractReport": "_contract", "load_contract": "_contract",
     "Effect": "_observe", "Observation": "_observe", "observe": "_observe",
     "OBSERVATION_KIND": "_observe",
+    "SPEC_KIND": "_spec", "ImpactSpec": "_spec", "impact_spec_from_dict": "_spec",
+    "load_impact_spec": "_spec", "registration_of": "_spec",
     "ImpactSpecError": "dataroi.exceptions",
     "Expression": "dataroi._expr", "compile_expression": "dataroi._expr",
     "Gate": "_gate", "GateResult": "_gate", "default_gate": "_gate", "load_gate": "_gate",

@@ -77,7 +77,8 @@ def _content_hash(result: ImpactResult, name: str) -> str:
 
 def record_assessment(ledger: BaseLedger, result: ImpactResult, *, name: str = "default",
                       gate: GateResult | None = None,
-                      check: dict[str, Any] | None = None) -> int:
+                      check: dict[str, Any] | None = None,
+                      spec: dict[str, Any] | None = None) -> int:
     """Store an assessment (one transaction) and return its document id.
 
     Args:
@@ -86,6 +87,8 @@ def record_assessment(ledger: BaseLedger, result: ImpactResult, *, name: str = "
         name: the series it belongs to (a product, a model slot).
         gate: the gate verdict, if a gate was applied.
         check: the :func:`outlier_check` made before recording, if any.
+        spec: what the assessment says about its impact spec (hypothesis, expected
+            effect against the estimate, pre-registration, rollback), if one was used.
     """
     p = result.provenance
     deployed = gate.passed if gate is not None else result.verdict == "candidate better"
@@ -101,6 +104,7 @@ def record_assessment(ledger: BaseLedger, result: ImpactResult, *, name: str = "
         "metrics": result.flat_metrics(),
         "gate": gate.to_dict() if gate is not None else None,
         "outlier_check": check,
+        "impact_spec": spec,
         "result": result.to_dict(),
     }
     return ledger.record_document(KIND, payload, content_hash=_content_hash(result, name))
