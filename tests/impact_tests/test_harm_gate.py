@@ -49,7 +49,8 @@ def _run(table: pd.DataFrame, **kw) -> object:
 def test_default_gate_asks_for_value_and_for_evidence_of_no_harm() -> None:
     gate = default_gate()
     assert [c.text for c in gate.conditions] == ["value_diff.ci_low > 0",
-                                                 "no segment harmed beyond the margin"]
+                                                 "no segment harmed beyond the margin",
+                                                 "every guardrail held"]
     assert gate.margin is None and gate.source == "<default gate>"
     parsed = load_gate({"margin": 2.5, "conditions": ["no harm beyond the margin",
                                                       "no segment harmed"]})

@@ -80,6 +80,10 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
                    "candidate's average gain per row; default: the gate file's margin, "
                    "else auto)")
     r.add_argument("--segments", default="", help="segment columns, comma-separated")
+    r.add_argument("--guardrails", metavar="FILE.yaml",
+                   help="guardrail metrics: {name: {expression, direction, margin}}, each "
+                   "judged by non-inferiority at its margin, Bonferroni over the family; "
+                   "the default gate asks every one to hold")
     r.add_argument("--time", dest="time_column", help="timestamp column (per-period view)")
     r.add_argument("--period", default="month", help="day, week, month, quarter or year")
     r.add_argument("--baseline-threshold", type=_threshold, default=None,
@@ -339,6 +343,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--gate and --no-gate contradict each other; give one")
     gate = load_gate(args.gate) if args.gate else (None if args.no_gate else default_gate())
     margin = _resolve_margin(args.margin, gate)
+    from dataroi.impact import load_guardrails, parse_guardrails
+
+    guardrails = (load_guardrails(args.guardrails) if args.guardrails
+                  else parse_guardrails(spec.guardrails) if spec is not None else ())
     table = read_table(args.table)
     segments = [s.strip() for s in args.segments.split(",") if s.strip()]
     features = [s.strip() for s in args.features.split(",")] if args.features else None
@@ -349,7 +357,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         min_segment_size=args.min_segment_size, fdr=args.fdr, margin=margin,
         prevalence=args.prevalence,
         cost_change_pct=args.cost_change_pct, volume_change_pct=args.volume_change_pct,
-        tune_fraction=args.tune_fraction, features=features)
+        tune_fraction=args.tune_fraction, features=features, guardrails=guardrails)
     result = assessment.run(table, baseline=args.baseline, candidate=args.candidate,
                             baseline_threshold=args.baseline_threshold,
                             candidate_threshold=args.candidate_threshold, now=args.now)
@@ -433,7 +441,8 @@ def _apply_spec(args: argparse.Namespace) -> Any:
     given = {"--baseline": args.baseline, "--candidate": args.candidate,
              "--value": args.value, "--target": args.target, "--id": args.id_column,
              "--contract": args.contract, "--segments": args.segments or None,
-             "--margin": args.margin, "--gate": args.gate, "--name": args.name}
+             "--margin": args.margin, "--gate": args.gate, "--name": args.name,
+             "--guardrails": args.guardrails}
     both = [k for k, v in given.items() if v is not None]
     if both:
         raise UsageError(f"{', '.join(both)} given on the command line and by --spec "
@@ -536,6 +545,8 @@ def _print_result(result: Any, gate_result: Any, check: dict[str, Any] | None) -
           f"[{a.ci_low:+.4f}, {a.ci_high:+.4f}]", file=out)
     if result.segments:
         _print_segments(result, out)
+    for g in result.guardrails:
+        print(g.sentence(), file=out)
     for note in result.notes:
         print(f"note: {note}", file=out)
     if check is not None and check.get("message"):

@@ -37,6 +37,12 @@ if TYPE_CHECKING:
     )
     from dataroi.impact._contract import Contract, ContractReport, load_contract
     from dataroi.impact._gate import Gate, GateResult, default_gate, load_gate
+    from dataroi.impact._guardrails import (
+        Guardrail,
+        GuardrailResult,
+        load_guardrails,
+        parse_guardrails,
+    )
     from dataroi.impact._history import (
         assessment_history,
         default_ledger_location,
@@ -67,6 +73,8 @@ __all__ = [
     "Expression",
     "Gate",
     "GateResult",
+    "Guardrail",
+    "GuardrailResult",
     "ImpactAssessment",
     "ImpactResult",
     "ImpactSpec",
@@ -88,11 +96,13 @@ __all__ = [
     "impact_spec_from_dict",
     "load_contract",
     "load_gate",
+    "load_guardrails",
     "load_impact_spec",
     "load_value_model",
     "observe",
     "outlier_check",
     "paired_bootstrap",
+    "parse_guardrails",
     "parse_source",
     "prediction_record",
     "record_assessment",
@@ -114,6 +124,8 @@ _LAZY = {
     "Contract": "_contract", "ContractReport": "_contract", "load_contract": "_contract",
     "Effect": "_observe", "Observation": "_observe", "observe": "_observe",
     "OBSERVATION_KIND": "_observe",
+    "Guardrail": "_guardrails", "GuardrailResult": "_guardrails",
+    "load_guardrails": "_guardrails", "parse_guardrails": "_guardrails",
     "SPEC_KIND": "_spec", "ImpactSpec": "_spec", "impact_spec_from_dict": "_spec",
     "load_impact_spec": "_spec", "registration_of": "_spec",
     "ImpactSpecError": "dataroi.exceptions",

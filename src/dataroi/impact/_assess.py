@@ -40,6 +40,7 @@ from dataroi.impact._bootstrap import (
     format_share,
     paired_bootstrap,
 )
+from dataroi.impact._guardrails import Guardrail, GuardrailResult
 from dataroi.impact._inputs import Predictions, resolve_predictions
 from dataroi.impact._segments import (
     BCA_MIN_NONZERO,
@@ -250,6 +251,12 @@ class ImpactResult:
     settings: dict[str, Any]
     notes: tuple[str, ...] = field(default_factory=tuple)
     margin: float = 0.0
+    guardrails: tuple[GuardrailResult, ...] = ()
+
+    @property
+    def n_guardrails_not_held(self) -> int:
+        """Guardrails breached or not shown to hold (every one held: 0)."""
+        return sum(g.verdict != "held" for g in self.guardrails)
 
     @property
     def n_significantly_worse(self) -> int:
@@ -294,6 +301,8 @@ class ImpactResult:
         d["n_significantly_worse"] = self.n_significantly_worse
         d["n_segments_tested"] = self.n_tested
         d["n_harm_not_ruled_out"] = self.n_harm_not_ruled_out
+        d["guardrails"] = [g.to_dict() for g in self.guardrails]
+        d["n_guardrails_not_held"] = self.n_guardrails_not_held
         return d
 
     def flat_metrics(self) -> dict[str, float]:
@@ -323,6 +332,12 @@ class ImpactResult:
         out["segments.n_harm_not_ruled_out"] = float(self.n_harm_not_ruled_out)
         out["segments.n_not_judged"] = float(self.n_harm(NOT_JUDGED))
         out["margin"] = float(self.margin)
+        out["guardrails.n_not_held"] = float(self.n_guardrails_not_held)
+        out["guardrails.n_breached"] = float(sum(g.verdict == "breached"
+                                                 for g in self.guardrails))
+        for g in self.guardrails:
+            for key in ("estimate", "ci_low", "ci_high"):
+                out[f"guardrail.{g.guardrail.name}.{key}"] = float(getattr(g.diff, key))
         if self.roc_auc_diff is not None:
             out["roc_auc_diff"] = self.roc_auc_diff
         for role in ("baseline", "candidate"):
@@ -448,6 +463,7 @@ class ImpactAssessment:
         volume_change_pct: Sequence[float] = (-20.0, 20.0),
         tune_fraction: float = 0.3,
         features: Sequence[str] | None = None,
+        guardrails: Sequence[Guardrail] = (),
     ) -> None:
         self.value_model = value_model
         self.contract = contract
@@ -468,6 +484,7 @@ class ImpactAssessment:
         self.volume_change_pct = tuple(volume_change_pct)
         self.tune_fraction = tune_fraction
         self.features = None if features is None else list(features)
+        self.guardrails = tuple(guardrails)
 
     # -- checks ---------------------------------------------------------------------
     def _check_settings(self) -> None:
@@ -583,6 +600,7 @@ class ImpactAssessment:
         columns = [str(c) for c in table.columns]
         compiled = (self.value_model.compiled(columns)
                     if self.value_model.kind == "expression" else None)
+        guards = self._compile_guardrails(columns)  # a bad expression stops here
         y_all = table[self.target].to_numpy()
         classes = np.unique(y_all)
         preds = {}
@@ -693,6 +711,8 @@ class ImpactAssessment:
         tail = per_period_reps[per_period_reps <= var]
         cvar = float(tail.mean()) if tail.size else var
 
+        guard_results = self._guardrail_results(guards, sub, resolved, eval_mask, y, root)
+
         nonzero = d != 0
         pooled_square = float(np.mean(d[nonzero] ** 2)) if nonzero.any() else 0.0
         margin = (auto_margin(value_iv.estimate) if self.margin in (None, "auto")
@@ -749,6 +769,7 @@ class ImpactAssessment:
             "cost_change_pct": self.cost_change_pct,
             "volume_change_pct": list(self.volume_change_pct),
             "tune_fraction": self.tune_fraction if not eval_mask.all() else None,
+            "guardrails": [g.to_dict() for g in self.guardrails],
         }
         return ImpactResult(
             verdict=verdict, baseline=summaries["baseline"], candidate=summaries["candidate"],
@@ -758,9 +779,60 @@ class ImpactAssessment:
             var_per_period=var, cvar_per_period=cvar, segments=segments, periods=periods,
             scenarios=scenarios, break_even=break_even,
             contract=contract_report.to_dict() if contract_report else None,
-            provenance=provenance, settings=settings, notes=tuple(notes), margin=margin)
+            provenance=provenance, settings=settings, notes=tuple(notes), margin=margin,
+            guardrails=guard_results)
 
     # -- helpers -------------------------------------------------------------------------
+    def _compile_guardrails(self, columns: list[str]) -> list[tuple[Any, Any, list[str]]]:
+        """Each guardrail as (value model, compiled expression, table columns it reads).
+
+        Raises:
+            ImpactSpecError: an expression cannot be read or names an unknown column.
+        """
+        from dataroi.impact._value import load_value_model
+
+        out, problems = [], []
+        for g in self.guardrails:
+            try:
+                vm = load_value_model({"expression": g.expression})
+                comp = vm.compiled(columns)
+            except ImpactSpecError as exc:
+                problems += [f"guardrails.{g.name}.expression: {p}" for p in exc.problems]
+                continue
+            ident = vm.names_for(columns)
+            out.append((vm, comp, [ident[n] for n in sorted(comp.names) if n in ident]))
+        if problems:
+            raise ImpactSpecError(problems, what="guardrails")
+        return out
+
+    def _guardrail_results(self, guards: list[tuple[Any, Any, list[str]]], sub: Any,
+                           resolved: Mapping[str, Any], eval_mask: np.ndarray,
+                           y: np.ndarray, root: Any) -> tuple[GuardrailResult, ...]:
+        """Each guardrail's paired difference on its own stream, Bonferroni over the
+        family, judged by non-inferiority at its margin."""
+        from dataroi.impact._guardrails import judge
+
+        k = len(guards)
+        if k == 0:
+            return ()
+        conf = 1.0 - (1.0 - self.confidence) / k
+        out = []
+        for g, (vm, comp, needed) in zip(self.guardrails, guards, strict=True):
+            env = {c: sub[c].to_numpy() for c in needed}
+            vals = {}
+            for role in ("baseline", "candidate"):
+                p = resolved[role]
+                vals[role] = vm.row_values(env, y=y, pred=p.labels[eval_mask],
+                                           score=None if p.score is None
+                                           else p.score[eval_mask], compiled=comp)
+            diff = vals["candidate"] - vals["baseline"]
+            iv = paired_bootstrap(diff, n_resamples=int(self.n_resamples), confidence=conf,
+                                  seed=child_seed(root, "guardrail", g.name)).interval(0)
+            out.append(GuardrailResult(g, float(vals["baseline"].mean()),
+                                       float(vals["candidate"].mean()), iv, conf,
+                                       judge(iv, g)))
+        return tuple(out)
+
     def _expression_columns(self, columns: list[str], compiled: Any) -> list[str]:
         """The table columns a compiled expression reads (none for a payoff matrix)."""
         if compiled is None:

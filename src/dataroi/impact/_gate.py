@@ -59,6 +59,8 @@ _NO_WORSE = re.compile(r"^\s*no[ _]segments?[ _](significantly[ _])?worse\s*$", 
 _NO_HARM = re.compile(r"^\s*(no[ _]segments?[ _]harmed([ _]beyond[ _]the[ _]margin)?"
                       r"|no[ _]harm[ _]beyond[ _]the[ _]margin)\s*$", re.I)
 HARM_NAME = "segments.n_harm_not_ruled_out"
+_GUARDRAILS = re.compile(r"^\s*(every|all)[ _]guardrails?[ _]held\s*$", re.I)
+GUARDRAIL_NAME = "guardrails.n_not_held"
 
 #: Names every result has (more appear with scores: roc_auc_diff, candidate.roc_auc ...).
 KNOWN_NAMES = (
@@ -214,17 +216,20 @@ def _harm_detail(result: Any) -> str:
 def default_gate(margin: float | None = None) -> Gate:
     """The gate used when none is given: evidence of value and of no harm.
 
-    Conditions: ``value_diff.ci_low > 0`` and ``no segment harmed beyond the margin``.
+    Conditions: ``value_diff.ci_low > 0``, ``no segment harmed beyond the margin`` and
+    ``every guardrail held`` (true when there are none).
 
     Example:
         >>> [c.name for c in default_gate().conditions]
-        ['value_diff.ci_low', 'segments.n_harm_not_ruled_out']
+        ['value_diff.ci_low', 'segments.n_harm_not_ruled_out', 'guardrails.n_not_held']
     """
     return Gate((
         Condition("value_diff.ci_low > 0", "value_diff.ci_low", ">", 0.0,
                   "the candidate adds value, with the interval's confidence"),
         Condition("no segment harmed beyond the margin", HARM_NAME, "==", 0.0,
                   "every tested segment's lower bound above -margin"),
+        Condition("every guardrail held", GUARDRAIL_NAME, "==", 0.0,
+                  "every guardrail's interval rules out a worsening beyond its margin"),
     ), source="<default gate>", margin=margin)
 
 
@@ -233,11 +238,14 @@ def _parse(text: str, path: str) -> Condition | str:
         return Condition(text.strip(), "segments.n_significantly_worse", "==", 0.0)
     if _NO_HARM.match(text):
         return Condition(text.strip(), HARM_NAME, "==", 0.0)
+    if _GUARDRAILS.match(text):
+        return Condition(text.strip(), GUARDRAIL_NAME, "==", 0.0,
+                         "every guardrail's interval rules out a worsening beyond its margin")
     m = _PATTERN.match(text)
     if not m:
         return (f"{path}: cannot read {text!r}; write NAME OP NUMBER (e.g. value_diff.ci_low "
-                "> 0), 'no segment harmed beyond the margin' or 'no segment significantly "
-                "worse'")
+                "> 0), 'no segment harmed beyond the margin', 'every guardrail held' or 'no "
+                "segment significantly worse'")
     name, op, num, note = m.groups()
     if not _known(name):
         return (f"{path}: unknown name {name!r}; known: {', '.join(KNOWN_NAMES[:12])} ... "

@@ -99,7 +99,8 @@ class _PageView:
         self.p_candidate_worse = result.p_candidate_worse_text
         harm = [line for line in result.harm_lines()
                 if line.startswith(("harm found", "not enough data"))]
-        self.notes = tuple(f"segment: {line}" for line in harm) + tuple(result.notes)
+        self.notes = (tuple(g.sentence() for g in result.guardrails)
+                      + tuple(f"segment: {line}" for line in harm) + tuple(result.notes))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._result, name)
@@ -189,6 +190,9 @@ def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
                          f"{' (significantly worse)' if x.significantly_worse else ''} |")
         harm = [h for h in result.harm_lines() if h.startswith(("harm found", "not enough"))]
         lines += [""] + [f"- {e(h)}" for h in harm] + ([""] if harm else [])
+    if result.guardrails:
+        lines += ["## Guardrails", ""] + [f"- {e(g.sentence())}" for g in result.guardrails]
+        lines += [""]
     if result.periods:
         lines += [f"## Over time (per {s['period']})", "",
                   "| period | rows | difference/row [CI] |", "|---|---:|---:|"]

@@ -53,7 +53,7 @@ SPEC_KIND = "impact_spec"
 
 _FIELDS = {"name", "hypothesis", "expected", "baseline", "candidate", "target", "id",
            "value", "contract", "segments", "margin", "gate", "rollback_cost_usd",
-           "description"}
+           "description", "guardrails"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,8 @@ class ImpactSpec:
         margin: the harm a segment may show (value per row) or ``"auto"``.
         gate: a gate file or mapping; ``"default"`` (the built-in gate) or ``"none"``.
         rollback_cost_usd: what undoing the change would cost, or None.
+        guardrails: the guardrail metrics (:func:`~dataroi.impact.parse_guardrails`'s
+            mapping), or None.
         source: the spec file, or ``<mapping>``.
         digest: SHA-256 of the spec and the content of the files it names.
     """
@@ -92,6 +94,7 @@ class ImpactSpec:
     gate: str | Mapping[str, Any] = "default"
     rollback_cost_usd: float | None = None
     description: str = ""
+    guardrails: Mapping[str, Any] | None = None
     source: str = "<mapping>"
     digest: str = ""
 
@@ -103,7 +106,8 @@ class ImpactSpec:
                 "baseline": self.baseline, "candidate": self.candidate,
                 "target": self.target, "id": self.id, "segments": list(self.segments),
                 "margin": self.margin, "rollback_cost_usd": self.rollback_cost_usd,
-                "description": self.description, "digest": self.digest}
+                "description": self.description, "digest": self.digest,
+                "guardrails": None if self.guardrails is None else dict(self.guardrails)}
 
 
 def _resolve(value: Any, base: Path | None) -> Any:
@@ -205,6 +209,14 @@ def impact_spec_from_dict(raw: Mapping[str, Any], *, source: str = "<mapping>",
     if isinstance(gate, str) and gate not in ("default", "none") \
             and not Path(_resolve(gate, folder)).is_file():
         problems.append(f"gate: file not found: {_resolve(gate, folder)}")
+    guards = raw.get("guardrails")
+    if guards is not None:
+        from dataroi.impact._guardrails import parse_guardrails
+
+        try:
+            parse_guardrails(guards)
+        except ImpactSpecError as exc:
+            problems += list(exc.problems)
     if problems:
         raise ImpactSpecError(problems, what="impact spec", source=source)
     spec = ImpactSpec(
@@ -216,7 +228,8 @@ def impact_spec_from_dict(raw: Mapping[str, Any], *, source: str = "<mapping>",
         gate=gate if not isinstance(gate, str) or gate in ("default", "none")
         else _resolve(gate, folder),
         rollback_cost_usd=None if rollback is None else float(rollback),
-        description=raw.get("description") or "", source=source)
+        description=raw.get("description") or "",
+        guardrails=None if guards is None else dict(guards), source=source)
     key = {**spec.to_dict(), "value": _content(spec.value),
            "contract": _content(spec.contract), "gate": _content(spec.gate)}
     key.pop("digest")
