@@ -131,8 +131,20 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
         "it.")
     o.add_argument("--data", required=True, help="outcome table (CSV/Parquet): one row per "
                    "unit")
-    o.add_argument("--arm", required=True, help="column naming each row's arm")
-    o.add_argument("--treatment", required=True, help="the arm value of the new model's rows")
+    o.add_argument("--arm", help="column naming each row's arm (an A/B split)")
+    o.add_argument("--treatment", help="the arm value of the new model's rows")
+    o.add_argument("--shipped", metavar="DATE",
+                   help="before/after without a control group: the ship date; the step "
+                   "at it, adjusted for trend and seasons, with Newey-West errors (needs "
+                   "--time)")
+    o.add_argument("--time", help="the column of dates (before/after)")
+    o.add_argument("--season", default="dow,month",
+                   help="seasonal dummies for before/after: dow, month, hour, week "
+                   "(comma-separated; 'none' for none; default dow,month)")
+    o.add_argument("--no-trend", action="store_true",
+                   help="before/after: no linear trend")
+    o.add_argument("--period", dest="ba_period", default="day", choices=["day", "week", "hour"],
+                   help="before/after: the series' period (default day)")
     o.add_argument("--value", required=True, help="column of the realized value per row")
     o.add_argument("--pre", help="column of the same unit's value in a pre-period (CUPED)")
     o.add_argument("--denominator", help="a ratio metric: the effect on Σ value / Σ this "
@@ -205,11 +217,31 @@ def _cmd_observe(args: argparse.Namespace) -> int:
     from dataroi.impact import observe
 
     predicted = _predicted(args.predicted) if args.predicted else None  # before the data
+    if args.shipped is not None:
+        if args.arm or args.treatment or args.pre or args.denominator:
+            raise UsageError("--shipped (before/after, no control) does not take --arm, "
+                             "--treatment, --pre or --denominator; give an A/B split or a "
+                             "ship date")
+        if not args.time:
+            raise UsageError("--shipped needs --time (the column of dates)")
+    elif not (args.arm and args.treatment):
+        raise UsageError("impact observe needs --arm and --treatment (an A/B split) or "
+                         "--shipped DATE --time COLUMN (before/after without a control)")
     frame = read_table(args.data)
-    obs = observe(frame, arm=args.arm, treatment=args.treatment, value=args.value,
-                  pre=args.pre, expected_share=args.expected_share,
-                  confidence=args.confidence, predicted=predicted,
-                  denominator=args.denominator)
+    if args.shipped is not None:
+        from dataroi.impact import before_after
+
+        seasons = () if args.season.strip() == "none" else tuple(
+            x.strip() for x in args.season.split(",") if x.strip())
+        obs: Any = before_after(frame, time=args.time, value=args.value,
+                                shipped=args.shipped, seasons=seasons,
+                                trend=not args.no_trend, period=args.ba_period,
+                                confidence=args.confidence, predicted=predicted)
+    else:
+        obs = observe(frame, arm=args.arm, treatment=args.treatment, value=args.value,
+                      pre=args.pre, expected_share=args.expected_share,
+                      confidence=args.confidence, predicted=predicted,
+                      denominator=args.denominator)
     if args.ledger:
         from dataroi.cli._output import log_console
         from dataroi.impact import OBSERVATION_KIND
@@ -228,7 +260,7 @@ def _cmd_observe(args: argparse.Namespace) -> int:
     else:
         for line in obs.lines():
             print(line)
-    return 0 if obs.srm_ok else 1
+    return 0 if getattr(obs, "srm_ok", True) else 1
 
 
 def _fmt(v: float | None, digits: int = 4) -> str:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ScenarioResult,
         SegmentResult,
     )
+    from dataroi.impact._before_after import BeforeAfter, before_after, newey_west
     from dataroi.impact._bootstrap import (
         Interval,
         bca_interval,
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OBSERVATION_KIND",
     "SPEC_KIND",
+    "BeforeAfter",
     "BreakEven",
     "Contract",
     "ContractReport",
@@ -89,6 +91,7 @@ __all__ = [
     "ValueModel",
     "assessment_history",
     "bca_interval",
+    "before_after",
     "benjamini_hochberg",
     "compile_expression",
     "default_gate",
@@ -99,6 +102,7 @@ __all__ = [
     "load_guardrails",
     "load_impact_spec",
     "load_value_model",
+    "newey_west",
     "observe",
     "outlier_check",
     "paired_bootstrap",
@@ -119,6 +123,8 @@ _LAZY = {
     "BreakEven": "_assess", "ImpactAssessment": "_assess", "ImpactResult": "_assess",
     "ModelSummary": "_assess", "PeriodResult": "_assess", "ScenarioResult": "_assess",
     "SegmentResult": "_assess",
+    "BeforeAfter": "_before_after", "before_after": "_before_after",
+    "newey_west": "_before_after",
     "Interval": "_bootstrap", "bca_interval": "_bootstrap",
     "benjamini_hochberg": "_bootstrap", "paired_bootstrap": "_bootstrap",
     "Contract": "_contract", "ContractReport": "_contract", "load_contract": "_contract",
