@@ -80,9 +80,14 @@ def test_not_registered_then_registered_late_then_changed(spec_files, capsys):
     assert "the spec CHANGED" in reg["message"]
 
 
-def test_the_rollback_and_the_expected_effect_are_stated(spec_files, capsys):
-    assert main(_run(spec_files)[:-1]) == 0  # the text output
+def test_the_rollback_and_the_expected_effect_are_stated(spec_files, capsys, tmp_path):
+    report = tmp_path / "report.html"
+    assert main([*_run(spec_files)[:-1], "-o", str(report), "-o",
+                 str(tmp_path / "report.md")]) == 0  # the text output, and the reports
     out = capsys.readouterr().out
+    html = report.read_text()
+    assert "<h2>Impact spec</h2>" in html and "hypothesis: the candidate alerts" in html
+    assert "## Impact spec" in (tmp_path / "report.md").read_text()
     assert "hypothesis: the candidate alerts on more real delays" in out
     assert "expected +0.5 [-1, +3] per row; estimated" in out
     assert "rollback: costs $5,000" in out

@@ -410,21 +410,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 from dataroi.impact import registration_of
 
                 registration = registration_of(ledger, spec)
+        block = _spec_block(spec, result, registration) if spec is not None else None
         if outputs:
             from dataroi.impact import write_report
 
             write_report(result, html=outputs.get("html"), markdown=outputs.get("md"),
-                         json=outputs.get("json"), gate=gate_result, history_check=check)
+                         json=outputs.get("json"), gate=gate_result, history_check=check,
+                         spec=block)
         if ledger is not None:
             from dataroi.impact import record_assessment
 
-            doc_id = record_assessment(
-                ledger, result, name=args.name, gate=gate_result, check=check,
-                spec=_spec_block(spec, result, registration) if spec is not None else None)
+            doc_id = record_assessment(ledger, result, name=args.name, gate=gate_result,
+                                       check=check, spec=block)
     finally:
         if ledger is not None:
             ledger.close()
-    block = _spec_block(spec, result, registration) if spec is not None else None
     if args.json:
         import json
 

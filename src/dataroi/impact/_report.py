@@ -107,10 +107,12 @@ class _PageView:
 
 
 def _context(result: ImpactResult, gate: GateResult | None,
-             history_check: dict[str, Any] | None) -> dict[str, Any]:
+             history_check: dict[str, Any] | None,
+             spec: dict[str, Any] | None = None) -> dict[str, Any]:
     s = dict(result.settings)
     s["min_segment_size"] = f"{s['min_segment_size']} disagreeing"
     return {"r": _PageView(result), "s": s, "gate": gate, "check": history_check, "f": _f,
+            "spec": spec,
             "pct": round(s["confidence"] * 100), "cur": s["currency"],
             "prov": result.provenance,
             "tested": [x for x in result.segments if x.value_diff is not None],
@@ -119,12 +121,14 @@ def _context(result: ImpactResult, gate: GateResult | None,
 
 
 def render_html(result: ImpactResult, *, gate: GateResult | None = None,
-                 history_check: dict[str, Any] | None = None) -> str:
-    """The self-contained HTML report (the report system's page; plots embedded)."""
+                 history_check: dict[str, Any] | None = None,
+                 spec: dict[str, Any] | None = None) -> str:
+    """The self-contained HTML report (the report system's page; plots embedded);
+    ``spec``: what the assessment says about its impact spec (its ``lines``)."""
     from dataroi.plotting import ForestDisplay, PeriodsDisplay
     from dataroi.report import render_template, svg_data_uri
 
-    ctx = _context(result, gate, history_check)
+    ctx = _context(result, gate, history_check, spec)
     ctx["forest"] = (svg_data_uri(ForestDisplay(_get_forest_info(result)).plot().figure_)
                      if ctx["tested"] else None)
     ctx["periods_plot"] = (svg_data_uri(PeriodsDisplay(_get_periods_info(result)).plot()
@@ -139,7 +143,8 @@ def _md_escape(text: Any) -> str:
 
 
 def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
-                    history_check: dict[str, Any] | None = None) -> str:
+                    history_check: dict[str, Any] | None = None,
+                    spec: dict[str, Any] | None = None) -> str:
     """The Markdown report (same order as the HTML one, without plots)."""
     s, p = result.settings, result.provenance
     cur, pct = s["currency"], round(s["confidence"] * 100)
@@ -152,6 +157,8 @@ def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
         lines += [f"- {e(c.line())}" for c in gate.conditions] + [""]
     if history_check and history_check.get("message"):
         lines += [f"History: {e(history_check['message'])}", ""]
+    if spec:
+        lines += ["## Impact spec", ""] + [f"- {e(x)}" for x in spec["lines"]] + [""]
     lines += ["## Value difference", "",
               f"| | estimate | {pct} % CI (BCa) |", "|---|---:|---:|",
               f"| per row ({cur}) | {_f(iv.estimate)} | {_f(iv.ci_low)} to {_f(iv.ci_high)} |",
@@ -238,18 +245,27 @@ def write_report(result: ImpactResult, *, html: str | os.PathLike[str] | None = 
                  markdown: str | os.PathLike[str] | None = None,
                  json: str | os.PathLike[str] | None = None,
                  gate: GateResult | None = None,
-                 history_check: dict[str, Any] | None = None) -> list[str]:
+                 history_check: dict[str, Any] | None = None,
+                 spec: dict[str, Any] | None = None) -> list[str]:
     """Render and atomically write the requested formats; return the paths written."""
     from dataroi._files import write_atomic
 
     texts = []
     if html:
-        texts.append((html, render_html(result, gate=gate, history_check=history_check)))
+        texts.append((html, render_html(result, gate=gate, history_check=history_check,
+                                        spec=spec)))
     if markdown:
         texts.append((markdown, render_markdown(result, gate=gate,
-                                                history_check=history_check)))
+                                                history_check=history_check, spec=spec)))
     if json:
-        texts.append((json, to_json(result, gate=gate, history_check=history_check)))
+        text = to_json(result, gate=gate, history_check=history_check)
+        if spec is not None:
+            import json as _json
+
+            doc = _json.loads(text)
+            doc["impact_spec"] = spec
+            text = _json.dumps(doc, indent=1, default=str)
+        texts.append((json, text))
     for path, text in texts:  # render everything first, then write
         write_atomic(path, text)
     return [str(p) for p, _ in texts]
