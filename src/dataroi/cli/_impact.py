@@ -67,6 +67,9 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     r.add_argument("--candidate", help="same forms as --baseline")
     r.add_argument("--value", help="value model YAML (payoff or expression)")
     r.add_argument("--target", default=None, help="ground-truth column (default: y)")
+    r.add_argument("--task", choices=["classification", "regression"], default=None,
+                   help="regression: the target and the predictions are numbers, and the "
+                   "value model an expression of pred and y (default classification)")
     r.add_argument("--id", dest="id_column", default=None,
                    help="row id column (default: id)")
     r.add_argument("--contract", help="data contract YAML (checked before anything else)")
@@ -389,7 +392,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         min_segment_size=args.min_segment_size, fdr=args.fdr, margin=margin,
         prevalence=args.prevalence,
         cost_change_pct=args.cost_change_pct, volume_change_pct=args.volume_change_pct,
-        tune_fraction=args.tune_fraction, features=features, guardrails=guardrails)
+        tune_fraction=args.tune_fraction, features=features, guardrails=guardrails,
+        task=args.task)
     result = assessment.run(table, baseline=args.baseline, candidate=args.candidate,
                             baseline_threshold=args.baseline_threshold,
                             candidate_threshold=args.candidate_threshold, now=args.now)
@@ -464,6 +468,7 @@ def _apply_spec(args: argparse.Namespace) -> Any:
             raise UsageError(f"impact run needs {', '.join(missing)} (or --spec impact.yaml "
                              "that names them)")
         args.target = args.target or "y"
+        args.task = args.task or "classification"
         args.id_column = args.id_column or "id"
         args.name = args.name or "default"
         return None
@@ -474,7 +479,7 @@ def _apply_spec(args: argparse.Namespace) -> Any:
              "--value": args.value, "--target": args.target, "--id": args.id_column,
              "--contract": args.contract, "--segments": args.segments or None,
              "--margin": args.margin, "--gate": args.gate, "--name": args.name,
-             "--guardrails": args.guardrails}
+             "--guardrails": args.guardrails, "--task": args.task}
     both = [k for k, v in given.items() if v is not None]
     if both:
         raise UsageError(f"{', '.join(both)} given on the command line and by --spec "
@@ -482,6 +487,7 @@ def _apply_spec(args: argparse.Namespace) -> Any:
     args.baseline, args.candidate = spec.baseline, spec.candidate
     args.value, args.contract = spec.value, spec.contract
     args.target, args.id_column, args.name = spec.target, spec.id, spec.name
+    args.task = spec.task
     args.segments = ",".join(spec.segments)
     args.margin = spec.margin if spec.margin != "auto" else None
     if isinstance(spec.gate, str) and spec.gate in ("default", "none"):
@@ -572,9 +578,15 @@ def _print_result(result: Any, gate_result: Any, check: dict[str, Any] | None) -
           f"{s['var_level']:.0%} VaR per {s['period_name']} = {_fmt(result.var_per_period)} "
           f"{cur}, CVaR = {_fmt(result.cvar_per_period)} {cur}", file=out)
     a = result.accuracy_diff
-    print(f"accuracy: baseline {result.baseline.accuracy:.4f}, candidate "
-          f"{result.candidate.accuracy:.4f}, difference {a.estimate:+.4f} "
-          f"[{a.ci_low:+.4f}, {a.ci_high:+.4f}]", file=out)
+    if s.get("task") == "regression":
+        print(f"absolute error: baseline MAE {result.baseline.mae:,.4g}, candidate MAE "
+              f"{result.candidate.mae:,.4g} (RMSE {result.baseline.rmse:,.4g} -> "
+              f"{result.candidate.rmse:,.4g}); reduction per row {a.estimate:+,.4g} "
+              f"[{a.ci_low:+,.4g}, {a.ci_high:+,.4g}]", file=out)
+    else:
+        print(f"accuracy: baseline {result.baseline.accuracy:.4f}, candidate "
+              f"{result.candidate.accuracy:.4f}, difference {a.estimate:+.4f} "
+              f"[{a.ci_low:+.4f}, {a.ci_high:+.4f}]", file=out)
     if result.segments:
         _print_segments(result, out)
     for g in result.guardrails:

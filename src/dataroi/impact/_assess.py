@@ -91,6 +91,8 @@ class ModelSummary:
     brier: float | None = None
     ece: float | None = None
     threshold: float | None = None
+    mae: float | None = None
+    rmse: float | None = None
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,10 @@ class ImpactResult:
             for key in ("estimate", "ci_low", "ci_high", "se", "p_below_zero"):
                 out[f"{name}.{key}"] = float(getattr(iv, key))
             out[name] = float(iv.estimate)
+        if self.settings.get("task") == "regression":  # what accuracy_diff holds there
+            for key in ("estimate", "ci_low", "ci_high", "se", "p_below_zero"):
+                out[f"abs_error_reduction.{key}"] = float(getattr(self.accuracy_diff, key))
+            out["abs_error_reduction"] = float(self.accuracy_diff.estimate)
         out["p_candidate_worse"] = self.p_candidate_worse
         out["var_per_period"] = self.var_per_period
         out["cvar_per_period"] = self.cvar_per_period
@@ -464,6 +470,7 @@ class ImpactAssessment:
         tune_fraction: float = 0.3,
         features: Sequence[str] | None = None,
         guardrails: Sequence[Guardrail] = (),
+        task: str = "classification",
     ) -> None:
         self.value_model = value_model
         self.contract = contract
@@ -485,10 +492,13 @@ class ImpactAssessment:
         self.tune_fraction = tune_fraction
         self.features = None if features is None else list(features)
         self.guardrails = tuple(guardrails)
+        self.task = task
 
     # -- checks ---------------------------------------------------------------------
     def _check_settings(self) -> None:
         problems = []
+        if self.task not in ("classification", "regression"):
+            problems.append(f"task: 'classification' or 'regression', got {self.task!r}")
         if not _is_count(self.n_resamples) or not (
                 100 <= self.n_resamples <= MAX_RESAMPLES):
             problems.append(f"n_resamples: must be an integer from 100 to {MAX_RESAMPLES:,}, "
@@ -553,9 +563,18 @@ class ImpactAssessment:
         y = table[self.target]
         if y.isna().any():
             raise DataError(f"target {self.target!r}: {int(y.isna().sum())} missing values")
-        if y.nunique() > 50 or y.nunique() < 2:
+        if self.task == "regression":
+            import pandas as pd
+
+            num = pd.to_numeric(y, errors="coerce")
+            if num.isna().any() or not np.isfinite(num).all():
+                raise DataError(f"target {self.target!r}: a regression target must be a "
+                                f"finite number in every row ({int(num.isna().sum())} are "
+                                "not)")
+        elif y.nunique() > 50 or y.nunique() < 2:
             raise DataError(f"target {self.target!r}: has {y.nunique()} classes; impact "
-                            "assessment needs a classification target with 2 to 50 classes")
+                            "assessment needs a classification target with 2 to 50 classes "
+                            "(a number to predict: task regression)")
         for s in self.segments:
             k = table[s].nunique(dropna=False)
             if k > _MAX_SEGMENT_LEVELS:
@@ -601,8 +620,23 @@ class ImpactAssessment:
         compiled = (self.value_model.compiled(columns)
                     if self.value_model.kind == "expression" else None)
         guards = self._compile_guardrails(columns)  # a bad expression stops here
-        y_all = table[self.target].to_numpy()
-        classes = np.unique(y_all)
+        regression = self.task == "regression"
+        if regression:
+            import pandas as pd
+
+            y_all = pd.to_numeric(table[self.target]).to_numpy(np.float64)
+            classes = None
+            if self.value_model.kind != "expression":
+                raise ImpactSpecError("a payoff matrix needs classes; a regression target "
+                                      "needs a value expression of pred and y (e.g. "
+                                      "-cost * abs(pred - y))", what="value model")
+            if baseline_threshold is not None or candidate_threshold is not None:
+                raise ImpactSpecError("thresholds apply to classifiers' scores; a regression "
+                                      "model's prediction is used as it is",
+                                      what="impact settings")
+        else:
+            y_all = table[self.target].to_numpy()
+            classes = np.unique(y_all)
         preds = {}
         for role, src in (("baseline", baseline), ("candidate", candidate)):
             preds[role] = resolve_predictions(src, table, id_column=self.id_column,
@@ -669,7 +703,11 @@ class ImpactAssessment:
         labels_b = resolved["baseline"].labels[eval_mask]
         labels_c = resolved["candidate"].labels[eval_mask]
         disagree = labels_b != labels_c
-        acc_d = (labels_c == y).astype(np.float64) - (labels_b == y).astype(np.float64)
+        if regression:  # the reduction in absolute error (positive: the candidate better)
+            acc_d = (np.abs(labels_b.astype(np.float64) - y)
+                     - np.abs(labels_c.astype(np.float64) - y))
+        else:
+            acc_d = (labels_c == y).astype(np.float64) - (labels_b == y).astype(np.float64)
         stats = np.column_stack([d, acc_d])
 
         # -- volume -----------------------------------------------------------------------
@@ -770,6 +808,7 @@ class ImpactAssessment:
             "volume_change_pct": list(self.volume_change_pct),
             "tune_fraction": self.tune_fraction if not eval_mask.all() else None,
             "guardrails": [g.to_dict() for g in self.guardrails],
+            "task": self.task,
         }
         return ImpactResult(
             verdict=verdict, baseline=summaries["baseline"], candidate=summaries["candidate"],
@@ -929,7 +968,7 @@ class ImpactAssessment:
                 rows_needed=None if check is None else check.rows_needed))
         return tuple(out)
 
-    def _scenarios(self, y: np.ndarray, classes: np.ndarray, d: np.ndarray,
+    def _scenarios(self, y: np.ndarray, classes: np.ndarray | None, d: np.ndarray,
                    v_base: np.ndarray, v_cand: np.ndarray, values: Any, volume: float,
                    notes: list[str]) -> tuple[tuple[ScenarioResult, ...],
                                               tuple[BreakEven, ...]]:
@@ -944,7 +983,7 @@ class ImpactAssessment:
                                       ci_high=hi, value_diff_per_period=m * volume * scale,
                                       sign_flips=bool(np.sign(m) != np.sign(base_m))))
 
-        if len(classes) == 2:
+        if classes is not None and len(classes) == 2:
             pos = y == classes[-1]
             share = float(pos.mean())
             targets = self.prevalence or tuple(t for t in (share * 0.5, min(0.95, share * 1.5))
@@ -1015,9 +1054,15 @@ class ImpactAssessment:
         return BreakEven(term, current, float(be), note)
 
     @staticmethod
-    def _summary(p: Predictions, mask: np.ndarray, y: np.ndarray, classes: np.ndarray,
+    def _summary(p: Predictions, mask: np.ndarray, y: np.ndarray, classes: np.ndarray | None,
                  v: np.ndarray) -> ModelSummary:
         labels = p.labels[mask]
+        if classes is None:  # regression: absolute and squared errors
+            err = labels.astype(np.float64) - y
+            return ModelSummary(identifier=p.identifier, value_per_row=float(v.mean()),
+                                value_total=float(v.sum()), accuracy=float("nan"),
+                                mae=float(np.abs(err).mean()),
+                                rmse=float(np.sqrt((err ** 2).mean())))
         acc = float((labels == y).mean())
         auc = brier = ece = None
         if p.score is not None and len(classes) == 2:

@@ -174,10 +174,24 @@ def _check_shape(arr: np.ndarray, expected: tuple[int, ...], identifier: str) ->
                         f"{expected}, got {arr.shape}")
 
 
-def _from_array(arr: Any, n: int, classes: np.ndarray, identifier: str
+def _from_array(arr: Any, n: int, classes: np.ndarray | None, identifier: str
                 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Labels and scores from labels, positive-class scores or a probability matrix."""
+    """Labels and scores from labels, positive-class scores or a probability matrix; for
+    a regression target (``classes`` None), the predicted numbers."""
     a = np.asarray(arr)
+    if classes is None:
+        if a.ndim != 1 or a.shape[0] != n:
+            raise DataError(f"{identifier}: predictions of the wrong shape: expected ({n},) "
+                            f"numbers, got {a.shape}")
+        try:
+            num = a.astype(np.float64)
+        except (TypeError, ValueError):
+            raise DataError(f"{identifier}: a regression model's predictions must be "
+                            f"numbers (e.g. {a[:3].tolist()})") from None
+        if not np.isfinite(num).all():
+            raise DataError(f"{identifier}: {int((~np.isfinite(num)).sum())} predictions "
+                            "are missing or infinite")
+        return num, None
     if a.ndim == 2:
         if a.shape[0] != n or a.shape[1] != len(classes):
             raise DataError(f"{identifier}: predictions of the wrong shape: expected ({n},) "
@@ -257,7 +271,7 @@ def resolve_predictions(
     table: pd.DataFrame,
     *,
     id_column: str,
-    classes: np.ndarray,
+    classes: np.ndarray | None,
     features: list[str] | None = None,
     role: str = "model",
 ) -> Predictions:
@@ -267,7 +281,8 @@ def resolve_predictions(
         source: a :class:`PredictionSource`, a source text, an array or a fitted estimator.
         table: the evaluation table.
         id_column: the row id column (to join files).
-        classes: the target's classes, sorted (the last one is the positive class).
+        classes: the target's classes, sorted (the last one is the positive class);
+            None for a regression target (the predictions are numbers).
         features: feature columns for models without ``feature_names_in_``.
         role: ``baseline`` or ``candidate`` (for messages).
 

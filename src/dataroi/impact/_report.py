@@ -168,14 +168,25 @@ def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
               f"{s['n_resamples']:,} bootstrap resamples); "
               f"{s['var_level']:.0%} VaR per {e(s['period_name'])} = "
               f"{_f(result.var_per_period)} {cur}, CVaR = {_f(result.cvar_per_period)} {cur}.",
-              "", "## Models", "", "| model | value/row | accuracy | ROC AUC | Brier | ECE |",
-              "|---|---:|---:|---:|---:|---:|"]
-    for role in ("baseline", "candidate"):
-        m = getattr(result, role)
-        lines.append(f"| {role}: {e(m.identifier)} | {_f(m.value_per_row)} | {_f(m.accuracy)} "
-                     f"| {_f(m.roc_auc)} | {_f(m.brier)} | {_f(m.ece)} |")
+              "", "## Models", ""]
     a = result.accuracy_diff
-    lines += ["", f"Accuracy difference {_f(a.estimate)} [{_f(a.ci_low)}, {_f(a.ci_high)}].", ""]
+    if s.get("task") == "regression":
+        lines += ["| model | value/row | MAE | RMSE |", "|---|---:|---:|---:|"]
+        for role in ("baseline", "candidate"):
+            m = getattr(result, role)
+            lines.append(f"| {role}: {e(m.identifier)} | {_f(m.value_per_row)} | "
+                         f"{_f(m.mae)} | {_f(m.rmse)} |")
+        lines += ["", f"Reduction in absolute error per row {_f(a.estimate)} "
+                      f"[{_f(a.ci_low)}, {_f(a.ci_high)}].", ""]
+    else:
+        lines += ["| model | value/row | accuracy | ROC AUC | Brier | ECE |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for role in ("baseline", "candidate"):
+            m = getattr(result, role)
+            lines.append(f"| {role}: {e(m.identifier)} | {_f(m.value_per_row)} | "
+                         f"{_f(m.accuracy)} | {_f(m.roc_auc)} | {_f(m.brier)} | {_f(m.ece)} |")
+        lines += ["", f"Accuracy difference {_f(a.estimate)} [{_f(a.ci_low)}, "
+                      f"{_f(a.ci_high)}].", ""]
     if result.segments:
         auto = " (auto: the candidate's average gain per row)" if s.get("margin") == "auto" \
             else ""

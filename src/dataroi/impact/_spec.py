@@ -53,7 +53,7 @@ SPEC_KIND = "impact_spec"
 
 _FIELDS = {"name", "hypothesis", "expected", "baseline", "candidate", "target", "id",
            "value", "contract", "segments", "margin", "gate", "rollback_cost_usd",
-           "description", "guardrails"}
+           "description", "guardrails", "task"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ class ImpactSpec:
         margin: the harm a segment may show (value per row) or ``"auto"``.
         gate: a gate file or mapping; ``"default"`` (the built-in gate) or ``"none"``.
         rollback_cost_usd: what undoing the change would cost, or None.
+        task: ``classification`` or ``regression`` (a number predicted).
         guardrails: the guardrail metrics (:func:`~dataroi.impact.parse_guardrails`'s
             mapping), or None.
         source: the spec file, or ``<mapping>``.
@@ -95,6 +96,7 @@ class ImpactSpec:
     rollback_cost_usd: float | None = None
     description: str = ""
     guardrails: Mapping[str, Any] | None = None
+    task: str = "classification"
     source: str = "<mapping>"
     digest: str = ""
 
@@ -107,7 +109,8 @@ class ImpactSpec:
                 "target": self.target, "id": self.id, "segments": list(self.segments),
                 "margin": self.margin, "rollback_cost_usd": self.rollback_cost_usd,
                 "description": self.description, "digest": self.digest,
-                "guardrails": None if self.guardrails is None else dict(self.guardrails)}
+                "guardrails": None if self.guardrails is None else dict(self.guardrails),
+                "task": self.task}
 
 
 def _resolve(value: Any, base: Path | None) -> Any:
@@ -209,6 +212,9 @@ def impact_spec_from_dict(raw: Mapping[str, Any], *, source: str = "<mapping>",
     if isinstance(gate, str) and gate not in ("default", "none") \
             and not Path(_resolve(gate, folder)).is_file():
         problems.append(f"gate: file not found: {_resolve(gate, folder)}")
+    task = raw.get("task", "classification")
+    if task not in ("classification", "regression"):
+        problems.append(f"task: 'classification' or 'regression', got {task!r}")
     guards = raw.get("guardrails")
     if guards is not None:
         from dataroi.impact._guardrails import parse_guardrails
@@ -229,7 +235,7 @@ def impact_spec_from_dict(raw: Mapping[str, Any], *, source: str = "<mapping>",
         else _resolve(gate, folder),
         rollback_cost_usd=None if rollback is None else float(rollback),
         description=raw.get("description") or "",
-        guardrails=None if guards is None else dict(guards), source=source)
+        guardrails=None if guards is None else dict(guards), task=task, source=source)
     key = {**spec.to_dict(), "value": _content(spec.value),
            "contract": _content(spec.contract), "gate": _content(spec.gate)}
     key.pop("digest")
