@@ -147,3 +147,34 @@ def test_a_metric_the_report_does_not_show_is_caught_by_the_rerun(
         "NOT VERIFIED: loss.zip: re-run: trial tree n_train=12 repeat=0 (log_loss): 9.5 in "
         f"the bundled trial row, {old!r} re-run here")
     assert result["rerun"]["trials"] == 24 and result["rerun"]["identical"] == 23
+
+
+def test_a_study_recalibrated_by_the_ledgers_track_record_verifies(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """30 follow-ups of another study in the ledger stretch this study's forecasts; the
+    bundle carries them (unlinked), so the report is recomputed the same elsewhere."""
+    from dataroi.decide import MIN_CHECKS
+    from dataroi.ledger import open_ledger
+    from dataroi.share import export_study
+    from tests.share_tests._bundles import flowers_study
+
+    spec = flowers_study(tmp_path / "study")
+    ledger_url = f"sqlite:///{spec.parent / '.dataroi' / 'ledger.db'}"
+    with open_ledger(ledger_url, create=False) as ledger:
+        other = ledger.upsert_study("other", spec_hash="h", spec_text="name: other")
+        for i in range(MIN_CHECKS):
+            ledger.record_document("followup", {"study": "other", "checks": [{
+                "error": 0.04, "inside50": False, "inside90": False,
+                "z90": 2.0 if i % 2 else -2.0, "chosen": True}]}, study_id=other)
+    out = tmp_path / "flowers.zip"
+    export_study(spec, out)
+    docs = parquet_rows(read_member(out, "ledger/documents.parquet"))
+    follow = [d for d in docs if d["kind"] == "followup"]
+    assert len(follow) == MIN_CHECKS and all(d["study_id"] is None for d in follow)
+    report = json.loads(read_member(out, "report/report.json"))
+    assert "x2.00: the ledger's track record" in json.dumps(report)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(out, elsewhere / "flowers.zip")
+    code, text, err = _verify(capsys, str(elsewhere / "flowers.zip"), "--sample", "1")
+    assert code == 0, text + err

@@ -102,8 +102,11 @@ def _selects(study_id: int) -> dict[str, sa.Select[Any]]:
             trial_metrics.c.trial_id.in_(trial_ids)),
         "reproductions": sa.select(reproductions).where(
             reproductions.c.context_id.in_(ctx_ids)),
+        # the ledger's follow-ups of every study too: their track record recalibrates
+        # this study's forecasts, so a bundle must carry it to be recomputed elsewhere
         "documents": sa.select(documents).where(sa.or_(
-            documents.c.study_id == study_id, documents.c.context_id.in_(ctx_ids))),
+            documents.c.study_id == study_id, documents.c.context_id.in_(ctx_ids),
+            documents.c.kind == "followup")),
     }
 
 
@@ -125,8 +128,10 @@ def read_study_tables(ledger: BaseLedger, name: str) -> dict[str, pa.Table]:
     (:data:`STUDY_TABLES`; columns and types as in the schema, rows by id).
 
     JSON columns hold their JSON text (sorted keys, as stored); NaN metrics are null, as
-    stored. Documents are those of the study or of one of its contexts; environments
-    those a trial of the study names.
+    stored. Documents are those of the study or of one of its contexts, and the ledger's
+    ``followup`` documents of other studies (without their study and context links: the
+    track record that recalibrates forecasts is the ledger's); environments those a trial
+    of the study names.
 
     Raises:
         UsageError: the ledger has no study of that name.
@@ -144,6 +149,10 @@ def read_study_tables(ledger: BaseLedger, name: str) -> dict[str, pa.Table]:
             rows = conn.execute(query.order_by(*_order(table))).mappings().all()
             columns: dict[str, list[Any]] = {c.name: [] for c in table.columns}
             for row in rows:
+                if table_name == "documents" and row["study_id"] not in (None, study_id):
+                    # another study's follow-up: kept without its links (its study is not
+                    # in the bundle); its payload names the study
+                    row = {**row, "study_id": None, "context_id": None}
                 for c in table.columns:
                     value = row[c.name]
                     if isinstance(c.type, JSONText) and value is not None:
