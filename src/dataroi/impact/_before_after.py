@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from dataroi.exceptions import UsageError
-from dataroi.impact._observe import Effect
+from dataroi.impact._observe import Effect, covers, prediction_line
 
 __all__ = ["BeforeAfter", "before_after", "newey_west"]
 
@@ -150,10 +150,7 @@ class BeforeAfter:
     def prediction_covers(self) -> bool | None:
         """Whether the pre-ship interval covers the realized effect (None: no
         prediction)."""
-        if self.predicted is None:
-            return None
-        return bool(self.predicted["ci_low"] <= self.effect.estimate
-                    <= self.predicted["ci_high"])
+        return covers(self.predicted, self.effect.estimate)
 
     def lines(self) -> list[str]:
         """The findings in words."""
@@ -168,11 +165,7 @@ class BeforeAfter:
                "no control group: anything else that changed at the ship date is counted "
                "as the change's effect"]
         if self.predicted is not None:
-            pr, est = self.predicted, e.estimate
-            verdict = "covers" if self.prediction_covers else "does NOT cover"
-            out.append(f"the pre-ship prediction {pr['estimate']:+,.4g} [{pr['ci_low']:+,.4g}, "
-                       f"{pr['ci_high']:+,.4g}] {verdict} the realized {est:+,.4g} (error "
-                       f"{est - pr['estimate']:+,.4g} per row)")
+            out.append(prediction_line(self.predicted, e.estimate))
         return out + list(self.notes)
 
     def to_dict(self) -> dict[str, Any]:

@@ -114,10 +114,7 @@ class Observation:
     def prediction_covers(self) -> bool | None:
         """Whether the pre-ship interval covers the realized effect (None: no
         prediction)."""
-        if self.predicted is None:
-            return None
-        return bool(self.predicted["ci_low"] <= self.effect.estimate
-                    <= self.predicted["ci_high"])
+        return covers(self.predicted, self.effect.estimate)
 
     def lines(self) -> list[str]:
         """The findings in words, the sample ratio first."""
@@ -144,11 +141,7 @@ class Observation:
                        f"{c.estimate:+,.4g} [{c.ci_low:+,.4g}, {c.ci_high:+,.4g}], an "
                        f"interval {self.width_ratio:.2f}x as wide")
         if self.predicted is not None:
-            pr, e = self.predicted, self.effect.estimate
-            verdict = "covers" if self.prediction_covers else "does NOT cover"
-            out.append(f"the pre-ship prediction {pr['estimate']:+,.4g} [{pr['ci_low']:+,.4g}, "
-                       f"{pr['ci_high']:+,.4g}] {verdict} the realized {e:+,.4g} (error "
-                       f"{e - pr['estimate']:+,.4g} per row)")
+            out.append(prediction_line(self.predicted, self.effect.estimate))
         return out + list(self.notes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -162,6 +155,28 @@ class Observation:
                 if self.predicted else None, "prediction_covers": self.prediction_covers,
                 "denominator": self.denominator,
                 "lines": self.lines()}
+
+
+def covers(predicted: Mapping[str, float] | None, realized: float) -> bool | None:
+    """Whether a pre-ship interval (``ci_low``, ``ci_high``) covers ``realized`` (None:
+    no prediction).
+
+    Example:
+        >>> covers({"estimate": 1.0, "ci_low": 0.5, "ci_high": 1.5}, 1.7), covers(None, 1)
+        (False, None)
+    """
+    if predicted is None:
+        return None
+    return bool(predicted["ci_low"] <= realized <= predicted["ci_high"])
+
+
+def prediction_line(predicted: Mapping[str, float], realized: float) -> str:
+    """The pre-ship prediction against the realized effect, in words."""
+    verdict = "covers" if covers(predicted, realized) else "does NOT cover"
+    return (f"the pre-ship prediction {predicted['estimate']:+,.4g} "
+            f"[{predicted['ci_low']:+,.4g}, {predicted['ci_high']:+,.4g}] {verdict} the "
+            f"realized {realized:+,.4g} (error {realized - predicted['estimate']:+,.4g} per "
+            "row)")
 
 
 def _p(p: float) -> str:
