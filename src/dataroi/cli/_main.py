@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="hash the workers' copy of the data in full before reusing it "
                    "(default: a quick check); a copy that differs is rebuilt")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--until-decided", action="store_true",
+                   help="run adaptively (as schedule.adaptive does): a coarse grid, then "
+                   "only the trials that can change the recommendation, until it is stable "
+                   "(P(same as the full grid) >= 0.95) or the CPU budget is spent")
     add_json(s)
 
     s = sub.add_parser("status", help="trial counts by state and model")
@@ -319,6 +323,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         with data_warnings_to(log):  # the data checks, on stderr before the first trial
             # the models are checked with the data, in one message (Study.prepare)
             study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
+            if args.until_decided or study.spec.schedule.adaptive is not None:
+                return _run_until_decided(study, args, executor, log)
             summary = study.run(jobs=args.jobs, executor=executor,
                                 progress=not args.no_progress,
                                 retry_failed=args.retry_failed, threads=args.threads,
@@ -334,6 +340,50 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         _print_run(study, summary, _console(), log)
     return 1 if summary.failed else 0
+
+
+def _run_until_decided(study: Any, args: argparse.Namespace, executor: Any, log: Any
+                       ) -> int:
+    """``dataroi run`` with an adaptive schedule: the looks on stderr, then the
+    recommendation, its stability and the CPU saved."""
+    from dataroi.study import run_until_decided
+
+    if args.rerun:
+        raise UsageError("--rerun runs a model's whole grid again: run it without "
+                         "--until-decided (and without schedule.adaptive)")
+    if not isinstance(executor, str) or executor.startswith(("dask", "tcp://")):
+        raise UsageError("an adaptive run (--until-decided, schedule.adaptive) runs each "
+                         "look's trials with --executor serial or process, not on Dask")
+    result = run_until_decided(study, jobs=args.jobs, executor=executor,
+                               progress=not args.no_progress, retry_failed=args.retry_failed,
+                               threads=args.threads, heartbeat_timeout=args.heartbeat_timeout,
+                               console=log, check_data=args.check_data)
+    if args.json:
+        from dataroi.cli._output import print_json
+
+        print_json(result.to_dict())
+    else:
+        print_adaptive(study, result)
+    return 1 if result.failed else 0
+
+
+def print_adaptive(study: Any, result: Any) -> None:
+    """The end of an adaptive run, on stdout: what was run, the recommendation, its
+    stability and the CPU saved."""
+    last = result.steps[-1]
+    why = {"stable": "the recommendation is stable", "budget": "the CPU budget is spent",
+           "complete": "the grid is complete",
+           "no_change": "no trial left can change the recommendation"}.get(
+               last.stop_reason or "", str(last.stop_reason))
+    print(f"{study.spec.name}: adaptive run stopped after {len(result.steps)} look"
+          f"{'s' if len(result.steps) != 1 else ''} ({why}): {len(result.choices)} of "
+          f"{result.grid_trials} trials of the full grid asked for, {result.completed} "
+          f"completed and {result.failed} failed in this run; ledger {study.ledger_url}")
+    print(f"recommendation: {last.label} (P(same recommendation with the full grid) = "
+          f"{last.stability:.2f})")
+    print(f"CPU: {result.cpu_seconds:,.1f} s of the full grid's predicted "
+          f"{result.full_cpu_seconds:,.1f} s — {result.cpu_saved_share:.0%} saved")
+    print("why each trial was chosen: the ledger's adaptive_step documents")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from dataroi.spec._contract import (
 from dataroi.spec._load import load_spec, parse_costs, parse_decision, spec_from_dict
 from dataroi.spec._model import (
     PREPROCESS_REVISION,
+    AdaptiveSpec,
     CostSpec,
     DataSpec,
     DecisionSpec,
@@ -31,6 +32,7 @@ __all__ = [
     "PREPROCESS_REVISION",
     "STRATEGIES",
     "TEMPLATE",
+    "AdaptiveSpec",
     "Contract",
     "ContractReport",
     "CostSpec",

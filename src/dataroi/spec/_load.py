@@ -27,6 +27,7 @@ from dataroi._names import did_you_mean
 from dataroi.exceptions import SpecError
 from dataroi.metrics import METRICS, get_metric
 from dataroi.spec._model import (
+    AdaptiveSpec,
     CostSpec,
     DataSpec,
     DecisionSpec,
@@ -56,7 +57,8 @@ _GUARDRAILS = {"min_gain_per_1k", "max_budget_usd", "min_p_gain", "max_predict_m
 _RULES = ("expected_net", "quantile10", "target")
 _DATA = {"source", "path", "target", "features", "task", "drop_missing_target", "float32"}
 _SPLIT = {"test_size", "stratify", "test_file", "group_column", "time_column"}
-_SCHEDULE = {"sizes", "geometric", "repeats", "seed"}
+_SCHEDULE = {"sizes", "geometric", "repeats", "seed", "adaptive"}
+_ADAPTIVE = {"target", "budget_cpu_seconds", "initial_sizes", "initial_repeats", "batch_size"}
 _GEOMETRIC = {"min", "max", "count"}
 _MODEL = {"estimator", "params", "pipeline", "factory", "resources"}
 _PREPROCESS = {"mode", "max_onehot", "scale", "text_columns", "categorical_columns"}
@@ -564,9 +566,43 @@ def _parse_schedule(raw: Any, problems: list[str]) -> ScheduleSpec | None:
     if not _is_int(seed) or not 0 <= seed < 2**63:
         problems.append(f"schedule.seed: must be a non-negative integer, got {seed!r}")
         seed = 0
+    adaptive = _parse_adaptive(raw.get("adaptive"), repeats, problems)
     if parsed_sizes is None and parsed_geo is None:
         return None
-    return ScheduleSpec(sizes=parsed_sizes, geometric=parsed_geo, repeats=repeats, seed=seed)
+    return ScheduleSpec(sizes=parsed_sizes, geometric=parsed_geo, repeats=repeats, seed=seed,
+                        adaptive=adaptive)
+
+
+def _parse_adaptive(raw: Any, repeats: int, problems: list[str]) -> AdaptiveSpec | None:
+    """``schedule.adaptive``: ``true``/``false`` or a mapping of its settings."""
+    if raw is None or raw is False:
+        return None
+    if raw is True:
+        return AdaptiveSpec()
+    where = "schedule.adaptive"
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be true, false or a mapping {{target, "
+                        f"budget_cpu_seconds, initial_sizes, initial_repeats, batch_size}}, "
+                        f"got {raw!r}")
+        return None
+    _unknown(raw.keys(), _ADAPTIVE, where, problems)
+    before = len(problems)
+    target = _number(raw, "target", where, problems, minimum=0.0, strict=True, maximum=1.0)
+    budget = _number(raw, "budget_cpu_seconds", where, problems, minimum=0.0, strict=True)
+    sizes = _number(raw, "initial_sizes", where, problems, minimum=1, integer=True)
+    reps = _number(raw, "initial_repeats", where, problems, minimum=1, integer=True)
+    batch = _number(raw, "batch_size", where, problems, minimum=1, integer=True)
+    if reps is not None and _is_int(repeats) and reps > repeats:
+        problems.append(f"{where}.initial_repeats: at most schedule.repeats ({repeats}), "
+                        f"got {reps}")
+    if len(problems) > before:
+        return None
+    d = AdaptiveSpec()
+    return AdaptiveSpec(target=d.target if target is None else float(target),
+                        budget_cpu_seconds=None if budget is None else float(budget),
+                        initial_sizes=d.initial_sizes if sizes is None else int(sizes),
+                        initial_repeats=d.initial_repeats if reps is None else int(reps),
+                        batch_size=d.batch_size if batch is None else int(batch))
 
 
 def _number(raw: dict[str, Any], key: str, where: str, problems: list[str], *,

@@ -222,17 +222,41 @@ class PreprocessSpec:
 
 
 @dataclass(frozen=True)
+class AdaptiveSpec:
+    """``schedule.adaptive``: run only the trials that can change the decision
+    (:class:`dataroi.study.AdaptiveSchedule`), from a coarse grid until
+    ``P(same recommendation with the full grid) >= target`` or the CPU budget is spent.
+
+    Example:
+        >>> AdaptiveSpec().to_dict()["target"]
+        0.95
+    """
+
+    target: float = 0.95
+    budget_cpu_seconds: float | None = None
+    initial_sizes: int = 3
+    initial_repeats: int = 3
+    batch_size: int = 3
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class ScheduleSpec:
     """Training-set sizes, repeats and the root seed.
 
     ``sizes`` are explicit row counts; or ``geometric`` = (min, max, count) where max may
-    be ``None`` for "the whole pool".
+    be ``None`` for "the whole pool". ``adaptive`` (None: the full grid) runs only the
+    trials that can change the decision (:class:`AdaptiveSpec`).
     """
 
     sizes: tuple[int, ...] | None = None
     geometric: tuple[int, int | None, int] | None = None
     repeats: int = 5
     seed: int = 0
+    adaptive: AdaptiveSpec | None = None
 
     def resolve_sizes(self, pool_size: int) -> list[int]:
         """The sorted distinct sizes for a pool of ``pool_size`` rows.
@@ -574,6 +598,9 @@ class StudySpec:
                 "geometric": list(self.schedule.geometric) if self.schedule.geometric else None,
                 "repeats": self.schedule.repeats,
                 "seed": self.schedule.seed,
+                # only when present, so specs without it keep their hash
+                **({"adaptive": self.schedule.adaptive.to_dict()}
+                   if self.schedule.adaptive is not None else {}),
             },
             # only when present, so specs without it keep their hash
             **({"stress": [{"arm": v.name, **v.to_dict()} for v in self.stress]}

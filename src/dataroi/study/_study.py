@@ -23,7 +23,7 @@ import os
 import time
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -466,6 +466,7 @@ class Study:
         console: Any = None,
         rerun: Sequence[str] = (),
         check_data: bool = False,
+        only: Collection[tuple[str, int, int]] | None = None,
     ) -> RunSummary:
         """Plan and run every trial not finished yet; return a summary.
 
@@ -492,6 +493,9 @@ class Study:
                 (by default a quick check: the labels and the split in full, the feature
                 files by size, time and sampled blocks); a copy that differs is rebuilt
                 from the source data, with a note.
+            only: plan only these trials of the grid, as ``(model, n_train, repeat)``
+                (None: every trial); what an adaptive run
+                (:func:`~dataroi.study.run_until_decided`) asks for step by step.
 
         Raises:
             UsageError: ``rerun`` names a model the spec does not have (nothing is
@@ -522,7 +526,8 @@ class Study:
             return self._run(executor=early or executor, n_jobs=n_jobs, progress=progress,
                              retry_failed=retry_failed, threads=threads,
                              heartbeat_timeout=heartbeat_timeout, console=console,
-                             t_start=t_start, rerun=rerun_models, check_data=check_data)
+                             t_start=t_start, rerun=rerun_models, check_data=check_data,
+                             only=only)
         finally:
             if early is not None:
                 early.discard()
@@ -530,7 +535,8 @@ class Study:
     def _run(self, *, executor: str | Any, n_jobs: int, progress: bool,
              retry_failed: bool, threads: int | None, heartbeat_timeout: float,
              console: Any, t_start: float, rerun: Sequence[str] = (),
-             check_data: bool = False) -> RunSummary:
+             check_data: bool = False,
+             only: Collection[tuple[str, int, int]] | None = None) -> RunSummary:
         from dataroi.data import materialize
         from dataroi.executors import BackgroundExecutor, make_executor, threads_per_worker
         from dataroi.study._coordinator import coordinate, new_owner_id
@@ -559,7 +565,10 @@ class Study:
                                                   rerun, reruns)
                 notes += rerun_notes
                 plan = self.plan(reruns=reruns)
-            planned_new = ledger.plan_trials(context_id, plan.trials)
+            wanted = None if only is None else set(only)
+            planned_new = ledger.plan_trials(context_id, plan.trials if wanted is None else [
+                t for t in plan.trials
+                if (t.key.model, t.key.n_train, t.key.repeat) in wanted])
             stale_after = 0.0 if self._is_sqlite else heartbeat_timeout
             ledger.release_stale(context_id, older_than_seconds=stale_after)
             if retry_failed:

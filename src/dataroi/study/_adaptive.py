@@ -1,0 +1,934 @@
+"""Adaptive studies: spend compute only where it can change the decision.
+
+A study's full grid runs every model at every size and repeat. Most of that compute
+cannot change the recommendation: a model far behind needs no more repeats, a decision
+that is already certain needs nothing. :class:`AdaptiveSchedule` starts from a coarse
+grid (by default the smallest, a middle and the largest size of every model: three
+repeats at the largest, one at the others) and then, look by look, asks for the trials
+with the largest expected reduction in the chance that the recommendation differs from
+the full grid's, per predicted CPU-second; it stops when that chance is small enough
+(``P(same recommendation with the full grid) >= target``), when a CPU budget is spent,
+or when no trial left can move the decision. :func:`run_until_decided` runs a study
+this way (``schedule.adaptive`` / ``dataroi run --until-decided``); :func:`replay` runs
+the rule on trials measured before (the corpus benchmark, ``bench_adaptive.py``).
+
+How the chance is computed (:func:`stability`), from the recommendation's own draws:
+
+* The recommendation is made by dataroi as always: ``dataroi.analyze(trials)`` then
+  :meth:`~dataroi.analysis.Analysis.recommend` (the one place a recommendation is made).
+  Each option's gain draws split into a *level* part (today's paired difference to the
+  current model at today's size ``N``: what more repeats at ``N`` sharpen; its tails cut
+  at 4 robust standard deviations) and an *own gain* part (the model's forecast beyond
+  ``N``: what its curve's measured sizes steer).
+* Completing the grid moves each option's expected value. Its preposterior spread
+  (the variance of the change: now minus what the full grid would leave) is, for the
+  level part, the draws' spread times ``sqrt(1 - r/R)`` (``r`` paired repeats measured
+  at ``N`` of ``R``: a mean's variance falls as ``1/r``); for the own-gain part, the
+  noise the missing repeats still hold (each size's repeat variance times
+  ``1/r - 1/R``; a size not measured yet counts as half a repeat; today's size and the
+  one below in full, the smaller ones at a quarter) carried to each added size as the
+  "each doubling gains half the one before" rule does, and (a soft minimum) never more
+  than the draws' own spread.
+* Simulating those moves on the same draws (common random numbers, so the result is a
+  deterministic function of the trials) gives ``P(same)``: the share of simulations in
+  which the chosen option still has the best expected value (money, else gain) among
+  the options allowed — an option the planner excludes only for its risk of losing
+  money (``decision.max_p_loss``) is allowed in a simulation where its narrowed draws
+  pass the limit.
+
+The next trials are the ones whose (hypothetical) measurement lowers ``P(wrong) =
+1 - P(same)`` the most per predicted CPU-second (a log-log fit of each model's measured
+fit + predict seconds against size): a repeat at ``N`` where today's noise decides (with
+the current model's trial of the same repeat, so the difference stays paired), the
+largest size not measured yet, or more repeats below ``N``, where the extrapolation
+decides. A model none of whose options can become the best gets no trial (LCCV's
+discard, without a threshold). Every chosen trial carries its reason.
+
+Example:
+    >>> import numpy as np, pandas as pd
+    >>> rows = [{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+    ...          "value": top - 3.0 / n ** 0.5 + 0.004 * np.sin(7 * r + n),
+    ...          "fit_seconds": n / 4000, "predict_seconds": 0.001}
+    ...         for m, top in (("a", 0.9), ("b", 0.8)) for n in (50, 100, 200, 400, 800)
+    ...         for r in range(5)]
+    >>> full = pd.DataFrame(rows)
+    >>> schedule = AdaptiveSchedule(["a", "b"], [50, 100, 200, 400, 800], 5,
+    ...     recommend={"costs": {"price_per_label_usd": 1.0, "value_per_point_usd": 500},
+    ...                "add": [800, 2400], "grid": ()}, n_draws=200)
+    >>> run = replay(schedule, full)
+    >>> run.recommendation == schedule.analyze(full).chosen.option_id, run.stop_reason
+    (True, 'stable')
+    >>> run.cpu_share < 1.0, all(c.reason for c in run.choices)
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dataroi.exceptions import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dataroi.decide import Recommendation
+
+__all__ = ["AdaptiveRun", "AdaptiveSchedule", "AdaptiveStep", "TrialChoice", "UntilDecided",
+           "replay", "run_until_decided", "stability"]
+
+#: a size not measured yet counts as this many repeats (its mean comes from the curve)
+_UNMEASURED_REPEATS = 0.5
+
+
+@dataclass(frozen=True)
+class TrialChoice:
+    """One trial the schedule asks for, and why.
+
+    Attributes:
+        model, n_train, repeat: the trial's cell (the repeat fixes its nested subset).
+        step: the step that chose it (0: the coarse grid).
+        reason: why, in words.
+        p_wrong_before: ``1 - P(same recommendation)`` when it was chosen (None at step 0).
+        p_wrong_after: the same, expected once it (and the rest of its batch's trials of
+            the same model) is measured (None at step 0).
+        predicted_seconds: its predicted CPU seconds (fit + predict).
+    """
+
+    model: str
+    n_train: int
+    repeat: int
+    step: int
+    reason: str
+    p_wrong_before: float | None = None
+    p_wrong_after: float | None = None
+    predicted_seconds: float | None = None
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        """``(model, n_train, repeat)``."""
+        return (self.model, self.n_train, self.repeat)
+
+
+@dataclass(frozen=True)
+class AdaptiveStep:
+    """What one look at the trials says: the recommendation, its stability, what next.
+
+    Attributes:
+        step: 1 for the first look after the coarse grid.
+        recommendation: the chosen option's id (``"<model>+<added labels>"``).
+        label: the chosen option in words.
+        stability: ``P(same recommendation with the full grid)``.
+        choices: the next trials (empty when the schedule stops).
+        stop_reason: ``"stable"``, ``"budget"``, ``"complete"``, ``"no_change"`` (no trial
+            left can move the decision), or None to go on.
+        cpu_seconds: the measured CPU seconds of the trials so far.
+        discarded: models that get no more trials (none of their options can become the
+            best, or every trial of theirs is run), with why.
+    """
+
+    step: int
+    recommendation: str
+    label: str
+    stability: float
+    choices: tuple[TrialChoice, ...]
+    stop_reason: str | None
+    cpu_seconds: float
+    discarded: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AdaptiveRun:
+    """A whole adaptive run replayed on measured trials (:func:`replay`).
+
+    Attributes:
+        choices: every trial asked for, in order, with its reason.
+        steps: every look at the trials.
+        recommendation, stability, stop_reason: of the last step.
+        cpu_seconds: CPU seconds of the trials run; ``full_cpu_seconds``: of the full grid.
+        trials: the trials run (a trials frame).
+    """
+
+    choices: tuple[TrialChoice, ...]
+    steps: tuple[AdaptiveStep, ...]
+    cpu_seconds: float
+    full_cpu_seconds: float
+    trials: pd.DataFrame = field(repr=False)
+
+    @property
+    def recommendation(self) -> str:
+        """The last step's recommendation (an option id)."""
+        return self.steps[-1].recommendation
+
+    @property
+    def stability(self) -> float:
+        """The last step's ``P(same recommendation with the full grid)``."""
+        return self.steps[-1].stability
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the run stopped."""
+        return self.steps[-1].stop_reason
+
+    @property
+    def cpu_share(self) -> float:
+        """CPU seconds used / the full grid's."""
+        return self.cpu_seconds / self.full_cpu_seconds if self.full_cpu_seconds else 1.0
+
+
+def trial_seconds(trials: pd.DataFrame) -> np.ndarray:
+    """CPU seconds of each row of a trials frame: ``fit_seconds + predict_seconds``
+    (a missing column or value counts 0).
+
+    Example:
+        >>> import pandas as pd
+        >>> trial_seconds(pd.DataFrame({"fit_seconds": [1.0, 2.0],
+        ...                             "predict_seconds": [0.5, None]})).tolist()
+        [1.5, 2.0]
+    """
+    out = np.zeros(len(trials))
+    for col in ("fit_seconds", "predict_seconds"):
+        if col in trials:
+            out += np.nan_to_num(np.asarray(trials[col], dtype=float), nan=0.0)
+    return out
+
+
+def _counts(trials: pd.DataFrame, models: Sequence[str], sizes: Sequence[int]
+            ) -> dict[tuple[str, int], set[int]]:
+    """(model, size) → the repeats measured (one row per trial, any metric)."""
+    out: dict[tuple[str, int], set[int]] = {(m, int(s)): set() for m in models for s in sizes}
+    if len(trials):
+        for m, n, r in trials[["model", "n_train", "repeat"]].drop_duplicates().itertuples(
+                index=False):
+            if (m, int(n)) in out:
+                out[(m, int(n))].add(int(r))
+    return out
+
+
+def _cell_sd(trials: pd.DataFrame, metric: str, models: Sequence[str], sizes: Sequence[int]
+             ) -> dict[tuple[str, int], float]:
+    """The repeats' standard deviation of each (model, size): the cell's own with two or
+    more repeats, else the model's pooled one, else every model's pooled one."""
+    sub = trials[trials["metric"] == metric] if "metric" in trials else trials
+    sub = sub[np.isfinite(np.asarray(sub["value"], dtype=float))]
+    g = sub.groupby(["model", "n_train"])["value"]
+    var, cnt = g.var(ddof=1), g.count()
+    own: dict[tuple[str, int], float] = {}
+    pooled: dict[str, tuple[float, float]] = {}
+    for (m, n), v in var.items():
+        k = int(cnt[(m, n)])
+        if k >= 2 and math.isfinite(v):
+            own[(m, int(n))] = float(v)
+            ss, dof = pooled.get(m, (0.0, 0.0))
+            pooled[m] = (ss + v * (k - 1), dof + k - 1)
+    everything = sum(p[0] for p in pooled.values()), sum(p[1] for p in pooled.values())
+    overall = everything[0] / everything[1] if everything[1] else 0.0
+    out = {}
+    for m in models:
+        ss, dof = pooled.get(m, (0.0, 0.0))
+        fallback = ss / dof if dof else overall
+        for s in sizes:
+            out[(m, int(s))] = math.sqrt(max(own.get((m, int(s)), fallback), 0.0))
+    return out
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The chosen recommendation's options split for :func:`_p_same`."""
+
+    ids: tuple[str, ...]
+    models: tuple[str, ...]
+    deltas: np.ndarray
+    means: np.ndarray
+    level: np.ndarray
+    own: np.ndarray
+    own_sd: np.ndarray
+    chosen: int
+    current: str
+    current_n: int
+    scale: float
+    limited: np.ndarray
+    max_p_loss: float | None
+    net_sorted: np.ndarray
+    net_sd: np.ndarray
+
+
+def _parts(rec: Recommendation) -> _Parts:
+    """The options the decision chooses among (those the planner allows, and those it
+    excludes only for their risk of losing money, which more trials can change): their
+    expected values (money when priced, else gain), their draws' level (today's paired
+    difference) and own-gain parts, centred, and their centred net draws, sorted."""
+    from dataroi.decide import CostModel, plan_budget
+
+    opts = rec.options
+    money = opts.has_money
+    max_p_loss = rec.decision.max_p_loss if rec.decision.max_p_loss < 1.0 else None
+    allowed = list(rec.plan.ranked) or [rec.chosen]
+    if money and max_p_loss is not None:
+        free = plan_budget(opts, rule=rec.plan.rule, budget_usd=rec.plan.budget_usd,
+                           risk=rec.plan.risk, guardrails=rec.decision.guardrails,
+                           max_p_loss=None)
+        known = {o.option_id for o in allowed}
+        allowed += [o for o in free.ranked if o.option_id not in known]
+    scale = float(CostModel(opts.costs).value_usd(1.0)) if money else 1.0
+    ids, models, deltas, means, level, own, limited = [], [], [], [], [], [], []
+    for o in allowed:
+        g = np.asarray(opts.draws.get(o.option_id, np.zeros(1)), dtype=float)
+        base = opts.draws.get(f"{o.model}+0")
+        lv = np.zeros_like(g) if (o.model == rec.current_model or base is None) else \
+            np.asarray(base, dtype=float)
+        ids.append(o.option_id)
+        models.append(o.model)
+        deltas.append(o.delta_n)
+        means.append(float(o.net_mean_usd) if money and o.net_mean_usd is not None
+                     else float(o.gain_mean))
+        level.append(_tamed(lv))
+        own.append((g - lv) - (g - lv).mean())
+        limited.append(bool(money and max_p_loss is not None and not o.is_baseline
+                            and o.p_net_positive is not None))
+    n = max(len(x) for x in level)
+    level_m = np.column_stack([np.resize(x, n) for x in level])
+    own_m = np.column_stack([np.resize(x, n) for x in own])
+    net = scale * (level_m + own_m)
+    means_a = np.array(means)
+    chosen = ids.index(rec.chosen.option_id) if rec.chosen.option_id in ids else 0
+    # the planner may prefer a cheaper option tied with the best: count it as the best
+    best_allowed = max(means_a[: len(rec.plan.ranked) or 1])
+    means_a[chosen] = max(means_a[chosen], float(best_allowed))
+    return _Parts(ids=tuple(ids), models=tuple(models), deltas=np.array(deltas, float),
+                  means=means_a, level=level_m, own=own_m, own_sd=own_m.std(axis=0),
+                  chosen=chosen, current=rec.current_model, current_n=int(rec.current_n),
+                  scale=scale, limited=np.array(limited, bool), max_p_loss=max_p_loss,
+                  net_sorted=np.sort(net, axis=0), net_sd=net.std(axis=0))
+
+
+def _tamed(draws: np.ndarray) -> np.ndarray:
+    """Centred draws of today's paired difference, their tails cut at 4 robust standard
+    deviations (IQR / 1.349) from the median: with two or three repeats they are Student-t
+    draws of one or two degrees of freedom, whose tails would say a mean could move
+    without bound; what a completion can move is a mean of finite variance."""
+    if not draws.any():
+        return draws - draws.mean()
+    q25, q50, q75 = np.quantile(draws, [0.25, 0.5, 0.75])
+    s = (q75 - q25) / 1.349
+    out = np.clip(draws, q50 - 4 * s, q50 + 4 * s) if s > 0 else draws
+    return out - out.mean()
+
+
+def _doubling_factor(n: int, deltas: np.ndarray, spacing: float) -> np.ndarray:
+    """How much of one grid step's gain the added labels bring when each doubling gains
+    half of the one before (``2 (1 - 2^-k)`` for ``k`` doublings), per grid step of
+    ``spacing`` doublings."""
+    k = np.log2((n + np.maximum(deltas, 0.0)) / n)
+    return 2.0 * (1.0 - np.power(2.0, -k)) / max(spacing, 1e-9)
+
+
+#: weight of a size's missing repeats in the own-gain spread: today's size and the one
+#: below set the last doubling's gain; the smaller sizes shape the curve's families
+_FAR_WEIGHT = 0.25
+
+
+def _shrink(parts: _Parts, counts: Mapping[tuple[str, int], set[int]],
+            sd: Mapping[tuple[str, int], float], sizes: Sequence[int], repeats: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Per option: the share of the level draws' spread and the own-gain spread (metric
+    units) that completing the grid can still move."""
+    n = parts.current_n
+    below = [s for s in sizes if s < n]
+    prev = max(below) if below else None
+    spacing = math.log2(n / prev) if prev else 1.0
+    lv = np.zeros(len(parts.ids))
+    og = np.zeros(len(parts.ids))
+    cur_reps = counts.get((parts.current, n), set())
+    own_var: dict[str, float] = {}
+    for m in set(parts.models):
+        var = 0.0
+        for s in sizes:
+            if s > n:
+                continue
+            r = len(counts.get((m, s), set()))
+            inv = 1.0 / r if r else 1.0 / _UNMEASURED_REPEATS
+            weight = 1.0 if s in (n, prev) else _FAR_WEIGHT
+            var += weight * sd.get((m, s), 0.0) ** 2 * max(0.0, inv - 1.0 / repeats)
+        own_var[m] = var
+    for j, m in enumerate(parts.models):
+        if m != parts.current:
+            paired = len(counts.get((m, n), set()) & cur_reps)
+            lv[j] = math.sqrt(max(0.0, 1.0 - paired / repeats))
+        if parts.deltas[j] <= 0:
+            continue
+        cap = float(parts.own_sd[j])
+        spread = math.sqrt(own_var[m]) * float(
+            _doubling_factor(n, parts.deltas[j:j + 1], spacing)[0])
+        # a soft minimum: never more than the draws' spread
+        og[j] = spread * cap / math.hypot(spread, cap) if spread > 0 and cap > 0 else 0.0
+    return lv, og
+
+
+def _p_same(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> float:
+    """Share of the simulated completions in which the chosen option stays the best
+    allowed one (an option that spends must keep P(net <= 0) within
+    ``decision.max_p_loss``: its draws' spread narrows by what the completion removed)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own = np.where(parts.own_sd > 0, parts.own / parts.own_sd, 0.0)
+    sim = parts.means[None, :] + parts.scale * (parts.level * lv[None, :]
+                                                + own * og[None, :])
+    if parts.max_p_loss is not None and parts.limited.any():
+        k = parts.net_sorted.shape[0]
+        moved = parts.scale ** 2 * (parts.level.var(axis=0) * lv ** 2 + og ** 2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.sqrt(np.clip(parts.net_sd ** 2 - moved, 0.0, None)) / parts.net_sd
+        for j in np.flatnonzero(parts.limited):
+            if not np.isfinite(ratio[j]) or ratio[j] <= 0:
+                p_loss = (sim[:, j] <= 0).astype(float)
+            else:
+                p_loss = np.searchsorted(parts.net_sorted[:, j], -sim[:, j] / ratio[j],
+                                         side="right") / k
+            sim[p_loss > parts.max_p_loss, j] = -np.inf
+    best = sim.max(axis=1)
+    return float(np.mean(sim[:, parts.chosen] >= best - 1e-12))
+
+
+def stability(rec: Recommendation, trials: pd.DataFrame, *, sizes: Sequence[int],
+              repeats: int, metric: str | None = None) -> float:
+    """``P(same recommendation with the full grid)``: the share of simulated completions
+    of the grid (sizes × ``repeats``) in which ``rec``'s chosen option keeps the best
+    expected value (see the module's docstring).
+
+    Args:
+        rec: the recommendation made from ``trials``.
+        trials: the trials measured so far (a trials frame).
+        sizes: the full grid's sizes (today's ``N`` is the largest).
+        repeats: the full grid's repeats per (model, size).
+        metric: the metric decided on (default: ``rec.metric``).
+
+    Example:
+        >>> import pandas as pd, dataroi
+        >>> rows = [{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+        ...          "value": top - 2.0 / n ** 0.5 + 0.001 * r}
+        ...         for m, top in (("a", 0.9), ("b", 0.7)) for n in (50, 100, 200)
+        ...         for r in range(5)]
+        >>> frame = pd.DataFrame(rows)
+        >>> rec = dataroi.analyze(frame, n_draws=200).recommend(
+        ...     costs={"price_per_label_usd": 1.0, "value_per_point_usd": 100}, grid=())
+        >>> stability(rec, frame, sizes=[50, 100, 200], repeats=5)  # the grid is complete
+        1.0
+    """
+    models = sorted({o.model for o in rec.options.options})
+    counts = _counts(trials, models, sizes)
+    sd = _cell_sd(trials, metric or rec.metric, models, sizes)
+    parts = _parts(rec)
+    return _p_same(parts, *_shrink(parts, counts, sd, sorted(int(s) for s in sizes),
+                                   int(repeats)))
+
+
+class AdaptiveSchedule:
+    """Which trials to run next so that the recommendation is the full grid's at a
+    fraction of its compute.
+
+    Constructing stores the grid and settings; :meth:`initial` gives the coarse grid and
+    :meth:`next_step` looks at the trials measured so far (a trials frame, as
+    ``Study.trials()`` or ``dataroi trials`` give it) and says what to run next, or to
+    stop. :func:`replay` runs it on trials measured before.
+
+    Args:
+        models: the study's models (the full grid's), in study order.
+        sizes: the full grid's training sizes (today's ``N`` is the largest).
+        repeats: the full grid's repeats per (model, size).
+        recommend: keyword arguments of :meth:`~dataroi.analysis.Analysis.recommend`
+            (``costs``, ``current_model``, ``add``, ``grid``, ``budget_usd``...).
+        metric: the metric decided on (default: the frame's only one).
+        target: stop once ``P(same recommendation with the full grid)`` reaches it.
+        budget_seconds: stop before the measured CPU seconds (fit + predict) would pass
+            it (None: no limit but the full grid).
+        initial_sizes: sizes of the coarse grid (the smallest, the largest, and evenly
+            spaced ones between, on the log scale).
+        initial_repeats: repeats of the coarse grid at today's size (three: today's
+            paired differences are Student-t draws, and with one degree of freedom their
+            mean is not defined).
+        initial_repeats_below: repeats of the coarse grid's smaller sizes.
+        batch_size: at most this many offers per step (an offer is one trial, or at
+            today's size a trial with the current model's trial of the same repeat).
+        n_draws: curve draws per model of each analysis.
+        random_state: root seed of the analyses (a study's seed).
+        cache_dir: a folder for the analyses' curve fits (default: a temporary folder
+            per schedule, so a model whose trials did not change is not refitted).
+        analyze_kwargs: more keyword arguments of :func:`dataroi.analyze` (``curves``...).
+        analyzer: makes the recommendation from a trials frame instead of
+            :func:`dataroi.analyze` + ``recommend`` (a study's: its own analysis, with its
+            spec's costs and decision).
+
+    Raises:
+        UsageError: an empty grid, fewer than one repeat, or a target outside (0, 1].
+
+    Example:
+        >>> s = AdaptiveSchedule(["lr", "rf"], [64, 128, 256, 512, 1024], 5,
+        ...                      recommend={"grid": ()})
+        >>> [(c.n_train, c.repeat) for c in s.initial() if c.model == "lr"]
+        [(64, 0), (256, 0), (1024, 0), (1024, 1), (1024, 2)]
+    """
+
+    def __init__(self, models: Sequence[str], sizes: Sequence[int], repeats: int, *,
+                 recommend: Mapping[str, Any] | None = None, metric: str | None = None,
+                 target: float = 0.95, budget_seconds: float | None = None,
+                 initial_sizes: int = 3, initial_repeats: int = 3,
+                 initial_repeats_below: int = 1, batch_size: int = 3,
+                 n_draws: int = 400, random_state: int = 0,
+                 cache_dir: str | None = None,
+                 analyze_kwargs: Mapping[str, Any] | None = None,
+                 analyzer: Callable[[pd.DataFrame], Recommendation] | None = None) -> None:
+        self.models = tuple(models)
+        self.sizes = tuple(sorted({int(s) for s in sizes}))
+        self.repeats = int(repeats)
+        if not self.models or not self.sizes:
+            raise UsageError("an adaptive schedule needs at least one model and one size")
+        if self.repeats < 1:
+            raise UsageError(f"repeats must be at least 1, got {repeats}")
+        if not 0 < float(target) <= 1:
+            raise UsageError(f"target must be in (0, 1], got {target}")
+        self.recommend = dict(recommend or {})
+        self.metric = metric
+        self.target = float(target)
+        self.budget_seconds = budget_seconds
+        self.initial_sizes = max(1, int(initial_sizes))
+        self.initial_repeats = max(1, min(int(initial_repeats), self.repeats))
+        self.initial_repeats_below = max(1, min(int(initial_repeats_below), self.repeats))
+        self.batch_size = max(1, int(batch_size))
+        self.n_draws = int(n_draws)
+        self.random_state = int(random_state)
+        self.analyze_kwargs = dict(analyze_kwargs or {})
+        self.analyzer = analyzer
+        self._tmp = None if cache_dir is not None else tempfile.TemporaryDirectory(
+            prefix="dataroi-adaptive-")
+        self.cache_dir = cache_dir if cache_dir is not None else self._tmp.name
+
+    # -- the coarse grid ------------------------------------------------------------------
+    def coarse_sizes(self) -> tuple[int, ...]:
+        """The coarse grid's sizes: the smallest and the largest, and sizes evenly spaced
+        between them on the log scale (the nearest of the grid).
+
+        Example:
+            >>> AdaptiveSchedule(["a"], [64, 128, 256, 512, 1024, 2048], 5).coarse_sizes()
+            (64, 256, 2048)
+        """
+        k = min(self.initial_sizes, len(self.sizes))
+        if k == 1:
+            return (self.sizes[-1],)
+        logs = np.log(np.array(self.sizes, float))
+        want = np.linspace(logs[0], logs[-1], k)
+        picked: list[int] = []
+        for w in want:
+            order = np.argsort(np.abs(logs - w), kind="stable")
+            picked.append(next(self.sizes[i] for i in order if self.sizes[i] not in picked))
+        return tuple(sorted(picked))
+
+    def initial(self) -> list[TrialChoice]:
+        """The coarse grid: every model at :meth:`coarse_sizes`, repeats
+        ``0 … initial_repeats - 1`` at today's size (the largest) and
+        ``initial_repeats_below`` at the smaller ones: today's paired differences need
+        repeats, the curve's shape needs sizes more than repeats."""
+        sizes = self.coarse_sizes()
+        below = self.initial_repeats_below
+        why = (f"coarse grid ({len(sizes)} sizes per model: {self.initial_repeats} repeats "
+               f"at today's size, {below} below)")
+        return [TrialChoice(m, s, r, 0, why) for m in self.models for s in sizes
+                for r in range(self.initial_repeats if s == self.sizes[-1] else below)]
+
+    # -- one look at the trials ------------------------------------------------------------
+    def analyze(self, trials: pd.DataFrame) -> Recommendation:
+        """dataroi's recommendation from ``trials`` (``dataroi.analyze`` then
+        ``recommend`` with this schedule's settings)."""
+        from dataroi.analysis import analyze
+
+        if self.analyzer is not None:
+            return self.analyzer(trials)
+        a = analyze(trials, metric=self.metric, n_draws=self.n_draws,
+                    random_state=self.random_state, models=self.models,
+                    cache_dir=self.cache_dir, **self.analyze_kwargs)
+        return a.recommend(**self.recommend)
+
+    def predicted_seconds(self, trials: pd.DataFrame) -> dict[tuple[str, int], float]:
+        """Predicted CPU seconds of one trial of each (model, size): a least-squares line
+        of log seconds on log size per model (slope within [0, 2]; 1 with one size
+        measured), the pooled one for a model with no timing."""
+        secs = trial_seconds(trials)
+        keys = trials[["model", "n_train"]].assign(s=secs)
+        if "metric" in trials:  # one row per trial: the metrics of a trial share timings
+            keys = keys.assign(r=trials["repeat"]).drop_duplicates(["model", "n_train", "r"])
+        keys = keys[keys["s"] > 0]
+        out: dict[tuple[str, int], float] = {}
+        overall = float(np.median(keys["s"])) if len(keys) else 1.0
+        for m in self.models:
+            k = keys[keys["model"] == m]
+            x, y = np.log(k["n_train"].to_numpy(float)), np.log(k["s"].to_numpy(float))
+            if len(k) == 0:
+                a, b, x0 = math.log(overall), 1.0, math.log(self.sizes[-1])
+            elif len(np.unique(x)) < 2:
+                a, b, x0 = float(y.mean()), 1.0, float(x.mean())
+            else:
+                b = float(np.clip(np.polyfit(x, y, 1)[0], 0.0, 2.0))
+                x0 = float(x.mean())
+                a = float(y.mean())
+            for s in self.sizes:
+                out[(m, s)] = float(math.exp(a + b * (math.log(s) - x0)))
+        return out
+
+    def next_step(self, trials: pd.DataFrame, *, step: int = 1) -> AdaptiveStep:
+        """Look at the trials measured so far; say the recommendation, its stability and
+        which trials to run next (none: stop, with why).
+
+        Args:
+            trials: every trial measured so far (a trials frame; the coarse grid at least).
+            step: this look's number (recorded with the choices).
+        """
+        rec = self.analyze(trials)
+        cpu = float(trial_seconds(_one_row_per_trial(trials)).sum())
+        counts = _counts(trials, self.models, self.sizes)
+        sd = _cell_sd(trials, self.metric or rec.metric, self.models, self.sizes)
+        parts = _parts(rec)
+        p_same = _p_same(parts, *_shrink(parts, counts, sd, self.sizes, self.repeats))
+
+        def done(reason: str, discarded: Mapping[str, str] | None = None) -> AdaptiveStep:
+            return AdaptiveStep(step, rec.chosen.option_id, rec.chosen.label, p_same, (),
+                                reason, cpu, dict(discarded or {}))
+
+        missing = [k for k, v in counts.items() if len(v) < self.repeats]
+        if not missing:
+            return done("complete")
+        if p_same >= self.target:
+            return done("stable")
+        price = self.predicted_seconds(trials)
+        n, cur = self.sizes[-1], parts.current
+        below = [s for s in self.sizes if s < n]
+        prev = max(below) if below else None
+        offers: list[tuple[float, float, int, list[TrialChoice]]] = []
+        discarded: dict[str, str] = {}
+        everything = set(range(self.repeats))
+        for i, m in enumerate(self.models):
+            best: tuple[float, float, int, list[TrialChoice]] | None = None
+            for s in reversed(self.sizes):
+                if len(counts[(m, s)]) >= self.repeats:
+                    continue
+                cells = _action(m, s, n, cur, counts, everything)
+                after = dict(counts)
+                for cm, cs, cr in cells:
+                    after[(cm, cs)] = after[(cm, cs)] | {cr}
+                p_after = _p_same(parts, *_shrink(parts, after, sd, self.sizes,
+                                                  self.repeats))
+                gain = p_after - p_same
+                secs = sum(price[(cm, cs)] for cm, cs, _ in cells)
+                if len(cells) > 1:  # a pair: this model's own trial must add something
+                    alone = dict(counts)
+                    alone[(cur, n)] = counts[(cur, n)] | {cells[1][2]}
+                    gain = min(gain, p_after - _p_same(parts, *_shrink(
+                        parts, alone, sd, self.sizes, self.repeats)))
+                if gain <= 1e-9:
+                    continue
+                score = gain / max(secs, 1e-6)
+                why = _reason(m, s, n, cur, counts[(m, s)], p_same, p_after, secs,
+                              paired=len(cells) > 1, prev=prev)
+                best = (score, -secs, i, [
+                    TrialChoice(cm, cs, cr, step, why, 1 - p_same, 1 - p_after,
+                                price[(cm, cs)]) for cm, cs, cr in cells])
+                offers.append(best)
+            if best is None:
+                left = sum(self.repeats - len(counts[(m, s)]) for s in self.sizes)
+                discarded[m] = ("its trials are all run" if left == 0 else
+                                "no trial of it can change the recommendation (none of its "
+                                "options becomes the best in any simulated completion)"
+                                if m != cur else "its trials cannot change the "
+                                "recommendation")
+        if not offers:
+            return done("no_change", discarded)
+        offers.sort(key=lambda o: (-o[0], o[1], o[2]))
+        batch: list[TrialChoice] = []
+        for o in offers[:self.batch_size]:
+            batch.extend(c for c in o[3] if c.key not in {b.key for b in batch})
+        if self.budget_seconds is not None:
+            room, kept = self.budget_seconds - cpu, []
+            for c in batch:
+                room -= c.predicted_seconds or 0.0
+                if room >= 0:
+                    kept.append(c)
+            batch = kept
+            if not batch:
+                return done("budget", discarded)
+        return AdaptiveStep(step, rec.chosen.option_id, rec.chosen.label, p_same,
+                            tuple(batch), None, cpu, discarded)
+
+
+def _one_row_per_trial(trials: pd.DataFrame) -> pd.DataFrame:
+    """One row per (model, size, repeat): the metrics of a trial share its timings."""
+    cols = [c for c in ("model", "n_train", "repeat") if c in trials]
+    return trials.drop_duplicates(cols) if cols else trials
+
+
+def _action(model: str, size: int, n: int, current: str,
+            counts: Mapping[tuple[str, int], set[int]], everything: set[int]
+            ) -> list[tuple[str, int, int]]:
+    """The trials of one offer: the model's next repeat at ``size``; at today's size a
+    repeat the current model has (so today's difference gains a pair), else the lowest
+    missing one with the current model's trial of the same repeat beside it."""
+    have = counts[(model, size)]
+    if size == n and model != current:
+        mine = counts[(current, n)]
+        pairable = sorted(mine - have)
+        if pairable:
+            return [(model, size, pairable[0])]
+        rep = min(everything - have)
+        return [(model, size, rep)] + ([(current, n, rep)] if rep not in mine else [])
+    return [(model, size, min(everything - have))]
+
+
+def _reason(model: str, size: int, n: int, current: str, have: set[int], p_before: float,
+            p_after: float, secs: float, *, paired: bool = False,
+            prev: int | None = None) -> str:
+    """Why a trial is chosen, in words."""
+    if paired:
+        what = (f"today's size N={n:,}, with {current}'s trial of the same repeat: "
+                f"today's paired difference to {current} (noise) decides")
+    elif size == n and model == current:
+        what = (f"today's size N={n:,}: the current model's level, which every switch "
+                "is measured against, decides")
+    elif size == n:
+        what = f"today's size N={n:,}: today's difference to {current} (noise) decides"
+    elif size == prev and not have:
+        what = (f"a larger size (n={size:,}, the one below today's, not measured yet): "
+                "the extrapolation decides")
+    elif size == prev:
+        what = f"n={size:,}, the size below today's: the extrapolation's slope decides"
+    else:
+        what = (f"n={size:,}{', not measured yet' if not have else ''}: the curve's shape "
+                "(the extrapolation) decides")
+    return (f"{model} repeat {len(have) + 1} at {what}; P(wrong recommendation) "
+            f"{1 - p_before:.3f} → {1 - p_after:.3f} for ~{secs:.2g} CPU-s")
+
+
+def replay(schedule: AdaptiveSchedule, full: pd.DataFrame, *, max_steps: int = 200
+           ) -> AdaptiveRun:
+    """Run ``schedule`` on trials measured before: reveal the rows of ``full`` (the full
+    grid's trials frame, every metric) in the order the schedule asks for them.
+
+    A trial the schedule asks for that ``full`` lacks counts as run and failed (no row).
+
+    Raises:
+        UsageError: ``full`` holds none of the coarse grid's trials.
+
+    Example: see the module's docstring.
+    """
+    index: dict[tuple[str, int, int], list[int]] = {}
+    for i, k in enumerate(zip(full["model"], full["n_train"].astype(int),
+                              full["repeat"].astype(int), strict=True)):
+        index.setdefault((str(k[0]), int(k[1]), int(k[2])), []).append(i)
+    taken: list[int] = []
+    asked: set[tuple[str, int, int]] = set()
+    choices: list[TrialChoice] = []
+
+    def reveal(batch: Sequence[TrialChoice]) -> None:
+        for c in batch:
+            if c.key not in asked:
+                asked.add(c.key)
+                choices.append(c)
+                taken.extend(index.get(c.key, []))
+
+    reveal(schedule.initial())
+    if not taken:
+        raise UsageError("the measured trials hold none of the coarse grid's trials")
+    steps: list[AdaptiveStep] = []
+    for step in range(1, max_steps + 1):
+        seen = full.iloc[sorted(taken)].reset_index(drop=True)
+        look = schedule.next_step(seen, step=step)
+        steps.append(look)
+        new = [c for c in look.choices if c.key not in asked]
+        if look.stop_reason is not None or not new:
+            break
+        reveal(new)
+    seen = full.iloc[sorted(taken)].reset_index(drop=True)
+    return AdaptiveRun(choices=tuple(choices), steps=tuple(steps),
+                       cpu_seconds=float(trial_seconds(_one_row_per_trial(seen)).sum()),
+                       full_cpu_seconds=float(trial_seconds(_one_row_per_trial(full)).sum()),
+                       trials=seen)
+
+
+#: the ledger document of one look of an adaptive run (what was asked for, and why)
+ADAPTIVE_DOCUMENT = "adaptive_step"
+
+
+@dataclass(frozen=True)
+class UntilDecided:
+    """What :func:`run_until_decided` did.
+
+    Attributes:
+        steps: every look at the trials (the last one says why the run stopped).
+        choices: every trial asked for, in order, with its reason.
+        completed, failed: trials run by this call.
+        cpu_seconds: measured CPU seconds (fit + predict) of the study's trials.
+        full_cpu_seconds: the full grid's CPU seconds: the measured ones plus the
+            predicted seconds of the trials not run.
+        grid_trials: trials of the full grid (models × sizes × repeats).
+    """
+
+    steps: tuple[AdaptiveStep, ...]
+    choices: tuple[TrialChoice, ...]
+    completed: int
+    failed: int
+    cpu_seconds: float
+    full_cpu_seconds: float
+    grid_trials: int
+
+    @property
+    def recommendation(self) -> str:
+        """The last look's recommendation (an option id)."""
+        return self.steps[-1].recommendation
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the run stopped."""
+        return self.steps[-1].stop_reason
+
+    @property
+    def cpu_saved_share(self) -> float:
+        """The share of the full grid's (predicted) CPU seconds not spent."""
+        if self.full_cpu_seconds <= 0:
+            return 0.0
+        return max(0.0, 1.0 - self.cpu_seconds / self.full_cpu_seconds)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form."""
+        from dataroi._json import json_safe
+
+        last = self.steps[-1]
+        return json_safe({
+            "recommendation": last.recommendation, "label": last.label,
+            "stability": last.stability, "stop_reason": last.stop_reason,
+            "looks": len(self.steps), "trials_asked": len(self.choices),
+            "grid_trials": self.grid_trials, "completed": self.completed,
+            "failed": self.failed, "cpu_seconds": self.cpu_seconds,
+            "full_cpu_seconds_predicted": self.full_cpu_seconds,
+            "cpu_saved_share": self.cpu_saved_share,
+            "choices": [_choice_dict(c) for c in self.choices]})
+
+
+def _choice_dict(c: TrialChoice) -> dict[str, Any]:
+    return {"model": c.model, "n_train": c.n_train, "repeat": c.repeat, "step": c.step,
+            "reason": c.reason, "p_wrong_before": c.p_wrong_before,
+            "p_wrong_after": c.p_wrong_after, "predicted_seconds": c.predicted_seconds}
+
+
+def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
+                      console: Any = None, **run_kwargs: Any) -> UntilDecided:
+    """Run a study adaptively: its coarse grid, then, look by look, only the trials that
+    can change its recommendation, until ``P(same recommendation with the full grid)``
+    reaches the target, the CPU budget is spent, or nothing left can move the decision.
+
+    Each look records an ``adaptive_step`` document in the ledger (the recommendation,
+    its stability, and every trial asked for with its reason) and prints one line of
+    progress on ``console`` (standard error by default). The recommendation is the
+    study's own (:meth:`Study.analyze` then ``recommend()``, with the spec's costs and
+    decision). Stress arms are not run.
+
+    Args:
+        study: a :class:`~dataroi.study.Study`.
+        settings: a :class:`~dataroi.spec.AdaptiveSpec` (default: the spec's
+            ``schedule.adaptive``, else the defaults).
+        max_steps: at most this many looks.
+        console: a ``rich.console.Console`` for the progress lines.
+        run_kwargs: passed to :meth:`Study.run` (``jobs``, ``executor``, ``progress``...).
+
+    Raises:
+        UsageError: the spec can rank no option (neither ``costs.value_per_point_usd``
+            nor ``decision.target``).
+    """
+    import warnings
+
+    from dataroi.exceptions import DataWarning
+    from dataroi.spec import AdaptiveSpec
+
+    spec = study.spec
+    settings = settings or spec.schedule.adaptive or AdaptiveSpec()
+    has_value = spec.costs is not None and spec.costs.value_per_point_usd is not None
+    if not has_value and (spec.decision is None or spec.decision.target is None):
+        raise UsageError("an adaptive run stops when the recommendation is stable: the spec "
+                         "needs costs.value_per_point_usd (or decision.target) to make one")
+    plan = study.plan()
+    models = [m.name for m in spec.models]
+    say = _say(console)
+
+    def recommend(_: pd.DataFrame) -> Recommendation:
+        with study.analyze() as analysis:
+            return analysis.recommend()
+
+    schedule = AdaptiveSchedule(
+        models, plan.sizes, plan.repeats, target=settings.target,
+        budget_seconds=settings.budget_cpu_seconds, initial_sizes=settings.initial_sizes,
+        initial_repeats=settings.initial_repeats, batch_size=settings.batch_size,
+        random_state=spec.schedule.seed, analyzer=recommend)
+    asked = list(schedule.initial())
+    batch = list(asked)
+    steps: list[AdaptiveStep] = []
+    completed = failed = 0
+    say(f"adaptive run: {len(batch)} trials of the coarse grid (of {len(models)} models × "
+        f"{len(plan.sizes)} sizes × {plan.repeats} repeats = "
+        f"{len(models) * len(plan.sizes) * plan.repeats})")
+    for step in range(1, max_steps + 1):
+        with warnings.catch_warnings():
+            if step > 1:  # the data checks' findings were said before the first trial
+                warnings.simplefilter("ignore", DataWarning)
+            summary = study.run(only=[c.key for c in batch], **run_kwargs)
+        completed += summary.completed
+        failed += summary.failed
+        trials = study.trials()
+        trials = trials[trials["model"].isin(models)].reset_index(drop=True)
+        look = schedule.next_step(trials, step=step)
+        steps.append(look)
+        _record(study, look, batch if step == 1 else [])
+        nxt = [c for c in look.choices if c.key not in {a.key for a in asked}]
+        say(f"look {step}: {look.label} — P(same as the full grid) {look.stability:.2f}"
+            + (f"; next {len(nxt)} trial{'s' if len(nxt) != 1 else ''}: "
+               + "; ".join(f"{c.model} n={c.n_train:,} repeat {c.repeat}" for c in nxt)
+               if look.stop_reason is None and nxt else f"; stop ({look.stop_reason})"))
+        if look.stop_reason is not None or not nxt:
+            break
+        asked += nxt
+        batch = nxt
+    trials = study.trials()
+    trials = trials[trials["model"].isin(models)].reset_index(drop=True)
+    cpu = float(trial_seconds(_one_row_per_trial(trials)).sum())
+    price = schedule.predicted_seconds(trials)
+    ran = _counts(trials, models, plan.sizes)
+    full = cpu + sum(price[(m, s)] * (plan.repeats - len(ran[(m, s)]))
+                     for m in models for s in plan.sizes)
+    return UntilDecided(steps=tuple(steps), choices=tuple(asked), completed=completed,
+                        failed=failed, cpu_seconds=cpu, full_cpu_seconds=float(full),
+                        grid_trials=len(models) * len(plan.sizes) * plan.repeats)
+
+
+def _say(console: Any) -> Callable[[str], None]:
+    if console is not None:
+        return lambda text: console.print(text, markup=False, highlight=False)
+    import sys
+
+    return lambda text: print(text, file=sys.stderr)
+
+
+def _record(study: Any, look: AdaptiveStep, coarse: Sequence[TrialChoice]) -> None:
+    """An ``adaptive_step`` document: the look and the trials it asks for, with why."""
+    from dataroi.spec import canonical_hash
+
+    payload = {"step": look.step, "recommendation": look.recommendation,
+               "label": look.label, "stability": look.stability,
+               "stop_reason": look.stop_reason, "cpu_seconds": look.cpu_seconds,
+               "discarded": dict(look.discarded),
+               "asked": [_choice_dict(c) for c in (*coarse, *look.choices)]}
+    with study.analyze() as analysis:
+        ctx = analysis.context
+        if ctx is None or ctx.store is None:
+            return
+        ctx.store.record_document(ADAPTIVE_DOCUMENT, payload, study_id=ctx.study_id,
+                                  context_id=(ctx.context or {}).get("context_id"),
+                                  content_hash=canonical_hash(payload))

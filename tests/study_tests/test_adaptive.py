@@ -1,0 +1,223 @@
+"""Adaptive studies (``dataroi.study._adaptive``): the coarse grid, the stability of a
+recommendation, the next trials and their reasons, the stopping rule, determinism, and
+a model that cannot catch up getting no more trials — on real scikit-learn models fitted
+to real data (digits)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dataroi
+from dataroi.exceptions import UsageError
+from dataroi.study import AdaptiveSchedule, replay, stability
+from dataroi.study._adaptive import _cell_sd, _counts, _p_same, _parts, _shrink, trial_seconds
+
+SIZES = (60, 120, 240, 480)
+REPEATS = 5
+RECOMMEND = {"costs": {"price_per_label_usd": 0.5, "value_per_point_usd": 1000.0,
+                       "engineering_cost_usd": 200.0},
+             "current_model": "logreg", "add": [480, 1440], "grid": ()}
+
+
+@pytest.fixture(scope="module")
+def digits_trials() -> pd.DataFrame:
+    """The full grid, measured: logistic regression, a decision tree and a majority-class
+    baseline on digits, 4 nested sizes × 5 repeats (stratified permutations of the pool
+    per repeat, a fixed test set), accuracy with fit + predict seconds."""
+    from sklearn.datasets import load_digits
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X_pool, X_test, y_pool, y_test = train_test_split(X / 16.0, y, test_size=500,
+                                                      stratify=y, random_state=0)
+    makers = {"logreg": lambda r: LogisticRegression(max_iter=300),
+              "tree": lambda r: DecisionTreeClassifier(random_state=r),
+              "dummy": lambda r: DummyClassifier(strategy="most_frequent")}
+    rows = []
+    for r in range(REPEATS):
+        order = np.random.default_rng(r).permutation(len(y_pool))
+        for n in SIZES:
+            idx = order[:n]
+            for name, make in makers.items():
+                est = make(r)
+                t0 = time.process_time()
+                est.fit(X_pool[idx], y_pool[idx])
+                t1 = time.process_time()
+                acc = float((est.predict(X_test) == y_test).mean())
+                t2 = time.process_time()
+                rows.append({"model": name, "n_train": n, "repeat": r,
+                             "metric": "accuracy", "value": acc,
+                             "fit_seconds": max(t1 - t0, 1e-4),
+                             "predict_seconds": max(t2 - t1, 1e-5), "state": "complete"})
+    return pd.DataFrame(rows)
+
+
+def _schedule(**kw) -> AdaptiveSchedule:
+    kw = {"recommend": RECOMMEND, "metric": "accuracy", "n_draws": 200} | kw
+    return AdaptiveSchedule(["logreg", "tree", "dummy"], SIZES, REPEATS, **kw)
+
+
+@pytest.fixture(scope="module")
+def run(digits_trials: pd.DataFrame):
+    return replay(_schedule(), digits_trials)
+
+
+def test_coarse_grid_covers_the_smallest_and_largest_sizes() -> None:
+    s = _schedule()
+    assert s.coarse_sizes() == (60, 240, 480) or s.coarse_sizes() == (60, 120, 480)
+    cells = {(c.model, c.n_train, c.repeat) for c in s.initial()}
+    for m in ("logreg", "tree", "dummy"):
+        assert {(m, 480, 0), (m, 480, 1), (m, 60, 0)} <= cells
+        assert (m, 60, 1) not in cells  # one repeat below today's size
+    assert all(c.step == 0 and "coarse grid" in c.reason for c in s.initial())
+
+
+def test_replay_reaches_the_full_grids_recommendation_with_less_cpu(
+        run, digits_trials: pd.DataFrame) -> None:
+    full = _schedule().analyze(digits_trials).chosen.option_id
+    assert run.stop_reason in {"stable", "no_change", "complete"}
+    if run.stop_reason == "stable":
+        assert run.stability >= 0.95
+    assert run.recommendation == full
+    assert run.cpu_seconds < run.full_cpu_seconds
+    assert len(run.trials.drop_duplicates(["model", "n_train", "repeat"])) == len(run.choices)
+    assert run.cpu_seconds == pytest.approx(trial_seconds(run.trials).sum())
+
+
+def test_every_chosen_trial_has_a_reason(run) -> None:
+    assert len({c.key for c in run.choices}) == len(run.choices)  # nothing asked twice
+    later = [c for c in run.choices if c.step > 0]
+    for c in later:
+        assert "P(wrong recommendation)" in c.reason and c.model in c.reason
+        assert c.p_wrong_after is not None and c.p_wrong_before is not None
+        assert c.p_wrong_after < c.p_wrong_before
+        assert c.predicted_seconds is not None and c.predicted_seconds > 0
+        assert c.n_train in SIZES
+
+
+def test_a_model_that_cannot_catch_up_gets_no_more_trials(run) -> None:
+    dummy = [c for c in run.choices if c.model == "dummy"]
+    assert dummy and all(c.step == 0 for c in dummy)
+    looks = [s for s in run.steps if s.stop_reason is None]
+    assert all("dummy" in s.discarded for s in looks)
+    assert all("cannot change the recommendation" in s.discarded["dummy"]
+               or "no trial of it" in s.discarded["dummy"] for s in looks)
+
+
+def test_the_sequence_is_deterministic(digits_trials: pd.DataFrame, run) -> None:
+    again = replay(_schedule(), digits_trials.sample(frac=1.0, random_state=3)
+                   .reset_index(drop=True))
+    assert [c.key for c in again.choices] == [c.key for c in run.choices]
+    assert [c.reason for c in again.choices] == [c.reason for c in run.choices]
+    assert [s.stability for s in again.steps] == [s.stability for s in run.steps]
+
+
+def test_stops_at_once_when_the_target_is_met(digits_trials: pd.DataFrame) -> None:
+    r = replay(_schedule(target=0.01), digits_trials)
+    assert len(r.steps) == 1 and r.stop_reason == "stable"
+    assert {c.step for c in r.choices} == {0}
+
+
+def test_stops_when_the_budget_is_spent(digits_trials: pd.DataFrame) -> None:
+    coarse = _schedule().initial()
+    keys = {c.key for c in coarse}
+    measured = digits_trials[[k in keys for k in zip(
+        digits_trials["model"], digits_trials["n_train"], digits_trials["repeat"],
+        strict=True)]]
+    budget = float(trial_seconds(measured).sum()) * 1.0001  # nothing more fits
+    r = replay(_schedule(budget_seconds=budget, target=0.999), digits_trials)
+    assert r.stop_reason in {"budget", "stable", "no_change"}
+    assert r.cpu_seconds <= budget
+    if r.stop_reason == "budget":
+        assert {c.step for c in r.choices} == {0}
+
+
+def test_stability_of_the_complete_grid_is_one(digits_trials: pd.DataFrame) -> None:
+    rec = dataroi.analyze(digits_trials, n_draws=200).recommend(**RECOMMEND)
+    assert stability(rec, digits_trials, sizes=SIZES, repeats=REPEATS) == 1.0
+    few = digits_trials[(digits_trials["repeat"] < 2)
+                        & digits_trials["n_train"].isin([60, 480])]
+    rec_few = dataroi.analyze(few, n_draws=200).recommend(**RECOMMEND)
+    p = stability(rec_few, few, sizes=SIZES, repeats=REPEATS)
+    assert 0.0 <= p <= 1.0
+    # with the repeats' noise held fixed: the more of the grid is measured, the less a
+    # completion can move; once every cell is measured, nothing can
+    parts = _parts(rec_few)
+    sd = _cell_sd(few, "accuracy", ["logreg", "tree", "dummy"], SIZES)
+    counts = _counts(few, ["logreg", "tree", "dummy"], SIZES)
+    lv, og = _shrink(parts, counts, sd, SIZES, REPEATS)
+    assert _p_same(parts, lv, og) == p
+    for m in ("logreg", "tree", "dummy"):
+        for size in SIZES:
+            counts[(m, size)] = set(range(REPEATS))
+    lv_full, og_full = _shrink(parts, counts, sd, SIZES, REPEATS)
+    assert (lv_full <= lv).all() and (og_full <= og).all()
+    assert not lv_full.any() and not og_full.any()
+    assert _p_same(parts, lv_full, og_full) == 1.0
+
+
+def test_predicted_seconds_follow_a_power_law() -> None:
+    frame = pd.DataFrame([{"model": "a", "n_train": n, "repeat": 0, "metric": "accuracy",
+                           "value": 0.5, "fit_seconds": 1e-3 * n ** 1.5,
+                           "predict_seconds": 0.0} for n in (100, 200, 400)])
+    price = AdaptiveSchedule(["a"], [100, 200, 400, 800], 3).predicted_seconds(frame)
+    assert price[("a", 800)] == pytest.approx(1e-3 * 800 ** 1.5, rel=1e-6)
+
+
+@pytest.mark.parametrize("kw", [{"repeats": 0}, {"sizes": []}, {"target": 1.5}])
+def test_bad_settings_are_refused(kw) -> None:
+    args = {"models": ["a"], "sizes": [10, 20], "repeats": 2} | kw
+    with pytest.raises(UsageError):
+        AdaptiveSchedule(args.pop("models"), args.pop("sizes"), args.pop("repeats"), **args)
+
+
+ADAPTIVE_SPEC = """\
+name: iris-adaptive
+data: {source: "sklearn:iris", target: target}
+models:
+  logreg: {estimator: sklearn.linear_model.LogisticRegression, params: {max_iter: 500}}
+  dummy: {estimator: sklearn.dummy.DummyClassifier}
+metrics: [accuracy]
+schedule:
+  sizes: [15, 30, 60, 90]
+  repeats: 4
+  seed: 0
+  adaptive: {target: 0.95, initial_repeats: 2}
+costs: {price_per_label_usd: 1.0, value_per_point_usd: 500, engineering_cost_usd: 200}
+decision: {add: [90, 180]}
+"""
+
+
+def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
+    """``dataroi run`` on a spec with ``schedule.adaptive``: only the asked-for trials
+    are planned and run, each look is a ledger document giving every trial's reason, and
+    the recommendation, its stability and the CPU saved are printed."""
+    from dataroi.cli import main
+
+    path = tmp_path / "study.yaml"
+    path.write_text(ADAPTIVE_SPEC, encoding="utf-8")
+    assert main(["run", str(path), "--jobs", "1", "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert "adaptive run stopped after" in out and "recommendation:" in out
+    assert "P(same recommendation with the full grid)" in out and "saved" in out
+    assert "look 1:" in err and "coarse grid" in err
+    study = dataroi.load_study(path)
+    frame = study.trials()
+    assert 0 < len(frame) < 2 * 4 * 4  # fewer than the full grid
+    assert set(frame["state"]) == {"complete"}  # nothing else planned, nothing waiting
+    with study.analyze() as a:
+        docs = a.context.store.list_documents("adaptive_step", study_id=a.context.study_id)
+    asked = [c for d in docs for c in d["payload"]["asked"]]
+    assert docs and all(c["reason"] for c in asked)
+    assert docs[0]["payload"]["asked"][0]["reason"].startswith("coarse grid")
+    ran = set(zip(frame["model"], frame["n_train"], frame["repeat"], strict=True))
+    assert ran == {(c["model"], c["n_train"], c["repeat"]) for c in asked}
+    # the dummy cannot catch up: nothing beyond the coarse grid
+    assert all(c["step"] == 0 for c in asked if c["model"] == "dummy")
