@@ -430,16 +430,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if ledger is not None:
             ledger.close()
     if args.json:
-        import json
-
         from dataroi.impact import to_json
 
-        text = to_json(result, gate=gate_result, history_check=check)
-        if block is not None:
-            doc = json.loads(text)
-            doc["impact_spec"] = block
-            text = json.dumps(doc, indent=1, default=str)
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(to_json(result, gate=gate_result, history_check=check,
+                                 spec=block) + "\n")
     else:
         _print_result(result, gate_result, check)
         if block is not None:

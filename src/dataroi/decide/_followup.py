@@ -51,7 +51,8 @@ if TYPE_CHECKING:
     from dataroi.ledger import DocumentStore
 
 __all__ = ["MIN_CHECKS", "FollowUp", "ForecastCheck", "TrackRecord", "check_forecasts",
-           "forecast_quantiles", "ledger_track_record", "recalibrate_draws", "track_record"]
+           "forecast_quantiles", "forecasts_at", "ledger_track_record", "measured_today",
+           "recalibrate_draws", "track_record"]
 
 #: Forecasts a track record needs before it recalibrates intervals
 #: (:attr:`TrackRecord.interval_scale`): with fewer, the 90 % quantile of the scaled
@@ -285,6 +286,43 @@ class FollowUp:
                    "interval")
         out += list(self.notes)
         return out
+
+
+def forecasts_at(rec: Mapping[str, Any], curves: Any, n: int, *, n_draws: int = 2000
+                 ) -> tuple[dict[str, tuple[float, ...]], dict[str, str]]:
+    """Each model's forecast at ``n`` labels (5/25/50/75/95 % quantiles) and where it
+    comes from: the recommendation ``rec`` (a saved payload) as **stated** where it priced
+    an option at exactly ``n`` (today's score plus the option's gain quantiles; a switch
+    option's include today's paired difference), else **recomputed** from ``curves``
+    (the :class:`~dataroi.value.StudyCurves` of the trials the recommendation was made
+    from: the same fits and seeded draws).
+    """
+    sign = 1.0 if curves.higher_is_better else -1.0
+    qs = ("05", "25", "50", "75", "95") if sign > 0 else ("95", "75", "50", "25", "05")
+    forecasts: dict[str, tuple[float, ...]] = {}
+    sources: dict[str, str] = {}
+    for o in (rec.get("options") or {}).get("options", ()):
+        if int(o["n_total"]) == n and o.get("gain_q05") is not None:
+            forecasts[o["model"]] = tuple(float(rec["today"]) + sign * float(o[f"gain_q{q}"])
+                                          for q in qs)
+            sources[o["model"]] = "stated"
+    for m in curves.models:
+        if m not in forecasts:
+            forecasts[m] = forecast_quantiles(curves.draws(m, [n], n_draws)[:, 0])
+            sources[m] = "recomputed"
+    return forecasts, sources
+
+
+def measured_today(curves: Any) -> dict[str, tuple[float, float, int]]:
+    """Each model's (mean, standard error, repeats) at ``curves.current_n``, over its
+    finite repeats (standard error NaN with one)."""
+    out = {}
+    for m in curves.models:
+        vals = np.array([v for v in curves.today[m].values() if np.isfinite(v)], float)
+        if vals.size:
+            se = float(vals.std(ddof=1) / np.sqrt(vals.size)) if vals.size > 1 else math.nan
+            out[m] = (float(vals.mean()), se, int(vals.size))
+    return out
 
 
 def forecast_quantiles(draws: Any) -> tuple[float, float, float, float, float]:

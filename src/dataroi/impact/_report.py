@@ -170,23 +170,17 @@ def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
               f"{_f(result.var_per_period)} {cur}, CVaR = {_f(result.cvar_per_period)} {cur}.",
               "", "## Models", ""]
     a = result.accuracy_diff
-    if s.get("task") == "regression":
-        lines += ["| model | value/row | MAE | RMSE |", "|---|---:|---:|---:|"]
-        for role in ("baseline", "candidate"):
-            m = getattr(result, role)
-            lines.append(f"| {role}: {e(m.identifier)} | {_f(m.value_per_row)} | "
-                         f"{_f(m.mae)} | {_f(m.rmse)} |")
-        lines += ["", f"Reduction in absolute error per row {_f(a.estimate)} "
-                      f"[{_f(a.ci_low)}, {_f(a.ci_high)}].", ""]
-    else:
-        lines += ["| model | value/row | accuracy | ROC AUC | Brier | ECE |",
-                  "|---|---:|---:|---:|---:|---:|"]
-        for role in ("baseline", "candidate"):
-            m = getattr(result, role)
-            lines.append(f"| {role}: {e(m.identifier)} | {_f(m.value_per_row)} | "
-                         f"{_f(m.accuracy)} | {_f(m.roc_auc)} | {_f(m.brier)} | {_f(m.ece)} |")
-        lines += ["", f"Accuracy difference {_f(a.estimate)} [{_f(a.ci_low)}, "
-                      f"{_f(a.ci_high)}].", ""]
+    regression = s.get("task") == "regression"
+    metrics = (("MAE", "mae"), ("RMSE", "rmse")) if regression else (
+        ("accuracy", "accuracy"), ("ROC AUC", "roc_auc"), ("Brier", "brier"), ("ECE", "ece"))
+    lines += ["| model | value/row | " + " | ".join(h for h, _ in metrics) + " |",
+              "|---|---:|" + "---:|" * len(metrics)]
+    for role in ("baseline", "candidate"):
+        m = getattr(result, role)
+        lines.append(f"| {role}: {e(m.identifier)} | {_f(m.value_per_row)} | "
+                     + " | ".join(_f(getattr(m, k)) for _, k in metrics) + " |")
+    what = "Reduction in absolute error per row" if regression else "Accuracy difference"
+    lines += ["", f"{what} {_f(a.estimate)} [{_f(a.ci_low)}, {_f(a.ci_high)}].", ""]
     if result.segments:
         auto = " (auto: the candidate's average gain per row)" if s.get("margin") == "auto" \
             else ""
@@ -245,10 +239,14 @@ def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
 
 
 def to_json(result: ImpactResult, *, gate: GateResult | None = None,
-            history_check: dict[str, Any] | None = None) -> str:
-    """The JSON report: verdict, gate, result (NaN and infinities as null)."""
+            history_check: dict[str, Any] | None = None,
+            spec: dict[str, Any] | None = None) -> str:
+    """The JSON report: verdict, gate, result (NaN and infinities as null), and what the
+    assessment says about its impact spec when one was used (``impact_spec``)."""
     doc = {"verdict": result.verdict, "gate": gate.to_dict() if gate else None,
            "history_check": history_check, "result": result.to_dict()}
+    if spec is not None:
+        doc["impact_spec"] = spec
     return json.dumps(json_safe(doc), indent=1, default=str)
 
 
@@ -269,14 +267,8 @@ def write_report(result: ImpactResult, *, html: str | os.PathLike[str] | None = 
         texts.append((markdown, render_markdown(result, gate=gate,
                                                 history_check=history_check, spec=spec)))
     if json:
-        text = to_json(result, gate=gate, history_check=history_check)
-        if spec is not None:
-            import json as _json
-
-            doc = _json.loads(text)
-            doc["impact_spec"] = spec
-            text = _json.dumps(doc, indent=1, default=str)
-        texts.append((json, text))
+        texts.append((json, to_json(result, gate=gate, history_check=history_check,
+                                    spec=spec)))
     for path, text in texts:  # render everything first, then write
         write_atomic(path, text)
     return [str(p) for p, _ in texts]

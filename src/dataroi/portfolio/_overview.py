@@ -307,17 +307,16 @@ def read_portfolio(ledger: BaseLedger, *, ledger_url: str = "") -> Portfolio:
         price = costs.get("compute_price_per_hour_usd")
         compute_usd = cpu / 3600.0 * float(price) if isinstance(price, int | float) else None
         fus = follow.get(sid, [])
-        added = sum(max(int(d["payload"].get("n_now", 0)) - int(d["payload"].get("n_then", 0)),
-                        0) for d in fus)
+        rounds = [max(int(d["payload"].get("n_now", 0)) - int(d["payload"].get("n_then", 0)),
+                      0) for d in fus]  # labels added by each decision followed up
+        added = sum(rounds)
         cost_spec = _costs(costs)
         labels_usd = None
         if cost_spec is not None and cost_spec.price_per_label_usd is not None:
             from dataroi.decide import CostModel
 
             cm = CostModel(cost_spec)
-            labels_usd = sum(cm.labeling_usd(max(int(d["payload"].get("n_now", 0))
-                                                 - int(d["payload"].get("n_then", 0)), 0))
-                             for d in fus)
+            labels_usd = sum(cm.labeling_usd(n) for n in rounds)
         point = cost_spec.point if cost_spec is not None else 0.01
         spent = (labels_usd or 0.0) + (compute_usd or 0.0)
         cpp = (spent / (improvement / point)) if improvement and improvement > 0 else None

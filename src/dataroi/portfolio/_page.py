@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dataroi._money import usd
 from dataroi.portfolio._overview import Portfolio, StudyRow, flatten
 
 __all__ = ["render_portfolio", "render_study", "study_file", "study_slug", "write_portfolio"]
@@ -37,29 +36,10 @@ def study_file(s: StudyRow) -> str:
     return f"studies/{s.study_id}-{study_slug(s.name)}.html"
 
 
-def _num(v: Any, digits: int = 4) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "–"
-    return f"{float(v):,.{digits}f}"
-
-
-def _signed(v: Any) -> str:
-    s = _num(v)
-    return s if s == "–" or s.startswith("-") else "+" + s
-
-
 def _pct(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
     return f"{100 * float(v):.0f} %"
-
-
-def _int(v: Any) -> str:
-    return "–" if v is None else f"{int(v):,}"
-
-
-def _money(v: Any) -> str:
-    return "–" if v is None else usd(v)
 
 
 def _spent(s: StudyRow) -> float | None:
@@ -69,10 +49,12 @@ def _spent(s: StudyRow) -> float | None:
 
 
 def _helpers() -> dict[str, Any]:
+    """The report system's number formats (``n/a`` where a figure is missing)."""
     from dataroi.decide import MIN_CHECKS
+    from dataroi.report import fmt_int, fmt_money, fmt_num, fmt_signed
 
-    return {"num": _num, "signed": _signed, "pct": _pct, "int": _int, "money": _money,
-            "spent": _spent, "min_checks": MIN_CHECKS}
+    return {"num": fmt_num, "signed": fmt_signed, "pct": _pct, "int": fmt_int,
+            "money": fmt_money, "spent": _spent, "min_checks": MIN_CHECKS}
 
 
 def render_portfolio(p: Portfolio, *,

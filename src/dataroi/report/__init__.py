@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataroi.report._document import SCHEMA_VERSION, SECTIONS, Report
 from dataroi.report._figures import svg_data_uri
-from dataroi.report._html import render_template
+from dataroi.report._html import fmt_int, fmt_money, fmt_num, fmt_signed, render_template
 from dataroi.report._redact import Redactor
 from dataroi.report._write import (
     FORMATS,
@@ -34,5 +34,5 @@ from dataroi.report._write import (
 )
 
 __all__ = ["FORMATS", "SCHEMA_VERSION", "SECTIONS", "Redactor", "Report", "check_output_path",
-           "format_for_path", "render_template", "resolve_format", "svg_data_uri",
-           "write_report"]
+           "fmt_int", "fmt_money", "fmt_num", "fmt_signed", "format_for_path",
+           "render_template", "resolve_format", "svg_data_uri", "write_report"]

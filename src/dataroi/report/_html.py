@@ -19,7 +19,7 @@ from typing import Any
 from dataroi._money import usd
 from dataroi.report._document import SECTIONS
 
-__all__ = ["fmt_money", "fmt_num", "render_html", "render_template"]
+__all__ = ["fmt_int", "fmt_money", "fmt_num", "fmt_signed", "render_html", "render_template"]
 
 
 def fmt_num(v: Any, digits: int = 4) -> str:

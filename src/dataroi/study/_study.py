@@ -902,11 +902,9 @@ class Study:
                 has not grown since any earlier recommendation (another split or seed
                 alone is skipped when another version did grow).
         """
-        import numpy as np
-
         from dataroi import __version__
         from dataroi.analysis import Analysis, StudyContext
-        from dataroi.decide import FollowUp, check_forecasts, forecast_quantiles
+        from dataroi.decide import FollowUp, check_forecasts, forecasts_at, measured_today
         from dataroi.spec import canonical_hash
         from dataroi.trial import trials_frame
 
@@ -956,32 +954,8 @@ class Study:
                                                                              curves_then.input_hash):
                     notes.append("the earlier trials read now differ from those the "
                                  "recommendation was made from (hash mismatch)")
-                # the recommendation's own forecast where it stated one at this size
-                # (an option's quantiles: the switch options' include today's paired
-                # difference); else the earlier trials' curve draws at the new size
-                forecasts: dict[str, tuple[float, ...]] = {}
-                sources: dict[str, str] = {}
-                sign = 1.0 if curves_then.higher_is_better else -1.0
-                for o in (rec.get("options") or {}).get("options", ()):
-                    if int(o["n_total"]) == n_now and o.get("gain_q05") is not None:
-                        forecasts[o["model"]] = tuple(
-                            float(rec["today"]) + sign * float(o[f"gain_q{q}"])
-                            for q in (("05", "25", "50", "75", "95") if sign > 0
-                                      else ("95", "75", "50", "25", "05")))
-                        sources[o["model"]] = "stated"
-                for m in curves_then.models:
-                    if m not in forecasts:
-                        forecasts[m] = forecast_quantiles(
-                            curves_then.draws(m, [n_now], n_draws)[:, 0])
-                        sources[m] = "recomputed"
-                measured = {}
-                for m in curves_now.models:
-                    vals = np.array([v for v in curves_now.today[m].values()
-                                     if np.isfinite(v)], dtype=float)
-                    if vals.size:
-                        se = float(vals.std(ddof=1) / np.sqrt(vals.size)) if vals.size > 1 \
-                            else float("nan")
-                        measured[m] = (float(vals.mean()), se, int(vals.size))
+                forecasts, sources = forecasts_at(rec, curves_then, n_now, n_draws=n_draws)
+                measured = measured_today(curves_now)
                 missing = sorted(set(forecasts) - set(measured))
                 if missing:
                     notes.append(f"not measured on the new data: {', '.join(missing)}")
