@@ -264,14 +264,8 @@ def _parse_data(raw: Any, problems: list[str]) -> DataSpec | None:
     if task not in _TASKS:
         problems.append(f"data.task: must be one of {', '.join(_TASKS)}, got {task!r}")
         task = "auto"
-    float32 = raw.get("float32", False)
-    if not isinstance(float32, bool):
-        problems.append(f"data.float32: must be true or false, got {float32!r}")
-        float32 = False
-    drop = raw.get("drop_missing_target", False)
-    if not isinstance(drop, bool):
-        problems.append(f"data.drop_missing_target: must be true or false, got {drop!r}")
-        drop = False
+    float32 = bool(_flag(raw, "float32", "data", problems))
+    drop = bool(_flag(raw, "drop_missing_target", "data", problems))
     return DataSpec(source=source, target=target, features=features, task=task,
                     drop_missing_target=drop, float32=float32)
 
@@ -298,12 +292,9 @@ def _parse_preprocess(raw: Any, data: DataSpec | None,
                         f"got {mode!r}{did_you_mean(mode, _PREPROCESS_MODES)}")
     kw["max_onehot"] = _number(raw, "max_onehot", w, problems, minimum=1, maximum=10_000,
                                integer=True)
-    scale = raw.get("scale")
+    scale = _flag(raw, "scale", w, problems)
     if scale is not None:
-        if isinstance(scale, bool):
-            kw["scale"] = scale
-        else:
-            problems.append(f"{w}.scale: must be true or false, got {scale!r}")
+        kw["scale"] = scale
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("text_columns", "categorical_columns"):
         cols = raw.get(key)
@@ -364,10 +355,7 @@ def _parse_split(raw: Any, problems: list[str]) -> SplitSpec | None:
         v = raw.get(key)
         if v is not None and not isinstance(v, str):
             problems.append(f"split.{key}: must be a string, got {v!r}")
-    stratify = raw.get("stratify")
-    if stratify is not None and not isinstance(stratify, bool):
-        problems.append(f"split.stratify: must be true or false, got {stratify!r}")
-        stratify = None
+    stratify = _flag(raw, "stratify", "split", problems)
     return SplitSpec(
         test_size=test_size,
         stratify=stratify,
@@ -605,6 +593,23 @@ def _parse_adaptive(raw: Any, repeats: int, problems: list[str]) -> AdaptiveSpec
                         batch_size=d.batch_size if batch is None else int(batch))
 
 
+def _flag(raw: dict[str, Any], key: str, where: str, problems: list[str]) -> bool | None:
+    """Read an optional true/false; append a problem (and return None) when it is not one.
+
+    Example:
+        >>> problems = []
+        >>> _flag({"a": True}, "a", "x", problems), _flag({"a": "yes"}, "a", "x", problems)
+        (True, None)
+        >>> problems
+        ["x.a: must be true or false, got 'yes'"]
+    """
+    v = raw.get(key)
+    if v is None or isinstance(v, bool):
+        return v
+    problems.append(f"{where}.{key}: must be true or false, got {v!r}")
+    return None
+
+
 def _number(raw: dict[str, Any], key: str, where: str, problems: list[str], *,
             minimum: float | None = 0.0, strict: bool = False, maximum: float | None = None,
             integer: bool = False) -> Any:
@@ -766,12 +771,9 @@ def _parse_decision(raw: Any, problems: list[str]) -> DecisionSpec | None:
         else:
             problems.append(f"decision.curves: must be one of {', '.join(_CURVES)}, "
                             f"got {curves!r}")
-    recal = raw.get("recalibrate")
+    recal = _flag(raw, "recalibrate", "decision", problems)
     if recal is not None:
-        if isinstance(recal, bool):
-            kw["recalibrate"] = recal
-        else:
-            problems.append(f"decision.recalibrate: must be true or false, got {recal!r}")
+        kw["recalibrate"] = recal
     cur = raw.get("current_model")
     if cur is not None:
         if isinstance(cur, str):
