@@ -120,3 +120,13 @@ def test_bad_input_gets_one_line_and_writes_nothing(ledger_with_studies, tmp_pat
     assert not missing.exists() and not (tmp_path / "index.html").exists()
     assert main(["serve", "--ledger", str(missing), "--port", "0"]) == 2
     assert not missing.exists()
+    capsys.readouterr()
+    import socket
+
+    with socket.socket() as taken:  # a port in use: one line, exit 2, nothing served
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--ledger", url, "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
