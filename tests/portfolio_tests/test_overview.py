@@ -86,6 +86,14 @@ def test_the_page_lists_every_study_and_escapes_names(ledger_with_studies, tmp_p
         assert f'href="{study_file(s)}"' in html
     assert "script-src 'unsafe-inline'" in html and "connect-src" not in html
     assert "http://" not in html and "https://" not in html  # nothing to load
+    # a study name with markup is text, in the table and in the embedded fields
+    import dataclasses
+
+    hostile = dataclasses.replace(p, studies=(dataclasses.replace(
+        p.studies[0], name="<img src=x onerror=alert(1)>"), *p.studies[1:]))
+    html = render_portfolio(hostile)
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
 def test_the_command_writes_the_pages(ledger_with_studies, tmp_path, capsys):
