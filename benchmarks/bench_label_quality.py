@@ -22,13 +22,27 @@ What is predicted, and by whom:
 
 * **The gap** clean − noisy (mean accuracy over the 5 repeats) at 2N, 4N, 8N and 16N.
 
-  - *dataroi*: ``dataroi.analyze(trials <= N, models=[clean, its arms], curves=GAIN)
+  - *dataroi*, as shipped since #26: ``dataroi.stress.analyze_stress(trials <= N,
+    spec.stress, n_classes=K, class_shares={cc class: its share}, gain_model=GAIN)``,
+    each arm's ``GapForecast``: for an arm whose share of flipped labels is known (every
+    arm here), the effective-sample rule anchored at today's paired gap (``C1`` below,
+    now dataroi's own code, ``dataroi/stress/_noise_rule.py``); its interval the draws'
+    5-95 % quantiles widened about the point by a per-factor scale. dataroi ships the
+    scale learned on all 16 data sets (``src/dataroi/stress/noise_rule_scale.json``,
+    written by ``learn_noise_rule_scale.py`` from this benchmark's ``cases.csv``); here
+    each data set is judged with the scale learned *without it* (:func:`loo_shipped`,
+    through dataroi's own ``calibrated_interval``). Each figure names its method (the
+    output counts them).
+  - *curves*, dataroi before the rule (and still where the rate is unknown):
+    ``dataroi.analyze(trials <= N, models=[clean, its arms], curves=GAIN)
     .compare(add=[N, 3N, 7N, 15N])``: each arm's curve continued by the learned gain
     forecast, today's paired difference plus the two arms' forecast gains, the draws
     paired with dataroi's model-pair rank correlation (0.14); the point is the mean of
-    the draws, the interval their 5-95 % quantiles. The arms of one ``stress:`` group
-    (the clean model and its symmetric arms; the clean model and its cc arm) are
-    analysed together, as ``Analysis.stress()`` groups them. ``GAIN`` is the gain model
+    the draws, the interval their 5-95 % quantiles.
+
+    The arms of one ``stress:`` group (the clean model and its symmetric arms; the clean
+    model and its cc arm) are analysed together, as ``Analysis.stress()`` groups them.
+    ``GAIN`` is the gain model
     learned *without this data set* (``learn_gain_model.py --folds-out``: 10 folds of the
     58 corpus data sets plus LCDB): the shipped model was trained on the clean curves of
     every corpus data set, these 16 included, so it has seen these very clean curves
@@ -61,16 +75,20 @@ What is predicted, and by whom:
     - ``C3``, the same with the effective fraction measured today instead of the rate's
       f (f̂ = the clean size whose clean mean equals the noisy arm's at N, over N: the
       noisy arm as the clean curve shifted in log size); ``C3cal`` as ``C1cal``.
-    - ``C2cv``: dataroi's comparison (the same point), its draws paired at a rank
+    - ``C2cv``: the comparison (*curves*, the same point), its draws paired at a rank
       correlation of :data:`RHOS` (``compare_models(rank_correlation=...)``) chosen
       leave-data-set-out (the one whose coverage of the other data sets is closest to
       90 %) instead of 0.14, dataroi's figure for two *different learners* (LCDB).
 
 * **Equivalent labels**: how many labels the noisy arm needs to match the clean arm's
-  mean at N (docs/stress.md: ``dataroi.stress.analyze_stress``'s equivalence of the clean
-  model and the arm, the median of the draws, "never" when more than half the draws do
-  not arrive within 64 N; it reads the noisy arm's *fitted curve families*, not the
-  learned forecast). Candidates: ``Dfc``, the same computation on dataroi's learned
+  mean at N. *dataroi* (as shipped): ``dataroi.stress.analyze_stress``'s equivalence of
+  the clean model and the arm with the number of classes: by the anchored rule, per draw
+  the first n at which the clean curve's gain from N·f to n·f closes a draw of today's
+  paired gap; the median of the draws, "never" when more than half the draws do not
+  arrive within 64 N. *curves* (dataroi before the rule, and still where the rate is
+  unknown; docs/stress.md): the same analysis without the number of classes, which reads
+  the noisy arm's *fitted curve families*, not the learned forecast. Candidates: ``Dfc``,
+  the *curves* computation on dataroi's learned
   forecast of the noisy arm (``StudyCurves.draws``, what the comparison and the planner
   read beyond N); ``C1`` (clean(n·f) = clean(N·f) + gap(N)); ``C3`` (N / f̂). Truth: the
   first size at which the noisy arm's measured mean reaches the clean arm's measured mean
@@ -127,7 +145,7 @@ REPRO = "python benchmarks/bench_label_quality.py --jobs 1"
 #: the others are their clean test.
 DESIGN_SETS = ("election_tweets", "happiness", "keel_penbased", "tuna")
 #: Bumped when a unit's cached content changes meaning.
-UNIT_VERSION = 5
+UNIT_VERSION = 6
 #: C2's rank correlations of the two arms' curve draws (dataroi's own is 0.14).
 RHOS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 #: The clean curve's draws are kept at n0 × 2 ** (GRID_STEPS / 4) (up to 64 n0).
@@ -235,8 +253,30 @@ def load_arms(source: str, ledger: Path, workdir: Path, only: list[str] | None
 
 
 def data_info(name: str) -> dict[str, Any]:
-    """The prepared table's facts (classes, majority share) from the build's work folder."""
-    return json.loads((CORPUS / "work" / "data" / f"{name}.json").read_text())
+    """The prepared table's facts (classes, majority share): from the build's work folder,
+    else from the committed ``noise_manifest.csv`` (a checkout without the build's work
+    folder), which also names the ``cc-noise`` arm's class (``cc_class``).
+
+    Example:
+        >>> info = data_info("tuna")
+        >>> info["classes"] >= 2 and 0 < info["majority_share"] <= 1
+        True
+    """
+    path = CORPUS / "work" / "data" / f"{name}.json"
+    info: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    manifest = CORPUS / "noise_manifest.csv"
+    if manifest.exists():
+        m = pd.read_csv(manifest)
+        row = m[m["dataset"] == name]
+        if len(row):
+            r = row.iloc[0]
+            info.setdefault("classes", int(r["classes"]))
+            info.setdefault("majority_share", float(r["majority_share"]))
+            info["cc_class"] = str(r["cc_class"])
+            info["cc_class_share"] = float(r["cc_class_share"])
+    if "classes" not in info:
+        raise SystemExit(f"no facts of {name}: neither {path} nor a row of {manifest}")
+    return info
 
 
 def cc_share_flipped(name: str, info: dict[str, Any]) -> float:
@@ -360,10 +400,14 @@ def to_trials(frame: pd.DataFrame, learners: list[str], arms: list[str], max_n: 
 
 def run_unit(args: tuple[Unit, pd.DataFrame, str, str, int, str]) -> dict[str, Any]:
     """dataroi's analysis of one unit (trials <= n0 only): per learner and arm, the
-    comparison's gap forecast (at dataroi's pairing and at the :data:`RHOS` of C2), the
-    clean curve's joint draws on a grid of sizes and today's paired draws (rule B and the
-    candidates), and the stress analysis's equivalent labels. Cached in ``cache_dir``
-    (a JSON file and an ``.npz`` of the draws per unit)."""
+    stress analysis's gap forecast and equivalent labels as dataroi ships them
+    (``analyze_stress`` with the number of classes: the effective-sample rule, its raw
+    interval kept so the benchmark can widen it with a scale learned without this data
+    set), the same analysis without the number of classes (the arms' curves: dataroi's
+    equivalence before the rule), the comparison's gap forecast (dataroi's before the rule,
+    at its pairing and at the :data:`RHOS` of C2), the clean curve's joint draws on a grid
+    of sizes and today's paired draws (rule B and the candidates). Cached in
+    ``cache_dir`` (a JSON file and an ``.npz`` of the draws per unit)."""
     unit, frame, gain, gain_id, draws, cache_dir = args
     stem = Path(cache_dir) / "units" / f"{unit.key}__{gain_id}__{draws}__{digest(frame)}"
     js, npz = stem.with_suffix(".json"), stem.with_suffix(".npz")
@@ -419,20 +463,38 @@ def run_unit(args: tuple[Unit, pd.DataFrame, str, str, int, str]) -> dict[str, A
         arrays[f"{lr}__clean"] = c.draws(lr, grid, draws).astype(np.float32)
         result["learners"][lr] = {"arms": per_arm, "curve_source": c.curve_source,
                                   "notes": list(c.notes), "grid": grid}
-    # equivalent labels: what ``Analysis.stress()`` says for the clean model and each arm
+    # what the stress analysis says for the clean model and each arm: without the number
+    # of classes (the arms' curves, dataroi's method before the rule: "curves"), and as
+    # dataroi ships it (the rule; its raw interval, widened later by a scale learned
+    # without this data set)
     kind = "symmetric" if unit.group == "sym" else "cc"
     spec = load_spec(str(noise_spec_paths(unit.dataset)[kind]))
-    st = analyze_stress(to_trials(frame, learners, arms, n0), spec.stress, metric=METRIC,
-                        draws=400, random_state=0, cache=cache)
-    for g in st.noise:
-        for e in g.equivalences:
-            if e.reference != g.base:
-                continue
-            arm = e.other[len(g.base) + 1:-1]
-            result["learners"][g.base]["arms"][arm]["equivalence"] = {
-                "q05": e.added_q05, "q50": e.added_q50, "q95": e.added_q95,
-                "p_never": e.p_never, "max_factor": e.max_factor,
-                "sentence": e.sentence(f"{g.base}: removing {arm}")}
+    info = data_info(unit.dataset)
+    st_trials = to_trials(frame, learners, arms, n0)
+    old = analyze_stress(st_trials, spec.stress, metric=METRIC, draws=400, random_state=0,
+                         cache=cache)
+    new = analyze_stress(st_trials, spec.stress, metric=METRIC, draws=draws, random_state=0,
+                         cache=cache, n_classes=int(info["classes"]),
+                         class_shares={info["cc_class"]: info["cc_class_share"]},
+                         gain_model="auto" if gain == "learned" else gain,
+                         interval_scale={})
+    for tag, st in (("equivalence", old), ("shipped_equivalence", new)):
+        for g in st.noise:
+            for e in g.equivalences:
+                if e.reference != g.base:
+                    continue
+                arm = e.other[len(g.base) + 1:-1]
+                result["learners"][g.base]["arms"][arm][tag] = {
+                    "q05": e.added_q05, "q50": e.added_q50, "q95": e.added_q95,
+                    "p_never": e.p_never, "max_factor": e.max_factor, "method": e.method,
+                    "sentence": e.sentence(f"{g.base}: removing {arm}")}
+    for g in new.noise:
+        for fc in g.forecasts:
+            arm = fc.arm[len(g.base) + 1:-1]
+            result["learners"][g.base]["arms"][arm]["shipped"] = {
+                "method": fc.method, "factors": list(fc.factors), "point": list(fc.point),
+                "raw_low": list(fc.raw_low), "raw_high": list(fc.raw_high),
+                "today": fc.today, "rate": fc.rate, "fraction": fc.fraction}
     result["seconds"] = time.perf_counter() - t0
     js.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(npz, **arrays)
@@ -584,8 +646,15 @@ def build_cases(frame: pd.DataFrame, units: dict[str, dict[str, Any]]
                            "truth_se": float(d_k.std(ddof=1) / math.sqrt(len(d_k))),
                            "A": gap_today,
                            "B": cc.point(k * n0) - cc.point(k * n0 * f)}
-                    d = res["dataroi"][str(k)]
-                    row |= {"dataroi": d[0], "dataroi_lo": d[1], "dataroi_hi": d[2]}
+                    d = res["dataroi"][str(k)]  # the comparison: dataroi before the rule
+                    row |= {"curves": d[0], "curves_lo": d[1], "curves_hi": d[2]}
+                    # dataroi as shipped: the stress analysis's forecast, raw interval
+                    # (widened in main() by a scale learned without this data set)
+                    sh = res["shipped"]
+                    j = [int(x) for x in sh["factors"]].index(k)
+                    row |= {"dataroi": sh["point"][j], "dataroi_rawlo": sh["raw_low"][j],
+                            "dataroi_rawhi": sh["raw_high"][j],
+                            "dataroi_method": sh["method"]}
                     for rho, by_k in res["rho"].items():
                         row |= {f"rho{rho}": by_k[str(k)][0], f"rho{rho}_lo": by_k[str(k)][1],
                                 f"rho{rho}_hi": by_k[str(k)][2]}
@@ -600,7 +669,8 @@ def build_cases(frame: pd.DataFrame, units: dict[str, dict[str, Any]]
                         row |= {tag: point, f"{tag}_lo": float(lo), f"{tag}_hi": float(hi)}
                     rows.append(row)
                 # equivalent labels (extra labels beyond n0)
-                eq = res.get("equivalence", {})
+                eq = res.get("shipped_equivalence", {})
+                old = res.get("equivalence", {})
                 reach = first_reach(noisy.index.to_numpy(float), noisy.to_numpy(),
                                     float(clean[n0]), float(n0))
                 q50 = eq.get("q50", math.nan)
@@ -621,7 +691,13 @@ def build_cases(frame: pd.DataFrame, units: dict[str, dict[str, Any]]
                     "dataroi_extra": q50 if q50 is not None else math.nan,
                     "dataroi_q05": eq.get("q05", math.nan),
                     "dataroi_q95": eq.get("q95", math.nan),
+                    "dataroi_method": eq.get("method", ""),
                     "p_never": eq.get("p_never", math.nan),
+                    "curves_extra": (math.nan if old.get("q50") is None
+                                     else old.get("q50", math.nan)),
+                    "curves_q05": old.get("q05", math.nan),
+                    "curves_q95": old.get("q95", math.nan),
+                    "curves_p_never": old.get("p_never", math.nan),
                     "B_extra": n0 / f - n0 if f > 0 else math.inf,
                     "C1_extra": c1,
                     "C3_extra": n0 / f_hat - n0 if f_hat > 0 else math.inf})
@@ -690,31 +766,77 @@ def boot_ratio(num: pd.Series, dens: list[pd.Series], reps: int, seed: int = 0
     return point, float(np.quantile(b, 0.05)), float(np.quantile(b, 0.95))
 
 
+def learn_scales(cases: pd.DataFrame, point: str, low: str, high: str,
+                 exclude: str | None = None) -> dict[int, float]:
+    """Per factor k, the interval scale learned on the cases of every data set but
+    ``exclude``: the 90 % quantile of |truth − point| / half the interval's width (each
+    data set weighing the same), at least 1. What ``C1cal`` learns, and what
+    ``learn_noise_rule_scale.py`` ships for dataroi's rule (``exclude=None``).
+
+    Example:
+        >>> c = pd.DataFrame({"dataset": ["a", "a", "b"], "k": 2, "truth": [0.1, 0.3, 0.2],
+        ...                   "p": [0.2, 0.2, 0.2], "lo": [0.15, 0.15, 0.15],
+        ...                   "hi": [0.25, 0.25, 0.25]})
+        >>> learn_scales(c, "p", "lo", "hi"), learn_scales(c, "p", "lo", "hi", exclude="a")
+        ({2: 2.0}, {2: 1.0})
+    """
+    out: dict[int, float] = {}
+    for k in FACTORS:
+        other = ((cases["dataset"] != exclude) & (cases["k"] == k)).to_numpy()
+        if not other.any():
+            continue
+        sub = cases[other]
+        half = ((sub[high] - sub[low]) / 2).clip(lower=1e-6)
+        r = ((sub["truth"] - sub[point]).abs() / half).to_numpy(float)
+        # every data set weighs the same in the quantile
+        w = 1.0 / sub["dataset"].map(sub["dataset"].value_counts()).to_numpy(float)
+        order = np.argsort(r)
+        cw = np.cumsum(w[order]) / w.sum()
+        out[k] = max(float(r[order][np.searchsorted(cw, 0.9)]), 1.0)
+    return out
+
+
 def loo_widen(cases: pd.DataFrame, method: str) -> pd.DataFrame:
     """``<method>cal``: the method's interval widened about its point by a factor learned
-    on the other data sets (the 90 % quantile of |error| / half-width, per factor k)."""
+    on the other data sets (:func:`learn_scales`, per factor k)."""
     out = cases.copy()
     half = ((cases[f"{method}_hi"] - cases[f"{method}_lo"]) / 2).clip(lower=1e-6)
-    ratio = (cases["truth"] - cases[method]).abs() / half
     lo, hi = np.full(len(cases), np.nan), np.full(len(cases), np.nan)
     for ds in cases["dataset"].unique():
-        for k in FACTORS:
+        scales = learn_scales(cases, method, f"{method}_lo", f"{method}_hi", exclude=ds)
+        for k, scale in scales.items():
             held = ((cases["dataset"] == ds) & (cases["k"] == k)).to_numpy()
-            other = ((cases["dataset"] != ds) & (cases["k"] == k)).to_numpy()
-            if not held.any() or not other.any():
-                continue
-            # every other data set weighs the same in the quantile
-            w = 1.0 / cases.loc[other, "dataset"].map(cases.loc[other, "dataset"]
-                                                       .value_counts()).to_numpy(float)
-            r = ratio[other].to_numpy()
-            order = np.argsort(r)
-            cw = np.cumsum(w[order]) / w.sum()
-            scale = max(float(r[order][np.searchsorted(cw, 0.9)]), 1.0)
             lo[held] = cases.loc[held, method] - scale * half[held]
             hi[held] = cases.loc[held, method] + scale * half[held]
     out[f"{method}cal"] = cases[method]
     out[f"{method}cal_lo"], out[f"{method}cal_hi"] = lo, hi
     return out
+
+
+def loo_shipped(cases: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict[int, float]]]:
+    """dataroi's interval as shipped, judged leave-data-set-out: each data set's raw
+    interval (the rule's draws) widened by dataroi's own code
+    (:func:`dataroi.stress.calibrated_interval` at :func:`dataroi.stress.scale_at`) with
+    the scale :func:`learn_scales` learns on the *other* data sets, as
+    ``learn_noise_rule_scale.py`` learns the shipped one on all of them. Returns the
+    frame (``dataroi_lo``/``dataroi_hi``) and the scales used per data set."""
+    from dataroi.stress import calibrated_interval, scale_at
+
+    out = cases.copy()
+    lo, hi = np.full(len(cases), np.nan), np.full(len(cases), np.nan)
+    used: dict[str, dict[int, float]] = {}
+    for ds in cases["dataset"].unique():
+        scales = learn_scales(cases, "dataroi", "dataroi_rawlo", "dataroi_rawhi", exclude=ds)
+        used[ds] = scales
+        for i in np.flatnonzero((cases["dataset"] == ds).to_numpy()):
+            r = cases.iloc[i]
+            if not scales:  # no other data set: the draws' own interval, as dataroi's
+                lo[i], hi[i] = r["dataroi_rawlo"], r["dataroi_rawhi"]
+                continue
+            lo[i], hi[i] = calibrated_interval(r["dataroi"], r["dataroi_rawlo"],
+                                               r["dataroi_rawhi"], scale_at(scales, r["k"]))
+    out["dataroi_lo"], out["dataroi_hi"] = lo, hi
+    return out, used
 
 
 def loo_rho(cases: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -742,7 +864,7 @@ def loo_rho(cases: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
             lo[held] = cases.loc[held, f"rho{best}_lo"]
             hi[held] = cases.loc[held, f"rho{best}_hi"]
         picked[ds] = "/".join(chosen)
-    out["C2cv"], out["C2cv_lo"], out["C2cv_hi"] = cases["dataroi"], lo, hi
+    out["C2cv"], out["C2cv_lo"], out["C2cv_hi"] = cases["curves"], lo, hi
     return out, picked
 
 
@@ -876,10 +998,12 @@ def classify_eq(est: float, truth: float, n0: int, largest: int) -> str:
 
 
 def print_equivalence(eqs: pd.DataFrame, reps: int, brief: bool = False) -> None:
-    """Equivalent labels: dataroi's stress estimate, rule B (and C1) against the truth."""
+    """Equivalent labels: dataroi's stress estimate as shipped, rule B, dataroi's before
+    the rule (``curves``) and the candidates against the truth."""
     eqs = eqs.copy()
     methods = [("dataroi", "dataroi_extra"), ("B", "B_extra")]
-    methods += [(m, f"{m}_extra") for m in ("Dfc", "C1", "C3") if f"{m}_extra" in eqs]
+    methods += [(m, f"{m}_extra") for m in ("curves", "Dfc", "C1", "C3")
+                if f"{m}_extra" in eqs]
     names = [m for m, _ in methods]
     for m, col in methods:
         eqs[f"cls_{m}"] = [classify_eq(e if e == e else math.inf, t, n, lg) for e, t, n, lg
@@ -998,8 +1122,20 @@ def main(argv: list[str] | None = None) -> int:
         results = [run_unit(t) for t in todo]
     units = {r["unit"]: r for r in results}
     cases, eqs = build_cases(frame, units)
-    methods = ["dataroi", "A", "B"]
-    interval_methods = ["dataroi"]
+    cases, scales = loo_shipped(cases)
+    print("dataroi: the stress analysis as shipped (dataroi.stress.analyze_stress with the "
+          "number of classes); its figures by method: gap "
+          + ", ".join(f"{m} {n}" for m, n in cases["dataroi_method"].value_counts().items())
+          + " case × factor rows; equivalent labels "
+          + ", ".join(f"{m} {n}" for m, n in eqs["dataroi_method"].str.split(" (", regex=False)
+                      .str[0].value_counts().items())
+          + " cases (the rule with each arm's own f)")
+    print("  its interval scale at 2x/4x/8x/16x, learned without the data set judged "
+          "(the shipped one is learned on all: learn_noise_rule_scale.py): "
+          + "; ".join(f"{d} " + "/".join(f"{v:.2f}" for v in sc.values())
+                      for d, sc in scales.items()))
+    methods = ["dataroi", "A", "B", "curves"]
+    interval_methods = ["dataroi", "curves"]
     if args.candidates:
         for m in ("C1", "C3"):
             cases = loo_widen(cases, m)

@@ -93,7 +93,8 @@ def _cases(truth_a: float) -> pd.DataFrame:
             for i in range(3):
                 rows.append({"dataset": ds, "k": k, "truth": truth + 0.001 * i,
                              "C1": 0.02, "C1_lo": 0.015, "C1_hi": 0.025, "dataroi": 0.02,
-                             "rho0.5_lo": 0.0, "rho0.5_hi": 0.05,
+                             "dataroi_rawlo": 0.015, "dataroi_rawhi": 0.025,
+                             "curves": 0.02, "rho0.5_lo": 0.0, "rho0.5_hi": 0.05,
                              "rho0.9_lo": 0.018, "rho0.9_hi": 0.022})
     return pd.DataFrame(rows)
 
@@ -109,6 +110,21 @@ def test_what_is_learned_is_learned_leave_data_set_out(bench):
     r1, _ = bench.loo_rho(one)
     r2, _ = bench.loo_rho(two)
     assert np.allclose(r1.loc[held, "C2cv_lo"], r2.loc[held, "C2cv_lo"])
+    # dataroi's shipped interval, judged with the scale learned without the data set
+    s1, used1 = bench.loo_shipped(one)
+    s2, used2 = bench.loo_shipped(two)
+    assert used1["a"] == used2["a"] and used1["b"] != used2["b"]
+    assert np.allclose(s1.loc[held, "dataroi_lo"], s2.loc[held, "dataroi_lo"])
+    assert not np.allclose(s1.loc[~held, "dataroi_hi"], s2.loc[~held, "dataroi_hi"])
+    # ... through dataroi's own widening, with what learn_scales learns on the others
+    from dataroi.stress import calibrated_interval
+
+    scale = bench.learn_scales(two, "dataroi", "dataroi_rawlo", "dataroi_rawhi",
+                               exclude="b")[4]
+    row = s2[(s2["dataset"] == "b") & (s2["k"] == 4)].iloc[0]
+    assert (row["dataroi_lo"], row["dataroi_hi"]) == pytest.approx(
+        calibrated_interval(0.02, 0.015, 0.025, scale))
+    assert scale > 1  # data set a's large errors widen b's interval
 
 
 def test_bootstrap_ratio_takes_the_better_rule(bench):

@@ -239,7 +239,7 @@ def test_rounds_dp_matches_brute_force():
 
 
 def test_decide_is_deterministic_and_explains(cross):
-    # max_p_loss off: every option that spends here may lose money with P > 0.4 (the
+    # max_p_loss off: every option that spends here may lose money with P > 0.35 (the
     # default), and this test reads the runner-up
     a = decide(cross, COSTS, DecisionSpec(budget_usd=2000, target=0.86,
                                           current_model="simple", max_p_loss=1.0))

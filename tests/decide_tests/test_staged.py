@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from dataroi.decide import decide, evaluate_options, plan_budget, plan_staged
 from dataroi.spec import CostSpec
 from dataroi.value import fit_study_curves
-
-
-def _rising() -> pd.DataFrame:
-    """Two models still rising at 512 labels (accuracy), five repeats."""
-    rng = np.random.default_rng(7)
-    rows = []
-    for m, top, k in (("lr", 0.88, 1.2), ("gb", 0.93, 2.2)):
-        for n in (64, 128, 256, 512):
-            for r in range(5):
-                v = top - k / n ** 0.5 + rng.normal(0, 0.003)
-                rows.append({"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
-                             "value": v, "train_value": min(1.0, v + 0.08)})
-    return pd.DataFrame(rows)
-
-
-@pytest.fixture(scope="module")
-def curves():
-    return fit_study_curves(_rising(), metric="accuracy", random_state=0)
-
-
-ADD = [512, 1536, 3584, 7680]
-
-
-def _costs(**kw):
-    return CostSpec(price_per_label_usd=0.5, value_per_point_usd=2000,
-                    engineering_cost_usd=500, **kw)
+from tests.decide_tests.helpers import ADD, costs, rising
 
 
 def test_the_staged_plan_values_what_re_measuring_would_tell(curves):
-    opts = evaluate_options(curves, _costs(), current_model="lr", add=ADD, grid=())
+    opts = evaluate_options(curves, costs(), current_model="lr", add=ADD, grid=())
     plan = plan_budget(opts)
     st = plan_staged(curves, opts, plan)
     assert st is not None and st.first_labels == curves.current_n
@@ -59,11 +32,11 @@ def test_the_staged_plan_values_what_re_measuring_would_tell(curves):
 
 
 def test_a_dear_labeling_round_makes_deciding_now_better(curves):
-    dear = _costs(fixed_cost_per_round_usd=50_000)
+    dear = costs(fixed_cost_per_round_usd=50_000)
     rec = decide(curves, dear, current_model="lr", add=ADD, grid=())
     assert rec.staged is not None and not rec.staged.recommended
     assert rec.first_step == rec.chosen.label
-    cheap = decide(curves, _costs(), current_model="lr", add=ADD, grid=())
+    cheap = decide(curves, costs(), current_model="lr", add=ADD, grid=())
     if cheap.staged.recommended:
         assert cheap.first_step == cheap.staged.label != cheap.chosen.label
         assert cheap.text().startswith(f"Recommendation: {cheap.staged.label}")
@@ -73,20 +46,20 @@ def test_a_dear_labeling_round_makes_deciding_now_better(curves):
 
 
 def test_no_staged_plan_without_what_it_needs(curves):
-    fitted = fit_study_curves(_rising(), metric="accuracy", gain_model=None)
-    opts = evaluate_options(fitted, _costs(), current_model="lr", add=ADD, grid=())
+    fitted = fit_study_curves(rising(), metric="accuracy", gain_model=None)
+    opts = evaluate_options(fitted, costs(), current_model="lr", add=ADD, grid=())
     assert plan_staged(fitted, opts, plan_budget(opts)) is None  # no learned forecast
     no_money = CostSpec(price_per_label_usd=0.5)
     opts = evaluate_options(curves, no_money, current_model="lr", add=ADD, grid=(),
                             target=0.9)
     assert plan_staged(curves, opts, plan_budget(opts, rule="target")) is None
     # no option adds today's N labels: nothing to stage
-    opts = evaluate_options(curves, _costs(), current_model="lr", add=[100, 3000], grid=())
+    opts = evaluate_options(curves, costs(), current_model="lr", add=[100, 3000], grid=())
     assert plan_staged(curves, opts, plan_budget(opts)) is None
 
 
 def test_max_p_loss_holds_back_a_staged_plan_that_may_lose_money(curves):
-    opts = evaluate_options(curves, _costs(), current_model="lr", add=ADD, grid=())
+    opts = evaluate_options(curves, costs(), current_model="lr", add=ADD, grid=())
     plan = plan_budget(opts)
     free = plan_staged(curves, opts, plan)
     assert free is not None and free.max_p_loss is None and not free.too_risky
@@ -102,7 +75,7 @@ def test_max_p_loss_holds_back_a_staged_plan_that_may_lose_money(curves):
     loose = plan_staged(curves, opts, plan, max_p_loss=min(p_loss + 0.01, 1.0))
     assert loose.recommended == free.recommended and not loose.too_risky
     # decide() holds the staged plan to decision.max_p_loss too
-    rec = decide(curves, _costs(), current_model="lr", add=ADD, grid=(),
+    rec = decide(curves, costs(), current_model="lr", add=ADD, grid=(),
                  max_p_loss=max(p_loss - 0.01, 0.0))
     assert rec.staged is not None and rec.staged.max_p_loss is not None
     assert not rec.staged.recommended
@@ -120,7 +93,7 @@ def test_correlated_models_make_re_measuring_worth_less(curves):
     values = {}
     for rho in (0.0, 0.95):
         c = with_corr(rho)
-        opts = evaluate_options(c, _costs(), current_model="lr", add=ADD, grid=())
+        opts = evaluate_options(c, costs(), current_model="lr", add=ADD, grid=())
         values[rho] = plan_staged(c, opts, plan_budget(opts))
     assert values[0.95].value_now_usd == pytest.approx(values[0.0].value_now_usd)
     assert values[0.95].value_staged_usd <= values[0.0].value_staged_usd \

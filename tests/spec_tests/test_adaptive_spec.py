@@ -66,3 +66,77 @@ def test_every_problem_is_listed_at_once() -> None:
     for field in ("schedule.repeats", "schedule.adaptive.target",
                   "schedule.adaptive.colour"):
         assert field in text
+
+
+# -- the stopping rule is pre-registered with the decision rule -------------------------
+
+def _decided(adaptive=None, **decision):
+    sched = {"sizes": [20, 40, 80], "repeats": 3}
+    if adaptive is not None:
+        sched["adaptive"] = adaptive
+    return spec_from_dict(BASE | {"schedule": sched,
+                                  "decision": {"add": [80, 160]} | decision})
+
+
+def test_the_stopping_rule_is_part_of_the_rule_hash_only_when_adaptive() -> None:
+    from dataroi.decide import rule_hash
+    from dataroi.spec import DecisionSpec
+
+    plain, on = _decided(), _decided({"target": 0.9, "budget_cpu_seconds": 600})
+    assert plain.decision is not None and plain.decision.adaptive is None
+    assert "adaptive" not in plain.decision.rule_dict()
+    # a rule without an adaptive schedule keeps the hash it had before the field existed
+    assert rule_hash(plain.decision, metric="accuracy") == rule_hash(
+        DecisionSpec(add=(80, 160)), metric="accuracy")
+    assert on.decision is not None and on.decision.adaptive == on.schedule.adaptive
+    assert on.decision.rule_dict()["adaptive"] == {
+        "target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 3,
+        "initial_repeats": 3, "batch_size": 3}
+    hashes = {rule_hash(s.decision, metric="accuracy") for s in (
+        plain, on, _decided({"target": 0.8, "budget_cpu_seconds": 600}), _decided(True))}
+    assert len(hashes) == 4  # each stopping rule is its own rule
+    # the same rule written differently is the same rule
+    assert rule_hash(on.decision, metric="accuracy") == rule_hash(
+        _decided({"target": 0.9, "budget_cpu_seconds": 600.0}).decision, metric="accuracy")
+
+
+def test_the_stopping_rule_survives_parse_decision() -> None:
+    from dataroi.spec import parse_decision
+
+    on = _decided({"target": 0.9})
+    again = parse_decision(on.decision)
+    assert again == on.decision and again.adaptive == AdaptiveSpec(target=0.9)
+    with pytest.raises(SpecError, match="decision.adaptive: unknown key"):
+        parse_decision({"adaptive": {"target": 0.9}})  # set by schedule.adaptive only
+
+
+def test_without_a_decision_section_there_is_no_rule_to_hash() -> None:
+    assert _spec(True).decision is None
+
+
+def test_changing_the_stopping_rule_after_registering_reads_as_changed(tmp_path) -> None:
+    """Registered in a real ledger, then the spec's ``schedule.adaptive.target`` edited:
+    the registration says the rule changed."""
+    import dataroi
+
+    text = """\
+name: iris-rule
+data: {source: "sklearn:iris", target: target}
+models:
+  lr: {estimator: sklearn.linear_model.LogisticRegression}
+schedule:
+  sizes: [20, 40, 80]
+  repeats: 3
+  adaptive: {target: TARGET}
+costs: {price_per_label_usd: 1.0, value_per_point_usd: 500}
+decision: {add: [80]}
+"""
+    path = tmp_path / "study.yaml"
+    path.write_text(text.replace("TARGET", "0.95"), encoding="utf-8")
+    first = dataroi.load_study(path, build_models=False).register()
+    assert first.status == "before_results" and not first.changed
+    path.write_text(text.replace("TARGET", "0.8"), encoding="utf-8")
+    edited = dataroi.load_study(path, build_models=False)
+    reg = edited.register()
+    assert reg.changed and reg.rule_hash != first.rule_hash
+    assert "CHANGED" in reg.message

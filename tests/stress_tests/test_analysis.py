@@ -106,10 +106,22 @@ def test_analysis_groups_and_statements(study: dataroi.Study) -> None:
     d = a.to_dict()
     json.dumps(d, allow_nan=False)
     assert {g["kind"] for g in d["groups"]} == {"noise", "prior", "acquisition"}
-    # the data layer on its own: the same analysis from the trials and the arms
+    # the noise arms (known rates, 10 classes) are forecast by the effective-sample rule
+    assert noise.forecasts and {f.method for f in noise.forecasts} == {
+        "effective-sample rule"}
+    # the data layer on its own: the same analysis from the trials, the arms and the
+    # task's classes
+    prep = study.prepare()
+    counts = np.bincount(np.asarray(prep.y)[prep.pool_idx], minlength=len(prep.classes))
     again = analyze_stress(study.trials(), study.spec.stress, metric="accuracy",
-                           pool_size=study.prepare().pool_size, draws=200)
+                           pool_size=prep.pool_size, draws=200, n_classes=10,
+                           class_shares={str(c): k / counts.sum()
+                                         for c, k in zip(prep.classes, counts, strict=True)})
     assert again.to_dict() == d
+    # without the classes, the curves (and a note says why)
+    curves = analyze_stress(study.trials(), study.spec.stress, metric="accuracy",
+                            pool_size=prep.pool_size, draws=200)
+    assert {f.method for f in curves.noise[0].forecasts} == {"curves"}
 
 
 def test_analysis_errors(study: dataroi.Study, tmp_path) -> None:

@@ -80,6 +80,11 @@ class Analysis:
             curve families only), the path of another gain model file, or a
             :class:`~dataroi.curves.GainModel`. Default: ``decision.curves``, else
             ``"learned"``.
+        p_calibration: the calibration of the P(net > 0) a recommendation states,
+            learned on the curve corpus with the learned forecast: None (the shipped
+            one), ``"none"`` (the model's probabilities as they are), the path of another
+            calibration file, or a :class:`~dataroi.decide.PCalibration`. With
+            ``curves="fitted"`` there is none.
 
     Use it as a context manager (or call :meth:`close`) to release a study's ledger.
     """
@@ -91,7 +96,7 @@ class Analysis:
                  n_draws: int = 2000, models: Sequence[str] | None = None,
                  context: StudyContext | None = None,
                  cache_dir: str | Path | None = None,
-                 curves: Any = None) -> None:
+                 curves: Any = None, p_calibration: Any = None) -> None:
         from dataroi.spec import parse_costs, parse_decision
         from dataroi.value import FitCache
 
@@ -122,11 +127,23 @@ class Analysis:
         #: what :func:`~dataroi.value.fit_study_curves` extrapolates with
         self.gain_model = {"learned": "auto", "fitted": None}.get(curves, curves) \
             if isinstance(curves, str) else curves
+        #: what turns the recommendation's modelled P(net > 0) into a calibrated one
+        self.p_calibration = self._p_calibration(p_calibration)
         #: where a table of trials came from (a file path), for the report's command
         self.source: str | None = None
         self._recommendations: dict[str, Recommendation] = {}
 
     # -- set-up -------------------------------------------------------------------------
+    def _p_calibration(self, given: Any) -> Any:
+        """The :class:`~dataroi.decide.PCalibration` of ``given`` (see the class)."""
+        from dataroi.decide import PCalibration, load_p_calibration
+
+        if isinstance(given, PCalibration):
+            return given
+        if self.gain_model is None:  # learned with the learned forecast only
+            return PCalibration.off()
+        return load_p_calibration(None if given is None else str(given))
+
     def _resolve_metric(self, metric: str | None, spec: Any) -> str:
         """The metric: given, else the decision's, else the study's primary one, else the
         frame's only one (the rule "decision.metric or the first metric", once)."""
@@ -461,7 +478,7 @@ class Analysis:
                          target=target, risk=risk, rule=rule, current_model=current_model,
                          max_p_loss=max_p_loss, add=add, n_draws=self.n_draws,
                          strategies=self._strategy_curves() if strategies else None,
-                         backtest=self.backtest,
+                         backtest=self.backtest, p_calibration=self.p_calibration,
                          **({} if grid is None else {"grid": tuple(grid)}))
             if not math.isfinite(rec.today):
                 raise UsageError(f"{rec.current_model} has no finite {self.metric} today")
@@ -525,13 +542,34 @@ class Analysis:
             return None
         return self.context.pool_size or self.context.prepared().pool_size
 
+    def _classes(self) -> tuple[int | None, dict[str, float] | None]:
+        """The task's number of classes and each class's share of the training pool
+        (None, None for a table of trials or a regression task)."""
+        import numpy as np
+
+        if self.context is None:
+            return None, None
+        prep = self.context.prepared()
+        if prep.task != "classification" or not len(prep.classes):
+            return None, None
+        counts = np.bincount(np.asarray(prep.y)[prep.pool_idx].astype(int),
+                             minlength=len(prep.classes))
+        total = max(int(counts.sum()), 1)
+        return len(prep.classes), {str(c): float(k) / total
+                                   for c, k in zip(prep.classes, counts, strict=True)}
+
     def stress(self, *, draws: int = 400) -> Any:
-        """What the study's stress arms say (:func:`dataroi.stress.analyze_stress`)."""
+        """What the study's stress arms say (:func:`dataroi.stress.analyze_stress`): a
+        noise arm of known rate is forecast by the effective-sample rule, with the
+        task's classes; the others by their own curves."""
         from dataroi.stress import analyze_stress
 
+        n_classes, shares = self._classes()
         return analyze_stress(self.trials, self._arms(), metric=self.metric,
                               pool_size=self._pool_size(), draws=draws,
-                              random_state=self.random_state, cache=self.cache)
+                              random_state=self.random_state, cache=self.cache,
+                              n_classes=n_classes, class_shares=shares,
+                              gain_model=self.gain_model)
 
     def relabel(self, *, rate_now: float, rate_after: float | None = None,
                 opinions: int = 2, draws: int = 400) -> Any:
@@ -632,7 +670,8 @@ def analyze(trials: Any, *, metric: str | None = None,
             decision: DecisionSpec | Mapping[str, Any] | None = None,
             higher_is_better: bool | None = None, random_state: int = 0,
             n_draws: int = 2000, models: Sequence[str] | None = None,
-            cache_dir: str | Path | None = None, curves: Any = None) -> Analysis:
+            cache_dir: str | Path | None = None, curves: Any = None,
+            p_calibration: Any = None) -> Analysis:
     """An :class:`Analysis` of a plain table of trials.
 
     Args:
@@ -640,7 +679,7 @@ def analyze(trials: Any, *, metric: str | None = None,
             ``dataroi trials`` writes; or a mapping model name → what
             ``sklearn.model_selection.learning_curve`` returns.
         metric, costs, decision, higher_is_better, random_state, n_draws, models,
-            cache_dir, curves: see :class:`Analysis`.
+            cache_dir, curves, p_calibration: see :class:`Analysis`.
 
     Raises:
         UsageError: an unreadable table, or several metrics and none named.
@@ -651,7 +690,7 @@ def analyze(trials: Any, *, metric: str | None = None,
     analysis = Analysis(frame, metric=metric, costs=costs, decision=decision,
                         higher_is_better=higher_is_better, random_state=random_state,
                         n_draws=n_draws, models=models, cache_dir=cache_dir,
-                        curves=curves)
+                        curves=curves, p_calibration=p_calibration)
     if isinstance(trials, (str, Path)):
         analysis.source = str(trials)
     return analysis

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+from dataroi.decide._calibration import PCalibration, load_p_calibration
 from dataroi.decide._costs import CostModel
 from dataroi.decide._followup import (
     MIN_CHECKS,
@@ -55,6 +56,7 @@ __all__ = [
     "ForecastCheck",
     "Option",
     "OptionSet",
+    "PCalibration",
     "Recommendation",
     "Registration",
     "RoundsPlan",
@@ -68,6 +70,7 @@ __all__ = [
     "forecast_quantiles",
     "forecasts_at",
     "ledger_track_record",
+    "load_p_calibration",
     "measured_today",
     "plan_budget",
     "plan_rounds",

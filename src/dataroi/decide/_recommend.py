@@ -28,6 +28,7 @@ from typing import Any
 
 from dataroi._json import json_safe
 from dataroi._money import usd
+from dataroi.decide._calibration import PCalibration, load_p_calibration
 from dataroi.decide._costs import CostModel
 from dataroi.decide._options import Option, OptionSet, evaluate_options
 from dataroi.decide._planner import BudgetPlan, plan_budget, scenarios
@@ -371,6 +372,17 @@ def summary_sentence(opts: OptionSet, plan: BudgetPlan, staged: StagedPlan | Non
             f"{why}.")
 
 
+def _calibrated(opts: OptionSet, cal: PCalibration) -> OptionSet:
+    """``opts`` with every option's P(net > 0) calibrated (as they are without an
+    ``option`` map)."""
+    if "option" not in cal.maps:
+        return opts
+    return dataclasses.replace(opts, options=tuple(
+        o if o.p_net_positive is None else
+        dataclasses.replace(o, p_net_positive=cal.apply("option", o.p_net_positive))
+        for o in opts.options))
+
+
 def decide(
     curves: StudyCurves,
     costs: CostSpec | None = None,
@@ -387,6 +399,7 @@ def decide(
     n_draws: int = 2000,
     strategies: StudyCurves | None = None,
     backtest: Backtest | None = None,
+    p_calibration: PCalibration | None = None,
 ) -> Recommendation:
     """Evaluate every option, plan under the budget and rule, and explain the choice.
 
@@ -404,6 +417,9 @@ def decide(
             :func:`dataroi.decide.evaluate_options`).
         backtest: the study's backtest (:func:`dataroi.value.backtest_study`), stated as
             a reason (naming the chosen or current model if it missed) and kept.
+        p_calibration: the calibration of the stated P(net > 0) learned on the curve
+            corpus (default: the shipped one, :func:`~dataroi.decide.load_p_calibration`;
+            ``PCalibration.off()``: the model's probabilities as they are).
 
     Returns:
         A :class:`Recommendation` (its ``hashes`` hold the trials, curves, costs and rule).
@@ -426,6 +442,8 @@ def decide(
     opts = evaluate_options(curves, costs, current_model=d.current_model, add=d.add,
                             grid=grid, target=d.target, n_draws=n_draws,
                             strategies=strategies)
+    cal = p_calibration if p_calibration is not None else load_p_calibration()
+    opts = _calibrated(opts, cal)
     plan = plan_budget(opts, rule=d.rule, budget_usd=d.budget_usd, risk=d.risk,
                        guardrails=d.guardrails or GuardrailSpec(),
                        max_p_loss=d.max_p_loss if d.max_p_loss < 1.0 else None)
@@ -443,7 +461,8 @@ def decide(
                        if opts.current_model in (p["a"], p["b"])]
     reasons = _reasons(opts, plan, rounds, comparisons)
     staged = plan_staged(curves, opts, plan, n_outer=n_draws,
-                         max_p_loss=d.max_p_loss if d.max_p_loss < 1.0 else None)
+                         max_p_loss=d.max_p_loss if d.max_p_loss < 1.0 else None,
+                         calibration=cal)
     if staged is not None and (staged.recommended or not plan.chosen.is_baseline):
         reasons.insert(2, staged.sentence())
     if backtest is not None:
@@ -452,7 +471,8 @@ def decide(
         "trials": curves.input_hash,
         "curves": canonical_hash({m: curves.fits[m].to_dict() for m in curves.models}
                                  | ({"gain_model": curves.gain_model}
-                                    if curves.gain_model else {})),
+                                    if curves.gain_model else {})
+                                 | ({"p_calibration": cal.digest} if cal.digest else {})),
         "costs": canonical_hash(costs.to_dict()),
         "rule": canonical_hash(dataclasses.replace(d, metric=d.metric or curves.metric)
                                .rule_dict()),

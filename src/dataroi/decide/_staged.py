@@ -55,6 +55,7 @@ import numpy as np
 from dataroi._json import json_safe
 from dataroi._money import usd
 from dataroi._random import seed_sequence
+from dataroi.decide._calibration import PCalibration, load_p_calibration
 from dataroi.decide._costs import CostModel
 from dataroi.decide._options import OptionSet
 from dataroi.decide._planner import BudgetPlan
@@ -77,12 +78,15 @@ class StagedPlan:
             is ``evoi_se_usd``.
         recommended: whether the staged plan beats deciding now by more than two
             standard errors.
-        p_net_positive: probability that the staged plan ends with more money than
-            staying (net > 0).
+        p_net_positive: probability that the staged plan, followed (re-measuring, then
+            deciding), ends with more money than staying (net > 0): the model's
+            probability calibrated on the curve corpus (:mod:`dataroi.decide._calibration`).
         max_p_loss: the ``decision.max_p_loss`` it was held to (None: none); when
             ``1 - p_net_positive`` is above it the plan is not recommended.
         then: the likely decisions after re-measuring: (option label, probability),
             most likely first.
+        p_net_positive_model: the probability as the draws state it, before the
+            calibration (None: not computed).
     """
 
     first_labels: int
@@ -95,6 +99,7 @@ class StagedPlan:
     p_net_positive: float
     then: tuple[tuple[str, float], ...]
     max_p_loss: float | None = None
+    p_net_positive_model: float | None = None
 
     @property
     def too_risky(self) -> bool:
@@ -119,9 +124,13 @@ class StagedPlan:
             f"decision.max_p_loss {self.max_p_loss:g}: deciding now)" if self.too_risky
             and self.evoi_usd > 0 else
             " (within the Monte-Carlo error: deciding now)" if self.evoi_usd > 0 else "")
+        cal = "" if self.p_net_positive_model is None or abs(
+            self.p_net_positive_model - self.p_net_positive) < 0.005 else (
+            f" (as such plans realized on the curve corpus; the draws alone say "
+            f"{self.p_net_positive_model:.2f})")
         return (f"Staged plan ({self.label}): expected net {usd(self.value_staged_usd)}, "
                 f"{versus} ({usd(self.value_now_usd)}){verdict}; P(net > 0) = "
-                f"{self.p_net_positive:.2f}; likely next steps: {nxt}.")
+                f"{self.p_net_positive:.2f}{cal}; likely next steps: {nxt}.")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -131,11 +140,13 @@ class StagedPlan:
             "evoi_usd": self.evoi_usd, "evoi_se_usd": self.evoi_se_usd,
             "recommended": self.recommended, "p_net_positive": self.p_net_positive,
             "then": [{"option": w, "probability": p} for w, p in self.then],
-            "max_p_loss": self.max_p_loss, "label": self.label})
+            "max_p_loss": self.max_p_loss, "label": self.label,
+            "p_net_positive_model": self.p_net_positive_model})
 
 
 def plan_staged(curves: StudyCurves, options: OptionSet, plan: BudgetPlan, *,
-                n_outer: int = 2000, max_p_loss: float | None = None) -> StagedPlan | None:
+                n_outer: int = 2000, max_p_loss: float | None = None,
+                calibration: PCalibration | None = None) -> StagedPlan | None:
     """The staged plan for a decision (None when it cannot be valued: a rule other than
     ``expected_net``, no learned forecast for a model, no money, no price per label, or
     no allowed option that adds today's ``N`` labels).
@@ -151,6 +162,9 @@ def plan_staged(curves: StudyCurves, options: OptionSet, plan: BudgetPlan, *,
         n_outer: draws of what ``2N`` will show.
         max_p_loss: the largest probability of losing money the plan may have to be
             recommended (``decision.max_p_loss``; None: no limit).
+        calibration: what turns the plan's modelled P(net > 0) into the rate realized
+            on the curve corpus (:func:`~dataroi.decide.load_p_calibration`; None: the
+            shipped one). ``max_p_loss`` is held to the calibrated probability.
     """
     cm = CostModel(options.costs)
     n0 = curves.current_n
@@ -210,13 +224,16 @@ def plan_staged(curves: StudyCurves, options: OptionSet, plan: BudgetPlan, *,
     evoi = value_staged - value_now
     counts = Counter(best.tolist())
     then = tuple((_next_step(kept[i], n0), c / n_outer) for i, c in counts.most_common())
-    p_net = float((np.asarray(real_net)[best, cols] > 0).mean())
+    p_model = float((np.asarray(real_net)[best, cols] > 0).mean())
+    cal = calibration if calibration is not None else load_p_calibration()
+    p_net = cal.apply("staged", p_model)
     losing = max_p_loss is not None and 1.0 - p_net > max_p_loss
     return StagedPlan(first_labels=int(n0), first_cost_usd=float(first_cost),
                       value_now_usd=value_now, value_staged_usd=value_staged,
                       evoi_usd=float(evoi), evoi_se_usd=se,
                       recommended=bool(evoi > 2.0 * se and not losing),
-                      p_net_positive=p_net, then=then, max_p_loss=max_p_loss)
+                      p_net_positive=p_net, then=then, max_p_loss=max_p_loss,
+                      p_net_positive_model=p_model)
 
 
 def _next_step(o: Any, n0: int) -> str:

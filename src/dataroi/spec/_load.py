@@ -20,6 +20,7 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,9 @@ def spec_from_dict(
             hint = did_you_mean(decision.current_model, names)
             problems.append(f"decision.current_model: '{decision.current_model}' is not a "
                             f"model of the study{hint}; models: {', '.join(names)}")
+        if schedule is not None and schedule.adaptive is not None:
+            # the stopping rule is pre-registered with the decision rule (its hash)
+            decision = replace(decision, adaptive=schedule.adaptive)
 
     ledger = raw.get("ledger")
     if ledger is not None and not isinstance(ledger, str):
@@ -690,10 +694,15 @@ def parse_decision(raw: DecisionSpec | Mapping[str, Any] | None) -> DecisionSpec
     if raw is None:
         return None
     data = raw.rule_dict() if isinstance(raw, DecisionSpec) else raw
+    adaptive = raw.adaptive if isinstance(raw, DecisionSpec) else None
+    if adaptive is not None:  # the spec loader's, from schedule.adaptive
+        data = {k: v for k, v in data.items() if k != "adaptive"}
     problems: list[str] = []
     decision = _parse_decision(data, problems)
     if problems:
         raise SpecError(problems)
+    if decision is not None and adaptive is not None:
+        decision = replace(decision, adaptive=adaptive)
     return decision
 
 

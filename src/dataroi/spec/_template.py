@@ -85,7 +85,7 @@ def decision_sections(*, metric: str = "accuracy", target: float = 0.92,
 #   current_model: {current:<17} # default: the best model today
 #   rounds: 3                        # labeling rounds of the multi-round plan
 #   add: [1000, 5000]                # more label counts to price besides the default grid
-#   max_p_loss: 0.2                  # options losing money with P > 0.2 out (default 0.4)
+#   max_p_loss: 0.2                  # options losing money with P > 0.2 out (default 0.35)
 #   curves: learned                  # | fitted: how curves continue beyond today
 #   recalibrate: true                # false: ignore the ledger's forecast track record
 #   guardrails:                      # an option that breaks one is shown as excluded

@@ -12,6 +12,19 @@ from __future__ import annotations
 
 from dataroi.stress._analysis import ArmGroup, StressAnalysis, analyze_stress, strategy_curves
 from dataroi.stress._equivalence import Equivalence, equivalent_labels, paired_differences
+from dataroi.stress._noise_rule import (
+    FACTORS,
+    CleanPath,
+    GapForecast,
+    calibrated_interval,
+    curves_gap_forecast,
+    effective_fraction,
+    flipped_share,
+    rule_equivalence,
+    rule_gap_forecast,
+    scale_at,
+    shipped_interval_scale,
+)
 from dataroi.stress._relabel import RelabelDecision, majority_of_three, relabel_vs_new
 from dataroi.trial import (  # the perturbations the workers apply live in trial
     class_priors,
@@ -24,21 +37,32 @@ from dataroi.trial import (  # the perturbations the workers apply live in trial
 )
 
 __all__ = [
+    "FACTORS",
     "ArmGroup",
+    "CleanPath",
     "Equivalence",
+    "GapForecast",
     "RelabelDecision",
     "StressAnalysis",
     "analyze_stress",
+    "calibrated_interval",
     "class_priors",
+    "curves_gap_forecast",
+    "effective_fraction",
     "equivalent_labels",
     "flip_labels",
+    "flipped_share",
     "hardness_scores",
     "majority_of_three",
     "numeric_matrix",
     "paired_differences",
     "prior_subset",
     "relabel_vs_new",
+    "rule_equivalence",
+    "rule_gap_forecast",
+    "scale_at",
     "shift_weights",
+    "shipped_interval_scale",
     "strategy_curves",
     "thinned_priors",
 ]

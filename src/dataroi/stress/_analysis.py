@@ -8,6 +8,14 @@ comparison share a gate) and turns pairs of arms into equivalent labels
 (:mod:`dataroi.stress._equivalence`) and paired per-size differences.
 ``Study.analyze().stress()`` calls it with the study's trials.
 
+Noise arms also get the gap to their clean model forecast at 2×–16× today's labels. For
+an arm whose share of flipped labels is known (symmetric noise at a rate; class-conditional
+noise, approximately: given ``n_classes`` and, for a matrix without a rate, the classes'
+shares), the forecast and the arm's equivalent labels come from the effective-sample rule
+anchored at today's paired gap, with an interval calibrated on held-out data sets
+(:mod:`dataroi.stress._noise_rule`); otherwise from the arms' own curves, as before. Each
+figure names its method (``method`` in the JSON, the end of each sentence).
+
 Example:
     >>> import dataroi, tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -27,7 +35,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +43,16 @@ import pandas as pd
 
 from dataroi.exceptions import UsageError
 from dataroi.stress._equivalence import Equivalence, equivalent_labels, paired_differences
+from dataroi.stress._noise_rule import (
+    CURVES,
+    RULE,
+    GapForecast,
+    curves_gap_forecast,
+    effective_fraction,
+    flipped_share,
+    rule_equivalence,
+    rule_gap_forecast,
+)
 
 if TYPE_CHECKING:
     from dataroi.spec import VariantSpec
@@ -56,7 +74,11 @@ class ArmGroup:
         equivalences: extra labels one arm needs to match another at ``n0``.
         differences: per arm pair ``(a, b)``, the paired per-size differences a − b.
         statements: the findings in plain words.
-        extra: kind-specific numbers (e.g. selection seconds of acquisition strategies).
+        extra: kind-specific numbers (e.g. selection seconds of acquisition strategies;
+            a noise group's ``rates`` and, per arm, its ``method``, ``flipped_share`` and
+            ``effective_fraction``).
+        forecasts: noise groups: each arm's gap to the base model at 2×–16× today's
+            labels (:class:`~dataroi.stress.GapForecast`, naming its method).
     """
 
     kind: str
@@ -68,6 +90,7 @@ class ArmGroup:
     differences: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
     statements: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    forecasts: tuple[GapForecast, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "base": self.base, "arms": list(self.arms),
@@ -75,7 +98,8 @@ class ArmGroup:
                 "equivalences": [e.to_dict() for e in self.equivalences],
                 "differences": [{"a": a, "b": b, "rows": df.to_dict(orient="records")}
                                 for (a, b), df in self.differences.items()],
-                "statements": list(self.statements), "extra": self.extra}
+                "statements": list(self.statements), "extra": self.extra,
+                "forecasts": [f.to_dict() for f in self.forecasts]}
 
 
 @dataclass(frozen=True)
@@ -140,12 +164,13 @@ def _common_n(frame: pd.DataFrame, arms: list[str]) -> int | None:
 
 class _Fitter:
     def __init__(self, metric: str, draws: int, random_state: int, trials: pd.DataFrame,
-                 cache: FitCache | None) -> None:
+                 cache: FitCache | None, gain_model: Any = "auto") -> None:
         from dataroi.value import fit_study_curves
 
         self._fit = fit_study_curves
         self.metric, self.trials, self.cache = metric, trials, cache
         self.draws, self.random_state = draws, random_state
+        self.gain_model = gain_model
 
     def curves(self, arms: list[str], n0: int, frame: pd.DataFrame | None = None) -> Any:
         """Curves of ``arms`` (from the study's trials, or from ``frame``)."""
@@ -155,7 +180,7 @@ class _Fitter:
                              use_train_scores=False)
         return self._fit(self.trials, metric=self.metric, models=tuple(arms), current_n=n0,
                          random_state=self.random_state, use_train_scores=False,
-                         cache=self.cache)
+                         cache=self.cache, gain_model=self.gain_model)
 
     def equivalence(self, curves: Any, ref: str, other: str, n0: int,
                     frame: pd.DataFrame) -> Equivalence:
@@ -168,8 +193,27 @@ class _Fitter:
                                  other_today=today[other])
 
 
-def _noise_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _Fitter
-                 ) -> list[ArmGroup]:
+@dataclass(frozen=True)
+class _NoiseFacts:
+    """What the effective-sample rule needs beyond the trials (see :func:`analyze_stress`)."""
+
+    n_classes: int | None = None
+    class_shares: Mapping[str, float] | None = None
+    interval_scale: Mapping[int, float] | None = None
+
+    def rule(self, arm: VariantSpec) -> tuple[float, float] | None:
+        """``(flipped share, effective fraction)`` of ``arm``, or None where the rule
+        does not apply (the arm's own curves are used)."""
+        r = flipped_share(arm.params, n_classes=self.n_classes,
+                          class_shares=self.class_shares)
+        if r is None or self.n_classes is None:
+            return None
+        f = effective_fraction(r, self.n_classes)
+        return (r, f) if f > 0 else None
+
+
+def _noise_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _Fitter,
+                  facts: _NoiseFacts) -> list[ArmGroup]:
     out = []
     for base in dict.fromkeys(a.base for a in stress if a.kind == "noise"):
         arms = [a for a in stress if a.kind == "noise" and a.base == base]
@@ -181,6 +225,7 @@ def _noise_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _F
             continue
         curves = fitter.curves(names, n0)
         rate = {base: 0.0} | {a.name: a.params.get("rate") for a in arms}
+        rule = {a.name: facts.rule(a) for a in arms}
         pairs: list[tuple[str, str]] = []
         for hi in rated:  # halving each rate, when the half was run
             half = [lo for lo in rated if math.isclose(lo.params["rate"],
@@ -193,7 +238,12 @@ def _noise_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _F
         for ref, other in pairs:
             if ref not in curves.fits or other not in curves.fits:
                 continue
-            eq = fitter.equivalence(curves, ref, other, n0, frame)
+            known = rule.get(other)
+            if known is not None and base in curves.fits:
+                eq = rule_equivalence(curves, frame, ref, other, base=base,
+                                      fraction=known[1], n_draws=fitter.draws)
+            else:
+                eq = fitter.equivalence(curves, ref, other, n0, frame)
             eqs.append(eq)
             r_ref, r_oth = rate[ref], rate[other]
             today = _today(frame, [ref, other], n0)
@@ -202,10 +252,28 @@ def _noise_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _F
                     f"({_fmt(today[other])} → {_fmt(today[ref])} measured at {n0:,} "
                     "labels)")
             statements.append(eq.sentence(what))
+        forecasts = []
+        for a in arms:
+            if a.name not in curves.fits or base not in curves.fits:
+                continue
+            known = rule[a.name]
+            if known is not None:
+                fc = rule_gap_forecast(curves, frame, base, a.name, rate=known[0],
+                                       fraction=known[1], n_draws=fitter.draws,
+                                       scales=facts.interval_scale)
+            else:
+                fc = curves_gap_forecast(curves, base, a.name, n_draws=fitter.draws)
+            forecasts.append(fc)
+            statements.append(fc.sentence(fitter.metric))
         diffs = {(base, a.name): paired_differences(frame, base, a.name) for a in arms}
+        methods = {a.name: {"method": RULE if rule[a.name] else CURVES,
+                            "flipped_share": rule[a.name][0] if rule[a.name] else None,
+                            "effective_fraction": rule[a.name][1] if rule[a.name] else None}
+                   for a in arms}
         out.append(ArmGroup("noise", base, tuple(names), n0, _today(frame, names, n0),
                             tuple(eqs), diffs, tuple(statements),
-                            {"rates": {k: v for k, v in rate.items() if v is not None}}))
+                            {"rates": {k: v for k, v in rate.items() if v is not None},
+                             "arms": methods}, tuple(forecasts)))
     return out
 
 
@@ -343,7 +411,10 @@ def _acquisition_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitt
 
 def analyze_stress(trials: pd.DataFrame, arms: Sequence[VariantSpec], *, metric: str,
                    pool_size: int | None = None, draws: int = 400, random_state: int = 0,
-                   cache: FitCache | None = None) -> StressAnalysis:
+                   cache: FitCache | None = None, n_classes: int | None = None,
+                   class_shares: Mapping[str, float] | None = None,
+                   gain_model: Any = "auto",
+                   interval_scale: Mapping[int, float] | None = None) -> StressAnalysis:
     """Analyse every stress arm of a study (see the module doc).
 
     Args:
@@ -353,9 +424,34 @@ def analyze_stress(trials: pd.DataFrame, arms: Sequence[VariantSpec], *, metric:
         pool_size: the training pool (acquisition arms are compared below it).
         draws, random_state: curve draws and their root seed.
         cache: a :class:`~dataroi.value.FitCache` for the arms' curves.
+        n_classes: the task's number of classes. With it, noise arms of a known rate are
+            forecast by the effective-sample rule (:mod:`dataroi.stress._noise_rule`);
+            without it, by their own curves (and a note says so).
+        class_shares: class label → share of the training pool; needed for a
+            class-conditional matrix without a rate (only the classes it names).
+        gain_model: how the curves continue beyond today
+            (:func:`~dataroi.value.fit_study_curves`'s ``gain_model``; default the
+            shipped learned forecast).
+        interval_scale: the rule's per-factor interval scale (default: the one shipped,
+            ``noise_rule_scale.json``; a benchmark passes one learned without the data
+            set it judges; ``{}``: the draws' own quantiles, not calibrated).
 
     Raises:
         UsageError: no arm, or no trial of one has finished.
+
+    Example:
+        >>> from dataroi.spec import VariantSpec
+        >>> f = pd.DataFrame([{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+        ...                    "value": 0.95 - 2 / (n * s) ** 0.5 + 0.003 * r,
+        ...                    "fit_seconds": 0.01}
+        ...                   for m, s in (("a", 1.0), ("a[noise=0.1]", 0.64))
+        ...                   for n in (50, 100, 200, 400) for r in range(3)])
+        >>> arm = VariantSpec("a", "noise", "noise=0.1", {"noise": "symmetric", "rate": 0.1})
+        >>> g = analyze_stress(f, [arm], metric="accuracy", draws=200, n_classes=2).noise[0]
+        >>> g.forecasts[0].method, g.equivalences[0].method
+        ('effective-sample rule', 'effective-sample rule (f = 0.640)')
+        >>> analyze_stress(f, [arm], metric="accuracy", draws=200).noise[0].forecasts[0].method
+        'curves'
     """
     from dataroi.metrics import get_metric
 
@@ -374,8 +470,22 @@ def analyze_stress(trials: pd.DataFrame, arms: Sequence[VariantSpec], *, metric:
         raise UsageError("no stress arm has a finished trial; run the study first "
                          "(`dataroi run SPEC`)")
     timing = frame[["model", "n_train", "repeat", "fit_seconds"]]
-    fitter = _Fitter(metric, draws, random_state, trials, cache)
+    fitter = _Fitter(metric, draws, random_state, trials, cache, gain_model)
+    facts = _NoiseFacts(n_classes=n_classes, class_shares=class_shares,
+                        interval_scale=interval_scale)
     notes = []
+    noise_arms = [a for a in arms if a.kind == "noise"]
+    if noise_arms and n_classes is None:
+        notes.append("the number of classes was not given (analyze_stress(n_classes=...)):"
+                     " the noise arms' figures come from their own curves (method "
+                     "'curves'), not the effective-sample rule")
+    elif any(facts.rule(a) is None for a in noise_arms):
+        unknown = sorted({a.label for a in noise_arms if facts.rule(a) is None})
+        notes.append(f"{', '.join(unknown)}: the effective-sample rule does not apply "
+                     "(hard noise, a class-conditional matrix without the classes' shares "
+                     "for an unknown share of flipped labels, or labels that carry no "
+                     "signal at that rate): their figures come from their own curves "
+                     "(method 'curves')")
     failed = trials[(trials["state"] == "failed") & trials["model"].isin(arm_names)] \
         if "state" in trials else trials.iloc[:0]
     if len(failed):
@@ -384,7 +494,7 @@ def analyze_stress(trials: pd.DataFrame, arms: Sequence[VariantSpec], *, metric:
     largest = int(frame["n_train"].max())
     return StressAnalysis(
         metric=metric, higher_is_better=hib,
-        noise=tuple(_noise_groups(arms, frame, fitter)),
+        noise=tuple(_noise_groups(arms, frame, fitter, facts)),
         prior=tuple(_prior_groups(arms, frame, fitter)),
         shift=tuple(_shift_groups(arms, frame, fitter, hib)),
         acquisition=tuple(_acquisition_groups(arms, frame, fitter, timing,

@@ -48,6 +48,9 @@ class Equivalence:
             that reach the target; NaN when fewer than half of the draws do).
         p_never: share of draws that do not reach it within ``max_factor × n0``.
         max_factor: the search horizon as a multiple of ``n0``.
+        method: what produced the figure: ``"curves"`` (the other arm's fitted curve,
+            :func:`equivalent_labels`) or ``"effective-sample rule (f = …)"`` (a noise
+            arm of known rate, :func:`dataroi.stress.rule_equivalence`).
     """
 
     reference: str
@@ -60,17 +63,20 @@ class Equivalence:
     added_q95: float
     p_never: float
     max_factor: float
+    method: str = "curves"
 
     def sentence(self, what: str) -> str:
         """A plain-words statement: ``"<what> is worth ≈ N extra labels (90 % interval
         ...)"``, or that the other arm does not reach the reference within the horizon."""
+        how = ("from the arms' fitted curves" if self.method == "curves"
+               else f"by the {self.method}")
         if math.isnan(self.added_q50):
             return (f"{what}: {self.other} does not reach {self.reference}'s score within "
                     f"{self.max_factor:g}× today's {self.n0:,} labels "
-                    f"(P(never) = {self.p_never:.2f})")
+                    f"(P(never) = {self.p_never:.2f}; {how})")
         return (f"{what} is worth ≈ {_n(self.added_q50)} extra labels (90 % interval "
                 f"{_n(self.added_q05)}–{_n(self.added_q95)}; P(never within "
-                f"{self.max_factor:g}×) = {self.p_never:.2f})")
+                f"{self.max_factor:g}×) = {self.p_never:.2f}; {how})")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

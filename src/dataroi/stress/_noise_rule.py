@@ -1,0 +1,494 @@
+"""The value of cleaner labels by the effective-sample rule, anchored at today's gap.
+
+A label flipped at random carries less information than a clean one. With ``K`` classes
+and a share ``r`` of the labels sent uniformly to one of the ``K − 1`` other classes, the
+noisy label's class probabilities are ``(1 − rK/(K − 1)) p(x) + r/(K − 1)``: the part a
+learner estimates shrinks by ``1 − rK/(K − 1)`` while the label's variance stays about
+the same, so ``n`` noisy labels are worth ``f·n`` clean ones with
+
+    f = (1 − r·K/(K − 1))²        ((1 − 2r)² for two classes; Angluin & Laird 1988)
+
+(:func:`effective_fraction`). The noisy arm at ``M`` labels then scores like the clean arm
+at ``f·M``. Read on its own that rule is not good enough (issue #26: the clean curve at
+``f·M`` misses the level of the noisy arm), so dataroi anchors it at today's measured,
+paired gap and uses it only for how the gap *changes*: from today's ``N`` labels the noisy
+arm gains what the clean arm gains from ``f·N``,
+
+    gap(kN) = gap(N) + [clean(kN) − clean(N)] − [clean(kN·f) − clean(N·f)].
+
+``clean`` is the clean arm's curve: its measured means (log interpolation) from its
+smallest measured size to ``N``, its curve draws elsewhere (beyond ``N`` the learned gain
+forecast, :meth:`dataroi.value.StudyCurves.draws`). Each joint draw of the clean curve
+plus a draw of today's paired gap (:meth:`~dataroi.value.StudyCurves.paired_today_draws`)
+is one draw of the gap; the point is today's measured gap moved by the median clean
+curve. The draws' 5–95 % interval is too narrow (it knows nothing of the rule's own
+error), so it is widened about the point by a per-factor scale learned on the noise arms
+of the curve corpus, each data set held out in turn (``benchmarks/bench_label_quality.py``;
+the shipped scale, learned on every data set, is :data:`SCALE_FILE` beside this module,
+written by ``benchmarks/learn_noise_rule_scale.py``).
+
+Equivalent labels follow from the same rule: the noisy arm reaches the clean arm's score
+at ``N`` when the clean arm's gain from ``N·f`` to ``n·f`` has closed today's gap, for
+each draw (:func:`rule_equivalence`).
+
+The rule needs the share of labels flipped. It is known for symmetric noise at a rate
+(``noise: {rates: [...], kind: symmetric}``) and, as an approximation (the flips are not
+spread over every class), for class-conditional noise: the rate when given, else the
+share of the training labels the matrix flips (which needs the classes' shares). Hard
+noise, a matrix without the classes' shares, or an unknown number of classes: the arms'
+own curves, as before (:func:`curves_gap_forecast`, :func:`~dataroi.stress.equivalent_labels`),
+and every figure says which method produced it.
+
+Example:
+    >>> round(effective_fraction(0.1, 2), 2), round(effective_fraction(0.2, 10), 3)
+    (0.64, 0.605)
+    >>> flipped_share({"noise": "class_conditional", "rate": None,
+    ...                "matrix": {"a": {"b": 0.2}}}, n_classes=2,
+    ...               class_shares={"a": 0.6, "b": 0.4})
+    0.12
+    >>> calibrated_interval(0.03, 0.02, 0.05, 2.0)
+    (0.0, 0.06)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dataroi.stress._equivalence import Equivalence
+
+__all__ = [
+    "CURVES",
+    "FACTORS",
+    "RULE",
+    "SCALE_FILE",
+    "CleanPath",
+    "GapForecast",
+    "calibrated_interval",
+    "curves_gap_forecast",
+    "effective_fraction",
+    "flipped_share",
+    "rule_equivalence",
+    "rule_gap_forecast",
+    "scale_at",
+    "shipped_interval_scale",
+]
+
+#: The method names figures carry (``GapForecast.method``, ``Equivalence.method``).
+RULE = "effective-sample rule"
+CURVES = "curves"
+#: Multiples of today's labels the gap is forecast at (the scale is learned at these).
+FACTORS: tuple[int, ...] = (2, 4, 8, 16)
+#: The per-factor interval scale shipped beside this module.
+SCALE_FILE = "noise_rule_scale.json"
+
+
+def effective_fraction(rate: float, n_classes: int) -> float:
+    """Clean labels one noisy label is worth: ``(1 − rate·K/(K − 1))²`` (module doc).
+
+    Args:
+        rate: share of the labels flipped, each to a uniformly chosen other class.
+        n_classes: the number of classes ``K`` (at least 2).
+
+    Example:
+        >>> effective_fraction(0.0, 3), round(effective_fraction(0.2, 2), 2)
+        (1.0, 0.36)
+    """
+    k = max(int(n_classes), 2)
+    return float(max(1.0 - float(rate) * k / (k - 1), 0.0) ** 2)
+
+
+def flipped_share(params: Mapping[str, Any], *, n_classes: int | None,
+                  class_shares: Mapping[str, float] | None = None) -> float | None:
+    """The share of training labels a noise arm flips, or None where the rule does not
+    apply (hard noise; a class-conditional matrix whose classes' shares are unknown; no
+    number of classes).
+
+    Args:
+        params: the arm's parameters (``VariantSpec.params``: ``noise``, ``rate``,
+            ``matrix``).
+        n_classes: the number of classes of the task.
+        class_shares: class label → share of the training pool (needed for a
+            class-conditional matrix without a rate: only the classes it names are read).
+
+    Example:
+        >>> flipped_share({"noise": "symmetric", "rate": 0.1}, n_classes=3)
+        0.1
+        >>> flipped_share({"noise": "hard", "rate": 0.1}, n_classes=3) is None
+        True
+    """
+    if not n_classes or int(n_classes) < 2:
+        return None
+    kind = params.get("noise") or "symmetric"
+    rate = params.get("rate")
+    if kind == "hard":  # flips concentrated on hard rows: not the rule's noise
+        return None
+    if rate is not None:  # symmetric, or a matrix saying where flips go and the rate how many
+        return float(rate)
+    matrix = params.get("matrix")
+    if kind != "class_conditional" or not isinstance(matrix, Mapping) or class_shares is None:
+        return None
+    shares = {str(k): float(v) for k, v in class_shares.items()}
+    total = 0.0
+    for true, row in matrix.items():
+        off = sum(float(p) for to, p in row.items() if str(to) != str(true))
+        if off <= 0:
+            continue
+        if str(true) not in shares:
+            return None
+        total += shares[str(true)] * off
+    return round(total, 12)
+
+
+@lru_cache(maxsize=1)
+def shipped_interval_scale() -> dict[int, float]:
+    """The per-factor interval scale shipped in :data:`SCALE_FILE` (``{}`` when the file
+    is missing: the draws' own interval is then used, and the figures say so).
+
+    Example:
+        >>> s = shipped_interval_scale()
+        >>> sorted(s) == list(FACTORS) and all(v >= 1.0 for v in s.values())
+        True
+    """
+    try:
+        raw = json.loads(resources.files("dataroi.stress").joinpath(SCALE_FILE).read_text())
+    except (FileNotFoundError, ModuleNotFoundError):
+        return {}
+    return {int(k): float(v) for k, v in raw["scale"].items()}
+
+
+def scale_at(scales: Mapping[int, float], factor: float) -> float:
+    """The interval scale at ``factor`` × today's labels: the learned one at a learned
+    factor, interpolated in log factor between them, the nearest one outside; 1.0 without
+    any.
+
+    Example:
+        >>> scale_at({2: 1.5, 4: 2.0}, 4), scale_at({2: 1.5, 4: 2.0}, 2 ** 1.5)
+        (2.0, 1.75)
+        >>> scale_at({2: 1.5, 4: 2.0}, 32), scale_at({}, 4)
+        (2.0, 1.0)
+    """
+    if not scales:
+        return 1.0
+    ks = sorted(scales)
+    return float(np.interp(math.log2(factor), np.log2(ks), [scales[k] for k in ks]))
+
+
+def calibrated_interval(point: float, q05: float, q95: float, scale: float
+                        ) -> tuple[float, float]:
+    """The draws' 5–95 % interval widened about ``point``: ``point ± scale × half its
+    width`` (the form the scale was learned in, ``benchmarks/bench_label_quality.py``).
+
+    Example:
+        >>> calibrated_interval(0.5, 0.4, 0.8, 1.0)
+        (0.3, 0.7)
+    """
+    half = max((float(q95) - float(q05)) / 2.0, 1e-6)
+    return (round(point - scale * half, 12) + 0.0, round(point + scale * half, 12) + 0.0)
+
+
+class CleanPath:
+    """The clean arm's curve as the rule reads it: its measured means (log interpolation)
+    from its smallest measured size up to today's, its curve draws elsewhere (one joint
+    draw per row, :meth:`dataroi.value.StudyCurves.draws`).
+
+    Args:
+        curves: the fitted curves of the stress group.
+        frame: the trials (one metric) the curves were fitted on.
+        base: the clean model.
+        n_draws: joint draws.
+
+    Example:
+        >>> from dataroi.value import fit_study_curves
+        >>> rows = [{"model": "a", "n_train": n, "repeat": r, "metric": "accuracy",
+        ...          "value": 0.9 - 1.5 / n ** 0.5 + 0.002 * r}
+        ...         for n in (25, 50, 100, 200, 400) for r in range(3)]
+        >>> f = pd.DataFrame(rows)
+        >>> path = CleanPath(fit_study_curves(f, metric="accuracy", gain_model=None),
+        ...                  f, "a", 200)
+        >>> d = path.draws([100.0, 800.0])
+        >>> d.shape, bool(np.all(d[:, 0] == d[0, 0])), bool(d[:, 1].std() > 0)
+        ((200, 2), True, True)
+    """
+
+    def __init__(self, curves: Any, frame: pd.DataFrame, base: str, n_draws: int) -> None:
+        n0 = int(curves.current_n)
+        own = frame[(frame["model"] == base) & (frame["n_train"] <= n0)]
+        means = own.groupby("n_train")["value"].mean().sort_index()
+        self.curves, self.base, self.n0, self.n_draws = curves, base, n0, int(n_draws)
+        self.sizes = means.index.to_numpy(float)
+        self.means = means.to_numpy(float)
+
+    def _measured(self, x: np.ndarray) -> np.ndarray:
+        if len(self.sizes) == 0:
+            return np.zeros(len(x), dtype=bool)
+        return (x >= self.sizes[0]) & (x <= self.n0)
+
+    def _interp(self, x: np.ndarray) -> np.ndarray:
+        return np.interp(np.log(x), np.log(self.sizes), self.means)
+
+    def draws(self, sizes: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Joint draws of the clean curve at ``sizes``: shape ``(n_draws, len(sizes))``
+        (measured sizes: the measured mean in every row)."""
+        x = np.asarray(sizes, dtype=float)
+        out = np.empty((self.n_draws, len(x)))
+        meas = self._measured(x)
+        if meas.any():
+            out[:, meas] = self._interp(x[meas])[None, :]
+        if (~meas).any():
+            out[:, ~meas] = self.curves.draws(self.base, x[~meas], self.n_draws)
+        return out
+
+    def point(self, sizes: Sequence[float] | np.ndarray) -> np.ndarray:
+        """The clean curve's point at ``sizes``: the measured mean, else the median draw."""
+        return np.median(self.draws(sizes), axis=0)
+
+
+@dataclass(frozen=True)
+class GapForecast:
+    """How far a noise arm trails its clean model at multiples of today's labels.
+
+    The gap is ``sign × (clean − noisy)`` in the metric's units: positive when the noisy
+    arm is worse (for accuracy, clean − noisy).
+
+    Attributes:
+        base: the clean model.
+        arm: the noise arm.
+        n0: today's labels.
+        method: :data:`RULE` (the effective-sample rule anchored at today's gap) or
+            :data:`CURVES` (today's paired gap plus the two arms' own curve gains, their
+            draws paired at :data:`dataroi.value.PAIR_RANK_CORRELATION`).
+        today: the measured gap at ``n0`` (mean over the paired repeats).
+        factors: multiples of ``n0`` forecast.
+        point, low, high: per factor, the forecast and its 90 % interval (the rule's:
+            widened by ``scale``).
+        raw_low, raw_high: per factor, the draws' own 5–95 % quantiles.
+        scale: per factor, the widening applied (1.0: none).
+        rate: the share of labels flipped (the rule), else None.
+        fraction: the effective fraction ``f`` (the rule), else None.
+        clean_curve: where the clean curve's draws beyond today come from.
+        calibrated: whether a learned scale widened the interval.
+    """
+
+    base: str
+    arm: str
+    n0: int
+    method: str
+    today: float
+    factors: tuple[float, ...]
+    point: tuple[float, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    raw_low: tuple[float, ...]
+    raw_high: tuple[float, ...]
+    scale: tuple[float, ...]
+    rate: float | None = None
+    fraction: float | None = None
+    clean_curve: str = ""
+    calibrated: bool = False
+
+    def at(self, factor: float) -> tuple[float, float, float]:
+        """``(point, low, high)`` at ``factor`` × today's labels (one of ``factors``)."""
+        j = [float(k) for k in self.factors].index(float(factor))
+        return self.point[j], self.low[j], self.high[j]
+
+    def rescaled(self, scales: Mapping[int, float]) -> GapForecast:
+        """The same forecast with its interval widened by ``scales`` (per factor, as
+        :func:`scale_at` reads them) instead: what the rule's interval is with another
+        calibration (a benchmark's, learned without the data set it judges). Empty
+        ``scales``: the draws' own 5–95 % quantiles, not calibrated."""
+        if not scales:
+            return dataclasses.replace(self, low=self.raw_low, high=self.raw_high,
+                                       scale=(1.0,) * len(self.factors), calibrated=False)
+        sc = tuple(scale_at(scales, k) for k in self.factors)
+        lows, highs = zip(*(calibrated_interval(p, lo, hi, s) for p, lo, hi, s in zip(
+            self.point, self.raw_low, self.raw_high, sc, strict=True)), strict=True)
+        return dataclasses.replace(self, low=tuple(lows), high=tuple(highs), scale=sc,
+                                   calibrated=bool(scales))
+
+    @property
+    def method_detail(self) -> str:
+        """The method in words, as the sentence ends."""
+        if self.method == RULE:
+            cal = ("interval widened ×" + "/".join(f"{s:.2f}" for s in self.scale)
+                   + " as calibrated on held-out data sets" if self.calibrated
+                   else "interval of the draws, not calibrated")
+            return (f"{RULE}: {self.rate:.1%} of labels flipped, a noisy label worth "
+                    f"f = {self.fraction:.3f} clean ones, anchored at today's paired gap; "
+                    f"{cal}")
+        return "the two arms' curves, today's paired gap plus each arm's own gain"
+
+    def sentence(self, metric: str) -> str:
+        """The finding in plain words, naming the method."""
+        parts = [f"{self.point[j]:+.4f} at {k:g}× (90 % interval {self.low[j]:+.4f} to "
+                 f"{self.high[j]:+.4f})" for j, k in enumerate(self.factors)]
+        return (f"{self.base}: {self.arm} trails {self.base} by {self.today:+.4f} {metric} "
+                f"at {self.n0:,} labels; the gap with more labels: " + ", ".join(parts)
+                + f" [{self.method_detail}]")
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataroi._json import json_safe
+
+        return json_safe(dataclasses.asdict(self) | {"method_detail": self.method_detail})
+
+
+def _measured_gap(curves: Any, base: str, arm: str) -> float:
+    d = curves.paired_today(base, arm)
+    if len(d):
+        return float(d.mean())
+    return float(curves.sign * (curves.observed_today(base) - curves.observed_today(arm)))
+
+
+def rule_gap_forecast(curves: Any, frame: pd.DataFrame, base: str, arm: str, *,
+                      rate: float, fraction: float, factors: Sequence[float] = FACTORS,
+                      n_draws: int = 1000, scales: Mapping[int, float] | None = None
+                      ) -> GapForecast:
+    """The gap of ``arm`` to ``base`` at ``factors`` × today's labels by the anchored
+    effective-sample rule (module doc).
+
+    Args:
+        curves: the group's fitted curves (:class:`~dataroi.value.StudyCurves`, with
+            ``base`` and ``arm``).
+        frame: the trials (one metric) they were fitted on.
+        base, arm: the clean model and its noise arm.
+        rate: the share of labels the arm flips.
+        fraction: its effective fraction ``f`` (:func:`effective_fraction`), in (0, 1].
+        factors: multiples of today's labels.
+        n_draws: joint draws.
+        scales: the per-factor interval scale (default: the shipped one; ``{}``: the
+            draws' own quantiles, not calibrated).
+
+    Example:
+        >>> from dataroi.value import fit_study_curves
+        >>> f = pd.DataFrame([{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+        ...                    "value": 0.95 - 2 / (n * s) ** 0.5 + 0.003 * r}
+        ...                   for m, s in (("a", 1.0), ("a[noise=0.1]", 0.64))
+        ...                   for n in (50, 100, 200, 400) for r in range(3)])
+        >>> c = fit_study_curves(f, metric="accuracy", gain_model=None)
+        >>> g = rule_gap_forecast(c, f, "a", "a[noise=0.1]", rate=0.1, fraction=0.64,
+        ...                       n_draws=300)
+        >>> g.method, g.point[0] < g.today, g.low[1] <= g.point[1] <= g.high[1]
+        ('effective-sample rule', True, True)
+    """
+    n0 = int(curves.current_n)
+    ks = np.asarray([float(k) for k in factors])
+    path = CleanPath(curves, frame, base, n_draws)
+    sizes = np.concatenate([[n0, n0 * fraction], ks * n0, ks * n0 * fraction])
+    c = path.draws(sizes)
+    m = len(ks)
+    s = curves.sign
+    today_draws = curves.paired_today_draws(base, arm, n_draws)
+    draws = (today_draws[:, None] + s * (c[:, 2:2 + m] - c[:, [0]])
+             - s * (c[:, 2 + m:] - c[:, [1]]))
+    med = np.median(c, axis=0)
+    today = _measured_gap(curves, base, arm)
+    points = today + s * (med[2:2 + m] - med[0]) - s * (med[2 + m:] - med[1])
+    q05, q95 = np.quantile(draws, [0.05, 0.95], axis=0)
+    sc = shipped_interval_scale() if scales is None else dict(scales)
+    raw = GapForecast(base=base, arm=arm, n0=n0, method=RULE, today=today,
+                      factors=tuple(float(k) for k in ks),
+                      point=tuple(float(p) for p in points),
+                      low=tuple(float(v) for v in q05), high=tuple(float(v) for v in q95),
+                      raw_low=tuple(float(v) for v in q05),
+                      raw_high=tuple(float(v) for v in q95), scale=(1.0,) * m,
+                      rate=float(rate), fraction=float(fraction),
+                      clean_curve=curves.curve_source)
+    return raw.rescaled(sc)
+
+
+def curves_gap_forecast(curves: Any, base: str, arm: str, *,
+                        factors: Sequence[float] = FACTORS, n_draws: int = 1000
+                        ) -> GapForecast:
+    """The gap of ``arm`` to ``base`` from the two arms' own curves, as
+    :func:`dataroi.value.compare_models` projects a difference (dataroi's method before
+    the rule, and where the rule does not apply).
+
+    Example:
+        >>> from dataroi.value import fit_study_curves
+        >>> f = pd.DataFrame([{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+        ...                    "value": 0.95 - 2 / (n * s) ** 0.5 + 0.003 * r}
+        ...                   for m, s in (("a", 1.0), ("a[hard-noise=0.1]", 0.5))
+        ...                   for n in (50, 100, 200, 400) for r in range(3)])
+        >>> c = fit_study_curves(f, metric="accuracy", gain_model=None)
+        >>> g = curves_gap_forecast(c, "a", "a[hard-noise=0.1]", n_draws=300)
+        >>> g.method, g.factors, g.scale
+        ('curves', (2.0, 4.0, 8.0, 16.0), (1.0, 1.0, 1.0, 1.0))
+    """
+    from dataroi.value import compare_models
+
+    n0 = int(curves.current_n)
+    pair_curves = dataclasses.replace(curves, models=(base, arm))
+    add = [max(1, round((float(k) - 1.0) * n0)) for k in factors]
+    comp = compare_models(pair_curves, add=add, grid=(), n_draws=n_draws)
+    proj = {int(p["delta_n"]): p for p in comp.pairs[0]["projected"]}
+    rows = [proj[a] for a in add]
+    pts = tuple(float(r["diff_mean"]) for r in rows)
+    lo = tuple(float(r["diff_q05"]) for r in rows)
+    hi = tuple(float(r["diff_q95"]) for r in rows)
+    return GapForecast(base=base, arm=arm, n0=n0, method=CURVES,
+                       today=_measured_gap(curves, base, arm),
+                       factors=tuple(float(k) for k in factors), point=pts, low=lo, high=hi,
+                       raw_low=lo, raw_high=hi, scale=(1.0,) * len(add),
+                       clean_curve=curves.curve_source)
+
+
+def rule_equivalence(curves: Any, frame: pd.DataFrame, ref: str, other: str, *, base: str,
+                     fraction: float, n_draws: int = 1000, max_factor: float = 64.0,
+                     ) -> Equivalence:
+    """Extra labels ``other`` (a noise arm of ``base`` with effective fraction
+    ``fraction``) needs to reach ``ref``'s measured score at today's size, by the anchored
+    rule: per draw, the first ``n`` at which the clean curve's gain from ``N·f`` to
+    ``n·f`` closes today's paired gap ``ref − other`` (a draw of it). Quantiles as in
+    :func:`~dataroi.stress.equivalent_labels` (draws that never arrive within
+    ``max_factor × N`` count as infinite; the median is NaN when more than half never
+    do).
+
+    Example:
+        >>> from dataroi.value import fit_study_curves
+        >>> f = pd.DataFrame([{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+        ...                    "value": 0.95 - 2 / (n * s) ** 0.5 + 0.003 * r}
+        ...                   for m, s in (("a", 1.0), ("a[noise=0.1]", 0.64))
+        ...                   for n in (50, 100, 200, 400) for r in range(3)])
+        >>> c = fit_study_curves(f, metric="accuracy", gain_model=None)
+        >>> e = rule_equivalence(c, f, "a", "a[noise=0.1]", base="a", fraction=0.64,
+        ...                      n_draws=300)
+        >>> e.method.startswith("effective-sample rule"), 0 < e.added_q50 < 64 * 400
+        (True, True)
+    """
+    n0 = int(curves.current_n)
+    grid = np.unique(np.round(n0 * np.geomspace(1.0, max_factor, 240)).astype(np.int64))
+    path = CleanPath(curves, frame, base, n_draws)
+    c = path.draws(np.concatenate([[n0 * fraction], grid * fraction]))
+    gain = curves.sign * (c[:, 1:] - c[:, [0]])            # the other arm's gain from N
+    need = curves.paired_today_draws(ref, other, n_draws)  # today's gap to close
+    reach = gain >= need[:, None]
+    reach[:, 0] |= need <= 0                                # not behind: reached today
+    ok = reach.any(axis=1)
+    first = np.argmax(reach, axis=1)
+    needed = np.full(n_draws, np.inf)
+    for d in np.flatnonzero(ok):
+        j = first[d]
+        if j == 0:
+            needed[d] = float(n0)
+            continue
+        lo, hi = gain[d, j - 1], gain[d, j]
+        t = 0.0 if hi == lo else float(np.clip((need[d] - lo) / (hi - lo), 0, 1))
+        needed[d] = float(np.exp(np.log(grid[j - 1]) + t * np.log(grid[j] / grid[j - 1])))
+    added = needed - n0
+    q = [math.nan] * 3
+    if ok.mean() >= 0.5:
+        q = [float(np.quantile(added, p, method="inverted_cdf")) for p in (0.05, 0.5, 0.95)]
+    return Equivalence(
+        reference=ref, other=other, n0=n0, target=float(curves.observed_today(ref)),
+        other_today=float(curves.observed_today(other)), added_q05=q[0], added_q50=q[1],
+        added_q95=q[2], p_never=float(1 - ok.mean()), max_factor=float(max_factor),
+        method=f"{RULE} (f = {fraction:.3f})")
