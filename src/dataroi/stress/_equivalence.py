@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Equivalence", "equivalent_labels", "paired_differences"]
+__all__ = ["Equivalence", "equivalent_labels", "first_reach", "paired_differences"]
 
 
 @dataclass(frozen=True)
@@ -123,30 +123,45 @@ def equivalent_labels(fit_ref: Any, fit_other: Any, n0: int, *, reference: str =
         b[:, 0] = float(other_today)   # grid[0] is n0: today's score is the measured one
     sign = 1.0 if hib else -1.0
     a, b = sign * a, sign * b
-    reach = b >= a[:, None]
-    ok = reach.any(axis=1)
-    first = np.argmax(reach, axis=1)
-    needed = np.full(draws, np.nan)
-    for d in np.flatnonzero(ok):
-        j = first[d]
-        if j == 0:
-            needed[d] = float(n0)
-            continue
-        # interpolate in log size between the last miss and the first hit
-        lo, hi = b[d, j - 1], b[d, j]
-        t = 0.0 if hi == lo else float(np.clip((a[d] - lo) / (hi - lo), 0, 1))
-        needed[d] = float(np.exp(np.log(grid[j - 1]) + t * np.log(grid[j] / grid[j - 1])))
-    added = needed - n0
+    needed, ok = first_reach(b, a, grid)
     p_never = float(1 - ok.mean())
     q = [math.nan] * 3
     if ok.mean() >= 0.5:
         # draws that never arrive count as +inf, so the quantiles stay honest
-        full = np.where(ok, added, np.inf)
-        q = [float(np.quantile(full, p, method="inverted_cdf")) for p in (0.05, 0.5, 0.95)]
+        q = [float(np.quantile(needed - n0, p, method="inverted_cdf"))
+             for p in (0.05, 0.5, 0.95)]
     return Equivalence(
         reference=reference, other=other, n0=int(n0), target=float(sign * np.median(a)),
         other_today=float(sign * np.median(b[:, 0])), added_q05=q[0], added_q50=q[1],
         added_q95=q[2], p_never=p_never, max_factor=float(max_factor))
+
+
+def first_reach(values: np.ndarray, targets: np.ndarray, grid: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Per draw (a row of ``values``, scores at the sizes ``grid``, higher better), the
+    size at which it first reaches its ``target``, interpolated in log size between the
+    last miss and the first hit (``grid[0]`` when reached there); +inf, and False in the
+    second array, where it never does.
+
+    Example:
+        >>> sizes, ok = first_reach(np.array([[0.1, 0.3, 0.5], [0.1, 0.2, 0.2]]),
+        ...                         np.array([0.4, 0.4]), np.array([100, 200, 400]))
+        >>> round(float(sizes[0])), ok.tolist(), float(sizes[1])
+        (283, [True, False], inf)
+    """
+    reach = values >= targets[:, None]
+    ok = reach.any(axis=1)
+    first = np.argmax(reach, axis=1)
+    needed = np.full(len(values), np.inf)
+    for d in np.flatnonzero(ok):
+        j = first[d]
+        if j == 0:
+            needed[d] = float(grid[0])
+            continue
+        lo, hi = values[d, j - 1], values[d, j]
+        t = 0.0 if hi == lo else float(np.clip((targets[d] - lo) / (hi - lo), 0, 1))
+        needed[d] = float(np.exp(np.log(grid[j - 1]) + t * np.log(grid[j] / grid[j - 1])))
+    return needed, ok
 
 
 def paired_differences(frame: pd.DataFrame, a: str, b: str, *, level: float = 0.9

@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dataroi.stress._equivalence import Equivalence
+from dataroi.stress._equivalence import Equivalence, first_reach
 
 __all__ = [
     "CURVES",
@@ -470,19 +470,8 @@ def rule_equivalence(curves: Any, frame: pd.DataFrame, ref: str, other: str, *, 
     c = path.draws(np.concatenate([[n0 * fraction], grid * fraction]))
     gain = curves.sign * (c[:, 1:] - c[:, [0]])            # the other arm's gain from N
     need = curves.paired_today_draws(ref, other, n_draws)  # today's gap to close
-    reach = gain >= need[:, None]
-    reach[:, 0] |= need <= 0                                # not behind: reached today
-    ok = reach.any(axis=1)
-    first = np.argmax(reach, axis=1)
-    needed = np.full(n_draws, np.inf)
-    for d in np.flatnonzero(ok):
-        j = first[d]
-        if j == 0:
-            needed[d] = float(n0)
-            continue
-        lo, hi = gain[d, j - 1], gain[d, j]
-        t = 0.0 if hi == lo else float(np.clip((need[d] - lo) / (hi - lo), 0, 1))
-        needed[d] = float(np.exp(np.log(grid[j - 1]) + t * np.log(grid[j] / grid[j - 1])))
+    gain[:, 0] = 0.0  # grid[0] is n0: nothing gained yet, a draw not behind has reached
+    needed, ok = first_reach(gain, need, grid)
     added = needed - n0
     q = [math.nan] * 3
     if ok.mean() >= 0.5:
