@@ -216,6 +216,36 @@ def test_plan_shows_p_net_serving_costs_and_takes_max_p_loss_and_curves(capsys, 
 
 
 @pytest.mark.slow
+def test_plan_offers_relabeling_with_a_noise_rate(capsys, tmp_path):
+    spec = iris_two_models(costs={"price_per_label_usd": 0.2, "value_per_point_usd": 80})
+    path = write(tmp_path / "s", spec)
+    # bad relabel flags: one line, exit 2, before the study is opened or fitted
+    for argv, message in ((["--noise-rate", "1.5"], "--noise-rate must be in [0, 1)"),
+                          (["--noise-rate", "0.1", "--rate-after", "0.2"],
+                           "--rate-after must be in [0, --noise-rate = 0.1]"),
+                          (["--noise-rate", "0.1", "--opinions", "0"],
+                           "--opinions must be 1 or more"),
+                          (["--rate-after", "0.05"], "need --noise-rate")):
+        code, _, err = _run(capsys, "plan", str(path), "--no-save", *argv)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    run_study(tmp_path / "s", spec)
+    code, out, err = _run(capsys, "plan", str(path), "--no-save", "--json", "--noise-rate",
+                          "0.1")
+    assert code == 0, err
+    rec = json.loads(out)
+    relabeled = [o for o in rec["options"]["options"] if o["relabel"]]
+    # the labels are the data's: every model can be trained on the relabeled ones
+    assert {o["model"] for o in relabeled} == {"logreg", "tree"}
+    assert all(o["cost_usd"] >= 2 * 0.2 * 120 for o in relabeled)  # 2 opinions x 120 items
+    assert any("noise 10.0% → 2.8% (effective-sample rule" in n
+               for n in rec["options"]["notes"])
+    code, out, err = _run(capsys, "plan", str(path), "--no-save", "--all", "--noise-rate",
+                          "0.1", "--opinions", "1")
+    assert code == 0, err
+    assert "keep logreg, relabel 120 (+1" in " ".join(out.split())
+
+
+@pytest.mark.slow
 def test_a_model_whose_trials_all_failed_is_named_and_plan_exits_1(capsys, tmp_path):
     import dataroi
     from tests._specs import logreg_and_tree

@@ -428,14 +428,19 @@ class Analysis:
                   costs: CostSpec | Mapping[str, Any] | None = None,
                   max_p_loss: float | None = None,
                   strategies: bool = False, save: bool = False,
-                  grid: Sequence[float] | None = None) -> Recommendation:
+                  grid: Sequence[float] | None = None,
+                  relabel: Any = None) -> Recommendation:
         """Where the next dollar goes: the one place a recommendation is made.
 
         Keyword arguments override the ``decision:`` (and ``costs:``) sections. The
         result states the pre-registration status and every input hash; with ``save``
         it is stored in the study's ledger (a ``recommendation`` document). ``grid``:
         the multiples of today's labels offered besides ``add`` (default 0.25×…8×;
-        ``()`` offers only ``add``).
+        ``()`` offers only ``add``). ``relabel``: better labels as options beside the
+        others — a :class:`dataroi.stress.Relabeling` or its fields as a mapping (e.g.
+        ``{"rate_now": 0.1}``; default: the spec's ``decision.relabel``; the number of
+        classes defaults to the task's): "relabel today's items" and "relabel and label
+        +ΔN", for every candidate model (the labels are the data's).
 
         Raises:
             UsageError: no finished trials, a cost field the computation needs is
@@ -466,11 +471,16 @@ class Analysis:
                 raise UsageError("a budget needs costs.price_per_label_usd to price added "
                                  "labels; add it to the spec's costs: section (dataroi "
                                  "init writes one, commented)")
+        if relabel is None and self.decision is not None and \
+                self.decision.relabel is not None:
+            relabel = self.decision.relabel.to_dict()
+        relabeling = self._relabeling(relabel)
         costs_used = parse_costs(costs, models=self.curves.models) if costs is not None \
             else self.costs
         key = json.dumps([budget_usd, target, risk, rule, current_model, max_p_loss,
                           sorted(add or ()), costs_used.to_dict() if costs_used else None,
-                          strategies, None if grid is None else list(grid)], default=str)
+                          strategies, None if grid is None else list(grid),
+                          repr(relabeling)], default=str)
         rec = self._recommendations.get(key)
         if rec is None:
             decision = self.decision or DecisionSpec()
@@ -479,6 +489,7 @@ class Analysis:
                          max_p_loss=max_p_loss, add=add, n_draws=self.n_draws,
                          strategies=self._strategy_curves() if strategies else None,
                          backtest=self.backtest, p_calibration=self.p_calibration,
+                         relabel=relabeling,
                          **({} if grid is None else {"grid": tuple(grid)}))
             if not math.isfinite(rec.today):
                 raise UsageError(f"{rec.current_model} has no finite {self.metric} today")
@@ -505,6 +516,34 @@ class Analysis:
         if save:
             self.save(rec)
         return rec
+
+    def _relabeling(self, relabel: Any) -> Any:
+        """``relabel`` as a :class:`dataroi.stress.Relabeling` (None stays None), the
+        task's number of classes filled in where the rule needs it."""
+        if relabel is None:
+            return None
+        from dataroi.stress import Relabeling
+
+        if isinstance(relabel, Mapping):
+            fields = {f.name for f in dataclasses.fields(Relabeling)}
+            unknown = sorted(set(relabel) - fields)
+            if unknown:
+                raise UsageError(f"relabel: unknown field(s) {', '.join(unknown)}; use "
+                                 f"{', '.join(sorted(fields))}")
+            given = dict(relabel)
+            if given.get("n_classes") is None and given.get("cleaner") is None:
+                given["n_classes"] = self._classes()[0]
+            if given.get("n_classes") is None and given.get("cleaner") is None:
+                raise UsageError("relabel options need the task's number of classes (a "
+                                 "classification study) or a cleaner arm (relabel.cleaner)")
+            relabel = Relabeling(**given)
+        if not isinstance(relabel, Relabeling):
+            raise UsageError(f"relabel must be a Relabeling or a mapping of its fields, got "
+                             f"{type(relabel).__name__}")
+        if relabel.model is not None and self.models and relabel.model not in self.models:
+            raise UsageError(f"relabel: '{relabel.model}' is not a model of the study; "
+                             f"models: {', '.join(self.models)}")
+        return relabel
 
     def save(self, rec: Recommendation) -> None:
         """Store ``rec`` in the study's ledger (a ``recommendation`` document).

@@ -109,6 +109,19 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     s.add_argument("--strategies", action="store_true",
                    help="also offer labeling by the spec's acquisition strategies "
                    "(stress.acquisition arms)")
+    s.add_argument("--noise-rate", type=float, metavar="R",
+                   help="the share of today's labels that is wrong (e.g. from `dataroi "
+                   "annotations`): adds 'relabel today's items' and 'relabel and label "
+                   "+N' options, valued by the effective-sample rule on the current "
+                   "model's curve")
+    s.add_argument("--rate-after", type=float, metavar="R",
+                   help="the share wrong after relabeling (default: a majority of three, "
+                   "3R² − 2R³)")
+    s.add_argument("--opinions", type=int, default=2,
+                   help="extra labels bought per relabeled (and new) item (default 2)")
+    s.add_argument("--relabel-cleaner", metavar="MODEL",
+                   help="a model of the study trained on relabeled labels (a pilot): "
+                   "relabeling is valued by its measured difference instead of the rule")
     s.add_argument("--no-save", action="store_true", help="do not save it in the ledger")
     s.add_argument("--allow-missing-models", action="store_true",
                    help="exit 0 even when a model of the study could not be compared "
@@ -307,13 +320,29 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-p-loss must be in [0, 1] (a probability, as "
                          f"decision.max_p_loss), got {args.max_p_loss}")
     add = _ints(args.add)
+    relabel = None
+    if args.noise_rate is not None:
+        relabel = {"rate_now": args.noise_rate, "rate_after": args.rate_after,
+                   "opinions": args.opinions, "cleaner": args.relabel_cleaner}
+    elif args.rate_after is not None or args.relabel_cleaner is not None:
+        raise UsageError("--rate-after and --relabel-cleaner need --noise-rate (the share "
+                         "of today's labels that is wrong)")
+    if relabel is not None:  # checked before the study is opened
+        if not 0 <= args.noise_rate < 1:
+            raise UsageError(f"--noise-rate must be in [0, 1) (the share of today's labels "
+                             f"that is wrong), got {args.noise_rate:g}")
+        if args.rate_after is not None and not 0 <= args.rate_after <= args.noise_rate:
+            raise UsageError(f"--rate-after must be in [0, --noise-rate = "
+                             f"{args.noise_rate:g}], got {args.rate_after:g}")
+        if args.opinions < 1:
+            raise UsageError(f"--opinions must be 1 or more, got {args.opinions}")
     with open_analysis(args) as analysis:
         save = not args.no_save and analysis.context is not None
         rec = analysis.recommend(budget_usd=args.budget, target=args.target,
                                  risk=args.risk, rule=args.rule,
                                  current_model=args.current_model,
                                  max_p_loss=args.max_p_loss, add=add,
-                                 strategies=args.strategies, save=save)
+                                 strategies=args.strategies, save=save, relabel=relabel)
         where = analysis.context.ledger_url if analysis.context is not None else None
     if args.json:
         print_json(rec.to_dict())

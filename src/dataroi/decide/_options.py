@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -42,6 +43,8 @@ from dataroi.value import DEFAULT_GRID, StudyCurves, delta_grid
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from dataroi.stress import Relabeling
 
 __all__ = ["Option", "OptionSet", "evaluate_options"]
 
@@ -80,6 +83,8 @@ class Option:
             seconds × ``costs.watts_per_core``; an estimate), None when neither
             ``costs.energy_price_per_kwh`` nor ``costs.co2_g_per_kwh`` is set.
         co2_g: its emissions at ``costs.co2_g_per_kwh`` (None without it).
+        relabel: the option relabels today's items (:class:`dataroi.stress.Relabeling`);
+            its ``delta_n`` new items get the same extra opinions.
     """
 
     option_id: str
@@ -120,11 +125,12 @@ class Option:
     model_mb: float | None = None
     energy_kwh: float | None = None
     co2_g: float | None = None
+    relabel: bool = False
 
     @property
     def is_baseline(self) -> bool:
-        """Keep the current model and label nothing."""
-        return not self.switch and self.delta_n == 0
+        """Keep the current model and its labels as they are, label nothing."""
+        return not self.switch and self.delta_n == 0 and not self.relabel
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -243,6 +249,7 @@ def evaluate_options(
     models: Sequence[str] | None = None,
     n_draws: int = 2000,
     strategies: StudyCurves | None = None,
+    relabel: Relabeling | None = None,
 ) -> OptionSet:
     """Cost, gain, net value, ROI and risk of every (model, added labels) option.
 
@@ -263,6 +270,13 @@ def evaluate_options(
             random) from today's size, and the strategy's extra training and selection
             time. The two arms' draws are independent, so these options carry more
             uncertainty than the others.
+        relabel: relabeling today's items (:class:`dataroi.stress.Relabeling`): its
+            model (without one, every candidate model by the rule; with a cleaner arm
+            and no model, the current one) also gets "relabel its N items" and
+            "relabel and label +ΔN" options (the new items with the same extra
+            opinions), priced by
+            :meth:`~dataroi.decide.CostModel.relabeling_usd`, their gains drawn jointly
+            with each other (:meth:`~dataroi.stress.Relabeling.gain_draws`).
 
     Returns:
         An :class:`OptionSet`.
@@ -276,6 +290,12 @@ def evaluate_options(
     cands = [curves.check_model(m) for m in (models or curves.models)]
     if current not in cands:
         cands = [current, *cands]
+    if relabel is not None and relabel.model is None and relabel.cleaner is not None:
+        relabel = dataclasses.replace(relabel, model=current)
+    if relabel is not None and relabel.model is not None \
+            and curves.check_model(relabel.model) not in cands:
+        raise UsageError(f"relabel: {relabel.model} is not among the candidate models "
+                         f"({', '.join(cands)})")
     deltas = [0, *delta_grid(curves.current_n, grid=grid, add=add)]
     today = curves.observed_today(current)
     sign = curves.sign
@@ -287,9 +307,11 @@ def evaluate_options(
     draws: dict[str, np.ndarray] = {}
 
     def add_option(m: str, d: int, g: np.ndarray, own_j: np.ndarray, secs: float,
-                   strategy: str | None = None) -> None:
-        is_base = m == current and d == 0 and strategy is None
+                   strategy: str | None = None, relabeled: bool = False) -> None:
+        is_base = m == current and d == 0 and strategy is None and not relabeled
         lab = cm.labeling_usd(d)
+        if relabeled:
+            lab += cm.relabeling_usd(curves.current_n + d, relabel.opinions)  # type: ignore[union-attr]
         comp = 0.0 if is_base else cm.compute_usd(float(secs)) - base_compute
         eng = cm.engineering_usd(m, current)
         cost = lab + comp + eng
@@ -297,6 +319,11 @@ def evaluate_options(
         what = "no labels" if d == 0 else f"label +{_fmt_int(d)}"
         if strategy is not None:
             what += f" by {strategy} sampling"
+        if relabeled:
+            k = relabel.opinions  # type: ignore[union-attr]
+            what = (f"relabel {_fmt_int(curves.current_n)}"
+                    + ("" if d == 0 else f", label +{_fmt_int(d)}")
+                    + f" (+{k} opinion{'s' if k != 1 else ''} each)")
         label = (f"keep {m}, " if m == current else f"switch to {m}, ") + what
         kw: dict[str, Any] = {}
         if target is not None:
@@ -328,7 +355,8 @@ def evaluate_options(
                 kw["energy_kwh"] = cm.energy_kwh(extra)
                 kw["co2_g"] = cm.co2_g(extra)
         options.append(Option(
-            option_id=f"{m}+{d}" + (f"@{strategy}" if strategy else ""), label=label,
+            option_id=f"{m}+{d}" + (f"@{strategy}" if strategy else "")
+            + ("@relabel" if relabeled else ""), label=label,
             model=m, delta_n=int(d), n_total=int(curves.current_n + d), switch=m != current,
             cost_usd=float(cost), labeling_usd=lab, compute_usd=float(comp),
             engineering_usd=eng, labeling_days=cm.labeling_days(d),
@@ -336,7 +364,8 @@ def evaluate_options(
             gain_mean=0.0 if is_base else float(g.mean()), gain_q05=qs[0.05],
             gain_q10=qs[0.1], gain_q25=qs[0.25], gain_q50=qs[0.5], gain_q75=qs[0.75],
             gain_q90=qs[0.9], gain_q95=qs[0.95],
-            p_gain_positive=float((g > 0).mean()), gain_per_1k=per_1k, **kw))
+            p_gain_positive=float((g > 0).mean()), gain_per_1k=per_1k, relabel=relabeled,
+            **kw))
         draws[options[-1].option_id] = np.zeros_like(g) if is_base else g
 
     for m in cands:
@@ -353,7 +382,15 @@ def evaluate_options(
             for j, d in enumerate(deltas[1:]):
                 add_option(m, d, switch_part + with_s[:, j], with_s[:, j],
                            float(secs[j + 1]) + float(extra_secs[j]), strategy=s)
+        if relabel is not None and relabel.model in (None, m):
+            alone, both = dataclasses.replace(relabel, model=m).gain_draws(
+                curves, deltas[1:], n_draws)
+            for j, d in enumerate(deltas):
+                g = alone if d == 0 else both[:, j - 1]
+                add_option(m, d, switch_part + g, g, float(secs[j]), relabeled=True)
     notes = list(curves.notes) + cm.notes()
+    if relabel is not None:
+        notes.append(relabel.describe(curves.current_n))
     if target is not None and math.isfinite(today) and sign * (today - target) >= 0:
         notes.append(f"the target {target:g} is already reached today by {current} "
                      f"({today:.4f})")

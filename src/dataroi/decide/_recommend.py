@@ -24,7 +24,7 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dataroi._json import json_safe
 from dataroi._money import usd
@@ -37,6 +37,9 @@ from dataroi.decide._staged import StagedPlan, plan_staged
 from dataroi.exceptions import UsageError
 from dataroi.spec import CostSpec, DecisionSpec, GuardrailSpec, canonical_hash, parse_costs
 from dataroi.value import DEFAULT_GRID, Backtest, StudyCurves, compare_models
+
+if TYPE_CHECKING:
+    from dataroi.stress import Relabeling
 
 __all__ = ["Recommendation", "check_target", "decide"]
 
@@ -400,6 +403,7 @@ def decide(
     strategies: StudyCurves | None = None,
     backtest: Backtest | None = None,
     p_calibration: PCalibration | None = None,
+    relabel: Relabeling | None = None,
 ) -> Recommendation:
     """Evaluate every option, plan under the budget and rule, and explain the choice.
 
@@ -420,6 +424,8 @@ def decide(
         p_calibration: the calibration of the stated P(net > 0) learned on the curve
             corpus (default: the shipped one, :func:`~dataroi.decide.load_p_calibration`;
             ``PCalibration.off()``: the model's probabilities as they are).
+        relabel: relabeling today's items as options beside the others (see
+            :func:`dataroi.decide.evaluate_options`).
 
     Returns:
         A :class:`Recommendation` (its ``hashes`` hold the trials, curves, costs and rule).
@@ -441,7 +447,7 @@ def decide(
     costs = parse_costs(costs, models=curves.models) if costs is not None else CostSpec()
     opts = evaluate_options(curves, costs, current_model=d.current_model, add=d.add,
                             grid=grid, target=d.target, n_draws=n_draws,
-                            strategies=strategies)
+                            strategies=strategies, relabel=relabel)
     cal = p_calibration if p_calibration is not None else load_p_calibration()
     opts = _calibrated(opts, cal)
     plan = plan_budget(opts, rule=d.rule, budget_usd=d.budget_usd, risk=d.risk,

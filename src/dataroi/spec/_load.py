@@ -35,6 +35,7 @@ from dataroi.spec._model import (
     GuardrailSpec,
     ModelSpec,
     PreprocessSpec,
+    RelabelSpec,
     ScheduleSpec,
     SplitSpec,
     StudySpec,
@@ -51,7 +52,8 @@ _COSTS = {"price_per_label_usd", "labels_per_item", "adjudication_rate",
           "value_per_point_usd", "point", "periods", "failure_penalty_usd",
           "watts_per_core", "energy_price_per_kwh", "co2_g_per_kwh"}
 _DECISION = {"metric", "target", "risk", "budget_usd", "rule", "current_model", "rounds",
-             "add", "guardrails", "curves", "max_p_loss", "recalibrate"}
+             "add", "guardrails", "curves", "max_p_loss", "recalibrate", "relabel"}
+_RELABEL = {"rate_now", "rate_after", "opinions", "cleaner", "model"}
 _CURVES = ("learned", "fitted")
 _GUARDRAILS = {"min_gain_per_1k", "max_budget_usd", "min_p_gain", "max_predict_ms_per_1k",
                "max_model_mb"}
@@ -190,6 +192,11 @@ def spec_from_dict(
             hint = did_you_mean(decision.current_model, names)
             problems.append(f"decision.current_model: '{decision.current_model}' is not a "
                             f"model of the study{hint}; models: {', '.join(names)}")
+        rl = decision.relabel
+        if rl is not None and rl.model is not None and names and rl.model not in names:
+            hint = did_you_mean(rl.model, names)
+            problems.append(f"decision.relabel.model: '{rl.model}' is not a model of the "
+                            f"study{hint}; models: {', '.join(names)}")
         if schedule is not None and schedule.adaptive is not None:
             # the stopping rule is pre-registered with the decision rule (its hash)
             decision = replace(decision, adaptive=schedule.adaptive)
@@ -815,4 +822,44 @@ def _parse_decision(raw: Any, problems: list[str]) -> DecisionSpec | None:
             }
             kw["guardrails"] = GuardrailSpec(**{k: v for k, v in gkw.items()
                                                 if v is not None})
+    kw["relabel"] = _parse_relabel(raw.get("relabel"), problems)
     return DecisionSpec(**{k: v for k, v in kw.items() if v is not None})
+
+
+def _parse_relabel(raw: Any, problems: list[str]) -> RelabelSpec | None:
+    """``decision.relabel``: the noise rate of today's labels and how they would be
+    relabeled.
+
+    Example:
+        >>> problems = []
+        >>> _parse_relabel({"rate_now": 0.1, "rate_after": 0.2}, problems), problems
+        (None, ['decision.relabel.rate_after: must be <= rate_now (0.1), got 0.2'])
+    """
+    if raw is None:
+        return None
+    w = "decision.relabel"
+    raw = _mapping(raw, w, _RELABEL, problems)
+    if raw is None:
+        return None
+    before = len(problems)
+    now = _number(raw, "rate_now", w, problems)
+    if raw.get("rate_now") is None:
+        problems.append(f"{w}.rate_now: missing; the share of today's labels that is wrong "
+                        "(e.g. 0.1)")
+    elif now is not None and now >= 1:
+        problems.append(f"{w}.rate_now: must be below 1, got {now!r}")
+    after = _number(raw, "rate_after", w, problems)
+    if after is not None and now is not None and after > now:
+        problems.append(f"{w}.rate_after: must be <= rate_now ({now:g}), got {after!r}")
+    opinions = _number(raw, "opinions", w, problems, minimum=1, maximum=10, integer=True)
+    names = {}
+    for key in ("cleaner", "model"):
+        v = raw.get(key)
+        if v is not None and not isinstance(v, str):
+            problems.append(f"{w}.{key}: must be a model name, got {v!r}")
+        elif v is not None:
+            names[key] = v
+    if len(problems) > before:
+        return None
+    return RelabelSpec(rate_now=float(now), rate_after=None if after is None else float(after),
+                       opinions=2 if opinions is None else int(opinions), **names)

@@ -227,6 +227,10 @@ class AdaptiveSpec:
     (:class:`dataroi.study.AdaptiveSchedule`), from a coarse grid until
     ``P(same recommendation with the full grid) >= target`` or the CPU budget is spent.
 
+    It is a stopping rule, pre-registered with the decision rule: with a ``decision:``
+    section the spec loader sets it as :attr:`DecisionSpec.adaptive`, so it is part of
+    the rule's hash (``dataroi register``).
+
     Example:
         >>> AdaptiveSpec().to_dict()["target"]
         0.95
@@ -391,6 +395,38 @@ class GuardrailSpec:
     max_model_mb: float | None = None
 
 
+@dataclass(frozen=True)
+class RelabelSpec:
+    """Better labels as options of the decision (``decision.relabel``): relabeling today's
+    items, alone or with new ones (:class:`dataroi.stress.Relabeling` values them).
+
+    Attributes:
+        rate_now: the share of today's labels that is wrong (e.g. from ``dataroi
+            annotations``).
+        rate_after: the share after relabeling (None: a majority of three,
+            ``3r² − 2r³``).
+        opinions: extra labels bought per relabeled item (and per new item with it).
+        cleaner: a model of the study trained on relabeled labels (a pilot): relabeling
+            is then valued by its measured difference instead of the effective-sample rule.
+        model: the model whose labels are relabeled (None: every candidate model by the
+            rule; with ``cleaner``, the current one).
+
+    Example:
+        >>> RelabelSpec(rate_now=0.1).to_dict()["opinions"]
+        2
+    """
+
+    rate_now: float
+    rate_after: float | None = None
+    opinions: int = 2
+    cleaner: str | None = None
+    model: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (the fields of :class:`dataroi.stress.Relabeling`)."""
+        return asdict(self)
+
+
 #: The default ``decision.max_p_loss``: 0.35. On the curve corpus (docs/decisions.md,
 #: "Validation"), followed as a policy (deciding now or the staged plan), 0.35 was every
 #: fold's held-out choice (the lowest regret on the other folds among the settings whose
@@ -431,6 +467,8 @@ class DecisionSpec:
             ``schedule.adaptive``, set by the spec loader when the spec has a
             ``decision:`` section): when to stop running trials is decided before the
             results exist, with the rule that chooses (None: the full grid).
+        relabel: better labels as options beside the others (:class:`RelabelSpec`;
+            None: none offered).
 
     Example:
         >>> DecisionSpec(target=0.9, risk=0.1).rule_dict()["target"]
@@ -450,6 +488,7 @@ class DecisionSpec:
     curves: str = "learned"
     recalibrate: bool = True
     adaptive: AdaptiveSpec | None = None
+    relabel: RelabelSpec | None = None
 
     def rule_dict(self) -> dict[str, Any]:
         """The rule as plain data (what pre-registration hashes).
@@ -463,6 +502,7 @@ class DecisionSpec:
         0.35, so a rule registered before then reads as changed — as it is. The stopping rule of an
         adaptive schedule (``adaptive``) is in only when there is one: a rule without
         it keeps its hash, and changing when an adaptive run stops changes the rule.
+        The relabel options (``relabel``) likewise, only when offered.
 
         Example:
             >>> a = DecisionSpec(budget_usd=20000).rule_dict()
@@ -490,6 +530,11 @@ class DecisionSpec:
         for key in ("max_predict_ms_per_1k", "max_model_mb"):
             if d["guardrails"][key] is None:
                 del d["guardrails"][key]
+        if self.relabel is None:  # offered since #26; a rule without it keeps its hash
+            del d["relabel"]
+        else:
+            d["relabel"] = {k: _whole(v) if isinstance(v, float) else v
+                            for k, v in self.relabel.to_dict().items()}
         if self.adaptive is None:  # only when there is one: other rules keep their hash
             del d["adaptive"]
         else:

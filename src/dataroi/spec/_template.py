@@ -88,6 +88,9 @@ def decision_sections(*, metric: str = "accuracy", target: float = 0.92,
 #   max_p_loss: 0.2                  # options losing money with P > 0.2 out (default 0.35)
 #   curves: learned                  # | fitted: how curves continue beyond today
 #   recalibrate: true                # false: ignore the ledger's forecast track record
+#   relabel:                         # offer relabeling today's items beside new labels
+#     rate_now: 0.1                  # share of today's labels that is wrong
+#     opinions: 2                    # extra labels per item (rate after: majority of 3)
 #   guardrails:                      # an option that breaks one is shown as excluded
 #     min_gain_per_1k: 0.001         # least expected gain per 1,000 added labels
 #     max_budget_usd: 15000          # most an option may cost

@@ -25,7 +25,12 @@ from dataroi.stress._noise_rule import (
     scale_at,
     shipped_interval_scale,
 )
-from dataroi.stress._relabel import RelabelDecision, majority_of_three, relabel_vs_new
+from dataroi.stress._relabel import (
+    RelabelDecision,
+    Relabeling,
+    majority_of_three,
+    relabel_vs_new,
+)
 from dataroi.trial import (  # the perturbations the workers apply live in trial
     class_priors,
     flip_labels,
@@ -43,6 +48,7 @@ __all__ = [
     "Equivalence",
     "GapForecast",
     "RelabelDecision",
+    "Relabeling",
     "StressAnalysis",
     "analyze_stress",
     "calibrated_interval",

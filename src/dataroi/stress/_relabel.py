@@ -12,9 +12,16 @@ price of relabeling.
 Injected rates are on top of the data's own labels, which count as rate 0 here: read the
 result as "relative to the labels as they are".
 
+:class:`Relabeling` describes the same choice as options of the decision (relabel today's
+items, label new ones, both, or neither; :func:`dataroi.decide.evaluate_options` prices
+them beside the others): its :meth:`~Relabeling.gain_draws` are the joint draws of what
+relabeling, and relabeling plus new labels, gain.
+
 Example:
     >>> majority_of_three(0.1)
     0.028
+    >>> Relabeling("lr", rate_now=0.2, rate_after=0.05, n_classes=2).method
+    'effective-sample rule'
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dataroi.exceptions import UsageError
+from dataroi.stress._noise_rule import RULE, effective_fraction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,7 +42,7 @@ if TYPE_CHECKING:
     from dataroi.spec import CostSpec, VariantSpec
     from dataroi.value import FitCache
 
-__all__ = ["RelabelDecision", "majority_of_three", "relabel_vs_new"]
+__all__ = ["RelabelDecision", "Relabeling", "majority_of_three", "relabel_vs_new"]
 
 
 def majority_of_three(rate: float) -> float:
@@ -174,3 +182,140 @@ def relabel_vs_new(trials: pd.DataFrame, arms: Sequence[VariantSpec],
         rate_source=source, relabel_cost_usd=relabel_cost, equivalent_q05=q[0],
         equivalent_q50=q[1], equivalent_q95=q[2], new_labels_cost_usd=new_cost,
         p_relabel_cheaper=p_cheaper, choice=choice, sentence=sentence)
+
+
+#: the method of a :class:`Relabeling` with a cleaner arm measured
+ARM = "the cleaner arm"
+
+
+@dataclass(frozen=True)
+class Relabeling:
+    """Relabeling today's items as an option of the decision: what it gains, alone and
+    with new labels (bought with the same quality control), drawn jointly.
+
+    Two ways to know what cleaner labels are worth:
+
+    * **the cleaner arm** (``cleaner`` given): a model or stress arm of the study whose
+      labels are what relabeling gives (e.g. a pilot relabeled with more opinions, or,
+      on the curve corpus, a noise arm at the lower rate). Relabeling gains today's
+      paired difference ``cleaner − model`` (from the repeats); relabeling plus ``ΔN``
+      new labels gains that plus the cleaner arm's own gain from ``ΔN``.
+    * **the effective-sample rule** (no ``cleaner``): a label flipped with probability
+      ``r`` is worth ``f(r) = (1 − rK/(K − 1))²`` clean ones
+      (:func:`~dataroi.stress.effective_fraction`), so the ``N`` items relabeled from
+      ``rate_now`` to ``rate_after`` are worth ``N·m`` of today's labels with
+      ``m = f(rate_after) / f(rate_now)``: relabeling gains what the model's own curve
+      gains from ``N`` to ``N·m``, and relabeling plus ``ΔN`` new labels what it gains
+      from ``N`` to ``(N + ΔN)·m`` — one curve per draw (the learned gain forecast,
+      :meth:`dataroi.value.StudyCurves.gain_draws`), so the options' draws are joint.
+
+    Either way new labels *without* relabeling are the model's ordinary options (its own
+    curve). Rates are shares of labels flipped, on the scale of the study's noise arms.
+
+    Args:
+        model: the model whose labels are relabeled (None: every candidate model of
+            the decision, as the labels are the data's; with ``cleaner``, the current
+            one).
+        rate_now: the share of today's labels that is wrong.
+        rate_after: the share after relabeling (default: :func:`majority_of_three`).
+        opinions: extra labels bought per relabeled item (and per new item, with it).
+        cleaner: a model of the study that stands for the relabeled labels (optional).
+        n_classes: the task's classes (needed by the rule).
+
+    Example:
+        >>> import pandas as pd
+        >>> from dataroi.value import fit_study_curves
+        >>> rows = [{"model": "a", "n_train": n, "repeat": r, "metric": "accuracy",
+        ...          "value": 0.9 - 1.5 / n ** 0.5 + 0.002 * r}
+        ...         for n in (25, 50, 100, 200, 400) for r in range(3)]
+        >>> c = fit_study_curves(pd.DataFrame(rows), metric="accuracy", gain_model=None)
+        >>> rl = Relabeling("a", rate_now=0.2, rate_after=0.05, n_classes=2)
+        >>> round(rl.multiplier, 3)
+        2.25
+        >>> relabel, both = rl.gain_draws(c, [400, 1200], n_draws=200)
+        >>> relabel.shape, both.shape
+        ((200,), (200, 2))
+        >>> bool(0 < relabel.mean() < both[:, 0].mean() < both[:, 1].mean())
+        True
+    """
+
+    model: str | None = None
+    rate_now: float = 0.0
+    rate_after: float | None = None
+    opinions: int = 2
+    cleaner: str | None = None
+    n_classes: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("rate_now", "rate_after"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
+                                  or not math.isfinite(v)):
+                raise UsageError(f"relabel: {name} must be a number, got {v!r}")
+        if not 0 <= self.rate_now < 1:
+            raise UsageError(f"relabel: rate_now must be in [0, 1), got {self.rate_now}")
+        if self.rate_after is None:
+            object.__setattr__(self, "rate_after", majority_of_three(self.rate_now))
+        after = float(self.rate_after)  # type: ignore[arg-type]
+        if not 0 <= after <= self.rate_now:
+            raise UsageError(f"relabel: rate_after ({after:g}) must be in [0, rate_now = "
+                             f"{self.rate_now:g}]")
+        if int(self.opinions) != self.opinions or self.opinions < 1:
+            raise UsageError(f"relabel: opinions must be a whole number >= 1, got "
+                             f"{self.opinions}")
+        if self.cleaner is None:
+            k = self.n_classes
+            if k is None or int(k) != k or k < 2:
+                raise UsageError("relabel without a cleaner arm needs the number of classes "
+                                 f"(n_classes >= 2, got {k}) for the effective-sample rule")
+            if self.rate_now >= (k - 1) / k:
+                raise UsageError(f"relabel: rate_now {self.rate_now:g} leaves no signal with "
+                                 f"{k} classes (it must be below {(k - 1) / k:.3g})")
+
+    @property
+    def method(self) -> str:
+        """:data:`ARM` with a cleaner arm, else :data:`~dataroi.stress.RULE`."""
+        return ARM if self.cleaner is not None else RULE
+
+    @property
+    def multiplier(self) -> float:
+        """``m = f(rate_after) / f(rate_now)``: relabeled labels are worth ``m`` of today's
+        (the rule; NaN without the number of classes)."""
+        if self.n_classes is None:
+            return math.nan
+        return (effective_fraction(float(self.rate_after), int(self.n_classes))  # type: ignore[arg-type]
+                / effective_fraction(self.rate_now, int(self.n_classes)))
+
+    def describe(self, n_items: int) -> str:
+        """The relabeling in words, with its method."""
+        how = (f"as measured on {self.cleaner}" if self.cleaner is not None else
+               f"{RULE}: relabeled labels worth {self.multiplier:.2f}× today's")
+        k = self.opinions
+        whose = f"{self.model}'s" if self.model else "today's"
+        return (f"relabel {whose} {n_items:,} items ({k} more "
+                f"opinion{'s' if k != 1 else ''} each): noise {self.rate_now:.1%} → "
+                f"{float(self.rate_after):.1%} ({how})")  # type: ignore[arg-type]
+
+    def gain_draws(self, curves: Any, deltas: Sequence[int], n_draws: int = 2000
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Joint draws of the gain over ``model`` today (metric units, positive = better)
+        of relabeling alone, shape ``(n_draws,)``, and of relabeling plus each of
+        ``deltas`` new labels, shape ``(n_draws, len(deltas))``.
+
+        Raises:
+            UsageError: no ``model``, or ``model`` or ``cleaner`` is not among the curves.
+        """
+        if self.model is None:
+            raise UsageError("relabel: name the model whose labels are relabeled")
+        model = curves.check_model(self.model)
+        d = np.asarray([float(x) for x in deltas], dtype=float)
+        if self.cleaner is not None:
+            cleaner = curves.check_model(self.cleaner)
+            today = curves.paired_today_draws(cleaner, model, n_draws)
+            own = curves.gain_draws(cleaner, d, n_draws) if len(d) else np.zeros((n_draws, 0))
+            return today, today[:, None] + own
+        n0 = float(curves.current_n)
+        m = self.multiplier
+        to = np.concatenate([[n0 * (m - 1.0)], (n0 + d) * m - n0])
+        g = curves.gain_draws(model, to, n_draws)
+        return g[:, 0], g[:, 1:]

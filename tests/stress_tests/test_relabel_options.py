@@ -1,0 +1,149 @@
+"""Relabeling as options of the decision (issue #26): :class:`dataroi.stress.Relabeling`'s
+gain draws and the options :func:`dataroi.decide.evaluate_options` makes of them, on real
+measured trials — the noise arms of the curve corpus (``flights``, two classes, logistic
+regression: the clean arm and symmetric noise at 5 and 20 %, five paired repeats, sizes
+64-512)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dataroi
+from dataroi.decide import CostModel, evaluate_options, plan_budget
+from dataroi.exceptions import UsageError
+from dataroi.spec import CostSpec, DecisionSpec
+from dataroi.stress import Relabeling, effective_fraction
+from dataroi.value import fit_study_curves
+
+NOISE = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus" / "noise_curves.parquet"
+N0 = 512
+NOW, AFTER, MID = "logreg[noise=0.2]", "logreg", "logreg[noise=0.05]"
+
+
+@pytest.fixture(scope="module")
+def trials() -> pd.DataFrame:
+    f = pd.read_parquet(NOISE)
+    f = f[(f["dataset"].astype(str) == "flights") & (f["learner"].astype(str) == "logreg")
+          & (f["metric"].astype(str) == "accuracy") & (f["n_train"] <= N0)
+          & f["arm"].astype(str).isin(["clean", "noise=0.05", "noise=0.2"])]
+    arm = f["arm"].astype(str)
+    model = np.where(arm == "clean", "logreg", "logreg[" + arm + "]")
+    return pd.DataFrame({"model": model, "n_train": f["n_train"].to_numpy(),
+                         "repeat": f["repeat"].to_numpy(), "metric": "accuracy",
+                         "value": f["value"].to_numpy(),
+                         "fit_seconds": f["fit_seconds"].to_numpy()})
+
+
+@pytest.fixture(scope="module")
+def curves(trials: pd.DataFrame):
+    return fit_study_curves(trials, metric="accuracy", random_state=0)
+
+
+COSTS = CostSpec(price_per_label_usd=0.1, value_per_point_usd=2000.0)
+
+
+def test_bad_relabelings_are_refused_with_what_to_give() -> None:
+    with pytest.raises(UsageError, match="rate_now must be in"):
+        Relabeling(NOW, rate_now=1.2, n_classes=2)
+    with pytest.raises(UsageError, match=r"rate_after \(0.3\) must be in \[0, rate_now"):
+        Relabeling(NOW, rate_now=0.2, rate_after=0.3, n_classes=2)
+    with pytest.raises(UsageError, match="opinions must be a whole number"):
+        Relabeling(NOW, rate_now=0.2, opinions=0, n_classes=2)
+    with pytest.raises(UsageError, match="needs the number of classes"):
+        Relabeling(NOW, rate_now=0.2)
+    with pytest.raises(UsageError, match="leaves no signal with 2 classes"):
+        Relabeling(NOW, rate_now=0.5, n_classes=2)
+    with pytest.raises(UsageError, match="rate_now must be a number"):
+        Relabeling(NOW, rate_now=float("nan"), n_classes=2)
+    # the default rate after: a majority of three
+    assert Relabeling(NOW, rate_now=0.2, n_classes=2).rate_after == pytest.approx(0.104)
+
+
+def test_the_cleaner_arm_values_relabeling_by_its_measured_paired_gap(curves) -> None:
+    rl = Relabeling(NOW, rate_now=0.2, rate_after=0.0, cleaner=AFTER)
+    alone, both = rl.gain_draws(curves, [N0, 3 * N0], n_draws=400)
+    gap = curves.paired_today(AFTER, NOW)
+    assert len(gap) == 5 and gap.mean() > 0.02          # 20 % noise costs flights points
+    assert alone.mean() == pytest.approx(gap.mean(), abs=0.003)
+    # relabeling plus new labels: that gap plus the clean arm's own learned gain
+    own = curves.gain_draws(AFTER, [N0, 3 * N0], 400)
+    np.testing.assert_allclose(both, alone[:, None] + own)
+    assert rl.method == "the cleaner arm"
+
+
+def test_the_rule_values_relabeling_as_more_effective_labels(curves) -> None:
+    rl = Relabeling(NOW, rate_now=0.2, rate_after=0.05, n_classes=2)
+    m = effective_fraction(0.05, 2) / effective_fraction(0.2, 2)
+    assert rl.multiplier == pytest.approx(m) and m == pytest.approx(2.25)
+    alone, both = rl.gain_draws(curves, [N0], n_draws=400)
+    # the noisy arm's own curve at N·m, and at (N + ΔN)·m, from one draw of the curve
+    ref = curves.gain_draws(NOW, [N0 * (m - 1), 2 * N0 * m - N0], 400)
+    np.testing.assert_allclose(alone, ref[:, 0])
+    np.testing.assert_allclose(both[:, 0], ref[:, 1])
+    assert alone.mean() > 0 and both.mean() > alone.mean()
+    same, _ = Relabeling(NOW, rate_now=0.2, rate_after=0.2, n_classes=2).gain_draws(
+        curves, [N0], n_draws=50)
+    assert np.all(same == 0.0)  # labels no better: nothing gained
+
+
+def test_options_price_relabeling_and_keep_one_baseline(curves) -> None:
+    rl = Relabeling(NOW, rate_now=0.2, rate_after=0.0, cleaner=AFTER)
+    opts = evaluate_options(curves, COSTS, current_model=NOW, models=[NOW], add=[N0, 3 * N0],
+                            grid=(), n_draws=400, relabel=rl)
+    ids = [o.option_id for o in opts.options]
+    assert ids == [f"{NOW}+0", f"{NOW}+512", f"{NOW}+1536", f"{NOW}+0@relabel",
+                   f"{NOW}+512@relabel", f"{NOW}+1536@relabel"]
+    base = [o for o in opts.options if o.is_baseline]
+    assert [o.option_id for o in base] == [f"{NOW}+0"]
+    cm = CostModel(COSTS)
+    for o in opts.options:
+        if o.relabel:  # two more opinions on every item, today's and the new ones
+            assert o.cost_usd == pytest.approx(0.1 * o.delta_n + 2 * 0.1 * (N0 + o.delta_n))
+            assert o.cost_usd == pytest.approx(cm.labeling_usd(o.delta_n)
+                                               + cm.relabeling_usd(N0 + o.delta_n, 2))
+            assert o.label.startswith(f"keep {NOW}, relabel 512")
+            assert o.p_net_positive is not None
+    assert "relabel logreg[noise=0.2]'s 512 items (2 more opinions each): noise 20.0% → 0.0%" \
+        " (as measured on logreg)" in opts.notes
+    # 20 % noise on flights, labels at $0.10 and a point worth $2,000: relabeling pays, and
+    # the default rule (the largest expected net within max_p_loss) takes it
+    plan = plan_budget(opts, max_p_loss=DecisionSpec().max_p_loss)
+    assert plan.chosen.relabel and plan.chosen.p_net_positive > 0.9
+
+
+def test_the_rule_offers_relabeling_to_every_candidate(curves) -> None:
+    rl = Relabeling(rate_now=0.1, n_classes=2)  # no model: the labels are the data's
+    opts = evaluate_options(curves, COSTS, current_model=AFTER, models=[AFTER, MID],
+                            add=[N0], grid=(), n_draws=200, relabel=rl)
+    relabeled = {o.model for o in opts.options if o.relabel}
+    assert relabeled == {AFTER, MID}
+    switch = [o for o in opts.options if o.relabel and o.model == MID]
+    assert all(o.switch and o.engineering_usd == 0 for o in switch)
+    with pytest.raises(UsageError, match="is not among the candidate models"):
+        evaluate_options(curves, COSTS, current_model=AFTER, models=[AFTER], add=[N0],
+                         grid=(), n_draws=50, relabel=Relabeling(NOW, rate_now=0.2,
+                                                                 n_classes=2))
+
+
+def test_analysis_takes_relabel_from_the_call_or_the_decision(trials) -> None:
+    costs = {"price_per_label_usd": 0.1, "value_per_point_usd": 2000}
+    a = dataroi.analyze(trials, costs=costs, n_draws=300, random_state=0,
+                        decision={"relabel": {"rate_now": 0.2, "cleaner": AFTER,
+                                              "model": NOW}, "current_model": NOW})
+    rec = a.recommend(add=[N0], grid=())
+    assert any(o.relabel for o in rec.options.options)
+    assert "relabel" in rec.decision.rule_dict()
+    # a table of trials does not know the task's classes: the rule needs them
+    with pytest.raises(UsageError, match="number of classes"):
+        a.recommend(add=[N0], grid=(), relabel={"rate_now": 0.2})
+    rec2 = a.recommend(add=[N0], grid=(), relabel={"rate_now": 0.2, "n_classes": 2,
+                                                   "model": NOW})
+    assert any(o.relabel and o.model == NOW for o in rec2.options.options)
+    with pytest.raises(UsageError, match="unknown field"):
+        a.recommend(relabel={"rate": 0.2})
+    with pytest.raises(UsageError, match="is not a model of the study"):
+        a.recommend(relabel={"rate_now": 0.2, "n_classes": 2, "model": "svm"})
