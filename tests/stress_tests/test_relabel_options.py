@@ -145,5 +145,7 @@ def test_analysis_takes_relabel_from_the_call_or_the_decision(trials) -> None:
     assert any(o.relabel and o.model == NOW for o in rec2.options.options)
     with pytest.raises(UsageError, match="unknown field"):
         a.recommend(relabel={"rate": 0.2})
+    with pytest.raises(UsageError, match="rate_now is needed"):
+        a.recommend(relabel={"n_classes": 2})
     with pytest.raises(UsageError, match="is not a model of the study"):
         a.recommend(relabel={"rate_now": 0.2, "n_classes": 2, "model": "svm"})

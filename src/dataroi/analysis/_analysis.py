@@ -531,6 +531,9 @@ class Analysis:
                 raise UsageError(f"relabel: unknown field(s) {', '.join(unknown)}; use "
                                  f"{', '.join(sorted(fields))}")
             given = dict(relabel)
+            if given.get("rate_now") is None:
+                raise UsageError("relabel: rate_now is needed (the share of today's labels "
+                                 "that is wrong, e.g. 0.1)")
             if given.get("n_classes") is None and given.get("cleaner") is None:
                 given["n_classes"] = self._classes()[0]
             if given.get("n_classes") is None and given.get("cleaner") is None:

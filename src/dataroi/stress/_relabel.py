@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import KW_ONLY, asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -240,7 +240,8 @@ class Relabeling:
     """
 
     model: str | None = None
-    rate_now: float = 0.0
+    _: KW_ONLY
+    rate_now: float
     rate_after: float | None = None
     opinions: int = 2
     cleaner: str | None = None
