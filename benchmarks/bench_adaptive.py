@@ -21,6 +21,21 @@ Compared in the same run, on the same trials:
   CPU) of "the first r repeats at every size, or at every other size down from N" that
   costs no more than the adaptive run did.
 
+With ``--ceiling``, also the ceiling of the rule's order: the same schedule replayed past
+its stop (its order as long as it has trials to offer, then the missing repeats at ``N``
+of the contending models — the chosen one, the best other one and the current one —
+then every missing repeat at ``N``, then the full grid), and on it
+
+* ``oracle`` — a stop that knows the full grid's recommendation: the first look from
+  which dataroi's recommendation equals it and stays equal for the rest of the order
+  (agreement 100 % by construction; its CPU share is the least any stopping rule on this
+  order needs);
+* ``oracle_40`` — the same oracle limited to 40 % of the CPU: reaches the full grid's
+  recommendation when any look within 40 % does (else the last look within 40 %);
+* ``adaptive_40`` — the adaptive rule cut at 40 % of the CPU: its recommendation at its
+  stop, or at its last look within 40 % if it runs longer (the coarse grid's when even
+  that costs more).
+
 Printed, grouped by data set (each weighs the same; 90 % intervals from resampling data
 sets): the share of cases reaching the full grid's recommendation, the share of the full
 grid's CPU used, the mean regret (realized net value of the best option in hindsight
@@ -32,6 +47,9 @@ Run::
     python benchmarks/bench_adaptive.py --quick                   # 6 data sets, N = 512
     python benchmarks/bench_adaptive.py --cuts 512 --jobs 2       # every data set, N = 512
     python benchmarks/bench_adaptive.py --jobs 2                  # every cut (slow)
+    python benchmarks/bench_adaptive.py --cuts 512 --ceiling      # + the order's ceiling
+    python benchmarks/bench_adaptive.py --cuts 512 --every 3      # every 3rd data set
+    python benchmarks/bench_adaptive.py --cuts 512 --initial-sizes 2   # another coarse grid
 """
 
 from __future__ import annotations
@@ -59,6 +77,9 @@ import bench_decisions as bd  # noqa: E402
 QUICK = ("digits", "flights", "star", "keel_penbased", "election_tweets", "labsup")
 LCCV_REPEATS = 3
 METHODS = ("adaptive", "lccv", "small_grid")
+CEILING = ("oracle", "oracle_40", "adaptive_40")
+#: the CPU share at which the ceiling's cut methods stop (the issue's target)
+CUT_SHARE = 0.40
 
 
 def _costs(price: float) -> dict[str, float]:
@@ -127,10 +148,93 @@ def small_grid(full: pd.DataFrame, sizes: list[int], repeats: int, budget: float
     return pick[2].reset_index(drop=True)
 
 
-def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...]]) -> list[dict[str, Any]]:
+def _contenders(rec: Any) -> list[str]:
+    """The chosen option's model, the current model, and the model of the best allowed
+    option of another model (by expected value)."""
+    from dataroi.study._adaptive import _parts
+
+    parts = _parts(rec)
+    mine = parts.models[parts.chosen]
+    others = [(parts.means[j], parts.models[j]) for j in range(len(parts.ids))
+              if parts.models[j] != mine]
+    return list(dict.fromkeys([mine, rec.current_model]
+                              + ([max(others)[1]] if others else [])))
+
+
+def trace(schedule: Any, full: pd.DataFrame, *, max_steps: int = 200
+          ) -> list[tuple[str, float, str, float]]:
+    """The schedule's order replayed past its stop: ``(phase, CPU seconds,
+    recommendation, P(same))`` of every look — the rule's looks while it has trials to
+    offer (``schedule.target`` is set out of reach), then the missing repeats at ``N`` of
+    the contending models, then every missing repeat at ``N``; the full grid's look is
+    not included. The looks before the rule's own stop are the ones ``replay`` makes."""
+    index: dict[tuple[str, int, int], list[int]] = {}
+    for i, k in enumerate(zip(full["model"], full["n_train"].astype(int),
+                              full["repeat"].astype(int), strict=True)):
+        index.setdefault((str(k[0]), int(k[1]), int(k[2])), []).append(i)
+    taken: list[int] = []
+    asked: set[tuple[str, int, int]] = set()
+
+    def reveal(keys: list[tuple[str, int, int]]) -> bool:
+        new = [k for k in keys if k not in asked]
+        for k in new:
+            asked.add(k)
+            taken.extend(index.get(k, []))
+        return bool(new)
+
+    schedule.target = math.inf  # never "stable": the order goes on while it has offers
+    reveal([c.key for c in schedule.initial()])
+    n, reps = schedule.sizes[-1], range(schedule.repeats)
+    looks: list[tuple[str, float, str, float]] = []
+    phase = "rule"
+    for step in range(1, max_steps + 1):
+        seen = full.iloc[sorted(taken)].reset_index(drop=True)
+        look = schedule.next_step(seen, step=step)
+        looks.append((phase, look.cpu_seconds, look.recommendation, look.stability))
+        if look.stop_reason == "complete":
+            break
+        if phase == "rule" and look.stop_reason is None and reveal(
+                [c.key for c in look.choices]):
+            continue
+        if phase == "rule":
+            phase = "contenders"
+            if reveal([(m, n, r) for m in _contenders(schedule.analyze(seen)) for r in reps]):
+                continue
+        if phase == "contenders":
+            phase = "all at N"
+            if reveal([(m, n, r) for m in schedule.models for r in reps]):
+                continue
+        break
+    return looks
+
+
+def ceiling(looks: list[tuple[str, float, str, float]], full_id: str, full_cpu: float,
+            target: float) -> dict[str, tuple[str, float]]:
+    """The order's ceiling (see the module's docstring): method → (option, CPU seconds)."""
+    seq = [*[(cpu, rec) for _, cpu, rec, _ in looks], (full_cpu, full_id)]
+    i = len(seq) - 1
+    while i > 0 and seq[i - 1][1] == full_id:
+        i -= 1
+    out = {"oracle": (full_id, seq[i][0])}
+    within = [j for j in range(len(seq)) if seq[j][0] <= CUT_SHARE * full_cpu] or [0]
+    hit = [j for j in within if seq[j][1] == full_id]
+    j = hit[0] if hit else within[-1]
+    out["oracle_40"] = (seq[j][1], seq[j][0])
+    rule = [j for j, (phase, *_) in enumerate(looks) if phase == "rule"]
+    stop = next((j for j in rule if looks[j][3] >= target), rule[-1])
+    j = stop if seq[stop][0] <= CUT_SHARE * full_cpu else max(
+        [k for k in within if k <= stop] or [0])
+    out["adaptive_40"] = (seq[j][1], seq[j][0])
+    return out
+
+
+def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[str, int]]
+             ) -> list[dict[str, Any]]:
     """Every (current model, scenario) case of one unit: the full grid's, the adaptive
-    run's, LCCV's and the small grid's recommendation, CPU and regret."""
-    corpus, unit, draws, target, roles = args
+    run's, LCCV's and the small grid's recommendation, CPU and regret (and with
+    ``ceiling``, the order's ceiling; ``settings``: more keyword arguments of
+    ``AdaptiveSchedule``, its coarse grid and batch size)."""
+    corpus, unit, draws, target, roles, with_ceiling, settings = args
     from dataroi.study import AdaptiveSchedule, replay
 
     warnings.simplefilter("ignore")
@@ -157,7 +261,7 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...]]) -> list[dic
                       "add": list(unit.deltas), "grid": ()}
                 schedule = AdaptiveSchedule(models, sizes, repeats, recommend=kw,
                                             metric=bd.METRIC, target=target,
-                                            n_draws=draws, cache_dir=cache)
+                                            n_draws=draws, cache_dir=cache, **settings)
                 t0 = time.perf_counter()
                 run = replay(schedule, full)
                 secs = time.perf_counter() - t0
@@ -175,10 +279,19 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...]]) -> list[dic
                 grid = small_grid(full, sizes, repeats, run.cpu_seconds)
                 picks["small_grid"] = (schedule.analyze(grid).chosen, _seconds(grid))
                 full_id = picks["full"][0].option_id
+                ids: dict[str, str] = {"adaptive": run.recommendation}
+                if with_ceiling:
+                    looks = trace(AdaptiveSchedule(models, sizes, repeats, recommend=kw,
+                                                   metric=bd.METRIC, n_draws=draws,
+                                                   cache_dir=cache, **settings), full)
+                    for method, (oid, cpu) in ceiling(looks, full_id, full_cpu,
+                                                      target).items():
+                        ids[method] = oid
+                        picks[method] = (None, cpu)
                 for method, (chosen, cpu) in picks.items():
-                    if method == "adaptive":
-                        model, delta = run.recommendation.rsplit("+", 1)
-                        oid = run.recommendation
+                    if method in ids:
+                        oid = ids[method]
+                        model, delta = oid.rsplit("+", 1)
                     else:
                         model, delta, oid = chosen.model, chosen.delta_n, chosen.option_id
                     net = realized(means, unit, cur, price, model, int(delta))
@@ -200,33 +313,33 @@ def report(res: pd.DataFrame) -> None:
     print(f"\n{res['dataset'].nunique()} data sets, {len(cases)} cases ((data set, N) × "
           f"current model × cost scenario); values per data set averaged, data sets weigh "
           "the same; [90 % interval from resampling data sets]")
-    print("\nmethod      | reaches the full grid's recommendation | CPU share of the full "
+    print("\nmethod       | reaches the full grid's recommendation | CPU share of the full "
           "grid | mean regret ($)")
-    for m in ("full", *METHODS):
+    methods = [m for m in (*METHODS, *CEILING) if (res["method"] == m).any()]
+    for m in ("full", *methods):
         d = res[res["method"] == m]
         agree = bd._boot(d["agrees"].astype(float), d["dataset"])
         cpu = bd._boot(d["cpu_share"], d["dataset"])
         reg = bd._boot(d["regret"], d["dataset"])
         a = f"{agree[0]:6.1%} [{agree[1]:.1%}, {agree[2]:.1%}]"
         c = f"{cpu[0]:6.1%} [{cpu[1]:.1%}, {cpu[2]:.1%}]"
-        print(f"  {m:10s} | {a:38s} | {c:26s} | {reg[0]:8,.0f} [{reg[1]:,.0f}, "
+        print(f"  {m:11s} | {a:38s} | {c:26s} | {reg[0]:8,.0f} [{reg[1]:,.0f}, "
               f"{reg[2]:,.0f}]")
     key = ["dataset", "n0", "current", "scenario"]
     base = res[res["method"] == "full"].set_index(key)["regret"]
     print("\nregret difference to the full grid (positive: worse than the full grid):")
-    for m in METHODS:
+    for m in methods:
         other = res[res["method"] == m].set_index(key)["regret"]
         diff = (other - base).reset_index()
         mean, lo, hi = bd._boot(diff["regret"], diff["dataset"])
-        print(f"  {m:10s} {mean:+9,.0f} [{lo:+,.0f}, {hi:+,.0f}]")
+        print(f"  {m:11s} {mean:+9,.0f} [{lo:+,.0f}, {hi:+,.0f}]")
     ad = res[res["method"] == "adaptive"]
     print(f"\nadaptive runs: stop reasons {ad['stop'].value_counts().to_dict()}; "
           f"{ad['steps'].mean():.1f} looks and {ad['trials'].mean():.0f} trials on "
           f"average; {ad['seconds'].mean():.1f} s of analysis per run")
-    stable = ad[ad["stop"] == "stable"]
-    if len(stable):
-        print(f"  stopped as stable (P(same) >= target) in {len(stable)} cases: "
-              f"{stable['agrees'].mean():.1%} of them reach the full grid's recommendation")
+    for reason, d in ad.groupby("stop", sort=False):
+        print(f"  stopped as {reason} in {len(d)} cases: {d['agrees'].mean():.1%} of them "
+              f"reach the full grid's recommendation, CPU {d['cpu_share'].mean():.0%}")
     by_n = ad.groupby("n0").agg(cases=("agrees", "size"), agrees=("agrees", "mean"),
                                 cpu=("cpu_share", "mean"))
     print("  by N: " + "; ".join(f"N={n}: {r.agrees:.0%} agree, CPU {r.cpu:.0%} "
@@ -240,6 +353,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--target", type=float, default=0.95)
     ap.add_argument("--datasets", help="comma-separated subset of the corpus")
     ap.add_argument("--cuts", help="comma-separated N (default: the decisions benchmark's)")
+    ap.add_argument("--every", type=int, default=1,
+                    help="every k-th data set in alphabetical order (a subset fixed in "
+                    "advance, for development)")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="also the ceiling of the rule's order (oracle stops, a 40 %% cut)")
+    for name in ("initial-sizes", "initial-repeats", "initial-repeats-below",
+                 "batch-size"):
+        ap.add_argument(f"--{name}", type=int, help=f"AdaptiveSchedule's "
+                        f"{name.replace('-', '_')} (default: its default)")
     ap.add_argument("--current", default="best_today,simple",
                     help="current-model roles (best_today, simple)")
     ap.add_argument("--quick", action="store_true",
@@ -258,13 +380,18 @@ def main(argv: list[str] | None = None) -> int:
     cuts = [int(c) for c in args.cuts.split(",")] if args.cuts else (
         [512] if args.quick else list(bd.CUTS))
     todo = [u for u in bd.units(frame, datasets) if u.n0 in cuts]
+    every = sorted({u.dataset for u in todo})[::max(args.every, 1)]
+    todo = [u for u in todo if u.dataset in every]
     roles = tuple(args.current.split(","))
     print(f"{len(todo)} (data set, N) units on {len({u.dataset for u in todo})} data sets, "
           f"N in {sorted({u.n0 for u in todo})}; target P(same) >= {args.target}; "
           f"{args.draws} draws")
     t0 = time.perf_counter()
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-adaptive-")) / "adaptive.csv"
-    work = [(args.corpus, u, args.draws, args.target, roles) for u in todo]
+    settings = {k: v for k in ("initial_sizes", "initial_repeats", "initial_repeats_below",
+                               "batch_size") if (v := getattr(args, k)) is not None}
+    work = [(args.corpus, u, args.draws, args.target, roles, args.ceiling, settings)
+            for u in todo]
     rows: list[dict[str, Any]] = []
 
     def keep(unit_rows: list[dict[str, Any]]) -> None:  # written as units finish

@@ -96,8 +96,9 @@ def test_every_chosen_trial_has_a_reason(run) -> None:
     later = [c for c in run.choices if c.step > 0]
     for c in later:
         assert "P(wrong recommendation)" in c.reason and c.model in c.reason
-        assert c.p_wrong_after is not None and c.p_wrong_before is not None
-        assert c.p_wrong_after < c.p_wrong_before
+        assert c.p_wrong_before is not None
+        if "in contention" not in c.reason:  # a valued trial, not today's size completed
+            assert c.p_wrong_after is not None and c.p_wrong_after < c.p_wrong_before
         assert c.predicted_seconds is not None and c.predicted_seconds > 0
         assert c.n_train in SIZES
 
@@ -161,6 +162,35 @@ def test_stability_of_the_complete_grid_is_one(digits_trials: pd.DataFrame) -> N
     assert (lv_full <= lv).all() and (og_full <= og).all()
     assert not lv_full.any() and not og_full.any()
     assert _p_same(parts, lv_full, og_full) == 1.0
+
+
+def test_with_nothing_to_offer_below_the_target_todays_size_of_the_contenders_is_completed(
+        digits_trials: pd.DataFrame) -> None:
+    """No single trial moves the simulated decision, yet P(same) is below the target: the
+    missing repeats at today's size of the chosen option's model, the current model and
+    the best other model are asked for (what a refit can change, the simulation does not
+    see); once they are measured, there is nothing more to ask for (``no_change``)."""
+    from dataroi.study._adaptive import _contenders_at_n
+
+    s = _schedule()
+    keys = {c.key for c in s.initial()}
+    coarse = digits_trials[[k in keys for k in zip(
+        digits_trials["model"], digits_trials["n_train"], digits_trials["repeat"],
+        strict=True)]].reset_index(drop=True)
+    rec = s.analyze(coarse)
+    parts = _parts(rec)
+    counts = _counts(coarse, s.models, SIZES)
+    price = s.predicted_seconds(coarse)
+    asked = _contenders_at_n(parts, counts, 480, set(range(REPEATS)), price, 1, 0.5)
+    models = {c.model for c in asked}
+    assert {rec.chosen.model, "logreg"} <= models and len(models) <= 3
+    assert all(c.n_train == 480 and c.repeat not in counts[(c.model, 480)] for c in asked)
+    assert len(asked) == len({c.key for c in asked}) == 2 * len(models)  # repeats 3 and 4
+    assert all("in contention" in c.reason and "P(wrong recommendation) 0.500" in c.reason
+               for c in asked)
+    for m in s.models:
+        counts[(m, 480)] = set(range(REPEATS))
+    assert _contenders_at_n(parts, counts, 480, set(range(REPEATS)), price, 1, 0.5) == []
 
 
 def test_predicted_seconds_follow_a_power_law() -> None:

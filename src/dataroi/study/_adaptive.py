@@ -42,7 +42,11 @@ fit + predict seconds against size): a repeat at ``N`` where today's noise decid
 the current model's trial of the same repeat, so the difference stays paired), the
 largest size not measured yet, or more repeats below ``N``, where the extrapolation
 decides. A model none of whose options can become the best gets no trial (LCCV's
-discard, without a threshold). Every chosen trial carries its reason.
+discard, without a threshold). When no single trial moves the simulated decision but
+``P(same)`` is still below the target (the simulation sees the missing repeats' noise,
+not how a refit of the curves can change their shape), the missing repeats at ``N`` of
+the models in contention (the chosen option's, the current one and the best other one)
+are run before the schedule stops (``no_change``). Every chosen trial carries its reason.
 
 Example:
     >>> import numpy as np, pandas as pd
@@ -126,7 +130,8 @@ class AdaptiveStep:
         stability: ``P(same recommendation with the full grid)``.
         choices: the next trials (empty when the schedule stops).
         stop_reason: ``"stable"``, ``"budget"``, ``"complete"``, ``"no_change"`` (no trial
-            left can move the decision), or None to go on.
+            left can move the decision, and today's size of the models in contention is
+            complete), or None to go on.
         cpu_seconds: the measured CPU seconds of the trials so far.
         discarded: models that get no more trials (none of their options can become the
             best, or every trial of theirs is run), with why.
@@ -643,10 +648,15 @@ class AdaptiveSchedule:
                                 "options becomes the best in any simulated completion)"
                                 if m != cur else "its trials cannot change the "
                                 "recommendation")
-        if not offers:
-            return done("no_change", discarded)
-        offers.sort(key=lambda o: (-o[0], o[1], o[2]))
         batch: list[TrialChoice] = []
+        if not offers:
+            # no single trial moves the simulated decision, yet P(same) is below the
+            # target: what the simulation cannot see (a refit's change of shape) is
+            # narrowed by completing today's size of the models in contention
+            batch = _contenders_at_n(parts, counts, n, everything, price, step, p_same)
+            if not batch:
+                return done("no_change", discarded)
+        offers.sort(key=lambda o: (-o[0], o[1], o[2]))
         for o in offers[:self.batch_size]:
             batch.extend(c for c in o[3] if c.key not in {b.key for b in batch})
         if self.budget_seconds is not None:
@@ -660,6 +670,26 @@ class AdaptiveSchedule:
                 return done("budget", discarded)
         return AdaptiveStep(step, rec.chosen.option_id, rec.chosen.label, p_same,
                             tuple(batch), None, cpu, discarded)
+
+
+def _contenders_at_n(parts: _Parts, counts: Mapping[tuple[str, int], set[int]], n: int,
+                     everything: set[int], price: Mapping[tuple[str, int], float],
+                     step: int, p_same: float) -> list[TrialChoice]:
+    """The missing repeats at today's size ``n`` of the models in contention: the chosen
+    option's, the current one, and the model of the best allowed option of another
+    model (by expected value)."""
+    mine = parts.models[parts.chosen]
+    others = [(float(parts.means[j]), -j, parts.models[j]) for j in range(len(parts.ids))
+              if parts.models[j] != mine]
+    models = [m for m in dict.fromkeys([mine, parts.current]
+                                       + ([max(others)[2]] if others else []))
+              if (m, n) in price]
+    why = (f"today's size N={n:,}: no single trial moves the simulated decision, yet "
+           f"P(wrong recommendation) {1 - p_same:.3f} is more than the target allows; "
+           f"today's size of the models in contention ({', '.join(models)}) is completed")
+    return [TrialChoice(m, n, r, step, f"{m} repeat {r + 1} at {why}", 1 - p_same, None,
+                        price[(m, n)])
+            for m in models for r in sorted(everything - counts.get((m, n), set()))]
 
 
 def _one_row_per_trial(trials: pd.DataFrame) -> pd.DataFrame:
