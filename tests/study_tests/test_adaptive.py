@@ -188,6 +188,11 @@ def test_with_nothing_to_offer_below_the_target_todays_size_of_the_contenders_is
     assert len(asked) == len({c.key for c in asked}) == 2 * len(models)  # repeats 3 and 4
     assert all("in contention" in c.reason and "P(wrong recommendation) 0.500" in c.reason
                for c in asked)
+    # a model that wins no simulated completion of the whole grid is not in contention
+    mine = {rec.chosen.model, rec.current_model}
+    only = _contenders_at_n(parts, counts, 480, set(range(REPEATS)), price, 1, 0.5,
+                            rivals=mine)
+    assert {c.model for c in only} == mine
     for m in s.models:
         counts[(m, 480)] = set(range(REPEATS))
     assert _contenders_at_n(parts, counts, 480, set(range(REPEATS)), price, 1, 0.5) == []

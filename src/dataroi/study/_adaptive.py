@@ -379,6 +379,21 @@ def _p_same(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> float:
     """Share of the simulated completions in which the chosen option stays the best
     allowed one (an option that spends must keep P(net <= 0) within
     ``decision.max_p_loss``: its draws' spread narrows by what the completion removed)."""
+    sim = _simulated(parts, lv, og)
+    best = sim.max(axis=1)
+    return float(np.mean(sim[:, parts.chosen] >= best - 1e-12))
+
+
+def _winners(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> set[str]:
+    """The models with an option that is the best allowed one in at least one simulated
+    completion."""
+    sim = _simulated(parts, lv, og)
+    return {parts.models[j] for j in np.unique(np.argmax(sim, axis=1))}
+
+
+def _simulated(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> np.ndarray:
+    """The options' values in each simulated completion (simulations × options; an
+    option over ``decision.max_p_loss`` in a simulation is −inf there)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         own = np.where(parts.own_sd > 0, parts.own / parts.own_sd, 0.0)
     sim = parts.means[None, :] + parts.scale * (parts.level * lv[None, :]
@@ -395,8 +410,7 @@ def _p_same(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> float:
                 p_loss = np.searchsorted(parts.net_sorted[:, j], -sim[:, j] / ratio[j],
                                          side="right") / k
             sim[p_loss > parts.max_p_loss, j] = -np.inf
-    best = sim.max(axis=1)
-    return float(np.mean(sim[:, parts.chosen] >= best - 1e-12))
+    return sim
 
 
 def stability(rec: Recommendation, trials: pd.DataFrame, *, sizes: Sequence[int],
@@ -653,7 +667,10 @@ class AdaptiveSchedule:
             # no single trial moves the simulated decision, yet P(same) is below the
             # target: what the simulation cannot see (a refit's change of shape) is
             # narrowed by completing today's size of the models in contention
-            batch = _contenders_at_n(parts, counts, n, everything, price, step, p_same)
+            full = {(m, sz): set(everything) for m in self.models for sz in self.sizes}
+            rivals = _winners(parts, *_shrink(parts, full, sd, self.sizes, self.repeats))
+            batch = _contenders_at_n(parts, counts, n, everything, price, step, p_same,
+                                     rivals)
             if not batch:
                 return done("no_change", discarded)
         offers.sort(key=lambda o: (-o[0], o[1], o[2]))
@@ -674,13 +691,17 @@ class AdaptiveSchedule:
 
 def _contenders_at_n(parts: _Parts, counts: Mapping[tuple[str, int], set[int]], n: int,
                      everything: set[int], price: Mapping[tuple[str, int], float],
-                     step: int, p_same: float) -> list[TrialChoice]:
+                     step: int, p_same: float, rivals: set[str] | None = None
+                     ) -> list[TrialChoice]:
     """The missing repeats at today's size ``n`` of the models in contention: the chosen
     option's, the current one, and the model of the best allowed option of another
-    model (by expected value)."""
+    model (by expected value) among ``rivals`` (the models that win some simulated
+    completion of the whole grid; None: every model) — a model that cannot become the
+    best gets nothing."""
     mine = parts.models[parts.chosen]
     others = [(float(parts.means[j]), -j, parts.models[j]) for j in range(len(parts.ids))
-              if parts.models[j] != mine]
+              if parts.models[j] != mine
+              and (rivals is None or parts.models[j] in rivals)]
     models = [m for m in dict.fromkeys([mine, parts.current]
                                        + ([max(others)[2]] if others else []))
               if (m, n) in price]
