@@ -7,8 +7,14 @@ features of the curve observed up to N, and the measured gain of the mean at 2N,
 page-blocks, pendigits, spambase, MNIST...) are left out, so that leaving a corpus data
 set out leaves its data out. Every data set weighs the same.
 
-The model: the average of a ridge regression (the features and their interactions with
-``log2 k``) and gradient-boosted trees (absolute loss). Its spread: a scale
+The model: a stack, per factor, of a ridge regression (the features and their
+interactions with ``log2 k``), gradient-boosted trees (absolute loss), the last-gain rule
+and pow3 (the ridge's and the trees' predictions clipped to [0, headroom] first):
+non-negative weights per factor (``BLEND_PARTS``), fitted by weighted least absolute
+deviations to the held-out predictions of the corpus rows (each fold's weights without
+that fold's rows, as its spread is calibrated; on bench_decisions' 1,012 predictions at
+4x, the even ridge/trees average erred 0.79x pow3, the stack 0.74x;
+``benchmarks/explore_gain_4x.py``). Its spread: a scale
 ``c0 + c1 |pred| + c2 |L1| + c3 se`` per factor, fitted to out-of-fold absolute errors,
 and the quantiles of the errors divided by it (out of fold, leave-data-set-out).
 
@@ -45,6 +51,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(HERE / "corpus")]
 
 from dataroi.curves._gain import (  # noqa: E402
+    BLEND_PARTS,
     FACTORS,
     FEATURES,
     context_of,
@@ -67,7 +74,6 @@ LCDB_WEIGHT = 0.1
 #: The corpus metrics learned from (bounded in [0, 1], higher is better).
 METRICS = ("accuracy", "roc_auc")
 RIDGE_ALPHA = 3.0
-BLEND = 0.5
 HGB = {"loss": "absolute_error", "max_iter": 400, "learning_rate": 0.04,
        "max_leaf_nodes": 15, "min_samples_leaf": 30, "l2_regularization": 1.0}
 
@@ -206,11 +212,52 @@ def fit_point(rows: pd.DataFrame) -> dict[str, Any]:
     part = {"ridge": {"mu": mu.tolist(), "sd": sd.tolist(), "coef": ridge.coef_.tolist(),
                       "intercept": float(ridge.intercept_)},
             "hgb": export_trees(hgb),
-            "blend": BLEND}
+            "blend": 0.5,  # the stack's weights are fitted later (fit_blend)
+            "clip_parts": True}
     # the exported trees predict exactly what scikit-learn predicts
     probe = _model({**part, "residual": _flat_residual()})
     assert np.allclose(probe.trees.predict(X[:500]), hgb.predict(X[:500]), atol=1e-9)
     return part
+
+
+def _parts(point: dict[str, Any], X: np.ndarray) -> np.ndarray:
+    """The predictions of :data:`BLEND_PARTS` for rows ``X`` (before the stack)."""
+    m = _model({**point, "residual": _flat_residual()})
+    top = np.maximum(X[:, FEATURES.index("headroom")], 0.0)[:, None]
+    models = np.column_stack([m._ridge(X), m.trees.predict(X)])
+    return np.column_stack([np.clip(models, 0.0, top) if m.clip_parts else models,
+                            X[:, FEATURES.index("lastgain")], X[:, FEATURES.index("pow3")]])
+
+
+def fit_blend(rows: pd.DataFrame, parts: np.ndarray) -> list[list[float]]:
+    """The stack's weights per factor: non-negative, minimising the weighted absolute
+    error (every data set weighs the same) of held-out predictions ``parts`` (rows ×
+    :data:`BLEND_PARTS`), a linear programme."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix, hstack, identity
+
+    y = rows["target"].to_numpy(float)
+    w = _weights(rows["group"])
+    out = []
+    for k in FACTORS:
+        m = rows["k"].to_numpy() == k
+        A, n = parts[m], int(m.sum())
+        c = np.concatenate([np.zeros(A.shape[1]), w[m], w[m]]) / w[m].mean()
+        eq = hstack([csr_matrix(A), identity(n), -identity(n)]).tocsr()
+        res = linprog(c, A_eq=eq, b_eq=y[m], bounds=(0, None), method="highs")
+        if not res.success:
+            raise RuntimeError(f"the stack's weights at {k}x: {res.message}")
+        out.append([float(v) for v in res.x[:A.shape[1]]])
+    assert len(out[0]) == len(BLEND_PARTS)
+    return out
+
+
+def _stacked(parts: np.ndarray, rows: pd.DataFrame, blend: list[list[float]]
+             ) -> np.ndarray:
+    """The stack's predictions (clipped as :meth:`GainModel.predict_matrix` clips)."""
+    w = np.asarray(blend)[[FACTORS.index(int(k)) for k in rows["k"]]]
+    return np.clip((parts * w).sum(axis=1), 0.0,
+                   np.maximum(rows["headroom"].to_numpy(float), 0.0))
 
 
 def _flat_residual() -> dict[str, Any]:
@@ -317,13 +364,19 @@ def learn(rows: pd.DataFrame, folds: int) -> Learned:
     corpus = rows["group"].str.startswith("corpus:").to_numpy()
     fold = rows["group"].map(fold_of).fillna(-1).to_numpy(int)
     X = rows[list(FEATURES)].to_numpy(float)
-    pred = np.full(len(rows), np.nan)
+    parts = np.full((len(rows), len(BLEND_PARTS)), np.nan)
     points = []
     for f in range(folds):
         point = fit_point(rows[fold != f])
         points.append(point)
         held = fold == f
-        pred[held] = _model({**point, "residual": _flat_residual()}).predict_matrix(X[held])
+        parts[held] = _parts(point, X[held])
+    # each fold's stack is fitted to the other folds' held-out predictions
+    pred = np.full(len(rows), np.nan)
+    for f, point in enumerate(points):
+        point["blend"] = fit_blend(rows[corpus & (fold != f)], parts[corpus & (fold != f)])
+        held = fold == f
+        pred[held] = _stacked(parts[held], rows[held], point["blend"])
     fold_models = []
     for f, point in enumerate(points):
         calib = corpus & (fold != f)
@@ -332,6 +385,7 @@ def learn(rows: pd.DataFrame, folds: int) -> Learned:
                             "meta": {"fold": f, "held_out": sorted(
                                 g.split(":", 1)[1] for g, ff in fold_of.items() if ff == f)}})
     model = {"features": list(FEATURES), **fit_point(rows),
+             "blend": fit_blend(rows[corpus], parts[corpus]),
              "residual": fit_residual(rows[corpus], pred[corpus]),
              "meta": {"rows": len(rows), "data_sets": int(rows["group"].nunique()),
                       "corpus_data_sets": len(fold_of), "factors": list(FACTORS),

@@ -40,9 +40,11 @@ def _record(url: str, n: int, z: float) -> None:
 
 
 def _width(study, n_ahead: int) -> tuple[float, object]:
+    """The lower half of the 90 % interval (median − 5 % quantile): the draws are stretched
+    about the median, and the upper half of a model near accuracy 1 is clipped there."""
     with study.analyze(n_draws=2000) as a:
         d = a.curves.draws("logreg", [n_ahead])[:, 0]
-        return float(np.quantile(d, 0.95) - np.quantile(d, 0.05)), a.curves
+        return float(np.quantile(d, 0.5) - np.quantile(d, 0.05)), a.curves
 
 
 def test_a_track_record_of_too_narrow_intervals_widens_them(tmp_path):

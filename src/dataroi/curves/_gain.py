@@ -10,12 +10,14 @@ on held-out data sets. It is learned on the curve corpus (``benchmarks/corpus``:
 data sets built by dataroi) and LCDB's curves cut to study shapes, and evaluated by
 leave-data-set-out cross-validation (``benchmarks/learn_gain_model.py``).
 
-The model is an average of a ridge regression (features and their interactions with
-``log2 k``) and gradient-boosted trees (scikit-learn's ``HistGradientBoostingRegressor``,
-absolute loss). Both ship as plain numbers in ``gain_model.json``: a pickled estimator
-would tie dataroi to the scikit-learn version it was learned with, so the trees are
-evaluated here from their node arrays (a dozen lines, checked against scikit-learn's own
-predictions when the file is written).
+The model is a stack, per factor, of a ridge regression (features and their interactions
+with ``log2 k``), gradient-boosted trees (scikit-learn's ``HistGradientBoostingRegressor``,
+absolute loss) and two rules (the last-gain rule and the pow3 extrapolation): non-negative
+weights per factor (:data:`BLEND_PARTS`), learned by least absolute deviations on held-out
+predictions. The ridge and the trees ship as plain numbers in ``gain_model.json``: a
+pickled estimator would tie dataroi to the scikit-learn version it was learned with, so
+the trees are evaluated here from their node arrays (a dozen lines, checked against
+scikit-learn's own predictions when the file is written).
 
 It applies to metrics bounded in [0, 1] where higher is better (accuracy, balanced
 accuracy, ROC AUC, F1): the features are in units of that scale.
@@ -52,6 +54,10 @@ __all__ = ["FACTORS", "FEATURES", "CurveState", "GainForecast", "GainModel", "co
 
 #: Factors of today's labels the model forecasts (others are interpolated in log2 k).
 FACTORS: tuple[int, ...] = (2, 4, 8, 16)
+
+#: The parts a model's forecast blends, in the order of its weights per factor (``blend``):
+#: the ridge, the trees, and the features ``lastgain`` and ``pow3`` (the rules).
+BLEND_PARTS: tuple[str, ...] = ("ridge", "trees", "lastgain", "pow3")
 
 #: The features, in the order of the model's columns.
 FEATURES: tuple[str, ...] = (
@@ -278,7 +284,8 @@ class GainModel:
     ridge_coef: np.ndarray
     ridge_intercept: float
     trees: _Trees
-    blend: float
+    #: the weights of :data:`BLEND_PARTS` per factor: ``(len(FACTORS), len(BLEND_PARTS))``
+    blend: np.ndarray
     u: np.ndarray
     resid_q: np.ndarray
     scale_coef: np.ndarray
@@ -287,6 +294,9 @@ class GainModel:
     #: the correlation of two models' errors at 2x on the same data set and cut (normal
     #: scores; learned on held-out corpus rows; 0 in a model learned before it was kept)
     model_corr: float = 0.0
+    #: the ridge's and the trees' predictions are clipped to [0, headroom] before the
+    #: stack blends them (False in a model learned before the stack)
+    clip_parts: bool = False
     #: gains at the factors of earlier :meth:`sample` calls, by (size, seed): a plan asks
     #: for the same model's draws at several sizes, and the draws are the same each time
     _drawn: dict[Any, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
@@ -314,8 +324,21 @@ class GainModel:
         """The mean gain for rows of :data:`FEATURES`, kept between 0 and the headroom
         to the metric's best value (a mean that falls with more labels, or rises past 1,
         erred more on held-out data sets than the clipped one)."""
-        raw = self.blend * self._ridge(X) + (1 - self.blend) * self.trees.predict(X)
-        return np.clip(raw, 0.0, np.maximum(X[:, FEATURES.index("headroom")], 0.0))
+        top = np.maximum(X[:, FEATURES.index("headroom")], 0.0)
+        parts = np.column_stack([self._ridge(X), self.trees.predict(X),
+                                 X[:, FEATURES.index("lastgain")],
+                                 X[:, FEATURES.index("pow3")]])
+        if self.clip_parts:
+            parts[:, :2] = np.clip(parts[:, :2], 0.0, top[:, None])
+        raw = (parts * self.blend_weights(X)).sum(axis=1)
+        return np.clip(raw, 0.0, top)
+
+    def blend_weights(self, X: np.ndarray) -> np.ndarray:
+        """The weights of :data:`BLEND_PARTS` for each row (the factor's, interpolated in
+        ``log2 k`` between the factors)."""
+        lk = X[:, FEATURES.index("lk")]
+        return np.array([np.interp(lk, np.log2(FACTORS), self.blend[:, i])
+                         for i in range(self.blend.shape[1])]).T
 
     def scale(self, X: np.ndarray, pred: np.ndarray) -> np.ndarray:
         """The spread of the error for each row (``c0 + c1 |pred| + c2 |L1| + c3 se``,
@@ -560,6 +583,25 @@ def _trees_from(d: Mapping[str, Any]) -> _Trees:
                   leaf=arr("leaf", bool), nan_left=arr("nan_left", bool))
 
 
+def _blend_from(blend: Any) -> np.ndarray:
+    """The weights of :data:`BLEND_PARTS` per factor from a model file: a matrix, or one
+    number (a file learned before the stack: that share of the ridge, the rest trees).
+
+    Example:
+        >>> _blend_from(0.5)[0].tolist()
+        [0.5, 0.5, 0.0, 0.0]
+    """
+    if np.ndim(blend) == 0:
+        b = float(blend)
+        return np.tile([b, 1.0 - b, 0.0, 0.0], (len(FACTORS), 1))
+    w = np.asarray(blend, dtype=float)
+    if w.shape != (len(FACTORS), len(BLEND_PARTS)):
+        raise UsageError(f"the gain model's blend has shape {w.shape}, not "
+                         f"{(len(FACTORS), len(BLEND_PARTS))}; relearn it "
+                         "(benchmarks/learn_gain_model.py)")
+    return w
+
+
 def gain_model_from_dict(d: Mapping[str, Any], digest: str = "") -> GainModel:
     """A :class:`GainModel` from its JSON form (see ``gain_model.json``); ``digest``
     identifies the file it was read from."""
@@ -570,13 +612,14 @@ def gain_model_from_dict(d: Mapping[str, Any], digest: str = "") -> GainModel:
     return GainModel(ridge_mu=np.asarray(r["mu"], float), ridge_sd=np.asarray(r["sd"], float),
                      ridge_coef=np.asarray(r["coef"], float),
                      ridge_intercept=float(r["intercept"]), trees=_trees_from(d["hgb"]),
-                     blend=float(d["blend"]), u=np.asarray(d["residual"]["u"], float),
+                     blend=_blend_from(d["blend"]), u=np.asarray(d["residual"]["u"], float),
                      resid_q=np.asarray(d["residual"]["q"], float),
                      scale_coef=np.asarray(d["residual"]["scale_coef"], float),
                      meta={**d.get("meta", {}), "digest": digest},
                      corr=np.asarray(d["residual"].get(
                          "corr", np.ones((len(FACTORS), len(FACTORS)))), float),
-                     model_corr=float(d["residual"].get("model_corr", 0.0)))
+                     model_corr=float(d["residual"].get("model_corr", 0.0)),
+                     clip_parts=bool(d.get("clip_parts", False)))
 
 
 #: The shipped model (package data).

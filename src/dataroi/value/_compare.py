@@ -23,7 +23,7 @@ Example:
     >>> import pandas as pd
     >>> rows = [{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
     ...          "value": top - k / n ** 0.5 + 0.002 * r}
-    ...         for m, top, k in (("simple", 0.86, 1.0), ("deep", 0.97, 4.0))
+    ...         for m, top, k in (("simple", 0.86, 1.0), ("deep", 0.97, 3.5))
     ...         for n in (25, 50, 100, 200, 400) for r in range(4)]
     >>> cmp = compare_models(fit_study_curves(pd.DataFrame(rows), metric="accuracy"))
     >>> p = cmp.pairs[0]
