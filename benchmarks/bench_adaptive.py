@@ -168,10 +168,9 @@ def trace(schedule: Any, full: pd.DataFrame, *, max_steps: int = 200
     offer (``schedule.target`` is set out of reach), then the missing repeats at ``N`` of
     the contending models, then every missing repeat at ``N``; the full grid's look is
     not included. The looks before the rule's own stop are the ones ``replay`` makes."""
-    index: dict[tuple[str, int, int], list[int]] = {}
-    for i, k in enumerate(zip(full["model"], full["n_train"].astype(int),
-                              full["repeat"].astype(int), strict=True)):
-        index.setdefault((str(k[0]), int(k[1]), int(k[2])), []).append(i)
+    from dataroi.study._adaptive import _trial_index
+
+    index = _trial_index(full)
     taken: list[int] = []
     asked: set[tuple[str, int, int]] = set()
 

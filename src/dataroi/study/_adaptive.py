@@ -713,6 +713,15 @@ def _contenders_at_n(parts: _Parts, counts: Mapping[tuple[str, int], set[int]], 
             for m in models for r in sorted(everything - counts.get((m, n), set()))]
 
 
+def _trial_index(full: pd.DataFrame) -> dict[tuple[str, int, int], list[int]]:
+    """The rows of each trial (model, size, repeat) of a trials frame (every metric)."""
+    index: dict[tuple[str, int, int], list[int]] = {}
+    for i, k in enumerate(zip(full["model"], full["n_train"].astype(int),
+                              full["repeat"].astype(int), strict=True)):
+        index.setdefault((str(k[0]), int(k[1]), int(k[2])), []).append(i)
+    return index
+
+
 def _one_row_per_trial(trials: pd.DataFrame) -> pd.DataFrame:
     """One row per (model, size, repeat): the metrics of a trial share its timings."""
     cols = [c for c in ("model", "n_train", "repeat") if c in trials]
@@ -772,10 +781,7 @@ def replay(schedule: AdaptiveSchedule, full: pd.DataFrame, *, max_steps: int = 2
 
     Example: see the module's docstring.
     """
-    index: dict[tuple[str, int, int], list[int]] = {}
-    for i, k in enumerate(zip(full["model"], full["n_train"].astype(int),
-                              full["repeat"].astype(int), strict=True)):
-        index.setdefault((str(k[0]), int(k[1]), int(k[2])), []).append(i)
+    index = _trial_index(full)
     taken: list[int] = []
     asked: set[tuple[str, int, int]] = set()
     choices: list[TrialChoice] = []
