@@ -149,16 +149,10 @@ def small_grid(full: pd.DataFrame, sizes: list[int], repeats: int, budget: float
 
 
 def _contenders(rec: Any) -> list[str]:
-    """The chosen option's model, the current model, and the model of the best allowed
-    option of another model (by expected value)."""
-    from dataroi.study._adaptive import _parts
+    """The models in contention of ``rec`` (the adaptive rule's own choice of them)."""
+    from dataroi.study._adaptive import _contender_models, _parts
 
-    parts = _parts(rec)
-    mine = parts.models[parts.chosen]
-    others = [(parts.means[j], parts.models[j]) for j in range(len(parts.ids))
-              if parts.models[j] != mine]
-    return list(dict.fromkeys([mine, rec.current_model]
-                              + ([max(others)[1]] if others else [])))
+    return _contender_models(_parts(rec))
 
 
 def trace(schedule: Any, full: pd.DataFrame, *, max_steps: int = 200

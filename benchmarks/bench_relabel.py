@@ -66,6 +66,8 @@ chose (neither / new / relabel / both), and the calibration of dataroi's stated 
 from __future__ import annotations
 
 import argparse
+import functools
+import hashlib
 import json
 import sys
 import time
@@ -83,7 +85,14 @@ CORPUS = HERE / "corpus"
 sys.path[:0] = [str(HERE), str(CORPUS), str(CORPUS / "specs")]
 
 from bench_decisions import _pow3_fit  # noqa: E402
-from bench_label_quality import arm_fraction, data_info, gain_models, load_arms  # noqa: E402
+from bench_label_quality import (  # noqa: E402
+    arm_fraction,
+    boot_mean,
+    boot_ratio,
+    gain_models,
+    load_arms,
+)
+from bench_label_quality import data_info as _data_info  # noqa: E402
 
 METRIC = "accuracy"
 CUTS = (256, 512, 1024)
@@ -100,6 +109,20 @@ UNIT_VERSION = 2
 RULES = ("rule_A", "rule_B")
 #: decision.max_p_loss values tried in dataroi's rule (the sweep; its default is 0.35)
 P_LOSS_GRID = (1.0, 0.5, 0.35, 0.2, 0.1)
+#: bootstrap resamples of the data sets (90 % intervals)
+BOOT = 2000
+
+
+@functools.cache
+def data_info(name: str) -> dict[str, Any]:
+    """A data set's facts (classes, shares; ``bench_label_quality.data_info``), read once."""
+    return _data_info(name)
+
+
+def file_digest(path: str) -> str:
+    """The first 12 hex digits of a file's SHA-256 (a gain model's identity in the cache:
+    two folds folders name their files alike)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -155,7 +178,7 @@ def rates(unit: Unit, arm: str) -> float:
 def dataroi_unit(args: tuple[Unit, str, int, str]) -> dict[str, Any]:
     """dataroi's choices for every setting × scenario × method of a unit (cached)."""
     unit, gain, draws, cache = args
-    stem = Path(cache) / f"{unit.key}__{Path(gain).stem}__{draws}.json"
+    stem = Path(cache) / f"{unit.key}__{file_digest(gain)}__{draws}.json"
     if stem.exists():
         got = json.loads(stem.read_text())
         if got.get("version") == UNIT_VERSION:
@@ -323,23 +346,6 @@ def kind(o: tuple[int, bool]) -> str:
             (True, True): "both"}[(o[0] > 0, o[1])]
 
 
-def _boot(per_set: pd.Series, reps: int = 2000, seed: int = 0) -> tuple[float, float, float]:
-    v = per_set.to_numpy(float)
-    idx = np.random.default_rng(seed).integers(0, len(v), size=(reps, len(v)))
-    b = v[idx].mean(axis=1)
-    return float(v.mean()), float(np.quantile(b, 0.05)), float(np.quantile(b, 0.95))
-
-
-def _boot_ratio(num: pd.Series, dens: list[pd.Series], reps: int = 2000, seed: int = 0
-                ) -> tuple[float, float, float]:
-    n = num.to_numpy(float)
-    ds = [d.reindex(num.index).to_numpy(float) for d in dens]
-    idx = np.random.default_rng(seed).integers(0, len(n), size=(reps, len(n)))
-    b = n[idx].mean(axis=1) / np.min([d[idx].mean(axis=1) for d in ds], axis=0)
-    return (float(n.mean() / min(d.mean() for d in ds)), float(np.quantile(b, 0.05)),
-            float(np.quantile(b, 0.95)))
-
-
 def report(dec: pd.DataFrame) -> None:
     """Print the figures (see the module doc)."""
     methods = ["dataroi", "dataroi_rule", "rule_A", "rule_B", "pow3_new", "relabel", "stay"]
@@ -352,7 +358,7 @@ def report(dec: pd.DataFrame) -> None:
           "spent and lost (share of decisions that spend) | chose neither/new/relabel/both")
     for m in methods:
         d = dec[dec["method"] == m]
-        mean, lo, hi = _boot(per[m])
+        mean, lo, hi = boot_mean(per[m], BOOT)
         spend = d[d["cost"] > 0]
         lost = float((spend["net"] < 0).mean()) if len(spend) else float("nan")
         mix = d["kind"].value_counts(normalize=True)
@@ -366,9 +372,9 @@ def report(dec: pd.DataFrame) -> None:
                                              ("neither", "new", "relabel", "both")))
     for m in ("dataroi", "dataroi_rule"):
         for r in RULES:
-            mean, lo, hi = _boot(per[m] - per[r])
+            mean, lo, hi = boot_mean(per[m] - per[r], BOOT)
             print(f"  {m} vs {r}: {mean:+,.0f} [{lo:+,.0f}, {hi:+,.0f}]")
-        ratio, lo, hi = _boot_ratio(per[m], [per[r] for r in RULES])
+        ratio, lo, hi = boot_ratio(per[m], [per[r] for r in RULES], BOOT)
         print(f"  {m} / the better rule: {ratio:.2f} [{lo:.2f}, {hi:.2f}]  (target <= 0.70, "
               "the interval of the difference excluding 0)")
     print("\ndecision.max_p_loss sweep (dataroi, in-sample: regret | spending decisions that "

@@ -59,6 +59,8 @@ def test_bad_relabelings_are_refused_with_what_to_give() -> None:
         Relabeling(NOW, rate_now=0.5, n_classes=2)
     with pytest.raises(UsageError, match="rate_now must be a number"):
         Relabeling(NOW, rate_now=float("nan"), n_classes=2)
+    with pytest.raises(UsageError, match="a majority of three helps only below 50 %"):
+        Relabeling(NOW, rate_now=0.6, n_classes=10)
     # the default rate after: a majority of three
     assert Relabeling(NOW, rate_now=0.2, n_classes=2).rate_after == pytest.approx(0.104)
 
@@ -107,6 +109,12 @@ def test_options_price_relabeling_and_keep_one_baseline(curves) -> None:
                                                + cm.relabeling_usd(N0 + o.delta_n, 2))
             assert o.label.startswith(f"keep {NOW}, relabel 512")
             assert o.p_net_positive is not None
+    # per 1,000 labels: what the new labels add beyond relabeling, not relabeling's gain
+    alone = opts.get(f"{NOW}+0@relabel")
+    both = opts.get(f"{NOW}+1536@relabel")
+    assert alone.gain_per_1k is None
+    assert both.gain_per_1k == pytest.approx(
+        (both.gain_mean - alone.gain_mean) / 1536 * 1000, rel=1e-6)
     assert "relabel logreg[noise=0.2]'s 512 items (2 more opinions each): noise 20.0% → 0.0%" \
         " (as measured on logreg)" in opts.notes
     # 20 % noise on flights, labels at $0.10 and a point worth $2,000: relabeling pays, and

@@ -387,7 +387,9 @@ def evaluate_options(
                 curves, deltas[1:], n_draws)
             for j, d in enumerate(deltas):
                 g = alone if d == 0 else both[:, j - 1]
-                add_option(m, d, switch_part + g, g, float(secs[j]), relabeled=True)
+                # gain per 1,000 labels: what the added labels gain beyond relabeling
+                add_option(m, d, switch_part + g, g - alone, float(secs[j]),
+                           relabeled=True)
     notes = list(curves.notes) + cm.notes()
     if relabel is not None:
         notes.append(relabel.describe(curves.current_n))

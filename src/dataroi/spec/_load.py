@@ -851,7 +851,7 @@ def _parse_relabel(raw: Any, problems: list[str]) -> RelabelSpec | None:
     after = _number(raw, "rate_after", w, problems)
     if after is not None and now is not None and after > now:
         problems.append(f"{w}.rate_after: must be <= rate_now ({now:g}), got {after!r}")
-    opinions = _number(raw, "opinions", w, problems, minimum=1, maximum=10, integer=True)
+    opinions = _number(raw, "opinions", w, problems, minimum=1, integer=True)
     names = {}
     for key in ("cleaner", "model"):
         v = raw.get(key)

@@ -90,6 +90,29 @@ class RelabelDecision:
         return json_safe(asdict(self))
 
 
+def _checked_rates(rate_now: float, rate_after: float | None) -> float:
+    """``rate_after`` (default: :func:`majority_of_three` of ``rate_now``), both checked:
+    ``0 <= rate_after <= rate_now < 1``.
+
+    Example:
+        >>> _checked_rates(0.1, None)
+        0.028
+    """
+    for name, v in (("rate_now", rate_now), ("rate_after", rate_after)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
+                              or not math.isfinite(v)):
+            raise UsageError(f"{name} must be a number, got {v!r}")
+    if not 0 <= rate_now < 1:
+        raise UsageError(f"rate_now must be in [0, 1), got {rate_now}")
+    if rate_after is None and rate_now > 0.5:
+        raise UsageError(f"rate_now {rate_now:g}: a majority of three helps only below 50 % "
+                         "noise; give the rate after relabeling (rate_after)")
+    after = majority_of_three(rate_now) if rate_after is None else float(rate_after)
+    if not 0 <= after <= rate_now:
+        raise UsageError(f"rate_after ({after:g}) must be in [0, rate_now = {rate_now:g}]")
+    return after
+
+
 def _interp(rates: np.ndarray, draws: np.ndarray, rate: float) -> np.ndarray:
     """Draws (k, grid) at ``rate``, linear between the two nearest arms' draws."""
     if rate <= rates[0]:
@@ -135,13 +158,8 @@ def relabel_vs_new(trials: pd.DataFrame, arms: Sequence[VariantSpec],
     arms = sorted((a for a in arms if a.base == model), key=lambda a: a.params["rate"])
     if not arms:
         raise UsageError(f"model '{model}' has no noise arms")
-    if not 0 <= rate_now < 1:
-        raise UsageError(f"rate_now must be in [0, 1), got {rate_now}")
-    source = "given"
-    if rate_after is None:
-        rate_after, source = majority_of_three(rate_now), "majority of three (formula)"
-    if not 0 <= rate_after <= rate_now:
-        raise UsageError(f"rate_after ({rate_after}) must be in [0, rate_now={rate_now}]")
+    source = "given" if rate_after is not None else "majority of three (formula)"
+    rate_after = _checked_rates(rate_now, rate_after)
     if costs is None or costs.price_per_label_usd is None:
         raise UsageError("relabel vs new needs costs.price_per_label_usd in the spec")
     hib = get_metric(metric).higher_is_better
@@ -248,19 +266,11 @@ class Relabeling:
     n_classes: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("rate_now", "rate_after"):
-            v = getattr(self, name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
-                                  or not math.isfinite(v)):
-                raise UsageError(f"relabel: {name} must be a number, got {v!r}")
-        if not 0 <= self.rate_now < 1:
-            raise UsageError(f"relabel: rate_now must be in [0, 1), got {self.rate_now}")
-        if self.rate_after is None:
-            object.__setattr__(self, "rate_after", majority_of_three(self.rate_now))
-        after = float(self.rate_after)  # type: ignore[arg-type]
-        if not 0 <= after <= self.rate_now:
-            raise UsageError(f"relabel: rate_after ({after:g}) must be in [0, rate_now = "
-                             f"{self.rate_now:g}]")
+        try:
+            after = _checked_rates(self.rate_now, self.rate_after)
+        except UsageError as exc:
+            raise UsageError(f"relabel: {exc}") from None
+        object.__setattr__(self, "rate_after", after)
         if int(self.opinions) != self.opinions or self.opinions < 1:
             raise UsageError(f"relabel: opinions must be a whole number >= 1, got "
                              f"{self.opinions}")

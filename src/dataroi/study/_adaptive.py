@@ -698,19 +698,24 @@ def _contenders_at_n(parts: _Parts, counts: Mapping[tuple[str, int], set[int]], 
     model (by expected value) among ``rivals`` (the models that win some simulated
     completion of the whole grid; None: every model) — a model that cannot become the
     best gets nothing."""
-    mine = parts.models[parts.chosen]
-    others = [(float(parts.means[j]), -j, parts.models[j]) for j in range(len(parts.ids))
-              if parts.models[j] != mine
-              and (rivals is None or parts.models[j] in rivals)]
-    models = [m for m in dict.fromkeys([mine, parts.current]
-                                       + ([max(others)[2]] if others else []))
-              if (m, n) in price]
+    models = [m for m in _contender_models(parts, rivals) if (m, n) in price]
     why = (f"today's size N={n:,}: no single trial moves the simulated decision, yet "
            f"P(wrong recommendation) {1 - p_same:.3f} is more than the target allows; "
            f"today's size of the models in contention ({', '.join(models)}) is completed")
     return [TrialChoice(m, n, r, step, f"{m} repeat {r + 1} at {why}", 1 - p_same, None,
                         price[(m, n)])
             for m in models for r in sorted(everything - counts.get((m, n), set()))]
+
+
+def _contender_models(parts: _Parts, rivals: set[str] | None = None) -> list[str]:
+    """The models in contention: the chosen option's, the current one, and the model of
+    the best allowed option of another model (by expected value) among ``rivals``
+    (None: every model)."""
+    mine = parts.models[parts.chosen]
+    others = [(float(parts.means[j]), -j, parts.models[j]) for j in range(len(parts.ids))
+              if parts.models[j] != mine
+              and (rivals is None or parts.models[j] in rivals)]
+    return list(dict.fromkeys([mine, parts.current] + ([max(others)[2]] if others else [])))
 
 
 def _trial_index(full: pd.DataFrame) -> dict[tuple[str, int, int], list[int]]:
