@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 import dataroi
+from dataroi._money import usd
 from dataroi.decide import CostModel, evaluate_options, plan_budget
 from dataroi.exceptions import UsageError
+from dataroi.report._markdown import md_escape
 from dataroi.spec import CostSpec, DecisionSpec
 from dataroi.stress import Relabeling, effective_fraction
 from dataroi.value import fit_study_curves
@@ -157,3 +159,21 @@ def test_analysis_takes_relabel_from_the_call_or_the_decision(trials) -> None:
         a.recommend(relabel={"n_classes": 2})
     with pytest.raises(UsageError, match="is not a model of the study"):
         a.recommend(relabel={"rate_now": 0.2, "n_classes": 2, "model": "svm"})
+
+
+def test_the_plan_and_the_report_keep_the_best_relabel_option_in_view(trials) -> None:
+    # 5 % noise, $0.30 a label: relabeling pays but ranks below six ways of buying labels;
+    # the tables still show it beside them
+    a = dataroi.analyze(trials, costs={"price_per_label_usd": 0.3, "value_per_point_usd": 2000},
+                        n_draws=300, random_state=0,
+                        decision={"relabel": {"rate_now": 0.05, "cleaner": AFTER,
+                                              "model": MID}, "current_model": MID})
+    rec = a.recommend()
+    ranked = rec.plan.ranked
+    assert len(ranked) > 7 and not any(o.relabel for o in ranked[:6])
+    best = next(o for o in ranked if o.relabel)
+    shown = rec.plan.shown(6)
+    assert shown[:6] == ranked[:6] and shown[6:] == (best,)
+    assert rec.plan.shown() == (*ranked, *(o for o, _ in rec.plan.excluded))
+    md = a.report(fmt="markdown").to_markdown()
+    assert f"| {md_escape(best.label)} (alternative) | {usd(best.cost_usd)} |" in md

@@ -366,9 +366,8 @@ def print_plan(rec: Any, con: Any, *, show_all: bool = False) -> None:
 
     money = rec.options.has_money
     excluded = {o.option_id: why for o, why in rec.plan.excluded}
-    rows = list(rec.plan.ranked) + [o for o, _ in rec.plan.excluded]
-    if not show_all:
-        rows = rows[:12]
+    # the best relabel (or strategy) option stays in view when it ranks low
+    rows = rec.plan.shown(None if show_all else 12)
     from rich import box
 
     # light borders and unwrapped numbers: one line per option at 140 columns

@@ -78,6 +78,38 @@ class BudgetPlan:
     target_met: bool | None = None
     notes: tuple[str, ...] = field(default=())
 
+    def shown(self, limit: int | None = None) -> tuple[Option, ...]:
+        """The options a table shows: the allowed ones best first, then the excluded
+        ones; with ``limit``, the first ``limit`` of them and, for each kind of option
+        (new labels or a switch, relabeling, labeling by a strategy) missing there, the
+        best of that kind, so that a table shows relabeling beside buying labels even
+        when relabeling ranks low.
+
+        Example:
+            >>> from dataroi.decide import evaluate_options, plan_budget
+            >>> from dataroi.spec import CostSpec
+            >>> import pandas as pd
+            >>> from dataroi.value import fit_study_curves
+            >>> rows = [{"model": "a", "n_train": n, "repeat": r, "metric": "accuracy",
+            ...          "value": 0.9 - 1.5 / n ** 0.5 + 0.002 * r}
+            ...         for n in (64, 128, 256, 512) for r in range(3)]
+            >>> plan = plan_budget(evaluate_options(
+            ...     fit_study_curves(pd.DataFrame(rows), metric="accuracy"),
+            ...     CostSpec(price_per_label_usd=1, value_per_point_usd=2000)))
+            >>> len(plan.shown()) > 2, len(plan.shown(2))
+            (True, 2)
+        """
+        everything = (*self.ranked, *(o for o, _ in self.excluded))
+        if limit is None or len(everything) <= limit:
+            return everything
+        head = list(everything[:limit])
+        kinds = {_kind(o) for o in head}
+        for o in everything[limit:]:
+            if _kind(o) not in kinds:
+                kinds.add(_kind(o))
+                head.append(o)
+        return tuple(head)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
         return json_safe({
@@ -89,6 +121,12 @@ class BudgetPlan:
                          for o, r in self.excluded],
             "target_met": self.target_met, "notes": list(self.notes),
         })
+
+
+def _kind(o: Option) -> str:
+    """What an option does, for :meth:`BudgetPlan.shown`: ``relabel``, ``strategy``
+    (labels chosen by an acquisition strategy) or ``labels`` (stay, add, switch)."""
+    return "relabel" if o.relabel else "strategy" if "@" in o.option_id else "labels"
 
 
 def _exclusions(o: Option, *, budget: float | None, g: GuardrailSpec,
