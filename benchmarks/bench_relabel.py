@@ -1,9 +1,11 @@
 """Relabel or buy new labels? dataroi's choice on the noise arms of the curve corpus,
 against the rules a user would otherwise apply, in the same run (issue #26).
 
-Reproduce (GAIN: ``learn_gain_model.py --folds-out``, as for ``bench_decisions.py``)::
+Reproduce (GAIN: ``learn_gain_model.py --folds-out``, as for ``bench_decisions.py``;
+PCAL, optional: ``learn_p_calibration.py --folds-out``, to state P(net > 0) calibrated as
+dataroi's ``decide`` does)::
 
-    python benchmarks/bench_relabel.py --jobs 2 --gain-folds GAIN
+    python benchmarks/bench_relabel.py --jobs 2 --gain-folds GAIN [--p-calibration-folds PCAL]
 
 The noise arms (``benchmarks/corpus/noise_curves.parquet``, ``build_noise.py``: 16 data
 sets, two learners each, arms clean / symmetric noise 5, 10, 20 % / ``cc-noise``, sizes
@@ -346,6 +348,26 @@ def kind(o: tuple[int, bool]) -> str:
             (True, True): "both"}[(o[0] > 0, o[1])]
 
 
+def calibrate_stated(dec: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """``dec`` with the stated P(net > 0) as dataroi's ``decide`` states it: the chosen
+    option's mapped by the option calibration learned without its data set
+    (``learn_p_calibration.py --folds-out``'s folder) when it only buys labels, the
+    draws' own when it relabels (relabel options are not calibrated). The decisions are
+    the ones the model's probability made (at the default limit the maps are the
+    identity below 0.65, so they hold back the same options)."""
+    from dataroi.decide import load_p_calibration
+
+    index = json.loads((folder / "folds.json").read_text())
+    out = dec.copy()
+    stated = out["p_net_positive"].astype(float)
+    out["p_net_positive"] = [
+        p if np.isnan(p) or relabeled or ds not in index else
+        load_p_calibration(str(folder / index[ds])).apply("option", p)
+        for p, ds, relabeled in zip(stated, out["dataset"], out["relabel"].astype(bool),
+                                    strict=True)]
+    return out
+
+
 def report(dec: pd.DataFrame) -> None:
     """Print the figures (see the module doc)."""
     methods = ["dataroi", "dataroi_rule", "rule_A", "rule_B", "pow3_new", "relabel", "stay"]
@@ -421,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, default=DEFAULT_WORK)
     ap.add_argument("--only", default=None, help="comma-separated data sets")
     ap.add_argument("--out", type=Path, default=None, help="write the decisions (CSV)")
+    ap.add_argument("--p-calibration-folds", type=Path, default=None,
+                    help="learn_p_calibration.py --folds-out's folder: state P(net > 0) "
+                         "calibrated as dataroi does, each data set by its fold's map")
     args = ap.parse_args(argv)
     t0 = time.time()
     workdir = args.workdir.resolve()
@@ -443,10 +468,15 @@ def main(argv: list[str] | None = None) -> int:
             r = dataroi_unit(w)
             results[r["unit"]] = r
     dec = evaluate(frame, todo, results)
+    if args.p_calibration_folds is not None:
+        dec = calibrate_stated(dec, args.p_calibration_folds)
+        print(f"P(net > 0): calibrated per fold ({args.p_calibration_folds})")
     if args.out:
         dec.to_csv(args.out, index=False)
     report(dec)
-    print(f"\nreproduce: {REPRO}   ({time.time() - t0:,.0f} s)")
+    print(f"\nreproduce: {REPRO}"
+          + (" --p-calibration-folds PCAL" if args.p_calibration_folds else "")
+          + f"   ({time.time() - t0:,.0f} s)")
     return 0
 
 

@@ -1,6 +1,7 @@
 """benchmarks/learn_p_calibration.py (issue #19): the calibration of the staged plan's
-P(net > 0) is learned on the default policy's outcomes, leave-data-set-out per fold,
-monotone, the identity where it saw nothing, never certain, and readable by dataroi."""
+and the one-shot option's P(net > 0) is learned on the default policy's outcomes,
+leave-data-set-out per fold, monotone, the identity where it saw nothing, never certain,
+and readable by dataroi."""
 
 from __future__ import annotations
 
@@ -74,3 +75,46 @@ def test_maps_are_learned_per_fold_without_the_held_out_data_sets(learner, tmp_p
     other = load_p_calibration(str(folds / "fold-0.json"))
     assert "4 data sets" in own.source and "without fold-2" in own.source
     assert own.apply("staged", 0.7) < other.apply("staged", 0.7)
+
+
+def _one_shot(seed: int = 1) -> pd.DataFrame:
+    """One-shot options taken at the default policy (``stages`` 0), over-confident: won
+    less often than stated."""
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0.65, 1.0, 120)
+    won = rng.random(120) < p - 0.2
+    return pd.DataFrame({"dataset": np.repeat(list("abcdef"), 20), "method": "dataroi@0.35",
+                         "cost": 10.0, "p_net_positive": p, "stages": 0,
+                         "net": np.where(won, 5.0, -5.0)})
+
+
+@pytest.mark.parametrize("method", ["logistic", "isotonic"])
+def test_one_shot_options_get_their_own_map_and_a_small_kind_none(learner, tmp_path,
+                                                                  capsys, method):
+    gain = tmp_path / "gain"
+    gain.mkdir()
+    (gain / "folds.json").write_text(json.dumps({d: f"fold-{i % 2}.json"
+                                                 for i, d in enumerate("abcdef")}))
+    both = tmp_path / "both.csv"
+    pd.concat([_decisions(), _one_shot()]).to_csv(both, index=False)
+    out = tmp_path / "p.json"
+    assert learner.main(["--decisions", str(both), "--gain-folds", str(gain), "--folds-out",
+                         str(tmp_path / "f"), "--out", str(out), "--method", method]) == 0
+    cal = load_p_calibration(str(out))
+    assert set(cal.maps) == {"staged", "option"}
+    # the staged plans won more often than stated, the one-shot options less
+    assert cal.apply("staged", 0.8) > 0.8 > cal.apply("option", 0.8)
+    for kind in cal.maps:
+        x, y = cal.maps[kind]
+        assert list(x) == sorted(x) and list(y) == sorted(y) and max(y) <= 0.995
+    printed = capsys.readouterr().out
+    assert "held-out check (" in printed and "stated 0." in printed
+    # a kind with too few decisions is left as the model states it
+    few = tmp_path / "few.csv"
+    pd.concat([_decisions(), _one_shot().head(learner.MIN_DECISIONS - 1)]).to_csv(
+        few, index=False)
+    out2 = tmp_path / "p2.json"  # (load_p_calibration caches by path)
+    assert learner.main(["--decisions", str(few), "--gain-folds", str(gain), "--folds-out",
+                         str(tmp_path / "g"), "--out", str(out2), "--method", method]) == 0
+    assert set(load_p_calibration(str(out2)).maps) == {"staged"}
+    assert f"fewer than {learner.MIN_DECISIONS}: no map" in capsys.readouterr().out

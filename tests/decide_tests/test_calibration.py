@@ -98,3 +98,21 @@ def test_decide_calibrates_options_when_the_map_has_them(curves):
         else:
             assert b.p_net_positive == pytest.approx(a.p_net_positive / 2, abs=1e-6)
 
+    assert any(n.startswith("P(net > 0) of each option that buys labels") for n in
+               on.options.notes)
+    assert not any("is calibrated" in n for n in off.options.notes)
+
+
+def test_relabel_options_keep_the_draws_probability(curves):
+    from dataroi.stress import Relabeling
+
+    half = PCalibration({"option": ((0.0, 1.0), (0.0, 0.5))})
+    rl = Relabeling(rate_now=0.1, n_classes=2)
+    off, on = (decide(curves, costs(), current_model="lr", add=ADD, grid=(), relabel=rl,
+                      p_calibration=cal) for cal in (PCalibration.off(), half))
+    pairs = [(a, b) for a, b in zip(off.options.options, on.options.options, strict=True)
+             if a.p_net_positive is not None]
+    assert any(a.relabel for a, _ in pairs) and any(not a.relabel for a, _ in pairs)
+    for a, b in pairs:
+        want = a.p_net_positive if a.relabel else a.p_net_positive / 2
+        assert b.p_net_positive == pytest.approx(want, abs=1e-6)

@@ -3,22 +3,26 @@
 A staged plan's P(net > 0) (:func:`~dataroi.decide.plan_staged`) assumes one decision
 after re-measuring at ``2N``; followed as a policy, the plan can re-measure again and
 decides on the measured curve, so on held-out data sets of the curve corpus its money
-ended positive more often than stated (stated 0.75, realized 0.87; stated 0.85,
-realized 0.93: ``benchmarks/bench_decisions.py``, docs/decisions.md). The map here
-turns the model's probability into the rate realized on the corpus: an isotonic
-regression of "the policy, at the default ``decision.max_p_loss``, ended with more
-money than staying" on the stated probability, data sets weighing the same
-(``benchmarks/learn_p_calibration.py`` learns it, leave-data-set-out for the
+ended positive more often than stated (stated 0.74, realized 0.89; stated 0.85,
+realized 0.92: ``benchmarks/bench_decisions.py``, docs/decisions.md); so did the one-shot
+options dataroi chose. The maps here turn the model's probability into the rate realized
+on the corpus: a logistic regression on the log-odds (Platt scaling) of "the policy, at
+the default ``decision.max_p_loss``, ended with more money than staying" on the stated
+probability, one for the staged plans and one for the chosen options, data sets weighing
+the same (``benchmarks/learn_p_calibration.py`` learns them, leave-data-set-out for the
 benchmark), at most 0.995. Below the smallest probability it saw (the default limit
-keeps plans under 0.65 out) it is the identity, so at the default limit it holds back
-the plans the model's probability would. ``decision.max_p_loss`` is held to the
-calibrated probability, the one the recommendation states.
+keeps plans under 0.65 out) a map is the identity, so at the default limit it holds back
+the plans and options the model's probability would. ``decision.max_p_loss`` is held to
+the calibrated probability, the one the recommendation states. The option map is
+learned on chosen options that add labels or switch, and applies to those only: relabel
+options (``decision.relabel``) keep the draws' probability (the noise arms' check of
+relabeling alone reuses the repeats that valued it, so it cannot show a team's
+uncertainty: docs/decisions.md).
 
-Why not scikit-learn's :class:`~sklearn.isotonic.IsotonicRegression` at run time: the
-regression is fitted with it (in the learner), and only its knots ship, as plain numbers
-in ``p_calibration.json`` (a pickled estimator would tie the file to one scikit-learn
-version); applying the knots is :func:`numpy.interp`, what the estimator's ``predict``
-does with ``out_of_bounds="clip"``.
+Why not scikit-learn at run time: the regression is fitted with it (in the learner), and
+only its curve ships, tabulated as knots of plain numbers in ``p_calibration.json`` (a
+pickled estimator would tie the file to one scikit-learn version); applying the knots is
+:func:`numpy.interp`.
 
 Example:
     >>> cal = PCalibration({"staged": ((0.5, 0.9), (0.6, 0.95))})
@@ -117,7 +121,7 @@ def load_p_calibration(path: str | None = None) -> PCalibration:
         >>> load_p_calibration("none").maps
         {}
         >>> sorted(load_p_calibration().maps)
-        ['staged']
+        ['option', 'staged']
     """
     if path == "none":
         return PCalibration.off()

@@ -376,14 +376,20 @@ def summary_sentence(opts: OptionSet, plan: BudgetPlan, staged: StagedPlan | Non
 
 
 def _calibrated(opts: OptionSet, cal: PCalibration) -> OptionSet:
-    """``opts`` with every option's P(net > 0) calibrated (as they are without an
-    ``option`` map)."""
-    if "option" not in cal.maps:
+    """``opts`` with the P(net > 0) of every option that buys labels or switches
+    calibrated (as they are without an ``option`` map; relabel options keep the draws':
+    the corpus cannot check them, docs/decisions.md)."""
+    if "option" not in cal.maps or not any(o.p_net_positive is not None
+                                           for o in opts.options):
         return opts
+    note = ("P(net > 0) of each option that buys labels or switches is calibrated: the "
+            "rate at which the options dataroi chose with the draws' probability ended "
+            "with more money on the curve corpus (docs/decisions.md; relabel options keep "
+            "the draws'; p_calibration='none' states the draws' for all)")
     return dataclasses.replace(opts, options=tuple(
-        o if o.p_net_positive is None else
+        o if o.p_net_positive is None or o.relabel else
         dataclasses.replace(o, p_net_positive=cal.apply("option", o.p_net_positive))
-        for o in opts.options))
+        for o in opts.options), notes=(*opts.notes, note))
 
 
 def decide(
