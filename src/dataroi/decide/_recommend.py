@@ -382,10 +382,9 @@ def _calibrated(opts: OptionSet, cal: PCalibration) -> OptionSet:
     if "option" not in cal.maps or not any(o.p_net_positive is not None
                                            for o in opts.options):
         return opts
-    note = ("P(net > 0) of each option that buys labels or switches is calibrated: the "
-            "rate at which the options dataroi chose with the draws' probability ended "
-            "with more money on the curve corpus (docs/decisions.md; relabel options keep "
-            "the draws'; p_calibration='none' states the draws' for all)")
+    note = ("P(net > 0) of each option that buys labels or switches is calibrated: how "
+            "often such choices ended with more money on the curve corpus "
+            "(docs/decisions.md)")
     return dataclasses.replace(opts, options=tuple(
         o if o.p_net_positive is None or o.relabel else
         dataclasses.replace(o, p_net_positive=cal.apply("option", o.p_net_positive))
