@@ -4,35 +4,18 @@ whatever the benchmark learns is learned leave-data-set-out."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_label_quality.py"
+from tests._benchmarks import benchmark_module
 
 
 @pytest.fixture(scope="module")
 def bench():
-    # the benchmark puts benchmarks/ and the corpus on sys.path and imports the corpus
-    # driver's modules (``build``, ``datasets``...): leave both as they were afterwards
-    path, modules = list(sys.path), set(sys.modules)
-    spec = importlib.util.spec_from_file_location("bench_label_quality", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_label_quality"] = module
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.path[:] = path
-        here = str(BENCH.parent)
-        for name in set(sys.modules) - modules:  # only the benchmarks' own modules
-            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(here):
-                sys.modules.pop(name, None)
+    yield from benchmark_module("bench_label_quality")
 
 
 def test_effective_fraction_is_the_classical_rule(bench):

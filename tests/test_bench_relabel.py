@@ -4,34 +4,18 @@ by the option calibration of its data set's fold, a relabel option left as the d
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_relabel.py"
+from tests._benchmarks import benchmark_module
 
 
 @pytest.fixture(scope="module")
 def bench():
-    # as in test_bench_label_quality: leave sys.path and the benchmarks' modules as they were
-    path, modules = list(sys.path), set(sys.modules)
-    spec = importlib.util.spec_from_file_location("bench_relabel", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_relabel"] = module
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.path[:] = path
-        here = str(BENCH.parent)
-        for name in set(sys.modules) - modules:
-            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(here):
-                sys.modules.pop(name, None)
+    yield from benchmark_module("bench_relabel")
 
 
 def test_stated_probabilities_are_calibrated_per_fold_except_relabeling(bench, tmp_path):

@@ -5,30 +5,19 @@ and readable by dataroi."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from dataroi.decide import load_p_calibration
-
-LEARNER = Path(__file__).resolve().parents[1] / "benchmarks" / "learn_p_calibration.py"
+from tests._benchmarks import benchmark_module
 
 
 @pytest.fixture(scope="module")
 def learner():
-    spec = importlib.util.spec_from_file_location("learn_p_calibration", LEARNER)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["learn_p_calibration"] = module
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.modules.pop("learn_p_calibration", None)
+    yield from benchmark_module("learn_p_calibration")
 
 
 def _decisions(seed: int = 0) -> pd.DataFrame:
