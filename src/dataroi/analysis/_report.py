@@ -147,11 +147,10 @@ def _answer(ctx: _Ctx) -> dict[str, Any] | None:
     if d.get("runner_up"):
         order.append(d["runner_up"]["option_id"])
     order += [i for i in ranked if i not in order]
-    order = order[:6]
-    # and the best allowed relabel (or strategy) option when none is among them (the
-    # excluded ones are listed below with their reasons)
-    order += [o.option_id for o in rec.plan.shown(6)
-              if o.option_id not in order and o.option_id in ranked]
+    # and the best allowed relabel (or strategy) option when none is among the first six
+    # (the excluded ones are listed below with their reasons)
+    order = [o.option_id for o in rec.plan.with_each_kind(
+        [rec.options.get(i) for i in order[:6] if i in by_id], allowed_only=True)]
     rows = []
     for i, oid in enumerate(order):
         o = by_id.get(oid)

@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,13 +103,22 @@ class BudgetPlan:
         everything = (*self.ranked, *(o for o, _ in self.excluded))
         if limit is None or len(everything) <= limit:
             return everything
-        head = list(everything[:limit])
-        kinds = {_kind(o) for o in head}
-        for o in everything[limit:]:
+        return self.with_each_kind(everything[:limit])
+
+    def with_each_kind(self, head: Sequence[Option], *,
+                       allowed_only: bool = False) -> tuple[Option, ...]:
+        """``head`` and, for each kind of option missing there, the best of that kind
+        (allowed ones first, then the excluded ones; ``allowed_only``: allowed ones
+        only)."""
+        pool = self.ranked if allowed_only else (*self.ranked,
+                                                 *(o for o, _ in self.excluded))
+        out = list(head)
+        kinds = {_kind(o) for o in out}
+        for o in pool:
             if _kind(o) not in kinds:
                 kinds.add(_kind(o))
-                head.append(o)
-        return tuple(head)
+                out.append(o)
+        return tuple(out)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
