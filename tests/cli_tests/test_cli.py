@@ -42,6 +42,7 @@ def test_run_status_trials_and_exit_codes(capsys, write_spec, tmp_path):
     assert code == 0 and "complete" in out
     code, out, _ = _run(capsys, "status", str(spec), "--json")
     assert code == 0 and json.loads(out)["counts"]["complete"] == 6
+    assert json.loads(out)["adaptive"] is None  # never run adaptively
     code, out, _ = _run(capsys, "trials", str(spec), "--format", "csv")
     frame = pd.read_csv(io.StringIO(out))
     assert code == 0 and len(frame) == 12

@@ -256,3 +256,19 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     assert ran == {(c["model"], c["n_train"], c["repeat"]) for c in asked}
     # the dummy cannot catch up: nothing beyond the coarse grid
     assert all(c["step"] == 0 for c in asked if c["model"] == "dummy")
+    # `dataroi status` says why the rest of the grid is not in the ledger
+    assert main(["status", str(path)]) == 0
+    out, _ = capsys.readouterr()
+    missing = 2 * 4 * 4 - len(frame)
+    assert f"{len(ran)} of the grid's 32 trials asked for" in " ".join(out.split())
+    assert f"the {missing} not in the ledger were not needed" in " ".join(out.split())
+    assert "(run the study)" not in out
+    st = study.status()
+    assert st.adaptive is not None and st.adaptive["asked"] == len(ran)
+    assert st.adaptive["stop_reason"] == docs[-1]["payload"]["stop_reason"]
+    assert st.adaptive["looks"] == docs[-1]["payload"]["step"]
+    assert st.to_dict()["adaptive"]["grid_trials"] == 32
+    # and so does the report's count of trials
+    with study.analyze() as a:
+        counts = a.report(fmt="md").document["sections"]["reproducibility"]["trial_counts"]
+    assert counts["not needed (adaptive run)"] == missing and "not planned yet" not in counts

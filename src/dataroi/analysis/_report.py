@@ -398,7 +398,19 @@ def _trial_counts(ctx: _Ctx) -> dict[str, int]:
         counts[s.state.value] += 1
     study = ctx.a.context
     planned = study.n_planned if study is not None else len(ctx.snapshots)
-    counts["not planned yet"] = max(0, planned - len(ctx.snapshots))
+    missing = max(0, planned - len(ctx.snapshots))
+    # an adaptive run that stopped left the rest of the grid out on purpose
+    # ("adaptive_step" documents: dataroi.study._adaptive, a layer above this one)
+    looks = []
+    if missing and study is not None and study.store is not None:
+        try:
+            looks = study.store.list_documents(
+                "adaptive_step", study_id=study.study_id,
+                context_id=(study.context or {}).get("context_id"))
+        except DataroiError as exc:
+            ctx.warn("ledger", f"the adaptive run's looks could not be read: {exc}", "")
+    stopped = bool(looks) and looks[-1]["payload"].get("stop_reason") is not None
+    counts["not needed (adaptive run)" if stopped else "not planned yet"] = missing
     return counts
 
 

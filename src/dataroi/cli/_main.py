@@ -367,14 +367,46 @@ def _run_until_decided(study: Any, args: argparse.Namespace, executor: Any, log:
     return 1 if result.failed else 0
 
 
+#: why an adaptive run stopped, in words (its ``stop_reason``)
+_ADAPTIVE_STOPS = {"stable": "the recommendation is stable",
+                   "budget": "the CPU budget is spent", "complete": "the grid is complete",
+                   "no_change": "no trial left can change the recommendation"}
+
+
+def adaptive_status_line(adaptive: dict[str, Any], missing: int) -> str:
+    """What ``dataroi status`` says of a study run adaptively (``StudyStatus.adaptive``):
+    its latest look, and why ``missing`` trials of the grid are not in the ledger.
+
+    Example:
+        >>> print(adaptive_status_line({"looks": 3, "label": "keep logreg",
+        ...     "stability": 0.97, "stop_reason": "stable", "asked": 20,
+        ...     "grid_trials": 32}, 12))  # doctest: +NORMALIZE_WHITESPACE
+        adaptive run: stopped after look 3 (the recommendation is stable): keep logreg,
+        P(same recommendation with the full grid) = 0.97; 20 of the grid's 32 trials
+        asked for; the 12 not in the ledger were not needed for the decision (`dataroi run
+        SPEC` without the adaptive schedule runs them)
+    """
+    stop = adaptive.get("stop_reason")
+    head = (f"adaptive run: stopped after look {adaptive['looks']} "
+            f"({_ADAPTIVE_STOPS.get(stop, str(stop))})" if stop else
+            f"adaptive run: not stopped at its last look, {adaptive['looks']} (interrupted, "
+            "or the trials it asked for failed; `dataroi run SPEC --until-decided` goes on)")
+    text = (f"{head}: {adaptive['label']}, P(same recommendation with the full grid) = "
+            f"{adaptive['stability']:.2f}; {adaptive['asked']} of the grid's "
+            f"{adaptive['grid_trials']} trials asked for")
+    if missing and stop:
+        text += (f"; the {missing} not in the ledger were not needed for the decision "
+                 "(`dataroi run SPEC` without the adaptive schedule runs them)")
+    elif missing:
+        text += f"; {missing} trials of the spec are not in the ledger"
+    return text
+
+
 def print_adaptive(study: Any, result: Any) -> None:
     """The end of an adaptive run, on stdout: what was run, the recommendation, its
     stability and the CPU saved."""
     last = result.steps[-1]
-    why = {"stable": "the recommendation is stable", "budget": "the CPU budget is spent",
-           "complete": "the grid is complete",
-           "no_change": "no trial left can change the recommendation"}.get(
-               last.stop_reason or "", str(last.stop_reason))
+    why = _ADAPTIVE_STOPS.get(last.stop_reason or "", str(last.stop_reason))
     print(f"{study.spec.name}: adaptive run stopped after {len(result.steps)} look"
           f"{'s' if len(result.steps) != 1 else ''} ({why}): {len(result.choices)} of "
           f"{result.grid_trials} trials of the full grid asked for, {result.completed} "
@@ -454,9 +486,12 @@ def _cmd_status(args: argparse.Namespace) -> int:
         table.add_row(escape(model), *[str(counts[s]) for s in states])
     table.add_row("[bold]all[/]", *[f"[bold]{st.counts[s]}[/]" for s in states])
     console.print(table)
-    if st.counts.get("not planned yet"):
-        console.print(f"{st.counts['not planned yet']} trials of the spec are not in the ledger "
-                      "yet (run the study)")
+    missing = st.counts.get("not planned yet", 0)
+    if st.adaptive is not None:
+        console.print(adaptive_status_line(st.adaptive, missing), markup=False,
+                      highlight=False)
+    elif missing:
+        console.print(f"{missing} trials of the spec are not in the ledger yet (run the study)")
     for owner, n in st.owners.items():
         console.print(f"running: {n} trials claimed by {owner}")
     return 0

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from dataroi._names import did_you_mean
 from dataroi.exceptions import DataError, DataWarning, LedgerError, SpecError, UsageError
 from dataroi.spec import StudySpec, load_spec, spec_from_dict
+from dataroi.study._adaptive import ADAPTIVE_DOCUMENT
 from dataroi.trial import TrialResult, TrialSnapshot, TrialState
 
 if TYPE_CHECKING:
@@ -110,7 +111,15 @@ class RunSummary:
 
 @dataclass
 class StudyStatus:
-    """Counts of the current plan's trials by state, per model, and the context."""
+    """Counts of the current plan's trials by state, per model, and the context.
+
+    ``adaptive`` (None when the study never ran adaptively on this data version) is the
+    latest look of an adaptive run (:func:`~dataroi.study.run_until_decided`):
+    ``looks``, ``recommendation``, ``label``, ``stability``, ``stop_reason`` (None: the
+    run was interrupted before it stopped) and ``asked`` (distinct trials of the grid the
+    adaptive runs asked for); the grid's other trials are not in the ledger because the
+    decision did not need them.
+    """
 
     name: str
     ledger_url: str
@@ -119,13 +128,15 @@ class StudyStatus:
     per_model: dict[str, dict[str, int]]
     owners: dict[str, int]
     contexts: int
+    adaptive: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (``dataroi status --json``)."""
         return {"name": self.name, "ledger_url": self.ledger_url,
                 "fingerprint": self.fingerprint, "counts": dict(self.counts),
                 "per_model": {m: dict(c) for m, c in self.per_model.items()},
-                "owners": dict(self.owners), "contexts": self.contexts}
+                "owners": dict(self.owners), "contexts": self.contexts,
+                "adaptive": None if self.adaptive is None else dict(self.adaptive)}
 
 
 class Study:
@@ -814,6 +825,9 @@ class Study:
                 repeats=plan.repeats)
             study_id = ledger.get_study_id(self.spec.name)
             n_ctx = len(ledger.list_contexts(study_id)) if study_id is not None else 0
+            adaptive = None if ctx is None else _adaptive_status(
+                ledger.list_documents(ADAPTIVE_DOCUMENT, study_id=study_id,
+                                      context_id=ctx["context_id"]), plan)
         counts = {s.value: 0 for s in TrialState}
         per_model: dict[str, dict[str, int]] = {
             m: {s.value: 0 for s in TrialState} for m in plan.models}
@@ -827,7 +841,8 @@ class Study:
         return StudyStatus(name=self.spec.name, ledger_url=self.ledger_url,
                            fingerprint=(self._data().fingerprint if check_data
                                         else self._context_fingerprint), counts=counts,
-                           per_model=per_model, owners=dict(owners), contexts=n_ctx)
+                           per_model=per_model, owners=dict(owners), contexts=n_ctx,
+                           adaptive=adaptive)
 
     def analyze(self, *, metric: str | None = None, check_data: bool = False,
                 n_draws: int = 2000, random_state: int | None = None,
@@ -1029,6 +1044,34 @@ class Study:
         from dataroi.study._reproduce import reproduce_trials
 
         return reproduce_trials(self, sample=sample, seed=seed)
+
+
+def _adaptive_status(docs: Sequence[Mapping[str, Any]], plan: Plan) -> dict[str, Any] | None:
+    """The latest look of the adaptive runs recorded in ``docs`` (``adaptive_step``
+    documents of one data version, oldest first), and how many of ``plan``'s trials they
+    asked for (None: no adaptive run).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> plan = SimpleNamespace(models=["a"], sizes=[10, 20], repeats=2)
+        >>> docs = [{"payload": {"step": 1, "recommendation": "a+0", "label": "keep a",
+        ...          "stability": 0.97, "stop_reason": "stable",
+        ...          "asked": [{"model": "a", "n_train": 20, "repeat": r} for r in (0, 1)]}}]
+        >>> st = _adaptive_status(docs, plan)
+        >>> st["asked"], st["grid_trials"], st["stop_reason"]
+        (2, 4, 'stable')
+    """
+    if not docs:
+        return None
+    grid = {(m, int(s), r) for m in plan.models for s in plan.sizes
+            for r in range(plan.repeats)}
+    asked = {(str(c.get("model")), int(c.get("n_train", -1)), int(c.get("repeat", -1)))
+             for d in docs for c in d["payload"].get("asked", ())}
+    last = docs[-1]["payload"]
+    return {"looks": int(last.get("step", 0)), "recommendation": last.get("recommendation"),
+            "label": last.get("label"), "stability": last.get("stability"),
+            "stop_reason": last.get("stop_reason"), "asked": len(asked & grid),
+            "grid_trials": len(grid)}
 
 
 def _sqlite_path(url: str) -> str | None:
