@@ -78,6 +78,8 @@ QUICK = ("digits", "flights", "star", "keel_penbased", "election_tweets", "labsu
 LCCV_REPEATS = 3
 METHODS = ("adaptive", "lccv", "small_grid")
 CEILING = ("oracle", "oracle_40", "adaptive_40")
+#: the method name of the rows that record each look of the traced order (--ceiling)
+LOOK = "look"
 #: the CPU share at which the ceiling's cut methods stop (the issue's target)
 CUT_SHARE = 0.40
 
@@ -281,6 +283,11 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[s
                                                       target).items():
                         ids[method] = oid
                         picks[method] = (None, cpu)
+                    rows += [{"dataset": unit.dataset, "n0": unit.n0, "current": role,
+                              "scenario": scen, "method": LOOK, "look": i, "phase": phase,
+                              "option": oid, "agrees": oid == full_id,
+                              "cpu_share": cpu / full_cpu, "stability": p}
+                             for i, (phase, cpu, oid, p) in enumerate(looks)]
                 for method, (chosen, cpu) in picks.items():
                     if method in ids:
                         oid = ids[method]
@@ -326,6 +333,10 @@ def report(res: pd.DataFrame) -> None:
         diff = (other - base).reset_index()
         mean, lo, hi = bd._boot(diff["regret"], diff["dataset"])
         print(f"  {m:11s} {mean:+9,.0f} [{lo:+,.0f}, {hi:+,.0f}]")
+    looks = res[(res["method"] == LOOK) & (res.get("phase") == "rule")]
+    if len(looks):
+        stability_calibration(looks)
+        target_frontier(looks)
     ad = res[res["method"] == "adaptive"]
     print(f"\nadaptive runs: stop reasons {ad['stop'].value_counts().to_dict()}; "
           f"{ad['steps'].mean():.1f} looks and {ad['trials'].mean():.0f} trials on "
@@ -337,6 +348,53 @@ def report(res: pd.DataFrame) -> None:
                                 cpu=("cpu_share", "mean"))
     print("  by N: " + "; ".join(f"N={n}: {r.agrees:.0%} agree, CPU {r.cpu:.0%} "
                                   f"({int(r.cases)} cases)" for n, r in by_n.iterrows()))
+
+
+#: bins of the stated P(same recommendation with the full grid)
+STABILITY_BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0 + 1e-9)
+
+
+def stability_calibration(looks: pd.DataFrame) -> None:
+    """Is the stated ``P(same recommendation with the full grid)`` what happens? Every
+    look of the rule's own order (``--ceiling``: the rule run past its stop while it has
+    trials to offer), binned by its stated stability, against the share of those looks
+    whose recommendation is the full grid's (per data set, then data sets weigh the
+    same, with a 90 % interval from resampling them)."""
+    print("\ncalibration of the stated P(same recommendation with the full grid), every "
+          "look of the rule's order:")
+    cut = pd.cut(looks["stability"].astype(float), STABILITY_BINS, right=False)
+    for interval, d in looks.groupby(cut, observed=True):
+        real, lo, hi = bd._boot(d["agrees"].astype(float), d["dataset"])
+        stated = d["stability"].astype(float).groupby(d["dataset"]).mean().mean()
+        print(f"  [{interval.left:.2f}, {min(interval.right, 1.0):.2f})  stated "
+              f"{stated:.2f}, realized {real:.2f} [{lo:.2f}, "
+              f"{hi:.2f}] ({len(d)} looks, {d['dataset'].nunique()} data sets, CPU "
+              f"{d['cpu_share'].mean():.0%})")
+
+
+#: the targets whose stops :func:`target_frontier` prints
+FRONTIER_TARGETS = (0.99, 0.95, 0.9, 0.85, 0.8, 0.7, 0.5)
+
+
+def target_frontier(looks: pd.DataFrame) -> None:
+    """The rule with another ``target``, from the same looks: the order of the looks does
+    not depend on the target (it only says when to stop), so the rule with target ``t``
+    stops at the first look of its order whose stated stability reaches ``t`` (else at
+    its last look: nothing left to offer). Printed: the share of cases reaching the full
+    grid's recommendation and the CPU share, per data set, then data sets weigh the
+    same, with 90 % intervals from resampling them."""
+    print("\nthe rule at other targets (the first look of its order with the stated "
+          "P(same) >= target):")
+    key = ["dataset", "n0", "current", "scenario"]
+    ordered = looks.sort_values([*key, "look"])
+    for t in FRONTIER_TARGETS:
+        hit = ordered[ordered["stability"].astype(float) >= t].groupby(key).head(1)
+        last = ordered.groupby(key).tail(1)
+        stop = pd.concat([hit, last]).drop_duplicates(key, keep="first")
+        agree = bd._boot(stop["agrees"].astype(float), stop["dataset"])
+        cpu = bd._boot(stop["cpu_share"].astype(float), stop["dataset"])
+        print(f"  target {t:.2f}: agrees {agree[0]:6.1%} [{agree[1]:.1%}, {agree[2]:.1%}], "
+              f"CPU {cpu[0]:6.1%} [{cpu[1]:.1%}, {cpu[2]:.1%}] ({len(stop)} cases)")
 
 
 def main(argv: list[str] | None = None) -> int:

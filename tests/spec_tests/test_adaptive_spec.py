@@ -90,11 +90,14 @@ def test_the_stopping_rule_is_part_of_the_rule_hash_only_when_adaptive() -> None
         DecisionSpec(add=(80, 160)), metric="accuracy")
     assert on.decision is not None and on.decision.adaptive == on.schedule.adaptive
     assert on.decision.rule_dict()["adaptive"] == {
-        "target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 3,
+        "target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 2,
         "initial_repeats": 3, "batch_size": 3}
+    # the old default coarse grid, pinned, is its own rule (and keeps its old hash)
+    old = _decided({"target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 3})
     hashes = {rule_hash(s.decision, metric="accuracy") for s in (
-        plain, on, _decided({"target": 0.8, "budget_cpu_seconds": 600}), _decided(True))}
-    assert len(hashes) == 4  # each stopping rule is its own rule
+        plain, on, _decided({"target": 0.8, "budget_cpu_seconds": 600}), _decided(True),
+        old)}
+    assert len(hashes) == 5  # each stopping rule is its own rule
     # the same rule written differently is the same rule
     assert rule_hash(on.decision, metric="accuracy") == rule_hash(
         _decided({"target": 0.9, "budget_cpu_seconds": 600.0}).decision, metric="accuracy")

@@ -71,7 +71,8 @@ def run(digits_trials: pd.DataFrame):
 
 def test_coarse_grid_covers_the_smallest_and_largest_sizes() -> None:
     s = _schedule()
-    assert s.coarse_sizes() == (60, 240, 480) or s.coarse_sizes() == (60, 120, 480)
+    assert s.coarse_sizes() == (60, 480)
+    assert _schedule(initial_sizes=3).coarse_sizes() in ((60, 240, 480), (60, 120, 480))
     cells = {(c.model, c.n_train, c.repeat) for c in s.initial()}
     for m in ("logreg", "tree", "dummy"):
         assert {(m, 480, 0), (m, 480, 1), (m, 60, 0)} <= cells
@@ -164,13 +165,14 @@ def test_stability_of_the_complete_grid_is_one(digits_trials: pd.DataFrame) -> N
     assert _p_same(parts, lv_full, og_full) == 1.0
 
 
-def test_with_nothing_to_offer_below_the_target_todays_size_of_the_contenders_is_completed(
+def test_with_nothing_to_offer_below_the_target_the_contenders_curves_are_completed(
         digits_trials: pd.DataFrame) -> None:
     """No single trial moves the simulated decision, yet P(same) is below the target: the
-    missing repeats at today's size of the chosen option's model, the current model and
-    the best other model are asked for (what a refit can change, the simulation does not
-    see); once they are measured, there is nothing more to ask for (``no_change``)."""
-    from dataroi.study._adaptive import _contenders_at_n
+    missing repeats of the chosen option's model, the current model and the best other
+    model are asked for (what a refit can change, the simulation does not see), today's
+    size first, then one size a look downwards; once their curves are complete, there is
+    nothing more to ask for (``no_change``)."""
+    from dataroi.study._adaptive import _contenders_at
 
     s = _schedule()
     keys = {c.key for c in s.initial()}
@@ -181,21 +183,28 @@ def test_with_nothing_to_offer_below_the_target_todays_size_of_the_contenders_is
     parts = _parts(rec)
     counts = _counts(coarse, s.models, SIZES)
     price = s.predicted_seconds(coarse)
-    asked = _contenders_at_n(parts, counts, 480, set(range(REPEATS)), price, 1, 0.5)
+    everything = set(range(REPEATS))
+    asked = _contenders_at(parts, counts, 480, 480, everything, price, 1, 0.5)
     models = {c.model for c in asked}
     assert {rec.chosen.model, "logreg"} <= models and len(models) <= 3
     assert all(c.n_train == 480 and c.repeat not in counts[(c.model, 480)] for c in asked)
     assert len(asked) == len({c.key for c in asked}) == 2 * len(models)  # repeats 3 and 4
     assert all("in contention" in c.reason and "P(wrong recommendation) 0.500" in c.reason
-               for c in asked)
+               and "today's size N=480" in c.reason for c in asked)
     # a model that wins no simulated completion of the whole grid is not in contention
     mine = {rec.chosen.model, rec.current_model}
-    only = _contenders_at_n(parts, counts, 480, set(range(REPEATS)), price, 1, 0.5,
-                            rivals=mine)
+    only = _contenders_at(parts, counts, 480, 480, everything, price, 1, 0.5, rivals=mine)
     assert {c.model for c in only} == mine
+    # below today's size: every missing repeat of the contenders, named by its size
+    below = _contenders_at(parts, counts, 240, 480, everything, price, 1, 0.5)
+    assert {c.model for c in below} == models and all(c.n_train == 240 for c in below)
+    assert len(below) == sum(REPEATS - len(counts[(m, 240)]) for m in models)
+    assert all("n=240:" in c.reason for c in below)
     for m in s.models:
-        counts[(m, 480)] = set(range(REPEATS))
-    assert _contenders_at_n(parts, counts, 480, set(range(REPEATS)), price, 1, 0.5) == []
+        for size in SIZES:
+            counts[(m, size)] = set(everything)
+    assert not any(_contenders_at(parts, counts, size, 480, everything, price, 1, 0.5)
+                   for size in SIZES)
 
 
 def test_predicted_seconds_follow_a_power_law() -> None:

@@ -373,7 +373,8 @@ _ADAPTIVE_STOPS = {"stable": "the recommendation is stable",
                    "no_change": "no trial left can change the recommendation"}
 
 
-def adaptive_status_line(adaptive: dict[str, Any], missing: int) -> str:
+def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = "SPEC"
+                         ) -> str:
     """What ``dataroi status`` says of a study run adaptively (``StudyStatus.adaptive``):
     its latest look, and why ``missing`` trials of the grid are not in the ledger.
 
@@ -384,19 +385,21 @@ def adaptive_status_line(adaptive: dict[str, Any], missing: int) -> str:
         adaptive run: stopped after look 3 (the recommendation is stable): keep logreg,
         P(same recommendation with the full grid) = 0.97; 20 of the grid's 32 trials
         asked for; the 12 not in the ledger were not needed for the decision (`dataroi run
-        SPEC` without the adaptive schedule runs them)
+        SPEC` without `schedule.adaptive` or `--until-decided` runs them)
     """
     stop = adaptive.get("stop_reason")
     head = (f"adaptive run: stopped after look {adaptive['looks']} "
             f"({_ADAPTIVE_STOPS.get(stop, str(stop))})" if stop else
             f"adaptive run: not stopped at its last look, {adaptive['looks']} (interrupted, "
-            "or the trials it asked for failed; `dataroi run SPEC --until-decided` goes on)")
+            f"or the trials it asked for failed; `dataroi run {spec} --until-decided` goes "
+            "on)")
     text = (f"{head}: {adaptive['label']}, P(same recommendation with the full grid) = "
             f"{adaptive['stability']:.2f}; {adaptive['asked']} of the grid's "
             f"{adaptive['grid_trials']} trials asked for")
     if missing and stop:
         text += (f"; the {missing} not in the ledger were not needed for the decision "
-                 "(`dataroi run SPEC` without the adaptive schedule runs them)")
+                 f"(`dataroi run {spec}` without `schedule.adaptive` or `--until-decided` "
+                 "runs them)")
     elif missing:
         text += f"; {missing} trials of the spec are not in the ledger"
     return text
@@ -488,8 +491,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
     console.print(table)
     missing = st.counts.get("not planned yet", 0)
     if st.adaptive is not None:
-        console.print(adaptive_status_line(st.adaptive, missing), markup=False,
-                      highlight=False)
+        console.print(adaptive_status_line(st.adaptive, missing, spec=args.spec),
+                      markup=False, highlight=False)
     elif missing:
         console.print(f"{missing} trials of the spec are not in the ledger yet (run the study)")
     for owner, n in st.owners.items():

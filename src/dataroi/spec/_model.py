@@ -229,7 +229,10 @@ class AdaptiveSpec:
 
     It is a stopping rule, pre-registered with the decision rule: with a ``decision:``
     section the spec loader sets it as :attr:`DecisionSpec.adaptive`, so it is part of
-    the rule's hash (``dataroi register``).
+    the rule's hash (``dataroi register``). The coarse grid's default is two sizes, the
+    smallest and today's (it was three until the corpus replay showed two cheaper and
+    as good, docs/adaptive.md): a rule registered with the old default reads as a
+    changed rule unless the spec says ``initial_sizes: 3``.
 
     Example:
         >>> AdaptiveSpec().to_dict()["target"]
@@ -238,7 +241,7 @@ class AdaptiveSpec:
 
     target: float = 0.95
     budget_cpu_seconds: float | None = None
-    initial_sizes: int = 3
+    initial_sizes: int = 2
     initial_repeats: int = 3
     batch_size: int = 3
 

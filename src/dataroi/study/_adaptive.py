@@ -3,8 +3,8 @@
 A study's full grid runs every model at every size and repeat. Most of that compute
 cannot change the recommendation: a model far behind needs no more repeats, a decision
 that is already certain needs nothing. :class:`AdaptiveSchedule` starts from a coarse
-grid (by default the smallest, a middle and the largest size of every model: three
-repeats at the largest, one at the others) and then, look by look, asks for the trials
+grid (by default the smallest and the largest size of every model: three repeats at
+the largest, one at the smallest) and then, look by look, asks for the trials
 with the largest expected reduction in the chance that the recommendation differs from
 the full grid's, per predicted CPU-second; it stops when that chance is small enough
 (``P(same recommendation with the full grid) >= target``), when a CPU budget is spent,
@@ -44,9 +44,11 @@ largest size not measured yet, or more repeats below ``N``, where the extrapolat
 decides. A model none of whose options can become the best gets no trial (LCCV's
 discard, without a threshold). When no single trial moves the simulated decision but
 ``P(same)`` is still below the target (the simulation sees the missing repeats' noise,
-not how a refit of the curves can change their shape), the missing repeats at ``N`` of
-the models in contention (the chosen option's, the current one and the best other one)
-are run before the schedule stops (``no_change``). Every chosen trial carries its reason.
+not how a refit of the curves can change their shape), the curves of the models in
+contention (the chosen option's, the current one and the best other one) are completed,
+today's size first, then one size a look downwards, until ``P(same)`` reaches the target
+or they are complete (``no_change``): their refitted curves are then the full grid's.
+Every chosen trial carries its reason.
 
 Example:
     >>> import numpy as np, pandas as pd
@@ -130,7 +132,7 @@ class AdaptiveStep:
         stability: ``P(same recommendation with the full grid)``.
         choices: the next trials (empty when the schedule stops).
         stop_reason: ``"stable"``, ``"budget"``, ``"complete"``, ``"no_change"`` (no trial
-            left can move the decision, and today's size of the models in contention is
+            left can move the decision, and the curves of the models in contention are
             complete), or None to go on.
         cpu_seconds: the measured CPU seconds of the trials so far.
         discarded: models that get no more trials (none of their options can become the
@@ -466,7 +468,9 @@ class AdaptiveSchedule:
         budget_seconds: stop before the measured CPU seconds (fit + predict) would pass
             it (None: no limit but the full grid).
         initial_sizes: sizes of the coarse grid (the smallest, the largest, and evenly
-            spaced ones between, on the log scale).
+            spaced ones between, on the log scale; two by default: a corpus replay
+            found a middle size cost CPU without making the recommendation agree
+            more often with the full grid's).
         initial_repeats: repeats of the coarse grid at today's size (three: today's
             paired differences are Student-t draws, and with one degree of freedom their
             mean is not defined).
@@ -489,13 +493,13 @@ class AdaptiveSchedule:
         >>> s = AdaptiveSchedule(["lr", "rf"], [64, 128, 256, 512, 1024], 5,
         ...                      recommend={"grid": ()})
         >>> [(c.n_train, c.repeat) for c in s.initial() if c.model == "lr"]
-        [(64, 0), (256, 0), (1024, 0), (1024, 1), (1024, 2)]
+        [(64, 0), (1024, 0), (1024, 1), (1024, 2)]
     """
 
     def __init__(self, models: Sequence[str], sizes: Sequence[int], repeats: int, *,
                  recommend: Mapping[str, Any] | None = None, metric: str | None = None,
                  target: float = 0.95, budget_seconds: float | None = None,
-                 initial_sizes: int = 3, initial_repeats: int = 3,
+                 initial_sizes: int = 2, initial_repeats: int = 3,
                  initial_repeats_below: int = 1, batch_size: int = 3,
                  n_draws: int = 400, random_state: int = 0,
                  cache_dir: str | None = None,
@@ -528,11 +532,15 @@ class AdaptiveSchedule:
 
     # -- the coarse grid ------------------------------------------------------------------
     def coarse_sizes(self) -> tuple[int, ...]:
-        """The coarse grid's sizes: the smallest and the largest, and sizes evenly spaced
-        between them on the log scale (the nearest of the grid).
+        """The coarse grid's sizes: the smallest and the largest, and with
+        ``initial_sizes`` above two, sizes evenly spaced between them on the log scale
+        (the nearest of the grid).
 
         Example:
-            >>> AdaptiveSchedule(["a"], [64, 128, 256, 512, 1024, 2048], 5).coarse_sizes()
+            >>> sizes = [64, 128, 256, 512, 1024, 2048]
+            >>> AdaptiveSchedule(["a"], sizes, 5).coarse_sizes()
+            (64, 2048)
+            >>> AdaptiveSchedule(["a"], sizes, 5, initial_sizes=3).coarse_sizes()
             (64, 256, 2048)
         """
         k = min(self.initial_sizes, len(self.sizes))
@@ -666,11 +674,15 @@ class AdaptiveSchedule:
         if not offers:
             # no single trial moves the simulated decision, yet P(same) is below the
             # target: what the simulation cannot see (a refit's change of shape) is
-            # narrowed by completing today's size of the models in contention
+            # narrowed by completing the curves of the models in contention, today's
+            # size first, then down, one size a look
             full = {(m, sz): set(everything) for m in self.models for sz in self.sizes}
             rivals = _winners(parts, *_shrink(parts, full, sd, self.sizes, self.repeats))
-            batch = _contenders_at_n(parts, counts, n, everything, price, step, p_same,
-                                     rivals)
+            for size in reversed(self.sizes):
+                batch = _contenders_at(parts, counts, size, n, everything, price, step,
+                                       p_same, rivals)
+                if batch:
+                    break
             if not batch:
                 return done("no_change", discarded)
         offers.sort(key=lambda o: (-o[0], o[1], o[2]))
@@ -689,22 +701,24 @@ class AdaptiveSchedule:
                             tuple(batch), None, cpu, discarded)
 
 
-def _contenders_at_n(parts: _Parts, counts: Mapping[tuple[str, int], set[int]], n: int,
-                     everything: set[int], price: Mapping[tuple[str, int], float],
-                     step: int, p_same: float, rivals: set[str] | None = None
-                     ) -> list[TrialChoice]:
-    """The missing repeats at today's size ``n`` of the models in contention: the chosen
-    option's, the current one, and the model of the best allowed option of another
+def _contenders_at(parts: _Parts, counts: Mapping[tuple[str, int], set[int]], size: int,
+                   n: int, everything: set[int], price: Mapping[tuple[str, int], float],
+                   step: int, p_same: float, rivals: set[str] | None = None
+                   ) -> list[TrialChoice]:
+    """The missing repeats at ``size`` (``n``: today's) of the models in contention: the
+    chosen option's, the current one, and the model of the best allowed option of another
     model (by expected value) among ``rivals`` (the models that win some simulated
     completion of the whole grid; None: every model) — a model that cannot become the
     best gets nothing."""
-    models = [m for m in _contender_models(parts, rivals) if (m, n) in price]
-    why = (f"today's size N={n:,}: no single trial moves the simulated decision, yet "
+    models = [m for m in _contender_models(parts, rivals) if (m, size) in price]
+    where = f"today's size N={n:,}" if size == n else f"n={size:,}"
+    why = (f"{where}: no single trial moves the simulated decision, yet "
            f"P(wrong recommendation) {1 - p_same:.3f} is more than the target allows; "
-           f"today's size of the models in contention ({', '.join(models)}) is completed")
-    return [TrialChoice(m, n, r, step, f"{m} repeat {r + 1} at {why}", 1 - p_same, None,
-                        price[(m, n)])
-            for m in models for r in sorted(everything - counts.get((m, n), set()))]
+           f"the curves of the models in contention ({', '.join(models)}) are completed, "
+           "today's size first")
+    return [TrialChoice(m, size, r, step, f"{m} repeat {r + 1} at {why}", 1 - p_same, None,
+                        price[(m, size)])
+            for m in models for r in sorted(everything - counts.get((m, size), set()))]
 
 
 def _contender_models(parts: _Parts, rivals: set[str] | None = None) -> list[str]:

@@ -1,0 +1,89 @@
+"""benchmarks/bench_adaptive.py (issue #25): the order's ceiling (oracle stops), the
+fixed small grid of the same CPU, the calibration of the stated stability, and one real
+replay of a corpus data set end to end."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests._benchmarks import benchmark_module
+
+
+@pytest.fixture(scope="module")
+def bench():
+    yield from benchmark_module("bench_adaptive")
+
+
+def test_the_oracle_stops_at_the_first_look_from_which_the_recommendation_stays(bench):
+    looks = [("rule", 10.0, "a+0", 0.5), ("rule", 20.0, "b+0", 0.6),
+             ("rule", 30.0, "a+0", 0.97), ("contenders", 50.0, "a+0", 0.9),
+             ("all at N", 70.0, "b+0", 0.8)]
+    out = bench.ceiling(looks, "b+0", 100.0, 0.95)
+    assert out["oracle"] == ("b+0", 70.0)    # b from the last look on, not the second
+    assert out["oracle_40"] == ("b+0", 20.0)  # within 40 %: the first look that is b
+    assert out["adaptive_40"] == ("a+0", 30.0)  # the rule's stop (0.97), within 40 %
+    late = [("rule", 10.0, "a+0", 0.5), ("rule", 60.0, "a+0", 0.99)]
+    assert bench.ceiling(late, "a+0", 100.0, 0.95)["adaptive_40"] == ("a+0", 10.0)
+
+
+def test_the_small_grid_is_the_largest_fixed_grid_within_the_cpu(bench):
+    full = pd.DataFrame([{"model": "m", "n_train": n, "repeat": r, "metric": "accuracy",
+                          "value": 0.5, "fit_seconds": 1.0, "predict_seconds": 0.0}
+                         for n in (64, 128, 256, 512) for r in range(5)])
+    grid = bench.small_grid(full, [64, 128, 256, 512], 5, budget=9.0)
+    assert bench._seconds(grid) == 8.0  # 2 repeats × 4 sizes (3 × 2 sizes is 6)
+    # none fits: the cheapest, one repeat at every other size down from N
+    cheapest = bench.small_grid(full, [64, 128, 256, 512], 5, 0.5)
+    assert sorted(cheapest["n_train"]) == [128, 512] and set(cheapest["repeat"]) == {0}
+
+
+def test_stated_stability_is_compared_with_what_happened(bench, capsys):
+    looks = pd.DataFrame({
+        "dataset": ["a", "a", "b", "b", "b"], "method": bench.LOOK,
+        "phase": "rule", "stability": [0.55, 0.96, 0.6, 0.97, 0.98],
+        "agrees": [False, True, True, True, False], "cpu_share": 0.5})
+    bench.stability_calibration(looks)
+    out = capsys.readouterr().out.splitlines()
+    low = next(line for line in out if line.strip().startswith("[0.50, 0.70)"))
+    top = next(line for line in out if line.strip().startswith("[0.95, 1.00)"))
+    assert "stated 0.57, realized 0.50" in low and "(2 looks, 2 data sets" in low
+    # data sets weigh the same: a 1.0, b 0.5
+    assert "stated 0.97, realized 0.75" in top and "(3 looks, 2 data sets" in top
+
+
+def test_another_target_stops_at_the_first_look_that_reaches_it(bench, capsys):
+    base = {"n0": 512, "current": "best_today", "scenario": "mid", "method": bench.LOOK,
+            "phase": "rule"}
+    looks = pd.DataFrame([base | {"dataset": ds, "look": i, "stability": p,
+                                  "agrees": ok, "cpu_share": cpu}
+                          for ds, rows in (("a", [(0.6, False, 0.2), (0.92, True, 0.3),
+                                                  (0.97, True, 0.5)]),
+                                           ("b", [(0.4, True, 0.1), (0.7, False, 0.6)]))
+                          for i, (p, ok, cpu) in enumerate(rows)])
+    bench.target_frontier(looks.sample(frac=1.0, random_state=0))  # order from "look"
+    out = {line.split(":")[0].strip(): line for line in capsys.readouterr().out.splitlines()}
+    # 0.95: a stops at its third look, b never reaches it (its last look)
+    assert "agrees  50.0%" in out["target 0.95"] and "CPU  55.0%" in out["target 0.95"]
+    # 0.90: a stops at its second look; 0.50: b at its second look, a at its first
+    assert "CPU  45.0%" in out["target 0.90"]
+    assert "agrees   0.0%" in out["target 0.50"] and "CPU  40.0%" in out["target 0.50"]
+
+
+@pytest.mark.slow
+def test_one_corpus_data_set_replayed_end_to_end(bench, tmp_path, capsys):
+    out = tmp_path / "adaptive.csv"
+    assert bench.main(["--datasets", "fertility", "--cuts", "512", "--draws", "100",
+                       "--ceiling", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    res = pd.read_csv(out)
+    cases = res[res["method"] == "full"]
+    assert len(cases) == 6 and cases["agrees"].all()  # 2 current models × 3 scenarios
+    ad = res[res["method"] == "adaptive"]
+    assert ((ad["cpu_share"] > 0) & (ad["cpu_share"] <= 1)).all()
+    assert set(ad["stop"]) <= {"stable", "no_change", "complete"}
+    assert (res[res["method"] == "oracle"]["agrees"]).all()
+    looks = res[res["method"] == bench.LOOK]
+    assert len(looks) >= 6 and set(looks["phase"]) <= {"rule", "contenders", "all at N"}
+    assert "calibration of the stated P(same" in text and "reproduce: python" in text
+    assert "the rule at other targets" in text
