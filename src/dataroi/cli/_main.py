@@ -384,8 +384,8 @@ def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = 
         ...     "grid_trials": 32}, 12))  # doctest: +NORMALIZE_WHITESPACE
         adaptive run: stopped after look 3 (the recommendation is stable): keep logreg,
         P(same recommendation with the full grid) = 0.97; 20 of the grid's 32 trials
-        asked for; the 12 not in the ledger were not needed for the decision (`dataroi run
-        SPEC` without `schedule.adaptive` or `--until-decided` runs them)
+        asked for; the other 12 were not needed for the decision (`dataroi run SPEC`
+        without `schedule.adaptive` or `--until-decided` runs them)
     """
     stop = adaptive.get("stop_reason")
     head = (f"adaptive run: stopped after look {adaptive['looks']} "
@@ -396,12 +396,13 @@ def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = 
     text = (f"{head}: {adaptive['label']}, P(same recommendation with the full grid) = "
             f"{adaptive['stability']:.2f}; {adaptive['asked']} of the grid's "
             f"{adaptive['grid_trials']} trials asked for")
-    if missing and stop:
-        text += (f"; the {missing} not in the ledger were not needed for the decision "
-                 f"(`dataroi run {spec}` without `schedule.adaptive` or `--until-decided` "
-                 "runs them)")
-    elif missing:
-        text += f"; {missing} trials of the spec are not in the ledger"
+    unasked = max(0, int(adaptive["grid_trials"]) - int(adaptive["asked"]))
+    if unasked and stop:
+        text += (f"; the other {unasked} were not needed for the decision (`dataroi run "
+                 f"{spec}` without `schedule.adaptive` or `--until-decided` runs them)")
+    rest = missing - (unasked if stop else 0)
+    if rest > 0:  # asked for and not run (an interrupted run)
+        text += f"; {rest} trials of the spec are not in the ledger"
     return text
 
 

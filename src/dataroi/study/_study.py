@@ -115,10 +115,11 @@ class StudyStatus:
 
     ``adaptive`` (None when the study never ran adaptively on this data version) is the
     latest look of an adaptive run (:func:`~dataroi.study.run_until_decided`):
-    ``looks``, ``recommendation``, ``label``, ``stability``, ``stop_reason`` (None: the
-    run was interrupted before it stopped) and ``asked`` (distinct trials of the grid the
-    adaptive runs asked for); the grid's other trials are not in the ledger because the
-    decision did not need them.
+    ``looks``, ``recommendation``, ``label``, ``stability``, ``stop_reason`` (None: its
+    last look did not stop it — interrupted, or the trials it asked for failed),
+    ``asked`` (distinct trials of the grid the adaptive runs asked for) and
+    ``grid_trials``; the grid's other trials are not in the ledger because the decision
+    did not need them.
     """
 
     name: str
