@@ -36,6 +36,11 @@ then every missing repeat at ``N``, then the full grid), and on it
   stop, or at its last look within 40 % if it runs longer (the coarse grid's when even
   that costs more).
 
+and, from every look of the rule's order (rows of method ``look`` in the CSV), the
+calibration of the stated stability (how often a look's recommendation is the full
+grid's, by its stated ``P(same)``) and the rule with other targets (the order does not
+depend on the target, only the stop does).
+
 Printed, grouped by data set (each weighs the same; 90 % intervals from resampling data
 sets): the share of cases reaching the full grid's recommendation, the share of the full
 grid's CPU used, the mean regret (realized net value of the best option in hindsight
