@@ -338,7 +338,8 @@ def report(res: pd.DataFrame) -> None:
         diff = (other - base).reset_index()
         mean, lo, hi = bd._boot(diff["regret"], diff["dataset"])
         print(f"  {m:11s} {mean:+9,.0f} [{lo:+,.0f}, {hi:+,.0f}]")
-    looks = res[(res["method"] == LOOK) & (res.get("phase") == "rule")]
+    looks = (res[(res["method"] == LOOK) & (res["phase"] == "rule")] if "phase" in res
+             else res.iloc[:0])
     if len(looks):
         stability_calibration(looks)
         target_frontier(looks)

@@ -50,6 +50,7 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+from dataroi.decide._calibration import p_calibration_from_dict
 from dataroi.spec import DecisionSpec
 
 #: the largest probability a map states: a few hundred outcomes cannot show certainty
@@ -131,11 +132,9 @@ def held_out_check(dec: pd.DataFrame, maps: dict[str, dict], fold_of: dict[str, 
             & dec["p_net_positive"].notna()].copy()
     kind = np.where(d["stages"] > 0, "staged", "option")
 
-    def mapped(row_p: float, k: str, ds: str) -> float:
-        m = maps[fold_of[ds]]["maps"].get(k) if k in kinds else None
-        return float(np.interp(row_p, m["stated"], m["realized"])) if m else row_p
-
-    d["cal"] = [mapped(p, k, ds) for p, k, ds in
+    # each fold's map read and applied by dataroi itself (what ships is what is checked)
+    fold_cal = {f: p_calibration_from_dict(body) for f, body in maps.items()}
+    d["cal"] = [fold_cal[fold_of[ds]].apply(k, p) if k in kinds else p for p, k, ds in
                 zip(d["p_net_positive"].astype(float), kind, d["dataset"], strict=True)]
     bins = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001]
     held = int((d["cal"] < 1.0 - DecisionSpec().max_p_loss).sum())
@@ -192,11 +191,10 @@ def main(argv: list[str] | None = None) -> int:
         if k not in body["maps"]:
             print(f"{k}: {len(rows)} decisions, fewer than {MIN_DECISIONS}: no map")
             continue
-        m = body["maps"][k]
+        cal = p_calibration_from_dict(body)
         print(f"{k}: {len(rows)} decisions on {rows['dataset'].nunique()} data sets; "
               "stated → realized at " + ", ".join(
-                  f"{p:.2f} → {np.interp(p, m['stated'], m['realized']):.2f}"
-                  for p in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)))
+                  f"{p:.2f} → {cal.apply(k, p):.2f}" for p in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)))
     held_out_check(dec, maps, fold_of, kinds)
     print(f"wrote {args.out} and {len(set(fold_of.values()))} fold maps in {args.folds_out}")
     return 0
