@@ -53,6 +53,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine, Row
 
+from dataroi._interrupts import deferred_interrupts
 from dataroi.exceptions import LedgerError
 from dataroi.ledger._base import BaseLedger, PlannedTrial
 from dataroi.ledger._schema import (
@@ -366,9 +367,15 @@ class SQLLedger(BaseLedger):
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Connection]:
-        """One write transaction (committed on success, rolled back on any error)."""
+        """One write transaction (committed on success, rolled back on any error).
+
+        Ctrl-C and SIGTERM wait until it has ended (:mod:`dataroi._interrupts`): an
+        interrupt raised between ``BEGIN`` and the caller's block would leave the
+        connection holding the write lock, and the coordinator could then not return its
+        trials to waiting. Reads stay interruptible: an abandoned read blocks no writer.
+        """
         self._check_open()
-        with self._errors(), self._write_engine.begin() as conn:
+        with deferred_interrupts(), self._errors(), self._write_engine.begin() as conn:
             yield conn
 
     @contextlib.contextmanager

@@ -1,0 +1,81 @@
+"""Ctrl-C and SIGTERM held back while a ledger transaction is open, delivered after it.
+
+Python raises ``KeyboardInterrupt`` at whichever bytecode runs when the signal arrives.
+Inside SQLAlchemy's transaction or pool code that can be after SQLite's ``BEGIN
+IMMEDIATE`` ran but before the connection is known to be in a transaction: the connection
+is then orphaned holding the file's write lock, and the coordinator's next write (the
+one that returns its unfinished trials to waiting) waits out the busy timeout and fails
+with "database is locked" (once in CI, on a SIGTERM a few seconds into a run). Neither
+SQLAlchemy nor the standard library defers signals around a block, hence this module.
+
+While :func:`deferred_interrupts` is active (main thread only: Python runs signal
+handlers nowhere else) SIGINT and SIGTERM are noted instead of acted on; on leaving,
+the handlers in place before are restored and the first noted signal is handed to its
+handler, so the interrupt happens at a point where the transaction has committed or
+rolled back and the connection is back in its pool. The block only runs SQL, so the
+delay is the transaction's length; a busy wait inside SQLite could not be interrupted
+anyway.
+
+Example:
+    >>> import os, signal
+    >>> ran = []
+    >>> try:
+    ...     with deferred_interrupts():
+    ...         os.kill(os.getpid(), signal.SIGINT)
+    ...         ran.append("the rest of the block")
+    ... except KeyboardInterrupt:
+    ...     ran.append("interrupted after it")
+    >>> ran
+    ['the rest of the block', 'interrupted after it']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
+
+__all__ = ["deferred_interrupts"]
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_active = False  # a block is open in the main thread (blocks nest: the outer one holds)
+
+
+@contextlib.contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM for the duration of the block; deliver them after it."""
+    global _active
+    if _active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[tuple[int, FrameType | None]] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        pending.append((signum, frame))
+
+    previous: dict[int, Any] = {}
+    try:
+        for sig in _SIGNALS:
+            previous[sig] = signal.signal(sig, hold)
+        _active = True
+        yield
+    finally:
+        _active = False
+        for sig, handler in previous.items():
+            # None: a handler installed outside Python; the default is the nearest
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        if pending:
+            signum, frame = pending[0]
+            _deliver(previous.get(signum), signum, frame)
+
+
+def _deliver(handler: Any, signum: int, frame: FrameType | None) -> None:
+    """Do what ``handler`` (now back in place) would have done on ``signum``."""
+    if callable(handler):
+        handler(signum, frame)
+    elif handler in (signal.SIG_DFL, None):
+        signal.raise_signal(signum)
+    # SIG_IGN: nothing to deliver
