@@ -65,6 +65,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,7 @@ def trace(schedule: Any, full: pd.DataFrame, *, max_steps: int = 200
         return bool(new)
 
     schedule.target = math.inf  # never "stable": the order goes on while it has offers
+    schedule.steady_looks = 0  # nor "steady"
     reveal([c.key for c in schedule.initial()])
     n, reps = schedule.sizes[-1], range(schedule.repeats)
     looks: list[tuple[str, float, str, float]] = []
@@ -208,8 +210,22 @@ def trace(schedule: Any, full: pd.DataFrame, *, max_steps: int = 200
     return looks
 
 
+def rule_stop(stability: Sequence[float], recommendations: Sequence[str], target: float,
+              steady: tuple[int, float]) -> int:
+    """The look of the traced order (its rule phase) at which the rule stops: the first
+    with ``P(same) >= target`` or steady (``steady``: ``(steady_looks, steady_target)``,
+    dataroi's own test), else the last one (nothing left to offer)."""
+    from dataroi.study import AdaptiveSchedule
+
+    test = AdaptiveSchedule(["m"], [1], 1, steady_looks=steady[0], steady_target=steady[1])
+    for j, (p, rec) in enumerate(zip(stability, recommendations, strict=True)):
+        if p >= target or test.is_steady(rec, recommendations[:j], p):
+            return j
+    return len(stability) - 1
+
+
 def ceiling(looks: list[tuple[str, float, str, float]], full_id: str, full_cpu: float,
-            target: float) -> dict[str, tuple[str, float]]:
+            target: float, steady: tuple[int, float]) -> dict[str, tuple[str, float]]:
     """The order's ceiling (see the module's docstring): method → (option, CPU seconds)."""
     seq = [*[(cpu, rec) for _, cpu, rec, _ in looks], (full_cpu, full_id)]
     i = len(seq) - 1
@@ -221,7 +237,8 @@ def ceiling(looks: list[tuple[str, float, str, float]], full_id: str, full_cpu: 
     j = hit[0] if hit else within[-1]
     out["oracle_40"] = (seq[j][1], seq[j][0])
     rule = [j for j, (phase, *_) in enumerate(looks) if phase == "rule"]
-    stop = next((j for j in rule if looks[j][3] >= target), rule[-1])
+    stop = rule_stop([looks[j][3] for j in rule], [looks[j][2] for j in rule], target,
+                     steady)
     j = stop if seq[stop][0] <= CUT_SHARE * full_cpu else max(
         [k for k in within if k <= stop] or [0])
     out["adaptive_40"] = (seq[j][1], seq[j][0])
@@ -284,8 +301,9 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[s
                     looks = trace(AdaptiveSchedule(models, sizes, repeats, recommend=kw,
                                                    metric=bd.METRIC, n_draws=draws,
                                                    cache_dir=cache, **settings), full)
-                    for method, (oid, cpu) in ceiling(looks, full_id, full_cpu,
-                                                      target).items():
+                    steady = (schedule.steady_looks, schedule.steady_target)
+                    for method, (oid, cpu) in ceiling(looks, full_id, full_cpu, target,
+                                                      steady).items():
                         ids[method] = oid
                         picks[method] = (None, cpu)
                     rows += [{"dataset": unit.dataset, "n0": unit.n0, "current": role,
@@ -313,7 +331,15 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[s
     return rows
 
 
-def report(res: pd.DataFrame) -> None:
+def report(res: pd.DataFrame, *, target: float = 0.95,
+           steady: tuple[int, float] | None = None) -> None:
+    """Print the tables (``steady``: the schedule's ``(steady_looks, steady_target)``,
+    default its defaults)."""
+    if steady is None:
+        from dataroi.study import AdaptiveSchedule
+
+        d = AdaptiveSchedule(["m"], [1], 1)
+        steady = (d.steady_looks, d.steady_target)
     cases = res[res["method"] == "full"]
     print(f"\n{res['dataset'].nunique()} data sets, {len(cases)} cases ((data set, N) × "
           f"current model × cost scenario); values per data set averaged, data sets weigh "
@@ -342,7 +368,8 @@ def report(res: pd.DataFrame) -> None:
              else res.iloc[:0])
     if len(looks):
         stability_calibration(looks)
-        target_frontier(looks)
+        target_frontier(looks, steady)
+        steady_frontier(looks, target)
     ad = res[res["method"] == "adaptive"]
     print(f"\nadaptive runs: stop reasons {ad['stop'].value_counts().to_dict()}; "
           f"{ad['steps'].mean():.1f} looks and {ad['trials'].mean():.0f} trials on "
@@ -382,25 +409,75 @@ def stability_calibration(looks: pd.DataFrame) -> None:
 FRONTIER_TARGETS = (0.99, 0.95, 0.9, 0.85, 0.8, 0.7, 0.5)
 
 
-def target_frontier(looks: pd.DataFrame) -> None:
+def _stops(looks: pd.DataFrame, target: float, steady: tuple[int, float]) -> pd.DataFrame:
+    """The look at which the rule stops in each case (:func:`rule_stop`)."""
+    key = ["dataset", "n0", "current", "scenario"]
+    out = []
+    for _, g in looks.sort_values([*key, "look"]).groupby(key, sort=False):
+        j = rule_stop(g["stability"].astype(float).tolist(), g["option"].astype(str).tolist(),
+                      target, steady)
+        out.append(g.iloc[j])
+    return pd.DataFrame(out)
+
+
+def target_frontier(looks: pd.DataFrame, steady: tuple[int, float]) -> None:
     """The rule with another ``target``, from the same looks: the order of the looks does
     not depend on the target (it only says when to stop), so the rule with target ``t``
-    stops at the first look of its order whose stated stability reaches ``t`` (else at
-    its last look: nothing left to offer). Printed: the share of cases reaching the full
-    grid's recommendation and the CPU share, per data set, then data sets weigh the
-    same, with 90 % intervals from resampling them."""
-    print("\nthe rule at other targets (the first look of its order with the stated "
-          "P(same) >= target):")
-    key = ["dataset", "n0", "current", "scenario"]
-    ordered = looks.sort_values([*key, "look"])
+    stops at the first look of its order whose stated stability reaches ``t`` or that is
+    steady (``steady``: the schedule's ``(steady_looks, steady_target)``), else at its
+    last look (nothing left to offer). Printed: the share of cases reaching the full
+    grid's recommendation and the CPU share, per data set, then data sets weigh the same,
+    with 90 % intervals from resampling them."""
+    print(f"\nthe rule at other targets (the first look of its order with the stated "
+          f"P(same) >= target, or steady: {steady[0]} looks at >= {steady[1]:.2f}):")
     for t in FRONTIER_TARGETS:
-        hit = ordered[ordered["stability"].astype(float) >= t].groupby(key).head(1)
-        last = ordered.groupby(key).tail(1)
-        stop = pd.concat([hit, last]).drop_duplicates(key, keep="first")
+        stop = _stops(looks, t, steady)
         agree = bd._boot(stop["agrees"].astype(float), stop["dataset"])
         cpu = bd._boot(stop["cpu_share"].astype(float), stop["dataset"])
         print(f"  target {t:.2f}: agrees {agree[0]:6.1%} [{agree[1]:.1%}, {agree[2]:.1%}], "
               f"CPU {cpu[0]:6.1%} [{cpu[1]:.1%}, {cpu[2]:.1%}] ({len(stop)} cases)")
+
+
+#: the ``steady`` settings :func:`steady_frontier` compares (0 looks: off)
+STEADY_LOOKS = (0, 2, 3, 4, 5, 6, 8)
+STEADY_TARGETS = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def steady_frontier(looks: pd.DataFrame, target: float) -> None:
+    """The ``steady`` stop's settings, from the same looks (the order does not depend on
+    them): agreement and CPU of every ``(steady_looks, steady_target)``, then the
+    setting chosen leave-data-set-out — for each data set, the least CPU among the
+    settings whose agreement on the other data sets is >= 95 % (else the most
+    agreement), applied to the held-out one."""
+    print(f"\nthe steady stop's settings (and P(same) >= {target:.2f}), the same looks:")
+    per: dict[tuple[int, float], pd.DataFrame] = {}
+    for n_looks in STEADY_LOOKS:
+        for st in (STEADY_TARGETS if n_looks else (1.0,)):
+            stop = _stops(looks, target, (n_looks, st))
+            per[(n_looks, st)] = stop
+            by = stop.groupby("dataset")[["agrees", "cpu_share"]].mean()
+            name = "off" if not n_looks else f"{n_looks} looks at >= {st:.2f}"
+            print(f"  {name:20s} agrees {by['agrees'].mean():6.1%}, CPU "
+                  f"{by['cpu_share'].mean():6.1%}")
+    means = {k: v.groupby("dataset")[["agrees", "cpu_share"]].mean() for k, v in per.items()}
+    datasets = sorted(looks["dataset"].unique())
+    held_rows, picked = [], []
+    for held in datasets:
+        def rank(k: tuple[int, float], held: str = held) -> tuple[int, float]:
+            m = means[k].drop(index=held, errors="ignore")
+            return (0, m["cpu_share"].mean()) if m["agrees"].mean() >= 0.95 else (
+                1, -m["agrees"].mean())
+        best = min(per, key=rank)
+        picked.append(best)
+        held_rows.append(per[best][per[best]["dataset"] == held])
+    held = pd.concat(held_rows)
+    agree = bd._boot(held["agrees"].astype(float), held["dataset"])
+    cpu = bd._boot(held["cpu_share"].astype(float), held["dataset"])
+    counts = pd.Series([f"{k[0]} looks at >= {k[1]:.2f}" if k[0] else "off"
+                        for k in picked]).value_counts()
+    print(f"  chosen leave-data-set-out: agrees {agree[0]:.1%} [{agree[1]:.1%}, "
+          f"{agree[2]:.1%}], CPU {cpu[0]:.1%} [{cpu[1]:.1%}, {cpu[2]:.1%}]; chosen: "
+          + ", ".join(f"{k} ({v} data sets)" for k, v in counts.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -416,9 +493,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ceiling", action="store_true",
                     help="also the ceiling of the rule's order (oracle stops, a 40 %% cut)")
     for name in ("initial-sizes", "initial-repeats", "initial-repeats-below",
-                 "batch-size"):
+                 "batch-size", "steady-looks"):
         ap.add_argument(f"--{name}", type=int, help=f"AdaptiveSchedule's "
                         f"{name.replace('-', '_')} (default: its default)")
+    ap.add_argument("--steady-target", type=float,
+                    help="AdaptiveSchedule's steady_target (default: its default)")
     ap.add_argument("--current", default="best_today,simple",
                     help="current-model roles (best_today, simple)")
     ap.add_argument("--quick", action="store_true",
@@ -428,8 +507,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", type=Path, help="only print the report of a CSV written "
                     "before (--out; also a partial one)")
     args = ap.parse_args(argv)
+    from dataroi.study import AdaptiveSchedule
+
+    defaults = AdaptiveSchedule(["m"], [1], 1)
+    steady = (defaults.steady_looks if args.steady_looks is None else args.steady_looks,
+              defaults.steady_target if args.steady_target is None else args.steady_target)
     if args.report:
-        report(pd.read_csv(args.report))
+        report(pd.read_csv(args.report), target=args.target, steady=steady)
         return 0
     frame = load_curves(args.corpus)
     datasets = args.datasets.split(",") if args.datasets else (
@@ -446,7 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-adaptive-")) / "adaptive.csv"
     settings = {k: v for k in ("initial_sizes", "initial_repeats", "initial_repeats_below",
-                               "batch_size") if (v := getattr(args, k)) is not None}
+                               "batch_size", "steady_looks", "steady_target")
+                if (v := getattr(args, k)) is not None}
     work = [(args.corpus, u, args.draws, args.target, roles, args.ceiling, settings)
             for u in todo]
     rows: list[dict[str, Any]] = []
@@ -464,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
                 keep(unit_rows)
     res = pd.DataFrame(rows)
     print(f"ran in {time.perf_counter() - t0:.0f} s")
-    report(res)
+    report(res, target=args.target, steady=steady)
     print(f"\nper-case results: {out}")
     given = list(argv if argv is not None else sys.argv[1:])
     shown = [a for i, a in enumerate(given)

@@ -19,12 +19,22 @@ def test_the_oracle_stops_at_the_first_look_from_which_the_recommendation_stays(
     looks = [("rule", 10.0, "a+0", 0.5), ("rule", 20.0, "b+0", 0.6),
              ("rule", 30.0, "a+0", 0.97), ("contenders", 50.0, "a+0", 0.9),
              ("all at N", 70.0, "b+0", 0.8)]
-    out = bench.ceiling(looks, "b+0", 100.0, 0.95)
+    out = bench.ceiling(looks, "b+0", 100.0, 0.95, (0, 0.8))
     assert out["oracle"] == ("b+0", 70.0)    # b from the last look on, not the second
     assert out["oracle_40"] == ("b+0", 20.0)  # within 40 %: the first look that is b
     assert out["adaptive_40"] == ("a+0", 30.0)  # the rule's stop (0.97), within 40 %
     late = [("rule", 10.0, "a+0", 0.5), ("rule", 60.0, "a+0", 0.99)]
-    assert bench.ceiling(late, "a+0", 100.0, 0.95)["adaptive_40"] == ("a+0", 10.0)
+    assert bench.ceiling(late, "a+0", 100.0, 0.95, (0, 0.8))["adaptive_40"] == (
+        "a+0", 10.0)
+
+
+def test_the_rule_stops_where_dataroi_would(bench):
+    stab, recs = [0.5, 0.85, 0.82, 0.9, 0.97], ["a+0", "b+0", "b+0", "b+0", "b+0"]
+    assert bench.rule_stop(stab, recs, 0.95, (0, 0.8)) == 4     # the target only
+    assert bench.rule_stop(stab, recs, 0.95, (3, 0.8)) == 3     # b at three looks
+    assert bench.rule_stop(stab, recs, 0.95, (2, 0.8)) == 2     # b at two looks
+    assert bench.rule_stop(stab, recs, 0.95, (2, 0.83)) == 3    # 0.82 is below
+    assert bench.rule_stop(stab[:3], recs[:3], 0.95, (0, 0.8)) == 2  # the last look
 
 
 def test_the_small_grid_is_the_largest_fixed_grid_within_the_cpu(bench):
@@ -56,18 +66,47 @@ def test_another_target_stops_at_the_first_look_that_reaches_it(bench, capsys):
     base = {"n0": 512, "current": "best_today", "scenario": "mid", "method": bench.LOOK,
             "phase": "rule"}
     looks = pd.DataFrame([base | {"dataset": ds, "look": i, "stability": p,
-                                  "agrees": ok, "cpu_share": cpu}
+                                  "agrees": ok, "cpu_share": cpu, "option": f"{ds}{i}+0"}
                           for ds, rows in (("a", [(0.6, False, 0.2), (0.92, True, 0.3),
                                                   (0.97, True, 0.5)]),
                                            ("b", [(0.4, True, 0.1), (0.7, False, 0.6)]))
                           for i, (p, ok, cpu) in enumerate(rows)])
-    bench.target_frontier(looks.sample(frac=1.0, random_state=0))  # order from "look"
+    bench.target_frontier(looks.sample(frac=1.0, random_state=0),  # order from "look"
+                          (0, 0.8))
     out = {line.split(":")[0].strip(): line for line in capsys.readouterr().out.splitlines()}
     # 0.95: a stops at its third look, b never reaches it (its last look)
     assert "agrees  50.0%" in out["target 0.95"] and "CPU  55.0%" in out["target 0.95"]
     # 0.90: a stops at its second look; 0.50: b at its second look, a at its first
     assert "CPU  45.0%" in out["target 0.90"]
     assert "agrees   0.0%" in out["target 0.50"] and "CPU  40.0%" in out["target 0.50"]
+
+
+def test_the_steady_settings_are_compared_and_one_chosen_leave_data_set_out(bench, capsys):
+    base = {"n0": 512, "current": "best_today", "scenario": "mid", "method": bench.LOOK,
+            "phase": "rule"}
+    # a: x holds from its second look at 0.85: two looks stop it at 40 %, three at 50 %
+    # b: y then z: a steady stop at two looks would take y (wrong); three looks waits
+    rows = {"a": [("w+0", 0.5, False, 0.2), ("x+0", 0.85, True, 0.3),
+                  ("x+0", 0.85, True, 0.4), ("x+0", 0.85, True, 0.5),
+                  ("x+0", 0.97, True, 0.6)],
+            "b": [("y+0", 0.85, False, 0.2), ("y+0", 0.85, False, 0.3),
+                  ("z+0", 0.9, True, 0.5), ("z+0", 0.96, True, 0.7)]}
+    looks = pd.DataFrame([base | {"dataset": ds, "look": i, "option": o, "stability": p,
+                                  "agrees": ok, "cpu_share": cpu}
+                          for ds, r in rows.items() for i, (o, p, ok, cpu) in enumerate(r)])
+    bench.steady_frontier(looks, 0.95)
+    out = capsys.readouterr().out
+    lines = {line.split(" agrees")[0].strip(): line for line in out.splitlines()
+             if " agrees" in line}
+    assert "agrees 100.0%, CPU  65.0%" in lines["off"]                # 0.6 and 0.7
+    assert "agrees  50.0%, CPU  35.0%" in lines["2 looks at >= 0.80"]  # a 0.4, b 0.3 (y)
+    assert "agrees 100.0%, CPU  60.0%" in lines["3 looks at >= 0.80"]  # a 0.5, b 0.7
+    # held out a: every setting agrees on b at 70 % of the CPU, the first (off) is kept,
+    # a at 60 %; held out b: on a, two looks at 0.50 is right at the least CPU (40 %),
+    # and on b it takes y at 30 %
+    chosen = next(line for line in out.splitlines() if "leave-data-set-out" in line)
+    assert "agrees 50.0% [" in chosen and "CPU 45.0% [" in chosen
+    assert "off (1 data sets)" in chosen and "2 looks at >= 0.50 (1 data sets)" in chosen
 
 
 @pytest.mark.slow
@@ -81,7 +120,7 @@ def test_one_corpus_data_set_replayed_end_to_end(bench, tmp_path, capsys):
     assert len(cases) == 6 and cases["agrees"].all()  # 2 current models × 3 scenarios
     ad = res[res["method"] == "adaptive"]
     assert ((ad["cpu_share"] > 0) & (ad["cpu_share"] <= 1)).all()
-    assert set(ad["stop"]) <= {"stable", "no_change", "complete"}
+    assert set(ad["stop"]) <= {"stable", "steady", "no_change", "complete"}
     assert (res[res["method"] == "oracle"]["agrees"]).all()
     looks = res[res["method"] == bench.LOOK]
     assert len(looks) >= 6 and set(looks["phase"]) <= {"rule", "contenders", "all at N"}

@@ -68,6 +68,17 @@ def test_every_problem_is_listed_at_once() -> None:
         assert field in text
 
 
+def test_the_steady_stop_is_read_and_checked() -> None:
+    on = _spec({"steady_looks": 4, "steady_target": 0.9}).schedule.adaptive
+    assert on is not None and (on.steady_looks, on.steady_target) == (4, 0.9)
+    assert _spec({"steady_looks": 0}).schedule.adaptive.steady_looks == 0
+    with pytest.raises(SpecError) as err:
+        _spec({"steady_looks": -1, "steady_target": 0})
+    text = str(err.value)
+    assert "schedule.adaptive.steady_looks" in text
+    assert "schedule.adaptive.steady_target" in text
+
+
 # -- the stopping rule is pre-registered with the decision rule -------------------------
 
 def _decided(adaptive=None, **decision):
@@ -91,13 +102,18 @@ def test_the_stopping_rule_is_part_of_the_rule_hash_only_when_adaptive() -> None
     assert on.decision is not None and on.decision.adaptive == on.schedule.adaptive
     assert on.decision.rule_dict()["adaptive"] == {
         "target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 2,
+        "initial_repeats": 3, "batch_size": 3, "steady_looks": 3, "steady_target": 0.8}
+    # the old defaults, pinned, are their own rule, and read as it was registered before
+    # the steady stop existed (its settings are left out while it is off)
+    old = _decided({"target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 3,
+                    "steady_looks": 0})
+    assert old.decision is not None and old.decision.rule_dict()["adaptive"] == {
+        "target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 3,
         "initial_repeats": 3, "batch_size": 3}
-    # the old default coarse grid, pinned, is its own rule (and keeps its old hash)
-    old = _decided({"target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 3})
     hashes = {rule_hash(s.decision, metric="accuracy") for s in (
         plain, on, _decided({"target": 0.8, "budget_cpu_seconds": 600}), _decided(True),
-        old)}
-    assert len(hashes) == 5  # each stopping rule is its own rule
+        old, _decided({"target": 0.9, "budget_cpu_seconds": 600, "steady_looks": 4}))}
+    assert len(hashes) == 6  # each stopping rule is its own rule
     # the same rule written differently is the same rule
     assert rule_hash(on.decision, metric="accuracy") == rule_hash(
         _decided({"target": 0.9, "budget_cpu_seconds": 600.0}).decision, metric="accuracy")

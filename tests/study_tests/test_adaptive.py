@@ -83,9 +83,12 @@ def test_coarse_grid_covers_the_smallest_and_largest_sizes() -> None:
 def test_replay_reaches_the_full_grids_recommendation_with_less_cpu(
         run, digits_trials: pd.DataFrame) -> None:
     full = _schedule().analyze(digits_trials).chosen.option_id
-    assert run.stop_reason in {"stable", "no_change", "complete"}
+    assert run.stop_reason in {"stable", "steady", "no_change", "complete"}
     if run.stop_reason == "stable":
         assert run.stability >= 0.95
+    if run.stop_reason == "steady":
+        assert run.stability >= 0.8 and len(
+            {s.recommendation for s in run.steps[-3:]}) == 1 and len(run.steps) >= 3
     assert run.recommendation == full
     assert run.cpu_seconds < run.full_cpu_seconds
     assert len(run.trials.drop_duplicates(["model", "n_train", "repeat"])) == len(run.choices)
@@ -215,7 +218,27 @@ def test_predicted_seconds_follow_a_power_law() -> None:
     assert price[("a", 800)] == pytest.approx(1e-3 * 800 ** 1.5, rel=1e-6)
 
 
-@pytest.mark.parametrize("kw", [{"repeats": 0}, {"sizes": []}, {"target": 1.5}])
+def test_the_steady_stop_ends_the_same_order_sooner(digits_trials: pd.DataFrame) -> None:
+    """A recommendation unchanged at the last looks, with P(same) >= steady_target, stops
+    the run; the order of the trials is the rule's own, so the run with the steady stop
+    is the start of the run without it."""
+    off = replay(_schedule(steady_looks=0), digits_trials)
+    for looks, level in ((2, 0.5), (3, 0.8)):
+        on = replay(_schedule(steady_looks=looks, steady_target=level), digits_trials)
+        assert [c.key for c in on.choices] == [c.key for c in off.choices][:len(on.choices)]
+        assert [s.stability for s in on.steps] == [s.stability for s in off.steps][
+            :len(on.steps)]
+        stop = next((i for i, s in enumerate(off.steps) if s.stability >= 0.95 or (
+            i + 1 >= looks and s.stability >= level and len(
+                {t.recommendation for t in off.steps[i + 1 - looks:i + 1]}) == 1)),
+            len(off.steps) - 1)
+        assert len(on.steps) == stop + 1
+        if on.stop_reason == "steady":
+            assert on.stability < 0.95 and len(on.steps) <= len(off.steps)
+
+
+@pytest.mark.parametrize("kw", [{"repeats": 0}, {"sizes": []}, {"target": 1.5},
+                                {"steady_target": 0.0}])
 def test_bad_settings_are_refused(kw) -> None:
     args = {"models": ["a"], "sizes": [10, 20], "repeats": 2} | kw
     with pytest.raises(UsageError):

@@ -369,6 +369,7 @@ def _run_until_decided(study: Any, args: argparse.Namespace, executor: Any, log:
 
 #: why an adaptive run stopped, in words (its ``stop_reason``)
 _ADAPTIVE_STOPS = {"stable": "the recommendation is stable",
+                   "steady": "the recommendation held at its last looks",
                    "budget": "the CPU budget is spent", "complete": "the grid is complete",
                    "no_change": "no trial left can change the recommendation"}
 
@@ -386,6 +387,9 @@ def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = 
         P(same recommendation with the full grid) = 0.97; 20 of the grid's 32 trials
         asked for; the other 12 were not needed for the decision (`dataroi run SPEC`
         without `schedule.adaptive` or `--until-decided` runs them)
+        >>> adaptive_status_line({"looks": 5, "label": "keep logreg", "stability": 0.86,
+        ...     "stop_reason": "steady", "asked": 24, "grid_trials": 32}, 8).split("): ")[0]
+        'adaptive run: stopped after look 5 (the recommendation held at its last looks'
     """
     stop = adaptive.get("stop_reason")
     head = (f"adaptive run: stopped after look {adaptive['looks']} "

@@ -61,7 +61,8 @@ _RULES = ("expected_net", "quantile10", "target")
 _DATA = {"source", "path", "target", "features", "task", "drop_missing_target", "float32"}
 _SPLIT = {"test_size", "stratify", "test_file", "group_column", "time_column"}
 _SCHEDULE = {"sizes", "geometric", "repeats", "seed", "adaptive"}
-_ADAPTIVE = {"target", "budget_cpu_seconds", "initial_sizes", "initial_repeats", "batch_size"}
+_ADAPTIVE = {"target", "budget_cpu_seconds", "initial_sizes", "initial_repeats", "batch_size",
+             "steady_looks", "steady_target"}
 _GEOMETRIC = {"min", "max", "count"}
 _MODEL = {"estimator", "params", "pipeline", "factory", "resources"}
 _PREPROCESS = {"mode", "max_onehot", "scale", "text_columns", "categorical_columns"}
@@ -581,8 +582,8 @@ def _parse_adaptive(raw: Any, repeats: int, problems: list[str]) -> AdaptiveSpec
     where = "schedule.adaptive"
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be true, false or a mapping {{target, "
-                        f"budget_cpu_seconds, initial_sizes, initial_repeats, batch_size}}, "
-                        f"got {raw!r}")
+                        f"budget_cpu_seconds, initial_sizes, initial_repeats, batch_size, "
+                        f"steady_looks, steady_target}}, got {raw!r}")
         return None
     _unknown(raw.keys(), _ADAPTIVE, where, problems)
     before = len(problems)
@@ -591,6 +592,9 @@ def _parse_adaptive(raw: Any, repeats: int, problems: list[str]) -> AdaptiveSpec
     sizes = _number(raw, "initial_sizes", where, problems, minimum=1, integer=True)
     reps = _number(raw, "initial_repeats", where, problems, minimum=1, integer=True)
     batch = _number(raw, "batch_size", where, problems, minimum=1, integer=True)
+    looks = _number(raw, "steady_looks", where, problems, minimum=0, integer=True)
+    steady = _number(raw, "steady_target", where, problems, minimum=0.0, strict=True,
+                     maximum=1.0)
     if reps is not None and _is_int(repeats) and reps > repeats:
         problems.append(f"{where}.initial_repeats: at most schedule.repeats ({repeats}), "
                         f"got {reps}")
@@ -601,7 +605,9 @@ def _parse_adaptive(raw: Any, repeats: int, problems: list[str]) -> AdaptiveSpec
                         budget_cpu_seconds=None if budget is None else float(budget),
                         initial_sizes=d.initial_sizes if sizes is None else int(sizes),
                         initial_repeats=d.initial_repeats if reps is None else int(reps),
-                        batch_size=d.batch_size if batch is None else int(batch))
+                        batch_size=d.batch_size if batch is None else int(batch),
+                        steady_looks=d.steady_looks if looks is None else int(looks),
+                        steady_target=d.steady_target if steady is None else float(steady))
 
 
 def _flag(raw: dict[str, Any], key: str, where: str, problems: list[str]) -> bool | None:

@@ -232,7 +232,10 @@ class AdaptiveSpec:
     the rule's hash (``dataroi register``). The coarse grid's default is two sizes, the
     smallest and today's (it was three until the corpus replay showed two cheaper and
     as good, docs/adaptive.md): a rule registered with the old default reads as a
-    changed rule unless the spec says ``initial_sizes: 3``.
+    changed rule unless the spec says ``initial_sizes: 3``. Likewise the ``steady`` stop
+    (the recommendation unchanged at ``steady_looks`` looks in a row with ``P(same) >=
+    steady_target``; on by default since a later corpus replay): ``steady_looks: 0``
+    keeps a rule registered before it.
 
     Example:
         >>> AdaptiveSpec().to_dict()["target"]
@@ -244,10 +247,22 @@ class AdaptiveSpec:
     initial_sizes: int = 2
     initial_repeats: int = 3
     batch_size: int = 3
+    steady_looks: int = 3
+    steady_target: float = 0.8
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data."""
-        return asdict(self)
+        """Plain data; the ``steady`` stop's settings only while it is on (a spec that
+        says ``steady_looks: 0`` keeps the hash its rule had before the stop existed).
+
+        Example:
+            >>> sorted(AdaptiveSpec(steady_looks=0).to_dict())  # doctest: +NORMALIZE_WHITESPACE
+            ['batch_size', 'budget_cpu_seconds', 'initial_repeats', 'initial_sizes',
+             'target']
+        """
+        d = asdict(self)
+        if self.steady_looks == 0:
+            del d["steady_looks"], d["steady_target"]
+        return d
 
 
 @dataclass(frozen=True)

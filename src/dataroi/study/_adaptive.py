@@ -7,10 +7,12 @@ grid (by default the smallest and the largest size of every model: three repeats
 the largest, one at the smallest) and then, look by look, asks for the trials
 with the largest expected reduction in the chance that the recommendation differs from
 the full grid's, per predicted CPU-second; it stops when that chance is small enough
-(``P(same recommendation with the full grid) >= target``), when a CPU budget is spent,
-or when no trial left can move the decision. :func:`run_until_decided` runs a study
-this way (``schedule.adaptive`` / ``dataroi run --until-decided``); :func:`replay` runs
-the rule on trials measured before (the corpus benchmark, ``bench_adaptive.py``).
+(``P(same recommendation with the full grid) >= target``), when the recommendation held
+at the last looks with that chance above a lower bar (``steady``: three looks at 0.8 by
+default), when a CPU budget is spent, or when no trial left can move the decision.
+:func:`run_until_decided` runs a study this way (``schedule.adaptive`` / ``dataroi run
+--until-decided``); :func:`replay` runs the rule on trials measured before (the corpus
+benchmark, ``bench_adaptive.py``).
 
 How the chance is computed (:func:`stability`), from the recommendation's own draws:
 
@@ -131,9 +133,10 @@ class AdaptiveStep:
         label: the chosen option in words.
         stability: ``P(same recommendation with the full grid)``.
         choices: the next trials (empty when the schedule stops).
-        stop_reason: ``"stable"``, ``"budget"``, ``"complete"``, ``"no_change"`` (no trial
-            left can move the decision, and the curves of the models in contention are
-            complete), or None to go on.
+        stop_reason: ``"stable"``, ``"steady"`` (the same recommendation at the last
+            ``steady_looks`` looks, with ``P(same) >= steady_target``), ``"budget"``,
+            ``"complete"``, ``"no_change"`` (no trial left can move the decision, and the
+            curves of the models in contention are complete), or None to go on.
         cpu_seconds: the measured CPU seconds of the trials so far.
         discarded: models that get no more trials (none of their options can become the
             best, or every trial of theirs is run), with why.
@@ -477,6 +480,13 @@ class AdaptiveSchedule:
         initial_repeats_below: repeats of the coarse grid's smaller sizes.
         batch_size: at most this many offers per step (an offer is one trial, or at
             today's size a trial with the current model's trial of the same repeat).
+        steady_looks, steady_target: also stop (``steady``) once the recommendation has
+            been the same at ``steady_looks`` looks in a row and ``P(same) >=
+            steady_target`` (0 looks: off). The simulated completion sees only the noise
+            the missing trials still hold, so its ``P(same)`` is cautious below 0.9; a
+            recommendation that new trials did not move is evidence it cannot see. Three
+            looks at 0.8 were chosen on the curve corpus, leave-data-set-out
+            (docs/adaptive.md).
         n_draws: curve draws per model of each analysis.
         random_state: root seed of the analyses (a study's seed).
         cache_dir: a folder for the analyses' curve fits (default: a temporary folder
@@ -501,6 +511,7 @@ class AdaptiveSchedule:
                  target: float = 0.95, budget_seconds: float | None = None,
                  initial_sizes: int = 2, initial_repeats: int = 3,
                  initial_repeats_below: int = 1, batch_size: int = 3,
+                 steady_looks: int = 3, steady_target: float = 0.8,
                  n_draws: int = 400, random_state: int = 0,
                  cache_dir: str | None = None,
                  analyze_kwargs: Mapping[str, Any] | None = None,
@@ -514,6 +525,8 @@ class AdaptiveSchedule:
             raise UsageError(f"repeats must be at least 1, got {repeats}")
         if not 0 < float(target) <= 1:
             raise UsageError(f"target must be in (0, 1], got {target}")
+        if not 0 < float(steady_target) <= 1:
+            raise UsageError(f"steady_target must be in (0, 1], got {steady_target}")
         self.recommend = dict(recommend or {})
         self.metric = metric
         self.target = float(target)
@@ -522,6 +535,8 @@ class AdaptiveSchedule:
         self.initial_repeats = max(1, min(int(initial_repeats), self.repeats))
         self.initial_repeats_below = max(1, min(int(initial_repeats_below), self.repeats))
         self.batch_size = max(1, int(batch_size))
+        self.steady_looks = max(0, int(steady_looks))
+        self.steady_target = float(steady_target)
         self.n_draws = int(n_draws)
         self.random_state = int(random_state)
         self.analyze_kwargs = dict(analyze_kwargs or {})
@@ -529,6 +544,22 @@ class AdaptiveSchedule:
         self._tmp = None if cache_dir is not None else tempfile.TemporaryDirectory(
             prefix="dataroi-adaptive-")
         self.cache_dir = cache_dir if cache_dir is not None else self._tmp.name
+
+    def is_steady(self, recommendation: str, previous: Sequence[str], p_same: float
+                  ) -> bool:
+        """The ``steady`` stop: the recommendation is the one of the last
+        ``steady_looks - 1`` looks before this one and ``P(same) >= steady_target``.
+
+        Example:
+            >>> s = AdaptiveSchedule(["a"], [10, 20], 5, steady_looks=3, steady_target=0.8)
+            >>> s.is_steady("a+0", ["b+0", "a+0", "a+0"], 0.85), s.is_steady(
+            ...     "a+0", ["a+0", "b+0"], 0.85), s.is_steady("a+0", ["a+0", "a+0"], 0.75)
+            (True, False, False)
+        """
+        k = self.steady_looks - 1
+        if self.steady_looks < 1 or p_same < self.steady_target or len(previous) < k:
+            return False
+        return all(r == recommendation for r in list(previous)[len(previous) - k:])
 
     # -- the coarse grid ------------------------------------------------------------------
     def coarse_sizes(self) -> tuple[int, ...]:
@@ -605,13 +636,17 @@ class AdaptiveSchedule:
                 out[(m, s)] = float(math.exp(a + b * (math.log(s) - x0)))
         return out
 
-    def next_step(self, trials: pd.DataFrame, *, step: int = 1) -> AdaptiveStep:
+    def next_step(self, trials: pd.DataFrame, *, step: int = 1,
+                  previous: Sequence[str] = ()) -> AdaptiveStep:
         """Look at the trials measured so far; say the recommendation, its stability and
         which trials to run next (none: stop, with why).
 
         Args:
             trials: every trial measured so far (a trials frame; the coarse grid at least).
             step: this look's number (recorded with the choices).
+            previous: the recommendations (option ids) of this run's earlier looks,
+                oldest first (for the ``steady`` stop; :func:`replay` and
+                :func:`run_until_decided` pass them).
         """
         rec = self.analyze(trials)
         cpu = float(trial_seconds(_one_row_per_trial(trials)).sum())
@@ -629,6 +664,8 @@ class AdaptiveSchedule:
             return done("complete")
         if p_same >= self.target:
             return done("stable")
+        if self.is_steady(rec.chosen.option_id, previous, p_same):
+            return done("steady")
         price = self.predicted_seconds(trials)
         n, cur = self.sizes[-1], parts.current
         below = [s for s in self.sizes if s < n]
@@ -818,7 +855,8 @@ def replay(schedule: AdaptiveSchedule, full: pd.DataFrame, *, max_steps: int = 2
     steps: list[AdaptiveStep] = []
     for step in range(1, max_steps + 1):
         seen = full.iloc[sorted(taken)].reset_index(drop=True)
-        look = schedule.next_step(seen, step=step)
+        look = schedule.next_step(seen, step=step,
+                                  previous=[s.recommendation for s in steps])
         steps.append(look)
         new = [c for c in look.choices if c.key not in asked]
         if look.stop_reason is not None or not new:
@@ -943,6 +981,7 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
         models, plan.sizes, plan.repeats, target=settings.target,
         budget_seconds=settings.budget_cpu_seconds, initial_sizes=settings.initial_sizes,
         initial_repeats=settings.initial_repeats, batch_size=settings.batch_size,
+        steady_looks=settings.steady_looks, steady_target=settings.steady_target,
         random_state=spec.schedule.seed, analyzer=recommend)
     asked = list(schedule.initial())
     batch = list(asked)
@@ -960,7 +999,8 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
         failed += summary.failed
         trials = study.trials()
         trials = trials[trials["model"].isin(models)].reset_index(drop=True)
-        look = schedule.next_step(trials, step=step)
+        look = schedule.next_step(trials, step=step,
+                                  previous=[s.recommendation for s in steps])
         steps.append(look)
         _record(study, look, batch if step == 1 else [])
         nxt = [c for c in look.choices if c.key not in {a.key for a in asked}]
