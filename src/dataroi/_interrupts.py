@@ -1,12 +1,15 @@
 """Ctrl-C and SIGTERM held back while a ledger transaction is open, delivered after it.
 
 Python raises ``KeyboardInterrupt`` at whichever bytecode runs when the signal arrives.
-Inside SQLAlchemy's transaction or pool code that can be after SQLite's ``BEGIN
-IMMEDIATE`` ran but before the connection is known to be in a transaction: the connection
-is then orphaned holding the file's write lock, and the coordinator's next write (the
-one that returns its unfinished trials to waiting) waits out the busy timeout and fails
-with "database is locked" (once in CI, on a SIGTERM a few seconds into a run). Neither
-SQLAlchemy nor the standard library defers signals around a block, hence this module.
+Raised after the transaction's ``BEGIN`` but before the caller's ``with`` block has
+started (in ``contextlib``'s ``__enter__``, once the generator that began it has
+yielded), no ``__exit__`` runs: the connection stays checked out, holding SQLite's write
+lock (or PostgreSQL's row locks), for as long as the interrupt's traceback keeps its
+frames, and the coordinator's next write (the one that returns its unfinished trials to
+waiting) waits out the busy timeout and fails with "database is locked" (once in CI, on
+a SIGTERM a few seconds into a run; tests/ledger_tests/test_interrupted_writes.py
+delivers the signal at exactly that point). Neither SQLAlchemy nor the standard library
+defers signals around a block, hence this module.
 
 While :func:`deferred_interrupts` is active (main thread only: Python runs signal
 handlers nowhere else) SIGINT and SIGTERM are noted instead of acted on; on leaving,
