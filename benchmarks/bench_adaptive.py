@@ -7,7 +7,8 @@ learner at every measured size <= N, 5 repeats; its recommendation is dataroi's
 (``dataroi.analyze(...).recommend(...)``, the option it chooses now). The adaptive
 schedule (``dataroi.study.AdaptiveSchedule``) replays the same measured trials in the
 order it asks for them (``replay``), from its coarse grid until ``P(same recommendation
-with the full grid) >= 0.95`` or no trial left can move the decision. A trial's CPU cost
+with the full grid) >= 0.95``, the recommendation held at three looks with ``P(same) >=
+0.8`` (the steady stop), or no trial left can move the decision. A trial's CPU cost
 is its measured ``fit_seconds + predict_seconds``.
 
 Compared in the same run, on the same trials:
@@ -38,8 +39,9 @@ then every missing repeat at ``N``, then the full grid), and on it
 
 and, from every look of the rule's order (rows of method ``look`` in the CSV), the
 calibration of the stated stability (how often a look's recommendation is the full
-grid's, by its stated ``P(same)``) and the rule with other targets (the order does not
-depend on the target, only the stop does).
+grid's, by its stated ``P(same)``), the rule with other targets and every setting of the
+steady stop with a leave-data-set-out choice among them (the order depends on neither,
+only the stop does).
 
 Printed, grouped by data set (each weighs the same; 90 % intervals from resampling data
 sets): the share of cases reaching the full grid's recommendation, the share of the full
