@@ -212,16 +212,27 @@ def trace(schedule: Any, full: pd.DataFrame, *, max_steps: int = 200
     return looks
 
 
+def _default_steady() -> tuple[int, float]:
+    """``AdaptiveSchedule``'s default ``(steady_looks, steady_target)``, read from its
+    signature (making a schedule would make a temporary folder)."""
+    import inspect
+
+    from dataroi.study import AdaptiveSchedule
+
+    params = inspect.signature(AdaptiveSchedule).parameters
+    return params["steady_looks"].default, params["steady_target"].default
+
+
 def rule_stop(stability: Sequence[float], recommendations: Sequence[str], target: float,
               steady: tuple[int, float]) -> int:
     """The look of the traced order (its rule phase) at which the rule stops: the first
     with ``P(same) >= target`` or steady (``steady``: ``(steady_looks, steady_target)``,
     dataroi's own test), else the last one (nothing left to offer)."""
-    from dataroi.study import AdaptiveSchedule
+    from dataroi.study._adaptive import is_steady
 
-    test = AdaptiveSchedule(["m"], [1], 1, steady_looks=steady[0], steady_target=steady[1])
     for j, (p, rec) in enumerate(zip(stability, recommendations, strict=True)):
-        if p >= target or test.is_steady(rec, recommendations[:j], p):
+        if p >= target or is_steady(rec, recommendations[:j], p, looks=steady[0],
+                                    level=steady[1]):
             return j
     return len(stability) - 1
 
@@ -337,11 +348,7 @@ def report(res: pd.DataFrame, *, target: float = 0.95,
            steady: tuple[int, float] | None = None) -> None:
     """Print the tables (``steady``: the schedule's ``(steady_looks, steady_target)``,
     default its defaults)."""
-    if steady is None:
-        from dataroi.study import AdaptiveSchedule
-
-        d = AdaptiveSchedule(["m"], [1], 1)
-        steady = (d.steady_looks, d.steady_target)
+    steady = steady or _default_steady()
     cases = res[res["method"] == "full"]
     print(f"\n{res['dataset'].nunique()} data sets, {len(cases)} cases ((data set, N) × "
           f"current model × cost scenario); values per data set averaged, data sets weigh "
@@ -509,11 +516,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", type=Path, help="only print the report of a CSV written "
                     "before (--out; also a partial one)")
     args = ap.parse_args(argv)
-    from dataroi.study import AdaptiveSchedule
-
-    defaults = AdaptiveSchedule(["m"], [1], 1)
-    steady = (defaults.steady_looks if args.steady_looks is None else args.steady_looks,
-              defaults.steady_target if args.steady_target is None else args.steady_target)
+    default = _default_steady()
+    steady = (default[0] if args.steady_looks is None else args.steady_looks,
+              default[1] if args.steady_target is None else args.steady_target)
     if args.report:
         report(pd.read_csv(args.report), target=args.target, steady=steady)
         return 0

@@ -186,12 +186,12 @@ def main(argv: list[str] | None = None) -> int:
                              f"corpus data sets ({SOURCE_METHOD}, decisions that spend)",
                  args.weight, args.method)
     args.out.write_text(json.dumps(body, indent=1) + "\n")
+    cal = p_calibration_from_dict(body)
     for k in kinds:
         rows = outcomes(dec, k)
         if k not in body["maps"]:
             print(f"{k}: {len(rows)} decisions, fewer than {MIN_DECISIONS}: no map")
             continue
-        cal = p_calibration_from_dict(body)
         print(f"{k}: {len(rows)} decisions on {rows['dataset'].nunique()} data sets; "
               "stated → realized at " + ", ".join(
                   f"{p:.2f} → {cal.apply(k, p):.2f}" for p in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)))

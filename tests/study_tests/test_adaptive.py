@@ -223,7 +223,8 @@ def test_the_steady_stop_ends_the_same_order_sooner(digits_trials: pd.DataFrame)
     the run; the order of the trials is the rule's own, so the run with the steady stop
     is the start of the run without it."""
     off = replay(_schedule(steady_looks=0), digits_trials)
-    for looks, level in ((2, 0.5), (3, 0.8)):
+    reasons = set()
+    for looks, level in ((1, 0.8), (2, 0.5), (3, 0.8)):
         on = replay(_schedule(steady_looks=looks, steady_target=level), digits_trials)
         assert [c.key for c in on.choices] == [c.key for c in off.choices][:len(on.choices)]
         assert [s.stability for s in on.steps] == [s.stability for s in off.steps][
@@ -235,6 +236,40 @@ def test_the_steady_stop_ends_the_same_order_sooner(digits_trials: pd.DataFrame)
         assert len(on.steps) == stop + 1
         if on.stop_reason == "steady":
             assert on.stability < 0.95 and len(on.steps) <= len(off.steps)
+        reasons.add(on.stop_reason)
+    assert "steady" in reasons  # one look at 0.8: the first look (0.83 here) stops it
+
+
+def test_a_look_after_the_same_recommendation_twice_is_steady(
+        digits_trials: pd.DataFrame) -> None:
+    """Three looks at 0.8, through ``next_step``: the coarse grid's look (P(same) between
+    0.8 and 0.95) stops as steady when the two looks before it said the same, and goes on
+    when one of them said something else or the stop is off."""
+    s = _schedule()
+    keys = {c.key for c in s.initial()}
+    coarse = digits_trials[[k in keys for k in zip(
+        digits_trials["model"], digits_trials["n_train"], digits_trials["repeat"],
+        strict=True)]].reset_index(drop=True)
+    first = s.next_step(coarse)
+    assert first.stop_reason is None and 0.8 <= first.stability < 0.95
+    same = [first.recommendation] * 2
+    assert s.next_step(coarse, step=3, previous=same).stop_reason == "steady"
+    assert s.next_step(coarse, step=3, previous=["other+0", first.recommendation]
+                       ).stop_reason is None
+    assert _schedule(steady_looks=0).next_step(coarse, step=3, previous=same
+                                               ).stop_reason is None
+
+
+def test_the_schedule_and_the_spec_default_to_the_same_stop() -> None:
+    import inspect
+
+    from dataroi.spec import AdaptiveSpec
+
+    params = inspect.signature(AdaptiveSchedule).parameters
+    spec = AdaptiveSpec()
+    for name in ("target", "initial_sizes", "initial_repeats", "batch_size",
+                 "steady_looks", "steady_target"):
+        assert params[name].default == getattr(spec, name), name
 
 
 @pytest.mark.parametrize("kw", [{"repeats": 0}, {"sizes": []}, {"target": 1.5},

@@ -547,19 +547,15 @@ class AdaptiveSchedule:
 
     def is_steady(self, recommendation: str, previous: Sequence[str], p_same: float
                   ) -> bool:
-        """The ``steady`` stop: the recommendation is the one of the last
-        ``steady_looks - 1`` looks before this one and ``P(same) >= steady_target``.
+        """The ``steady`` stop with this schedule's settings (:func:`is_steady`).
 
         Example:
             >>> s = AdaptiveSchedule(["a"], [10, 20], 5, steady_looks=3, steady_target=0.8)
-            >>> s.is_steady("a+0", ["b+0", "a+0", "a+0"], 0.85), s.is_steady(
-            ...     "a+0", ["a+0", "b+0"], 0.85), s.is_steady("a+0", ["a+0", "a+0"], 0.75)
-            (True, False, False)
+            >>> s.is_steady("a+0", ["b+0", "a+0", "a+0"], 0.85)
+            True
         """
-        k = self.steady_looks - 1
-        if self.steady_looks < 1 or p_same < self.steady_target or len(previous) < k:
-            return False
-        return all(r == recommendation for r in list(previous)[len(previous) - k:])
+        return is_steady(recommendation, previous, p_same, looks=self.steady_looks,
+                         level=self.steady_target)
 
     # -- the coarse grid ------------------------------------------------------------------
     def coarse_sizes(self) -> tuple[int, ...]:
@@ -736,6 +732,24 @@ class AdaptiveSchedule:
                 return done("budget", discarded)
         return AdaptiveStep(step, rec.chosen.option_id, rec.chosen.label, p_same,
                             tuple(batch), None, cpu, discarded)
+
+
+def is_steady(recommendation: str, previous: Sequence[str], p_same: float, *, looks: int,
+              level: float) -> bool:
+    """The ``steady`` stop: ``recommendation`` is also the one of the last ``looks - 1``
+    looks before this one (``previous``, oldest first) and ``P(same) >= level``; never
+    with ``looks`` 0.
+
+    Example:
+        >>> is_steady("a+0", ["b+0", "a+0", "a+0"], 0.85, looks=3, level=0.8), is_steady(
+        ...     "a+0", ["a+0", "b+0"], 0.85, looks=3, level=0.8), is_steady(
+        ...     "a+0", ["a+0", "a+0"], 0.75, looks=3, level=0.8)
+        (True, False, False)
+    """
+    k = looks - 1
+    if looks < 1 or p_same < level or len(previous) < k:
+        return False
+    return all(r == recommendation for r in list(previous)[len(previous) - k:])
 
 
 def _contenders_at(parts: _Parts, counts: Mapping[tuple[str, int], set[int]], size: int,
