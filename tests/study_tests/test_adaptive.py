@@ -64,6 +64,14 @@ def _schedule(**kw) -> AdaptiveSchedule:
     return AdaptiveSchedule(["logreg", "tree", "dummy"], SIZES, REPEATS, **kw)
 
 
+def _measured(trials: pd.DataFrame, choices) -> pd.DataFrame:
+    """The rows of ``trials`` of the trials asked for (``choices``: TrialChoice)."""
+    keys = {c.key for c in choices}
+    return trials[[k in keys for k in zip(trials["model"], trials["n_train"],
+                                          trials["repeat"], strict=True)]
+                  ].reset_index(drop=True)
+
+
 @pytest.fixture(scope="module")
 def run(digits_trials: pd.DataFrame):
     return replay(_schedule(), digits_trials)
@@ -131,11 +139,7 @@ def test_stops_at_once_when_the_target_is_met(digits_trials: pd.DataFrame) -> No
 
 
 def test_stops_when_the_budget_is_spent(digits_trials: pd.DataFrame) -> None:
-    coarse = _schedule().initial()
-    keys = {c.key for c in coarse}
-    measured = digits_trials[[k in keys for k in zip(
-        digits_trials["model"], digits_trials["n_train"], digits_trials["repeat"],
-        strict=True)]]
+    measured = _measured(digits_trials, _schedule().initial())
     budget = float(trial_seconds(measured).sum()) * 1.0001  # nothing more fits
     r = replay(_schedule(budget_seconds=budget, target=0.999), digits_trials)
     assert r.stop_reason in {"budget", "stable", "no_change"}
@@ -178,10 +182,7 @@ def test_with_nothing_to_offer_below_the_target_the_contenders_curves_are_comple
     from dataroi.study._adaptive import _contenders_at
 
     s = _schedule()
-    keys = {c.key for c in s.initial()}
-    coarse = digits_trials[[k in keys for k in zip(
-        digits_trials["model"], digits_trials["n_train"], digits_trials["repeat"],
-        strict=True)]].reset_index(drop=True)
+    coarse = _measured(digits_trials, s.initial())
     rec = s.analyze(coarse)
     parts = _parts(rec)
     counts = _counts(coarse, s.models, SIZES)
@@ -246,10 +247,7 @@ def test_a_look_after_the_same_recommendation_twice_is_steady(
     0.8 and 0.95) stops as steady when the two looks before it said the same, and goes on
     when one of them said something else or the stop is off."""
     s = _schedule()
-    keys = {c.key for c in s.initial()}
-    coarse = digits_trials[[k in keys for k in zip(
-        digits_trials["model"], digits_trials["n_train"], digits_trials["repeat"],
-        strict=True)]].reset_index(drop=True)
+    coarse = _measured(digits_trials, s.initial())
     first = s.next_step(coarse)
     assert first.stop_reason is None and 0.8 <= first.stability < 0.95
     same = [first.recommendation] * 2
