@@ -337,3 +337,54 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     with study.analyze() as a:
         counts = a.report(fmt="md").document["sections"]["reproducibility"]["trial_counts"]
     assert counts["not needed (adaptive run)"] == missing and "not planned yet" not in counts
+
+
+RESUME_SPEC = ADAPTIVE_SPEC.replace("name: iris-adaptive", "name: iris-resume").replace(
+    "  dummy: {estimator: sklearn.dummy.DummyClassifier}",
+    "  tree: {estimator: sklearn.tree.DecisionTreeClassifier}\n"
+    "  knn: {estimator: sklearn.neighbors.KNeighborsClassifier}").replace(
+    "adaptive: {target: 0.95, initial_repeats: 2}",
+    # never stable on these trials, steady at the second look with the same choice
+    "adaptive: {target: 0.999, initial_repeats: 2, steady_looks: 2, steady_target: 0.01}")
+
+
+def test_a_run_that_did_not_stop_is_gone_on_from(tmp_path, capsys) -> None:
+    """A run that did not stop (here: out of ``max_steps``; an interrupt leaves the same
+    ledger) is gone on from: the trials its last look asked for are run first, the looks
+    are numbered after its, and its recommendations count toward the steady stop — which
+    therefore fires at the first look of the second call. A run that stopped, or one
+    under other settings, is not gone on from."""
+    from dataroi.cli import main
+    from dataroi.spec import AdaptiveSpec
+    from dataroi.study import run_until_decided
+
+    path = tmp_path / "study.yaml"
+    path.write_text(RESUME_SPEC, encoding="utf-8")
+    study = dataroi.load_study(path)
+    first = run_until_decided(study, max_steps=1, progress=False, jobs=1)
+    assert first.looks == 1 and first.stop_reason is None and first.resumed_after == 0
+    asked_first = {c.key for c in first.choices}
+    assert len(asked_first) > 9  # the coarse grid and what look 1 asked for
+    assert study.status().adaptive["stop_reason"] is None
+    capsys.readouterr()
+
+    assert main(["run", str(path), "--jobs", "1", "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert "going on from look 1 of an adaptive run that did not stop" in err
+    assert "look 2:" in err and "look 1:" not in err
+    said = " ".join(out.split())
+    assert ("stopped after 2 looks (the recommendation held at its last looks, going on "
+            "from look 1 of a run that had not stopped)") in said
+    ran = set(zip(*(study.trials()[k] for k in ("model", "n_train", "repeat")), strict=True))
+    assert asked_first <= ran  # what look 1 asked for was run before look 2
+    st = study.status()
+    assert st.adaptive["looks"] == 2 and st.adaptive["stop_reason"] == "steady"
+
+    # the run stopped: the next one starts at look 1 (here under other settings)
+    other = AdaptiveSpec(target=0.999, initial_repeats=2, steady_looks=3, steady_target=0.01)
+    third = run_until_decided(study, settings=other, max_steps=1, progress=False, jobs=1)
+    assert third.resumed_after == 0 and [s.step for s in third.steps] == [1]
+    assert third.stop_reason is None
+    # that one did not stop, but ran under other settings: not gone on from either
+    fourth = run_until_decided(study, progress=False, jobs=1)
+    assert fourth.resumed_after == 0 and fourth.steps[0].step == 1

@@ -415,8 +415,10 @@ def print_adaptive(study: Any, result: Any) -> None:
     stability and the CPU saved."""
     last = result.steps[-1]
     why = _ADAPTIVE_STOPS.get(last.stop_reason or "", str(last.stop_reason))
-    print(f"{study.spec.name}: adaptive run stopped after {len(result.steps)} look"
-          f"{'s' if len(result.steps) != 1 else ''} ({why}): {len(result.choices)} of "
+    went_on = (f", going on from look {result.resumed_after} of a run that had not "
+               "stopped" if result.resumed_after else "")
+    print(f"{study.spec.name}: adaptive run stopped after {result.looks} look"
+          f"{'s' if result.looks != 1 else ''} ({why}{went_on}): {len(result.choices)} of "
           f"{result.grid_trials} trials of the full grid asked for, {result.completed} "
           f"completed and {result.failed} failed in this run; ledger {study.ledger_url}")
     print(f"recommendation: {last.label} (P(same recommendation with the full grid) = "

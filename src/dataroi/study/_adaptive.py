@@ -899,6 +899,9 @@ class UntilDecided:
         full_cpu_seconds: the full grid's CPU seconds: the measured ones plus the
             predicted seconds of the trials not run.
         grid_trials: trials of the full grid (models × sizes × repeats).
+        resumed_after: the looks of an earlier run of the same spec and settings on the
+            same data that had not stopped (interrupted, or out of ``max_steps``), which
+            this run went on from (0: none); its looks are numbered after them.
     """
 
     steps: tuple[AdaptiveStep, ...]
@@ -908,11 +911,17 @@ class UntilDecided:
     cpu_seconds: float
     full_cpu_seconds: float
     grid_trials: int
+    resumed_after: int = 0
 
     @property
     def recommendation(self) -> str:
         """The last look's recommendation (an option id)."""
         return self.steps[-1].recommendation
+
+    @property
+    def looks(self) -> int:
+        """The run's looks, those of the run it went on from included."""
+        return self.steps[-1].step
 
     @property
     def stop_reason(self) -> str | None:
@@ -934,7 +943,8 @@ class UntilDecided:
         return json_safe({
             "recommendation": last.recommendation, "label": last.label,
             "stability": last.stability, "stop_reason": last.stop_reason,
-            "looks": len(self.steps), "trials_asked": len(self.choices),
+            "looks": self.looks, "resumed_after": self.resumed_after,
+            "trials_asked": len(self.choices),
             "grid_trials": self.grid_trials, "completed": self.completed,
             "failed": self.failed, "cpu_seconds": self.cpu_seconds,
             "full_cpu_seconds_predicted": self.full_cpu_seconds,
@@ -960,6 +970,14 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
     study's own (:meth:`Study.analyze` then ``recommend()``, with the spec's costs and
     decision). Stress arms are not run.
 
+    A run goes on from an earlier one that did not stop (interrupted, or out of
+    ``max_steps``) on the same data, spec and settings: after the coarse grid it runs the
+    trials that run asked for and not yet measured, and its looks are numbered after
+    that run's, whose recommendations count toward the ``steady`` stop — so it asks for
+    what the uninterrupted run would have asked for next, and stops where it would have
+    (the choices depend on the measured timings too, so "would have" holds for the
+    trials as measured).
+
     Args:
         study: a :class:`~dataroi.study.Study`.
         settings: a :class:`~dataroi.spec.AdaptiveSpec` (default: the spec's
@@ -975,7 +993,7 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
     import warnings
 
     from dataroi.exceptions import DataWarning
-    from dataroi.spec import AdaptiveSpec
+    from dataroi.spec import AdaptiveSpec, canonical_hash
 
     spec = study.spec
     settings = settings or spec.schedule.adaptive or AdaptiveSpec()
@@ -988,8 +1006,12 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
     say = _say(console)
 
     def recommend(_: pd.DataFrame) -> Recommendation:
-        with study.analyze() as analysis:
+        with study.analyze(check_data=True) as analysis:
             return analysis.recommend()
+
+    def measured() -> pd.DataFrame:
+        trials = study.trials(check_data=True)
+        return trials[trials["model"].isin(models)].reset_index(drop=True)
 
     schedule = AdaptiveSchedule(
         models, plan.sizes, plan.repeats, target=settings.target,
@@ -997,26 +1019,41 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
         initial_repeats=settings.initial_repeats, batch_size=settings.batch_size,
         steady_looks=settings.steady_looks, steady_target=settings.steady_target,
         random_state=spec.schedule.seed, analyzer=recommend)
+    run_key = canonical_hash({"spec": spec.spec_hash, "adaptive": settings.to_dict()})
     asked = list(schedule.initial())
     batch = list(asked)
     steps: list[AdaptiveStep] = []
-    completed = failed = 0
+    previous: list[str] = []  # the recommendations of the run this one goes on from
+    offset = completed = failed = 0
     say(f"adaptive run: {len(batch)} trials of the coarse grid (of {len(models)} models × "
         f"{len(plan.sizes)} sizes × {plan.repeats} repeats = "
         f"{len(models) * len(plan.sizes) * plan.repeats})")
-    for step in range(1, max_steps + 1):
+    for i in range(1, max_steps + 1):
         with warnings.catch_warnings():
-            if step > 1:  # the data checks' findings were said before the first trial
+            if i > 1:  # the data checks' findings were said before the first trial
                 warnings.simplefilter("ignore", DataWarning)
             summary = study.run(only=[c.key for c in batch], **run_kwargs)
-        completed += summary.completed
-        failed += summary.failed
-        trials = study.trials()
-        trials = trials[trials["model"].isin(models)].reset_index(drop=True)
-        look = schedule.next_step(trials, step=step,
-                                  previous=[s.recommendation for s in steps])
+            completed += summary.completed
+            failed += summary.failed
+            if i == 1 and (earlier := _unfinished_looks(study, run_key)):
+                # go on from where a run that did not stop left off: its trials first
+                offset, previous = int(earlier[-1]["step"]), [
+                    str(p["recommendation"]) for p in earlier]
+                known = {c.key for c in asked}
+                more = [c for c in (_choice_from_dict(d) for p in earlier
+                                    for d in p.get("asked", ())) if c.key not in known]
+                asked += more
+                say(f"going on from look {offset} of an adaptive run that did not stop "
+                    f"({len(more)} trials it asked for beyond the coarse grid)")
+                if more:
+                    summary = study.run(only=[c.key for c in more], **run_kwargs)
+                    completed += summary.completed
+                    failed += summary.failed
+        step = offset + i
+        look = schedule.next_step(measured(), step=step,
+                                  previous=previous + [s.recommendation for s in steps])
         steps.append(look)
-        _record(study, look, batch if step == 1 else [])
+        _record(study, look, batch if step == 1 else [], run_key)
         nxt = [c for c in look.choices if c.key not in {a.key for a in asked}]
         say(f"look {step}: {look.label} — P(same as the full grid) {look.stability:.2f}"
             + (f"; next {len(nxt)} trial{'s' if len(nxt) != 1 else ''}: "
@@ -1026,8 +1063,7 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
             break
         asked += nxt
         batch = nxt
-    trials = study.trials()
-    trials = trials[trials["model"].isin(models)].reset_index(drop=True)
+    trials = measured()
     cpu = float(trial_seconds(_one_row_per_trial(trials)).sum())
     price = schedule.predicted_seconds(trials)
     ran = _counts(trials, models, plan.sizes)
@@ -1035,7 +1071,45 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
                      for m in models for s in plan.sizes)
     return UntilDecided(steps=tuple(steps), choices=tuple(asked), completed=completed,
                         failed=failed, cpu_seconds=cpu, full_cpu_seconds=float(full),
-                        grid_trials=len(models) * len(plan.sizes) * plan.repeats)
+                        grid_trials=len(models) * len(plan.sizes) * plan.repeats,
+                        resumed_after=offset)
+
+
+def _unfinished_looks(study: Any, run_key: str) -> list[dict[str, Any]]:
+    """The looks (``adaptive_step`` payloads, oldest first) of the study's last adaptive
+    run on this data when that run did not stop and ran under the same spec and settings
+    (``run_key``); else none.
+
+    A run stops with a reason at its last look; an interrupted run (or one out of
+    ``max_steps``) leaves looks without one. Walking back from the newest look, the
+    run's looks are those of the same key and no stop reason, back to its first look.
+    """
+    try:
+        with study.analyze(check_data=True) as analysis:
+            ctx = analysis.context
+            if ctx is None or ctx.store is None or ctx.context is None:
+                return []
+            docs = ctx.store.list_documents(ADAPTIVE_DOCUMENT, study_id=ctx.study_id,
+                                            context_id=ctx.context.get("context_id"))
+    except UsageError:  # nothing finished yet
+        return []
+    looks: list[dict[str, Any]] = []
+    for doc in reversed(docs):
+        payload = doc["payload"]
+        if payload.get("run") != run_key or payload.get("stop_reason") is not None:
+            break
+        looks.append(payload)
+        if payload.get("step") == 1:
+            break
+    return looks[::-1]
+
+
+def _choice_from_dict(d: Mapping[str, Any]) -> TrialChoice:
+    """A :class:`TrialChoice` from its ledger form (:func:`_choice_dict`)."""
+    return TrialChoice(str(d["model"]), int(d["n_train"]), int(d["repeat"]),
+                       int(d.get("step", 0)), str(d.get("reason", "")),
+                       d.get("p_wrong_before"), d.get("p_wrong_after"),
+                       d.get("predicted_seconds"))
 
 
 def _say(console: Any) -> Callable[[str], None]:
@@ -1046,16 +1120,19 @@ def _say(console: Any) -> Callable[[str], None]:
     return lambda text: print(text, file=sys.stderr)
 
 
-def _record(study: Any, look: AdaptiveStep, coarse: Sequence[TrialChoice]) -> None:
-    """An ``adaptive_step`` document: the look and the trials it asks for, with why."""
+def _record(study: Any, look: AdaptiveStep, coarse: Sequence[TrialChoice], run_key: str
+            ) -> None:
+    """An ``adaptive_step`` document: the look and the trials it asks for, with why, and
+    the key of the spec and settings it ran under (``run``: a run that did not stop is
+    gone on from only under the same key)."""
     from dataroi.spec import canonical_hash
 
-    payload = {"step": look.step, "recommendation": look.recommendation,
+    payload = {"run": run_key, "step": look.step, "recommendation": look.recommendation,
                "label": look.label, "stability": look.stability,
                "stop_reason": look.stop_reason, "cpu_seconds": look.cpu_seconds,
                "discarded": dict(look.discarded),
                "asked": [_choice_dict(c) for c in (*coarse, *look.choices)]}
-    with study.analyze() as analysis:
+    with study.analyze(check_data=True) as analysis:
         ctx = analysis.context
         if ctx is None or ctx.store is None:
             return
