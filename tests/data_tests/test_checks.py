@@ -124,3 +124,19 @@ def test_a_table_of_100k_rows_is_checked_well_under_a_second(tmp_path):
     checks += check_schedule(prep.y[prep.pool_idx], prep.classes, [50, 1000])
     assert time.perf_counter() - start < 1.0
     assert [c.check for c in checks] == ["schedule"]
+
+
+def test_a_table_sorted_by_its_label_makes_no_leak_of_a_column_mostly_zero(tmp_path):
+    """Files are often sorted by the label. A column that is 0 in most rows of both
+    classes (what a balance falls short of 300: 0 for most customers, for every
+    defaulter) must not read as a leak because its block of zeros lies in the file's
+    (label) order; a real consequence of the label still does."""
+    frame = default_table(dirty=False).sort_values("default", kind="stable")
+    frame["short_of_300"] = (300 - frame["balance"]).clip(lower=0)
+    _, prep = prepared(tmp_path, frame.reset_index(drop=True))
+    zeros = (prep.X["short_of_300"] == 0).to_numpy()
+    assert zeros.mean() > 0.7 and len(set(prep.y[zeros])) == 2
+    assert check_leaks(prep.X, prep.y, task="classification") == []
+    leaked = prep.X.assign(days_late=np.where(prep.y == 1, 40.0, 0.0))
+    assert [c.columns for c in check_leaks(leaked, prep.y, task="classification")] == [
+        ("days_late",)]

@@ -190,7 +190,18 @@ def _numbers(col: pd.Series, rows: np.ndarray | None) -> np.ndarray:
 
 def _groups(v: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
     """(group of each row: its value, or its rank bin when there are many values;
-    number of distinct values; the rows' order by value). Missing values are one group."""
+    number of distinct values; the rows' order by value). Missing values are one group.
+
+    Equal values share a bin (the bin of their first rank): split by rank, a block of
+    ties would be cut in the table's row order, and a table sorted by its label would
+    make a column mostly 0 look like a leak.
+
+    Example:
+        >>> v = np.r_[np.zeros(600), np.arange(1.0, 401.0)]  # 600 ties, then 400 values
+        >>> g, distinct, _ = _groups(v)
+        >>> distinct, len(set(g[:600])), len(set(g[600:])) > 1
+        (401, 1, True)
+    """
     order = np.argsort(v, kind="stable")
     s = v[order]
     nan = np.isnan(s)
@@ -202,7 +213,8 @@ def _groups(v: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
         ranks = np.cumsum(change) - 1
     else:
         bins = max(2, min(_BINS, len(v) // 10))
-        ranks = np.arange(len(v)) * bins // len(v)
+        first = np.maximum.accumulate(np.where(change, np.arange(len(v)), 0))
+        ranks = first * bins // len(v)  # ties: the bin of the first of them
         ranks[nan] = bins  # missing values: a group of their own
     g = np.empty(len(v), dtype=np.int64)
     g[order] = ranks
