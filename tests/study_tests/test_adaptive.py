@@ -388,3 +388,45 @@ def test_a_run_that_did_not_stop_is_gone_on_from(tmp_path, capsys) -> None:
     # that one did not stop, but ran under other settings: not gone on from either
     fourth = run_until_decided(study, progress=False, jobs=1)
     assert fourth.resumed_after == 0 and fourth.steps[0].step == 1
+
+
+def test_full_grid_runs_what_an_adaptive_run_left_out(tmp_path, capsys) -> None:
+    """A spec with ``schedule.adaptive`` and stress arms: the adaptive run says the arms
+    are not run and how to run them; ``dataroi stress`` says the same instead of sending
+    the user back to the adaptive run; ``--full-grid`` runs the rest of the grid and the
+    arms; ``--full-grid`` with ``--until-decided`` is refused before anything runs."""
+    from dataroi.cli import main
+
+    path = tmp_path / "study.yaml"
+    path.write_text(ADAPTIVE_SPEC + "stress:\n  models: [logreg]\n"
+                    "  noise: {rates: [0.2], kind: symmetric}\n", encoding="utf-8")
+    assert main(["run", str(path), "--jobs", "1", "--no-progress"]) == 0
+    _, err = capsys.readouterr()
+    said = " ".join(err.split())
+    assert "are not run adaptively" in said and f"dataroi run {path} --full-grid" in said
+    study = dataroi.load_study(path)
+    adaptive_trials = len(study.trials()[["model", "n_train", "repeat"]].drop_duplicates())
+    assert adaptive_trials < 2 * 4 * 4
+
+    assert main(["stress", str(path)]) == 2
+    _, err = capsys.readouterr()
+    assert "no stress arm has a finished trial" in err and "--full-grid" in err
+
+    assert main(["run", str(path), "--until-decided", "--full-grid"]) == 2
+    _, err = capsys.readouterr()
+    assert "contradict" in err
+    assert len(study.trials()[["model", "n_train", "repeat"]].drop_duplicates()) == \
+        adaptive_trials  # nothing ran
+
+    assert main(["run", str(path), "--full-grid", "--jobs", "1", "--no-progress"]) == 0
+    capsys.readouterr()
+    frame = study.trials()
+    cells = frame[["model", "n_train", "repeat"]].drop_duplicates()
+    assert len(cells) == 2 * 4 * 4 + 4 * 4  # the grid and the arm's, each trial once
+    assert set(frame["state"]) == {"complete"}
+    assert main(["stress", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["status", str(path)]) == 0
+    out, _ = capsys.readouterr()
+    said = " ".join(out.split())
+    assert "the rest of the grid was run since" in said and "not needed" not in said

@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="run adaptively (as schedule.adaptive does): a coarse grid, then "
                    "only the trials that can change the recommendation, until it is stable "
                    "(P(same as the full grid) >= 0.95) or the CPU budget is spent")
+    s.add_argument("--full-grid", action="store_true",
+                   help="run every trial of the grid and the stress arms although the "
+                   "spec has schedule.adaptive (what an adaptive run left out)")
     add_json(s)
 
     s = sub.add_parser("status", help="trial counts by state and model")
@@ -323,7 +326,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         with data_warnings_to(log):  # the data checks, on stderr before the first trial
             # the models are checked with the data, in one message (Study.prepare)
             study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
-            if args.until_decided or study.spec.schedule.adaptive is not None:
+            if args.until_decided and args.full_grid:
+                raise UsageError("--until-decided and --full-grid contradict each other: "
+                                 "give one")
+            if args.until_decided or (study.spec.schedule.adaptive is not None
+                                      and not args.full_grid):
                 return _run_until_decided(study, args, executor, log)
             summary = study.run(jobs=args.jobs, executor=executor,
                                 progress=not args.no_progress,
@@ -349,8 +356,8 @@ def _run_until_decided(study: Any, args: argparse.Namespace, executor: Any, log:
     from dataroi.study import run_until_decided
 
     if args.rerun:
-        raise UsageError("--rerun runs a model's whole grid again: run it without "
-                         "--until-decided (and without schedule.adaptive)")
+        raise UsageError("--rerun runs a model's whole grid again: run it with "
+                         "--full-grid (or without --until-decided)")
     if not isinstance(executor, str) or executor.startswith(("dask", "tcp://")):
         raise UsageError("an adaptive run (--until-decided, schedule.adaptive) runs each "
                          "look's trials with --executor serial or process, not on Dask")
@@ -364,6 +371,11 @@ def _run_until_decided(study: Any, args: argparse.Namespace, executor: Any, log:
         print_json(result.to_dict())
     else:
         print_adaptive(study, result)
+    arms = [a.name for a in study.spec.stress]
+    if arms:  # on stderr, also with --json
+        log.print(f"the stress arms ({', '.join(arms)}) are not run adaptively: "
+                  f"`dataroi run {args.spec} --full-grid` runs them, with the rest of "
+                  "the grid they are paired with", markup=False, highlight=False)
     return 1 if result.failed else 0
 
 
@@ -385,11 +397,14 @@ def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = 
         ...     "grid_trials": 32}, 12))  # doctest: +NORMALIZE_WHITESPACE
         adaptive run: stopped after look 3 (the recommendation is stable): keep logreg,
         P(same recommendation with the full grid) = 0.97; 20 of the grid's 32 trials
-        asked for; the other 12 were not needed for the decision (`dataroi run SPEC`
-        without `schedule.adaptive` or `--until-decided` runs them)
+        asked for; the other 12 were not needed for the decision (`dataroi run SPEC
+        --full-grid` runs them)
         >>> adaptive_status_line({"looks": 5, "label": "keep logreg", "stability": 0.86,
         ...     "stop_reason": "steady", "asked": 24, "grid_trials": 32}, 8).split("): ")[0]
         'adaptive run: stopped after look 5 (the recommendation held at its last looks'
+        >>> adaptive_status_line({"looks": 3, "label": "keep logreg", "stability": 0.97,
+        ...     "stop_reason": "stable", "asked": 20, "grid_trials": 32}, 0).split("; ")[-1]
+        'the rest of the grid was run since'
     """
     stop = adaptive.get("stop_reason")
     head = (f"adaptive run: stopped after look {adaptive['looks']} "
@@ -401,10 +416,13 @@ def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = 
             f"{adaptive['stability']:.2f}; {adaptive['asked']} of the grid's "
             f"{adaptive['grid_trials']} trials asked for")
     unasked = max(0, int(adaptive["grid_trials"]) - int(adaptive["asked"]))
-    if unasked and stop:
-        text += (f"; the other {unasked} were not needed for the decision (`dataroi run "
-                 f"{spec}` without `schedule.adaptive` or `--until-decided` runs them)")
-    rest = missing - (unasked if stop else 0)
+    left_out = min(unasked, missing) if stop else 0  # not run since (--full-grid)
+    if left_out:
+        text += (f"; the other {left_out} were not needed for the decision (`dataroi run "
+                 f"{spec} --full-grid` runs them)")
+    elif unasked and not missing:
+        text += "; the rest of the grid was run since"
+    rest = missing - left_out
     if rest > 0:  # asked for and not run (an interrupted run)
         text += f"; {rest} trials of the spec are not in the ledger"
     return text

@@ -468,7 +468,8 @@ def analyze_stress(trials: pd.DataFrame, arms: Sequence[VariantSpec], *, metric:
     arm_names = {a.name for a in arms}
     if not set(frame["model"]) & arm_names:
         raise UsageError("no stress arm has a finished trial; run the study first "
-                         "(`dataroi run SPEC`)")
+                         "(`dataroi run SPEC`; an adaptive run leaves the arms out: "
+                         "`dataroi run SPEC --full-grid`)")
     timing = frame[["model", "n_train", "repeat", "fit_seconds"]]
     fitter = _Fitter(metric, draws, random_state, trials, cache, gain_model)
     facts = _NoiseFacts(n_classes=n_classes, class_shares=class_shares,
