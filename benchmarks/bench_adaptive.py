@@ -57,6 +57,8 @@ Run::
     python benchmarks/bench_adaptive.py --cuts 512 --ceiling      # + the order's ceiling
     python benchmarks/bench_adaptive.py --cuts 512 --every 3      # every 3rd data set
     python benchmarks/bench_adaptive.py --cuts 512 --initial-sizes 2   # another coarse grid
+    python benchmarks/bench_adaptive.py --cuts 512 --context-weight 0  # the rule before the
+                                        # other models' missing trials entered the spread
 """
 
 from __future__ import annotations
@@ -265,7 +267,11 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[s
     ``ceiling``, the order's ceiling; ``settings``: more keyword arguments of
     ``AdaptiveSchedule``, its coarse grid and batch size)."""
     corpus, unit, draws, target, roles, with_ceiling, settings = args
-    from dataroi.study import AdaptiveSchedule, replay
+    from dataroi.study import AdaptiveSchedule, _adaptive, replay
+
+    settings = dict(settings)
+    if "context_weight" in settings:  # a module constant, not a schedule setting
+        _adaptive._CONTEXT_WEIGHT = float(settings.pop("context_weight"))
 
     warnings.simplefilter("ignore")
     frame = load_curves(corpus)
@@ -507,6 +513,9 @@ def main(argv: list[str] | None = None) -> int:
                         f"{name.replace('-', '_')} (default: its default)")
     ap.add_argument("--steady-target", type=float,
                     help="AdaptiveSchedule's steady_target (default: its default)")
+    ap.add_argument("--context-weight", type=float,
+                    help="the weight of the other models' missing repeats in a model's "
+                    "own-gain spread (dataroi.study._adaptive._CONTEXT_WEIGHT)")
     ap.add_argument("--current", default="best_today,simple",
                     help="current-model roles (best_today, simple)")
     ap.add_argument("--quick", action="store_true",
@@ -537,7 +546,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-adaptive-")) / "adaptive.csv"
     settings = {k: v for k in ("initial_sizes", "initial_repeats", "initial_repeats_below",
-                               "batch_size", "steady_looks", "steady_target")
+                               "batch_size", "steady_looks", "steady_target",
+                               "context_weight")
                 if (v := getattr(args, k)) is not None}
     work = [(args.corpus, u, args.draws, args.target, roles, args.ceiling, settings)
             for u in todo]

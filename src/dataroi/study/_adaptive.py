@@ -341,6 +341,11 @@ def _doubling_factor(n: int, deltas: np.ndarray, spacing: float) -> np.ndarray:
 #: weight of a size's missing repeats in the own-gain spread: today's size and the one
 #: below set the last doubling's gain; the smaller sizes shape the curve's families
 _FAR_WEIGHT = 0.25
+#: weight of the other models' missing repeats (at today's size and the one below) in a
+#: model's own-gain spread: the learned forecast reads the study's context (the best
+#: score today, the models' last gains), so a model's forecast moves when the other
+#: models' trials come in, even when its own are complete
+_CONTEXT_WEIGHT = 0.25
 
 
 def _shrink(parts: _Parts, counts: Mapping[tuple[str, int], set[int]],
@@ -366,6 +371,15 @@ def _shrink(parts: _Parts, counts: Mapping[tuple[str, int], set[int]],
             weight = 1.0 if s in (n, prev) else _FAR_WEIGHT
             var += weight * sd.get((m, s), 0.0) ** 2 * max(0.0, inv - 1.0 / repeats)
         own_var[m] = var
+    if _CONTEXT_WEIGHT > 0:
+        every = sorted({m for m, _ in counts})
+        near = {m: sum(sd.get((m, s), 0.0) ** 2 * max(0.0, (
+            1.0 / len(counts[(m, s)]) if counts.get((m, s)) else 1.0 / _UNMEASURED_REPEATS)
+            - 1.0 / repeats) for s in (n, prev) if s is not None) for m in every}
+        for m in own_var:
+            others = [near[k] for k in every if k != m]
+            if others:
+                own_var[m] += _CONTEXT_WEIGHT * float(np.mean(others))
     for j, m in enumerate(parts.models):
         if m != parts.current:
             paired = len(counts.get((m, n), set()) & cur_reps)
@@ -649,7 +663,8 @@ class AdaptiveSchedule:
         counts = _counts(trials, self.models, self.sizes)
         sd = _cell_sd(trials, self.metric or rec.metric, self.models, self.sizes)
         parts = _parts(rec)
-        p_same = _p_same(parts, *_shrink(parts, counts, sd, self.sizes, self.repeats))
+        now = _shrink(parts, counts, sd, self.sizes, self.repeats)
+        p_same = _p_same(parts, *now)
 
         def done(reason: str, discarded: Mapping[str, str] | None = None) -> AdaptiveStep:
             return AdaptiveStep(step, rec.chosen.option_id, rec.chosen.label, p_same, (),
@@ -669,6 +684,7 @@ class AdaptiveSchedule:
         offers: list[tuple[float, float, int, list[TrialChoice]]] = []
         discarded: dict[str, str] = {}
         everything = set(range(self.repeats))
+        can_win = _winners(parts, *now)  # models with an option best in some completion
         for i, m in enumerate(self.models):
             best: tuple[float, float, int, list[TrialChoice]] | None = None
             for s in reversed(self.sizes):
@@ -691,7 +707,8 @@ class AdaptiveSchedule:
                     continue
                 score = gain / max(secs, 1e-6)
                 why = _reason(m, s, n, cur, counts[(m, s)], p_same, p_after, secs,
-                              paired=len(cells) > 1, prev=prev)
+                              paired=len(cells) > 1, prev=prev,
+                              context=m != cur and m not in can_win)
                 best = (score, -secs, i, [
                     TrialChoice(cm, cs, cr, step, why, 1 - p_same, 1 - p_after,
                                 price[(cm, cs)]) for cm, cs, cr in cells])
@@ -817,9 +834,13 @@ def _action(model: str, size: int, n: int, current: str,
 
 def _reason(model: str, size: int, n: int, current: str, have: set[int], p_before: float,
             p_after: float, secs: float, *, paired: bool = False,
-            prev: int | None = None) -> str:
-    """Why a trial is chosen, in words."""
-    if paired:
+            prev: int | None = None, context: bool = False) -> str:
+    """Why a trial is chosen, in words (``context``: no option of the model can become
+    the best; its trial narrows the other models' forecasts, which read its curve)."""
+    if context:
+        what = (f"n={size:,}: no option of {model} can become the best, but the other "
+                "models' learned forecasts read its curve (the study's context)")
+    elif paired:
         what = (f"today's size N={n:,}, with {current}'s trial of the same repeat: "
                 f"today's paired difference to {current} (noise) decides")
     elif size == n and model == current:
