@@ -58,6 +58,7 @@ class ProcessExecutor(ProcessPoolExecutor):
                          initializer=warm_worker, initargs=(data_path, os.getpid()))
         self.max_workers = max_workers
         self._warming: threading.Thread | None = None
+        self._manager: threading.Thread | None = None
 
     def warm_up(self) -> None:
         """Start the worker processes now, in a background thread, rather than at the first
@@ -83,6 +84,9 @@ class ProcessExecutor(ProcessPoolExecutor):
         :meth:`warm_up`)."""
         if self._warming is not None:
             self._warming.join()
+        # the pool forgets its management thread on shutdown: keep it for join_manager
+        self._manager = getattr(self, "_executor_manager_thread", None) or getattr(
+            self, "_manager", None)
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
     def kill_workers(self) -> None:
@@ -90,3 +94,18 @@ class ProcessExecutor(ProcessPoolExecutor):
         for proc in list(getattr(self, "_processes", {}).values()):
             with contextlib.suppress(Exception):  # already gone
                 proc.kill()
+
+    def join_manager(self, timeout: float = 10.0) -> None:
+        """Wait, at most ``timeout`` seconds, for the pool's management thread to end
+        after ``shutdown(wait=False)``.
+
+        The standard library's exit handler (``concurrent.futures.process._python_exit``)
+        wakes every pool's management thread through a pipe that the thread closes as it
+        ends; when both happen at once the write fails (``EBADF``) and Python prints
+        "Exception ignored in: <module 'threading'> ... Traceback" after "interrupted"
+        (seen on CPython 3.11 under load). A thread that has ended is not woken.
+        """
+        thread = getattr(self, "_executor_manager_thread", None) or getattr(
+            self, "_manager", None)
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(timeout)

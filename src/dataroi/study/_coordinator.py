@@ -227,3 +227,6 @@ def _stop(executor: Any) -> None:
         executor.shutdown(wait=False, cancel_futures=True)
     except TypeError:  # an executor without cancel_futures
         executor.shutdown(wait=False)
+    join = getattr(executor, "join_manager", None)
+    if callable(join):  # no exit-time traceback from the pool's own thread
+        join()
