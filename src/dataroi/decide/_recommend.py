@@ -229,6 +229,29 @@ class Recommendation:
         return "\n".join(lines)
 
 
+def _against_runner_up(net: float, runner_net: float, cost: float, runner_cost: float,
+                       runner_label: str) -> str:
+    """The chosen option against the runner-up under the ``expected_net`` rule: by how
+    much it beats it, or — when the planner chose it as the cheaper of two options tied
+    within the Monte-Carlo error, so that its expected net value is not larger — that it
+    ties and costs less.
+
+    Example:
+        >>> _against_runner_up(2574.4, 2531.0, 660.0, 820.0, "label +1,600")
+        'It beats the runner-up (label +1,600) by $43 of expected net value.'
+        >>> print(_against_runner_up(2559.2, 2559.4, 660.0, 820.0, "label +1,600"))
+        ... # doctest: +NORMALIZE_WHITESPACE
+        It ties with the runner-up (label +1,600) on expected net value ($2,559 and
+        $2,559: within the Monte-Carlo error) and costs $160 less.
+    """
+    if net - runner_net < 0.5 and cost < runner_cost:
+        return (f"It ties with the runner-up ({runner_label}) on expected net value "
+                f"({usd(net)} and {usd(runner_net)}: within the Monte-Carlo error) and "
+                f"costs {usd(runner_cost - cost)} less.")
+    return (f"It beats the runner-up ({runner_label}) by {usd(net - runner_net)} of "
+            "expected net value.")
+
+
 def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
              comparisons: Sequence[str]) -> list[str]:
     c, r = plan.chosen, plan.runner_up
@@ -260,9 +283,8 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
                        f"alternative is {r.label}.")
     elif r is not None:
         if plan.rule == "expected_net" and r.net_mean_usd is not None:
-            out.append(f"It beats the runner-up ({r.label}) by "
-                       f"{usd((c.net_mean_usd or 0) - r.net_mean_usd)} of expected net "
-                       "value.")
+            out.append(_against_runner_up(c.net_mean_usd or 0.0, r.net_mean_usd,
+                                          c.cost_usd, r.cost_usd, r.label))
         elif plan.rule == "quantile10":
             cv = c.net_q10_usd if c.net_q10_usd is not None else c.gain_q10
             rv = r.net_q10_usd if r.net_q10_usd is not None else r.gain_q10
