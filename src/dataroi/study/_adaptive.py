@@ -360,22 +360,17 @@ def _shrink(parts: _Parts, counts: Mapping[tuple[str, int], set[int]],
     lv = np.zeros(len(parts.ids))
     og = np.zeros(len(parts.ids))
     cur_reps = counts.get((parts.current, n), set())
-    own_var: dict[str, float] = {}
-    for m in set(parts.models):
-        var = 0.0
-        for s in sizes:
-            if s > n:
-                continue
-            r = len(counts.get((m, s), set()))
-            inv = 1.0 / r if r else 1.0 / _UNMEASURED_REPEATS
-            weight = 1.0 if s in (n, prev) else _FAR_WEIGHT
-            var += weight * sd.get((m, s), 0.0) ** 2 * max(0.0, inv - 1.0 / repeats)
-        own_var[m] = var
-    if _CONTEXT_WEIGHT > 0:
+
+    def missing(m: str, s: int) -> float:  # the variance a cell's missing repeats hold
+        r = len(counts.get((m, s), set()))
+        inv = 1.0 / r if r else 1.0 / _UNMEASURED_REPEATS
+        return sd.get((m, s), 0.0) ** 2 * max(0.0, inv - 1.0 / repeats)
+
+    own_var = {m: sum((1.0 if s in (n, prev) else _FAR_WEIGHT) * missing(m, s)
+                      for s in sizes if s <= n) for m in set(parts.models)}
+    if _CONTEXT_WEIGHT > 0:  # the other models' cells that set the context
         every = sorted({m for m, _ in counts})
-        near = {m: sum(sd.get((m, s), 0.0) ** 2 * max(0.0, (
-            1.0 / len(counts[(m, s)]) if counts.get((m, s)) else 1.0 / _UNMEASURED_REPEATS)
-            - 1.0 / repeats) for s in (n, prev) if s is not None) for m in every}
+        near = {m: sum(missing(m, s) for s in (n, prev) if s is not None) for m in every}
         for m in own_var:
             others = [near[k] for k in every if k != m]
             if others:
