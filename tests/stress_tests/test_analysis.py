@@ -16,6 +16,7 @@ from dataroi.curves import fit_curve
 from dataroi.exceptions import UsageError
 from dataroi.stress import (
     analyze_stress,
+    effective_fraction,
     equivalent_labels,
     majority_of_three,
     paired_differences,
@@ -185,13 +186,19 @@ def test_relabel_vs_new(study: dataroi.Study) -> None:
     dec = analysis.relabel(rate_now=0.15, draws=200)
     assert dec.rate_after == pytest.approx(majority_of_three(0.15))
     assert dec.relabel_cost_usd == pytest.approx(480 * 2 * 0.5)
-    assert dec.choice in ("relabel", "label new items")
-    assert 0.0 <= dec.p_relabel_cheaper <= 1.0
-    assert dec.sentence.endswith(f"= {dec.p_relabel_cheaper:.2f})")
-    with pytest.raises(UsageError, match="above the largest rate"):
-        analysis.relabel(rate_now=0.3)
+    # valued as the planner values relabel options: by the rule on digits' 10 classes
+    m = effective_fraction(dec.rate_after, 10) / effective_fraction(0.15, 10)
+    assert dec.equivalent_q50 == round(480 * (m - 1))
+    assert dec.choice == ("relabel" if dec.equivalent_q50 * 0.5 > dec.relabel_cost_usd
+                          else "label new items")
+    assert dec.sentence.endswith(f"→ {dec.choice}")
+    # the study's own noise arms, measured against the rule, are said beside it
+    assert dec.arms_check.startswith("lr's noise arms against the effective-sample rule: "
+                                     "lr[noise=0.1] trails by ")
     with pytest.raises(UsageError, match="rate_after"):
         analysis.relabel(rate_now=0.1, rate_after=0.15)
+    with pytest.raises(UsageError, match="'svm' is not a model of the study"):
+        analysis.relabel(rate_now=0.1, model="svm")
     analysis.close()
 
 

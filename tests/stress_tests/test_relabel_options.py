@@ -17,8 +17,8 @@ from dataroi._money import usd
 from dataroi.decide import CostModel, evaluate_options, plan_budget
 from dataroi.exceptions import UsageError
 from dataroi.report._markdown import md_escape
-from dataroi.spec import CostSpec, DecisionSpec
-from dataroi.stress import Relabeling, effective_fraction
+from dataroi.spec import CostSpec, DecisionSpec, VariantSpec
+from dataroi.stress import Relabeling, effective_fraction, noise_arms_check, relabel_vs_new
 from dataroi.value import fit_study_curves
 
 NOISE = Path(__file__).resolve().parents[2] / "benchmarks" / "corpus" / "noise_curves.parquet"
@@ -177,3 +177,61 @@ def test_the_plan_and_the_report_keep_the_best_relabel_option_in_view(trials) ->
     assert rec.plan.shown() == (*ranked, *(o for o, _ in rec.plan.excluded))
     md = a.report(fmt="markdown").to_markdown()
     assert f"| {md_escape(best.label)} (alternative) | {usd(best.cost_usd)} |" in md
+
+
+def test_relabel_vs_new_values_relabeling_as_the_planner_does(curves) -> None:
+    """``dataroi stress --noise-rate`` and ``dataroi plan`` read the same draws: by the
+    rule, relabeling today's items equals N·(m − 1) new labels, and the planner's
+    relabel-only option gains exactly what that many new labels gain."""
+    rl = Relabeling(NOW, rate_now=0.2, rate_after=0.05, n_classes=2)
+    eq = round(N0 * (rl.multiplier - 1.0))                      # 640 labels
+    dec = relabel_vs_new(curves, COSTS, rl, n_draws=400)
+    assert dec.equivalent_q05 == dec.equivalent_q50 == dec.equivalent_q95 == eq
+    assert dec.method == "effective-sample rule"
+    assert dec.relabel_cost_usd == pytest.approx(N0 * 2 * 0.1)   # two opinions on 512
+    assert dec.new_labels_cost_usd == pytest.approx(eq * 0.1)
+    # $64 of new labels against $102.40 of relabeling: new labels
+    assert dec.p_relabel_cheaper == 0.0 and dec.choice == "label new items"
+    assert "worth 640 new labels by the effective-sample rule" in dec.sentence
+    opts = evaluate_options(curves, COSTS, current_model=NOW, models=[NOW], add=[eq],
+                            grid=(), n_draws=400, relabel=rl)
+    assert opts.get(f"{NOW}+0@relabel").gain_mean == pytest.approx(
+        opts.get(f"{NOW}+{eq}").gain_mean, rel=1e-12)
+
+
+def test_relabel_vs_new_with_a_pilot_follows_its_measured_gap(curves) -> None:
+    rl = Relabeling(NOW, rate_now=0.2, rate_after=0.0, cleaner=AFTER)
+    dec = relabel_vs_new(curves, COSTS, rl, n_draws=400)
+    assert dec.method == "the cleaner arm" and "as measured on logreg" in dec.sentence
+    assert 0 < dec.equivalent_q05 <= dec.equivalent_q50 <= dec.equivalent_q95
+    # on flights the 20 % noisy arm's learned curve mostly never gains the measured gap
+    # (0.039) within 64x: the equivalent is "never" in the draws where its gain at 64x
+    # stays below relabeling's, and the sentence says so
+    gained, _ = rl.gain_draws(curves, [], 400)
+    far = curves.gain_draws(NOW, [63 * N0], 400)[:, 0]
+    assert dec.equivalent_q50 == np.inf and np.mean(far < gained) > 0.5
+    assert dec.equivalent_q05 < np.inf and np.mean(far < gained) < 0.95
+    assert "do not reach that score within 64× today's labels" in dec.sentence
+    cheaper = dec.p_relabel_cheaper
+    assert dec.choice == ("relabel" if cheaper >= 0.5 else "label new items")
+    assert dec.sentence.endswith(f"(P(relabeling is cheaper) = {cheaper:.2f})")
+    with pytest.raises(UsageError, match="price_per_label_usd"):
+        relabel_vs_new(curves, CostSpec(value_per_point_usd=1.0), rl)
+
+
+def test_the_noise_arms_check_reads_the_measured_gaps(trials: pd.DataFrame) -> None:
+    arms = [VariantSpec("logreg", "noise", f"noise={r}", {"noise": "symmetric", "rate": r})
+            for r in (0.05, 0.2)]
+    text = noise_arms_check(trials, "logreg", arms, 2)
+    at = trials[trials["n_train"] == N0].pivot_table(index="repeat", columns="model",
+                                                     values="value")
+    for r in (0.05, 0.2):
+        measured = (at["logreg"] - at[f"logreg[noise={r}]"]).mean()
+        assert f"logreg[noise={r}] trails by {measured:+.4f} today" in text
+    assert text.startswith("logreg's noise arms against the effective-sample rule")
+    # a class-conditional arm, an arm of another model, or no classes: nothing to check
+    cc = VariantSpec("logreg", "noise", "cc-noise", {"noise": "class_conditional",
+                                                     "rate": None})
+    assert noise_arms_check(trials, "logreg", [cc], 2) is None
+    assert noise_arms_check(trials, "hgb", arms, 2) is None
+    assert noise_arms_check(trials, "logreg", arms, None) is None

@@ -614,13 +614,37 @@ class Analysis:
                               gain_model=self.gain_model)
 
     def relabel(self, *, rate_now: float, rate_after: float | None = None,
-                opinions: int = 2, draws: int = 400) -> Any:
-        """Relabel today's items or label new ones (:func:`dataroi.stress.relabel_vs_new`)."""
-        from dataroi.stress import relabel_vs_new
+                opinions: int = 2, model: str | None = None, cleaner: str | None = None,
+                draws: int = 400) -> Any:
+        """Relabel today's items or label new ones (:func:`dataroi.stress.relabel_vs_new`),
+        valued as :meth:`recommend` values its relabel options.
 
-        return relabel_vs_new(self.trials, self._arms(), self.costs, rate_now=rate_now,
-                              rate_after=rate_after, opinions=opinions, metric=self.metric,
-                              draws=draws, random_state=self.random_state, cache=self.cache)
+        Args:
+            rate_now: the share of today's labels that is wrong.
+            rate_after: the share after relabeling (default: a majority of three).
+            opinions: extra labels per relabeled item.
+            model: whose labels (default: the decision's current model, else the best
+                model today).
+            cleaner: a model of the study that stands for the relabeled labels (a pilot).
+            draws: joint curve draws.
+        """
+        from dataroi.stress import noise_arms_check, relabel_vs_new
+
+        if model is None:
+            model = (self.decision.current_model if self.decision is not None else None) \
+                or self.curves.best_today()
+        rl = self._relabeling({"model": model, "rate_now": rate_now,
+                               "rate_after": rate_after, "opinions": opinions,
+                               "cleaner": cleaner})
+        from dataroi.metrics import get_metric
+
+        check = None if cleaner is not None else noise_arms_check(
+            self.trials[self.trials["metric"] == self.metric], rl.model, self._arms(),
+            self._classes()[0], higher_is_better=get_metric(self.metric).higher_is_better)
+        source = ("given" if rate_after is not None
+                  else "majority of three (formula)")
+        return relabel_vs_new(self.curves, self.costs, rl, n_draws=draws,
+                              rate_source=source, arms_check=check)
 
     def slices(self, *, column: str | None = None, budget_usd: float | None = None,
                objective: str = "overall") -> Any:

@@ -140,3 +140,5 @@ def _print(res: dict[str, Any]) -> None:
             con.print(f"  • {s!s}")
     if res["relabel"] is not None:
         con.print(f"relabel vs new: {res['relabel'].sentence!s}")
+        if res["relabel"].arms_check:
+            con.print(f"  {res['relabel'].arms_check}")

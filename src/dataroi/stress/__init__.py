@@ -29,6 +29,7 @@ from dataroi.stress._relabel import (
     RelabelDecision,
     Relabeling,
     majority_of_three,
+    noise_arms_check,
     relabel_vs_new,
 )
 from dataroi.trial import (  # the perturbations the workers apply live in trial
@@ -60,6 +61,7 @@ __all__ = [
     "flipped_share",
     "hardness_scores",
     "majority_of_three",
+    "noise_arms_check",
     "numeric_matrix",
     "paired_differences",
     "prior_subset",

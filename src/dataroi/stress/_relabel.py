@@ -1,21 +1,18 @@
-"""Relabel or label new items? A cost-aware choice read off the noise curves.
+"""Relabel or label new items? What cleaner labels are worth, in new labels and in money.
 
 Today's labels carry noise rate ρ. Second and third opinions (majority of three) bring it
 to ρ′ — measured from an annotation table (single-annotation vs consensus noise, see
 ``dataroi.annotation``) or, without one, the majority-of-three error of independent
-annotators, ρ′ = 3ρ² − 2ρ³. The study's noise arms give learning curves at several
-injected rates; the curve at any rate in between is interpolated draw by draw. The value
-of relabeling is then the number of new labels at rate ρ that reach the score the data
-would have at ρ′ with today's labels — priced with the cost spec and compared with the
-price of relabeling.
+annotators, ρ′ = 3ρ² − 2ρ³.
 
-Injected rates are on top of the data's own labels, which count as rate 0 here: read the
-result as "relative to the labels as they are".
-
-:class:`Relabeling` describes the same choice as options of the decision (relabel today's
+:class:`Relabeling` describes the choice as options of the decision (relabel today's
 items, label new ones, both, or neither; :func:`dataroi.decide.evaluate_options` prices
 them beside the others): its :meth:`~Relabeling.gain_draws` are the joint draws of what
-relabeling, and relabeling plus new labels, gain.
+relabeling, and relabeling plus new labels, gain. :func:`relabel_vs_new` (``dataroi
+stress --noise-rate``) reads the same draws as a number of new labels and a price, so the
+two commands value relabeling alike. The study's own noise arms (injected on top of
+today's labels) do not value it; :func:`noise_arms_check` says whether they cost more or
+less than the rule assumes.
 
 Example:
     >>> majority_of_three(0.1)
@@ -34,15 +31,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dataroi.exceptions import UsageError
+from dataroi.stress._equivalence import first_reach
 from dataroi.stress._noise_rule import RULE, effective_fraction
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from dataroi.spec import CostSpec, VariantSpec
-    from dataroi.value import FitCache
 
-__all__ = ["RelabelDecision", "Relabeling", "majority_of_three", "relabel_vs_new"]
+__all__ = ["RelabelDecision", "Relabeling", "majority_of_three", "noise_arms_check",
+           "relabel_vs_new"]
 
 
 def majority_of_three(rate: float) -> float:
@@ -59,7 +57,9 @@ class RelabelDecision:
         model: the base model.
         n0: today's labels.
         rate_now, rate_after: noise before and after relabeling.
-        rate_source: where ``rate_after`` comes from (annotations or the formula).
+        rate_source: where ``rate_after`` comes from (annotations, given, or the formula).
+        method: how relabeling is valued: the effective-sample rule or a cleaner arm
+            (:attr:`Relabeling.method`, as the planner values it).
         relabel_cost_usd: extra opinions × items × price per label.
         equivalent_q05, equivalent_q50, equivalent_q95: new labels worth as much as the
             relabeling (quantiles over curve draws; inf = never).
@@ -68,6 +68,8 @@ class RelabelDecision:
             worth the same.
         choice: ``relabel`` or ``label new items``.
         sentence: the finding in plain words.
+        arms_check: the study's noise arms against the rule (:func:`noise_arms_check`),
+            or None.
     """
 
     model: str
@@ -75,6 +77,7 @@ class RelabelDecision:
     rate_now: float
     rate_after: float
     rate_source: str
+    method: str
     relabel_cost_usd: float
     equivalent_q05: float
     equivalent_q50: float
@@ -83,6 +86,7 @@ class RelabelDecision:
     p_relabel_cheaper: float
     choice: str
     sentence: str
+    arms_check: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from dataroi._json import json_safe
@@ -113,93 +117,173 @@ def _checked_rates(rate_now: float, rate_after: float | None) -> float:
     return after
 
 
-def _interp(rates: np.ndarray, draws: np.ndarray, rate: float) -> np.ndarray:
-    """Draws (k, grid) at ``rate``, linear between the two nearest arms' draws."""
-    if rate <= rates[0]:
-        return draws[0]
-    if rate >= rates[-1]:
-        raise UsageError(f"noise rate {rate:g} is above the largest rate the study ran "
-                         f"({rates[-1]:g}); add it to stress.noise.rates")
-    j = int(np.searchsorted(rates, rate))
-    w = (rate - rates[j - 1]) / (rates[j] - rates[j - 1])
-    return (1 - w) * draws[j - 1] + w * draws[j]
+def relabel_vs_new(curves: Any, costs: CostSpec | None, relabeling: Relabeling, *,
+                   n_draws: int = 400, max_factor: float = 64.0,
+                   rate_source: str = "given", arms_check: str | None = None
+                   ) -> RelabelDecision:
+    """Compare relabeling today's items with labeling new ones, valued as the planner
+    values its relabel options (:meth:`Relabeling.gain_draws`, so ``dataroi stress`` and
+    ``dataroi plan`` cannot disagree on what relabeling is worth).
 
-
-def relabel_vs_new(trials: pd.DataFrame, arms: Sequence[VariantSpec],
-                   costs: CostSpec | None, *, rate_now: float,
-                   rate_after: float | None = None, opinions: int = 2,
-                   model: str | None = None, metric: str, draws: int = 400,
-                   max_factor: float = 64.0, random_state: int = 0,
-                   cache: FitCache | None = None) -> RelabelDecision:
-    """Compare relabeling today's items with labeling new ones (see the module doc).
+    Per joint draw, the equivalent is the smallest number of new labels (at today's
+    quality) whose gain on the model's own curve reaches relabeling's gain. By the
+    effective-sample rule that is ``N·(m − 1)`` in every draw (relabeled labels are worth
+    ``m`` of today's; the curve does not enter); with a cleaner arm it follows the measured
+    paired difference and the model's curve, and varies over the draws.
 
     Args:
-        trials: the study's trials (``Study.trials()``).
-        arms: the spec's stress arms; symmetric ``stress.noise`` rates are needed.
+        curves: the study's fitted curves (:class:`~dataroi.value.StudyCurves`; the
+            analysis's, as the planner reads them).
         costs: the spec's costs (``price_per_label_usd`` is needed).
-        rate_now: the noise rate of today's labels (e.g. from ``dataroi annotations``).
-        rate_after: the rate after relabeling (default: majority of three).
-        opinions: extra labels bought per item.
-        model: the base model (default: the first with noise arms).
-        metric: the metric.
-        cache: a :class:`~dataroi.value.FitCache` for the arms' curves.
+        relabeling: what relabeling does (its ``model`` must be set).
+        n_draws: joint draws.
+        max_factor: new labels are searched up to ``max_factor`` × today's labels.
+        rate_source: where ``relabeling.rate_after`` came from, in words.
+        arms_check: a sentence to keep with the result (the study's noise arms against
+            the rule, :func:`noise_arms_check`), or None.
 
     Raises:
-        UsageError: no symmetric noise arms, a rate outside the studied range, no costs.
-    """
-    from dataroi.metrics import get_metric
-    from dataroi.value import fit_study_curves
+        UsageError: no ``price_per_label_usd``, or the model is not among the curves.
 
-    arms = [a for a in arms if a.kind == "noise"
-            and a.params.get("noise") == "symmetric" and a.params.get("rate") is not None]
-    if not arms:
-        raise UsageError("relabel vs new needs symmetric noise arms (stress.noise.rates)")
-    model = model or arms[0].base
-    arms = sorted((a for a in arms if a.base == model), key=lambda a: a.params["rate"])
-    if not arms:
-        raise UsageError(f"model '{model}' has no noise arms")
-    source = "given" if rate_after is not None else "majority of three (formula)"
-    rate_after = _checked_rates(rate_now, rate_after)
+    Example:
+        >>> import pandas as pd
+        >>> from dataroi.spec import CostSpec
+        >>> from dataroi.value import fit_study_curves
+        >>> rows = [{"model": "a", "n_train": n, "repeat": r, "metric": "accuracy",
+        ...          "value": 0.9 - 1.5 / n ** 0.5 + 0.002 * r}
+        ...         for n in (25, 50, 100, 200, 400) for r in range(3)]
+        >>> c = fit_study_curves(pd.DataFrame(rows), metric="accuracy", gain_model=None)
+        >>> rl = Relabeling("a", rate_now=0.2, rate_after=0.05, n_classes=2)
+        >>> d = relabel_vs_new(c, CostSpec(price_per_label_usd=1.0), rl, n_draws=200)
+        >>> round(d.equivalent_q50), d.relabel_cost_usd, d.choice
+        (500, 800.0, 'label new items')
+    """
     if costs is None or costs.price_per_label_usd is None:
         raise UsageError("relabel vs new needs costs.price_per_label_usd in the spec")
-    hib = get_metric(metric).higher_is_better
-    names = [model, *(a.name for a in arms)]
-    rates = np.array([0.0, *(a.params["rate"] for a in arms)])
-    curves = fit_study_curves(trials, metric=metric, models=tuple(names),
-                              random_state=random_state, use_train_scores=False, cache=cache)
+    if relabeling.model is None:
+        raise UsageError("relabel: name the model whose labels are relabeled")
+    model = curves.check_model(relabeling.model)
     n0 = int(curves.current_n)
-    grid = np.unique(np.round(n0 * np.geomspace(1.0, max_factor, 240)).astype(np.int64))
-    stack = np.stack([np.asarray(curves.fits[m].sample(
-        grid, size=draws, random_state=np.random.default_rng([random_state, i])), dtype=float)
-        for i, m in enumerate(names)])
-    sign = 1.0 if hib else -1.0
-    now = sign * _interp(rates, stack, rate_now)
-    after = sign * _interp(rates, stack, rate_after)[:, 0]
-    reach = now >= after[:, None]
-    ok = reach.any(axis=1)
-    first = np.argmax(reach, axis=1)
-    added = np.where(ok, grid[first] - n0, np.inf).astype(float)
-    relabel_cost = n0 * opinions * float(costs.price_per_label_usd)
+    rule = relabeling.cleaner is None
+    exact = n0 * (relabeling.multiplier - 1.0) if rule else math.nan
+    gained, _ = relabeling.gain_draws(curves, [], n_draws)
+    if rule:  # one curve per draw: the new labels that gain as much are N·(m − 1)
+        added = np.full(n_draws, float(round(exact)))
+    else:
+        grid = np.unique(np.round(np.geomspace(1.0, max_factor * n0, 240)))
+        values = curves.gain_draws(model, grid, n_draws)
+        added, _ = first_reach(values, gained, grid)
+        added[gained <= 0] = 0.0  # relabeling gains nothing: no new label is needed
+    relabel_cost = n0 * relabeling.opinions * float(costs.price_per_label_usd)
     item_cost = float(costs.cost_per_item_usd)
     q = [float(np.quantile(added, p, method="inverted_cdf")) for p in (0.05, 0.5, 0.95)]
     p_cheaper = float(np.mean(added * item_cost > relabel_cost))
     new_cost = q[1] * item_cost
     choice = "relabel" if p_cheaper >= 0.5 else "label new items"
-    what = (f"{model}: relabeling today's {n0:,} items ({opinions} more opinions each, "
-            f"${relabel_cost:,.0f}) lowers noise from {rate_now:.1%} to {rate_after:.1%}")
-    if math.isfinite(q[1]):
+    k = relabeling.opinions
+    what = (f"{model}: relabeling today's {n0:,} items ({k} more opinion"
+            f"{'s' if k != 1 else ''} each, ${relabel_cost:,.0f}) lowers noise from "
+            f"{relabeling.rate_now:.1%} to {float(relabeling.rate_after):.1%}")  # type: ignore[arg-type]
+    if rule:
+        sentence = (f"{what}, worth {q[1]:,.0f} new labels by the {RULE} (relabeled labels "
+                    f"worth {relabeling.multiplier:.2f}× today's: {n0:,} × "
+                    f"{relabeling.multiplier - 1:.2f}); buying those costs ${new_cost:,.0f}"
+                    f" → {choice}")
+    elif math.isfinite(q[1]):
         high = "never" if not math.isfinite(q[2]) else f"{q[2]:,.0f}"
-        sentence = (f"{what}, worth ≈ {q[1]:,.0f} new labels (90 % interval "
-                    f"{q[0]:,.0f}–{high}); buying those costs ${new_cost:,.0f}")
+        sentence = (f"{what}, worth ≈ {q[1]:,.0f} new labels as measured on "
+                    f"{relabeling.cleaner} (90 % interval {q[0]:,.0f}–{high}); buying those "
+                    f"costs ${new_cost:,.0f} → {choice} (P(relabeling is cheaper) = "
+                    f"{p_cheaper:.2f})")
     else:
-        sentence = (f"{what}; new labels at {rate_now:.1%} do not reach that score within "
-                    f"{max_factor:g}× today's labels")
-    sentence += f" → {choice} (P(relabeling is cheaper) = {p_cheaper:.2f})"
+        sentence = (f"{what}, as measured on {relabeling.cleaner}; new labels at "
+                    f"{relabeling.rate_now:.1%} do not reach that score within "
+                    f"{max_factor:g}× today's labels → {choice} (P(relabeling is cheaper) "
+                    f"= {p_cheaper:.2f})")
     return RelabelDecision(
-        model=model, n0=n0, rate_now=float(rate_now), rate_after=float(rate_after),
-        rate_source=source, relabel_cost_usd=relabel_cost, equivalent_q05=q[0],
-        equivalent_q50=q[1], equivalent_q95=q[2], new_labels_cost_usd=new_cost,
-        p_relabel_cheaper=p_cheaper, choice=choice, sentence=sentence)
+        model=model, n0=n0, rate_now=float(relabeling.rate_now),
+        rate_after=float(relabeling.rate_after),  # type: ignore[arg-type]
+        rate_source=rate_source, method=relabeling.method,
+        relabel_cost_usd=relabel_cost, equivalent_q05=q[0], equivalent_q50=q[1],
+        equivalent_q95=q[2], new_labels_cost_usd=new_cost, p_relabel_cheaper=p_cheaper,
+        choice=choice, sentence=sentence, arms_check=arms_check)
+
+
+def noise_arms_check(frame: pd.DataFrame, model: str, arms: Sequence[VariantSpec],
+                     n_classes: int | None, *, higher_is_better: bool = True
+                     ) -> str | None:
+    """How the study's own symmetric noise arms of ``model`` compare with the rule: each
+    arm's measured paired gap at the largest size it shares with ``model``, against the
+    gap the rule predicts there, ``clean(N) − clean(N·f)`` (the model's measured means,
+    log-interpolated). A rule that under-predicts the arms' gaps under-values relabeling
+    on this data (on the curve corpus it did at 20 % noise; docs/decisions.md). None
+    without such arms, trials or a prediction inside the measured sizes.
+
+    Args:
+        frame: the study's trials of one metric (``model``, ``n_train``, ``repeat``,
+            ``value``).
+        model: the clean model.
+        arms: the spec's stress arms.
+        n_classes: the task's classes.
+        higher_is_better: the metric's direction.
+
+    Example:
+        >>> import pandas as pd
+        >>> from dataroi.spec import VariantSpec
+        >>> arm = VariantSpec("a", "noise", "noise=0.2", {"noise": "symmetric", "rate": 0.2})
+        >>> f = pd.DataFrame([{"model": m, "n_train": n, "repeat": r,
+        ...                    "value": 0.9 - 1.0 / (n * s) ** 0.5 - (0.05 if s < 1 else 0)}
+        ...                   for m, s in (("a", 1.0), ("a[noise=0.2]", 0.36))
+        ...                   for n in (100, 200, 400, 800) for r in range(3)])
+        >>> text = noise_arms_check(f, "a", [arm], 2)
+        >>> text.split(": ")[1]
+        'a[noise=0.2] trails by +0.0736 today, the rule says +0.0245'
+        >>> "cost 3.0× or more what the rule says" in text
+        True
+    """
+    arms = [a for a in arms if a.kind == "noise" and a.base == model
+            and a.params.get("noise") == "symmetric" and a.params.get("rate") is not None]
+    if not arms or n_classes is None or n_classes < 2:
+        return None
+    sign = 1.0 if higher_is_better else -1.0
+    own = frame[frame["model"] == model]
+    means = own.groupby("n_train")["value"].mean().sort_index()
+    if len(means) < 2:
+        return None
+    sizes, vals = np.log(means.index.to_numpy(float)), means.to_numpy(float)
+    parts, ratios = [], []
+    for a in sorted(arms, key=lambda a: a.params["rate"]):
+        rate = float(a.params["rate"])
+        other = frame[frame["model"] == a.name]
+        shared = sorted(set(own["n_train"]) & set(other["n_train"]))
+        if rate >= (n_classes - 1) / n_classes or not shared:
+            continue
+        n0 = float(shared[-1])
+        f = effective_fraction(rate, n_classes)
+        if np.log(n0 * f) < sizes[0]:
+            continue
+        said = sign * float(np.interp(np.log(n0), sizes, vals)
+                            - np.interp(np.log(n0 * f), sizes, vals))
+        x = own[own["n_train"] == n0].set_index("repeat")["value"]
+        y = other[other["n_train"] == n0].set_index("repeat")["value"]
+        d = (x - y).dropna()
+        if not len(d):
+            continue
+        measured = sign * float(d.mean())
+        parts.append(f"{a.name} trails by {measured:+.4f} today, the rule says {said:+.4f}")
+        if said > 0:
+            ratios.append(measured / said)
+    if not parts:
+        return None
+    tail = ""
+    if ratios and min(ratios) > 1.5:
+        tail = (f": the noise arms cost {min(ratios):.1f}× or more what the rule says, so "
+                "the rule likely under-values relabeling here (a relabeled pilot, run as a "
+                "model of the study and named by relabel.cleaner, values it from data)")
+    elif ratios and max(ratios) < 1 / 1.5:
+        tail = (": the noise arms cost less than the rule says, so the rule may over-value "
+                "relabeling here")
+    return f"{model}'s noise arms against the {RULE}: " + "; ".join(parts) + tail
 
 
 #: the method of a :class:`Relabeling` with a cleaner arm measured
