@@ -488,7 +488,7 @@ def decide(
     comparisons = []
     if len(curves.models) > 1:
         # crossings only within the labels there are (the unlabeled pool, when given)
-        cmp = compare_models(curves, n_draws=min(n_draws, 1000),
+        cmp = compare_models(curves, n_draws=n_draws,
                              max_factor=CostModel(costs).horizon_factor(curves.current_n))
         comparisons = [p["summary"] for p in cmp.pairs
                        if opts.current_model in (p["a"], p["b"])]
