@@ -94,6 +94,19 @@ def test_init_does_not_overwrite_without_force(capsys, tmp_path, default_csv):
     assert "average_precision" in path.read_text()
 
 
+def test_init_takes_the_spec_file_with_o_as_report_and_export_do(capsys, tmp_path,
+                                                                  default_csv):
+    path = tmp_path / "credit.yaml"
+    code, out, err = _run(capsys, "init", "-o", path, "--from", default_csv,
+                          "--target", "default")
+    assert code == 0, err
+    assert out.startswith(f"wrote {path} for ") and "average_precision" in path.read_text()
+    # the same file named twice is one file; -o alone writes a template
+    code, _, err = _run(capsys, "init", path, "-o", path, "--force")
+    assert code == 0, err
+    assert "dataroi study spec" in path.read_text()
+
+
 @pytest.mark.parametrize("case, pattern", [
     ("missing file", "data file not found"),
     ("not a table", "cannot read data file"),

@@ -19,7 +19,14 @@ _SPEC = {"study.yaml": iris_spec()}
 _CASES: list[tuple[str, tuple[str, ...], str, bool, dict]] = [
     # the command line itself
     ("no-such-command", ("frobnicate",), "invalid choice: 'frobnicate'", False, {}),
-    ("unknown-flag", ("run", S, "--fast"), "unrecognized arguments: --fast", False, _SPEC),
+    ("unknown-flag", ("run", S, "--fast"),
+     r"unrecognized arguments: --fast \(see `dataroi run --help`\)", False, _SPEC),
+    ("init-unknown-flag", ("init", "--from", "t.csv", "--fast"),
+     r"unrecognized arguments: --fast \(see `dataroi init --help`\)", False, {}),
+    ("init-two-paths", ("init", "a.yaml", "-o", "b.yaml"),
+     r"two spec files named \(a.yaml and -o b.yaml\); give one", False, {}),
+    ("top-unknown-flag", ("--fast",), r"unrecognized arguments: --fast \(see `dataroi --help`",
+     False, {}),
     ("run-no-spec", ("run",), "the following arguments are required: spec", False, {}),
     ("run-missing-spec", ("run", "nope.yaml"), "spec file not found", False, {}),
     ("run-spec-is-folder", ("run", "."), r"\.", False, {}),

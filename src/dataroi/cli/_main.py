@@ -36,6 +36,17 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # usage errors exit 2 through our path
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        """As argparse's, but an unknown option points at the help of the command it was
+        given to (`dataroi init --help`), not at the top level's."""
+        ns, extras = self.parse_known_args(args, namespace)
+        if extras:
+            cmd = getattr(ns, "command", None)
+            where = f"{self.prog} {cmd}" if cmd else self.prog
+            raise UsageError(f"unrecognized arguments: {' '.join(extras)} "
+                             f"(see `{where} --help`)")
+        return ns
+
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="dataroi", description="Reproducible learning-curve studies: is the "
@@ -46,7 +57,11 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("init", help="write a commented study spec: a template, or one "
                        "fitted to a table with --from")
-    s.add_argument("path", nargs="?", default="study.yaml")
+    s.add_argument("path", nargs="?", default=None,
+                   help="the spec file to write (default study.yaml)")
+    s.add_argument("-o", "--output", metavar="PATH",
+                   help="the spec file to write (the same as PATH, as report and export "
+                   "take it)")
     s.add_argument("--from", dest="table", metavar="TABLE",
                    help="a CSV, TSV, Parquet or Feather table: write a spec fitted to it "
                    "(target, task, metrics for its class balance, sizes for its rows)")
@@ -218,7 +233,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
     from dataroi._files import write_atomic
     from dataroi.spec import TEMPLATE
 
-    path = Path(args.path)
+    if args.path is not None and args.output is not None and args.path != args.output:
+        raise UsageError(f"two spec files named ({args.path} and -o {args.output}); give one")
+    path = Path(args.output or args.path or "study.yaml")
     if path.is_dir():
         raise UsageError(f"{path} is a folder; name the spec file, e.g. {path / 'study.yaml'}")
     if path.exists() and not args.force:
