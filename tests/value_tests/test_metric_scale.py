@@ -58,3 +58,36 @@ def test_the_bootstrap_fallback_scores_each_resample_like_sklearn(study):
                 for c in np.unique(y[r])]) for r in rows])):
         got = _resampled_scores(get_metric(metric), y, arrays, rows, preds.n_classes)
         np.testing.assert_allclose(got, expected)
+
+
+def test_the_test_bootstrap_resamples_within_each_class(study):
+    """The test split is stratified, so the bootstrap keeps each class's count: with a
+    class of one test row, a plain resample drops it in about a third of the draws
+    (balanced accuracy then averages over the classes left, and scikit-learn warns)."""
+    import warnings
+
+    from dataroi.value._curves import _resample_rows, _resampled_scores
+
+    with study.analyze(metric="mcc", random_state=0) as analysis:
+        preds = analysis.predictions
+        at = analysis.trials
+        digest = at.loc[(at["model"] == "tree") & (at["metric"] == "mcc"),
+                        "predictions_digest"].iloc[-1]
+        boot = analysis.curves.test_boot["tree"]
+    y = np.asarray(preds.y_test)
+    rows = _resample_rows(y, 100, 0, by_class=True)
+    counts = np.bincount(y, minlength=3)
+    assert all((np.bincount(r, minlength=3) == counts).all() for r in y[rows])
+    # a rare class: keep one test row of class 2, the predictions of those rows
+    keep = np.concatenate([np.flatnonzero(y != 2), np.flatnonzero(y == 2)[:1]])
+    arrays = {k: np.asarray(v)[keep] for k, v in preds.load(str(digest)).items()}
+    yk = y[keep]
+    plain = _resample_rows(yk, 100, 0, by_class=False)
+    assert (yk[plain] == 2).sum(axis=1).min() == 0           # some resamples lose it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                       # no sklearn warning now
+        got = _resampled_scores(get_metric("balanced_accuracy"), yk, arrays,
+                                _resample_rows(yk, 100, 0, by_class=True), 3)
+    assert np.isfinite(got).all()
+    # the curves' bootstrap of today is read on such resamples (one model, its repeats)
+    assert boot.shape == (100,) and np.isfinite(boot).all()

@@ -620,15 +620,15 @@ def _test_bootstrap(preds: TestPredictions, at: pd.DataFrame, metric: str,
     For each resample (the same rows for every model and repeat), the metric of every
     repeat's stored predictions is computed and averaged over repeats. Accuracy, log
     loss and the Brier score are computed for all resamples at once (numpy); other
-    metrics one resample at a time.
+    metrics one resample at a time. A classification study's test rows are resampled
+    within each class (:func:`_resample_rows`).
     """
     from dataroi.metrics import get_metric
 
     y_test = np.asarray(preds.y_test)
-    n_test = len(y_test)
     met = get_metric(metric)
-    rows = np.random.default_rng(seed_sequence(random_state, "test-bootstrap", n_test)
-                                 ).integers(0, n_test, size=(n_boot, n_test))
+    rows = _resample_rows(y_test, n_boot, random_state,
+                          by_class=preds.n_classes is not None)
     out: dict[str, np.ndarray] = {}
     for m in models:
         digests = [d for d in at.loc[at["model"] == m, "predictions_digest"] if d]
@@ -641,6 +641,39 @@ def _test_bootstrap(preds: TestPredictions, at: pd.DataFrame, metric: str,
         if per_rep:
             out[m] = np.nanmean(np.asarray(per_rep, dtype=float), axis=0)
     return out
+
+
+def _resample_rows(y: np.ndarray, n_boot: int, random_state: int, *, by_class: bool
+                   ) -> np.ndarray:
+    """``n_boot`` bootstrap resamples of the test rows' indices, shape ``(n_boot, n)``;
+    with ``by_class``, each class's rows are resampled among themselves.
+
+    The held-out test set of a classification study is drawn stratified by class, so its
+    class counts are fixed by design; a plain bootstrap would vary them, and a resample
+    that misses a rare class changes what a macro metric averages over (balanced
+    accuracy's mean recall over 6 classes instead of 7, with a scikit-learn warning per
+    resample).
+
+    Example:
+        >>> y = np.array([0] * 8 + [1] * 2)
+        >>> rows = _resample_rows(y, 50, 0, by_class=True)
+        >>> rows.shape, bool(np.all((y[rows] == 1).sum(axis=1) == 2))
+        ((50, 10), True)
+        >>> bool(np.all((y[_resample_rows(y, 50, 0, by_class=False)] == 1).sum(axis=1) == 2))
+        False
+    """
+    n = len(y)
+    rng = np.random.default_rng(seed_sequence(random_state, "test-bootstrap", n))
+    if not by_class:
+        return rng.integers(0, n, size=(n_boot, n))
+    rows = np.empty((n_boot, n), dtype=np.int64)
+    start = 0
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        rows[:, start:start + len(idx)] = idx[rng.integers(0, len(idx),
+                                                            size=(n_boot, len(idx)))]
+        start += len(idx)
+    return rows
 
 
 def _resampled_scores(met: Any, y: np.ndarray, arrays: Mapping[str, np.ndarray],
