@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -112,6 +113,11 @@ def test_plan_respects_the_unlabeled_pool(capsys, tmp_path):
         "only 10 unlabeled items are available (costs.unlabeled_items)" in " ".join(e["reasons"])
         for e in excluded if int(e["option_id"].rsplit("+", 1)[1]) > 10)
     assert rec["rounds"]["max_total"] == rec["rounds"]["current_n"] + 10
+    # the reasons' counts add up to the excluded options, or the sentence says they overlap
+    [line] = [r for r in rec["reasons"] if "options were excluded" in r]
+    counts = [int(x) for x in re.findall(r": (\d+)", line)]
+    assert line.startswith(f"{len(excluded)} of ")
+    assert (sum(counts) > len(excluded)) == ("an option can have several reasons" in line)
     # crossings are looked for only within the labels there are: 10 of 120 -> 0.1x
     [statement] = rec["comparisons"]
     assert "within 0.1× the labels" in statement or "better at 12 added" in statement

@@ -303,7 +303,9 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
                    f"(over budget: {budget_n}, guardrails: {guard_n}, deadline: {dead_n}"
                    + (f", unlabeled pool: {pool_n}" if pool_n else "")
                    + (f", may lose money (decision.max_p_loss): {loss_n}" if loss_n else "")
-                   + ").")
+                   + ("; an option can have several reasons"
+                      if budget_n + guard_n + dead_n + pool_n + loss_n > len(plan.excluded)
+                      else "") + ").")
     out += list(plan.notes)
     if rounds is not None:
         one, mu = rounds.one_shot, rounds.multi
