@@ -164,3 +164,24 @@ def test_import_dataroi_is_cheap():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == ""
+
+
+def test_every_help_text_reads_as_written():
+    """argparse %-formats a help string but not a description (unless it names
+    %(prog)s): '%%' written in a description was printed as '%%'."""
+    import argparse
+
+    from dataroi.cli._main import _parser
+
+    def walk(parser: argparse.ArgumentParser):
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from walk(sub)
+
+    parsers = list(walk(_parser()))
+    assert len(parsers) > 20                        # every command and sub-command
+    for p in parsers:
+        text = p.format_help()
+        assert "%%" not in text and "%(" not in text, p.prog

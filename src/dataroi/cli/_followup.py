@@ -26,8 +26,8 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
         "and `dataroi run SPEC` ran the study on it: for every earlier data version with "
         "a saved recommendation (`dataroi plan` saves one), put each model's forecast at "
         "the new size (recomputed from that version's trials: the draws the "
-        "recommendation was made from) beside the score measured there: inside the 50 %% "
-        "or 90 %% interval or outside, the error, the realized net value of the decision "
+        "recommendation was made from) beside the score measured there: inside the 50 % "
+        "or 90 % interval or outside, the error, the realized net value of the decision "
         "and its regret against the best choice in hindsight. Each follow-up is recorded "
         "in the ledger (a 'followup' document, once); the ledger's track record over all "
         "follow-ups is printed; then a new recommendation on the new data (saved).")

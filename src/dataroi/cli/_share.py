@@ -30,7 +30,7 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
         "itself only with --with-data. Check it elsewhere with `dataroi verify`. With "
         "--mlflow URI, log it to an MLflow tracking store: a parent run for the study "
         "(parameters, learning curves as metric histories, the report as artifacts) and "
-        "a child run per (model, size) cell (means, standard deviations, 95 %% "
+        "a child run per (model, size) cell (means, standard deviations, 95 % "
         "intervals, every repeat).")
     s.add_argument("spec")
     add_ledger(s)
