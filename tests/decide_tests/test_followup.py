@@ -122,6 +122,13 @@ def test_the_recalibration_is_off_until_enough_forecasts():
     assert enough.interval_scale is not None
 
 
+def test_the_record_counts_in_words():
+    one = track_record(_simulate(1, 0.02, 0.01, seed=7))
+    assert one.lines()[0].startswith("1 forecast checked (")
+    many = track_record(_simulate(3, 0.02, 0.01, seed=7))
+    assert many.lines()[0].startswith("3 forecasts checked (")
+
+
 def test_an_empty_record_says_so():
     r = track_record([])
     assert r.n_forecasts == 0 and r.interval_scale is None

@@ -82,8 +82,8 @@ def _cmd_followup(args: argparse.Namespace) -> int:
                       f"{c.measured:.4f}", f"{c.error:+.4f}", c.verdict)
         con.print(t)
         if fu.document_id is not None:
-            log_console().print(f"recorded in the ledger (document {fu.document_id}, kind "
-                                "'followup')")
+            log_console().print(f"in the ledger as document {fu.document_id} (kind "
+                                "'followup'; asking again reads it back)")
     con.print(Text("track record of this ledger", style="bold"))
     for line in record.lines():
         con.print(Text(f"  {line}"))

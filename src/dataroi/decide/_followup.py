@@ -405,7 +405,8 @@ class TrackRecord:
                     "data grew and the study ran again)"]
         lo50, hi50 = self.coverage50_ci
         lo90, hi90 = self.coverage90_ci
-        out = [f"{self.n_forecasts} forecasts checked ({self.n_decisions} decisions)",
+        out = [f"{self.n_forecasts} forecast{'s' if self.n_forecasts != 1 else ''} checked "
+               f"({self.n_decisions} decision{'s' if self.n_decisions != 1 else ''})",
                f"50 % intervals covered {self.coverage50:.0%} (90 % CI {lo50:.0%}-{hi50:.0%})",
                f"90 % intervals covered {self.coverage90:.0%} (90 % CI {lo90:.0%}-{hi90:.0%})",
                f"bias (measured - forecast) {self.bias:+.4f}; mean absolute error "
