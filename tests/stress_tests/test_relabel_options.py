@@ -197,6 +197,15 @@ def test_relabel_vs_new_values_relabeling_as_the_planner_does(curves) -> None:
                             grid=(), n_draws=400, relabel=rl)
     assert opts.get(f"{NOW}+0@relabel").gain_mean == pytest.approx(
         opts.get(f"{NOW}+{eq}").gain_mean, rel=1e-12)
+    # and priced alike, a labeling round's fixed cost included on both sides
+    fixed = CostSpec(price_per_label_usd=0.1, value_per_point_usd=2000.0,
+                     fixed_cost_per_round_usd=50.0)
+    dec = relabel_vs_new(curves, fixed, rl, n_draws=100)
+    opts = evaluate_options(curves, fixed, current_model=NOW, models=[NOW], add=[eq],
+                            grid=(), n_draws=100, relabel=rl)
+    assert dec.relabel_cost_usd == pytest.approx(opts.get(f"{NOW}+0@relabel").cost_usd)
+    assert dec.new_labels_cost_usd == pytest.approx(opts.get(f"{NOW}+{eq}").cost_usd)
+    assert dec.relabel_cost_usd == pytest.approx(102.4 + 50.0)
 
 
 def test_relabel_vs_new_with_a_pilot_follows_its_measured_gap(curves) -> None:

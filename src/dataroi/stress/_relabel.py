@@ -60,10 +60,12 @@ class RelabelDecision:
         rate_source: where ``rate_after`` comes from (annotations, given, or the formula).
         method: how relabeling is valued: the effective-sample rule or a cleaner arm
             (:attr:`Relabeling.method`, as the planner values it).
-        relabel_cost_usd: extra opinions × items × price per label.
+        relabel_cost_usd: extra opinions × items × price per label, plus a round's fixed
+            cost (as the planner prices relabeling).
         equivalent_q05, equivalent_q50, equivalent_q95: new labels worth as much as the
             relabeling (quantiles over curve draws; inf = never).
-        new_labels_cost_usd: the median equivalent bought as new items (cost per item).
+        new_labels_cost_usd: the median equivalent bought as new items (cost per item,
+            plus a round's fixed cost).
         p_relabel_cheaper: share of draws where relabeling costs less than the new labels
             worth the same.
         choice: ``relabel`` or ``label new items``.
@@ -166,19 +168,26 @@ def relabel_vs_new(curves: Any, costs: CostSpec | None, relabeling: Relabeling, 
     n0 = int(curves.current_n)
     rule = relabeling.cleaner is None
     exact = n0 * (relabeling.multiplier - 1.0) if rule else math.nan
-    gained, _ = relabeling.gain_draws(curves, [], n_draws)
     if rule:  # one curve per draw: the new labels that gain as much are N·(m − 1)
         added = np.full(n_draws, float(round(exact)))
     else:
+        gained, _ = relabeling.gain_draws(curves, [], n_draws)
         grid = np.unique(np.round(np.geomspace(1.0, max_factor * n0, 240)))
         values = curves.gain_draws(model, grid, n_draws)
         added, _ = first_reach(values, gained, grid)
         added[gained <= 0] = 0.0  # relabeling gains nothing: no new label is needed
-    relabel_cost = n0 * relabeling.opinions * float(costs.price_per_label_usd)
+    # priced as the planner prices them (decide.CostModel: one round each, its fixed cost)
+    fixed = float(costs.fixed_cost_per_round_usd)
+    relabel_cost = n0 * relabeling.opinions * float(costs.price_per_label_usd) + fixed
     item_cost = float(costs.cost_per_item_usd)
+
+    def new_usd(x: np.ndarray | float) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return np.where(x > 0, x * item_cost + fixed, 0.0)
+
     q = [float(np.quantile(added, p, method="inverted_cdf")) for p in (0.05, 0.5, 0.95)]
-    p_cheaper = float(np.mean(added * item_cost > relabel_cost))
-    new_cost = q[1] * item_cost
+    p_cheaper = float(np.mean(new_usd(added) > relabel_cost))
+    new_cost = float(new_usd(q[1]))
     choice = "relabel" if p_cheaper >= 0.5 else "label new items"
     k = relabeling.opinions
     what = (f"{model}: relabeling today's {n0:,} items ({k} more opinion"
