@@ -648,11 +648,12 @@ def _resample_rows(y: np.ndarray, n_boot: int, random_state: int, *, by_class: b
     """``n_boot`` bootstrap resamples of the test rows' indices, shape ``(n_boot, n)``;
     with ``by_class``, each class's rows are resampled among themselves.
 
-    The held-out test set of a classification study is drawn stratified by class, so its
-    class counts are fixed by design; a plain bootstrap would vary them, and a resample
-    that misses a rare class changes what a macro metric averages over (balanced
-    accuracy's mean recall over 6 classes instead of 7, with a scikit-learn warning per
-    resample).
+    A classification study's held-out test set is drawn stratified by class by default,
+    so its class counts are fixed by design (with a test file, a group or a time split
+    they are not, and the intervals are then conditional on the test set's class counts,
+    as a stratified bootstrap is); a plain bootstrap would vary them, and a resample that
+    misses a rare class changes what a macro metric averages over (balanced accuracy's
+    mean recall over 6 classes instead of 7, with a scikit-learn warning per resample).
 
     Example:
         >>> y = np.array([0] * 8 + [1] * 2)
