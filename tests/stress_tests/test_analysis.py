@@ -278,6 +278,24 @@ def test_the_planner_offers_acquisition_strategies(study: dataroi.Study) -> None
         assert o.gain_mean != same.gain_mean
 
 
+def test_a_strategy_behind_random_saves_no_labels(study: dataroi.Study) -> None:
+    """Where random sampling already scores what the strategy scores, the statement says
+    the strategy saves nothing and by how much it trails (it read "reach what random
+    sampling needs ≈ 480 for (90 % interval 480–480)" on friends transcripts)."""
+    trials = study.trials()
+    acc = trials[trials["metric"] == "accuracy"]
+    rnd = acc[acc["model"] == "lr[al=random]"].set_index(["n_train", "repeat"])["value"]
+    margin = (acc["model"] == "lr[al=margin]").to_numpy()
+    keys = list(zip(acc.loc[margin, "n_train"], acc.loc[margin, "repeat"], strict=True))
+    acc = acc.copy()
+    acc.loc[margin, "value"] = rnd.loc[keys].to_numpy() - 0.03   # margin: 3 points behind
+    a = analyze_stress(acc, study.spec.stress, metric="accuracy",
+                       pool_size=study.prepare().pool_size, draws=200)
+    [said] = a.acquisition[0].statements
+    assert said.startswith("lr: margin sampling saves no labels at 480: it scores ")
+    assert "(paired difference -0.0300, 90 % interval -0.0300 to -0.0300)" in said
+
+
 def test_strategy_curves_need_acquisition_arms(tmp_path) -> None:
     from dataroi.stress import strategy_curves
 

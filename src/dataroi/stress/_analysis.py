@@ -392,7 +392,17 @@ def _acquisition_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitt
             if name in curves.fits and rnd in curves.fits:
                 eq = fitter.equivalence(curves, name, rnd, n0, frame)
                 eqs.append(eq)
-                if math.isfinite(eq.added_q50):
+                r = _row_at(diffs[(name, rnd)], n0)
+                if eq.added_q95 <= 0 and r is not None:
+                    # random sampling is at the strategy's score already in every draw
+                    today = _today(frame, [name, rnd], n0)
+                    statements.append(
+                        f"{base}: {strategy} sampling saves no labels at {n0:,}: it scores "
+                        f"{_fmt(today[name])} against random sampling's {_fmt(today[rnd])} "
+                        f"(paired difference {r['diff']:+.4f}, {_interval(r)}); training "
+                        f"plus selection takes {seconds[strategy]:.2f}s vs "
+                        f"{seconds['random']:.2f}s per model at {n0:,} labels")
+                elif math.isfinite(eq.added_q50):
                     statements.append(
                         f"{base}: with {strategy} sampling, {n0:,} labels reach what random "
                         f"sampling needs ≈ {round(n0 + eq.added_q50):,} for (90 % "
