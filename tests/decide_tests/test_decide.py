@@ -426,3 +426,21 @@ def test_a_cost_spec_built_in_python_is_checked_like_the_yaml_one(cross):
                                engineering_cost_usd={"deap": 100}))
     with pytest.raises(SpecError, match="value_per_point_usd"):
         decide(cross, CostSpec(price_per_label_usd=1, value_per_point_usd=math.inf))
+
+
+def test_staying_when_every_other_option_is_excluded_says_so(cross):
+    """A budget of $0 and dear engineering leave only staying: the recommendation says
+    the others were excluded and what the best of them expects, not 'there is no other
+    option' (seen on flights at 261,876 labels: 20 of 21 excluded)."""
+    dear = CostSpec(price_per_label_usd=0.5, engineering_cost_usd=50_000,
+                    value_per_point_usd=400)
+    rec = decide(cross, dear, DecisionSpec(current_model="simple", max_p_loss=0.01))
+    assert rec.chosen.is_baseline and rec.runner_up is None
+    n = len(rec.plan.excluded)
+    assert n >= 2
+    best = max((o for o, _ in rec.plan.excluded), key=lambda o: o.net_mean_usd)
+    assert rec.summary.startswith(
+        f"Keep simple and buy no labels: every other option was excluded ({n} of {n + 1}; "
+        f"see the reasons below); the best of them, {best.label}, expects "
+        f"{usd(best.net_mean_usd)}, losing money with P = {1 - best.p_net_positive:.2f}.")
+    assert rec.reason.startswith("every other option was excluded")

@@ -106,7 +106,7 @@ class Recommendation:
                     "deciding today")
         if c.is_baseline:
             if r is None:
-                return "there is no other option"
+                return _only_option(self.plan)
             if r.net_mean_usd is not None:
                 return (f"no change is expected to pay for itself (the best, {r.label}, "
                         f"expects {usd(r.net_mean_usd)})")
@@ -342,6 +342,30 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
     return out
 
 
+def _only_option(plan: BudgetPlan) -> str:
+    """Why staying is the only choice left, in a clause: no other option, or every other
+    one excluded (and the best of those, by expected net value, with its chance to lose).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> _only_option(SimpleNamespace(ranked=(), excluded=()))
+        'there is no other option'
+    """
+    if not plan.excluded:
+        return "there is no other option"
+    n = len(plan.excluded)
+    priced = [o for o, _ in plan.excluded if o.net_mean_usd is not None]
+    out = (f"every other option was excluded ({n} of {n + len(plan.ranked)}"
+           if n > 1 else f"the other option was excluded ({n} of {n + len(plan.ranked)}")
+    out += "; see the reasons below)"
+    if priced:
+        best = max(priced, key=lambda o: o.net_mean_usd)  # type: ignore[arg-type, return-value]
+        p_loss = (f", losing money with P = {1 - best.p_net_positive:.2f}"
+                  if best.p_net_positive is not None else "")
+        out += f"; the best of them, {best.label}, expects {usd(best.net_mean_usd)}{p_loss}"
+    return out
+
+
 def summary_sentence(opts: OptionSet, plan: BudgetPlan, staged: StagedPlan | None,
                      curves: StudyCurves) -> str:
     """One sentence a manager reads: what to do, the chance it pays off and what could
@@ -373,7 +397,7 @@ def summary_sentence(opts: OptionSet, plan: BudgetPlan, staged: StagedPlan | Non
                 f"({usd(staged.first_cost_usd)}) a loss.")
     if c.is_baseline:
         if r is None or r.net_mean_usd is None:
-            return f"Keep {c.model} and buy no labels: there is no other option."
+            return f"Keep {c.model} and buy no labels: {_only_option(plan)}."
         return (f"Keep {c.model} and buy no labels: no change is expected to pay for "
                 f"itself; the best one ({r.label}) would end with more money than staying "
                 f"with P = {r.p_net_positive:.2f} and expects {usd(r.net_mean_usd)}.")

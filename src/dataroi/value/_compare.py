@@ -119,6 +119,16 @@ def _fmt_n(n: float) -> str:
     return f"{n / 1000:.3g}k" if n >= 1000 else f"{n:.0f}"
 
 
+def _fmt_factor(k: float) -> str:
+    """A multiple of today's labels in two digits (the unlabeled pool makes it any number).
+
+    Example:
+        >>> [_fmt_factor(k) for k in (3.818588, 0.75, 10.0, 64.0, 0.1)]
+        ['3.8', '0.75', '10', '64', '0.1']
+    """
+    return f"{k:,.0f}" if k >= 10 else f"{k:.2g}"
+
+
 def compare_models(
     curves: StudyCurves | Any,
     *,
@@ -200,7 +210,7 @@ def compare_models(
             p_keep = p_a_max if better_today == a else 1 - p_a_max
             summary = (f"{better_today} is better than {other} today by {abs(mean):.4f} "
                        f"{c.metric}{'' if sig else ' (not significant)'} and stays better within "
-                       f"{max_factor:g}× the labels (P = {p_keep:.2f} at the end"
+                       f"{_fmt_factor(max_factor)}× the labels (P = {p_keep:.2f} at the end"
                        + (", close to a coin flip)" if p_keep < 0.6 else ")"))
         pairs.append({
             "a": a, "b": b, "today_diff": mean, "today_ci_low": lo,
