@@ -17,7 +17,7 @@ import argparse
 import math
 from typing import Any
 
-from dataroi.cli._format import interval, num
+from dataroi.cli._format import interval, num, small
 from dataroi.cli._options import (
     add_draws,
     add_json,
@@ -192,7 +192,7 @@ def _cmd_value(args: argparse.Namespace) -> int:
         t.add_row(r["model"], f"{r['delta_n']:,}", num(r["predicted"]), num(r["gain_q05"], "+.4f"),
                   num(r["gain_q25"], "+.4f"), num(r["gain_q50"], "+.4f"),
                   num(r["gain_q75"], "+.4f"), num(r["gain_q95"], "+.4f"),
-                  num(r["p_gain_positive"], ".2f"), num(r["gain_per_1k"], "+.4f"))
+                  num(r["p_gain_positive"], ".2f"), small(r["gain_per_1k"], sign=True))
     con.print(t)
     if ltt is not None:
         t = Table(title=f"labels to add to reach {metric} {ltt.reach} {ltt.target:g}")
@@ -243,9 +243,9 @@ def _cmd_value(args: argparse.Namespace) -> int:
         for col in ("model", "threshold /1k", "source", "tipping +labels", "gain /1k now"):
             t.add_column(col, justify="left" if col == "model" else "right")
         for r in tips.rows:
-            t.add_row(r["model"], num(r["threshold_per_1k"], ".5f"), r["source"],
+            t.add_row(r["model"], small(r["threshold_per_1k"], digits=5), r["source"],
                       "now" if r["tipping_delta_n"] == 0 else _n(r["tipping_delta_n"]),
-                      num(r["gain_per_1k_now"], ".5f"))
+                      small(r["gain_per_1k_now"], digits=5))
         con.print(t)
     if bt is not None:
         print_backtest(bt, con)

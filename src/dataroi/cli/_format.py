@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["interval", "num"]
+__all__ = ["interval", "num", "small"]
 
 
 def num(v: Any, fmt: str = ".4f") -> str:
@@ -22,6 +22,23 @@ def num(v: Any, fmt: str = ".4f") -> str:
     if isinstance(v, float) and not math.isfinite(v):
         return "–" if math.isnan(v) else ("∞" if v > 0 else "-∞")
     return format(v, fmt)
+
+
+def small(v: Any, *, sign: bool = False, digits: int = 4) -> str:
+    """A rate that can be tiny (a gain per 1,000 labels at hundreds of thousands of
+    labels): ``digits`` decimals, or as many as two significant digits need (at most 8).
+
+    Example:
+        >>> [small(v, sign=True) for v in (0.0018, 0.0000123, 0.0, -0.25)]
+        ['+0.0018', '+0.000012', '+0.0000', '-0.2500']
+        >>> small(None)
+        '–'
+    """
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return num(v)
+    a = abs(float(v))
+    d = digits if a == 0 or a >= 10 ** -(digits - 1) else min(8, 1 - math.floor(math.log10(a)))
+    return format(float(v), f"{'+' if sign else ''}.{d}f")
 
 
 def interval(lo: Any, hi: Any, fmt: str = ".4f") -> str:
