@@ -176,7 +176,7 @@ def test_write_report_is_atomic(full_report, tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_report_formats(full_study, tmp_path, capsys, schema):
+def test_cli_report_formats(full_study, tmp_path, capsys, schema, monkeypatch):
     _, spec_path = full_study
     html = tmp_path / "r.html"
     t0 = time.perf_counter()
@@ -186,6 +186,13 @@ def test_cli_report_formats(full_study, tmp_path, capsys, schema):
     assert "wrote" in capsys.readouterr().err
     assert main(["report", str(spec_path), "--format", "md", "--draws", "300"]) == 0
     assert capsys.readouterr().out.startswith("# dataroi report: iris-report")
+    # -o - is standard output, as the usual convention has it, not a file named '-'
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", str(spec_path), "--format", "md", "-o", "-", "--draws", "300"]) == 0
+    assert capsys.readouterr().out.startswith("# dataroi report: iris-report")
+    assert main(["report", str(spec_path), "-o", "-", "--draws", "300"]) == 0
+    assert capsys.readouterr().out.startswith("<!DOCTYPE html>")
+    assert not (tmp_path / "-").exists() and not (tmp_path / "report.html").exists()
     out = tmp_path / "r.json"
     assert main(["report", str(spec_path), "-o", str(out), "--draws", "300"]) == 0
     doc = json.loads(out.read_text())

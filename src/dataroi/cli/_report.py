@@ -26,8 +26,8 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
         "vs. model, marginal value of labels, diagnostics and reproducibility.")
     add_study_source(s)
     add_metric(s)
-    s.add_argument("-o", "--output", help="file to write (default: standard output for md "
-                   "and json; report.html for html)")
+    s.add_argument("-o", "--output", help="file to write, - for standard output (default: "
+                   "standard output for md and json; report.html for html)")
     s.add_argument("--format", choices=["html", "md", "json"], default=None,
                    help="output format (default: from the output's suffix, else html)")
     s.add_argument("--json", action="store_true",
@@ -49,10 +49,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
             raise UsageError("--json prints the JSON document; it goes without --format and "
                              "-o (write a file with -o report.json)")
         args.format = "json"
-    if args.output is not None:
+    to_stdout = args.output == "-"  # the usual name of standard output
+    if to_stdout:
+        args.output = None
+    elif args.output is not None:
         check_output_path(args.output)  # an empty name, a folder, a missing folder
     fmt = resolve_format(args.output, args.format) if args.output else (args.format or "html")
-    output = args.output or ("report.html" if fmt == "html" else None)
+    output = None if to_stdout else args.output or ("report.html" if fmt == "html" else None)
     if output is not None:
         resolve_format(output, fmt)  # refuse a file name of another format before any work
         check_output_path(output)  # the default report.html may be a folder too
