@@ -53,6 +53,9 @@ def test_run_status_trials_and_exit_codes(capsys, write_spec, tmp_path):
     target = tmp_path / "out" / "trials.csv"
     assert _run(capsys, "trials", str(spec), "-o", str(target))[0] == 0
     assert len(pd.read_csv(target)) == 12
+    code, out, _ = _run(capsys, "trials", str(spec), "-o", "-")   # -: standard output
+    assert code == 0 and len(pd.read_csv(io.StringIO(out))) == 12
+    assert not (Path.cwd() / "-").exists()
     code, out, _ = _run(capsys, "reproduce", str(spec), "--sample", "2")
     assert code == 0 and "2 of 2 trials reproduced exactly" in out
     code, out, _ = _run(capsys, "trials", str(spec), "--json")

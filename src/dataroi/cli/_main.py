@@ -126,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     add_check_data(s)
     s.add_argument("--format", choices=["csv", "json"], default="csv")
     s.add_argument("--json", action="store_true", help="the same as --format json")
-    s.add_argument("-o", "--output", help="file to write (default: standard output)")
+    s.add_argument("-o", "--output", help="file to write (default, or -: standard output)")
 
     s = sub.add_parser("reproduce", help="re-run finished trials and compare exactly")
     s.add_argument("spec")
@@ -549,7 +549,7 @@ def _cmd_trials(args: argparse.Namespace) -> int:
     frame = study.trials(check_data=args.check_data)
     text = (frame.to_csv(index=False) if args.format == "csv" and not args.json
             else frame.to_json(orient="records", indent=1))
-    if args.output:
+    if args.output and args.output != "-":
         from dataroi._files import write_atomic
 
         write_atomic(args.output, text)
