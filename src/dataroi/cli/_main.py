@@ -638,7 +638,10 @@ def _cmd_ledger(args: argparse.Namespace) -> int:
         raise UsageError(f"nothing to upgrade: {path} does not exist (`dataroi run` creates "
                          "a ledger)")
     before, after = upgrade_ledger(args.url)
-    print(f"ledger {args.url}: schema {before or 'empty'} → {after}")
+    if before == after:
+        print(f"ledger {args.url}: already at schema {after}; nothing to do")
+    else:
+        print(f"ledger {args.url}: schema {before or 'empty'} → {after}")
     return 0
 
 
