@@ -19,8 +19,11 @@ import yaml
 import dataroi
 from dataroi.cli import main
 from dataroi.ledger import open_ledger
+from dataroi.spec import DecisionSpec
 
 pytestmark = pytest.mark.slow  # two runs of a real study (about a minute)
+
+BETWEEN = DecisionSpec(rule="expected_net", max_p_loss=0.3)
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +56,11 @@ def grown(tmp_path_factory) -> dict:
     study = dataroi.load_study(path, ledger=ledger, build_models=False)
     with study.analyze() as analysis:
         rec = analysis.recommend(add=[6000], grid=(), save=True)
+    # a second rule, registered after the first version's results, before the second's
+    between = study.register(BETWEEN)
     star.iloc[1000:9000].to_csv(folder / "data.csv", index=False)  # the data grew
     assert main(["run", str(path), "--ledger", ledger, "--jobs", "1", "--no-progress"]) == 0
-    return {"path": path, "ledger": ledger, "rec": rec, "study": study}
+    return {"path": path, "ledger": ledger, "rec": rec, "study": study, "between": between}
 
 
 def _followup(capsys, grown, *extra: str) -> dict:
@@ -167,3 +172,20 @@ def test_measured_standard_error_is_over_repeats(grown):
                   & (trials["model"] == c.model)]["value"].to_numpy()
     assert c.measured_se == pytest.approx(vals.std(ddof=1) / np.sqrt(len(vals)))
     assert c.repeats == 3
+
+
+def test_a_rule_registered_between_data_versions_is_not_pre_registered(grown):
+    """The analysis of the grown data reads the study's first result on any data version,
+    as `dataroi register` does: a rule registered after the first version's results is
+    not a pre-registration for the second (it read the second version's first trial
+    only, and gave another time than `dataroi register` printed)."""
+    between = grown["between"]
+    assert between.status == "after_results"
+    from dataroi.decide import first_result_at
+
+    with grown["study"].analyze() as analysis:
+        reg = analysis.registration(BETWEEN)
+        own_first = first_result_at(analysis.context.snapshots)  # the grown data's
+    assert reg.status == "after_results" and reg.registered_at == between.registered_at
+    assert reg.first_result_at == between.first_result_at        # version 1's first trial
+    assert reg.first_result_at < reg.registered_at < own_first
