@@ -197,12 +197,31 @@ class Contract:
         try:
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
-            problems = _summarise(exc.failure_cases)
+            problems = [self._observed(frame, p) for p in _summarise(exc.failure_cases)]
             raise ContractError(problems, source=self.source) from None
         except pa.errors.SchemaError as exc:  # pragma: no cover - lazy collects them
             raise ContractError([str(exc).splitlines()[0]], source=self.source) from None
         return ContractReport(passed=True, checks=tuple(self.describe()), problems=(),
                               n_rows=len(frame))
+
+
+    def _observed(self, frame: pd.DataFrame, problem: str) -> str:
+        """``problem`` with what the table holds, for the rules on a column's shares
+        (missing values, each value's share), which name no row."""
+        for name, col in self.spec.get("columns", {}).items():
+            if name not in frame or not problem.startswith(f"column {name!r}: "):
+                continue
+            s = frame[name]
+            if "max_missing_share" in col and "missing on more than" in problem:
+                return f"{problem} (here {s.isna().mean():.1%})"
+            if "share" in col and "share of rows outside" in problem and len(s):
+                lo, hi = col["share"].get("min", 0), col["share"].get("max", 1)
+                shares = s.value_counts(normalize=True, dropna=True)
+                bad = shares[(shares < lo) | (shares > hi)]
+                return problem + " (here " + ", ".join(
+                    f"{v!r} {x:.1%}" for v, x in bad.head(3).items()) + (
+                    " ..." if len(bad) > 3 else "") + ")"
+        return problem
 
 
 def _shares_within(s: pd.Series, lo: float, hi: float) -> bool:
