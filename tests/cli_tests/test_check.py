@@ -165,3 +165,34 @@ def test_check_says_what_moved_since_the_last_run(tmp_path, capsys):
     text = "".join(p.read_text() for p in (tmp_path / ".dataroi").rglob("*.json")
                    if "column-summaries" in str(p))
     assert text and "2026-11-20" not in text
+
+
+def test_check_compares_with_this_studys_last_run_not_a_neighbours(tmp_path, capsys):
+    """Two studies in one folder share the column summaries' cache: a study never run
+    has no earlier data, whatever its neighbour ran on (it said 'the data changed since
+    the last run' against the other study's data)."""
+    spec = _study(tmp_path, _table())
+    assert main(["run", str(spec), "--jobs", "1"]) == 0
+    other = _table(280)
+    other.to_csv(tmp_path / "other.csv", index=False)
+    raw = yaml.safe_load(spec.read_text())
+    raw["name"], raw["data"]["source"] = "shops-2", "other.csv"
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    capsys.readouterr()
+    code, out = _check(capsys, tmp_path / "other.yaml")
+    assert code == 0 and "no earlier run's data to compare with" in out
+    code, out = _check(capsys, spec)            # the first study still reads its own
+    assert code == 0 and "the data are the version the last run used" in out
+
+
+def test_check_says_which_rows_a_run_drops(tmp_path, capsys):
+    frame = _table()
+    frame.loc[:9, "y"] = np.nan                     # 10 rows without a label
+    spec = _study(tmp_path, frame, contract=None)
+    raw = yaml.safe_load(spec.read_text())
+    raw["data"]["drop_missing_target"] = True       # as `dataroi init` writes it
+    spec.write_text(yaml.safe_dump(raw, sort_keys=False))
+    code, out = _check(capsys, spec)
+    assert code == 0 and "note: dropped 10 rows with a missing target" in out
+    code, out = _check(capsys, spec, "--json")
+    assert json.loads(out)["notes"] == ["dropped 10 rows with a missing target"]

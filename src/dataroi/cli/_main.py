@@ -495,6 +495,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     else:
         print(f"no contract: section in the spec; the data load and pass dataroi's checks "
               f"({result['n_rows']:,} rows)")
+    for note in result.get("notes") or []:
+        print(f"note: {note}")
     if result["compared_with"] is None:
         print("no earlier run's data to compare with")
     elif result["compared_with"] == result["fingerprint"]:

@@ -278,8 +278,9 @@ class Study:
 
         Returns:
             ``{"checks": [...], "n_rows": n, "fingerprint": fp, "compared_with": fp or
-            None, "moved": [lines]}`` (``checks``: the contract's rules in words; empty
-            without a contract).
+            None, "moved": [lines], "notes": [lines]}`` (``checks``: the contract's rules
+            in words, empty without a contract; ``notes``: rows preparing drops, which a
+            run drops too).
 
         Raises:
             ContractError: the data break the contract (every violation).
@@ -291,16 +292,34 @@ class Study:
         out: dict[str, Any] = {
             "checks": self.spec.contract.describe() if self.spec.contract else [],
             "n_rows": prep.n_rows_loaded, "fingerprint": prep.fingerprint,
-            "compared_with": None, "moved": []}
-        saved = sorted(self._summaries.glob("*.json"), key=lambda p: p.stat().st_mtime)
-        if not saved or saved[-1].stem == prep.fingerprint:
-            out["compared_with"] = saved[-1].stem if saved else None
+            "compared_with": None, "moved": [],
+            "notes": [n for n in prep.notes if n.startswith("dropped ")]}
+        before = self._last_run_fingerprint()
+        if before is None or before == prep.fingerprint:
+            out["compared_with"] = before
             return out
-        last = load_summary(self._summaries, saved[-1].stem)
+        last = load_summary(self._summaries, before)
         if last is not None:
-            out["compared_with"] = saved[-1].stem
+            out["compared_with"] = before
             out["moved"] = what_moved(last, self._summary_of(prep))
         return out
+
+    def _last_run_fingerprint(self) -> str | None:
+        """The data fingerprint of this study's latest run in its ledger (None: no
+        ledger, or no run of this study yet). Read only; other studies' runs in the same
+        folder (they share the column summaries' cache) are not this study's."""
+        from dataroi.exceptions import DataroiError
+
+        try:  # no ledger, or one out of reach: nothing to compare with (check reads data)
+            ledger = self._open(create=False)
+        except DataroiError:
+            return None
+        try:
+            study_id = ledger.get_study_id(self.spec.name)
+            contexts = ledger.list_contexts(study_id) if study_id is not None else []
+        finally:
+            ledger.close()
+        return str(contexts[-1]["fingerprint"]) if contexts else None
 
     def check_data(self) -> list[DataCheck]:
         """Check the prepared data before any trial (``run`` does it first): empty,
