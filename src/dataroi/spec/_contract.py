@@ -204,7 +204,6 @@ class Contract:
         return ContractReport(passed=True, checks=tuple(self.describe()), problems=(),
                               n_rows=len(frame))
 
-
     def _observed(self, frame: pd.DataFrame, problem: str) -> str:
         """``problem`` with what the table holds, for the rules on a column's shares
         (missing values, each value's share), which name no row."""
