@@ -96,7 +96,8 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     if args.json:
         print_json(p.to_dict())
         return 0
-    t = Table(title=f"{len(p.studies)} studies in {p.ledger_url}")
+    t = Table(title=f"{len(p.studies)} stud{'y' if len(p.studies) == 1 else 'ies'} in "
+                f"{p.ledger_url}")
     for col in ("study", "recommendation", "best model", "score", "versions", "trials",
                 "decisions checked"):
         t.add_column(col)
@@ -120,8 +121,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
                          ) from None
     host, port = server.server_address[:2]
-    log_console().print(f"serving the portfolio of {p.ledger_url} ({len(p.studies)} "
-                        f"studies) on http://{host}:{port}/ (read-only; Ctrl-C stops)")
+    n = len(p.studies)
+    log_console().print(f"serving the portfolio of {p.ledger_url} ({n} "
+                        f"stud{'y' if n == 1 else 'ies'}) on http://{host}:{port}/ "
+                        "(read-only; Ctrl-C stops)")
     try:
         server.serve_forever()
     finally:
