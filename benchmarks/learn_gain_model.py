@@ -21,12 +21,14 @@ and the quantiles of the errors divided by it (out of fold, leave-data-set-out).
 Writes the model trained on everything to ``src/dataroi/curves/gain_model.json`` and,
 with ``--folds-out DIR``, one model per fold of corpus data sets (each learned without
 that fold) for the leave-data-set-out decisions benchmark. Prints the out-of-fold error
-against a power law.
+against a power law. A fresh learn may differ from the shipped file, so
+to make the folds of a benchmark run add ``--keep-shipped``: the shipped model (which
+every figure on record was measured with) stays as it is.
 
 Run::
 
     python benchmarks/learn_gain_model.py --lcdb /path/to/lcdb --jobs 2 \\
-        --folds-out /tmp/gain-folds
+        --folds-out /tmp/gain-folds --keep-shipped
 """
 
 from __future__ import annotations
@@ -444,7 +446,12 @@ def main(argv: list[str] | None = None) -> int:
                     default=ROOT / "src" / "dataroi" / "curves" / "gain_model.json")
     ap.add_argument("--folds-out", type=Path,
                     help="also write the model of each fold of corpus data sets here")
+    ap.add_argument("--keep-shipped", action="store_true",
+                    help="do not write --out (the shipped model): only report and write "
+                    "--folds-out, as a benchmark's leave-data-set-out folds need")
     args = ap.parse_args(argv)
+    if args.keep_shipped and not args.folds_out:
+        ap.error("--keep-shipped writes nothing without --folds-out")
     t0 = time.perf_counter()
     if args.rows and args.rows.exists():
         rows = pd.read_parquet(args.rows)
@@ -457,9 +464,12 @@ def main(argv: list[str] | None = None) -> int:
           f"in {time.perf_counter() - t0:.0f} s")
     learned = learn(rows, args.folds)
     report(rows, learned)
-    args.out.write_text(json.dumps(learned.model, separators=(",", ":")) + "\n")
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:,.0f} KB) "
-          f"in {time.perf_counter() - t0:.0f} s")
+    if args.keep_shipped:
+        print(f"left {args.out} as it is (--keep-shipped)")
+    else:
+        args.out.write_text(json.dumps(learned.model, separators=(",", ":")) + "\n")
+        print(f"wrote {args.out} ({args.out.stat().st_size / 1024:,.0f} KB) "
+              f"in {time.perf_counter() - t0:.0f} s")
     if args.folds_out:
         args.folds_out.mkdir(parents=True, exist_ok=True)
         assign = {}
@@ -470,7 +480,8 @@ def main(argv: list[str] | None = None) -> int:
         (args.folds_out / "folds.json").write_text(json.dumps(assign, indent=1))
         print(f"wrote {args.folds} fold models and folds.json to {args.folds_out}")
     print(f"reproduce: python benchmarks/learn_gain_model.py --lcdb {args.lcdb} "
-          f"--folds {args.folds}" + (" --folds-out DIR" if args.folds_out else ""))
+          f"--folds {args.folds}" + (" --folds-out DIR" if args.folds_out else "")
+          + (" --keep-shipped" if args.keep_shipped else ""))
     return 0
 
 

@@ -128,3 +128,20 @@ def test_the_learned_forecast_beats_a_power_law_on_held_out_corpus_rows():
     ours = np.abs(m.predict_matrix(X) - y).mean()
     pow3 = np.abs(rows.loc[held, "pow3"].to_numpy(float) - y).mean()
     assert math.isfinite(ours) and ours < pow3
+
+
+def test_the_learner_can_leave_the_shipped_model_alone():
+    """``--keep-shipped`` makes only a benchmark's fold models; alone it would write
+    nothing and is refused before any work."""
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "benchmarks"
+    sys.path[:0] = [str(root), str(root / "corpus")]
+    try:
+        import learn_gain_model as L
+    finally:
+        del sys.path[:2]
+    with pytest.raises(SystemExit) as exc:
+        L.main(["--keep-shipped"])
+    assert exc.value.code == 2
