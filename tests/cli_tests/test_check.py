@@ -196,3 +196,22 @@ def test_check_says_which_rows_a_run_drops(tmp_path, capsys):
     assert code == 0 and "note: dropped 10 rows with a missing target" in out
     code, out = _check(capsys, spec, "--json")
     assert json.loads(out)["notes"] == ["dropped 10 rows with a missing target"]
+
+
+def test_check_without_the_last_runs_summary_says_it_cannot_tell(tmp_path, capsys):
+    """A ledger that knows a run whose column summary is not in this folder (copied
+    from another machine, or the cache cleared) still says the data changed."""
+    import shutil
+
+    spec = _study(tmp_path, _table())
+    assert main(["run", str(spec), "--jobs", "1"]) == 0
+    shutil.rmtree(tmp_path / ".dataroi" / "cache" / "column-summaries")
+    moved = _table()
+    moved["x1"] = moved["x1"] + 1.0
+    moved.to_csv(tmp_path / "data.csv", index=False)
+    capsys.readouterr()
+    code, out = _check(capsys, spec)
+    assert code == 0 and "the data changed since the last run" in out
+    assert "what moved cannot be said: that run's column summary is not in" in out
+    code, out = _check(capsys, spec, "--json")
+    assert json.loads(out)["moved"] is None

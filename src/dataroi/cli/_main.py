@@ -501,6 +501,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print("no earlier run's data to compare with")
     elif result["compared_with"] == result["fingerprint"]:
         print(f"the data are the version the last run used ({result['fingerprint'][:12]})")
+    elif result["moved"] is None:
+        print(f"the data changed since the last run ({result['compared_with'][:12]} → "
+              f"{result['fingerprint'][:12]}); what moved cannot be said: that run's column "
+              "summary is not in this folder's cache (.dataroi/cache/column-summaries)")
     else:
         print(f"the data changed since the last run ({result['compared_with'][:12]} → "
               f"{result['fingerprint'][:12]}); what moved:")

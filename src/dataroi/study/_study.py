@@ -279,8 +279,9 @@ class Study:
         Returns:
             ``{"checks": [...], "n_rows": n, "fingerprint": fp, "compared_with": fp or
             None, "moved": [lines], "notes": [lines]}`` (``checks``: the contract's rules
-            in words, empty without a contract; ``notes``: rows preparing drops, which a
-            run drops too).
+            in words, empty without a contract; ``moved``: None when the last run's data
+            summary is not in this folder's cache; ``notes``: rows preparing drops, which
+            a run drops too).
 
         Raises:
             ContractError: the data break the contract (every violation).
@@ -298,9 +299,11 @@ class Study:
         if before is None or before == prep.fingerprint:
             out["compared_with"] = before
             return out
+        out["compared_with"] = before
         last = load_summary(self._summaries, before)
-        if last is not None:
-            out["compared_with"] = before
+        if last is None:  # e.g. a ledger copied from another machine: no summary here
+            out["moved"] = None
+        else:
             out["moved"] = what_moved(last, self._summary_of(prep))
         return out
 
