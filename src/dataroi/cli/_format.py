@@ -16,12 +16,21 @@ __all__ = ["interval", "num", "small"]
 
 
 def num(v: Any, fmt: str = ".4f") -> str:
-    """``v`` formatted with ``fmt``; "–" when missing or NaN, "∞" / "-∞" when infinite."""
+    """``v`` formatted with ``fmt``; "–" when missing or NaN, "∞" / "-∞" when infinite; a
+    value that rounds to zero carries no minus sign.
+
+    Example:
+        >>> num(-0.00001, "+.4f"), num(-0.00001), num(-0.0002, "+.4f")
+        ('+0.0000', '0.0000', '-0.0002')
+    """
     if v is None:
         return "–"
     if isinstance(v, float) and not math.isfinite(v):
         return "–" if math.isnan(v) else ("∞" if v > 0 else "-∞")
-    return format(v, fmt)
+    text = format(v, fmt)
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = ("+" if "+" in fmt else "") + text[1:]  # -0.0000: a rounded zero
+    return text
 
 
 def small(v: Any, *, sign: bool = False, digits: int = 4) -> str:
