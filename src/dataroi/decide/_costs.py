@@ -52,26 +52,19 @@ class CostModel:
         return out
 
     def labeling_usd(self, delta_n: float) -> float:
-        """Cost of ``delta_n`` more labeled items in one round (0 for none)."""
-        if delta_n <= 0:
-            return 0.0
-        return float(delta_n * self.spec.cost_per_item_usd + self.spec.fixed_cost_per_round_usd)
+        """Cost of ``delta_n`` more labeled items in one round (0 for none;
+        :meth:`dataroi.spec.CostSpec.labeling_usd`)."""
+        return self.spec.labeling_usd(delta_n)
 
     def relabeling_usd(self, items: float, opinions: int) -> float:
         """Cost of ``opinions`` more labels on each of ``items`` items, in one round (0 for
-        none): ``items × opinions × price per label`` plus the round's fixed cost.
+        none; :meth:`dataroi.spec.CostSpec.relabeling_usd`).
 
         Example:
             >>> CostModel(CostSpec(price_per_label_usd=0.5)).relabeling_usd(1000, 2)
             1000.0
         """
-        if items <= 0 or opinions <= 0:
-            return 0.0
-        if self.spec.price_per_label_usd is None:
-            raise UsageError("costs.price_per_label_usd is needed to price relabeling; add "
-                             "it to the spec's costs: section")
-        return float(items * opinions * self.spec.price_per_label_usd
-                     + self.spec.fixed_cost_per_round_usd)
+        return self.spec.relabeling_usd(items, opinions)
 
     def labeling_days(self, delta_n: float) -> float | None:
         """Days to label ``delta_n`` items at the spec's throughput (None: not limited)."""

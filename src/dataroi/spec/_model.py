@@ -374,6 +374,37 @@ class CostSpec:
                              "add it to the spec's costs: section")
         return self.price_per_label_usd * (self.labels_per_item + self.adjudication_rate)
 
+    def labeling_usd(self, delta_n: float) -> float:
+        """Cost of ``delta_n`` more labeled items in one round (0 for none): items at
+        :attr:`cost_per_item_usd` plus the round's fixed cost (the planner's price,
+        :meth:`dataroi.decide.CostModel.labeling_usd`).
+
+        Example:
+            >>> CostSpec(price_per_label_usd=0.5, fixed_cost_per_round_usd=100).labeling_usd(1000)
+            600.0
+        """
+        if delta_n <= 0:
+            return 0.0
+        return float(delta_n * self.cost_per_item_usd + self.fixed_cost_per_round_usd)
+
+    def relabeling_usd(self, items: float, opinions: int) -> float:
+        """Cost of ``opinions`` more labels on each of ``items`` items, in one round (0 for
+        none): ``items × opinions × price per label`` plus the round's fixed cost.
+
+        Example:
+            >>> CostSpec(price_per_label_usd=0.5).relabeling_usd(1000, 2)
+            1000.0
+        """
+        if items <= 0 or opinions <= 0:
+            return 0.0
+        if self.price_per_label_usd is None:
+            from dataroi.exceptions import UsageError
+
+            raise UsageError("costs.price_per_label_usd is needed to price relabeling; add "
+                             "it to the spec's costs: section")
+        return float(items * opinions * self.price_per_label_usd
+                     + self.fixed_cost_per_round_usd)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (hashed into every recommendation). The energy fields, added
         after costs were first registered, are left out at their defaults: a

@@ -167,27 +167,19 @@ def relabel_vs_new(curves: Any, costs: CostSpec | None, relabeling: Relabeling, 
     model = curves.check_model(relabeling.model)
     n0 = int(curves.current_n)
     rule = relabeling.cleaner is None
-    exact = n0 * (relabeling.multiplier - 1.0) if rule else math.nan
     if rule:  # one curve per draw: the new labels that gain as much are N·(m − 1)
-        added = np.full(n_draws, float(round(exact)))
+        added = np.full(n_draws, float(round(n0 * (relabeling.multiplier - 1.0))))
     else:
         gained, _ = relabeling.gain_draws(curves, [], n_draws)
         grid = np.unique(np.round(np.geomspace(1.0, max_factor * n0, 240)))
         values = curves.gain_draws(model, grid, n_draws)
         added, _ = first_reach(values, gained, grid)
         added[gained <= 0] = 0.0  # relabeling gains nothing: no new label is needed
-    # priced as the planner prices them (decide.CostModel: one round each, its fixed cost)
-    fixed = float(costs.fixed_cost_per_round_usd)
-    relabel_cost = n0 * relabeling.opinions * float(costs.price_per_label_usd) + fixed
-    item_cost = float(costs.cost_per_item_usd)
-
-    def new_usd(x: np.ndarray | float) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        return np.where(x > 0, x * item_cost + fixed, 0.0)
-
+    # priced as the planner prices its options (one labeling round each)
+    relabel_cost = costs.relabeling_usd(n0, relabeling.opinions)
     q = [float(np.quantile(added, p, method="inverted_cdf")) for p in (0.05, 0.5, 0.95)]
-    p_cheaper = float(np.mean(new_usd(added) > relabel_cost))
-    new_cost = float(new_usd(q[1]))
+    p_cheaper = float(np.mean([costs.labeling_usd(x) > relabel_cost for x in added]))
+    new_cost = costs.labeling_usd(q[1])
     choice = "relabel" if p_cheaper >= 0.5 else "label new items"
     k = relabeling.opinions
     what = (f"{model}: relabeling today's {n0:,} items ({k} more opinion"
