@@ -147,18 +147,7 @@ def relabel_vs_new(curves: Any, costs: CostSpec | None, relabeling: Relabeling, 
     Raises:
         UsageError: no ``price_per_label_usd``, or the model is not among the curves.
 
-    Example:
-        >>> import pandas as pd
-        >>> from dataroi.spec import CostSpec
-        >>> from dataroi.value import fit_study_curves
-        >>> rows = [{"model": "a", "n_train": n, "repeat": r, "metric": "accuracy",
-        ...          "value": 0.9 - 1.5 / n ** 0.5 + 0.002 * r}
-        ...         for n in (25, 50, 100, 200, 400) for r in range(3)]
-        >>> c = fit_study_curves(pd.DataFrame(rows), metric="accuracy", gain_model=None)
-        >>> rl = Relabeling("a", rate_now=0.2, rate_after=0.05, n_classes=2)
-        >>> d = relabel_vs_new(c, CostSpec(price_per_label_usd=1.0), rl, n_draws=200)
-        >>> round(d.equivalent_q50), d.relabel_cost_usd, d.choice
-        (500, 800.0, 'label new items')
+    Example: the last lines of :class:`Relabeling`'s.
     """
     if costs is None or costs.price_per_label_usd is None:
         raise UsageError("relabel vs new needs costs.price_per_label_usd in the spec")
@@ -340,6 +329,14 @@ class Relabeling:
         ((200,), (200, 2))
         >>> bool(0 < relabel.mean() < both[:, 0].mean() < both[:, 1].mean())
         True
+
+        The same relabeling as a number of new labels and a price
+        (:func:`relabel_vs_new`): 400 × (2.25 − 1) labels, $500 of them against $800:
+
+        >>> from dataroi.spec import CostSpec
+        >>> d = relabel_vs_new(c, CostSpec(price_per_label_usd=1.0), rl, n_draws=200)
+        >>> round(d.equivalent_q50), d.relabel_cost_usd, d.choice
+        (500, 800.0, 'label new items')
     """
 
     model: str | None = None
