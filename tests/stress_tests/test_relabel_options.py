@@ -228,10 +228,10 @@ def test_relabel_vs_new_with_a_pilot_follows_its_measured_gap(curves) -> None:
         relabel_vs_new(curves, CostSpec(value_per_point_usd=1.0), rl)
 
 
-def test_the_noise_arms_check_reads_the_measured_gaps(trials: pd.DataFrame) -> None:
+def test_the_noise_arms_check_reads_the_measured_gaps(trials: pd.DataFrame, curves) -> None:
     arms = [VariantSpec("logreg", "noise", f"noise={r}", {"noise": "symmetric", "rate": r})
             for r in (0.05, 0.2)]
-    text = noise_arms_check(trials, "logreg", arms, 2)
+    text = noise_arms_check(curves, trials, "logreg", arms, 2)
     at = trials[trials["n_train"] == N0].pivot_table(index="repeat", columns="model",
                                                      values="value")
     for r in (0.05, 0.2):
@@ -241,6 +241,6 @@ def test_the_noise_arms_check_reads_the_measured_gaps(trials: pd.DataFrame) -> N
     # a class-conditional arm, an arm of another model, or no classes: nothing to check
     cc = VariantSpec("logreg", "noise", "cc-noise", {"noise": "class_conditional",
                                                      "rate": None})
-    assert noise_arms_check(trials, "logreg", [cc], 2) is None
-    assert noise_arms_check(trials, "hgb", arms, 2) is None
-    assert noise_arms_check(trials, "logreg", arms, None) is None
+    assert noise_arms_check(curves, trials, "logreg", [cc], 2) is None
+    assert noise_arms_check(curves, trials, "hgb", arms, 2) is None
+    assert noise_arms_check(curves, trials, "logreg", arms, None) is None

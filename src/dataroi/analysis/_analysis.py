@@ -638,7 +638,6 @@ class Analysis:
             cleaner: a model of the study that stands for the relabeled labels (a pilot).
             draws: joint curve draws.
         """
-        from dataroi.metrics import get_metric
         from dataroi.stress import noise_arms_check, relabel_vs_new
 
         if model is None:
@@ -648,8 +647,8 @@ class Analysis:
                                "rate_after": rate_after, "opinions": opinions,
                                "cleaner": cleaner})
         check = None if cleaner is not None else noise_arms_check(
-            self.trials[self.trials["metric"] == self.metric], rl.model, self._arms(),
-            self._classes()[0], higher_is_better=get_metric(self.metric).higher_is_better)
+            self.curves, self.trials[self.trials["metric"] == self.metric], rl.model,
+            self._arms(), self._classes()[0])
         source = "given" if rate_after is not None else "majority of three (formula)"
         return relabel_vs_new(self.curves, self.costs, rl, n_draws=draws,
                               rate_source=source, arms_check=check)

@@ -199,67 +199,59 @@ def relabel_vs_new(curves: Any, costs: CostSpec | None, relabeling: Relabeling, 
         choice=choice, sentence=sentence, arms_check=arms_check)
 
 
-def noise_arms_check(frame: pd.DataFrame, model: str, arms: Sequence[VariantSpec],
-                     n_classes: int | None, *, higher_is_better: bool = True
-                     ) -> str | None:
+def noise_arms_check(curves: Any, frame: pd.DataFrame, model: str,
+                     arms: Sequence[VariantSpec], n_classes: int | None) -> str | None:
     """How the study's own symmetric noise arms of ``model`` compare with the rule: each
-    arm's measured paired gap at the largest size it shares with ``model``, against the
-    gap the rule predicts there, ``clean(N) − clean(N·f)`` (the model's measured means,
-    log-interpolated). A rule that under-predicts the arms' gaps under-values relabeling
-    on this data (on the curve corpus it did at 20 % noise; docs/decisions.md). None
-    without such arms, trials or a prediction inside the measured sizes.
+    arm's measured paired gap today (:func:`~dataroi.stress.paired_differences`) against
+    the gap the rule predicts, ``clean(N) − clean(N·f)`` on the model's curve as the
+    rule's forecasts read it (:class:`~dataroi.stress.CleanPath`). A rule that
+    under-predicts the arms' gaps under-values relabeling on this data (on the curve
+    corpus it did at 20 % noise; docs/decisions.md). None without such arms or trials.
 
     Args:
-        frame: the study's trials of one metric (``model``, ``n_train``, ``repeat``,
-            ``value``).
+        curves: the study's fitted curves (with ``model``).
+        frame: the study's trials of the curves' metric (``model``, ``n_train``,
+            ``repeat``, ``value``; the arms' too).
         model: the clean model.
         arms: the spec's stress arms.
         n_classes: the task's classes.
-        higher_is_better: the metric's direction.
 
     Example:
         >>> import pandas as pd
         >>> from dataroi.spec import VariantSpec
+        >>> from dataroi.value import fit_study_curves
         >>> arm = VariantSpec("a", "noise", "noise=0.2", {"noise": "symmetric", "rate": 0.2})
-        >>> f = pd.DataFrame([{"model": m, "n_train": n, "repeat": r,
+        >>> f = pd.DataFrame([{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
         ...                    "value": 0.9 - 1.0 / (n * s) ** 0.5 - (0.05 if s < 1 else 0)}
         ...                   for m, s in (("a", 1.0), ("a[noise=0.2]", 0.36))
         ...                   for n in (100, 200, 400, 800) for r in range(3)])
-        >>> text = noise_arms_check(f, "a", [arm], 2)
+        >>> c = fit_study_curves(f[f["model"] == "a"], metric="accuracy", gain_model=None)
+        >>> text = noise_arms_check(c, f, "a", [arm], 2)
         >>> text.split(": ")[1]
         'a[noise=0.2] trails by +0.0736 today, the rule says +0.0245'
         >>> "cost 3.0× or more what the rule says" in text
         True
     """
+    from dataroi.stress._equivalence import paired_differences
+    from dataroi.stress._noise_rule import CleanPath
+
+    if n_classes is None or n_classes < 2 or model not in curves.models:
+        return None
     arms = [a for a in arms if a.kind == "noise" and a.base == model
-            and a.params.get("noise") == "symmetric" and a.params.get("rate") is not None]
-    if not arms or n_classes is None or n_classes < 2:
-        return None
-    sign = 1.0 if higher_is_better else -1.0
-    own = frame[frame["model"] == model]
-    means = own.groupby("n_train")["value"].mean().sort_index()
-    if len(means) < 2:
-        return None
-    sizes, vals = np.log(means.index.to_numpy(float)), means.to_numpy(float)
+            and a.params.get("noise") == "symmetric" and a.params.get("rate") is not None
+            and float(a.params["rate"]) < (n_classes - 1) / n_classes]  # some signal left
+    n0 = int(curves.current_n)
+    path = CleanPath(curves, frame, model, 200)
     parts, ratios = [], []
     for a in sorted(arms, key=lambda a: a.params["rate"]):
-        rate = float(a.params["rate"])
-        other = frame[frame["model"] == a.name]
-        shared = sorted(set(own["n_train"]) & set(other["n_train"]))
-        if rate >= (n_classes - 1) / n_classes or not shared:
+        diff = paired_differences(frame, model, a.name)
+        at = diff[diff["n_train"] == n0]
+        if not len(at):
             continue
-        n0 = float(shared[-1])
-        f = effective_fraction(rate, n_classes)
-        if np.log(n0 * f) < sizes[0]:
-            continue
-        said = sign * float(np.interp(np.log(n0), sizes, vals)
-                            - np.interp(np.log(n0 * f), sizes, vals))
-        x = own[own["n_train"] == n0].set_index("repeat")["value"]
-        y = other[other["n_train"] == n0].set_index("repeat")["value"]
-        d = (x - y).dropna()
-        if not len(d):
-            continue
-        measured = sign * float(d.mean())
+        measured = curves.sign * float(at["diff"].iloc[0])
+        f = effective_fraction(float(a.params["rate"]), n_classes)
+        clean_n0, clean_fn0 = path.point([n0, n0 * f])
+        said = curves.sign * float(clean_n0 - clean_fn0)
         parts.append(f"{a.name} trails by {measured:+.4f} today, the rule says {said:+.4f}")
         if said > 0:
             ratios.append(measured / said)
