@@ -411,26 +411,27 @@ class Analysis:
     def registration(self, decision: DecisionSpec | None = None,
                      costs: CostSpec | None = None) -> Registration | None:
         """Where the decision rule stands against the results (None for a table)."""
-        from dataroi.decide import first_result_at, registration_status
+        from dataroi.decide import (
+            first_result_at,
+            registration_status,
+            study_first_result_at,
+        )
 
         ctx = self.context
         if ctx is None or ctx.spec is None:
             return None
         # the study's first result on any of its data versions, as `dataroi register`
-        # reads it: a rule registered after version 1's results is not pre-registered
-        # for version 2
-        firsts = [first_result_at(ctx.snapshots)]
-        current = (ctx.context or {}).get("context_id")
-        if ctx.store is not None and ctx.study_id is not None:
-            firsts += [first_result_at(ctx.store.get_trials(int(c["context_id"])))
-                       for c in ctx.store.list_contexts(int(ctx.study_id))
-                       if c["context_id"] != current]
-        found = [t for t in firsts if t is not None]
+        # reads it (this version's trials are read already)
+        first = first_result_at(ctx.snapshots)
+        if ctx.store is not None:
+            current = (ctx.context or {}).get("context_id")
+            first = study_first_result_at(
+                ctx.store, ctx.study_id,
+                known={current: ctx.snapshots} if current is not None else None) or first
         return registration_status(
             ctx.store, study=ctx.name, decision=decision if decision is not None
             else self.decision, metric=ctx.spec.metrics[0],
-            costs=costs if costs is not None else self.costs,
-            first_result=min(found) if found else None)
+            costs=costs if costs is not None else self.costs, first_result=first)
 
     def recommend(self, *, budget_usd: float | None = None, target: float | None = None,
                   risk: float | None = None, rule: str | None = None,

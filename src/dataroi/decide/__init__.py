@@ -43,6 +43,7 @@ from dataroi.decide._register import (
     register_decision_rule,
     registration_status,
     rule_hash,
+    study_first_result_at,
 )
 from dataroi.decide._rounds import RoundsPlan, plan_rounds, solve_rounds
 from dataroi.decide._staged import StagedPlan, plan_staged
@@ -81,5 +82,6 @@ __all__ = [
     "rule_hash",
     "scenarios",
     "solve_rounds",
+    "study_first_result_at",
     "track_record",
 ]

@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +28,14 @@ from dataroi.spec import CostSpec, DecisionSpec, canonical_hash
 if TYPE_CHECKING:
     from dataroi.ledger import DocumentStore
 
-__all__ = ["Registration", "first_result_at", "register_decision_rule",
-           "registration_status", "rule_hash"]
+__all__ = [
+    "Registration",
+    "first_result_at",
+    "register_decision_rule",
+    "registration_status",
+    "rule_hash",
+    "study_first_result_at",
+]
 
 
 def rule_dict(decision: DecisionSpec, *, metric: str) -> dict[str, Any]:
@@ -93,6 +99,23 @@ def first_result_at(snapshots: Sequence[Any]) -> dt.datetime | None:
     times = [_utc(s.extra.get("finished_at")) for s in snapshots if s.state.is_finished]
     times = [t for t in times if t is not None]
     return min(times) if times else None
+
+
+def study_first_result_at(store: Any, study_id: int | None,
+                          known: Mapping[int, Sequence[Any]] | None = None
+                          ) -> dt.datetime | None:
+    """When the study's first trial finished on any of its data versions (ledger
+    contexts): a rule registered after version 1's results is not pre-registered for
+    version 2. ``known``: snapshots already read, by context id (not read again).
+    """
+    if study_id is None:
+        return None
+    known = known or {}
+    firsts = [first_result_at(known[c["context_id"]] if c["context_id"] in known
+                              else store.get_trials(int(c["context_id"])))
+              for c in store.list_contexts(int(study_id))]
+    found = [t for t in firsts if t is not None]
+    return min(found) if found else None
 
 
 def register_decision_rule(store: DocumentStore, *, study: str, spec_hash: str,

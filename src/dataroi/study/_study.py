@@ -1042,21 +1042,16 @@ class Study:
         Raises:
             UsageError: the spec has no decision rule.
         """
-        from dataroi.decide import first_result_at, register_decision_rule
+        from dataroi.decide import register_decision_rule, study_first_result_at
 
         spec = self.spec
         with self._open(create=True) as ledger:
-            snaps: list[TrialSnapshot] = []
-            sid = ledger.get_study_id(spec.name)
-            if sid is not None:
-                for ctx in ledger.list_contexts(sid):
-                    snaps += ledger.get_trials(ctx["context_id"])
             return register_decision_rule(
                 ledger, study=spec.name, spec_hash=spec.spec_hash,
                 spec_text=spec.source_text or repr(spec.to_dict()),
                 decision=decision if decision is not None else spec.decision,
                 metric=spec.metrics[0], costs=spec.costs,
-                first_result=first_result_at(snaps))
+                first_result=study_first_result_at(ledger, ledger.get_study_id(spec.name)))
 
     def reproduce(self, *, sample: int = 5, seed: int = 0) -> dict[str, Any]:
         """Re-run ``sample`` finished trials here and compare every metric exactly.
