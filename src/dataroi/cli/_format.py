@@ -38,8 +38,8 @@ def small(v: Any, *, sign: bool = False, digits: int = 4) -> str:
     labels): ``digits`` decimals, or as many as two significant digits need (at most 8).
 
     Example:
-        >>> [small(v, sign=True) for v in (0.0018, 0.0000123, 0.0, -0.25)]
-        ['+0.0018', '+0.000012', '+0.0000', '-0.2500']
+        >>> [small(v, sign=True) for v in (0.0018, 0.0000123, 0.0, -0.0, -0.25)]
+        ['+0.0018', '+0.000012', '+0.0000', '+0.0000', '-0.2500']
         >>> small(None)
         '–'
     """
@@ -47,7 +47,7 @@ def small(v: Any, *, sign: bool = False, digits: int = 4) -> str:
         return num(v)
     a = abs(float(v))
     d = digits if a == 0 or a >= 10 ** -(digits - 1) else min(8, 1 - math.floor(math.log10(a)))
-    return format(float(v), f"{'+' if sign else ''}.{d}f")
+    return num(float(v), f"{'+' if sign else ''}.{d}f")
 
 
 def interval(lo: Any, hi: Any, fmt: str = ".4f") -> str:
