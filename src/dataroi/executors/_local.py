@@ -85,8 +85,7 @@ class ProcessExecutor(ProcessPoolExecutor):
         if self._warming is not None:
             self._warming.join()
         # the pool forgets its management thread on shutdown: keep it for join_manager
-        self._manager = getattr(self, "_executor_manager_thread", None) or getattr(
-            self, "_manager", None)
+        self._manager = self._management_thread()
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
     def kill_workers(self) -> None:
@@ -105,7 +104,11 @@ class ProcessExecutor(ProcessPoolExecutor):
         "Exception ignored in: <module 'threading'> ... Traceback" after "interrupted"
         (seen on CPython 3.11 under load). A thread that has ended is not woken.
         """
-        thread = getattr(self, "_executor_manager_thread", None) or getattr(
-            self, "_manager", None)
+        thread = self._management_thread()
         if thread is not None and thread.is_alive() and thread is not threading.current_thread():
             thread.join(timeout)
+
+    def _management_thread(self) -> threading.Thread | None:
+        """The pool's management thread: the standard library's attribute while the pool
+        runs (CPython's ``_executor_manager_thread``), the one kept at shutdown after."""
+        return getattr(self, "_executor_manager_thread", None) or self._manager
