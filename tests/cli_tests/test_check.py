@@ -190,7 +190,8 @@ def test_check_says_which_rows_a_run_drops(tmp_path, capsys):
     frame.loc[:9, "y"] = np.nan                     # 10 rows without a label
     spec = _study(tmp_path, frame, contract=None)
     raw = yaml.safe_load(spec.read_text())
-    raw["data"]["drop_missing_target"] = True       # as `dataroi init` writes it
+    raw["data"]["drop_missing_target"] = True       # as `dataroi init` writes it,
+    raw["data"]["task"] = "classification"          # with the task named
     spec.write_text(yaml.safe_dump(raw, sort_keys=False))
     code, out = _check(capsys, spec)
     assert code == 0 and "note: dropped 10 rows with a missing target" in out

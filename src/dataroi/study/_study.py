@@ -280,8 +280,8 @@ class Study:
             ``{"checks": [...], "n_rows": n, "fingerprint": fp, "compared_with": fp or
             None, "moved": [lines], "notes": [lines]}`` (``checks``: the contract's rules
             in words, empty without a contract; ``moved``: None when the last run's data
-            summary is not in this folder's cache; ``notes``: rows preparing drops, which
-            a run drops too).
+            summary is not in this folder's cache; ``notes``: what preparing the data did,
+            as a run says it: rows dropped, the task inferred).
 
         Raises:
             ContractError: the data break the contract (every violation).
@@ -294,7 +294,7 @@ class Study:
             "checks": self.spec.contract.describe() if self.spec.contract else [],
             "n_rows": prep.n_rows_loaded, "fingerprint": prep.fingerprint,
             "compared_with": None, "moved": [],
-            "notes": [n for n in prep.notes if n.startswith("dropped ")]}
+            "notes": list(prep.notes)}
         before = self._last_run_fingerprint()
         if before is None or before == prep.fingerprint:
             out["compared_with"] = before
