@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1] / "src" / "dataroi"
 #: ``report``; the root's private modules (``_json``, ``_random``...) are shared helpers.
 LAYERS: list[set[str]] = [
     {"exceptions", "_names"},
-    {"_json", "_money", "_lazy", "_random", "_files", "_yaml", "_expr", "_imports", "_interrupts",
-     "metrics"},
+    {"_json", "_money", "_counts", "_lazy", "_random", "_files", "_yaml", "_expr", "_imports",
+     "_interrupts", "metrics"},
     {"spec"},
     {"data"},
     {"acquisition"},

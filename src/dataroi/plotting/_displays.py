@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dataroi._counts import short_count
 from dataroi.plotting._info import (
     cost_frontier_info,
     learning_curve_info,
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["CostFrontierDisplay", "LearningCurveDisplay", "MarginalValueDisplay",
            "ModelDifferenceDisplay"]
 
-
-def _fmt_n(n: float) -> str:
-    return f"{n / 1000:.3g}k" if n >= 1000 else f"{n:.0f}"
 
 
 def _xy(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[list[float], list[float]]:
@@ -66,7 +64,7 @@ def _log_x(ax: Any) -> None:
     dense = width_in / max(decades * 3.0, 1.0) >= 0.45
     ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0) if dense
                                           else (1.0,)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _fmt_n(v)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: short_count(v)))
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
@@ -308,7 +306,7 @@ class ModelDifferenceDisplay:
                         linestyle=("-", "--", "-.", ":")[i % 4])
                 if p.get("crossing_n"):
                     ax.axvline(p["crossing_n"], color=color, linestyle=":", linewidth=1)
-                    ax.annotate(f" crosses ≈ {_fmt_n(p['crossing_n'])}",
+                    ax.annotate(f" crosses ≈ {short_count(p['crossing_n'])}",
                                 (p["crossing_n"], 0.02 + 0.08 * i),
                                 xycoords=("data", "axes fraction"), fontsize=7, color=color)
             ax.axhline(0.0, color=MUTED, linestyle="--", linewidth=1)

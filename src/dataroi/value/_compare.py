@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from dataroi._counts import short_count
 from dataroi._json import json_safe
 from dataroi._random import seed_sequence
 from dataroi.exceptions import UsageError
@@ -112,11 +113,6 @@ class ModelComparison:
         return json_safe({"metric": self.metric, "current_n": self.current_n,
                        "level": self.level, "pairs": list(self.pairs)})
 
-
-def _fmt_n(n: float) -> str:
-    if not math.isfinite(n):
-        return "∞"
-    return f"{n / 1000:.3g}k" if n >= 1000 else f"{n:.0f}"
 
 
 def _fmt_factor(k: float) -> str:
@@ -202,9 +198,9 @@ def compare_models(
             p_other = p_a_max if other == a else 1 - p_a_max
             summary = (f"{other} is worse than {better_today} today ({abs(mean):.4f} "
                        f"{c.metric}{'' if sig else ', not significant'}), but better beyond "
-                       f"~{_fmt_n(crossing)} added labels (n ≈ "
-                       f"{_fmt_n(c.current_n + crossing)}); P({other} better at "
-                       f"{_fmt_n(max_factor * c.current_n)} added) = {p_other:.2f}"
+                       f"~{short_count(crossing)} added labels (n ≈ "
+                       f"{short_count(c.current_n + crossing)}); P({other} better at "
+                       f"{short_count(max_factor * c.current_n)} added) = {p_other:.2f}"
                        + (", close to a coin flip" if p_other < 0.6 else ""))
         else:
             p_keep = p_a_max if better_today == a else 1 - p_a_max
