@@ -205,8 +205,9 @@ def compare_models(
         else:
             p_keep = p_a_max if better_today == a else 1 - p_a_max
             summary = (f"{better_today} is better than {other} today by {abs(mean):.4f} "
-                       f"{c.metric}{'' if sig else ' (not significant)'} and stays better within "
-                       f"{_fmt_factor(max_factor)}× the labels (P = {p_keep:.2f} at the end"
+                       f"{c.metric}{'' if sig else ' (not significant)'} and stays better up to "
+                       f"+{short_count(max_factor * c.current_n)} added labels "
+                       f"({_fmt_factor(max_factor)}× today's; P = {p_keep:.2f} at the end"
                        + (", close to a coin flip)" if p_keep < 0.6 else ")"))
         pairs.append({
             "a": a, "b": b, "today_diff": mean, "today_ci_low": lo,
