@@ -122,6 +122,7 @@ class Analysis:
         if cache_dir is None and context is not None and context.workdir is not None:
             cache_dir = Path(context.workdir) / "cache" / "fits"
         self.cache = FitCache(cache_dir)
+        self._predictions_skipped: str | None = None  # why no test-set bootstrap
         if curves is None:
             curves = self.decision.curves if self.decision is not None else "learned"
         #: what :func:`~dataroi.value.fit_study_curves` extrapolates with
@@ -192,8 +193,19 @@ class Analysis:
             return None
         try:
             return stored_predictions(self.context)
-        except Exception:  # no data to read the test labels from: no test bootstrap
+        except Exception as exc:  # no data to read the test labels from: said in the notes
+            self._predictions_skipped = (
+                "test-set bootstrap skipped: the test labels are not in the artifact store "
+                f"and the data cannot be read ({type(exc).__name__}: {exc}); today's "
+                "differences carry only the repeats' noise, so intervals are narrower than "
+                "where the data is (give the data, or share the runner's artifacts: folder)")
             return None
+
+    @property
+    def bootstrap_skipped(self) -> str | None:
+        """Why the test-set bootstrap cannot run here (a sentence), or None when it can
+        or the analysis has no study (a table of trials)."""
+        return self._predictions_skipped if self.predictions is None else None
 
     @cached_property
     def curves(self) -> StudyCurves:
@@ -206,6 +218,9 @@ class Analysis:
                                   models=self.models or None, cache=self.cache,
                                   test_predictions=self.predictions,
                                   gain_model=self.gain_model)
+        skipped = self.bootstrap_skipped
+        if skipped is not None:
+            curves = dataclasses.replace(curves, notes=(*curves.notes, skipped))
         record = self.track_record
         if record is None or record.interval_scale is None:
             return curves

@@ -39,8 +39,8 @@ class StudyContext:
         store: the open ledger (documents, environments, reproductions); the analysis
             closes it. None when there is no ledger.
         ledger_url: where the ledger is (for messages and the report's command).
-        workdir: the folder of the artifact store and the caches (``artifacts/``,
-            ``cache/``), or None.
+        workdir: the folder of the caches (``cache/``) and, unless ``artifacts_dir``
+            says otherwise, of the artifact store (``artifacts/``), or None.
         context: the ledger's context row of these trials (``context_id``,
             ``context_hash``, ``fingerprint``, ``description`` with ``pool_size`` and
             ``test_size``), or None.
@@ -53,6 +53,8 @@ class StudyContext:
             then omits ``--ledger``).
         subset_seed: the seed of a repeat's permutation of the pool (slices recompute a
             trial's training rows with it).
+        artifacts_dir: the artifact store's folder when it is not ``workdir/artifacts``
+            (the spec's ``artifacts:``, ``$DATAROI_ARTIFACTS``).
     """
 
     name: str
@@ -67,7 +69,15 @@ class StudyContext:
     prepare: Callable[[], PreparedData] | None = None
     default_ledger: bool = True
     subset_seed: Callable[[int], int] | None = None
+    artifacts_dir: Path | None = None
     _prepared: Any = field(default=None, repr=False)
+
+    @property
+    def artifacts(self) -> Path | None:
+        """The artifact store's folder, or None without one."""
+        if self.artifacts_dir is not None:
+            return Path(self.artifacts_dir)
+        return None if self.workdir is None else Path(self.workdir) / "artifacts"
 
     @property
     def pool_size(self) -> int | None:

@@ -3,7 +3,7 @@
 The test labels come from the workers' copy of the data (``<workdir>/cache/<name>``,
 named in the ledger's context), checked against the context's fingerprint; only when that
 copy is gone is the data loaded again. The predictions come from the content-addressed
-artifact store (``<workdir>/artifacts``).
+artifact store (``<workdir>/artifacts``, or the spec's ``artifacts:`` folder).
 
 Example:
     >>> import numpy as np
@@ -49,12 +49,12 @@ class StoredPredictions:
 
 def stored_predictions(ctx: StudyContext) -> StoredPredictions | None:
     """The study's stored predictions with its test labels, or None without a workdir."""
-    if ctx.workdir is None:
+    if ctx.artifacts is None:
         return None
     from dataroi.artifacts import ArtifactStore
 
-    store = ArtifactStore(Path(ctx.workdir) / "artifacts")
-    cached = _cached_test_labels(ctx)
+    store = ArtifactStore(ctx.artifacts)
+    cached = _cached_test_labels(ctx) or _stored_test_labels(ctx, store)
     if cached is not None:
         y_test, n_classes, test_idx = cached
     else:
@@ -63,6 +63,29 @@ def stored_predictions(ctx: StudyContext) -> StoredPredictions | None:
         y_test, n_classes = np.asarray(prep.y)[test_idx], prep.n_classes
     return StoredPredictions(y_test=y_test, n_classes=n_classes, artifacts=store,
                              test_idx=test_idx)
+
+
+def _stored_test_labels(ctx: StudyContext, store: Any
+                        ) -> tuple[np.ndarray, int | None, np.ndarray] | None:
+    """Test labels the run kept in the artifact store (a ``test_labels`` document of the
+    context names them), if they are there, intact and of the context's test size;
+    else None. A teammate without the data reads them from the shared store."""
+    context_id = (ctx.context or {}).get("context_id")
+    if ctx.store is None or context_id is None:
+        return None
+    desc = (ctx.context or {}).get("description") or {}
+    for doc in reversed(ctx.store.list_documents("test_labels", context_id=int(context_id))):
+        payload = doc.get("payload") or {}
+        try:
+            arrays = store.get(str(payload["digest"]))
+        except Exception:  # not in this store, or damaged: the next, or the data
+            continue
+        y_test, test_idx = np.asarray(arrays["y_test"]), np.asarray(arrays["test_idx"])
+        if desc.get("test_size") is not None and len(test_idx) != desc["test_size"]:
+            continue
+        k = payload.get("n_classes")
+        return y_test, None if k is None else int(k), test_idx
+    return None
 
 
 def _cached_test_labels(ctx: StudyContext) -> tuple[np.ndarray, int | None, np.ndarray] | None:

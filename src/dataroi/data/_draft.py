@@ -347,6 +347,8 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
         _commented("  seed: 0", "the root seed; every trial's seed derives from it"),
         "",
         _commented("# ledger: .dataroi/ledger.db", "or postgresql://user@host/db (or --ledger)"),
+        _commented("# artifacts: /shared/preds", "stored predictions: a folder a team with a "
+                   "shared ledger shares (or $DATAROI_ARTIFACTS)"),
         "",
     ]
     metric = get_metric(metrics[0])

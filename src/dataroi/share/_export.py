@@ -273,6 +273,7 @@ def export_study(spec: str | os.PathLike[str], output: str | os.PathLike[str], *
         tables = read_study_tables(lg, study.spec.name)
     with study.analyze() as analysis:
         report = analysis.report(spec_path=spec_path.name, output="report.html")
+        no_bootstrap = analysis.bootstrap_skipped is not None
     document = report.document
     context_id = ((document.get("sections") or {}).get("reproducibility") or {}
                   ).get("context_id")
@@ -286,18 +287,33 @@ def export_study(spec: str | os.PathLike[str], output: str | os.PathLike[str], *
     }
     for name, table in tables.items():
         members[f"{LEDGER_DIR}{name}.parquet"] = _parquet(table)
-    store = ArtifactStore(study.workdir / "artifacts")
+    store = ArtifactStore(study.artifacts_dir)
     digests = sorted({d for d in tables["trials"].column("predictions_digest").to_pylist()
                       if d})
-    missing = 0
+    missing = damaged = 0
     for digest in digests:
-        if not store.intact(digest):
+        if digest not in store:
             missing += 1
-            continue
-        members[f"{ARTIFACTS_DIR}{digest[:2]}/{digest}.npz"] = store.path(digest).read_bytes()
+        elif not store.intact(digest):
+            damaged += 1
+        else:
+            members[f"{ARTIFACTS_DIR}{digest[:2]}/{digest}.npz"] = (
+                store.path(digest).read_bytes())
     if missing:
-        notes.append(f"{missing} of {len(digests)} stored predictions are missing or damaged "
-                     "in the artifact store and are not bundled")
+        notes.append(f"{missing} of {len(digests)} stored predictions are not in the artifact "
+                     f"store {store.root} and are not bundled (runs on another machine keep "
+                     "them in their own store: point the spec's artifacts: or "
+                     "$DATAROI_ARTIFACTS at a folder the team shares)")
+    if damaged:
+        notes.append(f"{damaged} of {len(digests)} stored predictions are damaged in the "
+                     f"artifact store {store.root} (their content no longer matches their "
+                     "hash) and are not bundled")
+    if no_bootstrap and missing + damaged < len(digests):
+        notes.append("the bundled report was made without the test-set bootstrap (the test "
+                     "labels are neither in the artifact store nor in data readable here), "
+                     "but the bundle holds predictions: `dataroi verify`, which has the data, "
+                     "will recompute other intervals; export where the data or the team's "
+                     "artifacts: folder is")
     lock = capture_lock(model_modules(study.spec))
     members[LOCK] = json.dumps(lock, indent=1).encode("utf-8")
     members[REQUIREMENTS] = requirements_text(lock).encode("utf-8")

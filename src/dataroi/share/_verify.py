@@ -250,6 +250,8 @@ def _unpack(bundle: BundleReader, work: Path, data: str | None) -> _Layout:
             beside = bundle.path.resolve().parent
             candidates = ([Path(data)] if data and name == "data.source" else []) + (
                 [given] if given.is_absolute() else [origin / given, beside / given])
+            # the bundle beside the study it came from: one place, named once
+            candidates = list(dict.fromkeys(candidates))
             found = next((c for c in candidates if c.is_file()), None)
             if found is None:
                 where = " nor ".join(str(c) for c in candidates)
@@ -309,7 +311,7 @@ def _check_rows(v: Verification, study: Study, bundle: BundleReader, document: d
                                      recomputed=rows_ctx, stated="in report.json",
                                      source="for the spec's context in the bundled rows"))
     trials = pq.read_table(io.BytesIO(bundle.read(f"{LEDGER_DIR}trials.parquet"))).to_pylist()
-    store = ArtifactStore(study.workdir / "artifacts")
+    store = ArtifactStore(study.artifacts_dir)
     missing = 0
     bad = 0
     for row in trials:
@@ -486,7 +488,10 @@ def _verify_study(v: Verification, b: BundleReader, layout: _Layout,
     if layout.relocated is not None:  # the spec's absolute path: the bundled copy
         spec = dataclasses.replace(spec, data=dataclasses.replace(
             spec.data, source=str(layout.relocated)))
-    study = dataroi.load_study(spec, ledger=str(layout.ledger_path), build_models=False)
+    # the bundle's predictions were unpacked beside its ledger: not where the spec's
+    # artifacts: or $DATAROI_ARTIFACTS point (a shared folder of the exporting team)
+    study = dataroi.load_study(spec, ledger=str(layout.ledger_path), build_models=False,
+                               artifacts=layout.ledger_path.parent / "artifacts")
     snapshots, envs, desc = _check_rows(v, study, b, document)
     if not snapshots:
         return

@@ -44,8 +44,8 @@ from dataroi.spec._stress import parse_slices, parse_stress
 
 __all__ = ["load_spec", "parse_costs", "parse_decision", "spec_from_dict"]
 
-_TOP = {"name", "data", "split", "models", "metrics", "schedule", "ledger", "description",
-        "costs", "decision", "stress", "slices", "preprocess", "contract"}
+_TOP = {"name", "data", "split", "models", "metrics", "schedule", "ledger", "artifacts",
+        "description", "costs", "decision", "stress", "slices", "preprocess", "contract"}
 _COSTS = {"price_per_label_usd", "labels_per_item", "adjudication_rate",
           "fixed_cost_per_round_usd", "labels_per_day", "deadline_days", "unlabeled_items",
           "compute_price_per_hour_usd", "retrains", "engineering_cost_usd",
@@ -206,6 +206,11 @@ def spec_from_dict(
     if ledger is not None and not isinstance(ledger, str):
         problems.append(f"ledger: must be a URL or path string, got {ledger!r}")
         ledger = None
+    artifacts = raw.get("artifacts")
+    if artifacts is not None and (not isinstance(artifacts, str) or not artifacts.strip()
+                                  or "://" in artifacts):
+        problems.append(f"artifacts: must be a folder path, got {artifacts!r}")
+        artifacts = None
 
     if data is not None and split is not None:
         for col_field in ("group_column", "time_column"):
@@ -227,6 +232,7 @@ def spec_from_dict(
         metrics=tuple(metrics),
         schedule=schedule,
         ledger=ledger,
+        artifacts=artifacts,
         base_dir=base_dir,
         source_text=source_text,
         costs=costs,

@@ -663,6 +663,10 @@ class StudySpec:
         name: study name (the ledger keys studies by it).
         data, split, models, metrics, schedule: the parts above; ``metrics[0]`` is primary.
         ledger: ledger URL or path from the spec (None: ``.dataroi/ledger.db`` beside it).
+        artifacts: the folder of the stored test-set predictions, from the spec (None:
+            ``artifacts/`` beside an SQLite ledger, else ``.dataroi/artifacts`` beside the
+            spec). A team sharing a PostgreSQL ledger points it at a shared folder, so
+            that every member's reports, slices and exports find every run's predictions.
         base_dir: directory relative paths are resolved against (the spec's folder);
             the modules in it are importable by the models' import paths.
         source_text: the YAML text as written (kept in the ledger).
@@ -686,6 +690,7 @@ class StudySpec:
     metrics: tuple[str, ...]
     schedule: ScheduleSpec
     ledger: str | None = None
+    artifacts: str | None = None
     base_dir: str = "."
     source_text: str = ""
     costs: CostSpec | None = None

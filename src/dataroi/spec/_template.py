@@ -148,6 +148,10 @@ schedule:
   seed: 0                    # the root seed; every trial's seed derives from it
 
 # ledger: .dataroi/ledger.db # or postgresql://user@host/db (or --ledger / $DATAROI_LEDGER)
+# artifacts: /shared/preds   # the stored predictions (default: beside the ledger, else in
+                             # .dataroi): a team sharing a ledger shares this folder too,
+                             # or every member's reports and exports miss the others' runs
+                             # (or $DATAROI_ARTIFACTS)
 
 """ + decision_sections() + """\
 

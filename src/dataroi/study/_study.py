@@ -48,7 +48,8 @@ __all__ = ["RunSummary", "Study", "StudyStatus", "load_study"]
 
 
 def load_study(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *,
-               ledger: str | None = None, build_models: bool = True) -> Study:
+               ledger: str | None = None, build_models: bool = True,
+               artifacts: str | os.PathLike[str] | None = None) -> Study:
     """Load a study from a YAML path, a dictionary or a :class:`StudySpec`.
 
     Args:
@@ -59,6 +60,9 @@ def load_study(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *,
             anyway before anything runs). Building a model runs the spec's code
             (``estimator:`` and ``factory:`` import any Python), so the reading commands
             (``status``, ``trials``, ``value``, ``plan``, ``report``) pass False.
+        artifacts: the folder of stored predictions; default: ``DATAROI_ARTIFACTS``, then
+            the spec's ``artifacts``, then ``artifacts/`` beside an SQLite ledger (else
+            ``.dataroi/artifacts`` beside the spec).
     """
     if isinstance(spec, StudySpec):
         parsed = spec
@@ -66,7 +70,7 @@ def load_study(spec: str | os.PathLike[str] | dict[str, Any] | StudySpec, *,
         parsed = spec_from_dict(spec, base_dir=os.getcwd())
     else:
         parsed = load_spec(spec)
-    study = Study(parsed, ledger=ledger)
+    study = Study(parsed, ledger=ledger, artifacts=artifacts)
     if build_models:
         study.check_models()
     return study
@@ -146,11 +150,13 @@ class Study:
     Constructors store; ``run``/``status``/``trials`` compute (house rule 2).
     """
 
-    def __init__(self, spec: StudySpec, *, ledger: str | None = None) -> None:
+    def __init__(self, spec: StudySpec, *, ledger: str | None = None,
+                 artifacts: str | os.PathLike[str] | None = None) -> None:
         from dataroi.study._arms import resolve_annotation_noise
 
         self.spec = resolve_annotation_noise(spec)
         self.ledger_url = resolve_ledger_url(spec, ledger)
+        self._artifacts = artifacts
         self._prepared: PreparedData | None = None
         self._data_only: PreparedData | None = None
         self._checks: list[DataCheck] | None = None
@@ -165,6 +171,22 @@ class Study:
         if path is not None:
             return Path(path).parent
         return Path(self.spec.base_dir) / ".dataroi"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        """Folder of the stored test-set predictions: the ``artifacts`` given to the
+        study > ``$DATAROI_ARTIFACTS`` > the spec's ``artifacts:`` (relative to the spec)
+        > ``artifacts/`` in :attr:`workdir`.
+
+        A team sharing a PostgreSQL ledger points it at a shared folder: otherwise each
+        member's runs keep their predictions on their own machine, and another member's
+        report, slices or export finds none of them.
+        """
+        given = self._artifacts or os.environ.get("DATAROI_ARTIFACTS") or self.spec.artifacts
+        if not given:
+            return self.workdir / "artifacts"
+        p = Path(os.path.expanduser(str(given)))
+        return p if p.is_absolute() else Path(self.spec.base_dir) / p
 
     # -- preparation ------------------------------------------------------------------
     def check_models(self, *, task: str | None = None) -> None:
@@ -462,6 +484,29 @@ class Study:
             ledger.record_document("arm_limits", {"limits": limits}, study_id=study_id,
                                    context_id=context_id, content_hash=h)
 
+    def _record_test_labels(self, ledger: BaseLedger, study_id: int, context_id: int,
+                            prep: PreparedData) -> None:
+        """Keep the test labels in the artifact store, named by a ledger document.
+
+        The test-set bootstrap of every analysis needs them; without this, a teammate
+        reading a shared ledger without the data (or without the runner's data copy)
+        got narrower intervals than the runner for the same trials. They go where the
+        predictions go (a folder the team shares), never into a bundle without its data.
+        """
+        import numpy as np
+
+        from dataroi.artifacts import ArtifactStore
+
+        test_idx = np.asarray(prep.test_idx)
+        digest = ArtifactStore(self.artifacts_dir).put(
+            {"y_test": np.asarray(prep.y)[test_idx], "test_idx": test_idx})
+        if not ledger.list_documents("test_labels", context_id=context_id,
+                                     content_hash=digest):
+            ledger.record_document("test_labels", {"digest": digest, "n": len(test_idx),
+                                                   "n_classes": prep.n_classes},
+                                   study_id=study_id, context_id=context_id,
+                                   content_hash=digest)
+
     def _context(self, ledger: BaseLedger, prep: PreparedData) -> tuple[int, int, list[str]]:
         spec = self.spec
         notes: list[str] = []
@@ -475,6 +520,7 @@ class Study:
             study_id, dataset_version_id=dv, context_hash=prep.context_hash(spec),
             description=prep.describe(spec))
         self._record_arm_limits(ledger, study_id, context_id, prep)
+        self._record_test_labels(ledger, study_id, context_id, prep)
         if created and before:
             old = before[-1]
             if old["fingerprint"] != prep.fingerprint:
@@ -628,14 +674,16 @@ class Study:
 
                 backfill = backfill_metrics(
                     ledger, snaps, self.spec.metrics, prep,
-                    ArtifactStore(self.workdir / "artifacts"),
+                    ArtifactStore(self.artifacts_dir),
                     variants={a.name: a.to_dict() for a in self.spec.stress})
                 if backfill.updated:
                     notes.append(f"scored new metrics on {backfill.updated} finished trials "
                                  "from their stored predictions (no retraining)")
                 if backfill.missing:
                     notes.append(f"{backfill.missing} finished trials have no stored "
-                                 "predictions; their new metrics stay empty")
+                                 f"predictions in {self.artifacts_dir}; their new metrics stay "
+                                 "empty (a run elsewhere keeps them in its own store: share "
+                                 "one with the spec's artifacts:)")
                 if backfill.damaged:  # skipped, never half-read: say what to do
                     damaged = backfill.damaged_note(plan.bases)
                     warnings.warn(damaged, DataWarning, stacklevel=3)
@@ -680,7 +728,7 @@ class Study:
                         outcome = coordinate(
                             ledger=ledger, context_id=context_id, plan=plan, executor=ex,
                             make_payload=make_payload,
-                            store=ArtifactStore(self.workdir / "artifacts"),
+                            store=ArtifactStore(self.artifacts_dir),
                             environment_id=env_id, owner=new_owner_id(),
                             max_in_flight=max_in_flight, on_result=tick,
                             heartbeat_timeout_seconds=heartbeat_timeout)
@@ -905,6 +953,7 @@ class Study:
             context = StudyContext(
                 name=self.spec.name, spec=self.spec, snapshots=tuple(snaps), store=ledger,
                 ledger_url=self.ledger_url, workdir=self.workdir, context=ctx,
+                artifacts_dir=self.artifacts_dir,
                 study_id=None if ctx is None else ctx.get("study_id"),
                 n_planned=plan.n_trials, prepare=self._data,
                 default_ledger=self.ledger_url == _default_ledger_url(self.spec),
@@ -981,7 +1030,8 @@ class Study:
                 then_ctx = StudyContext(
                     name=self.spec.name, spec=self.spec, snapshots=tuple(snaps), store=None,
                     ledger_url=self.ledger_url, workdir=self.workdir, context=old,
-                    study_id=ctx.study_id, n_planned=len(snaps))
+                    artifacts_dir=self.artifacts_dir, study_id=ctx.study_id,
+                    n_planned=len(snaps))
                 then = Analysis(trials_frame(snaps, self.spec.metrics), metric=rec["metric"],
                                 random_state=self.spec.schedule.seed, n_draws=n_draws,
                                 context=then_ctx)
