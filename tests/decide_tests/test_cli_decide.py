@@ -124,6 +124,19 @@ def test_plan_respects_the_unlabeled_pool(capsys, tmp_path):
     assert ("stays better up to +12 added labels (0.1× today's" in statement
             or "better at 12 added" in statement)
     assert "unlabeled pool" in rec["rounds"]["limited_by"]
+    # `dataroi value` prices the whole pool as a row, and marks the rows beyond it
+    code, out, err = _run(capsys, "value", str(path), "--json")
+    assert code == 0, err
+    value = json.loads(out)
+    assert value["label_limits"] == {"pool": 10.0}
+    assert 10 in {r["delta_n"] for r in value["marginal_value"]["rows"]}
+    code, out, err = _run(capsys, "value", str(path))
+    assert code == 0, err
+    first_table = out.split("└")[0]
+    rows = [line for line in first_table.splitlines() if line.startswith("│ logreg")]
+    assert rows and all(("*" in line) == (int(line.split("│")[2].strip(" *").replace(",", ""))
+                                          > 10) for line in rows)
+    assert "* more labels than can be had: the unlabeled pool holds 10 " in " ".join(out.split())
 
 
 def _plan_text(capsys, folder, spec):

@@ -161,7 +161,9 @@ def _answer(ctx: _Ctx) -> dict[str, Any] | None:
             "role": "recommended" if i == 0 else ("runner-up" if i == 1 else "alternative"),
             "cost_usd": o.get("cost_usd"), "predicted": o.get("predicted"),
             "gain_mean": o.get("gain_mean"), "gain_q05": o.get("gain_q05"),
-            "gain_q95": o.get("gain_q95"), "p_gain_positive": o.get("p_gain_positive"),
+            "gain_q95": o.get("gain_q95"),
+            # keeping everything as it is has no chance of a gain to state (as `plan` prints)
+            "p_gain_positive": None if _is_baseline(o) else o.get("p_gain_positive"),
             "p_target": o.get("p_target"), "net_mean_usd": o.get("net_mean_usd"),
             "var05_usd": o.get("var05_usd"), "p_net_positive": o.get("p_net_positive"),
             "predict_ms_per_1k": o.get("predict_ms_per_1k"), "model_mb": o.get("model_mb"),
@@ -523,3 +525,9 @@ def build_report(analysis: Analysis, *, spec_path: str | None = None,
         "missing": ctx.missing,
     }
     return Report(document=json_safe(doc), build_seconds=time.perf_counter() - t0)
+
+
+def _is_baseline(option: dict[str, Any]) -> bool:
+    """The option keeps the current model and its labels as they are (``Option.is_baseline``
+    on its plain-JSON form)."""
+    return not option.get("switch") and not option.get("delta_n") and not option.get("relabel")

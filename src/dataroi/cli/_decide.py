@@ -174,6 +174,8 @@ def _cmd_value(args: argparse.Namespace) -> int:
     add = _ints(args.add)  # every argument checked before anything is read
     with open_analysis(args) as analysis:
         out = _value_results(analysis, args, add)
+    limits = out["label_limits"]
+    cap = min(limits.values()) if limits else math.inf
     if args.json:
         print_json({k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in out.items()
                     if k != "curves"})
@@ -189,11 +191,15 @@ def _cmd_value(args: argparse.Namespace) -> int:
                 "P(gain>0)", "per 1k"):
         t.add_column(col, justify="left" if col == "model" else "right")
     for r in mv.rows:
-        t.add_row(r["model"], f"{r['delta_n']:,}", num(r["predicted"]), num(r["gain_q05"], "+.4f"),
+        t.add_row(r["model"], f"{r['delta_n']:,}{'*' if r['delta_n'] > cap else ''}",
+                  num(r["predicted"]), num(r["gain_q05"], "+.4f"),
                   num(r["gain_q25"], "+.4f"), num(r["gain_q50"], "+.4f"),
                   num(r["gain_q75"], "+.4f"), num(r["gain_q95"], "+.4f"),
                   num(r["p_gain_positive"], ".2f"), small(r["gain_per_1k"], sign=True))
     con.print(t)
+    if any(r["delta_n"] > cap for r in mv.rows):
+        con.print(f"  * more labels than can be had: {_limits_text(limits)}; the value of "
+                  "labels you could not buy, shown for scale (dataroi plan excludes them)")
     if ltt is not None:
         t = Table(title=f"labels to add to reach {metric} {ltt.reach} {ltt.target:g}")
         for col in ("model", "today", "5 %", "25 %", "median", "75 %", "95 %",
@@ -208,7 +214,9 @@ def _cmd_value(args: argparse.Namespace) -> int:
         t = Table(title=f"data vs. model: paired difference a − b today "
                         f"({int(cmp.level * 100)} % CI: repeats"
                         f"{' + test rows' if curves.test_boot else ''}) and projected")
-        for col in ("a", "b", "today", "CI", "+8× today: diff", "P(a better)", "crossing"):
+        beyond = cmp.pairs[0]["projected"][-1]["delta_n"] > cap
+        for col in ("a", "b", "today", "CI", f"+8× today{'*' if beyond else ''}: diff",
+                    "P(a better)", "crossing"):
             t.add_column(col, justify="left" if col in ("a", "b") else "right")
         for p in cmp.pairs:
             last = p["projected"][-1]
@@ -254,6 +262,18 @@ def _cmd_value(args: argparse.Namespace) -> int:
     return 0
 
 
+def _limits_text(limits: dict[str, float]) -> str:
+    """The limits on added labels in words (``CostModel.label_limits``).
+
+    Example:
+        >>> _limits_text({"pool": 100000.0})
+        'the unlabeled pool holds 100,000 (costs.unlabeled_items)'
+    """
+    words = {"deadline": "the deadline allows {:,.0f} (costs.labels_per_day × deadline_days)",
+             "pool": "the unlabeled pool holds {:,.0f} (costs.unlabeled_items)"}
+    return ", ".join(words[k].format(v) for k, v in sorted(limits.items()))
+
+
 def _value_results(analysis: Any, args: argparse.Namespace, add: list[int]
                    ) -> dict[str, Any]:
     """Everything ``dataroi value`` shows, computed through the analysis."""
@@ -271,10 +291,21 @@ def _value_results(analysis: Any, args: argparse.Namespace, add: list[int]
             bt = analysis.backtest_with(args.hold)
         except (UsageError, DataError) as exc:
             notes.append(f"no backtest: {exc}")
+    limits = _label_limits(analysis)
+    if limits:  # the most labels that can be had is a row of its own
+        add = sorted({*add, int(min(limits.values()))})
     return {"curves": curves, "marginal_value": analysis.marginal_value(add),
             "comparison": analysis.compare(add), "labels_to_target": ltt,
             "tipping_points": tips, "backtest": bt,
-            "train_vs_test": analysis.train_vs_test(), "notes": notes}
+            "train_vs_test": analysis.train_vs_test(), "notes": notes,
+            "label_limits": limits}
+
+
+def _label_limits(analysis: Any) -> dict[str, float]:
+    """The spec's limits on added labels (unlabeled pool, deadline); empty without costs."""
+    from dataroi.decide import CostModel
+
+    return {} if analysis.costs is None else CostModel(analysis.costs).label_limits()
 
 
 def print_backtest(bt: Any, console: Any) -> None:
