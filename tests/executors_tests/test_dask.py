@@ -196,3 +196,31 @@ def test_dask_workers_import_a_factory_beside_the_spec(write_spec, tmp_path, mon
     finally:
         executor.shutdown()
     assert (summary.completed, summary.failed) == (2, 0), summary.error_groups
+
+
+@pytest.mark.slow
+def test_an_adaptive_run_uses_one_local_cluster_for_every_look(tmp_path, capsys,
+                                                                 monkeypatch):
+    """``dataroi run --until-decided --executor dask-local:2``: was refused; now every
+    look's trials run on the one cluster started for the run, which is closed after."""
+    from dataroi.cli import main
+    from tests.study_tests.test_adaptive import ADAPTIVE_SPEC
+
+    started: list[DaskExecutor] = []
+    real_local = DaskExecutor.local.__func__
+
+    def counted(cls, n_workers, **kw):
+        started.append(real_local(cls, n_workers, **kw))
+        return started[-1]
+
+    monkeypatch.setattr(DaskExecutor, "local", classmethod(counted))
+    path = tmp_path / "study.yaml"
+    path.write_text(ADAPTIVE_SPEC, encoding="utf-8")
+    assert main(["run", str(path), "--until-decided", "--executor", "dask-local:2",
+                 "--no-progress"]) == 0
+    out, err = capsys.readouterr()
+    assert "adaptive run stopped after" in out and "recommendation:" in out
+    assert "look 2:" in err and len(started) == 1  # several looks, one cluster
+    assert started[0].client.status == "closed"
+    frame = dataroi.load_study(path).trials()
+    assert set(frame["state"]) == {"complete"} and 0 < len(frame) < 32

@@ -375,13 +375,23 @@ def _run_until_decided(study: Any, args: argparse.Namespace, executor: Any, log:
     if args.rerun:
         raise UsageError("--rerun runs a model's whole grid again: run it with "
                          "--full-grid (or without --until-decided)")
-    if not isinstance(executor, str) or executor.startswith(("dask", "tcp://")):
-        raise UsageError("an adaptive run (--until-decided, schedule.adaptive) runs each "
-                         "look's trials with --executor serial or process, not on Dask")
-    result = run_until_decided(study, jobs=args.jobs, executor=executor,
-                               progress=not args.no_progress, retry_failed=args.retry_failed,
-                               threads=args.threads, heartbeat_timeout=args.heartbeat_timeout,
-                               console=log, check_data=args.check_data)
+    from dataroi.executors import BackgroundExecutor, make_executor
+
+    # on Dask, one client (and one local cluster) serves every look, not one per look
+    owned = None
+    if isinstance(executor, BackgroundExecutor):
+        owned = executor = executor.take()
+    elif executor.startswith(("dask://", "tcp://")):
+        owned = executor = make_executor(executor, data_path=None, jobs=args.jobs)
+    try:
+        result = run_until_decided(study, jobs=args.jobs, executor=executor,
+                                   progress=not args.no_progress,
+                                   retry_failed=args.retry_failed, threads=args.threads,
+                                   heartbeat_timeout=args.heartbeat_timeout, console=log,
+                                   check_data=args.check_data)
+    finally:
+        if owned is not None:
+            owned.shutdown(wait=True)
     if args.json:
         from dataroi.cli._output import print_json
 

@@ -34,6 +34,9 @@ class DaskExecutor:
         cluster: a cluster this executor started (closed on shutdown), if any.
     """
 
+    #: trials run on the cluster's workers, one thread each (not the coordinator's cores)
+    remote = True
+
     def __init__(self, client: Any, *, cluster: Any = None) -> None:
         self.client = client
         self.cluster = cluster
@@ -62,7 +65,10 @@ class DaskExecutor:
             _preload_worker_code()
             cluster = distributed.LocalCluster(
                 n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-                dashboard_address=None, silence_logs=50)
+                dashboard_address=None, silence_logs=50,
+                # the scheduler's HTTP server (health routes) on a free port: 8787 taken
+                # by another cluster must not print "Port 8787 is already in use"
+                scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"})
         return cls(distributed.Client(cluster), cluster=cluster)
 
     @property

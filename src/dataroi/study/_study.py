@@ -694,7 +694,8 @@ class Study:
             data_path = materialize(prep, self.workdir / "cache", full_check=check_data,
                                     notes=notes) if todo else ""
             models = {m: arm_model(self.spec, m) for m in plan.models}
-            is_dask = isinstance(executor, BackgroundExecutor) or (
+            is_dask = isinstance(executor, BackgroundExecutor) or getattr(
+                executor, "remote", False) or (
                 isinstance(executor, str) and executor.startswith(("dask", "tcp://")))
             n_threads = threads or (1 if is_dask else threads_per_worker(n_jobs))
             resources = {m: dict(self.spec.model(plan.bases.get(m, m)).resources) or None
