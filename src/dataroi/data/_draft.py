@@ -72,9 +72,10 @@ _MODELS = {
 # (estimator:, factory:) and calls them. Run only specs you trust; the reading
 # commands (status, trials, value, plan, report) import and call none of it.
 models:                      # three kinds of learner; all see the same subsets (paired)
-  logreg:                    # a linear baseline on standardised features
-    pipeline:
-      - sklearn.preprocessing.StandardScaler
+  logreg:                    # a linear baseline on features scaled to unit variance
+    pipeline:                # (not centred: text's TF-IDF and one-hot columns stay sparse)
+      - estimator: sklearn.preprocessing.StandardScaler
+        params: {with_mean: false}
       - estimator: sklearn.linear_model.LogisticRegression
         params: {max_iter: 2000}
   hgb:                       # gradient-boosted trees (the same model at every size)
@@ -86,9 +87,10 @@ models:                      # three kinds of learner; all see the same subsets 
 # (estimator:, factory:) and calls them. Run only specs you trust; the reading
 # commands (status, trials, value, plan, report) import and call none of it.
 models:                      # three kinds of learner; all see the same subsets (paired)
-  ridge:                     # a linear baseline on standardised features
-    pipeline:
-      - sklearn.preprocessing.StandardScaler
+  ridge:                     # a linear baseline on features scaled to unit variance
+    pipeline:                # (not centred: text's TF-IDF and one-hot columns stay sparse)
+      - estimator: sklearn.preprocessing.StandardScaler
+        params: {with_mean: false}
       - sklearn.linear_model.Ridge
   hgb:                       # gradient-boosted trees (the same model at every size)
     sklearn.ensemble.HistGradientBoostingRegressor: {max_iter: 200, early_stopping: false}
