@@ -216,3 +216,20 @@ def test_check_without_the_last_runs_summary_says_it_cannot_tell(tmp_path, capsy
     assert "what moved cannot be said: that run's column summary is not in" in out
     code, out = _check(capsys, spec, "--json")
     assert json.loads(out)["moved"] is None
+
+
+def test_check_runs_the_data_checks_a_run_makes_first(tmp_path, capsys):
+    # `check` said "the data load and pass dataroi's checks" without running them
+    spec = _study(tmp_path, _table(), contract=None)
+    code, out = _check(capsys, spec)
+    assert code == 0 and "the data load and pass dataroi's checks (300 rows)" in out
+    raw = yaml.safe_load(spec.read_text())
+    raw["schedule"]["sizes"] = [6, 80]  # about 2 rows of 'b' in the smallest subset
+    spec.write_text(yaml.safe_dump(raw, sort_keys=False))
+    code, out = _check(capsys, spec)
+    text = " ".join(out.split())
+    assert code == 0 and "dataroi's checks found 1 thing to look at:" in text, out
+    assert "warning: schedule: at 6 rows the rarest class 'b' has about" in text
+    code, out = _check(capsys, spec, "--json")
+    assert json.loads(out)["warnings"][0].startswith("schedule: at 6 rows")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "study.yaml"]

@@ -61,3 +61,26 @@ def test_when_no_model_takes_a_column_it_is_an_error(tmp_path):
     assert check.severity == "error"
     assert check.message.startswith("column 'inf' (no finite value): no model of the spec "
                                     "takes it: lr (ValueError: Input X contains infinity")
+
+
+def test_a_linear_model_that_takes_no_sparse_input_is_warned_of_its_text(tmp_path):
+    # the StandardScaler centres, so the pipeline takes dense input: its text would be a
+    # few LSA components of character n-grams; with_mean: false keeps words' TF-IDF
+    from tests._default_table import with_extra_columns
+
+    centred = {"pipeline": ["sklearn.preprocessing.StandardScaler", LR]}
+    sparse = {"pipeline": [{"estimator": "sklearn.preprocessing.StandardScaler",
+                            "params": {"with_mean": False}}, LR]}
+    frame = with_extra_columns(default_table(dirty=False))
+    found = _checks(tmp_path, frame, models={"centred": centred, "sparse": sparse,
+                                             "trees": HGB}, schedule={"sizes": [200]})
+    dense = [c for c in found if c.check == "dense_text"]
+    assert [c.columns for c in dense] == [("note",)] and dense[0].severity == "warning"
+    assert dense[0].message.startswith(
+        "model 'centred' is linear but takes no sparse input, so its text column 'note' "
+        "reaches it as a few LSA components of character n-grams")
+    assert dense[0].message.endswith("give it params: {with_mean: false} (or drop it)")
+    # no text column, no warning
+    assert not [c for c in _checks(tmp_path, default_table(dirty=False),
+                                   models={"centred": centred}, schedule={"sizes": [200]})
+                if c.check == "dense_text"]

@@ -109,13 +109,15 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser(
         "check", help="check the data against the spec's contract: (exit 1 on a "
-        "violation) and say what moved since the last run's data",
+        "violation) and dataroi's data checks, and say what moved since the last run's data",
         description="Load the study's data, check it against the spec's contract: section "
         "(column types and ranges, missing shares, uniqueness, class balance, row counts, "
-        "freshness; every violation listed at once) and, when the data changed since the "
-        "last run, list what moved column by column. Writes nothing; runs no model. "
-        "Exit 0: the data meet the contract; 1: a violation; 2: the spec or data cannot "
-        "be read.")
+        "freshness; every violation listed at once), run the data checks a run makes before "
+        "its first trial (leaks, empty columns, rare classes at the smallest size, models "
+        "that cannot take a column) and, when the data changed since the "
+        "last run, list what moved column by column. Writes nothing; runs no trial. "
+        "Exit 0: the data meet the contract (warnings printed); 1: a violation; 2: the spec "
+        "or data cannot be read, or a hard problem of the data checks.")
     s.add_argument("spec")
     add_ledger(s)
     add_json(s)
@@ -502,9 +504,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
               f", {result['n_rows']:,} rows):")
         for line in checks:
             print(f"  - {line}")
+    elif result["warnings"]:
+        print(f"no contract: section in the spec; the data load ({result['n_rows']:,} rows), "
+              f"and dataroi's checks found {len(result['warnings'])} thing"
+              f"{'s' if len(result['warnings']) != 1 else ''} to look at:")
     else:
         print(f"no contract: section in the spec; the data load and pass dataroi's checks "
               f"({result['n_rows']:,} rows)")
+    for warning in result["warnings"]:
+        print(f"warning: {warning}")
     for note in result.get("notes") or []:
         print(f"note: {note}")
     if result["compared_with"] is None:

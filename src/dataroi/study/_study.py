@@ -303,11 +303,14 @@ class Study:
             None, "moved": [lines], "notes": [lines]}`` (``checks``: the contract's rules
             in words, empty without a contract; ``moved``: None when the last run's data
             summary is not in this folder's cache; ``notes``: what preparing the data did,
-            as a run says it: rows dropped, the task inferred).
+            as a run says it: rows dropped, the task inferred; ``warnings``: what the data
+            checks a run makes before its first trial found, :meth:`check_data`).
 
         Raises:
             ContractError: the data break the contract (every violation).
-            DataError: the data cannot be loaded or prepared.
+            DataError: the data cannot be loaded or prepared, or a hard problem of the
+                data checks (no feature carries information, a column no model takes).
+            SpecError: a model of the spec cannot be built.
         """
         from dataroi.data import load_summary, what_moved
 
@@ -316,7 +319,8 @@ class Study:
             "checks": self.spec.contract.describe() if self.spec.contract else [],
             "n_rows": prep.n_rows_loaded, "fingerprint": prep.fingerprint,
             "compared_with": None, "moved": [],
-            "notes": list(prep.notes)}
+            "notes": list(prep.notes),
+            "warnings": [c.message for c in self.check_data()]}
         before = self._last_run_fingerprint()
         if before is None or before == prep.fingerprint:
             out["compared_with"] = before

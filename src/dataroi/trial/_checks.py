@@ -107,6 +107,42 @@ def _probe_fit(spec: StudySpec, model: Any, X: Any, y: Any, task: str) -> str | 
     return None
 
 
+def _dense_text(spec: StudySpec, prep: PreparedData) -> list[DataCheck]:
+    """A warning per linear model that takes no sparse input while the table has text:
+    its text reaches it as the few LSA components of character n-grams meant for trees,
+    not as words' TF-IDF (:mod:`dataroi.trial._table_encoder`) — on 20 newsgroups a
+    ``StandardScaler`` + logistic regression scored 0.717 at 4,000 labels this way and
+    0.859 with ``with_mean: false``, which keeps the input sparse."""
+    from dataroi.data import DataCheck
+    from dataroi.trial._preprocess import accepts_sparse, own_preprocessing
+
+    if not spec.preprocess.enabled:
+        return []
+    text = prep.preprocess_plan(spec).text
+    if not text:
+        return []
+    out = []
+    for m in spec.models:
+        try:
+            est = build_estimator(m.to_dict() | {"spec_dir": spec.base_dir})
+        except Exception:  # check_models reports it
+            continue
+        final = est.steps[-1][1] if hasattr(est, "steps") else est
+        linear = type(final).__module__.startswith("sklearn.linear_model")
+        if own_preprocessing(est) is not None or accepts_sparse(est) or not linear:
+            continue
+        cols = ", ".join(repr(c) for c in text[:3]) + (" ..." if len(text) > 3 else "")
+        out.append(DataCheck(
+            "dense_text",
+            f"model '{m.name}' is linear but takes no sparse input, so its text column"
+            f"{' ' + cols + ' reaches' if len(text) == 1 else 's ' + cols + ' reach'} it "
+            "as a few LSA components of "
+            "character n-grams (meant for trees) instead of words' TF-IDF, which a linear "
+            "model reads far better; a StandardScaler in its pipeline centres the data: "
+            "give it params: {with_mean: false} (or drop it)", tuple(text)))
+    return out
+
+
 #: The kinds of column a model may refuse, as the messages name them: the empty and
 #: non-finite columns of :func:`dataroi.data.check_columns`, and the suspects of
 #: :func:`_suspect_columns`.
@@ -172,7 +208,7 @@ it), or leave it out with data.features
     from dataroi._random import subset_seed
     from dataroi.data import nested_permutation
 
-    checks = [*checks, *_suspect_columns(prep)]
+    checks = [*checks, *_suspect_columns(prep), *_dense_text(spec, prep)]
     todo = [c for c in checks if c.check in _WHAT]
     if not todo or not spec.models:
         return [c for c in checks if c.severity != "suspect"]
