@@ -319,8 +319,10 @@ class Analysis:
         return sorted(set(extra) | {int(a) for a in (add or ())})
 
     def horizon_factor(self) -> float:
-        """How far (× today's labels) crossings and plans look: the unlabeled pool and
-        the deadline when the costs give them, else 64×. Every section uses it."""
+        """How far (× today's labels added) crossings between models are looked for: the
+        unlabeled pool when the costs give one (at least 0.1×), else 64×
+        (:meth:`~dataroi.decide.CostModel.horizon_factor`, as the recommendation's
+        comparisons use it)."""
         from dataroi.decide import CostModel
 
         if self.costs is None:

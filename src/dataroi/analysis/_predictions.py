@@ -48,7 +48,8 @@ class StoredPredictions:
 
 
 def stored_predictions(ctx: StudyContext) -> StoredPredictions | None:
-    """The study's stored predictions with its test labels, or None without a workdir."""
+    """The study's stored predictions with its test labels (from the workers' data copy,
+    else the artifact store, else the data), or None without an artifact store."""
     if ctx.artifacts is None:
         return None
     from dataroi.artifacts import ArtifactStore

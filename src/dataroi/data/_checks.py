@@ -77,7 +77,9 @@ class DataCheck:
 
     Attributes:
         check: ``empty``, ``not_finite``, ``constant``, ``no_feature``, ``leak`` or
-            ``schedule``.
+            ``schedule`` (and, from the models' checks in :mod:`dataroi.trial`, the
+            column kinds a model refuses and ``dense_text``: a linear model without
+            sparse input given text).
         message: one line for the user.
         columns: the feature columns it is about (none for ``schedule``).
         severity: ``warning`` (the run goes on) or ``error`` (nothing runs).
