@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1] / "src" / "dataroi"
 LAYERS: list[set[str]] = [
     {"exceptions", "_names"},
     {"_json", "_money", "_counts", "_lazy", "_random", "_files", "_yaml", "_expr", "_imports",
-     "_interrupts", "metrics"},
+     "_interrupts", "_orphans", "metrics"},
     {"spec"},
     {"data"},
     {"acquisition"},

@@ -71,6 +71,18 @@ def marked_processes(mark: str) -> list[int]:
     return found
 
 
+def describe(pids: list[int]) -> dict[int, str]:
+    """Each pid's command line (what a failure message should name), shortened."""
+    out = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                out[pid] = fh.read().replace(b"\0", b" ").decode(errors="replace")[:160]
+        except OSError:  # gone meanwhile
+            out[pid] = "(gone)"
+    return out
+
+
 def wait_gone(mark: str, timeout: float) -> list[int]:
     """Wait up to ``timeout`` s for the marked processes to end; return those left."""
     end = time.monotonic() + timeout

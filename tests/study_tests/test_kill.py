@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.study_tests._processes import (
+    describe,
     kill_marked,
     ledger_counts,
     marked_processes,
@@ -33,7 +34,7 @@ def kill_and_check(proc: subprocess.Popen, mark: str) -> None:
     try:
         proc.communicate(timeout=5)
     except subprocess.TimeoutExpired:
-        left = marked_processes(mark)
+        left = describe(marked_processes(mark))
         kill_marked(mark)
         proc.communicate()
         pytest.fail(f"communicate() still waiting 5 s after kill -9; processes holding the "

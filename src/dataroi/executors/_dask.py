@@ -135,11 +135,12 @@ def _preload_worker_code() -> None:
 
     from distributed.utils import get_mp_context
 
-    from dataroi.executors._local import _PRELOAD
+    from dataroi.executors._local import _PRELOAD, name_coordinator
 
     context = get_mp_context()  # dask sets its own preload list here
     current = list(getattr(forkserver._forkserver, "_preload_modules", None) or [])
     context.set_forkserver_preload(current + [m for m in _PRELOAD if m not in current])
+    name_coordinator()
 
 
 def _import_distributed() -> Any:

@@ -16,10 +16,23 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from dataroi._orphans import COORDINATOR_ENV
+
 __all__ = ["ProcessExecutor", "SerialExecutor"]
 
-_PRELOAD = ["dataroi.trial._worker", "pandas", "sklearn.base", "sklearn.metrics",
-            "threadpoolctl"]
+#: What the fork server imports once, so that every worker forks with it loaded. The
+#: first and last entries watch the coordinator while the slow imports between them run
+#: (a coordinator killed meanwhile would otherwise leave the fork server holding its
+#: caller's pipes for seconds; see :mod:`dataroi._orphans`).
+_PRELOAD = ["dataroi.executors._preload_start", "dataroi.trial._worker", "pandas",
+            "sklearn.base", "sklearn.metrics", "threadpoolctl",
+            "dataroi.executors._preload_end"]
+
+
+def name_coordinator() -> None:
+    """Name this process, in its environment, as the coordinator that the fork server it
+    is about to start must watch (:data:`dataroi._orphans.COORDINATOR_ENV`)."""
+    os.environ[COORDINATOR_ENV] = str(os.getpid())
 
 
 class SerialExecutor:
@@ -43,7 +56,8 @@ class ProcessExecutor(ProcessPoolExecutor):
     """A process pool whose workers open the data set once, at start.
 
     Workers start with ``forkserver`` on Linux (no inherited threads or locks) and
-    ``spawn`` elsewhere; they ignore Ctrl-C so that the coordinator decides what happens.
+    ``spawn`` elsewhere; they ignore Ctrl-C so that the coordinator decides what happens,
+    and exit when the coordinator has ended, as does the fork server while it imports.
     """
 
     def __init__(self, max_workers: int, *, data_path: str | None = None) -> None:
@@ -54,6 +68,7 @@ class ProcessExecutor(ProcessPoolExecutor):
         if method == "forkserver":
             # the fork server imports these once; every worker forks with them loaded
             context.set_forkserver_preload(_PRELOAD)
+            name_coordinator()
         super().__init__(max_workers=max_workers, mp_context=context,
                          initializer=warm_worker, initargs=(data_path, os.getpid()))
         self.max_workers = max_workers

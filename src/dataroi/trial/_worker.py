@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from dataroi._orphans import exit_when_ended
 from dataroi.data import WorkerData, nested_permutation, verify_cache
 from dataroi.exceptions import UsageError
 from dataroi.metrics import get_metric
@@ -133,82 +134,18 @@ def _data(path: str, fingerprint: str | None = None) -> WorkerData:
 
 def warm_worker(data_path: str | None = None, coordinator_pid: int | None = None) -> None:
     """Process-pool initializer: ignore Ctrl-C (the coordinator handles it), exit when the
-    coordinator is gone (even after a ``kill -9``), and open the data now when its folder
-    is known (else on the first trial)."""
+    coordinator is gone (even after a ``kill -9``: see :mod:`dataroi._orphans`), and open
+    the data now when its folder is known (else on the first trial)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if coordinator_pid:
         import threading
 
-        threading.Thread(target=_exit_with, args=(coordinator_pid,), daemon=True,
+        threading.Thread(target=exit_when_ended, args=(coordinator_pid,), daemon=True,
                          name="dataroi-watch-coordinator").start()
     if data_path:
         _data(data_path)
-
-
-def _exit_with(pid: int, every_seconds: float = 1.0) -> None:
-    """Exit this worker once process ``pid`` (the coordinator) has ended: no orphans hold
-    memory, or the pipes of a caller that reads the coordinator's output.
-
-    ``os.kill(pid, 0)`` alone is not enough: after a ``kill -9`` the coordinator is a
-    zombie until its own parent reaps it, and signalling a zombie succeeds. A caller that
-    reads the coordinator's piped output to the end before reaping it
-    (``Popen.communicate()``) would wait forever on the workers, the fork server and the
-    resource tracker, which hold the pipes. So this also watches what a zombie cannot
-    fake: its state in ``/proc/PID/stat`` (Linux; a new process under a reused pid has
-    another start time), and, when the coordinator is this worker's parent (``spawn``),
-    the parent pid, which changes when the coordinator exits (children are reparented
-    before it is reaped). With ``forkserver`` the parent is the fork server, which lives
-    on as long as any worker does (each worker holds its 'alive' pipe), so there the
-    ``/proc`` state is what tells.
-    """
-    watch_parent = os.getppid() == pid
-    started = _process_start(pid)
-    while True:
-        time.sleep(every_seconds)
-        if _ended(pid, started, watch_parent=watch_parent):
-            os._exit(70)
-
-
-def _process_start(pid: int) -> tuple[str, str] | None:
-    """``(state, start time)`` of process ``pid`` from ``/proc/PID/stat`` (Linux); None
-    when there is no such file (another OS, or the process is gone).
-
-    Example:
-        >>> import sys
-        >>> sys.platform != "linux" or _process_start(os.getpid())[0] in "RS"
-        True
-    """
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            text = fh.read()
-    except OSError:
-        return None
-    fields = text.rpartition(")")[2].split()  # the name in parentheses may hold spaces
-    return (fields[0], fields[19]) if len(fields) > 19 else None
-
-
-def _ended(pid: int, started: tuple[str, str] | None, *, watch_parent: bool) -> bool:
-    """Whether process ``pid``, seen as ``started`` at first, has exited (a zombie, or a
-    new process under its pid, counts as exited).
-
-    Example:
-        >>> _ended(os.getpid(), _process_start(os.getpid()), watch_parent=False)
-        False
-    """
-    if watch_parent and os.getppid() != pid:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # exists, owned by someone else (pid reused)
-        return started is not None
-    if started is None:
-        return False
-    now = _process_start(pid)
-    return now is None or now[0] in ("Z", "X") or now[1] != started[1]
 
 
 def ping() -> int:
