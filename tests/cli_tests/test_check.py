@@ -194,9 +194,10 @@ def test_check_says_which_rows_a_run_drops(tmp_path, capsys):
     raw["data"]["task"] = "classification"          # with the task named
     spec.write_text(yaml.safe_dump(raw, sort_keys=False))
     code, out = _check(capsys, spec)
-    assert code == 0 and "note: dropped 10 rows with a missing target" in out
+    left = len(frame) - 10
+    assert code == 0 and f"note: dropped 10 rows with a missing target ({left} rows left)" in out
     code, out = _check(capsys, spec, "--json")
-    assert json.loads(out)["notes"] == ["dropped 10 rows with a missing target"]
+    assert json.loads(out)["notes"] == [f"dropped 10 rows with a missing target ({left} rows left)"]
 
 
 def test_check_without_the_last_runs_summary_says_it_cannot_tell(tmp_path, capsys):

@@ -247,7 +247,8 @@ def prepare_data(spec: StudySpec) -> PreparedData:
             n_main = int(keep[:n_main].sum())
         frame = frame.loc[keep].reset_index(drop=True)
         target = frame[data.target]
-        notes.append(f"dropped {n_missing} rows with a missing target")
+        notes.append(f"dropped {n_missing:,} rows with a missing target "
+                     f"({len(frame):,} rows left)")
         if len(frame) == 0:
             raise DataError("no rows left after dropping rows with a missing target")
 
