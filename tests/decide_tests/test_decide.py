@@ -444,3 +444,17 @@ def test_staying_when_every_other_option_is_excluded_says_so(cross):
         f"see the reasons below); the best of them, {best.label}, expects "
         f"{usd(best.net_mean_usd)}, losing money with P = {1 - best.p_net_positive:.2f}.")
     assert rec.reason.startswith("every other option was excluded")
+
+
+def test_staying_is_said_as_no_change_not_as_a_gain_with_no_chance(cross):
+    """The reasons for 'keep, no labels' say the metric stays where it is; they gave the
+    baseline's zero gain an interval and 'P(gain > 0) = 0.00' (seen on gss_abortion),
+    which reads as a sure loss."""
+    dear = CostSpec(price_per_label_usd=0.5, engineering_cost_usd=50_000,
+                    value_per_point_usd=400)
+    rec = decide(cross, dear, DecisionSpec(current_model="simple", max_p_loss=0.01))
+    assert rec.chosen.is_baseline
+    line = next(r for r in rec.reasons if r.startswith(rec.chosen.label))
+    today = rec.options.today
+    assert line == (f"{rec.chosen.label}: costs $0; nothing changes, "
+                    f"{rec.options.metric} stays {today:.4f}.")

@@ -265,10 +265,13 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
               if plan.budget_usd is not None else "")
     out.append(f"Rule: {rule_words}{budget}. Today {opts.current_model} scores "
                f"{opts.today:.4f} {m} with {opts.current_n:,} labels.")
-    s = (f"{c.label}: costs {usd(c.cost_usd)}; expected gain {c.gain_mean:+.4f} {m} "
-         f"(90 % interval {c.gain_q05:+.4f} to {c.gain_q95:+.4f}), P(gain > 0) = "
-         f"{c.p_gain_positive:.2f}")
-    if c.net_mean_usd is not None:
+    if c.is_baseline:  # nothing changes: no gain to put an interval or a chance on
+        s = f"{c.label}: costs {usd(c.cost_usd)}; nothing changes, {m} stays {opts.today:.4f}"
+    else:
+        s = (f"{c.label}: costs {usd(c.cost_usd)}; expected gain {c.gain_mean:+.4f} {m} "
+             f"(90 % interval {c.gain_q05:+.4f} to {c.gain_q95:+.4f}), P(gain > 0) = "
+             f"{c.p_gain_positive:.2f}")
+    if c.net_mean_usd is not None and not (c.is_baseline and c.cost_usd == 0):
         s += (f"; expected net value {usd(c.net_mean_usd)}, 5 % value-at-risk "
               f"{usd(c.var05_usd)}")
     if c.p_target is not None:
