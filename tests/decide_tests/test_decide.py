@@ -458,3 +458,26 @@ def test_staying_is_said_as_no_change_not_as_a_gain_with_no_chance(cross):
     today = rec.options.today
     assert line == (f"{rec.chosen.label}: costs $0; nothing changes, "
                     f"{rec.options.metric} stays {today:.4f}.")
+
+
+@pytest.mark.parametrize("limit", ["pool", "deadline"])
+def test_labeling_up_to_the_cap_is_an_option_of_its_own(cross, limit):
+    """A pool (or a deadline) that caps added labels between the grid's multiples makes
+    the cap an option: 'label the whole pool' is priced, not only the grid's sizes around
+    it (gss_abortion: 28,020 unlabeled rows; +14,718 priced, +29,435 excluded)."""
+    n0 = cross.current_n
+    cap = int(2.7 * n0)
+    limits = ({"unlabeled_items": cap} if limit == "pool"
+              else {"labels_per_day": cap / 3, "deadline_days": 3})
+    costs = CostSpec(price_per_label_usd=0.1, value_per_point_usd=100, **limits)
+    opts = evaluate_options(cross, costs, current_model="simple")
+    at_cap = opts.get(f"simple+{cap}")
+    assert at_cap.delta_n == cap and at_cap.labeling_usd == pytest.approx(0.1 * cap)
+    plan = plan_budget(opts)
+    assert any(o.option_id == f"simple+{cap}" for o in plan.ranked)
+    # a cap beyond the grid adds nothing: the grid's options are all within it
+    def deltas(**more):
+        spec = CostSpec(price_per_label_usd=0.1, value_per_point_usd=100, **more)
+        return {o.delta_n for o in evaluate_options(cross, spec, current_model="simple").options}
+
+    assert deltas(unlabeled_items=100 * n0) == deltas() and cap not in deltas()

@@ -238,6 +238,27 @@ def _strategy_effects(strategies: StudyCurves | None, model: str, deltas: Sequen
     return out
 
 
+def _limit_option(cm: CostModel, grid: Sequence[float], current_n: int,
+                  add: Sequence[int] | None) -> list[int]:
+    """``add`` and, when the unlabeled pool or the deadline caps added labels below the
+    grid's largest option, the cap itself: "label the whole pool" is then an option,
+    not only the grid's multiples of today around it (every one beyond it excluded).
+
+    Example:
+        >>> _limit_option(CostModel(CostSpec(unlabeled_items=2800)), (0.5, 2, 8), 1000, None)
+        [2800]
+        >>> _limit_option(CostModel(CostSpec(unlabeled_items=9000)), (0.5, 2, 8), 1000, [5])
+        [5]
+    """
+    out = [int(a) for a in add or ()]
+    limits = cm.label_limits()
+    if limits and grid:
+        cap = int(min(limits.values()))
+        if 1 <= cap < max(g * current_n for g in grid):
+            out.append(cap)
+    return out
+
+
 def evaluate_options(
     curves: StudyCurves,
     costs: CostSpec | None = None,
@@ -258,7 +279,9 @@ def evaluate_options(
         costs: the cost spec (default: nothing priced; then only gains are available
             and options that add labels need ``costs.price_per_label_usd``).
         current_model: the model in use today (default: the best one today).
-        add: added-label counts besides the grid.
+        add: added-label counts besides the grid (and besides the cap that the unlabeled
+            pool or the deadline sets, an option of its own when it is below the grid's
+            largest).
         grid: multiples of today's labels (default 0.25×…8×).
         target: a target metric value (for ``p_target``).
         models: the candidate models (default: all).
@@ -296,7 +319,8 @@ def evaluate_options(
             and curves.check_model(relabel.model) not in cands:
         raise UsageError(f"relabel: {relabel.model} is not among the candidate models "
                          f"({', '.join(cands)})")
-    deltas = [0, *delta_grid(curves.current_n, grid=grid, add=add)]
+    added = _limit_option(cm, grid, curves.current_n, add)
+    deltas = [0, *delta_grid(curves.current_n, grid=grid, add=added)]
     today = curves.observed_today(current)
     sign = curves.sign
     base_seconds = float(curves.training_seconds(current, [curves.current_n])[0])
