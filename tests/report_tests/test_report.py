@@ -219,3 +219,36 @@ def test_imports_stay_cheap():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_rows_without_a_label_are_counted_apart_from_those_used(tmp_path, schema):
+    """A study that drops unlabeled rows says how many of the rows it loaded it used:
+    '64,814 rows, pool 29,435, test 7,359' did not add up (gss_abortion)."""
+    import numpy as np
+    import pandas as pd
+    import yaml
+    from sklearn.datasets import load_iris
+
+    import dataroi
+
+    x, y = load_iris(return_X_y=True)
+    frame = pd.DataFrame(x, columns=["a", "b", "c", "d"]).assign(y=y.astype(float))
+    frame.loc[::10, "y"] = np.nan  # 15 of 150 rows without a label
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    spec = {"name": "unlabeled", "models": {"lr": "sklearn.linear_model.LogisticRegression"},
+            "data": {"source": "data.csv", "target": "y", "drop_missing_target": True,
+                     "task": "classification"},
+            "metrics": ["accuracy"], "schedule": {"sizes": [30, 60], "repeats": 2, "seed": 0}}
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(spec))
+    study = dataroi.load_study(tmp_path / "study.yaml")
+    study.run(jobs=1, progress=False)
+    report = build_report(study, n_draws=200)
+    data = report.document["sections"]["reproducibility"]["data"]
+    assert data["n_rows"] == 150 and data["n_used"] == 135
+    assert data["pool_size"] + data["test_size"] == 135
+    _validate(schema, report.document)
+    md = report.to_markdown()
+    assert (f"150 rows (135 used: the others have no label; pool {data['pool_size']}, "
+            f"test {data['test_size']})") in md
+    html = build_report(study, n_draws=200).to_html()
+    assert "(135 used: the others have no label)" in " ".join(html.split())

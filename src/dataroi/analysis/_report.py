@@ -439,6 +439,7 @@ def _reproducibility(ctx: _Ctx, command: str) -> dict[str, Any]:
                 "fingerprint": study.fingerprint if study is not None else None,
                 "task": desc.get("task"), "n_rows": desc.get("n_rows"),
                 "pool_size": desc.get("pool_size"), "test_size": desc.get("test_size"),
+                "n_used": _rows_used(desc, spec),
                 "preprocess": preprocess_summary(desc.get("preprocess"))}
     reg = ctx.registration or {}
     git = next((e.get("git") for e in reversed(envs) if e.get("git")), None)
@@ -531,3 +532,25 @@ def _is_baseline(option: dict[str, Any]) -> bool:
     """The option keeps the current model and its labels as they are (``Option.is_baseline``
     on its plain-JSON form)."""
     return not option.get("switch") and not option.get("delta_n") and not option.get("relabel")
+
+
+def _rows_used(desc: dict[str, Any], spec: Any) -> int | None:
+    """The rows a study used (pool + test) when fewer than it loaded: the rows without a
+    label were dropped (``data.drop_missing_target``); None when it used them all, or
+    when the description cannot tell (a separate test file, an older ledger).
+
+    Example:
+        >>> from dataroi.spec import spec_from_dict
+        >>> spec = spec_from_dict({"data": {"source": "t.csv", "target": "y",
+        ...                                 "drop_missing_target": True},
+        ...                        "models": {"m": "a.b"}, "schedule": {"sizes": [10]}})
+        >>> _rows_used({"n_rows": 100, "pool_size": 60, "test_size": 20}, spec)
+        80
+        >>> _rows_used({"n_rows": 100, "pool_size": 80, "test_size": 20}, spec) is None
+        True
+    """
+    n, pool, test = desc.get("n_rows"), desc.get("pool_size"), desc.get("test_size")
+    if spec.split.test_file or not spec.data.drop_missing_target \
+            or None in (n, pool, test) or pool + test >= n:
+        return None
+    return int(pool + test)

@@ -264,8 +264,10 @@ def _reproducibility_md(r: dict[str, Any]) -> list[str]:
             f"Re-create this report: {_code(r['command'])}", ""]
     if d:  # a study (an analysis of a plain table of trials has no data or spec)
         out += [f"- data: {_code(d['source'])}, target column {_code(d['target'])}, "
-                f"{fmt_int(d['n_rows'])} rows (pool {fmt_int(d['pool_size'])}, test "
-                f"{fmt_int(d['test_size'])})",
+                f"{fmt_int(d['n_rows'])} rows ("
+                + (f"{fmt_int(d['n_used'])} used: the others have no label; "
+                   if d.get("n_used") is not None else "")
+                + f"pool {fmt_int(d['pool_size'])}, test {fmt_int(d['test_size'])})",
                 *([f"- preprocessing: {e(d['preprocess'])}"] if d.get("preprocess") else []),
                 f"- dataset fingerprint (SHA-256): {_code(d['fingerprint'])}",
                 f"- spec hash: {_code(r['spec_hash'])}"]
