@@ -235,3 +235,32 @@ def test_an_absolute_data_path_is_verified_from_the_bundled_copy(
     assert code == 0, out + err
     assert "cannot be put where the spec names it" in err
     assert out.strip().splitlines()[-1].startswith("VERIFIED: abs.zip")
+
+
+def test_the_export_counts_trials_and_files_and_leaves_damaged_files_out(
+        flowers: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    """'24 trial rows, 21 stored predictions' read as 3 predictions missing: trials with
+    identical predictions share a file. The line says whose predictions are bundled and in
+    how many files; a damaged file is counted as not bundled (it was counted as bundled)."""
+    folder = tmp_path / "copy"
+    shutil.copytree(flowers.parent, folder)
+    spec = folder / flowers.name
+    code, out, err = _run(capsys, "export", str(spec), "-o", str(tmp_path / "a.zip"), "--json")
+    assert code == 0, err
+    whole = json.loads(out)
+    trials = parquet_rows(_members(tmp_path / "a.zip")["ledger/trials.parquet"])
+    assert whole["n_predicted_trials"] == len(trials) == whole["n_trials"]
+    assert whole["n_artifacts"] == len({r["predictions_digest"] for r in trials})
+    victim = trials[0]["predictions_digest"]
+    sharing = sum(r["predictions_digest"] == victim for r in trials)
+    path = next((folder / ".dataroi" / "artifacts").glob(f"*/{victim}.npz"))
+    path.write_bytes(path.read_bytes()[:-7] + b"garbage")
+    code, out, err = _run(capsys, "export", str(spec), "-o", str(tmp_path / "b.zip"))
+    assert code == 0, err
+    files = whole["n_artifacts"] - 1
+    shared = f" in {files} files" if files != len(trials) - sharing else ""
+    assert (f"{len(trials)} trial rows, the predictions of {len(trials) - sharing}{shared},"
+            in out)
+    assert f"1 of {whole['n_artifacts']} stored predictions are damaged" in " ".join(err.split())
+    manifest = json.loads(_members(tmp_path / "b.zip")["manifest.json"])
+    assert manifest["artifacts"] == {"named": whole["n_artifacts"], "bundled": files}

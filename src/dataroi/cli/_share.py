@@ -97,9 +97,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"note: {note}", file=sys.stderr)
         out = result.to_dict()
-        lines.append(f"wrote {result.path} ({_size(result.bytes)}: {result.n_trials} trial "
-                     f"rows, {result.n_artifacts} stored predictions, {result.members} "
-                     f"members{', with the data' if args.with_data else ''}) in "
+        shared = (f" in {result.n_artifacts:,} files"
+                  if result.n_artifacts != result.n_predicted_trials else "")
+        lines.append(f"wrote {result.path} ({_size(result.bytes)}: {result.n_trials:,} trial "
+                     f"rows, the predictions of {result.n_predicted_trials:,}{shared}, "
+                     f"{result.members:,} members"
+                     f"{', with the data' if args.with_data else ''}) in "
                      f"{result.seconds:.1f}s; check it elsewhere with: dataroi verify "
                      f"{result.path.name}")
     if args.mlflow is not None:

@@ -65,7 +65,9 @@ class ExportResult:
         bytes: its size.
         members: its members (besides the manifest).
         n_trials: trial rows bundled (every context of the study).
-        n_artifacts: stored predictions bundled.
+        n_artifacts: stored predictions bundled (distinct files: trials with identical
+            predictions share one).
+        n_predicted_trials: trial rows whose predictions are bundled.
         seconds: time taken.
         notes: what the user should know (predictions missing, a built-in data set...).
     """
@@ -77,11 +79,13 @@ class ExportResult:
     n_artifacts: int
     seconds: float
     notes: list[str] = field(default_factory=list)
+    n_predicted_trials: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (``dataroi export --json``)."""
         return {"path": str(self.path), "bytes": self.bytes, "members": self.members,
                 "n_trials": self.n_trials, "n_artifacts": self.n_artifacts,
+                "n_predicted_trials": self.n_predicted_trials,
                 "seconds": self.seconds, "notes": list(self.notes)}
 
 
@@ -288,8 +292,8 @@ def export_study(spec: str | os.PathLike[str], output: str | os.PathLike[str], *
     for name, table in tables.items():
         members[f"{LEDGER_DIR}{name}.parquet"] = _parquet(table)
     store = ArtifactStore(study.artifacts_dir)
-    digests = sorted({d for d in tables["trials"].column("predictions_digest").to_pylist()
-                      if d})
+    named = [d for d in tables["trials"].column("predictions_digest").to_pylist() if d]
+    digests = sorted(set(named))
     missing = damaged = 0
     for digest in digests:
         if digest not in store:
@@ -299,6 +303,9 @@ def export_study(spec: str | os.PathLike[str], output: str | os.PathLike[str], *
         else:
             members[f"{ARTIFACTS_DIR}{digest[:2]}/{digest}.npz"] = (
                 store.path(digest).read_bytes())
+    # trials whose predictions are identical (a model that predicts one class at a small
+    # size) share one stored file
+    n_predicted = sum(f"{ARTIFACTS_DIR}{d[:2]}/{d}.npz" in members for d in named)
     if missing:
         notes.append(f"{missing} of {len(digests)} stored predictions are not in the artifact "
                      f"store {store.root} and are not bundled (runs on another machine keep "
@@ -338,10 +345,11 @@ def export_study(spec: str | os.PathLike[str], output: str | os.PathLike[str], *
         "with_data": with_data,
         "data": data_entries,
         "code": sorted(code),
-        "artifacts": {"named": len(digests), "bundled": len(digests) - missing},
+        "artifacts": {"named": len(digests), "bundled": len(digests) - missing - damaged},
     }
     write_bundle(out, members, manifest)
     return ExportResult(path=out, bytes=out.stat().st_size, members=len(members),
                         n_trials=tables["trials"].num_rows,
-                        n_artifacts=len(digests) - missing,
+                        n_artifacts=len(digests) - missing - damaged,
+                        n_predicted_trials=n_predicted,
                         seconds=time.perf_counter() - t0, notes=notes)
