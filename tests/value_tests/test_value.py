@@ -181,7 +181,8 @@ def test_models_whose_curves_cross():
     [pair] = compare_models(c).pairs
     assert pair["better_today"] == "simple"
     assert pair["crossing_delta_n"] is not None and pair["crossing_delta_n"] > 0
-    assert "deep is worse than simple today" in pair["summary"]
+    assert f"deep is worse than simple today by {abs(pair['today_diff']):.4f} accuracy" \
+        in pair["summary"]
     assert "better beyond" in pair["summary"]
     # beyond the crossing, deep is more likely better than not
     assert pair["p_b_better_at_max"] > 0.5

@@ -196,8 +196,8 @@ def compare_models(
         sig = bool(math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0))
         if crossing is not None:
             p_other = p_a_max if other == a else 1 - p_a_max
-            summary = (f"{other} is worse than {better_today} today ({abs(mean):.4f} "
-                       f"{c.metric}{'' if sig else ', not significant'}), but better beyond "
+            summary = (f"{other} is worse than {better_today} today by {abs(mean):.4f} "
+                       f"{c.metric}{'' if sig else ' (not significant)'}, but better beyond "
                        f"~{short_count(crossing)} added labels (n ≈ "
                        f"{short_count(c.current_n + crossing)}); P({other} better at "
                        f"{short_count(max_factor * c.current_n)} added) = {p_other:.2f}"
