@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dataroi.exceptions import UsageError
@@ -272,3 +273,33 @@ def test_curve_fits_are_cached_apart_from_the_ledger_and_restore_exactly(tmp_pat
     for m in first.models:
         assert np.array_equal(first.fits[m].sample(n, size=64, random_state=1),
                               second.fits[m].sample(n, size=64, random_state=1))
+
+
+def _level_frame(seed: int) -> pd.DataFrame:
+    """Two models with the same curve and independent noise: level, whatever crosses."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame([
+        {"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+         "value": 0.9 - 1 / n ** 0.5 + rng.normal(0, 0.01)}
+        for m in ("a", "b") for n in (25, 50, 100, 200, 400) for r in range(4)])
+
+
+def test_a_crossing_within_noise_is_said_to_be_level_not_a_change_of_leader():
+    """'forest is worse than hgb today by 0.0003 (not significant), but better beyond
+    ~15.4k added labels; P = 0.50' (election tweets) announced a change of leader that
+    the draws call a coin flip: such a pair now reads as level."""
+    kinds = set()
+    for seed in range(6):
+        c = fit_study_curves(_level_frame(seed), metric="accuracy", random_state=0,
+                             gain_model=None)
+        [pair] = compare_models(c).pairs
+        other = "b" if pair["better_today"] == "a" else "a"
+        p_other = pair["p_a_better_at_max"] if other == "a" else 1 - pair["p_a_better_at_max"]
+        level = (pair["crossing_delta_n"] is not None and not pair["significant_today"]
+                 and p_other < 0.6)
+        kinds.add(level)
+        assert ("are level today" in pair["summary"]) == level, pair["summary"]
+        if level:
+            assert pair["summary"].endswith(f"= {p_other:.2f}, a coin flip")
+            assert "better beyond" not in pair["summary"]
+    assert kinds == {True, False}  # both kinds of pair were seen

@@ -194,8 +194,15 @@ def compare_models(
         better_today = a if mean > 0 else b
         other = b if better_today == a else a
         sig = bool(math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0))
-        if crossing is not None:
-            p_other = p_a_max if other == a else 1 - p_a_max
+        p_other = p_a_max if other == a else 1 - p_a_max
+        if crossing is not None and not sig and p_other < 0.6:
+            # a crossing of two curves within noise of each other is not news
+            summary = (f"{better_today} and {other} are level today ({better_today} ahead by "
+                       f"{abs(mean):.4f} {c.metric}, not significant) and stay level: their "
+                       f"expected curves cross at ~{short_count(crossing)} added labels, "
+                       f"but P({other} better at {short_count(max_factor * c.current_n)} "
+                       f"added) = {p_other:.2f}, a coin flip")
+        elif crossing is not None:
             summary = (f"{other} is worse than {better_today} today by {abs(mean):.4f} "
                        f"{c.metric}{'' if sig else ' (not significant)'}, but better beyond "
                        f"~{short_count(crossing)} added labels (n ≈ "
