@@ -211,7 +211,7 @@ def analyze_slices(table: pd.DataFrame, *, column: str, metric: str,
         statements.append(
             f"{model} at {n0:,} labels: weakest slice {column}={worst['slice']} "
             f"{worst['pooled']:.4f} (90 % interval {worst['low']:.4f}–{worst['high']:.4f}, "
-            f"{int(worst['n_test'])} test rows), strongest {best['slice']} "
+            f"{int(worst['n_test']):,} test rows), strongest {best['slice']} "
             f"{best['pooled']:.4f}")
     allocations: dict[str, Any] = {}
     if budget_usd is not None:
