@@ -162,7 +162,10 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
                         f"{len(y):,} labeled rows: there is nothing to predict")
     notes: list[str] = []
     counters = [c for c in frame.columns if c != col and _is_row_counter(frame[c])]
-    features = [c for c in frame.columns if c != col and c not in counters]
+    labeled = frame.loc[frame[col].notna()]
+    group = _group_column(labeled, [c for c in frame.columns
+                                    if c != col and c not in counters])
+    features = [c for c in frame.columns if c != col and c not in counters and c != group]
     if not features:
         raise DataError(f"no feature column besides the target '{col}' "
                         f"(columns: {_preview(frame.columns)})")
@@ -173,7 +176,18 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
 
     task = infer_task(y)
     n = len(y)
-    pool = n - math.ceil(_TEST_SIZE * n)
+    if group is not None:
+        from dataroi.data._prepare import group_test_rows
+
+        n_test = int(group_test_rows(labeled[group], _TEST_SIZE, seed=0).sum())
+        pool = n - n_test
+        k = labeled[group].nunique()
+        notes.append(f"split by {group}: its {k:,} values repeat ({n / k:.1f} labeled rows "
+                     f"each); the test set holds all rows of its values, so that no model is "
+                     f"scored on {group} values it trained on (split.group_column; left out "
+                     "of the features)")
+    else:
+        pool = n - math.ceil(_TEST_SIZE * n)
     if task == "classification":
         import pandas as pd
 
@@ -201,7 +215,7 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
     text = _render(name=name, source=source, target=col, task=task, what=what,
                    n_rows=len(frame), n_missing=n_missing, features=features,
                    counters=counters, metrics=metrics, reason=reason, lo=lo, count=count,
-                   pool=pool, sizes=sizes, size_note=size_note)
+                   pool=pool, sizes=sizes, size_note=size_note, group=group)
     _validate(text)
     return SpecDraft(text=text, target=col, task=task, metrics=tuple(metrics), reason=reason,
                      sizes=sizes, notes=tuple(notes))
@@ -289,6 +303,49 @@ def _round2(x: int) -> int:
     return int(round(x, -max(len(str(int(x))) - 2, 0))) if x > 0 else 0
 
 
+#: Name tokens of an identifier column (``customer_id``, ``userId``, ``idcode``).
+_ID_TOKENS = {"id", "ids", "idcode", "uid", "uuid", "guid"}
+_MIN_GROUPS = 20         # fewer distinct values: a category, not an identifier
+
+
+def _name_tokens(name: str) -> list[str]:
+    """The words of a column name, lower-cased (``userId`` -> user, id).
+
+    Example:
+        >>> _name_tokens("customerID"), _name_tokens("person_id"), _name_tokens("paid")
+        (['customer', 'id'], ['person', 'id'], ['paid'])
+    """
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
+    return [t.lower() for t in re.split(r"[^A-Za-z0-9]+", spaced) if t]
+
+
+def _group_column(frame: pd.DataFrame, columns: list[Any]) -> Any | None:
+    """The first column named as an identifier (a word ``id``, ``idcode``, ``uuid``...)
+    whose values repeat: each is then an entity (a person, a customer) with several rows,
+    and a test set that splits an entity's rows scores a model on entities it trained on
+    (panel data such as nlswork: 4,711 women over 28,534 rows). None when there is none.
+
+    An identifier with at least 20 values, each on 1.5 rows on average or more, and no
+    missing value qualifies; a column of fewer values is a category.
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"person_id": [i // 3 for i in range(90)], "x": range(90)})
+        >>> _group_column(frame, ["person_id", "x"])
+        'person_id'
+        >>> _group_column(frame.assign(person_id=range(90)), ["person_id", "x"]) is None
+        True
+    """
+    for c in columns:
+        if not _ID_TOKENS & set(_name_tokens(c)):
+            continue
+        values = frame[c]
+        k = values.nunique()
+        if values.notna().all() and k >= _MIN_GROUPS and len(values) >= 1.5 * k:
+            return c
+    return None
+
+
 def _is_row_counter(col: pd.Series) -> bool:
     """A column that numbers the rows (consecutive integers in row order, such as
     0..n-1, 1..n or R's row names, or pandas' 'Unnamed: 0'): an id, not a feature."""
@@ -306,7 +363,7 @@ def _is_row_counter(col: pd.Series) -> bool:
 def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows: int,
             n_missing: int, features: list[str], counters: list[str],
             metrics: tuple[str, ...], reason: str, lo: int, count: int, pool: int,
-            sizes: tuple[int, ...], size_note: str) -> str:
+            sizes: tuple[int, ...], size_note: str, group: Any = None) -> str:
     from dataroi.metrics import get_metric
 
     lines = [
@@ -325,15 +382,24 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
                                 "label"))
     if counters:
         lines.append(f"  # left out: {', '.join(counters)} (a row counter, not a feature)")
+    if counters or group is not None:
         lines.extend(_wrapped("  features: ", [_scalar(f) for f in features]))
     else:
         lines.append(_commented("  # features: [a, b]", "default: every other column"))
     strat = ", stratified by class" if task == "classification" else ""
     start = ("from about 5 rows of the rarest class to the whole pool"
              if task == "classification" else "up to the whole pool")
+    lines += ["", _commented("split:", f"the held-out test set{strat}"
+                             if group is None else f"the held-out test set: by {group}")]
+    if group is not None:
+        lines += [
+            _commented(f"  group_column: {_scalar(str(group))}",
+                       "each value's rows on one side only"),
+            *[f"  # {line}" for line in _wrap_words(
+                f"A model scored on {group} values it trained on looks better than it "
+                f"will on new ones; delete group_column (and add {group} to the features) "
+                f"if the rows to predict will come from the same {group} values.")]]
     lines += [
-        "",
-        _commented("split:", f"the held-out test set{strat}"),
         _commented(f"  test_size: {_TEST_SIZE}",
                    f"{n_rows - n_missing - pool:,} rows; the training pool: {pool:,}"),
         "",

@@ -312,6 +312,24 @@ def _test_count(test_size: float | int, n: int, what: str) -> int:
     return count
 
 
+def group_test_rows(groups: pd.Series, test_size: float | int, seed: int) -> np.ndarray:
+    """Which rows the test set holds when whole groups go to it (``split.group_column``):
+    ``test_size`` of the distinct groups (a share, or a count), drawn with the study's
+    ``seed``; a boolean mask.
+
+    Example:
+        >>> import pandas as pd
+        >>> mask = group_test_rows(pd.Series(list("aabbccddee")), 0.2, seed=0)
+        >>> int(mask.sum()), len(set(pd.Series(list("aabbccddee"))[mask]))
+        (2, 1)
+    """
+    uniq = np.array(sorted(groups.unique(), key=str), dtype=object)
+    n_test_groups = _test_count(test_size, len(uniq), "groups")
+    rng = np.random.default_rng(split_seed(seed))
+    test_groups = set(rng.choice(uniq, size=n_test_groups, replace=False).tolist())
+    return groups.isin(test_groups).to_numpy()
+
+
 def _split(spec: StudySpec, frame: pd.DataFrame, y: np.ndarray, task: str,
            n_main: int) -> tuple[np.ndarray, np.ndarray]:
     n = len(frame)
@@ -324,11 +342,7 @@ def _split(spec: StudySpec, frame: pd.DataFrame, y: np.ndarray, task: str,
         if groups.isna().any():
             raise DataError(f"split.group_column '{split.group_column}' has "
                             f"{int(groups.isna().sum())} missing values")
-        uniq = np.array(sorted(groups.unique(), key=str), dtype=object)
-        n_test_groups = _test_count(split.test_size or 0.2, len(uniq), "groups")
-        rng = np.random.default_rng(rng_seed)
-        test_groups = set(rng.choice(uniq, size=n_test_groups, replace=False).tolist())
-        is_test = groups.isin(test_groups).to_numpy()
+        is_test = group_test_rows(groups, split.test_size or 0.2, spec.schedule.seed)
         return np.flatnonzero(~is_test), np.flatnonzero(is_test)
     if split.time_column:
         import pandas as pd
