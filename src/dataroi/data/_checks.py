@@ -12,6 +12,8 @@ line of text each); :func:`check_data` runs them all on a prepared data set.
                             the class on ≥ 99.5 % of rows (held-out rows of its level or
                             bin, or one threshold), or for regression
                             ``|correlation| ≥ 0.999`` (of values or of ranks)
+:func:`check_groups`        a feature named as an identifier whose values repeat, split
+                            by row: entities on both sides of the split
 :func:`check_schedule`      classification: the rows of the rarest class expected at the
                             smallest training size (the nested subsets are stratified)
 ==========================  ==============================================================
@@ -55,8 +57,8 @@ if TYPE_CHECKING:
     from dataroi.data._prepare import PreparedData
     from dataroi.spec import StudySpec
 
-__all__ = ["DataCheck", "check_columns", "check_data", "check_leaks", "check_schedule",
-           "raise_for_errors"]
+__all__ = ["DataCheck", "check_columns", "check_data", "check_groups", "check_leaks",
+           "check_schedule", "raise_for_errors"]
 
 #: A feature whose one-column rule gets the class right on at least this share of rows
 #: (and removes most of the errors of always guessing the commonest class) is a leak.
@@ -76,8 +78,8 @@ class DataCheck:
     """One finding about the prepared data.
 
     Attributes:
-        check: ``empty``, ``not_finite``, ``constant``, ``no_feature``, ``leak`` or
-            ``schedule`` (and, from the models' checks in :mod:`dataroi.trial`, the
+        check: ``empty``, ``not_finite``, ``constant``, ``no_feature``, ``leak``,
+            ``groups`` or ``schedule`` (and, from the models' checks in :mod:`dataroi.trial`, the
             column kinds a model refuses and ``dense_text``: a linear model without
             sparse input given text).
         message: one line for the user.
@@ -436,6 +438,45 @@ def check_schedule(y_pool: np.ndarray, classes: Sequence[Any],
 
 
 # ---------------------------------------------------------------------------------- all
+def check_groups(X: pd.DataFrame, y: np.ndarray, pool_idx: np.ndarray,
+                 test_idx: np.ndarray, *, task: str) -> list[DataCheck]:
+    """A feature named as an identifier whose values repeat (a person's rows), split by
+    row: the test set scores models on entities they trained on, and they can tell those
+    apart by the column itself (nlswork's ``idcode``: the trees looked 3.5 points better
+    than on new women). An identifier qualifies when its rows share their target, as for
+    ``init --from`` (``data._draft._group_column``). For a row-level split only
+    (``split:`` names no group, time or test file).
+
+    Example:
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"person_id": np.arange(300) // 3, "x": np.arange(300) % 7})
+        >>> y = np.arange(300) // 3 % 2  # a person's rows share the class
+        >>> print(check_groups(X, y, np.arange(0, 300, 2), np.arange(1, 300, 2),
+        ...                    task="classification")[0])
+        ... # doctest: +NORMALIZE_WHITESPACE
+        column 'person_id' identifies 100 entities (3.0 rows each), and 100 of them have rows
+        in both the training pool and the test set: models are scored on entities they
+        trained on (and can tell them apart by this column); set split.group_column:
+        person_id, and leave it out of data.features, if new rows will come from new ones
+    """
+    from dataroi.data._draft import _group_column
+
+    col = _group_column(X, list(X.columns), y, categorical=task == "classification")
+    if col is None:
+        return []
+    values = X[col]
+    shared = len(set(values.iloc[pool_idx].tolist()) & set(values.iloc[test_idx].tolist()))
+    if not shared:
+        return []
+    k = values.nunique()
+    return [DataCheck("groups", (
+        f"column '{col}' identifies {k:,} entities ({len(values) / k:.1f} rows each), and "
+        f"{shared:,} of them have rows in both the training pool and the test set: models "
+        "are scored on entities they trained on (and can tell them apart by this column); "
+        f"set split.group_column: {col}, and leave it out of data.features, if new rows "
+        "will come from new ones"), columns=(str(col),))]
+
+
 def check_data(prep: PreparedData, spec: StudySpec) -> list[DataCheck]:
     """Every check of this module on a prepared data set: the columns, the leaks (of the
     columns that carry information) and, for classification, the smallest size.
@@ -451,6 +492,9 @@ def check_data(prep: PreparedData, spec: StudySpec) -> list[DataCheck]:
     out = check_columns(prep.X)
     skip = {c for check in out for c in check.columns}
     out += check_leaks(prep.X, prep.y, task=prep.task, skip=tuple(skip))
+    split = spec.split
+    if not (split.group_column or split.time_column or split.test_file):
+        out += check_groups(prep.X, prep.y, prep.pool_idx, prep.test_idx, task=prep.task)
     if prep.task == "classification":
         sizes = spec.schedule.resolve_sizes(prep.pool_size)
         out += check_schedule(prep.y[prep.pool_idx], prep.classes, sizes)

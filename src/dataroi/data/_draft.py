@@ -164,7 +164,8 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
     counters = [c for c in frame.columns if c != col and _is_row_counter(frame[c])]
     labeled = frame.loc[frame[col].notna()]
     group = _group_column(labeled, [c for c in frame.columns
-                                    if c != col and c not in counters])
+                                    if c != col and c not in counters],
+                          y.to_numpy(), categorical=infer_task(y) == "classification")
     features = [c for c in frame.columns if c != col and c not in counters and c != group]
     if not features:
         raise DataError(f"no feature column besides the target '{col}' "
@@ -306,6 +307,7 @@ def _round2(x: int) -> int:
 #: Name tokens of an identifier column (``customer_id``, ``userId``, ``idcode``).
 _ID_TOKENS = {"id", "ids", "idcode", "uid", "uuid", "guid"}
 _MIN_GROUPS = 20         # fewer distinct values: a category, not an identifier
+_MIN_CLUSTERING = 0.1    # an identifier's rows share their target at least this much
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -319,21 +321,27 @@ def _name_tokens(name: str) -> list[str]:
     return [t.lower() for t in re.split(r"[^A-Za-z0-9]+", spaced) if t]
 
 
-def _group_column(frame: pd.DataFrame, columns: list[Any]) -> Any | None:
+def _group_column(frame: pd.DataFrame, columns: list[Any], y: Any, *,
+                  categorical: bool) -> Any | None:
     """The first column named as an identifier (a word ``id``, ``idcode``, ``uuid``...)
-    whose values repeat: each is then an entity (a person, a customer) with several rows,
-    and a test set that splits an entity's rows scores a model on entities it trained on
-    (panel data such as nlswork: 4,711 women over 28,534 rows). None when there is none.
+    whose values repeat and whose rows share their target: each value is then an entity
+    (a person, a customer) with several rows, and a test set that splits an entity's rows
+    scores a model on entities it trained on (panel data such as nlswork: 4,711 women
+    over 28,534 rows). None when there is none.
 
-    An identifier with at least 20 values, each on 1.5 rows on average or more, and no
-    missing value qualifies; a column of fewer values is a category.
+    It qualifies with at least 20 values, each on 1.5 rows on average or more, no missing
+    value, and a target clustered in it (:func:`_clustering` at least 0.1: nlswork's union
+    0.49 by idcode; gss_abortion's ``id``, a respondent number that each year's survey
+    reuses, 0.01). A column of fewer values is a category.
 
     Example:
         >>> import pandas as pd
         >>> frame = pd.DataFrame({"person_id": [i // 3 for i in range(90)], "x": range(90)})
-        >>> _group_column(frame, ["person_id", "x"])
+        >>> y = [i // 3 % 2 for i in range(90)]  # each person's rows share the class
+        >>> _group_column(frame, ["person_id", "x"], y, categorical=True)
         'person_id'
-        >>> _group_column(frame.assign(person_id=range(90)), ["person_id", "x"]) is None
+        >>> _group_column(frame, ["person_id", "x"], [i % 2 for i in range(90)],
+        ...               categorical=True) is None
         True
     """
     for c in columns:
@@ -341,9 +349,38 @@ def _group_column(frame: pd.DataFrame, columns: list[Any]) -> Any | None:
             continue
         values = frame[c]
         k = values.nunique()
-        if values.notna().all() and k >= _MIN_GROUPS and len(values) >= 1.5 * k:
+        if values.notna().all() and k >= _MIN_GROUPS and len(values) >= 1.5 * k \
+                and _clustering(values, y, categorical=categorical) >= _MIN_CLUSTERING:
             return c
     return None
+
+
+def _clustering(groups: pd.Series, y: Any, *, categorical: bool) -> float:
+    """How much rows of one group share their target beyond chance: the share of the
+    target's variance between groups (η², over the classes' indicators when
+    ``categorical``) above what ``k`` groups of random rows would show, ``(k − 1) /
+    (n − 1)``, scaled to 1 (an intraclass correlation; 0 for no clustering, 1 when every
+    group holds one value).
+
+    Example:
+        >>> import pandas as pd
+        >>> g = pd.Series([i // 4 for i in range(400)])
+        >>> _clustering(g, [i // 4 % 3 for i in range(400)], categorical=True)
+        1.0
+    """
+    import pandas as pd
+
+    target = pd.Series(np.asarray(y)).reset_index(drop=True)
+    values = (pd.get_dummies(target.astype(str)).to_numpy(float) if categorical
+              else target.to_numpy(float)[:, None])
+    values = values - values.mean(axis=0)
+    total = float((values ** 2).sum())
+    n, k = len(values), groups.nunique()
+    if total == 0 or n < 3 or k >= n:
+        return 0.0
+    means = pd.DataFrame(values).groupby(groups.to_numpy()).transform("mean").to_numpy()
+    null = (k - 1) / (n - 1)
+    return float(((means ** 2).sum() / total - null) / (1 - null))
 
 
 def _is_row_counter(col: pd.Series) -> bool:
