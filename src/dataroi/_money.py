@@ -3,6 +3,8 @@
 Example:
     >>> usd(1500), usd(-104.4), usd(None), usd(float("nan"))
     ('$1,500', '-$104', 'n/a', 'n/a')
+    >>> amount(-12754.3), amount(-3.6543), amount(0.000123)
+    ('-12,754', '-3.654', '0.000123')
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["usd"]
+__all__ = ["amount", "usd"]
 
 
 def usd(v: Any) -> str:
@@ -24,3 +26,24 @@ def usd(v: Any) -> str:
         return "-$∞" if f < 0 else "$∞"
     whole = round(f)
     return f"-${-whole:,}" if whole < 0 else f"${whole:,}"
+
+
+def amount(v: Any, digits: int = 4) -> str:
+    """``v`` in any currency or unit, to ``digits`` significant digits but never in
+    exponent notation from a thousand up (``-12,754``, not ``-1.275e+04``); "n/a" when
+    missing or NaN.
+
+    Example:
+        >>> amount(1234567.8), amount(999.94), amount(-0.5), amount(None)
+        ('1,234,568', '999.9', '-0.5', 'n/a')
+    """
+    if v is None:
+        return "n/a"
+    f = float(v)
+    if math.isnan(f):
+        return "n/a"
+    if math.isinf(f):
+        return "-∞" if f < 0 else "∞"
+    if abs(f) >= 10 ** (digits - 1):
+        return f"{f:,.0f}"
+    return f"{f:,.{digits}g}"

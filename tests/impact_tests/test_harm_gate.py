@@ -164,10 +164,11 @@ def test_margin_from_the_setting_the_gate_file_and_the_command_line(
             "--segments", "origin", "--resamples", "200", "--no-ledger"]
     assert main([*argv, "--gate", str(tmp_path / "gate.yaml")]) == 0
     out = capsys.readouterr().out
-    assert "harm beyond a margin of 1e+06 USD/row, 95 % intervals" in out
+    assert "harm beyond a margin of 1,000,000 USD/row, 95 % intervals" in out
     assert main([*argv, "--margin", "0"]) == 1          # the default gate, margin 0
     out = capsys.readouterr().out
     assert "FAIL  no segment harmed beyond the margin" in out and "margin 0 USD/row" in out
+    assert "-0 (the margin)" not in out and "e+0" not in out
 
 
 def test_without_a_gate_file_the_default_gate_decides_the_exit_code(

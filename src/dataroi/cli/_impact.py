@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dataroi._money import amount
 from dataroi.cli._options import bounded_int
 from dataroi.exceptions import UsageError
 
@@ -267,9 +268,7 @@ def _cmd_observe(args: argparse.Namespace) -> int:
 
 
 def _fmt(v: float | None, digits: int = 4) -> str:
-    if v is None or v != v:
-        return "n/a"
-    return f"{v:,.{digits}g}"
+    return amount(v, digits)
 
 
 def _outputs(args: argparse.Namespace) -> dict[str, str]:
@@ -518,7 +517,7 @@ def _spec_block(spec: Any, result: Any, registration: dict[str, Any] | None
                         "payback_periods": periods}
             lines.append(f"rollback: costs ${spec.rollback_cost_usd:,.0f}; if the change is "
                          f"as bad as its lower bound ({low:+,.4g} per period), rolling back "
-                         f"restores {-low:,.4g} per period and pays for itself in "
+                         f"restores {amount(-low)} per period and pays for itself in "
                          f"{periods:,.1f} periods")
         else:
             rollback = {"cost_usd": spec.rollback_cost_usd, "restores_per_period": 0.0,

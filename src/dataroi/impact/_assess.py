@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dataroi._money import amount
 from dataroi._random import seed_sequence
 from dataroi.exceptions import DataError, ImpactSpecError
 from dataroi.impact._bootstrap import (
@@ -157,8 +158,9 @@ class SegmentResult:
                     "than the minimum)")
         est = (f"{_g(iv.estimate)} {currency}/row [{_g(iv.ci_low)}, {_g(iv.ci_high)}] "
                f"({self.n_rows:,} rows, {self.n_disagree:,} disagreeing, MDE {_g(self.mde)})")
+        floor = _g(-margin) if margin else "0"  # not "-0"
         if self.harm == HARM:
-            why = (f"upper bound below -{_g(margin)} (the margin)" if iv.ci_high < -margin else
+            why = (f"upper bound below {floor} (the margin)" if iv.ci_high < -margin else
                    f"significantly worse, adjusted p = {_g(self.p_adjusted or 0.0, 3)}")
             return f"harm found in {self.name}: {est}; {why}"
         if self.harm == NO_HARM:
@@ -168,15 +170,13 @@ class SegmentResult:
             need = (f"needs about {_round_rows(self.rows_needed)} rows here "
                     f"(~{_round_rows(self.rows_needed / share)} in all at its share)")
         else:
-            need = (f"its estimate is at or below -{_g(margin)} (the margin): more rows "
-                    "would not rule harm out")
+            need = (f"its estimate is at or below {floor} (the margin): more rows would "
+                    "not rule harm out")
         return f"not enough data to rule out harm in {self.name}: {est}; {need}"
 
 
 def _g(v: float | None, digits: int = 4) -> str:
-    if v is None or v != v:
-        return "n/a"
-    return f"{v:,.{digits}g}"
+    return amount(v, digits)
 
 
 def _round_rows(n: float) -> str:
@@ -664,9 +664,9 @@ class ImpactAssessment:
                 raise DataError("the tuning split is empty or takes every row; change "
                                 "tune_fraction")
             eval_mask = ~tune
-            notes.append(f"{int(tune.sum())} rows ({self.tune_fraction:.0%}) held out to pick "
-                         "the 'best' thresholds; everything else is measured on the other "
-                         f"{int(eval_mask.sum())} rows")
+            notes.append(f"{int(tune.sum()):,} rows ({self.tune_fraction:.0%}) held out to "
+                         "pick the 'best' thresholds; everything else is measured on the "
+                         f"other {int(eval_mask.sum()):,} rows")
         # only the columns the expression reads (converting every column of a wide or
         # million-row table would cost seconds)
         needed = self._expression_columns(columns, compiled)

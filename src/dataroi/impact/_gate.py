@@ -43,6 +43,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dataroi._money import amount
 from dataroi.exceptions import ImpactSpecError
 from dataroi.impact._yaml import read_yaml_input
 
@@ -200,7 +201,7 @@ def _harm_detail(result: Any) -> str:
     found = [s.name for s in result.segments if s.harm == HARM]
     open_ = [s.name for s in result.segments if s.harm == NOT_ENOUGH]
     skipped = sum(s.harm == NOT_JUDGED for s in result.segments)
-    parts = [f"margin {result.margin:,.4g} {cur}/row"
+    parts = [f"margin {amount(result.margin)} {cur}/row"
              + (" (auto: the average gain per row)"
                 if result.settings.get("margin") == "auto" else ""),
              f"{result.n_tested} segments tested"]

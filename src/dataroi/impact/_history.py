@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dataroi._money import amount
+
 if TYPE_CHECKING:
     from dataroi.impact._assess import ImpactResult
     from dataroi.impact._gate import GateResult
@@ -156,8 +158,8 @@ def outlier_check(ledger: BaseLedger, name: str, value_diff_per_period: float
         scale = float(arr.std(ddof=1)) or max(abs(med), 1e-12) * 0.1
     z = (value_diff_per_period - med) / scale
     out.update(z=float(z), median=med, flagged=bool(abs(z) > _Z_LIMIT))
-    out["message"] = (f"value difference per period {value_diff_per_period:,.4g} vs median "
-                      f"{med:,.4g} of {len(past)} past changes: robust z = {z:+.1f}"
+    out["message"] = (f"value difference per period {amount(value_diff_per_period)} vs median "
+                      f"{amount(med)} of {len(past)} past changes: robust z = {z:+.1f}"
                       + (" — FAR OUTSIDE past changes; check the data and the value model"
                          if out["flagged"] else ""))
     return out

@@ -27,6 +27,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from dataroi._json import json_safe
+from dataroi._money import amount
 from dataroi.impact._segments import HARM
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _get_forest_info(result: ImpactResult) -> dict[str, Any]:
     info["margin"] = float(result.margin) if result.margin else None
     info["xlabel"] = (f"value difference, {result.settings['currency']} per row "
                       f"(candidate - baseline), {result.settings['confidence']:.0%} CI "
-                      f"(margin -{result.margin:,.4g})")
+                      f"(margin -{amount(result.margin)})")
     return info
 
 
@@ -81,7 +82,7 @@ def _f(v: Any, digits: int = 4) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "n/a"
     if isinstance(v, float | int):
-        return f"{v:,.{digits}g}"
+        return amount(v, digits)
     return str(v)
 
 
