@@ -173,6 +173,12 @@ def test_reports_are_self_contained_escaped_and_verdict_first(
     doc = json.loads(js.read_text())
     assert doc["verdict"] == doc["result"]["verdict"]
     assert md.read_text().startswith("# Impact of a model change")
+    # counts from a thousand up carry separators in both renderings, and no figure an
+    # exponent (they read '2464' and '-1.275e+04')
+    seg_rows = [s["n_rows"] for s in doc["result"]["segments"] if s["n_rows"] >= 1000]
+    assert seg_rows and all(f"| {n:,} |" in md.read_text() for n in seg_rows)
+    assert all(f"<td>{n:,}</td>" in text for n in seg_rows)
+    assert "e+0" not in md.read_text() and "e+0" not in text
     assert not files["ledger"].exists()
     # --json prints the same document on standard output, as every command does
     capsys.readouterr()

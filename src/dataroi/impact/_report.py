@@ -56,7 +56,7 @@ def _get_forest_info(result: ImpactResult) -> dict[str, Any]:
     A segment is drawn as "worse" when harm was found in it (or it is significantly
     worse); its interval is BCa, or t with borrowed variance when few rows disagree.
     """
-    rows = [(f"{s.column}={s.level} (n={s.n_rows}, {s.n_disagree} disagree)",
+    rows = [(f"{s.column}={s.level} (n={s.n_rows:,}, {s.n_disagree:,} disagree)",
              s.value_diff.estimate, s.value_diff.ci_low, s.value_diff.ci_high,
              s.significantly_worse or s.harm == HARM)
             for s in result.segments if s.value_diff is not None]
@@ -198,7 +198,7 @@ def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
             diff = (f"{_f(x.value_diff.estimate)} [{_f(x.value_diff.ci_low)}, "
                     f"{_f(x.value_diff.ci_high)}] ({x.value_diff.method})" if x.value_diff
                     else "not tested")
-            lines.append(f"| {e(x.column)} = {e(x.level)} | {x.n_rows} | {x.n_disagree} | "
+            lines.append(f"| {e(x.column)} = {e(x.level)} | {x.n_rows:,} | {x.n_disagree:,} | "
                          f"{diff} | {_f(x.mde)} | {_f(x.p_adjusted, 3)} | {e(x.harm)}"
                          f"{' (significantly worse)' if x.significantly_worse else ''} |")
         harm = [h for h in result.harm_lines() if h.startswith(("harm found", "not enough"))]
@@ -209,7 +209,7 @@ def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
     if result.periods:
         lines += [f"## Over time (per {s['period']})", "",
                   "| period | rows | difference/row [CI] |", "|---|---:|---:|"]
-        lines += [f"| {e(q.period)} | {q.n_rows} | {_f(q.value_diff.estimate)} "
+        lines += [f"| {e(q.period)} | {q.n_rows:,} | {_f(q.value_diff.estimate)} "
                   f"[{_f(q.value_diff.ci_low)}, {_f(q.value_diff.ci_high)}] |"
                   for q in result.periods] + [""]
     lines += ["## What-if scenarios", "", "| scenario | difference/row [CI] | per period | "
@@ -222,7 +222,7 @@ def render_markdown(result: ImpactResult, *, gate: GateResult | None = None,
               for b in result.break_even]
     lines += ["", "## Data contract", ""]
     if result.contract:
-        lines += [f"Passed ({result.contract['n_rows']} rows):", ""]
+        lines += [f"Passed ({result.contract['n_rows']:,} rows):", ""]
         lines += [f"- {e(c)}" for c in result.contract["checks"]]
     else:
         lines.append("No contract was given.")
