@@ -998,6 +998,7 @@ class Study:
         from dataroi.analysis import Analysis, StudyContext
         from dataroi.decide import FollowUp, check_forecasts, forecasts_at, measured_today
         from dataroi.spec import canonical_hash
+        from dataroi.study._followup import sampling_noise
         from dataroi.trial import trials_frame
 
         out: list[FollowUp] = []
@@ -1062,12 +1063,17 @@ class Study:
                     notes.append("the costs: section changed since the recommendation: "
                                  "money is valued at today's prices")
                 stay = not chosen["switch"] and int(chosen["delta_n"]) == 0
+                test_sd, sd_note = sampling_noise(self.spec, curves_then, curves_now, old,
+                                                  ctx.context)
+                if sd_note:
+                    notes.append(sd_note)
                 checks = check_forecasts(
                     chosen_model=chosen["model"], current_model=rec["current_model"],
                     today=float(rec["today"]), n_then=n_then, n_now=n_now,
                     forecasts=forecasts, sources=sources, measured=measured,
                     higher_is_better=curves_then.higher_is_better, costs=costs,
-                    expected_net_usd=chosen.get("net_mean_usd"), chose_stay=stay)
+                    expected_net_usd=chosen.get("net_mean_usd"), chose_stay=stay,
+                    test_sd=test_sd)
                 fu = FollowUp(
                     study=self.spec.name, recommendation_id=int(doc["document_id"]),
                     made_at=str(doc["created_at"]), first_step=str(rec.get("first_step")),
