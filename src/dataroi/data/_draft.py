@@ -161,7 +161,8 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
         raise DataError(f"target '{col}' has a single value ({y.iloc[0]!r}) in all "
                         f"{len(y):,} labeled rows: there is nothing to predict")
     notes: list[str] = []
-    counters = [c for c in frame.columns if c != col and _is_row_counter(frame[c])]
+    counters = [c for c in frame.columns if c != col
+                and (_is_row_counter(frame[c]) or _is_key(frame[c]))]
     labeled = frame.loc[frame[col].notna()]
     group = _group_column(labeled, [c for c in frame.columns
                                     if c != col and c not in counters],
@@ -171,7 +172,7 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
         raise DataError(f"no feature column besides the target '{col}' "
                         f"(columns: {_preview(frame.columns)})")
     if counters:
-        notes.append(f"left out {', '.join(counters)}: a row counter, not a feature")
+        notes.append(f"left out {', '.join(counters)}: a row counter or key, not a feature")
     if n_missing:
         notes.append(f"{n_missing:,} rows without a label are dropped")
 
@@ -306,6 +307,8 @@ def _round2(x: int) -> int:
 
 #: Name tokens of an identifier column (``customer_id``, ``userId``, ``idcode``).
 _ID_TOKENS = {"id", "ids", "idcode", "uid", "uuid", "guid"}
+#: ... and of a row key (unique per row): R's row names, an exported index.
+_KEY_TOKENS = {"rownames", "rowname", "index", "idx", "key"}
 _MIN_GROUPS = 20         # fewer distinct values: a category, not an identifier
 _MIN_CLUSTERING = 0.1    # an identifier's rows share their target at least this much
 
@@ -383,6 +386,23 @@ def _clustering(groups: pd.Series, y: Any, *, categorical: bool) -> float:
     return float(((means ** 2).sum() / total - null) / (1 - null))
 
 
+def _is_key(col: pd.Series) -> bool:
+    """A column named as an identifier (``id``, ``customer_id``, R's ``rownames``...)
+    holding a different value on every row: a key, even when the rows were shuffled or
+    sampled (then it is no longer a row counter), not a feature.
+
+    Example:
+        >>> import pandas as pd
+        >>> _is_key(pd.Series([31, 7, 12, 5], name="rownames"))
+        True
+        >>> _is_key(pd.Series([31, 7, 12, 5], name="score"))
+        False
+    """
+    tokens = set(_name_tokens(col.name))
+    return bool(tokens & (_ID_TOKENS | _KEY_TOKENS)) and len(col) >= 3 \
+        and col.notna().all() and col.is_unique
+
+
 def _is_row_counter(col: pd.Series) -> bool:
     """A column that numbers the rows (consecutive integers in row order, such as
     0..n-1, 1..n or R's row names, or pandas' 'Unnamed: 0'): an id, not a feature."""
@@ -418,7 +438,8 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
         lines.append(_commented("  drop_missing_target: true", f"{n_missing:,} rows have no "
                                 "label"))
     if counters:
-        lines.append(f"  # left out: {', '.join(counters)} (a row counter, not a feature)")
+        lines.append(f"  # left out: {', '.join(counters)} (a row counter or key, not a "
+                     "feature)")
     if counters or group is not None:
         lines.extend(_wrapped("  features: ", [_scalar(f) for f in features]))
     else:
