@@ -155,3 +155,33 @@ def test_a_followup_round_trips_through_its_document():
     assert back.checks == fu.checks and back.document_id == 9 and back.notes == ("n",)
     text = "\n".join(back.lines())
     assert "measured 0.8300" in text and "regret" in text
+
+
+@pytest.mark.parametrize("stay", [True, False])
+def test_a_stay_decision_is_not_charged_for_labels_added_anyway(stay):
+    """Chem97: 'keep logreg, no labels', then 18,417 labels were added regardless; the
+    follow-up said 'realized net value $-21,329 (expected $0)' of a decision that bought
+    nothing."""
+
+    costs = CostSpec(price_per_label_usd=1.0, value_per_point_usd=4000)
+    [check] = check_forecasts(
+        chosen_model="logreg", current_model="logreg", today=0.3837, n_then=6400,
+        n_now=24817, forecasts={"logreg": (0.37, 0.38, 0.3867, 0.39, 0.40)},
+        measured={"logreg": (0.3765, 0.0, 5)}, higher_is_better=True, costs=costs,
+        expected_net_usd=0.0 if stay else -15_000.0, chose_stay=stay)
+    fu = FollowUp(study="chem", recommendation_id=2, made_at="2026-12-07 00:45:38",
+                  first_step="keep logreg" if stay else "keep logreg, label +18,417",
+                  metric="accuracy", current_model="logreg", today=0.3837,
+                  chosen_model="logreg", planned_n=6400 if stay else 24817, chose_stay=stay,
+                  n_then=6400, n_now=24817, checks=(check,))
+    net = check.realized_net_usd
+    assert net == pytest.approx(4000 * (0.3765 - 0.3837) / 0.01 - 18_417)
+    line = next(x for x in fu.lines() if x.startswith("realized net value"))
+    if stay:
+        assert line == ("realized net value of labeling nothing $0 (expected $0); the 18,417 "
+                        f"labels added anyway realized -${-net:,.0f} with logreg; regret $0 "
+                        "(best in hindsight: stay)")
+        assert check.regret_usd == 0
+    else:
+        assert line.startswith(f"realized net value -${-net:,.0f} (expected -$15,000); ")
+        assert check.regret_usd == pytest.approx(-net)

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dataroi._json import json_safe
+from dataroi._money import usd
 from dataroi.decide._costs import CostModel
 from dataroi.spec import CostSpec
 
@@ -293,10 +294,17 @@ class FollowUp:
                        f"({c.repeats} repeats): {c.verdict}, error {c.error:+.4f}")
             if c.realized_net_usd is not None:
                 exp = ("" if c.expected_net_usd is None
-                       else f" (expected ${c.expected_net_usd:,.0f})")
-                out.append(f"realized net value ${c.realized_net_usd:,.0f}{exp}; regret "
-                           f"${c.regret_usd:,.0f} (best in hindsight: "
-                           f"{c.best_in_hindsight})")
+                       else f" (expected {usd(c.expected_net_usd)})")
+                regret = (f"regret {usd(c.regret_usd)} (best in hindsight: "
+                          f"{c.best_in_hindsight})")
+                added = self.n_now - self.n_then
+                if self.chose_stay and added > 0:
+                    # the decision bought nothing: the labels added anyway are not its own
+                    out.append(f"realized net value of labeling nothing $0{exp}; the "
+                               f"{added:,} labels added anyway realized "
+                               f"{usd(c.realized_net_usd)} with {c.model}; {regret}")
+                else:
+                    out.append(f"realized net value {usd(c.realized_net_usd)}{exp}; {regret}")
         inside = sum(x.inside90 for x in self.checks)
         out.append(f"{inside} of {len(self.checks)} models' measurements inside their 90 % "
                    "interval")
