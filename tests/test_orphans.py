@@ -38,7 +38,7 @@ def test_a_zombie_counts_as_ended_though_signalling_it_succeeds():
     assert has_ended(child.pid, started, watch_parent=False)  # reaped: gone
 
 
-def test_a_new_process_under_the_same_pid_counts_ashas_ended():
+def test_a_new_process_under_the_same_pid_counts_as_ended():
     me = os.getpid()
     state, start = process_start(me)
     assert has_ended(me, (state, str(int(start) - 1)), watch_parent=False)
@@ -50,26 +50,44 @@ _COORDINATOR = """
 import os, subprocess, sys
 worker = subprocess.Popen([sys.executable, "-c",
     "from dataroi._orphans import exit_when_ended; print('watching', flush=True); "
-    f"exit_whenhas_ended({os.getpid()}, every_seconds=0.05)"])
+    f"exit_when_ended({os.getpid()}, every_seconds=0.05)"])
 print(worker.pid, flush=True)
 worker.wait()
 """
 
 
-def test_the_worker_of_a_killed_coordinator_exits_and_frees_the_callers_pipes():
-    coordinator = subprocess.Popen([sys.executable, "-c", _COORDINATOR],
+def _kill_coordinator(code: str, ready: str) -> float:
+    """Start ``code`` (a coordinator that prints its child's pid), wait for the child to
+    print ``ready``, ``kill -9`` the coordinator, and read its pipes to the end: the
+    seconds that took. The child held the pipes, so it has exited: it is gone, or a
+    zombie not yet reaped by init."""
+    coordinator = subprocess.Popen([sys.executable, "-c", code],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    worker = int(coordinator.stdout.readline())
-    assert coordinator.stdout.readline() == "watching\n"
+    child = int(coordinator.stdout.readline())
+    assert coordinator.stdout.readline() == f"{ready}\n"
+    t0 = time.monotonic()
     try:
         coordinator.send_signal(signal.SIGKILL)  # a zombie until communicate() reaps it
-        coordinator.communicate(timeout=5)  # the worker held the pipes: it has exited
+        _, err = coordinator.communicate(timeout=5)
+        seconds = time.monotonic() - t0
+        # its files close before it turns zombie: give the exit a moment to finish
+        end = time.monotonic() + 2
+        while (state := process_start(child)) is not None and state[0] != "Z" \
+                and time.monotonic() < end:
+            time.sleep(0.01)
     finally:
         coordinator.kill()
-        if process_start(worker) is not None:
-            os.kill(worker, signal.SIGKILL)
-    state = process_start(worker)
-    assert state is None or state[0] == "Z"  # gone, or exited and not yet reaped by init
+        state = process_start(child)
+        if state is not None and state[0] != "Z":
+            os.kill(child, signal.SIGKILL)
+    assert state is None or state[0] == "Z"
+    assert "Error" not in err, err  # the child ran what it was given
+    return seconds
+
+
+def test_the_worker_of_a_killed_coordinator_exits_and_frees_the_callers_pipes():
+    seconds = _kill_coordinator(_COORDINATOR, "watching")
+    assert seconds < 2  # the watch looks every 0.05 s
 
 
 #: A "coordinator" that names itself and starts a "fork server" whose preload sleeps
@@ -87,21 +105,8 @@ server.wait()
 
 
 def test_a_fork_server_still_importing_exits_with_its_killed_coordinator():
-    coordinator = subprocess.Popen([sys.executable, "-c", _FORK_SERVER],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    server = int(coordinator.stdout.readline())
-    assert coordinator.stdout.readline() == "importing\n"
-    t0 = time.monotonic()
-    try:
-        coordinator.send_signal(signal.SIGKILL)
-        coordinator.communicate(timeout=5)  # the sleeping server held the pipes: it exited
-    finally:
-        coordinator.kill()
-        if process_start(server) is not None and process_start(server)[0] != "Z":
-            os.kill(server, signal.SIGKILL)
-    assert time.monotonic() - t0 < 2  # the watch looks every 0.05 s
-    state = process_start(server)
-    assert state is None or state[0] == "Z"
+    seconds = _kill_coordinator(_FORK_SERVER, "importing")
+    assert seconds < 2  # the watch looks every 0.05 s
 
 
 #: The preload modules in a process that its coordinator variable names (or that has

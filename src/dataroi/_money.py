@@ -17,10 +17,8 @@ __all__ = ["amount", "usd"]
 
 def usd(v: Any) -> str:
     """``v`` dollars without cents (``$1,500``; ``-$104``); "n/a" when missing or NaN."""
-    if v is None:
-        return "n/a"
-    f = float(v)
-    if math.isnan(f):
+    f = _number(v)
+    if f is None:
         return "n/a"
     if math.isinf(f):
         return "-$∞" if f < 0 else "$∞"
@@ -37,13 +35,19 @@ def amount(v: Any, digits: int = 4) -> str:
         >>> amount(1234567.8), amount(999.94), amount(-0.5), amount(None)
         ('1,234,568', '999.9', '-0.5', 'n/a')
     """
-    if v is None:
-        return "n/a"
-    f = float(v)
-    if math.isnan(f):
+    f = _number(v)
+    if f is None:
         return "n/a"
     if math.isinf(f):
         return "-∞" if f < 0 else "∞"
     if abs(f) >= 10 ** (digits - 1):
         return f"{f:,.0f}"
     return f"{f:,.{digits}g}"
+
+
+def _number(v: Any) -> float | None:
+    """``v`` as a float, None when missing or NaN."""
+    if v is None:
+        return None
+    f = float(v)
+    return None if math.isnan(f) else f
