@@ -79,9 +79,9 @@ class DataCheck:
 
     Attributes:
         check: ``empty``, ``not_finite``, ``constant``, ``no_feature``, ``leak``,
-            ``groups`` or ``schedule`` (and, from the models' checks in :mod:`dataroi.trial`, the
-            column kinds a model refuses and ``dense_text``: a linear model without
-            sparse input given text).
+            ``groups`` or ``schedule`` (and, from the models' checks in
+            :mod:`dataroi.trial`, the column kinds a model refuses and ``dense_text``: a
+            linear model without sparse input given text).
         message: one line for the user.
         columns: the feature columns it is about (none for ``schedule``).
         severity: ``warning`` (the run goes on) or ``error`` (nothing runs).
@@ -479,7 +479,8 @@ def check_groups(X: pd.DataFrame, y: np.ndarray, pool_idx: np.ndarray,
 
 def check_data(prep: PreparedData, spec: StudySpec) -> list[DataCheck]:
     """Every check of this module on a prepared data set: the columns, the leaks (of the
-    columns that carry information) and, for classification, the smallest size.
+    columns that carry information), an identifier's entities on both sides of a row
+    split and, for classification, the smallest size.
 
     Example:
         >>> from dataroi.spec import spec_from_dict
