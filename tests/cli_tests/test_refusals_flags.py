@@ -130,6 +130,14 @@ _CASES: list[tuple[str, tuple[str, ...], str, bool, dict]] = [
     ("stress-noise-rate-no-section", ("stress", S, "--noise-rate", "0.1"),
      "no stress: or slices: section", True, {}),
     ("stress-budget-no-slices", ("stress", S, "--budget", "100"), "slices", True, {}),
+    # relabel vs new needs a label price: said before any analysis (it was said after)
+    ("stress-noise-rate-no-price", ("stress", S, "--noise-rate", "0.1"),
+     r"--noise-rate prices relabeling against new labels: add costs.price_per_label_usd",
+     False, {"study.yaml": iris_spec(stress={"noise": {"rates": [0.1]}})}),
+    ("stress-annotations-no-price", ("stress", S, "--annotations", "a.csv"),
+     r"--annotations prices relabeling .* leave --annotations out to see the arms",
+     False, {"study.yaml": iris_spec(stress={"noise": {"rates": [0.1]}}),
+             "a.csv": "item,annotator,label\n1,a,x\n"}),
 ]
 
 

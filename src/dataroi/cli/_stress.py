@@ -59,7 +59,7 @@ def stress_results(analysis: Any, *, draws: int = 400, noise_rate: float | None 
     """Everything ``dataroi stress`` shows, as objects (``stress``, ``slices``,
     ``relabel``, each None when the spec lacks it), computed through the analysis."""
     spec = analysis.context.spec
-    _check_sections(spec, budget)
+    _check_sections(spec, budget=budget, noise_rate=noise_rate, annotations=annotations)
     out: dict[str, Any] = {"stress": None, "slices": None, "relabel": None}
     if spec.stress:
         out["stress"] = analysis.stress(draws=draws)
@@ -78,12 +78,20 @@ def stress_results(analysis: Any, *, draws: int = 400, noise_rate: float | None 
     return out
 
 
-def _check_sections(spec: Any, budget: float | None) -> None:
+def _check_sections(spec: Any, *, budget: float | None, noise_rate: float | None,
+                    annotations: str | None) -> None:
+    """Refuse, before any analysis, what the spec cannot answer."""
     if not spec.stress and not spec.slices:
         raise UsageError("the spec has no stress: or slices: section; add one (see "
                          "docs/stress.md or the template of `dataroi init`)")
     if budget is not None and not spec.slices:
         raise UsageError("--budget allocates labels per slice: add slices: to the spec")
+    asked = "--noise-rate" if noise_rate is not None else (
+        "--annotations" if annotations else None)
+    if asked and (spec.costs is None or spec.costs.price_per_label_usd is None):
+        raise UsageError(f"{asked} prices relabeling against new labels: add "
+                         "costs.price_per_label_usd to the spec (without it, leave "
+                         f"{asked} out to see the arms and slices alone)")
 
 
 def _cmd_stress(args: argparse.Namespace) -> int:
@@ -92,7 +100,8 @@ def _cmd_stress(args: argparse.Namespace) -> int:
     if args.draws < 100:
         raise UsageError(f"--draws must be at least 100, got {args.draws}")
     study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
-    _check_sections(study.spec, args.budget)
+    _check_sections(study.spec, budget=args.budget, noise_rate=args.noise_rate,
+                    annotations=args.annotations)
     with study.analyze(metric=args.metric, n_draws=max(args.draws, 100)) as analysis:
         res = stress_results(analysis, draws=args.draws, noise_rate=args.noise_rate,
                              annotations=args.annotations, opinions=args.opinions,
