@@ -45,8 +45,10 @@ def sampling_noise(spec: StudySpec, curves_then: Any, curves_now: Any,
     Each test set's spread is the standard deviation of the model's score over the
     test-set bootstrap (``StudyCurves.test_boot``); where the earlier one's predictions
     cannot be read, it is today's scaled by the square root of the test sizes' ratio (a
-    score's sampling noise shrinks as one over the root of the rows). A study whose test
-    file stays the test set has no such noise; none is added without any bootstrap.
+    score's sampling noise shrinks as one over the root of the rows). The two test sets
+    are taken as independent (a new random split shares about a fifth of the old test
+    rows, so this errs a little wide). A study whose test file stays the test set has no
+    such noise; none is added without any bootstrap.
     """
     if spec.split.test_file:
         return {}, ""
