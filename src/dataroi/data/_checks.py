@@ -49,6 +49,7 @@ import numpy as np
 
 from dataroi.data._columns import ColumnProfile, profile_frame
 from dataroi.data._draft import _PER_CLASS, _pct, _round2
+from dataroi.data._identifiers import group_column
 from dataroi.exceptions import DataError
 
 if TYPE_CHECKING:
@@ -444,7 +445,7 @@ def check_groups(X: pd.DataFrame, y: np.ndarray, pool_idx: np.ndarray,
     row: the test set scores models on entities they trained on, and they can tell those
     apart by the column itself (nlswork's ``idcode``: the trees looked 3.5 points better
     than on new women). An identifier qualifies when its rows share their target, as for
-    ``init --from`` (``data._draft._group_column``). For a row-level split only
+    ``init --from`` (:func:`dataroi.data._identifiers.group_column`). For a row-level split only
     (``split:`` names no group, time or test file).
 
     Example:
@@ -459,9 +460,7 @@ def check_groups(X: pd.DataFrame, y: np.ndarray, pool_idx: np.ndarray,
         trained on (and can tell them apart by this column); set split.group_column:
         person_id, and leave it out of data.features, if new rows will come from new ones
     """
-    from dataroi.data._draft import _group_column
-
-    col = _group_column(X, list(X.columns), y, categorical=task == "classification")
+    col = group_column(X, list(X.columns), y, categorical=task == "classification")
     if col is None:
         return []
     values = X[col]
