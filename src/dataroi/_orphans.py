@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 __all__ = ["COORDINATOR_ENV", "exit_when_ended", "has_ended", "process_start",
            "stop_watching", "watch_while_preloading"]
@@ -93,9 +92,8 @@ def exit_when_ended(pid: int, every_seconds: float = 1.0,
     """
     watch_parent = os.getppid() == pid
     started = process_start(pid)
-    while not (stop is not None and stop.wait(every_seconds)):
-        if stop is None:
-            time.sleep(every_seconds)
+    stop = stop or threading.Event()  # never set: watch for as long as the process lives
+    while not stop.wait(every_seconds):
         if has_ended(pid, started, watch_parent=watch_parent):
             os._exit(_EXIT_CODE)
 

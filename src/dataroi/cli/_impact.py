@@ -267,10 +267,6 @@ def _cmd_observe(args: argparse.Namespace) -> int:
     return 0 if getattr(obs, "srm_ok", True) else 1
 
 
-def _fmt(v: float | None, digits: int = 4) -> str:
-    return amount(v, digits)
-
-
 def _outputs(args: argparse.Namespace) -> dict[str, str]:
     """The report files asked for, by format (``html``, ``md``, ``json``), each checked:
     a known suffix that agrees with its option, an existing folder, not a folder itself,
@@ -563,13 +559,13 @@ def _print_result(result: Any, gate_result: Any, check: dict[str, Any] | None) -
     pct = round(s["confidence"] * 100)
     out = sys.stdout
     print(f"verdict: {result.verdict.upper()}", file=out)
-    print(f"value difference (candidate - baseline): {_fmt(iv.estimate)} {cur}/row "
-          f"[{pct} % CI {_fmt(iv.ci_low)} to {_fmt(iv.ci_high)}]; per {s['period_name']}: "
-          f"{_fmt(pp.estimate)} [{_fmt(pp.ci_low)} to {_fmt(pp.ci_high)}] {cur}", file=out)
+    print(f"value difference (candidate - baseline): {amount(iv.estimate)} {cur}/row "
+          f"[{pct} % CI {amount(iv.ci_low)} to {amount(iv.ci_high)}]; per {s['period_name']}: "
+          f"{amount(pp.estimate)} [{amount(pp.ci_low)} to {amount(pp.ci_high)}] {cur}", file=out)
     print(f"P(candidate worse) = {result.p_candidate_worse_text} (share of "
           f"{s['n_resamples']:,} bootstrap resamples); "
-          f"{s['var_level']:.0%} VaR per {s['period_name']} = {_fmt(result.var_per_period)} "
-          f"{cur}, CVaR = {_fmt(result.cvar_per_period)} {cur}", file=out)
+          f"{s['var_level']:.0%} VaR per {s['period_name']} = {amount(result.var_per_period)} "
+          f"{cur}, CVaR = {amount(result.cvar_per_period)} {cur}", file=out)
     a = result.accuracy_diff
     if s.get("task") == "regression":
         print(f"absolute error: baseline MAE {result.baseline.mae:,.4g}, candidate MAE "
@@ -606,7 +602,7 @@ def _print_segments(result: Any, out: Any) -> None:
           + f"; {worse} significantly worse (Benjamini-Hochberg FDR {s['fdr']})", file=out)
     auto = " (auto: the candidate's average gain per row)" if s.get("margin") == "auto" \
         else ""
-    print(f"harm beyond a margin of {_fmt(result.margin)} {s['currency']}/row{auto}, "
+    print(f"harm beyond a margin of {amount(result.margin)} {s['currency']}/row{auto}, "
           f"{round(s['confidence'] * 100)} % intervals:", file=out)
     fine = [x.name for x in segs if x.harm == "no harm beyond the margin"]
     n_total = int(result.provenance["n_rows_evaluated"])
@@ -656,19 +652,19 @@ def _cmd_history(args: argparse.Namespace) -> int:
                 "Δ per period", "verdict", "gate", "flag"):
         table.add_column(col)
     for r in rows:
-        ci = f"{_fmt(r['value_diff_per_row'])} [{_fmt(r['value_diff_ci_low'])}, " \
-             f"{_fmt(r['value_diff_ci_high'])}]"
+        ci = f"{amount(r['value_diff_per_row'])} [{amount(r['value_diff_ci_low'])}, " \
+             f"{amount(r['value_diff_ci_high'])}]"
         gate = "-" if r["gate_passed"] is None else ("pass" if r["gate_passed"] else "FAIL")
         table.add_row(str(r["document_id"]), str(r["created_at"])[:19], str(r["name"]),
                       f"{r['baseline_id']} → {r['candidate_id']}", ci,
-                      _fmt(r["value_diff_per_period"]), str(r["verdict"]), gate,
+                      amount(r["value_diff_per_period"]), str(r["verdict"]), gate,
                       "FAR OUTSIDE" if r["flagged"] else "")
     console.print(table)
     tr = trend(rows)
     if tr["n_deployed"]:
         slope = tr["slope_per_deployment"]
         console.print(f"deployed changes: {tr['n_deployed']}; candidate value per row "
-                      f"{_fmt(tr['first'])} → {_fmt(tr['last'])}"
+                      f"{amount(tr['first'])} → {amount(tr['last'])}"
                       + (f" (trend {slope:+.4g} per deployment)" if slope is not None else ""))
     if record["n"]:
         lo, hi = record["rate_ci"]

@@ -156,12 +156,12 @@ class SegmentResult:
         if iv is None or self.harm == NOT_JUDGED:
             return (f"not judged in {self.name}: {self.n_disagree} disagreeing rows (fewer "
                     "than the minimum)")
-        est = (f"{_g(iv.estimate)} {currency}/row [{_g(iv.ci_low)}, {_g(iv.ci_high)}] "
-               f"({self.n_rows:,} rows, {self.n_disagree:,} disagreeing, MDE {_g(self.mde)})")
-        floor = _g(-margin) if margin else "0"  # not "-0"
+        est = (f"{amount(iv.estimate)} {currency}/row [{amount(iv.ci_low)}, {amount(iv.ci_high)}] "
+               f"({self.n_rows:,} rows, {self.n_disagree:,} disagreeing, MDE {amount(self.mde)})")
+        floor = amount(-margin) if margin else "0"  # not "-0"
         if self.harm == HARM:
             why = (f"upper bound below {floor} (the margin)" if iv.ci_high < -margin else
-                   f"significantly worse, adjusted p = {_g(self.p_adjusted or 0.0, 3)}")
+                   f"significantly worse, adjusted p = {amount(self.p_adjusted or 0.0, 3)}")
             return f"harm found in {self.name}: {est}; {why}"
         if self.harm == NO_HARM:
             return f"no harm beyond the margin in {self.name}: {est}"
@@ -173,10 +173,6 @@ class SegmentResult:
             need = (f"its estimate is at or below {floor} (the margin): more rows would "
                     "not rule harm out")
         return f"not enough data to rule out harm in {self.name}: {est}; {need}"
-
-
-def _g(v: float | None, digits: int = 4) -> str:
-    return amount(v, digits)
 
 
 def _round_rows(n: float) -> str:

@@ -295,6 +295,7 @@ def export_study(spec: str | os.PathLike[str], output: str | os.PathLike[str], *
     named = [d for d in tables["trials"].column("predictions_digest").to_pylist() if d]
     digests = sorted(set(named))
     missing = damaged = 0
+    bundled: set[str] = set()
     for digest in digests:
         if digest not in store:
             missing += 1
@@ -303,9 +304,10 @@ def export_study(spec: str | os.PathLike[str], output: str | os.PathLike[str], *
         else:
             members[f"{ARTIFACTS_DIR}{digest[:2]}/{digest}.npz"] = (
                 store.path(digest).read_bytes())
+            bundled.add(digest)
     # trials whose predictions are identical (a model that predicts one class at a small
     # size) share one stored file
-    n_predicted = sum(f"{ARTIFACTS_DIR}{d[:2]}/{d}.npz" in members for d in named)
+    n_predicted = sum(d in bundled for d in named)
     if missing:
         notes.append(f"{missing} of {len(digests)} stored predictions are not in the artifact "
                      f"store {store.root} and are not bundled (runs on another machine keep "
@@ -345,11 +347,11 @@ def export_study(spec: str | os.PathLike[str], output: str | os.PathLike[str], *
         "with_data": with_data,
         "data": data_entries,
         "code": sorted(code),
-        "artifacts": {"named": len(digests), "bundled": len(digests) - missing - damaged},
+        "artifacts": {"named": len(digests), "bundled": len(bundled)},
     }
     write_bundle(out, members, manifest)
     return ExportResult(path=out, bytes=out.stat().st_size, members=len(members),
                         n_trials=tables["trials"].num_rows,
-                        n_artifacts=len(digests) - missing - damaged,
+                        n_artifacts=len(bundled),
                         n_predicted_trials=n_predicted,
                         seconds=time.perf_counter() - t0, notes=notes)

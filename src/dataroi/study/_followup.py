@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -54,10 +53,7 @@ def sampling_noise(spec: StudySpec, curves_then: Any, curves_now: Any,
         return {}, ""
 
     def size(context: Mapping[str, Any]) -> float:
-        desc = context.get("description") or {}
-        if isinstance(desc, str):
-            desc = json.loads(desc)
-        return float(desc.get("test_size") or 0)
+        return float((context.get("description") or {}).get("test_size") or 0)
 
     n_then, n_now = size(context_then), size(context_now)
     out: dict[str, float] = {}
