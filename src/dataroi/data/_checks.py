@@ -48,7 +48,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dataroi.data._columns import ColumnProfile, profile_frame
-from dataroi.data._draft import _PER_CLASS, _pct, _round2
 from dataroi.data._identifiers import group_column
 from dataroi.exceptions import DataError
 
@@ -72,6 +71,7 @@ _LEAK_ROWS = 20_000    # rows read by the leak check (a fixed sample of larger t
 _GROUP_LEVELS = 64     # numbers with at most this many values are grouped by value
 _BINS = 1000           # numbers with more: this many bins by rank (at most rows / 10)
 _SHOWN = 8             # columns named in one line
+_PER_CLASS = 5         # expected rows of the rarest class at the smallest size
 
 
 @dataclass(frozen=True)
@@ -175,6 +175,16 @@ def check_columns(X: pd.DataFrame,
             "balance or the mean; check data.source and data.features",
             tuple(useless), severity="error"))
     return out
+
+
+def _pct(share: float) -> str:
+    """A share in per cent: 3.3 %, 0.015 %."""
+    return f"{100 * share:.1f} %" if share >= 0.01 else f"{100 * share:.2g} %"
+
+
+def _round2(x: int) -> int:
+    """``x`` to two significant digits (151 -> 150, 2_013 -> 2_000)."""
+    return int(round(x, -max(len(str(int(x))) - 2, 0))) if x > 0 else 0
 
 
 # -------------------------------------------------------------------------------- leaks

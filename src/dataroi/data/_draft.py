@@ -41,6 +41,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dataroi.data._checks import _LEAK_ROWS, _PER_CLASS, _pct, _round2, check_leaks
 from dataroi.data._identifiers import group_column, is_key, is_row_counter
 from dataroi.data._prepare import infer_task
 from dataroi.exceptions import DataError, UsageError
@@ -58,7 +59,6 @@ _RARE_BINARY = 0.10      # minority share under which a binary target is imbalan
 _RARE_MULTICLASS = 0.5   # several classes are imbalanced when the rarest has under half
                          # an even share (1/K), at most _RARE_BINARY: 20 classes at 3.3 %
                          # each are balanced (an even share is 5 %), 3 with one at 6 % not
-_PER_CLASS = 5           # expected rows of the rarest class at the smallest size
 _SMALLEST = 50           # the smallest size, where the table has room and no class needs more
 _MAX_SIZES = 8
 _TEST_SIZE = 0.2
@@ -163,19 +163,25 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
     counters = [c for c in frame.columns if c != col
                 and (is_row_counter(frame[c]) or is_key(frame[c]))]
     labeled = frame.loc[frame[col].notna()]
-    group = group_column(labeled, [c for c in frame.columns
-                                    if c != col and c not in counters],
-                          y.to_numpy(), categorical=infer_task(y) == "classification")
-    features = [c for c in frame.columns if c != col and c not in counters and c != group]
+    task = infer_task(y)
+    candidates = [c for c in frame.columns if c != col and c not in counters]
+    leaks = _leaks(labeled[candidates], y, task)
+    if len(leaks) == len(candidates):
+        leaks = {}  # every column alone gives the target: leave the verdict to the user
+    group = group_column(labeled, [c for c in candidates if c not in leaks],
+                         y.to_numpy(), categorical=task == "classification")
+    features = [c for c in candidates if c not in leaks and c != group]
     if not features:
         raise DataError(f"no feature column besides the target '{col}' "
                         f"(columns: {_preview(frame.columns)})")
     if counters:
         notes.append(f"left out {', '.join(counters)}: a row counter or key, not a feature")
+    for column, why in leaks.items():
+        notes.append(f"left out {column}: {why}, a leak? (add it to data.features if it is "
+                     "known before the label)")
     if n_missing:
         notes.append(f"{n_missing:,} rows without a label are dropped")
 
-    task = infer_task(y)
     n = len(y)
     if group is not None:
         from dataroi.data._prepare import group_test_rows
@@ -215,14 +221,47 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
     sizes = tuple(ScheduleSpec(geometric=(lo, None, count)).resolve_sizes(pool))
     text = _render(name=name, source=source, target=col, task=task, what=what,
                    n_rows=len(frame), n_missing=n_missing, features=features,
-                   counters=counters, metrics=metrics, reason=reason, lo=lo, count=count,
-                   pool=pool, sizes=sizes, size_note=size_note, group=group)
+                   counters=counters, leaks=list(leaks), metrics=metrics, reason=reason,
+                   lo=lo, count=count, pool=pool, sizes=sizes, size_note=size_note, group=group)
     _validate(text)
     return SpecDraft(text=text, target=col, task=task, metrics=tuple(metrics), reason=reason,
                      sizes=sizes, notes=tuple(notes))
 
 
 # ----------------------------------------------------------------------------- choices
+def _leaks(X: pd.DataFrame, y: pd.Series, task: str) -> dict[str, str]:
+    """The columns that alone give the target (:func:`~dataroi.data.check_leaks`, on a
+    fixed sample of at most 20,000 labeled rows), each with what it gives.
+
+    Example:
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"x": [i % 7 for i in range(400)],
+        ...                   "code": ["A", "B"] * 200})
+        >>> y = pd.Series(["cat", "dog"] * 200)
+        >>> _leaks(X, y, "classification")  # doctest: +NORMALIZE_WHITESPACE
+        {'code': 'alone it gives the class of 100.0 % of rows (always guessing the
+                  commonest class: 50.0 %)'}
+    """
+    import numpy as np
+    import pandas as pd
+
+    if len(X) > _LEAK_ROWS:
+        rows = np.sort(np.random.default_rng(0).choice(len(X), _LEAK_ROWS, replace=False))
+        X, y = X.iloc[rows], y.iloc[rows]
+    X = X.apply(lambda c: c if c.dtype.kind in "fiu" else c.astype(str).astype("category")
+                if c.dtype != "category" else c)
+    codes = (pd.factorize(y, sort=True)[0] if task == "classification"
+             else y.to_numpy(dtype=float))
+    found = {}
+    for check in check_leaks(X.reset_index(drop=True), codes, task=task):
+        name = check.columns[0]
+        what = check.message.split("; if it is known")[0]
+        found[name] = what.replace(f"leak? column '{name}' alone", "alone it").replace(
+            f"leak? the level of column '{name}' alone", "alone its level").replace(
+            f"leak? column '{name}' follows", "it follows")
+    return found
+
+
 def _target_column(frame: pd.DataFrame, target: str | None) -> str:
     cols = [str(c) for c in frame.columns]
     if target is not None:
@@ -299,14 +338,9 @@ def _schedule(pool: int, rarest: float, n_classes: int) -> tuple[int, int, str]:
     return lo, count, note
 
 
-def _round2(x: int) -> int:
-    """``x`` to two significant digits (151 -> 150, 2_013 -> 2_000)."""
-    return int(round(x, -max(len(str(int(x))) - 2, 0))) if x > 0 else 0
-
-
 # ----------------------------------------------------------------------------- text
 def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows: int,
-            n_missing: int, features: list[str], counters: list[str],
+            n_missing: int, features: list[str], counters: list[str], leaks: list[str],
             metrics: tuple[str, ...], reason: str, lo: int, count: int, pool: int,
             sizes: tuple[int, ...], size_note: str, group: Any = None) -> str:
     from dataroi.metrics import get_metric
@@ -328,7 +362,11 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
     if counters:
         lines.append(f"  # left out: {', '.join(counters)} (a row counter or key, not a "
                      "feature)")
-    if counters or group is not None:
+    if leaks:
+        lines.extend(f"  # {line}" for line in _wrap_words(
+            f"left out: {', '.join(leaks)} (alone, each gives the target: a leak? add it "
+            "back if it is known before the label)"))
+    if counters or leaks or group is not None:
         lines.extend(_wrapped("  features: ", [_scalar(f) for f in features]))
     else:
         lines.append(_commented("  # features: [a, b]", "default: every other column"))
@@ -396,11 +434,6 @@ def _numeric(text: str) -> bool:
 
 def _label(v: Any) -> str:
     return f"'{v}'"
-
-
-def _pct(share: float) -> str:
-    """A share in per cent: 3.3 %, 0.015 %."""
-    return f"{100 * share:.1f} %" if share >= 0.01 else f"{100 * share:.2g} %"
 
 
 def _preview(cols: Any, k: int = 20) -> str:
