@@ -30,6 +30,17 @@ def _assert_one_line_error(err: str, pattern: str) -> None:
     assert "Traceback" not in err
 
 
+def test_run_says_its_notes_before_the_first_trial(capsys, write_spec):
+    spec = write_spec(iris_spec())
+    code, _, err = _run(capsys, "run", str(spec), "--jobs", "1")
+    assert code == 0, err
+    lines = err.splitlines()  # not a terminal: the progress is log lines
+    start = lines.index("iris: 6 trials to run")
+    notes = [i for i, ln in enumerate(lines) if ln.startswith("note: ")]
+    assert notes and max(notes) < start
+    assert lines[-1].startswith("iris: 6/6 trials (0 failed)")
+
+
 def test_run_status_trials_and_exit_codes(capsys, write_spec, tmp_path):
     spec = write_spec(iris_spec())
     code, out, err = _run(capsys, "run", str(spec), "--jobs", "1", "--no-progress")

@@ -413,6 +413,8 @@ def test_full_grid_runs_what_an_adaptive_run_left_out(tmp_path, capsys) -> None:
     _, err = capsys.readouterr()
     said = " ".join(err.split())
     assert "are not run adaptively" in said and f"dataroi run {path} --full-grid" in said
+    notes = [ln for ln in err.splitlines() if ln.startswith("note: ")]
+    assert notes and len(notes) == len(set(notes))  # once, not once a look
     study = dataroi.load_study(path)
     adaptive_trials = len(study.trials()[["model", "n_train", "repeat"]].drop_duplicates())
     assert adaptive_trials < 2 * 4 * 4

@@ -283,11 +283,36 @@ def _study_name(table: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.")[:64] or "my-study"
 
 
-def _print_run(study: Any, summary: Any, console: Any, log: Any) -> None:
+class NoteLog:
+    """Prints each note once, as ``note: ...`` on ``log``: a run's notes before its first
+    trial (``Study.run(on_note=...)``), an adaptive run's once over all its looks.
+
+    Example:
+        >>> import io
+        >>> from rich.console import Console
+        >>> notes = NoteLog(Console(file=io.StringIO()))
+        >>> for n in ("dropped 3 rows", "dropped 3 rows"):
+        ...     notes(n)
+        >>> notes.log.file.getvalue()
+        'note: dropped 3 rows\\n'
+    """
+
+    def __init__(self, log: Any) -> None:
+        self.log, self.seen = log, set()
+
+    def __call__(self, note: str) -> None:
+        if note not in self.seen:
+            self.seen.add(note)
+            self.log.print(f"note: {escape(note)}")
+
+
+def _print_run(study: Any, summary: Any, console: Any, log: Any,
+               notes: NoteLog | None = None) -> None:
     from rich.table import Table
 
+    notes = notes or NoteLog(log)
     for note in summary.notes:
-        log.print(f"note: {escape(note)}")
+        notes(note)
     console.print(
         f"[bold]{study.spec.name}[/]: {summary.total} trials in plan; "
         f"{summary.already_done} already finished (reused), {summary.completed} completed "
@@ -335,6 +360,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_jobs(args.threads, name="--threads")
     check_executor(args.executor)  # before anything starts or is written
     log = _log()
+    notes = NoteLog(log)
 
     # a slow-starting executor starts while the spec, the models and the data load
     executor: Any = BackgroundExecutor.start_if_slow(args.executor, args.jobs) \
@@ -350,12 +376,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                  "give one")
             if args.until_decided or (study.spec.schedule.adaptive is not None
                                       and not args.full_grid):
-                return _run_until_decided(study, args, executor, log)
+                return _run_until_decided(study, args, executor, log, notes)
             summary = study.run(jobs=args.jobs, executor=executor,
                                 progress=not args.no_progress,
                                 retry_failed=args.retry_failed, threads=args.threads,
                                 heartbeat_timeout=args.heartbeat_timeout, console=log,
-                                rerun=args.rerun, check_data=args.check_data)
+                                rerun=args.rerun, check_data=args.check_data,
+                                on_note=notes)
     finally:
         if not isinstance(executor, str):
             executor.discard()  # closes it only if the run never took it
@@ -364,12 +391,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         print_json(summary.to_dict())
     else:
-        _print_run(study, summary, _console(), log)
+        _print_run(study, summary, _console(), log, notes)
     return 1 if summary.failed else 0
 
 
-def _run_until_decided(study: Any, args: argparse.Namespace, executor: Any, log: Any
-                       ) -> int:
+def _run_until_decided(study: Any, args: argparse.Namespace, executor: Any, log: Any,
+                       notes: NoteLog) -> int:
     """``dataroi run`` with an adaptive schedule: the looks on stderr, then the
     recommendation, its stability and the CPU saved."""
     from dataroi.study import run_until_decided
@@ -390,7 +417,7 @@ def _run_until_decided(study: Any, args: argparse.Namespace, executor: Any, log:
                                    progress=not args.no_progress,
                                    retry_failed=args.retry_failed, threads=args.threads,
                                    heartbeat_timeout=args.heartbeat_timeout, console=log,
-                                   check_data=args.check_data)
+                                   check_data=args.check_data, on_note=notes)
     finally:
         if owned is not None:
             owned.shutdown(wait=True)
@@ -629,9 +656,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     log.print(study.register().message)
     from dataroi.cli._output import data_warnings_to
 
+    notes = NoteLog(log)
     with data_warnings_to(log):
-        summary = study.run(jobs=args.jobs, progress=not args.no_progress, console=log)
-    _print_run(study, summary, console, log)
+        summary = study.run(jobs=args.jobs, progress=not args.no_progress, console=log,
+                            on_note=notes)
+    _print_run(study, summary, console, log, notes)
     with study.analyze() as analysis:
         metric = study.spec.metrics[0]
         boot = analysis.curves.test_boot if analysis.metric == metric else None

@@ -619,27 +619,13 @@ class AdaptiveSchedule:
         """Predicted CPU seconds of one trial of each (model, size): a least-squares line
         of log seconds on log size per model (slope within [0, 2]; 1 with one size
         measured), the pooled one for a model with no timing."""
-        secs = trial_seconds(trials)
-        keys = trials[["model", "n_train"]].assign(s=secs)
+        from dataroi.study._timing import seconds_by_size
+
+        keys = trials[["model", "n_train"]].assign(s=trial_seconds(trials))
         if "metric" in trials:  # one row per trial: the metrics of a trial share timings
             keys = keys.assign(r=trials["repeat"]).drop_duplicates(["model", "n_train", "r"])
-        keys = keys[keys["s"] > 0]
-        out: dict[tuple[str, int], float] = {}
-        overall = float(np.median(keys["s"])) if len(keys) else 1.0
-        for m in self.models:
-            k = keys[keys["model"] == m]
-            x, y = np.log(k["n_train"].to_numpy(float)), np.log(k["s"].to_numpy(float))
-            if len(k) == 0:
-                a, b, x0 = math.log(overall), 1.0, math.log(self.sizes[-1])
-            elif len(np.unique(x)) < 2:
-                a, b, x0 = float(y.mean()), 1.0, float(x.mean())
-            else:
-                b = float(np.clip(np.polyfit(x, y, 1)[0], 0.0, 2.0))
-                x0 = float(x.mean())
-                a = float(y.mean())
-            for s in self.sizes:
-                out[(m, s)] = float(math.exp(a + b * (math.log(s) - x0)))
-        return out
+        return seconds_by_size(keys[["model", "n_train", "s"]].itertuples(index=False),
+                               self.models, self.sizes)
 
     def next_step(self, trials: pd.DataFrame, *, step: int = 1,
                   previous: Sequence[str] = ()) -> AdaptiveStep:

@@ -23,7 +23,7 @@ import os
 import time
 import warnings
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -551,6 +551,7 @@ class Study:
         rerun: Sequence[str] = (),
         check_data: bool = False,
         only: Collection[tuple[str, int, int]] | None = None,
+        on_note: Callable[[str], None] | None = None,
     ) -> RunSummary:
         """Plan and run every trial not finished yet; return a summary.
 
@@ -580,6 +581,8 @@ class Study:
             only: plan only these trials of the grid, as ``(model, n_train, repeat)``
                 (None: every trial); what an adaptive run
                 (:func:`~dataroi.study.run_until_decided`) asks for step by step.
+            on_note: called with each note (:attr:`RunSummary.notes`) before the first
+                trial runs (``dataroi run`` prints them then, not after the trials).
 
         Raises:
             UsageError: ``rerun`` names a model the spec does not have (nothing is
@@ -611,7 +614,7 @@ class Study:
                              retry_failed=retry_failed, threads=threads,
                              heartbeat_timeout=heartbeat_timeout, console=console,
                              t_start=t_start, rerun=rerun_models, check_data=check_data,
-                             only=only)
+                             only=only, on_note=on_note)
         finally:
             if early is not None:
                 early.discard()
@@ -620,7 +623,8 @@ class Study:
              retry_failed: bool, threads: int | None, heartbeat_timeout: float,
              console: Any, t_start: float, rerun: Sequence[str] = (),
              check_data: bool = False,
-             only: Collection[tuple[str, int, int]] | None = None) -> RunSummary:
+             only: Collection[tuple[str, int, int]] | None = None,
+             on_note: Callable[[str], None] | None = None) -> RunSummary:
         from dataroi.data import materialize
         from dataroi.executors import BackgroundExecutor, make_executor, threads_per_worker
         from dataroi.study._coordinator import coordinate, new_owner_id
@@ -714,6 +718,8 @@ class Study:
                     data_path=data_path, threads=n_threads,
                     data_fingerprint=prep.fingerprint, resources=resources[snap.key.model])
 
+            for note in notes if on_note is not None else ():
+                on_note(note)
             outcome_results: list[TrialResult] = []
             completed = failed = 0
             if todo:
@@ -728,8 +734,10 @@ class Study:
                 from dataroi.artifacts import ArtifactStore
 
                 try:
+                    work = [(s.key.model, s.key.n_train) for s in snaps
+                            if s.state is TrialState.WAITING]
                     with progress_reporter(todo, enabled=progress, console=console,
-                                           label=f"{self.spec.name}") as tick:
+                                           label=f"{self.spec.name}", work=work) as tick:
                         outcome = coordinate(
                             ledger=ledger, context_id=context_id, plan=plan, executor=ex,
                             make_payload=make_payload,
