@@ -164,12 +164,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         if args.version:
-            print(f"dataroi {__version__}")
+            print(f"dataroi {__version__}", flush=True)
             return 0
         if not args.command:
             _parser().print_help()
             return 2
-        return int(_COMMANDS[args.command](args) or 0)
+        code = int(_COMMANDS[args.command](args) or 0)
+        sys.stdout.flush()  # a closed pipe fails here, not in Python's flush at exit
+        return code
     except DataroiError as exc:
         if debug:
             traceback.print_exc()
@@ -180,15 +182,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
+    except BrokenPipeError as exc:
+        if not _stdout_gone():
+            return _internal_error(exc, debug)
+        _quiet_stdout()
+        return 141  # as a shell reports a command its reader left (`| head`): no message
     except Exception as exc:  # a bug of ours: one line, the traceback with --debug
-        if debug:
-            traceback.print_exc()
-        first = (str(exc).strip().splitlines() or [""])[0][:300]
-        print(f"internal error: {type(exc).__name__}: {first}; please report it "
-              "(`--debug` shows the traceback)", file=sys.stderr)
-        return 1
+        return _internal_error(exc, debug)
     finally:
         restore_sigterm()
+
+
+def _internal_error(exc: BaseException, debug: bool) -> int:
+    """A bug of ours: one line, the traceback with ``--debug``; exit 1."""
+    if debug:
+        traceback.print_exception(exc)
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    print(f"internal error: {type(exc).__name__}: {first}; please report it "
+          "(`--debug` shows the traceback)", file=sys.stderr)
+    return 1
+
+
+def _stdout_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (``| head`` read
+    what it wanted); a broken pipe elsewhere (a worker's) is a bug, not this."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), no real stdout
+        return False
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so that Python's flush at exit does not
+    fail again on the closed pipe (the Python docs' recipe for SIGPIPE)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _sigterm_as_ctrl_c() -> Any:
