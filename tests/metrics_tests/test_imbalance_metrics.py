@@ -4,6 +4,7 @@ undefined, and every part that enumerates metrics knows them."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -111,3 +112,18 @@ def test_the_spec_accepts_them_and_suggests_on_a_typo():
     raw["metrics"] = ["mc"]
     with pytest.raises(SpecError, match="did you mean 'mcc'"):
         spec_from_dict(raw)
+
+
+def test_balanced_accuracy_without_a_predicted_class_in_the_test_set_is_quiet():
+    # a resampled test set (the bootstrap of `dataroi value`) lacks a class the model
+    # predicts: the mean recall over the classes present, and no warning on the screen
+    y, pred, proba = _fit(load_iris, C=0.01)
+    keep = y != 2
+    assert (pred[keep] == 2).any()  # the model predicts the absent class on some rows
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        got = _score("balanced_accuracy", y[keep], pred[keep], proba[keep])
+    assert seen == []
+    with pytest.warns(UserWarning, match="y_pred contains classes not in y_true"):
+        expected = skm.balanced_accuracy_score(y[keep], pred[keep])
+    assert got == pytest.approx(expected)

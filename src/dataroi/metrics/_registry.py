@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -97,7 +98,12 @@ class Metric:
             n_classes: number of classes of the whole data set (None for regression).
         """
         try:
-            value = float(self._fn(y_true, pred=pred, proba=proba, n_classes=n_classes))
+            with warnings.catch_warnings():
+                # a resampled or small test set lacks a class the model predicts: the
+                # mean recall is over the classes present, as documented; not news
+                warnings.filterwarnings("ignore", "y_pred contains classes not in y_true",
+                                        UserWarning)
+                value = float(self._fn(y_true, pred=pred, proba=proba, n_classes=n_classes))
         except ValueError:
             # e.g. ROC AUC when the test set holds a single class: undefined, not a crash
             return math.nan
