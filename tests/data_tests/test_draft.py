@@ -212,3 +212,16 @@ def test_when_every_column_gives_the_target_they_all_stay():
     draft = draft_spec(frame, source="t.csv")
     assert not any("leak" in n for n in draft.notes)
     assert yaml.safe_load(draft.text)["data"].get("features") in (None, ["code"])
+
+
+def test_nested_values_are_left_out_and_dates_kept(tmp_path):
+    frame = load_digits(as_frame=True).frame.iloc[:, -9:]  # 8 pixel columns and target
+    frame["tags"] = [[1, 2]] * len(frame)
+    frame["when"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(len(frame)),
+                                                                   unit="min")
+    draft = draft_spec(frame, source="t.parquet")
+    features = _raw(draft)["data"]["features"]
+    assert "tags" not in features and "when" in features
+    assert "left out tags: lists or other nested values, which no model takes (spread them " \
+        "over columns of their own to use them)" in draft.notes
+    assert "# left out: tags (lists or other nested values)" in draft.text

@@ -101,14 +101,34 @@ def test_missing_and_unreadable_data_files(tmp_path):
         prepare_data(spec)
 
 
-def test_wrong_feature_type_is_named(tmp_path):
+def test_nested_values_are_named_with_what_to_do(tmp_path):
     frame = _breast_cancer_frame()
-    frame["when"] = pd.Timestamp("2024-01-01")
+    frame["tags"] = [["a", "b"]] * len(frame)  # a Parquet list column
     frame.to_parquet(tmp_path / "d.parquet")
     spec = spec_from_dict(iris_spec(data={"source": "d.parquet", "target": "label"}),
                           base_dir=str(tmp_path))
-    with pytest.raises(DataError, match=r"feature columns \['when'\]"):
+    with pytest.raises(DataError, match=r"feature columns \['tags'\] hold lists or other "
+                                        r"nested values.*leave them out with data.features"):
         prepare_data(spec)
+
+
+def test_dates_and_durations_become_days(tmp_path):
+    frame = _breast_cancer_frame()
+    frame["when"] = pd.Timestamp("2024-01-01", tz="Europe/Paris") + pd.to_timedelta(
+        np.arange(len(frame)), unit="h")
+    frame["took"] = pd.to_timedelta(np.arange(len(frame)) % 7, unit="D")
+    frame.loc[3, "when"] = pd.NaT
+    frame.to_parquet(tmp_path / "d.parquet")
+    spec = spec_from_dict(iris_spec(data={"source": "d.parquet", "target": "label"}),
+                          base_dir=str(tmp_path))
+    prep = prepare_data(spec)
+    when = prep.X["when"].to_numpy()
+    # 2023-12-31 23:00 UTC is day 19,722 since 1970; an hour is 1/24 of a day
+    assert when[0] == pytest.approx(19722 + 23 / 24) and np.isnan(when[3])
+    assert when[5] - when[4] == pytest.approx(1 / 24)
+    assert prep.X["took"].tolist()[:8] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.0]
+    assert any(n.startswith("when, took: dates and times as days since 1970-01-01")
+               for n in prep.notes)
 
 
 def test_sizes_larger_than_pool_name_the_pool_size():

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from dataroi.data._checks import _LEAK_ROWS, _PER_CLASS, _pct, _round2, check_leaks
 from dataroi.data._identifiers import group_column, is_key, is_row_counter
-from dataroi.data._prepare import infer_task
+from dataroi.data._prepare import _compact, infer_task, is_nested
 from dataroi.exceptions import DataError, UsageError
 from dataroi.spec import ScheduleSpec, decision_sections, metric_choices
 
@@ -160,11 +160,12 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
         raise DataError(f"target '{col}' has a single value ({y.iloc[0]!r}) in all "
                         f"{len(y):,} labeled rows: there is nothing to predict")
     notes: list[str] = []
-    counters = [c for c in frame.columns if c != col
+    nested = [c for c in frame.columns if c != col and is_nested(frame[c])]
+    counters = [c for c in frame.columns if c != col and c not in nested
                 and (is_row_counter(frame[c]) or is_key(frame[c]))]
     labeled = frame.loc[frame[col].notna()]
     task = infer_task(y)
-    candidates = [c for c in frame.columns if c != col and c not in counters]
+    candidates = [c for c in frame.columns if c != col and c not in counters + nested]
     leaks = _leaks(labeled[candidates], y, task)
     if len(leaks) == len(candidates):
         leaks = {}  # every column alone gives the target: leave the verdict to the user
@@ -176,6 +177,9 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
                         f"(columns: {_preview(frame.columns)})")
     if counters:
         notes.append(f"left out {', '.join(counters)}: a row counter or key, not a feature")
+    if nested:
+        notes.append(f"left out {', '.join(nested)}: lists or other nested values, which no "
+                     "model takes (spread them over columns of their own to use them)")
     for column, why in leaks.items():
         notes.append(f"left out {column}: {why}, a leak? (add it to data.features if it is "
                      "known before the label)")
@@ -221,8 +225,9 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
     sizes = tuple(ScheduleSpec(geometric=(lo, None, count)).resolve_sizes(pool))
     text = _render(name=name, source=source, target=col, task=task, what=what,
                    n_rows=len(frame), n_missing=n_missing, features=features,
-                   counters=counters, leaks=list(leaks), metrics=metrics, reason=reason,
-                   lo=lo, count=count, pool=pool, sizes=sizes, size_note=size_note, group=group)
+                   counters=counters, nested=nested, leaks=list(leaks), metrics=metrics,
+                   reason=reason, lo=lo, count=count, pool=pool, sizes=sizes,
+                   size_note=size_note, group=group)
     _validate(text)
     return SpecDraft(text=text, target=col, task=task, metrics=tuple(metrics), reason=reason,
                      sizes=sizes, notes=tuple(notes))
@@ -230,8 +235,9 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
 
 # ----------------------------------------------------------------------------- choices
 def _leaks(X: pd.DataFrame, y: pd.Series, task: str) -> dict[str, str]:
-    """The columns that alone give the target (:func:`~dataroi.data.check_leaks`, on a
-    fixed sample of at most 20,000 labeled rows), each with what it gives.
+    """The columns that alone give the target (:func:`~dataroi.data.check_leaks` on the
+    columns as a study prepares them, on a fixed sample of at most 20,000 labeled rows),
+    each with what it gives.
 
     Example:
         >>> import pandas as pd
@@ -248,8 +254,7 @@ def _leaks(X: pd.DataFrame, y: pd.Series, task: str) -> dict[str, str]:
     if len(X) > _LEAK_ROWS:
         rows = np.sort(np.random.default_rng(0).choice(len(X), _LEAK_ROWS, replace=False))
         X, y = X.iloc[rows], y.iloc[rows]
-    X = X.apply(lambda c: c if c.dtype.kind in "fiu" else c.astype(str).astype("category")
-                if c.dtype != "category" else c)
+    X = _compact(X)  # as the study will see them: categories, numbers, dates as days
     codes = (pd.factorize(y, sort=True)[0] if task == "classification"
              else y.to_numpy(dtype=float))
     found = {}
@@ -340,7 +345,8 @@ def _schedule(pool: int, rarest: float, n_classes: int) -> tuple[int, int, str]:
 
 # ----------------------------------------------------------------------------- text
 def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows: int,
-            n_missing: int, features: list[str], counters: list[str], leaks: list[str],
+            n_missing: int, features: list[str], counters: list[str], nested: list[str],
+            leaks: list[str],
             metrics: tuple[str, ...], reason: str, lo: int, count: int, pool: int,
             sizes: tuple[int, ...], size_note: str, group: Any = None) -> str:
     from dataroi.metrics import get_metric
@@ -362,11 +368,13 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
     if counters:
         lines.append(f"  # left out: {', '.join(counters)} (a row counter or key, not a "
                      "feature)")
+    if nested:
+        lines.append(f"  # left out: {', '.join(nested)} (lists or other nested values)")
     if leaks:
         lines.extend(f"  # {line}" for line in _wrap_words(
-            f"left out: {', '.join(leaks)} (alone, each gives the target: a leak? add it "
-            "back if it is known before the label)"))
-    if counters or leaks or group is not None:
+            f"left out: {', '.join(leaks)} (alone, {'each' if len(leaks) > 1 else 'it'} "
+            "gives the target: a leak? add it back if it is known before the label)"))
+    if counters or nested or leaks or group is not None:
         lines.extend(_wrapped("  features: ", [_scalar(f) for f in features]))
     else:
         lines.append(_commented("  # features: [a, b]", "default: every other column"))

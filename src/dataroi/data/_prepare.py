@@ -152,14 +152,35 @@ def infer_task(y: pd.Series) -> str:
     return "regression"
 
 
-def _compact(X: pd.DataFrame, *, float32: bool = False) -> pd.DataFrame:
+def _compact(X: pd.DataFrame, *, float32: bool = False,
+             notes: list[str] | None = None) -> pd.DataFrame:
     """Store string columns as categoricals (compact, and what the worker store needs);
-    with ``float32``, floating-point columns as float32."""
+    with ``float32``, floating-point columns as float32; dates and times (a Parquet
+    table's timestamps) as days since 1970-01-01, a number every model takes (a note
+    says so in ``notes``).
+
+    Example:
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"at": pd.to_datetime(["1970-01-02 12:00", None])})
+        >>> said = []
+        >>> _compact(X, notes=said)["at"].tolist(), said  # doctest: +ELLIPSIS
+        ([1.5, nan], ['at: dates and times as days since 1970-01-01, durations in days ...'])
+    """
     import pandas as pd
 
     out = {}
+    dates, nested = [], []
     for name in X.columns:
         col = X[name]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            tz = getattr(col.dtype, "tz", None)
+            out[name] = (col - pd.Timestamp(0, tz=tz)) / pd.Timedelta(days=1)
+            dates.append(str(name))
+            continue
+        if pd.api.types.is_timedelta64_dtype(col):
+            out[name] = col / pd.Timedelta(days=1)
+            dates.append(str(name))
+            continue
         if float32 and pd.api.types.is_float_dtype(col) and col.dtype != "float32":
             out[name] = col.astype("float32")
             continue
@@ -167,12 +188,38 @@ def _compact(X: pd.DataFrame, *, float32: bool = False) -> pd.DataFrame:
             if isinstance(col.dtype, pd.CategoricalDtype):
                 out[name] = col
             else:
-                out[name] = col.astype("category")
+                try:
+                    out[name] = col.astype("category")
+                except TypeError:  # unhashable values: lists, arrays, dicts
+                    nested.append(str(name))
         elif pd.api.types.is_bool_dtype(col):
             out[name] = col.astype("int8")
         else:
             out[name] = col
+    if nested:
+        raise DataError(f"feature columns {nested} hold lists or other nested values, which "
+                        "no model takes; spread them over columns of their own, or leave "
+                        "them out with data.features")
+    if dates and notes is not None:
+        notes.append(f"{', '.join(dates)}: dates and times as days since 1970-01-01, "
+                     "durations in days (a number: a trend the models can read; to give "
+                     "them the weekday, hour or month, add those as columns)")
     return pd.DataFrame(out, index=X.index)
+
+
+def is_nested(col: pd.Series) -> bool:
+    """Whether a column holds lists, arrays, dicts or sets (a Parquet table's nested
+    values): they are neither numbers nor categories.
+
+    Example:
+        >>> import pandas as pd
+        >>> is_nested(pd.Series([[1, 2], None])), is_nested(pd.Series(["a", None]))
+        (True, False)
+    """
+    import numpy as np
+
+    return col.dtype == object and any(
+        isinstance(v, (list, tuple, dict, set, np.ndarray)) for v in col.to_numpy())
 
 
 def prepare_data(spec: StudySpec) -> PreparedData:
@@ -277,7 +324,7 @@ def prepare_data(spec: StudySpec) -> PreparedData:
             raise DataError(f"target '{data.target}' holds one value ({y[0]:g}) on every row; "
                             "there is nothing to learn or to score")
 
-    X = _compact(frame[features], float32=data.float32)
+    X = _compact(frame[features], float32=data.float32, notes=notes)
     bad = [c for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c])
                                         or isinstance(X[c].dtype, pd.CategoricalDtype))]
     if bad:
