@@ -62,6 +62,35 @@ def _assert_whole(ledger: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("signals", [(signal.SIGTERM, signal.SIGTERM),
+                                     (signal.SIGINT, signal.SIGINT)],
+                         ids=["sigterm-twice", "ctrl-c-twice"])
+def test_a_second_signal_during_the_clean_up_loses_nothing(write_spec, tmp_path, signals):
+    """GNU timeout sends SIGTERM to the run and again to its process group; a user
+    presses Ctrl-C twice: the second one must not cut short the first one's clean-up
+    (it left the trials claimed and the summary unsaid: a bare "interrupted")."""
+    spec_path = write_spec(slow_spec(0.4))
+    ledger = tmp_path / "ledger.db"
+    mark = new_mark()
+    proc = spawn_run(spec_path, str(ledger), mark, "--jobs", "2")
+    try:
+        wait_until(str(ledger), complete=5, proc=proc)
+        proc.send_signal(signals[0])
+        time.sleep(0.03)  # the first one's clean-up under way
+        proc.send_signal(signals[1])
+        _, err = proc.communicate(timeout=60)
+        # 130; or, when the second came after the clean-up, as the process exits: killed
+        # by it, as any process is
+        assert proc.returncode in (130, -signals[1]), err
+        assert "Traceback" not in err, err
+        assert "unfinished trials returned to waiting; run again to continue" in err, err
+        assert not wait_gone(mark, timeout=10), "processes of the run still alive"
+    finally:
+        kill_marked(mark)
+    _assert_whole(ledger)  # nothing left claimed
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("when", ["0.2 s", "1 s", "workers-starting", "mid-run"])
 def test_sigterm_at_any_moment_is_exit_130_and_the_ledger_stays_whole(write_spec, tmp_path,
                                                                       when):

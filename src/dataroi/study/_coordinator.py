@@ -10,6 +10,7 @@ a dead coordinator is released at start; Postgres: after a heartbeat timeout).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -17,7 +18,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -65,6 +66,23 @@ class _SigTerm:
     def __exit__(self, *exc: object) -> None:
         if self.previous is not None:
             signal.signal(signal.SIGTERM, self.previous)
+
+
+@contextlib.contextmanager
+def _shielded() -> Iterator[None]:
+    """Ctrl-C and SIGTERM ignored while an interrupted run records what arrived and puts
+    its trials back (a second or so): GNU ``timeout`` sends SIGTERM to the process and
+    again to its group, and users press Ctrl-C twice; a second interrupt in the middle
+    of the clean-up left the trials claimed and the run's summary unsaid."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def coordinate(
@@ -152,17 +170,19 @@ def coordinate(
                     ledger.heartbeat(owner)
                     last_beat = time.monotonic()
     except KeyboardInterrupt:
-        _drain_done(in_flight, record)
-        _stop(executor)
-        outcome.released = _release(ledger, context_id, plan, owner, claimed)
+        with _shielded():
+            _drain_done(in_flight, record)
+            _stop(executor)
+            outcome.released = _release(ledger, context_id, plan, owner, claimed)
         raise Interrupted(
             f"interrupted: {outcome.completed + outcome.failed} trials recorded in this run, "
             f"{outcome.released} unfinished trials returned to waiting; "
             "run again to continue") from None
     except BrokenProcessPool:
-        _drain_done(in_flight, record)
-        _stop(executor)
-        outcome.released = _release(ledger, context_id, plan, owner, claimed)
+        with _shielded():
+            _drain_done(in_flight, record)
+            _stop(executor)
+            outcome.released = _release(ledger, context_id, plan, owner, claimed)
         raise WorkerCrashed(
             "a worker process died (out of memory, or killed); "
             f"{outcome.released} unfinished trials returned to waiting; run again to "
