@@ -203,7 +203,7 @@ def test_a_regression_target_copied_in_other_units_is_left_out():
     frame["price_cents"] = frame["price"] * 100
     draft = draft_spec(frame, source="t.csv", target="price")
     assert _raw(draft)["data"]["features"] == ["x"]
-    assert any(n.startswith("left out price_cents: it follows the target almost exactly")
+    assert any(n.startswith("left out price_cents: alone it follows the target almost exactly")
                for n in draft.notes)
 
 

@@ -86,12 +86,16 @@ class DataCheck:
         message: one line for the user.
         columns: the feature columns it is about (none for ``schedule``).
         severity: ``warning`` (the run goes on) or ``error`` (nothing runs).
+        evidence: for a ``leak``, what the column does alone, in words ("gives the class
+            of 100.0 % of rows (always guessing the commonest class: 46.2 %)"), for a
+            caller that words the finding its own way (``dataroi init --from``).
     """
 
     check: str
     message: str
     columns: tuple[str, ...] = ()
     severity: str = "warning"
+    evidence: str = ""
 
     def __str__(self) -> str:
         return self.message
@@ -354,19 +358,22 @@ def check_leaks(X: pd.DataFrame, y: np.ndarray, *, task: str,
             errors = len(yc) - hits
             if errors <= allowed:
                 share, guess = _pct(hits / len(yc)), _pct(base / len(yc))
+                said = (f"gives the class of {share} of rows (always guessing the "
+                        f"commonest class: {guess})")
                 out.append(DataCheck(
-                    "leak", f"leak? column '{name}' alone gives the class of {share} of rows "
-                    f"(always guessing the commonest class: {guess}); "
-                    "if it is known only with or after the label, leave it out with "
-                    "data.features", (str(name),)))
+                    "leak", f"leak? column '{name}' alone {said}; if it is known only with "
+                    "or after the label, leave it out with data.features", (str(name),),
+                    evidence=said))
             continue
         if v is None or distinct <= _GROUP_LEVELS:
             r2 = _loo_r2(g, yf)
             if r2 >= LEAK_CORRELATION ** 2:
+                said = f"explains {_pct(r2)} of the target's variance by its level"
                 out.append(DataCheck(
                     "leak", f"leak? the level of column '{name}' alone explains "
                     f"{_pct(r2)} of the target's variance; if it is known only with or "
-                    "after the target, leave it out with data.features", (str(name),)))
+                    "after the target, leave it out with data.features", (str(name),),
+                    evidence=said))
             continue
         ok = np.isfinite(v)
         if ok.sum() < 20:
@@ -378,10 +385,10 @@ def check_leaks(X: pd.DataFrame, y: np.ndarray, *, task: str,
             vr[order] = np.arange(len(v), dtype=float)
             r = max(r, abs(_correlation(vr[ok], y_ranks[ok])))
         if r >= LEAK_CORRELATION:
+            said = f"follows the target almost exactly (|correlation| {r:.4f})"
             out.append(DataCheck(
-                "leak", f"leak? column '{name}' follows the target almost exactly "
-                f"(|correlation| {r:.4f}); if it is known only with or after the target, "
-                "leave it out with data.features", (str(name),)))
+                "leak", f"leak? column '{name}' {said}; if it is known only with or after "
+                "the target, leave it out with data.features", (str(name),), evidence=said))
     return out
 
 

@@ -41,7 +41,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dataroi.data._checks import _LEAK_ROWS, _PER_CLASS, _pct, _round2, check_leaks
+from dataroi.data._checks import _PER_CLASS, _pct, _round2, _sample, check_leaks
 from dataroi.data._identifiers import group_column, is_key, is_row_counter
 from dataroi.data._prepare import _compact, infer_task, is_nested
 from dataroi.exceptions import DataError, UsageError
@@ -248,23 +248,16 @@ def _leaks(X: pd.DataFrame, y: pd.Series, task: str) -> dict[str, str]:
         {'code': 'alone it gives the class of 100.0 % of rows (always guessing the
                   commonest class: 50.0 %)'}
     """
-    import numpy as np
     import pandas as pd
 
-    if len(X) > _LEAK_ROWS:
-        rows = np.sort(np.random.default_rng(0).choice(len(X), _LEAK_ROWS, replace=False))
+    rows = _sample(len(X))  # the check's own sample, taken before the columns are encoded
+    if rows is not None:
         X, y = X.iloc[rows], y.iloc[rows]
     X = _compact(X)  # as the study will see them: categories, numbers, dates as days
     codes = (pd.factorize(y, sort=True)[0] if task == "classification"
              else y.to_numpy(dtype=float))
-    found = {}
-    for check in check_leaks(X.reset_index(drop=True), codes, task=task):
-        name = check.columns[0]
-        what = check.message.split("; if it is known")[0]
-        found[name] = what.replace(f"leak? column '{name}' alone", "alone it").replace(
-            f"leak? the level of column '{name}' alone", "alone its level").replace(
-            f"leak? column '{name}' follows", "it follows")
-    return found
+    return {check.columns[0]: f"alone it {check.evidence}"
+            for check in check_leaks(X.reset_index(drop=True), codes, task=task)}
 
 
 def _target_column(frame: pd.DataFrame, target: str | None) -> str:
