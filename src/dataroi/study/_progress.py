@@ -36,7 +36,9 @@ LOG_EVERY_SECONDS = 60.0
 
 class _Eta:
     """Seconds left: the time so far times the predicted seconds of the trials left over
-    those of the trials done (each trial's (model, size) priced by the same fit).
+    those of the trials done (each trial's (model, size) priced by the same fit, refitted
+    each time the timed trials grew by a twentieth: a tick stays cheap in a study of ten
+    thousand trials).
 
     Example:
         >>> eta = _Eta([("m", 10), ("m", 1000)])
@@ -47,26 +49,30 @@ class _Eta:
 
     def __init__(self, work: Sequence[tuple[str, int]]) -> None:
         self.left = Counter((str(m), int(n)) for m, n in work)
-        self.models = sorted({m for m, _ in self.left})
-        self.sizes = sorted({n for _, n in self.left})
-        self.done: list[tuple[str, int, float]] = []
+        self.done: Counter[tuple[str, int]] = Counter()
+        self.timed: list[tuple[str, int, float]] = []
+        self.price: dict[tuple[str, int], float] = {}
+        self.priced_on = 0  # timed trials the prices were fitted on
 
     def add(self, model: str, n_train: int, seconds: float) -> None:
         key = (str(model), int(n_train))
         if self.left[key] > 0:
             self.left[key] -= 1
-        self.done.append((*key, seconds))
+        self.done[key] += 1
+        self.timed.append((*key, seconds))
 
     def seconds_left(self, elapsed: float) -> float | None:
         from dataroi.study._timing import seconds_by_size
 
         if not self.done:
             return None
-        models = sorted(set(self.models) | {m for m, _, _ in self.done})
-        sizes = sorted(set(self.sizes) | {n for _, n, _ in self.done})
-        price = seconds_by_size(self.done, models, sizes)
-        done = sum(price[(m, n)] for m, n, _ in self.done)
-        left = sum(price[k] * c for k, c in self.left.items())
+        keys = self.left.keys() | self.done.keys()
+        if len(self.timed) >= 1.05 * self.priced_on + 1 or not keys <= self.price.keys():
+            self.price = seconds_by_size(self.timed, sorted({m for m, _ in keys}),
+                                         sorted({n for _, n in keys}))
+            self.priced_on = len(self.timed)
+        done = sum(self.price[k] * c for k, c in self.done.items())
+        left = sum(self.price[k] * c for k, c in self.left.items())
         return elapsed * left / done if done > 0 else None
 
 
