@@ -185,3 +185,31 @@ def test_a_stay_decision_is_not_charged_for_labels_added_anyway(stay):
     else:
         assert line.startswith(f"realized net value -${-net:,.0f} (expected -$15,000); ")
         assert check.regret_usd == pytest.approx(-net)
+
+
+def test_the_realized_value_carries_the_noise_of_its_measurement():
+    """Chem97's follow-up: 1,600 test rows' noise alone is ±0.012 accuracy; the realized
+    net value of a decision is a difference of two scores on two test sets, so it gets
+    that noise and the repeats' as its 90 % interval."""
+    costs = CostSpec(price_per_label_usd=0.1, value_per_point_usd=1000)
+    [check] = check_forecasts(
+        chosen_model="logreg", current_model="logreg", today=0.80, n_then=2000,
+        n_now=8000, forecasts={"logreg": (0.84, 0.85, 0.86, 0.87, 0.88)},
+        measured={"logreg": (0.875, 0.004, 5)}, higher_is_better=True, costs=costs,
+        test_sd={"logreg": 0.003})
+    assert check.realized_sd == pytest.approx(0.005)  # hypot(0.004, 0.003)
+    lo, hi = check.realized_gain_interval
+    assert (lo, hi) == pytest.approx((0.075 - 1.6449 * 0.005, 0.075 + 1.6449 * 0.005),
+                                     abs=1e-6)
+    # 7.5 points x $1,000 - $600 of labels; ± 1.645 x 0.5 points x $1,000
+    assert check.realized_net_usd == pytest.approx(6900)
+    assert (check.realized_net_q05_usd, check.realized_net_q95_usd) == pytest.approx(
+        (6900 - 822.4, 6900 + 822.4), abs=0.1)
+    fu = FollowUp(study="s", recommendation_id=1, made_at="2026-12-07 00:00:00",
+                  first_step="keep logreg, label +6,000", metric="accuracy",
+                  current_model="logreg", today=0.80, chosen_model="logreg",
+                  planned_n=8000, chose_stay=False, n_then=2000, n_now=8000, checks=(check,))
+    line = next(x for x in fu.lines() if x.startswith("realized net value"))
+    assert line.startswith("realized net value $6,900 (90 %: $6,078 to $7,722); regret")
+    back = FollowUp.from_dict(fu.to_dict())
+    assert back.checks[0].realized_net_q95_usd == pytest.approx(check.realized_net_q95_usd)

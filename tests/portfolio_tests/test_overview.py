@@ -138,3 +138,31 @@ def test_bad_input_gets_one_line_and_writes_nothing(ledger_with_studies, tmp_pat
         assert main(["serve", "--ledger", url, "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
+
+
+def test_a_studys_page_gives_a_realized_value_with_its_interval(ledger_with_studies):
+    from dataclasses import replace
+
+    from dataroi.decide import FollowUp, check_forecasts
+    from dataroi.portfolio import render_study
+    from dataroi.spec import CostSpec
+
+    url, _, _ = ledger_with_studies
+    [check] = check_forecasts(
+        chosen_model="logreg", current_model="logreg", today=0.80, n_then=2000,
+        n_now=8000, forecasts={"logreg": (0.84, 0.85, 0.86, 0.87, 0.88)},
+        measured={"logreg": (0.875, 0.004, 5)}, higher_is_better=True,
+        costs=CostSpec(price_per_label_usd=0.1, value_per_point_usd=1000),
+        test_sd={"logreg": 0.003})
+    fu = FollowUp(study="iris-a", recommendation_id=1, made_at="2026-12-07 00:00:00",
+                  first_step="keep logreg, label +6,000", metric="accuracy",
+                  current_model="logreg", today=0.80, chosen_model="logreg",
+                  planned_n=8000, chose_stay=False, n_then=2000, n_now=8000, checks=(check,))
+    old = fu.to_dict()  # a follow-up recorded before the interval was kept
+    for c in old["checks"]:
+        del c["realized_net_q05_usd"], c["realized_net_q95_usd"]
+    with open_ledger(url) as ledger:
+        p = replace(read_portfolio(ledger), followups={"iris-a": (fu.to_dict(), old)})
+    html = render_study(p, "iris-a")
+    assert html.count("(90 %: $6,078 – $7,722)") == 1
+    assert html.count("$6,900") == 2

@@ -14,9 +14,6 @@ the team's own record says future intervals should be widened or narrowed
 Example:
     >>> import numpy as np
     >>> from dataroi.spec import CostSpec
-
-if TYPE_CHECKING:
-    from dataroi.ledger import DocumentStore
     >>> rng = np.random.default_rng(0)
     >>> draws = 0.86 + 0.01 * rng.standard_normal(4000)
     >>> checks = check_forecasts(
@@ -30,6 +27,8 @@ if TYPE_CHECKING:
     (0.86, False, True, 0.015)
     >>> round(c.realized_net_usd)   # 7.5 points x $1,000 - 6,000 labels x $0.10
     6900
+    >>> [round(v) for v in (c.realized_net_q05_usd, c.realized_net_q95_usd)]  # ± 1.645 SE
+    [6571, 7229]
     >>> track_record([c.to_dict()]).n_forecasts
     1
 """
@@ -78,8 +77,15 @@ class ForecastCheck:
         z90: the error in units of the 90 % interval's half-width on its side (|z| <= 1
             is inside): what :func:`track_record` recalibrates from.
         realized_gain: the improvement over today's score (direction applied).
+        realized_sd: the standard deviation of ``realized_gain``: the measurement's
+            standard error and the two test sets' sampling noise (``test_sd``), combined
+            (today's own repeat noise is not kept with a recommendation, so it is left
+            out: the interval is a little narrow where today had few repeats).
         realized_net_usd: the realized value of that gain less the labels added and the
             switch (None without a value per point or a label price).
+        realized_net_q05_usd, realized_net_q95_usd: its 90 % interval, from
+            ``realized_gain ± 1.645 realized_sd`` (None without money, or without noise
+            known: ``realized_sd`` 0).
         expected_net_usd: the net value the recommendation expected of its chosen
             option (chosen model only; None otherwise).
         regret_usd: the best realized net value in hindsight among staying and every
@@ -115,6 +121,15 @@ class ForecastCheck:
     best_in_hindsight: str | None = None
     source: str = "recomputed"
     test_sd: float = 0.0
+    realized_sd: float = 0.0
+    realized_net_q05_usd: float | None = None
+    realized_net_q95_usd: float | None = None
+
+    @property
+    def realized_gain_interval(self) -> tuple[float, float]:
+        """The 90 % interval of :attr:`realized_gain` (``± 1.645 realized_sd``)."""
+        half = _Z90 * self.realized_sd
+        return self.realized_gain - half, self.realized_gain + half
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (what a ``followup`` document keeps)."""
@@ -128,6 +143,9 @@ class ForecastCheck:
         if self.inside90:
             return "inside the 90 % interval"
         return "OUTSIDE the 90 % interval"
+
+
+_Z90 = 1.6448536269514722  # the standard normal's 95 % quantile: a two-sided 90 % interval
 
 
 def _z90(err: float, median: float, q05: float, q95: float) -> float:
@@ -198,11 +216,15 @@ def check_forecasts(*, chosen_model: str, current_model: str, today: float, n_th
         mean, se, reps = measured[model]
         err = float(mean - med)
         gain = sign * (float(mean) - float(today))
-        net = None
+        gain_sd = math.hypot(float(se) if math.isfinite(float(se)) else 0.0, sd)
+        net = net_lo = net_hi = None
         if priced:
             assert cm is not None
-            net = float(cm.value_usd(gain) - cm.labeling_usd(added)
-                        - cm.engineering_usd(model, current_model))
+            cost = cm.labeling_usd(added) + cm.engineering_usd(model, current_model)
+            net = float(cm.value_usd(gain) - cost)
+            if gain_sd > 0:  # no noise known (one repeat, no test noise): no interval
+                net_lo = float(cm.value_usd(gain - _Z90 * gain_sd) - cost)
+                net_hi = float(cm.value_usd(gain + _Z90 * gain_sd) - cost)
             nets[model] = net
         rows.append(ForecastCheck(
             model=model, chosen=model == chosen_model, n_then=int(n_then), n_now=int(n_now),
@@ -210,7 +232,8 @@ def check_forecasts(*, chosen_model: str, current_model: str, today: float, n_th
             measured_se=float(se), repeats=int(reps), error=err,
             inside50=q25 <= mean <= q75, inside90=q05 <= mean <= q95,
             z90=_z90(err, med, q05, q95), realized_gain=gain, realized_net_usd=net,
-            source=(sources or {}).get(model, "recomputed"), test_sd=sd))
+            source=(sources or {}).get(model, "recomputed"), test_sd=sd,
+            realized_sd=gain_sd, realized_net_q05_usd=net_lo, realized_net_q95_usd=net_hi))
     rows.sort(key=lambda c: (not c.chosen, c.model))
     if priced and rows and rows[0].chosen:
         options = {"stay": 0.0, **nets}
@@ -293,18 +316,23 @@ class FollowUp:
                        f"measured {c.measured:.4f} ± {c.measured_se:.4f} "
                        f"({c.repeats} repeats): {c.verdict}, error {c.error:+.4f}")
             if c.realized_net_usd is not None:
-                exp = ("" if c.expected_net_usd is None
-                       else f" (expected {usd(c.expected_net_usd)})")
+                span = ("" if c.realized_net_q05_usd is None or c.realized_net_q95_usd is None
+                        else f"90 %: {usd(c.realized_net_q05_usd)} to "
+                             f"{usd(c.realized_net_q95_usd)}")
+                exp = "" if c.expected_net_usd is None else f"expected {usd(c.expected_net_usd)}"
                 regret = (f"regret {usd(c.regret_usd)} (best in hindsight: "
                           f"{c.best_in_hindsight})")
                 added = self.n_now - self.n_then
                 if self.chose_stay and added > 0:
                     # the decision bought nothing: the labels added anyway are not its own
-                    out.append(f"realized net value of labeling nothing $0{exp}; the "
-                               f"{added:,} labels added anyway realized "
-                               f"{usd(c.realized_net_usd)} with {c.model}; {regret}")
+                    out.append(f"realized net value of labeling nothing $0"
+                               f"{f' ({exp})' if exp else ''}; the {added:,} labels added "
+                               f"anyway realized {usd(c.realized_net_usd)}"
+                               f"{f' ({span})' if span else ''} with {c.model}; {regret}")
                 else:
-                    out.append(f"realized net value {usd(c.realized_net_usd)}{exp}; {regret}")
+                    said = "; ".join(p for p in (span, exp) if p)
+                    out.append(f"realized net value {usd(c.realized_net_usd)}"
+                               f"{f' ({said})' if said else ''}; {regret}")
         inside = sum(x.inside90 for x in self.checks)
         out.append(f"{inside} of {len(self.checks)} models' measurements inside their 90 % "
                    "interval")
