@@ -88,3 +88,17 @@ def test_bad_tables_and_sections_are_clear_errors(tmp_path):
         dataroi.analyze(two, metric="accuracy", decision={"risk": 2})
     with pytest.raises(UsageError, match="learning_curve"):
         dataroi.trials_from_learning_curve((np.arange(3), np.ones(3)))
+
+
+def test_the_chart_stops_where_the_labels_do(curves_of_two_models):
+    # the plan lists options beyond 1,000 unlabeled items (excluded); the chart's
+    # extrapolation reaches the largest one the pool allows, not them
+    free = dataroi.analyze(curves_of_two_models, metric="accuracy", costs=COSTS,
+                           n_draws=300)
+    pool = dataroi.analyze(curves_of_two_models, metric="accuracy",
+                           costs={**COSTS, "unlabeled_items": 1000}, n_draws=300)
+    options = pool.recommend().options.options
+    assert max(o.delta_n for o in options) > 1000  # listed beyond the pool
+    horizon = pool.chart_context()["horizon_n"]
+    assert horizon == 400 + max(o.delta_n for o in options if o.delta_n <= 1000)
+    assert free.chart_context()["horizon_n"] > horizon

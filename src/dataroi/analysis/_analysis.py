@@ -413,10 +413,17 @@ class Analysis:
 
     def chart_context(self) -> dict[str, Any]:
         """What the learning-curve chart marks: the pool, the horizon, the target and
-        the tipping points."""
+        the tipping points. The horizon is the largest option the labels can reach: an
+        option beyond the unlabeled pool or the deadline is listed (excluded) by the
+        plan, but the chart stops where the labels do."""
+        from dataroi.decide import CostModel
+
+        cap = min(CostModel(self.costs).label_limits().values(), default=math.inf) \
+            if self.costs is not None else math.inf
         horizon = None
         with contextlib.suppress(UsageError):
-            horizon = max((o.n_total for o in self.recommend().options.options), default=None)
+            horizon = max((o.n_total for o in self.recommend().options.options
+                           if o.delta_n <= cap), default=None)
         tips = self.tipping_points()
         return {"pool_size": self.context.pool_size if self.context else None,
                 "horizon_n": horizon,
