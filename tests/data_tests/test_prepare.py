@@ -127,8 +127,9 @@ def test_dates_and_durations_become_days(tmp_path):
     assert when[0] == pytest.approx(19722 + 23 / 24) and np.isnan(when[3])
     assert when[5] - when[4] == pytest.approx(1 / 24)
     assert prep.X["took"].tolist()[:8] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.0]
-    assert any(n.startswith("when, took: dates and times as days since 1970-01-01")
+    assert any(n.startswith("when: dates and times as days since 1970-01-01 (a number")
                for n in prep.notes)
+    assert "took: durations in days" in prep.notes
 
 
 def test_sizes_larger_than_pool_name_the_pool_size():

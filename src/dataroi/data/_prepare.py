@@ -164,12 +164,12 @@ def _compact(X: pd.DataFrame, *, float32: bool = False,
         >>> X = pd.DataFrame({"at": pd.to_datetime(["1970-01-02 12:00", None])})
         >>> said = []
         >>> _compact(X, notes=said)["at"].tolist(), said  # doctest: +ELLIPSIS
-        ([1.5, nan], ['at: dates and times as days since 1970-01-01, durations in days ...'])
+        ([1.5, nan], ['at: dates and times as days since 1970-01-01 (a number: ...'])
     """
     import pandas as pd
 
     out = {}
-    dates, nested = [], []
+    dates, durations, nested = [], [], []
     for name in X.columns:
         col = X[name]
         if pd.api.types.is_datetime64_any_dtype(col):
@@ -179,7 +179,7 @@ def _compact(X: pd.DataFrame, *, float32: bool = False,
             continue
         if pd.api.types.is_timedelta64_dtype(col):
             out[name] = col / pd.Timedelta(days=1)
-            dates.append(str(name))
+            durations.append(str(name))
             continue
         if float32 and pd.api.types.is_float_dtype(col) and col.dtype != "float32":
             out[name] = col.astype("float32")
@@ -201,9 +201,11 @@ def _compact(X: pd.DataFrame, *, float32: bool = False,
                         "no model takes; spread them over columns of their own, or leave "
                         "them out with data.features")
     if dates and notes is not None:
-        notes.append(f"{', '.join(dates)}: dates and times as days since 1970-01-01, "
-                     "durations in days (a number: a trend the models can read; to give "
-                     "them the weekday, hour or month, add those as columns)")
+        notes.append(f"{', '.join(dates)}: dates and times as days since 1970-01-01 (a "
+                     "number: a trend the models can read; to give them the weekday, hour "
+                     "or month, add those as columns)")
+    if durations and notes is not None:
+        notes.append(f"{', '.join(durations)}: durations in days")
     return pd.DataFrame(out, index=X.index)
 
 
@@ -218,8 +220,8 @@ def is_nested(col: pd.Series) -> bool:
     """
     import numpy as np
 
-    return col.dtype == object and any(
-        isinstance(v, (list, tuple, dict, set, np.ndarray)) for v in col.to_numpy())
+    return col.dtype == object and any(  # the unhashable ones (a tuple is a category)
+        isinstance(v, (list, dict, set, np.ndarray)) for v in col.to_numpy())
 
 
 def prepare_data(spec: StudySpec) -> PreparedData:
