@@ -87,6 +87,22 @@ def test_disabled_or_empty_it_prints_nothing():
     assert log.file.getvalue() == ""
 
 
+def test_a_resumed_run_has_an_eta_before_its_first_trial_ends():
+    # two workers; the earlier run timed the big trials at 10 s: 4 left of 10 s / 2 = 20 s
+    eta = _Eta([("m", 1000)] * 4, timed=[("m", 1000, 10.0), ("m", 100, 1.0)], workers=2)
+    assert eta.seconds_left(0.0) == pytest.approx(20.0)
+    assert eta.seconds_left(5.0) == pytest.approx(15.0)
+    assert eta.seconds_left(25.0) is None  # slower than the timings said: not known
+    eta.add("m", 1000, 30.0)  # then this run's own pace
+    assert eta.seconds_left(30.0) == pytest.approx(30.0 * 3, rel=0.5)
+    log = Console(file=io.StringIO())
+    with progress_reporter(4, enabled=True, console=log, label="s", work=[("m", 1000)] * 4,
+                           timed=[("m", 1000, 10.0)], workers=2):
+        pass
+    assert log.file.getvalue().splitlines()[0] == (
+        "s: 4 trials to run, ETA 20s (the timings of 1 trial run before)")
+
+
 @pytest.mark.slow
 def test_a_real_run_logs_its_trials_and_an_eta(write_spec, tmp_path):
     spec = iris_spec(schedule={"sizes": [15, 40, 90], "repeats": 2, "seed": 0})
@@ -97,3 +113,10 @@ def test_a_real_run_logs_its_trials_and_an_eta(write_spec, tmp_path):
     assert summary.completed == 6
     assert lines[0].endswith(": 6 trials to run")
     assert re.search(r": 6/6 trials \(0 failed\), \d+s elapsed, ETA 0s$", lines[-1])
+    bigger = iris_spec(schedule={"sizes": [15, 40, 90], "repeats": 3, "seed": 0})
+    study = dataroi.load_study(write_spec(bigger), ledger=str(tmp_path / "ledger.db"))
+    log = Console(file=io.StringIO())
+    study.run(jobs=1, executor="serial", progress=True, console=log)
+    first = log.file.getvalue().splitlines()[0]  # the 6 trials timed before give an ETA
+    assert re.fullmatch(r"iris: 3 trials to run, ETA \d+s \(the timings of 6 trials run "
+                        r"before\)", first)

@@ -47,10 +47,14 @@ class _Eta:
         0.1
     """
 
-    def __init__(self, work: Sequence[tuple[str, int]]) -> None:
+    def __init__(self, work: Sequence[tuple[str, int]],
+                 timed: Sequence[tuple[str, int, float]] = (), workers: int = 1) -> None:
         self.left = Counter((str(m), int(n)) for m, n in work)
         self.done: Counter[tuple[str, int]] = Counter()
-        self.timed: list[tuple[str, int, float]] = []
+        self.timed: list[tuple[str, int, float]] = [(str(m), int(n), float(t))
+                                                    for m, n, t in timed]
+        self.before = len(self.timed)  # timed in earlier runs of the study
+        self.workers = max(1, int(workers))
         self.price: dict[tuple[str, int], float] = {}
         self.priced_on = 0  # timed trials the prices were fitted on
 
@@ -62,17 +66,22 @@ class _Eta:
         self.timed.append((*key, seconds))
 
     def seconds_left(self, elapsed: float) -> float | None:
+        """The ETA; None while it cannot be said (no trial timed yet, or the first
+        trials already slower than an earlier run's timings predicted)."""
         from dataroi.study._timing import seconds_by_size
 
-        if not self.done:
+        if not self.done and not self.before:
             return None
         keys = self.left.keys() | self.done.keys()
         if len(self.timed) >= 1.05 * self.priced_on + 1 or not keys <= self.price.keys():
             self.price = seconds_by_size(self.timed, sorted({m for m, _ in keys}),
                                          sorted({n for _, n in keys}))
             self.priced_on = len(self.timed)
-        done = sum(self.price[k] * c for k, c in self.done.items())
         left = sum(self.price[k] * c for k, c in self.left.items())
+        if not self.done:  # a resumed run: the earlier runs' timings, over the workers
+            eta = left / self.workers - elapsed
+            return eta if eta > 0 else None
+        done = sum(self.price[k] * c for k, c in self.done.items())
         return elapsed * left / done if done > 0 else None
 
 
@@ -98,6 +107,7 @@ def _clock(seconds: float | None) -> str:
 def progress_reporter(total: int, *, enabled: bool, console: Any = None,
                       label: str = "trials",
                       work: Sequence[tuple[str, int]] | None = None,
+                      timed: Sequence[tuple[str, int, float]] = (), workers: int = 1,
                       ) -> Iterator[Callable[[Any], None]]:
     """Yield a ``tick(result)`` callback that advances a bar of ``total`` trials.
 
@@ -109,6 +119,9 @@ def progress_reporter(total: int, *, enabled: bool, console: Any = None,
         label: the bar's name (the study's).
         work: (model, training size) of each trial to run, for the ETA; default: each
             trial alike.
+        timed: (model, training size, seconds) of the study's trials finished in earlier
+            runs: a resumed run has an ETA before its first trial ends.
+        workers: the trials run at once (for that first ETA).
     """
     if not enabled or total == 0:
         yield lambda result: None
@@ -116,7 +129,8 @@ def progress_reporter(total: int, *, enabled: bool, console: Any = None,
     from rich.console import Console
 
     console = console or Console(stderr=True)
-    eta = _Eta(work if work is not None else [("", 1)] * total)
+    eta = (_Eta(work, timed, workers) if work is not None
+           else _Eta([("", 1)] * total, workers=workers))
     start = time.monotonic()
     state = {"done": 0, "failed": 0}
 
@@ -155,7 +169,11 @@ def progress_reporter(total: int, *, enabled: bool, console: Any = None,
                     while shown["share"] <= frac:
                         shown["share"] += 0.1
 
-        print(f"{label}: {total:,} trials to run", file=out, flush=True)
+        first = eta.seconds_left(0.0)
+        print(f"{label}: {total:,} trials to run"
+              + ("" if first is None else f", ETA {first:.0f}s (the timings of "
+                 f"{eta.before:,} trial{'s' * (eta.before != 1)} run before)"),
+              file=out, flush=True)
         clock = threading.Thread(target=every_minute, name="dataroi-progress", daemon=True)
         clock.start()
         try:
@@ -186,7 +204,8 @@ def progress_reporter(total: int, *, enabled: bool, console: Any = None,
                         MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
                         TimeElapsedColumn(), EtaColumn(), console=console, transient=False)
     with progress:
-        task = progress.add_task(label, total=total, failed=0, eta=None, eta_at=start)
+        task = progress.add_task(label, total=total, failed=0, eta=eta.seconds_left(0.0),
+                                 eta_at=start)
 
         def tick(result: Any) -> None:
             count(result)

@@ -736,8 +736,11 @@ class Study:
                 try:
                     work = [(s.key.model, s.key.n_train) for s in snaps
                             if s.state is TrialState.WAITING]
+                    timed = [(s.key.model, s.key.n_train, _seconds(s)) for s in snaps
+                             if s.state is TrialState.COMPLETE and _seconds(s) > 0]
                     with progress_reporter(todo, enabled=progress, console=console,
-                                           label=f"{self.spec.name}", work=work) as tick:
+                                           label=f"{self.spec.name}", work=work,
+                                           timed=timed, workers=workers) as tick:
                         outcome = coordinate(
                             ledger=ledger, context_id=context_id, plan=plan, executor=ex,
                             make_payload=make_payload,
@@ -1159,6 +1162,12 @@ def _adaptive_status(docs: Sequence[Mapping[str, Any]], plan: Plan) -> dict[str,
             "label": last.get("label"), "stability": last.get("stability"),
             "stop_reason": last.get("stop_reason"), "asked": len(asked & grid),
             "grid_trials": len(grid)}
+
+
+def _seconds(snap: TrialSnapshot) -> float:
+    """A finished trial's fit + predict seconds as the ledger recorded them (0: none)."""
+    return float(snap.extra.get("fit_seconds") or 0.0) + float(
+        snap.extra.get("predict_seconds") or 0.0)
 
 
 def _sqlite_path(url: str) -> str | None:
