@@ -127,3 +127,15 @@ def test_balanced_accuracy_without_a_predicted_class_in_the_test_set_is_quiet():
     with pytest.warns(UserWarning, match="y_pred contains classes not in y_true"):
         expected = skm.balanced_accuracy_score(y[keep], pred[keep])
     assert got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("name", ["balanced_accuracy", "mcc", "f1_macro", "accuracy"])
+def test_a_slice_of_one_class_is_scored_quietly(name):
+    # a slice (`dataroi stress`) whose test rows and predictions hold one class: sklearn
+    # warns "A single label was found in 'y_true' and 'y_pred'" once per trial and slice
+    y = np.full(12, 2)
+    proba = np.tile([0.1, 0.2, 0.7], (12, 1))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        _score(name, y, y, proba)
+    assert [str(w.message) for w in seen] == []

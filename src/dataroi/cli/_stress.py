@@ -144,7 +144,9 @@ def _print(res: dict[str, Any]) -> None:
                       f"{r.shrinkage:.2f}")
         con.print(t)
         if sl.left_out:
-            con.print(str(f"  left out (too few test rows): {sl.left_out}"))
+            left = ", ".join(f"{k} ({v:,})" for k, v in sl.left_out.items())
+            con.print(f"  left out (too few test rows): {left}", markup=False,
+                      highlight=False)
         for s in sl.statements:
             con.print(f"  • {s!s}")
     if res["relabel"] is not None:

@@ -99,10 +99,12 @@ class Metric:
         """
         try:
             with warnings.catch_warnings():
-                # a resampled or small test set lacks a class the model predicts: the
-                # mean recall is over the classes present, as documented; not news
+                # a resampled test set or a slice lacks a class the model predicts, or
+                # holds one class: the score is over the classes present; not news
                 warnings.filterwarnings("ignore", "y_pred contains classes not in y_true",
                                         UserWarning)
+                warnings.filterwarnings("ignore", "A single label was found in 'y_true' "
+                                        "and 'y_pred'", UserWarning)
                 value = float(self._fn(y_true, pred=pred, proba=proba, n_classes=n_classes))
         except ValueError:
             # e.g. ROC AUC when the test set holds a single class: undefined, not a crash

@@ -35,12 +35,23 @@ __all__ = ["SliceAnalysis", "analyze_slices", "slice_labels", "slice_table"]
 _MAX_SLICES = 30
 
 
+#: The slice of rows whose slice column is empty.
+MISSING = "(missing)"
+
+
 def _bucket(values: pd.Series) -> np.ndarray:
-    """Slice labels of values: as they are when few, else quartiles."""
-    if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object \
-            or values.nunique() <= _MAX_SLICES:
-        return values.astype(str).to_numpy()
-    return pd.qcut(values, 4, duplicates="drop").astype(str).to_numpy()
+    """Slice labels of values: as they are when few, else quartiles; a missing value is
+    the slice ``(missing)`` (a category column with gaps broke the slice table).
+
+    Example:
+        >>> _bucket(pd.Series(["a", None, "b"], dtype="category")).tolist()
+        ['a', '(missing)', 'b']
+    """
+    if not (isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object
+            or values.nunique() <= _MAX_SLICES):
+        values = pd.qcut(values, 4, duplicates="drop")
+    labels = values.astype(object).where(values.notna(), MISSING)
+    return labels.astype(str).to_numpy()
 
 
 def slice_labels(X: pd.DataFrame, slices: SliceSpec | str) -> np.ndarray:
