@@ -23,3 +23,20 @@ class SlowLogisticRegression(LogisticRegression):
 def make_slow(delay: float = 0.3) -> SlowLogisticRegression:
     """Factory form (``tests.study_tests.slow_models:make_slow``)."""
     return SlowLogisticRegression(delay=delay)
+
+
+class ThreadsEcho(LogisticRegression):
+    """LogisticRegression whose probabilities carry the BLAS thread limit it was fitted
+    under (scaled into the last bits): a stand-in for the linear models whose float sums,
+    hence predictions, depend on the threads, made to depend on them every time."""
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ThreadsEcho:
+        from threadpoolctl import threadpool_info
+
+        self.threads_ = max((p["num_threads"] for p in threadpool_info()), default=1)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+    def predict_proba(self, X: Any) -> Any:
+        p = super().predict_proba(X)
+        p[:, 0] += 1e-9 * self.threads_
+        return p / p.sum(axis=1, keepdims=True)

@@ -274,3 +274,24 @@ def test_status_before_the_first_run_counts_everything_as_not_planned(write_spec
     st = study.status()
     assert st.counts["not planned yet"] == 6 and st.counts["complete"] == 0
     assert not (tmp_path / "ledger.db").exists()  # reading created nothing
+
+
+@pytest.mark.slow
+def test_reproduce_re_runs_each_trial_with_the_threads_it_ran_with(write_spec, tmp_path):
+    """A run gives each trial BLAS threads (cores / jobs); a linear model's last bits
+    depend on them. `reproduce` re-ran every trial with one thread, so a study run with
+    --jobs 1 on two cores (the Minneapolis use-of-force study's logreg) 'did not
+    reproduce'; the run's environment now records the count."""
+    from dataroi.ledger import open_ledger
+
+    spec = iris_spec(models={"echo": {"estimator": "tests.study_tests.slow_models.ThreadsEcho",
+                                      "params": {"max_iter": 500}}})
+    study = _study(write_spec, tmp_path, spec=spec)
+    study.run(jobs=1, threads=2, progress=False)
+    with open_ledger(study.ledger_url, create=False) as ledger:
+        env_ids = {s.extra["environment_id"] for s in study.snapshots()}
+        assert [ledger.get_environment(i)["trial_threads"] for i in env_ids] == [2]
+    summary = study.reproduce(sample=6)
+    assert summary["differing"] == 0, summary
+    assert all(t["predictions_match"] for t in summary["trials"])
+    assert summary["environment_differences"] == []  # a run setting, not the machine's

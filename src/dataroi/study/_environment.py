@@ -22,7 +22,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dataroi.spec import StudySpec
 
-__all__ = ["capture_environment", "diff_environments", "model_modules"]
+__all__ = ["TRIAL_THREADS", "capture_environment", "diff_environments", "model_modules",
+           "trial_threads"]
+
+#: The key of a run's environment document holding its trials' BLAS/OpenMP thread limit
+#: (a setting of the run, not of the machine: :func:`diff_environments` leaves it out).
+TRIAL_THREADS = "trial_threads"
 
 _PACKAGES = ("dataroi", "numpy", "scipy", "pandas", "scikit-learn", "threadpoolctl",
              "joblib", "SQLAlchemy", "pyarrow", "xgboost", "lightgbm", "catboost")
@@ -263,7 +268,7 @@ def diff_environments(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         ['numpy: 1.26 → 2.0']
     """
     out = []
-    keys = sorted(set(old) | set(new))
+    keys = sorted((set(old) | set(new)) - {TRIAL_THREADS})
     for k in keys:
         if k == "packages":
             po, pn = old.get(k) or {}, new.get(k) or {}
@@ -273,3 +278,15 @@ def diff_environments(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         elif old.get(k) != new.get(k):
             out.append(f"{k}: {old.get(k)} → {new.get(k)}")
     return out
+
+
+def trial_threads(environment: dict[str, Any] | None) -> int:
+    """The BLAS/OpenMP threads a run gave each trial, from its environment document (1
+    for a run recorded before dataroi kept them: the count ``reproduce`` used then).
+
+    Example:
+        >>> trial_threads({"python": "3.11", TRIAL_THREADS: 2}), trial_threads({})
+        (2, 1)
+    """
+    value = (environment or {}).get(TRIAL_THREADS)
+    return int(value) if isinstance(value, int) and value > 0 else 1

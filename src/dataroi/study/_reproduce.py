@@ -43,6 +43,7 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
         capture_environment,
         diff_environments,
         model_modules,
+        trial_threads,
     )
     from dataroi.study._plan import arm_model
     from dataroi.trial import TrialPayload, run_trial
@@ -76,12 +77,18 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
         masks = {a.name: _shift_mask(prep, a.to_dict()) for a in study.spec.stress}
         checked = []
         env_diffs: set[str] = set()
+        environments: dict[int, dict[str, Any]] = {}
         for snap in chosen:
+            env_id = snap.extra.get("environment_id")
+            if env_id is not None and env_id not in environments:
+                environments[env_id] = ledger.get_environment(env_id)
+            # the trial's own thread count: a linear model's last bits depend on it
+            threads = trial_threads(environments.get(env_id))
             payload = TrialPayload(trial_id=snap.trial_id, key=snap.key, seed=snap.seed,
                                    subset_seed=plan.subset_seed(study.spec.schedule.seed,
                                                                 snap.key.repeat),
                                    model=models[snap.key.model], metrics=study.spec.metrics,
-                                   data_path=data_path, threads=1)
+                                   data_path=data_path, threads=threads)
             result = run_trial(payload)
             diffs: list[dict[str, Any]] = []
             from_stored: list[str] = []
@@ -98,9 +105,8 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
                               "abs_diff": abs(new - old)})
             old_digest = snap.extra.get("predictions_digest")
             new_digest = digest_arrays(result.predictions) if result.predictions else None
-            env_id = snap.extra.get("environment_id")
             if env_id is not None:
-                env_diffs.update(diff_environments(ledger.get_environment(env_id), env_now))
+                env_diffs.update(diff_environments(environments[env_id], env_now))
             checked.append({
                 "trial_id": snap.trial_id, "model": snap.key.model,
                 "n_train": snap.key.n_train, "repeat": snap.key.repeat,

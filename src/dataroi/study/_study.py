@@ -628,7 +628,11 @@ class Study:
         from dataroi.data import materialize
         from dataroi.executors import BackgroundExecutor, make_executor, threads_per_worker
         from dataroi.study._coordinator import coordinate, new_owner_id
-        from dataroi.study._environment import capture_environment, model_modules
+        from dataroi.study._environment import (
+            TRIAL_THREADS,
+            capture_environment,
+            model_modules,
+        )
         from dataroi.study._plan import arm_model
         from dataroi.study._progress import progress_reporter
         from dataroi.trial import TrialPayload
@@ -696,16 +700,20 @@ class Study:
                     damaged = backfill.damaged_note(plan.bases)
                     warnings.warn(damaged, DataWarning, stacklevel=3)
                     found.append(damaged)
-            env_id = ledger.record_environment(capture_environment(
-                self.spec.base_dir, modules=model_modules(self.spec)))
-            # the copy is verified, and rebuilt when it is not as written (a note)
-            data_path = materialize(prep, self.workdir / "cache", full_check=check_data,
-                                    notes=notes) if todo else ""
-            models = {m: arm_model(self.spec, m) for m in plan.models}
             is_dask = isinstance(executor, BackgroundExecutor) or getattr(
                 executor, "remote", False) or (
                 isinstance(executor, str) and executor.startswith(("dask", "tcp://")))
             n_threads = threads or (1 if is_dask else threads_per_worker(n_jobs))
+            # the trials' BLAS/OpenMP threads belong with their environment: a linear
+            # model's float sums, hence its predictions' last bits, depend on them, and
+            # `reproduce` re-runs each trial with its own count
+            env_id = ledger.record_environment({**capture_environment(
+                self.spec.base_dir, modules=model_modules(self.spec)),
+                TRIAL_THREADS: n_threads})
+            # the copy is verified, and rebuilt when it is not as written (a note)
+            data_path = materialize(prep, self.workdir / "cache", full_check=check_data,
+                                    notes=notes) if todo else ""
+            models = {m: arm_model(self.spec, m) for m in plan.models}
             resources = {m: dict(self.spec.model(plan.bases.get(m, m)).resources) or None
                          for m in plan.models}
             root = self.spec.schedule.seed
