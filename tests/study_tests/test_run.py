@@ -295,3 +295,18 @@ def test_reproduce_re_runs_each_trial_with_the_threads_it_ran_with(write_spec, t
     assert summary["differing"] == 0, summary
     assert all(t["predictions_match"] for t in summary["trials"])
     assert summary["environment_differences"] == []  # a run setting, not the machine's
+    # a ledger written before the count was kept: re-run with 1, and the summary says why
+    # the last bits may differ
+    import json
+
+    with sqlite3.connect(tmp_path / "ledger.db") as conn:
+        for env_id, payload in conn.execute("SELECT id, payload FROM environments").fetchall():
+            env = json.loads(payload)
+            env.pop("trial_threads")
+            conn.execute("UPDATE environments SET payload = ? WHERE id = ?",
+                         (json.dumps(env), env_id))
+    conn.close()
+    old = study.reproduce(sample=6)
+    assert old["differing"] == 6
+    assert any(line.startswith("the trials' BLAS threads were not recorded")
+               for line in old["environment_differences"])

@@ -40,6 +40,7 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
     from dataroi.exceptions import UsageError
     from dataroi.study._backfill import _shift_mask
     from dataroi.study._environment import (
+        TRIAL_THREADS,
         capture_environment,
         diff_environments,
         model_modules,
@@ -118,6 +119,10 @@ def reproduce_trials(study: Study, *, sample: int, seed: int) -> dict[str, Any]:
         n_diff = sum(1 for c in checked
                      if c["metric_differences"] or c["state"] != "complete"
                      or c["predictions_match"] is False)
+        if n_diff and any(TRIAL_THREADS not in e for e in environments.values()):
+            env_diffs.add("the trials' BLAS threads were not recorded (a run before dataroi "
+                          "kept them): re-run with 1; a linear model's last bits differ "
+                          "when the run gave its trials more")
         summary = {"sample": len(checked), "seed": seed, "differing": n_diff,
                    "trials": checked, "environment_differences": sorted(env_diffs)}
         summary["reproduction_id"] = ledger.record_reproduction(context_id, summary)
