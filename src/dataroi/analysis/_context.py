@@ -111,6 +111,14 @@ class StudyContext:
             out["context"] = str(self.context.get("context_hash"))
         return out
 
+    def kept_test_labels(self) -> Any:
+        """The test labels (class codes or values) as this context's run kept them: the
+        workers' data copy, else the artifact store; never read from the data source,
+        which may hold another version's rows by now. None when neither has them."""
+        from dataroi.analysis._predictions import kept_test_labels
+
+        return kept_test_labels(self)
+
     def close(self) -> None:
         """Close the ledger handle (idempotent)."""
         if self.store is not None:

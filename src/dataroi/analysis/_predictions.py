@@ -24,7 +24,7 @@ import numpy as np
 if TYPE_CHECKING:
     from dataroi.analysis._context import StudyContext
 
-__all__ = ["StoredPredictions", "stored_predictions"]
+__all__ = ["StoredPredictions", "kept_test_labels", "stored_predictions"]
 
 
 @dataclass
@@ -64,6 +64,18 @@ def stored_predictions(ctx: StudyContext) -> StoredPredictions | None:
         y_test, n_classes = np.asarray(prep.y)[test_idx], prep.n_classes
     return StoredPredictions(y_test=y_test, n_classes=n_classes, artifacts=store,
                              test_idx=test_idx)
+
+
+def kept_test_labels(ctx: StudyContext) -> np.ndarray | None:
+    """The context's test labels as a run kept them (the workers' data copy, else the
+    artifact store), never read from the data source: an earlier data version's source
+    may hold other rows by now. None when neither has them."""
+    from dataroi.artifacts import ArtifactStore
+
+    kept = _cached_test_labels(ctx)
+    if kept is None and ctx.artifacts is not None:
+        kept = _stored_test_labels(ctx, ArtifactStore(ctx.artifacts))
+    return None if kept is None else kept[0]
 
 
 def _stored_test_labels(ctx: StudyContext, store: Any

@@ -23,7 +23,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,7 +31,11 @@ import numpy as np
 if TYPE_CHECKING:
     from dataroi.spec import StudySpec
 
-__all__ = ["sampling_noise"]
+__all__ = ["class_shift", "sampling_noise"]
+
+#: Class shares of two test sets that a chi-square test puts apart at this level or
+#: below are "moved" (a note of the follow-up).
+SHIFT_P = 0.001
 
 
 def sampling_noise(spec: StudySpec, curves_then: Any, curves_now: Any,
@@ -74,3 +78,53 @@ def sampling_noise(spec: StudySpec, curves_then: Any, curves_now: Any,
     return out, (f"the intervals include the sampling noise of the two test sets (the "
                  f"forecast's, {int(n_then):,} rows, and today's, {int(n_now):,}): one "
                  f"standard deviation {shown}")
+
+
+def class_shift(classes_then: Sequence[Any], y_then: np.ndarray, classes_now: Sequence[Any],
+                y_now: np.ndarray, *, shown: int = 3) -> str:
+    """A note when the class shares of the test set a forecast was made on and of today's
+    differ beyond their sampling noise (a chi-square test of the two sets' counts, p <=
+    0.001): the forecast extrapolated the old rows' curve, so it says nothing of new
+    rows that are not like them. Empty otherwise.
+
+    Args:
+        classes_then, classes_now: each version's class names (the codes' order).
+        y_then, y_now: each test set's class codes.
+        shown: the classes named, those whose share moved most.
+
+    Example:
+        >>> import numpy as np
+        >>> then = np.repeat([0, 1], [800, 200])
+        >>> now = np.repeat([0, 1, 2], [1500, 900, 100])
+        >>> print(class_shift(["a", "b"], then, ["a", "b", "c"], now))
+        ... # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+        the class shares moved between the two test sets (chi-square p < 0.001; total
+        variation 0.20): a 80.0 % → 60.0 %, b 20.0 % → 36.0 %, c 0.0 % → 4.0 %; ...
+    """
+    from scipy.stats import chi2_contingency
+
+    names = sorted({*map(str, classes_then), *map(str, classes_now)})
+    index = {n: i for i, n in enumerate(names)}
+
+    def counts(classes: Sequence[Any], y: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(names))
+        codes, k = np.unique(np.asarray(y, dtype=int), return_counts=True)
+        for c, n in zip(codes, k, strict=True):
+            out[index[str(classes[c])]] += n
+        return out
+
+    full = np.vstack([counts(classes_then, y_then), counts(classes_now, y_now)])
+    seen = full.sum(axis=0) > 0
+    table, kept = full[:, seen], [n for n, k in zip(names, seen, strict=True) if k]
+    if table.shape[1] < 2 or table[0].sum() == 0 or table[1].sum() == 0:
+        return ""
+    if float(chi2_contingency(table).pvalue) > SHIFT_P:
+        return ""
+    share = table / table.sum(axis=1, keepdims=True)
+    moved = np.argsort(-np.abs(share[1] - share[0]), kind="stable")[:shown]
+    said = ", ".join(f"{kept[j]} {100 * share[0, j]:.1f} % → {100 * share[1, j]:.1f} %"
+                     for j in moved)
+    tv = 0.5 * float(np.abs(share[1] - share[0]).sum())
+    return (f"the class shares moved between the two test sets (chi-square p < 0.001; total "
+            f"variation {tv:.2f}): {said}; the forecasts followed the earlier rows' curve, "
+            "so new rows unlike them can miss it by more than the intervals")

@@ -1086,6 +1086,9 @@ class Study:
                                                   ctx.context)
                 if sd_note:
                     notes.append(sd_note)
+                shift = _class_shift(then_ctx, ctx)
+                if shift:
+                    notes.append(shift)
                 checks = check_forecasts(
                     chosen_model=chosen["model"], current_model=rec["current_model"],
                     today=float(rec["today"]), n_then=n_then, n_now=n_now,
@@ -1170,6 +1173,22 @@ def _adaptive_status(docs: Sequence[Mapping[str, Any]], plan: Plan) -> dict[str,
             "label": last.get("label"), "stability": last.get("stability"),
             "stop_reason": last.get("stop_reason"), "asked": len(asked & grid),
             "grid_trials": len(grid)}
+
+
+def _class_shift(then: Any, now: Any) -> str:
+    """The follow-up's note on moved class shares (:func:`~dataroi.study._followup.
+    class_shift`) from the two contexts' kept test labels; empty for a regression, or
+    when either set's labels are not kept."""
+    from dataroi.study._followup import class_shift
+
+    desc_then = (then.context or {}).get("description") or {}
+    desc_now = (now.context or {}).get("description") or {}
+    if not desc_then.get("classes") or not desc_now.get("classes"):
+        return ""
+    y_then, y_now = then.kept_test_labels(), now.kept_test_labels()
+    if y_then is None or y_now is None:
+        return ""
+    return class_shift(desc_then["classes"], y_then, desc_now["classes"], y_now)
 
 
 def _seconds(snap: TrialSnapshot) -> float:
