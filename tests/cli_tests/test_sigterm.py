@@ -82,12 +82,15 @@ def test_a_second_signal_during_the_clean_up_loses_nothing(write_spec, tmp_path,
         # 130; or, when the second came after the clean-up, as the process exits: killed
         # by it, as any process is
         assert proc.returncode in (130, -signals[1]), err
-        assert "Traceback" not in err, err
-        assert "unfinished trials returned to waiting; run again to continue" in err, err
+        said = "unfinished trials returned to waiting; run again to continue"
+        assert said in err, err
+        # no traceback up to the summary (a second signal that lands while the worker
+        # pool's finalizers run can still make Python print "Exception ignored" after it)
+        assert "Traceback" not in err.split(said)[0], err
         assert not wait_gone(mark, timeout=10), "processes of the run still alive"
     finally:
         kill_marked(mark)
-    _assert_whole(ledger)  # nothing left claimed
+    _assert_whole(ledger)  # nothing left claimed: what the second signal used to undo
 
 
 @pytest.mark.slow

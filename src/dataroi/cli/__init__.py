@@ -18,8 +18,17 @@ def exit_with(code: int) -> NoReturn:
     "interrupted" and returned 130 — a SIGTERM about a second into ``dataroi run`` did
     that once in six tries. Running an empty statement through the same C path resets the
     note (CPython only; elsewhere nothing to do).
+
+    An interrupted command is on its way out: a second Ctrl-C or SIGTERM (GNU timeout
+    signals the process and again its group) is ignored from here, or it breaks into
+    Python's exit-time clean-up of the worker pool and prints that traceback under the
+    summary.
     """
     if code == 130:
+        import signal
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
         try:
             import ctypes
 
