@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 from dataroi.cli._format import interval, num
+from dataroi.cli._output import result_console
 from dataroi.exceptions import UsageError
 
 __all__ = ["add_commands", "print_annotation_report"]
@@ -144,7 +145,5 @@ def _cmd_annotations(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(report.to_dict(include_items=args.items), indent=1,
                                     default=str) + "\n")
         return 0
-    from rich.console import Console
-
-    print_annotation_report(report, Console(highlight=False), top=args.top)
+    print_annotation_report(report, result_console(), top=args.top)
     return 0

@@ -16,6 +16,7 @@ from typing import Any
 
 from dataroi._money import amount
 from dataroi.cli._options import bounded_int
+from dataroi.cli._output import result_console
 from dataroi.exceptions import UsageError
 
 __all__ = ["add_commands"]
@@ -624,7 +625,6 @@ def _print_segments(result: Any, out: Any) -> None:
 def _cmd_history(args: argparse.Namespace) -> int:
     import json
 
-    from rich.console import Console
     from rich.table import Table
 
     from dataroi.impact import (
@@ -643,7 +643,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
         print(json.dumps({"assessments": rows, "trend": trend(rows), "predictions": record},
                          default=str, indent=1))
         return 0
-    console = Console(highlight=False)
+    console = result_console()
     if not rows:
         console.print(f"no impact assessments in {location}")
         return 0

@@ -34,18 +34,33 @@ def result_console(*, markup: bool = False) -> Any:
     """A console for results on standard output: without Rich markup by default (labels
     such as ``E[net]`` print as they are; with ``markup`` escape user text), the
     terminal's width, or 140 columns when piped and ``COLUMNS`` is not set (so piped
-    tables stay readable)."""
+    tables stay readable). Piped, a line of text stays one line (a ledger's path is not
+    broken where Rich would wrap it); tables are drawn to the width either way.
+
+    Example:
+        >>> console = result_console()  # standard output is not a terminal here
+        >>> console.width, console.soft_wrap
+        (140, True)
+    """
     from rich.console import Console
 
-    wide = sys.stdout.isatty() or bool(os.environ.get("COLUMNS"))
-    return Console(highlight=False, markup=markup, width=None if wide else 140)
+    tty = sys.stdout.isatty()
+    wide = tty or bool(os.environ.get("COLUMNS"))
+    return Console(highlight=False, markup=markup, width=None if wide else 140,
+                   soft_wrap=not tty)
 
 
 def log_console() -> Any:
-    """A console for notes, progress and logs on standard error."""
+    """A console for notes, progress and logs on standard error: in a terminal, wrapped
+    at its width; to a file or a pipe, one line per message (a log a program can read).
+
+    Example:
+        >>> log_console().soft_wrap  # standard error is not a terminal here
+        True
+    """
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 
 @contextlib.contextmanager
