@@ -31,6 +31,19 @@ def test_table_output(capsys, tmp_path):
                  "annotators", "label-noise rate", "noise rate of one annotation",
                  "from gold", "items worth another opinion", "ann0"):
         assert text in out, text
+    assert "[bold]" not in out and "[/]" not in out  # markup is styled, not printed
+
+
+def test_names_in_brackets_print_as_they_are(capsys, tmp_path):
+    # an annotator's name, an item and a label are the user's text, not Rich markup
+    frame = simulate(n_items=60, seed=4).frame
+    frame["annotator"] = "[" + frame["annotator"] + "]"
+    frame["label"] = "[bold]" + frame["label"].astype(str)
+    path = tmp_path / "labels.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = _run(capsys, "annotations", str(path), "--boot", "20", "--boot-ds", "5")
+    assert code == 0, err
+    assert "[ann0]" in out and "[bold]" in out
 
 
 def test_json_output(capsys, tmp_path):

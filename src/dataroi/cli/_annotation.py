@@ -60,7 +60,9 @@ _FMT = ".3f"
 
 
 def print_annotation_report(report: Any, console: Any, *, top: int = 10) -> None:
-    """Print a report as rich tables."""
+    """Print a report as rich tables (on a console with Rich markup: the user's names,
+    items, labels and notes are escaped)."""
+    from rich.markup import escape
     from rich.table import Table
 
     pct = round(report.settings.get("level", 0.95) * 100)
@@ -82,7 +84,7 @@ def print_annotation_report(report: Any, console: Any, *, top: int = 10) -> None
                 "acc. Dawid–Skene"):
         t.add_column(col, justify="left" if col == "annotator" else "right")
     for a in sorted(report.annotators, key=lambda a: -a.n_annotations):
-        t.add_row(str(a.annotator), f"{a.n_annotations:,}", f"{a.n_gold:,}",
+        t.add_row(escape(str(a.annotator)), f"{a.n_annotations:,}", f"{a.n_gold:,}",
                   num(a.accuracy_gold, _FMT), interval(a.gold_ci_low, a.gold_ci_high, _FMT),
                   num(a.accuracy_consensus, _FMT), num(a.accuracy_dawid_skene, _FMT))
     console.print(t)
@@ -110,14 +112,15 @@ def print_annotation_report(report: Any, console: Any, *, top: int = 10) -> None
             t.add_column(col, justify="right" if col in ("labels", "agreement",
                                                          "confidence") else "left")
         for r in low[:top]:
-            t.add_row(str(r.item), str(r.n_annotations), num(r.observed_agreement, ".2f"),
-                      str(r.majority_label), str(r.dawid_skene_label),
-                      num(r.confidence, ".2f"), r.reason)
+            t.add_row(escape(str(r.item)), str(r.n_annotations),
+                      num(r.observed_agreement, ".2f"), escape(str(r.majority_label)),
+                      escape(str(r.dawid_skene_label)), num(r.confidence, ".2f"),
+                      escape(r.reason))
         console.print(t)
     else:
         console.print("no low-agreement items")
     for note in report.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {escape(note)}")
 
 
 def _cmd_annotations(args: argparse.Namespace) -> int:
@@ -145,5 +148,5 @@ def _cmd_annotations(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(report.to_dict(include_items=args.items), indent=1,
                                     default=str) + "\n")
         return 0
-    print_annotation_report(report, result_console(), top=args.top)
+    print_annotation_report(report, result_console(markup=True), top=args.top)
     return 0
