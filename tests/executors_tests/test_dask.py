@@ -220,7 +220,7 @@ def test_an_adaptive_run_uses_one_local_cluster_for_every_look(tmp_path, capsys,
                  "--no-progress"]) == 0
     out, err = capsys.readouterr()
     assert "adaptive run stopped after" in out and "recommendation:" in out
-    assert "look 2:" in err and len(started) == 1  # several looks, one cluster
+    assert "look 2 (" in err and len(started) == 1  # several looks, one cluster
     assert started[0].client.status == "closed"
     frame = dataroi.load_study(path).trials()
     assert set(frame["state"]) == {"complete"} and 0 < len(frame) < 32

@@ -5,6 +5,7 @@ to real data (digits)."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -316,7 +317,7 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     out, err = capsys.readouterr()
     assert "adaptive run stopped after" in out and "recommendation:" in out
     assert "P(same recommendation with the full grid)" in out and "saved" in out
-    assert "look 1:" in err and "coarse grid" in err
+    assert re.search(r"^look 1 \(\d+s\): ", err, re.M) and "coarse grid" in err
     study = dataroi.load_study(path)
     frame = study.trials()
     assert 0 < len(frame) < 2 * 4 * 4  # fewer than the full grid
@@ -346,6 +347,23 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     with study.analyze() as a:
         counts = a.report(fmt="md").document["sections"]["reproducibility"]["trial_counts"]
     assert counts["not needed (adaptive run)"] == missing and "not planned yet" not in counts
+
+
+def test_an_adaptive_runs_quick_looks_print_one_line_each(tmp_path, capsys) -> None:
+    """The coarse grid shows the study's progress; a look whose few trials take seconds
+    says only its own line (with the time since the start), not a progress block each."""
+    from dataroi.cli import main
+
+    path = tmp_path / "study.yaml"
+    path.write_text(ADAPTIVE_SPEC, encoding="utf-8")
+    assert main(["run", str(path), "--jobs", "1"]) == 0
+    out, err = capsys.readouterr()
+    looks = re.findall(r"^look (\d+) \((\d+)s\): ", err, re.M)
+    assert len(looks) >= 2, err
+    assert [int(n) for n, _ in looks] == list(range(1, len(looks) + 1))
+    assert [int(t) for _, t in looks] == sorted(int(t) for _, t in looks)
+    assert err.count("trials to run") == 1  # the coarse grid's block only
+    assert re.search(r"failed in this run \(\d+\.\ds\); ledger ", out)
 
 
 RESUME_SPEC = ADAPTIVE_SPEC.replace("name: iris-adaptive", "name: iris-resume").replace(
@@ -380,7 +398,7 @@ def test_a_run_that_did_not_stop_is_gone_on_from(tmp_path, capsys) -> None:
     assert main(["run", str(path), "--jobs", "1", "--no-progress"]) == 0
     out, err = capsys.readouterr()
     assert "going on from look 1 of an adaptive run that did not stop" in err
-    assert "look 2:" in err and "look 1:" not in err
+    assert "look 2 (" in err and "look 1 (" not in err
     said = " ".join(out.split())
     assert ("stopped after 2 looks (the recommendation held at its last looks, going on "
             "from look 1 of a run that had not stopped)") in said

@@ -531,7 +531,8 @@ def print_adaptive(study: Any, result: Any) -> None:
     print(f"{study.spec.name}: adaptive run stopped after {result.looks} look"
           f"{'s' if result.looks != 1 else ''} ({why}{went_on}): {len(result.choices)} of "
           f"{result.grid_trials} trials of the full grid asked for, {result.completed} "
-          f"completed and {result.failed} failed in this run; ledger {study.ledger_url}")
+          f"completed and {result.failed} failed in this run ({result.wall_seconds:.1f}s); "
+          f"ledger {study.ledger_url}")
     print(f"recommendation: {last.label} (P(same recommendation with the full grid) = "
           f"{last.stability:.2f})")
     print(f"CPU: {result.cpu_seconds:,.1f} s of the full grid's predicted "

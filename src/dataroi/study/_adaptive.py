@@ -92,6 +92,9 @@ __all__ = ["AdaptiveRun", "AdaptiveSchedule", "AdaptiveStep", "TrialChoice", "Un
 
 #: a size not measured yet counts as this many repeats (its mean comes from the curve)
 _UNMEASURED_REPEATS = 0.5
+#: a look's trials predicted to take at least this many seconds (on the workers they can
+#: use) show the study's progress; quicker ones only their look's line
+LOOK_PROGRESS_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -904,6 +907,7 @@ class UntilDecided:
         resumed_after: the looks of an earlier run of the same spec and settings on the
             same data that had not stopped (interrupted, or out of ``max_steps``), which
             this run went on from (0: none); its looks are numbered after them.
+        wall_seconds: how long this call took, looks and trials (its elapsed time).
     """
 
     steps: tuple[AdaptiveStep, ...]
@@ -914,6 +918,7 @@ class UntilDecided:
     full_cpu_seconds: float
     grid_trials: int
     resumed_after: int = 0
+    wall_seconds: float = 0.0
 
     @property
     def recommendation(self) -> str:
@@ -948,7 +953,8 @@ class UntilDecided:
             "looks": self.looks, "resumed_after": self.resumed_after,
             "trials_asked": len(self.choices),
             "grid_trials": self.grid_trials, "completed": self.completed,
-            "failed": self.failed, "cpu_seconds": self.cpu_seconds,
+            "failed": self.failed, "wall_seconds": self.wall_seconds,
+            "cpu_seconds": self.cpu_seconds,
             "full_cpu_seconds_predicted": self.full_cpu_seconds,
             "cpu_saved_share": self.cpu_saved_share,
             "choices": [_choice_dict(c) for c in self.choices]})
@@ -968,7 +974,10 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
 
     Each look records an ``adaptive_step`` document in the ledger (the recommendation,
     its stability, and every trial asked for with its reason) and prints one line of
-    progress on ``console`` (standard error by default). The recommendation is the
+    progress on ``console`` (standard error by default), with the time since the start.
+    The coarse grid shows the study's progress (``progress``); a look's few trials show
+    theirs only when they are predicted to take :data:`LOOK_PROGRESS_SECONDS` or more
+    (a look line says what they are). The recommendation is the
     study's own (:meth:`Study.analyze` then ``recommend()``, with the spec's costs and
     decision). Stress arms are not run.
 
@@ -992,11 +1001,16 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
         UsageError: the spec can rank no option (neither ``costs.value_per_point_usd``
             nor ``decision.target``).
     """
+    import time
     import warnings
 
     from dataroi.exceptions import DataWarning
+    from dataroi.executors import cpu_count
     from dataroi.spec import AdaptiveSpec, canonical_hash
 
+    start = time.monotonic()
+    progress = bool(run_kwargs.pop("progress", True))
+    workers = int(run_kwargs.get("jobs") or cpu_count())
     spec = study.spec
     settings = settings or spec.schedule.adaptive or AdaptiveSpec()
     has_value = spec.costs is not None and spec.costs.value_per_point_usd is not None
@@ -1030,11 +1044,12 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
     say(f"adaptive run: {len(batch)} trials of the coarse grid (of {len(models)} models × "
         f"{len(plan.sizes)} sizes × {plan.repeats} repeats = "
         f"{len(models) * len(plan.sizes) * plan.repeats})")
+    shown = progress  # the coarse grid's progress; then only a long look's
     for i in range(1, max_steps + 1):
         with warnings.catch_warnings():
             if i > 1:  # the data checks' findings were said before the first trial
                 warnings.simplefilter("ignore", DataWarning)
-            summary = study.run(only=[c.key for c in batch], **run_kwargs)
+            summary = study.run(only=[c.key for c in batch], progress=shown, **run_kwargs)
             completed += summary.completed
             failed += summary.failed
             if i == 1 and (earlier := _unfinished_looks(study, run_key)):
@@ -1048,7 +1063,8 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
                 say(f"going on from look {offset} of an adaptive run that did not stop "
                     f"({len(more)} trials it asked for beyond the coarse grid)")
                 if more:
-                    summary = study.run(only=[c.key for c in more], **run_kwargs)
+                    summary = study.run(only=[c.key for c in more], progress=progress,
+                                        **run_kwargs)
                     completed += summary.completed
                     failed += summary.failed
         step = offset + i
@@ -1057,7 +1073,8 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
         steps.append(look)
         _record(study, look, batch if step == 1 else [], run_key)
         nxt = [c for c in look.choices if c.key not in {a.key for a in asked}]
-        say(f"look {step}: {look.label} — P(same as the full grid) {look.stability:.2f}"
+        say(f"look {step} ({time.monotonic() - start:.0f}s): {look.label} — P(same as the "
+            f"full grid) {look.stability:.2f}"
             + (f"; next {len(nxt)} trial{'s' if len(nxt) != 1 else ''}: "
                + "; ".join(f"{c.model} n={c.n_train:,} repeat {c.repeat}" for c in nxt)
                if look.stop_reason is None and nxt else f"; stop ({look.stop_reason})"))
@@ -1065,6 +1082,7 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
             break
         asked += nxt
         batch = nxt
+        shown = progress and look_is_long(nxt, workers)
     trials = measured()
     cpu = float(trial_seconds(_one_row_per_trial(trials)).sum())
     price = schedule.predicted_seconds(trials)
@@ -1074,7 +1092,24 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
     return UntilDecided(steps=tuple(steps), choices=tuple(asked), completed=completed,
                         failed=failed, cpu_seconds=cpu, full_cpu_seconds=float(full),
                         grid_trials=len(models) * len(plan.sizes) * plan.repeats,
-                        resumed_after=offset)
+                        resumed_after=offset, wall_seconds=time.monotonic() - start)
+
+
+def look_is_long(batch: Sequence[TrialChoice], workers: int) -> bool:
+    """Whether a look's trials are predicted to take :data:`LOOK_PROGRESS_SECONDS` or
+    more on ``workers`` processes (their predicted CPU seconds over the workers they can
+    use; a trial not priced counts as long): then they show a progress bar or its log
+    lines, else the look's one line is enough.
+
+    Example:
+        >>> quick = TrialChoice("hgb", 500, 1, step=2, reason="", predicted_seconds=2.0)
+        >>> look_is_long([quick] * 3, 2), look_is_long([quick] * 60, 2)
+        (False, True)
+    """
+    seconds = [c.predicted_seconds for c in batch]
+    if any(s is None for s in seconds):
+        return True
+    return sum(seconds) / max(1, min(workers, len(batch))) >= LOOK_PROGRESS_SECONDS
 
 
 def _unfinished_looks(study: Any, run_key: str) -> list[dict[str, Any]]:
