@@ -95,3 +95,25 @@ def test_decision_curves_must_be_learned_or_fitted(bad):
 
     with pytest.raises(SpecError, match="decision.curves: must be one of learned, fitted"):
         parse_decision({"curves": bad})
+
+
+def test_two_repeats_pool_todays_spread_with_the_sizes_below(iris_study):
+    # a study of 2 repeats: today's paired difference has one degree of freedom, and a
+    # Student-t of one (a Cauchy) has no mean; the sizes just below lend theirs
+    trials = iris_study.trials()
+    two = trials[trials["repeat"] < 2]
+    c = fit_study_curves(two, metric="accuracy")
+    var, df = c.paired_spread("logreg", "tree")
+    assert df == 3  # today's 1 and one each at the two sizes below (80, 40)
+    assert sorted(c.below["logreg"]) == [40, 80]
+    d = c.paired_today("logreg", "tree")
+    wide = two.pivot_table(index=["n_train", "repeat"], columns="model", values="value")
+    diffs = (wide["logreg"] - wide["tree"]).loc[[40, 80, 120]]
+    expect = float(diffs.groupby(level="n_train").var(ddof=1).mean())
+    assert var == pytest.approx(expect)
+    draws = c.paired_today_draws("logreg", "tree", 20000)
+    se = np.sqrt(var / len(d))
+    spread = np.quantile(draws, [0.001, 0.999]) - d.mean()
+    assert np.all(np.abs(spread) < 12 * se + 0.05)  # t(3)'s 0.1 % tail is 10.2 se
+    # with 3 repeats, today's own spread (two degrees of freedom)
+    assert fit_study_curves(trials, metric="accuracy").paired_spread("logreg", "tree")[1] == 2

@@ -36,7 +36,16 @@ if TYPE_CHECKING:
 
     from dataroi.curves import CurveFit, GainForecast, GainModel
 
-__all__ = ["REQUIRED_TRIAL_COLUMNS", "Serving", "StudyCurves", "TestPredictions",
+#: Today's paired differences with fewer degrees of freedom (repeats - 1) than this are
+#: pooled with the sizes just below (:meth:`StudyCurves.paired_spread`): a Student-t of
+#: one degree of freedom has no mean. (Pooling at two too, whose t has no variance, cost
+#: the adaptive replay's quick subset 0.6 points of CPU for the same decisions: 3 repeats
+#: keep their own spread.)
+MIN_PAIRED_DF = 2
+#: ... at most this many sizes below, none smaller than a sixteenth of today's.
+_BELOW_SIZES = 2
+
+__all__ = ["MIN_PAIRED_DF", "REQUIRED_TRIAL_COLUMNS", "Serving", "StudyCurves", "TestPredictions",
            "fit_study_curves", "study_trials"]
 
 
@@ -131,6 +140,10 @@ class StudyCurves:
         interval_scale: the draws beyond ``current_n`` are stretched by this factor
             around their median at each size (a ledger's forecast track record,
             :attr:`dataroi.decide.TrackRecord.interval_scale`); None: as fitted.
+        below: model → {size: {repeat: metric value}} at the (at most two) sizes just
+            below ``current_n`` and no smaller than a sixteenth of it: where today's
+            paired differences have too few repeats to say their own spread, theirs
+            help (:meth:`paired_today_draws`).
     """
 
     metric: str
@@ -150,6 +163,7 @@ class StudyCurves:
     gain_model: str = ""
     serving: Mapping[str, Serving] = field(default_factory=dict)
     interval_scale: float | None = None
+    below: Mapping[str, Mapping[int, Mapping[int, float]]] = field(default_factory=dict)
 
     @property
     def curve_source(self) -> str:
@@ -246,12 +260,51 @@ class StudyCurves:
         d = np.array([ta[r] - tb[r] for r in common], dtype=float)
         return self.sign * d[np.isfinite(d)]
 
+    def paired_spread(self, a: str, b: str) -> tuple[float, int]:
+        """The variance of one repeat's paired difference ``a - b`` today, and its
+        degrees of freedom: from today's repeats, pooled with the sizes just below
+        (:attr:`below`) when today's alone have fewer than :data:`MIN_PAIRED_DF`.
+
+        Two repeats give a variance of one degree of freedom, and a Student-t of one
+        degree of freedom (a Cauchy) has no mean: a plan's expected net value then
+        followed a few extreme draws (a study of 2 repeats recommended switching to a
+        model 0.002 behind today, "expected" 0.04 ahead). The sizes below hold the same
+        pair on the same kind of subsets, a little noisier (smaller): pooling them is on
+        the cautious side. ``(nan, 0)`` with fewer than two paired repeats today.
+
+        Example:
+            >>> import pandas as pd
+            >>> rows = [{"model": m, "n_train": n, "repeat": r, "metric": "accuracy",
+            ...          "value": top - 1.0 / n + 0.01 * ((r * 7 + n + len(m)) % 3)}
+            ...         for m, top in (("a", 0.9), ("b", 0.8)) for n in (100, 200, 400)
+            ...         for r in range(2)]
+            >>> c = fit_study_curves(pd.DataFrame(rows), metric="accuracy")
+            >>> var, df = c.paired_spread("a", "b")
+            >>> df  # one of today's, two of the sizes below
+            3
+        """
+        d = self.paired_today(a, b)
+        if len(d) < 2:
+            return math.nan, 0
+        total, df = float(d.var(ddof=1)) * (len(d) - 1), len(d) - 1
+        if df < MIN_PAIRED_DF:
+            ba, bb = self.below.get(a, {}), self.below.get(b, {})
+            for n in sorted(set(ba) & set(bb)):
+                common = sorted(set(ba[n]) & set(bb[n]))
+                dn = np.array([ba[n][r] - bb[n][r] for r in common], dtype=float)
+                dn = dn[np.isfinite(dn)]
+                if len(dn) >= 2:
+                    total += float(dn.var(ddof=1)) * (len(dn) - 1)
+                    df += len(dn) - 1
+        return total / df, df
+
     def paired_today_draws(self, a: str, b: str, n_draws: int = 2000) -> np.ndarray:
         """Draws of today's difference ``sign * (a - b)`` from the paired repeats.
 
-        Mean difference plus its standard error times a Student-t variate (degrees of
-        freedom: repeats − 1). With one repeat the curves' own draws at ``current_n``
-        are used instead (unpaired, wider).
+        Mean difference plus its standard error times a Student-t variate (the spread
+        and degrees of freedom of :meth:`paired_spread`: today's repeats, with the sizes
+        just below where today's are too few). With one repeat the curves' own draws at
+        ``current_n`` are used instead (unpaired, wider).
         """
         if a == b:
             return np.zeros(int(n_draws))
@@ -264,8 +317,9 @@ class StudyCurves:
             if len(bd):
                 holdout_noise = rng.choice(bd - bd.mean(), size=int(n_draws))
         if len(d) >= 2:
-            se = float(d.std(ddof=1) / math.sqrt(len(d)))
-            return (float(d.mean()) + se * rng.standard_t(len(d) - 1, size=int(n_draws))
+            var, df = self.paired_spread(a, b)
+            se = math.sqrt(var / len(d))
+            return (float(d.mean()) + se * rng.standard_t(df, size=int(n_draws))
                     + holdout_noise)
         if len(d) == 1 and a in self.test_boot and b in self.test_boot:
             return float(d[0]) + holdout_noise
@@ -462,6 +516,9 @@ def fit_study_curves(
     fits: dict[str, Any] = {}
     cost_fits: dict[str, Any] = {}
     today: dict[str, dict[int, float]] = {}
+    below: dict[str, dict[int, dict[int, float]]] = {}
+    near = [n for n in sorted(common, reverse=True)
+            if current_n / 16 <= n < current_n][:_BELOW_SIZES]
     bounds: dict[str, tuple[float, float]] = {}
     train_today: dict[str, float] = {}
     serving: dict[str, Serving] = {}
@@ -477,6 +534,9 @@ def fit_study_curves(
         bounds[m] = fits[m].plausible_range()
         at = ms[ms["n_train"] == current_n]
         today[m] = {int(r): float(v) for r, v in zip(at["repeat"], at["value"], strict=True)}
+        below[m] = {int(n): {int(r): float(v) for r, v in zip(
+            ms.loc[ms["n_train"] == n, "repeat"], ms.loc[ms["n_train"] == n, "value"],
+            strict=True)} for n in near}
         if "train_value" in at and at["train_value"].notna().any():
             train_today[m] = float(at["train_value"].astype(float).mean())
         if not today[m]:
@@ -502,7 +562,7 @@ def fit_study_curves(
                        cost_fits=cost_fits, today=today, random_state=int(random_state),
                        input_hash=input_hash, bounds=bounds, test_boot=test_boot,
                        notes=tuple(notes), train_today=train_today, forecasts=forecasts,
-                       gain_model=gain_id, serving=serving)
+                       gain_model=gain_id, serving=serving, below=below)
 
 
 def _forecasts(sub: pd.DataFrame, models: Sequence[str], fits: Mapping[str, Any],
