@@ -180,3 +180,45 @@ def test_a_persons_rows_on_both_sides_of_a_row_split_are_named(tmp_path, split):
     noise = np.random.default_rng(0).integers(0, 2, len(prep.y))
     assert check_groups(prep.X, noise, prep.pool_idx, prep.test_idx,
                         task="classification") == []
+
+
+def test_a_test_set_of_one_class_is_an_error_and_nothing_is_written(tmp_path):
+    # the Default table with only 2 of its 333 defaults: the stratified test set (20 %
+    # of 2 rows rounds to none) holds no default, so no metric could compare models
+    import dataroi
+
+    frame = default_table(dirty=False)
+    yes = frame.index[frame["default"] == "Yes"]
+    frame = frame.drop(index=yes[2:]).reset_index(drop=True)
+    source = tmp_path / "t.parquet"
+    frame.to_parquet(source, index=False)
+    from tests._default_table import default_spec
+
+    spec = default_spec(str(source), split={"test_size": 0.2},
+                        ledger=str(tmp_path / "ledger.db"))
+    study = dataroi.load_study(spec)
+    with pytest.raises(DataError) as err:
+        study.run(jobs=1, progress=False)
+    assert ("split: the test set holds only class 'No': class 'Yes' (2 rows, all in the "
+            "training pool) has no row in it") in str(err.value)
+    assert study.ledger_url.endswith(str(tmp_path / "ledger.db"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.parquet"]  # nothing written
+
+
+def test_a_class_wholly_in_the_training_pool_is_named(tmp_path):
+    # two customers of a third class: both land in the training pool
+    frame = default_table(dirty=False)
+    frame.loc[[0, 1], "default"] = "Disputed"
+    spec, prep = prepared(tmp_path, frame, split={"test_size": 0.2},
+                           schedule={"sizes": [400, 1600], "repeats": 2, "seed": 0})
+    assert not np.isin(prep.classes.index("Disputed"), prep.y[prep.test_idx])
+    found = [c for c in check_data(prep, spec) if c.check == "split"]
+    assert len(found) == 1 and found[0].severity == "warning"
+    assert found[0].message.startswith(
+        "split: class 'Disputed' (2 rows) has no row in the test set: the scores leave it "
+        "out (balanced accuracy and macro F1 average over the 2 classes the test set "
+        "holds)")
+    # a test set that holds every class says nothing
+    spec, prep = prepared(tmp_path, default_table(dirty=False),
+                          schedule={"sizes": [400, 1600], "repeats": 2, "seed": 0})
+    assert not [c for c in check_data(prep, spec) if c.check == "split"]

@@ -9,6 +9,7 @@ from dataroi.data._checks import (
     check_groups,
     check_leaks,
     check_schedule,
+    check_test_classes,
     raise_for_errors,
 )
 from dataroi.data._columns import (
@@ -42,6 +43,7 @@ __all__ = [
     "check_groups",
     "check_leaks",
     "check_schedule",
+    "check_test_classes",
     "draft_spec",
     "fingerprint_frame",
     "infer_task",

@@ -16,6 +16,8 @@ line of text each); :func:`check_data` runs them all on a prepared data set.
                             by row: entities on both sides of the split
 :func:`check_schedule`      classification: the rows of the rarest class expected at the
                             smallest training size (the nested subsets are stratified)
+:func:`check_test_classes`  classification: a class of the training pool with no row in
+                            the test set; an *error* when the test set holds one class
 ==========================  ==============================================================
 
 Whether the spec's models can take an empty or infinite column is a question about the
@@ -58,7 +60,7 @@ if TYPE_CHECKING:
     from dataroi.spec import StudySpec
 
 __all__ = ["DataCheck", "check_columns", "check_data", "check_groups", "check_leaks",
-           "check_schedule", "raise_for_errors"]
+           "check_schedule", "check_test_classes", "raise_for_errors"]
 
 #: A feature whose one-column rule gets the class right on at least this share of rows
 #: (and removes most of the errors of always guessing the commonest class) is a leak.
@@ -80,11 +82,11 @@ class DataCheck:
 
     Attributes:
         check: ``empty``, ``not_finite``, ``constant``, ``no_feature``, ``leak``,
-            ``groups`` or ``schedule`` (and, from the models' checks in
+            ``groups``, ``split`` or ``schedule`` (and, from the models' checks in
             :mod:`dataroi.trial`, the column kinds a model refuses and ``dense_text``: a
             linear model without sparse input given text).
         message: one line for the user.
-        columns: the feature columns it is about (none for ``schedule``).
+        columns: the feature columns it is about (none for ``schedule`` and ``split``).
         severity: ``warning`` (the run goes on) or ``error`` (nothing runs).
         evidence: for a ``leak``, what the column does alone, in words ("gives the class
             of 100.0 % of rows (always guessing the commonest class: 46.2 %)"), for a
@@ -455,6 +457,62 @@ def check_schedule(y_pool: np.ndarray, classes: Sequence[Any],
         f"that size will be noisy or undefined; {advice}")]
 
 
+def check_test_classes(y: np.ndarray, pool_idx: np.ndarray, test_idx: np.ndarray,
+                       classes: Sequence[Any]) -> list[DataCheck]:
+    """Classification: whether every class of the training pool is in the test set. A
+    class of a row or two can end up wholly in the training pool (the split is
+    stratified: 20 % of 2 rows rounds to none).
+
+    A test set of one class is an error (nothing runs): no metric can compare models on
+    it (average precision and ROC AUC are undefined; accuracy rewards saying that class)
+    — a study of 2 positives in 8,636 rows had run 18 trials, every score empty. A class
+    missing from a test set of several is a warning: the scores leave it out (balanced
+    accuracy and macro F1 average over the classes the test set holds) and no model is
+    checked on it.
+
+    Example:
+        >>> y = np.array([0] * 90 + [1] * 8 + [2] * 2)
+        >>> test = np.r_[0:18, 90:92]  # class 2's two rows are both in the pool
+        >>> pool = np.setdiff1d(np.arange(100), test)
+        >>> print(check_test_classes(y, pool, test, ["a", "b", "c"])[0].message)
+        ... # doctest: +NORMALIZE_WHITESPACE
+        split: class 'c' (2 rows) has no row in the test set: the scores leave it out
+        (balanced accuracy and macro F1 average over the 2 classes the test set holds),
+        and no model is checked on it; add rows of it, merge it into another class, or
+        give split.test_file a test set that holds it
+    """
+    y = np.asarray(y, dtype=np.int64)
+    in_pool = np.bincount(y[pool_idx], minlength=len(classes))
+    in_test = np.bincount(y[test_idx], minlength=len(classes))
+    missing = [k for k in range(len(classes)) if in_pool[k] and not in_test[k]]
+    if not missing:
+        return []
+    held = np.flatnonzero(in_test)
+    names = ", ".join(f"'{classes[k]}'" for k in missing[:_SHOWN])
+    more = f" and {len(missing) - _SHOWN} more" if len(missing) > _SHOWN else ""
+    rows = int(sum(in_pool[k] for k in missing))
+    what = (f"class {names}" if len(missing) == 1 else f"classes {names}{more}")
+    has = "has" if len(missing) == 1 else "have"
+    if len(held) < 2:
+        only = ", ".join(f"'{classes[k]}'" for k in held)
+        return [DataCheck(
+            "split", f"split: the test set holds only class {only}: {what} ({rows:,} "
+            f"row{'s' * (rows != 1)}, all in the training pool) {has} no row in it, and "
+            "no metric can compare models on one class; add rows of "
+            f"{'it' if len(missing) == 1 else 'them'}, or give split.test_file a test set "
+            "that holds every class", tuple(), severity="error")]
+    return [DataCheck(
+        "split", f"split: {what} ({rows:,} row{'s' * (rows != 1)}) {has} no row in the "
+        "test set: the scores leave "
+        f"{'it' if len(missing) == 1 else 'them'} out (balanced accuracy and macro F1 "
+        f"average over the {len(held)} classes the test set holds), and no model is "
+        f"checked on {'it' if len(missing) == 1 else 'them'}; add rows of "
+        f"{'it' if len(missing) == 1 else 'them'}, merge "
+        f"{'it' if len(missing) == 1 else 'them'} into another class, or give "
+        "split.test_file a test set that holds "
+        f"{'it' if len(missing) == 1 else 'them'}", tuple())]
+
+
 # ---------------------------------------------------------------------------------- all
 def check_groups(X: pd.DataFrame, y: np.ndarray, pool_idx: np.ndarray,
                  test_idx: np.ndarray, *, task: str) -> list[DataCheck]:
@@ -513,6 +571,7 @@ def check_data(prep: PreparedData, spec: StudySpec) -> list[DataCheck]:
     if not (split.group_column or split.time_column or split.test_file):
         out += check_groups(prep.X, prep.y, prep.pool_idx, prep.test_idx, task=prep.task)
     if prep.task == "classification":
+        out += check_test_classes(prep.y, prep.pool_idx, prep.test_idx, prep.classes)
         sizes = spec.schedule.resolve_sizes(prep.pool_size)
         out += check_schedule(prep.y[prep.pool_idx], prep.classes, sizes)
     return out
