@@ -115,6 +115,29 @@ class ModelComparison:
 
 
 
+#: P(a statement holds) within these bounds is "a coin flip" in the comparison's words.
+_COIN_FLIP = (0.4, 0.6)
+
+
+def _odds(p: float) -> str:
+    """What a comparison adds after the probability ``p`` that its statement holds: a
+    coin flip near even, "more likely not" below it, nothing above (the statement is
+    made from the expected curves; the draws can disagree when a few of them carry the
+    mean).
+
+    Example:
+        >>> _odds(0.9), _odds(0.5)
+        ('', ', close to a coin flip')
+        >>> _odds(0.13)
+        ': more likely not (a minority of the draws carry the expected curves)'
+    """
+    if p >= _COIN_FLIP[1]:
+        return ""
+    if p >= _COIN_FLIP[0]:
+        return ", close to a coin flip"
+    return ": more likely not (a minority of the draws carry the expected curves)"
+
+
 def _fmt_factor(k: float) -> str:
     """A multiple of today's labels in two digits (the unlabeled pool makes it any number).
 
@@ -195,27 +218,30 @@ def compare_models(
         other = b if better_today == a else a
         sig = bool(math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0))
         p_other = p_a_max if other == a else 1 - p_a_max
-        if crossing is not None and not sig and p_other < 0.6:
+        at_max = f"{short_count(max_factor * c.current_n)} added"
+        if crossing is not None and not sig and p_other < _COIN_FLIP[1]:
             # a crossing of two curves within noise of each other is not news
-            summary = (f"{better_today} and {other} are level today ({better_today} ahead by "
-                       f"{abs(mean):.4f} {c.metric}, not significant) and stay level: their "
-                       f"expected curves cross at ~{short_count(crossing)} added labels, "
-                       f"but P({other} better at {short_count(max_factor * c.current_n)} "
-                       f"added) = {p_other:.2f}, a coin flip")
+            head = (f"{better_today} and {other} are level today ({better_today} ahead by "
+                    f"{abs(mean):.4f} {c.metric}, not significant)")
+            summary = (f"{head} and stay level: their expected curves cross at "
+                       f"~{short_count(crossing)} added labels, but P({other} better at "
+                       f"{at_max}) = {p_other:.2f}, a coin flip"
+                       if p_other >= _COIN_FLIP[0] else
+                       f"{head}, and {better_today} more likely stays ahead: their expected "
+                       f"curves cross at ~{short_count(crossing)} added labels, but "
+                       f"P({other} better at {at_max}) = {p_other:.2f}")
         elif crossing is not None:
             summary = (f"{other} is worse than {better_today} today by {abs(mean):.4f} "
                        f"{c.metric}{'' if sig else ' (not significant)'}, but better beyond "
                        f"~{short_count(crossing)} added labels (n ≈ "
                        f"{short_count(c.current_n + crossing)}); P({other} better at "
-                       f"{short_count(max_factor * c.current_n)} added) = {p_other:.2f}"
-                       + (", close to a coin flip" if p_other < 0.6 else ""))
+                       f"{at_max}) = {p_other:.2f}{_odds(p_other)}")
         else:
             p_keep = p_a_max if better_today == a else 1 - p_a_max
             summary = (f"{better_today} is better than {other} today by {abs(mean):.4f} "
                        f"{c.metric}{'' if sig else ' (not significant)'} and stays better up to "
-                       f"+{short_count(max_factor * c.current_n)} added labels "
-                       f"({_fmt_factor(max_factor)}× today's; P = {p_keep:.2f} at the end"
-                       + (", close to a coin flip)" if p_keep < 0.6 else ")"))
+                       f"+{at_max} labels ({_fmt_factor(max_factor)}× today's; P = "
+                       f"{p_keep:.2f} at the end{_odds(p_keep)})")
         pairs.append({
             "a": a, "b": b, "today_diff": mean, "today_ci_low": lo,
             "today_ci_high": hi, "n_repeats": len(d), "better_today": better_today,
