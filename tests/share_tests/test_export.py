@@ -106,6 +106,11 @@ def test_with_data_round_trip_with_the_csv_moved_away(flowers: Path, tmp_path: P
         code, out, err = _run(capsys, "verify", "full.zip", "--sample", "2")
         assert code == 0, out + err
         assert out.strip().splitlines()[-1].startswith("VERIFIED: full.zip")
+        # the bundle's own data is what is checked; a --data beside it is said unused
+        code, out, err = _run(capsys, "verify", "full.zip", "--sample", "0", "--data",
+                              str(moved))
+        assert code == 0 and f"--data {moved} is not used: the bundle holds the data" in (
+            out + err)
         # without the data: the spec's source must be reachable
         code, out, err = _run(capsys, "verify", "plain.zip", "--sample", "1")
         assert code == 2

@@ -82,6 +82,11 @@ _CASES: list[tuple[str, tuple[str, ...], str, bool, dict]] = [
      False, {"b.zip": _zip({"manifest.json": _manifest(format=99)})}),
     ("verify-sample-negative", ("verify", "b.zip", "--sample", "-1"), "argument --sample",
      False, {}),
+    # a --data that is not there is refused, never replaced by the exporter's copy
+    ("verify-data-missing", ("verify", "b.zip", "--data", "nope.csv"),
+     "--data nope.csv: no such file", False, {"b.zip": "x"}),
+    ("verify-data-folder", ("verify", "b.zip", "--data", "."),
+     r"--data \.: a folder, not a file", False, {"b.zip": "x"}),
     ("verify-zip-bomb", ("verify", "b.zip"), r"b.zip is not read: member big.json would "
      r"unpack to 50,000,000 bytes from [\d,]+ \(more than 200 times\)", False,
      {"b.zip": _zip({"manifest.json": _manifest(), "big.json": "0" * 50_000_000})}),

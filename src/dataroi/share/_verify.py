@@ -243,12 +243,16 @@ def _unpack(bundle: BundleReader, work: Path, data: str | None) -> _Layout:
             target = None  # the spec points outside the work folder
         member = entry.get("member")
         if member:  # bundled: unpacked aside, then named where the spec says
+            if data and name == "data.source":
+                layout.notes.append(f"--data {data} is not used: the bundle holds the data "
+                                    "(exported with --with-data), checked by its SHA-256")
             found: Path | None = work / "data" / name / Path(str(member)).name
             found.parent.mkdir(parents=True, exist_ok=True)
             found.write_bytes(bundle.read(str(member)))
         else:
             beside = bundle.path.resolve().parent
-            candidates = ([Path(data)] if data and name == "data.source" else []) + (
+            candidates = ([Path(os.path.expanduser(data))] if data and name == "data.source"
+                          else []) + (
                 [given] if given.is_absolute() else [origin / given, beside / given])
             # the bundle beside the study it came from: one place, named once
             candidates = list(dict.fromkeys(candidates))
@@ -439,6 +443,9 @@ def verify_bundle(bundle: str | os.PathLike[str], *, sample: int = 5, seed: int 
 
     if sample < 0:
         raise UsageError(f"--sample must be 0 or more, got {sample}")
+    if data is not None and not Path(os.path.expanduser(str(data))).is_file():
+        what = "a folder, not a file" if Path(data).is_dir() else "no such file"
+        raise UsageError(f"--data {data}: {what}")  # never the exporter's copy instead
     t0 = time.perf_counter()
     v = Verification(bundle=Path(bundle), on_step=on_step)
     with BundleReader.open(bundle) as b:
