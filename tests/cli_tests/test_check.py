@@ -234,3 +234,15 @@ def test_check_runs_the_data_checks_a_run_makes_first(tmp_path, capsys):
     code, out = _check(capsys, spec, "--json")
     assert json.loads(out)["warnings"][0].startswith("schedule: at 6 rows")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "study.yaml"]
+
+
+def test_check_refuses_sizes_a_run_would_refuse(tmp_path, capsys):
+    # a schedule beyond the training pool: `run` refuses it, so `check` must not pass it
+    spec = _study(tmp_path, _table(), contract=None)
+    text = yaml.safe_load(spec.read_text())
+    text["schedule"]["sizes"] = [40, 5000]
+    spec.write_text(yaml.safe_dump(text, sort_keys=False))
+    code, said = _check(capsys, spec)
+    assert code == 2
+    assert "schedule: sizes [5000] exceed the training pool of 240 rows" in said
+    assert "the data load" not in said

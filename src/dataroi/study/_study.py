@@ -310,11 +310,13 @@ class Study:
             ContractError: the data break the contract (every violation).
             DataError: the data cannot be loaded or prepared, or a hard problem of the
                 data checks (no feature carries information, a column no model takes).
-            SpecError: a model of the spec cannot be built.
+            SpecError: a model of the spec cannot be built, or the schedule does not fit
+                the data (sizes beyond the training pool).
         """
         from dataroi.data import load_summary, what_moved
 
         prep = self._data()
+        self.plan()  # the schedule against the training pool: what `run` would refuse
         out: dict[str, Any] = {
             "checks": self.spec.contract.describe() if self.spec.contract else [],
             "n_rows": prep.n_rows_loaded, "fingerprint": prep.fingerprint,
