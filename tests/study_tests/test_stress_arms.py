@@ -404,6 +404,37 @@ def test_shift_reweighting_fails_clearly_for_a_model_without_sample_weight(shift
     # the model's other shift views run
     ok = f[f.model.isin(["knn[shift=site]", "knn[shift-in=site]"])]
     assert len(ok) == 8 and set(ok["state"]) == {"complete"}
+    # ... and make the stress section's shift gap; the reweighting is said not judged
+    with shift.study.analyze() as analysis:
+        groups = {g.base: g for g in analysis.stress(draws=100).groups if g.kind == "shift"}
+    assert set(groups) == {"lr", "knn"}
+    assert groups["knn"].arms == ("knn[shift-in=site]", "knn[shift=site]")
+    said = " ".join(groups["knn"].statements)
+    assert "knn: on the held-out slice the metric is" in said
+    assert ("covariate-shift reweighting is not judged: its arm (knn[shift-rw=site]) has no "
+            "finished trial") in said
+    assert "lr[shift-rw=site]" in groups["lr"].arms
+    assert any("reweighting changes" in x for x in groups["lr"].statements)
+
+
+def test_shift_reweighting_reaches_the_model_inside_a_specs_pipeline(lettered_site,
+                                                                     tmp_path):
+    # `dataroi init` writes the linear model as a pipeline (scaler, then the model), and
+    # the study's preprocessing wraps it once more: the weights reach the model through
+    # both (every reweighted trial of the Health Insurance survey had failed on this)
+    spec = _shift_spec(lettered_site, values=["C"])
+    spec["models"] = {"logreg": {"pipeline": [
+        {"estimator": "sklearn.preprocessing.StandardScaler", "params": {"with_mean": False}},
+        {"estimator": "sklearn.linear_model.LogisticRegression",
+         "params": {"max_iter": 2000}}]}}
+    spec["schedule"] = {"sizes": [50, 150], "repeats": 1}
+    ran = _run(tmp_path, spec)
+    assert ran.summary.failed == 0
+    f = ran.frame
+    rw = f[f.model == "logreg[shift-rw=site]"].set_index("n_train")
+    plain = f[f.model == "logreg[shift=site]"].set_index("n_train")
+    assert len(rw) == 2 and set(rw["state"]) == {"complete"}
+    assert (rw["predictions_digest"] != plain["predictions_digest"]).any()  # weighted
 
 
 def test_a_string_valued_shift_column_masks_the_same_rows(lettered_site, tmp_path):

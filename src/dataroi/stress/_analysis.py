@@ -317,11 +317,15 @@ def _shift_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _F
                   hib: bool) -> list[ArmGroup]:
     out = []
     for base, arms in _views(stress, "shift", "view").items():
-        names = list(arms.values())
-        n0 = _common_n(frame, names)
+        inn, shifted = arms["in"], arms["shifted"]
+        # the in-distribution and held-out views make the section; the reweighted one
+        # adds to it where it has trials (a model without sample weights fails it)
+        n0 = _common_n(frame, [inn, shifted])
         if n0 is None:
             continue
-        inn, shifted = arms["in"], arms["shifted"]
+        rw = arms.get("reweighted")
+        names = [inn, shifted] + ([rw] if rw and _common_n(frame, [inn, shifted, rw]) == n0
+                                  else [])
         diffs: dict[tuple[str, str], pd.DataFrame] = {}
         statements = []
         r = _paired_at(frame, diffs, inn, shifted, n0)
@@ -357,13 +361,17 @@ def _shift_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _F
                 f"today {extra['gap_today_median']:+.4f}: with more labels from the same "
                 f"distribution the gap {narrows} (the two curves' draws are independent, "
                 "so this interval is wide)")
-        if "reweighted" in arms:
-            rw = arms["reweighted"]
+        if rw and rw in names:
             r = _paired_at(frame, diffs, rw, shifted, n0)
             if r is not None:
                 statements.append(
                     f"{base}: covariate-shift reweighting changes the held-out slice's "
                     f"metric by {r['diff']:+.4f} at {n0:,} labels ({_interval(r)})")
+        elif rw:
+            statements.append(
+                f"{base}: covariate-shift reweighting is not judged: its arm ({rw}) has no "
+                f"finished trial at {n0:,} labels (`dataroi status` says why its trials "
+                "failed)")
         out.append(ArmGroup("shift", base, tuple(names), n0, _today(frame, names, n0),
                             (), diffs, tuple(statements), extra))
     return out

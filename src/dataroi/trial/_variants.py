@@ -277,15 +277,26 @@ def arm_rows(data: WorkerData, variant: dict[str, Any], *, subset_seed: int,
 
 def fit_kwargs(est: Any, sample_weight: np.ndarray | None) -> dict[str, Any]:
     """Keyword arguments that pass ``sample_weight`` to an estimator or a pipeline's last
-    step."""
+    step — through nested pipelines (the study's preprocessing wraps a spec's own
+    ``pipeline:``, whose last step is the model).
+
+    Example:
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from sklearn.pipeline import make_pipeline
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> inner = make_pipeline(StandardScaler(), LogisticRegression())
+        >>> outer = make_pipeline(StandardScaler(), inner)
+        >>> list(fit_kwargs(outer, np.ones(3)))
+        ['pipeline__logisticregression__sample_weight']
+    """
     if sample_weight is None:
         return {}
     import inspect
 
     target, prefix = est, ""
-    if hasattr(est, "steps"):
-        name, target = est.steps[-1]
-        prefix = f"{name}__"
+    while hasattr(target, "steps"):
+        name, target = target.steps[-1]
+        prefix += f"{name}__"
     if "sample_weight" not in inspect.signature(target.fit).parameters:
         raise UsageError(f"{type(target).__name__}.fit takes no sample_weight; covariate-"
                          "shift reweighting needs a model that does")
