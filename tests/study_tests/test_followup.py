@@ -189,3 +189,41 @@ def test_a_rule_registered_between_data_versions_is_not_pre_registered(grown):
     assert reg.status == "after_results" and reg.registered_at == between.registered_at
     assert reg.first_result_at == between.first_result_at        # version 1's first trial
     assert reg.first_result_at < reg.registered_at < own_first
+
+
+def test_a_followup_before_the_new_data_ran_says_so_and_saves_no_second_plan(tmp_path,
+                                                                             capsys):
+    # the Vietnam health survey grown to 8,000 rows, followed up before `run` had run on
+    # it: "no earlier recommendation", and a second copy of the old plan saved
+    from sklearn.datasets import load_iris
+
+    from tests.conftest import iris_spec
+
+    iris = load_iris(as_frame=True).frame.sample(frac=1.0, random_state=0)
+    iris.iloc[:100].to_csv(tmp_path / "iris.csv", index=False)
+    spec = iris_spec(data={"source": "iris.csv", "target": "target"},
+                     costs={"price_per_label_usd": 0.1, "value_per_point_usd": 100},
+                     schedule={"sizes": [15, 40, 80], "repeats": 2, "seed": 0})
+    path = tmp_path / "iris.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    ledger = f"sqlite:///{tmp_path / 'l.db'}"
+    assert main(["run", str(path), "--ledger", ledger, "--no-progress"]) == 0
+    assert main(["plan", str(path), "--ledger", ledger]) == 0
+
+    def recommendations() -> int:
+        with open_ledger(ledger) as store:
+            return len(store.list_documents("recommendation"))
+
+    assert recommendations() == 1
+    capsys.readouterr()
+    assert main(["followup", str(path), "--ledger", ledger]) == 0
+    err = capsys.readouterr().err
+    assert "was made on the data of the last run (80 labels): nothing to follow up" in err
+    iris.to_csv(tmp_path / "iris.csv", index=False)  # the data grew
+    assert main(["followup", str(path), "--ledger", ledger]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "the data changed since" in err and f"`dataroi run {path}` runs the study" in err
+    assert main(["followup", str(path), "--ledger", ledger, "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["waiting"]["data_changed"] is True and said["recommendation"] is None
+    assert recommendations() == 1  # no second copy of the same plan

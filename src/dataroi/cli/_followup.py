@@ -53,18 +53,40 @@ def _cmd_followup(args: argparse.Namespace) -> int:
     study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
     followups = study.followup(n_draws=args.draws, save=not args.no_save)
     rec = None
+    waiting: dict[str, Any] | None = None  # a recommendation made on the last run's data
     with study.analyze(n_draws=args.draws) as analysis:
-        assert analysis.context is not None and analysis.context.store is not None
-        record = ledger_track_record(analysis.context.store)
-        if not args.no_plan:
+        ctx = analysis.context
+        assert ctx is not None and ctx.store is not None and ctx.context is not None
+        record = ledger_track_record(ctx.store)
+        if not followups:
+            saved = ctx.store.list_documents("recommendation", study_id=ctx.study_id,
+                                             context_id=ctx.context["context_id"])
+            if saved:
+                now = study.prepare().fingerprint
+                waiting = {"recommendation": saved[-1]["document_id"],
+                           "labels": saved[-1]["payload"].get("current_n"),
+                           "data_changed": now != ctx.fingerprint,
+                           "last_run_data": ctx.fingerprint, "data_now": now}
+        if not args.no_plan and waiting is None:  # else the same plan, saved again
             rec = analysis.recommend(save=not args.no_save)
     if args.json:
         print_json({"followups": [f.to_dict() for f in followups],
-                    "track_record": record.to_dict(),
+                    "track_record": record.to_dict(), "waiting": waiting,
                     "recommendation": rec.to_dict() if rec is not None else None})
         return 0
     con = result_console()
-    if not followups:
+    if waiting is not None:
+        made = (f"recommendation {waiting['recommendation']} was made on the data of the "
+                f"last run ({int(waiting['labels'] or 0):,} labels)")
+        log_console().print(
+            f"{made}; the data changed since ({str(waiting['last_run_data'])[:12]} → "
+            f"{waiting['data_now'][:12]}): `dataroi run {args.spec}` runs the study on "
+            f"them, then `dataroi followup {args.spec}` checks its forecasts (no new plan "
+            "until then)" if waiting["data_changed"] else
+            f"{made}: nothing to follow up until the data grow and `dataroi run "
+            f"{args.spec}` runs on them (`dataroi plan {args.spec}` shows the plan; nothing "
+            "new saved)", markup=False)
+    elif not followups:
         log_console().print(
             "no earlier recommendation to follow up: `dataroi plan SPEC` saves one; after "
             "the data grew and `dataroi run SPEC` ran on it, `dataroi followup SPEC` checks "
