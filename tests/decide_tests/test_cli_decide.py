@@ -303,3 +303,20 @@ def test_a_budget_without_a_price_per_label_is_refused_before_curves_are_fitted(
     code, out, err = _run(capsys, "plan", str(path), "--budget", "500", "--no-save")
     assert code == 2 and out == ""
     assert err.startswith("error: a budget needs costs.price_per_label_usd"), err
+
+
+def test_an_unreachable_target_gets_no_plan_to_reach_it(capsys, tmp_path):
+    # log loss 0.001 is far below what either model's curve approaches: the multi-round
+    # search still returns its closest plan, which misses with P near 1 — it is said as
+    # the cost of trying, not as "To reach 0.001: label in 3 rounds"
+    spec = iris_two_models(metrics=["log_loss"],
+                           costs={"price_per_label_usd": 0.2, "value_per_point_usd": 80},
+                           decision={"target": 0.001, "risk": 0.1, "budget_usd": 5000})
+    _, flat = _plan_text(capsys, tmp_path / "q", spec)
+    assert "To reach 0.001" not in flat
+    assert "No labeling plan reaches 0.001 with" in flat and "at risk ≤ 0.1" in flat
+    said = re.search(r"the closest, \d rounds up to [+\d,]+(, [+\d,]+)*, would cost "
+                     r"\$[\d,]+ in expectation and still miss with P = (\d\.\d\d)", flat)
+    assert said is not None, flat
+    assert float(said.group(2)) > 0.1
+    assert "(over the risk limit 0.1: no plan reaches the target)" in flat

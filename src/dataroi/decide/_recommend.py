@@ -211,7 +211,9 @@ class Recommendation:
             rows.append(("multi-round plan",
                          " → ".join(f"+{a:,}" for a in rp.multi["added"])
                          + f": E[cost] {usd(rp.multi['expected_cost_usd'])}, "
-                           f"P(miss) {rp.multi['failure_prob']:.2f}"))
+                           f"P(miss) {rp.multi['failure_prob']:.2f}"
+                         + ("" if rp.feasible else f" (over the risk limit {rp.risk:g}: "
+                            "no plan reaches the target)")))
             if one["added"] is not None:
                 rows.append(("one-shot plan", f"+{one['added']:,}: cost "
                              f"{usd(one['expected_cost_usd'])}, P(miss) "
@@ -329,6 +331,13 @@ def _reasons(opts: OptionSet, plan: BudgetPlan, rounds: RoundsPlan | None,
                        f"{rounds.limited_by} (+{one['added']:,}) would cost "
                        f"{usd(one['expected_cost_usd'])} and still miss with P = "
                        f"{one['failure_prob']:.2f}.")
+        elif not rounds.feasible and mu.get("n_totals"):
+            # the closest plan is not a plan to reach it: said as what it would cost
+            out.append(f"No labeling plan reaches {rounds.target:g} with {rounds.model} at "
+                       f"risk ≤ {rounds.risk:g}: the closest, {rounds.rounds} rounds up to "
+                       + ", ".join(f"+{a:,}" for a in mu["added"])
+                       + f", would cost {usd(mu['expected_cost_usd'])} in expectation and "
+                         f"still miss with P = {mu['failure_prob']:.2f}.")
         elif mu.get("n_totals"):
             one_txt = (f"one shot of +{one['added']:,} labels costs "
                        f"{usd(one['expected_cost_usd'])} and misses with P = "
