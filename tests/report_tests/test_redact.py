@@ -31,8 +31,9 @@ def study(tmp_path_factory) -> Path:
     p = 1 / (1 + np.exp(-(income - 52) / 5))
     churn = np.where(rng.random(n) < p, "ZQXLEAVE", "ZQXSTAY")
     pd.DataFrame({"ZQXINCOME": income, "ZQXREGION": region, "ZQXCHURN": churn}).to_csv(
-        folder / "data.csv", index=False)
-    spec = {"name": "churn", "data": {"source": "data.csv", "target": "ZQXCHURN"},
+        folder / "ZQXCLIENT.csv", index=False)
+    # the study's and the file's names can say whose data it is: redacted too
+    spec = {"name": "ZQXACME-churn", "data": {"source": "ZQXCLIENT.csv", "target": "ZQXCHURN"},
             "models": {"lr": "sklearn.linear_model.LogisticRegression",
                        "tree": "sklearn.tree.DecisionTreeClassifier"},
             "schedule": {"sizes": [40, 80, 160], "repeats": 2},
@@ -55,8 +56,11 @@ def test_a_redacted_report_names_no_column_and_no_value(study, tmp_path, suffix,
     # the markers are there without --redact: the test can see them
     assert any(m in plain for m in (*COLUMNS, *VALUES))
     redacted = _report(study, tmp_path / f"r.{suffix}", "--redact")
-    found = [m for m in (*COLUMNS, *VALUES) if m in redacted]
+    found = [m for m in (*COLUMNS, *VALUES, "ZQXACME", "ZQXCLIENT", str(study.parent))
+             if m in redacted]
     assert not found, found
+    assert "ZQXACME" in plain and "ZQXCLIENT" in plain
+    assert f"dataroi report study.yaml -o r.{suffix}" in redacted and "--redact" in redacted
     assert "column_3" in redacted  # the target, by its position in the table
     if suffix == "json":
         doc = json.loads(redacted)

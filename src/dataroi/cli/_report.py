@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from dataroi.cli._options import add_draws, add_metric, add_study_source, open_analysis
@@ -63,15 +64,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("--redact needs the study's spec (its data names what to hide); "
                          "a table of trials names no column")
     with open_analysis(args) as analysis:
-        report = analysis.report(spec_path=args.spec, output=output, fmt=fmt)
+        # redacted, the command that re-creates the report names no folder of this machine
+        report = analysis.report(
+            spec_path=Path(args.spec).name if args.redact else args.spec,
+            output=Path(output).name if args.redact and output else output, fmt=fmt)
     if args.redact:
         import dataroi
         from dataroi.report import Report
 
         study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
         redactor = study.redactor()
-        report = Report(redactor.document(report.document),
-                        build_seconds=report.build_seconds)
+        document = redactor.document(report.document)
+        repro = (document.get("sections") or {}).get("reproducibility")
+        if isinstance(repro, dict) and repro.get("command"):
+            repro["command"] += " --redact"
+        report = Report(document, build_seconds=report.build_seconds)
     if output is None:
         text = report.render(fmt)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -9,6 +9,9 @@ which are drawn from it):
 * each column name by ``column_<k>`` (k: the column's position in the table, from 1);
 * each value of a text or categorical column by ``<pseudonym of the column>_v<k>`` (k:
   the value's rank in sorted order; the target's classes so too);
+* the study's name by ``study``, its data files' paths (and their file names) by
+  ``data.<suffix>`` and ``test.<suffix>``, and the ledger's location by ``the ledger``
+  (:meth:`dataroi.Study.redactor`): a name, a path or a server can say whose data it is;
 
 Pseudonyms are stable: the same table gives the same names in every report. They are
 not hashes of the names, so a guessed name cannot be checked against them.
@@ -93,6 +96,17 @@ class Redactor:
                 if len(levels) <= MAX_LEVELS:
                     values[str(col)] = [str(v) for v in levels]
         return cls.for_table([str(c) for c in frame.columns], values)
+
+    def with_names(self, extra: Mapping[str, str]) -> Redactor:
+        """A redactor that also replaces ``extra`` (name → pseudonym): the study's name
+        and its data files' paths.
+
+        Example:
+            >>> r = Redactor.for_table(["income"]).with_names({"acme-churn": "study"})
+            >>> r.text("acme-churn: column 'income'")
+            "study: column 'column_1'"
+        """
+        return Redactor({**self.names, **{k: v for k, v in extra.items() if k}})
 
     def __post_init__(self) -> None:
         keys = sorted((k for k in self.names if k and not _is_number(k)), key=len,

@@ -272,8 +272,10 @@ class Study:
     def redactor(self) -> Any:
         """The pseudonyms ``dataroi report --redact`` uses: every column of the table (in
         its order) and every value of a text or categorical column with at most 2,000
-        values (the target's classes too; see :meth:`dataroi.report.Redactor.for_frame`).
-        Reads the data; writes nothing.
+        values (the target's classes too; see :meth:`dataroi.report.Redactor.for_frame`);
+        the study's name (``study``), its data files' paths and names (``data.csv``,
+        ``test.csv``) and the ledger's location (``the ledger``). Reads the data; writes
+        nothing.
 
         Example:
             >>> import dataroi
@@ -285,14 +287,22 @@ class Study:
         """
         import pandas as pd
 
-        from dataroi.data import read_table
+        from dataroi.data import BUILTIN_DATASETS, read_table, resolve_path
         from dataroi.report import Redactor
 
         frame = read_table(self.spec.data.source, self.spec.base_dir)
         if self.spec.split.test_file:
             frame = pd.concat([frame, read_table(self.spec.split.test_file,
                                                  self.spec.base_dir)], ignore_index=True)
-        return Redactor.for_frame(frame, target=self.spec.data.target)
+        files = {}
+        for path, alias in ((self.spec.data.source, "data"),
+                            (self.spec.split.test_file, "test")):
+            if path and path not in BUILTIN_DATASETS and not path.startswith("sklearn:"):
+                suffix = "".join(Path(path).suffixes[-2:])
+                files.update({path: f"{alias}{suffix}", Path(path).name: f"{alias}{suffix}",
+                              str(resolve_path(path, self.spec.base_dir)): f"{alias}{suffix}"})
+        return Redactor.for_frame(frame, target=self.spec.data.target).with_names(
+            {self.spec.name: "study", self.ledger_url: "the ledger", **files})
 
     def check_contract(self) -> dict[str, Any]:
         """Check the data against the spec's ``contract:`` (and everything loading it
