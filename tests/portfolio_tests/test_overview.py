@@ -166,3 +166,40 @@ def test_a_studys_page_gives_a_realized_value_with_its_interval(ledger_with_stud
     html = render_study(p, "iris-a")
     assert html.count("(90 %: $6,078 – $7,722)") == 1
     assert html.count("$6,900") == 2
+
+
+def test_stress_arms_are_not_the_studys_models(tmp_path, capsys):
+    # a study with a noise arm and an active-learning arm: the portfolio's best model
+    # was once 'logreg[al=margin]', an acquisition simulation; a table of its trials
+    # offered 'switch to logreg[noise=0.1]', a model trained on corrupted labels
+    spec = iris_spec(name="iris-arms", costs=COSTS,
+                     schedule={"sizes": [20, 40, 90], "repeats": 2, "seed": 0},
+                     stress={"noise": {"rates": [0.2]},
+                             "acquisition": {"strategies": ["margin"], "batch_size": 10,
+                                             "initial": 10}})
+    path = tmp_path / "arms.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    assert main(["run", str(path), "--ledger", url, "--no-progress", "--jobs", "1"]) == 0
+    study = dataroi.load_study(path, ledger=url, build_models=False)
+    trials = study.trials()
+    arms = sorted({m for m in trials["model"] if "[" in m})
+    assert arms == ["logreg[al=margin]", "logreg[al=random]", "logreg[noise=0.2]"]
+    with open_ledger(url, create=False) as ledger:
+        p = read_portfolio(ledger, ledger_url=ledger.url)
+    row = p.study("iris-arms")
+    assert row.models == ("logreg",) and row.best_model == "logreg"
+    assert row.best_n == 90
+    # a table of the same trials (`dataroi trials -o` → `dataroi plan --trials`)
+    table = tmp_path / "trials.csv"
+    costs = tmp_path / "costs.yaml"
+    costs.write_text(yaml.safe_dump({"costs": COSTS}))
+    assert main(["trials", str(path), "--ledger", url, "--format", "csv", "-o",
+                 str(table)]) == 0
+    capsys.readouterr()
+    assert main(["plan", "--trials", str(table), "--costs", str(costs), "--metric",
+                 "accuracy", "--no-save", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert {o["model"] for o in plan["options"]["options"]} == {"logreg"}
+    note = next(n for n in plan["reasons"] if "stress arms" in n)
+    assert "are not models to choose" in note and all(arm in note for arm in arms)

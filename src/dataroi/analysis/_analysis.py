@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from dataroi.analysis._context import StudyContext
 from dataroi.exceptions import UsageError
 from dataroi.metrics import get_metric
+from dataroi.spec import is_arm_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,12 +114,16 @@ class Analysis:
         if int(n_draws) < 100:
             raise UsageError(f"n_draws must be at least 100, got {n_draws}")
         self.n_draws = int(n_draws)
+        names = tuple(dict.fromkeys(trials["model"])) if "model" in trials else ()
         if models is not None:
             self.models = tuple(models)
         elif spec is not None:
             self.models = tuple(m.name for m in spec.models)
         else:
-            self.models = tuple(dict.fromkeys(trials["model"])) if "model" in trials else ()
+            self.models = names
+        #: the stress arms of a table of trials left out of its models (a note says so)
+        self._arms_left_out = () if spec is not None else tuple(
+            m for m in names if is_arm_name(m) and m not in self.models)
         if cache_dir is None and context is not None and context.workdir is not None:
             cache_dir = Path(context.workdir) / "cache" / "fits"
         self.cache = FitCache(cache_dir)
@@ -221,6 +226,13 @@ class Analysis:
         skipped = self.bootstrap_skipped
         if skipped is not None:
             curves = dataclasses.replace(curves, notes=(*curves.notes, skipped))
+        arms = self._arms_left_out
+        if arms:
+            shown = ", ".join(arms[:4]) + (f" and {len(arms) - 4} more" if len(arms) > 4
+                                           else "")
+            curves = dataclasses.replace(curves, notes=(
+                *curves.notes, f"the table's stress arms ({shown}) are not models to "
+                "choose: left out (`dataroi stress SPEC` reads them)"))
         record = self.track_record
         if record is None or record.interval_scale is None:
             return curves

@@ -143,9 +143,25 @@ def open_analysis(args: argparse.Namespace, *, metric: str | None = None) -> Any
     if args.trials:
         if args.spec:
             raise UsageError("give a spec or --trials, not both")
+        from dataroi.analysis import load_trials
+        from dataroi.spec import is_arm_name
+
         costs, decision = _costs_file(args.costs) if args.costs else (None, None)
-        return dataroi.analyze(args.trials, metric=metric, costs=costs, decision=decision,
-                               n_draws=draws, curves=getattr(args, "curves", None))
+        frame = load_trials(args.trials, metric=metric)
+        # a table `dataroi trials` wrote holds the stress arms too (lr[noise=0.1]): not
+        # options to switch to, unless the decision names one (a relabel's cleaner)
+        named = {getattr(args, "current_model", None)}
+        if decision is not None:
+            named |= {decision.current_model}
+            if decision.relabel is not None:
+                named |= {decision.relabel.model, decision.relabel.cleaner}
+        names = list(dict.fromkeys(frame["model"]))
+        models = [m for m in names if not is_arm_name(m) or m in named]
+        analysis = dataroi.analyze(frame, metric=metric, costs=costs, decision=decision,
+                                   n_draws=draws, curves=getattr(args, "curves", None),
+                                   models=models if len(models) < len(names) else None)
+        analysis.source = str(args.trials)
+        return analysis
     if args.costs:
         raise UsageError("--costs goes with --trials (a study's costs are in its spec)")
     if not args.spec:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from dataroi._json import json_safe
 from dataroi.decide import track_record
+from dataroi.spec import is_arm_name
 
 if TYPE_CHECKING:
     from dataroi.ledger import BaseLedger
@@ -262,7 +263,8 @@ def read_portfolio(ledger: BaseLedger, *, ledger_url: str = "") -> Portfolio:
         contexts[c["study_id"]].append(c)
     cells: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for c in o["cells"]:
-        cells[c["context_id"]].append(c)
+        if not is_arm_name(c["model"]):  # a stress arm is not a model to rank or draw
+            cells[c["context_id"]].append(c)
     recs: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for d in ledger.list_documents("recommendation"):
         if d["study_id"] is not None:

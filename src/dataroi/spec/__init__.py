@@ -23,6 +23,7 @@ from dataroi.spec._model import (
     StudySpec,
     VariantSpec,
     canonical_hash,
+    is_arm_name,
 )
 from dataroi.spec._stress import NOISE_KINDS, STRATEGIES, is_annotation_source
 from dataroi.spec._template import DEMO_SPEC, TEMPLATE, decision_sections, metric_choices
@@ -52,6 +53,7 @@ __all__ = [
     "contract_problems",
     "decision_sections",
     "is_annotation_source",
+    "is_arm_name",
     "load_spec",
     "metric_choices",
     "parse_contract",

@@ -28,6 +28,7 @@ __all__ = [
     "StudySpec",
     "VariantSpec",
     "canonical_hash",
+    "is_arm_name",
 ]
 
 #: The revision of what ``preprocess: {mode: auto}`` does to a table; it is part of every
@@ -597,6 +598,17 @@ def _whole(v: float | None) -> float | int | None:
     if v is None:
         return None
     return int(v) if float(v).is_integer() else float(v)
+
+
+def is_arm_name(name: str) -> bool:
+    """Whether ``name`` is a stress arm's (``"<base>[<label>]"``), not a model's: model
+    names cannot hold brackets.
+
+    Example:
+        >>> is_arm_name("logreg[al=margin]"), is_arm_name("logreg")
+        (True, False)
+    """
+    return "[" in str(name)
 
 
 @dataclass(frozen=True)
