@@ -287,7 +287,10 @@ def allocate_labels(
     separable, so for ``"worst_slice"`` greedy is a good heuristic, not a guarantee.
 
     The plan is compared with the proportional plan (the same budget split by the slices'
-    training shares, :attr:`SliceCurves.shares`).
+    training shares, :attr:`SliceCurves.shares`) and is never worse: where the greedy
+    steps stall short of it, the proportional plan is the plan (``worst_slice`` of a
+    nearly flat worst slice: a step's gain in the minimum drowns in the draws' noise, and
+    the steps stop long before the budget is spent).
 
     Args:
         curves: Output of :func:`dataroi.slices.fit_slice_curves`.
@@ -323,6 +326,12 @@ def allocate_labels(
                          lambda m: float(_goodness(m, sign, objective, wv).mean()))
 
     prop = _proportional(curves.shares, prices, lab, usd)
+    prop_mat = dr.matrix({s: prop.get(s, 0) for s in fitted})
+    if _goodness(prop_mat, sign, objective, wv).mean() > \
+            _goodness(cur, sign, objective, wv).mean():
+        # greedy steps can stall short of it (worst_slice is not a sum over slices):
+        # the plan is never worse than the split it is compared with
+        added, cur = {s: int(prop.get(s, 0)) for s in fitted}, prop_mat
     today_mat = dr.matrix(dict.fromkeys(fitted, 0))
     after = sign * _goodness(cur, sign, objective, wv)
     lo, hi = np.quantile(after, [0.05, 0.95])

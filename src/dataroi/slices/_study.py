@@ -239,7 +239,10 @@ def analyze_slices(table: pd.DataFrame, *, column: str, metric: str,
             statements.append(
                 f"{model}: with ${budget_usd:,.0f}, label by slice {split} "
                 f"({objective} {alloc.objective_today:.4f} → {alloc.objective_after:.4f}; "
-                f"proportional split → {alloc.objective_after_proportional:.4f})")
+                f"proportional split → {alloc.objective_after_proportional:.4f})" if split
+                else f"{model}: with ${budget_usd:,.0f}, no slice's labels are expected to "
+                f"raise {objective} ({alloc.objective_today:.4f} today; a proportional "
+                f"split → {alloc.objective_after_proportional:.4f}): keep the budget")
     return SliceAnalysis(column=str(column), metric=metric, pooled=pooled,
                          left_out=left_out, allocations=allocations,
                          statements=tuple(statements))
