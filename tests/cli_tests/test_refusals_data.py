@@ -89,6 +89,13 @@ _CASES: list[tuple[str, Any, dict[str, Any], str]] = [
      "drop_missing_target"),
     ("ragged-rows", "a,b,c,d,label\n1,2,3,4,x\n1,2,3,4,5,6,y\n", {}, "data.csv"),
     ("binary-garbage", bytes(range(256)) * 8, {}, "data.csv"),
+    # a spreadsheet's "CSV" in much of Europe; a file saved as Windows-1252
+    ("semicolon-separated", "a;b;c;d;label\n" + "1;2;3;4;x\n" * 60,
+     {}, "its header is one column, 'a;b;c;d;label', holding ';': a file separated by "
+     "';'\\? .*save it with commas, or as Parquet"),
+    ("not-utf8", b"a,b,c,d,label\n" + "1,2,3,4,Müller\n".encode("cp1252") * 60,
+     {}, r"not UTF-8 text \(it holds the byte 0xfc; Latin-1 or Windows-1252\?\): save it as "
+     "UTF-8"),
     ("only-target", _csv(lambda f: f[["label"]]), {}, "no feature columns"),
     ("too-few-rows-for-sizes", _csv(lambda f: f.sample(30, random_state=0)), {},
      "exceed the training pool"),

@@ -225,3 +225,31 @@ def test_nested_values_are_left_out_and_dates_kept(tmp_path):
     assert "left out tags: lists or other nested values, which no model takes (spread them " \
         "over columns of their own to use them)" in draft.notes
     assert "# left out: tags (lists or other nested values)" in draft.text
+
+
+def test_empty_and_constant_columns_are_left_out_with_why(default, tmp_path):
+    # a trailing comma in the header ('Unnamed: 5', every value missing), a column never
+    # filled in, and one holding one value: no information for any model, said once each
+    path = tmp_path / "default.csv"
+    frame = default.drop(columns=["rownames"]).assign(notes=np.nan, branch="north")
+    frame.to_csv(path, index=False)
+    path.write_text("\n".join(line + "," for line in path.read_text().splitlines()) + "\n")
+    from dataroi.data import read_table
+
+    table = read_table(str(path))
+    assert "Unnamed: 6" in table.columns
+    draft = draft_spec(table, source="default.csv", target="default", name="default")
+    assert _raw(draft)["data"]["features"] == ["student", "balance", "income"]
+    assert ("left out notes, Unnamed: 6: every value missing, no information for any model"
+            in draft.notes)
+    assert "left out branch: one value on every row, no information for any model" in \
+        draft.notes
+    assert ("# left out: notes (every value missing), branch (one value on every row), "
+            "Unnamed: 6 # (every value missing)") in " ".join(draft.text.split())
+    assert not any("row counter" in n for n in draft.notes)
+
+
+def test_a_misspelt_target_gets_the_closest_column(default):
+    with pytest.raises(DataError, match=r"no column 'defualt' in the table \(did you mean "
+                                        r"'default'\?\)"):
+        draft_spec(default, source="d.csv", target="defualt", name="d")

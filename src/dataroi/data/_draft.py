@@ -41,6 +41,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dataroi._names import did_you_mean
 from dataroi.data._checks import _PER_CLASS, _pct, _round2, _sample, check_leaks
 from dataroi.data._identifiers import group_column, is_key, is_row_counter
 from dataroi.data._prepare import _compact, infer_task, is_nested
@@ -165,7 +166,17 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
                 and (is_row_counter(frame[c]) or is_key(frame[c]))]
     labeled = frame.loc[frame[col].notna()]
     task = infer_task(y)
-    candidates = [c for c in frame.columns if c != col and c not in counters + nested]
+    # a column with no value, or one value, on the labeled rows tells a model nothing
+    # (a trailing comma in a CSV header makes one: 'Unnamed: 6')
+    blank = {c: ("every value missing" if labeled[c].isna().all() else
+                 "one value on every row") for c in frame.columns
+             if c != col and c not in nested and labeled[c].nunique() < 2}
+    if not [c for c in frame.columns if c != col and c not in counters + nested
+            and c not in blank]:
+        blank = {}  # nothing else would be left: `dataroi check` says why they are no use
+    counters = [c for c in counters if c not in blank]
+    candidates = [c for c in frame.columns
+                  if c != col and c not in counters + nested and c not in blank]
     leaks = _leaks(labeled[candidates], y, task)
     if len(leaks) == len(candidates):
         leaks = {}  # every column alone gives the target: leave the verdict to the user
@@ -177,6 +188,9 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
                         f"(columns: {_preview(frame.columns)})")
     if counters:
         notes.append(f"left out {', '.join(counters)}: a row counter or key, not a feature")
+    for why in dict.fromkeys(blank.values()):
+        notes.append(f"left out {', '.join(c for c, w in blank.items() if w == why)}: {why}, "
+                     "no information for any model")
     if nested:
         notes.append(f"left out {', '.join(nested)}: lists or other nested values, which no "
                      "model takes (spread them over columns of their own to use them)")
@@ -225,7 +239,8 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
     sizes = tuple(ScheduleSpec(geometric=(lo, None, count)).resolve_sizes(pool))
     text = _render(name=name, source=source, target=col, task=task, what=what,
                    n_rows=len(frame), n_missing=n_missing, features=features,
-                   counters=counters, nested=nested, leaks=list(leaks), metrics=metrics,
+                   counters=counters, nested=nested, leaks=list(leaks), blank=blank,
+                   metrics=metrics,
                    reason=reason, lo=lo, count=count, pool=pool, sizes=sizes,
                    size_note=size_note, group=group)
     _validate(text)
@@ -265,9 +280,8 @@ def _target_column(frame: pd.DataFrame, target: str | None) -> str:
     if target is not None:
         if target in cols:
             return target
-        close = [c for c in cols if c.lower() == target.lower()]
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise DataError(f"no column '{target}' in the table{hint}; columns: {_preview(cols)}")
+        raise DataError(f"no column '{target}' in the table{did_you_mean(target, cols)}; "
+                        f"columns: {_preview(cols)}")
     by_lower = {c.lower(): c for c in reversed(cols)}
     for wanted in TARGET_NAMES:
         if wanted in by_lower:
@@ -339,7 +353,7 @@ def _schedule(pool: int, rarest: float, n_classes: int) -> tuple[int, int, str]:
 # ----------------------------------------------------------------------------- text
 def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows: int,
             n_missing: int, features: list[str], counters: list[str], nested: list[str],
-            leaks: list[str],
+            leaks: list[str], blank: dict[str, str],
             metrics: tuple[str, ...], reason: str, lo: int, count: int, pool: int,
             sizes: tuple[int, ...], size_note: str, group: Any = None) -> str:
     from dataroi.metrics import get_metric
@@ -363,11 +377,14 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
                      "feature)")
     if nested:
         lines.append(f"  # left out: {', '.join(nested)} (lists or other nested values)")
+    if blank:
+        lines.extend(f"  # {line}" for line in _wrap_words(
+            "left out: " + ", ".join(f"{c} ({why})" for c, why in blank.items())))
     if leaks:
         lines.extend(f"  # {line}" for line in _wrap_words(
             f"left out: {', '.join(leaks)} (alone, {'each' if len(leaks) > 1 else 'it'} "
             "gives the target: a leak? add it back if it is known before the label)"))
-    if counters or nested or leaks or group is not None:
+    if counters or nested or leaks or blank or group is not None:
         lines.extend(_wrapped("  features: ", [_scalar(f) for f in features]))
     else:
         lines.append(_commented("  # features: [a, b]", "default: every other column"))

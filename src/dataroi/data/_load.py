@@ -103,6 +103,7 @@ def read_table(source: str, base_dir: str | os.PathLike[str] = ".") -> pd.DataFr
                 sep = "\t" if ".tsv" in suffixes else ","
                 frame = pd.read_csv(path, sep=sep)
                 _refuse_duplicate_header(path, sep, frame)
+                _refuse_other_separator(path, frame)
             elif suffixes.endswith((".parquet", ".pq")):
                 frame = pd.read_parquet(path)
             elif suffixes.endswith(".feather"):
@@ -116,6 +117,10 @@ def read_table(source: str, base_dir: str | os.PathLike[str] = ".") -> pd.DataFr
             raise
         except pd.errors.EmptyDataError:
             raise DataError(f"data file is empty: {path}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"cannot read data file {path}: not UTF-8 text (it holds the "
+                             f"byte 0x{exc.object[exc.start]:02x}; Latin-1 or Windows-1252?): "
+                             "save it as UTF-8, or as Parquet") from None
         except PermissionError as exc:
             raise UsageError(f"cannot read data file {path}: {exc.strerror}") from None
         except Exception as exc:  # parser errors of pandas/pyarrow/numpy
@@ -127,6 +132,33 @@ def read_table(source: str, base_dir: str | os.PathLike[str] = ".") -> pd.DataFr
         raise DataError(f"data source '{source}' has no rows")
     frame.columns = [str(c) for c in frame.columns]
     return frame
+
+
+def _refuse_other_separator(path: Path, frame: pd.DataFrame) -> None:
+    """Refuse a CSV read as one column whose header holds semicolons, tabs or pipes: a
+    file separated by another character (a spreadsheet's "CSV" in much of Europe) would
+    otherwise fail later as "no column 'y'; columns: a;b;y".
+
+    Example:
+        >>> import pandas as pd
+        >>> try:
+        ...     _refuse_other_separator(Path("t.csv"), pd.DataFrame({"a;b;y": ["1;2;3"]}))
+        ... except UsageError as exc:
+        ...     print(exc)  # doctest: +NORMALIZE_WHITESPACE
+        cannot read data file t.csv: its header is one column, 'a;b;y', holding ';': a file
+        separated by ';'? dataroi reads .csv separated by commas (and .tsv by tabs): save it
+        with commas, or as Parquet
+    """
+    if frame.shape[1] != 1:
+        return
+    name = str(frame.columns[0])
+    sep = next((c for c in (";", "\t", "|") if c in name), None)
+    if sep is not None:
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        raise UsageError(f"cannot read data file {path}: its header is one column, "
+                         f"{shown!r}, holding {sep!r}: a file separated by {sep!r}? dataroi "
+                         "reads .csv separated by commas (and .tsv by tabs): save it with "
+                         "commas, or as Parquet")
 
 
 def _refuse_duplicate_header(path: Path, sep: str, frame: pd.DataFrame) -> None:
