@@ -62,6 +62,9 @@ def test_run_status_trials_and_exit_codes(capsys, write_spec, tmp_path):
     code, out, _ = _run(capsys, "trials", str(spec), "--format", "json")
     assert code == 0 and len(json.loads(out)) == 12
     target = tmp_path / "out" / "trials.csv"
+    assert _run(capsys, "trials", str(spec), "-o", str(target))[0] == 2  # no such folder
+    assert not target.parent.exists()
+    target.parent.mkdir()
     assert _run(capsys, "trials", str(spec), "-o", str(target))[0] == 0
     assert len(pd.read_csv(target)) == 12
     code, out, _ = _run(capsys, "trials", str(spec), "-o", "-")   # -: standard output

@@ -37,6 +37,7 @@ def _one_line_error(err: str, pattern: str) -> None:
 
 def test_init_from_default_writes_a_spec_fitted_to_it(capsys, tmp_path, default_csv):
     spec_path = tmp_path / "specs" / "default.yaml"
+    spec_path.parent.mkdir()  # a folder that does not exist is refused (a typo's)
     code, out, err = _run(capsys, "init", spec_path, "--from", default_csv,
                           "--target", "default")
     assert code == 0, err

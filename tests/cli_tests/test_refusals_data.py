@@ -118,6 +118,9 @@ _FILE_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
      {"split": {"test_file": "test.csv"}}, "test.csv"),
     ("group-column-absent", {"data.csv": _with()}, {"split": {"group_column": "site"}},
      "site"),
+    # 1.0 reads as one row (a whole number is a count): too few for a stratified split
+    ("test-size-one-row", {"data.csv": _with()}, {"split": {"test_size": 1.0}},
+     r"split.test_size: 1 leaves 1 row in the test set, fewer than the 3 classes"),
     ("time-column-absent", {"data.csv": _with()}, {"split": {"time_column": "when"}},
      "when"),
     ("unknown-suffix", {"data.xyz": "a,b\n"}, {"source": "data.xyz"}, "data.xyz"),

@@ -25,6 +25,9 @@ _CASES: list[tuple[str, tuple[str, ...], str, bool, dict]] = [
      r"unrecognized arguments: --fast \(see `dataroi init --help`\)", False, {}),
     ("init-two-paths", ("init", "a.yaml", "-o", "b.yaml"),
      r"two spec files named \(a.yaml and -o b.yaml\); give one", False, {}),
+    # a typo in a folder name must not create folders
+    ("init-no-such-folder", ("init", "no/such/s.yaml"),
+     r"init no/such/s.yaml: the folder no/such does not exist", False, {}),
     ("top-unknown-flag", ("--fast",), r"unrecognized arguments: --fast \(see `dataroi --help`",
      False, {}),
     ("run-no-spec", ("run",), "the following arguments are required: spec", False, {}),
@@ -62,6 +65,8 @@ _CASES: list[tuple[str, tuple[str, ...], str, bool, dict]] = [
     ("trials-never-run", ("trials", S), "ledger.db does not exist", False, _SPEC),
     ("trials-format-bad", ("trials", S, "--format", "xml"), "invalid choice: 'xml'", False,
      _SPEC),
+    ("trials-output-no-folder", ("trials", S, "-o", "no/such/t.csv"),
+     r"-o no/such/t.csv: the folder no/such does not exist", True, {}),
     ("reproduce-never-run", ("reproduce", S), "ledger.db does not exist", False, _SPEC),
     ("value-never-run", ("value", S), "no finished trials to analyze", False, _SPEC),
     ("plan-never-run", ("plan", S), "no finished trials to analyze", False, _SPEC),

@@ -279,6 +279,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
         raise UsageError(f"{path} is a folder; name the spec file, e.g. {path / 'study.yaml'}")
     if path.exists() and not args.force:
         raise UsageError(f"{path} exists; use --force to overwrite it")
+    from dataroi.report import check_output_path
+
+    check_output_path(path, option="init")  # a typo's folder is refused, never created
     if args.table is None:
         if args.target is not None:
             raise UsageError("--target names a column of the table given with --from TABLE")
@@ -634,6 +637,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
 def _cmd_trials(args: argparse.Namespace) -> int:
     import dataroi
 
+    if args.output and args.output != "-":
+        from dataroi.report import check_output_path
+
+        check_output_path(args.output)  # a typo's folder is refused, never created
     study = dataroi.load_study(args.spec, ledger=args.ledger, build_models=False)
     frame = study.trials(check_data=args.check_data)
     text = (frame.to_csv(index=False) if args.format == "csv" and not args.json
