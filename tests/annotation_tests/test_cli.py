@@ -72,3 +72,31 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path):
     assert code == 2 and "not found" in err
     code, _, err = _run(capsys, "annotations", str(path), "--boot", "-1")
     assert code == 2 and "--boot must be >= 0" in err
+
+
+def test_one_annotator_without_gold_gets_no_noise_rate_and_says_what_to_add(capsys,
+                                                                          tmp_path):
+    # Dawid–Skene fits a lone annotator to itself: it said "noise rate 0.001", which
+    # `dataroi stress --annotations` then took as today's noise (and failed on)
+    sim = simulate(n_items=80, seed=5)
+    one = sim.frame[sim.frame["annotator"] == "ann0"]
+    path = tmp_path / "one.csv"
+    one.to_csv(path, index=False)
+    code, out, err = _run(capsys, "annotations", str(path), "--boot", "20", "--boot-ds", "5")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "noise rate of one annotation for noise curves: cannot be estimated" in flat
+    assert ("note: every item has one label (one annotator): how often an annotation is "
+            "wrong cannot be estimated without a second label of some items or gold "
+            "labels") in flat
+    code, out, _ = _run(capsys, "annotations", str(path), "--json", "--boot", "20",
+                        "--boot-ds", "5")
+    assert json.loads(out)["noise_rate"]["rate"] is None
+    # with gold labels the rate is measured against them
+    gold = one.assign(truth=sim.truth[one["item"].str[4:].astype(int).to_numpy()])
+    gold.to_csv(path, index=False)
+    code, out, err = _run(capsys, "annotations", str(path), "--gold", "truth", "--boot", "20",
+                          "--boot-ds", "5")
+    assert code == 0, err
+    assert "from gold" in out and "cannot be estimated" not in out
+    assert "the noise rate is measured against the gold labels" in " ".join(out.split())

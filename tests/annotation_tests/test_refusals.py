@@ -63,8 +63,8 @@ CASES: list[Refusal] = [
          files={"ann.parquet": b"\x00\x01 not parquet \xff" * 10}),
     case("table-duplicate-header", r"column 'item' appears twice in the header",
          table="dup.csv", files={"dup.csv": "item,item,label\n1,2,3\n"}),
-    case("table-wrong-separator", r"annotation table has no item column 'item', no annotator "
-         r"column 'annotator', no label column 'label'; columns are \['item;annotator;label'\]",
+    case("table-wrong-separator", r"semi.csv: its header is one column, "
+         r"'item;annotator;label', holding ';': a file separated by ';'\?",
          table="semi.csv", files={"semi.csv": "item;annotator;label\ni1;a;x\n"}),
     # -- columns --------------------------------------------------------------------------
     case("item-column-missing", r"annotation table has no item column 'doc'; columns are "

@@ -143,6 +143,13 @@ _CASES: list[tuple[str, tuple[str, ...], str, bool, dict]] = [
      r"--annotations prices relabeling .* leave --annotations out to see the arms",
      False, {"study.yaml": iris_spec(stress={"noise": {"rates": [0.1]}}),
              "a.csv": "item,annotator,label\n1,a,x\n"}),
+    # the table's consensus rate is what relabeling *its* noise leaves, not a given rate's
+    ("stress-noise-rate-and-annotations",
+     ("stress", S, "--noise-rate", "0.1", "--annotations", "a.csv"),
+     r"--noise-rate and --annotations both give today's label-noise rate .*give one",
+     False, {"study.yaml": iris_spec(stress={"noise": {"rates": [0.1]}},
+                                     costs={"price_per_label_usd": 1.0}),
+             "a.csv": "item,annotator,label\n1,a,x\n"}),
 ]
 
 

@@ -554,7 +554,19 @@ class AnnotationAnalysis:
 
         point = rates(post, ds.confusion_, np.ones(table.n_items))
         draws = np.full((self.n_boot_dawid_skene, 3), np.nan)
-        if self.n_boot_dawid_skene:
+        alone = not (m >= 2).any()
+        if alone:
+            # Dawid–Skene fits each annotator to itself: a rate near 0 that means nothing
+            # (and that label-noise arms would take as today's noise)
+            point = (math.nan,) * 3
+            one = f"every item has one label{' (one annotator)' if table.n_annotators == 1 else ''}"
+            notes.append(
+                f"{one}: the model-based (Dawid–Skene) rates are not estimated; the noise "
+                "rate is measured against the gold labels" if gi.size else
+                f"{one}: how often an annotation is wrong cannot be estimated without a "
+                "second label of some items or gold labels; have a second annotator label "
+                "a sample of the items (a few hundred), or add gold labels (--gold COLUMN)")
+        if self.n_boot_dawid_skene and not alone:
             rng = rng_for(seed, "noise-dawid-skene-bootstrap")
             b = 0
             for w_chunk in weight_chunks(rng, table.n_items, self.n_boot_dawid_skene):

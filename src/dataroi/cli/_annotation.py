@@ -99,9 +99,13 @@ def print_annotation_report(report: Any, console: Any, *, top: int = 10) -> None
                   interval(n.ci_low, n.ci_high, _FMT), f"{n.n:,}")
     console.print(t)
     nr = report.noise_rate
-    console.print(f"noise rate of one annotation for noise curves: [bold]{nr.rate:.3f}[/] "
-                  f"({interval(nr.ci_low, nr.ci_high, _FMT)}, from "
-                  f"{'gold' if nr.source == 'gold' else 'Dawid–Skene'})")
+    if nr.rate == nr.rate:  # not NaN
+        console.print(f"noise rate of one annotation for noise curves: [bold]{nr.rate:.3f}"
+                      f"[/] ({interval(nr.ci_low, nr.ci_high, _FMT)}, from "
+                      f"{'gold' if nr.source == 'gold' else 'Dawid–Skene'})")
+    else:
+        console.print("noise rate of one annotation for noise curves: [bold]cannot be "
+                      "estimated[/] (see the note below)")
 
     low = report.low_agreement
     if low:

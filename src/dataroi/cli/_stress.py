@@ -70,7 +70,11 @@ def stress_results(analysis: Any, *, draws: int = 400, noise_rate: float | None 
         from dataroi.annotation import analyze_annotations
 
         rep = analyze_annotations(annotations, n_boot=200)
-        noise_rate = rep.noise_rate.rate if noise_rate is None else noise_rate
+        if not math.isfinite(rep.noise_rate.rate):  # one label per item, no gold
+            why = next((n for n in rep.notes if "cannot be estimated" in n),
+                       "the table gives no noise rate")
+            raise UsageError(f"--annotations {annotations}: {why}")
+        noise_rate = rep.noise_rate.rate
         rate_after = rep.consensus_noise_rate.rate
     if noise_rate is not None:
         out["relabel"] = analysis.relabel(rate_now=noise_rate, rate_after=rate_after,
@@ -86,6 +90,11 @@ def _check_sections(spec: Any, *, budget: float | None, noise_rate: float | None
                          "docs/stress.md or the template of `dataroi init`)")
     if budget is not None and not spec.slices:
         raise UsageError("--budget allocates labels per slice: add slices: to the spec")
+    if noise_rate is not None and annotations:
+        # the table's consensus rate is the rate after relabeling *its* noise, not this one
+        raise UsageError("--noise-rate and --annotations both give today's label-noise "
+                         "rate (the table measures it, and what its consensus leaves); "
+                         "give one")
     asked = "--noise-rate" if noise_rate is not None else (
         "--annotations" if annotations else None)
     if asked and (spec.costs is None or spec.costs.price_per_label_usd is None):
