@@ -185,6 +185,14 @@ def test_gap_closed_diagnostic() -> None:
                        train_scores=err - 0.001)
     assert "gap_closed" in closed.diagnostics
     assert "a more flexible model may buy more" in closed.diagnostics["gap_closed"]
+    assert "is within 2 standard errors of the score on the training rows (training " \
+        "better by" in closed.diagnostics["gap_closed"]
+    # training rows scored clearly worse than new ones (a harder training mix): "better
+    # than", never "within 2 standard errors" of a gap of 26 of them
+    worse = fit_curve(N, err, higher_is_better=False, random_state=0,
+                      train_scores=err + 0.05)
+    assert "the test score is better than the score on the training rows (test better by" \
+        in worse.diagnostics["gap_closed"]
     # a wide gap, no training scores, or one repeat: no such diagnostic
     wide = fit_curve(N, err, higher_is_better=False, random_state=0, train_scores=_train())
     plain = fit_curve(N, err, higher_is_better=False, random_state=0)
