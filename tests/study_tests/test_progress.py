@@ -101,6 +101,12 @@ def test_a_resumed_run_has_an_eta_before_its_first_trial_ends():
         pass
     assert log.file.getvalue().splitlines()[0] == (
         "s: 4 trials to run, ETA 20s (the timings of 1 trial run before)")
+    # a model added to the spec has no timing: no guess from the others' ('ETA 0s' for
+    # six forest trials after the timings of a logistic regression and naive Bayes)
+    added = _Eta([("forest", 1000)] * 6, timed=[("lr", 1000, 0.1), ("nb", 1000, 0.01)])
+    assert added.seconds_left(0.0) is None
+    added.add("forest", 1000, 8.0)  # then this run's own pace
+    assert added.seconds_left(8.0) == pytest.approx(40.0)
 
 
 @pytest.mark.slow

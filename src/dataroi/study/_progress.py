@@ -79,6 +79,9 @@ class _Eta:
             self.priced_on = len(self.timed)
         left = sum(self.price[k] * c for k, c in self.left.items())
         if not self.done:  # a resumed run: the earlier runs' timings, over the workers
+            timed = {m for m, _, _ in self.timed}
+            if any(c and m not in timed for (m, _), c in self.left.items()):
+                return None  # a model never timed (one added to the spec): no guess
             eta = left / self.workers - elapsed
             return eta if eta > 0 else None
         done = sum(self.price[k] * c for k, c in self.done.items())
