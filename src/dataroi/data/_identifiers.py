@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 
 __all__ = ["clustering", "group_column", "is_key", "is_row_counter", "name_tokens"]
 
-#: Name tokens of an identifier column (``customer_id``, ``userId``, ``idcode``).
-_ID_TOKENS = {"id", "ids", "idcode", "uid", "uuid", "guid"}
+#: Name tokens of an identifier column (``customer_id``, ``userId``, ``idcode``, a
+#: household's ``hid``, a person's ``pid``, a survey's ``caseid``).
+_ID_TOKENS = {"id", "ids", "idcode", "uid", "uuid", "guid", "hid", "hhid", "pid", "caseid",
+              "respid", "custid"}
 #: ... and of a row key (unique per row): R's row names, an exported index.
 _KEY_TOKENS = {"rownames", "rowname", "index", "idx", "key"}
 _MIN_GROUPS = 20         # fewer distinct values: a category, not an identifier
