@@ -32,17 +32,28 @@ def amount(v: Any, digits: int = 4) -> str:
     missing or NaN.
 
     Example:
-        >>> amount(1234567.8), amount(999.94), amount(-0.5), amount(None)
-        ('1,234,568', '999.9', '-0.5', 'n/a')
+        >>> amount(1234567.8), amount(999.94), amount(-0.5), amount(None), amount(-0.0)
+        ('1,234,568', '999.9', '-0.5', 'n/a', '0')
     """
     f = _number(v)
     if f is None:
         return "n/a"
     if math.isinf(f):
         return "-∞" if f < 0 else "∞"
-    if abs(f) >= 10 ** (digits - 1):
-        return f"{f:,.0f}"
-    return f"{f:,.{digits}g}"
+    text = f"{f:,.0f}" if abs(f) >= 10 ** (digits - 1) else f"{f:,.{digits}g}"
+    return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
+
+
+def signed(v: float, digits: int = 4) -> str:
+    """``v`` with its sign and ``digits`` decimals, a zero always ``+0.0000`` (a tiny
+    negative rounds to ``-0.0000`` otherwise).
+
+    Example:
+        >>> signed(0.01234), signed(-0.00001), signed(-0.5, 2)
+        ('+0.0123', '+0.0000', '-0.50')
+    """
+    text = f"{v:+.{digits}f}"
+    return "+" + text[1:] if float(text) == 0 else text
 
 
 def _number(v: Any) -> float | None:

@@ -665,7 +665,8 @@ def _cmd_history(args: argparse.Namespace) -> int:
         slope = tr["slope_per_deployment"]
         console.print(f"deployed changes: {tr['n_deployed']}; candidate value per row "
                       f"{amount(tr['first'])} → {amount(tr['last'])}"
-                      + (f" (trend {slope:+.4g} per deployment)" if slope is not None else ""))
+                      + (f" (trend {'+' if slope >= 0 else ''}{amount(slope)} per deployment)"
+                         if slope is not None else ""))
     if record["n"]:
         lo, hi = record["rate_ci"]
         console.print(f"pre-ship predictions checked against observed outcomes: "

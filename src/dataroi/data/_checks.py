@@ -184,7 +184,15 @@ def check_columns(X: pd.DataFrame,
 
 
 def _pct(share: float) -> str:
-    """A share in per cent: 3.3 %, 0.015 %."""
+    """A share in per cent: 3.3 %, 0.015 %; a share under 1 never reads 100.0 %.
+
+    Example:
+        >>> _pct(0.033), _pct(0.00015), _pct(0.9998), _pct(1.0)
+        ('3.3 %', '0.015 %', '99.98 %', '100.0 %')
+    """
+    if 0.9995 <= share < 1:  # 99.98 %, not "100.0 %" of a class that is not every row
+        return next((t for d in range(2, 12) if not (t := f"{100 * share:.{d}f} %")
+                     .startswith("100")), "just under 100 %")
     return f"{100 * share:.1f} %" if share >= 0.01 else f"{100 * share:.2g} %"
 
 

@@ -484,8 +484,8 @@ class TrackRecord:
                f"bias (measured - forecast) {self.bias:+.4f}; mean absolute error "
                f"{self.mae:.4f}"]
         if self.mean_regret_usd is not None:
-            out.append(f"mean realized regret of the decisions ${self.mean_regret_usd:,.0f}; "
-                       f"realized net value ${self.realized_net_usd:,.0f} in all")
+            out.append(f"mean realized regret of the decisions {usd(self.mean_regret_usd)}; "
+                       f"realized net value {usd(self.realized_net_usd)} in all")
         if self.interval_scale is None:
             out.append(f"recalibration off: it needs {MIN_CHECKS} checked forecasts")
         else:

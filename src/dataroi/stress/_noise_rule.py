@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dataroi._money import signed
 from dataroi.stress._equivalence import Equivalence, first_reach
 
 __all__ = [
@@ -329,11 +330,14 @@ class GapForecast:
 
     def sentence(self, metric: str) -> str:
         """The finding in plain words, naming the method."""
-        parts = [f"{self.point[j]:+.4f} at {k:g}× (90 % interval {self.low[j]:+.4f} to "
-                 f"{self.high[j]:+.4f})" for j, k in enumerate(self.factors)]
-        return (f"{self.base}: {self.arm} trails {self.base} by {self.today:+.4f} {metric} "
-                f"at {self.n0:,} labels; the gap with more labels: " + ", ".join(parts)
-                + f" [{self.method_detail}]")
+        parts = [f"{signed(self.point[j])} at {k:g}× (90 % interval {signed(self.low[j])} "
+                 f"to {signed(self.high[j])})" for j, k in enumerate(self.factors)]
+        today = (f"{self.arm} trails {self.base} by {abs(self.today):.4f} {metric}"
+                 if self.today >= 0 else
+                 f"{self.arm} scores {-self.today:.4f} {metric} above {self.base} (the noise "
+                 "costs nothing measurable here)")
+        return (f"{self.base}: {today} at {self.n0:,} labels; the gap with more labels: "
+                + ", ".join(parts) + f" [{self.method_detail}]")
 
     def to_dict(self) -> dict[str, Any]:
         from dataroi._json import json_safe
