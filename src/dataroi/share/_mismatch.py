@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Mismatch", "show"]
+__all__ = ["Mismatch", "show", "show_pair"]
 
 
 def show(value: Any) -> str:
@@ -26,6 +26,33 @@ def show(value: Any) -> str:
         return "nothing"
     text = repr(value) if isinstance(value, (float, str)) else str(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def show_pair(a: Any, b: Any) -> tuple[str, str]:
+    """Two values as :func:`show` shows them — but two long texts that differ only past
+    what it shows are shown around their first difference (two cut texts that look the
+    same say nothing).
+
+    Example:
+        >>> x = "a" * 100 + "1" + "z" * 50
+        >>> show_pair(x, x.replace("1", "2"))  # doctest: +NORMALIZE_WHITESPACE
+        ("'...aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...' (from
+        character 71)", "'...aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...'
+        (from character 71)")
+    """
+    sa, sb = show(a), show(b)
+    if sa != sb or not (isinstance(a, str) and isinstance(b, str)) or a == b:
+        return sa, sb
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+             min(len(a), len(b)))
+    start = max(0, i - 30)
+
+    def cut(t: str) -> str:
+        part = t[start:i + 31]
+        return (repr(("..." if start else "") + part + ("..." if i + 31 < len(t) else ""))
+                + (f" (from character {start + 1})" if start else ""))
+
+    return cut(a), cut(b)
 
 
 @dataclass(frozen=True)
@@ -54,8 +81,8 @@ class Mismatch:
     def __str__(self) -> str:
         if self.detail:
             return f"{self.check}: {self.where}: {self.detail}"
-        return (f"{self.check}: {self.where}: {show(self.bundled)} {self.stated}, "
-                f"{show(self.recomputed)} {self.source}")
+        a, b = show_pair(self.bundled, self.recomputed)
+        return f"{self.check}: {self.where}: {a} {self.stated}, {b} {self.source}"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-safe when the values are)."""
