@@ -222,3 +222,21 @@ def test_a_class_wholly_in_the_training_pool_is_named(tmp_path):
     spec, prep = prepared(tmp_path, default_table(dirty=False),
                           schedule={"sizes": [400, 1600], "repeats": 2, "seed": 0})
     assert not [c for c in check_data(prep, spec) if c.check == "split"]
+
+
+def test_the_start_advice_is_the_one_init_follows():
+    # openintro's birds: 'Parked' is 0.064 % of the pool; five of its rows need 7,800 of
+    # 14,015 rows — `check` said "start at 7,800 rows" while `init` started at 875
+    # because a later start leaves no room for a curve
+    from dataroi.data import draft_spec
+
+    y = np.r_[np.zeros(14006, dtype=int), np.ones(9, dtype=int)]
+    (check,) = check_schedule(y, ["Flying", "Parked"], [500, 2000, 14015])
+    assert "start at 7,800 rows" not in check.message
+    assert ("five of its rows need about 7,800 rows, which leaves no room for a curve below "
+            "the pool of 14,015 (init starts at 875 at the latest)") in check.message
+    frame = pd.DataFrame({"x": np.arange(len(y) + 3504) % 7,
+                          "y": np.r_[np.where(y == 1, "Parked", "Flying"),
+                                     ["Flying"] * 3502, ["Parked"] * 2]})
+    draft = draft_spec(frame, source="birds.csv", target="y", name="birds")
+    assert draft.sizes[0] == 875

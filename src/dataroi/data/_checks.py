@@ -429,7 +429,7 @@ def check_schedule(y_pool: np.ndarray, classes: Sequence[Any],
         sizes: the schedule's training sizes.
 
     Example:
-        >>> y = np.array([0] * 967 + [1] * 33)
+        >>> y = np.array([0] * 9670 + [1] * 330)
         >>> print(check_schedule(y, ["No", "Yes"], [50, 400])[0].message)
         ... # doctest: +NORMALIZE_WHITESPACE
         schedule: at 50 rows the rarest class 'Yes' has about 1-2 rows (3.3 % of the
@@ -454,8 +454,14 @@ def check_schedule(y_pool: np.ndarray, classes: Sequence[Any],
     expected = n0 * share
     lo, hi = max(1, math.floor(expected)), max(1, math.ceil(expected))
     about = f"{lo}" if lo == hi else f"{lo}-{hi}"
-    if start <= len(y_pool):
+    pool = len(y_pool)
+    room = max(pool // 16, min(50, pool // 4))  # where `init --from` starts at the latest
+    if start <= room:
         advice = f"start at {start:,} rows"
+    elif start <= pool:  # the advice `init` follows: a curve needs room below the pool
+        advice = (f"five of its rows need about {start:,} rows, which leaves no room for a "
+                  f"curve below the pool of {pool:,} (init starts at {room:,} at the "
+                  "latest): expect noisy scores at the small sizes, or add rows of it")
     else:
         advice = (f"the training pool holds only {int(counts[rare]):,} such rows: every "
                   "size will be noisy")
