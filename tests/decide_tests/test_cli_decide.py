@@ -33,9 +33,13 @@ def test_value_plan_register(capsys, tmp_path):
     assert data["labels_to_target"]["target"] == 0.9
     assert data["tipping_points"]["rows"][0]["source"] == "break-even"
     assert len(data["comparison"]["pairs"]) == 1
-    # 5 sizes: hiding 2 would leave 3, too few to refit; the JSON says why
-    assert data["backtest"] is None
-    assert any(n.startswith("no backtest: ") for n in data["notes"])
+    # 5 sizes: one hidden by default (two would leave 3, too few to refit), as the report
+    bt = data["backtest"]
+    assert bt["cut_n"] == 80 and bt["held"] == [120] and bt["points"] == 2
+    code, out, err = _run(capsys, "value", str(path), "--hold", "2", "--json")
+    assert code == 0, err
+    assert json.loads(out)["backtest"] is None  # the JSON says why
+    assert any(n.startswith("no backtest: ") for n in json.loads(out)["notes"])
     code, out, err = _run(capsys, "value", str(path), "--hold", "1", "--json")
     assert code == 0, err
     bt = json.loads(out)["backtest"]
@@ -320,3 +324,18 @@ def test_an_unreachable_target_gets_no_plan_to_reach_it(capsys, tmp_path):
     assert said is not None, flat
     assert float(said.group(2)) > 0.1
     assert "(over the risk limit 0.1: no plan reaches the target)" in flat
+
+
+def test_value_hides_as_many_sizes_as_the_report(capsys, tmp_path):
+    # five sizes: the report hides one, and `dataroi value` said "no backtest: hiding 2
+    # sizes needs at least 6" beside it
+    spec = iris_two_models()
+    path = write(tmp_path / "five", spec)
+    run_study(tmp_path / "five", spec)
+    code, out, err = _run(capsys, "value", str(path))
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "backtest: curves refitted on sizes up to 80, checked at the hidden sizes" in flat
+    assert "no backtest" not in flat
+    code, out, _ = _run(capsys, "value", str(path), "--hold", "2")
+    assert "no backtest: a backtest hiding 2 sizes needs at least 6" in " ".join(out.split())

@@ -90,9 +90,10 @@ def add_commands(subparsers: Any) -> dict[str, Any]:
     s.add_argument("--threshold", type=float,
                    help="tipping point: minimum gain per 1,000 labels (metric units); "
                         "default: the break-even from the spec's costs")
-    s.add_argument("--hold", type=int, default=2,
+    s.add_argument("--hold", type=int, default=None,
                    help="backtest: hide this many of the largest sizes, refit, and check "
-                        "the predictions against them (0: no backtest)")
+                        "the predictions against them (default: two with six sizes or "
+                        "more, else one, as the report; 0: no backtest)")
 
     s = subparsers.add_parser("plan", help="options, budget planner with risk, multi-round "
                               "plan and a recommendation (saved in the ledger)")
@@ -169,7 +170,7 @@ def _n(v: Any) -> str:
 def _cmd_value(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    if args.hold < 0:
+    if args.hold is not None and args.hold < 0:
         raise UsageError(f"--hold must be 0 or more, got {args.hold}")
     add = _ints(args.add)  # every argument checked before anything is read
     with open_analysis(args) as analysis:
@@ -286,7 +287,7 @@ def _value_results(analysis: Any, args: argparse.Namespace, add: list[int]
                      "costs.price_per_label_usd and costs.value_per_point_usd in the spec "
                      "for the break-even")
     bt = None
-    if args.hold:
+    if args.hold != 0:  # None: as the report and the plan hide them
         try:
             bt = analysis.backtest_with(args.hold)
         except (UsageError, DataError) as exc:
