@@ -288,10 +288,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
         write_atomic(path, TEMPLATE)
         print(f"wrote {path}; edit it, then: dataroi run {path}")
         return 0
-    from dataroi.data import BUILTIN_DATASETS, draft_spec, read_table
+    from dataroi.data import draft_spec, is_builtin_source, read_table
 
     frame = read_table(args.table)  # unreadable: one line, exit 2
-    builtin = args.table in BUILTIN_DATASETS
+    builtin = is_builtin_source(args.table)
     draft = draft_spec(frame, source=args.table if builtin else _relative(args.table, path),
                        target=args.target, name=_study_name(args.table))
     write_atomic(path, draft.text)

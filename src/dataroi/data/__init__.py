@@ -23,7 +23,7 @@ from dataroi.data._columns import (
 from dataroi.data._draft import TARGET_NAMES, SpecDraft, draft_spec
 from dataroi.data._drift import load_summary, save_summary, summarise, what_moved
 from dataroi.data._fingerprint import fingerprint_frame
-from dataroi.data._load import BUILTIN_DATASETS, read_table, resolve_path
+from dataroi.data._load import BUILTIN_DATASETS, is_builtin_source, read_table, resolve_path
 from dataroi.data._prepare import PreparedData, infer_task, prepare_data
 from dataroi.data._store import WorkerData, cache_name, materialize, verify_cache
 from dataroi.data._subsets import nested_permutation
@@ -47,6 +47,7 @@ __all__ = [
     "draft_spec",
     "fingerprint_frame",
     "infer_task",
+    "is_builtin_source",
     "load_summary",
     "materialize",
     "nested_permutation",

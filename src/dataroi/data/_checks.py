@@ -74,6 +74,7 @@ _GROUP_LEVELS = 64     # numbers with at most this many values are grouped by va
 _BINS = 1000           # numbers with more: this many bins by rank (at most rows / 10)
 _SHOWN = 8             # columns named in one line
 _PER_CLASS = 5         # expected rows of the rarest class at the smallest size
+_SMALLEST = 50         # the smallest size, where the table has room and no class needs more
 
 
 @dataclass(frozen=True)
@@ -403,6 +404,19 @@ def check_leaks(X: pd.DataFrame, y: np.ndarray, *, task: str,
 
 
 # ----------------------------------------------------------------------------- schedule
+def latest_start(pool: int) -> int:
+    """The largest first size that leaves a learning curve room below a training pool
+    of ``pool`` rows: a sixteenth of it (four doublings), or up to 50 rows, at most a
+    quarter, of a small pool. ``init --from`` starts no later; the schedule check
+    advises no later.
+
+    Example:
+        >>> latest_start(14015), latest_start(400), latest_start(100)
+        (875, 50, 25)
+    """
+    return max(pool // 16, min(_SMALLEST, pool // 4))
+
+
 def smallest_size(rarest_share: float) -> int:
     """The size from which the rarest class has about five rows in expectation (the
     start ``dataroi init --from`` gives a table's sizes).
@@ -455,7 +469,7 @@ def check_schedule(y_pool: np.ndarray, classes: Sequence[Any],
     lo, hi = max(1, math.floor(expected)), max(1, math.ceil(expected))
     about = f"{lo}" if lo == hi else f"{lo}-{hi}"
     pool = len(y_pool)
-    room = max(pool // 16, min(50, pool // 4))  # where `init --from` starts at the latest
+    room = latest_start(pool)
     if start <= room:
         advice = f"start at {start:,} rows"
     elif start <= pool:  # the advice `init` follows: a curve needs room below the pool
@@ -505,26 +519,22 @@ def check_test_classes(y: np.ndarray, pool_idx: np.ndarray, test_idx: np.ndarray
     names = ", ".join(f"'{classes[k]}'" for k in missing[:_SHOWN])
     more = f" and {len(missing) - _SHOWN} more" if len(missing) > _SHOWN else ""
     rows = int(sum(in_pool[k] for k in missing))
-    what = (f"class {names}" if len(missing) == 1 else f"classes {names}{more}")
-    has = "has" if len(missing) == 1 else "have"
+    one = len(missing) == 1
+    what, has, it = ((f"class {names}", "has", "it") if one
+                     else (f"classes {names}{more}", "have", "them"))
     if len(held) < 2:
         only = ", ".join(f"'{classes[k]}'" for k in held)
         return [DataCheck(
             "split", f"split: the test set holds only class {only}: {what} ({rows:,} "
             f"row{'s' * (rows != 1)}, all in the training pool) {has} no row in it, and "
-            "no metric can compare models on one class; add rows of "
-            f"{'it' if len(missing) == 1 else 'them'}, or give split.test_file a test set "
-            "that holds every class", tuple(), severity="error")]
+            f"no metric can compare models on one class; add rows of {it}, or give "
+            "split.test_file a test set that holds every class", tuple(), severity="error")]
     return [DataCheck(
         "split", f"split: {what} ({rows:,} row{'s' * (rows != 1)}) {has} no row in the "
-        "test set: the scores leave "
-        f"{'it' if len(missing) == 1 else 'them'} out (balanced accuracy and macro F1 "
-        f"average over the {len(held)} classes the test set holds), and no model is "
-        f"checked on {'it' if len(missing) == 1 else 'them'}; add rows of "
-        f"{'it' if len(missing) == 1 else 'them'}, merge "
-        f"{'it' if len(missing) == 1 else 'them'} into another class, or give "
-        "split.test_file a test set that holds "
-        f"{'it' if len(missing) == 1 else 'them'}", tuple())]
+        f"test set: the scores leave {it} out (balanced accuracy and macro F1 average over "
+        f"the {len(held)} classes the test set holds), and no model is checked on {it}; "
+        f"add rows of {it}, merge {it} into another class, or give split.test_file a test "
+        f"set that holds {it}", tuple())]
 
 
 # ---------------------------------------------------------------------------------- all

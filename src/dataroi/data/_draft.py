@@ -42,7 +42,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dataroi._names import did_you_mean
-from dataroi.data._checks import _PER_CLASS, _pct, _round2, _sample, check_leaks
+from dataroi.data._checks import (
+    _PER_CLASS,
+    _SMALLEST,
+    _pct,
+    _round2,
+    _sample,
+    check_leaks,
+    latest_start,
+)
 from dataroi.data._identifiers import group_column, is_key, is_row_counter
 from dataroi.data._prepare import _compact, infer_task, is_nested
 from dataroi.exceptions import DataError, UsageError
@@ -60,7 +68,6 @@ _RARE_BINARY = 0.10      # minority share under which a binary target is imbalan
 _RARE_MULTICLASS = 0.5   # several classes are imbalanced when the rarest has under half
                          # an even share (1/K), at most _RARE_BINARY: 20 classes at 3.3 %
                          # each are balanced (an even share is 5 %), 3 with one at 6 % not
-_SMALLEST = 50           # the smallest size, where the table has room and no class needs more
 _MAX_SIZES = 8
 _TEST_SIZE = 0.2
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
@@ -335,7 +342,7 @@ def _schedule(pool: int, rarest: float, n_classes: int) -> tuple[int, int, str]:
     floor = min(_SMALLEST, max(pool // 8, 2))
     need = math.ceil(_PER_CLASS / rarest) if n_classes else 0
     lo = max(_round2(need), floor)
-    cap = max(pool // 16, min(_SMALLEST, pool // 4))
+    cap = latest_start(pool)
     note = ""
     if lo > cap:
         lo = cap

@@ -36,6 +36,16 @@ BUILTIN_DATASETS = {
 }
 
 
+def is_builtin_source(source: str) -> bool:
+    """Whether ``source`` names a built-in data set (``sklearn:iris``...), not a file.
+
+    Example:
+        >>> is_builtin_source("sklearn:iris"), is_builtin_source("data.csv")
+        (True, False)
+    """
+    return source in BUILTIN_DATASETS or source.startswith("sklearn:")
+
+
 def resolve_path(path: str, base_dir: str | os.PathLike[str]) -> Path:
     """Resolve ``path`` against the spec's folder unless it is absolute."""
     p = Path(os.path.expanduser(path))
@@ -86,7 +96,7 @@ def read_table(source: str, base_dir: str | os.PathLike[str] = ".") -> pd.DataFr
     """
     import pandas as pd
 
-    if source in BUILTIN_DATASETS or source.startswith("sklearn:"):
+    if is_builtin_source(source):
         if source.startswith("sklearn:") and source not in BUILTIN_DATASETS:
             raise UsageError(f"unknown built-in data set '{source}'; known: "
                              f"{', '.join(BUILTIN_DATASETS)}")

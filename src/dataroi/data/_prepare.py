@@ -424,13 +424,13 @@ def _split(spec: StudySpec, frame: pd.DataFrame, y: np.ndarray, task: str,
         if rare:
             raise DataError(f"classes with fewer than 2 rows cannot be stratified: codes {rare}; "
                             "set split.stratify: false or drop them")
-        k = int(np.count_nonzero(counts))
-        if min(count, n - count) < k:
+        k, fewer = int(np.count_nonzero(counts)), min(count, n - count)
+        if fewer < k:
             side = "test set" if count < k else "training pool"
-            raise DataError(f"split.test_size: {split.test_size} leaves {min(count, n - count)} "
-                            f"row{'s' * (min(count, n - count) != 1)} in the {side}, fewer "
-                            f"than the {k} classes a stratified split puts in each side; give "
-                            "a fraction such as 0.2 (a whole number is a count of rows)")
+            raise DataError(f"split.test_size: {split.test_size} leaves {fewer} "
+                            f"row{'s' * (fewer != 1)} in the {side}, fewer than the {k} "
+                            "classes a stratified split puts in each side; give a fraction "
+                            "such as 0.2 (a whole number is a count of rows)")
         try:
             pool, test = train_test_split(idx, test_size=count, random_state=rng_seed,
                                           stratify=y)

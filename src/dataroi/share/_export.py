@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dataroi.data import is_builtin_source, resolve_path
 from dataroi.exceptions import UsageError
 from dataroi.share._bundle import (
     ARTIFACTS_DIR,
@@ -111,17 +112,6 @@ def check_bundle_output(path: str | os.PathLike[str], *, force: bool = False) ->
     if out.exists() and not force:
         raise UsageError(f"{out} exists; use --force to overwrite it")
     return out
-
-
-def _is_builtin(source: str) -> bool:
-    from dataroi.data import BUILTIN_DATASETS
-
-    return source in BUILTIN_DATASETS or source.startswith("sklearn:")
-
-
-def _resolve(path: str, base_dir: str) -> Path:
-    p = Path(os.path.expanduser(path))
-    return p if p.is_absolute() else Path(base_dir) / p
 
 
 def _data_fields(spec: StudySpec) -> list[tuple[str, str]]:
@@ -210,14 +200,14 @@ def _data_members(study: Study, fingerprint: str) -> tuple[dict[str, bytes],
     entries: list[dict[str, Any]] = []
     notes: list[str] = []
     for name, value in _data_fields(spec):
-        if _is_builtin(value):
+        if is_builtin_source(value):
             entries.append({"field": name, "value": value, "builtin": True})
             members[DATA_NOTE] = (
                 f"{name}: {value} is a data set built into dataroi (it ships with "
                 "scikit-learn): nothing to bundle; verify loads it from there.\n").encode()
             notes.append(f"{name} {value} is built in: the bundle holds a note, not a copy")
             continue
-        path = _resolve(value, spec.base_dir)
+        path = resolve_path(value, spec.base_dir)
         if not path.is_file():
             raise UsageError(f"--with-data: {name} {value} is not a file ({path})")
         member = f"{DATA_FILES}{name}/{path.name}"
@@ -268,7 +258,7 @@ def export_study(spec: str | os.PathLike[str], output: str | os.PathLike[str], *
                          f"trial in {study.ledger_url}; run it first: dataroi run {spec}")
     notes: list[str] = []
     data_members: dict[str, bytes] = {}
-    data_entries = [{"field": f, "value": v, "builtin": _is_builtin(v)}
+    data_entries = [{"field": f, "value": v, "builtin": is_builtin_source(v)}
                     for f, v in _data_fields(study.spec)]
     if with_data:  # before the long part: data that changed is refused at once
         data_members, data_entries, data_notes = _data_members(study, status.fingerprint)

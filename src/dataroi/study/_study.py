@@ -287,7 +287,7 @@ class Study:
         """
         import pandas as pd
 
-        from dataroi.data import BUILTIN_DATASETS, read_table, resolve_path
+        from dataroi.data import is_builtin_source, read_table, resolve_path
         from dataroi.report import Redactor
 
         frame = read_table(self.spec.data.source, self.spec.base_dir)
@@ -297,7 +297,7 @@ class Study:
         files = {}
         for path, alias in ((self.spec.data.source, "data"),
                             (self.spec.split.test_file, "test")):
-            if path and path not in BUILTIN_DATASETS and not path.startswith("sklearn:"):
+            if path and not is_builtin_source(path):
                 suffix = "".join(Path(path).suffixes[-2:])
                 files.update({path: f"{alias}{suffix}", Path(path).name: f"{alias}{suffix}",
                               str(resolve_path(path, self.spec.base_dir)): f"{alias}{suffix}"})
