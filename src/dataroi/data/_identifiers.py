@@ -21,7 +21,8 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["clustering", "group_column", "is_key", "is_row_counter", "name_tokens"]
+__all__ = ["clustering", "group_column", "is_identifier", "is_key", "is_row_counter",
+           "name_tokens"]
 
 #: Name tokens of an identifier column (``customer_id``, ``userId``, ``idcode``, a
 #: household's ``hid``, a person's ``pid``, a survey's ``caseid``).
@@ -104,6 +105,23 @@ def clustering(groups: pd.Series, y: Any, *, categorical: bool) -> float:
     means = pd.DataFrame(values).groupby(groups.to_numpy()).transform("mean").to_numpy()
     null = (k - 1) / (n - 1)
     return float(((means ** 2).sum() / total - null) / (1 - null))
+
+
+def is_identifier(col: pd.Series) -> bool:
+    """A column named as an identifier (``id``, ``respid``, ``customer_id``...) with at
+    least 20 distinct values: it names rows or entities rather than describing them, so
+    its number is no feature even when its rows do not share their target (gss_abortion's
+    ``id``, a respondent number each year's survey reuses: 3,749 values). A column of
+    fewer values is a category (GSS's ``pid``, party identification, 8 values).
+
+    Example:
+        >>> import pandas as pd
+        >>> is_identifier(pd.Series([i % 40 for i in range(200)], name="id"))
+        True
+        >>> is_identifier(pd.Series([i % 8 for i in range(200)], name="pid"))
+        False
+    """
+    return bool(_ID_TOKENS & set(name_tokens(col.name))) and col.nunique() >= _MIN_GROUPS
 
 
 def is_key(col: pd.Series) -> bool:
