@@ -32,7 +32,7 @@ def test_the_bound_is_4_per_core_and_at_least_64():
 def test_make_executor_refuses_an_absurd_pool_without_starting_a_process():
     before = len(mp.active_children())
     with pytest.raises(UsageError, match=r"--jobs 100,000 is more than this machine can use: "
-                       r"at most \d+ \(4 per core, at least 64\)"):
+                       r"at most \d+ \(64 or 4 per core, whichever is more\)"):
         make_executor("process", data_path=None, jobs=100_000)
     with pytest.raises(UsageError, match="the dask-local worker count 100,000"):
         make_executor("dask-local", data_path=None, jobs=100_000)

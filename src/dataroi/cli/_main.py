@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     add_ledger(s)
     s.add_argument("--jobs", "-j", type=int, default=None,
                    help="worker processes (default: all cores; 1 = in this process; at most "
-                   "4 per core, at least 64; never more than the trials to run)")
+                   "64 or 4 per core, whichever is more; never more than the trials to run)")
     s.add_argument("--executor", default="auto",
                    help="auto, serial, process, dask-local:N (start a local Dask cluster "
                    "of N workers) or dask://HOST:PORT (a running Dask scheduler)")

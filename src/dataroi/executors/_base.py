@@ -48,7 +48,7 @@ def threads_per_worker(jobs: int) -> int:
 
 def max_jobs() -> int:
     """The most worker processes (or threads per trial) a run may ask for on this machine:
-    4 per core, and at least 64.
+    64, or 4 per core where that is more.
 
     Each worker is a Python process holding scikit-learn and the data (hundreds of MB);
     more workers than 4 per core only queue for the CPU, while an absurd count (a typo,
@@ -82,8 +82,8 @@ def check_jobs(jobs: int | None, *, name: str = "--jobs") -> None:
         raise UsageError(f"{name} must be at least 1, got {jobs}")
     if jobs > max_jobs():
         raise UsageError(f"{name} {jobs:,} is more than this machine can use: at most "
-                         f"{max_jobs()} (4 per core, at least 64); leave it out for the "
-                         "default (one per core)")
+                         f"{max_jobs()} (64 or 4 per core, whichever is more); leave it out "
+                         "for the default (one per core)")
 
 
 def check_executor(kind: Any) -> None:
