@@ -83,13 +83,16 @@ def _break(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 MESSAGES = {
-    "dtype": "column 'id': dtype must be int", "range": "column 'x1': less_than_or_equal_to",
-    "allowed": "column 'shop': isin", "unique": "column 'id': field_uniqueness",
+    "dtype": "column 'id': dtype must be int (here string)",
+    "range": "column 'x1': above max",
+    "allowed": "column 'shop': not among allowed", "unique": "column 'id': repeated values "
+    "(unique: true) on",
     "nulls": "column 'x2': missing on more than 5.0% of rows (here 10.3%)",
     "share": "column 'y': a value's share of rows outside 10.0%-90.0% (here 'a' 96.7%, "
              "'b' 3.3%)",
     "required": "column 'shop': missing from the table",
-    "rows": "row count between 100 and 10000", "freshness": "older than 30 days",
+    "rows": "a row count outside rows.min 100 .. rows.max 10,000 (here 50)",
+    "freshness": "older than 30 days",
     "strict": "column 'extra': not in the contract",
 }
 

@@ -77,7 +77,7 @@ def test_contract_violations_are_all_reported_and_nothing_is_written(
     err = capsys.readouterr().err
     assert code == 2
     assert "data contract violated" in err and "4 problems" in err
-    for part in ("'distance'", "'origin'", "'id': field_uniqueness", "'p_cand'"):
+    for part in ("'distance'", "'origin'", "'id': repeated values (unique: true)", "'p_cand'"):
         assert part in err
     assert not report.exists() and not files["ledger"].exists()
 

@@ -134,11 +134,12 @@ class Contract:
                 checks.append(pa.Check(_dtype_check(dtype), element_wise=False,
                                        error=f"dtype must be {dtype}"))
             if "min" in col:
-                checks.append(pa.Check.ge(col["min"]))
+                checks.append(pa.Check.ge(col["min"], error=f"below min {col['min']}"))
             if "max" in col:
-                checks.append(pa.Check.le(col["max"]))
+                checks.append(pa.Check.le(col["max"], error=f"above max {col['max']}"))
             if "allowed" in col:
-                checks.append(pa.Check.isin(col["allowed"]))
+                checks.append(pa.Check.isin(col["allowed"],
+                                            error=f"not among allowed {col['allowed']}"))
             if "max_missing_share" in col:
                 cap = float(col["max_missing_share"])
                 checks.append(pa.Check(
@@ -159,7 +160,9 @@ class Contract:
         rows = spec.get("rows") or {}
         if "min" in rows or "max" in rows:
             lo, hi = rows.get("min", 0), rows.get("max")
-            text = f"row count between {lo} and {hi if hi is not None else 'any'}"
+            text = (f"fewer rows than rows.min {lo:,}" if hi is None else
+                    f"more rows than rows.max {hi:,}" if "min" not in rows else
+                    f"a row count outside rows.min {lo:,} .. rows.max {hi:,}")
             frame_checks.append(pa.Check(
                 lambda df: bool(len(df) >= lo and (hi is None or len(df) <= hi)),
                 error=text, name="row_count"))
@@ -205,12 +208,16 @@ class Contract:
                               n_rows=len(frame))
 
     def _observed(self, frame: pd.DataFrame, problem: str) -> str:
-        """``problem`` with what the table holds, for the rules on a column's shares
-        (missing values, each value's share), which name no row."""
+        """``problem`` with what the table holds, for the rules that name no row: the
+        row count, a column's type, its missing values and each value's share."""
+        if problem.startswith("table: ") and "rows.m" in problem:
+            return f"{problem} (here {len(frame):,})"
         for name, col in self.spec.get("columns", {}).items():
             if name not in frame or not problem.startswith(f"column {name!r}: "):
                 continue
             s = frame[name]
+            if "dtype must be" in problem:
+                return f"{problem} (here {_dtype_observed(s)})"
             if "max_missing_share" in col and "missing on more than" in problem:
                 return f"{problem} (here {s.isna().mean():.1%})"
             if "share" in col and "share of rows outside" in problem and len(s):
@@ -221,6 +228,39 @@ class Contract:
                     f"{v!r} {x:.1%}" for v, x in bad.head(3).items()) + (
                     " ..." if len(bad) > 3 else "") + ")"
         return problem
+
+
+def _dtype_observed(s: pd.Series) -> str:
+    """What a column holds, in the contract's words, for a dtype violation; a column of
+    whole numbers with missing values reads as float (CSV), which ``int`` refuses.
+
+    Example:
+        >>> import pandas as pd
+        >>> _dtype_observed(pd.Series([40.0, None, 38.0]))
+        'float: whole numbers with missing values read as float; say dtype: float'
+        >>> _dtype_observed(pd.Series(["a", "b"]))
+        'string'
+    """
+    import pandas as pd
+
+    api = pd.api.types
+    if api.is_bool_dtype(s.dtype):
+        return "bool"
+    if api.is_integer_dtype(s.dtype):
+        return "int"
+    if api.is_numeric_dtype(s.dtype):
+        present = s.dropna()
+        if s.isna().any() and len(present) and bool((present == present.round()).all()):
+            return "float: whole numbers with missing values read as float; say dtype: float"
+        return "float"
+    if api.is_datetime64_any_dtype(s.dtype):
+        return "datetime"
+    return "string"
+
+
+#: pandera's names of its built-in checks, in the contract's words
+_BUILT_IN = {"not_nullable": "missing (nullable: false)",
+             "field_uniqueness": "repeated values (unique: true)"}
 
 
 def _shares_within(s: pd.Series, lo: float, hi: float) -> bool:
@@ -274,13 +314,16 @@ def _summarise(cases: pd.DataFrame) -> list[str]:
         elif column is None:
             out.append(f"table: {check}")
         else:
+            what = _BUILT_IN.get(check, check)
             idx = [str(i) for _, i in items if i is not None and i == i]
             if not idx:
-                out.append(f"column {column!r}: {check}")
+                out.append(f"column {column!r}: {what}")
                 continue
-            examples = ", ".join(repr(v) for v, _ in items[:3])
-            out.append(f"column {column!r}: {check} failed for {len(items)} row(s) at index "
-                       f"{', '.join(idx[:3])}{' ...' if len(idx) > 3 else ''} (e.g. {examples})")
+            shown = [v for v, _ in items if v is not None and v == v][:3]
+            examples = f"e.g. {', '.join(repr(v) for v in shown)}; " if shown else ""
+            out.append(f"column {column!r}: {what} on {len(items):,} row"
+                       f"{'' if len(items) == 1 else 's'} ({examples}row index "
+                       f"{', '.join(idx[:3])}{' ...' if len(idx) > 3 else ''})")
     return out
 
 
