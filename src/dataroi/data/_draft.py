@@ -460,7 +460,7 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
     metric = get_metric(metrics[0])
     example = 0.9 if metric.unit_interval else 0.6
     return "\n".join(lines) + "\n" + decision_sections(
-        metric=metrics[0], target=example, models=_MODEL_NAMES[task])
+        metric=metrics[0], target=example, models=_MODEL_NAMES[task], unlabeled=n_missing)
 
 
 def _maybe_codes(col: pd.Series) -> bool:

@@ -32,7 +32,8 @@ def metric_choices(width: int = 88) -> str:
 
 
 def decision_sections(*, metric: str = "accuracy", target: float = 0.92,
-                      models: Sequence[str] = ("logreg", "hgb")) -> str:
+                      models: Sequence[str] = ("logreg", "hgb"),
+                      unlabeled: int | None = None) -> str:
     """The ``costs:`` and ``decision:`` sections, commented out, one key a line.
 
     Every key the spec accepts is shown with a plausible value and what it means
@@ -43,6 +44,7 @@ def decision_sections(*, metric: str = "accuracy", target: float = 0.92,
         metric: the metric the decision example names (the study's primary metric).
         target: the example's target value, on that metric's own scale.
         models: the study's model names (the first is the example's current model).
+        unlabeled: the table's rows without a label, the example's unlabeled pool.
 
     Example:
         >>> text = decision_sections(metric="average_precision", target=0.5,
@@ -51,6 +53,10 @@ def decision_sections(*, metric: str = "accuracy", target: float = 0.92,
         ['#   metric: average_precision        # default: the primary metric']
     """
     current = models[0] if models else "logreg"
+    pool = ("#   unlabeled_items: 40000           # the unlabeled pool: no option or round adds "
+            "more" if not unlabeled else
+            f"#   unlabeled_items: {unlabeled:<16}# the table's rows without a label: no "
+            "option adds more")
     per_model = ", ".join(f"{m}: {5000 - 2000 * i}" for i, m in enumerate(models[1:3])) \
         or "hgb: 5000"
     return f"""\
@@ -65,7 +71,7 @@ def decision_sections(*, metric: str = "accuracy", target: float = 0.92,
 #   fixed_cost_per_round_usd: 500    # set-up cost of each labeling round
 #   labels_per_day: 2000             # throughput ...
 #   deadline_days: 30                # ... and deadline: larger options are excluded
-#   unlabeled_items: 40000           # the unlabeled pool: no option or round adds more
+{pool}
 #   compute_price_per_hour_usd: 0.05 # one CPU-hour, times the training time and retrains
 #   retrains: 12                     # planned retrains over the value period
 #   energy_price_per_kwh: 0.30       # training energy (CPU seconds × watts_per_core), priced
