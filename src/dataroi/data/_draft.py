@@ -312,8 +312,13 @@ def _target_column(frame: pd.DataFrame, target: str | None) -> str:
         if wanted in by_lower:
             return by_lower[wanted]
     names = f"{', '.join(TARGET_NAMES[:-1])} or {TARGET_NAMES[-1]}"
+    last = frame.iloc[:, -1]
+    # columns named by their numbers say nothing: the class is often last (KEEL, UCI)
+    hint = (f"; the last, '{cols[-1]}', holds {last.nunique()} values: the class, as in "
+            "KEEL and UCI tables?" if len(cols) > 2 and all(map(_numeric, cols))
+            and 2 <= last.nunique() <= 50 else "")
     raise UsageError(f"no column named {names}: name the column to predict with --target; "
-                     f"columns: {_preview(cols)}")
+                     f"columns: {_preview(cols)}{hint}")
 
 
 def _classification_metrics(col: str, counts: pd.Series, *, sorts_last: Any
