@@ -141,3 +141,33 @@ def test_init_errors_are_one_line_exit_2_and_write_nothing(capsys, tmp_path, def
     assert "Traceback" not in err and out == ""
     assert not spec.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".study.yaml")]
+
+
+def test_another_target_of_the_same_table_gets_a_study_of_its_own(capsys, tmp_path,
+                                                                   default_csv, monkeypatch):
+    """Two specs drafted from one table share the ledger beside them and the name the
+    table gives: predicting `student` after `default` made the second study a new version
+    of the first (the portfolio showed one of them). A study of that name predicting
+    another target in that ledger (a real SQLite file) names the new one after its
+    target; the same target keeps the name; the ledger is only read."""
+    from dataroi.ledger import open_ledger
+
+    monkeypatch.delenv("DATAROI_LEDGER", raising=False)
+    first = tmp_path / "default.yaml"
+    assert _run(capsys, "init", first, "--from", default_csv, "--target", "default")[0] == 0
+    (tmp_path / ".dataroi").mkdir()
+    db = tmp_path / ".dataroi" / "ledger.db"
+    with open_ledger(db) as ledger:  # what `dataroi run default.yaml` records first
+        ledger.upsert_study("Default", spec_hash="h1", spec_text=first.read_text())
+    stamp = db.stat().st_mtime_ns
+    code, out, err = _run(capsys, "init", tmp_path / "student.yaml", "--from", default_csv,
+                          "--target", "student")
+    assert code == 0, err
+    assert "note: the study is named 'Default-student': the ledger beside the spec holds a " \
+        "study 'Default' that predicts default" in out
+    assert yaml.safe_load((tmp_path / "student.yaml").read_text())["name"] == "Default-student"
+    code, out, _ = _run(capsys, "init", tmp_path / "again.yaml", "--from", default_csv,
+                        "--target", "default")
+    assert code == 0 and "is named" not in out
+    assert yaml.safe_load((tmp_path / "again.yaml").read_text())["name"] == "Default"
+    assert db.stat().st_mtime_ns == stamp

@@ -292,17 +292,54 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
     frame = read_table(args.table)  # unreadable: one line, exit 2
     builtin = is_builtin_source(args.table)
-    draft = draft_spec(frame, source=args.table if builtin else _relative(args.table, path),
-                       target=args.target, name=_study_name(args.table))
+    source = args.table if builtin else _relative(args.table, path)
+    name = _study_name(args.table)
+    draft = draft_spec(frame, source=source, target=args.target, name=name)
+    renamed = None
+    taken = _study_target(path, name)
+    if taken is not None and taken != draft.target:
+        # another target of the same table: its own study, not a new version of the first
+        renamed = (name, taken)
+        name = _study_name(f"{name}-{draft.target}")
+        draft = draft_spec(frame, source=source, target=draft.target, name=name)
     write_atomic(path, draft.text)
     print(f"wrote {path} for {args.table} ({len(frame):,} rows): target {draft.target} "
           f"({draft.task}), metrics {', '.join(draft.metrics)}; sizes "
           f"{draft.sizes[0]:,} to {draft.sizes[-1]:,}")
     print(f"why {draft.metrics[0]}: {draft.reason}")
+    if renamed is not None:
+        print(f"note: the study is named '{name}': the ledger beside the spec holds a study "
+              f"'{renamed[0]}' that predicts {renamed[1]}, and a study of the same name would "
+              "be a new version of it (change name: in the spec to choose another)")
     for note in draft.notes:
         print(f"note: {note}")
     print(f"check it, then: dataroi run {path}")
     return 0
+
+
+def _study_target(spec_path: Path, name: str) -> str | None:
+    """The target of the study ``name`` in the ledger a spec written at ``spec_path``
+    would use ($DATAROI_LEDGER, else ``.dataroi/ledger.db`` beside it), as its latest
+    spec names it; None when there is no such ledger or study (or it cannot be read:
+    ``init`` writes a spec either way). Nothing is created or written."""
+    import os
+
+    import yaml
+
+    from dataroi.ledger import open_ledger
+
+    url = os.environ.get("DATAROI_LEDGER") or str(spec_path.parent / ".dataroi" / "ledger.db")
+    if "://" not in url and not Path(url).is_file():
+        return None
+    try:
+        with open_ledger(url, create=False) as ledger:
+            study_id = ledger.get_study_id(name)
+            specs = ledger.get_study_specs(study_id) if study_id is not None else []
+        data = yaml.safe_load(specs[-1]["spec_text"]) if specs else None
+    except (DataroiError, yaml.YAMLError, OSError):
+        return None
+    target = data.get("data", {}).get("target") if isinstance(data, dict) else None
+    return None if target is None else str(target)
 
 
 def _relative(table: str, spec: Path) -> str:
