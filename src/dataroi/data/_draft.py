@@ -49,6 +49,7 @@ from dataroi.data._checks import (
     _round2,
     _sample,
     check_leaks,
+    check_missing_codes,
     latest_start,
 )
 from dataroi.data._identifiers import group_column, is_identifier, is_key, is_row_counter
@@ -222,6 +223,7 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
         notes.append(f"{_preview(codes, 6)}: whole numbers of {_levels(labeled, codes)} values, "
                      "read as amounts; if they are codes (a region, a status), uncomment "
                      "preprocess.categorical_columns in the spec to one-hot them")
+    notes.extend(c.message for c in check_missing_codes(labeled[features]))
     if n_missing:
         notes.append(f"{n_missing:,} rows without a label are dropped")
 
