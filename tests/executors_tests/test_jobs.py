@@ -23,7 +23,7 @@ from tests.study_tests._processes import (
 )
 
 
-def test_the_bound_is_4_per_core_and_at_least_64():
+def test_the_bound_is_64_or_4_per_core_whichever_is_more():
     import os
 
     assert max_jobs() == max(64, 4 * len(os.sched_getaffinity(0)))

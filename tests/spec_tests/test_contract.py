@@ -56,3 +56,24 @@ def test_missing_values_and_row_bounds(nls):
                                   "(row index 0, 1, 3 ...)")
     only_max = _problems({"rows": {"max": 100}}, nls)
     assert only_max == ["table: more rows than rows.max 100 (here 28,534)"]
+
+
+def test_what_a_column_holds_when_its_type_or_bounds_do_not_fit(nls):
+    """A bound on a column of text says it cannot be checked (it said 'below min 15');
+    list cells are shown, not a crash; the int hint only where int is asked; an object
+    column of numbers is said to be one."""
+    import numpy as np
+    import pandas as pd
+
+    text = nls.assign(age=nls["age"].astype(str))
+    assert _problems({"columns": {"age": {"min": 15, "nullable": True}}}, text) == [
+        "column 'age': min 15 cannot be checked: the column holds text"]
+    lists = pd.DataFrame({"a": [np.array([1, 2])] * 4})
+    assert _problems({"columns": {"a": {"allowed": [1]}}}, lists)[0].startswith(
+        "column 'a': not among allowed [1] on 4 rows (e.g. array([1, 2])")
+    hours = {"dtype": "string", "nullable": True}
+    assert _problems({"columns": {"hours": hours}}, nls) == [
+        "column 'hours': dtype must be string (here float)"]
+    codes = nls.assign(race=nls["race"].astype(object))
+    assert _problems({"columns": {"race": {"dtype": "int"}}}, codes) == [
+        "column 'race': dtype must be int (here int values stored as Python objects)"]

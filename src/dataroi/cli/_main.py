@@ -288,20 +288,14 @@ def _cmd_init(args: argparse.Namespace) -> int:
         write_atomic(path, TEMPLATE)
         print(f"wrote {path}; edit it, then: dataroi run {path}")
         return 0
-    from dataroi.data import draft_spec, is_builtin_source, read_table
+    from dataroi.data import draft_spec, is_builtin_source, read_table, target_column
 
     frame = read_table(args.table)  # unreadable: one line, exit 2
     builtin = is_builtin_source(args.table)
-    source = args.table if builtin else _relative(args.table, path)
-    name = _study_name(args.table)
-    draft = draft_spec(frame, source=source, target=args.target, name=name)
-    renamed = None
-    taken = _study_target(path, name)
-    if taken is not None and taken != draft.target:
-        # another target of the same table: its own study, not a new version of the first
-        renamed = (name, taken)
-        name = _study_name(f"{name}-{draft.target}")
-        draft = draft_spec(frame, source=source, target=draft.target, name=name)
+    target = target_column(frame, args.target)
+    name, renamed = _free_study_name(_study_name(args.table), target, path)
+    draft = draft_spec(frame, source=args.table if builtin else _relative(args.table, path),
+                       target=target, name=name)
     write_atomic(path, draft.text)
     print(f"wrote {path} for {args.table} ({len(frame):,} rows): target {draft.target} "
           f"({draft.task}), metrics {', '.join(draft.metrics)}; sizes "
@@ -317,29 +311,48 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _study_target(spec_path: Path, name: str) -> str | None:
-    """The target of the study ``name`` in the ledger a spec written at ``spec_path``
-    would use ($DATAROI_LEDGER, else ``.dataroi/ledger.db`` beside it), as its latest
-    spec names it; None when there is no such ledger or study (or it cannot be read:
-    ``init`` writes a spec either way). Nothing is created or written."""
+def _free_study_name(name: str, target: str, spec_path: Path
+                     ) -> tuple[str, tuple[str, str] | None]:
+    """``name``, or, when the SQLite ledger a spec at ``spec_path`` would use holds a
+    study of that name predicting another column, ``name-target`` (``-2``, ``-3``... if
+    that is taken too): another target of the same table is a study of its own, not a
+    new version of the first. Returns the name and, when renamed, (the name taken, the
+    target it predicts). The ledger is only read (a PostgreSQL ledger is not asked, and
+    one that cannot be read renames nothing: ``init`` writes its spec either way)."""
     import os
+    import re
 
     import yaml
 
     from dataroi.ledger import open_ledger
+    from dataroi.study import ledger_location
 
-    url = os.environ.get("DATAROI_LEDGER") or str(spec_path.parent / ".dataroi" / "ledger.db")
-    if "://" not in url and not Path(url).is_file():
-        return None
+    url = ledger_location(os.environ.get("DATAROI_LEDGER"), spec_path.resolve().parent)
+    if "://" in url or not Path(url).is_file():
+        return name, None
     try:
         with open_ledger(url, create=False) as ledger:
-            study_id = ledger.get_study_id(name)
-            specs = ledger.get_study_specs(study_id) if study_id is not None else []
-        data = yaml.safe_load(specs[-1]["spec_text"]) if specs else None
+            def predicts(study: str) -> str | None:
+                """The column the study's latest spec predicts (None: no such study)."""
+                study_id = ledger.get_study_id(study)
+                specs = ledger.get_study_specs(study_id) if study_id is not None else []
+                raw = yaml.safe_load(specs[-1]["spec_text"]) if specs else None
+                data = raw.get("data") if isinstance(raw, dict) else None
+                found = data.get("target") if isinstance(data, dict) else None
+                return None if found is None else str(found)
+
+            taken = predicts(name)
+            if taken in (None, target):
+                return name, None
+            base = f"{name}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', target).strip('-.')}"[:60]
+            new = base
+            for k in range(2, 100):
+                if predicts(new) in (None, target):
+                    break
+                new = f"{base}-{k}"
+            return new, (name, taken)
     except (DataroiError, yaml.YAMLError, OSError):
-        return None
-    target = data.get("data", {}).get("target") if isinstance(data, dict) else None
-    return None if target is None else str(target)
+        return name, None
 
 
 def _relative(table: str, spec: Path) -> str:

@@ -8,6 +8,7 @@ from dataroi.data._checks import (
     check_data,
     check_groups,
     check_leaks,
+    check_missing_codes,
     check_schedule,
     check_test_classes,
     raise_for_errors,
@@ -20,7 +21,7 @@ from dataroi.data._columns import (
     profile_arrays,
     profile_frame,
 )
-from dataroi.data._draft import TARGET_NAMES, SpecDraft, draft_spec
+from dataroi.data._draft import TARGET_NAMES, SpecDraft, draft_spec, target_column
 from dataroi.data._drift import load_summary, save_summary, summarise, what_moved
 from dataroi.data._fingerprint import fingerprint_frame
 from dataroi.data._load import BUILTIN_DATASETS, is_builtin_source, read_table, resolve_path
@@ -42,6 +43,7 @@ __all__ = [
     "check_data",
     "check_groups",
     "check_leaks",
+    "check_missing_codes",
     "check_schedule",
     "check_test_classes",
     "draft_spec",
@@ -61,6 +63,7 @@ __all__ = [
     "resolve_path",
     "save_summary",
     "summarise",
+    "target_column",
     "verify_cache",
     "what_moved",
 ]

@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DataCheck", "check_columns", "check_data", "check_groups", "check_leaks",
            "check_missing_codes", "check_schedule", "check_test_classes",
-           "raise_for_errors"]
+           "raise_for_errors", "whole_numbers"]
 
 #: A feature whose one-column rule gets the class right on at least this share of rows
 #: (and removes most of the errors of always guessing the commonest class) is a leak.
@@ -119,6 +119,30 @@ def _names(cols: Sequence[str]) -> str:
 
 
 # ---------------------------------------------------------------------- missing codes
+def whole_numbers(col: pd.Series) -> np.ndarray | None:
+    """The finite values of a numeric (not bool) column when every one is a whole number
+    below 2**53 (where floats still count exactly), else None.
+
+    Example:
+        >>> import pandas as pd
+        >>> whole_numbers(pd.Series([1.0, None, 3.0])), whole_numbers(pd.Series([1.5]))
+        (array([1., 3.]), None)
+        >>> whole_numbers(pd.Series([1.0, float("inf")])), whole_numbers(pd.Series(["a"]))
+        (None, None)
+    """
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        return None
+    v = col.to_numpy(dtype="float64", na_value=np.nan)
+    if np.isinf(v).any():
+        return None
+    v = v[~np.isnan(v)]
+    if np.any(np.abs(v) >= 2.0 ** 53) or not np.all(v == np.round(v)):
+        return None
+    return v
+
+
 def _codes(values: np.ndarray) -> tuple[list[int], int] | None:
     """The missing-answer codes among ``values`` (the distinct whole numbers of a column,
     ascending), with the largest other value, or None: the run of 9-codes at the top
@@ -160,17 +184,11 @@ def check_missing_codes(X: pd.DataFrame) -> list[DataCheck]:
         48): a code for 'unknown' or 'refused'? The models read it as an amount; make it
         missing in the data
     """
-    import pandas as pd
-
     out = []
     for c in X.columns:
         col = X[c]
-        if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(
-                col.dtype):
-            continue
-        v = col.to_numpy(dtype="float64", na_value=np.nan)
-        v = v[np.isfinite(v)]
-        if not len(v) or not np.all(v == np.round(v)):
+        v = whole_numbers(col)
+        if v is None or not len(v):
             continue
         found = _codes(np.unique(v).astype(np.int64))
         if found is None:
@@ -660,9 +678,10 @@ def check_groups(X: pd.DataFrame, y: np.ndarray, pool_idx: np.ndarray,
 
 
 def check_data(prep: PreparedData, spec: StudySpec) -> list[DataCheck]:
-    """Every check of this module on a prepared data set: the columns, the leaks (of the
+    """Every check of this module on a prepared data set: the columns, survey codes for
+    a missing answer (outside ``preprocess.categorical_columns``), the leaks (of the
     columns that carry information), an identifier's entities on both sides of a row
-    split and, for classification, the smallest size.
+    split and, for classification, the test set's classes and the smallest size.
 
     Example:
         >>> from dataroi.spec import spec_from_dict
@@ -674,7 +693,9 @@ def check_data(prep: PreparedData, spec: StudySpec) -> list[DataCheck]:
     """
     out = check_columns(prep.X)
     skip = {c for check in out for c in check.columns}
-    out += check_missing_codes(prep.X.drop(columns=list(skip)))
+    # a code of a column the spec makes categorical is a category of its own
+    coded = skip | set(spec.preprocess.categorical_columns)
+    out += check_missing_codes(prep.X.drop(columns=[c for c in prep.X if c in coded]))
     out += check_leaks(prep.X, prep.y, task=prep.task, skip=tuple(skip))
     split = spec.split
     if not (split.group_column or split.time_column or split.test_file):

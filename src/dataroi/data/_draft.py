@@ -51,6 +51,7 @@ from dataroi.data._checks import (
     check_leaks,
     check_missing_codes,
     latest_start,
+    whole_numbers,
 )
 from dataroi.data._identifiers import group_column, is_identifier, is_key, is_row_counter
 from dataroi.data._prepare import _compact, infer_task, is_nested
@@ -60,7 +61,7 @@ from dataroi.spec import ScheduleSpec, decision_sections, metric_choices
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["TARGET_NAMES", "SpecDraft", "draft_spec"]
+__all__ = ["TARGET_NAMES", "SpecDraft", "draft_spec", "target_column"]
 
 #: Column names taken as the target when none is given (case-insensitive, in this order).
 TARGET_NAMES: tuple[str, ...] = ("target", "label", "class", "y")
@@ -73,6 +74,10 @@ _MAX_SIZES = 8
 #: whole numbers of this many distinct values may be codes (a region 1-4, a marital
 #: status 1-6) rather than amounts: the draft asks (two values are a flag either way)
 _CODE_LEVELS = (3, 12)
+#: ... asked about in at most this many columns (more: a survey's item scales, not codes)
+_CODE_COLUMNS = 12
+#: the table's rows without a label become the example's unlabeled pool from this many
+_UNLABELED_POOL = 1000
 _TEST_SIZE = 0.2
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
 _YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
@@ -162,7 +167,7 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
         >>> draft.task, draft.metrics, draft.sizes[0], draft.sizes[-1]
         ('regression', ('r2', 'rmse', 'mae'), 50, 400)
     """
-    col = _target_column(frame, target)
+    col = target_column(frame, target)
     y = frame[col]
     n_missing = int(y.isna().sum())
     y = y.dropna()
@@ -197,14 +202,13 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
     # still names entities rather than describing them
     ids = [c for c in candidates if c not in leaks and c != group
            and is_identifier(labeled[c])]
+    if len(ids) == len([c for c in candidates if c not in leaks and c != group]):
+        ids = []  # nothing else would be left: they stay, the user decides
     features = [c for c in candidates if c not in leaks and c != group and c not in ids]
     if not features:
         raise DataError(f"no feature column besides the target '{col}' "
                         f"(columns: {_preview(frame.columns)})")
-    codes = [c for c in features if _maybe_codes(labeled[c])]
-    counts = [c for c in features if _whole(labeled[c]) and labeled[c].nunique() > _CODE_LEVELS[1]]
-    if len(codes) > _CODE_LEVELS[1] or len(counts) > len(features) / 2:
-        codes = []  # pixels, counts, item scales: a table of whole-number measurements
+    codes = _code_columns(labeled, features)
     if counters:
         notes.append(f"left out {', '.join(counters)}: a row counter or key, not a feature")
     for c in ids:
@@ -302,7 +306,20 @@ def _leaks(X: pd.DataFrame, y: pd.Series, task: str) -> dict[str, str]:
             for check in check_leaks(X.reset_index(drop=True), codes, task=task)}
 
 
-def _target_column(frame: pd.DataFrame, target: str | None) -> str:
+def target_column(frame: pd.DataFrame, target: str | None = None) -> str:
+    """The column to predict: ``target`` when the table has it, else the first column
+    named target, label, class or y (:data:`TARGET_NAMES`, any case).
+
+    Raises:
+        DataError: ``target`` is not a column (with the closest name).
+        UsageError: no target given and none of those names (the message lists the
+            columns and, when they are named by numbers, points at the last).
+
+    Example:
+        >>> import pandas as pd
+        >>> target_column(pd.DataFrame({"x": [1], "Label": [0]}))
+        'Label'
+    """
     cols = [str(c) for c in frame.columns]
     if target is not None:
         if target in cols:
@@ -315,10 +332,12 @@ def _target_column(frame: pd.DataFrame, target: str | None) -> str:
             return by_lower[wanted]
     names = f"{', '.join(TARGET_NAMES[:-1])} or {TARGET_NAMES[-1]}"
     last = frame.iloc[:, -1]
-    # columns named by their numbers say nothing: the class is often last (KEEL, UCI)
-    hint = (f"; the last, '{cols[-1]}', holds {last.nunique()} values: the class, as in "
-            "KEEL and UCI tables?" if len(cols) > 2 and all(map(_numeric, cols))
-            and 2 <= last.nunique() <= 50 else "")
+    # columns named by numbers: a file without a header row (its first row became the
+    # names), or KEEL's and UCI's files read raw, whose class is the last column
+    hint = (f"; the names are numbers (a file without a header row? its first row was "
+            f"read as the names): the class may be the last column, '{cols[-1]}' "
+            f"({last.nunique()} distinct values)" if len(cols) > 2
+            and all(map(_numeric, cols)) and 2 <= last.nunique() <= 50 else "")
     raise UsageError(f"no column named {names}: name the column to predict with --target; "
                      f"columns: {_preview(cols)}{hint}")
 
@@ -467,7 +486,18 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
     metric = get_metric(metrics[0])
     example = 0.9 if metric.unit_interval else 0.6
     return "\n".join(lines) + "\n" + decision_sections(
-        metric=metrics[0], target=example, models=_MODEL_NAMES[task], unlabeled=n_missing)
+        metric=metrics[0], target=example, models=_MODEL_NAMES[task],
+        unlabeled=n_missing if n_missing >= _UNLABELED_POOL else None)
+
+
+def _code_columns(frame: pd.DataFrame, features: list[str]) -> list[str]:
+    """The features that may be codes (:func:`_maybe_codes`), unless there are more than
+    :data:`_CODE_COLUMNS` or most features are whole numbers of many values (pixels,
+    counts: a table of measurements, as digits' 64 pixels)."""
+    codes = [c for c in features if _maybe_codes(frame[c])]
+    many = [c for c in features if whole_numbers(frame[c]) is not None
+            and frame[c].nunique() > _CODE_LEVELS[1]]
+    return [] if len(codes) > _CODE_COLUMNS or len(many) > len(features) / 2 else codes
 
 
 def _maybe_codes(col: pd.Series) -> bool:
@@ -483,18 +513,7 @@ def _maybe_codes(col: pd.Series) -> bool:
         (False, False)
     """
     lo, hi = _CODE_LEVELS
-    return _whole(col) and lo <= col.nunique() <= hi
-
-
-def _whole(col: pd.Series) -> bool:
-    """Whether ``col`` is numeric (not bool) and its values are whole numbers."""
-    import pandas as pd
-
-    api = pd.api.types
-    if not api.is_numeric_dtype(col.dtype) or api.is_bool_dtype(col.dtype):
-        return False
-    present = col.dropna()
-    return bool((present == present.round()).all())
+    return whole_numbers(col) is not None and lo <= col.nunique() <= hi
 
 
 def _levels(frame: pd.DataFrame, columns: list[str]) -> str:

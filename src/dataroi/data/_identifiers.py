@@ -69,7 +69,7 @@ def group_column(frame: pd.DataFrame, columns: list[Any], y: Any, *,
         True
     """
     for c in columns:
-        if not _ID_TOKENS & set(name_tokens(c)):
+        if not _named_as_id(c):
             continue
         values = frame[c]
         k = values.nunique()
@@ -121,7 +121,12 @@ def is_identifier(col: pd.Series) -> bool:
         >>> is_identifier(pd.Series([i % 8 for i in range(200)], name="pid"))
         False
     """
-    return bool(_ID_TOKENS & set(name_tokens(col.name))) and col.nunique() >= _MIN_GROUPS
+    return _named_as_id(col.name) and col.nunique() >= _MIN_GROUPS
+
+
+def _named_as_id(name: Any) -> bool:
+    """Whether a word of the column name is an identifier's (:data:`_ID_TOKENS`)."""
+    return bool(_ID_TOKENS & set(name_tokens(name)))
 
 
 def is_key(col: pd.Series) -> bool:

@@ -217,7 +217,7 @@ class Contract:
                 continue
             s = frame[name]
             if "dtype must be" in problem:
-                return f"{problem} (here {_dtype_observed(s)})"
+                return f"{problem} (here {_dtype_observed(s, col.get('dtype'))})"
             if "max_missing_share" in col and "missing on more than" in problem:
                 return f"{problem} (here {s.isna().mean():.1%})"
             if "share" in col and "share of rows outside" in problem and len(s):
@@ -230,16 +230,17 @@ class Contract:
         return problem
 
 
-def _dtype_observed(s: pd.Series) -> str:
-    """What a column holds, in the contract's words, for a dtype violation; a column of
-    whole numbers with missing values reads as float (CSV), which ``int`` refuses.
+def _dtype_observed(s: pd.Series, wanted: str | None = None) -> str:
+    """What a column holds, in the contract's words, for a dtype violation; for a
+    contract that wants ``int``, a column of whole numbers with missing values reads as
+    float (CSV), and the fix is said.
 
     Example:
         >>> import pandas as pd
-        >>> _dtype_observed(pd.Series([40.0, None, 38.0]))
+        >>> _dtype_observed(pd.Series([40.0, None, 38.0]), "int")
         'float: whole numbers with missing values read as float; say dtype: float'
-        >>> _dtype_observed(pd.Series(["a", "b"]))
-        'string'
+        >>> _dtype_observed(pd.Series(["a", "b"])), _dtype_observed(pd.Series([1, "b"]))
+        ('string', 'mixed')
     """
     import pandas as pd
 
@@ -250,12 +251,20 @@ def _dtype_observed(s: pd.Series) -> str:
         return "int"
     if api.is_numeric_dtype(s.dtype):
         present = s.dropna()
-        if s.isna().any() and len(present) and bool((present == present.round()).all()):
+        if wanted == "int" and s.isna().any() and len(present) \
+                and bool((present == present.round()).all()):
             return "float: whole numbers with missing values read as float; say dtype: float"
         return "float"
     if api.is_datetime64_any_dtype(s.dtype):
         return "datetime"
-    return "string"
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return f"categories of {_dtype_observed(pd.Series(s.cat.categories))}"
+    kind = api.infer_dtype(s, skipna=True)  # an object column: what its values are
+    held = {"integer": "int", "floating": "float", "mixed-integer-float": "float",
+            "boolean": "bool", "datetime": "datetime", "date": "datetime"}.get(kind)
+    if held is not None:
+        return f"{held} values stored as Python objects"
+    return {"string": "string", "empty": "no values"}.get(kind, "mixed")
 
 
 #: pandera's names of its built-in checks, in the contract's words
@@ -299,6 +308,8 @@ def _dtype_check(dtype: str) -> Any:
 
 def _summarise(cases: pd.DataFrame) -> list[str]:
     """One line per (column, check): how many rows and a few examples."""
+    import pandas as pd
+
     groups: dict[tuple[str | None, str], list[tuple[Any, Any]]] = {}
     for rec in cases.to_dict("records"):
         column = rec.get("column")
@@ -317,9 +328,15 @@ def _summarise(cases: pd.DataFrame) -> list[str]:
             what = _BUILT_IN.get(check, check)
             idx = [str(i) for _, i in items if i is not None and i == i]
             if not idx:
-                out.append(f"column {column!r}: {what}")
+                failed = str(items[0][0]) if items else ""
+                if failed.startswith("TypeError") and what.startswith(("below ", "above ")):
+                    bound = what.split(" ", 1)[1]  # "min 15": a bound on a column of text
+                    out.append(f"column {column!r}: {bound} cannot be checked: the column "
+                               "holds text")
+                else:
+                    out.append(f"column {column!r}: {what}")
                 continue
-            shown = [v for v, _ in items if v is not None and v == v][:3]
+            shown = [v for v, _ in items if not (pd.api.types.is_scalar(v) and pd.isna(v))][:3]
             examples = f"e.g. {', '.join(repr(v) for v in shown)}; " if shown else ""
             out.append(f"column {column!r}: {what} on {len(items):,} row"
                        f"{'' if len(items) == 1 else 's'} ({examples}row index "

@@ -2,7 +2,7 @@
 
 from dataroi._lazy import lazy_exports
 from dataroi.exceptions import Interrupted, WorkerCrashed
-from dataroi.study._study import RunSummary, Study, StudyStatus, load_study
+from dataroi.study._study import RunSummary, Study, StudyStatus, ledger_location, load_study
 
 __all__ = [
     "AdaptiveRun",
@@ -15,6 +15,7 @@ __all__ = [
     "TrialChoice",
     "UntilDecided",
     "WorkerCrashed",
+    "ledger_location",
     "load_study",
     "mean_ci",
     "model_modules",

@@ -1227,12 +1227,28 @@ def _default_ledger_url(spec: StudySpec) -> str:
 
 def resolve_ledger_url(spec: StudySpec, explicit: str | None) -> str:
     """The ledger to use: explicit > $DATAROI_LEDGER > spec.ledger > beside the spec."""
-    url = explicit or os.environ.get("DATAROI_LEDGER") or spec.ledger
+    return ledger_location(explicit or os.environ.get("DATAROI_LEDGER") or spec.ledger,
+                           spec.base_dir)
+
+
+def ledger_location(url: str | None, base_dir: str | os.PathLike[str]) -> str:
+    """The ledger ``url`` names for a spec in ``base_dir``: ``.dataroi/ledger.db`` there
+    when None, a path with ``~`` expanded and relative to ``base_dir``, or a URL as it is.
+
+    Raises:
+        UsageError: a URL of another scheme than SQLite or PostgreSQL.
+
+    Example:
+        >>> ledger_location(None, "/work/study")
+        '/work/study/.dataroi/ledger.db'
+        >>> ledger_location("runs/ledger.db", "/work/study")
+        '/work/study/runs/ledger.db'
+    """
     if not url:
-        return str(Path(spec.base_dir) / ".dataroi" / "ledger.db")
+        return str(Path(base_dir) / ".dataroi" / "ledger.db")
     if "://" not in url:
         p = Path(os.path.expanduser(url))
-        return str(p if p.is_absolute() else Path(spec.base_dir) / p)
+        return str(p if p.is_absolute() else Path(base_dir) / p)
     if url.startswith("sqlite") and "://" in url:
         return url
     if not url.startswith(("postgresql", "postgres")):
