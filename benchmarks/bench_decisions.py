@@ -50,6 +50,13 @@ Run (GAIN: ``learn_gain_model.py --folds-out``; PCAL: ``learn_p_calibration.py
         --p-calibration-folds PCAL                                  # ~38 min on 2 cores
     python benchmarks/bench_decisions.py --datasets digits,flights --no-baseline-rev \
         --gain-folds GAIN --no-p-calibration
+
+A study of 2 repeats (dataroi and the rules see repeats 0-1; the truth stays the mean of
+all five), with today's paired spread pooled (the default) or not (``--paired-df 1``),
+the default policy only (docs/decisions.md, "A study of 2 repeats"; ~40 min each)::
+
+    python benchmarks/bench_decisions.py --jobs 2 --no-baseline-rev --no-p-calibration \
+        --gain-folds GAIN --repeats 2 --no-sweep [--paired-df 1]
 """
 
 from __future__ import annotations
@@ -125,6 +132,12 @@ def measured_means(frame: pd.DataFrame) -> dict[tuple[str, str, int], float]:
     return {(d, lr, int(n)): float(v) for (d, lr, n), v in means.items()}
 
 
+def seen_repeats(frame: pd.DataFrame, repeats: int | None) -> pd.DataFrame:
+    """The trials of the first ``repeats`` repeats (all when None): what a study of that
+    many repeats would have measured; the truth stays the mean of every repeat."""
+    return frame if repeats is None else frame[frame["repeat"] < repeats]
+
+
 def _trials(frame: pd.DataFrame, unit: Unit) -> pd.DataFrame:
     sub = frame[(frame["dataset"] == unit.dataset) & (frame["n_train"] <= unit.n0)]
     return (sub.rename(columns={"learner": "model"}).drop(columns=["dataset"])
@@ -141,17 +154,28 @@ def _current_models(means: dict, unit: Unit, learners: list[str]) -> dict[str, s
 
 
 # ---------------------------------------------------------------- dataroi's decisions
-def dataroi_unit(args: tuple[str, Unit, int, str | None]) -> dict[str, Any]:
+def dataroi_unit(args: tuple[Any, ...]) -> dict[str, Any]:
     """dataroi's choice for every (current model, scenario) of a unit, and its curves'
-    predictions at the measured totals (for the extrapolation table)."""
-    corpus_path, unit, draws, curves, p_cal = args
+    predictions at the measured totals (for the extrapolation table).
+
+    ``ablate``: ``{"repeats": K}`` shows dataroi the first K repeats only (the current
+    models and the truth stay those of every repeat); ``{"paired_df": D}`` sets
+    ``dataroi.value._curves.MIN_PAIRED_DF`` in this worker (1: today's spread is never
+    pooled with the sizes below); ``{"no_sweep": True}`` skips the max_p_loss sweep."""
+    corpus_path, unit, draws, curves, p_cal, *rest = args
+    ablate: dict[str, Any] = rest[0] if rest else {}
     import dataroi
 
+    if "paired_df" in ablate:
+        import dataroi.value._curves as study_curves
+
+        study_curves.MIN_PAIRED_DF = int(ablate["paired_df"])
     warnings.simplefilter("ignore")
-    frame = load_curves(corpus_path)
+    full = load_curves(corpus_path)
+    frame = seen_repeats(full, ablate.get("repeats"))
     trials = _trials(frame, unit)
     learners = sorted(trials["model"].unique())
-    means = measured_means(frame)
+    means = measured_means(full)
     # ``curves``: the gain model learned without this data set's fold, or "fitted";
     # None in the subprocess of --baseline-rev (its code has no such parameter)
     kw: dict[str, Any] = {} if curves is None else {"curves": curves}
@@ -170,8 +194,8 @@ def dataroi_unit(args: tuple[str, Unit, int, str | None]) -> dict[str, Any]:
             choice = {"model": c.model, "delta": int(c.delta_n),
                       "p_net_positive": getattr(c, "p_net_positive", None),
                       "net_mean": c.net_mean_usd,
-                      "by_p_loss": _p_loss_sweep(rec, analysis, frame, unit, cur, costs,
-                                                 draws, kw, later),
+                      "by_p_loss": None if ablate.get("no_sweep") else _p_loss_sweep(
+                          rec, analysis, frame, unit, cur, costs, draws, kw, later),
                       "oneshot": {"model": c.model, "delta": int(c.delta_n)}, "stages": 0}
             staged = getattr(rec, "staged", None)
             if staged is not None and staged.recommended:
@@ -264,14 +288,17 @@ def _p_loss_sweep(rec: Any, analysis: Any, frame: pd.DataFrame, unit: Unit, cur:
 
 def run_dataroi(corpus_path: str, todo: list[Unit], jobs: int, draws: int,
                 curves: dict[str, str] | str | None = None,
-                p_cal: dict[str, str] | str | None = None) -> list[dict[str, Any]]:
+                p_cal: dict[str, str] | str | None = None,
+                ablate: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """dataroi's choices per unit; ``curves``: data set → its fold's gain model file, or
     one value for every unit (``"fitted"``), or None (the engine's default); ``p_cal``
-    the same for the calibration of P(net > 0) (``"none"``: off)."""
+    the same for the calibration of P(net > 0) (``"none"``: off); ``ablate``: see
+    :func:`dataroi_unit`."""
     def pick(what: dict[str, str] | str | None, u: Unit) -> str | None:
         return what.get(u.dataset) if isinstance(what, dict) else what
 
-    args = [(corpus_path, u, draws, pick(curves, u), pick(p_cal, u)) for u in todo]
+    args = [(corpus_path, u, draws, pick(curves, u), pick(p_cal, u), ablate or {})
+            for u in todo]
     if jobs <= 1:
         return [dataroi_unit(a) for a in args]
     with ProcessPoolExecutor(jobs) as pool:
@@ -358,16 +385,18 @@ def _pick(nets: dict[tuple[str, int], float], costs: dict[tuple[str, int], float
 
 
 # ---------------------------------------------------------------- evaluation
-def evaluate(frame: pd.DataFrame, todo: list[Unit], results: dict[str, list[dict]]
-             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def evaluate(frame: pd.DataFrame, todo: list[Unit], results: dict[str, list[dict]],
+             seen: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per decision: every method's choice, realized net and regret; per prediction:
-    the measured mean and each predictor's value."""
+    the measured mean and each predictor's value. The simple rules see ``seen`` (the
+    repeats dataroi saw; default every repeat), the truth is the mean of ``frame``."""
+    seen = frame if seen is None else seen
     means = measured_means(frame)
     by_unit = {name: {(r["dataset"], r["n0"]): r for r in rs} for name, rs in results.items()}
     rows, preds = [], []
     for u in todo:
         learners = sorted(frame.loc[frame["dataset"] == u.dataset, "learner"].unique())
-        gains = {lr: rule_gains(frame, u, lr) for lr in learners}
+        gains = {lr: rule_gains(seen, u, lr) for lr in learners}
         today = {lr: means[(u.dataset, lr, u.n0)] for lr in learners}
         main = by_unit["dataroi"][(u.dataset, u.n0)]
         for lr in learners:
@@ -466,6 +495,23 @@ def _boot(values: pd.Series, groups: pd.Series, stat: Any = np.mean, n: int = 20
     idx = rng.integers(0, len(per), size=(n, len(per)))
     boots = np.asarray(per)[idx].mean(axis=1)
     return float(per.mean()), float(np.quantile(boots, 0.05)), float(np.quantile(boots, 0.95))
+
+
+def paired_with(dec: pd.DataFrame, earlier: pd.DataFrame) -> None:
+    """This run's regret minus an earlier run's (its ``decisions.csv``) on the same
+    decisions, per method both hold: data sets weigh the same, a 90 % interval from
+    resampling data sets, and how many decisions changed."""
+    key = ["dataset", "n0", "current", "scenario", "method"]
+    both = dec.merge(earlier, on=key, suffixes=("", "_then"))
+    print("\nthis run - the earlier one (paired decisions; negative: this run better):")
+    for m, d in both.groupby("method", sort=False):
+        diff, lo, hi = _boot(d["regret"] - d["regret_then"], d["dataset"])
+        now = d.groupby("dataset")["regret"].mean().mean()
+        then = d.groupby("dataset")["regret_then"].mean().mean()
+        moved = (d["model"] != d["model_then"]) | (d["delta"] != d["delta_then"])
+        print(f"  {m:16s} ${now:,.0f} against ${then:,.0f}: {diff:+,.0f} [{lo:+,.0f}, "
+              f"{hi:+,.0f}]; {int(moved.sum()):,} of {len(d):,} decisions changed on "
+              f"{d.loc[moved, 'dataset'].nunique()} data sets")
 
 
 def report(dec: pd.DataFrame, pred: pd.DataFrame, methods: list[str]) -> None:
@@ -604,6 +650,17 @@ def main(argv: list[str] | None = None) -> int:
                          "learns from)")
     ap.add_argument("--also-fitted", action="store_true",
                     help="also run dataroi with the fitted curve families only")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help="show dataroi and the rules the first K repeats only (the truth "
+                         "stays the mean of every repeat): a study of K repeats")
+    ap.add_argument("--paired-df", type=int, default=None,
+                    help="ablation: dataroi.value._curves.MIN_PAIRED_DF in the workers "
+                         "(1: today's paired spread never pooled with the sizes below)")
+    ap.add_argument("--no-sweep", action="store_true",
+                    help="skip the max_p_loss sweep (and dataroi_cv): the default policy only")
+    ap.add_argument("--paired-with", type=Path, default=None,
+                    help="an earlier run's decisions.csv: print this run's regret minus "
+                         "its on the same decisions (a change's effect)")
     ap.add_argument("--engine-only", help=argparse.SUPPRESS)
     ap.add_argument("--units", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -627,8 +684,18 @@ def main(argv: list[str] | None = None) -> int:
     folds = gain_folds(workdir, args.lcdb, args.gain_folds)
     p_cal = p_calibration_folds(args)
     t0 = time.perf_counter()
+    ablate: dict[str, Any] = {}
+    if args.repeats is not None:
+        ablate["repeats"] = args.repeats
+        print(f"dataroi and the rules see repeats 0-{args.repeats - 1} only; the truth is "
+              "the mean of every repeat")
+    if args.paired_df is not None:
+        ablate["paired_df"] = args.paired_df
+        print(f"ablation: MIN_PAIRED_DF = {args.paired_df}")
+    if args.no_sweep:
+        ablate["no_sweep"] = True
     results = {"dataroi": run_dataroi(args.corpus, todo, args.jobs, args.draws, folds,
-                                      p_cal)}
+                                      p_cal, ablate)}
     print(f"dataroi: {time.perf_counter() - t0:.0f} s")
     if args.also_fitted:
         t0 = time.perf_counter()
@@ -640,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
         results["dataroi_main"] = run_baseline_rev(args.baseline_rev, args.corpus, todo,
                                                    args.jobs, args.draws, workdir)
         print(f"dataroi_main ({args.baseline_rev}): {time.perf_counter() - t0:.0f} s")
-    dec, pred = evaluate(frame, todo, results)
+    dec, pred = evaluate(frame, todo, results, seen_repeats(frame, args.repeats))
     if isinstance(folds, dict):
         dec = cross_validated(dec, folds)
         sweep_table(dec)
@@ -651,11 +718,16 @@ def main(argv: list[str] | None = None) -> int:
                             if m in set(dec["method"])),
                "pow3", "last_gain", "stay", "best_today"]
     report(dec, pred, methods)
+    if args.paired_with is not None:
+        paired_with(dec, pd.read_csv(args.paired_with))
     print(f"\nper-decision results: {workdir / 'decisions.csv'}")
     print("reproduce: python benchmarks/bench_decisions.py --jobs 2"
           + (" --no-p-calibration" if args.no_p_calibration else
              " --p-calibration-folds DIR")
-          + (f" --datasets {args.datasets}" if args.datasets else ""))
+          + (f" --datasets {args.datasets}" if args.datasets else "")
+          + (f" --repeats {args.repeats}" if args.repeats is not None else "")
+          + (f" --paired-df {args.paired_df}" if args.paired_df is not None else "")
+          + (" --no-sweep" if args.no_sweep else ""))
     return 0
 
 

@@ -44,6 +44,12 @@ if TYPE_CHECKING:
 MIN_PAIRED_DF = 2
 #: ... at most this many sizes below, none smaller than a sixteenth of today's.
 _BELOW_SIZES = 2
+#: The repeats of the studies the learned forecast's spread was learned on (the curve
+#: corpus, LCDB's seeds). With at most :data:`FEW_REPEATS` at today's size its intervals
+#: cover less than they state (the corpus cut to 2 repeats: docs/decisions.md, "A study
+#: of 2 repeats"; 3 and 4 were not measured), and the analysis says so.
+CALIBRATED_REPEATS = 5
+FEW_REPEATS = 2
 
 __all__ = ["MIN_PAIRED_DF", "REQUIRED_TRIAL_COLUMNS", "Serving", "StudyCurves", "TestPredictions",
            "fit_study_curves", "study_trials"]
@@ -553,6 +559,12 @@ def fit_study_curves(
         except Exception as exc:  # missing artifacts or an unscorable metric
             notes.append(f"test-set bootstrap skipped ({type(exc).__name__}: {exc}); "
                          "today's differences carry only the repeats' noise")
+    fewest = min(len(today[m]) for m in models)
+    if forecasts and fewest <= FEW_REPEATS:
+        notes.append(f"today's size has {fewest} repeat{'s' if fewest > 1 else ''}: the "
+                     f"curves' intervals, learned on studies of {CALIBRATED_REPEATS}, cover "
+                     "less than they state (docs/decisions.md, 'A study of 2 repeats'); "
+                     "more repeats at today's size make them honest")
     cols = [c for c in ("model", "n_train", "repeat", "value") if c in sub]
     rows = sorted(map(tuple, sub[cols].astype(str).to_numpy().tolist()))
     input_hash = canonical_hash({"metric": metric, "rows": rows, "current_n": current_n,
