@@ -163,7 +163,7 @@ def test_another_target_of_the_same_table_gets_a_study_of_its_own(capsys, tmp_pa
     code, out, err = _run(capsys, "init", tmp_path / "student.yaml", "--from", default_csv,
                           "--target", "student")
     assert code == 0, err
-    assert "note: the study is named 'Default-student': the ledger beside the spec holds a " \
+    assert "note: the study is named 'Default-student': the ledger it would use holds a " \
         "study 'Default' that predicts default" in out
     assert yaml.safe_load((tmp_path / "student.yaml").read_text())["name"] == "Default-student"
     code, out, _ = _run(capsys, "init", tmp_path / "again.yaml", "--from", default_csv,

@@ -302,7 +302,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
           f"{draft.sizes[0]:,} to {draft.sizes[-1]:,}")
     print(f"why {draft.metrics[0]}: {draft.reason}")
     if renamed is not None:
-        print(f"note: the study is named '{name}': the ledger beside the spec holds a study "
+        print(f"note: the study is named '{name}': the ledger it would use holds a study "
               f"'{renamed[0]}' that predicts {renamed[1]}, and a study of the same name would "
               "be a new version of it (change name: in the spec to choose another)")
     for note in draft.notes:
