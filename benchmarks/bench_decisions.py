@@ -306,8 +306,9 @@ def run_dataroi(corpus_path: str, todo: list[Unit], jobs: int, draws: int,
 
 
 def run_baseline_rev(rev: str, corpus_path: str, todo: list[Unit], jobs: int, draws: int,
-                     workdir: Path) -> list[dict[str, Any]]:
-    """dataroi's choices with the code of ``rev`` (a git archive, in a subprocess)."""
+                     workdir: Path, repeats: int | None = None) -> list[dict[str, Any]]:
+    """dataroi's choices with the code of ``rev`` (a git archive, in a subprocess),
+    shown the same repeats as this run's."""
     src = workdir / f"dataroi-{rev}"
     if not (src / "src" / "dataroi").exists():
         src.mkdir(parents=True, exist_ok=True)
@@ -319,7 +320,8 @@ def run_baseline_rev(rev: str, corpus_path: str, todo: list[Unit], jobs: int, dr
     env = dict(os.environ, PYTHONPATH=str(src / "src"))
     subprocess.run([sys.executable, __file__, "--engine-only", str(out), "--corpus",
                     corpus_path, "--units", units_arg, "--jobs", str(jobs), "--draws",
-                    str(draws)], env=env, check=True)
+                    str(draws), *(["--repeats", str(repeats)] if repeats else [])],
+                   env=env, check=True)
     return json.loads(out.read_text())
 
 
@@ -664,12 +666,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engine-only", help=argparse.SUPPRESS)
     ap.add_argument("--units", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.repeats is not None and not 2 <= args.repeats <= 5:
+        ap.error("--repeats: between 2 and the corpus's 5 (one repeat has no spread)")
     frame = load_curves(args.corpus)
     if args.engine_only:  # the subprocess of --baseline-rev: dataroi's choices only
         wanted = [tuple(x.split(":")) for x in args.units.split(",")]
         everything = {(u.dataset, u.n0): u for u in units(frame, None)}
         todo = [everything[(d, int(n))] for d, n in wanted]
-        out = run_dataroi(args.corpus, todo, args.jobs, args.draws)
+        out = run_dataroi(args.corpus, todo, args.jobs, args.draws,
+                          ablate={"repeats": args.repeats} if args.repeats else None)
         Path(args.engine_only).write_text(json.dumps(out))
         return 0
     datasets = args.datasets.split(",") if args.datasets else None
@@ -705,7 +710,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_baseline_rev:
         t0 = time.perf_counter()
         results["dataroi_main"] = run_baseline_rev(args.baseline_rev, args.corpus, todo,
-                                                   args.jobs, args.draws, workdir)
+                                                   args.jobs, args.draws, workdir,
+                                                   args.repeats)
         print(f"dataroi_main ({args.baseline_rev}): {time.perf_counter() - t0:.0f} s")
     dec, pred = evaluate(frame, todo, results, seen_repeats(frame, args.repeats))
     if isinstance(folds, dict):

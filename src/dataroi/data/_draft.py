@@ -200,11 +200,11 @@ def draft_spec(frame: pd.DataFrame, *, source: str, target: str | None = None,
                          y.to_numpy(), categorical=task == "classification")
     # an identifier that is not the split's group (its rows do not share their target)
     # still names entities rather than describing them
-    ids = [c for c in candidates if c not in leaks and c != group
-           and is_identifier(labeled[c])]
-    if len(ids) == len([c for c in candidates if c not in leaks and c != group]):
+    kept = [c for c in candidates if c not in leaks and c != group]
+    ids = [c for c in kept if is_identifier(labeled[c])]
+    if len(ids) == len(kept):
         ids = []  # nothing else would be left: they stay, the user decides
-    features = [c for c in candidates if c not in leaks and c != group and c not in ids]
+    features = [c for c in kept if c not in ids]
     if not features:
         raise DataError(f"no feature column besides the target '{col}' "
                         f"(columns: {_preview(frame.columns)})")
@@ -491,29 +491,25 @@ def _render(*, name: str, source: str, target: str, task: str, what: str, n_rows
 
 
 def _code_columns(frame: pd.DataFrame, features: list[str]) -> list[str]:
-    """The features that may be codes (:func:`_maybe_codes`), unless there are more than
-    :data:`_CODE_COLUMNS` or most features are whole numbers of many values (pixels,
-    counts: a table of measurements, as digits' 64 pixels)."""
-    codes = [c for c in features if _maybe_codes(frame[c])]
-    many = [c for c in features if whole_numbers(frame[c]) is not None
-            and frame[c].nunique() > _CODE_LEVELS[1]]
-    return [] if len(codes) > _CODE_COLUMNS or len(many) > len(features) / 2 else codes
-
-
-def _maybe_codes(col: pd.Series) -> bool:
-    """Whether a numeric column holds whole numbers of a few distinct values
-    (:data:`_CODE_LEVELS`): a region coded 1-4 or a marital status 1-6 reads as an amount
-    unless the spec lists it under ``preprocess.categorical_columns``.
+    """The features of whole numbers with a few distinct values (:data:`_CODE_LEVELS`),
+    which may be codes (a region 1-4, a marital status 1-6) read as amounts unless the
+    spec lists them under ``preprocess.categorical_columns``; none when there are more
+    than :data:`_CODE_COLUMNS` or most features are whole numbers of many values (pixels,
+    counts: a table of measurements, as digits' 64 pixels).
 
     Example:
         >>> import pandas as pd
-        >>> _maybe_codes(pd.Series([1, 4, 2, 3, 1])), _maybe_codes(pd.Series([0, 1, 1]))
-        (True, False)
-        >>> _maybe_codes(pd.Series([1.5, 2.0, 3.0])), _maybe_codes(pd.Series(list("abc")))
-        (False, False)
+        >>> frame = pd.DataFrame({"region": [1, 4, 2, 3, 1], "flag": [0, 1, 1, 0, 1],
+        ...                       "x": [1.5, 2.0, 3.0, 1.0, 2.5], "s": list("abcab")})
+        >>> _code_columns(frame, ["region", "flag", "x", "s"])
+        ['region']
     """
     lo, hi = _CODE_LEVELS
-    return whole_numbers(col) is not None and lo <= col.nunique() <= hi
+    levels = {c: int(frame[c].nunique()) for c in features
+              if whole_numbers(frame[c]) is not None}  # each column read once
+    codes = [c for c, k in levels.items() if lo <= k <= hi]
+    many = [c for c, k in levels.items() if k > hi]
+    return [] if len(codes) > _CODE_COLUMNS or len(many) > len(features) / 2 else codes
 
 
 def _levels(frame: pd.DataFrame, columns: list[str]) -> str:
