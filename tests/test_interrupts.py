@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from dataroi._interrupts import deferred_interrupts
+from dataroi._interrupts import InterruptOnce, deferred_interrupts, interrupt_once
 
 
 def _raise_sigterm(signum, frame):
@@ -80,3 +80,50 @@ def test_other_threads_run_the_block_unchanged():
     t.start()
     t.join()
     assert seen == [signal.default_int_handler]
+
+
+def test_interrupt_once_raises_on_the_first_signal_and_ignores_the_next(
+        sigterm_as_interrupt):
+    steps = []
+    with interrupt_once() as handler:
+        assert signal.getsignal(signal.SIGINT) is handler
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            steps.append("not reached")
+        except KeyboardInterrupt as exc:
+            steps.append(str(exc))
+            os.kill(os.getpid(), signal.SIGINT)  # the second: nothing happens
+            os.kill(os.getpid(), signal.SIGTERM)
+            steps.append("clean-up finished")
+    assert steps == ["SIGTERM", "clean-up finished"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGTERM) is _raise_sigterm
+
+
+def test_interrupt_once_shares_the_one_in_place_and_keeps_ignored_signals():
+    outer = InterruptOnce()
+    before = {s: signal.signal(s, outer) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with interrupt_once() as inner:
+            assert inner is outer  # the command line's, shared by a run inside it
+        assert signal.getsignal(signal.SIGTERM) is outer
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a background job's
+        with interrupt_once() as handler:
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is handler
+    finally:
+        for s, h in before.items():
+            signal.signal(s, h)
+
+
+def test_interrupt_once_outside_the_main_thread_installs_nothing():
+    seen = []
+
+    def worker():
+        with interrupt_once() as handler:
+            seen.append(handler)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert seen == [None]

@@ -1,6 +1,6 @@
 """``python -m dataroi`` runs the command line."""
 
-from dataroi.cli import exit_with, main
+from dataroi.cli import _entry
 
 if __name__ == "__main__":
-    exit_with(main())
+    _entry()

@@ -19,6 +19,14 @@ rolled back and the connection is back in its pool. The block only runs SQL, so 
 delay is the transaction's length; a busy wait inside SQLite could not be interrupted
 anyway.
 
+A run that was interrupted puts its trials back (a second or so): a second Ctrl-C or
+SIGTERM in that time (GNU ``timeout`` signals the process and again its group; users
+press Ctrl-C twice) must not cut that short, even when it lands in the few bytecodes
+between the first interrupt and the clean-up's start (it did in CI, on a busy machine:
+the run said a bare "interrupted" and left its trials claimed). :class:`InterruptOnce`,
+installed by :func:`interrupt_once`, raises ``KeyboardInterrupt`` on the first signal and
+ignores the ones after it, from the signal handler itself, so no such gap exists.
+
 Example:
     >>> import os, signal
     >>> ran = []
@@ -41,7 +49,7 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
-__all__ = ["deferred_interrupts"]
+__all__ = ["InterruptOnce", "deferred_interrupts", "interrupt_once"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _active = False  # a block is open in the main thread (blocks nest: the outer one holds)
@@ -82,3 +90,63 @@ def _deliver(handler: Any, signum: int, frame: FrameType | None) -> None:
     elif handler in (signal.SIG_DFL, None):
         signal.raise_signal(signum)
     # SIG_IGN: nothing to deliver
+
+
+class InterruptOnce:
+    """A SIGINT and SIGTERM handler: ``KeyboardInterrupt`` the first time, nothing after.
+
+    Example:
+        >>> handler = InterruptOnce()
+        >>> try:
+        ...     handler(signal.SIGTERM, None)
+        ... except KeyboardInterrupt as exc:
+        ...     print("interrupted by", exc)
+        interrupted by SIGTERM
+        >>> handler(signal.SIGINT, None)  # the second signal: ignored
+        >>> handler.fired
+        True
+    """
+
+    def __init__(self) -> None:
+        self.fired = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.fired:
+            return
+        self.fired = True
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def interrupt_once() -> Iterator[InterruptOnce | None]:
+    """An :class:`InterruptOnce` for SIGINT and SIGTERM for the duration of the block.
+
+    The one already in place is kept (the command line installs one for the whole
+    command; the coordinator's run then shares it), signals the host ignores (a
+    background job's SIGINT) stay ignored, and the handlers before are restored on
+    leaving. Outside the main thread, where Python runs no signal handler, nothing is
+    installed and the block gets ``None``.
+
+    Example:
+        >>> with interrupt_once() as handler:
+        ...     signal.getsignal(signal.SIGTERM) is handler
+        True
+        >>> isinstance(signal.getsignal(signal.SIGTERM), InterruptOnce)
+        False
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield None
+        return
+    current = {sig: signal.getsignal(sig) for sig in _SIGNALS}
+    shared = [h for h in current.values() if isinstance(h, InterruptOnce)]
+    handler = shared[0] if shared else InterruptOnce()
+    previous: dict[int, Any] = {}
+    try:
+        for sig, now in current.items():
+            if now is not handler and now != signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, handler)
+        yield handler
+    finally:
+        for sig, before in previous.items():
+            # None: a handler installed outside Python; the default is the nearest
+            signal.signal(sig, signal.SIG_DFL if before is None else before)

@@ -40,3 +40,24 @@ class ThreadsEcho(LogisticRegression):
         p = super().predict_proba(X)
         p[:, 0] += 1e-9 * self.threads_
         return p / p.sum(axis=1, keepdims=True)
+
+
+
+class SigtermOnFit(LogisticRegression):
+    """LogisticRegression whose ``at``-th fit in this process sends SIGTERM to it (count
+    in ``SigtermOnFit.fits``; reset it before a run)."""
+
+    fits = 0
+
+    def __init__(self, at: int = 3, max_iter: int = 500, random_state: Any = None):
+        super().__init__(max_iter=max_iter, random_state=random_state)
+        self.at = at
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> SigtermOnFit:
+        import os
+        import signal
+
+        type(self).fits += 1
+        if type(self).fits == self.at:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return super().fit(X, y, sample_weight=sample_weight)

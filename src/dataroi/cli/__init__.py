@@ -38,5 +38,21 @@ def exit_with(code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _entry() -> None:  # pragma: no cover
+def _entry() -> NoReturn:
+    """The ``dataroi`` program (and ``python -m dataroi``): :func:`main`, then exit.
+
+    One :class:`~dataroi._interrupts.InterruptOnce` handles Ctrl-C and SIGTERM for the
+    process's whole life (:func:`main` and a run's coordinator share it): the first
+    signal interrupts, the ones after are ignored, up to the exit; :func:`main` alone
+    would put the previous handlers back on returning, a few bytecodes before
+    :func:`exit_with` could ignore them.
+    """
+    import signal
+
+    from dataroi._interrupts import InterruptOnce
+
+    handler = InterruptOnce()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) != signal.SIG_IGN:  # a background job's SIGINT stays
+            signal.signal(sig, handler)
     exit_with(main())

@@ -156,11 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     SIGTERM ends any command as Ctrl-C does (exit 130, "interrupted", transactions rolled
     back) from the first line on, not only while the coordinator's loop runs: before,
-    a SIGTERM in the first seconds of ``dataroi run`` killed the process (exit -15).
+    a SIGTERM in the first seconds of ``dataroi run`` killed the process (exit -15). A
+    second Ctrl-C or SIGTERM is ignored: the first one's clean-up is under way.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    restore_sigterm = _sigterm_as_ctrl_c()
+    restore_signals = _interrupt_once()
     try:
         args = _parser().parse_args(argv)
         if args.version:
@@ -190,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: one line, the traceback with --debug
         return _internal_error(exc, debug)
     finally:
-        restore_sigterm()
+        restore_signals()
 
 
 def _internal_error(exc: BaseException, debug: bool) -> int:
@@ -228,23 +229,19 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _sigterm_as_ctrl_c() -> Any:
-    """Raise KeyboardInterrupt on SIGTERM (in the main thread only, where Python runs
-    signal handlers); return a function that puts the previous handler back, so that a
-    host calling :func:`main` (a test, a notebook) keeps its own."""
-    import signal
-    import threading
+def _interrupt_once() -> Any:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt once for the whole command, and a
+    second one is ignored (:func:`dataroi._interrupts.interrupt_once`): the command is on
+    its way out, and a run is putting its trials back; return a function that puts the
+    previous handlers back, so that a host calling :func:`main` (a test, a notebook) keeps
+    its own."""
+    import contextlib
 
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
+    from dataroi._interrupts import interrupt_once
 
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt("SIGTERM")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    if previous is None:  # installed outside Python: the default is the nearest
-        previous = signal.SIG_DFL
-    return lambda: signal.signal(signal.SIGTERM, previous)
+    stack = contextlib.ExitStack()
+    stack.enter_context(interrupt_once())
+    return stack.close
 
 
 def escape(text: str) -> str:

@@ -24,6 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataroi._interrupts import interrupt_once
 from dataroi.artifacts import ArtifactStore
 from dataroi.exceptions import Interrupted, WorkerCrashed
 from dataroi.ledger import BaseLedger
@@ -51,29 +52,17 @@ def new_owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class _SigTerm:
-    """Turn SIGTERM into KeyboardInterrupt in the main thread while the loop runs."""
-
-    def __enter__(self) -> _SigTerm:
-        self.previous = None
-        if threading.current_thread() is threading.main_thread():
-            def handler(signum: int, frame: Any) -> None:
-                raise KeyboardInterrupt("SIGTERM")
-
-            self.previous = signal.signal(signal.SIGTERM, handler)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
-
-
 @contextlib.contextmanager
 def _shielded() -> Iterator[None]:
     """Ctrl-C and SIGTERM ignored while an interrupted run records what arrived and puts
     its trials back (a second or so): GNU ``timeout`` sends SIGTERM to the process and
     again to its group, and users press Ctrl-C twice; a second interrupt in the middle
-    of the clean-up left the trials claimed and the run's summary unsaid."""
+    of the clean-up left the trials claimed and the run's summary unsaid.
+
+    The :class:`~dataroi._interrupts.InterruptOnce` that wraps :func:`coordinate` already
+    ignores a signal after the first, from the handler itself (this block alone left a
+    gap, before it began, that a busy machine hit); this covers an interruption that did
+    not come through it (a worker's failure, a KeyboardInterrupt raised in code)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -85,6 +74,7 @@ def _shielded() -> Iterator[None]:
             signal.signal(s, handler)
 
 
+@interrupt_once()  # wraps the clean-up too: a second signal is ignored from the first on
 def coordinate(
     *,
     ledger: BaseLedger,
@@ -137,38 +127,37 @@ def coordinate(
             on_result(clean)
 
     try:
-        with _SigTerm():
-            while True:
-                free = max_in_flight - len(in_flight)
-                if free > 0 and not exhausted:
-                    batch = ledger.claim_trials(context_id, owner=owner, limit=free,
-                                                model_hashes=plan.model_hashes,
-                                                sizes=plan.sizes, repeats=plan.repeats)
-                    if not batch:
-                        exhausted = True
-                    for snap in batch:
-                        claimed[snap.trial_id] = snap
-                        fut = executor.submit(run_trial, make_payload(snap))
-                        in_flight[fut] = snap
-                if not in_flight:
-                    if not exhausted:
-                        continue
-                    if not _others_running(ledger, context_id, plan):
-                        break
-                    # other coordinators hold trials: wait, and take back dead ones' claims
-                    time.sleep(poll)
-                    ledger.release_stale(context_id,
-                                         older_than_seconds=heartbeat_timeout_seconds)
-                    exhausted = False
+        while True:
+            free = max_in_flight - len(in_flight)
+            if free > 0 and not exhausted:
+                batch = ledger.claim_trials(context_id, owner=owner, limit=free,
+                                            model_hashes=plan.model_hashes,
+                                            sizes=plan.sizes, repeats=plan.repeats)
+                if not batch:
+                    exhausted = True
+                for snap in batch:
+                    claimed[snap.trial_id] = snap
+                    fut = executor.submit(run_trial, make_payload(snap))
+                    in_flight[fut] = snap
+            if not in_flight:
+                if not exhausted:
                     continue
-                done, _ = wait(list(in_flight), timeout=beat_every,
-                               return_when=FIRST_COMPLETED)
-                for fut in done:
-                    snap = in_flight.pop(fut)
-                    record(snap, _result_of(fut, snap))
-                if time.monotonic() - last_beat > beat_every:
-                    ledger.heartbeat(owner)
-                    last_beat = time.monotonic()
+                if not _others_running(ledger, context_id, plan):
+                    break
+                # other coordinators hold trials: wait, and take back dead ones' claims
+                time.sleep(poll)
+                ledger.release_stale(context_id,
+                                     older_than_seconds=heartbeat_timeout_seconds)
+                exhausted = False
+                continue
+            done, _ = wait(list(in_flight), timeout=beat_every,
+                           return_when=FIRST_COMPLETED)
+            for fut in done:
+                snap = in_flight.pop(fut)
+                record(snap, _result_of(fut, snap))
+            if time.monotonic() - last_beat > beat_every:
+                ledger.heartbeat(owner)
+                last_beat = time.monotonic()
     except KeyboardInterrupt:
         with _shielded():
             _drain_done(in_flight, record)
