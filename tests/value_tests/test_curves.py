@@ -121,13 +121,14 @@ def test_two_repeats_pool_todays_spread_with_the_sizes_below(iris_study):
 
 def test_a_study_of_two_repeats_is_told_its_intervals_cover_less(iris_study):
     """The learned forecast's spread was learned on studies of 5 repeats; the corpus cut
-    to 2 covered less than stated (docs/decisions.md): the analysis says so at 2 repeats,
-    not at 3 (not measured)."""
+    to 2 covered less than stated, and its one-shot options' P(net > 0) was over-stated
+    (docs/decisions.md): the analysis says so at 2 repeats, not at 3 (not measured)."""
     trials = iris_study.trials()
     two = fit_study_curves(trials[trials["repeat"] < 2], metric="accuracy")
     assert two.forecasts
     assert "today's size has 2 repeats: the curves' intervals, learned on studies of 5, " \
-        "cover less than they state (docs/decisions.md, 'A study of 2 repeats'); more " \
-        "repeats at today's size make them honest" in two.notes
+        "cover less than they state, and so does the P(net > 0) of an option taken at " \
+        "once (docs/decisions.md, 'A study of 2 repeats'); more repeats at today's size " \
+        "make them honest" in two.notes
     assert not any("cover less" in n for n in fit_study_curves(trials,
                                                                 metric="accuracy").notes)
