@@ -127,3 +127,19 @@ def test_interrupt_once_outside_the_main_thread_installs_nothing():
     t.start()
     t.join()
     assert seen == [None]
+
+
+def test_interrupt_once_interrupts_again_after_the_grace(monkeypatch):
+    """A clean-up that hangs, or an interrupt that code swallowed, can still be stopped:
+    a signal after GRACE_SECONDS interrupts again."""
+    import dataroi._interrupts as interrupts
+
+    handler = InterruptOnce()
+    with pytest.raises(KeyboardInterrupt):
+        handler(signal.SIGINT, None)
+    handler(signal.SIGINT, None)  # at once: ignored
+    now = interrupts.time.monotonic()
+    monkeypatch.setattr(interrupts.time, "monotonic",
+                        lambda: now + interrupts.GRACE_SECONDS + 1)
+    with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+        handler(signal.SIGTERM, None)

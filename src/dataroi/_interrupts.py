@@ -25,7 +25,8 @@ press Ctrl-C twice) must not cut that short, even when it lands in the few bytec
 between the first interrupt and the clean-up's start (it did in CI, on a busy machine:
 the run said a bare "interrupted" and left its trials claimed). :class:`InterruptOnce`,
 installed by :func:`interrupt_once`, raises ``KeyboardInterrupt`` on the first signal and
-ignores the ones after it, from the signal handler itself, so no such gap exists.
+ignores the ones in the next :data:`GRACE_SECONDS`, from the signal handler itself, so
+no such gap exists.
 
 Example:
     >>> import os, signal
@@ -45,6 +46,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
@@ -92,8 +94,15 @@ def _deliver(handler: Any, signum: int, frame: FrameType | None) -> None:
     # SIG_IGN: nothing to deliver
 
 
+#: How long after an interrupt a second Ctrl-C or SIGTERM is ignored: the clean-up takes
+#: a second or so; a later signal interrupts again, so that a clean-up that hangs, or an
+#: interrupt that code swallowed, can still be stopped.
+GRACE_SECONDS = 10.0
+
+
 class InterruptOnce:
-    """A SIGINT and SIGTERM handler: ``KeyboardInterrupt`` the first time, nothing after.
+    """A SIGINT and SIGTERM handler: ``KeyboardInterrupt``, then nothing for
+    :data:`GRACE_SECONDS`.
 
     Example:
         >>> handler = InterruptOnce()
@@ -102,18 +111,24 @@ class InterruptOnce:
         ... except KeyboardInterrupt as exc:
         ...     print("interrupted by", exc)
         interrupted by SIGTERM
-        >>> handler(signal.SIGINT, None)  # the second signal: ignored
+        >>> handler(signal.SIGINT, None)  # the second signal, at once: ignored
         >>> handler.fired
         True
     """
 
     def __init__(self) -> None:
-        self.fired = False
+        self.fired_at: float | None = None
+
+    @property
+    def fired(self) -> bool:
+        """Whether a signal has interrupted."""
+        return self.fired_at is not None
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
-        if self.fired:
+        now = time.monotonic()
+        if self.fired_at is not None and now - self.fired_at < GRACE_SECONDS:
             return
-        self.fired = True
+        self.fired_at = now
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
