@@ -47,12 +47,7 @@ def _entry() -> NoReturn:
     would put the previous handlers back on returning, a few bytecodes before
     :func:`exit_with` could ignore them.
     """
-    import signal
+    from dataroi.cli._main import _interrupt_once
 
-    from dataroi._interrupts import InterruptOnce
-
-    handler = InterruptOnce()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        if signal.getsignal(sig) != signal.SIG_IGN:  # a background job's SIGINT stays
-            signal.signal(sig, handler)
+    _interrupt_once()  # never put back: the process ends with it
     exit_with(main())

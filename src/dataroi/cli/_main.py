@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -229,7 +229,7 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _interrupt_once() -> Any:
+def _interrupt_once() -> Callable[[], None]:
     """Ctrl-C and SIGTERM raise KeyboardInterrupt once for the whole command, and a
     second one is ignored (:func:`dataroi._interrupts.interrupt_once`): the command is on
     its way out, and a run is putting its trials back; return a function that puts the
