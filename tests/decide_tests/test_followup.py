@@ -213,3 +213,20 @@ def test_the_realized_value_carries_the_noise_of_its_measurement():
     assert line.startswith("realized net value $6,900 (90 %: $6,078 to $7,722); regret")
     back = FollowUp.from_dict(fu.to_dict())
     assert back.checks[0].realized_net_q95_usd == pytest.approx(check.realized_net_q95_usd)
+
+
+def test_the_mean_regret_carries_an_interval_from_resampling_the_decisions():
+    rows = [{"error": 0.0, "inside50": True, "inside90": True, "z90": 0.0, "chosen": True,
+             "regret_usd": r, "realized_net_usd": 100.0 - r}
+            for r in (0.0, 0.0, 0.0, 0.0, 900.0, 0.0, 300.0, 0.0)]
+    record = track_record(rows)
+    lo, hi = record.mean_regret_ci
+    assert lo <= record.mean_regret_usd == 150.0 <= hi
+    assert lo >= 0.0 and hi <= 900.0 and hi - lo > 100.0  # skewed, never below zero
+    assert track_record(rows).mean_regret_ci == (lo, hi)  # seeded: the same each time
+    assert f"$150 (90 % CI ${lo:,.0f}-${hi:,.0f})" in "\n".join(record.lines())
+    assert record.to_dict()["mean_regret_ci"] == [lo, hi]
+    # one decision has no interval to state
+    one = track_record(rows[:1])
+    assert one.mean_regret_ci is None
+    assert "mean realized regret of the decisions $0;" in "\n".join(one.lines())

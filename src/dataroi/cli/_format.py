@@ -35,17 +35,24 @@ def num(v: Any, fmt: str = ".4f") -> str:
 
 def small(v: Any, *, sign: bool = False, digits: int = 4) -> str:
     """A rate that can be tiny (a gain per 1,000 labels at hundreds of thousands of
-    labels): ``digits`` decimals, or as many as two significant digits need (at most 8).
+    labels) or large (a regression's error in dollars): ``digits`` decimals below 10, as
+    many as two significant digits need (at most 8) when tiny, and ``digits``
+    significant digits with thousands grouped from 10 up.
 
     Example:
         >>> [small(v, sign=True) for v in (0.0018, 0.0000123, 0.0, -0.0, -0.25)]
         ['+0.0018', '+0.000012', '+0.0000', '+0.0000', '-0.2500']
+        >>> [small(v, sign=True) for v in (12.34567, -1523.4567, 123456.7)]
+        ['+12.35', '-1,523', '+123,457']
         >>> small(None)
         '–'
     """
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return num(v)
     a = abs(float(v))
+    if a >= 10:
+        d = max(0, digits - 1 - math.floor(math.log10(a)))
+        return num(float(v), f"{'+' if sign else ''},.{d}f")
     d = digits if a == 0 or a >= 10 ** -(digits - 1) else min(8, 1 - math.floor(math.log10(a)))
     return num(float(v), f"{'+' if sign else ''}.{d}f")
 

@@ -424,6 +424,31 @@ def recalibrate_draws(draws: np.ndarray, scale: float) -> np.ndarray:
     return med + float(scale) * (d - med)
 
 
+def _mean_interval(values: Sequence[float], *, seed: int = 0,
+                   resamples: int = 2000) -> tuple[float, float] | None:
+    """90 % percentile-bootstrap interval of the mean of ``values`` (None below two).
+
+    scipy's percentile bootstrap rather than a t-interval: regrets are >= 0 and skewed (most
+    decisions lose nothing, a few lose much), and the interval should not run below 0.
+
+    Example:
+        >>> _mean_interval([0.0, 0.0, 0.0, 400.0])
+        (0.0, 200.0)
+        >>> _mean_interval([5.0]) is None, _mean_interval([2.0, 2.0])
+        (True, (2.0, 2.0))
+    """
+    v = np.asarray(values, dtype=float)
+    if v.size < 2:
+        return None
+    if np.ptp(v) == 0:  # scipy warns and returns NaN on a degenerate sample
+        return (float(v[0]), float(v[0]))
+    from scipy.stats import bootstrap
+
+    ci = bootstrap((v,), np.mean, confidence_level=0.9, n_resamples=resamples,
+                   method="percentile", rng=np.random.default_rng(seed)).confidence_interval
+    return (float(ci.low), float(ci.high))
+
+
 def _wilson(k: int, n: int) -> tuple[float, float]:
     if n == 0:
         return (float("nan"), float("nan"))
@@ -451,6 +476,9 @@ class TrackRecord:
             intervals, < 1 narrows them. None until :data:`MIN_CHECKS` forecasts exist
             (the recalibration is off until then).
         by_study: study → (forecasts, share inside 90 %).
+        mean_regret_ci: 90 % interval of the mean realized regret, from resampling the
+            decisions (a seeded percentile bootstrap); None below two decisions with
+            money.
     """
 
     n_forecasts: int
@@ -465,6 +493,7 @@ class TrackRecord:
     realized_net_usd: float | None
     interval_scale: float | None
     by_study: Mapping[str, tuple[int, float]] = field(default_factory=dict)
+    mean_regret_ci: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -484,8 +513,10 @@ class TrackRecord:
                f"bias (measured - forecast) {self.bias:+.4f}; mean absolute error "
                f"{self.mae:.4f}"]
         if self.mean_regret_usd is not None:
-            out.append(f"mean realized regret of the decisions {usd(self.mean_regret_usd)}; "
-                       f"realized net value {usd(self.realized_net_usd)} in all")
+            ci = ("" if self.mean_regret_ci is None else
+                  f" (90 % CI {usd(self.mean_regret_ci[0])}-{usd(self.mean_regret_ci[1])})")
+            out.append(f"mean realized regret of the decisions {usd(self.mean_regret_usd)}"
+                       f"{ci}; realized net value {usd(self.realized_net_usd)} in all")
         if self.interval_scale is None:
             out.append(f"recalibration off: it needs {MIN_CHECKS} checked forecasts")
         else:
@@ -530,7 +561,8 @@ def track_record(checks: Iterable[Mapping[str, Any]], *,
         bias=float(err.mean()), mae=float(np.abs(err).mean()),
         mean_regret_usd=float(np.mean(regrets)) if regrets else None,
         realized_net_usd=float(np.sum(nets)) if nets else None, interval_scale=scale,
-        by_study={k: (len(v), sum(v) / len(v)) for k, v in studies.items()})
+        by_study={k: (len(v), sum(v) / len(v)) for k, v in studies.items()},
+        mean_regret_ci=_mean_interval(regrets))
 
 
 def ledger_track_record(store: DocumentStore, *, study: str | None = None,
