@@ -7,8 +7,11 @@ learner at every measured size <= N, 5 repeats; its recommendation is dataroi's
 (``dataroi.analyze(...).recommend(...)``, the option it chooses now). The adaptive
 schedule (``dataroi.study.AdaptiveSchedule``) replays the same measured trials in the
 order it asks for them (``replay``), from its coarse grid until ``P(same recommendation
-with the full grid) >= 0.95``, the recommendation held at three looks with ``P(same) >=
-0.8`` (the steady stop), or no trial left can move the decision. A trial's CPU cost
+with the full grid) >= 0.95``, the learned stop (``dataroi.study._stop``: how often a
+look like this one was the full grid's on this replay, learned by
+``explore_adaptive_stop.py``; ``--no-learned-stop`` or ``--steady-looks/--steady-target``
+replay the steady stop it replaced: the recommendation held at three looks with
+``P(same) >= 0.8``), or no trial left can move the decision. A trial's CPU cost
 is its measured ``fit_seconds + predict_seconds``.
 
 Compared in the same run, on the same trials:
@@ -41,7 +44,10 @@ and, from every look of the rule's order (rows of method ``look`` in the CSV), t
 calibration of the stated stability (how often a look's recommendation is the full
 grid's, by its stated ``P(same)``), the rule with other targets and every setting of the
 steady stop with a leave-data-set-out choice among them (the order depends on neither,
-only the stop does).
+only the stop does). The rows of the looks are what ``explore_adaptive_stop.py`` learns
+the learned stop from (``--out``): the shipped map was learned on every data set of this
+replay, so the rule's row of a new replay is in-sample; that script prints the held-out
+figure.
 
 Printed, grouped by data set (each weighs the same; 90 % intervals from resampling data
 sets): the share of cases reaching the full grid's recommendation, the share of the full
@@ -189,6 +195,7 @@ def trace(schedule: Any, full: pd.DataFrame, *, max_steps: int = 200
 
     schedule.target = math.inf  # never "stable": the order goes on while it has offers
     schedule.steady_looks = 0  # nor "steady"
+    schedule.learned_stop = False  # nor "learned"
     reveal([c.key for c in schedule.initial()])
     n, reps = schedule.sizes[-1], range(schedule.repeats)
     looks: list[tuple[str, float, str, float]] = []
@@ -214,6 +221,11 @@ def trace(schedule: Any, full: pd.DataFrame, *, max_steps: int = 200
     return looks
 
 
+#: the stop short of the target: the steady stop's ``(steady_looks, steady_target)``, or
+#: the learned stop's map (``dataroi.study._stop.StopModel``)
+Stop = Any
+
+
 def _default_steady() -> tuple[int, float]:
     """``AdaptiveSchedule``'s default ``(steady_looks, steady_target)``, read from its
     signature (making a schedule would make a temporary folder)."""
@@ -225,22 +237,49 @@ def _default_steady() -> tuple[int, float]:
     return params["steady_looks"].default, params["steady_target"].default
 
 
+def _default_stop() -> Stop:
+    """``AdaptiveSchedule``'s default stop short of the target: the shipped learned
+    stop's map while ``learned_stop`` defaults on, else the steady stop's settings."""
+    import inspect
+
+    from dataroi.study import AdaptiveSchedule
+    from dataroi.study._stop import load_stop_model
+
+    learned = inspect.signature(AdaptiveSchedule).parameters["learned_stop"].default
+    return load_stop_model() if learned else _default_steady()
+
+
+def _schedule_stop(schedule: Any) -> Stop:
+    return (schedule.stop_model if schedule.learned_stop else
+            (schedule.steady_looks, schedule.steady_target))
+
+
+def stop_name(stop: Stop) -> str:
+    """The stop in words."""
+    if isinstance(stop, tuple):
+        return f"steady: {stop[0]} looks at >= {stop[1]:.2f}" if stop[0] else "steady: off"
+    return f"learned, threshold {stop.threshold:.2f}"
+
+
 def rule_stop(stability: Sequence[float], recommendations: Sequence[str], target: float,
-              steady: tuple[int, float]) -> int:
+              steady: Stop) -> int:
     """The look of the traced order (its rule phase) at which the rule stops: the first
-    with ``P(same) >= target`` or steady (``steady``: ``(steady_looks, steady_target)``,
-    dataroi's own test), else the last one (nothing left to offer)."""
+    with ``P(same) >= target`` or meeting the stop short of it (``steady``: the steady
+    stop's ``(steady_looks, steady_target)`` or the learned stop's map, dataroi's own
+    tests), else the last one (nothing left to offer)."""
     from dataroi.study._adaptive import is_steady
 
     for j, (p, rec) in enumerate(zip(stability, recommendations, strict=True)):
-        if p >= target or is_steady(rec, recommendations[:j], p, looks=steady[0],
-                                    level=steady[1]):
+        early = (is_steady(rec, recommendations[:j], p, looks=steady[0], level=steady[1])
+                 if isinstance(steady, tuple) else
+                 steady.stops(rec, recommendations[:j], p))
+        if p >= target or early:
             return j
     return len(stability) - 1
 
 
 def ceiling(looks: list[tuple[str, float, str, float]], full_id: str, full_cpu: float,
-            target: float, steady: tuple[int, float]) -> dict[str, tuple[str, float]]:
+            target: float, steady: Stop) -> dict[str, tuple[str, float]]:
     """The order's ceiling (see the module's docstring): method → (option, CPU seconds)."""
     seq = [*[(cpu, rec) for _, cpu, rec, _ in looks], (full_cpu, full_id)]
     i = len(seq) - 1
@@ -320,7 +359,7 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[s
                     looks = trace(AdaptiveSchedule(models, sizes, repeats, recommend=kw,
                                                    metric=bd.METRIC, n_draws=draws,
                                                    cache_dir=cache, **settings), full)
-                    steady = (schedule.steady_looks, schedule.steady_target)
+                    steady = _schedule_stop(schedule)
                     for method, (oid, cpu) in ceiling(looks, full_id, full_cpu, target,
                                                       steady).items():
                         ids[method] = oid
@@ -350,11 +389,10 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[s
     return rows
 
 
-def report(res: pd.DataFrame, *, target: float = 0.95,
-           steady: tuple[int, float] | None = None) -> None:
-    """Print the tables (``steady``: the schedule's ``(steady_looks, steady_target)``,
-    default its defaults)."""
-    steady = steady or _default_steady()
+def report(res: pd.DataFrame, *, target: float = 0.95, steady: Stop = None) -> None:
+    """Print the tables (``steady``: the schedule's stop short of the target, default
+    its default: :func:`_default_stop`)."""
+    steady = steady or _default_stop()
     cases = res[res["method"] == "full"]
     print(f"\n{res['dataset'].nunique()} data sets, {len(cases)} cases ((data set, N) × "
           f"current model × cost scenario); values per data set averaged, data sets weigh "
@@ -424,7 +462,7 @@ def stability_calibration(looks: pd.DataFrame) -> None:
 FRONTIER_TARGETS = (0.99, 0.95, 0.9, 0.85, 0.8, 0.7, 0.5)
 
 
-def _stops(looks: pd.DataFrame, target: float, steady: tuple[int, float]) -> pd.DataFrame:
+def _stops(looks: pd.DataFrame, target: float, steady: Stop) -> pd.DataFrame:
     """The look at which the rule stops in each case (:func:`rule_stop`)."""
     key = ["dataset", "n0", "current", "scenario"]
     out = []
@@ -435,16 +473,16 @@ def _stops(looks: pd.DataFrame, target: float, steady: tuple[int, float]) -> pd.
     return pd.DataFrame(out)
 
 
-def target_frontier(looks: pd.DataFrame, steady: tuple[int, float]) -> None:
+def target_frontier(looks: pd.DataFrame, steady: Stop) -> None:
     """The rule with another ``target``, from the same looks: the order of the looks does
     not depend on the target (it only says when to stop), so the rule with target ``t``
     stops at the first look of its order whose stated stability reaches ``t`` or that is
-    steady (``steady``: the schedule's ``(steady_looks, steady_target)``), else at its
+    meets the stop short of it (``steady``: the schedule's), else at its
     last look (nothing left to offer). Printed: the share of cases reaching the full
     grid's recommendation and the CPU share, per data set, then data sets weigh the same,
     with 90 % intervals from resampling them."""
     print(f"\nthe rule at other targets (the first look of its order with the stated "
-          f"P(same) >= target, or steady: {steady[0]} looks at >= {steady[1]:.2f}):")
+          f"P(same) >= target, or the stop short of it, {stop_name(steady)}):")
     for t in FRONTIER_TARGETS:
         stop = _stops(looks, t, steady)
         agree = bd._boot(stop["agrees"].astype(float), stop["dataset"])
@@ -513,6 +551,9 @@ def main(argv: list[str] | None = None) -> int:
                         f"{name.replace('-', '_')} (default: its default)")
     ap.add_argument("--steady-target", type=float,
                     help="AdaptiveSchedule's steady_target (default: its default)")
+    ap.add_argument("--no-learned-stop", action="store_true",
+                    help="the steady stop instead of the learned one (also implied by "
+                         "--steady-looks or --steady-target)")
     ap.add_argument("--context-weight", type=float,
                     help="the weight of the other models' missing repeats in a model's "
                     "own-gain spread (dataroi.study._adaptive._CONTEXT_WEIGHT)")
@@ -526,8 +567,11 @@ def main(argv: list[str] | None = None) -> int:
                     "before (--out; also a partial one)")
     args = ap.parse_args(argv)
     default = _default_steady()
-    steady = (default[0] if args.steady_looks is None else args.steady_looks,
-              default[1] if args.steady_target is None else args.steady_target)
+    learned = not (args.no_learned_stop or args.steady_looks is not None
+                   or args.steady_target is not None)
+    steady: Stop = (_default_stop() if learned else
+                    (default[0] if args.steady_looks is None else args.steady_looks,
+                     default[1] if args.steady_target is None else args.steady_target))
     if args.report:
         report(pd.read_csv(args.report), target=args.target, steady=steady)
         return 0
@@ -548,7 +592,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = {k: v for k in ("initial_sizes", "initial_repeats", "initial_repeats_below",
                                "batch_size", "steady_looks", "steady_target",
                                "context_weight")
-                if (v := getattr(args, k)) is not None}
+                if (v := getattr(args, k)) is not None} | (
+                    {} if learned else {"learned_stop": False})
     work = [(args.corpus, u, args.draws, args.target, roles, args.ceiling, settings)
             for u in todo]
     rows: list[dict[str, Any]] = []

@@ -37,6 +37,59 @@ def test_the_rule_stops_where_dataroi_would(bench):
     assert bench.rule_stop(stab[:3], recs[:3], 0.95, (0, 0.8)) == 2  # the last look
 
 
+def test_the_rule_stops_where_the_learned_stop_would(bench):
+    from dataroi.study._stop import StopModel
+
+    # chance at P(same) 0.85: 0.895 held once, 0.922 twice; 0.764 twice when it buys
+    m = StopModel(intercept=0.38, weights=(1.68, 0.18, 0.18, -1.3), threshold=0.92)
+    stab = [0.5, 0.85, 0.85, 0.85, 0.97]
+    assert bench.rule_stop(stab, ["a+0", "b+0", "b+0", "b+0", "b+0"], 0.95, m) == 2
+    assert bench.rule_stop(stab, ["a+0", "b+9", "b+9", "b+9", "b+9"], 0.95, m) == 4
+    assert bench.stop_name(m) == "learned, threshold 0.92"
+    assert bench.stop_name((3, 0.8)) == "steady: 3 looks at >= 0.80"
+
+
+def test_the_learned_stop_is_learned_from_what_a_run_knows(tmp_path):
+    """explore_adaptive_stop.py reads the looks of a replay as the schedule does (looks
+    held, buys labels: dataroi's own functions) and writes a map dataroi reads."""
+    import numpy as np
+
+    from dataroi.study._stop import StopModel, buys_labels, looks_held
+
+    gen = benchmark_module("explore_adaptive_stop")
+    ex = next(gen)
+    try:
+        rng = np.random.default_rng(0)
+        rows = []
+        for ds in ("a", "b", "c", "d", "e"):
+            for case in range(4):
+                recs = rng.choice(["m+0", "m+0", "n+800"], size=6)
+                for j, rec in enumerate(recs):
+                    rows.append({"dataset": ds, "n0": 512, "current": "simple",
+                                 "scenario": str(case), "method": "look", "look": j,
+                                 "phase": "rule", "option": rec,
+                                 "agrees": bool(rng.random() < 0.3 + 0.1 * j),
+                                 "cpu_share": 0.2 + 0.1 * j,
+                                 "stability": float(rng.uniform(0.3, 0.99))})
+        frame = pd.DataFrame(rows)
+        d = ex.features(frame)
+        for _, c in d.groupby(ex.KEY):
+            recs = c["option"].tolist()
+            assert c["run"].tolist() == [looks_held(r, recs[:i]) for i, r in
+                                         enumerate(recs)]
+            assert c["adds"].tolist() == [float(buys_labels(r)) for r in recs]
+        x = ex.matrix(d)
+        assert x.shape == (len(d), 4) and (x[:, 1] <= 8).all()
+        csv, out = tmp_path / "looks.csv", tmp_path / "stop_model.json"
+        frame.to_csv(csv, index=False)
+        assert ex.main([str(csv), "--learners", "logistic:shipped", "--out",
+                        str(out)]) == 0
+        model = StopModel.from_text(out.read_text(encoding="utf-8"))
+        assert 0.5 <= model.threshold < 1 and len(model.weights) == 4
+    finally:
+        gen.close()
+
+
 def test_the_small_grid_is_the_largest_fixed_grid_within_the_cpu(bench):
     full = pd.DataFrame([{"model": "m", "n_train": n, "repeat": r, "metric": "accuracy",
                           "value": 0.5, "fit_seconds": 1.0, "predict_seconds": 0.0}
@@ -120,7 +173,7 @@ def test_one_corpus_data_set_replayed_end_to_end(bench, tmp_path, capsys):
     assert len(cases) == 6 and cases["agrees"].all()  # 2 current models × 3 scenarios
     ad = res[res["method"] == "adaptive"]
     assert ((ad["cpu_share"] > 0) & (ad["cpu_share"] <= 1)).all()
-    assert set(ad["stop"]) <= {"stable", "steady", "no_change", "complete"}
+    assert set(ad["stop"]) <= {"stable", "learned", "no_change", "complete"}
     assert (res[res["method"] == "oracle"]["agrees"]).all()
     looks = res[res["method"] == bench.LOOK]
     assert len(looks) >= 6 and set(looks["phase"]) <= {"rule", "contenders", "all at N"}

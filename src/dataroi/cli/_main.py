@@ -524,6 +524,8 @@ def _run_until_decided(study: Any, args: argparse.Namespace, executor: Any, log:
 
 #: why an adaptive run stopped, in words (its ``stop_reason``)
 _ADAPTIVE_STOPS = {"stable": "the recommendation is stable",
+                   "learned": "a recommendation like this one, held this long, was the "
+                              "full grid's in the corpus replay",
                    "steady": "the recommendation held at its last looks",
                    "budget": "the CPU budget is spent", "complete": "the grid is complete",
                    "no_change": "no trial left can change the recommendation"}

@@ -62,7 +62,7 @@ _DATA = {"source", "path", "target", "features", "task", "drop_missing_target", 
 _SPLIT = {"test_size", "stratify", "test_file", "group_column", "time_column"}
 _SCHEDULE = {"sizes", "geometric", "repeats", "seed", "adaptive"}
 _ADAPTIVE = {"target", "budget_cpu_seconds", "initial_sizes", "initial_repeats", "batch_size",
-             "steady_looks", "steady_target"}
+             "steady_looks", "steady_target", "learned_stop"}
 _GEOMETRIC = {"min", "max", "count"}
 _MODEL = {"estimator", "params", "pipeline", "factory", "resources"}
 _PREPROCESS = {"mode", "max_onehot", "scale", "text_columns", "categorical_columns"}
@@ -589,7 +589,7 @@ def _parse_adaptive(raw: Any, repeats: int, problems: list[str]) -> AdaptiveSpec
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be true, false or a mapping {{target, "
                         f"budget_cpu_seconds, initial_sizes, initial_repeats, batch_size, "
-                        f"steady_looks, steady_target}}, got {raw!r}")
+                        f"steady_looks, steady_target, learned_stop}}, got {raw!r}")
         return None
     _unknown(raw.keys(), _ADAPTIVE, where, problems)
     before = len(problems)
@@ -601,6 +601,11 @@ def _parse_adaptive(raw: Any, repeats: int, problems: list[str]) -> AdaptiveSpec
     looks = _number(raw, "steady_looks", where, problems, minimum=0, integer=True)
     steady = _number(raw, "steady_target", where, problems, minimum=0.0, strict=True,
                      maximum=1.0)
+    learned = _flag(raw, "learned_stop", where, problems)
+    if learned and (looks is not None or steady is not None):
+        problems.append(f"{where}: steady_looks and steady_target set the steady stop, "
+                        "which learned_stop: true replaces; say learned_stop: false to "
+                        "use them, or leave them out")
     if reps is not None and _is_int(repeats) and reps > repeats:
         problems.append(f"{where}.initial_repeats: at most schedule.repeats ({repeats}), "
                         f"got {reps}")
@@ -613,7 +618,10 @@ def _parse_adaptive(raw: Any, repeats: int, problems: list[str]) -> AdaptiveSpec
                         initial_repeats=d.initial_repeats if reps is None else int(reps),
                         batch_size=d.batch_size if batch is None else int(batch),
                         steady_looks=d.steady_looks if looks is None else int(looks),
-                        steady_target=d.steady_target if steady is None else float(steady))
+                        steady_target=d.steady_target if steady is None else float(steady),
+                        # a spec that describes the steady stop keeps it
+                        learned_stop=(learned if learned is not None else
+                                      looks is None and steady is None))
 
 
 def _flag(raw: dict[str, Any], key: str, where: str, problems: list[str]) -> bool | None:

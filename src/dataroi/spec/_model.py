@@ -13,7 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from dataroi.exceptions import UnknownNameError
+from dataroi.exceptions import UnknownNameError, UsageError
 
 __all__ = [
     "CostSpec",
@@ -235,8 +235,14 @@ class AdaptiveSpec:
     as good, docs/adaptive.md): a rule registered with the old default reads as a
     changed rule unless the spec says ``initial_sizes: 3``. Likewise the ``steady`` stop
     (the recommendation unchanged at ``steady_looks`` looks in a row with ``P(same) >=
-    steady_target``; on by default since a later corpus replay): ``steady_looks: 0``
-    keeps a rule registered before it.
+    steady_target``; the default from one corpus replay to the next): ``steady_looks: 0``
+    keeps a rule registered before it. The *learned* stop (``learned_stop``, the
+    default since: :mod:`dataroi.study._stop`) replaces it; a spec that sets
+    ``steady_looks`` or ``steady_target`` keeps the steady stop it describes (the loader
+    turns the learned one off), and a rule registered with the steady stop's defaults
+    reads as changed unless its spec says ``learned_stop: false``. The learned stop
+    enters the rule's hash as the SHA-256 of the shipped map: a later map is a changed
+    rule.
 
     Example:
         >>> AdaptiveSpec().to_dict()["target"]
@@ -250,18 +256,37 @@ class AdaptiveSpec:
     batch_size: int = 3
     steady_looks: int = 3
     steady_target: float = 0.8
+    learned_stop: bool = True
+
+    def __post_init__(self) -> None:
+        if self.learned_stop and (self.steady_looks, self.steady_target) != (3, 0.8):
+            raise UsageError("schedule.adaptive: steady_looks and steady_target set the "
+                             "steady stop, which learned_stop replaces; pass "
+                             "learned_stop=False to use them")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data; the ``steady`` stop's settings only while it is on (a spec that
-        says ``steady_looks: 0`` keeps the hash its rule had before the stop existed).
+        """Plain data; the stop short of the target that is on: ``learned_stop`` as the
+        digest of the shipped map, or the ``steady`` stop's settings (none when
+        ``steady_looks`` is 0: such a spec keeps the hash its rule had before either
+        stop existed).
 
         Example:
-            >>> sorted(AdaptiveSpec(steady_looks=0).to_dict())  # doctest: +NORMALIZE_WHITESPACE
+            >>> sorted(AdaptiveSpec(learned_stop=False, steady_looks=0).to_dict())
+            ... # doctest: +NORMALIZE_WHITESPACE
             ['batch_size', 'budget_cpu_seconds', 'initial_repeats', 'initial_sizes',
              'target']
+            >>> len(AdaptiveSpec().to_dict()["learned_stop"]), "steady_looks" in (
+            ...     AdaptiveSpec().to_dict())
+            (64, False)
         """
+        from dataroi.study._stop import load_stop_model
+
         d = asdict(self)
-        if self.steady_looks == 0:
+        del d["learned_stop"]
+        if self.learned_stop:
+            del d["steady_looks"], d["steady_target"]
+            d["learned_stop"] = load_stop_model().digest
+        elif self.steady_looks == 0:
             del d["steady_looks"], d["steady_target"]
         return d
 

@@ -7,9 +7,12 @@ grid (by default the smallest and the largest size of every model: three repeats
 the largest, one at the smallest) and then, look by look, asks for the trials
 with the largest expected reduction in the chance that the recommendation differs from
 the full grid's, per predicted CPU-second; it stops when that chance is small enough
-(``P(same recommendation with the full grid) >= target``), when the recommendation held
-at the last looks with that chance above a lower bar (``steady``: three looks at 0.8 by
-default), when a CPU budget is spent, or when no trial left can move the decision.
+(``P(same recommendation with the full grid) >= target``), when a look like this one
+was the full grid's often enough on the curve corpus (``learned``: the stated chance,
+how many looks the recommendation held and whether it buys labels, read through a map
+learned on the corpus replay, :mod:`dataroi.study._stop`; it replaced ``steady``, the
+recommendation held at three looks at 0.8, which a spec can still ask for), when a CPU
+budget is spent, or when no trial left can move the decision.
 :func:`run_until_decided` runs a study this way (``schedule.adaptive`` / ``dataroi run
 --until-decided``); :func:`replay` runs the rule on trials measured before (the corpus
 benchmark, ``bench_adaptive.py``).
@@ -81,6 +84,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dataroi.exceptions import UsageError
+from dataroi.study._stop import StopModel, load_stop_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -136,8 +140,10 @@ class AdaptiveStep:
         label: the chosen option in words.
         stability: ``P(same recommendation with the full grid)``.
         choices: the next trials (empty when the schedule stops).
-        stop_reason: ``"stable"``, ``"steady"`` (the same recommendation at the last
-            ``steady_looks`` looks, with ``P(same) >= steady_target``), ``"budget"``,
+        stop_reason: ``"stable"``, ``"learned"`` (the learned stop:
+            :class:`~dataroi.study._stop.StopModel`), ``"steady"`` (the same
+            recommendation at the last ``steady_looks`` looks, with ``P(same) >=
+            steady_target``; with ``learned_stop=False``), ``"budget"``,
             ``"complete"``, ``"no_change"`` (no trial left can move the decision, and the
             curves of the models in contention are complete), or None to go on.
         cpu_seconds: the measured CPU seconds of the trials so far.
@@ -492,13 +498,21 @@ class AdaptiveSchedule:
         initial_repeats_below: repeats of the coarse grid's smaller sizes.
         batch_size: at most this many offers per step (an offer is one trial, or at
             today's size a trial with the current model's trial of the same repeat).
-        steady_looks, steady_target: also stop (``steady``) once the recommendation has
-            been the same at ``steady_looks`` looks in a row and ``P(same) >=
-            steady_target`` (0 looks: off). The simulated completion sees only the noise
-            the missing trials still hold, so its ``P(same)`` is cautious below 0.9; a
-            recommendation that new trials did not move is evidence it cannot see. Three
-            looks at 0.8 were chosen on the curve corpus, leave-data-set-out
-            (docs/adaptive.md).
+        learned_stop: also stop (``learned``) once the learned chance that this look's
+            recommendation is the full grid's reaches the stop model's threshold
+            (:class:`~dataroi.study._stop.StopModel`: the stated ``P(same)``, the looks
+            the recommendation held, whether it buys labels). The simulated completion
+            sees only the noise the missing trials still hold, so its ``P(same)`` is
+            cautious below 0.9; a recommendation that new trials did not move is
+            evidence it cannot see. On by default (held out on the corpus replay: the
+            same agreement as the steady stop with less CPU, docs/adaptive.md); off,
+            the ``steady`` stop below applies.
+        steady_looks, steady_target: with ``learned_stop=False``, stop (``steady``) once
+            the recommendation has been the same at ``steady_looks`` looks in a row and
+            ``P(same) >= steady_target`` (0 looks: off). Three looks at 0.8 were chosen
+            on the curve corpus, leave-data-set-out (docs/adaptive.md).
+        stop_model: the learned stop's map (default: the shipped one,
+            :func:`~dataroi.study._stop.load_stop_model`).
         n_draws: curve draws per model of each analysis.
         random_state: root seed of the analyses (a study's seed).
         cache_dir: a folder for the analyses' curve fits (default: a temporary folder
@@ -509,7 +523,9 @@ class AdaptiveSchedule:
             spec's costs and decision).
 
     Raises:
-        UsageError: an empty grid, fewer than one repeat, or a target outside (0, 1].
+        UsageError: an empty grid, fewer than one repeat, a target outside (0, 1], or
+            steady settings other than the defaults with ``learned_stop`` on (they
+            would be ignored).
 
     Example:
         >>> s = AdaptiveSchedule(["lr", "rf"], [64, 128, 256, 512, 1024], 5,
@@ -523,7 +539,8 @@ class AdaptiveSchedule:
                  target: float = 0.95, budget_seconds: float | None = None,
                  initial_sizes: int = 2, initial_repeats: int = 3,
                  initial_repeats_below: int = 1, batch_size: int = 3,
-                 steady_looks: int = 3, steady_target: float = 0.8,
+                 learned_stop: bool = True, steady_looks: int = 3,
+                 steady_target: float = 0.8, stop_model: StopModel | None = None,
                  n_draws: int = 400, random_state: int = 0,
                  cache_dir: str | None = None,
                  analyze_kwargs: Mapping[str, Any] | None = None,
@@ -539,6 +556,10 @@ class AdaptiveSchedule:
             raise UsageError(f"target must be in (0, 1], got {target}")
         if not 0 < float(steady_target) <= 1:
             raise UsageError(f"steady_target must be in (0, 1], got {steady_target}")
+        if learned_stop and (int(steady_looks), float(steady_target)) != (3, 0.8):
+            raise UsageError("steady_looks and steady_target set the steady stop, which "
+                             "the learned stop replaces: pass learned_stop=False to use "
+                             "them")
         self.recommend = dict(recommend or {})
         self.metric = metric
         self.target = float(target)
@@ -547,8 +568,10 @@ class AdaptiveSchedule:
         self.initial_repeats = max(1, min(int(initial_repeats), self.repeats))
         self.initial_repeats_below = max(1, min(int(initial_repeats_below), self.repeats))
         self.batch_size = max(1, int(batch_size))
+        self.learned_stop = bool(learned_stop)
         self.steady_looks = max(0, int(steady_looks))
         self.steady_target = float(steady_target)
+        self.stop_model = stop_model if stop_model is not None else load_stop_model()
         self.n_draws = int(n_draws)
         self.random_state = int(random_state)
         self.analyze_kwargs = dict(analyze_kwargs or {})
@@ -562,12 +585,34 @@ class AdaptiveSchedule:
         """The ``steady`` stop with this schedule's settings (:func:`is_steady`).
 
         Example:
-            >>> s = AdaptiveSchedule(["a"], [10, 20], 5, steady_looks=3, steady_target=0.8)
+            >>> s = AdaptiveSchedule(["a"], [10, 20], 5, learned_stop=False,
+            ...                      steady_looks=3, steady_target=0.8)
             >>> s.is_steady("a+0", ["b+0", "a+0", "a+0"], 0.85)
             True
         """
         return is_steady(recommendation, previous, p_same, looks=self.steady_looks,
                          level=self.steady_target)
+
+    def early_stop(self, recommendation: str, previous: Sequence[str], p_same: float
+                   ) -> str | None:
+        """The stop short of ``P(same) >= target`` that this look meets, if any:
+        ``"learned"`` (with ``learned_stop``) or ``"steady"`` (without).
+
+        Example:
+            >>> from dataroi.study._stop import StopModel
+            >>> m = StopModel(intercept=0.38, weights=(1.68, 0.18, 0.18, -1.3),
+            ...               threshold=0.92)
+            >>> s = AdaptiveSchedule(["a"], [10, 20], 5, stop_model=m)
+            >>> s.early_stop("a+0", ["a+0", "a+0"], 0.85), s.early_stop("a+0", [], 0.85)
+            ('learned', None)
+            >>> AdaptiveSchedule(["a"], [10, 20], 5, learned_stop=False).early_stop(
+            ...     "a+0", ["a+0", "a+0"], 0.85)
+            'steady'
+        """
+        if self.learned_stop:
+            return ("learned" if self.stop_model.stops(recommendation, previous, p_same)
+                    else None)
+        return "steady" if self.is_steady(recommendation, previous, p_same) else None
 
     # -- the coarse grid ------------------------------------------------------------------
     def coarse_sizes(self) -> tuple[int, ...]:
@@ -659,8 +704,9 @@ class AdaptiveSchedule:
             return done("complete")
         if p_same >= self.target:
             return done("stable")
-        if self.is_steady(rec.chosen.option_id, previous, p_same):
-            return done("steady")
+        early = self.early_stop(rec.chosen.option_id, previous, p_same)
+        if early is not None:
+            return done(early)
         price = self.predicted_seconds(trials)
         n, cur = self.sizes[-1], parts.current
         below = [s for s in self.sizes if s < n]
@@ -822,8 +868,9 @@ def _reason(model: str, size: int, n: int, current: str, have: set[int], p_befor
     """Why a trial is chosen, in words (``context``: no option of the model can become
     the best; its trial narrows the other models' forecasts, which read its curve)."""
     if context:
-        what = (f"n={size:,}: no option of {model} can become the best, but the other "
-                "models' learned forecasts read its curve (the study's context)")
+        pair = f", with {current}'s trial of the same repeat" if paired else ""
+        what = (f"n={size:,}{pair}: no option of {model} can become the best, but the "
+                "other models' learned forecasts read its curve (the study's context)")
     elif paired:
         what = (f"today's size N={n:,}, with {current}'s trial of the same repeat: "
                 f"today's paired difference to {current} (noise) decides")
@@ -1033,8 +1080,9 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
         models, plan.sizes, plan.repeats, target=settings.target,
         budget_seconds=settings.budget_cpu_seconds, initial_sizes=settings.initial_sizes,
         initial_repeats=settings.initial_repeats, batch_size=settings.batch_size,
-        steady_looks=settings.steady_looks, steady_target=settings.steady_target,
-        random_state=spec.schedule.seed, analyzer=recommend)
+        learned_stop=settings.learned_stop, steady_looks=settings.steady_looks,
+        steady_target=settings.steady_target, random_state=spec.schedule.seed,
+        analyzer=recommend)
     run_key = canonical_hash({"spec": spec.spec_hash, "adaptive": settings.to_dict()})
     asked = list(schedule.initial())
     batch = list(asked)
