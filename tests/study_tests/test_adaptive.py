@@ -357,6 +357,8 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     asked = [c for d in docs for c in d["payload"]["asked"]]
     assert docs and all(c["reason"] for c in asked)
     assert docs[0]["payload"]["asked"][0]["reason"].startswith("coarse grid")
+    # the learned stop's map is on record with every look
+    assert {d["payload"]["stop_model"] for d in docs} == {load_stop_model().digest}
     ran = set(zip(frame["model"], frame["n_train"], frame["repeat"], strict=True))
     assert ran == {(c["model"], c["n_train"], c["repeat"]) for c in asked}
     # the dummy cannot catch up: nothing beyond the coarse grid

@@ -240,9 +240,9 @@ class AdaptiveSpec:
     default since: :mod:`dataroi.study._stop`) replaces it; a spec that sets
     ``steady_looks`` or ``steady_target`` keeps the steady stop it describes (the loader
     turns the learned one off), and a rule registered with the steady stop's defaults
-    reads as changed unless its spec says ``learned_stop: false``. The learned stop
-    enters the rule's hash as the SHA-256 of the shipped map: a later map is a changed
-    rule.
+    reads as changed unless its spec says ``learned_stop: false``. (The map the learned
+    stop reads a look through ships with dataroi, as the curves' gain model does; each
+    look's ``adaptive_step`` document records its SHA-256.)
 
     Example:
         >>> AdaptiveSpec().to_dict()["target"]
@@ -265,27 +265,24 @@ class AdaptiveSpec:
                              "learned_stop=False to use them")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data; the stop short of the target that is on: ``learned_stop`` as the
-        digest of the shipped map, or the ``steady`` stop's settings (none when
-        ``steady_looks`` is 0: such a spec keeps the hash its rule had before either
-        stop existed).
+        """Plain data; the stop short of the target that is on: ``learned_stop``, or the
+        ``steady`` stop's settings (none when ``steady_looks`` is 0: such a spec keeps
+        the hash its rule had before either stop existed).
 
         Example:
             >>> sorted(AdaptiveSpec(learned_stop=False, steady_looks=0).to_dict())
             ... # doctest: +NORMALIZE_WHITESPACE
             ['batch_size', 'budget_cpu_seconds', 'initial_repeats', 'initial_sizes',
              'target']
-            >>> len(AdaptiveSpec().to_dict()["learned_stop"]), "steady_looks" in (
+            >>> AdaptiveSpec().to_dict()["learned_stop"], "steady_looks" in (
             ...     AdaptiveSpec().to_dict())
-            (64, False)
+            (True, False)
         """
-        from dataroi.study._stop import load_stop_model
-
         d = asdict(self)
         del d["learned_stop"]
         if self.learned_stop:
             del d["steady_looks"], d["steady_target"]
-            d["learned_stop"] = load_stop_model().digest
+            d["learned_stop"] = True
         elif self.steady_looks == 0:
             del d["steady_looks"], d["steady_target"]
         return d

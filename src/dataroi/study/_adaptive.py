@@ -1031,7 +1031,7 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
     A run goes on from an earlier one that did not stop (interrupted, or out of
     ``max_steps``) on the same data, spec and settings: after the coarse grid it runs the
     trials that run asked for and not yet measured, and its looks are numbered after
-    that run's, whose recommendations count toward the ``steady`` stop — so it asks for
+    that run's, whose recommendations count toward the learned (or steady) stop — so it asks for
     what the uninterrupted run would have asked for next, and stops where it would have
     (the choices depend on the measured timings too, so "would have" holds for the
     trials as measured).
@@ -1083,7 +1083,9 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
         learned_stop=settings.learned_stop, steady_looks=settings.steady_looks,
         steady_target=settings.steady_target, random_state=spec.schedule.seed,
         analyzer=recommend)
-    run_key = canonical_hash({"spec": spec.spec_hash, "adaptive": settings.to_dict()})
+    stop_map = schedule.stop_model.digest if schedule.learned_stop else None
+    run_key = canonical_hash({"spec": spec.spec_hash, "adaptive": settings.to_dict()}
+                             | ({"stop_model": stop_map} if stop_map else {}))
     asked = list(schedule.initial())
     batch = list(asked)
     steps: list[AdaptiveStep] = []
@@ -1119,7 +1121,7 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
         look = schedule.next_step(measured(), step=step,
                                   previous=previous + [s.recommendation for s in steps])
         steps.append(look)
-        _record(study, look, batch if step == 1 else [], run_key)
+        _record(study, look, batch if step == 1 else [], run_key, stop_map)
         nxt = [c for c in look.choices if c.key not in {a.key for a in asked}]
         say(f"look {step} ({time.monotonic() - start:.0f}s): {look.label} — P(same as the "
             f"full grid) {look.stability:.2f}"
@@ -1205,17 +1207,18 @@ def _say(console: Any) -> Callable[[str], None]:
     return lambda text: print(text, file=sys.stderr)
 
 
-def _record(study: Any, look: AdaptiveStep, coarse: Sequence[TrialChoice], run_key: str
-            ) -> None:
-    """An ``adaptive_step`` document: the look and the trials it asks for, with why, and
-    the key of the spec and settings it ran under (``run``: a run that did not stop is
-    gone on from only under the same key)."""
+def _record(study: Any, look: AdaptiveStep, coarse: Sequence[TrialChoice], run_key: str,
+            stop_map: str | None = None) -> None:
+    """An ``adaptive_step`` document: the look and the trials it asks for, with why, the
+    key of the spec and settings it ran under (``run``: a run that did not stop is gone
+    on from only under the same key, which holds the learned stop's map too) and the
+    SHA-256 of that map (``stop_model``; None with the steady stop)."""
     from dataroi.spec import canonical_hash
 
     payload = {"run": run_key, "step": look.step, "recommendation": look.recommendation,
                "label": look.label, "stability": look.stability,
                "stop_reason": look.stop_reason, "cpu_seconds": look.cpu_seconds,
-               "discarded": dict(look.discarded),
+               "discarded": dict(look.discarded), "stop_model": stop_map,
                "asked": [_choice_dict(c) for c in (*coarse, *look.choices)]}
     with study.analyze(check_data=True) as analysis:
         ctx = analysis.context
