@@ -7,11 +7,10 @@ learner at every measured size <= N, 5 repeats; its recommendation is dataroi's
 (``dataroi.analyze(...).recommend(...)``, the option it chooses now). The adaptive
 schedule (``dataroi.study.AdaptiveSchedule``) replays the same measured trials in the
 order it asks for them (``replay``), from its coarse grid until ``P(same recommendation
-with the full grid) >= 0.95``, the learned stop (``dataroi.study._stop``: how often a
-look like this one was the full grid's on this replay, learned by
-``explore_adaptive_stop.py``; ``--no-learned-stop`` or ``--steady-looks/--steady-target``
-replay the steady stop it replaced: the recommendation held at three looks with
-``P(same) >= 0.8``), or no trial left can move the decision. A trial's CPU cost
+with the full grid) >= 0.95``, the recommendation held at three looks with ``P(same) >=
+0.8`` (the steady stop; ``--learned-stop``: the learned stop instead,
+``dataroi.study._stop``, learned on this replay's looks by
+``explore_adaptive_stop.py``), or no trial left can move the decision. A trial's CPU cost
 is its measured ``fit_seconds + predict_seconds``.
 
 Compared in the same run, on the same trials:
@@ -238,8 +237,8 @@ def _default_steady() -> tuple[int, float]:
 
 
 def _default_stop() -> Stop:
-    """``AdaptiveSchedule``'s default stop short of the target: the shipped learned
-    stop's map while ``learned_stop`` defaults on, else the steady stop's settings."""
+    """``AdaptiveSchedule``'s default stop short of the target: the steady stop's
+    settings, or the shipped learned stop's map were ``learned_stop`` on by default."""
     import inspect
 
     from dataroi.study import AdaptiveSchedule
@@ -551,9 +550,9 @@ def main(argv: list[str] | None = None) -> int:
                         f"{name.replace('-', '_')} (default: its default)")
     ap.add_argument("--steady-target", type=float,
                     help="AdaptiveSchedule's steady_target (default: its default)")
-    ap.add_argument("--no-learned-stop", action="store_true",
-                    help="the steady stop instead of the learned one (also implied by "
-                         "--steady-looks or --steady-target)")
+    ap.add_argument("--learned-stop", action="store_true",
+                    help="the learned stop (dataroi.study._stop) instead of the steady "
+                         "one")
     ap.add_argument("--context-weight", type=float,
                     help="the weight of the other models' missing repeats in a model's "
                     "own-gain spread (dataroi.study._adaptive._CONTEXT_WEIGHT)")
@@ -566,10 +565,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", type=Path, help="only print the report of a CSV written "
                     "before (--out; also a partial one)")
     args = ap.parse_args(argv)
+    from dataroi.study._stop import load_stop_model
+
     default = _default_steady()
-    learned = not (args.no_learned_stop or args.steady_looks is not None
-                   or args.steady_target is not None)
-    steady: Stop = (_default_stop() if learned else
+    learned = args.learned_stop
+    if learned and (args.steady_looks is not None or args.steady_target is not None):
+        ap.error("--learned-stop replaces the steady stop: leave out --steady-looks and "
+                 "--steady-target")
+    steady: Stop = (load_stop_model() if learned else
                     (default[0] if args.steady_looks is None else args.steady_looks,
                      default[1] if args.steady_target is None else args.steady_target))
     if args.report:
@@ -593,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
                                "batch_size", "steady_looks", "steady_target",
                                "context_weight")
                 if (v := getattr(args, k)) is not None} | (
-                    {} if learned else {"learned_stop": False})
+                    {"learned_stop": True} if learned else {})
     work = [(args.corpus, u, args.draws, args.target, roles, args.ceiling, settings)
             for u in todo]
     rows: list[dict[str, Any]] = []

@@ -26,8 +26,8 @@ intervals from resampling data sets, and the paired difference to the steady rul
 ``--out`` writes the logistic map on dataroi's features, fitted on every data set, as
 ``src/dataroi/study/stop_model.json``.
 
-Run (after ``bench_adaptive.py --cuts 512 --jobs 2 --draws 200 --ceiling --out A.csv``
-with ``--no-learned-stop``: the looks do not depend on the stop, only the rule rows do)::
+Run (after ``bench_adaptive.py --cuts 512 --jobs 2 --draws 200 --ceiling --out A.csv``;
+the looks do not depend on the stop, only the rule's rows do)::
 
     python benchmarks/explore_adaptive_stop.py A.csv
     python benchmarks/explore_adaptive_stop.py A.csv --learners logistic:shipped \\

@@ -173,7 +173,7 @@ def test_one_corpus_data_set_replayed_end_to_end(bench, tmp_path, capsys):
     assert len(cases) == 6 and cases["agrees"].all()  # 2 current models × 3 scenarios
     ad = res[res["method"] == "adaptive"]
     assert ((ad["cpu_share"] > 0) & (ad["cpu_share"] <= 1)).all()
-    assert set(ad["stop"]) <= {"stable", "learned", "no_change", "complete"}
+    assert set(ad["stop"]) <= {"stable", "steady", "no_change", "complete"}
     assert (res[res["method"] == "oracle"]["agrees"]).all()
     looks = res[res["method"] == bench.LOOK]
     assert len(looks) >= 6 and set(looks["phase"]) <= {"rule", "contenders", "all at N"}

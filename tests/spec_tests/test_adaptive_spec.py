@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dataroi.exceptions import SpecError
+from dataroi.exceptions import SpecError, UsageError
 from dataroi.spec import AdaptiveSpec, spec_from_dict
 
 BASE = {"data": "sklearn:iris",
@@ -71,7 +71,6 @@ def test_every_problem_is_listed_at_once() -> None:
 def test_the_steady_stop_is_read_and_checked() -> None:
     on = _spec({"steady_looks": 4, "steady_target": 0.9}).schedule.adaptive
     assert on is not None and (on.steady_looks, on.steady_target) == (4, 0.9)
-    assert not on.learned_stop  # a spec that describes the steady stop keeps it
     assert _spec({"steady_looks": 0}).schedule.adaptive.steady_looks == 0
     with pytest.raises(SpecError) as err:
         _spec({"steady_looks": -1, "steady_target": 0})
@@ -80,20 +79,21 @@ def test_the_steady_stop_is_read_and_checked() -> None:
     assert "schedule.adaptive.steady_target" in text
 
 
-def test_the_learned_stop_is_the_default_and_can_be_turned_off() -> None:
-    assert _spec(True).schedule.adaptive.learned_stop
-    off = _spec({"learned_stop": False}).schedule.adaptive
-    assert off is not None and not off.learned_stop
-    assert (off.steady_looks, off.steady_target) == (3, 0.8)  # the steady stop's defaults
+def test_the_learned_stop_is_asked_for() -> None:
+    assert not _spec(True).schedule.adaptive.learned_stop  # the steady stop by default
+    on = _spec({"learned_stop": True}).schedule.adaptive
+    assert on is not None and on.learned_stop
     assert _spec({"learned_stop": False, "steady_looks": 4}).schedule.adaptive == (
-        AdaptiveSpec(learned_stop=False, steady_looks=4))
+        AdaptiveSpec(steady_looks=4))
+    with pytest.raises(UsageError, match="leave out one or the other"):
+        AdaptiveSpec(learned_stop=True, steady_looks=4)
 
 
 @pytest.mark.parametrize(("adaptive", "message"), [
     ({"learned_stop": "yes"}, "schedule.adaptive.learned_stop: must be true or false"),
     ({"learned_stop": True, "steady_looks": 4},
      "schedule.adaptive: steady_looks and steady_target set the steady stop, which "
-     "learned_stop: true replaces"),
+     "learned_stop: true replaces; leave out one or the other"),
 ])
 def test_the_learned_stop_refuses_what_it_cannot_mean(adaptive, message) -> None:
     with pytest.raises(SpecError, match=message.replace(".", r"\.")):
@@ -123,13 +123,12 @@ def test_the_stopping_rule_is_part_of_the_rule_hash_only_when_adaptive() -> None
     assert on.decision is not None and on.decision.adaptive == on.schedule.adaptive
     assert on.decision.rule_dict()["adaptive"] == {
         "target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 2,
-        "initial_repeats": 3, "batch_size": 3, "learned_stop": True}
-    # a rule registered with the steady stop's defaults reads as it was with
-    # learned_stop: false
-    steady = _decided({"target": 0.9, "budget_cpu_seconds": 600, "learned_stop": False})
-    assert steady.decision is not None and steady.decision.rule_dict()["adaptive"] == {
-        "target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 2,
         "initial_repeats": 3, "batch_size": 3, "steady_looks": 3, "steady_target": 0.8}
+    # the learned stop is its own rule (the steady settings it replaces are left out)
+    learned = _decided({"target": 0.9, "budget_cpu_seconds": 600, "learned_stop": True})
+    assert learned.decision is not None and learned.decision.rule_dict()["adaptive"] == {
+        "target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 2,
+        "initial_repeats": 3, "batch_size": 3, "learned_stop": True}
     # the old defaults, pinned, are their own rule, and read as it was registered before
     # the steady stop existed (its settings are left out while it is off)
     old = _decided({"target": 0.9, "budget_cpu_seconds": 600, "initial_sizes": 3,
@@ -140,7 +139,7 @@ def test_the_stopping_rule_is_part_of_the_rule_hash_only_when_adaptive() -> None
     hashes = {rule_hash(s.decision, metric="accuracy") for s in (
         plain, on, _decided({"target": 0.8, "budget_cpu_seconds": 600}), _decided(True),
         old, _decided({"target": 0.9, "budget_cpu_seconds": 600, "steady_looks": 4}),
-        steady)}
+        learned)}
     assert len(hashes) == 7  # each stopping rule is its own rule
     # the same rule written differently is the same rule
     assert rule_hash(on.decision, metric="accuracy") == rule_hash(

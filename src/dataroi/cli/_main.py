@@ -95,7 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--until-decided", action="store_true",
                    help="run adaptively (as schedule.adaptive does): a coarse grid, then "
                    "only the trials that can change the recommendation, until it is stable "
-                   "(P(same as the full grid) >= 0.95) or the CPU budget is spent")
+                   "(P(same as the full grid) >= 0.95, or the same recommendation at its "
+                   "last looks) or the CPU budget is spent")
     s.add_argument("--full-grid", action="store_true",
                    help="run every trial of the grid and the stress arms although the "
                    "spec has schedule.adaptive (what an adaptive run left out)")

@@ -604,8 +604,7 @@ def _parse_adaptive(raw: Any, repeats: int, problems: list[str]) -> AdaptiveSpec
     learned = _flag(raw, "learned_stop", where, problems)
     if learned and (looks is not None or steady is not None):
         problems.append(f"{where}: steady_looks and steady_target set the steady stop, "
-                        "which learned_stop: true replaces; say learned_stop: false to "
-                        "use them, or leave them out")
+                        "which learned_stop: true replaces; leave out one or the other")
     if reps is not None and _is_int(repeats) and reps > repeats:
         problems.append(f"{where}.initial_repeats: at most schedule.repeats ({repeats}), "
                         f"got {reps}")
@@ -619,9 +618,7 @@ def _parse_adaptive(raw: Any, repeats: int, problems: list[str]) -> AdaptiveSpec
                         batch_size=d.batch_size if batch is None else int(batch),
                         steady_looks=d.steady_looks if looks is None else int(looks),
                         steady_target=d.steady_target if steady is None else float(steady),
-                        # a spec that describes the steady stop keeps it
-                        learned_stop=(learned if learned is not None else
-                                      looks is None and steady is None))
+                        learned_stop=bool(learned))
 
 
 def _flag(raw: dict[str, Any], key: str, where: str, problems: list[str]) -> bool | None:

@@ -236,13 +236,12 @@ class AdaptiveSpec:
     changed rule unless the spec says ``initial_sizes: 3``. Likewise the ``steady`` stop
     (the recommendation unchanged at ``steady_looks`` looks in a row with ``P(same) >=
     steady_target``; the default from one corpus replay to the next): ``steady_looks: 0``
-    keeps a rule registered before it. The *learned* stop (``learned_stop``, the
-    default since: :mod:`dataroi.study._stop`) replaces it; a spec that sets
-    ``steady_looks`` or ``steady_target`` keeps the steady stop it describes (the loader
-    turns the learned one off), and a rule registered with the steady stop's defaults
-    reads as changed unless its spec says ``learned_stop: false``. (The map the learned
-    stop reads a look through ships with dataroi, as the curves' gain model does; each
-    look's ``adaptive_step`` document records its SHA-256.)
+    keeps a rule registered before it. ``learned_stop: true`` replaces it by the
+    *learned* stop (:mod:`dataroi.study._stop`; off by default: it saved CPU on the
+    corpus replay at a higher regret), and is then part of the rule (the steady
+    settings are not). (The map the learned stop reads a look through ships with
+    dataroi, as the curves' gain model does; each look's ``adaptive_step`` document
+    records its SHA-256.)
 
     Example:
         >>> AdaptiveSpec().to_dict()["target"]
@@ -256,13 +255,13 @@ class AdaptiveSpec:
     batch_size: int = 3
     steady_looks: int = 3
     steady_target: float = 0.8
-    learned_stop: bool = True
+    learned_stop: bool = False
 
     def __post_init__(self) -> None:
         if self.learned_stop and (self.steady_looks, self.steady_target) != (3, 0.8):
             raise UsageError("schedule.adaptive: steady_looks and steady_target set the "
-                             "steady stop, which learned_stop replaces; pass "
-                             "learned_stop=False to use them")
+                             "steady stop, which learned_stop replaces; leave out one or "
+                             "the other")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; the stop short of the target that is on: ``learned_stop``, or the
@@ -270,13 +269,14 @@ class AdaptiveSpec:
         the hash its rule had before either stop existed).
 
         Example:
-            >>> sorted(AdaptiveSpec(learned_stop=False, steady_looks=0).to_dict())
+            >>> sorted(AdaptiveSpec(steady_looks=0).to_dict())
             ... # doctest: +NORMALIZE_WHITESPACE
             ['batch_size', 'budget_cpu_seconds', 'initial_repeats', 'initial_sizes',
              'target']
-            >>> AdaptiveSpec().to_dict()["learned_stop"], "steady_looks" in (
-            ...     AdaptiveSpec().to_dict())
-            (True, False)
+            >>> d = AdaptiveSpec(learned_stop=True).to_dict()
+            >>> d["learned_stop"], "steady_looks" in d, "learned_stop" in AdaptiveSpec(
+            ...     ).to_dict()
+            (True, False, False)
         """
         d = asdict(self)
         del d["learned_stop"]

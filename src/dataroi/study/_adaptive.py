@@ -7,12 +7,13 @@ grid (by default the smallest and the largest size of every model: three repeats
 the largest, one at the smallest) and then, look by look, asks for the trials
 with the largest expected reduction in the chance that the recommendation differs from
 the full grid's, per predicted CPU-second; it stops when that chance is small enough
-(``P(same recommendation with the full grid) >= target``), when a look like this one
-was the full grid's often enough on the curve corpus (``learned``: the stated chance,
-how many looks the recommendation held and whether it buys labels, read through a map
-learned on the corpus replay, :mod:`dataroi.study._stop`; it replaced ``steady``, the
-recommendation held at three looks at 0.8, which a spec can still ask for), when a CPU
-budget is spent, or when no trial left can move the decision.
+(``P(same recommendation with the full grid) >= target``), when the recommendation held
+at the last looks with that chance above a lower bar (``steady``: three looks at 0.8 by
+default) — or, asked for, when a look like this one was the full grid's often enough on
+the curve corpus (``learned``: the stated chance, how many looks the recommendation held
+and whether it buys labels, read through a map learned on the corpus replay,
+:mod:`dataroi.study._stop`) —, when a CPU budget is spent, or when no trial left can
+move the decision.
 :func:`run_until_decided` runs a study this way (``schedule.adaptive`` / ``dataroi run
 --until-decided``); :func:`replay` runs the rule on trials measured before (the corpus
 benchmark, ``bench_adaptive.py``).
@@ -498,19 +499,20 @@ class AdaptiveSchedule:
         initial_repeats_below: repeats of the coarse grid's smaller sizes.
         batch_size: at most this many offers per step (an offer is one trial, or at
             today's size a trial with the current model's trial of the same repeat).
-        learned_stop: also stop (``learned``) once the learned chance that this look's
-            recommendation is the full grid's reaches the stop model's threshold
-            (:class:`~dataroi.study._stop.StopModel`: the stated ``P(same)``, the looks
-            the recommendation held, whether it buys labels). The simulated completion
-            sees only the noise the missing trials still hold, so its ``P(same)`` is
-            cautious below 0.9; a recommendation that new trials did not move is
-            evidence it cannot see. On by default (held out on the corpus replay: the
-            same agreement as the steady stop with less CPU, docs/adaptive.md); off,
-            the ``steady`` stop below applies.
-        steady_looks, steady_target: with ``learned_stop=False``, stop (``steady``) once
-            the recommendation has been the same at ``steady_looks`` looks in a row and
-            ``P(same) >= steady_target`` (0 looks: off). Three looks at 0.8 were chosen
-            on the curve corpus, leave-data-set-out (docs/adaptive.md).
+        learned_stop: instead of the ``steady`` stop, stop (``learned``) once the learned
+            chance that this look's recommendation is the full grid's reaches the stop
+            model's threshold (:class:`~dataroi.study._stop.StopModel`: the stated
+            ``P(same)``, the looks the recommendation held, whether it buys labels).
+            Off by default: held out on the corpus replay it agrees as often as the
+            steady stop with five points less CPU, but its regret was higher (two
+            costly cases; docs/adaptive.md, "The learned stop").
+        steady_looks, steady_target: stop (``steady``) once the recommendation has been
+            the same at ``steady_looks`` looks in a row and ``P(same) >= steady_target``
+            (0 looks: off). The simulated completion sees only the noise the missing
+            trials still hold, so its ``P(same)`` is cautious below 0.9; a
+            recommendation that new trials did not move is evidence it cannot see.
+            Three looks at 0.8 were chosen on the curve corpus, leave-data-set-out
+            (docs/adaptive.md).
         stop_model: the learned stop's map (default: the shipped one,
             :func:`~dataroi.study._stop.load_stop_model`).
         n_draws: curve draws per model of each analysis.
@@ -539,7 +541,7 @@ class AdaptiveSchedule:
                  target: float = 0.95, budget_seconds: float | None = None,
                  initial_sizes: int = 2, initial_repeats: int = 3,
                  initial_repeats_below: int = 1, batch_size: int = 3,
-                 learned_stop: bool = True, steady_looks: int = 3,
+                 learned_stop: bool = False, steady_looks: int = 3,
                  steady_target: float = 0.8, stop_model: StopModel | None = None,
                  n_draws: int = 400, random_state: int = 0,
                  cache_dir: str | None = None,
@@ -558,8 +560,7 @@ class AdaptiveSchedule:
             raise UsageError(f"steady_target must be in (0, 1], got {steady_target}")
         if learned_stop and (int(steady_looks), float(steady_target)) != (3, 0.8):
             raise UsageError("steady_looks and steady_target set the steady stop, which "
-                             "the learned stop replaces: pass learned_stop=False to use "
-                             "them")
+                             "learned_stop=True replaces; leave out one or the other")
         self.recommend = dict(recommend or {})
         self.metric = metric
         self.target = float(target)
@@ -602,11 +603,10 @@ class AdaptiveSchedule:
             >>> from dataroi.study._stop import StopModel
             >>> m = StopModel(intercept=0.38, weights=(1.68, 0.18, 0.18, -1.3),
             ...               threshold=0.92)
-            >>> s = AdaptiveSchedule(["a"], [10, 20], 5, stop_model=m)
+            >>> s = AdaptiveSchedule(["a"], [10, 20], 5, learned_stop=True, stop_model=m)
             >>> s.early_stop("a+0", ["a+0", "a+0"], 0.85), s.early_stop("a+0", [], 0.85)
             ('learned', None)
-            >>> AdaptiveSchedule(["a"], [10, 20], 5, learned_stop=False).early_stop(
-            ...     "a+0", ["a+0", "a+0"], 0.85)
+            >>> AdaptiveSchedule(["a"], [10, 20], 5).early_stop("a+0", ["a+0", "a+0"], 0.85)
             'steady'
         """
         if self.learned_stop:
