@@ -235,7 +235,7 @@ class AdaptiveSpec:
     as good, docs/adaptive.md): a rule registered with the old default reads as a
     changed rule unless the spec says ``initial_sizes: 3``. Likewise the ``steady`` stop
     (the recommendation unchanged at ``steady_looks`` looks in a row with ``P(same) >=
-    steady_target``; the default from one corpus replay to the next): ``steady_looks: 0``
+    steady_target``; on by default since a corpus replay): ``steady_looks: 0``
     keeps a rule registered before it. ``learned_stop: true`` replaces it by the
     *learned* stop (:mod:`dataroi.study._stop`; off by default: it saved CPU on the
     corpus replay at a higher regret), and is then part of the rule (the steady

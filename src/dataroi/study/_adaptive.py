@@ -144,7 +144,7 @@ class AdaptiveStep:
         stop_reason: ``"stable"``, ``"learned"`` (the learned stop:
             :class:`~dataroi.study._stop.StopModel`), ``"steady"`` (the same
             recommendation at the last ``steady_looks`` looks, with ``P(same) >=
-            steady_target``; with ``learned_stop=False``), ``"budget"``,
+            steady_target``; without ``learned_stop``), ``"budget"``,
             ``"complete"``, ``"no_change"`` (no trial left can move the decision, and the
             curves of the models in contention are complete), or None to go on.
         cpu_seconds: the measured CPU seconds of the trials so far.
@@ -586,8 +586,7 @@ class AdaptiveSchedule:
         """The ``steady`` stop with this schedule's settings (:func:`is_steady`).
 
         Example:
-            >>> s = AdaptiveSchedule(["a"], [10, 20], 5, learned_stop=False,
-            ...                      steady_looks=3, steady_target=0.8)
+            >>> s = AdaptiveSchedule(["a"], [10, 20], 5, steady_looks=3, steady_target=0.8)
             >>> s.is_steady("a+0", ["b+0", "a+0", "a+0"], 0.85)
             True
         """
@@ -1031,8 +1030,8 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
     A run goes on from an earlier one that did not stop (interrupted, or out of
     ``max_steps``) on the same data, spec and settings: after the coarse grid it runs the
     trials that run asked for and not yet measured, and its looks are numbered after
-    that run's, whose recommendations count toward the learned (or steady) stop — so it asks for
-    what the uninterrupted run would have asked for next, and stops where it would have
+    that run's, whose recommendations count toward the steady (or learned) stop — so it
+    asks for what the uninterrupted run would have asked for next, and stops where it would have
     (the choices depend on the measured timings too, so "would have" holds for the
     trials as measured).
 
@@ -1212,14 +1211,16 @@ def _record(study: Any, look: AdaptiveStep, coarse: Sequence[TrialChoice], run_k
     """An ``adaptive_step`` document: the look and the trials it asks for, with why, the
     key of the spec and settings it ran under (``run``: a run that did not stop is gone
     on from only under the same key, which holds the learned stop's map too) and the
-    SHA-256 of that map (``stop_model``; None with the steady stop)."""
+    SHA-256 of that map (``stop_model``; not there with the steady stop)."""
     from dataroi.spec import canonical_hash
 
     payload = {"run": run_key, "step": look.step, "recommendation": look.recommendation,
                "label": look.label, "stability": look.stability,
                "stop_reason": look.stop_reason, "cpu_seconds": look.cpu_seconds,
-               "discarded": dict(look.discarded), "stop_model": stop_map,
+               "discarded": dict(look.discarded),
                "asked": [_choice_dict(c) for c in (*coarse, *look.choices)]}
+    if stop_map:
+        payload["stop_model"] = stop_map
     with study.analyze(check_data=True) as analysis:
         ctx = analysis.context
         if ctx is None or ctx.store is None:
