@@ -59,7 +59,7 @@ P_TARGET = 0.95
 def features(looks: pd.DataFrame) -> pd.DataFrame:
     """The rule-phase looks of ``bench_adaptive``'s CSV, one row each, in order, with
     what the run knows at each (see the module's docstring)."""
-    from dataroi.study._stop import buys_labels
+    from dataroi.study._stop import buys_labels, looks_held
 
     d = looks[(looks["method"] == LOOK) & (looks["phase"] == "rule")].copy()
     d = d.sort_values([*KEY, "look"]).reset_index(drop=True)
@@ -68,7 +68,8 @@ def features(looks: pd.DataFrame) -> pd.DataFrame:
     d["j"] = g.cumcount()
     d["last"] = d["j"] == g["look"].transform("size") - 1
     d["changed"] = (d["option"] != g["option"].shift(1)).astype(float)
-    d["run"] = d.groupby([*KEY, d["changed"].cumsum()]).cumcount() + 1
+    d["run"] = [h for _, recs in g["option"] for h in
+                (looks_held(r, list(recs)[:i]) for i, r in enumerate(recs))]
     d["p1"] = g["p"].shift(1).fillna(0.0)
     d["p2"] = g["p"].shift(2).fillna(0.0)
     d["pmin3"] = g["p"].transform(lambda s: s.rolling(3, min_periods=1).min())
@@ -208,8 +209,8 @@ def main(argv: list[str] | None = None) -> int:
                               f"{d['dataset'].nunique()} data sets of the curve corpus")
         args.out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.out}: {model}")
-    print(f"\n$ python benchmarks/explore_adaptive_stop.py {args.csv}"
-          + (f" --out {args.out}" if args.out else ""))
+    given = list(argv if argv is not None else sys.argv[1:])
+    print("\n$ " + " ".join(["python benchmarks/explore_adaptive_stop.py", *given]))
     return 0
 
 

@@ -258,7 +258,9 @@ class AdaptiveSpec:
     learned_stop: bool = False
 
     def __post_init__(self) -> None:
-        if self.learned_stop and (self.steady_looks, self.steady_target) != (3, 0.8):
+        default = type(self)  # the fields' defaults, as class attributes
+        if self.learned_stop and (self.steady_looks, self.steady_target) != (
+                default.steady_looks, default.steady_target):
             raise UsageError("schedule.adaptive: steady_looks and steady_target set the "
                              "steady stop, which learned_stop replaces; leave out one or "
                              "the other")

@@ -85,7 +85,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dataroi.exceptions import UsageError
-from dataroi.study._stop import StopModel, load_stop_model
+from dataroi.spec import AdaptiveSpec
+from dataroi.study._stop import StopModel, load_stop_model, looks_held
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -558,7 +559,8 @@ class AdaptiveSchedule:
             raise UsageError(f"target must be in (0, 1], got {target}")
         if not 0 < float(steady_target) <= 1:
             raise UsageError(f"steady_target must be in (0, 1], got {steady_target}")
-        if learned_stop and (int(steady_looks), float(steady_target)) != (3, 0.8):
+        if learned_stop and (int(steady_looks), float(steady_target)) != (
+                AdaptiveSpec.steady_looks, AdaptiveSpec.steady_target):
             raise UsageError("steady_looks and steady_target set the steady stop, which "
                              "learned_stop=True replaces; leave out one or the other")
         self.recommend = dict(recommend or {})
@@ -792,10 +794,7 @@ def is_steady(recommendation: str, previous: Sequence[str], p_same: float, *, lo
         ...     "a+0", ["a+0", "a+0"], 0.75, looks=3, level=0.8)
         (True, False, False)
     """
-    k = looks - 1
-    if looks < 1 or p_same < level or len(previous) < k:
-        return False
-    return all(r == recommendation for r in list(previous)[len(previous) - k:])
+    return looks >= 1 and p_same >= level and looks_held(recommendation, previous) >= looks
 
 
 def _contenders_at(parts: _Parts, counts: Mapping[tuple[str, int], set[int]], size: int,
@@ -1052,7 +1051,7 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
 
     from dataroi.exceptions import DataWarning
     from dataroi.executors import cpu_count
-    from dataroi.spec import AdaptiveSpec, canonical_hash
+    from dataroi.spec import canonical_hash
 
     start = time.monotonic()
     progress = bool(run_kwargs.pop("progress", True))

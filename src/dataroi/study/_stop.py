@@ -128,6 +128,32 @@ class StopModel:
         z = self.intercept + sum(w * v for w, v in zip(self.weights, x, strict=True))
         return 1.0 / (1.0 + math.exp(-z))
 
+    def least_p_same(self, *, held: int, buys_labels: bool) -> float | None:
+        """The least stated ``P(same)`` at which a look stops, the recommendation held
+        ``held`` looks (this one included); None when not even 1.0 does (the chance is
+        linear in ``P(same)`` on the logit scale).
+
+        Example (the shipped map, after 1 to 8 looks the same; a first look stops only
+        at the schedule's target):
+            >>> m = load_stop_model()
+            >>> def least(buys):
+            ...     return [None if (p := m.least_p_same(held=h, buys_labels=buys)) is None
+            ...             else round(p, 2) for h in range(1, 9)]
+            >>> least(False)  # "keep" or "switch", no labels
+            [None, 0.84, 0.7, 0.57, 0.46, 0.37, 0.29, 0.21]
+            >>> least(True)   # a recommendation that buys labels
+            [None, None, None, None, 0.97, 0.84, 0.73, 0.63]
+        """
+        _, h, _, b = self.features(0.0, held, buys_labels, self.looks_cap)
+        w1, w2, w3, w4 = self.weights
+        need = math.log(self.threshold / (1 - self.threshold)) - (
+            self.intercept + w2 * h + w4 * b)
+        slope = w1 + w3 * h
+        if slope <= 0:
+            return 0.0 if need <= 0 else None
+        p = max(0.0, need / slope)
+        return p if p <= 1.0 else None
+
     def stops(self, recommendation: str, previous: Sequence[str], p_same: float) -> bool:
         """Whether a run stops at this look (its recommendation, the earlier looks'
         ones oldest first, its stated ``P(same)``)."""
@@ -148,6 +174,8 @@ class StopModel:
             return cls(float(d["intercept"]), tuple(float(w) for w in d["weights"]),
                        float(d["threshold"]), int(d.get("looks_cap", 8)),
                        hashlib.sha256(text.encode()).hexdigest(), str(d.get("source", "")))
+        except UsageError:
+            raise  # the model's own check says what is wrong
         except (ValueError, KeyError, TypeError) as e:
             raise UsageError(f"stop model: not a stop model file ({e})") from None
 
