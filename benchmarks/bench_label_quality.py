@@ -26,13 +26,16 @@ What is predicted, and by whom:
     spec.stress, n_classes=K, class_shares={cc class: its share}, gain_model=GAIN)``,
     each arm's ``GapForecast``: for an arm whose share of flipped labels is known (every
     arm here), the effective-sample rule anchored at today's paired gap (``C1`` below,
-    now dataroi's own code, ``dataroi/stress/_noise_rule.py``); its interval the draws'
-    5-95 % quantiles widened about the point by a per-factor scale. dataroi ships the
-    scale learned on all 16 data sets (``src/dataroi/stress/noise_rule_scale.json``,
-    written by ``learn_noise_rule_scale.py`` from this benchmark's ``cases.csv``); here
-    each data set is judged with the scale learned *without it* (:func:`loo_shipped`,
-    through dataroi's own ``calibrated_interval``). Each figure names its method (the
-    output counts them).
+    now dataroi's own code, ``dataroi/stress/_noise_rule.py``), today's excess over the
+    rule fading as (N/n)^β; its interval the draws' 5-95 % quantiles widened about the
+    point by a per-factor scale. dataroi ships the β (one per kind of noise) and the scale
+    learned on all 16 data sets (``src/dataroi/stress/noise_rule_scale.json``, written by
+    ``learn_noise_rule_scale.py`` from this benchmark's ``cases.csv``); here each data
+    set is judged at the β of :data:`DECAYS` chosen *without it* for the arm's kind
+    (:func:`loo_decay`: the least gap MAE on the other data sets' arms of that kind; every
+    unit is run at each β) and with the scale
+    learned *without it* (:func:`loo_shipped`, through dataroi's own
+    ``calibrated_interval``). Each figure names its method (the output counts them).
   - *curves*, dataroi before the rule (and still where the rate is unknown):
     ``dataroi.analyze(trials <= N, models=[clean, its arms], curves=GAIN)
     .compare(add=[N, 3N, 7N, 15N])``: each arm's curve continued by the learned gain
@@ -83,8 +86,9 @@ What is predicted, and by whom:
 * **Equivalent labels**: how many labels the noisy arm needs to match the clean arm's
   mean at N. *dataroi* (as shipped): ``dataroi.stress.analyze_stress``'s equivalence of
   the clean model and the arm with the number of classes: by the anchored rule, per draw
-  the first n at which the clean curve's gain from N·f to n·f closes a draw of today's
-  paired gap; the median of the draws, "never" when more than half the draws do not
+  the first n at which the clean curve's gain from N·f to n·f, plus the faded part of
+  today's excess over the rule, closes a draw of today's paired gap (at the β chosen
+  without the data set); the median of the draws, "never" when more than half the draws do not
   arrive within 64 N. *curves* (dataroi before the rule, and still where the rate is
   unknown; docs/stress.md): the same analysis without the number of classes, which reads
   the noisy arm's *fitted curve families*, not the learned forecast. Candidates: ``Dfc``,
@@ -145,7 +149,10 @@ REPRO = "python benchmarks/bench_label_quality.py --jobs 1"
 #: the others are their clean test.
 DESIGN_SETS = ("election_tweets", "happiness", "keel_penbased", "tuna")
 #: Bumped when a unit's cached content changes meaning.
-UNIT_VERSION = 6
+UNIT_VERSION = 7
+#: The rates β at which the rule's excess over today fades that dataroi is run at; the
+#: benchmark judges each data set at the β chosen on the others (:func:`loo_decay`).
+DECAYS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75)
 #: C2's rank correlations of the two arms' curve draws (dataroi's own is 0.14).
 RHOS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 #: The clean curve's draws are kept at n0 × 2 ** (GRID_STEPS / 4) (up to 64 n0).
@@ -473,28 +480,34 @@ def run_unit(args: tuple[Unit, pd.DataFrame, str, str, int, str]) -> dict[str, A
     st_trials = to_trials(frame, learners, arms, n0)
     old = analyze_stress(st_trials, spec.stress, metric=METRIC, draws=400, random_state=0,
                          cache=cache)
-    new = analyze_stress(st_trials, spec.stress, metric=METRIC, draws=draws, random_state=0,
-                         cache=cache, n_classes=int(info["classes"]),
-                         class_shares={info["cc_class"]: info["cc_class_share"]},
-                         gain_model="auto" if gain == "learned" else gain,
-                         interval_scale={})
-    for tag, st in (("equivalence", old), ("shipped_equivalence", new)):
+    runs = {"equivalence": old}
+    for beta in DECAYS:  # as shipped, at each decay (the benchmark picks one per data set)
+        runs[f"shipped@{beta:g}"] = analyze_stress(
+            st_trials, spec.stress, metric=METRIC, draws=draws, random_state=0, cache=cache,
+            n_classes=int(info["classes"]),
+            class_shares={info["cc_class"]: info["cc_class_share"]},
+            gain_model="auto" if gain == "learned" else gain, interval_scale={},
+            excess_decay=beta)
+    for tag, st in runs.items():
+        key = "equivalence" if tag == "equivalence" else tag.replace("shipped", "eq")
         for g in st.noise:
             for e in g.equivalences:
                 if e.reference != g.base:
                     continue
                 arm = e.other[len(g.base) + 1:-1]
-                result["learners"][g.base]["arms"][arm][tag] = {
+                result["learners"][g.base]["arms"][arm][key] = {
                     "q05": e.added_q05, "q50": e.added_q50, "q95": e.added_q95,
                     "p_never": e.p_never, "max_factor": e.max_factor, "method": e.method,
                     "sentence": e.sentence(f"{g.base}: removing {arm}")}
-    for g in new.noise:
-        for fc in g.forecasts:
-            arm = fc.arm[len(g.base) + 1:-1]
-            result["learners"][g.base]["arms"][arm]["shipped"] = {
-                "method": fc.method, "factors": list(fc.factors), "point": list(fc.point),
-                "raw_low": list(fc.raw_low), "raw_high": list(fc.raw_high),
-                "today": fc.today, "rate": fc.rate, "fraction": fc.fraction}
+            if tag == "equivalence":
+                continue
+            for fc in g.forecasts:
+                arm = fc.arm[len(g.base) + 1:-1]
+                result["learners"][g.base]["arms"][arm][tag] = {
+                    "method": fc.method, "factors": list(fc.factors),
+                    "point": list(fc.point), "raw_low": list(fc.raw_low),
+                    "raw_high": list(fc.raw_high), "today": fc.today, "rate": fc.rate,
+                    "fraction": fc.fraction, "excess": fc.excess}
     result["seconds"] = time.perf_counter() - t0
     js.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(npz, **arrays)
@@ -650,11 +663,13 @@ def build_cases(frame: pd.DataFrame, units: dict[str, dict[str, Any]]
                     row |= {"curves": d[0], "curves_lo": d[1], "curves_hi": d[2]}
                     # dataroi as shipped: the stress analysis's forecast, raw interval
                     # (widened in main() by a scale learned without this data set)
-                    sh = res["shipped"]
-                    j = [int(x) for x in sh["factors"]].index(k)
-                    row |= {"dataroi": sh["point"][j], "dataroi_rawlo": sh["raw_low"][j],
-                            "dataroi_rawhi": sh["raw_high"][j],
-                            "dataroi_method": sh["method"]}
+                    for beta in DECAYS:
+                        sh = res[f"shipped@{beta:g}"]
+                        j = [int(x) for x in sh["factors"]].index(k)
+                        row |= {f"dataroi@{beta:g}": sh["point"][j],
+                                f"dataroi_rawlo@{beta:g}": sh["raw_low"][j],
+                                f"dataroi_rawhi@{beta:g}": sh["raw_high"][j],
+                                "dataroi_method": sh["method"]}
                     for rho, by_k in res["rho"].items():
                         row |= {f"rho{rho}": by_k[str(k)][0], f"rho{rho}_lo": by_k[str(k)][1],
                                 f"rho{rho}_hi": by_k[str(k)][2]}
@@ -669,11 +684,9 @@ def build_cases(frame: pd.DataFrame, units: dict[str, dict[str, Any]]
                         row |= {tag: point, f"{tag}_lo": float(lo), f"{tag}_hi": float(hi)}
                     rows.append(row)
                 # equivalent labels (extra labels beyond n0)
-                eq = res.get("shipped_equivalence", {})
                 old = res.get("equivalence", {})
                 reach = first_reach(noisy.index.to_numpy(float), noisy.to_numpy(),
                                     float(clean[n0]), float(n0))
-                q50 = eq.get("q50", math.nan)
                 c1 = 0.0
                 if gap_today > 0:  # noisy(n) = noisy(N) + clean(n f) − clean(N f)
                     hit = cc.first_reach(n0 * f, cc.point(n0 * f) + gap_today, 64 * n0 * f)
@@ -688,11 +701,6 @@ def build_cases(frame: pd.DataFrame, units: dict[str, dict[str, Any]]
                     "dataset": ds, "learner": lr, "arm": arm, "r": r, "f": f, "f_hat": f_hat,
                     "n0": n0, "largest": largest, "gap_today": gap_today,
                     "truth_extra": reach - n0 if math.isfinite(reach) else math.inf,
-                    "dataroi_extra": q50 if q50 is not None else math.nan,
-                    "dataroi_q05": eq.get("q05", math.nan),
-                    "dataroi_q95": eq.get("q95", math.nan),
-                    "dataroi_method": eq.get("method", ""),
-                    "p_never": eq.get("p_never", math.nan),
                     "curves_extra": (math.nan if old.get("q50") is None
                                      else old.get("q50", math.nan)),
                     "curves_q05": old.get("q05", math.nan),
@@ -701,6 +709,15 @@ def build_cases(frame: pd.DataFrame, units: dict[str, dict[str, Any]]
                     "B_extra": n0 / f - n0 if f > 0 else math.inf,
                     "C1_extra": c1,
                     "C3_extra": n0 / f_hat - n0 if f_hat > 0 else math.inf})
+                for beta in DECAYS:
+                    eq = res.get(f"eq@{beta:g}", {})
+                    q50 = eq.get("q50", math.nan)
+                    eq_rows[-1] |= {
+                        f"dataroi_extra@{beta:g}": q50 if q50 is not None else math.nan,
+                        f"dataroi_q05@{beta:g}": eq.get("q05", math.nan),
+                        f"dataroi_q95@{beta:g}": eq.get("q95", math.nan),
+                        f"p_never@{beta:g}": eq.get("p_never", math.nan),
+                        "dataroi_method": eq.get("method", "")}
     return pd.DataFrame(rows), pd.DataFrame(eq_rows)
 
 
@@ -811,6 +828,62 @@ def loo_widen(cases: pd.DataFrame, method: str) -> pd.DataFrame:
     out[f"{method}cal"] = cases[method]
     out[f"{method}cal_lo"], out[f"{method}cal_hi"] = lo, hi
     return out
+
+
+#: The kinds of noise a decay is learned for, by the arms of the corpus that have them.
+KINDS = {"symmetric": ("noise=0.05", "noise=0.1", "noise=0.2"),
+         "class_conditional": ("cc-noise",)}
+
+
+def decay_loss(cases: pd.DataFrame, beta: float, exclude: str | None = None) -> float:
+    """The criterion ``β`` is chosen by: dataroi's mean absolute error of the gap, each
+    data set weighing the same, averaged over the factors (the data set ``exclude``
+    left out)."""
+    sub = cases if exclude is None else cases[cases["dataset"] != exclude]
+    err = (sub[f"dataroi@{beta:g}"] - sub["truth"]).abs()
+    return float(err.groupby([sub["k"], sub["dataset"]]).mean().groupby(level=0).mean()
+                 .mean())
+
+
+def pick_decay(cases: pd.DataFrame, exclude: str | None = None) -> float:
+    """The β of :data:`DECAYS` with the least :func:`decay_loss` (``exclude`` left out),
+    as ``learn_noise_rule_scale.py`` learns the shipped one on every data set (per kind
+    of noise: ``cases`` holds the arms of one kind).
+
+    Example:
+        >>> rows = [{"dataset": d, "k": 2, "truth": 0.1, **{f"dataroi@{b:g}": 0.1 + b
+        ...          for b in DECAYS}} for d in "ab"]
+        >>> pick_decay(pd.DataFrame(rows))
+        0.0
+    """
+    return min(DECAYS, key=lambda b: (decay_loss(cases, b, exclude), b))
+
+
+def kind_of(arms: pd.Series) -> pd.Series:
+    """Each arm's kind of noise (a key of :data:`KINDS`)."""
+    return arms.map({a: k for k, names in KINDS.items() for a in names})
+
+
+def loo_decay(cases: pd.DataFrame, eqs: pd.DataFrame
+              ) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[str, str], float]]:
+    """dataroi as shipped, judged leave-data-set-out: each data set's forecasts and
+    equivalent labels, arm by arm, at the β :func:`pick_decay` chooses for the arm's kind
+    of noise on the *other* data sets (columns ``dataroi``, ``dataroi_rawlo``/``_rawhi``;
+    ``dataroi_extra``, ``_q05``, ``_q95``, ``p_never``). Returns both frames and the β
+    used per (data set, kind)."""
+    cases, eqs = cases.copy(), eqs.copy()
+    used = {}
+    for kind in KINDS:
+        sub = cases[kind_of(cases["arm"]) == kind]
+        for ds in sorted(sub["dataset"].unique()):
+            used[(ds, kind)] = pick_decay(sub, exclude=ds)
+    for frame, cols in ((cases, ("dataroi", "dataroi_rawlo", "dataroi_rawhi")),
+                        (eqs, ("dataroi_extra", "dataroi_q05", "dataroi_q95", "p_never"))):
+        kinds = kind_of(frame["arm"])
+        for col in cols:
+            frame[col] = [frame.at[i, f"{col}@{used[(ds, kind)]:g}"] for i, ds, kind
+                          in zip(frame.index, frame["dataset"], kinds, strict=True)]
+    return cases, eqs, used
 
 
 def loo_shipped(cases: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict[int, float]]]:
@@ -1122,6 +1195,15 @@ def main(argv: list[str] | None = None) -> int:
         results = [run_unit(t) for t in todo]
     units = {r["unit"]: r for r in results}
     cases, eqs = build_cases(frame, units)
+    for kind in KINDS:
+        sub = cases[kind_of(cases["arm"]) == kind]
+        print(f"dataroi's gap MAE on the {kind} arms (data sets equal, mean over 2x-16x) by "
+              "the decay β of today's excess over the rule: "
+              + ", ".join(f"{b:g} {decay_loss(sub, b):.5f}" for b in DECAYS))
+    cases, eqs, decays = loo_decay(cases, eqs)
+    for kind in KINDS:
+        print(f"  β for {kind} noise chosen without the data set judged: "
+              + ", ".join(f"{d} {b:g}" for (d, k), b in decays.items() if k == kind))
     cases, scales = loo_shipped(cases)
     print("dataroi: the stress analysis as shipped (dataroi.stress.analyze_stress with the "
           "number of classes); its figures by method: gap "

@@ -110,6 +110,40 @@ def test_what_is_learned_is_learned_leave_data_set_out(bench):
     assert scale > 1  # data set a's large errors widen b's interval
 
 
+def test_the_decay_is_chosen_leave_data_set_out_per_kind_of_noise(bench):
+    """Each data set's forecasts and equivalent labels are read at the β the other data
+    sets choose for the arm's kind of noise: a data set whose truth fits another β moves
+    the others', not its own, and the two kinds are chosen apart."""
+    def frames(best_a: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+        cases, eqs = [], []
+        for ds, best in (("a", best_a), ("b", 0.2), ("c", 0.2)):
+            for arm, shift in (("noise=0.1", 0.0), ("cc-noise", -0.2)):
+                for k in (2, 4):
+                    cases.append({"dataset": ds, "arm": arm, "k": k, "truth": 0.05, **{
+                        f"{c}@{b:g}": 0.05 + abs(b - best - shift) + off
+                        for b in bench.DECAYS
+                        for c, off in (("dataroi", 0), ("dataroi_rawlo", -0.01),
+                                       ("dataroi_rawhi", 0.01))}})
+                eqs.append({"dataset": ds, "arm": arm, **{
+                    f"{c}@{b:g}": 100 * b for b in bench.DECAYS
+                    for c in ("dataroi_extra", "dataroi_q05", "dataroi_q95", "p_never")}})
+        return pd.DataFrame(cases), pd.DataFrame(eqs)
+
+    _, _, used1 = bench.loo_decay(*frames(0.2))
+    c2, e2, used2 = bench.loo_decay(*frames(0.75))
+    assert used1 == {(d, "symmetric"): 0.2 for d in "abc"} | {
+        (d, "class_conditional"): 0.0 for d in "abc"}
+    assert used2[("a", "symmetric")] == 0.2  # a's own truth does not choose a's β ...
+    assert used2[("b", "symmetric")] != 0.2  # ... but weighs in the others'
+    held = (c2["dataset"] == "a") & (c2["arm"] == "noise=0.1")
+    assert np.allclose(c2.loc[held, "dataroi"], c2.loc[held, "dataroi@0.2"])
+    cc = (c2["dataset"] == "b") & (c2["arm"] == "cc-noise")
+    b_cc = used2[("b", "class_conditional")]
+    assert np.allclose(c2.loc[cc, "dataroi_rawhi"], c2.loc[cc, f"dataroi_rawhi@{b_cc:g}"])
+    row = e2[(e2["dataset"] == "a") & (e2["arm"] == "noise=0.1")].iloc[0]
+    assert row["dataroi_extra"] == 100 * 0.2
+
+
 def test_bootstrap_ratio_takes_the_better_rule(bench):
     num = pd.Series([1.0, 1.0], index=["a", "b"])
     p, lo, hi = bench.boot_ratio(num, [num * 2, num * 4], reps=200)

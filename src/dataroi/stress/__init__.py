@@ -23,6 +23,7 @@ from dataroi.stress._noise_rule import (
     rule_equivalence,
     rule_gap_forecast,
     scale_at,
+    shipped_excess_decay,
     shipped_interval_scale,
 )
 from dataroi.stress._relabel import (
@@ -70,6 +71,7 @@ __all__ = [
     "rule_gap_forecast",
     "scale_at",
     "shift_weights",
+    "shipped_excess_decay",
     "shipped_interval_scale",
     "strategy_curves",
     "thinned_priors",

@@ -52,6 +52,7 @@ from dataroi.stress._noise_rule import (
     flipped_share,
     rule_equivalence,
     rule_gap_forecast,
+    shipped_excess_decay,
 )
 
 if TYPE_CHECKING:
@@ -200,6 +201,17 @@ class _NoiseFacts:
     n_classes: int | None = None
     class_shares: Mapping[str, float] | None = None
     interval_scale: Mapping[int, float] | None = None
+    excess_decay: float | Mapping[str, float] | None = None
+
+    def decay(self, arm: VariantSpec) -> float:
+        """The rate at which ``arm``'s excess over the rule fades: given, else the one
+        shipped for its kind of noise."""
+        kind = str(arm.params.get("noise") or "symmetric")
+        if self.excess_decay is None:
+            return shipped_excess_decay(kind)
+        if isinstance(self.excess_decay, Mapping):
+            return float(self.excess_decay.get(kind, shipped_excess_decay(kind)))
+        return float(self.excess_decay)
 
     def rule(self, arm: VariantSpec) -> tuple[float, float] | None:
         """``(flipped share, effective fraction)`` of ``arm``, or None where the rule
@@ -226,6 +238,7 @@ def _noise_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _F
         curves = fitter.curves(names, n0)
         rate = {base: 0.0} | {a.name: a.params.get("rate") for a in arms}
         rule = {a.name: facts.rule(a) for a in arms}
+        by_name = {a.name: a for a in arms}
         pairs: list[tuple[str, str]] = []
         for hi in rated:  # halving each rate, when the half was run
             half = [lo for lo in rated if math.isclose(lo.params["rate"],
@@ -241,7 +254,8 @@ def _noise_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _F
             known = rule.get(other)
             if known is not None and base in curves.fits:
                 eq = rule_equivalence(curves, frame, ref, other, base=base,
-                                      fraction=known[1], n_draws=fitter.draws)
+                                      fraction=known[1], n_draws=fitter.draws,
+                                      decay=facts.decay(by_name[other]))
             else:
                 eq = fitter.equivalence(curves, ref, other, n0, frame)
             eqs.append(eq)
@@ -260,7 +274,8 @@ def _noise_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _F
             if known is not None:
                 fc = rule_gap_forecast(curves, frame, base, a.name, rate=known[0],
                                        fraction=known[1], n_draws=fitter.draws,
-                                       scales=facts.interval_scale)
+                                       scales=facts.interval_scale,
+                                       decay=facts.decay(a))
             else:
                 fc = curves_gap_forecast(curves, base, a.name, n_draws=fitter.draws)
             forecasts.append(fc)
@@ -432,7 +447,9 @@ def analyze_stress(trials: pd.DataFrame, arms: Sequence[VariantSpec], *, metric:
                    cache: FitCache | None = None, n_classes: int | None = None,
                    class_shares: Mapping[str, float] | None = None,
                    gain_model: Any = "auto",
-                   interval_scale: Mapping[int, float] | None = None) -> StressAnalysis:
+                   interval_scale: Mapping[int, float] | None = None,
+                   excess_decay: float | Mapping[str, float] | None = None
+                   ) -> StressAnalysis:
     """Analyse every stress arm of a study (see the module doc).
 
     Args:
@@ -453,6 +470,11 @@ def analyze_stress(trials: pd.DataFrame, arms: Sequence[VariantSpec], *, metric:
         interval_scale: the rule's per-factor interval scale (default: the one shipped,
             ``noise_rule_scale.json``; a benchmark passes one learned without the data
             set it judges; ``{}``: the draws' own quantiles, not calibrated).
+        excess_decay: the rate at which a noise arm's excess over the rule fades, for
+            every arm or by kind of noise (``{"symmetric": β, "class_conditional": β}``;
+            default: the one shipped for the arm's kind,
+            :func:`~dataroi.stress.shipped_excess_decay`; a benchmark passes one learned
+            without the data set it judges).
 
     Raises:
         UsageError: no arm, or no trial of one has finished.
@@ -466,8 +488,10 @@ def analyze_stress(trials: pd.DataFrame, arms: Sequence[VariantSpec], *, metric:
         ...                   for n in (50, 100, 200, 400) for r in range(3)])
         >>> arm = VariantSpec("a", "noise", "noise=0.1", {"noise": "symmetric", "rate": 0.1})
         >>> g = analyze_stress(f, [arm], metric="accuracy", draws=200, n_classes=2).noise[0]
-        >>> g.forecasts[0].method, g.equivalences[0].method
-        ('effective-sample rule', 'effective-sample rule (f = 0.640)')
+        >>> g.forecasts[0].method
+        'effective-sample rule'
+        >>> g.equivalences[0].method  # the shipped decay of a symmetric arm's excess
+        'effective-sample rule (f = 0.640, excess fading as (N/n)^0.4)'
         >>> analyze_stress(f, [arm], metric="accuracy", draws=200).noise[0].forecasts[0].method
         'curves'
     """
@@ -491,7 +515,7 @@ def analyze_stress(trials: pd.DataFrame, arms: Sequence[VariantSpec], *, metric:
     timing = frame[["model", "n_train", "repeat", "fit_seconds"]]
     fitter = _Fitter(metric, draws, random_state, trials, cache, gain_model)
     facts = _NoiseFacts(n_classes=n_classes, class_shares=class_shares,
-                        interval_scale=interval_scale)
+                        interval_scale=interval_scale, excess_decay=excess_decay)
     notes = []
     noise_arms = [a for a in arms if a.kind == "noise"]
     if noise_arms and n_classes is None:

@@ -16,6 +16,20 @@ arm gains what the clean arm gains from ``f·N``,
 
     gap(kN) = gap(N) + [clean(kN) − clean(N)] − [clean(kN·f) − clean(N·f)].
 
+Anchored that way the rule carries today's *excess* over it, ``E = gap(N) − [clean(N) −
+clean(N·f)]`` (how much further behind the noisy arm is than the rule says), unchanged to
+every size. On the corpus the excess fades: a learner fitted to few noisy labels is hurt
+most (a tree ensemble memorises the flips), and with more labels the arm moves towards
+what the rule says. So the excess is carried at ``(N/n)^β``,
+
+    gap(kN) = [clean(kN) − clean(kN·f)] + E·k^(−β),
+
+with ``β`` (:func:`shipped_excess_decay`) learned on the noise arms of the curve corpus
+like the interval scale, one per kind of noise; ``β = 0`` is the anchored rule above.
+Symmetric noise leaves the Bayes classifier where it was (the noisy labels' class
+probabilities are a monotone map of the clean ones), so a flexible learner's excess fades
+(β ≈ 0.3 on the corpus); class-conditional noise moves it, and the excess stays (β near 0).
+
 ``clean`` is the clean arm's curve: its measured means (log interpolation) from its
 smallest measured size to ``N``, its curve draws elsewhere (beyond ``N`` the learned gain
 forecast, :meth:`dataroi.value.StudyCurves.draws`). Each joint draw of the clean curve
@@ -27,9 +41,10 @@ of the curve corpus, each data set held out in turn (``benchmarks/bench_label_qu
 the shipped scale, learned on every data set, is :data:`SCALE_FILE` beside this module,
 written by ``benchmarks/learn_noise_rule_scale.py``).
 
-Equivalent labels follow from the same rule: the noisy arm reaches the clean arm's score
-at ``N`` when the clean arm's gain from ``N·f`` to ``n·f`` has closed today's gap, for
-each draw (:func:`rule_equivalence`).
+Equivalent labels follow from the same rule: the noisy arm at ``n`` scores
+``clean(n·f) − E·(N/n)^β`` and reaches the clean arm's score at ``N`` when that does, for
+each draw (:func:`rule_equivalence`; with ``β = 0`` an excess the clean curve cannot gain
+back from ``N·f`` is never closed, which the corpus showed false in 28 of 54 such cases).
 
 The rule needs the share of labels flipped. It is known for symmetric noise at a rate
 (``noise: {rates: [...], kind: symmetric}``) and, as an approximation (the flips are not
@@ -48,6 +63,8 @@ Example:
     0.12
     >>> calibrated_interval(0.03, 0.02, 0.05, 2.0)
     (0.0, 0.06)
+    >>> shipped_excess_decay("class_conditional") < shipped_excess_decay("symmetric") < 1
+    True
 """
 
 from __future__ import annotations
@@ -65,6 +82,7 @@ import numpy as np
 import pandas as pd
 
 from dataroi._money import signed
+from dataroi.exceptions import UsageError
 from dataroi.stress._equivalence import Equivalence, first_reach
 
 __all__ = [
@@ -81,6 +99,7 @@ __all__ = [
     "rule_equivalence",
     "rule_gap_forecast",
     "scale_at",
+    "shipped_excess_decay",
     "shipped_interval_scale",
 ]
 
@@ -151,6 +170,28 @@ def flipped_share(params: Mapping[str, Any], *, n_classes: int | None,
 
 
 @lru_cache(maxsize=1)
+def _shipped() -> dict[str, Any]:
+    try:
+        return json.loads(resources.files("dataroi.stress").joinpath(SCALE_FILE).read_text())
+    except (FileNotFoundError, ModuleNotFoundError):
+        return {}
+
+
+def shipped_excess_decay(kind: str = "symmetric") -> float:
+    """The rate ``β`` at which today's excess over the rule fades for noise of ``kind``
+    (``symmetric`` or ``class_conditional``; module doc), shipped in :data:`SCALE_FILE`
+    (0.0, the excess kept at every size, for a kind the file lacks).
+
+    Example:
+        >>> isinstance(shipped_excess_decay("symmetric"), float)
+        True
+        >>> shipped_excess_decay("hard")
+        0.0
+    """
+    decay = _shipped().get("excess_decay", {})
+    return float(decay.get(kind, 0.0) if isinstance(decay, Mapping) else decay)
+
+
 def shipped_interval_scale() -> dict[int, float]:
     """The per-factor interval scale shipped in :data:`SCALE_FILE` (``{}`` when the file
     is missing: the draws' own interval is then used, and the figures say so).
@@ -160,11 +201,7 @@ def shipped_interval_scale() -> dict[int, float]:
         >>> sorted(s) == list(FACTORS) and all(v >= 1.0 for v in s.values())
         True
     """
-    try:
-        raw = json.loads(resources.files("dataroi.stress").joinpath(SCALE_FILE).read_text())
-    except (FileNotFoundError, ModuleNotFoundError):
-        return {}
-    return {int(k): float(v) for k, v in raw["scale"].items()}
+    return {int(k): float(v) for k, v in _shipped().get("scale", {}).items()}
 
 
 def scale_at(scales: Mapping[int, float], factor: float) -> float:
@@ -278,6 +315,8 @@ class GapForecast:
         fraction: the effective fraction ``f`` (the rule), else None.
         clean_curve: where the clean curve's draws beyond today come from.
         calibrated: whether a learned scale widened the interval.
+        excess: today's gap beyond what the rule says (the rule), else None.
+        decay: the rate ``β`` at which that excess fades, ``(N/n)^β`` (the rule).
     """
 
     base: str
@@ -296,6 +335,8 @@ class GapForecast:
     fraction: float | None = None
     clean_curve: str = ""
     calibrated: bool = False
+    excess: float | None = None
+    decay: float = 0.0
 
     def at(self, factor: float) -> tuple[float, float, float]:
         """``(point, low, high)`` at ``factor`` × today's labels (one of ``factors``)."""
@@ -323,9 +364,12 @@ class GapForecast:
             cal = ("interval widened ×" + "/".join(f"{s:.2f}" for s in self.scale)
                    + " as calibrated on held-out data sets" if self.calibrated
                    else "interval of the draws, not calibrated")
+            fade = (f", today's excess over the rule ({signed(self.excess)}) fading as "
+                    f"(N/n)^{self.decay:g}" if self.decay and self.excess is not None
+                    else "")
             return (f"{RULE}: {self.rate:.1%} of labels flipped, a noisy label worth "
-                    f"f = {self.fraction:.3f} clean ones, anchored at today's paired gap; "
-                    f"{cal}")
+                    f"f = {self.fraction:.3f} clean ones, anchored at today's paired gap"
+                    f"{fade}; {cal}")
         return "the two arms' curves, today's paired gap plus each arm's own gain"
 
     def sentence(self, metric: str) -> str:
@@ -354,10 +398,11 @@ def _measured_gap(curves: Any, base: str, arm: str) -> float:
 
 def rule_gap_forecast(curves: Any, frame: pd.DataFrame, base: str, arm: str, *,
                       rate: float, fraction: float, factors: Sequence[float] = FACTORS,
-                      n_draws: int = 1000, scales: Mapping[int, float] | None = None
-                      ) -> GapForecast:
+                      n_draws: int = 1000, scales: Mapping[int, float] | None = None,
+                      decay: float | None = None) -> GapForecast:
     """The gap of ``arm`` to ``base`` at ``factors`` × today's labels by the anchored
-    effective-sample rule (module doc).
+    effective-sample rule, today's excess over the rule fading as ``k^(−decay)`` (module
+    doc).
 
     Args:
         curves: the group's fitted curves (:class:`~dataroi.value.StudyCurves`, with
@@ -370,6 +415,12 @@ def rule_gap_forecast(curves: Any, frame: pd.DataFrame, base: str, arm: str, *,
         n_draws: joint draws.
         scales: the per-factor interval scale (default: the shipped one; ``{}``: the
             draws' own quantiles, not calibrated).
+        decay: the rate ``β`` at which today's excess over the rule fades (default: the
+            one shipped for symmetric noise, :func:`shipped_excess_decay`; 0: kept at
+            every size).
+
+    Raises:
+        UsageError: ``decay`` outside [0, 10).
 
     Example:
         >>> from dataroi.value import fit_study_curves
@@ -382,7 +433,22 @@ def rule_gap_forecast(curves: Any, frame: pd.DataFrame, base: str, arm: str, *,
         ...                       n_draws=300)
         >>> g.method, g.point[0] < g.today, g.low[1] <= g.point[1] <= g.high[1]
         ('effective-sample rule', True, True)
+
+        With ``decay=0`` the excess is kept: the gap moves by the clean curve's gains
+        alone, and a faster decay brings it closer to the rule's own gap:
+
+        >>> kept = rule_gap_forecast(c, f, "a", "a[noise=0.1]", rate=0.1, fraction=0.64,
+        ...                          n_draws=300, decay=0.0)
+        >>> fast = rule_gap_forecast(c, f, "a", "a[noise=0.1]", rate=0.1, fraction=0.64,
+        ...                          n_draws=300, decay=1.0)
+        >>> rule_gap = [p - kept.excess for p in kept.point]
+        >>> all(abs(q - r) <= abs(p - r) + 1e-12
+        ...     for p, q, r in zip(kept.point, fast.point, rule_gap))
+        True
     """
+    beta = shipped_excess_decay() if decay is None else float(decay)
+    if not 0 <= beta < 10:
+        raise UsageError(f"decay must be in [0, 10), got {decay}")
     n0 = int(curves.current_n)
     ks = np.asarray([float(k) for k in factors])
     path = CleanPath(curves, frame, base, n_draws)
@@ -391,11 +457,14 @@ def rule_gap_forecast(curves: Any, frame: pd.DataFrame, base: str, arm: str, *,
     m = len(ks)
     s = curves.sign
     today_draws = curves.paired_today_draws(base, arm, n_draws)
-    draws = (today_draws[:, None] + s * (c[:, 2:2 + m] - c[:, [0]])
-             - s * (c[:, 2 + m:] - c[:, [1]]))
+    fade = ks ** -beta
+    # the rule's own gap at k·N plus today's excess over the rule's gap at N, faded
+    excess_draws = today_draws - s * (c[:, 0] - c[:, 1])
+    draws = s * (c[:, 2:2 + m] - c[:, 2 + m:]) + excess_draws[:, None] * fade[None, :]
     med = np.median(c, axis=0)
     today = _measured_gap(curves, base, arm)
-    points = today + s * (med[2:2 + m] - med[0]) - s * (med[2 + m:] - med[1])
+    excess = today - s * (med[0] - med[1])
+    points = s * (med[2:2 + m] - med[2 + m:]) + excess * fade
     q05, q95 = np.quantile(draws, [0.05, 0.95], axis=0)
     sc = shipped_interval_scale() if scales is None else dict(scales)
     raw = GapForecast(base=base, arm=arm, n0=n0, method=RULE, today=today,
@@ -405,7 +474,7 @@ def rule_gap_forecast(curves: Any, frame: pd.DataFrame, base: str, arm: str, *,
                       raw_low=tuple(float(v) for v in q05),
                       raw_high=tuple(float(v) for v in q95), scale=(1.0,) * m,
                       rate=float(rate), fraction=float(fraction),
-                      clean_curve=curves.curve_source)
+                      clean_curve=curves.curve_source, excess=float(excess), decay=beta)
     return raw.rescaled(sc)
 
 
@@ -447,14 +516,18 @@ def curves_gap_forecast(curves: Any, base: str, arm: str, *,
 
 def rule_equivalence(curves: Any, frame: pd.DataFrame, ref: str, other: str, *, base: str,
                      fraction: float, n_draws: int = 1000, max_factor: float = 64.0,
-                     ) -> Equivalence:
+                     decay: float | None = None) -> Equivalence:
     """Extra labels ``other`` (a noise arm of ``base`` with effective fraction
     ``fraction``) needs to reach ``ref``'s measured score at today's size, by the anchored
-    rule: per draw, the first ``n`` at which the clean curve's gain from ``N·f`` to
-    ``n·f`` closes today's paired gap ``ref − other`` (a draw of it). Quantiles as in
+    rule (module doc): per draw, the first ``n`` at which ``other``'s gain from ``N``,
+    the clean curve's gain from ``N·f`` to ``n·f`` plus the part of today's excess over
+    the rule that has faded by then, ``E·(1 − (N/n)^β)``, closes today's paired gap
+    ``ref − other`` (a draw of it). Quantiles as in
     :func:`~dataroi.stress.equivalent_labels` (draws that never arrive within
     ``max_factor × N`` count as infinite; the median is NaN when more than half never
-    do).
+    do). ``decay``: ``β`` (default: the one shipped for symmetric noise,
+    :func:`shipped_excess_decay`; 0: the excess is never gained back); outside [0, 10):
+    :class:`~dataroi.exceptions.UsageError`.
 
     Example:
         >>> from dataroi.value import fit_study_curves
@@ -468,12 +541,20 @@ def rule_equivalence(curves: Any, frame: pd.DataFrame, ref: str, other: str, *, 
         >>> e.method.startswith("effective-sample rule"), 0 < e.added_q50 < 64 * 400
         (True, True)
     """
+    beta = shipped_excess_decay() if decay is None else float(decay)
+    if not 0 <= beta < 10:
+        raise UsageError(f"decay must be in [0, 10), got {decay}")
     n0 = int(curves.current_n)
     grid = np.unique(np.round(n0 * np.geomspace(1.0, max_factor, 240)).astype(np.int64))
     path = CleanPath(curves, frame, base, n_draws)
-    c = path.draws(np.concatenate([[n0 * fraction], grid * fraction]))
-    gain = curves.sign * (c[:, 1:] - c[:, [0]])            # the other arm's gain from N
+    c = path.draws(np.concatenate([[n0, n0 * fraction], grid * fraction]))
+    s = curves.sign
+    gain = s * (c[:, 2:] - c[:, [1]])                      # the other arm's gain from N
     need = curves.paired_today_draws(ref, other, n_draws)  # today's gap to close
+    if beta > 0:  # plus the excess over the rule it has gained back by n
+        behind = need if ref == base else curves.paired_today_draws(base, other, n_draws)
+        excess = behind - s * (c[:, 0] - c[:, 1])
+        gain = gain + excess[:, None] * (1.0 - (n0 / grid.astype(float)) ** beta)[None, :]
     gain[:, 0] = 0.0  # grid[0] is n0: nothing gained yet, a draw not behind has reached
     needed, ok = first_reach(gain, need, grid)
     added = needed - n0
@@ -484,4 +565,5 @@ def rule_equivalence(curves: Any, frame: pd.DataFrame, ref: str, other: str, *, 
         reference=ref, other=other, n0=n0, target=float(curves.observed_today(ref)),
         other_today=float(curves.observed_today(other)), added_q05=q[0], added_q50=q[1],
         added_q95=q[2], p_never=float(1 - ok.mean()), max_factor=float(max_factor),
-        method=f"{RULE} (f = {fraction:.3f})")
+        method=f"{RULE} (f = {fraction:.3f}" + (f", excess fading as (N/n)^{beta:g})"
+                                                 if beta > 0 else ")"))
