@@ -226,14 +226,11 @@ Stop = Any
 
 
 def _default_steady() -> tuple[int, float]:
-    """``AdaptiveSchedule``'s default ``(steady_looks, steady_target)``, read from its
-    signature (making a schedule would make a temporary folder)."""
-    import inspect
+    """``AdaptiveSchedule``'s default ``(steady_looks, steady_target)``: the spec's
+    (``AdaptiveSpec``, which the schedule reads them from when not given)."""
+    from dataroi.spec import AdaptiveSpec
 
-    from dataroi.study import AdaptiveSchedule
-
-    params = inspect.signature(AdaptiveSchedule).parameters
-    return params["steady_looks"].default, params["steady_target"].default
+    return AdaptiveSpec.steady_looks, AdaptiveSpec.steady_target
 
 
 def _default_stop() -> Stop:

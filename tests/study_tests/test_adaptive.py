@@ -299,14 +299,22 @@ def test_the_schedule_and_the_spec_default_to_the_same_stop() -> None:
     params = inspect.signature(AdaptiveSchedule).parameters
     spec = AdaptiveSpec()
     for name in ("target", "initial_sizes", "initial_repeats", "batch_size",
-                 "learned_stop", "steady_looks", "steady_target"):
+                 "learned_stop"):
         assert params[name].default == getattr(spec, name), name
+    # the steady settings: read from the spec when not given (so that given ones beside
+    # the learned stop are refused, even at the defaults' values)
+    s = AdaptiveSchedule(["a"], [10, 20], 2)
+    assert params["steady_looks"].default is params["steady_target"].default is None
+    assert (s.steady_looks, s.steady_target) == (spec.steady_looks, spec.steady_target)
+    assert s.stop_model is None  # the learned stop's map is read only when it is on
+    assert AdaptiveSchedule(["a"], [10, 20], 2, learned_stop=True).stop_model is not None
 
 
 @pytest.mark.parametrize("kw", [{"repeats": 0}, {"sizes": []}, {"target": 1.5},
                                 {"steady_target": 0.0},
                                 {"steady_target": 0.9, "learned_stop": True},
-                                {"steady_looks": 4, "learned_stop": True}])
+                                {"steady_looks": 4, "learned_stop": True},
+                                {"steady_looks": 3, "learned_stop": True}])
 def test_bad_settings_are_refused(kw) -> None:
     args = {"models": ["a"], "sizes": [10, 20], "repeats": 2} | kw
     with pytest.raises(UsageError):

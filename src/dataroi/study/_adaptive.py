@@ -542,8 +542,8 @@ class AdaptiveSchedule:
                  target: float = 0.95, budget_seconds: float | None = None,
                  initial_sizes: int = 2, initial_repeats: int = 3,
                  initial_repeats_below: int = 1, batch_size: int = 3,
-                 learned_stop: bool = False, steady_looks: int = 3,
-                 steady_target: float = 0.8, stop_model: StopModel | None = None,
+                 learned_stop: bool = False, steady_looks: int | None = None,
+                 steady_target: float | None = None, stop_model: StopModel | None = None,
                  n_draws: int = 400, random_state: int = 0,
                  cache_dir: str | None = None,
                  analyze_kwargs: Mapping[str, Any] | None = None,
@@ -557,12 +557,14 @@ class AdaptiveSchedule:
             raise UsageError(f"repeats must be at least 1, got {repeats}")
         if not 0 < float(target) <= 1:
             raise UsageError(f"target must be in (0, 1], got {target}")
-        if not 0 < float(steady_target) <= 1:
-            raise UsageError(f"steady_target must be in (0, 1], got {steady_target}")
-        if learned_stop and (int(steady_looks), float(steady_target)) != (
-                AdaptiveSpec.steady_looks, AdaptiveSpec.steady_target):
+        if learned_stop and (steady_looks, steady_target) != (None, None):
             raise UsageError("steady_looks and steady_target set the steady stop, which "
                              "learned_stop=True replaces; leave out one or the other")
+        steady_looks = AdaptiveSpec.steady_looks if steady_looks is None else steady_looks
+        steady_target = (AdaptiveSpec.steady_target if steady_target is None
+                         else steady_target)
+        if not 0 < float(steady_target) <= 1:
+            raise UsageError(f"steady_target must be in (0, 1], got {steady_target}")
         self.recommend = dict(recommend or {})
         self.metric = metric
         self.target = float(target)
@@ -574,7 +576,9 @@ class AdaptiveSchedule:
         self.learned_stop = bool(learned_stop)
         self.steady_looks = max(0, int(steady_looks))
         self.steady_target = float(steady_target)
-        self.stop_model = stop_model if stop_model is not None else load_stop_model()
+        # the map is read only when it is used (a file to parse and check per schedule)
+        self.stop_model = (stop_model if stop_model is not None or not self.learned_stop
+                           else load_stop_model())
         self.n_draws = int(n_draws)
         self.random_state = int(random_state)
         self.analyze_kwargs = dict(analyze_kwargs or {})
@@ -611,6 +615,7 @@ class AdaptiveSchedule:
             'steady'
         """
         if self.learned_stop:
+            assert self.stop_model is not None  # set with learned_stop
             return ("learned" if self.stop_model.stops(recommendation, previous, p_same)
                     else None)
         return "steady" if self.is_steady(recommendation, previous, p_same) else None
@@ -1078,9 +1083,9 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
         models, plan.sizes, plan.repeats, target=settings.target,
         budget_seconds=settings.budget_cpu_seconds, initial_sizes=settings.initial_sizes,
         initial_repeats=settings.initial_repeats, batch_size=settings.batch_size,
-        learned_stop=settings.learned_stop, steady_looks=settings.steady_looks,
-        steady_target=settings.steady_target, random_state=spec.schedule.seed,
-        analyzer=recommend)
+        learned_stop=settings.learned_stop, random_state=spec.schedule.seed,
+        analyzer=recommend, **({} if settings.learned_stop else {
+            "steady_looks": settings.steady_looks, "steady_target": settings.steady_target}))
     stop_map = schedule.stop_model.digest if schedule.learned_stop else None
     run_key = canonical_hash({"spec": spec.spec_hash, "adaptive": settings.to_dict()}
                              | ({"stop_model": stop_map} if stop_map else {}))
