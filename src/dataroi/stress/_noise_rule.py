@@ -28,7 +28,7 @@ with ``β`` (:func:`shipped_excess_decay`) learned on the noise arms of the curv
 like the interval scale, one per kind of noise; ``β = 0`` is the anchored rule above.
 Symmetric noise leaves the Bayes classifier where it was (the noisy labels' class
 probabilities are a monotone map of the clean ones), so a flexible learner's excess fades
-(β ≈ 0.3 on the corpus); class-conditional noise moves it, and the excess stays (β near 0).
+(β = 0.4 on the corpus); class-conditional noise moves it, and the excess stays (β 0.05).
 
 ``clean`` is the clean arm's curve: its measured means (log interpolation) from its
 smallest measured size to ``N``, its curve draws elsewhere (beyond ``N`` the learned gain
