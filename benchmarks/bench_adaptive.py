@@ -529,6 +529,39 @@ def steady_frontier(looks: pd.DataFrame, target: float) -> None:
           + ", ".join(f"{k} ({v} data sets)" for k, v in counts.items()))
 
 
+def coarse_floor(frame: pd.DataFrame, units: list[bd.Unit], settings: dict[str, Any]
+                 ) -> pd.DataFrame:
+    """Per unit, the share of the full grid's CPU that the schedule's coarse grid costs
+    (``AdaptiveSchedule.initial()`` with ``settings``, the corpus's measured seconds):
+    the rule looks first after it, so no stop of the rule uses less.
+
+    Example:
+        >>> rows = [{"learner": m, "n_train": n, "repeat": r, "metric": bd.METRIC,
+        ...          "value": 0.5, "fit_seconds": n / 100, "predict_seconds": 0.0,
+        ...          "dataset": "d"} for m in ("a", "b") for n in (64, 128, 256, 512)
+        ...         for r in range(5)]
+        >>> f = coarse_floor(pd.DataFrame(rows), [bd.Unit("d", 512, (512,))], {})
+        >>> round(float(f["share"].iloc[0]), 3)  # (0.64 + 3 x 5.12) / (5 x 9.6) per model
+        0.333
+    """
+    from dataroi.study import AdaptiveSchedule
+
+    settings = {k: v for k, v in settings.items() if k != "context_weight"}
+    rows = []
+    for unit in units:
+        full = bd._trials(frame, unit)
+        models = sorted(full["model"].unique())
+        sizes = sorted(int(s) for s in full["n_train"].unique())
+        schedule = AdaptiveSchedule(models, sizes, int(full["repeat"].nunique()),
+                                    recommend={"grid": ()}, **settings)
+        keys = {(c.model, c.n_train, c.repeat) for c in schedule.initial()}
+        coarse = [k in keys for k in zip(full["model"], full["n_train"], full["repeat"],
+                                          strict=True)]
+        rows.append({"dataset": unit.dataset, "n0": unit.n0,
+                     "share": _seconds(full[coarse]) / _seconds(full)})
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jobs", type=int, default=1)
@@ -561,6 +594,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="CSV of every case (default: a temp folder)")
     ap.add_argument("--report", type=Path, help="only print the report of a CSV written "
                     "before (--out; also a partial one)")
+    ap.add_argument("--floor", action="store_true", help="only print the share of the "
+                    "full grid's CPU the coarse grid costs (no stop of the rule uses less)")
     args = ap.parse_args(argv)
     from dataroi.study._stop import load_stop_model
 
@@ -588,12 +623,21 @@ def main(argv: list[str] | None = None) -> int:
           f"N in {sorted({u.n0 for u in todo})}; target P(same) >= {args.target}; "
           f"{args.draws} draws")
     t0 = time.perf_counter()
-    out = args.out or Path(tempfile.mkdtemp(prefix="bench-adaptive-")) / "adaptive.csv"
     settings = {k: v for k in ("initial_sizes", "initial_repeats", "initial_repeats_below",
                                "batch_size", "steady_looks", "steady_target",
                                "context_weight")
                 if (v := getattr(args, k)) is not None} | (
                     {"learned_stop": True} if learned else {})
+    if args.floor:
+        floor = coarse_floor(frame, todo, settings)
+        share, lo, hi = bd._boot(floor["share"], floor["dataset"])
+        print(f"the coarse grid costs {share:.1%} [{lo:.1%}, {hi:.1%}] of the full grid's "
+              f"CPU (data sets equal, 90 % interval from resampling data sets; per unit "
+              f"{floor['share'].min():.1%} to {floor['share'].max():.1%})")
+        print("reproduce: " + " ".join(["python benchmarks/bench_adaptive.py",
+                                        *(argv if argv is not None else sys.argv[1:])]))
+        return 0
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench-adaptive-")) / "adaptive.csv"
     work = [(args.corpus, u, args.draws, args.target, roles, args.ceiling, settings)
             for u in todo]
     rows: list[dict[str, Any]] = []

@@ -101,6 +101,21 @@ def test_the_small_grid_is_the_largest_fixed_grid_within_the_cpu(bench):
     assert sorted(cheapest["n_train"]) == [128, 512] and set(cheapest["repeat"]) == {0}
 
 
+def test_the_coarse_grid_is_a_floor_on_any_stop_of_the_rule(bench):
+    """What the rule runs before its first look, as a share of the full grid's CPU: the
+    smallest size once and today's size three times per model, by default; fewer
+    repeats at today's size cost less."""
+    rows = pd.DataFrame([{"learner": m, "n_train": n, "repeat": r, "metric": "accuracy",
+                          "value": 0.5, "fit_seconds": n / 64, "predict_seconds": 0.0,
+                          "dataset": "d"} for m in ("a", "b")
+                         for n in (64, 128, 256, 512) for r in range(5)])
+    unit = bench.bd.Unit("d", 512, (512,))
+    share = bench.coarse_floor(rows, [unit], {})["share"].iloc[0]
+    assert share == pytest.approx((1 + 3 * 8) / (5 * 15))
+    two = bench.coarse_floor(rows, [unit], {"initial_repeats": 2})["share"].iloc[0]
+    assert two == pytest.approx((1 + 2 * 8) / (5 * 15))
+
+
 def test_stated_stability_is_compared_with_what_happened(bench, capsys):
     looks = pd.DataFrame({
         "dataset": ["a", "a", "b", "b", "b"], "method": bench.LOOK,
