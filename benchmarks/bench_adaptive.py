@@ -235,14 +235,12 @@ def _default_steady() -> tuple[int, float]:
 
 def _default_stop() -> Stop:
     """``AdaptiveSchedule``'s default stop short of the target: the steady stop's
-    settings, or the shipped learned stop's map were ``learned_stop`` on by default."""
-    import inspect
-
-    from dataroi.study import AdaptiveSchedule
+    settings, or the shipped learned stop's map were ``learned_stop`` on by default (the
+    schedule's defaults are the spec's)."""
+    from dataroi.spec import AdaptiveSpec
     from dataroi.study._stop import load_stop_model
 
-    learned = inspect.signature(AdaptiveSchedule).parameters["learned_stop"].default
-    return load_stop_model() if learned else _default_steady()
+    return load_stop_model() if AdaptiveSpec.learned_stop else _default_steady()
 
 
 def _schedule_stop(schedule: Any) -> Stop:

@@ -717,7 +717,7 @@ def build_cases(frame: pd.DataFrame, units: dict[str, dict[str, Any]]
                         f"dataroi_q05@{beta:g}": eq.get("q05", math.nan),
                         f"dataroi_q95@{beta:g}": eq.get("q95", math.nan),
                         f"p_never@{beta:g}": eq.get("p_never", math.nan),
-                        "dataroi_method": eq.get("method", "")}
+                        f"dataroi_method@{beta:g}": eq.get("method", "")}
     return pd.DataFrame(rows), pd.DataFrame(eq_rows)
 
 
@@ -869,8 +869,8 @@ def loo_decay(cases: pd.DataFrame, eqs: pd.DataFrame
     """dataroi as shipped, judged leave-data-set-out: each data set's forecasts and
     equivalent labels, arm by arm, at the β :func:`pick_decay` chooses for the arm's kind
     of noise on the *other* data sets (columns ``dataroi``, ``dataroi_rawlo``/``_rawhi``;
-    ``dataroi_extra``, ``_q05``, ``_q95``, ``p_never``). Returns both frames and the β
-    used per (data set, kind)."""
+    ``dataroi_extra``, ``_q05``, ``_q95``, ``p_never``, ``dataroi_method``). Returns both
+    frames and the β used per (data set, kind)."""
     cases, eqs = cases.copy(), eqs.copy()
     used = {}
     for kind in KINDS:
@@ -878,7 +878,8 @@ def loo_decay(cases: pd.DataFrame, eqs: pd.DataFrame
         for ds in sorted(sub["dataset"].unique()):
             used[(ds, kind)] = pick_decay(sub, exclude=ds)
     for frame, cols in ((cases, ("dataroi", "dataroi_rawlo", "dataroi_rawhi")),
-                        (eqs, ("dataroi_extra", "dataroi_q05", "dataroi_q95", "p_never"))):
+                        (eqs, ("dataroi_extra", "dataroi_q05", "dataroi_q95", "p_never",
+                               "dataroi_method"))):
         kinds = kind_of(frame["arm"])
         for col in cols:
             frame[col] = [frame.at[i, f"{col}@{used[(ds, kind)]:g}"] for i, ds, kind

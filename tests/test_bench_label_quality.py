@@ -126,7 +126,8 @@ def test_the_decay_is_chosen_leave_data_set_out_per_kind_of_noise(bench):
                                        ("dataroi_rawhi", 0.01))}})
                 eqs.append({"dataset": ds, "arm": arm, **{
                     f"{c}@{b:g}": 100 * b for b in bench.DECAYS
-                    for c in ("dataroi_extra", "dataroi_q05", "dataroi_q95", "p_never")}})
+                    for c in ("dataroi_extra", "dataroi_q05", "dataroi_q95", "p_never")},
+                    **{f"dataroi_method@{b:g}": f"rule (β {b:g})" for b in bench.DECAYS}})
         return pd.DataFrame(cases), pd.DataFrame(eqs)
 
     _, _, used1 = bench.loo_decay(*frames(0.2))
@@ -142,6 +143,7 @@ def test_the_decay_is_chosen_leave_data_set_out_per_kind_of_noise(bench):
     assert np.allclose(c2.loc[cc, "dataroi_rawhi"], c2.loc[cc, f"dataroi_rawhi@{b_cc:g}"])
     row = e2[(e2["dataset"] == "a") & (e2["arm"] == "noise=0.1")].iloc[0]
     assert row["dataroi_extra"] == 100 * 0.2
+    assert row["dataroi_method"] == "rule (β 0.2)"  # the method of the β it was read at
 
 
 def test_bootstrap_ratio_takes_the_better_rule(bench):

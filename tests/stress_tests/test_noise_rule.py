@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from importlib import resources
 
 import numpy as np
@@ -139,6 +140,26 @@ def test_todays_excess_over_the_rule_fades_at_the_decay() -> None:
     assert reached.method == "effective-sample rule (f = 0.640, excess fading as (N/n)^0.5)"
     with pytest.raises(ValueError, match="decay"):
         rule_equivalence(c, f, "a", arm, base="a", fraction=0.64, decay=-1.0)
+
+
+@pytest.mark.parametrize(("decay", "says"), [
+    ({"symetric": 0.3}, "unknown kind of noise symetric"),
+    ({"symmetric": -0.1}, "in [0, 10), got -0.1"),
+    ("fast", "in [0, 10), got 'fast'")])
+def test_a_bad_decay_is_one_line_before_anything_is_fitted(decay, says) -> None:
+    from dataroi.exceptions import UsageError
+    from dataroi.spec import VariantSpec
+
+    f, _ = _far_behind(0.08)
+    arm = VariantSpec("a", "noise", "noise=0.1", {"noise": "symmetric", "rate": 0.1})
+    with pytest.raises(UsageError, match=re.escape(says)) as err:
+        analyze_stress(f.assign(fit_seconds=0.01), [arm], metric="accuracy", draws=50,
+                       n_classes=2, excess_decay=decay)
+    assert "\n" not in str(err.value)
+    # a decay per kind is read for the arm's kind (the other kind keeps the shipped one)
+    g = analyze_stress(f.assign(fit_seconds=0.01), [arm], metric="accuracy", draws=50,
+                       n_classes=2, excess_decay={"symmetric": 0.25}).noise[0]
+    assert g.forecasts[0].decay == 0.25
 
 
 # -- a real study (slow) ------------------------------------------------------------------

@@ -45,14 +45,15 @@ from dataroi.exceptions import UsageError
 from dataroi.stress._equivalence import Equivalence, equivalent_labels, paired_differences
 from dataroi.stress._noise_rule import (
     CURVES,
+    DECAY_KINDS,
     RULE,
     GapForecast,
     curves_gap_forecast,
     effective_fraction,
     flipped_share,
+    resolved_decay,
     rule_equivalence,
     rule_gap_forecast,
-    shipped_excess_decay,
 )
 
 if TYPE_CHECKING:
@@ -203,15 +204,26 @@ class _NoiseFacts:
     interval_scale: Mapping[int, float] | None = None
     excess_decay: float | Mapping[str, float] | None = None
 
+    def __post_init__(self) -> None:  # a bad decay is refused before anything is fitted
+        given = self.excess_decay
+        if isinstance(given, Mapping):
+            unknown = sorted(map(str, set(given) - set(DECAY_KINDS)))
+            if unknown:
+                raise UsageError(f"excess_decay: unknown kind of noise {', '.join(unknown)}"
+                                 f" (known: {', '.join(DECAY_KINDS)})")
+            for v in given.values():
+                resolved_decay(v)
+        else:
+            resolved_decay(given)
+
     def decay(self, arm: VariantSpec) -> float:
         """The rate at which ``arm``'s excess over the rule fades: given, else the one
         shipped for its kind of noise."""
         kind = str(arm.params.get("noise") or "symmetric")
-        if self.excess_decay is None:
-            return shipped_excess_decay(kind)
-        if isinstance(self.excess_decay, Mapping):
-            return float(self.excess_decay.get(kind, shipped_excess_decay(kind)))
-        return float(self.excess_decay)
+        given = self.excess_decay
+        if isinstance(given, Mapping):
+            given = given.get(kind)
+        return resolved_decay(given, kind)
 
     def rule(self, arm: VariantSpec) -> tuple[float, float] | None:
         """``(flipped share, effective fraction)`` of ``arm``, or None where the rule

@@ -87,6 +87,7 @@ from dataroi.stress._equivalence import Equivalence, first_reach
 
 __all__ = [
     "CURVES",
+    "DECAY_KINDS",
     "FACTORS",
     "RULE",
     "SCALE_FILE",
@@ -96,6 +97,7 @@ __all__ = [
     "curves_gap_forecast",
     "effective_fraction",
     "flipped_share",
+    "resolved_decay",
     "rule_equivalence",
     "rule_gap_forecast",
     "scale_at",
@@ -108,6 +110,8 @@ RULE = "effective-sample rule"
 CURVES = "curves"
 #: Multiples of today's labels the gap is forecast at (the scale is learned at these).
 FACTORS: tuple[int, ...] = (2, 4, 8, 16)
+#: The kinds of noise a decay of the excess is learned for (``noise:`` of an arm).
+DECAY_KINDS: tuple[str, ...] = ("symmetric", "class_conditional")
 #: The per-factor interval scale shipped beside this module.
 SCALE_FILE = "noise_rule_scale.json"
 
@@ -190,6 +194,27 @@ def shipped_excess_decay(kind: str = "symmetric") -> float:
     """
     decay = _shipped().get("excess_decay", {})
     return float(decay.get(kind, 0.0) if isinstance(decay, Mapping) else decay)
+
+
+def resolved_decay(decay: float | None, kind: str = "symmetric") -> float:
+    """``decay`` checked, or the one shipped for ``kind`` when None.
+
+    Raises:
+        UsageError: not a number in [0, 10).
+
+    Example:
+        >>> resolved_decay(0.25), resolved_decay(None) == shipped_excess_decay()
+        (0.25, True)
+    """
+    if decay is None:
+        return shipped_excess_decay(kind)
+    try:
+        beta = float(decay)
+    except (TypeError, ValueError):
+        beta = math.nan
+    if not 0 <= beta < 10:
+        raise UsageError(f"excess decay must be a number in [0, 10), got {decay!r}")
+    return beta
 
 
 def shipped_interval_scale() -> dict[int, float]:
@@ -446,9 +471,7 @@ def rule_gap_forecast(curves: Any, frame: pd.DataFrame, base: str, arm: str, *,
         ...     for p, q, r in zip(kept.point, fast.point, rule_gap))
         True
     """
-    beta = shipped_excess_decay() if decay is None else float(decay)
-    if not 0 <= beta < 10:
-        raise UsageError(f"decay must be in [0, 10), got {decay}")
+    beta = resolved_decay(decay)
     n0 = int(curves.current_n)
     ks = np.asarray([float(k) for k in factors])
     path = CleanPath(curves, frame, base, n_draws)
@@ -541,9 +564,7 @@ def rule_equivalence(curves: Any, frame: pd.DataFrame, ref: str, other: str, *, 
         >>> e.method.startswith("effective-sample rule"), 0 < e.added_q50 < 64 * 400
         (True, True)
     """
-    beta = shipped_excess_decay() if decay is None else float(decay)
-    if not 0 <= beta < 10:
-        raise UsageError(f"decay must be in [0, 10), got {decay}")
+    beta = resolved_decay(decay)
     n0 = int(curves.current_n)
     grid = np.unique(np.round(n0 * np.geomspace(1.0, max_factor, 240)).astype(np.int64))
     path = CleanPath(curves, frame, base, n_draws)
