@@ -88,11 +88,14 @@ What is predicted, and by whom:
   the clean model and the arm with the number of classes: by the anchored rule, per draw
   the first n at which the clean curve's gain from N·f to n·f, plus the faded part of
   today's excess over the rule, closes a draw of today's paired gap (at the β chosen
-  without the data set); the median of the draws, "never" when more than half the draws do not
-  arrive within 64 N. *curves* (dataroi before the rule, and still where the rate is
-  unknown; docs/stress.md): the same analysis without the number of classes, which reads
-  the noisy arm's *fitted curve families*, not the learned forecast. Candidates: ``Dfc``,
-  the *curves* computation on dataroi's learned
+  without the data set); the median of the draws. Beyond the horizon (64 N) dataroi
+  says "never" only when 95 % of the draws do not arrive (``NEVER_SHARE``: the 90 %
+  interval beyond it); between half and 95 % it says "more likely than not" beyond it,
+  with P(never) and the interval's lower end (outcome "open"). *curves* (dataroi
+  before the rule, and still where the rate is unknown; docs/stress.md): the same
+  analysis without the number of classes, which reads the noisy arm's *fitted curve
+  families*, not the learned forecast. Candidates: ``Dfc``, the *curves* computation on
+  dataroi's learned
   forecast of the noisy arm (``StudyCurves.draws``, what the comparison and the planner
   read beyond N); ``C1`` (clean(n·f) = clean(N·f) + gap(N)); ``C3`` (N / f̂). Truth: the
   first size at which the noisy arm's measured mean reaches the clean arm's measured mean
@@ -100,6 +103,9 @@ What is predicted, and by whom:
   Rule B: N / f. Compared as extra labels
   (beyond N): within 2x of the truth where the truth is finite and positive; "never"
   stated where the truth was reached, or a finite size below L stated where it was not.
+  Every method with a P(never) (dataroi, curves, Dfc) states "never" by dataroi's rule;
+  the output also checks the stated P(never) of every case beyond the horizon against
+  the share not reached by L.
   A backward view checks rule B's f itself with no forecast: at L, the clean size whose
   measured mean equals the noisy arm's (the measured effective fraction m / L).
 
@@ -149,7 +155,7 @@ REPRO = "python benchmarks/bench_label_quality.py --jobs 1"
 #: the others are their clean test.
 DESIGN_SETS = ("election_tweets", "happiness", "keel_penbased", "tuna")
 #: Bumped when a unit's cached content changes meaning.
-UNIT_VERSION = 7
+UNIT_VERSION = 8
 #: The rates β at which the rule's excess over today fades that dataroi is run at; the
 #: benchmark judges each data set at the β chosen on the others (:func:`loo_decay`).
 DECAYS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75)
@@ -585,14 +591,14 @@ class CleanCurve:
 
 
 def forecast_equivalence(noisy_draws: np.ndarray, grid: np.ndarray, target: float,
-                         noisy_today: float, min_share: float = 0.5) -> dict[str, float]:
+                         noisy_today: float) -> dict[str, float]:
     """Candidate ``Dfc``: the stress equivalence computed on dataroi's *learned* forecast
     of the noisy arm (``StudyCurves.draws``, as the comparison and the planner use it)
     instead of its fitted curve families: per draw, the first grid size (from n0, today's
     score being the measured one) at which it reaches ``target`` (log interpolation);
-    quantiles of the extra labels with draws that never arrive counted as inf; the median
-    is NaN ("never") when fewer than ``min_share`` of the draws arrive, as in
-    :func:`dataroi.stress.equivalent_labels`.
+    quantiles of the extra labels with draws that never arrive counted as inf, by
+    dataroi's :func:`dataroi.stress.added_quantiles` (the median NaN when fewer than half
+    of the draws arrive, the lower end when fewer than 5 %).
 
     Example:
         >>> g = np.array([100.0, 200.0, 400.0])
@@ -604,10 +610,10 @@ def forecast_equivalence(noisy_draws: np.ndarray, grid: np.ndarray, target: floa
     b[:, 0] = noisy_today
     n0 = float(grid[0])
     extra = np.array([first_reach(grid, row, target, n0) - n0 for row in b])
+    from dataroi.stress import added_quantiles
+
     ok = np.isfinite(extra)
-    q = [math.nan] * 3
-    if ok.mean() >= min_share:
-        q = [float(np.quantile(extra, p, method="inverted_cdf")) for p in (0.05, 0.5, 0.95)]
+    q = added_quantiles(extra, ok)
     return {"q05": q[0], "q50": q[1], "q95": q[2], "p_never": float(1 - ok.mean())}
 
 
@@ -1057,9 +1063,17 @@ def print_investigation(cases: pd.DataFrame) -> None:
                  f"{real.corr(s['C1'] - s['today']):.2f})" if "C1" in s else ""))
 
 
-def classify_eq(est: float, truth: float, n0: int, largest: int) -> str:
-    """How an estimate of extra labels stands against the truth (see the module doc)."""
+def classify_eq(est: float, truth: float, n0: int, largest: int,
+                p_never: float = math.nan) -> str:
+    """How an estimate of extra labels stands against the truth (see the module doc). An
+    infinite estimate with a P(never) below dataroi's :data:`dataroi.stress.NEVER_SHARE`
+    is not a "never" statement but an "open" one: more likely than not beyond the
+    horizon, the 90 % interval reaching from a finite lower end to never."""
+    from dataroi.stress import NEVER_SHARE
+
     horizon = largest - n0
+    if not math.isfinite(est) and p_never < NEVER_SHARE:
+        return "open-reached" if math.isfinite(truth) else "open-ok"
     if math.isinf(truth):  # not reached by the largest measured size
         if not math.isfinite(est):
             return "never-ok"
@@ -1079,10 +1093,12 @@ def print_equivalence(eqs: pd.DataFrame, reps: int, brief: bool = False) -> None
     methods += [(m, f"{m}_extra") for m in ("curves", "Dfc", "C1", "C3")
                 if f"{m}_extra" in eqs]
     names = [m for m, _ in methods]
+    never_cols = {"dataroi": "p_never", "curves": "curves_p_never", "Dfc": "Dfc_p_never"}
     for m, col in methods:
-        eqs[f"cls_{m}"] = [classify_eq(e if e == e else math.inf, t, n, lg) for e, t, n, lg
-                           in zip(eqs[col], eqs["truth_extra"], eqs["n0"], eqs["largest"],
-                                  strict=True)]
+        pn = eqs[never_cols[m]] if m in never_cols else pd.Series(math.nan, eqs.index)
+        eqs[f"cls_{m}"] = [classify_eq(e if e == e else math.inf, t, n, lg, p)
+                           for e, t, n, lg, p in zip(eqs[col], eqs["truth_extra"], eqs["n0"],
+                                                     eqs["largest"], pn, strict=True)]
         eqs[f"ok_{m}"] = (eqs[f"cls_{m}"] == "within2x").astype(float)
         eqs[f"lerr_{m}"] = np.abs(np.log2(eqs[col] / eqs["truth_extra"]))
     finite = np.isfinite(eqs["truth_extra"]) & (eqs["truth_extra"] > 0)
@@ -1121,8 +1137,35 @@ def print_equivalence(eqs: pd.DataFrame, reps: int, brief: bool = False) -> None
               f"outcomes {eqs.groupby(f'cls_{m}').size().to_dict()}")
     print("  (outcomes: within2x / outside2x of a finite truth; zero: the truth is 0; "
           "never-wrong: 'never' said where it was reached; never-ok: 'never' said and not "
-          "reached by L; beyond-ok: a size >= L said where not reached by L; finite-wrong: "
-          "a size < L said where not reached by L)")
+          "reached by L; open-reached / open-ok: 'more likely than not beyond 64x' said "
+          "(P(never) below 0.95), reached / not reached by L; beyond-ok: a size >= L said "
+          "where not reached by L; finite-wrong: a size < L said where not reached by L)")
+    print_never_check(eqs)
+
+
+def print_never_check(eqs: pd.DataFrame) -> None:
+    """dataroi's stated P(never) against the truth where its median is beyond the horizon:
+    a stated P(never within 64 N) is at most the chance of not arriving by the largest
+    measured size L (L <= 64 N), so the share not reached by L should be at least it."""
+    from dataroi.stress import NEVER_SHARE
+
+    beyond = eqs[~np.isfinite(eqs["dataroi_extra"].fillna(math.inf).to_numpy(float))]
+    for label, sub in ((f"'never' (P(never) >= {NEVER_SHARE:.2f})",
+                        beyond[beyond["p_never"] >= NEVER_SHARE]),
+                       ("'more likely than not beyond 64x'",
+                        beyond[beyond["p_never"] < NEVER_SHARE])):
+        if sub.empty:
+            print(f"  dataroi said {label} in no case")
+            continue
+        notr = float(np.isinf(sub["truth_extra"]).mean())
+        reached = sub[np.isfinite(sub["truth_extra"])]
+        low = ("" if reached.empty or reached["dataroi_q05"].isna().all() else
+               f"; where reached, the truth at or above the stated lower end (5 %) in "
+               f"{int((reached['truth_extra'] >= reached['dataroi_q05']).sum())} of "
+               f"{len(reached)}")
+        print(f"  dataroi said {label} in {len(sub)} cases: stated P(never) mean "
+              f"{sub['p_never'].mean():.2f} (range {sub['p_never'].min():.2f}-"
+              f"{sub['p_never'].max():.2f}); not reached by L in {notr:.0%} of them{low}")
 
 
 def print_backward(back: pd.DataFrame) -> None:

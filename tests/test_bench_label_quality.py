@@ -45,6 +45,11 @@ def test_equivalences_are_judged_against_a_censored_truth(bench):
     assert judge(9000, math.inf, 256, 8192) == "beyond-ok"  # >= L - N: not contradicted
     assert judge(1000, math.inf, 256, 8192) == "finite-wrong"
     assert judge(50, 0, 256, 8192) == "zero"
+    # an infinite median said with P(never) below 0.95 is "more likely than not beyond
+    # the horizon", not "never"
+    assert judge(math.inf, 200, 256, 8192, 0.6) == "open-reached"
+    assert judge(math.inf, math.inf, 256, 8192, 0.94) == "open-ok"
+    assert judge(math.inf, 200, 256, 8192, 0.95) == "never-wrong"
 
 
 def test_forecast_equivalence_counts_never_like_dataroi(bench):
@@ -56,6 +61,10 @@ def test_forecast_equivalence_counts_never_like_dataroi(bench):
     assert math.isinf(out["q95"])
     out = bench.forecast_equivalence(draws[3:], grid, target=0.8, noisy_today=0.7)
     assert math.isnan(out["q50"]) and out["p_never"] == 1.0
+    assert math.isnan(out["q05"])  # every draw beyond the horizon: "never"
+    out = bench.forecast_equivalence(draws[2:], grid, target=0.8, noisy_today=0.7)
+    assert out["p_never"] == pytest.approx(2 / 3) and math.isnan(out["q50"])
+    assert out["q05"] == pytest.approx(100.0)  # the lower end of an "open" statement
 
 
 def test_clean_curve_uses_the_measured_means_up_to_n0(bench):

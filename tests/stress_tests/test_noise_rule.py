@@ -345,6 +345,7 @@ def test_rule_equivalence_closes_todays_gap_on_the_clean_curve(studies, cut: int
         else:
             assert e.p_never > 0.5 and math.isnan(e.added_q50)
             assert "does not reach" in e.sentence("x")
+            assert ("more likely than not" in e.sentence("x")) == (not e.says_never)
     assert finite_kept == (2 if cut == 120 else 0)
     assert finite >= finite_kept  # a fading excess is gained back, never less
 

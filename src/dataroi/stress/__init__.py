@@ -11,7 +11,13 @@ Example:
 from __future__ import annotations
 
 from dataroi.stress._analysis import ArmGroup, StressAnalysis, analyze_stress, strategy_curves
-from dataroi.stress._equivalence import Equivalence, equivalent_labels, paired_differences
+from dataroi.stress._equivalence import (
+    NEVER_SHARE,
+    Equivalence,
+    added_quantiles,
+    equivalent_labels,
+    paired_differences,
+)
 from dataroi.stress._noise_rule import (
     FACTORS,
     CleanPath,
@@ -45,6 +51,7 @@ from dataroi.trial import (  # the perturbations the workers apply live in trial
 
 __all__ = [
     "FACTORS",
+    "NEVER_SHARE",
     "ArmGroup",
     "CleanPath",
     "Equivalence",
@@ -52,6 +59,7 @@ __all__ = [
     "RelabelDecision",
     "Relabeling",
     "StressAnalysis",
+    "added_quantiles",
     "analyze_stress",
     "calibrated_interval",
     "class_priors",

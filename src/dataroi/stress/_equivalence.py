@@ -7,6 +7,13 @@ at today's size ``n0``, and find for each draw the first size at which the other
 reaches it. The quantiles of ``size − n0`` over draws are the answer, with the share
 of draws that never reach it within ``max_factor × n0``.
 
+"Never" is a statement, made only when the 90 % interval says it: when at least 95 % of
+the draws do not arrive within the horizon (:data:`NEVER_SHARE`, the interval's lower
+end beyond it). Between half and 95 % the sentence says the arm more likely than not
+does not arrive within the horizon, with the lower end of the interval and P(never): on
+the noise arms of the curve corpus (``benchmarks/bench_label_quality.py``) a "never" at
+P(never) just above one half was wrong as often as a coin.
+
 When the reference was measured at ``n0`` (the stress analysis always has it), its mean
 over repeats is the target and only the other curve is drawn; otherwise both curves are
 drawn, independently (the trials themselves are paired: same subsets and seeds; the
@@ -32,7 +39,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Equivalence", "equivalent_labels", "first_reach", "paired_differences"]
+__all__ = ["NEVER_SHARE", "Equivalence", "added_quantiles", "equivalent_labels",
+           "first_reach", "paired_differences"]
+
+#: The share of draws not arriving within the horizon from which an equivalence says
+#: "never": the lower end of its 90 % interval (the 5 % quantile) is beyond the horizon.
+NEVER_SHARE = 0.95
 
 
 @dataclass(frozen=True)
@@ -44,8 +56,10 @@ class Equivalence:
         n0: today's labels.
         target: the reference's median predicted score at ``n0``.
         other_today: the other arm's median predicted score at ``n0``.
-        added_q05, added_q50, added_q95: quantiles of the extra labels (over the draws
-            that reach the target; NaN when fewer than half of the draws do).
+        added_q05, added_q50, added_q95: quantiles of the extra labels over all draws,
+            a draw that never arrives counting as infinite (:func:`added_quantiles`); the
+            median and upper end are NaN when more than half of the draws never arrive,
+            the lower end when 95 % do not.
         p_never: share of draws that do not reach it within ``max_factor × n0``.
         max_factor: the search horizon as a multiple of ``n0``.
         method: what produced the figure: ``"curves"`` (the other arm's fitted curve,
@@ -65,15 +79,35 @@ class Equivalence:
     max_factor: float
     method: str = "curves"
 
+    @property
+    def says_never(self) -> bool:
+        """Whether the equivalence states that the other arm never arrives within the
+        horizon: P(never) >= :data:`NEVER_SHARE` (the 90 % interval beyond it)."""
+        return self.p_never >= NEVER_SHARE
+
     def sentence(self, what: str) -> str:
         """A plain-words statement: ``"<what> is worth ≈ N extra labels (90 % interval
-        ...)"``, or that the other arm does not reach the reference within the horizon."""
+        ...)"``; where more than half of the draws never arrive, that the other arm more
+        likely than not does not reach the reference within the horizon (with the lower
+        end of the interval); where 95 % of them never do, that it does not.
+
+        Example:
+            >>> e = Equivalence("a", "b", 100, 0.9, 0.8, 350.0, math.nan, math.nan, 0.6,
+            ...                 64.0)
+            >>> e.says_never, e.sentence("x").split(" (")[0].split(": ")[1]
+            (False, "b more likely than not does not reach a's score within 64× today's 100 labels")
+        """
         how = ("from the arms' fitted curves" if self.method == "curves"
                else f"by the {self.method}")
-        if math.isnan(self.added_q50):
+        if self.says_never or math.isnan(self.added_q05):
             return (f"{what}: {self.other} does not reach {self.reference}'s score within "
                     f"{self.max_factor:g}× today's {self.n0:,} labels "
                     f"(P(never) = {self.p_never:.2f}; {how})")
+        if math.isnan(self.added_q50):
+            return (f"{what}: {self.other} more likely than not does not reach "
+                    f"{self.reference}'s score within {self.max_factor:g}× today's "
+                    f"{self.n0:,} labels (P(never) = {self.p_never:.2f}; 90 % interval "
+                    f"from {_n(self.added_q05)} extra labels to never; {how})")
         return (f"{what} is worth ≈ {_n(self.added_q50)} extra labels (90 % interval "
                 f"{_n(self.added_q05)}–{_n(self.added_q95)}; P(never within "
                 f"{self.max_factor:g}×) = {self.p_never:.2f}; {how})")
@@ -125,15 +159,37 @@ def equivalent_labels(fit_ref: Any, fit_other: Any, n0: int, *, reference: str =
     a, b = sign * a, sign * b
     needed, ok = first_reach(b, a, grid)
     p_never = float(1 - ok.mean())
-    q = [math.nan] * 3
-    if ok.mean() >= 0.5:
-        # draws that never arrive count as +inf, so the quantiles stay honest
-        q = [float(np.quantile(needed - n0, p, method="inverted_cdf"))
-             for p in (0.05, 0.5, 0.95)]
+    q = added_quantiles(needed - n0, ok)
     return Equivalence(
         reference=reference, other=other, n0=int(n0), target=float(sign * np.median(a)),
         other_today=float(sign * np.median(b[:, 0])), added_q05=q[0], added_q50=q[1],
         added_q95=q[2], p_never=p_never, max_factor=float(max_factor))
+
+
+def added_quantiles(added: np.ndarray, ok: np.ndarray) -> list[float]:
+    """The 5 %, 50 % and 95 % quantiles of the extra labels over every draw, a draw that
+    never arrives (``ok`` False) counting as infinite so the quantiles stay honest; the
+    median and the upper end NaN when more than half never arrive, the lower end NaN when
+    :data:`NEVER_SHARE` of them do not (then the statement is "never").
+
+    Example:
+        >>> added = np.array([10.0, 20.0, 30.0, np.inf, np.inf, np.inf, np.inf])
+        >>> added_quantiles(added, np.isfinite(added))  # 4 of 7 never: no median
+        [10.0, nan, nan]
+        >>> added_quantiles(added[2:], np.isfinite(added[2:]))  # 4 of 5: still a lower end
+        [30.0, nan, nan]
+        >>> added_quantiles(np.array([5.0, 7.0, 9.0]), np.ones(3, bool))
+        [5.0, 7.0, 9.0]
+    """
+    added = np.where(ok, np.asarray(added, float), np.inf)
+    share = float(np.mean(ok)) if len(ok) else 0.0
+    q = [float(np.quantile(added, p, method="inverted_cdf")) if len(added) else math.nan
+         for p in (0.05, 0.5, 0.95)]
+    if share < 0.5:
+        q[1] = q[2] = math.nan
+    if 1.0 - share >= NEVER_SHARE:
+        q[0] = math.nan
+    return q
 
 
 def first_reach(values: np.ndarray, targets: np.ndarray, grid: np.ndarray

@@ -83,7 +83,7 @@ import pandas as pd
 
 from dataroi._money import signed
 from dataroi.exceptions import UsageError
-from dataroi.stress._equivalence import Equivalence, first_reach
+from dataroi.stress._equivalence import Equivalence, added_quantiles, first_reach
 
 __all__ = [
     "CURVES",
@@ -546,9 +546,10 @@ def rule_equivalence(curves: Any, frame: pd.DataFrame, ref: str, other: str, *, 
     the clean curve's gain from ``N·f`` to ``n·f`` plus the part of today's excess over
     the rule that has faded by then, ``E·(1 − (N/n)^β)``, closes today's paired gap
     ``ref − other`` (a draw of it). Quantiles as in
-    :func:`~dataroi.stress.equivalent_labels` (draws that never arrive within
-    ``max_factor × N`` count as infinite; the median is NaN when more than half never
-    do). ``decay``: ``β`` (default: the one shipped for symmetric noise,
+    :func:`~dataroi.stress.equivalent_labels` (:func:`~dataroi.stress.added_quantiles`:
+    draws that never arrive within ``max_factor × N`` count as infinite; the median is
+    NaN when more than half never do, the lower end when 95 % never do). ``decay``: ``β``
+    (default: the one shipped for symmetric noise,
     :func:`shipped_excess_decay`; 0: the excess is never gained back); outside [0, 10):
     :class:`~dataroi.exceptions.UsageError`.
 
@@ -578,10 +579,7 @@ def rule_equivalence(curves: Any, frame: pd.DataFrame, ref: str, other: str, *, 
         gain = gain + excess[:, None] * (1.0 - (n0 / grid.astype(float)) ** beta)[None, :]
     gain[:, 0] = 0.0  # grid[0] is n0: nothing gained yet, a draw not behind has reached
     needed, ok = first_reach(gain, need, grid)
-    added = needed - n0
-    q = [math.nan] * 3
-    if ok.mean() >= 0.5:
-        q = [float(np.quantile(added, p, method="inverted_cdf")) for p in (0.05, 0.5, 0.95)]
+    q = added_quantiles(needed - n0, ok)
     return Equivalence(
         reference=ref, other=other, n0=n0, target=float(curves.observed_today(ref)),
         other_today=float(curves.observed_today(other)), added_q05=q[0], added_q50=q[1],
