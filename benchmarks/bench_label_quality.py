@@ -88,7 +88,9 @@ What is predicted, and by whom:
   the clean model and the arm with the number of classes: by the anchored rule, per draw
   the first n at which the clean curve's gain from N·f to n·f, plus the faded part of
   today's excess over the rule, closes a draw of today's paired gap (at the β chosen
-  without the data set); the median of the draws. Beyond the horizon (64 N) dataroi
+  without the data set), its draws widened by the interval scale learned without the
+  data set (:func:`loo_widened`: a second pass over the units; ``draws`` is the same
+  unwidened); the median of the draws. Beyond the horizon (64 N) dataroi
   says "never" only when 95 % of the draws do not arrive (``NEVER_SHARE``: the 90 %
   interval beyond it); between half and 95 % it says "more likely than not" beyond it,
   with P(never) and the interval's lower end (outcome "open"). *curves* (dataroi
@@ -482,18 +484,12 @@ def run_unit(args: tuple[Unit, pd.DataFrame, str, str, int, str]) -> dict[str, A
     # without this data set)
     kind = "symmetric" if unit.group == "sym" else "cc"
     spec = load_spec(str(noise_spec_paths(unit.dataset)[kind]))
-    info = data_info(unit.dataset)
     st_trials = to_trials(frame, learners, arms, n0)
     old = analyze_stress(st_trials, spec.stress, metric=METRIC, draws=400, random_state=0,
                          cache=cache)
     runs = {"equivalence": old}
     for beta in DECAYS:  # as shipped, at each decay (the benchmark picks one per data set)
-        runs[f"shipped@{beta:g}"] = analyze_stress(
-            st_trials, spec.stress, metric=METRIC, draws=draws, random_state=0, cache=cache,
-            n_classes=int(info["classes"]),
-            class_shares={info["cc_class"]: info["cc_class_share"]},
-            gain_model="auto" if gain == "learned" else gain, interval_scale={},
-            excess_decay=beta)
+        runs[f"shipped@{beta:g}"] = shipped_stress(unit, frame, gain, draws, cache, beta, {})
     for tag, st in runs.items():
         key = "equivalence" if tag == "equivalence" else tag.replace("shipped", "eq")
         for g in st.noise:
@@ -522,6 +518,77 @@ def run_unit(args: tuple[Unit, pd.DataFrame, str, str, int, str]) -> dict[str, A
     tmp.replace(js)  # written last: a unit is cached once its JSON is there
     result["arrays"] = arrays
     return result
+
+
+def shipped_stress(unit: Unit, frame: pd.DataFrame, gain: str, draws: int, cache: Any,
+                   beta: float, scales: dict[int, float]) -> Any:
+    """dataroi's stress analysis of one unit as shipped (with the number of classes and
+    the cc class's share: the effective-sample rule) at the decay ``beta`` and the
+    interval scale ``scales`` (``{}``: the draws' own)."""
+    from dataroi.spec import load_spec
+    from dataroi.stress import analyze_stress
+
+    kind = "symmetric" if unit.group == "sym" else "cc"
+    spec = load_spec(str(noise_spec_paths(unit.dataset)[kind]))
+    info = data_info(unit.dataset)
+    learners = sorted(frame["learner"].unique())
+    return analyze_stress(
+        to_trials(frame, learners, group_arms(unit.group), unit.n0), spec.stress,
+        metric=METRIC, draws=draws, random_state=0, cache=cache,
+        n_classes=int(info["classes"]),
+        class_shares={info["cc_class"]: info["cc_class_share"]},
+        gain_model="auto" if gain == "learned" else gain, interval_scale=scales,
+        excess_decay=beta)
+
+
+def widened_unit(args: tuple[Unit, pd.DataFrame, str, int, str, dict[str, float],
+                             dict[int, float]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """dataroi's equivalences of one unit as shipped: at the β chosen without the data
+    set for each kind (``decays``) and with the interval scale learned without it, which
+    widens the equivalence's draws as it widens the gap's interval. (learner, arm) →
+    quantiles, P(never) and the sentence."""
+    from dataroi.value import FitCache
+
+    unit, frame, gain, draws, cache_dir, decays, scales = args
+    cache = FitCache(Path(cache_dir) / "fits")
+    kind = "class_conditional" if unit.group == "cc" else "symmetric"
+    st = shipped_stress(unit, frame, gain, draws, cache, decays[kind], scales)
+    out = {}
+    for g in st.noise:
+        for e in g.equivalences:
+            if e.reference == g.base:
+                out[(g.base, e.other[len(g.base) + 1:-1])] = {
+                    "q05": e.added_q05, "q50": e.added_q50, "q95": e.added_q95,
+                    "p_never": e.p_never, "sentence": e.sentence(f"{g.base}")}
+    return out
+
+
+def loo_widened(eqs: pd.DataFrame, todo: list[tuple[Any, ...]], decays: dict[tuple[str, str],
+                float], scales: dict[str, dict[int, float]], jobs: int) -> pd.DataFrame:
+    """The equivalences as dataroi ships them (columns ``dataroi_extra``, ``_q05``,
+    ``_q95``, ``p_never``): each unit's analysis re-run at its data set's β and with the
+    interval scale learned without it (:func:`widened_unit`); the draws' own, unwidened,
+    kept as ``draws_extra``, ``draws_q05``, ``draws_q95``, ``draws_p_never``."""
+    eqs = eqs.copy()
+    for col in ("extra", "q05", "q95"):
+        eqs[f"draws_{col}"] = eqs[f"dataroi_{col}"]
+    eqs["draws_p_never"] = eqs["p_never"]
+    args = [(u, frame, gain, draws, cache_dir,
+             {k: decays[(u.dataset, k)] for k in KINDS}, scales[u.dataset])
+            for u, frame, gain, _gid, draws, cache_dir in todo]
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            got = list(pool.map(widened_unit, args, chunksize=1))
+    else:
+        got = [widened_unit(a) for a in args]
+    by = {(a[0].dataset, a[0].n0, lr, arm): e for a, res in zip(args, got, strict=True)
+          for (lr, arm), e in res.items()}
+    for i, r in eqs.iterrows():
+        e = by[(r["dataset"], int(r["n0"]), r["learner"], r["arm"])]
+        q50 = e["q50"] if e["q50"] is not None else math.nan
+        eqs.loc[i, ["dataroi_extra", "dataroi_q05", "dataroi_q95", "p_never"]] = [
+            q50, e["q05"], e["q95"], e["p_never"]]
+    return eqs
 
 
 # ---------------------------------------------------------------- gain models
@@ -1090,10 +1157,13 @@ def print_equivalence(eqs: pd.DataFrame, reps: int, brief: bool = False) -> None
     the rule (``curves``) and the candidates against the truth."""
     eqs = eqs.copy()
     methods = [("dataroi", "dataroi_extra"), ("B", "B_extra")]
+    if "draws_extra" in eqs:  # dataroi's equivalence from the rule's draws, unwidened
+        methods.insert(1, ("draws", "draws_extra"))
     methods += [(m, f"{m}_extra") for m in ("curves", "Dfc", "C1", "C3")
                 if f"{m}_extra" in eqs]
     names = [m for m, _ in methods]
-    never_cols = {"dataroi": "p_never", "curves": "curves_p_never", "Dfc": "Dfc_p_never"}
+    never_cols = {"dataroi": "p_never", "curves": "curves_p_never", "Dfc": "Dfc_p_never",
+                  "draws": "draws_p_never"}
     for m, col in methods:
         pn = eqs[never_cols[m]] if m in never_cols else pd.Series(math.nan, eqs.index)
         eqs[f"cls_{m}"] = [classify_eq(e if e == e else math.inf, t, n, lg, p)
@@ -1140,32 +1210,57 @@ def print_equivalence(eqs: pd.DataFrame, reps: int, brief: bool = False) -> None
           "reached by L; open-reached / open-ok: 'more likely than not beyond 64x' said "
           "(P(never) below 0.95), reached / not reached by L; beyond-ok: a size >= L said "
           "where not reached by L; finite-wrong: a size < L said where not reached by L)")
+    print_eq_coverage(fin, reps)
     print_never_check(eqs)
+    if "draws_extra" in eqs:
+        print_never_check(eqs, "draws")
 
 
-def print_never_check(eqs: pd.DataFrame) -> None:
-    """dataroi's stated P(never) against the truth where its median is beyond the horizon:
-    a stated P(never within 64 N) is at most the chance of not arriving by the largest
-    measured size L (L <= 64 N), so the share not reached by L should be at least it."""
+def print_eq_coverage(fin: pd.DataFrame, reps: int) -> None:
+    """How often each method's 90 % interval of the extra labels holds a finite truth
+    (an end that is NaN or "never" is open), data sets equal, with the share below its
+    lower end and above its upper end."""
+    parts = []
+    for m in ("dataroi", "draws", "curves", "Dfc"):
+        if f"{m}_q05" not in fin:
+            continue
+        lo = fin[f"{m}_q05"].astype(float).fillna(math.inf)
+        hi = fin[f"{m}_q95"].astype(float).fillna(math.inf)
+        t = fin["truth_extra"]
+        f = fin.assign(_in=((t >= lo) & (t <= hi)).astype(float),
+                       _lo=(t < lo).astype(float), _hi=(t > hi).astype(float))
+        mean, low, high = boot_mean(per_set(f, "_in"), reps)
+        parts.append(f"{m} {mean:.0%} [{low:.0%}, {high:.0%}] (below {f['_lo'].mean():.0%}, "
+                     f"above {f['_hi'].mean():.0%})")
+    print(f"  90 % interval of the extra labels holds a finite truth ({len(fin)} cases; data "
+          "sets equal, pooled shares below and above): " + "; ".join(parts))
+
+
+def print_never_check(eqs: pd.DataFrame, method: str = "dataroi") -> None:
+    """A method's stated P(never) against the truth where its median is beyond the
+    horizon: a stated P(never within 64 N) is at most the chance of not arriving by the
+    largest measured size L (L <= 64 N), so the share not reached by L should be at least
+    it (``method``: ``dataroi``, or ``draws``, its equivalence unwidened)."""
     from dataroi.stress import NEVER_SHARE
 
-    beyond = eqs[~np.isfinite(eqs["dataroi_extra"].fillna(math.inf).to_numpy(float))]
-    for label, sub in ((f"'never' (P(never) >= {NEVER_SHARE:.2f})",
-                        beyond[beyond["p_never"] >= NEVER_SHARE]),
-                       ("'more likely than not beyond 64x'",
-                        beyond[beyond["p_never"] < NEVER_SHARE])):
-        if sub.empty:
-            print(f"  dataroi said {label} in no case")
+    extra, q05 = eqs[f"{method}_extra"], eqs[f"{method}_q05"]
+    p_never = eqs["p_never" if method == "dataroi" else f"{method}_p_never"]
+    beyond = ~np.isfinite(extra.fillna(math.inf).to_numpy(float))
+    for label, keep in ((f"'never' (P(never) >= {NEVER_SHARE:.2f})",
+                         beyond & (p_never >= NEVER_SHARE)),
+                        ("'more likely than not beyond 64x'",
+                         beyond & (p_never < NEVER_SHARE))):
+        if not keep.any():
+            print(f"  {method} said {label} in no case")
             continue
-        notr = float(np.isinf(sub["truth_extra"]).mean())
-        reached = sub[np.isfinite(sub["truth_extra"])]
-        low = ("" if reached.empty or reached["dataroi_q05"].isna().all() else
+        truth, pn, low_end = eqs["truth_extra"][keep], p_never[keep], q05[keep]
+        reached = np.isfinite(truth)
+        low = ("" if not reached.any() or low_end[reached].isna().all() else
                f"; where reached, the truth at or above the stated lower end (5 %) in "
-               f"{int((reached['truth_extra'] >= reached['dataroi_q05']).sum())} of "
-               f"{len(reached)}")
-        print(f"  dataroi said {label} in {len(sub)} cases: stated P(never) mean "
-              f"{sub['p_never'].mean():.2f} (range {sub['p_never'].min():.2f}-"
-              f"{sub['p_never'].max():.2f}); not reached by L in {notr:.0%} of them{low}")
+               f"{int((truth[reached] >= low_end[reached]).sum())} of {int(reached.sum())}")
+        print(f"  {method} said {label} in {int(keep.sum())} cases: stated P(never) mean "
+              f"{pn.mean():.2f} (range {pn.min():.2f}-{pn.max():.2f}); not reached by L in "
+              f"{1 - reached.mean():.0%} of them{low}")
 
 
 def print_backward(back: pd.DataFrame) -> None:
@@ -1249,6 +1344,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  β for {kind} noise chosen without the data set judged: "
               + ", ".join(f"{d} {b:g}" for (d, k), b in decays.items() if k == kind))
     cases, scales = loo_shipped(cases)
+    eqs = loo_widened(eqs, todo, decays, scales, args.jobs)
     print("dataroi: the stress analysis as shipped (dataroi.stress.analyze_stress with the "
           "number of classes); its figures by method: gap "
           + ", ".join(f"{m} {n}" for m, n in cases["dataroi_method"].value_counts().items())

@@ -366,3 +366,29 @@ def test_class_conditional_arm_needs_the_classes_shares(studies) -> None:
                                n_classes=K)
     assert no_shares.noise[0].forecasts[0].method == "curves"
     assert any("cc-noise" in n and "does not apply" in n for n in no_shares.notes)
+
+
+def test_rule_equivalence_is_widened_like_the_gap_forecast() -> None:
+    """The equivalence reads the same draws the gap forecast widens: with the interval
+    scale they are spread about their median by it (1 at N), so the interval of the
+    extra labels widens while its median barely moves; ``{}`` is the draws' own."""
+    f, c = _far_behind(0.01)
+    arm = "a[noise=0.1]"
+    own, wide = (rule_equivalence(c, f, "a", arm, base="a", fraction=0.64, n_draws=600,
+                                  decay=0.4, scales=s) for s in ({}, {2: 2.0, 16: 2.0}))
+    assert math.isfinite(own.added_q50) and math.isfinite(wide.added_q50)
+    assert wide.added_q05 < own.added_q05
+    assert wide.added_q95 > own.added_q95 or math.isinf(wide.added_q95)
+    assert wide.added_q50 == pytest.approx(own.added_q50, rel=0.25)
+    shipped = rule_equivalence(c, f, "a", arm, base="a", fraction=0.64, n_draws=600,
+                               decay=0.4)  # the default: the shipped scale (>= 1.13)
+    assert shipped.added_q05 < own.added_q05
+    # the stress analysis passes its interval scale to the equivalences too
+    from dataroi.spec import VariantSpec
+
+    spec = VariantSpec("a", "noise", "noise=0.1", {"noise": "symmetric", "rate": 0.1})
+    eq_own, eq_wide = (analyze_stress(
+        f.assign(fit_seconds=0.01), [spec], metric="accuracy", draws=600, n_classes=2,
+        excess_decay=0.4, interval_scale=s).noise[0].equivalences[0]
+        for s in ({}, {2: 2.0, 16: 2.0}))
+    assert eq_wide.added_q05 < eq_own.added_q05

@@ -267,7 +267,8 @@ def _noise_groups(stress: Sequence[VariantSpec], frame: pd.DataFrame, fitter: _F
             if known is not None and base in curves.fits:
                 eq = rule_equivalence(curves, frame, ref, other, base=base,
                                       fraction=known[1], n_draws=fitter.draws,
-                                      decay=facts.decay(by_name[other]))
+                                      decay=facts.decay(by_name[other]),
+                                      scales=facts.interval_scale)
             else:
                 eq = fitter.equivalence(curves, ref, other, n0, frame)
             eqs.append(eq)
