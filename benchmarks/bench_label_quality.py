@@ -546,7 +546,7 @@ def widened_unit(args: tuple[Unit, pd.DataFrame, str, int, str, dict[str, float]
     """dataroi's equivalences of one unit as shipped: at the β chosen without the data
     set for each kind (``decays``) and with the interval scale learned without it, which
     widens the equivalence's draws as it widens the gap's interval. (learner, arm) →
-    quantiles, P(never) and the sentence."""
+    quantiles and P(never)."""
     from dataroi.value import FitCache
 
     unit, frame, gain, draws, cache_dir, decays, scales = args
@@ -559,7 +559,7 @@ def widened_unit(args: tuple[Unit, pd.DataFrame, str, int, str, dict[str, float]
             if e.reference == g.base:
                 out[(g.base, e.other[len(g.base) + 1:-1])] = {
                     "q05": e.added_q05, "q50": e.added_q50, "q95": e.added_q95,
-                    "p_never": e.p_never, "sentence": e.sentence(f"{g.base}")}
+                    "p_never": e.p_never}
     return out
 
 

@@ -162,6 +162,23 @@ def test_a_bad_decay_is_one_line_before_anything_is_fitted(decay, says) -> None:
     assert g.forecasts[0].decay == 0.25
 
 
+@pytest.mark.parametrize("scale", [{"x": 2.0}, {2: -1.0}, {2: "wide"}, {0.5: 1.2}, 3.0])
+def test_a_bad_interval_scale_is_one_line_before_anything_is_fitted(scale) -> None:
+    from dataroi.exceptions import UsageError
+    from dataroi.spec import VariantSpec
+
+    f, _ = _far_behind(0.08)
+    arm = VariantSpec("a", "noise", "noise=0.1", {"noise": "symmetric", "rate": 0.1})
+    with pytest.raises(UsageError, match="interval scale must map multiples") as err:
+        analyze_stress(f.assign(fit_seconds=0.01), [arm], metric="accuracy", draws=50,
+                       n_classes=2, interval_scale=scale)
+    assert "\n" not in str(err.value)
+    # a good one, with its factors as strings (as read from JSON), is taken
+    g = analyze_stress(f.assign(fit_seconds=0.01), [arm], metric="accuracy", draws=50,
+                       n_classes=2, interval_scale={"2": 1.5}).noise[0]
+    assert g.forecasts[0].scale[0] == 1.5
+
+
 # -- a real study (slow) ------------------------------------------------------------------
 
 

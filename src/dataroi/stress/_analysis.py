@@ -52,6 +52,7 @@ from dataroi.stress._noise_rule import (
     effective_fraction,
     flipped_share,
     resolved_decay,
+    resolved_scale,
     rule_equivalence,
     rule_gap_forecast,
 )
@@ -204,7 +205,8 @@ class _NoiseFacts:
     interval_scale: Mapping[int, float] | None = None
     excess_decay: float | Mapping[str, float] | None = None
 
-    def __post_init__(self) -> None:  # a bad decay is refused before anything is fitted
+    def __post_init__(self) -> None:  # bad settings are refused before anything is fitted
+        resolved_scale(self.interval_scale)
         given = self.excess_decay
         if isinstance(given, Mapping):
             unknown = sorted(map(str, set(given) - set(DECAY_KINDS)))

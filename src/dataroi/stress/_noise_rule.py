@@ -101,6 +101,7 @@ __all__ = [
     "effective_fraction",
     "flipped_share",
     "resolved_decay",
+    "resolved_scale",
     "rule_equivalence",
     "rule_gap_forecast",
     "scale_at",
@@ -230,6 +231,37 @@ def shipped_interval_scale() -> dict[int, float]:
         True
     """
     return {int(k): float(v) for k, v in _shipped().get("scale", {}).items()}
+
+
+def resolved_scale(scales: Mapping[int, float] | None) -> dict[int, float]:
+    """``scales`` checked (multiples of today's labels, each a whole number >= 1, to a
+    positive widening), or the shipped scale when None; ``{}``: none.
+
+    Raises:
+        UsageError: not such a mapping.
+
+    Example:
+        >>> resolved_scale({"2": 1.5, 4: 2}), resolved_scale({})
+        ({2: 1.5, 4: 2.0}, {})
+        >>> resolved_scale(None) == shipped_interval_scale()
+        True
+    """
+    if scales is None:
+        return shipped_interval_scale()
+    bad = UsageError("interval scale must map multiples of today's labels (whole numbers "
+                     f">= 1) to positive numbers, e.g. {{2: 1.2, 4: 1.6}}; got {scales!r}")
+    if not isinstance(scales, Mapping):
+        raise bad
+    out = {}
+    for k, v in scales.items():
+        try:
+            factor, widen = int(k), float(v)
+        except (TypeError, ValueError):
+            raise bad from None
+        if factor < 1 or factor != float(k) or not 0 < widen < math.inf:
+            raise bad
+        out[factor] = widen
+    return out
 
 
 def scale_at(scales: Mapping[int, float], factor: float) -> float:
@@ -492,7 +524,7 @@ def rule_gap_forecast(curves: Any, frame: pd.DataFrame, base: str, arm: str, *,
     excess = today - s * (med[0] - med[1])
     points = s * (med[2:2 + m] - med[2 + m:]) + excess * fade
     q05, q95 = np.quantile(draws, [0.05, 0.95], axis=0)
-    sc = shipped_interval_scale() if scales is None else dict(scales)
+    sc = resolved_scale(scales)
     raw = GapForecast(base=base, arm=arm, n0=n0, method=RULE, today=today,
                       factors=tuple(float(k) for k in ks),
                       point=tuple(float(p) for p in points),
@@ -587,7 +619,7 @@ def rule_equivalence(curves: Any, frame: pd.DataFrame, ref: str, other: str, *, 
         gain = gain + excess[:, None] * (1.0 - (n0 / grid.astype(float)) ** beta)[None, :]
     gain[:, 0] = 0.0  # grid[0] is n0: nothing gained yet, a draw not behind has reached
     ahead = gain - need[:, None]  # >= 0: arrived
-    sc = shipped_interval_scale() if scales is None else dict(scales)
+    sc = resolved_scale(scales)
     if sc:  # widened like the gap forecast's interval, about the median draw
         widen = np.array([scale_at({1: 1.0, **sc}, g / n0) for g in grid])
         mid = np.median(ahead, axis=0)
