@@ -64,6 +64,8 @@ Run::
     python benchmarks/bench_adaptive.py --cuts 512 --initial-sizes 2   # another coarse grid
     python benchmarks/bench_adaptive.py --cuts 512 --context-weight 0  # the rule before the
                                         # other models' missing trials entered the spread
+    python benchmarks/bench_adaptive.py --cuts 512 --choose-by loss  # trials chosen for
+                                        # the expected loss they remove, not P(wrong)
 """
 
 from __future__ import annotations
@@ -173,12 +175,13 @@ def _contenders(rec: Any) -> list[str]:
 
 
 def trace(schedule: Any, full: pd.DataFrame, *, max_steps: int = 200
-          ) -> list[tuple[str, float, str, float]]:
+          ) -> list[tuple[str, float, str, float, float]]:
     """The schedule's order replayed past its stop: ``(phase, CPU seconds,
-    recommendation, P(same))`` of every look — the rule's looks while it has trials to
-    offer (``schedule.target`` is set out of reach), then the missing repeats at ``N`` of
-    the contending models, then every missing repeat at ``N``; the full grid's look is
-    not included. The looks before the rule's own stop are the ones ``replay`` makes."""
+    recommendation, P(same), expected loss)`` of every look — the rule's looks while it
+    has trials to offer (``schedule.target`` is set out of reach), then the missing
+    repeats at ``N`` of the contending models, then every missing repeat at ``N``; the
+    full grid's look is not included. The looks before the rule's own stop are the ones
+    ``replay`` makes."""
     from dataroi.study._adaptive import _trial_index
 
     index = _trial_index(full)
@@ -197,12 +200,13 @@ def trace(schedule: Any, full: pd.DataFrame, *, max_steps: int = 200
     schedule.learned_stop = False  # nor "learned"
     reveal([c.key for c in schedule.initial()])
     n, reps = schedule.sizes[-1], range(schedule.repeats)
-    looks: list[tuple[str, float, str, float]] = []
+    looks: list[tuple[str, float, str, float, float]] = []
     phase = "rule"
     for step in range(1, max_steps + 1):
         seen = full.iloc[sorted(taken)].reset_index(drop=True)
         look = schedule.next_step(seen, step=step)
-        looks.append((phase, look.cpu_seconds, look.recommendation, look.stability))
+        looks.append((phase, look.cpu_seconds, look.recommendation, look.stability,
+                      look.expected_loss))
         if look.stop_reason == "complete":
             break
         if phase == "rule" and look.stop_reason is None and reveal(
@@ -272,10 +276,10 @@ def rule_stop(stability: Sequence[float], recommendations: Sequence[str], target
     return len(stability) - 1
 
 
-def ceiling(looks: list[tuple[str, float, str, float]], full_id: str, full_cpu: float,
+def ceiling(looks: list[tuple[str, float, str, float, float]], full_id: str, full_cpu: float,
             target: float, steady: Stop) -> dict[str, tuple[str, float]]:
     """The order's ceiling (see the module's docstring): method → (option, CPU seconds)."""
-    seq = [*[(cpu, rec) for _, cpu, rec, _ in looks], (full_cpu, full_id)]
+    seq = [*[(cpu, rec) for _, cpu, rec, *_ in looks], (full_cpu, full_id)]
     i = len(seq) - 1
     while i > 0 and seq[i - 1][1] == full_id:
         i -= 1
@@ -293,6 +297,12 @@ def ceiling(looks: list[tuple[str, float, str, float]], full_id: str, full_cpu: 
     return out
 
 
+def _model_delta(option_id: str) -> tuple[str, int]:
+    """``(model, added labels)`` of an option id ``"<model>+<added labels>"``."""
+    model, delta = option_id.rsplit("+", 1)
+    return model, int(delta)
+
+
 def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[str, int]]
              ) -> list[dict[str, Any]]:
     """Every (current model, scenario) case of one unit: the full grid's, the adaptive
@@ -305,6 +315,8 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[s
     settings = dict(settings)
     if "context_weight" in settings:  # a module constant, not a schedule setting
         _adaptive._CONTEXT_WEIGHT = float(settings.pop("context_weight"))
+    if "choose_by" in settings:  # the same
+        _adaptive._CHOOSE_BY = str(settings.pop("choose_by"))
 
     warnings.simplefilter("ignore")
     frame = load_curves(corpus)
@@ -361,8 +373,11 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[s
                     rows += [{"dataset": unit.dataset, "n0": unit.n0, "current": role,
                               "scenario": scen, "method": LOOK, "look": i, "phase": phase,
                               "option": oid, "agrees": oid == full_id,
-                              "cpu_share": cpu / full_cpu, "stability": p}
-                             for i, (phase, cpu, oid, p) in enumerate(looks)]
+                              "cpu_share": cpu / full_cpu, "stability": p,
+                              "expected_loss": loss,
+                              "regret": best - realized(means, unit, cur, price,
+                                                        *_model_delta(oid))}
+                             for i, (phase, cpu, oid, p, loss) in enumerate(looks)]
                 for method, (chosen, cpu) in picks.items():
                     if method in ids:
                         oid = ids[method]
@@ -374,7 +389,7 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[s
                         "dataset": unit.dataset, "n0": unit.n0, "current": role,
                         "scenario": scen, "method": method, "option": oid,
                         "agrees": oid == full_id, "cpu_share": cpu / full_cpu,
-                        "regret": best - net,
+                        "full_cpu_seconds": full_cpu, "regret": best - net,
                         "stability": run.stability if method == "adaptive" else None,
                         "stop": run.stop_reason if method == "adaptive" else None,
                         "steps": len(run.steps) if method == "adaptive" else None,
@@ -421,6 +436,8 @@ def report(res: pd.DataFrame, *, target: float = 0.95, steady: Stop = None) -> N
     print(f"\nadaptive runs: stop reasons {ad['stop'].value_counts().to_dict()}; "
           f"{ad['steps'].mean():.1f} looks and {ad['trials'].mean():.0f} trials on "
           f"average; {ad['seconds'].mean():.1f} s of analysis per run")
+    if "full_cpu_seconds" in ad:  # a CSV from before the column: not printed
+        overhead(ad)
     for reason, d in ad.groupby("stop", sort=False):
         print(f"  stopped as {reason} in {len(d)} cases: {d['agrees'].mean():.1%} of them "
               f"reach the full grid's recommendation, CPU {d['cpu_share'].mean():.0%}")
@@ -432,6 +449,22 @@ def report(res: pd.DataFrame, *, target: float = 0.95, steady: Stop = None) -> N
 
 #: bins of the stated P(same recommendation with the full grid)
 STABILITY_BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0 + 1e-9)
+
+
+def overhead(ad: pd.DataFrame) -> None:
+    """The adaptive runs' CPU counting their looks' own analysis (the replay's measured
+    seconds; curve fits are cached across a unit's cases, as a study caches them across
+    its looks), against the full grid's trials (whose own analysis is not counted)."""
+    total = (ad["cpu_share"] * ad["full_cpu_seconds"] + ad["seconds"]) / ad[
+        "full_cpu_seconds"]
+    share, lo, hi = bd._boot(total, ad["dataset"])
+    per = total.groupby(ad["dataset"]).mean()
+    grid = ad.groupby("dataset")["full_cpu_seconds"].first()
+    over = per[per > 1].index
+    print(f"  counting the looks' own analysis: {share:.1%} [{lo:.1%}, {hi:.1%}] of the full "
+          f"grid's trial CPU; more than the full grid in {len(over)} of {len(per)} data "
+          f"sets (their full grids: median {grid[over].median():.1f} s of CPU; the others' "
+          f"{grid.drop(over).median():.1f} s)")
 
 
 def stability_calibration(looks: pd.DataFrame) -> None:
@@ -584,6 +617,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--context-weight", type=float,
                     help="the weight of the other models' missing repeats in a model's "
                     "own-gain spread (dataroi.study._adaptive._CONTEXT_WEIGHT)")
+    ap.add_argument("--choose-by", choices=("p_wrong", "loss"),
+                    help="what a trial is chosen for lowering per CPU-second: the chance "
+                    "of a wrong recommendation (the default) or the expected loss of "
+                    "deciding now (dataroi.study._adaptive._CHOOSE_BY)")
     ap.add_argument("--current", default="best_today,simple",
                     help="current-model roles (best_today, simple)")
     ap.add_argument("--quick", action="store_true",
@@ -623,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     settings = {k: v for k in ("initial_sizes", "initial_repeats", "initial_repeats_below",
                                "batch_size", "steady_looks", "steady_target",
-                               "context_weight")
+                               "context_weight", "choose_by")
                 if (v := getattr(args, k)) is not None} | (
                     {"learned_stop": True} if learned else {})
     if args.floor:

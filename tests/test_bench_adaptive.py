@@ -194,3 +194,43 @@ def test_one_corpus_data_set_replayed_end_to_end(bench, tmp_path, capsys):
     assert len(looks) >= 6 and set(looks["phase"]) <= {"rule", "contenders", "all at N"}
     assert "calibration of the stated P(same" in text and "reproduce: python" in text
     assert "the rule at other targets" in text
+
+
+def test_the_stop_weighed_in_money_is_judged_held_out(tmp_path, capsys):
+    """explore_adaptive_loss_stop.py: a case stops at its first look whose expected loss
+    is within the setting (or whose P(same) reaches the target); each data set is judged
+    at the setting chosen on the others, and the regret is counted against the full
+    grid's."""
+    gen = benchmark_module("explore_adaptive_loss_stop")
+    ex = next(gen)
+    try:
+        rows = []
+        for ds in ("a", "b", "c", "d"):
+            for case in range(2):
+                key = {"dataset": ds, "n0": 512, "current": "simple",
+                       "scenario": str(case)}
+                rows.append(key | {"method": "full", "regret": 10.0})
+                for j, loss in enumerate((400.0, 120.0, 40.0, 8.0, 1.0)):
+                    right = loss < 50  # the looks of little expected loss are right
+                    rows.append(key | {"method": "look", "look": j, "phase": "rule",
+                                       "option": "m+0" if right else "n+800",
+                                       "agrees": right, "cpu_share": 0.2 + 0.1 * j,
+                                       "stability": 0.5, "expected_loss": loss,
+                                       "regret": 10.0 if right else 500.0})
+        frame = pd.DataFrame(rows)
+        path = tmp_path / "looks.csv"
+        frame.to_csv(path, index=False)
+        d = ex.features(frame).assign(loss=lambda x: x["expected_loss"])
+        stops = ex.stops_at(d, (d["loss"] <= 50.0).to_numpy())
+        assert len(stops) == 8 and (stops["look"] == 2).all()
+        nothing = ex.stops_at(d, (d["loss"] < 0).to_numpy())
+        assert (nothing["look"] == 4).all()  # no hit: the last look (nothing to offer)
+        assert ex.main([str(path)]) == 0
+        out = capsys.readouterr().out
+        line = next(x for x in out.splitlines() if x.strip().startswith("loss, held out"))
+        assert "agrees 100.0%" in line and "CPU  40.0%" in line  # $50 (or $35): look 2
+        assert "regret - the full grid's +0" in line
+        assert "the shipped stop (steady 3 at 0.8)" in out
+        assert "$ python benchmarks/explore_adaptive_loss_stop.py" in out
+    finally:
+        next(gen, None)

@@ -15,7 +15,16 @@ import pytest
 import dataroi
 from dataroi.exceptions import UsageError
 from dataroi.study import AdaptiveSchedule, replay, stability
-from dataroi.study._adaptive import _cell_sd, _counts, _p_same, _parts, _shrink, trial_seconds
+from dataroi.study._adaptive import (
+    _cell_sd,
+    _counts,
+    _expected_loss,
+    _p_same,
+    _Parts,
+    _parts,
+    _shrink,
+    trial_seconds,
+)
 from dataroi.study._stop import load_stop_model
 
 SIZES = (60, 120, 240, 480)
@@ -185,6 +194,58 @@ def test_stability_of_the_complete_grid_is_one(digits_trials: pd.DataFrame) -> N
     assert _p_same(parts, lv_full, og_full) == 1.0
 
 
+def test_the_expected_loss_is_what_deciding_now_gives_up_on_average() -> None:
+    """Two options, the chosen one ahead by 0.1 and the other's completion moving it by a
+    normal spread of 0.2: deciding now loses E[max(0, -0.1 + 0.2 Z)] (the normal's
+    partial expectation); nothing when the completion cannot move anything."""
+    from scipy.stats import norm
+
+    z = norm.ppf((np.arange(200_000) + 0.5) / 200_000)
+    level = np.column_stack([np.zeros_like(z), 0.2 * z])
+    parts = _Parts(ids=("a+0", "b+0"), models=("a", "b"), deltas=np.zeros(2),
+                   means=np.array([0.0, -0.1]), level=level, own=np.zeros_like(level),
+                   own_sd=np.zeros(2), chosen=0, current="a", current_n=100, scale=1.0,
+                   limited=np.zeros(2, bool), max_p_loss=None,
+                   net_sorted=np.sort(level, axis=0), net_sd=level.std(axis=0))
+    truth = 0.2 * norm.pdf(0.5) - 0.1 * norm.sf(0.5)
+    assert _expected_loss(parts, np.array([0.0, 1.0]), np.zeros(2)) == pytest.approx(
+        truth, rel=1e-3)
+    assert _p_same(parts, np.array([0.0, 1.0]), np.zeros(2)) == pytest.approx(
+        norm.cdf(0.5), abs=1e-3)
+    assert _expected_loss(parts, np.zeros(2), np.zeros(2)) == 0.0
+
+
+def test_every_look_states_its_expected_loss(run) -> None:
+    losses = [s.expected_loss for s in run.steps]
+    assert all(np.isfinite(x) and x >= 0 for x in losses)
+    # a look whose recommendation no completion moves has nothing to lose
+    assert all(s.expected_loss <= 1e-9 for s in run.steps if s.stability == 1.0)
+    assert any(x > 0 for x in losses) or run.steps[0].stability == 1.0
+
+
+def test_trials_chosen_for_the_loss_they_remove(digits_trials: pd.DataFrame, run,
+                                                monkeypatch) -> None:
+    """The benchmark's other order (``bench_adaptive.py --choose-by loss``): trials
+    chosen for the expected loss they remove per CPU-second instead of ``P(wrong)``; a
+    whole run, with reasons, deterministic, stopping by the same rules."""
+    from dataroi.study import _adaptive
+
+    monkeypatch.setattr(_adaptive, "_CHOOSE_BY", "loss")
+    by_loss = replay(_schedule(), digits_trials)
+    again = replay(_schedule(), digits_trials)
+    assert [c.key for c in by_loss.choices] == [c.key for c in again.choices]
+    assert all(c.reason for c in by_loss.choices)
+    assert by_loss.stop_reason in {"stable", "steady", "no_change", "complete"}
+    first = by_loss.steps[0]  # the same first look: the coarse grid
+    assert (first.expected_loss, first.stability) == (run.steps[0].expected_loss,
+                                                      run.steps[0].stability)
+    # a trial asked for the loss it removes (not to complete a contender's curve) is
+    # asked for at a look with a loss to remove
+    asked = {c.step for c in by_loss.choices if c.step > 0
+             and "in contention" not in c.reason}
+    assert all(by_loss.steps[k - 1].expected_loss > 0 for k in asked)
+
+
 def test_with_nothing_to_offer_below_the_target_the_contenders_curves_are_completed(
         digits_trials: pd.DataFrame) -> None:
     """No single trial moves the simulated decision, yet P(same) is below the target: the
@@ -351,6 +412,10 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     assert "adaptive run stopped after" in out and "recommendation:" in out
     assert "P(same recommendation with the full grid)" in out and "saved" in out
     assert re.search(r"^look 1 \(\d+s\): ", err, re.M) and "coarse grid" in err
+    # each look and the end say, in dollars, what deciding now is expected to lose
+    assert re.search(r"^look 1 \(\d+s\): .*, expected loss \$[\d,]+", err, re.M)
+    assert re.search(r"expected loss of deciding now rather than after the full grid "
+                     r"\$[\d,]+\)", out)
     study = dataroi.load_study(path)
     frame = study.trials()
     assert 0 < len(frame) < 2 * 4 * 4  # fewer than the full grid
@@ -362,6 +427,7 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     assert docs[0]["payload"]["asked"][0]["reason"].startswith("coarse grid")
     # the learned stop's map is on record with every look
     assert {d["payload"]["stop_model"] for d in docs} == {load_stop_model().digest}
+    assert all(d["payload"]["expected_loss"] >= 0 for d in docs)
     ran = set(zip(frame["model"], frame["n_train"], frame["repeat"], strict=True))
     assert ran == {(c["model"], c["n_train"], c["repeat"]) for c in asked}
     # the dummy cannot catch up: nothing beyond the coarse grid
@@ -375,6 +441,7 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     assert "(run the study)" not in out
     st = study.status()
     assert st.adaptive is not None and st.adaptive["asked"] == len(ran)
+    assert st.adaptive["expected_loss"] == docs[-1]["payload"]["expected_loss"]
     assert st.adaptive["stop_reason"] == docs[-1]["payload"]["stop_reason"]
     assert st.adaptive["looks"] == docs[-1]["payload"]["step"]
     assert st.to_dict()["adaptive"]["grid_trials"] == 32

@@ -586,8 +586,10 @@ def print_adaptive(study: Any, result: Any) -> None:
           f"{result.grid_trials} trials of the full grid asked for, {result.completed} "
           f"completed and {result.failed} failed in this run ({result.wall_seconds:.1f}s); "
           f"ledger {study.ledger_url}")
+    money = study.spec.costs is not None and study.spec.costs.value_per_point_usd is not None
     print(f"recommendation: {last.label} (P(same recommendation with the full grid) = "
-          f"{last.stability:.2f})")
+          f"{last.stability:.2f}; expected loss of deciding now rather than after the full "
+          f"grid {last.loss_text(money=money)})")
     print(f"CPU: {result.cpu_seconds:,.1f} s of the full grid's predicted "
           f"{result.full_cpu_seconds:,.1f} s — {result.cpu_saved_share:.0%} saved")
     print("why each trial was chosen: the ledger's adaptive_step documents")

@@ -151,6 +151,10 @@ class AdaptiveStep:
         cpu_seconds: the measured CPU seconds of the trials so far.
         discarded: models that get no more trials (none of their options can become the
             best, or every trial of theirs is run), with why.
+        expected_loss: what deciding now is expected to lose against deciding after the
+            full grid, by the same simulated completions as ``stability``: the mean of
+            the best allowed option's value minus the chosen one's (dollars when the
+            options are priced, else gain).
     """
 
     step: int
@@ -161,6 +165,20 @@ class AdaptiveStep:
     stop_reason: str | None
     cpu_seconds: float
     discarded: Mapping[str, str] = field(default_factory=dict)
+    expected_loss: float = 0.0
+
+    def loss_text(self, *, money: bool) -> str:
+        """The expected loss in words: dollars when the options are priced (``money``),
+        else gain (metric units).
+
+        Example:
+            >>> look = AdaptiveStep(1, "a+0", "keep a", 0.9, (), None, 1.0, {}, 1234.5)
+            >>> look.loss_text(money=True), AdaptiveStep(
+            ...     1, "a+0", "keep a", 0.9, (), None, 1.0, {}, 0.00042).loss_text(money=False)
+            ('$1,234', '0.0004 of gain')
+        """
+        x = self.expected_loss
+        return f"${x:,.0f}" if money else f"{x:.4f} of gain"
 
 
 @dataclass(frozen=True)
@@ -409,6 +427,29 @@ def _p_same(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> float:
     return float(np.mean(sim[:, parts.chosen] >= best - 1e-12))
 
 
+def _expected_loss(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> float:
+    """Mean over the simulated completions of the best allowed option's value minus the
+    chosen one's (the chosen one's as simulated, even where the completion would not
+    allow it: its value is what deciding now gets)."""
+    moved = _moved(parts, lv, og)
+    mine = moved[:, parts.chosen].copy()
+    best = _over_limit(parts, moved, lv, og).max(axis=1)
+    best = np.where(np.isfinite(best), best, mine)
+    return float(np.mean(np.maximum(best - mine, 0.0)))
+
+
+#: what a trial is chosen for lowering per predicted CPU-second: ``"p_wrong"`` (the chance
+#: the recommendation differs from the full grid's) or ``"loss"`` (the expected loss of
+#: deciding now, :func:`_expected_loss`)
+_CHOOSE_BY = "p_wrong"
+
+
+def _worth(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> float:
+    """What the choice of trials raises: ``P(same)``, or minus the expected loss."""
+    return _p_same(parts, lv, og) if _CHOOSE_BY == "p_wrong" else -_expected_loss(
+        parts, lv, og)
+
+
 def _winners(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> set[str]:
     """The models with an option that is the best allowed one in at least one simulated
     completion."""
@@ -419,10 +460,21 @@ def _winners(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> set[str]:
 def _simulated(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> np.ndarray:
     """The options' values in each simulated completion (simulations × options; an
     option over ``decision.max_p_loss`` in a simulation is −inf there)."""
+    return _over_limit(parts, _moved(parts, lv, og), lv, og)
+
+
+def _moved(parts: _Parts, lv: np.ndarray, og: np.ndarray) -> np.ndarray:
+    """The options' values in each simulated completion, whether allowed there or not."""
     with np.errstate(invalid="ignore", divide="ignore"):
         own = np.where(parts.own_sd > 0, parts.own / parts.own_sd, 0.0)
-    sim = parts.means[None, :] + parts.scale * (parts.level * lv[None, :]
-                                                + own * og[None, :])
+    return parts.means[None, :] + parts.scale * (parts.level * lv[None, :]
+                                                 + own * og[None, :])
+
+
+def _over_limit(parts: _Parts, sim: np.ndarray, lv: np.ndarray, og: np.ndarray
+                ) -> np.ndarray:
+    """``sim`` with −inf where an option that spends is over ``decision.max_p_loss`` in a
+    simulation (its draws' spread narrowed by what the completion removed); in place."""
     if parts.max_p_loss is not None and parts.limited.any():
         k = parts.net_sorted.shape[0]
         moved = parts.scale ** 2 * (parts.level.var(axis=0) * lv ** 2 + og ** 2)
@@ -700,10 +752,11 @@ class AdaptiveSchedule:
         parts = _parts(rec)
         now = _shrink(parts, counts, sd, self.sizes, self.repeats)
         p_same = _p_same(parts, *now)
+        loss = _expected_loss(parts, *now)
 
         def done(reason: str, discarded: Mapping[str, str] | None = None) -> AdaptiveStep:
             return AdaptiveStep(step, rec.chosen.option_id, rec.chosen.label, p_same, (),
-                                reason, cpu, dict(discarded or {}))
+                                reason, cpu, dict(discarded or {}), loss)
 
         missing = [k for k, v in counts.items() if len(v) < self.repeats]
         if not missing:
@@ -721,6 +774,7 @@ class AdaptiveSchedule:
         discarded: dict[str, str] = {}
         everything = set(range(self.repeats))
         can_win = _winners(parts, *now)  # models with an option best in some completion
+        worth = p_same if _CHOOSE_BY == "p_wrong" else -loss
         for i, m in enumerate(self.models):
             best: tuple[float, float, int, list[TrialChoice]] | None = None
             for s in reversed(self.sizes):
@@ -730,14 +784,15 @@ class AdaptiveSchedule:
                 after = dict(counts)
                 for cm, cs, cr in cells:
                     after[(cm, cs)] = after[(cm, cs)] | {cr}
-                p_after = _p_same(parts, *_shrink(parts, after, sd, self.sizes,
-                                                  self.repeats))
-                gain = p_after - p_same
+                shrunk = _shrink(parts, after, sd, self.sizes, self.repeats)
+                p_after = _p_same(parts, *shrunk)
+                worth_after = p_after if _CHOOSE_BY == "p_wrong" else _worth(parts, *shrunk)
+                gain = worth_after - worth
                 secs = sum(price[(cm, cs)] for cm, cs, _ in cells)
                 if len(cells) > 1:  # a pair: this model's own trial must add something
                     alone = dict(counts)
                     alone[(cur, n)] = counts[(cur, n)] | {cells[1][2]}
-                    gain = min(gain, p_after - _p_same(parts, *_shrink(
+                    gain = min(gain, worth_after - _worth(parts, *_shrink(
                         parts, alone, sd, self.sizes, self.repeats)))
                 if gain <= 1e-9:
                     continue
@@ -784,7 +839,7 @@ class AdaptiveSchedule:
             if not batch:
                 return done("budget", discarded)
         return AdaptiveStep(step, rec.chosen.option_id, rec.chosen.label, p_same,
-                            tuple(batch), None, cpu, discarded)
+                            tuple(batch), None, cpu, discarded, loss)
 
 
 def is_steady(recommendation: str, previous: Sequence[str], p_same: float, *, looks: int,
@@ -999,9 +1054,9 @@ class UntilDecided:
         last = self.steps[-1]
         return json_safe({
             "recommendation": last.recommendation, "label": last.label,
-            "stability": last.stability, "stop_reason": last.stop_reason,
-            "looks": self.looks, "resumed_after": self.resumed_after,
-            "trials_asked": len(self.choices),
+            "stability": last.stability, "expected_loss": last.expected_loss,
+            "stop_reason": last.stop_reason, "looks": self.looks,
+            "resumed_after": self.resumed_after, "trials_asked": len(self.choices),
             "grid_trials": self.grid_trials, "completed": self.completed,
             "failed": self.failed, "wall_seconds": self.wall_seconds,
             "cpu_seconds": self.cpu_seconds,
@@ -1127,7 +1182,8 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
         _record(study, look, batch if step == 1 else [], run_key, stop_map)
         nxt = [c for c in look.choices if c.key not in {a.key for a in asked}]
         say(f"look {step} ({time.monotonic() - start:.0f}s): {look.label} — P(same as the "
-            f"full grid) {look.stability:.2f}"
+            f"full grid) {look.stability:.2f}, expected loss "
+            f"{look.loss_text(money=has_value)}"
             + (f"; next {len(nxt)} trial{'s' if len(nxt) != 1 else ''}: "
                + "; ".join(f"{c.model} n={c.n_train:,} repeat {c.repeat}" for c in nxt)
                if look.stop_reason is None and nxt else f"; stop ({look.stop_reason})"))
@@ -1221,6 +1277,7 @@ def _record(study: Any, look: AdaptiveStep, coarse: Sequence[TrialChoice], run_k
     payload = {"run": run_key, "step": look.step, "recommendation": look.recommendation,
                "label": look.label, "stability": look.stability,
                "stop_reason": look.stop_reason, "cpu_seconds": look.cpu_seconds,
+               "expected_loss": look.expected_loss,
                "discarded": dict(look.discarded),
                "asked": [_choice_dict(c) for c in (*coarse, *look.choices)]}
     if stop_map:

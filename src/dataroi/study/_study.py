@@ -1183,6 +1183,7 @@ def _adaptive_status(docs: Sequence[Mapping[str, Any]], plan: Plan) -> dict[str,
     last = docs[-1]["payload"]
     return {"looks": int(last.get("step", 0)), "recommendation": last.get("recommendation"),
             "label": last.get("label"), "stability": last.get("stability"),
+            "expected_loss": last.get("expected_loss"),
             "stop_reason": last.get("stop_reason"), "asked": len(asked & grid),
             "grid_trials": len(grid)}
 
