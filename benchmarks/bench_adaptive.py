@@ -46,13 +46,16 @@ steady stop with a leave-data-set-out choice among them (the order depends on ne
 only the stop does). The rows of the looks are what ``explore_adaptive_stop.py`` learns
 the learned stop from (``--out``): the shipped map was learned on every data set of this
 replay, so the rule's row of a new replay is in-sample; that script prints the held-out
-figure.
+figure. Each look's row also carries its stated expected loss (``expected_loss``) and
+the regret of its recommendation (``regret``), which ``explore_adaptive_loss_stop.py``
+judges stops on.
 
 Printed, grouped by data set (each weighs the same; 90 % intervals from resampling data
 sets): the share of cases reaching the full grid's recommendation, the share of the full
 grid's CPU used, the mean regret (realized net value of the best option in hindsight
 minus the chosen one's, from the measured means, as in the decisions benchmark) and the
-difference to the full grid's regret.
+difference to the full grid's regret; and the adaptive run's CPU counting its looks'
+own analysis (the replay's measured seconds), against the full grid's trials.
 
 Run::
 
@@ -381,7 +384,7 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[s
                 for method, (chosen, cpu) in picks.items():
                     if method in ids:
                         oid = ids[method]
-                        model, delta = oid.rsplit("+", 1)
+                        model, delta = _model_delta(oid)
                     else:
                         model, delta, oid = chosen.model, chosen.delta_n, chosen.option_id
                     net = realized(means, unit, cur, price, model, int(delta))
@@ -461,10 +464,11 @@ def overhead(ad: pd.DataFrame) -> None:
     per = total.groupby(ad["dataset"]).mean()
     grid = ad.groupby("dataset")["full_cpu_seconds"].first()
     over = per[per > 1].index
+    grids = (f" (their full grids: median {grid[over].median():.1f} s of CPU; the others' "
+             f"{grid.drop(over).median():.1f} s)" if 0 < len(over) < len(per) else "")
     print(f"  counting the looks' own analysis: {share:.1%} [{lo:.1%}, {hi:.1%}] of the full "
           f"grid's trial CPU; more than the full grid in {len(over)} of {len(per)} data "
-          f"sets (their full grids: median {grid[over].median():.1f} s of CPU; the others' "
-          f"{grid.drop(over).median():.1f} s)")
+          f"sets{grids}")
 
 
 def stability_calibration(looks: pd.DataFrame) -> None:

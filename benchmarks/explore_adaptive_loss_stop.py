@@ -190,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         show(f"{name}, held out", stops)
         paired(stops, base)
         chosen = stops.groupby("dataset")["chosen"].first().value_counts()
-        print(f"    settings chosen (data sets): {dict(chosen.head(4))}")
+        print("    settings chosen (data sets): "
+              f"{ {k: int(v) for k, v in chosen.head(4).items()} }")
     if args.frontier:
         per = tab.groupby(["family", "setting", "dataset"])[["agrees", "share", "excess"]
                                                              ].mean()

@@ -234,3 +234,15 @@ def test_the_stop_weighed_in_money_is_judged_held_out(tmp_path, capsys):
         assert "$ python benchmarks/explore_adaptive_loss_stop.py" in out
     finally:
         next(gen, None)
+
+
+def test_the_looks_analysis_is_counted_against_the_full_grid(bench, capsys):
+    """A run that used half of a 4 s grid's trial CPU and 4 s of analysis costs 150 % of
+    it; one that used half of a 40 s grid's and 4 s, 60 %."""
+    ad = pd.DataFrame({"dataset": ["cheap", "dear"], "cpu_share": [0.5, 0.5],
+                       "full_cpu_seconds": [4.0, 40.0], "seconds": [4.0, 4.0]})
+    bench.overhead(ad)
+    out = capsys.readouterr().out
+    assert "105.0% [" in out  # (150 % + 60 %) / 2, data sets equal
+    assert "more than the full grid in 1 of 2 data sets" in out
+    assert "median 4.0 s of CPU; the others' 40.0 s" in out

@@ -40,7 +40,11 @@ How the chance is computed (:func:`stability`), from the recommendation's own dr
   which the chosen option still has the best expected value (money, else gain) among
   the options allowed — an option the planner excludes only for its risk of losing
   money (``decision.max_p_loss``) is allowed in a simulation where its narrowed draws
-  pass the limit.
+  pass the limit. The same simulations give the look's *expected loss*: the mean of the
+  best allowed option's value minus the chosen one's, what deciding now is expected to
+  cost against the full grid (:attr:`AdaptiveStep.expected_loss`; shown and recorded,
+  not a stop: on the corpus replay a stop on it needed more CPU than the steady stop
+  for the same agreement, docs/adaptive.md).
 
 The next trials are the ones whose (hypothetical) measurement lowers ``P(wrong) =
 1 - P(same)`` the most per predicted CPU-second (a log-log fit of each model's measured
