@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["amount", "usd"]
+__all__ = ["amount", "usd", "value_text"]
 
 
 def usd(v: Any) -> str:
@@ -24,6 +24,17 @@ def usd(v: Any) -> str:
         return "-$∞" if f < 0 else "$∞"
     whole = round(f)
     return f"-${-whole:,}" if whole < 0 else f"${whole:,}"
+
+
+def value_text(v: Any, *, money: bool) -> str:
+    """A value of the options (a net value, an expected loss) in words: dollars when the
+    options are priced (``money``), else gain in the metric's units.
+
+    Example:
+        >>> value_text(1234.5, money=True), value_text(0.00042, money=False)
+        ('$1,234', '0.00042 of gain')
+    """
+    return usd(v) if money else f"{amount(v)} of gain"
 
 
 def amount(v: Any, digits: int = 4) -> str:

@@ -445,10 +445,31 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     assert st.adaptive["stop_reason"] == docs[-1]["payload"]["stop_reason"]
     assert st.adaptive["looks"] == docs[-1]["payload"]["step"]
     assert st.to_dict()["adaptive"]["grid_trials"] == 32
-    # and so does the report's count of trials
+    # and so does the report: its count of trials, and the run's stop in each format
     with study.analyze() as a:
-        counts = a.report(fmt="md").document["sections"]["reproducibility"]["trial_counts"]
+        report = a.report(fmt="md")
+    repro = report.document["sections"]["reproducibility"]
+    counts = repro["trial_counts"]
     assert counts["not needed (adaptive run)"] == missing and "not planned yet" not in counts
+    last = docs[-1]["payload"]
+    assert repro["adaptive"] == {
+        "looks": last["step"], "stop_reason": last["stop_reason"], "label": last["label"],
+        "stability": last["stability"],
+        "expected_loss": f"${round(last['expected_loss']):,}"}
+    said = (f"adaptive run: stopped after look {last['step']} ({last['stop_reason']}): "
+            f"{last['label']}; P(same recommendation with the full grid) "
+            f"{last['stability']:.2f}, expected loss of deciding then rather than after the "
+            f"full grid ${round(last['expected_loss']):,}")
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "report-schema.json")
+                        .read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(json.loads(report.to_json()))
+    assert said in " ".join(report.to_markdown().split())
+    assert said.replace("adaptive run: ", "") in " ".join(report.to_html().split())
 
 
 def test_an_adaptive_runs_quick_looks_print_one_line_each(tmp_path, capsys) -> None:

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dataroi._json import json_safe
+from dataroi._money import value_text
 from dataroi.data import preprocess_summary
 from dataroi.exceptions import DataroiError
 from dataroi.report import SCHEMA_VERSION, SECTIONS, Report
@@ -386,15 +387,16 @@ def _environments(ctx: _Ctx) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     return envs, reps, context_id
 
 
-def _trial_counts(ctx: _Ctx) -> dict[str, int]:
+def _trial_counts(ctx: _Ctx) -> tuple[dict[str, int], dict[str, Any] | None]:
     """Trials by state, and those of the plan not in the ledger yet (for a table: the
-    distinct trials it holds)."""
+    distinct trials it holds); and, when an adaptive run that stopped left them out on
+    purpose, its last look (:func:`_adaptive_run`)."""
     from dataroi.trial import TrialState
 
     if ctx.a.context is None:
         t = ctx.a.trials
         keys = [c for c in ("model", "n_train", "repeat") if c in t]
-        return {"in the table": int(t[keys].drop_duplicates().shape[0]) if keys else 0}
+        return {"in the table": int(t[keys].drop_duplicates().shape[0]) if keys else 0}, None
     counts = {s.value: 0 for s in TrialState}
     for s in ctx.snapshots:
         counts[s.state.value] += 1
@@ -413,7 +415,26 @@ def _trial_counts(ctx: _Ctx) -> dict[str, int]:
             ctx.warn("ledger", f"the adaptive run's looks could not be read: {exc}", "")
     stopped = bool(looks) and looks[-1]["payload"].get("stop_reason") is not None
     counts["not needed (adaptive run)" if stopped else "not planned yet"] = missing
-    return counts
+    return counts, (_adaptive_run(looks[-1]["payload"], ctx.spec) if stopped else None)
+
+
+def _adaptive_run(last: dict[str, Any], spec: Any) -> dict[str, Any]:
+    """What the report says of an adaptive run that stopped, from its last look's
+    ``adaptive_step`` payload: why it stopped, its recommendation, ``P(same
+    recommendation with the full grid)`` and the expected loss of deciding then (dollars
+    when the spec prices gains; None for a look recorded before looks stated it).
+
+    Example:
+        >>> _adaptive_run({"step": 3, "stop_reason": "stable", "label": "keep a",
+        ...                "stability": 0.97, "expected_loss": 0.0125}, None)["expected_loss"]
+        '0.0125 of gain'
+    """
+    loss = last.get("expected_loss")
+    money = (spec is not None and spec.costs is not None
+             and spec.costs.value_per_point_usd is not None)
+    return {"looks": int(last.get("step", 0)), "stop_reason": last.get("stop_reason"),
+            "label": last.get("label"), "stability": last.get("stability"),
+            "expected_loss": None if loss is None else value_text(loss, money=money)}
 
 
 def _reproducibility(ctx: _Ctx, command: str) -> dict[str, Any]:
@@ -443,6 +464,7 @@ def _reproducibility(ctx: _Ctx, command: str) -> dict[str, Any]:
                 "preprocess": preprocess_summary(desc.get("preprocess"))}
     reg = ctx.registration or {}
     git = next((e.get("git") for e in reversed(envs) if e.get("git")), None)
+    counts, adaptive = _trial_counts(ctx)
     return {
         "study": ctx.a.name, "spec_hash": spec.spec_hash if spec is not None else None,
         "ledger_url": study.ledger_url if study is not None else None,
@@ -455,7 +477,8 @@ def _reproducibility(ctx: _Ctx, command: str) -> dict[str, Any]:
                   "repeats": spec.schedule.repeats if spec is not None else None,
                   "curve_random_state": ctx.a.random_state,
                   "n_trial_seeds": len(seeds), "trial_seeds_sha256": seeds_hash},
-        "trial_counts": _trial_counts(ctx),
+        "trial_counts": counts,
+        "adaptive": adaptive,
         "first_trial_finished_at": times[0] if times else None,
         "last_trial_finished_at": times[-1] if times else None,
         "environments": envs,

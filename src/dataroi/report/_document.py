@@ -7,7 +7,7 @@ Markdown, JSON) and writes it. It reads no ledger and computes nothing.
 
 Example:
     >>> sorted(SECTIONS)[:2], SCHEMA_VERSION
-    (['answer', 'data_vs_model'], '1.6')
+    (['answer', 'data_vs_model'], '1.7')
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = ["SCHEMA_VERSION", "SECTIONS", "Report"]
 
 #: Version of the JSON document (``docs/report-schema.json``): major.minor; a new minor
 #: only adds optional fields.
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 
 #: Section keys in the order they appear, with their titles.
 SECTIONS: dict[str, str] = {

@@ -281,6 +281,14 @@ def _reproducibility_md(r: dict[str, Any]) -> list[str]:
                    f"{sd['n_trial_seeds']} trial seeds (SHA-256 "
                    f"{_code(sd['trial_seeds_sha256'])})")
     out.append("- trials: " + ", ".join(f"{k} {v}" for k, v in r["trial_counts"].items()))
+    if r.get("adaptive"):
+        ad = r["adaptive"]
+        loss = (f", expected loss of deciding then rather than after the full grid "
+                f"{ad['expected_loss']}" if ad.get("expected_loss") else "")
+        p = ("" if ad.get("stability") is None else
+             f"; P(same recommendation with the full grid) {float(ad['stability']):.2f}")
+        out.append(f"- adaptive run: stopped after look {ad['looks']} ({ad['stop_reason']}): "
+                   f"{e(ad['label'])}{p}{loss}")
     cv = r["code_version"]
     git = cv.get("git") or {}
     out.append(f"- code: dataroi {cv['dataroi']}"

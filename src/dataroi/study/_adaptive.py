@@ -88,6 +88,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dataroi._money import value_text
 from dataroi.exceptions import UsageError
 from dataroi.spec import AdaptiveSpec
 from dataroi.study._stop import StopModel, load_stop_model, looks_held
@@ -179,10 +180,9 @@ class AdaptiveStep:
             >>> look = AdaptiveStep(1, "a+0", "keep a", 0.9, (), None, 1.0, {}, 1234.5)
             >>> look.loss_text(money=True), AdaptiveStep(
             ...     1, "a+0", "keep a", 0.9, (), None, 1.0, {}, 0.00042).loss_text(money=False)
-            ('$1,234', '0.0004 of gain')
+            ('$1,234', '0.00042 of gain')
         """
-        x = self.expected_loss
-        return f"${x:,.0f}" if money else f"{x:.4f} of gain"
+        return value_text(self.expected_loss, money=money)
 
 
 @dataclass(frozen=True)
