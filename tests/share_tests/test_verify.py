@@ -178,3 +178,32 @@ def test_a_study_recalibrated_by_the_ledgers_track_record_verifies(
     shutil.copy(out, elsewhere / "flowers.zip")
     code, text, err = _verify(capsys, str(elsewhere / "flowers.zip"), "--sample", "1")
     assert code == 0, text + err
+
+
+def test_a_bundle_from_an_earlier_minor_schema_verifies(bundle: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]):
+    """A bundle whose report was written under report schema 1.6 (before the adaptive
+    run's field) verifies under 1.7 — a minor version only adds optional fields — with a
+    warning that says so; a number it states is still compared."""
+    from dataroi.report import Report
+
+    report = json.loads(read_member(bundle, "report/report.json"))
+    assert report["schema_version"] == "1.7"
+    assert report["sections"]["reproducibility"].pop("adaptive") is None
+    report["schema_version"] = "1.6"
+
+    def members(doc: dict) -> dict[str, bytes]:
+        return {"report/report.json": (json.dumps(doc, indent=1, ensure_ascii=False)
+                                       .encode("utf-8")),
+                "report/report.html": Report(doc).to_html().encode("utf-8")}
+
+    older = rewrite(bundle, tmp_path / "older.zip", members(report))
+    code, out, err = _verify(capsys, str(older))
+    assert code == 0, out + err
+    assert _verdict(out).startswith("VERIFIED: older.zip:"), out
+    assert "written under report schema 1.6 and recomputed here under 1.7" in out + err
+    report["sections"]["reproducibility"]["seeds"]["repeats"] += 1
+    edited = rewrite(bundle, tmp_path / "older-edited.zip", members(report))
+    code, out, _ = _verify(capsys, str(edited))
+    assert code != 0 and "NOT VERIFIED" in _verdict(out)
+    assert "sections.reproducibility.seeds.repeats" in out

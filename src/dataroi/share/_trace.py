@@ -257,20 +257,25 @@ def _label(item: Any, index: int) -> str:
     return f"[{index}]"
 
 
-def _walk(a: Any, b: Any, path: str, out: list[Mismatch], ignore: Iterable[str]) -> None:
+def _walk(a: Any, b: Any, path: str, out: list[Mismatch], ignore: Iterable[str],
+          added: bool = False) -> None:
     if path in ignore:
         return
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         for key in list(a) + [k for k in b if k not in a]:
             sub = f"{path}.{key}" if path else str(key)
             if key not in b or key not in a:
+                # a field a later minor version of the schema added, with nothing to say
+                # here, is not a difference from a report written before it
+                if added and key not in a and b[key] is None:
+                    continue
                 if sub not in ignore:
                     out.append(Mismatch("recomputed report", sub,
                                         bundled=a.get(key), recomputed=b.get(key),
                                         stated="in report.json",
                                         source="recomputed from the bundled rows"))
                 continue
-            _walk(a[key], b[key], sub, out, ignore)
+            _walk(a[key], b[key], sub, out, ignore, added)
         return
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
@@ -278,7 +283,7 @@ def _walk(a: Any, b: Any, path: str, out: list[Mismatch], ignore: Iterable[str])
                 f"{len(a)} items in report.json, {len(b)} recomputed from the bundled rows")))
             return
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _walk(x, y, f"{path}{_label(x, i)}", out, ignore)
+            _walk(x, y, f"{path}{_label(x, i)}", out, ignore, added)
         return
     numbers = isinstance(a, (int, float)) and isinstance(b, (int, float))
     if a != b or (type(a) is not type(b) and not numbers):
@@ -289,8 +294,43 @@ def _walk(a: Any, b: Any, path: str, out: list[Mismatch], ignore: Iterable[str])
 def compare_documents(bundled: Mapping[str, Any], recomputed: Mapping[str, Any], *,
                       ignore: Iterable[str] = VOLATILE) -> list[Mismatch]:
     """Every value of ``bundled`` that differs from ``recomputed`` (exactly; the paths in
-    ``ignore`` aside), in the document's order."""
+    ``ignore`` aside), in the document's order.
+
+    A report written under an earlier minor version of the schema (``schema_version``
+    1.6 against 1.7: a minor version only adds optional fields) is compared on what it
+    states: its version, and fields added since that are null in the recomputed report,
+    are not differences; a field added since that says something still is.
+
+    Example:
+        >>> old = {"schema_version": "1.6", "x": 1}
+        >>> new = {"schema_version": "1.7", "x": 1, "adaptive": None}
+        >>> compare_documents(old, new), len(compare_documents(old, new | {"x": 2}))
+        ([], 1)
+        >>> [m.where for m in compare_documents(old, new | {"adaptive": {"looks": 3}})]
+        ['adaptive']
+        >>> [m.where for m in compare_documents(old | {"schema_version": "1.8"}, new)]
+        ['schema_version', 'adaptive']
+    """
+    a, b = json.loads(json.dumps(bundled)), json.loads(json.dumps(recomputed))
+    added = earlier_minor(a.get("schema_version"), b.get("schema_version"))
     out: list[Mismatch] = []
-    _walk(json.loads(json.dumps(bundled)), json.loads(json.dumps(recomputed)), "", out,
-          frozenset(ignore))
+    _walk(a, b, "", out, frozenset(ignore) | ({"schema_version"} if added else set()),
+          added)
     return out
+
+
+def earlier_minor(bundled: Any, recomputed: Any) -> bool:
+    """Whether schema version ``bundled`` is an earlier minor version of ``recomputed``'s
+    major one ("1.6" of "1.7"; not "1.7" of "1.6", nor "0.9" of "1.7").
+
+    Example:
+        >>> earlier_minor("1.6", "1.7"), earlier_minor("1.7", "1.7"), earlier_minor(
+        ...     "1.10", "1.9"), earlier_minor(None, "1.7")
+        (True, False, False, False)
+    """
+    try:
+        (ma, na), (mb, nb) = (tuple(int(p) for p in str(v).split(".")) for v in (
+            bundled, recomputed))
+    except (TypeError, ValueError):
+        return False
+    return ma == mb and na < nb

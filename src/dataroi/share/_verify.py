@@ -57,7 +57,13 @@ from dataroi.share._bundle import (
 )
 from dataroi.share._lock import EnvironmentDiff, compare_lock
 from dataroi.share._mismatch import Mismatch
-from dataroi.share._trace import VOLATILE, TraceResult, compare_documents, trace_report
+from dataroi.share._trace import (
+    VOLATILE,
+    TraceResult,
+    compare_documents,
+    earlier_minor,
+    trace_report,
+)
 
 if TYPE_CHECKING:
     from dataroi.study import Study
@@ -540,6 +546,11 @@ def _verify_study(v: Verification, b: BundleReader, layout: _Layout,
         again = analysis.report(spec_path=spec_path, output="report.html")
     diffs = compare_documents(document, again.document, ignore=ignore)
     v.mismatches += diffs
+    then, now = document.get("schema_version"), again.document.get("schema_version")
+    if earlier_minor(then, now):
+        v.warnings.append(f"recomputed report: {REPORT_JSON} was written under report "
+                          f"schema {then} and recomputed here under {now}; compared on what "
+                          f"{then} states (fields added since, null here, are not compared)")
     html = _html_check(v, b, document, lock)
     failed = bool(diffs) or html == "HTML differs"
     v.add(Step("recomputed report", "failed" if failed else "ok",
