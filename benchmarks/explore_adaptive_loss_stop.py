@@ -31,7 +31,8 @@ dollars there; else the most agreement. Printed, grouped by data set (each weigh
 same; 90 % intervals from resampling data sets): agreement with the full grid's
 recommendation, the CPU share of the full grid, the regret minus the full grid's (the
 realized net value of the best option in hindsight minus the chosen one's, from the
-measured means), and the difference to the shipped stop, paired by case.
+measured means), and the difference to the shipped stop, paired by case; first, the
+calibration of the stated expected loss against the regret realized at each look.
 
 Run (after ``bench_adaptive.py --cuts 512 --jobs 2 --draws 200 --ceiling --out A.csv``,
 whose look rows carry ``expected_loss`` and ``regret``)::
@@ -93,6 +94,25 @@ def families() -> dict[str, Family]:
                             for k, p, x in itertools.product(HELD, LEVELS, LOSSES) if p > 0},
         "held and loss": {(k, x): both(k, 0.0, x) for k, x in itertools.product(HELD, LOSSES)},
     }
+
+
+#: bins of the stated expected loss ($) for its calibration
+LOSS_BINS = (0.0, 10.0, 50.0, 150.0, 400.0, 1000.0, np.inf)
+
+
+def loss_calibration(d: pd.DataFrame) -> None:
+    """Is the stated expected loss what stopping at the look costs? Per bin of the
+    stated loss, the realized regret of the look's recommendation minus the full grid's,
+    every look of the rule's order (data sets equal, 90 % intervals)."""
+    print("\ncalibration of the stated expected loss, every look of the rule's order "
+          "(realized: the look's regret minus the full grid's):")
+    cut = pd.cut(d["loss"], LOSS_BINS, right=False)
+    for interval, g in d.groupby(cut, observed=True):
+        m, lo, hi = bd._boot(g["excess"].astype(float), g["dataset"])
+        stated = g.groupby("dataset")["loss"].mean().mean()
+        print(f"  [{interval.left:,.0f}, {interval.right:,.0f}): stated {stated:,.0f}, "
+              f"realized {m:+,.0f} [{lo:+,.0f}, {hi:+,.0f}] ({len(g)} looks, "
+              f"{g['dataset'].nunique()} data sets)")
 
 
 def stops_at(d: pd.DataFrame, hit: np.ndarray) -> pd.DataFrame:
@@ -180,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
           f"${d['loss'].median():,.0f}, where the look agrees "
           f"${d[d['agrees']]['loss'].median():,.0f}, where not "
           f"${d[~d['agrees']]['loss'].median():,.0f}")
+    loss_calibration(d)
+    print()
     fams = families()
     tab = table(d, fams)
     keep = [*KEY, "option", "agrees", "share", "excess"]

@@ -231,6 +231,8 @@ def test_the_stop_weighed_in_money_is_judged_held_out(tmp_path, capsys):
         assert "agrees 100.0%" in line and "CPU  40.0%" in line  # $50 (or $35): look 2
         assert "regret - the full grid's +0" in line
         assert "the shipped stop (steady 3 at 0.8)" in out
+        # the stated loss against the realized: looks stating $400-1,000 cost $490 each
+        assert "[400, 1,000): stated 400, realized +490 [+490, +490]" in out
         assert "$ python benchmarks/explore_adaptive_loss_stop.py" in out
     finally:
         next(gen, None)
