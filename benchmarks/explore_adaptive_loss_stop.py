@@ -56,7 +56,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE / "corpus"), str(HERE)]
 
 import bench_decisions as bd  # noqa: E402
-from explore_adaptive_stop import KEY, P_TARGET, features  # noqa: E402
+from explore_adaptive_stop import KEY, features, first_at  # noqa: E402
 
 #: expected-loss thresholds tried (dollars)
 LOSSES = (0.0, 2.0, 5.0, 10.0, 20.0, 35.0, 50.0, 75.0, 100.0, 150.0, 200.0, 300.0, 500.0)
@@ -117,10 +117,8 @@ def loss_calibration(d: pd.DataFrame) -> None:
 
 def stops_at(d: pd.DataFrame, hit: np.ndarray) -> pd.DataFrame:
     """Each case's stop: its first look that ``hit`` or whose ``P(same)`` reaches the
-    schedule's target, else its last (nothing left to offer)."""
-    h = hit | (d["p"].to_numpy() >= P_TARGET) | d["last"].to_numpy()
-    first = pd.Series(h, index=d.index).groupby([d[k] for k in KEY], sort=False).idxmax()
-    return d.loc[first.to_numpy()]
+    schedule's target, else its last (nothing left to offer; ``first_at``'s rule)."""
+    return first_at(d, np.asarray(hit, dtype=float), 1.0)
 
 
 def table(d: pd.DataFrame, fams: dict[str, Family]) -> pd.DataFrame:
