@@ -437,6 +437,8 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     out, _ = capsys.readouterr()
     missing = 2 * 4 * 4 - len(frame)
     assert f"{len(ran)} of the grid's 32 trials asked for" in " ".join(out.split())
+    assert re.search(r"P\(same recommendation with the full grid\) = [\d.]+, expected loss "
+                     r"\$[\d,]+;", " ".join(out.split()))
     assert f"the other {missing} were not needed" in " ".join(out.split())
     assert "(run the study)" not in out
     st = study.status()

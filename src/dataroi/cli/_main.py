@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dataroi import __version__
+from dataroi._money import value_text
 from dataroi.cli._options import add_check_data, add_json, add_ledger
 from dataroi.exceptions import DataroiError, UsageError
 
@@ -532,10 +533,11 @@ _ADAPTIVE_STOPS = {"stable": "the recommendation is stable",
                    "no_change": "no trial left can change the recommendation"}
 
 
-def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = "SPEC"
-                         ) -> str:
+def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = "SPEC",
+                         money: bool = True) -> str:
     """What ``dataroi status`` says of a study run adaptively (``StudyStatus.adaptive``):
-    its latest look, and why ``missing`` trials of the grid are not in the ledger.
+    its latest look (with its expected loss, in dollars when ``money``, else gain, when
+    the look recorded one), and why ``missing`` trials of the grid are not in the ledger.
 
     Example:
         >>> print(adaptive_status_line({"looks": 3, "label": "keep logreg",
@@ -551,6 +553,10 @@ def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = 
         >>> adaptive_status_line({"looks": 3, "label": "keep logreg", "stability": 0.97,
         ...     "stop_reason": "stable", "asked": 20, "grid_trials": 32}, 0).split("; ")[-1]
         'the rest of the grid was run since'
+        >>> adaptive_status_line({"looks": 3, "label": "keep logreg", "stability": 0.97,
+        ...     "expected_loss": 41.7, "stop_reason": "stable", "asked": 20,
+        ...     "grid_trials": 32}, 0).split("; ")[0].split(", ", 1)[1]
+        'P(same recommendation with the full grid) = 0.97, expected loss $42'
     """
     stop = adaptive.get("stop_reason")
     head = (f"adaptive run: stopped after look {adaptive['looks']} "
@@ -558,9 +564,12 @@ def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = 
             f"adaptive run: not stopped at its last look, {adaptive['looks']} (interrupted, "
             f"or the trials it asked for failed; `dataroi run {spec} --until-decided` goes "
             "on)")
+    loss = adaptive.get("expected_loss")
     text = (f"{head}: {adaptive['label']}, P(same recommendation with the full grid) = "
-            f"{adaptive['stability']:.2f}; {adaptive['asked']} of the grid's "
-            f"{adaptive['grid_trials']} trials asked for")
+            f"{adaptive['stability']:.2f}"
+            + ("" if loss is None else f", expected loss {value_text(loss, money=money)}")
+            + f"; {adaptive['asked']} of the grid's {adaptive['grid_trials']} trials "
+            "asked for")
     unasked = max(0, int(adaptive["grid_trials"]) - int(adaptive["asked"]))
     left_out = min(unasked, missing) if stop else 0  # not run since (--full-grid)
     if left_out:
@@ -677,8 +686,11 @@ def _cmd_status(args: argparse.Namespace) -> int:
     console.print(table)
     missing = st.counts.get("not planned yet", 0)
     if st.adaptive is not None:
-        console.print(adaptive_status_line(st.adaptive, missing, spec=args.spec),
-                      markup=False, highlight=False)
+        costs = study.spec.costs
+        console.print(adaptive_status_line(
+            st.adaptive, missing, spec=args.spec,
+            money=costs is not None and costs.value_per_point_usd is not None),
+            markup=False, highlight=False)
     elif missing:
         console.print(f"{missing} trials of the spec are not in the ledger yet (run the study)")
     for owner, n in st.owners.items():
