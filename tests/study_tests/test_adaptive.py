@@ -428,6 +428,7 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     # the learned stop's map is on record with every look
     assert {d["payload"]["stop_model"] for d in docs} == {load_stop_model().digest}
     assert all(d["payload"]["expected_loss"] >= 0 for d in docs)
+    assert {d["payload"]["expected_loss_unit"] for d in docs} == {"usd"}  # priced gains
     ran = set(zip(frame["model"], frame["n_train"], frame["repeat"], strict=True))
     assert ran == {(c["model"], c["n_train"], c["repeat"]) for c in asked}
     # the dummy cannot catch up: nothing beyond the coarse grid
@@ -444,6 +445,7 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     st = study.status()
     assert st.adaptive is not None and st.adaptive["asked"] == len(ran)
     assert st.adaptive["expected_loss"] == docs[-1]["payload"]["expected_loss"]
+    assert st.adaptive["expected_loss_unit"] == "usd"
     assert st.adaptive["stop_reason"] == docs[-1]["payload"]["stop_reason"]
     assert st.adaptive["looks"] == docs[-1]["payload"]["step"]
     assert st.to_dict()["adaptive"]["grid_trials"] == 32

@@ -415,23 +415,23 @@ def _trial_counts(ctx: _Ctx) -> tuple[dict[str, int], dict[str, Any] | None]:
             ctx.warn("ledger", f"the adaptive run's looks could not be read: {exc}", "")
     stopped = bool(looks) and looks[-1]["payload"].get("stop_reason") is not None
     counts["not needed (adaptive run)" if stopped else "not planned yet"] = missing
-    return counts, (_adaptive_run(looks[-1]["payload"], ctx.spec) if stopped else None)
+    return counts, (_adaptive_run(looks[-1]["payload"]) if stopped else None)
 
 
-def _adaptive_run(last: dict[str, Any], spec: Any) -> dict[str, Any]:
+def _adaptive_run(last: dict[str, Any]) -> dict[str, Any]:
     """What the report says of an adaptive run that stopped, from its last look's
     ``adaptive_step`` payload: why it stopped, its recommendation, ``P(same
-    recommendation with the full grid)`` and the expected loss of deciding then (dollars
-    when the spec prices gains; None for a look recorded before looks stated it).
+    recommendation with the full grid)`` and the expected loss of deciding then, in the
+    unit the look recorded (None for a look recorded before looks stated it).
 
     Example:
         >>> _adaptive_run({"step": 3, "stop_reason": "stable", "label": "keep a",
-        ...                "stability": 0.97, "expected_loss": 0.0125}, None)["expected_loss"]
+        ...                "stability": 0.97, "expected_loss": 0.0125,
+        ...                "expected_loss_unit": "gain"})["expected_loss"]
         '0.0125 of gain'
     """
     loss = last.get("expected_loss")
-    money = (spec is not None and spec.costs is not None
-             and spec.costs.value_per_point_usd is not None)
+    money = last.get("expected_loss_unit") != "gain"
     return {"looks": int(last.get("step", 0)), "stop_reason": last.get("stop_reason"),
             "label": last.get("label"), "stability": last.get("stability"),
             "expected_loss": None if loss is None else value_text(loss, money=money)}

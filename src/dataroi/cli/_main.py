@@ -533,11 +533,11 @@ _ADAPTIVE_STOPS = {"stable": "the recommendation is stable",
                    "no_change": "no trial left can change the recommendation"}
 
 
-def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = "SPEC",
-                         money: bool = True) -> str:
+def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = "SPEC"
+                         ) -> str:
     """What ``dataroi status`` says of a study run adaptively (``StudyStatus.adaptive``):
-    its latest look (with its expected loss, in dollars when ``money``, else gain, when
-    the look recorded one), and why ``missing`` trials of the grid are not in the ledger.
+    its latest look (with its expected loss, in the unit the look recorded, when it
+    recorded one), and why ``missing`` trials of the grid are not in the ledger.
 
     Example:
         >>> print(adaptive_status_line({"looks": 3, "label": "keep logreg",
@@ -554,7 +554,8 @@ def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = 
         ...     "stop_reason": "stable", "asked": 20, "grid_trials": 32}, 0).split("; ")[-1]
         'the rest of the grid was run since'
         >>> adaptive_status_line({"looks": 3, "label": "keep logreg", "stability": 0.97,
-        ...     "expected_loss": 41.7, "stop_reason": "stable", "asked": 20,
+        ...     "expected_loss": 41.7, "expected_loss_unit": "usd",
+        ...     "stop_reason": "stable", "asked": 20,
         ...     "grid_trials": 32}, 0).split("; ")[0].split(", ", 1)[1]
         'P(same recommendation with the full grid) = 0.97, expected loss $42'
     """
@@ -567,7 +568,8 @@ def adaptive_status_line(adaptive: dict[str, Any], missing: int, *, spec: str = 
     loss = adaptive.get("expected_loss")
     text = (f"{head}: {adaptive['label']}, P(same recommendation with the full grid) = "
             f"{adaptive['stability']:.2f}"
-            + ("" if loss is None else f", expected loss {value_text(loss, money=money)}")
+            + ("" if loss is None else ", expected loss " + value_text(
+                loss, money=adaptive.get("expected_loss_unit") != "gain"))
             + f"; {adaptive['asked']} of the grid's {adaptive['grid_trials']} trials "
             "asked for")
     unasked = max(0, int(adaptive["grid_trials"]) - int(adaptive["asked"]))
@@ -595,10 +597,9 @@ def print_adaptive(study: Any, result: Any) -> None:
           f"{result.grid_trials} trials of the full grid asked for, {result.completed} "
           f"completed and {result.failed} failed in this run ({result.wall_seconds:.1f}s); "
           f"ledger {study.ledger_url}")
-    money = study.spec.costs is not None and study.spec.costs.value_per_point_usd is not None
     print(f"recommendation: {last.label} (P(same recommendation with the full grid) = "
           f"{last.stability:.2f}; expected loss of deciding now rather than after the full "
-          f"grid {last.loss_text(money=money)})")
+          f"grid {last.loss_text()})")
     print(f"CPU: {result.cpu_seconds:,.1f} s of the full grid's predicted "
           f"{result.full_cpu_seconds:,.1f} s — {result.cpu_saved_share:.0%} saved")
     print("why each trial was chosen: the ledger's adaptive_step documents")
@@ -686,11 +687,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
     console.print(table)
     missing = st.counts.get("not planned yet", 0)
     if st.adaptive is not None:
-        costs = study.spec.costs
-        console.print(adaptive_status_line(
-            st.adaptive, missing, spec=args.spec,
-            money=costs is not None and costs.value_per_point_usd is not None),
-            markup=False, highlight=False)
+        console.print(adaptive_status_line(st.adaptive, missing, spec=args.spec),
+                      markup=False, highlight=False)
     elif missing:
         console.print(f"{missing} trials of the spec are not in the ledger yet (run the study)")
     for owner, n in st.owners.items():

@@ -159,7 +159,9 @@ class AdaptiveStep:
         expected_loss: what deciding now is expected to lose against deciding after the
             full grid, by the same simulated completions as ``stability``: the mean of
             the best allowed option's value minus the chosen one's (dollars when the
-            options are priced, else gain).
+            options are priced, else gain: ``loss_unit``).
+        loss_unit: ``"usd"`` or ``"gain"`` (the metric's units), as the options were
+            valued at this look.
     """
 
     step: int
@@ -171,18 +173,18 @@ class AdaptiveStep:
     cpu_seconds: float
     discarded: Mapping[str, str] = field(default_factory=dict)
     expected_loss: float = 0.0
+    loss_unit: str = "usd"
 
-    def loss_text(self, *, money: bool) -> str:
-        """The expected loss in words: dollars when the options are priced (``money``),
-        else gain (metric units).
+    def loss_text(self) -> str:
+        """The expected loss in words, in its unit.
 
         Example:
             >>> look = AdaptiveStep(1, "a+0", "keep a", 0.9, (), None, 1.0, {}, 1234.5)
-            >>> look.loss_text(money=True), AdaptiveStep(
-            ...     1, "a+0", "keep a", 0.9, (), None, 1.0, {}, 0.00042).loss_text(money=False)
+            >>> look.loss_text(), AdaptiveStep(1, "a+0", "keep a", 0.9, (), None, 1.0, {},
+            ...                                0.00042, "gain").loss_text()
             ('$1,234', '0.00042 of gain')
         """
-        return value_text(self.expected_loss, money=money)
+        return value_text(self.expected_loss, money=self.loss_unit == "usd")
 
 
 @dataclass(frozen=True)
@@ -757,10 +759,11 @@ class AdaptiveSchedule:
         now = _shrink(parts, counts, sd, self.sizes, self.repeats)
         p_same = _p_same(parts, *now)
         loss = _expected_loss(parts, *now)
+        unit = "usd" if rec.options.has_money else "gain"
 
         def done(reason: str, discarded: Mapping[str, str] | None = None) -> AdaptiveStep:
             return AdaptiveStep(step, rec.chosen.option_id, rec.chosen.label, p_same, (),
-                                reason, cpu, dict(discarded or {}), loss)
+                                reason, cpu, dict(discarded or {}), loss, unit)
 
         missing = [k for k, v in counts.items() if len(v) < self.repeats]
         if not missing:
@@ -843,7 +846,7 @@ class AdaptiveSchedule:
             if not batch:
                 return done("budget", discarded)
         return AdaptiveStep(step, rec.chosen.option_id, rec.chosen.label, p_same,
-                            tuple(batch), None, cpu, discarded, loss)
+                            tuple(batch), None, cpu, discarded, loss, unit)
 
 
 def is_steady(recommendation: str, previous: Sequence[str], p_same: float, *, looks: int,
@@ -1059,6 +1062,7 @@ class UntilDecided:
         return json_safe({
             "recommendation": last.recommendation, "label": last.label,
             "stability": last.stability, "expected_loss": last.expected_loss,
+            "expected_loss_unit": last.loss_unit,
             "stop_reason": last.stop_reason, "looks": self.looks,
             "resumed_after": self.resumed_after, "trials_asked": len(self.choices),
             "grid_trials": self.grid_trials, "completed": self.completed,
@@ -1187,7 +1191,7 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
         nxt = [c for c in look.choices if c.key not in {a.key for a in asked}]
         say(f"look {step} ({time.monotonic() - start:.0f}s): {look.label} — P(same as the "
             f"full grid) {look.stability:.2f}, expected loss "
-            f"{look.loss_text(money=has_value)}"
+            f"{look.loss_text()}"
             + (f"; next {len(nxt)} trial{'s' if len(nxt) != 1 else ''}: "
                + "; ".join(f"{c.model} n={c.n_train:,} repeat {c.repeat}" for c in nxt)
                if look.stop_reason is None and nxt else f"; stop ({look.stop_reason})"))
@@ -1281,7 +1285,7 @@ def _record(study: Any, look: AdaptiveStep, coarse: Sequence[TrialChoice], run_k
     payload = {"run": run_key, "step": look.step, "recommendation": look.recommendation,
                "label": look.label, "stability": look.stability,
                "stop_reason": look.stop_reason, "cpu_seconds": look.cpu_seconds,
-               "expected_loss": look.expected_loss,
+               "expected_loss": look.expected_loss, "expected_loss_unit": look.loss_unit,
                "discarded": dict(look.discarded),
                "asked": [_choice_dict(c) for c in (*coarse, *look.choices)]}
     if stop_map:

@@ -1184,6 +1184,7 @@ def _adaptive_status(docs: Sequence[Mapping[str, Any]], plan: Plan) -> dict[str,
     return {"looks": int(last.get("step", 0)), "recommendation": last.get("recommendation"),
             "label": last.get("label"), "stability": last.get("stability"),
             "expected_loss": last.get("expected_loss"),
+            "expected_loss_unit": last.get("expected_loss_unit"),
             "stop_reason": last.get("stop_reason"), "asked": len(asked & grid),
             "grid_trials": len(grid)}
 
