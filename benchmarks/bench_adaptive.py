@@ -439,8 +439,10 @@ def report(res: pd.DataFrame, *, target: float = 0.95, steady: Stop = None) -> N
     print(f"\nadaptive runs: stop reasons {ad['stop'].value_counts().to_dict()}; "
           f"{ad['steps'].mean():.1f} looks and {ad['trials'].mean():.0f} trials on "
           f"average; {ad['seconds'].mean():.1f} s of analysis per run")
-    if "full_cpu_seconds" in ad:  # a CSV from before the column: not printed
-        overhead(ad)
+    if "full_cpu_seconds" in ad and ad["full_cpu_seconds"].notna().all():
+        first = (res[(res["method"] == LOOK) & (res["look"] == 0)] if "look" in res
+                 else None)
+        overhead(ad, first)
     for reason, d in ad.groupby("stop", sort=False):
         print(f"  stopped as {reason} in {len(d)} cases: {d['agrees'].mean():.1%} of them "
               f"reach the full grid's recommendation, CPU {d['cpu_share'].mean():.0%}")
@@ -454,10 +456,12 @@ def report(res: pd.DataFrame, *, target: float = 0.95, steady: Stop = None) -> N
 STABILITY_BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0 + 1e-9)
 
 
-def overhead(ad: pd.DataFrame) -> None:
+def overhead(ad: pd.DataFrame, first: pd.DataFrame | None = None) -> None:
     """The adaptive runs' CPU counting their looks' own analysis (the replay's measured
     seconds; curve fits are cached across a unit's cases, as a study caches them across
-    its looks), against the full grid's trials (whose own analysis is not counted)."""
+    its looks), against the full grid's trials (whose own analysis is not counted); with
+    ``first`` (each case's first look: ``--ceiling``'s look rows), how often the rest of
+    the grid after the coarse grid costs less than a few looks' analysis."""
     total = (ad["cpu_share"] * ad["full_cpu_seconds"] + ad["seconds"]) / ad[
         "full_cpu_seconds"]
     share, lo, hi = bd._boot(total, ad["dataset"])
@@ -466,9 +470,51 @@ def overhead(ad: pd.DataFrame) -> None:
     over = per[per > 1].index
     grids = (f" (their full grids: median {grid[over].median():.1f} s of CPU; the others' "
              f"{grid.drop(over).median():.1f} s)" if 0 < len(over) < len(per) else "")
-    print(f"  counting the looks' own analysis: {share:.1%} [{lo:.1%}, {hi:.1%}] of the full "
-          f"grid's trial CPU; more than the full grid in {len(over)} of {len(per)} data "
-          f"sets{grids}")
+    print(f"  the full grids' trials: median {grid.median():.1f} CPU-s per data set "
+          f"({grid.min():.1f} to {grid.max():.1f}); counting the looks' own analysis, the "
+          f"adaptive run costs {share:.1%} [{lo:.1%}, {hi:.1%}] of the full grid's trial CPU; "
+          f"more than the full grid in {len(over)} of {len(per)} data sets{grids}")
+    if first is None or first.empty:
+        return
+    key = ["dataset", "n0", "current", "scenario"]
+    d = ad.merge(first[[*key, "cpu_share"]].rename(columns={"cpu_share": "coarse"}),
+                 on=key)
+    rest = (1 - d["coarse"]) * d["full_cpu_seconds"]
+    look = d["seconds"] / d["steps"]
+    print("  the rest of the grid after the coarse grid costs less than k looks' analysis "
+          "in: " + "; ".join(f"k={k}: {(rest <= k * look).mean():.0%}" for k in (1, 3, 8))
+          + f" of {len(d)} cases")
+
+
+def with_full_cpu(res: pd.DataFrame, corpus: str) -> pd.DataFrame:
+    """``res`` with ``full_cpu_seconds`` on the method rows, from the corpus for a CSV
+    written before the column (the full grid's trial CPU of each (data set, N))."""
+    if "full_cpu_seconds" in res and res["full_cpu_seconds"].notna().any():
+        return res
+    frame = load_curves(corpus)
+    cuts = {(u.dataset, u.n0): u for u in bd.units(frame, sorted(res["dataset"].unique()))}
+    full = {k: _seconds(bd._trials(frame, u)) for k, u in cuts.items()
+            if k in set(zip(res["dataset"], res["n0"], strict=True))}
+    return res.assign(full_cpu_seconds=[full.get((d, n)) for d, n in zip(
+        res["dataset"], res["n0"], strict=True)])
+
+
+def paired_runs(res: pd.DataFrame, other: pd.DataFrame) -> None:
+    """This run minus another (``--paired-with``: its CSV), case by case, per method
+    both hold: agreement, CPU share and regret (data sets equal, 90 % intervals)."""
+    key = ["dataset", "n0", "current", "scenario", "method"]
+    cols = ["agrees", "cpu_share", "regret"]
+    both = res[res["method"] != LOOK][[*key, *cols]].merge(
+        other[other["method"] != LOOK][[*key, *cols]], on=key, suffixes=("", "_other"))
+    print(f"\nthis run - the other ({len(both)} paired rows; data sets equal):")
+    for m, d in both.groupby("method", sort=False):
+        parts = []
+        for col, fmt in (("agrees", "{:+.1%}"), ("cpu_share", "{:+.1%}"),
+                         ("regret", "{:+,.0f}")):
+            mean, lo, hi = bd._boot(d[col].astype(float) - d[f"{col}_other"].astype(float),
+                                    d["dataset"])
+            parts.append(f"{col} {fmt.format(mean)} [{fmt.format(lo)}, {fmt.format(hi)}]")
+        print(f"  {m:11s} " + "; ".join(parts))
 
 
 def stability_calibration(looks: pd.DataFrame) -> None:
@@ -633,6 +679,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="CSV of every case (default: a temp folder)")
     ap.add_argument("--report", type=Path, help="only print the report of a CSV written "
                     "before (--out; also a partial one)")
+    ap.add_argument("--paired-with", type=Path, help="with --report: also this run minus "
+                    "another run's CSV, case by case")
     ap.add_argument("--floor", action="store_true", help="only print the share of the "
                     "full grid's CPU the coarse grid costs (no stop of the rule uses less)")
     args = ap.parse_args(argv)
@@ -646,8 +694,16 @@ def main(argv: list[str] | None = None) -> int:
     steady: Stop = (load_stop_model() if learned else
                     (default[0] if args.steady_looks is None else args.steady_looks,
                      default[1] if args.steady_target is None else args.steady_target))
+    if args.paired_with and not args.report:
+        ap.error("--paired-with compares with the run of --report: give both")
+    for path in (args.report, args.paired_with):
+        if path is not None and not path.is_file():
+            ap.error(f"{path}: no such CSV (bench_adaptive.py --out writes one)")
     if args.report:
-        report(pd.read_csv(args.report), target=args.target, steady=steady)
+        res = with_full_cpu(pd.read_csv(args.report), args.corpus)
+        report(res, target=args.target, steady=steady)
+        if args.paired_with:
+            paired_runs(res, pd.read_csv(args.paired_with))
         return 0
     frame = load_curves(args.corpus)
     datasets = args.datasets.split(",") if args.datasets else (

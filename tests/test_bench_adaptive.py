@@ -231,6 +231,7 @@ def test_the_stop_weighed_in_money_is_judged_held_out(tmp_path, capsys):
         assert "agrees 100.0%" in line and "CPU  40.0%" in line  # $50 (or $35): look 2
         assert "regret - the full grid's +0" in line
         assert "the shipped stop (steady 3 at 0.8)" in out
+        assert "the most agreement of any setting within 40% of the CPU: 100.0%" in out
         # the stated loss against the realized: looks stating $400-1,000 cost $490 each
         assert "[400, 1,000): stated 400, realized +490 [+490, +490]" in out
         assert "$ python benchmarks/explore_adaptive_loss_stop.py" in out
@@ -248,3 +249,28 @@ def test_the_looks_analysis_is_counted_against_the_full_grid(bench, capsys):
     assert "105.0% [" in out  # (150 % + 60 %) / 2, data sets equal
     assert "more than the full grid in 1 of 2 data sets" in out
     assert "median 4.0 s of CPU; the others' 40.0 s" in out
+
+
+def test_two_runs_are_compared_case_by_case(bench, tmp_path, capsys):
+    """--report A --paired-with B: per method, A minus B on the same cases (data sets
+    equal); the full grid's CPU is read from the corpus for a CSV without it; a missing
+    CSV, or --paired-with alone, is one usage line (exit 2)."""
+    key = {"n0": 512, "current": "simple", "scenario": "mid", "method": "adaptive"}
+    a = pd.DataFrame([key | {"dataset": ds, "agrees": True, "cpu_share": 0.5,
+                             "regret": 100.0} for ds in ("x", "y")])
+    b = a.assign(agrees=[False, True], cpu_share=0.4, regret=[300.0, 100.0])
+    bench.paired_runs(a, b)
+    out = capsys.readouterr().out
+    assert "adaptive    agrees +50.0% [" in out and "cpu_share +10.0% [+10.0%, +10.0%]" in out
+    assert "regret -100 [" in out
+    res = pd.DataFrame([{"dataset": "fertility", "n0": 512, "method": "full"}])
+    filled = bench.with_full_cpu(res, str(bench.HERE / "corpus" / "curves.parquet"))
+    assert filled["full_cpu_seconds"].iloc[0] > 0
+    missing = tmp_path / "none.csv"
+    for argv in (["--report", str(missing)], ["--paired-with", str(missing)]):
+        with pytest.raises(SystemExit) as exit_:
+            bench.main(argv)
+        assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "no such CSV" in err and "--paired-with compares with the run of --report" in err
+    assert "Traceback" not in err
