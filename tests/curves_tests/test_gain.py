@@ -47,6 +47,28 @@ def test_exported_trees_predict_what_scikit_learn_predicts():
     np.testing.assert_allclose(trees.predict(X), hgb.predict(X), atol=1e-12)
 
 
+def test_the_shipped_trees_walked_at_once_sum_to_the_last_bit_of_one_at_a_time(model):
+    """predict walks every tree at once; the sum is the tree-by-tree walk's, bit for bit
+    (what the shipped forecasts and their recorded hashes rest on)."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, len(model.ridge_mu))) * model.ridge_sd + model.ridge_mu
+    X[rng.random(X.shape) < 0.1] = np.nan
+    t = model.trees
+    expected = []
+    for row in X:
+        total = t.baseline
+        for f, thr, lft, rgt, v, leaf, nl in zip(t.feature, t.threshold, t.left, t.right,
+                                                 t.value, t.leaf, t.nan_left, strict=True):
+            node = 0
+            while not leaf[node]:
+                x = row[f[node]]
+                node = lft[node] if (nl[node] if np.isnan(x) else x <= thr[node]) \
+                    else rgt[node]
+            total += v[node]
+        expected.append(total)
+    assert t.predict(X).tolist() == expected
+
+
 def test_a_rising_curve_gains_more_than_a_flat_one(model):
     rising = curve_state(SIZES, [0.60, 0.66, 0.71, 0.75, 0.78], se=0.003)
     flat = curve_state(SIZES, [0.90, 0.905, 0.907, 0.908, 0.908], se=0.003)

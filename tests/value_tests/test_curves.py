@@ -132,3 +132,22 @@ def test_a_study_of_two_repeats_is_told_its_intervals_cover_less(iris_study):
         "make them honest" in two.notes
     assert not any("cover less" in n for n in fit_study_curves(trials,
                                                                 metric="accuracy").notes)
+
+
+def test_training_seconds_are_the_cost_curves_point_fit():
+    """The study's cost curve is a point fit (no bootstrap refits): its predicted seconds
+    are those of fit_cost_curve with its default refits, which do not move the point."""
+    from dataroi.curves import fit_cost_curve
+
+    rng = np.random.default_rng(5)
+    frame = _frame().assign(fit_seconds=lambda f: 2e-5 * f["n_train"]
+                            * rng.uniform(0.9, 1.1, len(f)))
+    c = fit_study_curves(frame, metric="accuracy", gain_model=None)
+    sizes = np.array([2048.0, 8192.0])
+    for m in c.models:
+        ms = frame[frame["model"] == m].pivot(index="n_train", columns="repeat",
+                                              values="fit_seconds")
+        full = fit_cost_curve(ms.index.to_numpy(float), ms.to_numpy(),
+                              random_state=c.cost_fits[m].seed)
+        np.testing.assert_allclose(c.training_seconds(m, sizes), full.predict(sizes))
+        assert c.training_seconds(m, sizes)[1] > 3 * c.training_seconds(m, sizes)[0]

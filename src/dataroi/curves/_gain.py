@@ -39,7 +39,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -255,22 +255,52 @@ class _Trees:
     leaf: list[np.ndarray]
     nan_left: list[np.ndarray]
 
+    @cached_property
+    def _packed(self) -> tuple[np.ndarray, ...]:
+        """The trees' node arrays stacked into ``(trees, most nodes)`` matrices, a shorter
+        tree padded with leaves, so that :meth:`predict` walks every tree at once."""
+        width = max(len(f) for f in self.feature)
+
+        def pad(parts: list[np.ndarray], fill: Any) -> np.ndarray:
+            out = np.full((len(parts), width), fill, dtype=parts[0].dtype)
+            for i, p in enumerate(parts):
+                out[i, :len(p)] = p
+            return out
+
+        return (pad(self.feature, 0), pad(self.threshold, 0.0), pad(self.left, 0),
+                pad(self.right, 0), pad(self.value, 0.0), pad(self.leaf, True),
+                pad(self.nan_left, False))
+
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """The trees' sum for each row of ``X``: every tree walked at once, one level a
+        step (400 trees one at a time were most of a look's gain forecast), the leaves'
+        values added tree by tree in the trees' order, as scikit-learn does, so that the
+        sum is the same to the last bit.
+
+        Example:
+            >>> t = _Trees(baseline=0.5, feature=[np.array([0, 0, 0])],
+            ...            threshold=[np.array([1.0, 0.0, 0.0])], left=[np.array([1, 0, 0])],
+            ...            right=[np.array([2, 0, 0])], value=[np.array([0.0, -1.0, 1.0])],
+            ...            leaf=[np.array([False, True, True])],
+            ...            nan_left=[np.array([True, False, False])])
+            >>> t.predict(np.array([[0.0], [2.0], [np.nan]])).tolist()
+            [-0.5, 1.5, -0.5]
+        """
+        feature, threshold, left, right, value, leaf, nan_left = self._packed
+        trees = np.arange(len(feature))[:, None]
+        rows = np.arange(len(X))[None, :]
+        node = np.zeros((len(feature), len(X)), dtype=np.int64)
+        while True:
+            active = ~leaf[trees, node]
+            if not active.any():
+                break
+            x = X[rows, feature[trees, node]]
+            go_left = np.where(np.isnan(x), nan_left[trees, node], x <= threshold[trees, node])
+            nxt = np.where(go_left, left[trees, node], right[trees, node])
+            node = np.where(active, nxt, node)
         out = np.full(len(X), self.baseline, dtype=float)
-        rows = np.arange(len(X))
-        for f, t, lft, rgt, v, leaf, nl in zip(self.feature, self.threshold, self.left,
-                                                self.right, self.value, self.leaf,
-                                                self.nan_left, strict=True):
-            node = np.zeros(len(X), dtype=np.int64)
-            while True:
-                active = ~leaf[node]
-                if not active.any():
-                    break
-                x = X[rows, f[node]]
-                go_left = np.where(np.isnan(x), nl[node], x <= t[node])
-                nxt = np.where(go_left, lft[node], rgt[node])
-                node = np.where(active, nxt, node)
-            out += v[node]
+        for leaves in value[trees, node]:
+            out += leaves
         return out
 
 

@@ -126,7 +126,9 @@ class StudyCurves:
         current_n: today's number of labels: the largest training size every model ran.
         models: model names, in study order.
         fits: model → :class:`~dataroi.curves.CurveFit` of the metric.
-        cost_fits: model → fit of training seconds against size (None if not measured).
+        cost_fits: model → fit of training seconds against size (None if not measured):
+            a point fit (no bootstrap refits, so its ``interval`` is the point), as the
+            study reads only its predicted seconds (:meth:`training_seconds`).
         today: model → {repeat: metric value at ``current_n``} (paired across models).
         random_state: root seed of every draw.
         input_hash: SHA-256 of the trial values the fits were made from.
@@ -672,18 +674,25 @@ def _fit_one(ms: pd.DataFrame, model: str, *, higher_is_better: bool, families: 
 
 def _cost_fit(ms: pd.DataFrame, model: str, random_state: int, cache: FitCache,
               fit_cost_curve: Any) -> Any:
-    """Training seconds against size (None when fewer than two sizes were timed)."""
+    """Training seconds against size (None when fewer than two sizes were timed).
+
+    A point fit: :meth:`StudyCurves.training_seconds`, the only reader, asks for its
+    prediction, which the bootstrap refits do not move; the 64 refits
+    :func:`~dataroi.curves.fit_cost_curve` makes by default cost 30 times the fit itself
+    and were a third of an adaptive run's look (``benchmarks/bench_adaptive.py``).
+    """
     if "fit_seconds" not in ms or ms["fit_seconds"].notna().sum() < 2:
         return None
     cs, secs = _matrix(ms.assign(fit_seconds=ms["fit_seconds"].astype(float)), "fit_seconds")
     if not np.isfinite(secs).any() or len(cs) < 2:
         return None
     cost_seed = int(seed_sequence(random_state, model, "cost").generate_state(1)[0])
-    key = cache.key("cost", model, cs, secs, None, None, cost_seed)
+    key = cache.key("cost-point", model, cs, secs, None, None, cost_seed)
     fit = cache.get(key)
     if fit is None:
         try:
-            fit = fit_cost_curve(cs, np.where(secs > 0, secs, np.nan), random_state=cost_seed)
+            fit = fit_cost_curve(cs, np.where(secs > 0, secs, np.nan), random_state=cost_seed,
+                                 n_bootstrap=0)
         except (UsageError, DataError):
             return None
         cache.put(key, fit)
