@@ -411,6 +411,9 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     out, err = capsys.readouterr()
     assert "adaptive run stopped after" in out and "recommendation:" in out
     assert "P(same recommendation with the full grid)" in out and "saved" in out
+    # the looks' own CPU is said beside the trials' (on a small study it can outweigh them)
+    assert re.search(r"saved; the looks' own analysis [\d,.]+ s \(counting it, \d+% "
+                     r"(saved|more than the full grid)\)", out)
     assert re.search(r"^look 1 \(\d+s\): ", err, re.M) and "coarse grid" in err
     # each look and the end say, in dollars, what deciding now is expected to lose
     assert re.search(r"^look 1 \(\d+s\): .*, expected loss \$[\d,]+", err, re.M)
@@ -428,6 +431,7 @@ def test_dataroi_run_with_an_adaptive_schedule(tmp_path, capsys) -> None:
     # the learned stop's map is on record with every look
     assert {d["payload"]["stop_model"] for d in docs} == {load_stop_model().digest}
     assert all(d["payload"]["expected_loss"] >= 0 for d in docs)
+    assert all(d["payload"]["analysis_cpu_seconds"] > 0 for d in docs)  # each look's CPU
     assert {d["payload"]["expected_loss_unit"] for d in docs} == {"usd"}  # priced gains
     ran = set(zip(frame["model"], frame["n_train"], frame["repeat"], strict=True))
     assert ran == {(c["model"], c["n_train"], c["repeat"]) for c in asked}
@@ -517,6 +521,13 @@ def test_a_run_that_did_not_stop_is_gone_on_from(tmp_path, capsys) -> None:
     study = dataroi.load_study(path)
     first = run_until_decided(study, max_steps=1, progress=False, jobs=1)
     assert first.looks == 1 and first.stop_reason is None and first.resumed_after == 0
+    # the look's own CPU is measured, and the net saving counts it
+    assert first.analysis_cpu_seconds > 0
+    d = first.to_dict()
+    assert d["analysis_cpu_seconds"] == first.analysis_cpu_seconds
+    assert d["net_saved_share"] == pytest.approx(1 - (
+        first.cpu_seconds + first.analysis_cpu_seconds) / first.full_cpu_seconds)
+    assert d["net_saved_share"] < d["cpu_saved_share"]
     asked_first = {c.key for c in first.choices}
     assert len(asked_first) > 9  # the coarse grid and what look 1 asked for
     assert study.status().adaptive["stop_reason"] is None

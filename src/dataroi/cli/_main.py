@@ -601,7 +601,10 @@ def print_adaptive(study: Any, result: Any) -> None:
           f"{last.stability:.2f}; expected loss of deciding now rather than after the full "
           f"grid {last.loss_text()})")
     print(f"CPU: {result.cpu_seconds:,.1f} s of the full grid's predicted "
-          f"{result.full_cpu_seconds:,.1f} s — {result.cpu_saved_share:.0%} saved")
+          f"{result.full_cpu_seconds:,.1f} s — {result.cpu_saved_share:.0%} saved; the "
+          f"looks' own analysis {result.analysis_cpu_seconds:,.1f} s (counting it, "
+          + (f"{result.net_saved_share:.0%} saved)" if result.net_saved_share >= 0 else
+             f"{-result.net_saved_share:.0%} more than the full grid)"))
     print("why each trial was chosen: the ledger's adaptive_step documents")
 
 

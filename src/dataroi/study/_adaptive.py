@@ -1020,6 +1020,10 @@ class UntilDecided:
             same data that had not stopped (interrupted, or out of ``max_steps``), which
             this run went on from (0: none); its looks are numbered after them.
         wall_seconds: how long this call took, looks and trials (its elapsed time).
+        analysis_cpu_seconds: CPU seconds of this call's looks themselves (reading the
+            trials, the analysis and the choice of the next ones: this process's CPU time
+            while it looked), which the trials' ``cpu_seconds`` leave out. On a small study
+            they can outweigh what the run saves (docs/adaptive.md).
     """
 
     steps: tuple[AdaptiveStep, ...]
@@ -1031,6 +1035,7 @@ class UntilDecided:
     grid_trials: int
     resumed_after: int = 0
     wall_seconds: float = 0.0
+    analysis_cpu_seconds: float = 0.0
 
     @property
     def recommendation(self) -> str:
@@ -1054,6 +1059,23 @@ class UntilDecided:
             return 0.0
         return max(0.0, 1.0 - self.cpu_seconds / self.full_cpu_seconds)
 
+    @property
+    def net_saved_share(self) -> float:
+        """The share of the full grid's (predicted) CPU seconds saved once the looks' own
+        analysis is counted: negative when the looks cost more than the trials they
+        spared (the full grid needs no look).
+
+        Example:
+            >>> run = UntilDecided(steps=(), choices=(), completed=0, failed=0,
+            ...                    cpu_seconds=4.0, full_cpu_seconds=10.0, grid_trials=1,
+            ...                    analysis_cpu_seconds=8.0)
+            >>> round(run.cpu_saved_share, 2), round(run.net_saved_share, 2)
+            (0.6, -0.2)
+        """
+        if self.full_cpu_seconds <= 0:
+            return 0.0
+        return 1.0 - (self.cpu_seconds + self.analysis_cpu_seconds) / self.full_cpu_seconds
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
         from dataroi._json import json_safe
@@ -1070,6 +1092,8 @@ class UntilDecided:
             "cpu_seconds": self.cpu_seconds,
             "full_cpu_seconds_predicted": self.full_cpu_seconds,
             "cpu_saved_share": self.cpu_saved_share,
+            "analysis_cpu_seconds": self.analysis_cpu_seconds,
+            "net_saved_share": self.net_saved_share,
             "choices": [_choice_dict(c) for c in self.choices]})
 
 
@@ -1157,6 +1181,7 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
     steps: list[AdaptiveStep] = []
     previous: list[str] = []  # the recommendations of the run this one goes on from
     offset = completed = failed = 0
+    look_cpu = 0.0  # the looks' own CPU seconds
     say(f"adaptive run: {len(batch)} trials of the coarse grid (of {len(models)} models × "
         f"{len(plan.sizes)} sizes × {plan.repeats} repeats = "
         f"{len(models) * len(plan.sizes) * plan.repeats})")
@@ -1184,10 +1209,13 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
                     completed += summary.completed
                     failed += summary.failed
         step = offset + i
+        began = time.process_time()
         look = schedule.next_step(measured(), step=step,
                                   previous=previous + [s.recommendation for s in steps])
+        spent = time.process_time() - began
+        look_cpu += spent
         steps.append(look)
-        _record(study, look, batch if step == 1 else [], run_key, stop_map)
+        _record(study, look, batch if step == 1 else [], run_key, stop_map, spent)
         nxt = [c for c in look.choices if c.key not in {a.key for a in asked}]
         say(f"look {step} ({time.monotonic() - start:.0f}s): {look.label} — P(same as the "
             f"full grid) {look.stability:.2f}, expected loss "
@@ -1209,7 +1237,8 @@ def run_until_decided(study: Any, *, settings: Any = None, max_steps: int = 100,
     return UntilDecided(steps=tuple(steps), choices=tuple(asked), completed=completed,
                         failed=failed, cpu_seconds=cpu, full_cpu_seconds=float(full),
                         grid_trials=len(models) * len(plan.sizes) * plan.repeats,
-                        resumed_after=offset, wall_seconds=time.monotonic() - start)
+                        resumed_after=offset, wall_seconds=time.monotonic() - start,
+                        analysis_cpu_seconds=look_cpu)
 
 
 def look_is_long(batch: Sequence[TrialChoice], workers: int) -> bool:
@@ -1275,11 +1304,12 @@ def _say(console: Any) -> Callable[[str], None]:
 
 
 def _record(study: Any, look: AdaptiveStep, coarse: Sequence[TrialChoice], run_key: str,
-            stop_map: str | None = None) -> None:
+            stop_map: str | None = None, analysis_seconds: float | None = None) -> None:
     """An ``adaptive_step`` document: the look and the trials it asks for, with why, the
     key of the spec and settings it ran under (``run``: a run that did not stop is gone
-    on from only under the same key, which holds the learned stop's map too) and the
-    SHA-256 of that map (``stop_model``; not there with the steady stop)."""
+    on from only under the same key, which holds the learned stop's map too), the
+    SHA-256 of that map (``stop_model``; not there with the steady stop) and the look's
+    own CPU seconds (``analysis_cpu_seconds``)."""
     from dataroi.spec import canonical_hash
 
     payload = {"run": run_key, "step": look.step, "recommendation": look.recommendation,
@@ -1290,6 +1320,8 @@ def _record(study: Any, look: AdaptiveStep, coarse: Sequence[TrialChoice], run_k
                "asked": [_choice_dict(c) for c in (*coarse, *look.choices)]}
     if stop_map:
         payload["stop_model"] = stop_map
+    if analysis_seconds is not None:
+        payload["analysis_cpu_seconds"] = float(analysis_seconds)
     with study.analyze(check_data=True) as analysis:
         ctx = analysis.context
         if ctx is None or ctx.store is None:
