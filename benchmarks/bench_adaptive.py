@@ -55,7 +55,9 @@ sets): the share of cases reaching the full grid's recommendation, the share of 
 grid's CPU used, the mean regret (realized net value of the best option in hindsight
 minus the chosen one's, from the measured means, as in the decisions benchmark) and the
 difference to the full grid's regret; and the adaptive run's CPU counting its looks'
-own analysis (the replay's measured seconds), against the full grid's trials.
+own analysis (the replay's CPU seconds in its worker: process time, so that other work
+on the machine does not count; CSVs before 2026-12-08's second run held wall seconds),
+against the full grid's trials.
 
 Run::
 
@@ -346,9 +348,9 @@ def run_unit(args: tuple[str, bd.Unit, int, float, tuple[str, ...], bool, dict[s
                 schedule = AdaptiveSchedule(models, sizes, repeats, recommend=kw,
                                             metric=bd.METRIC, target=target,
                                             n_draws=draws, cache_dir=cache, **settings)
-                t0 = time.perf_counter()
+                t0 = time.process_time()  # the looks' CPU, not the wall: jobs share cores
                 run = replay(schedule, full)
-                secs = time.perf_counter() - t0
+                secs = time.process_time() - t0
                 options = [(m, 0) for m in models] + [(m, d) for m in models
                                                       for d in unit.deltas]
                 best = max(realized(means, unit, cur, price, m, d) for m, d in options)
