@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,14 @@ from tests.report_tests import _studies as _report_studies
 
 POSTGRES_URL = os.environ.get("DATAROI_TEST_POSTGRES_URL",
                               "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Python's own Ctrl-C handler, even when the tests were started with SIGINT ignored
+    (a background job of a non-interactive shell, ``nohup``): the tests of deferred
+    interrupts send themselves SIGINT and expect the handler Python installs."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def iris_spec(**overrides: Any) -> dict[str, Any]:
