@@ -19,8 +19,8 @@ from resampling data sets):
 * **hindsight clean curve**: dataroi's rule, gap(kN) = [clean(kN) − clean(kN·f)] +
   E·k^(−β) with E today's excess over the rule, where clean(x) is the clean arm's
   *measured* mean at x (interpolated in log size; below the smallest size continued by
-  the line through the two smallest), at β of each kind as shipped (0.4 symmetric, 0.05
-  class-conditional) and at the β of each kind with the least MAE over 2x-16x in
+  the line through the two smallest), at the β of each kind dataroi ships
+  (``noise_rule_scale.json``) and at the β of each kind with the least MAE over 2x-16x in
   hindsight. Better than any
   forecast of the clean curve can be: clean(4N) is measured, and it is part of the truth.
 * **held-out corrections** of that rule: the truth's change from today's gap regressed
@@ -47,6 +47,7 @@ sys.path[:0] = [str(HERE), str(HERE / "corpus"), str(HERE / "corpus" / "specs")]
 
 from bench_label_quality import (  # noqa: E402
     CUTS,
+    DECAYS,
     FACTORS,
     arm_fraction,
     boot_ratio,
@@ -55,7 +56,6 @@ from bench_label_quality import (  # noqa: E402
 )
 
 REPRO = "python benchmarks/explore_noise_gap_ceiling.py"
-SHIPPED_BETA = {"sym": 0.4, "cc": 0.05}
 BETAS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0)
 LAMBDAS = tuple(np.round(np.arange(0.3, 1.51, 0.05), 2))
 
@@ -114,6 +114,20 @@ def hindsight_cases(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def shipped_beta() -> dict[str, float]:
+    """dataroi's shipped β per kind of noise (``noise_rule_scale.json``), keyed as the
+    cases' ``kind``.
+
+    Example:
+        >>> sorted(shipped_beta())
+        ['cc', 'sym']
+    """
+    from dataroi.stress import shipped_excess_decay
+
+    return {"sym": shipped_excess_decay("symmetric"),
+            "cc": shipped_excess_decay("class_conditional")}
+
+
 def rule_at(cases: pd.DataFrame, beta: pd.Series | float) -> pd.Series:
     """The rule on the hindsight clean curve with today's excess fading as k^(−β)."""
     excess = cases["A"] - cases["rule_today"]
@@ -151,8 +165,7 @@ def shrunk_held_out(cases: pd.DataFrame) -> tuple[pd.Series, dict[str, set]]:
     """A + λ·(dataroi at β − A), λ and β per kind of noise chosen on the other data sets
     (the least mean over factors of the per-data-set MAE)."""
     kind = np.where(cases["arm"] == "cc-noise", "cc", "sym")
-    betas = [b for b in (0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75)
-             if f"dataroi@{b:g}" in cases]
+    betas = [b for b in DECAYS if f"dataroi@{b:g}" in cases]
 
     def pred(sub: pd.DataFrame, lam: float, beta: float) -> pd.Series:
         return sub["A"] + lam * (sub[f"dataroi@{beta:g}"] - sub["A"])
@@ -190,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{cases.groupby(['dataset', 'learner', 'arm', 'n0']).ngroups} cases on "
           f"{cases['dataset'].nunique()} data sets; MAE / rule A's at each factor "
           "(data sets equal, 90 % interval from resampling data sets):")
-    shipped = rule_at(cases, cases["kind"].map(SHIPPED_BETA))
+    beta = shipped_beta()
+    shipped = rule_at(cases, cases["kind"].map(beta))
     best = {}
     for kd in ("sym", "cc"):
         sub = cases[cases["kind"] == kd]
@@ -202,11 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         sub = cases[at]
         print(f"  {k:2d}x  rule A MAE {set_mae(sub, sub['A']).mean():.4f}; "
               f"floor / rule A {floor[at].groupby(sub['dataset']).mean().mean() / set_mae(sub, sub['A']).mean():.3f}; "  # noqa: E501
-              f"rule on the hindsight clean curve, shipped β {ratio_text(sub, shipped[at], args.boot)}, "  # noqa: E501
+              f"rule on the hindsight clean curve, shipped β ({beta['sym']:g} symmetric, "
+              f"{beta['cc']:g} cc) {ratio_text(sub, shipped[at], args.boot)}, "
               f"β best over 2x-16x in hindsight ({best['sym']:g} symmetric, {best['cc']:g} cc) "
               f"{ratio_text(sub, hind[at], args.boot)}")
     four = cases[cases["k"] == 4].copy()
-    four["change"] = rule_at(four, four["kind"].map(SHIPPED_BETA)) - four["A"]
+    four["change"] = rule_at(four, four["kind"].map(beta)) - four["A"]
     four["excess"] = four["A"] - four["rule_today"]
     four["trend"] = four["A"] - four["half"]
     print("at 4x, the rule on the hindsight clean curve corrected by a median regression "
